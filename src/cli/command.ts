@@ -1,0 +1,26 @@
+/**
+ * A `prode` subcommand. Each lives in its own file under src/cli/commands/ and is listed
+ * once in src/cli/registry.ts, so adding one never touches another.
+ */
+export interface CliIo {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  stdin: NodeJS.ReadableStream;
+}
+
+export interface Command {
+  /** The word after `prode`, e.g. "migrate"; may contain a space for groups ("sql check"). */
+  name: string;
+  /** One line for `prode --help`. */
+  summary: string;
+  /** Usage details printed by `prode <name> --help`. */
+  usage?: string;
+  /** Returns the exit code; long-running commands resolve when they stop. */
+  run(args: string[], io: CliIo): Promise<number>;
+}
+
+export async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(Buffer.from(chunk as Buffer));
+  return Buffer.concat(chunks).toString("utf8");
+}

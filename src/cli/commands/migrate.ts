@@ -1,0 +1,22 @@
+import { loadConfig } from "../../config/index.ts";
+import { openDb } from "../../db/client.ts";
+import type { Command } from "../command.ts";
+
+const migrate: Command = {
+  name: "migrate",
+  summary: "apply database migrations (DATABASE_URL, or the embedded PGlite)",
+  async run(_args, io) {
+    const config = loadConfig();
+    const handle = openDb({ databaseUrl: config.DATABASE_URL, dataDir: config.PRODE_DATA_DIR });
+    try {
+      await handle.migrate();
+      const where =
+        handle.kind === "postgres" ? "DATABASE_URL" : `PGlite at ${config.PRODE_DATA_DIR}`;
+      io.stdout.write(`migrations applied to ${where}\n`);
+      return 0;
+    } finally {
+      await handle.close();
+    }
+  },
+};
+export default migrate;

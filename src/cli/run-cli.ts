@@ -1,0 +1,54 @@
+import { asAppError } from "../domain/errors.ts";
+import type { CliIo } from "./command.ts";
+import { COMMANDS } from "./registry.ts";
+
+function help(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  const lines = COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
+  return `prode: Slack-first agent production engineer\n\nUsage: prode <command> [options]\n\nCommands:\n${lines.join("\n")}\n\nRun 'prode <command> --help' for a command's options.\n`;
+}
+
+/** Finds the longest command name that prefixes argv ("sql check" before "sql"). */
+function match(argv: string[]) {
+  let best: { entry: (typeof COMMANDS)[number]; rest: string[] } | undefined;
+  for (const entry of COMMANDS) {
+    const words = entry.name.split(" ");
+    if (words.every((w, i) => argv[i] === w)) {
+      if (!best || words.length > best.entry.name.split(" ").length) {
+        best = { entry, rest: argv.slice(words.length) };
+      }
+    }
+  }
+  return best;
+}
+
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  if (argv.length === 0 || argv[0] === "--help" || argv[0] === "-h" || argv[0] === "help") {
+    io.stdout.write(help());
+    return 0;
+  }
+  const found = match(argv);
+  if (!found) {
+    const group = COMMANDS.filter((c) => c.name.startsWith(`${argv[0]} `));
+    if (group.length > 0) {
+      io.stderr.write(
+        `prode ${argv[0]}: expected one of: ${group.map((c) => c.name.split(" ")[1]).join(", ")}\n`,
+      );
+    } else {
+      io.stderr.write(`prode: unknown command '${argv[0]}'. Run 'prode --help'.\n`);
+    }
+    return 2;
+  }
+  try {
+    const command = await found.entry.load();
+    if (found.rest.includes("--help") || found.rest.includes("-h")) {
+      io.stdout.write(`prode ${command.name}: ${command.summary}\n${command.usage ?? ""}\n`);
+      return 0;
+    }
+    return await command.run(found.rest, io);
+  } catch (error) {
+    const e = asAppError(error);
+    io.stderr.write(`prode ${found.entry.name}: ${e.message} (${e.code})\n`);
+    return 1;
+  }
+}

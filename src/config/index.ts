@@ -1,0 +1,172 @@
+import { z } from "zod";
+import { AppError, ErrorCode } from "../domain/errors.ts";
+
+/**
+ * The only reader of process.env. One zod parse at boot, so a typo'd value fails fast
+ * with one line naming the variable. Integrations are optional: an absent one is
+ * reported as missing (it feeds the tool inventory), never fatal.
+ */
+
+/** A secret that prints as ********** in logs, JSON and inspection. */
+export class Secret {
+  readonly #value: string;
+  constructor(value: string) {
+    this.#value = value;
+  }
+  reveal(): string {
+    return this.#value;
+  }
+  toString(): string {
+    return "**********";
+  }
+  toJSON(): string {
+    return "**********";
+  }
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return "**********";
+  }
+}
+
+const secret = z
+  .string()
+  .min(1)
+  .transform((v) => new Secret(v));
+const optionalString = z.string().min(1).optional();
+const url = z.url();
+const durationMs = z.coerce.number().int().positive();
+
+const coreSchema = z.object({
+  DATABASE_URL: url.optional(),
+  PRODE_DATA_DIR: z.string().min(1).default(".prode/data"),
+  REDIS_URL: url.optional(),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  PRODE_QUEUE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/, "letters, digits, _ or - (BullMQ ids may not contain ':')")
+    .default("prode"),
+  PRODE_WORKER_ID: optionalString,
+  PRODE_WORKER_CONCURRENCY: z.coerce.number().int().positive().default(8),
+  PRODE_LEASE_MS: durationMs.default(30_000),
+  PRODE_HEARTBEAT_MS: durationMs.default(5_000),
+  PRODE_RECONCILE_MS: durationMs.default(15_000),
+  PRODE_POLICY_DIR: z.string().min(1).default("policy"),
+  PRODE_WIKI_DIR: z.string().min(1).default("wiki"),
+  PRODE_TRIGGER_LABELS: z.string().min(1).default("prode,sentry-issue"),
+});
+
+const slackSchema = z.object({
+  SLACK_BOT_TOKEN: secret,
+  SLACK_SIGNING_SECRET: secret,
+  SLACK_APP_TOKEN: secret.optional(),
+  SLACK_INCIDENT_CHANNEL: z.string().min(1),
+  SLACK_API_URL: url.optional(),
+});
+const linearSchema = z.object({
+  LINEAR_API_KEY: secret,
+  LINEAR_WEBHOOK_SECRET: secret.optional(),
+  LINEAR_API_URL: url.optional(),
+});
+const githubSchema = z.object({
+  GITHUB_APP_ID: z.string().min(1),
+  GITHUB_PRIVATE_KEY: secret,
+  GITHUB_INSTALLATION_ID: z.coerce.number().int().positive(),
+  GITHUB_REPOSITORY: z.string().regex(/^[\w.-]+\/[\w.-]+$/, "owner/name"),
+  GITHUB_WEBHOOK_SECRET: secret.optional(),
+  GITHUB_API_URL: url.optional(),
+});
+const sentrySchema = z.object({
+  SENTRY_AUTH_TOKEN: secret,
+  SENTRY_ORG: z.string().min(1),
+  SENTRY_API_URL: url.default("https://sentry.io"),
+});
+const awsSchema = z.object({
+  AWS_REGION: z.string().min(1),
+  AWS_ACCESS_KEY_ID: secret,
+  AWS_SECRET_ACCESS_KEY: secret,
+  AWS_EXPECTED_ACCOUNT_ID: z
+    .string()
+    .regex(/^\d{12}$/, "a 12-digit AWS account id")
+    .optional(),
+  AWS_ENDPOINT_URL: url.optional(),
+});
+const replicaSchema = z.object({
+  REPLICA_DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, "a postgres:// connection string")
+    .transform((v) => new Secret(v)),
+  REPLICA_STATEMENT_TIMEOUT_MS: durationMs.default(5_000),
+  REPLICA_ROW_CAP: z.coerce.number().int().positive().default(200),
+});
+
+/** Each optional integration: the variables that switch it on, and its schema. */
+const integrations = {
+  slack: { trigger: ["SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"], schema: slackSchema },
+  linear: { trigger: ["LINEAR_API_KEY"], schema: linearSchema },
+  github: { trigger: ["GITHUB_APP_ID", "GITHUB_PRIVATE_KEY"], schema: githubSchema },
+  sentry: { trigger: ["SENTRY_AUTH_TOKEN"], schema: sentrySchema },
+  aws: { trigger: ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"], schema: awsSchema },
+  replica: { trigger: ["REPLICA_DATABASE_URL"], schema: replicaSchema },
+} as const;
+
+export type IntegrationName = keyof typeof integrations;
+export const INTEGRATION_NAMES = Object.keys(integrations) as IntegrationName[];
+
+export type CoreConfig = z.infer<typeof coreSchema>;
+export interface Config extends CoreConfig {
+  slack?: z.infer<typeof slackSchema>;
+  linear?: z.infer<typeof linearSchema>;
+  github?: z.infer<typeof githubSchema>;
+  sentry?: z.infer<typeof sentrySchema>;
+  aws?: z.infer<typeof awsSchema>;
+  replica?: z.infer<typeof replicaSchema>;
+  /** Integrations with none of their variables set: reported, not fatal. */
+  missing: IntegrationName[];
+  triggerLabels: string[];
+}
+
+function firstIssue(error: z.ZodError, env: Record<string, string | undefined>): string {
+  const issue = error.issues[0];
+  const name = String(issue?.path[0] ?? "environment");
+  const present = env[name] !== undefined && env[name] !== "";
+  const expected = issue?.message ?? "a valid value";
+  return present
+    ? `${name} is malformed: expected ${expected}`
+    : `${name} is required: expected ${expected}`;
+}
+
+function parseOrThrow<T extends z.ZodType>(
+  schema: T,
+  env: Record<string, string | undefined>,
+): z.infer<T> {
+  const result = schema.safeParse(env);
+  if (!result.success) throw new AppError(ErrorCode.ConfigInvalid, firstIssue(result.error, env));
+  return result.data;
+}
+
+/** Empty strings count as unset, as most deploy tools write them for "not configured". */
+function withoutEmpty(env: NodeJS.ProcessEnv): Record<string, string | undefined> {
+  return Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const clean = withoutEmpty(env);
+  const core = parseOrThrow(coreSchema, clean);
+  const config: Config = {
+    ...core,
+    missing: [],
+    triggerLabels: core.PRODE_TRIGGER_LABELS.split(",")
+      .map((l) => l.trim().toLowerCase())
+      .filter(Boolean),
+  };
+  for (const name of INTEGRATION_NAMES) {
+    const { trigger, schema } = integrations[name];
+    if (!trigger.some((key) => clean[key] !== undefined)) {
+      config.missing.push(name);
+      continue;
+    }
+    // Partly configured is a mistake worth failing on: name the variable that is missing.
+    (config as unknown as Record<string, unknown>)[name] = parseOrThrow(schema, clean);
+  }
+  return config;
+}

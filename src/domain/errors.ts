@@ -1,0 +1,54 @@
+/**
+ * One error shape for the whole codebase (after bolt-js's coded errors): a stable code,
+ * whether the runner may retry, and the cause. Adapters convert SDK errors once, at the
+ * boundary, with {@link asAppError}; nothing matches errors by message string.
+ */
+export const ErrorCode = {
+  ConfigInvalid: "config_invalid",
+  IllegalTransition: "illegal_transition",
+  StaleFencing: "stale_fencing",
+  LeaseUnavailable: "lease_unavailable",
+  RunNotFound: "run_not_found",
+  KillSwitchEngaged: "kill_switch_engaged",
+  EffectFailed: "effect_failed",
+  AuditBroken: "audit_broken",
+  SqlRefused: "sql_refused",
+  PolicyInvalid: "policy_invalid",
+  PolicyLoosening: "policy_loosening",
+  ApprovalRefused: "approval_refused",
+  BadInput: "bad_input",
+  Unauthorized: "unauthorized",
+  UpstreamUnavailable: "upstream_unavailable",
+  UpstreamRateLimited: "upstream_rate_limited",
+  UpstreamRejected: "upstream_rejected",
+  Timeout: "timeout",
+  Internal: "internal",
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly retryable: boolean;
+
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: { retryable?: boolean; cause?: unknown } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = "AppError";
+    this.code = code;
+    this.retryable = options.retryable ?? false;
+  }
+}
+
+export function isAppError(value: unknown): value is AppError {
+  return value instanceof AppError;
+}
+
+/** The single conversion at a boundary: anything thrown becomes an AppError. */
+export function asAppError(value: unknown, fallback: ErrorCode = ErrorCode.Internal): AppError {
+  if (value instanceof AppError) return value;
+  const message = value instanceof Error ? value.message : String(value);
+  return new AppError(fallback, message, { cause: value, retryable: false });
+}

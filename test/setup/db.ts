@@ -1,0 +1,40 @@
+import { randomBytes } from "node:crypto";
+import postgres from "postgres";
+import { type DbHandle, openDb } from "../../src/db/client.ts";
+import { databaseUrl, TEST_ADMIN_URL } from "./env.ts";
+
+export interface TestDb extends DbHandle {
+  url: string;
+  name: string;
+  /** Closes the pool and drops the database. */
+  drop(): Promise<void>;
+}
+
+/** A fresh database copied from the migrated template: isolated, parallel-safe. */
+export async function createTestDb(): Promise<TestDb> {
+  const template = process.env.PRODE_TEST_TEMPLATE;
+  if (!template) throw new Error("test/setup/global-setup.ts did not run (no template)");
+  const name = `prode_t_${randomBytes(6).toString("hex")}`;
+  const admin = postgres(TEST_ADMIN_URL, { max: 1, onnotice: () => {} });
+  try {
+    await admin.unsafe(`create database "${name}" template "${template}"`);
+  } finally {
+    await admin.end();
+  }
+  const url = databaseUrl(name);
+  const handle = openDb({ databaseUrl: url, maxConnections: 10 });
+  return {
+    ...handle,
+    url,
+    name,
+    async drop() {
+      await handle.close();
+      const a = postgres(TEST_ADMIN_URL, { max: 1, onnotice: () => {} });
+      try {
+        await a.unsafe(`drop database if exists "${name}" with (force)`);
+      } finally {
+        await a.end();
+      }
+    },
+  };
+}
