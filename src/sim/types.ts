@@ -35,3 +35,34 @@ export interface RecordedCall {
   status: number;
   at: string;
 }
+
+/** What a service may use besides its own data: the clock and the world's fault plan. */
+export interface SimContext {
+  now(): Date;
+  /** Public base URL of the world server (for links and permalinks). */
+  baseUrl: string;
+}
+
+/**
+ * A simulated provider. `dataSchema` validates its slice of a scenario file (the key is
+ * the service name); `create` builds the mutable state for one world instance.
+ */
+export interface SimService<Data = unknown> {
+  name: SimServiceName;
+  /** URL prefix the server mounts it under, e.g. "/slack" → SDK base URL …/slack/api/. */
+  mount: string;
+  dataSchema: import("zod").ZodType<Data>;
+  create(data: Data, ctx: SimContext): SimServiceInstance;
+}
+
+export interface SimServiceInstance {
+  /**
+   * Handles one request (path relative to the mount). Returns the response and the
+   * provider-level operation name that the recorder stores as `method`.
+   */
+  handle(req: SimRequest): Promise<SimHandled> | SimHandled;
+}
+
+export interface SimHandled extends SimResponse {
+  method: string;
+}
