@@ -206,3 +206,13 @@ export const deliveries = pgTable(
   },
   (t) => [primaryKey({ columns: [t.source, t.deliveryId] })],
 );
+
+/**
+ * The head of each audit chain, updated with every append, so that deleting the newest
+ * rows of a chain is detected as well as altering or removing older ones.
+ */
+export const auditHeads = pgTable("audit_heads", {
+  chain: text("chain").primaryKey(),
+  seq: integer("seq").notNull(),
+  hash: text("hash").notNull(),
+});

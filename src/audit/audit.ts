@@ -1,0 +1,181 @@
+import { createHash } from "node:crypto";
+import { and, asc, eq, sql } from "drizzle-orm";
+import type { Db, Tx } from "../db/client.ts";
+import { auditEvents, auditHeads } from "../db/schema.ts";
+import { canonicalJson } from "./canonical-json.ts";
+
+/**
+ * The append-only, hash-chained audit log (DESIGN.md, Runner → Audit). Each run has its
+ * own chain (`run:<id>`); events that belong to no run go to `global`.
+ * hash = sha256(prev_hash || canonical_json(event)).
+ */
+export const GENESIS_HASH = "0".repeat(64);
+
+export interface AuditInput {
+  runId?: string | null;
+  type: string;
+  actor: string;
+  /** Already redacted by the caller's egress (see src/safety); stored as given. */
+  payload?: Record<string, unknown>;
+  at?: Date;
+}
+
+export function chainOf(runId: string | null | undefined): string {
+  return runId ? `run:${runId}` : "global";
+}
+
+interface HashedFields {
+  chain: string;
+  seq: number;
+  runId: string | null;
+  type: string;
+  actor: string;
+  payload: Record<string, unknown>;
+  createdAt: Date;
+}
+
+export function hashEvent(prevHash: string, event: HashedFields): string {
+  const body = canonicalJson({
+    chain: event.chain,
+    seq: event.seq,
+    runId: event.runId,
+    type: event.type,
+    actor: event.actor,
+    payload: event.payload,
+    createdAt: event.createdAt.toISOString(),
+  });
+  return createHash("sha256").update(prevHash).update(body).digest("hex");
+}
+
+/**
+ * Appends one event. Call it inside the transaction of the change it records so the two
+ * commit together; the per-chain advisory lock keeps concurrent appends in order.
+ */
+export async function appendAudit(
+  tx: Db | Tx,
+  input: AuditInput,
+): Promise<{ seq: number; hash: string }> {
+  const chain = chainOf(input.runId);
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${chain}))`);
+  const [head] = await tx.select().from(auditHeads).where(eq(auditHeads.chain, chain));
+  const seq = (head?.seq ?? 0) + 1;
+  const prevHash = head?.hash ?? GENESIS_HASH;
+  // Postgres keeps microseconds, JS milliseconds: hash what will read back.
+  const createdAt = new Date(Math.floor((input.at ?? new Date()).getTime()));
+  const event: HashedFields = {
+    chain,
+    seq,
+    runId: input.runId ?? null,
+    type: input.type,
+    actor: input.actor,
+    payload: input.payload ?? {},
+    createdAt,
+  };
+  const hash = hashEvent(prevHash, event);
+  await tx.insert(auditEvents).values({ ...event, prevHash, hash });
+  await tx
+    .insert(auditHeads)
+    .values({ chain, seq, hash })
+    .onConflictDoUpdate({ target: auditHeads.chain, set: { seq, hash } });
+  return { seq, hash };
+}
+
+export interface AuditBreak {
+  chain: string;
+  seq: number;
+  id: number | null;
+  reason: string;
+}
+
+export interface AuditVerification {
+  ok: boolean;
+  chains: number;
+  events: number;
+  /** The first broken link of each broken chain. */
+  breaks: AuditBreak[];
+}
+
+/** Walks every chain (or one run's) from genesis and reports the first broken link. */
+export async function verifyAudit(
+  db: Db,
+  options: { runId?: string } = {},
+): Promise<AuditVerification> {
+  const heads = options.runId
+    ? await db
+        .select()
+        .from(auditHeads)
+        .where(eq(auditHeads.chain, chainOf(options.runId)))
+    : await db.select().from(auditHeads);
+  const chainsWithRows = options.runId
+    ? [chainOf(options.runId)]
+    : (await db.selectDistinct({ chain: auditEvents.chain }).from(auditEvents)).map((r) => r.chain);
+  const chains = [...new Set([...heads.map((h) => h.chain), ...chainsWithRows])].sort();
+  const result: AuditVerification = { ok: true, chains: chains.length, events: 0, breaks: [] };
+
+  for (const chain of chains) {
+    const rows = await db
+      .select()
+      .from(auditEvents)
+      .where(and(eq(auditEvents.chain, chain)))
+      .orderBy(asc(auditEvents.seq));
+    result.events += rows.length;
+    const brk = verifyChain(
+      chain,
+      rows,
+      heads.find((h) => h.chain === chain),
+    );
+    if (brk) result.breaks.push(brk);
+  }
+  result.ok = result.breaks.length === 0;
+  return result;
+}
+
+function verifyChain(
+  chain: string,
+  rows: (typeof auditEvents.$inferSelect)[],
+  head: { seq: number; hash: string } | undefined,
+): AuditBreak | undefined {
+  let prevHash = GENESIS_HASH;
+  let expectedSeq = 1;
+  for (const row of rows) {
+    if (row.seq !== expectedSeq) {
+      return {
+        chain,
+        seq: expectedSeq,
+        id: null,
+        reason: `event ${expectedSeq} is missing (next is ${row.seq})`,
+      };
+    }
+    if (row.prevHash !== prevHash) {
+      return {
+        chain,
+        seq: row.seq,
+        id: row.id,
+        reason: "prev_hash does not match the previous event",
+      };
+    }
+    const hash = hashEvent(prevHash, { ...row, createdAt: row.createdAt });
+    if (hash !== row.hash) {
+      return {
+        chain,
+        seq: row.seq,
+        id: row.id,
+        reason: "content does not match its hash (altered)",
+      };
+    }
+    prevHash = row.hash;
+    expectedSeq += 1;
+  }
+  if (!head) {
+    return { chain, seq: expectedSeq - 1, id: null, reason: "chain has no recorded head" };
+  }
+  if (head.seq !== expectedSeq - 1 || head.hash !== prevHash) {
+    return {
+      chain,
+      seq: expectedSeq,
+      id: null,
+      reason: `chain ends at event ${expectedSeq - 1} but its head records event ${head.seq} (events removed)`,
+    };
+  }
+  return undefined;
+}
