@@ -212,13 +212,18 @@ export const sentryDataSchema = z.object({
     .default([]),
   issues: z.array(sentryIssueSchema).default([]),
   releases: z.array(sentryReleaseSchema).default([]),
-  /** Fixed-window rate limit reported in `X-Sentry-Rate-Limit-*`; exceeding it yields 429. */
+  /**
+   * Fixed window on the world's clock, reported in `X-Sentry-Rate-Limit-*`. Exceeding it
+   * answers 429 only when `enforce` is set: a scenario with a frozen clock would
+   * otherwise never leave the window.
+   */
   rateLimit: z
     .object({
       limit: z.number().int().positive().default(40),
       windowSeconds: z.number().int().positive().default(1),
+      enforce: z.boolean().default(false),
     })
-    .default({ limit: 40, windowSeconds: 1 }),
+    .default({ limit: 40, windowSeconds: 1, enforce: false }),
   /** Page size of `…/events/` (Sentry's default is 100). */
   eventsPageSize: z.number().int().positive().default(100),
 });
