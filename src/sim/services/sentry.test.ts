@@ -3,6 +3,9 @@ import type { SimRequest } from "../types.ts";
 import { createSentryInstance } from "./sentry.ts";
 import { type SentryDataInput, sentryDataSchema } from "./sentry-data.ts";
 
+// biome-ignore lint/suspicious/noExplicitAny: assertions walk provider-shaped JSON
+type Json = any;
+
 const NOW = new Date("2025-06-01T12:30:00Z");
 
 function event(id: string, dateCreated: string, release = "api@1.4.0") {
@@ -114,7 +117,7 @@ describe("simulated Sentry", () => {
     const res = await world().handle(get("/api/0/organizations/acme/issues/4501/"));
     expect(res.status).toBe(200);
     expect(res.method).toBe("GET /api/0/organizations/{org}/issues/{issue_id}/");
-    const issue = res.body as Record<string, any>;
+    const issue = res.body as Json;
     expect(issue.count).toBe("3");
     expect(issue.shortId).toBe("API-7");
     expect(issue.project).toMatchObject({ id: "11", slug: "api" });
@@ -147,7 +150,7 @@ describe("simulated Sentry", () => {
     const sentry = world();
     const latest = (
       await sentry.handle(get("/api/0/organizations/acme/issues/4501/events/latest/"))
-    ).body as Record<string, any>;
+    ).body as Json;
     expect(latest.eventID).toBe("a3".padEnd(32, "0"));
     expect(latest.previousEventID).toBe("a2".padEnd(32, "0"));
     expect(latest.release.version).toBe("api@1.4.0");
@@ -156,7 +159,7 @@ describe("simulated Sentry", () => {
     expect(latest.tags).toContainEqual({ key: "release", value: "api@1.4.0" });
     const oldest = (
       await sentry.handle(get("/api/0/organizations/acme/issues/4501/events/oldest/"))
-    ).body as Record<string, any>;
+    ).body as Json;
     expect(oldest.eventID).toBe("a1".padEnd(32, "0"));
     const recommended = await sentry.handle(
       get("/api/0/organizations/acme/issues/API-7/events/recommended/"),
@@ -191,7 +194,7 @@ describe("simulated Sentry", () => {
       expect.arrayContaining(["environment", "release", "route"]),
     );
     const route = (await sentry.handle(get("/api/0/organizations/acme/issues/4501/tags/route/")))
-      .body as Record<string, any>;
+      .body as Json;
     expect(route.totalValues).toBe(3);
     expect(route.topValues[0]).toMatchObject({ value: "/v1/onboarding", count: 3 });
   });
@@ -203,7 +206,7 @@ describe("simulated Sentry", () => {
     }[];
     expect(list.map((r) => r.version)).toEqual(["api@1.4.0", "api@1.3.9"]);
     const one = (await sentry.handle(get("/api/0/organizations/acme/releases/api%401.4.0/")))
-      .body as Record<string, any>;
+      .body as Json;
     expect(one).toMatchObject({ version: "api@1.4.0", commitCount: 4, deployCount: 1 });
     expect(one.firstEvent).toBe("2025-06-01T11:10:00Z");
   });
@@ -216,8 +219,7 @@ describe("simulated Sentry", () => {
       body: event("b1", "2025-06-01T12:29:00Z"),
     });
     expect(hook.status).toBe(201);
-    const issue = (await sentry.handle(get("/api/0/organizations/acme/issues/4501/")))
-      .body as Record<string, any>;
+    const issue = (await sentry.handle(get("/api/0/organizations/acme/issues/4501/"))).body as Json;
     expect(issue.count).toBe("4");
     expect(issue.lastSeen).toBe("2025-06-01T12:29:00Z");
   });
