@@ -1,0 +1,125 @@
+import { and, eq, sql } from "drizzle-orm";
+import { appendAudit } from "../audit/audit.ts";
+import type { Db } from "../db/client.ts";
+import { effects, runs } from "../db/schema.ts";
+import { AppError, ErrorCode } from "../domain/errors.ts";
+import type { EffectOutcome, EffectSpec, KillSwitchCheck } from "./types.ts";
+
+export interface EffectOwner {
+  runId: string;
+  fencing: number;
+  workerId: string;
+  team?: string;
+  service?: string;
+}
+
+export function effectKey(runId: string, name: string): string {
+  return `${runId}/${name}`;
+}
+
+/**
+ * The effect ledger (DESIGN.md): key = run + effect name. Done → the stored external id.
+ * Pending after a crash → `reconcile` looks it up remotely before performing again.
+ * The writer must still hold the run's fencing counter, so a zombie cannot perform.
+ */
+export async function performEffect<T>(
+  db: Db,
+  owner: EffectOwner,
+  spec: EffectSpec<T>,
+  killSwitch?: KillSwitchCheck,
+): Promise<EffectOutcome<T>> {
+  const key = effectKey(owner.runId, spec.name);
+  const [existing] = await db.select().from(effects).where(eq(effects.key, key));
+  if (existing?.status === "done") {
+    return { externalId: existing.externalId ?? "", result: existing.result as T, reused: true };
+  }
+
+  if (killSwitch) {
+    const engaged = await killSwitch({
+      capability: spec.capability,
+      ...(owner.team ? { team: owner.team } : {}),
+      ...(owner.service ? { service: owner.service } : {}),
+    });
+    if (engaged) {
+      throw new AppError(
+        ErrorCode.KillSwitchEngaged,
+        `kill switch ${engaged.scope}${engaged.value ? ` ${engaged.value}` : ""} stops ${spec.name}: ${engaged.reason}`,
+        { retryable: false },
+      );
+    }
+  }
+
+  if (!existing) {
+    await db
+      .insert(effects)
+      .values({
+        key,
+        runId: owner.runId,
+        name: spec.name,
+        status: "pending",
+        fencing: owner.fencing,
+      })
+      .onConflictDoNothing();
+  } else if (spec.reconcile) {
+    const found = await spec.reconcile();
+    if (found) {
+      await markDone(db, owner, key, spec.name, found, "reconciled");
+      return { ...found, reused: true };
+    }
+  }
+
+  // Claim the attempt only while this writer still holds the run's lease.
+  const claimed = await db
+    .update(effects)
+    .set({ attempts: sql`${effects.attempts} + 1`, fencing: owner.fencing, updatedAt: new Date() })
+    .where(
+      and(
+        eq(effects.key, key),
+        eq(effects.status, "pending"),
+        sql`exists (select 1 from ${runs} where ${runs.id} = ${owner.runId}
+          and ${runs.fencing} = ${owner.fencing} and ${runs.leaseOwner} = ${owner.workerId})`,
+      ),
+    )
+    .returning({ key: effects.key });
+  if (claimed.length === 0) {
+    const [now] = await db.select().from(effects).where(eq(effects.key, key));
+    if (now?.status === "done") {
+      return { externalId: now.externalId ?? "", result: now.result as T, reused: true };
+    }
+    throw new AppError(
+      ErrorCode.StaleFencing,
+      `effect ${spec.name} refused: run ${owner.runId} is no longer leased by ${owner.workerId}`,
+    );
+  }
+
+  const performed = await spec.perform();
+  await markDone(db, owner, key, spec.name, performed, "performed");
+  return { ...performed, reused: false };
+}
+
+async function markDone(
+  db: Db,
+  owner: EffectOwner,
+  key: string,
+  name: string,
+  done: { externalId: string; result: unknown },
+  how: "performed" | "reconciled",
+): Promise<void> {
+  await db.transaction(async (tx) => {
+    await tx
+      .update(effects)
+      .set({
+        status: "done",
+        externalId: done.externalId,
+        result: (done.result ?? null) as never,
+        updatedAt: new Date(),
+      })
+      .where(eq(effects.key, key));
+    await appendAudit(tx, {
+      runId: owner.runId,
+      type: `effect.${how}`,
+      actor: owner.workerId,
+      payload: { name, externalId: done.externalId },
+    });
+  });
+}

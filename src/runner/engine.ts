@@ -1,0 +1,350 @@
+import { and, eq, isNull, lt, or, sql } from "drizzle-orm";
+import { appendAudit } from "../audit/audit.ts";
+import type { Db } from "../db/client.ts";
+import { runs } from "../db/schema.ts";
+import { AppError, asAppError, ErrorCode } from "../domain/errors.ts";
+import {
+  defaultNextPhase,
+  type ExitOutcome,
+  isExitOutcome,
+  type Phase,
+  type RunState,
+  WAIT_PHASES,
+} from "../domain/phases.ts";
+import { performEffect } from "./effects.ts";
+import { newRunId } from "./ids.ts";
+import { commitTransition, needsJob } from "./transition.ts";
+import type { PhaseContext, PhaseResult, RunnerDeps, RunRow } from "./types.ts";
+
+/**
+ * All run-lifecycle logic in one place: create, lease → execute one phase → commit one
+ * transition → enqueue the next step. Postgres is the truth; the queue only wakes
+ * workers, so every path here is safe to repeat.
+ */
+
+export interface CreateRunInput {
+  ticket: string;
+  trigger: string;
+  context?: Record<string, unknown>;
+  actor?: string;
+}
+
+/** Creates the ticket's run, or joins the active one (one active run per ticket). */
+export async function createRun(
+  deps: Pick<RunnerDeps, "db" | "enqueue">,
+  input: CreateRunInput,
+): Promise<{ run: RunRow; created: boolean }> {
+  const id = newRunId();
+  const inserted = await deps.db.transaction(async (tx) => {
+    const [row] = await tx
+      .insert(runs)
+      .values({
+        id,
+        ticket: input.ticket,
+        phase: "QUEUED",
+        trigger: input.trigger,
+        context: input.context ?? {},
+      })
+      .onConflictDoNothing()
+      .returning();
+    if (row) {
+      await appendAudit(tx, {
+        runId: id,
+        type: "run.created",
+        actor: input.actor ?? "prode",
+        payload: { ticket: input.ticket, trigger: input.trigger },
+      });
+    }
+    return row;
+  });
+  if (inserted) {
+    await deps.enqueue({ runId: inserted.id, seq: inserted.seq, phase: "QUEUED" });
+    return { run: inserted, created: true };
+  }
+  const [active] = await deps.db
+    .select()
+    .from(runs)
+    .where(and(eq(runs.ticket, input.ticket), isNull(runs.outcome)));
+  if (!active)
+    throw new AppError(ErrorCode.Internal, `run for ${input.ticket} vanished`, { retryable: true });
+  return { run: active, created: false };
+}
+
+export type StepOutcome =
+  | "executed"
+  | "stale" // the job is for a step the run already left
+  | "leased_elsewhere" // another worker holds the lease: it executes this step
+  | "paused" // a kill switch stops the run before the phase
+  | "released" // the phase was interrupted (shutdown, lost lease) and released
+  | "retry" // a retryable failure: released for another attempt
+  | "failed"; // the run ended FAILED
+
+/** Takes the lease for (run, seq) if free or expired; bumps the fencing counter. */
+async function acquireLease(
+  deps: RunnerDeps,
+  runId: string,
+  seq: number,
+): Promise<RunRow | undefined> {
+  const [row] = await deps.db
+    .update(runs)
+    .set({
+      leaseOwner: deps.workerId,
+      leaseExpiresAt: sql`now() + ${`${deps.timing.leaseMs} milliseconds`}::interval`,
+      fencing: sql`${runs.fencing} + 1`,
+      attempt: sql`${runs.attempt} + 1`,
+    })
+    .where(
+      and(
+        eq(runs.id, runId),
+        eq(runs.seq, seq),
+        isNull(runs.outcome),
+        or(isNull(runs.leaseOwner), lt(runs.leaseExpiresAt, sql`now()`)),
+      ),
+    )
+    .returning();
+  return row;
+}
+
+async function releaseLease(deps: RunnerDeps, run: RunRow): Promise<void> {
+  await deps.db
+    .update(runs)
+    .set({ leaseOwner: null, leaseExpiresAt: null })
+    .where(and(eq(runs.id, run.id), eq(runs.fencing, run.fencing)));
+}
+
+function scopeOf(run: RunRow): { team?: string; service?: string } {
+  const ctx = run.context as { team?: unknown; service?: unknown };
+  return {
+    ...(typeof ctx.team === "string" ? { team: ctx.team } : {}),
+    ...(typeof ctx.service === "string" ? { service: ctx.service } : {}),
+  };
+}
+
+/** Where a handler's decision takes the run, as a transition request. */
+function resolveNext(run: RunRow, phase: Phase, result: PhaseResult) {
+  if (result.kind === "exit") {
+    return {
+      to: "LINEAR_HANDOFF" as RunState,
+      exiting: true,
+      pendingOutcome: result.outcome as string,
+      description: result.description,
+    };
+  }
+  if (result.kind === "await_approval") {
+    return {
+      to: "AWAIT_APPROVAL" as RunState,
+      exiting: false,
+      resumePhase: result.resume as string,
+      description: result.description,
+    };
+  }
+  const pending = run.pendingOutcome;
+  if (pending && isExitOutcome(pending) && !result.next) {
+    // The handoff path of a stop: LINEAR_HANDOFF → WRITE_CANDIDATE_LEARNING → the exit.
+    if (phase === "LINEAR_HANDOFF") {
+      return {
+        to: "WRITE_CANDIDATE_LEARNING" as RunState,
+        exiting: true,
+        description: `handed off (${pending})`,
+      };
+    }
+    if (phase === "WRITE_CANDIDATE_LEARNING") {
+      return { to: pending as RunState, exiting: true, description: `stopped: ${pending}` };
+    }
+  }
+  const next = result.next ?? defaultNextPhase(phase);
+  if (!next) throw new AppError(ErrorCode.IllegalTransition, `${phase} has no next phase`);
+  return {
+    to: next as RunState,
+    exiting: false,
+    description: result.description ?? `${phase} done`,
+  };
+}
+
+/**
+ * Executes the step (run, seq) if it is still current and this worker can lease it.
+ * Exactly one worker executes each step: the lease UPDATE is the arbiter.
+ */
+export async function executeStep(
+  deps: RunnerDeps,
+  job: { runId: string; seq: number },
+  shutdown?: AbortSignal,
+): Promise<StepOutcome> {
+  const run = await acquireLease(deps, job.runId, job.seq);
+  if (!run) {
+    const [current] = await deps.db.select().from(runs).where(eq(runs.id, job.runId));
+    if (!current || current.seq !== job.seq || current.outcome) return "stale";
+    return "leased_elsewhere";
+  }
+  const phase = run.phase as Phase;
+  const log = deps.log.child({ runId: run.id, ticket: run.ticket, phase, seq: run.seq });
+  if (WAIT_PHASES.has(phase) || !needsJob(phase)) {
+    await releaseLease(deps, run);
+    return "stale";
+  }
+
+  const scope = scopeOf(run);
+  const engaged = deps.killSwitch ? await deps.killSwitch(scope) : null;
+  if (engaged) {
+    await releaseLease(deps, run);
+    log.warn({ killSwitch: engaged }, "kill switch engaged; phase not started");
+    return "paused";
+  }
+
+  // The heartbeat keeps the lease while the phase works; losing it aborts the phase.
+  const controller = new AbortController();
+  const onShutdown = () =>
+    controller.abort(new AppError(ErrorCode.LeaseUnavailable, "worker shutting down"));
+  shutdown?.addEventListener("abort", onShutdown, { once: true });
+  const heartbeat = setInterval(() => {
+    deps.db
+      .update(runs)
+      .set({ leaseExpiresAt: sql`now() + ${`${deps.timing.leaseMs} milliseconds`}::interval` })
+      .where(
+        and(eq(runs.id, run.id), eq(runs.fencing, run.fencing), eq(runs.leaseOwner, deps.workerId)),
+      )
+      .returning({ id: runs.id })
+      .then((rows) => {
+        if (rows.length === 0) controller.abort(new AppError(ErrorCode.StaleFencing, "lease lost"));
+      })
+      .catch((error) => log.warn({ err: error }, "heartbeat failed"));
+  }, deps.timing.heartbeatMs);
+  heartbeat.unref();
+
+  const ctx: PhaseContext = {
+    run,
+    phase,
+    db: deps.db,
+    log,
+    signal: controller.signal,
+    now: deps.now ?? (() => new Date()),
+    effect: (spec) =>
+      performEffect(
+        deps.db,
+        { runId: run.id, fencing: run.fencing, workerId: deps.workerId, ...scope },
+        spec,
+        deps.killSwitch,
+      ),
+  };
+
+  try {
+    const handler = deps.handlers[phase];
+    const result: PhaseResult = handler ? await handler(ctx) : {};
+    if (controller.signal.aborted) throw controller.signal.reason;
+    const next = resolveNext(run, phase, result);
+    const updated = await commitTransition(deps.db, {
+      run,
+      to: next.to,
+      fencing: run.fencing,
+      exiting: next.exiting,
+      actor: deps.workerId,
+      description: next.description,
+      ...(result.patch ? { patch: result.patch } : {}),
+      ...("pendingOutcome" in next ? { pendingOutcome: next.pendingOutcome } : {}),
+      ...("resumePhase" in next ? { resumePhase: next.resumePhase } : {}),
+    });
+    if (needsJob(updated.phase as RunState)) {
+      await deps.enqueue({ runId: updated.id, seq: updated.seq, phase: updated.phase as Phase });
+    }
+    return "executed";
+  } catch (thrown) {
+    const error = asAppError(controller.signal.aborted ? controller.signal.reason : thrown);
+    if (error.code === ErrorCode.StaleFencing) {
+      log.warn({ err: error }, "stale writer; leaving the run to its current owner");
+      return "stale";
+    }
+    if (controller.signal.aborted || error.code === ErrorCode.LeaseUnavailable) {
+      await releaseLease(deps, run);
+      log.info("phase interrupted; lease released for another worker");
+      return "released";
+    }
+    if (error.code === ErrorCode.KillSwitchEngaged) {
+      await releaseLease(deps, run);
+      log.warn({ err: error }, "kill switch engaged during the phase; paused before the effect");
+      return "paused";
+    }
+    if (error.retryable && run.attempt < deps.timing.maxAttempts) {
+      await releaseLease(deps, run);
+      log.warn({ err: error, attempt: run.attempt }, "phase failed; will retry");
+      return "retry";
+    }
+    log.error({ err: error }, "phase failed; run FAILED");
+    await commitTransition(deps.db, {
+      run,
+      to: "FAILED",
+      fencing: run.fencing,
+      actor: deps.workerId,
+      description: `${phase} failed: ${error.code}`,
+      error: `${error.code}: ${error.message}`,
+    }).catch((e) => log.error({ err: e }, "could not record FAILED"));
+    return "failed";
+  } finally {
+    clearInterval(heartbeat);
+    shutdown?.removeEventListener("abort", onShutdown);
+  }
+}
+
+/**
+ * Moves a run out of a wait phase (an approval decided, a PR merged). Guarded by the
+ * step the caller read, so two deciders cannot both move it.
+ */
+export async function advanceWaitingRun(
+  deps: Pick<RunnerDeps, "db" | "enqueue">,
+  input:
+    | { runId: string; from: Phase; to: Phase }
+    | { runId: string; from: Phase; exit: ExitOutcome },
+  actor: string,
+  description: string,
+): Promise<RunRow> {
+  const [run] = await deps.db.select().from(runs).where(eq(runs.id, input.runId));
+  if (!run) throw new AppError(ErrorCode.RunNotFound, `no run ${input.runId}`);
+  if (run.phase !== input.from) {
+    throw new AppError(
+      ErrorCode.IllegalTransition,
+      `run ${run.id} is at ${run.phase}, not ${input.from}`,
+    );
+  }
+  const updated =
+    "exit" in input
+      ? await commitTransition(deps.db, {
+          run,
+          to: "LINEAR_HANDOFF",
+          exiting: true,
+          pendingOutcome: input.exit,
+          actor,
+          description,
+        })
+      : await commitTransition(deps.db, {
+          run,
+          to: input.to,
+          actor,
+          description,
+          resumePhase: null,
+        });
+  if (needsJob(updated.phase as RunState)) {
+    await deps.enqueue({ runId: updated.id, seq: updated.seq, phase: updated.phase as Phase });
+  }
+  return updated;
+}
+
+/** Ends a run at once (a human closed the ticket, an operator stopped it). Fences out any lease holder. */
+export async function stopRun(
+  db: Db,
+  runId: string,
+  outcome: "SUPERSEDED" | "FAILED",
+  actor: string,
+  description: string,
+): Promise<RunRow | null> {
+  for (let attempt = 0; attempt < 5; attempt += 1) {
+    const [run] = await db.select().from(runs).where(eq(runs.id, runId));
+    if (!run || run.outcome) return null;
+    try {
+      return await commitTransition(db, { run, to: outcome, fence: true, actor, description });
+    } catch (error) {
+      if (asAppError(error).code !== ErrorCode.StaleFencing) throw error;
+    }
+  }
+  throw new AppError(ErrorCode.StaleFencing, `run ${runId} kept moving; could not stop it`, {
+    retryable: true,
+  });
+}

@@ -1,0 +1,149 @@
+import { and, asc, eq, inArray, isNotNull, isNull, lt, notInArray, or, sql } from "drizzle-orm";
+import type { Logger } from "pino";
+import { appendAudit } from "../audit/audit.ts";
+import type { Db } from "../db/client.ts";
+import { approvals, runs } from "../db/schema.ts";
+import type { Phase } from "../domain/phases.ts";
+import { advanceWaitingRun } from "./engine.ts";
+import { phaseJobId } from "./ids.ts";
+import type { PhaseQueue } from "./queue.ts";
+
+export interface ReconcilerDeps {
+  db: Db;
+  queue: PhaseQueue;
+  log: Logger;
+  actor: string;
+  /** Runs examined per pass, oldest update first. */
+  batchSize?: number;
+  /** Called for each approval that expired (the Slack surface updates its message). */
+  onApprovalExpired?: (approvalId: string) => Promise<void>;
+}
+
+export interface ReconcileReport {
+  reenqueued: number;
+  leasesReclaimed: number;
+  approvalsExpired: number;
+}
+
+const NO_JOB_STATES = ["AWAIT_APPROVAL", "AWAIT_HUMAN_REVIEW", "RUN_COMPLETE"];
+
+/**
+ * One pass of the reconciler: Postgres is the truth, the queue is rebuilt from it.
+ * Reclaims expired leases (fencing out their holders), re-enqueues every runnable step
+ * that has no live job (after a Redis flush or restart), and expires approvals.
+ */
+export async function reconcileOnce(deps: ReconcilerDeps): Promise<ReconcileReport> {
+  const report: ReconcileReport = { reenqueued: 0, leasesReclaimed: 0, approvalsExpired: 0 };
+
+  const reclaimed = await deps.db
+    .update(runs)
+    .set({ leaseOwner: null, leaseExpiresAt: null, fencing: sql`${runs.fencing} + 1` })
+    .where(
+      and(isNull(runs.outcome), isNotNull(runs.leaseOwner), lt(runs.leaseExpiresAt, sql`now()`)),
+    )
+    .returning({ id: runs.id, seq: runs.seq, phase: runs.phase });
+  for (const run of reclaimed) {
+    await appendAudit(deps.db, {
+      runId: run.id,
+      type: "lease.reclaimed",
+      actor: deps.actor,
+      payload: { phase: run.phase, seq: run.seq },
+    });
+  }
+  report.leasesReclaimed = reclaimed.length;
+
+  const runnable = await deps.db
+    .select({ id: runs.id, seq: runs.seq, phase: runs.phase })
+    .from(runs)
+    .where(
+      and(
+        isNull(runs.outcome),
+        notInArray(runs.phase, NO_JOB_STATES),
+        or(isNull(runs.leaseOwner), lt(runs.leaseExpiresAt, sql`now()`)),
+      ),
+    )
+    .orderBy(asc(runs.updatedAt))
+    .limit(deps.batchSize ?? 1000);
+  for (const run of runnable) {
+    const jobId = phaseJobId(run.id, run.seq);
+    const job = await deps.queue.queue.getJob(jobId);
+    const state = job ? await job.getState() : "missing";
+    if (
+      state === "waiting" ||
+      state === "active" ||
+      state === "delayed" ||
+      state === "prioritized" ||
+      state === "waiting-children"
+    ) {
+      continue;
+    }
+    if (job) await job.remove().catch(() => {});
+    await deps.queue.enqueue({ runId: run.id, seq: run.seq, phase: run.phase as Phase });
+    report.reenqueued += 1;
+  }
+
+  const expired = await deps.db
+    .update(approvals)
+    .set({ status: "expired", decidedAt: sql`now()` })
+    .where(and(eq(approvals.status, "pending"), lt(approvals.expiresAt, sql`now()`)))
+    .returning({ id: approvals.id, runId: approvals.runId, action: approvals.action });
+  for (const approval of expired) {
+    await appendAudit(deps.db, {
+      runId: approval.runId,
+      type: "approval.expired",
+      actor: deps.actor,
+      payload: { approvalId: approval.id, action: approval.action },
+    });
+    const [run] = await deps.db
+      .select()
+      .from(runs)
+      .where(and(eq(runs.id, approval.runId), inArray(runs.phase, ["AWAIT_APPROVAL"])));
+    if (run) {
+      await advanceWaitingRun(
+        { db: deps.db, enqueue: deps.queue.enqueue },
+        { runId: run.id, from: "AWAIT_APPROVAL", exit: "APPROVAL_REQUIRED" },
+        deps.actor,
+        `approval ${approval.id} expired`,
+      ).catch((error) =>
+        deps.log.warn({ err: error, runId: run.id }, "could not stop run on expiry"),
+      );
+    }
+    await deps
+      .onApprovalExpired?.(approval.id)
+      .catch((error) =>
+        deps.log.warn({ err: error, approvalId: approval.id }, "approval expiry hook failed"),
+      );
+  }
+  report.approvalsExpired = expired.length;
+  if (report.reenqueued || report.leasesReclaimed || report.approvalsExpired) {
+    deps.log.info(report, "reconciled");
+  }
+  return report;
+}
+
+/** Runs {@link reconcileOnce} every `intervalMs` until stopped; one pass at a time. */
+export function startReconciler(
+  deps: ReconcilerDeps,
+  intervalMs: number,
+): { stop(): Promise<void> } {
+  let running: Promise<unknown> = Promise.resolve();
+  let stopped = false;
+  const tick = () => {
+    if (stopped) return;
+    running = reconcileOnce(deps).catch((error) =>
+      deps.log.error({ err: error }, "reconcile failed"),
+    );
+  };
+  tick();
+  const timer = setInterval(() => {
+    running.then(tick);
+  }, intervalMs);
+  timer.unref();
+  return {
+    async stop() {
+      stopped = true;
+      clearInterval(timer);
+      await running;
+    },
+  };
+}

@@ -1,0 +1,76 @@
+import type { Logger } from "pino";
+import type { Db } from "../db/client.ts";
+import type { runs } from "../db/schema.ts";
+import type { ExitOutcome, Phase } from "../domain/phases.ts";
+
+export type RunRow = typeof runs.$inferSelect;
+
+/** What a phase handler decides. The engine turns it into one legal transition. */
+export type PhaseResult =
+  /** Go on: to `next`, or to the canonical next phase when omitted. */
+  | { kind?: "next"; next?: Phase; patch?: Record<string, unknown>; description?: string }
+  /** Stop on a named exit; the run still hands off (LINEAR_HANDOFF) before it ends. */
+  | { kind: "exit"; outcome: ExitOutcome; patch?: Record<string, unknown>; description: string }
+  /** Wait for a human decision; the run resumes at `resume` once approved. */
+  | { kind: "await_approval"; resume: Phase; patch?: Record<string, unknown>; description: string };
+
+export interface EffectOutcome<T> {
+  externalId: string;
+  result: T;
+  /** True when the ledger already had it (done, or found remotely by `reconcile`). */
+  reused: boolean;
+}
+
+export interface EffectSpec<T> {
+  /** Unique within the run, e.g. "slack.parent" or "linear.comment". */
+  name: string;
+  /** The capability the kill switch checks, e.g. "slack_post", "open_pr". */
+  capability: string;
+  perform: () => Promise<{ externalId: string; result: T }>;
+  /** After a crash left the effect pending: look it up remotely before performing again. */
+  reconcile?: () => Promise<{ externalId: string; result: T } | null>;
+}
+
+/** Everything a phase handler may use. It never sees a lease or a fencing counter. */
+export interface PhaseContext {
+  run: RunRow;
+  phase: Phase;
+  db: Db;
+  log: Logger;
+  /** Aborted when the lease is lost or the worker shuts down: stop and return. */
+  signal: AbortSignal;
+  now(): Date;
+  /** The effect ledger: performs an external mutation at most once per run and name. */
+  effect<T>(spec: EffectSpec<T>): Promise<EffectOutcome<T>>;
+}
+
+export type PhaseHandler = (ctx: PhaseContext) => Promise<PhaseResult>;
+export type PhaseHandlers = Partial<Record<Phase, PhaseHandler>>;
+
+/** Answers whether a kill switch stops this run (before each phase and each effect). */
+export type KillSwitchCheck = (scope: {
+  team?: string;
+  service?: string;
+  capability?: string;
+}) => Promise<{ scope: string; value: string; reason: string } | null>;
+
+export interface RunnerTiming {
+  leaseMs: number;
+  heartbeatMs: number;
+  /** Leases for one step before the run fails (a crash-looping phase). */
+  maxAttempts: number;
+}
+
+export const DEFAULT_TIMING: RunnerTiming = { leaseMs: 30_000, heartbeatMs: 5_000, maxAttempts: 5 };
+
+export interface RunnerDeps {
+  db: Db;
+  log: Logger;
+  workerId: string;
+  handlers: PhaseHandlers;
+  timing: RunnerTiming;
+  killSwitch?: KillSwitchCheck;
+  now?: () => Date;
+  /** Enqueue the job for a run's next step (after the transition committed). */
+  enqueue(data: { runId: string; seq: number; phase: Phase }): Promise<void>;
+}

@@ -1,0 +1,66 @@
+import { type Job, Worker } from "bullmq";
+import type { Redis } from "ioredis";
+import { executeStep, type StepOutcome } from "./engine.ts";
+import { PHASE_QUEUE, type PhaseJobData } from "./queue.ts";
+import type { RunnerDeps } from "./types.ts";
+
+export interface PhaseWorkerOptions {
+  connection: Redis;
+  prefix: string;
+  concurrency: number;
+  /** BullMQ job lock; a dead worker's job is recovered as stalled after this. */
+  lockDurationMs?: number;
+  stalledIntervalMs?: number;
+  /** How long a SIGTERM waits for running phases before aborting (and releasing) them. */
+  shutdownGraceMs?: number;
+  onStep?: (job: PhaseJobData, outcome: StepOutcome) => void;
+}
+
+/** Thrown so BullMQ retries the job (with its backoff) instead of completing it. */
+class StepNotDone extends Error {
+  constructor(outcome: StepOutcome) {
+    super(`step not done: ${outcome}`);
+    this.name = "StepNotDone";
+  }
+}
+
+export interface PhaseWorker {
+  worker: Worker<PhaseJobData>;
+  /** Stops taking jobs, lets running phases finish within the grace, aborts the rest. */
+  close(): Promise<void>;
+}
+
+export function startPhaseWorker(deps: RunnerDeps, options: PhaseWorkerOptions): PhaseWorker {
+  const shutdown = new AbortController();
+  const worker = new Worker<PhaseJobData>(
+    PHASE_QUEUE,
+    async (job: Job<PhaseJobData>) => {
+      const outcome = await executeStep(deps, job.data, shutdown.signal);
+      options.onStep?.(job.data, outcome);
+      if (outcome === "retry" || outcome === "released") throw new StepNotDone(outcome);
+      return outcome;
+    },
+    {
+      connection: options.connection,
+      prefix: options.prefix,
+      concurrency: options.concurrency,
+      lockDuration: options.lockDurationMs ?? 30_000,
+      stalledInterval: options.stalledIntervalMs ?? 30_000,
+      maxStalledCount: 5,
+      autorun: true,
+    },
+  );
+  worker.on("error", (error) => deps.log.error({ err: error }, "phase worker error"));
+  return {
+    worker,
+    async close() {
+      const grace = options.shutdownGraceMs ?? 10_000;
+      const timer = setTimeout(() => shutdown.abort(), grace);
+      try {
+        await worker.close();
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+  };
+}
