@@ -126,23 +126,24 @@ export function startReconciler(
   deps: ReconcilerDeps,
   intervalMs: number,
 ): { stop(): Promise<void> } {
-  let running: Promise<unknown> = Promise.resolve();
   let stopped = false;
-  const tick = () => {
-    if (stopped) return;
-    running = reconcileOnce(deps).catch((error) =>
-      deps.log.error({ err: error }, "reconcile failed"),
-    );
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> = Promise.resolve();
+  const loop = () => {
+    running = reconcileOnce(deps)
+      .then(
+        () => undefined,
+        (error) => deps.log.error({ err: error }, "reconcile failed"),
+      )
+      .finally(() => {
+        if (!stopped) timer = setTimeout(loop, intervalMs).unref();
+      });
   };
-  tick();
-  const timer = setInterval(() => {
-    running.then(tick);
-  }, intervalMs);
-  timer.unref();
+  loop();
   return {
     async stop() {
       stopped = true;
-      clearInterval(timer);
+      if (timer) clearTimeout(timer);
       await running;
     },
   };

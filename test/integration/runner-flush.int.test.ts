@@ -1,0 +1,73 @@
+import { Redis } from "ioredis";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { PHASES } from "../../src/domain/phases.ts";
+import { createRun } from "../../src/runner/engine.ts";
+import { startReconciler } from "../../src/runner/reconciler.ts";
+import type { PhaseHandlers } from "../../src/runner/types.ts";
+import { createTestDb, type TestDb } from "../setup/db.ts";
+import { type PrivateRedis, startPrivateRedis } from "../setup/private-redis.ts";
+import {
+  createTestRunner,
+  hasEnded,
+  quietLog,
+  type TestRunner,
+  waitForRun,
+} from "../setup/runner.ts";
+
+describe("Redis flushed in the middle of runs", () => {
+  let t: TestDb;
+  let redis: PrivateRedis;
+  let r: TestRunner;
+  beforeEach(async () => {
+    t = await createTestDb();
+    redis = await startPrivateRedis();
+    r = createTestRunner(t, redis.url);
+  });
+  afterEach(async () => {
+    await r.close();
+    await redis.stop();
+    await t.drop();
+  });
+
+  it("the reconciler rebuilds the queue from Postgres and every run completes", async () => {
+    let flushed = false;
+    const slow = async () => {
+      await new Promise((res) => setTimeout(res, 30));
+      return {};
+    };
+    const handlers: PhaseHandlers = Object.fromEntries(PHASES.map((p) => [p, slow]));
+    handlers.LINEAR_HANDOFF = async () => ({ next: "WRITE_CANDIDATE_LEARNING" });
+    r.startWorker("w1", handlers);
+    const ids: string[] = [];
+    for (let i = 0; i < 8; i += 1) {
+      ids.push(
+        (
+          await createRun(
+            { db: t.db, enqueue: r.queue.enqueue },
+            { ticket: `ENG-F${i}`, trigger: "test" },
+          )
+        ).run.id,
+      );
+    }
+    await new Promise((res) => setTimeout(res, 150));
+    const ended = await Promise.all(ids.map((id) => waitForRun(t, id, () => true)));
+    expect(ended.filter((run) => run.outcome !== null).length).toBeLessThan(ids.length);
+    const admin = new Redis(redis.url);
+    expect(await admin.dbsize()).toBeGreaterThan(0);
+    await admin.flushall();
+    flushed = true;
+    admin.disconnect();
+
+    const reconciler = startReconciler(
+      { db: t.db, queue: r.queue, log: quietLog, actor: "reconciler" },
+      300,
+    );
+    try {
+      for (const id of ids)
+        expect((await waitForRun(t, id, hasEnded, 30_000)).outcome).toBe("RUN_COMPLETE");
+    } finally {
+      await reconciler.stop();
+    }
+    expect(flushed).toBe(true);
+  }, 60_000);
+});
