@@ -16,4 +16,29 @@ export const COMMANDS: CommandEntry[] = [
     summary: "apply database migrations (DATABASE_URL, or the embedded PGlite)",
     load: async () => (await import("./commands/migrate.ts")).default,
   },
+  {
+    name: "schema",
+    summary: "print a published JSON Schema (evidence-bundle, specialist-output, ...)",
+    load: async () => (await import("./commands/schema.ts")).default,
+  },
+  {
+    name: "policy check",
+    summary: "validate policy files; print the effective policy and its hash",
+    load: async () => (await import("./commands/policy-check.ts")).default,
+  },
+  {
+    name: "policy test",
+    summary: "run the table-driven policy cases in policy/cases.yaml",
+    load: async () => (await import("./commands/policy-test.ts")).default,
+  },
+  {
+    name: "pause",
+    summary: "engage a kill switch: global (default), team T, service S or capability C",
+    load: async () => (await import("./commands/pause.ts")).default,
+  },
+  {
+    name: "resume",
+    summary: "release a kill switch: global (default), team T, service S or capability C",
+    load: async () => (await import("./commands/resume.ts")).default,
+  },
 ];

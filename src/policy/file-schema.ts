@@ -1,0 +1,100 @@
+import { z } from "zod";
+import { AppError, ErrorCode } from "../domain/errors.ts";
+import { ACTIONS, CAPABILITIES, type Level, ROLES } from "./types.ts";
+
+/**
+ * The shape of one policy file. Strict objects throughout: a typo'd key
+ * (`confidence_treshold`) is refused, never silently ignored, because an ignored
+ * restriction is a loosening nobody sees.
+ */
+
+/** The floor of DESIGN.md ("confidence >= 70%"); policy may raise it, never lower it. */
+export const CONFIDENCE_FLOOR = 70;
+
+const slug = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9._-]*$/, "lowercase letters, digits, '.', '_' or '-'");
+
+const slackUser = z.string().regex(/^[UW][A-Z0-9]{2,}$/, "a Slack user ID (U… or W…)");
+const slackGroup = z.string().regex(/^S[A-Z0-9]{2,}$/, "a Slack user-group ID (S…)");
+
+const role = z.enum(ROLES);
+
+const actionRule = z.strictObject({
+  requires_approval: z.boolean().optional(),
+  approval_expiry_minutes: z
+    .int()
+    .min(1)
+    .max(24 * 60)
+    .optional(),
+  approvers: z
+    .array(role.exclude(["viewer"]))
+    .min(1)
+    .optional(),
+});
+
+const glob = z
+  .string()
+  .min(1)
+  .refine((g) => !g.startsWith("!"), "negated globs would loosen; list only what is forbidden");
+
+const reason = z.string().trim().min(1, "a reason is required");
+const killSwitch = z.discriminatedUnion("scope", [
+  z.strictObject({ scope: z.literal("global"), reason }),
+  z.strictObject({ scope: z.literal("team"), value: slug, reason }),
+  z.strictObject({ scope: z.literal("service"), value: slug, reason }),
+  z.strictObject({ scope: z.literal("capability"), value: z.enum(CAPABILITIES), reason }),
+]);
+
+const members = z.strictObject({
+  users: z.array(slackUser).optional(),
+  groups: z.array(slackGroup).optional(),
+});
+
+const base = {
+  version: z.literal(1, "version must be 1"),
+  confidence_threshold: z
+    .int()
+    .min(CONFIDENCE_FLOOR, `must be at least ${CONFIDENCE_FLOOR} (the floor of DESIGN.md)`)
+    .max(100)
+    .optional(),
+  actions: z.partialRecord(z.enum(ACTIONS), actionRule).optional(),
+  forbidden_paths: z.array(glob).optional(),
+  max_pr_size: z
+    .strictObject({ lines: z.int().positive().optional(), files: z.int().positive().optional() })
+    .optional(),
+  specialists: z.array(slug).optional(),
+  kill_switches: z.array(killSwitch).optional(),
+  roles: z.partialRecord(role, members).optional(),
+};
+
+const levelFile = z.strictObject(base);
+/** A service file names the team that owns the service. */
+const serviceFile = z.strictObject({ ...base, team: slug });
+
+export type PolicyFile = z.infer<typeof levelFile> & { team?: string };
+export type PolicyFileKillSwitch = z.infer<typeof killSwitch>;
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  const where =
+    issue.path.length === 0
+      ? "(top level)"
+      : issue.path
+          .map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`))
+          .join("");
+  if (issue.code === "unrecognized_keys") {
+    return `${where}: unknown field ${issue.keys.map((k) => `'${k}'`).join(", ")}`;
+  }
+  return `${where}: ${issue.message}`;
+}
+
+/** Validates a parsed YAML document; a malformed one → PolicyInvalid naming file and field. */
+export function parsePolicyFile(source: string, level: Level, doc: unknown): PolicyFile {
+  const schema = level === "service" ? serviceFile : levelFile;
+  const result = schema.safeParse(doc ?? {});
+  if (!result.success) {
+    const detail = result.error.issues.map(describeIssue).join("; ");
+    throw new AppError(ErrorCode.PolicyInvalid, `${source}: ${detail}`);
+  }
+  return result.data;
+}

@@ -1,0 +1,114 @@
+/**
+ * The vocabulary of policy (DESIGN.md, "Policy and governance"). Policy data keeps the
+ * snake_case keys of the YAML files, so a rule is spelled the same in a file, in a load
+ * error, in a decision's matched rules and in the printed effective policy.
+ */
+
+/**
+ * Actions that need a fresh, action-specific, single-use human approval whatever the
+ * policy says (DESIGN.md, invariant 4). No level, platform included, can turn them off.
+ */
+export const INVARIANT_APPROVAL_ACTIONS = [
+  "production_write",
+  "deploy_risk_change",
+  "sentry_suppression",
+  "linear_done",
+  "linear_cancelled",
+  "pr_merge",
+  "kill_switch_change",
+] as const;
+
+/** Every action the gate evaluates: the invariant ones plus the code-change steps. */
+export const ACTIONS = [...INVARIANT_APPROVAL_ACTIONS, "create_worktree", "open_pr"] as const;
+export type Action = (typeof ACTIONS)[number];
+
+/** Actions that change code: they need a confidence at or above the threshold (invariant 1). */
+export const CODE_ACTIONS: readonly Action[] = ["create_worktree", "open_pr"];
+
+/**
+ * Roles in rising order. Inclusion: each role holds every role below it
+ * (admin ⊇ approver ⊇ operator ⊇ viewer), so an admin may do whatever an approver may.
+ */
+export const ROLES = ["viewer", "operator", "approver", "admin"] as const;
+export type Role = (typeof ROLES)[number];
+
+/** Policy levels from the broadest to the narrowest; a lower level may only restrict. */
+export const LEVELS = ["platform", "org", "team", "service"] as const;
+export type Level = (typeof LEVELS)[number];
+
+export const KILL_SWITCH_SCOPES = ["global", "team", "service", "capability"] as const;
+export type KillSwitchScope = (typeof KILL_SWITCH_SCOPES)[number];
+
+/**
+ * What a capability kill switch can stop: the worker's external effects and the
+ * code-changing phases. Names match the effect ledger's effect names where one exists.
+ */
+export const CAPABILITIES = [
+  "slack_post",
+  "slack_update",
+  "linear_comment",
+  "linear_update",
+  "create_worktree",
+  "run_coding_agent",
+  "push_branch",
+  "open_pr",
+  "github_label",
+] as const;
+export type Capability = (typeof CAPABILITIES)[number];
+
+export interface ActionRule {
+  requires_approval: boolean;
+  /** How long an approval for this action stays valid. */
+  approval_expiry_minutes: number;
+  /** Roles whose holders may approve, closed upwards (["approver", "admin"]). */
+  approvers: Role[];
+}
+
+export interface RoleMembers {
+  /** Slack user IDs (U…/W…). */
+  users: string[];
+  /** Slack user-group IDs (S…). */
+  groups: string[];
+}
+
+export interface PolicyKillSwitch {
+  scope: KillSwitchScope;
+  /** Team, service or capability name; "" for global. */
+  value: string;
+  reason: string;
+}
+
+/** The policy that applies to one team/service: every level merged, every set sorted. */
+export interface EffectivePolicy {
+  version: 1;
+  scope: { team: string | null; service: string | null };
+  confidence_threshold: number;
+  actions: Record<Action, ActionRule>;
+  /** Globs (see glob.ts) that no prode change may touch. */
+  forbidden_paths: string[];
+  max_pr_size: { lines: number; files: number };
+  /** Specialist ids the router may run. */
+  specialists: string[];
+  kill_switches: PolicyKillSwitch[];
+  roles: Record<Role, RoleMembers>;
+}
+
+/** An effective policy with its identity: the sha256 of its canonical JSON, and its files. */
+export type LoadedPolicy = EffectivePolicy & {
+  /** sha256 (hex) of canonicalJson of the effective policy (without hash and sources). */
+  hash: string;
+  /** The files merged, broadest first. */
+  sources: string[];
+};
+
+export function isAction(value: string): value is Action {
+  return (ACTIONS as readonly string[]).includes(value);
+}
+
+export function isCapability(value: string): value is Capability {
+  return (CAPABILITIES as readonly string[]).includes(value);
+}
+
+export function roleRank(role: Role): number {
+  return ROLES.indexOf(role);
+}
