@@ -17,6 +17,11 @@ export const COMMANDS: CommandEntry[] = [
     load: async () => (await import("./commands/migrate.ts")).default,
   },
   {
+    name: "schema",
+    summary: "print a published JSON Schema (evidence-bundle, specialist-output, ...)",
+    load: async () => (await import("./commands/schema.ts")).default,
+  },
+  {
     name: "policy check",
     summary: "validate policy files; print the effective policy and its hash",
     load: async () => (await import("./commands/policy-check.ts")).default,

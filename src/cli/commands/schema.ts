@@ -1,0 +1,23 @@
+import {
+  evidenceJsonSchema,
+  isPublishedSchemaName,
+  PUBLISHED_SCHEMA_NAMES,
+} from "../../domain/evidence.ts";
+import type { Command } from "../command.ts";
+
+const schema: Command = {
+  name: "schema",
+  summary: "print a published JSON Schema (evidence-bundle, specialist-output, ...)",
+  usage: `Usage: prode schema <name>\n\nNames: ${PUBLISHED_SCHEMA_NAMES.join(", ")}\nPrints the JSON Schema (draft 2020-12) to stdout.`,
+  async run(args, io) {
+    const name = args[0];
+    if (name === undefined || args.length > 1 || !isPublishedSchemaName(name)) {
+      const got = name === undefined ? "no schema name" : `unknown schema '${args.join(" ")}'`;
+      io.stderr.write(`prode schema: ${got}; known: ${PUBLISHED_SCHEMA_NAMES.join(", ")}\n`);
+      return 2;
+    }
+    io.stdout.write(`${JSON.stringify(evidenceJsonSchema(name), null, 2)}\n`);
+    return 0;
+  },
+};
+export default schema;

@@ -1,0 +1,141 @@
+import type { SignalIndex, TaggedSignal } from "./classifier-rules.ts";
+import type { EvidenceRef, IncidentClass } from "./classifier-schema.ts";
+import type { Signal } from "./signals.ts";
+
+/**
+ * The classifier's words: one-line summaries of signals, the statement of each
+ * hypothesis and the test that would settle it. Pure, built only from signals, so the
+ * same evidence always reads the same.
+ */
+export function describeSignal(s: Signal): string {
+  switch (s.kind) {
+    case "error_rate_rise":
+      return `5xx on ${s.service}${s.path ? ` ${s.path}` : ""} rose ${s.from}→${s.to}/min over ${s.windowMinutes} min`;
+    case "no_5xx_rise":
+      return `no 5xx rise on ${s.service} over ${s.windowMinutes} min`;
+    case "new_exception":
+      return `new exception ${s.issueId} on ${s.path} (${s.culprit}), first seen ${s.firstSeen}`;
+    case "release_correlation":
+      return `release ${s.release} deployed ${s.deployedAt}, symptom ${s.firstSeenAfterDeployMinutes} min later`;
+    case "deploy_absent":
+      return `no deploy${s.service ? ` of ${s.service}` : ""} in ${s.windowHours} h`;
+    case "client_aborts":
+      return `${s.count} client aborts (${s.statusCodes.join("/")})${s.path ? ` on ${s.path}` : ""}`;
+    case "queue_saturation":
+      return `queue ${s.queue} oldest message ${s.ageSeconds}s (threshold ${s.threshold}s)`;
+    case "task_health":
+      return `${s.service}: ${s.healthy}/${s.desired} healthy tasks${s.max === undefined ? "" : `, ceiling ${s.max}`}`;
+    case "vendor_incident":
+      return `${s.vendor} status incident (${s.status}${s.impact ? `, ${s.impact}` : ""})`;
+    case "vendor_operational":
+      return `${s.vendor} status operational`;
+    case "vendor_error_correlation":
+      return `${s.correlatedRequests} failing requests carry ${s.vendor} correlation IDs`;
+    case "stale_derived_rows":
+      return `${s.staleCount}/${s.totalCount} derived rows of ${s.table} stale`;
+    case "derived_rows_consistent":
+      return `derived rows of ${s.table} consistent`;
+    case "count_mismatch":
+      return `${s.subject}: shows ${s.displayed}, source of truth ${s.computed}`;
+    case "data_precondition":
+      return `${s.rowCount} rows of ${s.table} where ${s.condition}`;
+    case "reproduction":
+      return `${s.path} ${s.reproduced ? "reproduced" : "not reproduced"}${s.release ? ` on ${s.release}` : ""}`;
+    case "user_impact":
+      return `${s.affectedUsers} users affected (${s.scope})`;
+    default: {
+      const never: never = s;
+      return never;
+    }
+  }
+}
+
+export function toEvidenceRef(t: TaggedSignal): EvidenceRef {
+  return {
+    specialistId: t.specialistId,
+    signalKind: t.signal.kind,
+    sourceRef: t.signal.sourceRef,
+    summary: describeSignal(t.signal),
+  };
+}
+
+/** The one-line hypothesis for a class, made as specific as the signals allow. */
+export function hypothesisStatement(
+  cls: IncidentClass,
+  i: SignalIndex,
+  remedy: { codeChange: boolean },
+): string {
+  const release = i.of("release_correlation")[0]?.signal;
+  switch (cls) {
+    case "code_defect": {
+      const ex = i.of("new_exception")[0]?.signal;
+      const where = ex ? ` on ${ex.path} (${ex.issueId}: ${ex.culprit})` : "";
+      return release
+        ? `Release ${release.release} introduced a defect${where}`
+        : `A code defect${where} causes the failures`;
+    }
+    case "data_defect": {
+      const stale = i.of("stale_derived_rows")[0]?.signal;
+      const rows = stale
+        ? ` in ${stale.table} (${stale.staleCount}/${stale.totalCount} stale)`
+        : "";
+      const fix = remedy.codeChange
+        ? `; needs a data correction and a code fix${release ? ` to the write path changed in ${release.release}` : ""}`
+        : "; needs a data correction";
+      return `Derived rows${rows} disagree with their source of truth${fix}`;
+    }
+    case "infra": {
+      const q = i.of("queue_saturation")[0]?.signal;
+      const t = i.of("task_health")[0]?.signal;
+      const parts = [
+        q ? `queue ${q.queue} at ${q.ageSeconds}s age (threshold ${q.threshold}s)` : undefined,
+        t
+          ? `${t.service} at ${t.healthy}/${t.desired} healthy tasks${t.max === undefined ? "" : ` (ceiling ${t.max})`}`
+          : undefined,
+      ].filter((p) => p !== undefined);
+      return `Capacity exhaustion, not a regression${parts.length ? `: ${parts.join(", ")}` : ""}`;
+    }
+    case "vendor": {
+      const v = i.of("vendor_incident")[0]?.signal ?? i.of("vendor_error_correlation")[0]?.signal;
+      return `${v ? v.vendor : "A vendor"} is failing on its side; our code is not the cause`;
+    }
+    case "noise": {
+      const a = i.of("client_aborts")[0]?.signal;
+      const what = a ? `${a.count} client aborts${a.path ? ` on ${a.path}` : ""}` : "Client aborts";
+      return `${what} without a 5xx rise or deploy correlation: noise, nothing to fix`;
+    }
+    case "unknown":
+      return "No rule fired on the evidence gathered: the root cause is unknown";
+    default: {
+      const never: never = cls;
+      return never;
+    }
+  }
+}
+
+/** The check that would confirm or refute a hypothesis; read-only by construction. */
+export function settlingTest(cls: IncidentClass, i: SignalIndex): string {
+  const release = i.of("release_correlation")[0]?.signal;
+  switch (cls) {
+    case "code_defect": {
+      const ex = i.of("new_exception")[0]?.signal;
+      return `Reproduce ${ex ? ex.path : "the failing path"} with the triggering input on ${release ? release.release : "the current release"} and on the release before it: it fails only on the former`;
+    }
+    case "data_defect": {
+      const stale = i.of("stale_derived_rows")[0]?.signal;
+      return `Recompute the derived value of a sample of ${stale ? stale.table : "the derived"} rows with SELECTs over the source tables and compare with the stored value`;
+    }
+    case "infra":
+      return "Check that queue age tracks healthy task count and the scaling ceiling over the window, with no deploy in between";
+    case "vendor":
+      return "Match failing request times and correlation IDs against the vendor's incident window: failures stop when the vendor recovers";
+    case "noise":
+      return "Compare 5xx rate and Sentry error events over the abort burst with the previous 7 days: neither rises";
+    case "unknown":
+      return "Gather the evidence named in the gaps and classify again";
+    default: {
+      const never: never = cls;
+      return never;
+    }
+  }
+}

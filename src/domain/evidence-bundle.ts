@@ -1,0 +1,109 @@
+import { z } from "zod";
+import { ClassificationSchema } from "./classifier-schema.ts";
+import { AppError, ErrorCode } from "./errors.ts";
+import {
+  LinearSnapshotSchema,
+  OperationalMemorySchema,
+  ToolMapSchema,
+} from "./evidence-context.ts";
+import { SpecialistOutputSchema } from "./specialist-output.ts";
+
+/**
+ * The evidence bundle: everything prode knew when it decided, in one versioned document.
+ * Nothing after the gate (worktree, patch, PR) may start before it exists (invariant 1);
+ * it is stored redacted and addressed by sha256, and `prode schema evidence-bundle`
+ * prints its JSON Schema. Bump {@link EVIDENCE_BUNDLE_SCHEMA_VERSION} on any breaking
+ * change and keep the reader of the old version.
+ */
+export const EVIDENCE_BUNDLE_SCHEMA_VERSION = 1;
+
+const timestamp = z.iso.datetime({ offset: true });
+
+export const ImpactSchema = z.object({
+  summary: z.string(),
+  scope: z.enum(["isolated", "partial", "widespread", "unknown"]),
+  services: z.array(z.string().min(1)),
+  affectedUsers: z.number().int().nonnegative().optional(),
+  customerVisible: z.boolean(),
+  blastRadius: z.string().describe("what else breaks if this continues or the fix is wrong"),
+});
+export type Impact = z.infer<typeof ImpactSchema>;
+
+export const MitigationSchema = z.object({
+  action: z.string().min(1),
+  kind: z.enum([
+    "code_change",
+    "data_correction",
+    "rollback",
+    "scale",
+    "config",
+    "vendor_followup",
+    "other",
+  ]),
+  risk: z.enum(["low", "medium", "high"]),
+  rollback: z.string().min(1).describe("how to undo it"),
+  requiresApproval: z.boolean(),
+  performedBy: z.enum(["prode", "human"]),
+});
+export type Mitigation = z.infer<typeof MitigationSchema>;
+
+export const VerificationItemSchema = z.object({
+  check: z.string().min(1),
+  how: z.string().min(1),
+  status: z.enum(["pending", "passed", "failed", "not_applicable"]),
+});
+export type VerificationItem = z.infer<typeof VerificationItemSchema>;
+
+const digest = z.string().regex(/^[0-9a-f]{64}$/, "sha256 hex of the exact action");
+
+export const PendingApprovalSchema = z.object({
+  id: z.string().min(1),
+  action: z.string().min(1),
+  digest,
+  requestedAt: timestamp,
+  expiresAt: timestamp,
+});
+export type PendingApproval = z.infer<typeof PendingApprovalSchema>;
+
+export const ApprovalStateSchema = z.object({
+  pending: z.array(PendingApprovalSchema),
+  decided: z.array(
+    z.object({
+      id: z.string().min(1),
+      action: z.string().min(1),
+      digest,
+      decision: z.enum(["approved", "rejected", "expired"]),
+      at: timestamp,
+    }),
+  ),
+});
+export type ApprovalState = z.infer<typeof ApprovalStateSchema>;
+
+export const EvidenceBundleSchema = z.object({
+  schemaVersion: z.literal(EVIDENCE_BUNDLE_SCHEMA_VERSION),
+  runId: z.string().min(1),
+  createdAt: timestamp,
+  linear: LinearSnapshotSchema,
+  toolMap: ToolMapSchema,
+  memory: OperationalMemorySchema.describe("routing only: never read by the classifier"),
+  specialists: z.array(SpecialistOutputSchema),
+  classification: ClassificationSchema.optional().describe("absent until CLASSIFY ran"),
+  impact: ImpactSchema,
+  mitigations: z.array(MitigationSchema),
+  verification: z.array(VerificationItemSchema),
+  approvals: ApprovalStateSchema,
+});
+export type EvidenceBundle = z.infer<typeof EvidenceBundleSchema>;
+
+/** Parses a stored or received bundle; anything that does not fit is `bad_input`. */
+export function parseEvidenceBundle(raw: unknown): EvidenceBundle {
+  const parsed = EvidenceBundleSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new AppError(
+      ErrorCode.BadInput,
+      `evidence bundle does not parse: ${z.prettifyError(parsed.error)}`,
+      { cause: parsed.error },
+    );
+  }
+  return parsed.data;
+}
