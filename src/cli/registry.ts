@@ -17,6 +17,11 @@ export const COMMANDS: CommandEntry[] = [
     load: async () => (await import("./commands/migrate.ts")).default,
   },
   {
+    name: "sql check",
+    summary: "check one SQL statement (stdin) against the read-replica guard",
+    load: async () => (await import("./commands/sql-check.ts")).default,
+  },
+  {
     name: "schema",
     summary: "print a published JSON Schema (evidence-bundle, specialist-output, ...)",
     load: async () => (await import("./commands/schema.ts")).default,
