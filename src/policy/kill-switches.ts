@@ -177,24 +177,15 @@ function fromPolicy(
   return hit ? { ...hit, actor: "policy", since: null, source: "policy" } : null;
 }
 
-/**
- * The kill switch that stops `target`, or null: global first, then the team, the
- * service, the capability (the broadest wins when several are engaged). Switches
- * declared in `policy` count too. One query on the (scope, value) primary key: this
- * runs before every phase and every external effect.
- */
-export async function activeKillSwitch(
-  db: Db,
-  target: KillSwitchTarget,
-  policy?: { kill_switches: readonly PolicyKillSwitch[] },
-): Promise<ActiveKillSwitch | null> {
+/** The one indexed query behind {@link activeKillSwitch} (exported to check its plan). */
+export function killSwitchQuery(db: Db, target: KillSwitchTarget) {
   const match = (scope: KillSwitchScope, value: string) =>
     and(eq(killSwitches.scope, scope), eq(killSwitches.value, value));
   const wanted: (SQL | undefined)[] = [match("global", "")];
   if (target.team) wanted.push(match("team", target.team));
   if (target.service) wanted.push(match("service", target.service));
   if (target.capability) wanted.push(match("capability", target.capability));
-  const [row] = await db
+  return db
     .select({
       scope: killSwitches.scope,
       value: killSwitches.value,
@@ -208,6 +199,20 @@ export async function activeKillSwitch(
       sql`case ${killSwitches.scope} when 'global' then 0 when 'team' then 1 when 'service' then 2 else 3 end`,
     )
     .limit(1);
+}
+
+/**
+ * The kill switch that stops `target`, or null: global first, then the team, the
+ * service, the capability (the broadest wins when several are engaged). Switches
+ * declared in `policy` count too. One query on the (scope, value) primary key: this
+ * runs before every phase and every external effect.
+ */
+export async function activeKillSwitch(
+  db: Db,
+  target: KillSwitchTarget,
+  policy?: { kill_switches: readonly PolicyKillSwitch[] },
+): Promise<ActiveKillSwitch | null> {
+  const [row] = await killSwitchQuery(db, target);
   const stored: ActiveKillSwitch | null = row ? { ...row, source: "database" } : null;
   const declared = policy ? fromPolicy(policy.kill_switches, target) : null;
   if (stored && declared) return RANK[declared.scope] < RANK[stored.scope] ? declared : stored;
