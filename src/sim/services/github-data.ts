@@ -21,7 +21,7 @@ const fileChangeSchema = z.object({
   previous_filename: z.string().optional(),
 });
 
-const commitSchema = z.object({
+export const githubCommitSchema = z.object({
   sha,
   message: z.string(),
   author: z.object({
@@ -45,7 +45,7 @@ const deploymentStatusSchema = z.object({
   created_at: isoTime,
 });
 
-const deploymentSchema = z.object({
+export const githubDeploymentSchema = z.object({
   id: z.number().int().positive(),
   sha,
   ref: z.string(),
@@ -87,11 +87,20 @@ export const githubRepoSchema = z.object({
   default_branch: z.string().default("main"),
   /** Branch name → head SHA. */
   branches: z.record(z.string(), sha).default({}),
-  commits: z.array(commitSchema).default([]),
-  deployments: z.array(deploymentSchema).default([]),
+  commits: z.array(githubCommitSchema).default([]),
+  deployments: z.array(githubDeploymentSchema).default([]),
   labels: z.array(labelSchema).default([]),
   pulls: z.array(pullSchema).default([]),
 });
+
+/** What prode's App asks for: write where it opens PRs and labels, read elsewhere. */
+const APP_PERMISSIONS: Record<string, "read" | "write" | "admin"> = {
+  contents: "write",
+  pull_requests: "write",
+  issues: "write",
+  deployments: "read",
+  metadata: "read",
+};
 
 export const githubDataSchema = z.object({
   app: z
@@ -100,15 +109,17 @@ export const githubDataSchema = z.object({
       slug: z.string(),
       name: z.string(),
       owner: z.string(),
-      permissions: z.record(z.string(), z.enum(["read", "write", "admin"])).default({}),
-      events: z.array(z.string()).default([]),
+      permissions: z
+        .record(z.string(), z.enum(["read", "write", "admin"]))
+        .default(APP_PERMISSIONS),
+      events: z.array(z.string()).default(["pull_request"]),
     })
     .default({
       id: 1,
       slug: "prode",
       name: "prode",
       owner: "acme",
-      permissions: { contents: "write", pull_requests: "write", metadata: "read" },
+      permissions: APP_PERMISSIONS,
       events: ["pull_request"],
     }),
   installations: z
