@@ -12,6 +12,31 @@ export interface CommandEntry {
 
 export const COMMANDS: CommandEntry[] = [
   {
+    name: "web",
+    summary: "HTTP server: /healthz, /readyz, /metrics (Slack and webhooks mount here)",
+    load: async () => (await import("./commands/serve.ts")).web,
+  },
+  {
+    name: "worker",
+    summary: "phase workers and the reconciler",
+    load: async () => (await import("./commands/serve.ts")).worker,
+  },
+  {
+    name: "dev",
+    summary: "web and worker in one process, on embedded defaults",
+    load: async () => (await import("./commands/serve.ts")).dev,
+  },
+  {
+    name: "status",
+    summary: "active runs from Postgres: ticket, phase, age, lease owner",
+    load: async () => (await import("./commands/status.ts")).default,
+  },
+  {
+    name: "audit verify",
+    summary: "verify the hash-chained audit log; exits 1 naming the first broken link",
+    load: async () => (await import("./commands/audit-verify.ts")).default,
+  },
+  {
     name: "migrate",
     summary: "apply database migrations (DATABASE_URL, or the embedded PGlite)",
     load: async () => (await import("./commands/migrate.ts")).default,
@@ -45,5 +70,10 @@ export const COMMANDS: CommandEntry[] = [
     name: "resume",
     summary: "release a kill switch: global (default), team T, service S or capability C",
     load: async () => (await import("./commands/resume.ts")).default,
+  },
+  {
+    name: "render",
+    summary: "render a Block Kit payload from a view-model JSON file (blocks/examples/)",
+    load: async () => (await import("./commands/render.ts")).default,
   },
 ];

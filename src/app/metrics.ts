@@ -1,0 +1,42 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+
+/** Prometheus metrics for /metrics; one registry per process. */
+export interface Metrics {
+  registry: Registry;
+  steps: Counter<"phase" | "outcome">;
+  stepSeconds: Histogram<"phase">;
+  activeRuns: Gauge;
+  httpRequests: Counter<"route" | "status">;
+}
+
+export function createMetrics(): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: "prode_" });
+  return {
+    registry,
+    steps: new Counter({
+      name: "prode_phase_steps_total",
+      help: "Phase executions by phase and step outcome",
+      labelNames: ["phase", "outcome"],
+      registers: [registry],
+    }),
+    stepSeconds: new Histogram({
+      name: "prode_phase_step_seconds",
+      help: "Time to execute one phase step",
+      labelNames: ["phase"],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers: [registry],
+    }),
+    activeRuns: new Gauge({
+      name: "prode_active_runs",
+      help: "Runs not yet ended",
+      registers: [registry],
+    }),
+    httpRequests: new Counter({
+      name: "prode_http_requests_total",
+      help: "HTTP requests by route and status",
+      labelNames: ["route", "status"],
+      registers: [registry],
+    }),
+  };
+}

@@ -1,0 +1,92 @@
+import { spawn, spawnSync } from "node:child_process";
+import { mkdirSync } from "node:fs";
+import { Redis } from "ioredis";
+import { AppError, ErrorCode } from "../domain/errors.ts";
+
+const LOCAL_DEFAULT = "redis://127.0.0.1:6379";
+
+async function answers(url: string): Promise<boolean> {
+  const probe = new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    connectTimeout: 1_000,
+  });
+  probe.on("error", () => {});
+  try {
+    await probe.connect();
+    return (await probe.ping()) === "PONG";
+  } catch {
+    return false;
+  } finally {
+    probe.disconnect();
+  }
+}
+
+export interface ResolvedRedis {
+  url: string;
+  /** "configured" (REDIS_URL), "local" (found on 6379) or "private" (started here). */
+  source: "configured" | "local" | "private";
+  stop(): Promise<void>;
+}
+
+/**
+ * REDIS_URL if set; else a Redis answering on localhost; else a private redis-server
+ * started for this process (when one is installed); else one line saying how to get one.
+ */
+export async function resolveRedis(
+  configured: string | undefined,
+  dataDir: string,
+): Promise<ResolvedRedis> {
+  if (configured) return { url: configured, source: "configured", stop: async () => {} };
+  if (await answers(LOCAL_DEFAULT))
+    return { url: LOCAL_DEFAULT, source: "local", stop: async () => {} };
+  if (spawnSync("redis-server", ["--version"], { stdio: "ignore" }).status !== 0) {
+    throw new AppError(
+      ErrorCode.ConfigInvalid,
+      "no Redis answers on 127.0.0.1:6379 and redis-server is not installed: install it (apt-get install redis-server) or set REDIS_URL",
+    );
+  }
+  const port = 16_379 + Math.floor(Math.random() * 1_000);
+  const dir = `${dataDir}/redis`;
+  mkdirSync(dir, { recursive: true });
+  const proc = spawn(
+    "redis-server",
+    [
+      "--port",
+      String(port),
+      "--bind",
+      "127.0.0.1",
+      "--save",
+      "",
+      "--appendonly",
+      "no",
+      "--maxmemory-policy",
+      "noeviction",
+      "--dir",
+      dir,
+    ],
+    { stdio: "ignore" },
+  );
+  const url = `redis://127.0.0.1:${port}`;
+  for (let i = 0; i < 100; i += 1) {
+    if (await answers(url)) {
+      return {
+        url,
+        source: "private",
+        stop: () =>
+          new Promise((resolve) => {
+            if (proc.exitCode !== null) return resolve();
+            proc.once("exit", () => resolve());
+            proc.kill("SIGTERM");
+          }),
+      };
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  proc.kill("SIGKILL");
+  throw new AppError(
+    ErrorCode.UpstreamUnavailable,
+    `started redis-server on ${port} but it never answered`,
+  );
+}

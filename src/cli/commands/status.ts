@@ -1,0 +1,62 @@
+import { parseArgs } from "node:util";
+import { openMigratedDb } from "../../app/open-db.ts";
+import { loadConfig } from "../../config/index.ts";
+import { formatAge, listActiveRuns } from "../../runner/status.ts";
+import type { Command } from "../command.ts";
+
+const status: Command = {
+  name: "status",
+  summary: "active runs from Postgres: ticket, phase, age, lease owner",
+  usage: "Usage: prode status [--json] [--limit N]",
+  async run(args, io) {
+    const { values } = parseArgs({
+      args,
+      options: {
+        json: { type: "boolean", default: false },
+        limit: { type: "string", default: "50" },
+      },
+    });
+    const limit = Number(values.limit);
+    if (!Number.isInteger(limit) || limit < 1) {
+      io.stderr.write("prode status: --limit takes a positive whole number\n");
+      return 2;
+    }
+    const handle = await openMigratedDb(loadConfig());
+    try {
+      const { total, runs } = await listActiveRuns(handle.db, limit);
+      if (values.json) {
+        io.stdout.write(`${JSON.stringify({ total, runs })}\n`);
+        return 0;
+      }
+      if (total === 0) {
+        io.stdout.write("no active runs\n");
+        return 0;
+      }
+      const now = new Date();
+      const rows = runs.map((r) => [
+        r.ticket,
+        r.phase,
+        formatAge(r.createdAt, now),
+        formatAge(r.phaseStartedAt, now),
+        r.leaseOwner ?? "-",
+        r.pendingApprovals ? String(r.pendingApprovals) : "-",
+        r.id,
+      ]);
+      const header = ["TICKET", "PHASE", "AGE", "IN PHASE", "LEASE OWNER", "APPROVALS", "RUN"];
+      const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+      for (const row of [header, ...rows]) {
+        io.stdout.write(
+          `${row
+            .map((c, i) => c.padEnd(widths[i]!))
+            .join("  ")
+            .trimEnd()}\n`,
+        );
+      }
+      if (total > runs.length) io.stdout.write(`…and ${total - runs.length} more active runs\n`);
+      return 0;
+    } finally {
+      await handle.close();
+    }
+  },
+};
+export default status;

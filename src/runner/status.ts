@@ -1,0 +1,66 @@
+import { and, count, desc, eq, isNull, sql } from "drizzle-orm";
+import type { Db } from "../db/client.ts";
+import { approvals, runs } from "../db/schema.ts";
+
+export interface ActiveRun {
+  id: string;
+  ticket: string;
+  phase: string;
+  createdAt: Date;
+  phaseStartedAt: Date;
+  leaseOwner: string | null;
+  leaseExpiresAt: Date | null;
+  pendingApprovals: number;
+}
+
+/**
+ * Active runs, newest first, for `prode status` and `/prode status`. Served by the
+ * partial index on active runs, so it stays fast with 100k ended runs in the table.
+ */
+export async function listActiveRuns(
+  db: Db,
+  limit = 50,
+): Promise<{ total: number; runs: ActiveRun[] }> {
+  const rows = await db
+    .select({
+      id: runs.id,
+      ticket: runs.ticket,
+      phase: runs.phase,
+      createdAt: runs.createdAt,
+      phaseStartedAt: runs.phaseStartedAt,
+      leaseOwner: runs.leaseOwner,
+      leaseExpiresAt: runs.leaseExpiresAt,
+      pendingApprovals: sql<number>`(select count(*)::int from ${approvals}
+        where ${approvals.runId} = ${runs.id} and ${approvals.status} = 'pending')`,
+    })
+    .from(runs)
+    .where(isNull(runs.outcome))
+    .orderBy(desc(runs.createdAt))
+    .limit(limit);
+  const [total] = await db.select({ n: count() }).from(runs).where(isNull(runs.outcome));
+  return { total: total?.n ?? 0, runs: rows };
+}
+
+/** The newest run for a ticket key or a run id. */
+export async function findRun(db: Db, ticketOrRun: string) {
+  const [byId] = await db.select().from(runs).where(eq(runs.id, ticketOrRun));
+  if (byId) return byId;
+  const [byTicket] = await db
+    .select()
+    .from(runs)
+    .where(and(eq(runs.ticket, ticketOrRun.toUpperCase())))
+    .orderBy(desc(runs.createdAt))
+    .limit(1);
+  return byTicket;
+}
+
+/** "4m", "2h13m", "3d": short ages for terminals and Slack. */
+export function formatAge(from: Date, now: Date): string {
+  const s = Math.max(0, Math.floor((now.getTime() - from.getTime()) / 1000));
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m`;
+  const h = Math.floor(m / 60);
+  if (h < 48) return `${h}h${m % 60 ? `${m % 60}m` : ""}`;
+  return `${Math.floor(h / 24)}d`;
+}
