@@ -1,20 +1,20 @@
 import { describe, expect, it } from "vitest";
 import { evaluate } from "./evaluate.ts";
 import type { PolicyFile } from "./file-schema.ts";
-import { resolveLoadedPolicy } from "./resolve.ts";
+import { type PolicyLayer, resolveLoadedPolicy } from "./resolve.ts";
 import type { LoadedPolicy } from "./types.ts";
 
 function policy(platform: Omit<PolicyFile, "version">, team?: Omit<PolicyFile, "version">) {
-  const layers = [
+  const layers: PolicyLayer[] = [
     {
-      level: "platform" as const,
+      level: "platform",
       source: "platform.yaml",
       file: { version: 1 as const, ...platform },
     },
   ];
   if (team) {
     layers.push({
-      level: "team" as const,
+      level: "team",
       source: "teams/payments.yaml",
       file: { version: 1 as const, ...team },
     });
