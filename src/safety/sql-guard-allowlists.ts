@@ -146,7 +146,8 @@ const SCALAR_FUNCTIONS = [
   "isfinite",
   "timezone", // x AT TIME ZONE 'UTC'
   "overlaps", // (a, b) OVERLAPS (c, d)
-  // strings (repeat, lpad and rpad are left out: one call can build a 1 GB value)
+  // strings (repeat, lpad, rpad and format are left out: one call with a width argument
+  // can build a 1 GB value on the replica)
   "lower",
   "upper",
   "initcap",
@@ -174,7 +175,6 @@ const SCALAR_FUNCTIONS = [
   "ascii",
   "chr",
   "to_hex",
-  "format",
   "md5", // hashing a value lets a query compare it without copying it out
   "overlay",
   "regexp_replace",

@@ -18,11 +18,12 @@ import {
 
 export type JsonObject = { [key: string]: unknown };
 
-/** Thrown inside the walk to stop at the first refusal; never escapes the guard. */
-export class SqlRefusal extends Error {
-  constructor(readonly reason: string) {
-    super(reason);
-  }
+/**
+ * Thrown inside the walk to stop at the first refusal; never escapes the guard. Not an
+ * Error on purpose: capturing a stack trace per refusal was an eighth of the guard's time.
+ */
+export class SqlRefusal {
+  constructor(readonly reason: string) {}
 }
 
 function refuse(reason: string): never {

@@ -226,7 +226,6 @@ export const ALLOWED_CASES: AllowedCase[] = [
     sql: "select s.step, count(*) filter (where s.error is not null) as failures from onboarding_steps s group by s.step having count(*) > 0 order by failures desc limit 10",
   },
   { sql: "select jsonb_build_object('id', id, 'status', status) from users limit 2" },
-  { sql: "select format('%s:%s', id, status) from users limit 2" },
   { sql: "select to_jsonb(status) from users limit 1" },
   { sql: "(select id from users order by id limit 2)" },
   { sql: "select u.status from users u limit 1" },
@@ -306,6 +305,10 @@ export const REFUSED_CASES: RefusedCase[] = [
   {
     sql: "with m as (merge into users t using account_balances s on t.id = s.user_id when matched then delete returning t.id) select id from m limit 1",
     reason: "data-modifying WITH (MERGE)",
+  },
+  {
+    sql: "select x from (with d as (delete from users returning id) select 1 as x) s limit 1",
+    reason: "data-modifying WITH (DELETE)",
   },
   {
     sql: "with a as (select 1 as x), d as (delete from users returning id) select x from a limit 1",
@@ -426,6 +429,7 @@ export const REFUSED_CASES: RefusedCase[] = [
   { sql: "select gen_random_uuid()", reason: "function gen_random_uuid" },
   { sql: "select repeat('x', 1000000000)", reason: "function repeat" },
   { sql: "select lpad('x', 1000000000)", reason: "function lpad" },
+  { sql: "select format('%1000000000s', 'x')", reason: "function format" },
   { sql: "select do_refund(1)", reason: "function do_refund is not allowed" },
   // dangerous functions, hidden
   {
