@@ -79,6 +79,8 @@ export interface GithubSimInstance extends SimServiceInstance {
   pushCommit(fullName: string, branch: string, commit: unknown): string;
   /** The live repositories, for assertions. */
   repo(fullName: string): SimRepo | undefined;
+  /** Exposed to tests through `world.state.github`. */
+  readonly state: { data: GithubData; repos: Map<string, SimRepo> };
 }
 
 function bodyOf(req: SimRequest): Body {
@@ -114,7 +116,15 @@ function paginate(items: unknown[], req: SimRequest, publicUrl: string): SimResp
 
 export function createGithubInstance(data: GithubData, ctx: SimContext): GithubSimInstance {
   const state: GithubData = structuredClone(data);
-  const urls: Urls = { api: `${ctx.baseUrl}${MOUNT}`, web: `${ctx.baseUrl}${MOUNT}` };
+  // The server learns its port after creating the services: read the base URL lazily.
+  const urls: Urls = {
+    get api() {
+      return `${ctx.baseUrl}${MOUNT}`;
+    },
+    get web() {
+      return `${ctx.baseUrl}${MOUNT}`;
+    },
+  };
   const nowIso = () => ctx.now().toISOString();
   const bootTime = nowIso();
   const repos = new Map<string, SimRepo>();
@@ -341,6 +351,14 @@ export function createGithubInstance(data: GithubData, ctx: SimContext): GithubS
 
   const instance: GithubSimInstance = {
     repo: (fullName) => repos.get(fullName),
+    get state() {
+      return { data: state, repos };
+    },
+    identify: (req) =>
+      req.path.startsWith("/_sim/")
+        ? "sim.hook"
+        : (routes.find((r) => r.method === req.method && r.pattern.test(req.path))?.name ??
+          `${req.method} ${req.path}`),
     mergePull(fullName, number, by = "octocat") {
       const { repo, pull } = requirePull(fullName, number);
       repo.merge(pull, by);

@@ -39,6 +39,8 @@ const BAD_TOKEN = { detail: "Invalid token" };
 const MAX_PAGE = 100;
 
 export interface SentrySimInstance extends SimServiceInstance {
+  /** Same as `data`: the live state, exposed to tests through `world.state.sentry`. */
+  readonly state: SentryData;
   /** Records a new occurrence (recurrence after a fix, a fresh burst). */
   addEvent(issueId: string, event: unknown): void;
   /** The live state, for assertions. */
@@ -266,9 +268,17 @@ export function createSentryInstance(data: SentryData, ctx: SimContext): SentryS
     }
   };
 
+  const identify = (req: SimRequest): string =>
+    req.path.startsWith("/_sim/")
+      ? "sim.hook"
+      : (routes.find((r) => r.method === req.method && r.pattern.test(req.path))?.name ??
+        `${req.method} ${req.path}`);
+
   return {
     data: state,
+    state,
     addEvent,
+    identify: (req) => identify(req),
     handle(req: SimRequest): SimHandled {
       if (req.path.startsWith("/_sim/")) return handleHook(req);
       const route = routes.find((r) => r.method === req.method && r.pattern.test(req.path));
