@@ -1,4 +1,4 @@
-import type { SignalIndex, TaggedSignal } from "./classifier-rules.ts";
+import type { SignalIndex, TaggedSignal } from "./classifier-index.ts";
 import type { SignalKind } from "./signals.ts";
 
 /**

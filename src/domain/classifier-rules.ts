@@ -1,7 +1,4 @@
-import type { ClassifierEvidence } from "./classifier-input.ts";
-import type { IncidentClass } from "./classifier-schema.ts";
-import type { ConnectorId } from "./evidence-context.ts";
-import type { SignalKind, SignalOf } from "./signals.ts";
+import type { RuledClass, SignalIndex, TaggedSignal } from "./classifier-index.ts";
 
 /**
  * The classifier's rules as data: each rule names the class it argues for or against,
@@ -10,47 +7,6 @@ import type { SignalKind, SignalOf } from "./signals.ts";
  * each class adds up to 80–85, so a clean reference scenario clears the 70 floor with a
  * margin that one stated gap or conflict can erase.
  */
-
-/** A signal with the specialist that produced it (distributes over kinds, so it narrows). */
-export type TaggedSignal<K extends SignalKind = SignalKind> = K extends SignalKind
-  ? { specialistId: string; signal: SignalOf<K> }
-  : never;
-
-/** Signals of returned outputs, by kind, in input order (so rules are deterministic). */
-export interface SignalIndex {
-  readonly all: readonly TaggedSignal[];
-  of<K extends SignalKind>(kind: K): TaggedSignal<K>[];
-}
-
-/**
- * Only outputs that returned are evidence. A failed or timed-out specialist's partial
- * signals are not: the route gap it leaves says what is missing instead.
- */
-export function indexSignals(evidence: readonly ClassifierEvidence[]): SignalIndex {
-  const all: TaggedSignal[] = [];
-  for (const item of evidence) {
-    if (item.status !== "returned") continue;
-    for (const signal of item.signals) {
-      all.push({ specialistId: item.specialistId, signal } as TaggedSignal);
-    }
-  }
-  return {
-    all,
-    of<K extends SignalKind>(kind: K) {
-      return all.filter((t) => t.signal.kind === kind) as TaggedSignal<K>[];
-    },
-  };
-}
-
-export type RuledClass = Exclude<IncidentClass, "unknown">;
-/** Tie-break order when two classes score the same: the one a human would check first. */
-export const CLASS_ORDER: readonly RuledClass[] = [
-  "code_defect",
-  "data_defect",
-  "infra",
-  "vendor",
-  "noise",
-];
 
 export interface Rule {
   id: string;
@@ -215,6 +171,15 @@ export const RULES: readonly Rule[] = [
       staleRows(i).length > 0 ? [...i.of("release_correlation"), ...i.of("new_exception")] : [],
   },
   {
+    id: "data.no_write_path_change",
+    class: "data_defect",
+    effect: "supports",
+    points: 15,
+    explanation: "stale rows with no deploy in the window: a one-off failure, a correction only",
+    match: (i) =>
+      staleRows(i).length > 0 ? unless(i.of("release_correlation"), i.of("deploy_absent")) : [],
+  },
+  {
     id: "data.rows_consistent",
     class: "data_defect",
     effect: "refutes",
@@ -376,85 +341,3 @@ export const RULES: readonly Rule[] = [
     match: (i) => i.of("new_exception"),
   },
 ];
-
-/** A connector a class's evidence depends on. */
-export interface ToolRequirement {
-  connector: ConnectorId;
-  /** Required: without it the class cannot pass the gate (invariant 7). */
-  required: boolean;
-  /** Used when the tool map does not list the connector at all. */
-  defaultImpact: number;
-  why: string;
-}
-
-export const TOOL_REQUIREMENTS: Record<IncidentClass, readonly ToolRequirement[]> = {
-  code_defect: [
-    {
-      connector: "sentry",
-      required: true,
-      defaultImpact: 30,
-      why: "the exception, its path and first-seen time come from Sentry",
-    },
-    { connector: "github", required: false, defaultImpact: 15, why: "deploys and commits" },
-  ],
-  data_defect: [
-    {
-      connector: "db",
-      required: true,
-      defaultImpact: 40,
-      why: "only aggregate SELECTs on the replica prove stale rows",
-    },
-    { connector: "github", required: false, defaultImpact: 10, why: "the write path's history" },
-  ],
-  infra: [
-    {
-      connector: "aws",
-      required: true,
-      defaultImpact: 40,
-      why: "queue age and task health come from CloudWatch",
-    },
-  ],
-  vendor: [
-    {
-      connector: "vendor_status",
-      required: true,
-      defaultImpact: 35,
-      why: "only the vendor's status source confirms its incident",
-    },
-    { connector: "aws", required: false, defaultImpact: 10, why: "our side of the failures" },
-  ],
-  noise: [
-    {
-      connector: "aws",
-      required: true,
-      defaultImpact: 35,
-      why: "only metrics prove the 5xx rate did not rise",
-    },
-    { connector: "sentry", required: false, defaultImpact: 10, why: "the abort issue itself" },
-  ],
-  unknown: [],
-};
-
-/** A ticket that links a Sentry issue needs Sentry whatever the class turns out to be. */
-export const LINKED_SENTRY_REQUIREMENT: ToolRequirement = {
-  connector: "sentry",
-  required: false,
-  defaultImpact: 15,
-  why: "the ticket links a Sentry issue",
-};
-
-/** Confidence points lost per route gap, conflict and stale source. */
-export const PENALTIES = {
-  requiredSpecialistMissing: 20,
-  requiredSpecialistSkipped: 10,
-  optionalSpecialistFailed: 5,
-  staleEvidence: 10,
-  materialConflict: 20,
-} as const;
-
-/** Evidence never proves certainty. */
-export const CONFIDENCE_CEILING = 95;
-/** With a required source missing, confidence cannot reach the 70 floor, whatever else says. */
-export const MISSING_REQUIRED_SOURCE_CAP = 60;
-/** Evidence older than this, when classified, is not "current" production evidence. */
-export const DEFAULT_MAX_EVIDENCE_AGE_MINUTES = 120;

@@ -1,4 +1,4 @@
-import type { SignalIndex } from "./classifier-rules.ts";
+import type { SignalIndex } from "./classifier-index.ts";
 import type { IncidentClass, Severity } from "./classifier-schema.ts";
 
 /**

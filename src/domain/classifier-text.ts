@@ -1,4 +1,4 @@
-import type { SignalIndex, TaggedSignal } from "./classifier-rules.ts";
+import type { SignalIndex, TaggedSignal } from "./classifier-index.ts";
 import type { EvidenceRef, IncidentClass } from "./classifier-schema.ts";
 import type { Signal } from "./signals.ts";
 

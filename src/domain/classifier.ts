@@ -1,20 +1,21 @@
 import { type Contradicting, findContradictions } from "./classifier-conflicts.ts";
-import { type ClassifierInput, parseClassifierInput } from "./classifier-input.ts";
 import {
   CLASS_ORDER,
+  indexSignals,
+  type RuledClass,
+  type TaggedSignal,
+} from "./classifier-index.ts";
+import { type ClassifierInput, parseClassifierInput } from "./classifier-input.ts";
+import {
   CONFIDENCE_CEILING,
   DEFAULT_MAX_EVIDENCE_AGE_MINUTES,
-  indexSignals,
   LINKED_SENTRY_REQUIREMENT,
   MISSING_REQUIRED_SOURCE_CAP,
   PENALTIES,
-  RULES,
-  type Rule,
-  type RuledClass,
-  type TaggedSignal,
   TOOL_REQUIREMENTS,
   type ToolRequirement,
-} from "./classifier-rules.ts";
+} from "./classifier-requirements.ts";
+import { RULES, type Rule } from "./classifier-rules.ts";
 import type {
   Classification,
   ClassificationGap,
@@ -29,20 +30,7 @@ export { decideGate, type GateDecision, type GateOptions } from "./classifier-ga
 export type { ClassifierInput } from "./classifier-input.ts";
 export { parseClassifierInput, toClassifierInput } from "./classifier-input.ts";
 
-/**
- * The deterministic classifier: rules over typed signals (see classifier-rules.ts), no
- * model, no clock but the `now` it is given, no memory (its input has no field for it).
- *
- * For each class, the fired rules add or subtract their points: the evidence score.
- * Classes are ranked by that score (ties by {@link CLASS_ORDER}); the leader is the top
- * class with a positive score, otherwise `unknown`. A class's confidence is its score
- * minus the stated impact of every gap that concerns it and a penalty per material
- * conflict, within 0..{@link CONFIDENCE_CEILING}; when a connector the class requires is
- * missing or blocked it is further capped at {@link MISSING_REQUIRED_SOURCE_CAP}, below
- * the 70 floor, because a missing source is never replaced by a weaker one (invariant 7).
- * A non-leading class whose score is not positive and that some rule refuted is
- * rejected, and kept with the evidence that rejected it.
- */
+/** How to classify: the instant to judge freshness against, and the freshness limit. */
 export interface ClassifyOptions {
   now: Date;
   /** Evidence older than this is flagged as not current; default 120 minutes. */
@@ -191,7 +179,22 @@ function evidenceGaps(input: ClassifierInput, options: ClassifyOptions): Classif
 
 const sum = (gaps: ClassificationGap[]) => gaps.reduce((s, g) => s + g.confidenceImpact, 0);
 
-/** Classifies the evidence. Pure: the same input and `now` always give a deep-equal result. */
+/**
+ * The deterministic classifier: rules over typed signals (see classifier-rules.ts), no
+ * model, no clock but the `now` it is given, no memory (its input has no field for it).
+ *
+ * For each class, the fired rules add or subtract their points: the evidence score.
+ * Classes are ranked by that score (ties by {@link CLASS_ORDER}); the leader is the top
+ * class with a positive score, otherwise `unknown`. A class's confidence is its score
+ * minus the stated impact of every gap that concerns it and a penalty per material
+ * conflict, within 0..{@link CONFIDENCE_CEILING}; when a connector the class requires is
+ * missing or blocked it is further capped at {@link MISSING_REQUIRED_SOURCE_CAP}, below
+ * the 70 floor, because a missing source is never replaced by a weaker one (invariant 7).
+ * A non-leading class whose score is not positive and that some rule refuted is
+ * rejected, and kept with the evidence that rejected it.
+ *
+ * Pure: the same input and `now` always give a deep-equal result.
+ */
 export function classify(raw: ClassifierInput, options: ClassifyOptions): Classification {
   const input = parseClassifierInput(raw);
   const index = indexSignals(input.evidence);

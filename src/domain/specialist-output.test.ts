@@ -109,8 +109,9 @@ describe("normalizeSpecialistOutput", () => {
   it("requires a reason to skip and an error to fail", () => {
     const base = raw({ findings: [], signals: [], sources: [] });
     expect(() => normalizeSpecialistOutput({ ...base, status: "skipped" })).toThrow(AppError);
-    expect(normalizeSpecialistOutput({ ...base, status: "skipped", reason: "no Sentry link" }))
-      .toMatchObject({ status: "skipped", reason: "no Sentry link" });
+    expect(
+      normalizeSpecialistOutput({ ...base, status: "skipped", reason: "no Sentry link" }),
+    ).toMatchObject({ status: "skipped", reason: "no Sentry link" });
     expect(() => normalizeSpecialistOutput({ ...base, status: "failed" })).toThrow(AppError);
   });
 });

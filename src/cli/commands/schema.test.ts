@@ -1,0 +1,43 @@
+import { PassThrough } from "node:stream";
+import { describe, expect, it } from "vitest";
+import { runCli } from "../run-cli.ts";
+
+async function cli(argv: string[]) {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  const out: string[] = [];
+  const err: string[] = [];
+  stdout.on("data", (chunk: Buffer) => out.push(chunk.toString("utf8")));
+  stderr.on("data", (chunk: Buffer) => err.push(chunk.toString("utf8")));
+  const code = await runCli(argv, { stdout, stderr, stdin: new PassThrough() });
+  return { code, stdout: out.join(""), stderr: err.join("") };
+}
+
+describe("prode schema", () => {
+  it("prints the evidence bundle's JSON Schema with its schemaVersion and exits 0", async () => {
+    const { code, stdout, stderr } = await cli(["schema", "evidence-bundle"]);
+    expect(code).toBe(0);
+    expect(stderr).toBe("");
+    const schema = JSON.parse(stdout) as {
+      $schema: string;
+      properties: { schemaVersion: { const: number } };
+    };
+    expect(schema.$schema).toContain("json-schema.org");
+    expect(schema.properties.schemaVersion.const).toBe(1);
+  });
+
+  it("exits 2 on an unknown schema name and lists the known ones", async () => {
+    const { code, stdout, stderr } = await cli(["schema", "bundle"]);
+    expect(code).toBe(2);
+    expect(stdout).toBe("");
+    expect(stderr).toContain("unknown schema 'bundle'");
+    expect(stderr).toContain("evidence-bundle");
+    expect(stderr).toContain("specialist-output");
+  });
+
+  it("exits 2 when no schema name is given", async () => {
+    const { code, stderr } = await cli(["schema"]);
+    expect(code).toBe(2);
+    expect(stderr).toContain("known: evidence-bundle");
+  });
+});

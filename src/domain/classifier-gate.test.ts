@@ -1,0 +1,93 @@
+import { describe, expect, it } from "vitest";
+import { classify } from "./classifier.ts";
+import { abortNoise, backend500, input, SCENARIO_NOW, staleCounts } from "./classifier-fixtures.ts";
+import { CONFIDENCE_FLOOR, decideGate } from "./classifier-gate.ts";
+import type { Classification } from "./classifier-schema.ts";
+import { AppError } from "./errors.ts";
+
+const now = SCENARIO_NOW;
+const codeDefect = classify(input(backend500()), { now }); // confidence 85
+const noise = classify(input(abortNoise()), { now }); // confidence 80
+const at = (c: Classification, confidence: number): Classification => ({ ...c, confidence });
+
+describe("decideGate thresholds", () => {
+  it("clamps a policy threshold below 70 to 70 and says so", () => {
+    const gate = decideGate(at(codeDefect, 65), { now, threshold: 50 });
+    expect(gate.effectiveThreshold).toBe(CONFIDENCE_FLOOR);
+    expect(gate.reasons[0]).toBe("policy threshold 50 is below the floor: clamped to 70");
+    expect(gate.outcome).toBe("BLOCKED_NEEDS_INFO");
+  });
+
+  it("passes at exactly the floor and not one point below it", () => {
+    expect(decideGate(at(codeDefect, 70), { now }).decision).toBe("proceed_to_delivery");
+    expect(decideGate(at(codeDefect, 69), { now }).outcome).toBe("BLOCKED_NEEDS_INFO");
+  });
+
+  it("lets policy raise the bar for a code change", () => {
+    const gate = decideGate(codeDefect, { now, threshold: 90 });
+    expect(gate).toMatchObject({ decision: "exit", outcome: "BLOCKED_NEEDS_INFO" });
+    expect(gate.reasons.at(-1)).toContain("below the policy threshold 90");
+  });
+
+  it("applies a raised threshold to code changes only, not to a noise stop", () => {
+    expect(decideGate(noise, { now, threshold: 90 }).outcome).toBe("NOISE_NO_FIX");
+  });
+
+  it("applies the floor to a noise verdict too", () => {
+    expect(decideGate(at(noise, 60), { now }).outcome).toBe("BLOCKED_NEEDS_INFO");
+  });
+
+  it("refuses a threshold that is not a number", () => {
+    expect(() => decideGate(codeDefect, { now, threshold: Number.NaN })).toThrow(AppError);
+  });
+});
+
+describe("decideGate exits", () => {
+  it("names required evidence the runner found missing", () => {
+    const gate = decideGate(codeDefect, { now, requiredEvidenceMissing: ["reproduction"] });
+    expect(gate.outcome).toBe("BLOCKED_NEEDS_INFO");
+    expect(gate.reasons).toEqual(["required evidence missing: reproduction"]);
+  });
+
+  it("refuses an automatic fix for a class policy does not allow", () => {
+    const gate = decideGate(codeDefect, { now, autoFixableClasses: ["data_defect"] });
+    expect(gate.outcome).toBe("CANNOT_AUTO_FIX");
+  });
+
+  it("waits for a required approval that is pending, rejected or expired", () => {
+    const pending = decideGate(codeDefect, {
+      now,
+      requiredApprovals: [{ action: "change migrations/", status: "pending" }],
+    });
+    expect(pending).toMatchObject({ decision: "exit", outcome: "APPROVAL_REQUIRED" });
+    const expired = decideGate(codeDefect, {
+      now,
+      requiredApprovals: [
+        { action: "change migrations/", status: "approved", expiresAt: "2025-03-04T10:30:00Z" },
+      ],
+    });
+    expect(expired.reasons).toEqual([
+      "approval for change migrations/ expired at 2025-03-04T10:30:00Z",
+    ]);
+    const fresh = decideGate(codeDefect, {
+      now,
+      requiredApprovals: [
+        { action: "change migrations/", status: "approved", expiresAt: "2025-03-04T10:45:00Z" },
+      ],
+    });
+    expect(fresh.decision).toBe("proceed_to_delivery");
+  });
+
+  it("escalates sev1 before anything else, even with low confidence", () => {
+    const gate = decideGate({ ...at(codeDefect, 10), severity: "sev1" }, { now });
+    expect(gate.outcome).toBe("ESCALATED_INCIDENT");
+  });
+
+  it("reports a data correction on proceed so the runner asks for its approval", () => {
+    const data = classify(input(staleCounts()), { now });
+    expect(decideGate(data, { now })).toMatchObject({
+      decision: "proceed_to_delivery",
+      needsDataCorrection: true,
+    });
+  });
+});
