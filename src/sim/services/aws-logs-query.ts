@@ -396,7 +396,15 @@ function runParse(rows: Row[], body: string): void {
     const glob = /^("(?:\\.|[^"])*"|'(?:\\.|[^'])*')\s+as\s+(.+)$/i.exec(rest);
     if (!glob) throw new MalformedQueryError('parse needs /regex/ or "glob" as fields');
     names = glob[2]!.split(",").map((n) => fieldName(n.trim()));
-    pattern = new RegExp(unquote(glob[1]!).split("*").map(escapeRegex).join("(.*?)"));
+    // Every "*" is a lazy capture except the last, which takes the rest of the text.
+    const pieces = unquote(glob[1]!).split("*").map(escapeRegex);
+    pattern = new RegExp(
+      pieces
+        .map((piece, i) =>
+          i === 0 ? piece : `${i === pieces.length - 1 ? "(.*)" : "(.*?)"}${piece}`,
+        )
+        .join(""),
+    );
   }
   for (const row of rows) {
     const found = pattern.exec(String(row[field] ?? ""));
