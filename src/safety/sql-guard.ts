@@ -1,14 +1,8 @@
 import { loadModule, parseSync } from "libpg-query";
 import { AppError, ErrorCode } from "../domain/errors.ts";
 import { AGGREGATES, SET_RETURNING_FUNCTIONS, WINDOW_FUNCTIONS } from "./sql-guard-allowlists.ts";
-import {
-  catalogName,
-  type JsonObject,
-  names,
-  SqlRefusal,
-  statementVerb,
-  walkSelect,
-} from "./sql-guard-walk.ts";
+import { statementVerb } from "./sql-guard-statements.ts";
+import { catalogName, type JsonObject, names, SqlRefusal, walkSelect } from "./sql-guard-walk.ts";
 
 /**
  * The SQL guard for the production read replica (DESIGN.md, Invariant 3): the second of
