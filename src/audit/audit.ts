@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
-import { and, asc, eq, sql } from "drizzle-orm";
+import { and, asc, eq, type SQL, sql } from "drizzle-orm";
+import { PgTransaction } from "drizzle-orm/pg-core";
 import type { Db, Tx } from "../db/client.ts";
 import { auditEvents, auditHeads } from "../db/schema.ts";
 import { canonicalJson } from "./canonical-json.ts";
@@ -48,37 +49,67 @@ export function hashEvent(prevHash: string, event: HashedFields): string {
 }
 
 /**
- * Appends one event. Call it inside the transaction of the change it records so the two
- * commit together; the per-chain advisory lock keeps concurrent appends in order.
+ * Locks the chain's head for this transaction and returns it. The upsert takes the row
+ * lock even for a chain's first event, so concurrent appenders queue here (no advisory
+ * lock, no race on the first event).
  */
-export async function appendAudit(
-  tx: Db | Tx,
-  input: AuditInput,
-): Promise<{ seq: number; hash: string }> {
+async function lockHead(tx: Tx, chain: string): Promise<{ seq: number; hash: string }> {
+  const [head] = await tx
+    .insert(auditHeads)
+    .values({ chain, seq: 0, hash: GENESIS_HASH })
+    .onConflictDoUpdate({ target: auditHeads.chain, set: { seq: sql`${auditHeads.seq}` } })
+    .returning({ seq: auditHeads.seq, hash: auditHeads.hash });
+  return head ?? { seq: 0, hash: GENESIS_HASH };
+}
+
+/** The row to insert after `head`, with its hash (pure: no I/O). */
+export function nextAuditRow(head: { seq: number; hash: string }, input: AuditInput) {
   const chain = chainOf(input.runId);
-  await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${chain}))`);
-  const [head] = await tx.select().from(auditHeads).where(eq(auditHeads.chain, chain));
-  const seq = (head?.seq ?? 0) + 1;
-  const prevHash = head?.hash ?? GENESIS_HASH;
   // Postgres keeps microseconds, JS milliseconds: hash what will read back.
   const createdAt = new Date(Math.floor((input.at ?? new Date()).getTime()));
   const event: HashedFields = {
     chain,
-    seq,
+    seq: head.seq + 1,
     runId: input.runId ?? null,
     type: input.type,
     actor: input.actor,
     payload: input.payload ?? {},
     createdAt,
   };
-  const hash = hashEvent(prevHash, event);
-  await tx.insert(auditEvents).values({ ...event, prevHash, hash });
-  await tx
-    .insert(auditHeads)
-    .values({ chain, seq, hash })
-    .onConflictDoUpdate({ target: auditHeads.chain, set: { seq, hash } });
-  return { seq, hash };
+  return { ...event, prevHash: head.hash, hash: hashEvent(head.hash, event) };
 }
+
+/**
+ * The statement that stores `row` and moves its chain's head, as one round trip;
+ * `before` adds CTEs of the caller's (e.g. the transition row) to the same statement.
+ */
+export function insertAuditRowSql(row: ReturnType<typeof nextAuditRow>, before?: SQL) {
+  return sql`with ${before ? sql`${before}, ` : sql``}inserted as (
+      insert into ${auditEvents} (chain, seq, run_id, type, actor, payload, created_at, prev_hash, hash)
+      values (${row.chain}, ${row.seq}, ${row.runId}, ${row.type}, ${row.actor},
+              ${JSON.stringify(row.payload)}::jsonb, ${row.createdAt.toISOString()}::timestamptz,
+              ${row.prevHash}, ${row.hash})
+      returning seq)
+    update ${auditHeads} set seq = ${row.seq}, hash = ${row.hash} where chain = ${row.chain}`;
+}
+
+/**
+ * Appends one event. Pass the transaction of the change it records so the two commit
+ * together; given the database itself, it opens its own transaction.
+ */
+export async function appendAudit(
+  db: Db | Tx,
+  input: AuditInput,
+): Promise<{ seq: number; hash: string }> {
+  const append = async (tx: Tx) => {
+    const row = nextAuditRow(await lockHead(tx, chainOf(input.runId)), input);
+    await tx.execute(insertAuditRowSql(row));
+    return { seq: row.seq, hash: row.hash };
+  };
+  return db instanceof PgTransaction ? append(db as Tx) : (db as Db).transaction(append);
+}
+
+export { lockHead as lockAuditHead };
 
 export interface AuditBreak {
   chain: string;

@@ -1,5 +1,5 @@
 import { and, eq, isNull, sql } from "drizzle-orm";
-import { appendAudit } from "../audit/audit.ts";
+import { chainOf, insertAuditRowSql, lockAuditHead, nextAuditRow } from "../audit/audit.ts";
 import type { Db, Tx } from "../db/client.ts";
 import { phaseTransitions, runs } from "../db/schema.ts";
 import { AppError, ErrorCode } from "../domain/errors.ts";
@@ -56,51 +56,55 @@ export async function commitTransition(db: Db | Tx, req: TransitionRequest): Pro
   const conditions = [eq(runs.id, run.id), eq(runs.seq, run.seq), isNull(runs.outcome)];
   if (req.fencing !== undefined) conditions.push(eq(runs.fencing, req.fencing));
 
-  const write = async (tx: Db | Tx): Promise<RunRow> => {
-    const [updated] = await tx
-      .update(runs)
-      .set({
-        phase: to,
-        seq: sql`${runs.seq} + 1`,
-        outcome,
-        leaseOwner: null,
-        leaseExpiresAt: null,
-        attempt: 0,
-        ...(req.fence ? { fencing: sql`${runs.fencing} + 1` } : {}),
-        ...(req.patch
-          ? { context: sql`${runs.context} || ${JSON.stringify(req.patch)}::jsonb` }
-          : {}),
-        ...(req.pendingOutcome !== undefined ? { pendingOutcome: req.pendingOutcome } : {}),
-        ...(req.resumePhase !== undefined ? { resumePhase: req.resumePhase } : {}),
-        ...(req.error !== undefined ? { error: req.error } : {}),
-        phaseStartedAt: now,
-        updatedAt: now,
-        ...(outcome ? { endedAt: now } : {}),
-      })
-      .where(and(...conditions))
-      .returning();
+  const write = async (tx: Tx): Promise<RunRow> => {
+    // Sent together: the guarded move and the audit head lock (one round trip, pipelined).
+    const [[updated], head] = await Promise.all([
+      tx
+        .update(runs)
+        .set({
+          phase: to,
+          seq: sql`${runs.seq} + 1`,
+          outcome,
+          leaseOwner: null,
+          leaseExpiresAt: null,
+          attempt: 0,
+          ...(req.fence ? { fencing: sql`${runs.fencing} + 1` } : {}),
+          ...(req.patch
+            ? { context: sql`${runs.context} || ${JSON.stringify(req.patch)}::jsonb` }
+            : {}),
+          ...(req.pendingOutcome !== undefined ? { pendingOutcome: req.pendingOutcome } : {}),
+          ...(req.resumePhase !== undefined ? { resumePhase: req.resumePhase } : {}),
+          ...(req.error !== undefined ? { error: req.error } : {}),
+          phaseStartedAt: now,
+          updatedAt: now,
+          ...(outcome ? { endedAt: now } : {}),
+        })
+        .where(and(...conditions))
+        .returning(),
+      lockAuditHead(tx, chainOf(run.id)),
+    ]);
     if (!updated) {
       throw new AppError(
         ErrorCode.StaleFencing,
         `run ${run.id} moved on before ${run.phase} → ${to} could commit (stale writer)`,
       );
     }
-    await tx.insert(phaseTransitions).values({
-      runId: run.id,
-      seq: run.seq + 1,
-      fromState: run.phase,
-      toState: to,
-      fencing: updated.fencing,
-      worker: req.actor,
-      description: req.description,
-    });
-    await appendAudit(tx, {
+    const audit = nextAuditRow(head, {
       runId: run.id,
       type: "transition",
       actor: req.actor,
       payload: { from: run.phase, to, seq: run.seq + 1, description: req.description },
       at: now,
     });
+    // The transition row, the audit event and the chain head: one statement.
+    await tx.execute(
+      insertAuditRowSql(
+        audit,
+        sql`t as (insert into ${phaseTransitions}
+          (run_id, seq, from_state, to_state, fencing, worker, description)
+          values (${run.id}, ${run.seq + 1}, ${run.phase}, ${to}, ${updated.fencing}, ${req.actor}, ${req.description}))`,
+      ),
+    );
     return updated;
   };
   // On a Tx this is a savepoint, so callers may compose it into their own transaction.

@@ -14,7 +14,8 @@ export interface TestDb extends DbHandle {
 export async function createTestDb(): Promise<TestDb> {
   const template = process.env.PRODE_TEST_TEMPLATE;
   if (!template) throw new Error("test/setup/global-setup.ts did not run (no template)");
-  const name = `prode_t_${randomBytes(6).toString("hex")}`;
+  // The creation time in the name lets the global setup sweep only old leftovers.
+  const name = `prode_t_${Math.floor(Date.now() / 1000).toString(36)}_${randomBytes(4).toString("hex")}`;
   const admin = postgres(TEST_ADMIN_URL, { max: 1, onnotice: () => {} });
   try {
     await admin.unsafe(`create database "${name}" template "${template}"`);

@@ -28,12 +28,19 @@ export default async function setup(): Promise<void> {
       await handle.migrate();
       await handle.close();
     }
-    // Leftovers of interrupted runs: test databases nobody is connected to.
-    const stale = await admin`
+    // Leftovers of interrupted runs: test databases over two hours old that nobody uses.
+    // (Younger ones may belong to a test run going on beside this one.)
+    const rows = await admin`
       select datname from pg_database
       where starts_with(datname, 'prode_t_')
         and not exists (select 1 from pg_stat_activity a where a.datname = pg_database.datname)`;
-    for (const row of stale) await admin.unsafe(`drop database if exists "${row.datname}"`);
+    const cutoff = Date.now() / 1000 - 2 * 3600;
+    for (const { datname } of rows) {
+      const created = Number.parseInt(String(datname).split("_")[2] ?? "", 36);
+      if (Number.isFinite(created) && created < cutoff) {
+        await admin.unsafe(`drop database if exists "${datname}"`);
+      }
+    }
   } finally {
     await admin.end();
   }

@@ -1,0 +1,28 @@
+import { randomBytes } from "node:crypto";
+import postgres from "postgres";
+import { type DbHandle, openDb } from "../../src/db/client.ts";
+
+/** A throwaway migrated database on the local server (BENCH_DATABASE_URL's server). */
+export async function createBenchDb(): Promise<DbHandle & { drop(): Promise<void> }> {
+  const admin = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+  const name = `prode_bench_${randomBytes(4).toString("hex")}`;
+  const sql = postgres(admin, { max: 1, onnotice: () => {} });
+  await sql.unsafe(`create database "${name}"`);
+  await sql.end();
+  const url = new URL(admin);
+  url.pathname = `/${name}`;
+  const handle = openDb({
+    databaseUrl: url.toString(),
+    maxConnections: Number(process.env.BENCH_POOL ?? 20),
+  });
+  await handle.migrate();
+  return {
+    ...handle,
+    async drop() {
+      await handle.close();
+      const a = postgres(admin, { max: 1, onnotice: () => {} });
+      await a.unsafe(`drop database if exists "${name}" with (force)`);
+      await a.end();
+    },
+  };
+}

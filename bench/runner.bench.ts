@@ -1,0 +1,148 @@
+import { randomBytes } from "node:crypto";
+import { Queue, Worker } from "bullmq";
+import pino from "pino";
+import { PHASES, type Phase } from "../src/domain/phases.ts";
+import { createRun } from "../src/runner/engine.ts";
+import { createPhaseQueue, createRedis } from "../src/runner/queue.ts";
+import type { PhaseHandlers } from "../src/runner/types.ts";
+import { startPhaseWorker } from "../src/runner/worker.ts";
+import { createBenchDb } from "./lib/bench-db.ts";
+import { percentile } from "./lib/stats.ts";
+import type { Bench } from "./types.ts";
+
+/**
+ * Phase transitions per second through the real runner (lease → no-op handler → commit
+ * with audit → enqueue) against raw BullMQ no-op jobs per second on the same Redis, in
+ * the same run and at the same worker concurrency; plus phase-to-phase latency.
+ */
+const REDIS_URL = process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379";
+const CONCURRENCY = 8;
+const RAW_JOBS = 4_000;
+const RUNS = 250;
+const LATENCY_RUNS = 8;
+
+async function rawBullmq(prefix: string): Promise<number> {
+  const connection = createRedis(REDIS_URL);
+  const queue = new Queue("raw", { connection, prefix });
+  let done = 0;
+  let finish!: () => void;
+  const finished = new Promise<void>((r) => (finish = r));
+  // Each job enqueues its successor, like a phase does, so both sides do a job hop.
+  const worker = new Worker(
+    "raw",
+    async (job) => {
+      const step = job.data.step as number;
+      if (step < 15) {
+        await queue.add(
+          "s",
+          { chain: job.data.chain, step: step + 1 },
+          { jobId: `${job.data.chain}.${step + 1}`, removeOnComplete: true },
+        );
+      }
+      done += 1;
+      if (done === RAW_JOBS) finish();
+    },
+    { connection: createRedis(REDIS_URL), prefix, concurrency: CONCURRENCY },
+  );
+  const start = performance.now();
+  for (let c = 0; c < RAW_JOBS / 16; c += 1) {
+    await queue.add("s", { chain: `c${c}`, step: 0 }, { jobId: `c${c}.0`, removeOnComplete: true });
+  }
+  await finished;
+  const seconds = (performance.now() - start) / 1000;
+  await worker.close();
+  await queue.obliterate({ force: true });
+  await queue.close();
+  connection.disconnect();
+  return RAW_JOBS / seconds;
+}
+
+async function runnerThroughput(runs: number, prefix: string) {
+  const db = await createBenchDb();
+  const connection = createRedis(REDIS_URL);
+  const queue = createPhaseQueue(connection, prefix);
+  const starts = new Map<string, number[]>();
+  let transitions = 0;
+  let ended = 0;
+  let finish!: () => void;
+  const finished = new Promise<void>((r) => (finish = r));
+  const noop = async (ctx: { run: { id: string } }) => {
+    const list = starts.get(ctx.run.id) ?? [];
+    list.push(performance.now());
+    starts.set(ctx.run.id, list);
+    return {};
+  };
+  const handlers: PhaseHandlers = Object.fromEntries(PHASES.map((p) => [p, noop]));
+  handlers.LINEAR_HANDOFF = async (ctx) => (
+    await noop(ctx), { next: "WRITE_CANDIDATE_LEARNING" as Phase }
+  );
+  handlers.WRITE_CANDIDATE_LEARNING = async (ctx) => {
+    await noop(ctx);
+    ended += 1;
+    if (ended === runs) setTimeout(finish, 50);
+    return {};
+  };
+  const worker = startPhaseWorker(
+    {
+      db: db.db,
+      log: pino({ level: "silent" }),
+      workerId: "bench",
+      handlers,
+      timing: { leaseMs: 30_000, heartbeatMs: 10_000, maxAttempts: 5 },
+      enqueue: (d) => queue.enqueue(d),
+    },
+    {
+      connection: createRedis(REDIS_URL),
+      prefix,
+      concurrency: CONCURRENCY,
+      onStep: () => (transitions += 1),
+    },
+  );
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: runs }, (_, i) =>
+      createRun(
+        { db: db.db, enqueue: (d) => queue.enqueue(d) },
+        { ticket: `B-${i}`, trigger: "bench" },
+      ),
+    ),
+  );
+  await finished;
+  const seconds = (performance.now() - start) / 1000;
+  await worker.close();
+  await queue.queue.obliterate({ force: true });
+  await queue.close();
+  connection.disconnect();
+  await db.drop();
+  const gaps = [...starts.values()].flatMap((t) => t.slice(1).map((v, i) => v - t[i]!));
+  return {
+    perSecond: transitions / seconds,
+    p50: percentile(gaps, 50),
+    p95: percentile(gaps, 95),
+    transitions,
+  };
+}
+
+const bench: Bench = async () => {
+  const prefix = `prodebench_${randomBytes(3).toString("hex")}`;
+  const raw = await rawBullmq(prefix);
+  const loaded = await runnerThroughput(RUNS, prefix);
+  const light = await runnerThroughput(LATENCY_RUNS, prefix);
+  const ratio = loaded.perSecond / raw;
+  return [
+    {
+      name: `runner vs raw BullMQ (concurrency ${CONCURRENCY}, ${RUNS} runs × 16 transitions)`,
+      metrics: {
+        "raw BullMQ chained no-op jobs/s": raw,
+        "runner phase transitions/s": loaded.perSecond,
+        "ratio (runner / raw)": ratio,
+        "phase-to-phase p50 ms (loaded)": loaded.p50,
+        "phase-to-phase p95 ms (loaded)": loaded.p95,
+        [`phase-to-phase p50 ms (${LATENCY_RUNS} runs)`]: light.p50,
+        [`phase-to-phase p95 ms (${LATENCY_RUNS} runs)`]: light.p95,
+      },
+      verdict: `ratio ≥ 0.25: ${ratio >= 0.25 ? "met" : "NOT met"}; p95 ≤ 20 ms (${LATENCY_RUNS} runs): ${light.p95 <= 20 ? "met" : "NOT met"}`,
+    },
+  ];
+};
+export default bench;
