@@ -1,0 +1,164 @@
+import type { KnownBlock } from "@slack/types";
+import { inlineCode } from "./escape.ts";
+import {
+  classificationLine,
+  impactLabel,
+  linksLine,
+  outcomeLabel,
+  short,
+  specialistLine,
+  toolEmoji,
+} from "./format.ts";
+import { context, finish, linesSection, type RenderedMessage, section } from "./kit.ts";
+import { type FitLinesOptions, fitList, truncate } from "./limits.ts";
+import { slackDate } from "./time.ts";
+import type {
+  DecisionMilestone,
+  HandoffMilestone,
+  MilestoneView,
+  SpecialistResultsMilestone,
+  ToolInventoryMilestone,
+  ToolView,
+} from "./view-models.ts";
+
+/** Lists longer than this are cut with "…and N more" and a link to the artifact. */
+const MAX_LIST_ITEMS = 25;
+
+function footer(view: MilestoneView): KnownBlock {
+  return context(
+    `${inlineCode(truncate(view.ticketKey, 40))} · run ${inlineCode(truncate(view.runId, 80))} · ${slackDate(view.at)}`,
+  );
+}
+
+function countBy<T extends string>(items: readonly { status: T }[], order: readonly T[]): string {
+  return order
+    .map((status) => [status, items.filter((i) => i.status === status).length] as const)
+    .filter(([, n]) => n > 0)
+    .map(([status, n]) => `${n} ${status.replace(/_/g, " ")}`)
+    .join(" · ");
+}
+
+const TOOL_ORDER: readonly ToolView["status"][] = ["blocked", "missing", "available"];
+
+function toolLine(tool: ToolView): string {
+  const detail = tool.detail === undefined ? "" : ` — ${short(tool.detail, 300)}`;
+  const impact = impactLabel(tool.confidenceImpact, tool.blocking);
+  return `${toolEmoji(tool.status)} *${short(tool.name, 60)}* ${tool.status}${detail}${impact === "" ? "" : ` · ${impact}`}`;
+}
+
+function renderToolInventory(view: ToolInventoryMilestone): RenderedMessage {
+  // What is missing or blocked matters most, so it is listed first.
+  const tools = [...view.tools].sort(
+    (a, b) => TOOL_ORDER.indexOf(a.status) - TOOL_ORDER.indexOf(b.status),
+  );
+  const counts = countBy(view.tools, TOOL_ORDER) || "no tools configured";
+  const route =
+    view.route.length === 0
+      ? "_no specialists routed_"
+      : fitList(
+          view.route.map((r) => inlineCode(truncate(r, 60))),
+          MAX_LIST_ITEMS,
+        ).join(" → ");
+  const blocks: KnownBlock[] = [
+    section(`:toolbox: *Tool inventory* — ${counts}`),
+    linesSection(undefined, tools.length === 0 ? ["_none_"] : tools.map(toolLine), more(view)),
+    section(`*Route:* ${route}`),
+    footer(view),
+  ];
+  const text = `${short(view.ticketKey, 40)} tool inventory: ${counts}`;
+  return finish(text, blocks, withMore(view));
+}
+
+function renderSpecialistResults(view: SpecialistResultsMilestone): RenderedMessage {
+  const counts =
+    countBy(view.specialists, ["returned", "skipped", "failed", "timed_out"]) || "no specialists";
+  const lines = view.specialists.map(specialistLine);
+  const blocks: KnownBlock[] = [
+    section(`:mag: *Specialist results* — ${counts}`),
+    linesSection(undefined, lines.length === 0 ? ["_none ran_"] : lines, more(view)),
+    footer(view),
+  ];
+  return finish(
+    `${short(view.ticketKey, 40)} specialist results: ${counts}`,
+    blocks,
+    withMore(view),
+  );
+}
+
+function decisionHeadline(view: DecisionMilestone): string {
+  switch (view.decision) {
+    case "proceed":
+      return `:white_check_mark: *Decision: proceed*${view.nextPhase === undefined ? "" : ` to ${view.nextPhase}`}`;
+    case "await_approval":
+      return ":raised_hand: *Decision: wait for a human approval*";
+    case "exit":
+      return `:octagonal_sign: *Decision: stop*${view.outcome === undefined ? "" : ` — ${outcomeLabel(view.outcome)}`}`;
+    default: {
+      const never: never = view.decision;
+      throw new Error(`unhandled decision: ${String(never)}`);
+    }
+  }
+}
+
+function renderDecision(view: DecisionMilestone): RenderedMessage {
+  const blocks: KnownBlock[] = [section(decisionHeadline(view))];
+  if (view.classification !== undefined) {
+    blocks.push(section(`*Classification:* ${classificationLine(view.classification)}`));
+  }
+  blocks.push(section(`*Why:* ${short(view.reason, 2_500)}`), footer(view));
+  const what =
+    view.decision === "exit"
+      ? `stop ${view.outcome ?? ""}`.trim()
+      : view.decision.replace("_", " ");
+  return finish(`${short(view.ticketKey, 40)} decision: ${what}`, blocks, withMore(view));
+}
+
+function renderHandoff(view: HandoffMilestone): RenderedMessage {
+  const steps = view.nextSteps.map((s, i) => `${i + 1}. ${short(s, 400)}`);
+  const blocks: KnownBlock[] = [
+    section(`:handshake: *Handoff* — ${outcomeLabel(view.outcome)}`),
+    section(short(view.summary, 2_800)),
+  ];
+  if (steps.length > 0) {
+    blocks.push(linesSection("*Next steps*", steps, more(view)));
+  }
+  if (view.owner !== undefined) blocks.push(section(`*Owner:* ${short(view.owner, 200)}`));
+  const links = linksLine(view.links);
+  if (links !== "") blocks.push(context(links));
+  blocks.push(footer(view));
+  return finish(
+    `${short(view.ticketKey, 40)} handoff: ${view.outcome} — ${short(view.summary, 300)}`,
+    blocks,
+    withMore(view),
+  );
+}
+
+function withMore(view: MilestoneView): { moreUrl?: string } {
+  return view.artifactUrl === undefined ? {} : { moreUrl: view.artifactUrl };
+}
+
+function more(view: MilestoneView): FitLinesOptions {
+  return { maxItems: MAX_LIST_ITEMS, ...withMore(view) };
+}
+
+/**
+ * A thread reply for one milestone of a run: the tool inventory (available, missing and
+ * blocked tools with their confidence impact), specialist results, the CLASSIFY decision
+ * or exit, and the handoff.
+ */
+export function renderMilestone(view: MilestoneView, _now: Date): RenderedMessage {
+  switch (view.kind) {
+    case "tool_inventory":
+      return renderToolInventory(view);
+    case "specialist_results":
+      return renderSpecialistResults(view);
+    case "decision":
+      return renderDecision(view);
+    case "handoff":
+      return renderHandoff(view);
+    default: {
+      const never: never = view;
+      throw new Error(`unhandled milestone: ${JSON.stringify(never)}`);
+    }
+  }
+}
