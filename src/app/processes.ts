@@ -6,6 +6,7 @@ import { startReconciler } from "../runner/reconciler.ts";
 import type { PhaseHandlers } from "../runner/types.ts";
 import { type PhaseWorker, startPhaseWorker } from "../runner/worker.ts";
 import { createHttpServer, type Fallback, listen, type Route } from "./http-server.ts";
+import { killSwitchCheck } from "./kill-switch-check.ts";
 import type { Resources } from "./resources.ts";
 
 /** /healthz (alive), /readyz (Postgres and Redis answer), /metrics (Prometheus). */
@@ -90,6 +91,7 @@ export function startWorkerRole(res: Resources, handlers: PhaseHandlers): Worker
         maxAttempts: 5,
       },
       enqueue: (data) => res.queue.enqueue(data),
+      killSwitch: killSwitchCheck(res.dbh.db),
     },
     {
       connection,

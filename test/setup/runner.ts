@@ -1,6 +1,7 @@
 import { eq } from "drizzle-orm";
 import type { Redis } from "ioredis";
 import pino from "pino";
+import { killSwitchCheck } from "../../src/app/kill-switch-check.ts";
 import { runs } from "../../src/db/schema.ts";
 import type { RunState } from "../../src/domain/phases.ts";
 import { createPhaseQueue, createRedis, type PhaseQueue } from "../../src/runner/queue.ts";
@@ -41,6 +42,7 @@ export function createTestRunner(t: TestDb, redisUrl = TEST_REDIS_URL): TestRunn
       handlers,
       timing,
       enqueue: (data) => queue.enqueue(data),
+      killSwitch: killSwitchCheck(t.db),
     }),
     startWorker(workerId, handlers, timing = FAST_TIMING) {
       const connection = createRedis(redisUrl);
