@@ -83,6 +83,14 @@ export interface GithubSimInstance extends SimServiceInstance {
   readonly state: { data: GithubData; repos: Map<string, SimRepo> };
 }
 
+/**
+ * Octokit percent-encodes `/` inside parameters (`git/ref/heads%2Fmain`), which GitHub
+ * treats like a plain slash; route on the decoded form.
+ */
+function routingPath(req: SimRequest): string {
+  return req.path.replace(/%2F/gi, "/");
+}
+
 function bodyOf(req: SimRequest): Body {
   if (req.body && typeof req.body === "object") return req.body as Body;
   if (!req.rawBody) return {};
@@ -133,6 +141,8 @@ export function createGithubInstance(data: GithubData, ctx: SimContext): GithubS
   /** Installation tokens the world minted: token → installation and expiry. */
   const minted = new Map<string, { installationId: number; account: string; expiresAt: number }>();
 
+  const findRoute = (req: SimRequest) =>
+    routes.find((r) => r.method === req.method && r.pattern.test(routingPath(req)));
   const publicUrl = (req: SimRequest) => `${urls.api}${req.path}`;
 
   const withRepo = (
@@ -357,8 +367,7 @@ export function createGithubInstance(data: GithubData, ctx: SimContext): GithubS
     identify: (req) =>
       req.path.startsWith("/_sim/")
         ? "sim.hook"
-        : (routes.find((r) => r.method === req.method && r.pattern.test(req.path))?.name ??
-          `${req.method} ${req.path}`),
+        : (findRoute(req)?.name ?? `${req.method} ${req.path}`),
     mergePull(fullName, number, by = "octocat") {
       const { repo, pull } = requirePull(fullName, number);
       repo.merge(pull, by);
@@ -385,12 +394,12 @@ export function createGithubInstance(data: GithubData, ctx: SimContext): GithubS
     },
     handle(req) {
       if (req.path.startsWith("/_sim/")) return handleHook(req);
-      const route = routes.find((r) => r.method === req.method && r.pattern.test(req.path));
+      const route = findRoute(req);
       const method = route?.name ?? `${req.method} ${req.path}`;
       if (!route) return { ...notFound(), method };
       const caller = authenticate(req, route);
       if ("status" in caller) return { ...caller, method };
-      const match = route.pattern.exec(req.path)!.slice(1) as string[];
+      const match = route.pattern.exec(routingPath(req))!.slice(1) as string[];
       const response = route.run(match, req, caller);
       const headers = {
         "X-GitHub-Media-Type": "github.v3; format=json",
