@@ -79,20 +79,25 @@ export const ApprovalStateSchema = z.object({
 });
 export type ApprovalState = z.infer<typeof ApprovalStateSchema>;
 
-export const EvidenceBundleSchema = z.object({
-  schemaVersion: z.literal(EVIDENCE_BUNDLE_SCHEMA_VERSION),
-  runId: z.string().min(1),
-  createdAt: timestamp,
-  linear: LinearSnapshotSchema,
-  toolMap: ToolMapSchema,
-  memory: OperationalMemorySchema.describe("routing only: never read by the classifier"),
-  specialists: z.array(SpecialistOutputSchema),
-  classification: ClassificationSchema.optional().describe("absent until CLASSIFY ran"),
-  impact: ImpactSchema,
-  mitigations: z.array(MitigationSchema),
-  verification: z.array(VerificationItemSchema),
-  approvals: ApprovalStateSchema,
-});
+export const EvidenceBundleSchema = z
+  .object({
+    schemaVersion: z.literal(EVIDENCE_BUNDLE_SCHEMA_VERSION),
+    runId: z.string().min(1),
+    createdAt: timestamp,
+    linear: LinearSnapshotSchema,
+    toolMap: ToolMapSchema,
+    memory: OperationalMemorySchema.describe("routing only: never read by the classifier"),
+    specialists: z.array(SpecialistOutputSchema),
+    classification: ClassificationSchema.optional().describe("absent until CLASSIFY ran"),
+    impact: ImpactSchema,
+    mitigations: z.array(MitigationSchema),
+    verification: z.array(VerificationItemSchema),
+    approvals: ApprovalStateSchema,
+  })
+  .meta({
+    title: "prode evidence bundle",
+    description: "Everything prode knew when it decided on one ticket (DESIGN.md, Evidence)",
+  });
 export type EvidenceBundle = z.infer<typeof EvidenceBundleSchema>;
 
 /** Parses a stored or received bundle; anything that does not fit is `bad_input`. */

@@ -33,7 +33,11 @@ export const No5xxRiseSignal = z.object({
   windowMinutes: z.number().int().positive(),
 });
 
-/** An exception first seen recently, on one request path (a Sentry issue). */
+/**
+ * An exception first seen recently, on one request path (a Sentry issue). Requests the
+ * client aborted are `client_aborts`, not exceptions, even when Sentry groups them as
+ * an issue: reporting them here would argue against the noise they are.
+ */
 export const NewExceptionSignal = z.object({
   kind: z.literal("new_exception"),
   ...base,

@@ -121,7 +121,7 @@ function citationProblems(output: RawSpecialistOutput): string[] {
 /** A valid specialist output: every finding and signal cites one of its sources. */
 export const SpecialistOutputSchema = RawSpecialistOutputSchema.superRefine((output, ctx) => {
   for (const message of citationProblems(output)) ctx.addIssue({ code: "custom", message });
-});
+}).meta({ title: "prode specialist output" });
 export type SpecialistOutput = z.infer<typeof SpecialistOutputSchema>;
 
 /** Confidence points a dropped finding or signal costs: its claim may have mattered. */

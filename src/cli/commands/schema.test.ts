@@ -20,10 +20,12 @@ describe("prode schema", () => {
     expect(stderr).toBe("");
     const schema = JSON.parse(stdout) as {
       $schema: string;
+      title: string;
       properties: { schemaVersion: { const: number } };
     };
     expect(schema.$schema).toContain("json-schema.org");
     expect(schema.properties.schemaVersion.const).toBe(1);
+    expect(schema.title).toBe("prode evidence bundle");
   });
 
   it("exits 2 on an unknown schema name and lists the known ones", async () => {
