@@ -1,7 +1,7 @@
 import { and, eq, sql } from "drizzle-orm";
 import { appendAudit } from "../audit/audit.ts";
 import type { Db } from "../db/client.ts";
-import { effects, runs } from "../db/schema.ts";
+import { effects } from "../db/schema.ts";
 import { AppError, ErrorCode } from "../domain/errors.ts";
 import type { EffectOutcome, EffectSpec, KillSwitchCheck } from "./types.ts";
 
@@ -76,8 +76,9 @@ export async function performEffect<T>(
       and(
         eq(effects.key, key),
         eq(effects.status, "pending"),
-        sql`exists (select 1 from ${runs} where ${runs.id} = ${owner.runId}
-          and ${runs.fencing} = ${owner.fencing} and ${runs.leaseOwner} = ${owner.workerId})`,
+        // Qualified by hand: inside a subquery drizzle prints columns without their table.
+        sql`exists (select 1 from runs r where r.id = ${owner.runId}
+          and r.fencing = ${owner.fencing} and r.lease_owner = ${owner.workerId})`,
       ),
     )
     .returning({ key: effects.key });

@@ -1,6 +1,6 @@
 import { and, count, desc, eq, isNull, sql } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
-import { approvals, runs } from "../db/schema.ts";
+import { runs } from "../db/schema.ts";
 
 export interface ActiveRun {
   id: string;
@@ -30,8 +30,9 @@ export async function listActiveRuns(
       phaseStartedAt: runs.phaseStartedAt,
       leaseOwner: runs.leaseOwner,
       leaseExpiresAt: runs.leaseExpiresAt,
-      pendingApprovals: sql<number>`(select count(*)::int from ${approvals}
-        where ${approvals.runId} = ${runs.id} and ${approvals.status} = 'pending')`,
+      // Qualified by hand: inside a subquery drizzle prints columns without their table.
+      pendingApprovals: sql<number>`(select count(*)::int from approvals a
+        where a.run_id = runs.id and a.status = 'pending')`,
     })
     .from(runs)
     .where(isNull(runs.outcome))

@@ -1,0 +1,57 @@
+import { describe, expect, it } from "vitest";
+import { ErrorCode } from "../domain/errors.ts";
+import { loadConfig, Secret } from "./index.ts";
+
+describe("loadConfig", () => {
+  it("runs on embedded defaults with no integrations, reporting each as missing", () => {
+    const config = loadConfig({});
+    expect(config.DATABASE_URL).toBeUndefined();
+    expect(config.PORT).toBe(3000);
+    expect(config.missing).toEqual(["slack", "linear", "github", "sentry", "aws", "replica"]);
+    expect(config.triggerLabels).toEqual(["prode", "sentry-issue"]);
+  });
+
+  it("names a malformed variable and what it expects, in one line", () => {
+    expect(() => loadConfig({ PORT: "eighty" })).toThrowError(
+      /^PORT is malformed: expected .*number/,
+    );
+    expect(() => loadConfig({ DATABASE_URL: "not a url" })).toThrowError(
+      /^DATABASE_URL is malformed/,
+    );
+    try {
+      loadConfig({ PRODE_QUEUE_PREFIX: "a:b" });
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toMatchObject({ code: ErrorCode.ConfigInvalid });
+      expect(String((error as Error).message)).toContain("':'");
+      expect(String((error as Error).message)).not.toContain("\n");
+    }
+  });
+
+  it("fails on a partly configured integration, naming the missing variable", () => {
+    expect(() => loadConfig({ SLACK_BOT_TOKEN: "xoxb-1" })).toThrowError(
+      /^SLACK_SIGNING_SECRET is required/,
+    );
+    expect(() =>
+      loadConfig({
+        AWS_ACCESS_KEY_ID: "AKIA",
+        AWS_SECRET_ACCESS_KEY: "s",
+        AWS_REGION: "eu-west-1",
+        AWS_EXPECTED_ACCOUNT_ID: "12",
+      }),
+    ).toThrowError(/^AWS_EXPECTED_ACCOUNT_ID is malformed: expected a 12-digit AWS account id/);
+  });
+
+  it("keeps secrets out of logs and JSON", () => {
+    const config = loadConfig({ LINEAR_API_KEY: "lin_api_supersecretvalue" });
+    expect(config.linear?.LINEAR_API_KEY).toBeInstanceOf(Secret);
+    expect(JSON.stringify(config)).not.toContain("supersecret");
+    expect(String(config.linear?.LINEAR_API_KEY)).toBe("**********");
+    expect(config.linear?.LINEAR_API_KEY.reveal()).toBe("lin_api_supersecretvalue");
+    expect(config.missing).not.toContain("linear");
+  });
+
+  it("treats empty strings as unset", () => {
+    expect(loadConfig({ DATABASE_URL: "", SLACK_BOT_TOKEN: "" }).missing).toContain("slack");
+  });
+});
