@@ -42,6 +42,11 @@ export const COMMANDS: CommandEntry[] = [
     load: async () => (await import("./commands/migrate.ts")).default,
   },
   {
+    name: "sim",
+    summary: "run the simulated world for a scenario and print its URLs",
+    load: async () => (await import("./commands/sim.ts")).default,
+  },
+  {
     name: "sql check",
     summary: "check one SQL statement (stdin) against the read-replica guard",
     load: async () => (await import("./commands/sql-check.ts")).default,

@@ -5,7 +5,7 @@ import type { IncomingHttpHeaders } from "node:http";
  * simulated provider (src/sim/services/<name>.ts). A service owns its slice of the
  * scenario data and its routes; the server owns transport, recording and faults.
  */
-export type SimServiceName = "slack" | "linear" | "sentry" | "github" | "aws";
+export type SimServiceName = "slack" | "linear" | "sentry" | "github" | "aws" | "statuspage";
 
 export interface SimRequest {
   method: string;
@@ -16,6 +16,8 @@ export interface SimRequest {
   rawBody: string;
   /** Parsed JSON or form body (Slack sends both), or undefined. */
   body: unknown;
+  /** The body's bytes, for binary protocols (CBOR) that a string would corrupt. */
+  rawBytes?: Buffer;
 }
 
 export interface SimResponse {
@@ -27,13 +29,18 @@ export interface SimResponse {
 
 /** One recorded call, as written by `--record FILE` (one JSON object per line). */
 export interface RecordedCall {
-  service: SimServiceName;
+  /** "world" for a request outside every service mount (answered 404). */
+  service: SimServiceName | "world";
   /** Provider-level operation: "chat.postMessage", "commentCreate", "GET /repos/{o}/{r}/pulls". */
   method: string;
   body: unknown;
   response: unknown;
   status: number;
   at: string;
+  /** Request path below the service mount, e.g. "/api/chat.postMessage". */
+  path?: string;
+  /** Set when an injected fault answered (or held) the call instead of the service. */
+  fault?: "latency" | "rate_limit" | "error" | "timeout";
 }
 
 /** What a service may use besides its own data: the clock and the world's fault plan. */
@@ -51,6 +58,11 @@ export interface SimService<Data = unknown> {
   name: SimServiceName;
   /** URL prefix the server mounts it under, e.g. "/slack" → SDK base URL …/slack/api/. */
   mount: string;
+  /**
+   * Appended to the mount to form the URL handed to the provider's SDK (e.g. "/api/" for
+   * Slack's `slackApiUrl`, "/graphql" for Linear's `apiUrl`). Defaults to "".
+   */
+  sdkPath?: string;
   dataSchema: import("zod").ZodType<Data>;
   create(data: Data, ctx: SimContext): SimServiceInstance;
 }
@@ -61,8 +73,27 @@ export interface SimServiceInstance {
    * provider-level operation name that the recorder stores as `method`.
    */
   handle(req: SimRequest): Promise<SimHandled> | SimHandled;
+  /**
+   * The operation a request addresses, without performing it, so faults can be matched
+   * by method before the service runs. Defaults to "<HTTP method> <path>".
+   */
+  identify?(req: SimRequest): string;
+  /**
+   * The provider's own answer to an injected fault (rate limit or server error). When
+   * absent the server uses its default shape for the service (src/sim/faults.ts).
+   */
+  faultResponse?(fault: FaultAnswer, req: SimRequest): SimResponse;
+  /** Read-only accessors for tests (messages posted, comments written, …). */
+  state?: unknown;
 }
+
+/** What an injected fault asks the service to answer with. */
+export type FaultAnswer =
+  | { kind: "rate_limit"; retryAfterSec: number }
+  | { kind: "error"; status: number };
 
 export interface SimHandled extends SimResponse {
   method: string;
+  /** What the recorder stores as `body` when the raw body is too noisy (GraphQL documents). */
+  recordedBody?: unknown;
 }
