@@ -113,7 +113,7 @@ const bench: Bench = async () => {
   const redactSeconds = time(() => {
     summary = defaultRedactor.redact(text).summary;
   });
-  const replaceSeconds = time(() => text.replace(/\x00/g, ""));
+  const replaceSeconds = time(() => text.replace(/\t/g, " "));
   const splitJoinSeconds = time(() => text.split("\n").join("\n"));
 
   const rate = mb / redactSeconds;
@@ -123,7 +123,7 @@ const bench: Bench = async () => {
       name: `redact ${mb.toFixed(0)} MB of log-like text (${(SECRET_LINE_RATE * 100).toFixed(0)}% lines with secrets), one core`,
       metrics: {
         "redact MB/s": rate,
-        "baseline text.replace(/\\x00/g) MB/s": mb / replaceSeconds,
+        "baseline text.replace(/\\t/g) MB/s": mb / replaceSeconds,
         "baseline split/join lines MB/s": mb / splitJoinSeconds,
         "redact seconds": redactSeconds,
         "slowdown vs split/join (x)": redactSeconds / splitJoinSeconds,

@@ -1,0 +1,232 @@
+/**
+ * The redactor: every egress (Slack, Linear, PR bodies, artifacts, pino logs, audit
+ * payloads, wiki and learning exports) passes text through here (DESIGN.md invariant 6,
+ * "Nothing sensitive leaves"). Findings become `[REDACTED:<category>]`; what triage needs
+ * — request ids, UUIDs, Sentry issue ids and DSNs, versions, commit SHAs, log groups,
+ * timestamps — passes through.
+ *
+ * Guarantees: synchronous; never throws (an internal failure withholds the whole text);
+ * idempotent (no rule matches a placeholder, so a second pass changes nothing).
+ */
+import { AppError, ErrorCode } from "../domain/errors.ts";
+import { CATEGORY_NAME, placeholder, type RedactionSummary } from "./redaction-categories.ts";
+import { type LocatedFinding, locateFindings, planRules, runRules } from "./redaction-engine.ts";
+import { redactSensitiveScalar, sensitiveKeyCategory } from "./redaction-keys.ts";
+import type { Hit, RedactionRule } from "./redaction-rule-kit.ts";
+import { BUILT_IN_RULES } from "./redaction-rules.ts";
+
+export { REDACTION_CATEGORIES, type RedactionCategory } from "./redaction-categories.ts";
+export type { RedactionSummary };
+
+/** A deployment-specific identifier shape (customer, account, KYC ids), from config. */
+export interface ExtraPattern {
+  /** snake_case, up to 40 characters; appears in placeholders and summaries. */
+  category: string;
+  /** A RegExp or its source; always applied globally. Must not match the empty string. */
+  pattern: RegExp | string;
+}
+
+export interface RedactorOptions {
+  /** Run before the built-in rules, so a deployment's own shapes win. */
+  extraPatterns?: readonly ExtraPattern[];
+  /**
+   * Run every rule over the whole text, skipping the keyword prefilter. Slower; exists
+   * so tests can check that the prefilter never changes a result.
+   */
+  exhaustive?: boolean;
+}
+
+export interface RedactionResult {
+  text: string;
+  /** Findings per category; categories with none are absent. */
+  summary: RedactionSummary;
+}
+
+export interface ValueRedactionResult {
+  value: unknown;
+  summary: RedactionSummary;
+}
+
+/** One finding located by line, for the lint. Never carries the secret. */
+export type RedactionFinding = LocatedFinding;
+
+export interface Redactor {
+  redact(text: string): RedactionResult;
+  /**
+   * Deep-redacts a JSON-like value: strings (object keys included) pass through
+   * `redact`, and scalars under sensitive field names (`password`, `apiKey`,
+   * `authorization`, `cookie`…) are withheld whatever they look like. Returns a copy;
+   * cycles become "[Circular]" and nesting past 64 levels "[Truncated]".
+   */
+  redactValue(value: unknown): ValueRedactionResult;
+  /** Where `redact` would change `text`, by line, for `prode lint-redaction`. */
+  findings(text: string): RedactionFinding[];
+}
+
+const MAX_DEPTH = 64;
+const REDACTOR_ERROR = "redactor_error";
+
+/**
+ * Builds a redactor with the built-in rules plus a deployment's extra patterns.
+ * Throws `bad_input` for an invalid category name or a pattern that matches "".
+ */
+export function createRedactor(options: RedactorOptions = {}): Redactor {
+  const extras = (options.extraPatterns ?? []).map(compileExtra);
+  const plan = planRules([...extras, ...BUILT_IN_RULES]);
+  const exhaustive = options.exhaustive ?? false;
+
+  function redactText(text: string, counts: Map<string, number>): string {
+    return runRules(text, plan, counterFor(counts), exhaustive);
+  }
+
+  return {
+    redact(text) {
+      try {
+        const counts = new Map<string, number>();
+        const out = redactText(asText(text), counts);
+        return { text: out, summary: Object.fromEntries(counts) };
+      } catch {
+        return withheld();
+      }
+    },
+
+    redactValue(value) {
+      try {
+        const counts = new Map<string, number>();
+        const hit = counterFor(counts);
+        const ancestors = new Set<object>();
+        const walk = (v: unknown, depth: number): unknown => {
+          if (typeof v === "string") return redactText(v, counts);
+          if (v === null || typeof v !== "object") return v;
+          if (depth >= MAX_DEPTH) return "[Truncated]";
+          if (ancestors.has(v)) return "[Circular]";
+          if (v instanceof Date) return v;
+          ancestors.add(v);
+          try {
+            if (Array.isArray(v)) return v.map((item) => walk(item, depth + 1));
+            const out: Record<string, unknown> = {};
+            for (const [key, item] of entriesOf(v)) {
+              const category = sensitiveKeyCategory(key);
+              const redactedKey = redactText(key, counts);
+              if (category !== undefined && typeof item === "string") {
+                out[redactedKey] = redactSensitiveScalar(item, category, hit);
+              } else if (
+                category !== undefined &&
+                (typeof item === "number" || typeof item === "bigint")
+              ) {
+                out[redactedKey] = hit(category);
+              } else {
+                out[redactedKey] = walk(item, depth + 1);
+              }
+            }
+            return out;
+          } finally {
+            ancestors.delete(v);
+          }
+        };
+        const out = walk(value, 0);
+        return { value: out, summary: Object.fromEntries(counts) };
+      } catch {
+        const { text, summary } = withheld();
+        return { value: text, summary };
+      }
+    },
+
+    findings(text) {
+      try {
+        return locateFindings(asText(text), plan);
+      } catch {
+        return [{ category: REDACTOR_ERROR, line: 1 }];
+      }
+    },
+  };
+}
+
+/** The redactor with only the built-in rules. */
+export const defaultRedactor: Redactor = createRedactor();
+
+const compiledOptions = new WeakMap<readonly ExtraPattern[], Redactor>();
+
+function redactorFor(options?: RedactorOptions): Redactor {
+  const extras = options?.extraPatterns;
+  if (!extras || extras.length === 0) return defaultRedactor;
+  let redactor = compiledOptions.get(extras);
+  if (!redactor) {
+    redactor = createRedactor({ extraPatterns: extras });
+    compiledOptions.set(extras, redactor);
+  }
+  return redactor;
+}
+
+/**
+ * Redacts one text. With `extraPatterns`, the redactor for that array is built once and
+ * cached (keyed by the array); an invalid one withholds the text rather than throwing.
+ */
+export function redact(text: string, options?: RedactorOptions): RedactionResult {
+  try {
+    return redactorFor(options).redact(text);
+  } catch {
+    return withheld();
+  }
+}
+
+/** Deep-redacts a JSON-like value; see {@link Redactor.redactValue}. */
+export function redactValue(value: unknown, options?: RedactorOptions): ValueRedactionResult {
+  try {
+    return redactorFor(options).redactValue(value);
+  } catch {
+    const { text, summary } = withheld();
+    return { value: text, summary };
+  }
+}
+
+function withheld(): RedactionResult {
+  return { text: placeholder(REDACTOR_ERROR), summary: { [REDACTOR_ERROR]: 1 } };
+}
+
+function asText(text: unknown): string {
+  if (typeof text === "string") return text;
+  if (text === null || text === undefined) return "";
+  return String(text);
+}
+
+function entriesOf(value: object): [string, unknown][] {
+  if (value instanceof Error) {
+    const own = Object.entries(value);
+    return [["name", value.name], ["message", value.message], ["stack", value.stack], ...own];
+  }
+  return Object.entries(value);
+}
+
+function counterFor(counts: Map<string, number>): Hit {
+  return (category) => {
+    counts.set(category, (counts.get(category) ?? 0) + 1);
+    return placeholder(category);
+  };
+}
+
+function compileExtra(extra: ExtraPattern): RedactionRule {
+  if (!CATEGORY_NAME.test(extra.category)) {
+    throw new AppError(
+      ErrorCode.BadInput,
+      `redaction category '${extra.category}' must be snake_case, at most 40 characters`,
+    );
+  }
+  const source = typeof extra.pattern === "string" ? extra.pattern : extra.pattern.source;
+  const flags = typeof extra.pattern === "string" ? "" : extra.pattern.flags;
+  let pattern: RegExp;
+  try {
+    pattern = new RegExp(source, flags.includes("g") ? flags : `${flags}g`);
+  } catch (cause) {
+    throw new AppError(ErrorCode.BadInput, `redaction pattern for '${extra.category}' is invalid`, {
+      cause,
+    });
+  }
+  if (new RegExp(pattern.source, pattern.flags.replace(/[gy]/g, "")).test("")) {
+    throw new AppError(
+      ErrorCode.BadInput,
+      `redaction pattern for '${extra.category}' matches the empty string`,
+    );
+  }
+  return { category: extra.category, pattern };
+}

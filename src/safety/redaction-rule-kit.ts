@@ -1,0 +1,114 @@
+/** The vocabulary redaction rules are written in, and the helpers they share. */
+
+/** One regex match handed to a rule's `replace`. */
+export interface RuleMatch {
+  /** The whole match. */
+  text: string;
+  /** Capture groups by number (index 0 is group 1). */
+  groups: (string | undefined)[];
+  /** Offset of the match in `input`. */
+  offset: number;
+  input: string;
+}
+
+/** Records one finding of `category` and returns its placeholder. */
+export type Hit = (category: string) => string;
+
+/** A detection rule: a global regex and what to do with each match. */
+export interface RedactionRule {
+  /** Category of a whole-match replacement (rules with `replace` may report others). */
+  category: string;
+  /** Must carry the `g` flag. Single-line unless `multiline` is set. */
+  pattern: RegExp;
+  /**
+   * Replacement for one match, built with `hit` so each finding is counted; `undefined`
+   * keeps the match as it is (a failed checksum, a value that is already a placeholder).
+   * Without it the whole match becomes the category's placeholder.
+   */
+  replace?: (match: RuleMatch, hit: Hit) => string | undefined;
+  /**
+   * Lower-case literals, at least one of which appears (in any case) on every line where
+   * the rule can match. The engine finds them with `indexOf` over the lowered text and
+   * runs the regex only on those lines: a literal scan is ~40x faster than a regex scan
+   * in V8. Rules without keywords run over the whole text.
+   */
+  keywords?: readonly string[];
+  /**
+   * For rules with no literal to look for: a fast scan returning, in increasing order,
+   * the start offsets of every line where the rule can match (a superset is fine). Rules
+   * sharing one scan function get it run once per pass.
+   */
+  scanLines?: (text: string) => readonly number[];
+  /** The rule can match across line breaks (PEM blocks); the lint reports its first line. */
+  multiline?: boolean;
+}
+
+/** Values that name the absence of a secret rather than a secret. */
+const NOT_A_VALUE = new Set([
+  "",
+  "null",
+  "nil",
+  "none",
+  "undefined",
+  "true",
+  "false",
+  "redacted",
+  "<redacted>",
+  "[redacted]",
+  "[filtered]",
+]);
+
+/**
+ * True for values that are not worth a placeholder: empty, null-ish, masked (`****`),
+ * an existing placeholder, or a reference to where the secret lives (`${DB_PASSWORD}`,
+ * `{{ secrets.TOKEN }}`, `$API_KEY`).
+ */
+export function isInertValue(value: string): boolean {
+  const v = value.trim();
+  if (NOT_A_VALUE.has(v.toLowerCase())) return true;
+  if (v.startsWith("[REDACTED:")) return true;
+  if (/^\*+$/.test(v)) return true;
+  return /^(?:\$\{|\$\(|\{\{|<%|\$[A-Z_][A-Z0-9_]*$)/.test(v);
+}
+
+/** Splits a quoted value into quote, inner text, quote ("\"x\"" → `"`, `x`, `"`). */
+export function unquote(value: string): [open: string, inner: string, close: string] {
+  for (const q of ['\\"', '"', "'"]) {
+    if (value.length >= q.length * 2 && value.startsWith(q) && value.endsWith(q)) {
+      return [q, value.slice(q.length, value.length - q.length), q];
+    }
+  }
+  return ["", value, ""];
+}
+
+/**
+ * For patterns whose capture groups tile the whole match (prefix, secret, suffix…):
+ * the match with group `index` (0-based) replaced by a counted placeholder, or
+ * `undefined` when that group is inert.
+ */
+export function replaceGroup(
+  match: RuleMatch,
+  index: number,
+  category: string,
+  hit: Hit,
+): string | undefined {
+  const secret = match.groups[index];
+  if (secret === undefined || isInertValue(secret)) return undefined;
+  let out = "";
+  for (let i = 0; i < match.groups.length; i++) {
+    out += i === index ? hit(category) : (match.groups[i] ?? "");
+  }
+  return out;
+}
+
+/** Shannon entropy in bits per character. */
+export function entropy(text: string): number {
+  const counts = new Map<string, number>();
+  for (const c of text) counts.set(c, (counts.get(c) ?? 0) + 1);
+  let bits = 0;
+  for (const n of counts.values()) {
+    const p = n / text.length;
+    bits -= p * Math.log2(p);
+  }
+  return bits;
+}

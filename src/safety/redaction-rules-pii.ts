@@ -1,0 +1,113 @@
+/**
+ * Contact and payment data: emails, IBANs, card numbers, phone numbers. Logs are full of
+ * digits, so every numeric rule pairs a tight shape with a check (Luhn and issuer prefix
+ * for cards, mod 97 and country length for IBANs, E.164 digit counts for phones) and the
+ * digits that fail it — order numbers, epochs, durations — pass through.
+ */
+import {
+  countDigits,
+  ibanLength,
+  isPaymentCardNumber,
+  isValidIban,
+  phonePrefixLength,
+  scanNumericLines,
+} from "./redaction-checks.ts";
+import type { Hit, RedactionRule, RuleMatch } from "./redaction-rule-kit.ts";
+
+/**
+ * Anchored at the start of the local part (the lookbehind), so each word is tried once.
+ * Not an email: URL userinfo such as a Sentry DSN's public key (`https://key@o1.ingest…`,
+ * public by design) and git's SSH user (`git@github.com:org/repo`).
+ */
+const email: RedactionRule = {
+  category: "email",
+  keywords: ["@"],
+  pattern:
+    /(?<![A-Za-z0-9._%+-])([A-Za-z0-9][A-Za-z0-9._%+-]{0,63})@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?){0,8}\.[A-Za-z]{2,24}(?![A-Za-z0-9-])/g,
+  replace: (m, hit) => {
+    if (m.input.slice(Math.max(0, m.offset - 3), m.offset) === "://") return undefined;
+    if (m.groups[0] === "git") return undefined;
+    return hit("email");
+  },
+};
+
+/** Upper-case IBANs, compact or in groups of four; the check digits must verify. */
+const iban: RedactionRule = {
+  category: "iban",
+  scanLines: scanNumericLines,
+  pattern: /\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b/g,
+  replace: (m, hit) => {
+    const expected = ibanLength(m.text.slice(0, 2));
+    if (expected === undefined) return undefined;
+    let compact = "";
+    let end = 0;
+    while (end < m.text.length && compact.length < expected) {
+      const c = m.text[end++]!;
+      if (c !== " ") compact += c;
+    }
+    // The IBAN must end where a group ends, not in the middle of a longer token.
+    if (end < m.text.length && m.text[end] !== " ") return undefined;
+    return isValidIban(compact) ? hit("iban") + m.text.slice(end) : undefined;
+  },
+};
+
+/** 13–19 digits, contiguous or grouped 4-4-4-4(-3) / 4-6-5 with one separator kind. */
+const paymentCard: RedactionRule = {
+  category: "payment_card",
+  scanLines: scanNumericLines,
+  pattern:
+    /(?<![\w.+-])(?:\d{4}([ -]?)\d{4}\1\d{4}\1\d{1,4}(?:\1\d{1,3})?|\d{4}([ -]?)\d{6}\2\d{4,5})(?!\w|[.-]\d)/g,
+  replace: (m, hit) =>
+    isPaymentCardNumber(m.text.replace(/[ -]/g, "")) ? hit("payment_card") : undefined,
+};
+
+function redactPhonePrefix(candidate: string, minDigits: number, hit: Hit): string | undefined {
+  const length = phonePrefixLength(candidate, minDigits);
+  return length === 0 ? undefined : hit("phone") + candidate.slice(length);
+}
+
+/** A number named as a phone, whatever its format (`"phone": "4155552671"`). */
+const labelledPhone: RedactionRule = {
+  category: "phone",
+  keywords: ["phone", "mobile", "tel", "cell", "msisdn", "fax"],
+  pattern:
+    /((?:telephone|phone|mobile|tel|cell|msisdn|fax)(?:[_ -]?(?:number|num|no))?\\?["']?[ \t]*(?:=>|[:=])[ \t]*\\?["']?)(\+?[\d(][\d ().-]{5,22}\d)/gi,
+  replace: (m: RuleMatch, hit) => {
+    const [label, candidate] = m.groups;
+    if (candidate === undefined) return undefined;
+    const rest = redactPhonePrefix(candidate, 7, hit);
+    return rest === undefined ? undefined : `${label}${rest}`;
+  },
+};
+
+/**
+ * International numbers: `+`, country code, 8–15 digits in all (E.164). A `+` glued to a
+ * word, `/` or `=` is base64 or a URL, and `+05:30` is a time zone (too few digits).
+ */
+const internationalPhone: RedactionRule = {
+  category: "phone",
+  keywords: ["+"],
+  pattern: /(?<![\w+/=])\+[1-9](?:\d|[ .-](?=[\d(])|\((?=\d)|\)(?=[ .-]?\d)){6,24}(?!\w)/g,
+  replace: (m, hit) => redactPhonePrefix(m.text, 8, hit),
+};
+
+/**
+ * North American formats: (415) 555-2671, 415-555-2671, 415.555.2671, 1-800-555-0199.
+ * Space-separated triples are not matched: access logs print "200 512 1234".
+ */
+const nationalPhone: RedactionRule = {
+  category: "phone",
+  scanLines: scanNumericLines,
+  pattern:
+    /(?<![\w.+\-/])(?:1[ .-]?)?(?:\(\d{3}\)[ ]?\d{3}[ .-]|\d{3}([.-])\d{3}\1)\d{4}(?!\w|[.-]\d)/g,
+  replace: (m, hit) => (countDigits(m.text) >= 10 ? hit("phone") : undefined),
+};
+
+export const PII_RULES: readonly RedactionRule[] = [
+  email,
+  iban,
+  paymentCard,
+  labelledPhone,
+  internationalPhone,
+  nationalPhone,
+];

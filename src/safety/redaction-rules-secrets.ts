@@ -1,0 +1,267 @@
+/**
+ * Credentials: vendor tokens with a recognisable prefix first, then secrets recognised by
+ * their context (a header name, an assignment, a URL's userinfo). Shapes follow
+ * secretlint's recommended preset and gitleaks' default rules; see redaction-rules.ts.
+ *
+ * Every pattern is linear: bounded repetitions, no nested unbounded quantifiers, and
+ * (except the PEM block) nothing that crosses a line break, so a hostile or huge input
+ * cannot make the redactor backtrack for seconds.
+ */
+import {
+  entropy,
+  type Hit,
+  isInertValue,
+  type RedactionRule,
+  replaceGroup,
+  unquote,
+} from "./redaction-rule-kit.ts";
+
+/** `"key": `, `key=`, `\"key\":\"`, `key => ` — the glue between a name and its value. */
+const ASSIGN = String.raw`\\?["']?[ \t]*(?:=>|[:=])[ \t]*`;
+const ASSIGN_QUOTED = String.raw`${ASSIGN}\\?["']?`;
+
+/** A value after ASSIGN: escaped-quoted, double-quoted, single-quoted or bare. */
+const VALUE = String.raw`(\\"(?:[^"\\\r\n]|\\[^"\r\n]){0,4096}\\"|"[^"\r\n]{0,4096}"|'[^'\r\n]{0,4096}'|[^\s"'\\&,;<>(){}\[\]]{1,4096})`;
+
+/**
+ * PEM private keys, armour included. The second branch catches a key whose END line
+ * was cut off (a truncated log line) by consuming the base64 body that follows.
+ */
+const privateKey: RedactionRule = {
+  category: "private_key",
+  keywords: ["private key"],
+  multiline: true,
+  pattern:
+    /-----BEGIN[A-Z0-9 ]{0,30}PRIVATE KEY(?: BLOCK)?-----(?:[\s\S]{0,16384}?-----END[A-Z0-9 ]{0,30}PRIVATE KEY(?: BLOCK)?-----|(?:[A-Za-z0-9+/=\s:,-]|\\[nr]){0,16384})/g,
+};
+
+/** Header and payload are base64url JSON, so both start with `ey` (`{"` or `{ "`). */
+const jwt: RedactionRule = {
+  category: "jwt",
+  keywords: ["eyj", "eya"],
+  pattern: /\bey[JA][A-Za-z0-9_-]{9,4096}\.ey[A-Za-z0-9_-]{10,8192}\.[A-Za-z0-9_-]{0,4096}/g,
+};
+
+/** The path is the secret; keeping the host says which integration leaked. */
+const slackWebhook: RedactionRule = {
+  category: "slack_webhook",
+  keywords: ["hooks.slack.com"],
+  pattern: /(\bhooks\.slack\.com\/(?:services|workflows|triggers)\/)([A-Za-z0-9_/-]{8,512})/g,
+  replace: (m, hit) => replaceGroup(m, 1, "slack_webhook", hit),
+};
+
+/** Bot, user, app-level, refresh (xoxe) and config tokens. */
+const slackToken: RedactionRule = {
+  category: "slack_token",
+  keywords: ["xox", "xapp-"],
+  pattern:
+    /\b(?:xox[abposre](?:\.xox[abposre])?|xapp)-[A-Za-z0-9]{1,80}(?:-[A-Za-z0-9]{1,80}){1,8}/g,
+};
+
+const githubToken: RedactionRule = {
+  category: "github_token",
+  keywords: ["ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"],
+  pattern: /\b(?:gh[pousr]_[A-Za-z0-9]{36,251}|github_pat_[A-Za-z0-9_]{22,255})(?![A-Za-z0-9_])/g,
+};
+
+/** Secret and restricted keys and webhook signing secrets; `pk_` keys are public. */
+const stripeKey: RedactionRule = {
+  category: "stripe_key",
+  keywords: ["sk_live_", "sk_test_", "rk_live_", "rk_test_", "whsec_"],
+  pattern: /\b(?:(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{10,247}|whsec_[A-Za-z0-9+/=]{24,128})\b/g,
+};
+
+const linearApiKey: RedactionRule = {
+  category: "linear_api_key",
+  keywords: ["lin_api_", "lin_oauth_"],
+  pattern: /\blin_(?:api|oauth)_[A-Za-z0-9]{32,128}\b/g,
+};
+
+/** Org (sntrys_, base64 with `_` separators) and user (sntryu_) auth tokens. */
+const sentryPrefixedToken: RedactionRule = {
+  category: "sentry_token",
+  keywords: ["sntrys_", "sntryu_"],
+  pattern: /\bsntry[su]_[A-Za-z0-9_+/=]{32,512}/g,
+};
+
+/** Older Sentry auth tokens are 64 hex characters, recognisable only by what precedes them. */
+const sentryHexToken: RedactionRule = {
+  category: "sentry_token",
+  keywords: ["bearer", "token"],
+  pattern:
+    /(bearer[ \t]+|token\\?["']?[ \t]*(?:=>|[:=])?[ \t]*\\?["']?)([a-f0-9]{64})(?![a-z0-9])/gi,
+  replace: (m, hit) => replaceGroup(m, 1, "sentry_token", hit),
+};
+
+const googleApiKey: RedactionRule = {
+  category: "google_api_key",
+  keywords: ["aiza"],
+  pattern: /\bAIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])/g,
+};
+
+/** Long-term (AKIA), STS temporary (ASIA) and legacy key ids. */
+const awsAccessKeyId: RedactionRule = {
+  category: "aws_access_key_id",
+  keywords: ["a3t", "akia", "asia", "abia", "acca"],
+  pattern: /\b(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b/g,
+};
+
+const awsSecretKeyAssigned: RedactionRule = {
+  category: "aws_secret_key",
+  keywords: ["secret"],
+  pattern: new RegExp(
+    `((?:aws_?secret_?(?:access_?)?key|secret_?access_?key)${ASSIGN_QUOTED})([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])`,
+    "gi",
+  ),
+  replace: (m, hit) => replaceGroup(m, 1, "aws_secret_key", hit),
+};
+
+/**
+ * A bare 40-character base64 string on a line that mentions AWS or carries an access
+ * key id. Commit SHAs are lower-case hex and log group names are paths, so the
+ * candidate must mix cases and digits, not start a path, and look random.
+ */
+const awsSecretKeyInContext: RedactionRule = {
+  category: "aws_secret_key",
+  keywords: ["aws", "akia", "asia"],
+  pattern: /(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])/g,
+  replace: (m, hit) => (looksLikeAwsSecret(m.text) ? hit("aws_secret_key") : undefined),
+};
+
+export function looksLikeAwsSecret(candidate: string): boolean {
+  if (candidate.startsWith("/") || candidate.endsWith("/") || candidate.includes("//")) {
+    return false;
+  }
+  if (!/[A-Z]/.test(candidate) || !/[a-z]/.test(candidate) || !/[0-9]/.test(candidate)) {
+    return false;
+  }
+  return entropy(candidate) >= 4.2;
+}
+
+/** `scheme://user:password@host` — keep scheme, user and host; the password goes. */
+const urlPassword: RedactionRule = {
+  category: "password",
+  keywords: ["://"],
+  pattern: /(:\/\/[^\s:/@"'<>]{0,256}:)([^\s@/"'<>]{1,256})(@)/g,
+  replace: (m, hit) => replaceGroup(m, 1, "password", hit),
+};
+
+/** Schemes whose credential is one token; anything else is redacted to the line end. */
+const AUTH_SCHEMES = "bearer|basic|token|apikey|api-key|sso-key|key";
+
+const authorizationHeader: RedactionRule = {
+  category: "authorization",
+  keywords: ["authorization"],
+  pattern: new RegExp(
+    String.raw`\b((?:proxy-)?authorization${ASSIGN_QUOTED})(?:(${AUTH_SCHEMES})([ \t]+)([^\s"'\\,;)}\]]{1,4096})|([^\r\n"'\\]{1,4096}))`,
+    "gi",
+  ),
+  replace: (m, hit) => {
+    const [prefix, scheme, space, credential, other] = m.groups;
+    if (credential !== undefined) {
+      if (isInertValue(credential)) return undefined;
+      const category = scheme?.toLowerCase() === "bearer" ? "bearer_token" : "authorization";
+      return `${prefix}${scheme}${space}${hit(category)}`;
+    }
+    if (other === undefined || isInertValue(other)) return undefined;
+    return `${prefix}${hit("authorization")}`;
+  },
+};
+
+/** `Bearer <token>` outside a header; prose ("bearer token expired") has no digits. */
+const bearerToken: RedactionRule = {
+  category: "bearer_token",
+  keywords: ["bearer"],
+  pattern: /\b(bearer[ \t]+)([A-Za-z0-9._~+/-]{8,4096}=*)/gi,
+  replace: (m, hit) =>
+    /[0-9]/.test(m.groups[1] ?? "") ? replaceGroup(m, 1, "bearer_token", hit) : undefined,
+};
+
+/** Set-Cookie attributes are not secrets and say how the cookie was scoped. */
+const COOKIE_ATTRIBUTES = new Set([
+  "path",
+  "domain",
+  "expires",
+  "max-age",
+  "samesite",
+  "secure",
+  "httponly",
+  "partitioned",
+  "priority",
+]);
+
+/** Cookie and Set-Cookie values: each cookie's value goes, names and attributes stay. */
+const cookieHeader: RedactionRule = {
+  category: "cookie",
+  keywords: ["cookie"],
+  pattern: new RegExp(String.raw`\b((?:set-)?cookie${ASSIGN_QUOTED})([^\r\n"'\\]{1,8192})`, "gi"),
+  replace: (m, hit) => {
+    const [prefix, value] = m.groups;
+    if (value === undefined || isInertValue(value)) return undefined;
+    const parts = value.split(";").map((part) => redactCookiePart(part, hit));
+    return `${prefix}${parts.join(";")}`;
+  },
+};
+
+function redactCookiePart(part: string, hit: Hit): string {
+  const eq = part.indexOf("=");
+  const name = (eq === -1 ? part : part.slice(0, eq)).trim();
+  if (COOKIE_ATTRIBUTES.has(name.toLowerCase())) return part;
+  if (eq === -1) {
+    if (isInertValue(name)) return part;
+    const lead = part.slice(0, part.length - part.trimStart().length);
+    return `${lead}${hit("cookie")}`;
+  }
+  const value = part.slice(eq + 1);
+  if (isInertValue(value)) return part;
+  return `${part.slice(0, eq + 1)}${hit("cookie")}`;
+}
+
+/**
+ * `password=…`, `"apiKey": "…"`, `x-api-key: …`, `client_secret=…`, `?token=…`. The name
+ * may carry any prefix (`DB_PASSWORD`, `PGPASSWORD`, `csrf_token`) but must be followed by
+ * an assignment, so `tokens: 512` and `password reset` are left alone.
+ */
+const assignedSecret: RedactionRule = {
+  category: "api_key",
+  keywords: ["key", "token", "secret", "pass", "signature"],
+  pattern: new RegExp(
+    `((?:api[_-]?key|apikey|access[_-]?key|secret[_-]?key|private[_-]?key|signature|token|secret|password|passwd|passphrase)${ASSIGN})${VALUE}`,
+    "gi",
+  ),
+  replace: (m, hit) => {
+    const [prefix, value] = m.groups;
+    if (prefix === undefined || value === undefined) return undefined;
+    const [open, inner, close] = unquote(value);
+    if (isInertValue(inner)) return undefined;
+    return `${prefix}${open}${hit(assignedCategory(prefix))}${close}`;
+  },
+};
+
+function assignedCategory(name: string): string {
+  const lower = name.toLowerCase();
+  if (lower.includes("pass")) return "password";
+  if (lower.includes("secret") || lower.includes("private")) return "secret";
+  return "api_key";
+}
+
+export const SECRET_RULES: readonly RedactionRule[] = [
+  privateKey,
+  jwt,
+  slackWebhook,
+  slackToken,
+  githubToken,
+  stripeKey,
+  linearApiKey,
+  sentryPrefixedToken,
+  sentryHexToken,
+  googleApiKey,
+  awsAccessKeyId,
+  awsSecretKeyAssigned,
+  awsSecretKeyInContext,
+  urlPassword,
+  authorizationHeader,
+  bearerToken,
+  cookieHeader,
+  assignedSecret,
+];
