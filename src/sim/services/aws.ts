@@ -109,7 +109,13 @@ function identify(req: SimRequest): { protocol: Protocol; operation: string } | 
   return undefined;
 }
 
-export function createAwsInstance(data: AwsData, _ctx: SimContext): SimServiceInstance {
+export interface AwsSimInstance extends SimServiceInstance {
+  handle(req: SimRequest): SimHandled;
+  /** Exposed to tests through `world.state.aws`. */
+  readonly state: { data: AwsData; logs: SimLogs };
+}
+
+export function createAwsInstance(data: AwsData, _ctx: SimContext): AwsSimInstance {
   const state: AwsData = structuredClone(data);
   const logs = new SimLogs(state);
 
