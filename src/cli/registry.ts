@@ -81,4 +81,14 @@ export const COMMANDS: CommandEntry[] = [
     summary: "render a Block Kit payload from a view-model JSON file (blocks/examples/)",
     load: async () => (await import("./commands/render.ts")).default,
   },
+  {
+    name: "redact",
+    summary: "redact secrets and personal data from stdin (--json adds the summary)",
+    load: async () => (await import("./commands/redact.ts")).default,
+  },
+  {
+    name: "lint-redaction",
+    summary: "find secrets or personal data in wiki/ and docs/learnings/ (or given paths)",
+    load: async () => (await import("./commands/lint-redaction.ts")).default,
+  },
 ];

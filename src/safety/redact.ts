@@ -55,8 +55,9 @@ export interface Redactor {
   /**
    * Deep-redacts a JSON-like value: strings (object keys included) pass through
    * `redact`, and scalars under sensitive field names (`password`, `apiKey`,
-   * `authorization`, `cookie`…) are withheld whatever they look like. Returns a copy;
-   * cycles become "[Circular]" and nesting past 64 levels "[Truncated]".
+   * `authorization`, `cookie`…) are withheld whatever they look like. Returns a copy
+   * (objects with `toJSON` are replaced by its result, Dates kept); cycles become
+   * "[Circular]" and nesting past 64 levels "[Truncated]".
    */
   redactValue(value: unknown): ValueRedactionResult;
   /** Where `redact` would change `text`, by line, for `prode lint-redaction`. */
@@ -101,6 +102,9 @@ export function createRedactor(options: RedactorOptions = {}): Redactor {
           if (depth >= MAX_DEPTH) return "[Truncated]";
           if (ancestors.has(v)) return "[Circular]";
           if (v instanceof Date) return v;
+          // JSON semantics: what serialisation would emit is what gets redacted.
+          const toJSON = (v as { toJSON?: unknown }).toJSON;
+          if (typeof toJSON === "function") return walk(toJSON.call(v), depth + 1);
           ancestors.add(v);
           try {
             if (Array.isArray(v)) return v.map((item) => walk(item, depth + 1));

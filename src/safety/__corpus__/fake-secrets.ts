@@ -82,7 +82,7 @@ export const FAKE = {
     `T${chars(r, UPPER + DIGITS, 8)}/B${chars(r, UPPER + DIGITS, 10)}/${chars(r, ALNUM, 24)}`,
   githubClassic: (r: Rng) => `${"g"}h${pick(r, ["p", "o", "u", "s", "r"])}_${mixed(r, ALNUM, 36)}`,
   githubFineGrained: (r: Rng) => `${"git"}hub_pat_${mixed(r, ALNUM, 22)}_${mixed(r, ALNUM, 59)}`,
-  awsAccessKeyId: (r: Rng) => `${pick(r, ["AK", "AS"])}IA${chars(r, UPPER + "234567", 16)}`,
+  awsAccessKeyId: (r: Rng) => `${pick(r, ["AK", "AS"])}IA${chars(r, `${UPPER}234567`, 16)}`,
   awsSecretKey: (r: Rng) => mixed(r, BASE64, 40).replace(/^\//, "A").replace(/\/$/, "z"),
   stripeKey: (r: Rng) =>
     `${pick(r, ["sk", "rk"])}_${pick(r, ["live", "test"])}_${mixed(r, ALNUM, 24)}`,

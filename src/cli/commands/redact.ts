@@ -1,0 +1,27 @@
+import { redact } from "../../safety/redact.ts";
+import { type Command, readAll } from "../command.ts";
+
+const USAGE = `Usage: prode redact [--json] < input
+
+Reads stdin and writes it with secrets, tokens, contact and payment data replaced by
+[REDACTED:<category>] placeholders.
+
+  --json   print {"text": ..., "summary": {category: count}} instead of the text
+`;
+
+const redactCommand: Command = {
+  name: "redact",
+  summary: "redact secrets and personal data from stdin (--json adds the summary)",
+  usage: USAGE,
+  async run(args, io) {
+    const unknown = args.filter((a) => a !== "--json");
+    if (unknown.length > 0) {
+      io.stderr.write(`prode redact: unexpected argument '${unknown[0]}'\n\n${USAGE}`);
+      return 2;
+    }
+    const { text, summary } = redact(await readAll(io.stdin));
+    io.stdout.write(args.includes("--json") ? `${JSON.stringify({ text, summary })}\n` : text);
+    return 0;
+  },
+};
+export default redactCommand;
