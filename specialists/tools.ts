@@ -1,0 +1,125 @@
+/**
+ * The read-only capability objects specialists receive (invariant 3). Each is a small
+ * interface of reads; adapters in src/adapters/ implement them over the real SDKs and
+ * never expose the client underneath. A specialist module imports these types, the
+ * domain, and nothing that can write (test/integration/specialists-readonly checks it).
+ */
+
+export interface SentryIssueSummary {
+  id: string;
+  shortId: string;
+  title: string;
+  culprit: string;
+  level: string;
+  status: string;
+  count: number;
+  userCount: number;
+  firstSeen: string;
+  lastSeen: string;
+  project: string;
+  /** Hourly event counts, oldest first: [unix seconds, count]. */
+  stats24h?: [number, number][];
+  permalink?: string;
+}
+
+export interface SentryEventSummary {
+  eventId: string;
+  dateCreated: string;
+  release?: string;
+  environment?: string;
+  tags: { key: string; value: string }[];
+  exception?: {
+    type: string;
+    value: string;
+    /** Innermost last, as Sentry sends them. */
+    frames: { filename: string; function?: string; lineno?: number; inApp: boolean }[];
+  };
+  /** Method and URL path only; headers, cookies and bodies never leave the adapter. */
+  request?: { method?: string; path?: string };
+}
+
+export interface SentryReleaseSummary {
+  version: string;
+  dateCreated: string;
+  dateReleased?: string;
+  lastDeployAt?: string;
+  environment?: string;
+  commitCount?: number;
+}
+
+export interface SentryReader {
+  getIssue(issueId: string): Promise<SentryIssueSummary>;
+  getEvent(issueId: string, which: "latest" | "recommended" | "oldest"): Promise<SentryEventSummary>;
+  listEvents(issueId: string, limit: number): Promise<SentryEventSummary[]>;
+  getTagValues(issueId: string, key: string): Promise<{ key: string; values: { value: string; count: number }[] }>;
+  listReleases(limit: number): Promise<SentryReleaseSummary[]>;
+}
+
+export interface MetricQuery {
+  namespace: string;
+  metricName: string;
+  dimensions: Record<string, string>;
+  stat: "Sum" | "Average" | "Maximum" | "Minimum" | "SampleCount" | "p95" | "p99";
+  periodSeconds: number;
+  start: Date;
+  end: Date;
+}
+
+export interface MetricSeries {
+  label: string;
+  /** ISO timestamps, oldest first, paired with values. */
+  timestamps: string[];
+  values: number[];
+}
+
+export interface CloudWatchReader {
+  getMetricSeries(query: MetricQuery): Promise<MetricSeries>;
+  /** CloudWatch Logs Insights; rows are field → value, already redacted by the adapter. */
+  queryLogs(input: { logGroupNames: string[]; query: string; start: Date; end: Date; limit: number }): Promise<Record<string, string>[]>;
+}
+
+export interface ReplicaQueryResult {
+  columns: string[];
+  rows: unknown[][];
+  rowCount: number;
+  truncated: boolean;
+}
+
+/** The production read replica, reached only through the SQL guard (src/safety). */
+export interface ReplicaReader {
+  query(statement: string): Promise<ReplicaQueryResult>;
+}
+
+export interface GitHubReader {
+  /** Commits and changed files between two refs (oldest commit first). */
+  compare(base: string, head: string): Promise<{
+    commits: { sha: string; message: string; author: string; date: string }[];
+    files: { filename: string; status: string; additions: number; deletions: number }[];
+  }>;
+  listDeployments(input: { environment?: string; limit: number }): Promise<
+    { id: number; sha: string; ref: string; environment: string; createdAt: string; state?: string }[]
+  >;
+}
+
+export interface VendorStatus {
+  vendor: string;
+  /** Statuspage's indicator: none | minor | major | critical. */
+  indicator: string;
+  description: string;
+  incidents: { name: string; status: string; impact: string; startedAt: string; components: string[] }[];
+  sourceUrl: string;
+}
+
+export interface VendorStatusReader {
+  getStatus(vendor: string): Promise<VendorStatus>;
+}
+
+/** The tools a specialist may need; the router hands each only the ones it declared. */
+export interface SpecialistTools {
+  sentry?: SentryReader;
+  cloudwatch?: CloudWatchReader;
+  replica?: ReplicaReader;
+  github?: GitHubReader;
+  vendorStatus?: VendorStatusReader;
+}
+export type ToolName = keyof SpecialistTools;

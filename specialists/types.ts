@@ -1,0 +1,56 @@
+import type { LinearSnapshot, ToolMap } from "../src/domain/evidence-context.ts";
+import type { RawSpecialistOutput, SpecialistId } from "../src/domain/specialist-output.ts";
+import type { SpecialistTools, ToolName } from "./tools.ts";
+
+/**
+ * Hints from the PRODE wiki: they may change which specialists run and which queries
+ * and negative controls they use. They are routing only and never enter classification
+ * (invariant 2): a specialist must re-observe anything it reports.
+ */
+export interface RoutingHints {
+  /** Wiki page ids that matched this ticket. */
+  pages: string[];
+  recipes: { pageId: string; specialist: SpecialistId; name: string; body: string }[];
+  negativeControls: { pageId: string; specialist: SpecialistId; name: string; body: string }[];
+}
+
+/** What the ticket says beyond the snapshot: comments and reports, already redacted. */
+export interface TicketContext {
+  snapshot: LinearSnapshot;
+  /** Team and service the ticket belongs to, when known (labels or policy mapping). */
+  team?: string;
+  service?: string;
+  comments: { author: string; body: string; createdAt: string }[];
+  attachments: { title: string; url: string }[];
+}
+
+export interface SpecialistInput {
+  question: string;
+  ticket: TicketContext;
+  hints: RoutingHints;
+  /** Only the tools the specialist declared in `needs`, and only those available. */
+  tools: SpecialistTools;
+  /** Aborted at the deadline; stop and return what you have. */
+  signal: AbortSignal;
+  deadline: Date;
+  now: Date;
+}
+
+/**
+ * One read-only specialist (DESIGN.md, Evidence). It runs in WAIT_FOR_EVIDENCE in
+ * parallel with the others under its own deadline; a failure is an output, not a crash.
+ */
+export interface Specialist {
+  id: SpecialistId;
+  /** Evidence specialists run before the bundle; code-path after it; review after a diff. */
+  phase: "evidence" | "after_bundle" | "after_diff";
+  /** Tools it needs; without one it is skipped with a reason (and the gap recorded). */
+  needs: ToolName[];
+  /** Per-run deadline in milliseconds. */
+  timeoutMs: number;
+  /** Whether this ticket calls for it, and why (the route records the reason). */
+  appliesTo(ticket: TicketContext, tools: ToolMap["tools"], hints: RoutingHints): { applies: boolean; required: boolean; reason: string };
+  /** The question it answers for this ticket. */
+  question(ticket: TicketContext): string;
+  run(input: SpecialistInput): Promise<RawSpecialistOutput>;
+}
