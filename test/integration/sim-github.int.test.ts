@@ -85,6 +85,40 @@ afterAll(async () => {
 
 const human = () => new Octokit({ baseUrl: world.urls.github, auth: HUMAN });
 
+/** What OPEN_PR does without `git push`: branch, tree, commit, ref update, draft PR. */
+async function openDraftPr(branch: string) {
+  const octokit = human();
+  const repo = { owner: "acme", repo: "api" };
+  const { data: base } = await octokit.rest.git.getRef({ ...repo, ref: "heads/main" });
+  await octokit.rest.git.createRef({
+    ...repo,
+    ref: `refs/heads/${branch}`,
+    sha: base.object.sha,
+  });
+  const { data: tree } = await octokit.rest.git.createTree({
+    ...repo,
+    base_tree: base.object.sha,
+    tree: [{ path: "src/onboarding.ts", mode: "100644", type: "blob", content: "guard\n" }],
+  });
+  const { data: commit } = await octokit.rest.git.createCommit({
+    ...repo,
+    message: "fix: guard a missing plan",
+    tree: tree.sha,
+    parents: [base.object.sha],
+  });
+  await octokit.rest.git.updateRef({ ...repo, ref: `heads/${branch}`, sha: commit.sha });
+
+  const { data: pr } = await octokit.rest.pulls.create({
+    ...repo,
+    title: "Guard a missing plan on onboarding",
+    head: branch,
+    base: "main",
+    body: "Evidence: …",
+    draft: true,
+  });
+  return { pr, commit };
+}
+
 describe("simulated GitHub through Octokit", () => {
   it("compares the previous deploy with the current one", async () => {
     const { data } = await human().rest.repos.compareCommitsWithBasehead({
@@ -122,33 +156,7 @@ describe("simulated GitHub through Octokit", () => {
   it("creates a branch with a commit and a draft PR; a second PR for the same head is 422", async () => {
     const octokit = human();
     const repo = { owner: "acme", repo: "api" };
-    const { data: base } = await octokit.rest.git.getRef({ ...repo, ref: "heads/main" });
-    await octokit.rest.git.createRef({
-      ...repo,
-      ref: "refs/heads/prode/ENG-2-r1",
-      sha: base.object.sha,
-    });
-    const { data: tree } = await octokit.rest.git.createTree({
-      ...repo,
-      base_tree: base.object.sha,
-      tree: [{ path: "src/onboarding.ts", mode: "100644", type: "blob", content: "guard\n" }],
-    });
-    const { data: commit } = await octokit.rest.git.createCommit({
-      ...repo,
-      message: "fix: guard a missing plan",
-      tree: tree.sha,
-      parents: [base.object.sha],
-    });
-    await octokit.rest.git.updateRef({ ...repo, ref: "heads/prode/ENG-2-r1", sha: commit.sha });
-
-    const { data: pr } = await octokit.rest.pulls.create({
-      ...repo,
-      title: "Guard a missing plan on onboarding",
-      head: "prode/ENG-2-r1",
-      base: "main",
-      body: "Evidence: …",
-      draft: true,
-    });
+    const { pr, commit } = await openDraftPr("prode/ENG-2-r1");
     expect(pr).toMatchObject({ draft: true, state: "open", head: { sha: commit.sha } });
     await octokit.rest.issues.addLabels({
       ...repo,
@@ -180,8 +188,8 @@ describe("simulated GitHub through Octokit", () => {
   it("shows a merge done by hand to a poller", async () => {
     const octokit = human();
     const repo = { owner: "acme", repo: "api" };
-    const { data: open } = await octokit.rest.pulls.list({ ...repo, state: "open" });
-    const number = open[0]!.number;
+    const { pr: opened } = await openDraftPr("prode/ENG-2-r2");
+    const number = opened.number;
     const hook = await fetch(`${world.urls.github}/_sim/repos/acme/api/pulls/${number}/merge`, {
       method: "POST",
       headers: { "content-type": "application/json" },

@@ -104,6 +104,8 @@ export class RepoGraph {
   }
 
   addCommit(commit: Commit): void {
+    // Same content, parents and message give the same id, as in git: store it once.
+    if (this.commits.has(commit.sha)) return;
     this.repo.commits.push(commit);
     this.commits.set(commit.sha, commit);
   }
