@@ -49,9 +49,15 @@ export interface SentryReleaseSummary {
 
 export interface SentryReader {
   getIssue(issueId: string): Promise<SentryIssueSummary>;
-  getEvent(issueId: string, which: "latest" | "recommended" | "oldest"): Promise<SentryEventSummary>;
+  getEvent(
+    issueId: string,
+    which: "latest" | "recommended" | "oldest",
+  ): Promise<SentryEventSummary>;
   listEvents(issueId: string, limit: number): Promise<SentryEventSummary[]>;
-  getTagValues(issueId: string, key: string): Promise<{ key: string; values: { value: string; count: number }[] }>;
+  getTagValues(
+    issueId: string,
+    key: string,
+  ): Promise<{ key: string; values: { value: string; count: number }[] }>;
   listReleases(limit: number): Promise<SentryReleaseSummary[]>;
 }
 
@@ -75,7 +81,13 @@ export interface MetricSeries {
 export interface CloudWatchReader {
   getMetricSeries(query: MetricQuery): Promise<MetricSeries>;
   /** CloudWatch Logs Insights; rows are field → value, already redacted by the adapter. */
-  queryLogs(input: { logGroupNames: string[]; query: string; start: Date; end: Date; limit: number }): Promise<Record<string, string>[]>;
+  queryLogs(input: {
+    logGroupNames: string[];
+    query: string;
+    start: Date;
+    end: Date;
+    limit: number;
+  }): Promise<Record<string, string>[]>;
 }
 
 export interface ReplicaQueryResult {
@@ -92,12 +104,25 @@ export interface ReplicaReader {
 
 export interface GitHubReader {
   /** Commits and changed files between two refs (oldest commit first). */
-  compare(base: string, head: string): Promise<{
+  compare(
+    base: string,
+    head: string,
+  ): Promise<{
     commits: { sha: string; message: string; author: string; date: string }[];
     files: { filename: string; status: string; additions: number; deletions: number }[];
   }>;
-  listDeployments(input: { environment?: string; limit: number }): Promise<
-    { id: number; sha: string; ref: string; environment: string; createdAt: string; state?: string }[]
+  listDeployments(input: {
+    environment?: string;
+    limit: number;
+  }): Promise<
+    {
+      id: number;
+      sha: string;
+      ref: string;
+      environment: string;
+      createdAt: string;
+      state?: string;
+    }[]
   >;
 }
 
@@ -106,7 +131,13 @@ export interface VendorStatus {
   /** Statuspage's indicator: none | minor | major | critical. */
   indicator: string;
   description: string;
-  incidents: { name: string; status: string; impact: string; startedAt: string; components: string[] }[];
+  incidents: {
+    name: string;
+    status: string;
+    impact: string;
+    startedAt: string;
+    components: string[];
+  }[];
   sourceUrl: string;
 }
 

@@ -49,7 +49,11 @@ export interface Specialist {
   /** Per-run deadline in milliseconds. */
   timeoutMs: number;
   /** Whether this ticket calls for it, and why (the route records the reason). */
-  appliesTo(ticket: TicketContext, tools: ToolMap["tools"], hints: RoutingHints): { applies: boolean; required: boolean; reason: string };
+  appliesTo(
+    ticket: TicketContext,
+    tools: ToolMap["tools"],
+    hints: RoutingHints,
+  ): { applies: boolean; required: boolean; reason: string };
   /** The question it answers for this ticket. */
   question(ticket: TicketContext): string;
   run(input: SpecialistInput): Promise<RawSpecialistOutput>;
