@@ -6,7 +6,7 @@ import {
   shortDigest,
 } from "./approval-request.ts";
 import { escapeMrkdwn, inlineCode } from "./escape.ts";
-import { short } from "./format.ts";
+import { assertNever, short } from "./format.ts";
 import { fields, finish, header, type RenderedMessage, section } from "./kit.ts";
 import { formatUtc, slackDate } from "./time.ts";
 import type { ApprovalDecidedView, ApprovalDecisionView } from "./view-models.ts";
@@ -34,10 +34,8 @@ function headline(decision: ApprovalDecisionView): { title: string; line: string
         line: `:hourglass: *Expired* at ${slackDate(decision.at)} without a decision. Nothing was run.`,
         words: `expired at ${formatUtc(decision.at)}`,
       };
-    default: {
-      const never: never = decision;
-      throw new Error(`unhandled approval decision: ${JSON.stringify(never)}`);
-    }
+    default:
+      return assertNever(decision, "approval decision");
   }
 }
 

@@ -1,6 +1,6 @@
 import type { KnownBlock } from "@slack/types";
 import { codeBlockBody, escapeMrkdwn, inlineCode, plainText } from "./escape.ts";
-import { short } from "./format.ts";
+import { short, word } from "./format.ts";
 import {
   actions,
   button,
@@ -90,7 +90,7 @@ export function approvalActionBlocks(view: ApprovalRequestView): KnownBlock[] {
 export function riskAndRollbackBlock(view: ApprovalRequestView): KnownBlock {
   const notes = view.risk.notes === undefined ? "" : ` — ${short(view.risk.notes, 1_000)}`;
   return section(
-    `*Risk:* ${RISK_EMOJI[view.risk.level]} ${view.risk.level}${notes}\n*Rollback:* ${short(view.rollback, 1_500)}`,
+    `*Risk:* ${RISK_EMOJI[view.risk.level]} ${word(view.risk.level)}${notes}\n*Rollback:* ${short(view.rollback, 1_500)}`,
   );
 }
 
@@ -119,7 +119,7 @@ export function renderApprovalRequest(view: ApprovalRequestView, now: Date): Ren
     ...approvalActionBlocks(view),
     fields([
       `*Digest*\n${inlineCode(shortDigest(view.digest))}`,
-      `*Risk*\n${RISK_EMOJI[view.risk.level]} ${view.risk.level}`,
+      `*Risk*\n${RISK_EMOJI[view.risk.level]} ${word(view.risk.level)}`,
       `*Requested by*\n${short(view.requestedBy, 120)}`,
       `*Expires*\n${expiryText(view, now)}`,
     ]),
@@ -168,6 +168,6 @@ export function renderApprovalRequest(view: ApprovalRequestView, now: Date): Ren
   }
   blocks.push(approvalFooter(view));
 
-  const text = `Approval needed for ${short(view.ticket.key, 40)}: ${short(view.action.summary, 300)} (risk ${view.risk.level}, expires ${formatUtc(view.expiresAt)}, digest ${escapeMrkdwn(shortDigest(view.digest))}, requested by ${short(view.requestedBy, 80)})`;
+  const text = `Approval needed for ${short(view.ticket.key, 40)}: ${short(view.action.summary, 300)} (risk ${word(view.risk.level)}, expires ${formatUtc(view.expiresAt)}, digest ${escapeMrkdwn(shortDigest(view.digest))}, requested by ${short(view.requestedBy, 80)})`;
   return finish(text, blocks);
 }

@@ -7,6 +7,7 @@ import {
   percent,
   short,
   specialistLine,
+  word,
 } from "./format.ts";
 import {
   context,
@@ -51,7 +52,7 @@ function evidenceList(items: readonly string[]): string {
 function hypothesisSection(h: HypothesisView, rank: number): KnownBlock {
   const pct = percent(h.confidence);
   const lines = [
-    `${HYPOTHESIS_EMOJI[h.status]} *${rank}. ${short(h.statement, 400)}* · ${h.status}${pct === undefined ? "" : ` · ${pct}%`}`,
+    `${HYPOTHESIS_EMOJI[h.status]} *${rank}. ${short(h.statement, 400)}* · ${word(h.status)}${pct === undefined ? "" : ` · ${pct}%`}`,
     `:heavy_plus_sign: *For:* ${evidenceList(h.evidenceFor)}`,
     `:heavy_minus_sign: *Against:* ${evidenceList(h.evidenceAgainst)}`,
   ];
@@ -74,7 +75,7 @@ function gapLine(g: GapView): string {
 
 function pageLine(p: MemoryPageView): string {
   const title = p.title === undefined ? "" : ` ${short(p.title, 120)}`;
-  return `${link(p.url, truncate(p.id, 80))}${title} (${p.state})`;
+  return `${link(p.url, truncate(p.id, 80))}${title} (${word(p.state)})`;
 }
 
 /**

@@ -3,6 +3,7 @@
  * specialist and tool states. Canonical phase and outcome names are always shown as
  * spelled in DESIGN.md, next to a human label, so a reader can grep logs for them.
  */
+import { AppError, ErrorCode } from "../src/domain/errors.ts";
 import { type Outcome, PHASES, type Phase } from "../src/domain/phases.ts";
 import { escapeMrkdwn, inlineCode, link, oneLine } from "./escape.ts";
 import { truncate } from "./limits.ts";
@@ -18,8 +19,13 @@ import type {
 /** The confidence floor for any code change (DESIGN "Invariants"). */
 export const CONFIDENCE_FLOOR = 70;
 
-function assertNever(value: never): never {
-  throw new Error(`unhandled variant: ${JSON.stringify(value)}`);
+/**
+ * The end of every exhaustive switch: a value outside its type is a bug upstream, so it
+ * throws rather than render a guess. The message carries a short excerpt, not the value.
+ */
+export function assertNever(value: never, what = "variant"): never {
+  const excerpt = truncate(JSON.stringify(value) ?? String(value), 80);
+  throw new AppError(ErrorCode.Internal, `unhandled ${what}: ${excerpt}`);
 }
 
 /** Escaped, single-line, cut: the form of every short piece of user text in a line. */
@@ -27,10 +33,18 @@ export function short(text: string, max = 200): string {
   return escapeMrkdwn(truncate(oneLine(text), max));
 }
 
+/**
+ * An enum-like value (phase, outcome, status, risk) as mrkdwn. Types keep these to known
+ * words; escaping them anyway means a bad value upstream can never become a token.
+ */
+export function word(value: string): string {
+  return escapeMrkdwn(truncate(oneLine(String(value)), 60));
+}
+
 /** "Phase 7/18 · WAIT_FOR_EVIDENCE" (AWAIT_APPROVAL sits outside the straight path). */
 export function phaseProgress(phase: Phase): string {
   if (phase === "AWAIT_APPROVAL") return "Paused for approval · AWAIT_APPROVAL";
-  return `Phase ${PHASES.indexOf(phase) + 1}/${PHASES.length} · ${phase}`;
+  return `Phase ${PHASES.indexOf(phase) + 1}/${PHASES.length} · ${word(phase)}`;
 }
 
 /** A bar of filled and empty cells, one per phase on the straight path. */
@@ -69,7 +83,7 @@ export function outcomeLabel(outcome: Outcome): string {
         return assertNever(outcome);
     }
   })();
-  return `${words} · ${outcome}`;
+  return `${words} · ${word(outcome)}`;
 }
 
 /** Emoji and words for where a run stands. */
@@ -114,7 +128,7 @@ export function statusWords(status: RunStatusView): string {
     case "paused":
       return "paused";
     case "stopped":
-      return `stopped: ${status.outcome}`;
+      return `stopped: ${word(status.outcome)}`;
     default:
       return assertNever(status);
   }
@@ -181,7 +195,7 @@ export function specialistLine(s: SpecialistView): string {
   const detail = s.status === "returned" ? s.headline : (s.reason ?? s.headline);
   const tail = detail === undefined ? "" : ` — ${short(detail, 300)}`;
   const paren = extras.length > 0 ? ` (${extras.join(", ")})` : "";
-  return `${specialistEmoji(s.status)} *${short(s.id, 60)}* ${state}${paren}${tail}`;
+  return `${specialistEmoji(s.status)} *${short(s.id, 60)}* ${word(state)}${paren}${tail}`;
 }
 
 export function toolEmoji(status: ToolView["status"]): string {
@@ -221,7 +235,7 @@ export function pauseLabel(p: PauseView): string {
   const target = p.target === undefined ? "" : ` ${inlineCode(truncate(p.target, 80))}`;
   const by = p.by === undefined ? "" : ` by ${short(p.by, 80)}`;
   const reason = p.reason === undefined ? "" : ` — ${short(p.reason, 200)}`;
-  return `:double_vertical_bar: *${p.scope}*${target}${by}${reason}`;
+  return `:double_vertical_bar: *${word(p.scope)}*${target}${by}${reason}`;
 }
 
 /** A ticket key as a link to Linear when there is one. */

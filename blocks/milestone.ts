@@ -1,6 +1,7 @@
 import type { KnownBlock } from "@slack/types";
 import { inlineCode } from "./escape.ts";
 import {
+  assertNever,
   classificationLine,
   impactLabel,
   linksLine,
@@ -8,6 +9,7 @@ import {
   short,
   specialistLine,
   toolEmoji,
+  word,
 } from "./format.ts";
 import { context, finish, linesSection, type RenderedMessage, section } from "./kit.ts";
 import { type FitLinesOptions, fitList, truncate } from "./limits.ts";
@@ -34,7 +36,7 @@ function countBy<T extends string>(items: readonly { status: T }[], order: reado
   return order
     .map((status) => [status, items.filter((i) => i.status === status).length] as const)
     .filter(([, n]) => n > 0)
-    .map(([status, n]) => `${n} ${status.replace(/_/g, " ")}`)
+    .map(([status, n]) => `${n} ${word(status.replace(/_/g, " "))}`)
     .join(" · ");
 }
 
@@ -43,7 +45,7 @@ const TOOL_ORDER: readonly ToolView["status"][] = ["blocked", "missing", "availa
 function toolLine(tool: ToolView): string {
   const detail = tool.detail === undefined ? "" : ` — ${short(tool.detail, 300)}`;
   const impact = impactLabel(tool.confidenceImpact, tool.blocking);
-  return `${toolEmoji(tool.status)} *${short(tool.name, 60)}* ${tool.status}${detail}${impact === "" ? "" : ` · ${impact}`}`;
+  return `${toolEmoji(tool.status)} *${short(tool.name, 60)}* ${word(tool.status)}${detail}${impact === "" ? "" : ` · ${impact}`}`;
 }
 
 function renderToolInventory(view: ToolInventoryMilestone): RenderedMessage {
@@ -88,15 +90,13 @@ function renderSpecialistResults(view: SpecialistResultsMilestone): RenderedMess
 function decisionHeadline(view: DecisionMilestone): string {
   switch (view.decision) {
     case "proceed":
-      return `:white_check_mark: *Decision: proceed*${view.nextPhase === undefined ? "" : ` to ${view.nextPhase}`}`;
+      return `:white_check_mark: *Decision: proceed*${view.nextPhase === undefined ? "" : ` to ${word(view.nextPhase)}`}`;
     case "await_approval":
       return ":raised_hand: *Decision: wait for a human approval*";
     case "exit":
       return `:octagonal_sign: *Decision: stop*${view.outcome === undefined ? "" : ` — ${outcomeLabel(view.outcome)}`}`;
-    default: {
-      const never: never = view.decision;
-      throw new Error(`unhandled decision: ${String(never)}`);
-    }
+    default:
+      return assertNever(view.decision, "decision");
   }
 }
 
@@ -108,8 +108,8 @@ function renderDecision(view: DecisionMilestone): RenderedMessage {
   blocks.push(section(`*Why:* ${short(view.reason, 2_500)}`), footer(view));
   const what =
     view.decision === "exit"
-      ? `stop ${view.outcome ?? ""}`.trim()
-      : view.decision.replace("_", " ");
+      ? `stop ${word(view.outcome ?? "")}`.trim()
+      : word(view.decision.replace("_", " "));
   return finish(`${short(view.ticketKey, 40)} decision: ${what}`, blocks, withMore(view));
 }
 
@@ -127,7 +127,7 @@ function renderHandoff(view: HandoffMilestone): RenderedMessage {
   if (links !== "") blocks.push(context(links));
   blocks.push(footer(view));
   return finish(
-    `${short(view.ticketKey, 40)} handoff: ${view.outcome} — ${short(view.summary, 300)}`,
+    `${short(view.ticketKey, 40)} handoff: ${word(view.outcome)} — ${short(view.summary, 300)}`,
     blocks,
     withMore(view),
   );
@@ -156,9 +156,7 @@ export function renderMilestone(view: MilestoneView, _now: Date): RenderedMessag
       return renderDecision(view);
     case "handoff":
       return renderHandoff(view);
-    default: {
-      const never: never = view;
-      throw new Error(`unhandled milestone: ${JSON.stringify(never)}`);
-    }
+    default:
+      return assertNever(view, "milestone");
   }
 }

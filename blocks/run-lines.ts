@@ -2,7 +2,15 @@
  * One-line forms of runs and approvals, shared by `/prode status` and App Home.
  */
 import { link } from "./escape.ts";
-import { humanize, percent, phaseProgress, short, statusEmoji, ticketLink } from "./format.ts";
+import {
+  humanize,
+  percent,
+  phaseProgress,
+  short,
+  statusEmoji,
+  ticketLink,
+  word,
+} from "./format.ts";
 import { formatAge, formatRelative, parseTime, slackDate } from "./time.ts";
 import type { ActiveRunView, PendingApprovalView } from "./view-models.ts";
 
@@ -25,7 +33,7 @@ export function sortRuns(runs: readonly ActiveRunView[]): ActiveRunView[] {
 export function runLine(run: ActiveRunView, now: Date): string {
   const parts = [
     `${statusEmoji(run.status)} *${ticketLink(run.ticket)}* ${short(run.ticket.title, 120)}`,
-    run.status.kind === "stopped" ? run.status.outcome : phaseProgress(run.phase),
+    run.status.kind === "stopped" ? word(run.status.outcome) : phaseProgress(run.phase),
     formatAge(run.startedAt, now),
   ];
   if (run.classification !== undefined) {
@@ -55,7 +63,7 @@ export function sortApprovals(approvals: readonly PendingApprovalView[]): Pendin
 export function approvalLine(a: PendingApprovalView, now: Date): string {
   const parts = [
     `:raised_hand: *${ticketLink(a.ticket)}* ${short(a.summary, 200)}`,
-    `risk ${a.risk}`,
+    `risk ${word(a.risk)}`,
     `by ${short(a.requestedBy, 80)}`,
     `expires ${slackDate(a.expiresAt)} (${formatRelative(a.expiresAt, now)})`,
   ];

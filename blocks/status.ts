@@ -1,6 +1,7 @@
 import type { KnownBlock } from "@slack/types";
 import { inlineCode } from "./escape.ts";
 import {
+  assertNever,
   classificationLine,
   linksLine,
   pauseLabel,
@@ -139,9 +140,7 @@ export function renderStatus(view: StatusView, now: Date): RenderedMessage {
       return renderRunDetail(view, now);
     case "not_found":
       return renderRunNotFound(view, now);
-    default: {
-      const never: never = view;
-      throw new Error(`unhandled status view: ${JSON.stringify(never)}`);
-    }
+    default:
+      return assertNever(view, "status view");
   }
 }
