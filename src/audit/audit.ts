@@ -3,6 +3,7 @@ import { and, asc, eq, type SQL, sql } from "drizzle-orm";
 import { PgTransaction } from "drizzle-orm/pg-core";
 import type { Db, Tx } from "../db/client.ts";
 import { auditEvents, auditHeads } from "../db/schema.ts";
+import { defaultRedactor } from "../safety/redact.ts";
 import { canonicalJson } from "./canonical-json.ts";
 
 /**
@@ -16,7 +17,7 @@ export interface AuditInput {
   runId?: string | null;
   type: string;
   actor: string;
-  /** Already redacted by the caller's egress (see src/safety); stored as given. */
+  /** Redacted here before it is hashed and stored. */
   payload?: Record<string, unknown>;
   at?: Date;
 }
@@ -73,7 +74,8 @@ export function nextAuditRow(head: { seq: number; hash: string }, input: AuditIn
     runId: input.runId ?? null,
     type: input.type,
     actor: input.actor,
-    payload: input.payload ?? {},
+    // Audit payloads are an egress (invariant 6): redacted before they are hashed and stored.
+    payload: defaultRedactor.redactValue(input.payload ?? {}).value as Record<string, unknown>,
     createdAt,
   };
   return { ...event, prevHash: head.hash, hash: hashEvent(head.hash, event) };
