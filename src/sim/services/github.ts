@@ -1,7 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type {
   SimContext,
-  SimHandled,
   SimRequest,
   SimResponse,
   SimService,
@@ -14,13 +13,7 @@ import {
   renderApp,
   renderInstallation,
 } from "./github-app.ts";
-import {
-  type GithubData,
-  githubCommitSchema,
-  githubDataSchema,
-  githubDeploymentSchema,
-} from "./github-data.ts";
-import { type Commit, objectSha } from "./github-git.ts";
+import { type GithubData, githubDataSchema } from "./github-data.ts";
 import {
   createBlob,
   createCommit,
@@ -30,10 +23,11 @@ import {
   getRef,
   updateRef,
 } from "./github-git-data.ts";
-import { renderRepo, type Urls, user } from "./github-render.ts";
+import { GithubHooks, type WebhookDelivery } from "./github-hooks.ts";
+import type { Urls } from "./github-render.ts";
 import { ghError, notFound, SimRepo } from "./github-repo.ts";
 
-export type { GithubData };
+export type { GithubData, WebhookDelivery };
 export { githubDataSchema };
 
 /**
@@ -63,11 +57,6 @@ interface Caller {
   login: string;
   /** Account an installation token is limited to; undefined for personal tokens. */
   account?: string;
-}
-
-export interface WebhookDelivery {
-  event: "pull_request";
-  payload: Record<string, unknown>;
 }
 
 export interface GithubSimInstance extends SimServiceInstance {
@@ -335,29 +324,7 @@ export function createGithubInstance(data: GithubData, ctx: SimContext): GithubS
     return { login: "octocat" };
   };
 
-  const webhook = (repo: SimRepo, number: number, sender: string): WebhookDelivery => {
-    const pull = repo.findPull(number)!;
-    const installation = state.installations.find((i) => i.account === repo.data.owner);
-    return {
-      event: "pull_request",
-      payload: {
-        action: "closed",
-        number,
-        pull_request: repo.renderPull(pull),
-        repository: renderRepo(repo.data, urls),
-        ...(installation ? { installation: { id: installation.id } } : {}),
-        sender: user(sender, urls),
-      },
-    };
-  };
-
-  const requirePull = (fullName: string, number: number) => {
-    const repo = repos.get(fullName);
-    const pull = repo?.findPull(number);
-    if (!repo || !pull) throw new Error(`sim github: no pull request ${fullName}#${number}`);
-    if (pull.state !== "open") throw new Error(`sim github: ${fullName}#${number} is not open`);
-    return { repo, pull };
-  };
+  const hooks = new GithubHooks(repos, state, urls);
 
   const instance: GithubSimInstance = {
     repo: (fullName) => repos.get(fullName),
@@ -368,32 +335,11 @@ export function createGithubInstance(data: GithubData, ctx: SimContext): GithubS
       req.path.startsWith("/_sim/")
         ? "sim.hook"
         : (findRoute(req)?.name ?? `${req.method} ${req.path}`),
-    mergePull(fullName, number, by = "octocat") {
-      const { repo, pull } = requirePull(fullName, number);
-      repo.merge(pull, by);
-      return webhook(repo, number, by);
-    },
-    closePull(fullName, number, by = "octocat") {
-      const { repo, pull } = requirePull(fullName, number);
-      repo.close(pull);
-      return webhook(repo, number, by);
-    },
-    pushCommit(fullName, branch, raw) {
-      const repo = repos.get(fullName);
-      const parent = repo?.data.branches[branch];
-      if (!repo || !parent) throw new Error(`sim github: no branch ${fullName}@${branch}`);
-      const input = githubCommitSchema.omit({ sha: true, parents: true }).parse(raw);
-      const commit: Commit = {
-        ...input,
-        sha: objectSha("push", parent, input.message, input.author.date),
-        parents: [parent],
-      };
-      repo.graph.addCommit(commit);
-      updateRef(repo, branch, { sha: commit.sha });
-      return commit.sha;
-    },
+    mergePull: (fullName, number, by) => hooks.mergePull(fullName, number, by),
+    closePull: (fullName, number, by) => hooks.closePull(fullName, number, by),
+    pushCommit: (fullName, branch, commit) => hooks.pushCommit(fullName, branch, commit),
     handle(req) {
-      if (req.path.startsWith("/_sim/")) return handleHook(req);
+      if (req.path.startsWith("/_sim/")) return hooks.handle(req, bodyOf(req));
       const route = findRoute(req);
       const method = route?.name ?? `${req.method} ${req.path}`;
       if (!route) return { ...notFound(), method };
@@ -411,41 +357,6 @@ export function createGithubInstance(data: GithubData, ctx: SimContext): GithubS
       };
       return { ...response, headers, method };
     },
-  };
-
-  const handleHook = (req: SimRequest): SimHandled => {
-    const body = bodyOf(req);
-    const fail = (error: unknown): SimHandled => ({
-      status: 400,
-      body: { message: String(error) },
-      method: "sim.hook",
-    });
-    try {
-      const pull = /^\/_sim\/repos\/([^/]+\/[^/]+)\/pulls\/(\d+)\/(merge|close)$/.exec(req.path);
-      if (req.method === "POST" && pull) {
-        const by = typeof body.by === "string" ? body.by : undefined;
-        const delivery =
-          pull[3] === "merge"
-            ? instance.mergePull(pull[1]!, Number(pull[2]), by)
-            : instance.closePull(pull[1]!, Number(pull[2]), by);
-        return { status: 200, body: delivery, method: `sim.${pull[3]}Pull` };
-      }
-      const push = /^\/_sim\/repos\/([^/]+\/[^/]+)\/branches\/(.+)\/commits$/.exec(req.path);
-      if (req.method === "POST" && push) {
-        const sha = instance.pushCommit(push[1]!, decodeURIComponent(push[2]!), body);
-        return { status: 201, body: { sha }, method: "sim.pushCommit" };
-      }
-      const deploy = /^\/_sim\/repos\/([^/]+\/[^/]+)\/deployments$/.exec(req.path);
-      if (req.method === "POST" && deploy) {
-        const repo = repos.get(deploy[1]!);
-        if (!repo) return fail(`no repository ${deploy[1]}`);
-        repo.data.deployments.push(githubDeploymentSchema.parse(body));
-        return { status: 201, body: { ok: true }, method: "sim.addDeployment" };
-      }
-    } catch (error) {
-      return fail(error instanceof Error ? error.message : error);
-    }
-    return { ...notFound(), method: "sim.unknown" };
   };
 
   return instance;
