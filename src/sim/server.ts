@@ -152,7 +152,8 @@ export async function startWorld(options: StartWorldOptions): Promise<World> {
       instances.set(service.name, service.create(structuredClone(slice), ctx));
   }
   const mounts = SIM_SERVICES.map((s) => ({ service: s, prefix: s.mount }));
-  const held = new Set<ServerResponse>();
+  /** Requests held by a timeout fault, with what records their end. */
+  const held = new Map<ServerResponse, () => void>();
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? "/", "http://sim.invalid");
@@ -214,11 +215,15 @@ export async function startWorld(options: StartWorldOptions): Promise<World> {
     const terminal = decision.terminal;
     if (terminal?.kind === "timeout") {
       // Hold the request: the client's own timeout (or the world closing) ends it.
-      held.add(res);
-      res.on("close", () => {
+      let released = false;
+      const release = () => {
+        if (released) return;
+        released = true;
         held.delete(res);
         record({ ...base, response: null, status: 0, fault: "timeout" });
-      });
+      };
+      held.set(res, release);
+      res.on("close", release);
       return;
     }
     if (terminal) {
@@ -307,7 +312,10 @@ export async function startWorld(options: StartWorldOptions): Promise<World> {
     async close() {
       if (closed) return;
       closed = true;
-      for (const res of held) res.destroy();
+      for (const [res, release] of held) {
+        release();
+        res.destroy();
+      }
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       if (recorder) await new Promise<void>((resolve) => recorder?.end(resolve));

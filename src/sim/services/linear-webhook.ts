@@ -14,7 +14,11 @@ export interface LinearWebhookEvent {
   data: Record<string, unknown>;
   /** Previous values of changed fields (update deliveries). */
   updatedFrom?: Record<string, unknown>;
-  /** Defaults to the world clock; pass an old value to test the 60 s replay window. */
+  /**
+   * Milliseconds since the epoch. Defaults to the wall clock, not the world clock: it is
+   * when the delivery is sent, and receivers (LinearWebhookClient.verify) compare it with
+   * Date.now() within 60 s. Pass an old value to test the replay window.
+   */
   webhookTimestamp?: number;
   /** Reuse an id to simulate a retried delivery. */
   deliveryId?: string;
@@ -30,7 +34,6 @@ export interface LinearWebhookDelivery {
 /** The part of a World the helper needs (kept structural to avoid an import cycle). */
 export interface LinearWebhookSource {
   state: { linear: LinearState };
-  now(): Date;
 }
 
 export function signLinearBody(body: string, secret: string): string {
@@ -51,7 +54,7 @@ export function linearWebhook(
   const data = { ...(known ?? {}), ...event.data };
   const org = linear.data.organization;
   const viewer = linear.data.viewer;
-  const timestamp = event.webhookTimestamp ?? world.now().getTime();
+  const timestamp = event.webhookTimestamp ?? Date.now();
   const payload: Record<string, unknown> = {
     action: event.action,
     actor: { id: viewer.id, type: "user", name: viewer.name },

@@ -279,5 +279,10 @@ export const linearService: SimService<LinearData> = {
   create: (data, ctx) => new LinearSim(data, ctx),
 };
 
+export {
+  type LinearWebhookDelivery,
+  type LinearWebhookEvent,
+  linearWebhook,
+} from "./linear-webhook.ts";
 export type { LinearData, LinearState };
 export { linearDataSchema as dataSchema };
