@@ -52,16 +52,18 @@ export function isPlaceholder(value: string): boolean {
 const MAX_PLACEHOLDER = PLACEHOLDER_PREFIX.length + 41;
 
 /**
- * True when the span [start, end) of `input` touches a placeholder: it contains one, or
- * starts inside one. Keeps arbitrary deployment patterns (say `/[A-Z]{8}/`) from eating
- * `[REDACTED:…]` text on a second pass.
+ * True when the span [start, end) of `input` overlaps a placeholder: one begins inside
+ * it, or it begins inside one. Keeps arbitrary deployment patterns (say `/[A-Z]{4,}/`)
+ * from eating `[REDACTED:…]` text on a second pass. Looks only at a short window, so a
+ * long text without placeholders costs nothing extra per match.
  */
 export function touchesPlaceholder(input: string, start: number, end: number): boolean {
   const from = Math.max(0, start - MAX_PLACEHOLDER);
-  const window = input.slice(from, end);
-  const open = window.lastIndexOf(PLACEHOLDER_PREFIX);
+  const window = input.slice(from, Math.min(input.length, end + PLACEHOLDER_PREFIX.length - 1));
+  const open = window.lastIndexOf(PLACEHOLDER_PREFIX, end - 1 - from);
   if (open === -1) return false;
-  if (from + open >= start) return true;
-  const close = window.indexOf("]", open);
-  return close === -1 || from + close >= start;
+  const openAt = from + open;
+  if (openAt >= start) return true;
+  const close = input.slice(openAt, openAt + MAX_PLACEHOLDER).indexOf("]");
+  return close === -1 || openAt + close >= start;
 }

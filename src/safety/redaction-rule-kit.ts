@@ -68,7 +68,8 @@ export function isInertValue(value: string): boolean {
   if (NOT_A_VALUE.has(v.toLowerCase())) return true;
   if (v.startsWith("[REDACTED:")) return true;
   if (/^\*+$/.test(v)) return true;
-  return /^(?:\$\{|\$\(|\{\{|<%|\$[A-Z_][A-Z0-9_]*$)/.test(v);
+  // References to where the secret lives, and YAML block-scalar markers (`key: |`).
+  return /^(?:\$\{|\$\(|\{\{|<%|\$[A-Z_][A-Z0-9_]*$|[|>][+-]?$)/.test(v);
 }
 
 /** Splits a quoted value into quote, inner text, quote ("\"x\"" → `"`, `x`, `"`). */

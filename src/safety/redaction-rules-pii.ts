@@ -6,7 +6,7 @@
  */
 import {
   countDigits,
-  ibanLength,
+  ibanCountriesByLength,
   isPaymentCardNumber,
   isValidIban,
   phonePrefixLength,
@@ -31,24 +31,26 @@ const email: RedactionRule = {
   },
 };
 
+/**
+ * One alternative per IBAN length, listing the countries of that length, so a candidate
+ * is exactly as long as its country's IBAN and can't run on into the next one.
+ */
+const IBAN_SHAPE = new RegExp(
+  String.raw`\b(?:${[...ibanCountriesByLength()]
+    .map(
+      ([length, countries]) =>
+        String.raw`(?:${countries.join("|")})\d{2}(?: ?[A-Z0-9]){${length - 4}}`,
+    )
+    .join("|")})\b`,
+  "g",
+);
+
 /** Upper-case IBANs, compact or in groups of four; the check digits must verify. */
 const iban: RedactionRule = {
   category: "iban",
   scanLines: scanNumericLines,
-  pattern: /\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b/g,
-  replace: (m, hit) => {
-    const expected = ibanLength(m.text.slice(0, 2));
-    if (expected === undefined) return undefined;
-    let compact = "";
-    let end = 0;
-    while (end < m.text.length && compact.length < expected) {
-      const c = m.text[end++]!;
-      if (c !== " ") compact += c;
-    }
-    // The IBAN must end where a group ends, not in the middle of a longer token.
-    if (end < m.text.length && m.text[end] !== " ") return undefined;
-    return isValidIban(compact) ? hit("iban") + m.text.slice(end) : undefined;
-  },
+  pattern: IBAN_SHAPE,
+  replace: (m, hit) => (isValidIban(m.text.replace(/ /g, "")) ? hit("iban") : undefined),
 };
 
 /** 13–19 digits, contiguous or grouped 4-4-4-4(-3) / 4-6-5 with one separator kind. */

@@ -20,8 +20,11 @@ import {
 const ASSIGN = String.raw`\\?["']?[ \t]*(?:=>|[:=])[ \t]*`;
 const ASSIGN_QUOTED = String.raw`${ASSIGN}\\?["']?`;
 
-/** A value after ASSIGN: escaped-quoted, double-quoted, single-quoted or bare. */
-const VALUE = String.raw`(\\"(?:[^"\\\r\n]|\\[^"\r\n]){0,4096}\\"|"[^"\r\n]{0,4096}"|'[^'\r\n]{0,4096}'|[^\s"'\\&,;<>(){}\[\]]{1,4096})`;
+/**
+ * A value after ASSIGN: escaped-quoted, double-quoted, single-quoted, a quote left open
+ * (a truncated line), a `${VAR}` or `{{ template }}` reference (kept), or bare.
+ */
+const VALUE = String.raw`(\\"(?:[^"\\\r\n]|\\[^"\r\n]){0,4096}\\"|"[^"\r\n]{0,4096}"|'[^'\r\n]{0,4096}'|["'][^"'\r\n]{1,4096}|\$\{[^}\r\n]{1,256}\}|\{\{[^}\r\n]{1,256}\}\}|[^\s"'\\&,;<>(){}\[\]]{1,4096})`;
 
 /**
  * PEM private keys, armour included. The second branch catches a key whose END line
