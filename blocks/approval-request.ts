@@ -15,9 +15,11 @@ import { MAX_SECTION_TEXT, truncate, truncateMrkdwn } from "./limits.ts";
 import { formatRelative, formatUtc, isPast, slackDate } from "./time.ts";
 import type { ApprovalRequestView } from "./view-models.ts";
 
-/** The interaction handler routes on these; the button `value` is only the approval id. */
+/** The Approve button. The interaction handler routes on these ids; `value` is only the approval id. */
 export const APPROVE_ACTION_ID = "prode_approve";
+/** The Reject button; see {@link APPROVE_ACTION_ID}. */
 export const REJECT_ACTION_ID = "prode_reject";
+/** The actions block holding both buttons. */
 export const APPROVAL_BLOCK_ID = "prode_approval";
 
 /**
@@ -26,6 +28,7 @@ export const APPROVAL_BLOCK_ID = "prode_approval";
  */
 export const APPROVAL_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/;
 
+/** Whether `id` may go on a button (see {@link APPROVAL_ID_PATTERN}). */
 export function isValidApprovalId(id: string): boolean {
   return APPROVAL_ID_PATTERN.test(id);
 }

@@ -170,6 +170,7 @@ export function impactLabel(points: number | undefined, blocking?: boolean): str
   return parts.join(", ");
 }
 
+/** The emoji of a specialist status (returned, skipped, failed, timed out). */
 export function specialistEmoji(status: SpecialistView["status"]): string {
   switch (status) {
     case "returned":
@@ -198,6 +199,7 @@ export function specialistLine(s: SpecialistView): string {
   return `${specialistEmoji(s.status)} *${short(s.id, 60)}* ${word(state)}${paren}${tail}`;
 }
 
+/** The emoji of a tool status (available, missing, blocked). */
 export function toolEmoji(status: ToolView["status"]): string {
   switch (status) {
     case "available":

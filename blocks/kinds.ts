@@ -40,6 +40,7 @@ function kind<T>(
   return { schema, render, surface } as RenderKind<unknown>;
 }
 
+/** The kinds of `prode render`, each with its schema, renderer and surface. */
 export const RENDER_KINDS = {
   parent: kind(parentMessageSchema, renderParentMessage),
   milestone: kind(milestoneSchema, renderMilestone),
@@ -51,8 +52,10 @@ export const RENDER_KINDS = {
   home: kind(appHomeSchema, renderAppHome, "home"),
 } as const satisfies Record<string, RenderKind<unknown>>;
 
+/** "parent", "milestone", … */
 export type RenderKindName = keyof typeof RENDER_KINDS;
 
+/** Whether `name` is one of {@link RENDER_KINDS}. */
 export function isRenderKindName(name: string): name is RenderKindName {
   return Object.hasOwn(RENDER_KINDS, name);
 }

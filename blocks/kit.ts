@@ -130,6 +130,7 @@ export function context(...elements: string[]): ContextBlock {
   };
 }
 
+/** A horizontal rule between groups. */
 export function divider(): DividerBlock {
   return { type: "divider" };
 }
@@ -155,6 +156,7 @@ export function button(options: {
   return b;
 }
 
+/** An actions block; `blockId` lets the interaction handler recognise it. */
 export function actions(blockId: string, elements: Button[]): ActionsBlock {
   return { type: "actions", block_id: blockId, elements };
 }

@@ -55,6 +55,7 @@ export const MAX_CONFIRM_BUTTON = 30;
 /** Where a payload is shown; views allow twice the blocks of a message. */
 export type Surface = "message" | "home" | "modal";
 
+/** The block limit of a surface: 50 for messages, 100 for views. */
 export function maxBlocksFor(surface: Surface): number {
   return surface === "message" ? MAX_MESSAGE_BLOCKS : MAX_VIEW_BLOCKS;
 }

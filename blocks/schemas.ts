@@ -46,6 +46,7 @@ const links = z.strictObject({
   thread: text.optional(),
 });
 
+/** {@link ParentMessageView} */
 export const parentMessageSchema = z.strictObject({
   runId: z.string().min(1),
   ticket,
@@ -84,6 +85,7 @@ const milestoneBase = {
   artifactUrl: text.optional(),
 };
 
+/** {@link MilestoneView} */
 export const milestoneSchema = z.discriminatedUnion("kind", [
   z.strictObject({
     ...milestoneBase,
@@ -116,6 +118,7 @@ export const milestoneSchema = z.discriminatedUnion("kind", [
   }),
 ]);
 
+/** {@link EvidenceBundleView} */
 export const evidenceBundleSchema = z.strictObject({
   runId: z.string().min(1),
   ticket,
@@ -188,8 +191,10 @@ const approvalRequestShape = {
   expiresAt: timestamp,
 };
 
+/** {@link ApprovalRequestView} */
 export const approvalRequestSchema = z.strictObject(approvalRequestShape);
 
+/** {@link ApprovalDecidedView} */
 export const approvalDecidedSchema = z.strictObject({
   ...approvalRequestShape,
   decision: z.discriminatedUnion("kind", [
@@ -235,6 +240,7 @@ const pendingApproval = z.strictObject({
   messageUrl: text.optional(),
 });
 
+/** {@link StatusView} */
 export const statusSchema = z.discriminatedUnion("kind", [
   z.strictObject({
     kind: z.literal("list"),
@@ -255,11 +261,13 @@ export const statusSchema = z.discriminatedUnion("kind", [
   z.strictObject({ kind: z.literal("not_found"), query: text }),
 ]);
 
+/** {@link HelpView} */
 export const helpSchema = z.strictObject({
   command: z.string().min(1),
   role: z.enum(["viewer", "operator", "approver", "admin"]).optional(),
 });
 
+/** {@link AppHomeView} */
 export const appHomeSchema = z.strictObject({
   viewerName: text,
   runs: z.array(activeRun),

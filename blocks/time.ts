@@ -25,6 +25,8 @@ export function slackDate(value: IsoTimestamp | undefined): string {
   const ms = parseTime(value);
   if (ms === undefined) return "unknown time";
   const seconds = Math.floor(ms / 1000);
+  // Slack's token takes a non-negative Unix time; anything earlier is shown as plain UTC.
+  if (seconds < 0) return formatUtc(value);
   return `<!date^${seconds}^{date_short_pretty} {time}|${formatUtc(value)}>`;
 }
 

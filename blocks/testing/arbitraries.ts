@@ -129,6 +129,13 @@ export const timestamp: fc.Arbitrary<string> = fc.oneof(
       .date({ min: new Date("2000-01-01"), max: new Date("2100-01-01"), noInvalidDate: true })
       .map((d) => d.toISOString()),
   },
+  // Before 1970 the Unix time is negative, which Slack's date token cannot take.
+  {
+    weight: 1,
+    arbitrary: fc
+      .date({ min: new Date("1900-01-01"), max: new Date("1969-12-31"), noInvalidDate: true })
+      .map((d) => d.toISOString()),
+  },
   { weight: 1, arbitrary: hostileText },
 );
 
