@@ -97,7 +97,7 @@ export const MAX_PHONE_DIGITS = 15;
 
 /**
  * The longest prefix of a phone candidate that ends at a group boundary and holds at
- * most 15 digits, so "+1 415 555 2671 2024-10-01" stops before the date. Returns the
+ * most 15 digits, so "+44 20 7946 0958 2024-10-01" stops before the date. Returns the
  * prefix length, or 0 when no prefix holds between `minDigits` and 15 digits.
  */
 export function phonePrefixLength(candidate: string, minDigits: number): number {
