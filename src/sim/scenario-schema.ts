@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { IncidentClassSchema } from "../domain/classifier-schema.ts";
 import { OUTCOMES, PHASES } from "../domain/phases.ts";
 import { faultSpecSchema } from "./faults.ts";
 import { replicaSchema } from "./scenario-replica.ts";
@@ -18,16 +19,6 @@ import { statuspageDataSchema } from "./services/statuspage.ts";
  * Each provider's slice is validated by that service's own `dataSchema`; the scenario
  * adds the ticket, the replica tables, vendor status pages, faults and expectations.
  */
-
-/** The classes of src/domain/classifier-schema.ts (IncidentClassSchema), spelled the same. */
-export const SCENARIO_CLASSES = [
-  "code_defect",
-  "data_defect",
-  "infra",
-  "vendor",
-  "noise",
-  "unknown",
-] as const;
 
 const CONNECTORS = [
   "slack",
@@ -56,7 +47,7 @@ const expectedSchema = z
      * stops at the delivery boundary (CREATE_WORKTREE) and tests assert this instead.
      */
     reaches: z.enum(PHASES).optional(),
-    classification: z.enum(SCENARIO_CLASSES),
+    classification: IncidentClassSchema,
     confidenceAtLeast: z.number().min(0).max(100).optional(),
     confidenceBelow: z.number().min(0).max(100).optional(),
     pullRequest: z.boolean().default(false),

@@ -2,6 +2,7 @@ import { createWriteStream, type WriteStream } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { defaultFaultResponse, FaultPlan, type FaultSpec } from "./faults.ts";
+import { parseBody, readBody, send } from "./http.ts";
 import { findScenario, type Scenario, scenarioServiceData } from "./scenario.ts";
 import { awsService } from "./services/aws.ts";
 import { githubService } from "./services/github.ts";
@@ -15,7 +16,6 @@ import type {
   RecordedCall,
   SimContext,
   SimRequest,
-  SimResponse,
   SimService,
   SimServiceInstance,
   SimServiceName,
@@ -79,47 +79,6 @@ export interface World {
   clearFaults(): void;
   state: WorldState;
   close(): Promise<void>;
-}
-
-function parseBody(raw: Buffer, contentType: string | undefined): unknown {
-  if (raw.length === 0) return undefined;
-  const type = (contentType ?? "").toLowerCase();
-  const text = raw.toString("utf8");
-  if (type.includes("json")) {
-    try {
-      return JSON.parse(text);
-    } catch {
-      return undefined;
-    }
-  }
-  if (type.includes("application/x-www-form-urlencoded")) {
-    return Object.fromEntries(new URLSearchParams(text));
-  }
-  return undefined;
-}
-
-async function readBody(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-}
-
-function send(res: ServerResponse, response: SimResponse): void {
-  const headers: Record<string, string> = { ...(response.headers ?? {}) };
-  const isText = typeof response.body === "string";
-  const hasType = Object.keys(headers).some((h) => h.toLowerCase() === "content-type");
-  if (!hasType)
-    headers["content-type"] = isText
-      ? "text/plain; charset=utf-8"
-      : "application/json; charset=utf-8";
-  const payload =
-    response.body === undefined
-      ? ""
-      : isText
-        ? (response.body as string)
-        : JSON.stringify(response.body);
-  res.writeHead(response.status, headers);
-  res.end(payload);
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { connection, matchesFilter } from "./linear-connection.ts";
 import { execute, notFound, prepare } from "./linear-graphql.ts";
-import { connection, matchesFilter } from "./linear-nodes.ts";
 
 const now = new Date("2026-11-20T12:00:00Z");
 const issue = {
