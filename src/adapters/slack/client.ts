@@ -1,0 +1,118 @@
+import {
+  ErrorCode as SlackErrorCode,
+  type WebAPIHTTPError,
+  type WebAPIPlatformError,
+  type WebAPIRateLimitedError,
+  WebClient,
+} from "@slack/web-api";
+import type { Logger } from "pino";
+import { AppError, ErrorCode } from "../../domain/errors.ts";
+import { slackLogger } from "./logger.ts";
+
+export interface SlackClientOptions {
+  token: string;
+  /** The Web API base URL, e.g. the simulated world's `world.urls.slack`; Slack's by default. */
+  apiUrl?: string | undefined;
+  log?: Logger | undefined;
+  /** Per-call timeout; a hung call must not hold a phase or an interaction for long. */
+  timeoutMs?: number;
+}
+
+/**
+ * The options every prode WebClient is built with. The SDK retries failed calls for
+ * ~30 minutes by default, which can post a message twice; retries of mutations belong to
+ * the effect ledger (DESIGN.md, provider facts), so the SDK never retries, and a 429 is
+ * raised at once (a retryable AppError) instead of being waited out inside a phase.
+ */
+export function slackClientOptions(options: Omit<SlackClientOptions, "token">) {
+  return {
+    ...(options.apiUrl ? { slackApiUrl: ensureTrailingSlash(options.apiUrl) } : {}),
+    ...(options.log ? { logger: slackLogger(options.log, "slack-web-api") } : {}),
+    retryConfig: { retries: 0 },
+    rejectRateLimitedCalls: true,
+    timeout: options.timeoutMs ?? 10_000,
+  };
+}
+
+/** A WebClient for posting: no SDK retries, rate limits surfaced (see {@link slackClientOptions}). */
+export function createSlackWebClient(options: SlackClientOptions): WebClient {
+  return new WebClient(options.token, slackClientOptions(options));
+}
+
+function ensureTrailingSlash(url: string): string {
+  return url.endsWith("/") ? url : `${url}/`;
+}
+
+/** Platform errors that mean "try again later", not "this request is wrong". */
+const TRANSIENT_PLATFORM_ERRORS = new Set([
+  "ratelimited",
+  "rate_limited",
+  "internal_error",
+  "fatal_error",
+  "service_unavailable",
+  "request_timeout",
+]);
+
+/**
+ * The one conversion of a Slack SDK error into an AppError: rate limits and transport
+ * failures are retryable (the runner retries the phase; the ledger keeps it single),
+ * platform errors such as `channel_not_found` are not.
+ */
+export function slackAppError(error: unknown, method: string): AppError {
+  if (error instanceof AppError) return error;
+  const code = (error as { code?: unknown } | null)?.code;
+  switch (code) {
+    case SlackErrorCode.RateLimitedError: {
+      const retryAfter = (error as WebAPIRateLimitedError).retryAfter;
+      return new AppError(
+        ErrorCode.UpstreamRateLimited,
+        `slack ${method} rate limited; retry after ${retryAfter}s`,
+        { retryable: true, cause: error },
+      );
+    }
+    case SlackErrorCode.PlatformError: {
+      const slackError = (error as WebAPIPlatformError).data.error;
+      return new AppError(ErrorCode.UpstreamRejected, `slack ${method} failed: ${slackError}`, {
+        retryable: TRANSIENT_PLATFORM_ERRORS.has(slackError),
+        cause: error,
+      });
+    }
+    case SlackErrorCode.HTTPError: {
+      const status = (error as WebAPIHTTPError).statusCode;
+      return new AppError(
+        status >= 500 ? ErrorCode.UpstreamUnavailable : ErrorCode.UpstreamRejected,
+        `slack ${method} answered HTTP ${status}`,
+        { retryable: status >= 500 || status === 429, cause: error },
+      );
+    }
+    case SlackErrorCode.RequestError:
+      return new AppError(ErrorCode.UpstreamUnavailable, `slack ${method} unreachable`, {
+        retryable: true,
+        cause: error,
+      });
+    default:
+      return new AppError(
+        ErrorCode.UpstreamUnavailable,
+        `slack ${method} failed: ${error instanceof Error ? error.message : String(error)}`,
+        { retryable: true, cause: error },
+      );
+  }
+}
+
+/** The Slack platform error string of a call that failed (`channel_not_found`), if any. */
+export function slackPlatformError(error: unknown): string | undefined {
+  const cause = error instanceof AppError ? error.cause : error;
+  const c = cause as { code?: unknown; data?: { error?: unknown } } | null;
+  return c?.code === SlackErrorCode.PlatformError && typeof c.data?.error === "string"
+    ? c.data.error
+    : undefined;
+}
+
+/** Runs one Web API call and converts its failure with {@link slackAppError}. */
+export async function callSlack<T>(method: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    throw slackAppError(error, method);
+  }
+}

@@ -1,0 +1,366 @@
+import { and, count, eq, gt, sql } from "drizzle-orm";
+import { appendAudit } from "../audit/audit.ts";
+import type { Db } from "../db/client.ts";
+import { approvals, runs } from "../db/schema.ts";
+import { asAppError, ErrorCode } from "../domain/errors.ts";
+import { isPhase } from "../domain/phases.ts";
+import { activeKillSwitch, describeKillSwitch } from "../policy/kill-switches.ts";
+import type { PolicyScope } from "../policy/load.ts";
+import { canApprove } from "../policy/roles.ts";
+import { isAction, type LoadedPolicy, ROLES } from "../policy/types.ts";
+import { advanceWaitingRun } from "../runner/engine.ts";
+import type { RunnerDeps, RunRow } from "../runner/types.ts";
+import { type ApprovalRow, approvalDigest } from "./create.ts";
+
+/**
+ * Deciding an approval (invariant 4): a fresh, action-specific, single-use decision by an
+ * authorised human other than the requester. Every check has a named refusal, and every
+ * decision and refusal is audited. Approving never performs the action: a production
+ * write is handed to a human to run; other actions are consumed by the run that asked.
+ */
+
+export type ApprovalVerdict = "approve" | "reject";
+
+export const REFUSAL_REASONS = [
+  "not_found",
+  "expired",
+  "already_decided",
+  "already_consumed",
+  "self_approval",
+  "wrong_role",
+  "digest_changed",
+  "kill_switch",
+] as const;
+export type RefusalReason = (typeof REFUSAL_REASONS)[number];
+
+export interface DecideRequest {
+  approvalId: string;
+  verdict: ApprovalVerdict;
+  /** The Slack user who clicked. */
+  userId: string;
+  /** Why (a rejection may say); stored on the approval. */
+  comment?: string;
+}
+
+export interface DecideDeps {
+  db: Db;
+  /** Enqueues the run's next step when a decision moves it out of AWAIT_APPROVAL. */
+  enqueue: RunnerDeps["enqueue"];
+  /** The effective policy for the run's team/service. */
+  policyFor(scope: PolicyScope): Promise<LoadedPolicy>;
+  /** The user groups `userId` belongs to among `candidates` (the groups policy names). */
+  groupsOf(userId: string, candidates: readonly string[]): Promise<readonly string[]>;
+  now?: () => Date;
+}
+
+export type DecideOutcome =
+  | {
+      kind: "decided";
+      status: "approved" | "rejected";
+      approval: ApprovalRow;
+      /** The run after the decision (moved on when it was waiting for this approval). */
+      run: RunRow | null;
+      advanced: boolean;
+      /** An approved action prode never performs: a human runs the approved statement. */
+      handToHuman: boolean;
+    }
+  | { kind: "refused"; reason: RefusalReason; message: string; approval: ApprovalRow | null };
+
+/** Actions an approval authorises that prode itself never executes. */
+export const HUMAN_EXECUTED_ACTIONS: ReadonlySet<string> = new Set(["production_write"]);
+
+function scopeOf(run: RunRow | undefined): PolicyScope {
+  const ctx = (run?.context ?? {}) as { team?: unknown; service?: unknown };
+  return {
+    ...(typeof ctx.team === "string" ? { team: ctx.team } : {}),
+    ...(typeof ctx.service === "string" ? { service: ctx.service } : {}),
+  };
+}
+
+function utc(at: Date | null): string {
+  return at ? `${at.toISOString().slice(0, 16).replace("T", " ")} UTC` : "an earlier time";
+}
+
+/** The refusal a decided, used or expired approval gets, or null while it is still open. */
+function stateRefusal(
+  row: ApprovalRow,
+  req: DecideRequest,
+  now: Date,
+): { reason: RefusalReason; message: string } | null {
+  switch (row.status) {
+    case "approved":
+    case "rejected": {
+      const mine = row.approver === req.userId;
+      const same = (row.status === "approved") === (req.verdict === "approve");
+      return {
+        reason: "already_decided",
+        message:
+          mine && same
+            ? `You already ${row.status} this at ${utc(row.decidedAt)}. An approval is decided once; nothing more was done.`
+            : `This approval was already ${row.status}${row.approver ? ` by <@${row.approver}>` : ""} at ${utc(row.decidedAt)}. It cannot be decided again.`,
+      };
+    }
+    case "consumed":
+      return {
+        reason: "already_consumed",
+        message: `This approval was already used at ${utc(row.consumedAt)}. An approval authorises one action once; a new request is needed.`,
+      };
+    case "expired":
+      return {
+        reason: "expired",
+        message: `This approval expired at ${utc(row.expiresAt)}. Nothing was run; prode has to ask again.`,
+      };
+    case "pending":
+      if (row.expiresAt.getTime() <= now.getTime()) {
+        return {
+          reason: "expired",
+          message: `This approval expired at ${utc(row.expiresAt)}. Nothing was run; prode has to ask again.`,
+        };
+      }
+      return null;
+    default:
+      return null;
+  }
+}
+
+/** Every user group the policy maps to a role: the only groups worth resolving. */
+export function policyGroups(policy: Pick<LoadedPolicy, "roles">): string[] {
+  return [...new Set(ROLES.flatMap((r) => policy.roles[r].groups))].sort();
+}
+
+async function refuse(
+  deps: DecideDeps,
+  req: DecideRequest,
+  approval: ApprovalRow | null,
+  reason: RefusalReason,
+  message: string,
+  detail: Record<string, unknown> = {},
+): Promise<DecideOutcome> {
+  await appendAudit(deps.db, {
+    runId: approval?.runId ?? null,
+    type: "approval.refused",
+    actor: `slack:${req.userId}`,
+    payload: {
+      approvalId: req.approvalId,
+      verdict: req.verdict,
+      reason,
+      ...(approval ? { action: approval.action, status: approval.status } : {}),
+      ...detail,
+    },
+  });
+  return { kind: "refused", reason, message, approval };
+}
+
+/**
+ * Decides one approval for one clicker. Checks, in order: it exists; it is still pending
+ * and unexpired; the clicker is not the requester; the clicker holds an approver role
+ * for this action; the action is unchanged (its digest recomputed from the stored action
+ * and detail); no kill switch holds the run (for approving). Then one atomic UPDATE …
+ * WHERE status = 'pending' makes it single-use: of two racing clicks exactly one wins,
+ * the other is refused as already decided. A run waiting in AWAIT_APPROVAL moves on to
+ * its resume phase once nothing else is pending, or to the APPROVAL_REQUIRED exit on
+ * a rejection.
+ */
+export async function decideApproval(deps: DecideDeps, req: DecideRequest): Promise<DecideOutcome> {
+  const now = deps.now?.() ?? new Date();
+  const [approval] = await deps.db.select().from(approvals).where(eq(approvals.id, req.approvalId));
+  if (!approval) {
+    return refuse(
+      deps,
+      req,
+      null,
+      "not_found",
+      "This approval no longer exists. Nothing was decided.",
+    );
+  }
+  const state = stateRefusal(approval, req, now);
+  if (state) return refuse(deps, req, approval, state.reason, state.message);
+
+  if (approval.requester === req.userId) {
+    return refuse(
+      deps,
+      req,
+      approval,
+      "self_approval",
+      "You requested this action, so you cannot decide it yourself. Another approver has to.",
+    );
+  }
+
+  const [run] = await deps.db.select().from(runs).where(eq(runs.id, approval.runId));
+  const scope = scopeOf(run);
+  const policy = await deps.policyFor(scope);
+  const groupIds = await deps.groupsOf(req.userId, policyGroups(policy));
+  const action = approval.action;
+  if (!isAction(action) || !canApprove(policy, action, { userId: req.userId, groupIds })) {
+    const roles = isAction(action) ? policy.actions[action].approvers : [];
+    return refuse(
+      deps,
+      req,
+      approval,
+      "wrong_role",
+      `You are not an approver for ${action}${roles.length > 0 ? ` (needs the ${roles.join(" or ")} role in prode's policy)` : ""}. Nothing was decided; ask someone who holds it.`,
+      { requiredRoles: roles, policyHash: policy.hash },
+    );
+  }
+
+  const digest = approvalDigest(approval.action, approval.detail);
+  if (digest !== approval.digest) {
+    return refuse(
+      deps,
+      req,
+      approval,
+      "digest_changed",
+      "The proposed action changed after this request was made (its digest no longer matches). Nothing was decided; prode has to ask again for the new action.",
+      { storedDigest: approval.digest, currentDigest: digest },
+    );
+  }
+
+  // Rejecting stays possible under a kill switch: it only stops things. Approving a
+  // kill-switch change must stay possible too, or a switch could never be released.
+  if (req.verdict === "approve" && action !== "kill_switch_change") {
+    const engaged = await activeKillSwitch(
+      deps.db,
+      { team: scope.team ?? null, service: scope.service ?? null },
+      policy,
+    );
+    if (engaged) {
+      return refuse(
+        deps,
+        req,
+        approval,
+        "kill_switch",
+        `A ${describeKillSwitch(engaged)}. Approvals wait until it is released; nothing was decided.`,
+        { killSwitch: { scope: engaged.scope, value: engaged.value } },
+      );
+    }
+  }
+
+  const status = req.verdict === "approve" ? "approved" : "rejected";
+  const handToHuman = status === "approved" && HUMAN_EXECUTED_ACTIONS.has(action);
+  const decided = await deps.db.transaction(async (tx) => {
+    const [row] = await tx
+      .update(approvals)
+      .set({
+        status,
+        approver: req.userId,
+        decidedAt: now,
+        reason: req.comment ?? null,
+      })
+      .where(
+        and(
+          eq(approvals.id, approval.id),
+          eq(approvals.status, "pending"),
+          gt(approvals.expiresAt, now),
+          eq(approvals.digest, digest),
+        ),
+      )
+      .returning();
+    if (!row) return null;
+    await appendAudit(tx, {
+      runId: row.runId,
+      type: `approval.${status}`,
+      actor: `slack:${req.userId}`,
+      payload: {
+        approvalId: row.id,
+        action: row.action,
+        digest: row.digest,
+        requester: row.requester,
+        policyHash: policy.hash,
+        ...(handToHuman ? { executedBy: "human", note: "prode never runs production writes" } : {}),
+      },
+    });
+    return row;
+  });
+  if (!decided) {
+    // Lost a race with another click (or the expiry): refuse with what happened.
+    const [current] = await deps.db.select().from(approvals).where(eq(approvals.id, approval.id));
+    const lost = current ? stateRefusal(current, req, now) : null;
+    return refuse(
+      deps,
+      req,
+      current ?? approval,
+      lost?.reason ?? "already_decided",
+      lost?.message ?? "This approval was decided by someone else just now.",
+    );
+  }
+
+  const moved = await moveWaitingRun(deps, decided, status);
+  return { kind: "decided", status, approval: decided, handToHuman, ...moved };
+}
+
+/** Moves the run out of AWAIT_APPROVAL if it waits for this approval (and no other). */
+async function moveWaitingRun(
+  deps: DecideDeps,
+  approval: ApprovalRow,
+  status: "approved" | "rejected",
+): Promise<{ run: RunRow | null; advanced: boolean }> {
+  const [run] = await deps.db.select().from(runs).where(eq(runs.id, approval.runId));
+  if (run?.phase !== "AWAIT_APPROVAL") return { run: run ?? null, advanced: false };
+  const actor = `slack:${approval.approver}`;
+  try {
+    if (status === "rejected") {
+      const updated = await advanceWaitingRun(
+        deps,
+        { runId: run.id, from: "AWAIT_APPROVAL", exit: "APPROVAL_REQUIRED" },
+        actor,
+        `approval ${approval.id} (${approval.action}) rejected`,
+      );
+      return { run: updated, advanced: true };
+    }
+    const [open] = await deps.db
+      .select({ n: count() })
+      .from(approvals)
+      .where(and(eq(approvals.runId, run.id), eq(approvals.status, "pending")));
+    if ((open?.n ?? 0) > 0 || !run.resumePhase || !isPhase(run.resumePhase)) {
+      return { run, advanced: false };
+    }
+    const updated = await advanceWaitingRun(
+      deps,
+      { runId: run.id, from: "AWAIT_APPROVAL", to: run.resumePhase },
+      actor,
+      `approval ${approval.id} (${approval.action}) approved`,
+    );
+    return { run: updated, advanced: true };
+  } catch (error) {
+    // Another decider (or the reconciler) moved it first: the run is where it should be.
+    if (asAppError(error).code === ErrorCode.IllegalTransition) {
+      const [now] = await deps.db.select().from(runs).where(eq(runs.id, run.id));
+      return { run: now ?? run, advanced: false };
+    }
+    throw error;
+  }
+}
+
+/**
+ * Marks an approved approval used, once, by the run that asked for it: the last step
+ * of single use. Returns false when it is not approved, already used, or its action
+ * changed since (the digest no longer matches).
+ */
+export async function consumeApproval(
+  db: Db,
+  approvalId: string,
+  expectedDigest: string,
+  actor: string,
+): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    const [row] = await tx
+      .update(approvals)
+      .set({ status: "consumed", consumedAt: sql`now()` })
+      .where(
+        and(
+          eq(approvals.id, approvalId),
+          eq(approvals.status, "approved"),
+          eq(approvals.digest, expectedDigest),
+        ),
+      )
+      .returning();
+    if (!row) return false;
+    await appendAudit(tx, {
+      runId: row.runId,
+      type: "approval.consumed",
+      actor,
+      payload: { approvalId: row.id, action: row.action, digest: row.digest },
+    });
+    return true;
+  });
+}

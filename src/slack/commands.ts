@@ -1,0 +1,263 @@
+import type { Logger } from "pino";
+import { escapeMrkdwn, inlineCode } from "../../blocks/escape.ts";
+import { renderHelp } from "../../blocks/help.ts";
+import { finish, type RenderedMessage, section } from "../../blocks/kit.ts";
+import { renderStatus } from "../../blocks/status.ts";
+import type { HelpView } from "../../blocks/view-models.ts";
+import { policyGroups } from "../approvals/decide.ts";
+import { appendAudit } from "../audit/audit.ts";
+import type { Db } from "../db/client.ts";
+import { asAppError, ErrorCode, isAppError } from "../domain/errors.ts";
+import {
+  describeKillSwitch,
+  engage,
+  normalizeKillSwitch,
+  release,
+} from "../policy/kill-switches.ts";
+import { rolesOf } from "../policy/roles.ts";
+import { CAPABILITIES, type KillSwitchScope, type Role } from "../policy/types.ts";
+import type { PolicySource } from "./policy-source.ts";
+import { activeRunViews, runDetailView } from "./run-queries.ts";
+
+/**
+ * `/prode`: status, triage, pause/resume, help. Parsing is pure; answering reads the
+ * database and policy and returns the ephemeral reply. Commands that change something
+ * check the caller's role in policy first and are audited either way.
+ */
+
+/** Starts (or joins) the ticket's triage run; provided by the pipeline. */
+export type StartTriage = (
+  ticketKey: string,
+  actor: string,
+) => Promise<{ runId: string; created: boolean }>;
+
+export type ProdeCommand =
+  | { kind: "status"; query?: string }
+  | { kind: "triage"; ticket: string }
+  | { kind: "pause" | "resume"; scope: KillSwitchScope; value: string; reason?: string }
+  | { kind: "help" }
+  | { kind: "invalid"; message: string };
+
+const SCOPE_USAGE = "[global | team T | service S | capability C] [reason…]";
+const TICKET = /^[A-Za-z][A-Za-z0-9]*-\d+$/;
+
+function invalid(message: string): ProdeCommand {
+  return { kind: "invalid", message };
+}
+
+function parseScope(verb: "pause" | "resume", args: string[]): ProdeCommand {
+  const [scope = "global", ...rest] = args;
+  const reasonOf = (words: string[]) => {
+    const reason = words.join(" ").trim();
+    return reason ? { reason } : {};
+  };
+  if (scope === "global") return { kind: verb, scope: "global", value: "", ...reasonOf(rest) };
+  if (scope === "team" || scope === "service" || scope === "capability") {
+    const [value, ...reason] = rest;
+    if (value === undefined) {
+      return invalid(
+        `\`${verb} ${scope}\` needs a ${scope === "capability" ? "capability" : `${scope} name`}: \`/prode ${verb} ${scope} <name>\`${scope === "capability" ? ` (one of ${CAPABILITIES.join(", ")})` : ""}.`,
+      );
+    }
+    try {
+      return { kind: verb, scope, value: normalizeKillSwitch(scope, value), ...reasonOf(reason) };
+    } catch (error) {
+      if (isAppError(error) && error.code === ErrorCode.BadInput) return invalid(error.message);
+      throw error;
+    }
+  }
+  return invalid(
+    `Unknown scope \`${scope}\` for \`${verb}\`. Usage: \`/prode ${verb} ${SCOPE_USAGE}\`.`,
+  );
+}
+
+/** Parses the text after `/prode`. Never throws: bad input is an `invalid` command. */
+export function parseProdeCommand(text: string): ProdeCommand {
+  const [verb, ...args] = text.trim().split(/\s+/).filter(Boolean);
+  switch (verb?.toLowerCase()) {
+    case undefined:
+    case "help":
+      return { kind: "help" };
+    case "status":
+      if (args.length > 1)
+        return invalid(
+          "`status` takes at most one ticket or run id, e.g. `/prode status ENG-123`.",
+        );
+      return args[0] ? { kind: "status", query: args[0] } : { kind: "status" };
+    case "triage": {
+      const ticket = args[0];
+      if (!ticket || args.length > 1 || !TICKET.test(ticket)) {
+        return invalid(
+          `\`triage\` takes one Linear ticket key, e.g. \`/prode triage ENG-123\`${ticket ? ` (got \`${ticket}\`)` : ""}.`,
+        );
+      }
+      return { kind: "triage", ticket: ticket.toUpperCase() };
+    }
+    case "pause":
+    case "resume":
+      return parseScope(verb.toLowerCase() as "pause" | "resume", args);
+    default:
+      return invalid(`Unknown subcommand \`${verb}\`.`);
+  }
+}
+
+export interface CommandDeps {
+  db: Db;
+  log: Logger;
+  policyFor: PolicySource;
+  groupsOf(userId: string, candidates: readonly string[]): Promise<readonly string[]>;
+  startTriage: StartTriage;
+  now(): Date;
+  /** The slash command as installed. */
+  command?: string;
+}
+
+export interface Caller {
+  userId: string;
+}
+
+function reply(text: string): RenderedMessage {
+  return finish(text, [section(text)]);
+}
+
+async function highestRole(
+  deps: CommandDeps,
+  who: Caller,
+  scope: { team?: string; service?: string } = {},
+): Promise<Role | undefined> {
+  const policy = await deps.policyFor(scope);
+  const groupIds = await deps.groupsOf(who.userId, policyGroups(policy));
+  return rolesOf(policy, { userId: who.userId, groupIds }).at(-1);
+}
+
+function helpMessage(deps: CommandDeps, role: Role | undefined, problem?: string): RenderedMessage {
+  const view: HelpView = { command: deps.command ?? "/prode", ...(role ? { role } : {}) };
+  const help = renderHelp(view, deps.now());
+  if (!problem) return help;
+  return {
+    text: `${problem} ${help.text}`.slice(0, 3_900),
+    blocks: [section(`:warning: ${problem}`), ...help.blocks],
+  };
+}
+
+async function refuse(
+  deps: CommandDeps,
+  who: Caller,
+  type: string,
+  payload: Record<string, unknown>,
+  text: string,
+): Promise<RenderedMessage> {
+  await appendAudit(deps.db, { type, actor: `slack:${who.userId}`, payload });
+  return reply(text);
+}
+
+async function killSwitchCommand(
+  deps: CommandDeps,
+  who: Caller,
+  cmd: Extract<ProdeCommand, { kind: "pause" | "resume" }>,
+): Promise<RenderedMessage> {
+  const scope =
+    cmd.scope === "team"
+      ? { team: cmd.value }
+      : cmd.scope === "service"
+        ? { service: cmd.value }
+        : {};
+  const role = await highestRole(deps, who, scope);
+  const what = cmd.value ? `${cmd.scope} ${cmd.value}` : cmd.scope;
+  if (role !== "admin") {
+    return refuse(
+      deps,
+      who,
+      "kill_switch.refused",
+      {
+        verb: cmd.kind,
+        scope: cmd.scope,
+        value: cmd.value,
+        reason: "not_admin",
+        role: role ?? null,
+      },
+      `:no_entry: Only prode admins may ${cmd.kind} (${escapeMrkdwn(what)}); your role is ${role ?? "none"}. Nothing changed. Ask an admin, or use the \`prode ${cmd.kind}\` CLI where you operate prode.`,
+    );
+  }
+  const by = { actor: `slack:${who.userId}`, reason: cmd.reason };
+  const change =
+    cmd.kind === "pause"
+      ? await engage(deps.db, cmd.scope, cmd.value, by)
+      : await release(deps.db, cmd.scope, cmd.value, by);
+  const label = escapeMrkdwn(what);
+  if (cmd.kind === "pause") {
+    return reply(
+      change.changed
+        ? `:double_vertical_bar: Paused *${label}*. Workers stop before their next phase or external effect. Resume with \`/prode resume ${label}\`.`
+        : `Already paused: ${escapeMrkdwn(describeKillSwitch(change))}.`,
+    );
+  }
+  return reply(
+    change.changed
+      ? `:arrow_forward: Resumed *${label}*. Paused runs continue with their next phase.`
+      : `*${label}* was not paused; nothing changed.`,
+  );
+}
+
+async function triageCommand(
+  deps: CommandDeps,
+  who: Caller,
+  ticket: string,
+): Promise<RenderedMessage> {
+  const role = await highestRole(deps, who);
+  if (role === undefined || role === "viewer") {
+    return refuse(
+      deps,
+      who,
+      "triage.refused",
+      { ticket, reason: "not_operator", role: role ?? null },
+      `:no_entry: Starting a triage needs the operator role in prode's policy; your role is ${role ?? "none"}. Nothing was started.`,
+    );
+  }
+  try {
+    const { runId, created } = await deps.startTriage(ticket, `slack:${who.userId}`);
+    return reply(
+      created
+        ? `:mag: Started triage of *${escapeMrkdwn(ticket)}* (run ${inlineCode(runId)}). Its thread appears in the incident channel.`
+        : `*${escapeMrkdwn(ticket)}* already has an active run (${inlineCode(runId)}); joined it instead of starting another.`,
+    );
+  } catch (error) {
+    const e = asAppError(error);
+    deps.log.warn({ err: e, ticket }, "slack triage command failed");
+    return reply(
+      e.code === ErrorCode.BadInput
+        ? `:warning: Could not start triage of *${escapeMrkdwn(ticket)}*: ${escapeMrkdwn(e.message)}`
+        : `:warning: Could not start triage of *${escapeMrkdwn(ticket)}* (${e.code}). Try again in a minute; if it keeps failing, check \`prode status\`.`,
+    );
+  }
+}
+
+/** The ephemeral reply to `/prode <text>` from `who`. */
+export async function answerProdeCommand(
+  deps: CommandDeps,
+  text: string,
+  who: Caller,
+): Promise<RenderedMessage> {
+  const cmd = parseProdeCommand(text);
+  const now = deps.now();
+  switch (cmd.kind) {
+    case "help":
+      return helpMessage(deps, await highestRole(deps, who));
+    case "invalid":
+      return helpMessage(deps, await highestRole(deps, who), cmd.message);
+    case "status": {
+      if (cmd.query) return renderStatus(await runDetailView(deps.db, cmd.query, now), now);
+      const { runs, pauses } = await activeRunViews(deps.db);
+      return renderStatus({ kind: "list", runs, pauses }, now);
+    }
+    case "triage":
+      return triageCommand(deps, who, cmd.ticket);
+    case "pause":
+    case "resume":
+      return killSwitchCommand(deps, who, cmd);
+    default: {
+      const never: never = cmd;
+      return reply(`unknown command ${String(never)}`);
+    }
+  }
+}

@@ -1,0 +1,273 @@
+import type { WebClient } from "@slack/web-api";
+import { eq } from "drizzle-orm";
+import { renderApprovalDecided } from "../../blocks/approval-decided.ts";
+import { renderApprovalRequest } from "../../blocks/approval-request.ts";
+import { renderEvidenceBundle } from "../../blocks/evidence-bundle.ts";
+import type { RenderedMessage } from "../../blocks/kit.ts";
+import { renderMilestone } from "../../blocks/milestone.ts";
+import { renderParentMessage } from "../../blocks/parent-message.ts";
+import { approvals } from "../db/schema.ts";
+import type { MilestoneKind, TriageNotifier, TriageSnapshot } from "../runner/ports.ts";
+import type { EffectOutcome, PhaseContext } from "../runner/types.ts";
+import { defaultRedactor, type Redactor } from "../safety/redact.ts";
+import { approvalDecidedView, approvalRequestView, decisionOf } from "./approval-views.ts";
+import {
+  APPROVAL_EVENT,
+  findInChannel,
+  findInThread,
+  type MessageMetadata,
+  MILESTONE_EVENT,
+  messageExternalId,
+  PARENT_EVENT,
+  postMessage,
+  redactView,
+  type SlackMessageRef,
+  updateMessage,
+  withPermalink,
+} from "./messages.ts";
+import {
+  decisionMilestone,
+  evidenceBundleView,
+  handoffMilestone,
+  parentMessageView,
+  type RunLinkBuilder,
+  specialistResultsMilestone,
+  ticketView,
+  toolInventoryMilestone,
+} from "./views.ts";
+
+export interface SlackNotifierOptions {
+  /** A WebClient built with {@link createSlackWebClient} (no SDK retries). */
+  client: WebClient;
+  /** The incident channel's id (C…): history is searched by id. */
+  channel: string;
+  links?: RunLinkBuilder;
+  redactor?: Redactor;
+  /** Pages (200 messages each) of history searched when reconciling a parent. */
+  historyPages?: number;
+}
+
+/** The triage notifier plus the approval request messages the runner asks for. */
+export interface SlackNotifier extends TriageNotifier {
+  /**
+   * Posts the approval request (Approve/Reject buttons carrying only the approval id)
+   * in the ticket's thread, once per approval (`slack.approval.<id>`).
+   */
+  postApprovalRequest(
+    ctx: PhaseContext,
+    approvalId: string,
+    triage?: TriageSnapshot,
+  ): Promise<SlackMessageRef | null>;
+}
+
+/** The ledger's effect name of an approval's request message (looked up on expiry). */
+export function approvalEffectName(approvalId: string): string {
+  return `slack.approval.${approvalId}`;
+}
+
+/**
+ * The Slack triage thread (DESIGN.md, Slack surface): one parent message per ticket,
+ * posted once through the effect ledger (`slack.parent`) and updated in place; one
+ * thread reply per milestone (`slack.milestone.<kind>`); the approval requests. Every
+ * post is found again by its message metadata after a crash, so a rerun or a lost
+ * ledger write never posts twice. A 429 surfaces as a retryable AppError: the runner
+ * retries the phase later and the ledger keeps the post single.
+ */
+export function createSlackNotifier(options: SlackNotifierOptions): SlackNotifier {
+  const { client, channel } = options;
+  const links = options.links ?? {};
+  const redactor = options.redactor ?? defaultRedactor;
+  const pages = options.historyPages ?? 5;
+  // Updates go through the ledger too (kill switch, audit): one entry per update call
+  // of a step, so a retried step skips the updates it already made.
+  const updatesMade = new WeakMap<PhaseContext, number>();
+
+  const parentMetadata = (triage: TriageSnapshot): MessageMetadata => ({
+    event_type: PARENT_EVENT,
+    event_payload: { run_id: triage.run.id, ticket: triage.run.ticket },
+  });
+
+  const renderParent = (triage: TriageSnapshot, now: Date): RenderedMessage =>
+    renderParentMessage(redactView(parentMessageView(triage, now, links), redactor), now);
+
+  async function ensureParent(
+    ctx: PhaseContext,
+    triage: TriageSnapshot,
+  ): Promise<EffectOutcome<SlackMessageRef>> {
+    const metadata = parentMetadata(triage);
+    return ctx.effect<SlackMessageRef>({
+      name: "slack.parent",
+      capability: "slack_post",
+      perform: async () => {
+        const posted = await postMessage(client, {
+          channel,
+          message: renderParent(triage, ctx.now()),
+          metadata,
+        });
+        const ref = await withPermalink(client, posted);
+        return { externalId: messageExternalId(ref), result: ref };
+      },
+      reconcile: async () => {
+        const found = await findInChannel(client, channel, metadata, pages);
+        if (!found) return null;
+        const ref = await withPermalink(client, found);
+        return { externalId: messageExternalId(ref), result: ref };
+      },
+    });
+  }
+
+  async function postReply(
+    ctx: PhaseContext,
+    triage: TriageSnapshot,
+    name: string,
+    metadata: MessageMetadata,
+    render: () => RenderedMessage,
+  ): Promise<SlackMessageRef> {
+    const parent = (await ensureParent(ctx, triage)).result;
+    const outcome = await ctx.effect<SlackMessageRef>({
+      name,
+      capability: "slack_post",
+      perform: async () => {
+        const posted = await postMessage(client, {
+          channel: parent.channel,
+          threadTs: parent.ts,
+          message: render(),
+          metadata,
+        });
+        const ref = await withPermalink(client, posted);
+        return { externalId: messageExternalId(ref), result: ref };
+      },
+      reconcile: async () => {
+        const found = await findInThread(client, parent.channel, parent.ts, metadata, pages);
+        if (!found) return null;
+        const ref = await withPermalink(client, found);
+        return { externalId: messageExternalId(ref), result: ref };
+      },
+    });
+    return outcome.result;
+  }
+
+  function renderMilestoneOf(
+    kind: MilestoneKind,
+    triage: TriageSnapshot,
+    now: Date,
+  ): RenderedMessage | string {
+    switch (kind) {
+      case "tool_inventory":
+        return triage.toolMap
+          ? renderMilestone(
+              redactView(
+                toolInventoryMilestone({ ...triage, toolMap: triage.toolMap }, now, links),
+                redactor,
+              ),
+              now,
+            )
+          : "no tool map yet";
+      case "specialist_results":
+        return triage.specialists
+          ? renderMilestone(
+              redactView(
+                specialistResultsMilestone(
+                  { ...triage, specialists: triage.specialists },
+                  now,
+                  links,
+                ),
+                redactor,
+              ),
+              now,
+            )
+          : "no specialist outputs yet";
+      case "evidence_bundle":
+        return triage.bundle || triage.specialists
+          ? renderEvidenceBundle(redactView(evidenceBundleView(triage, now, links), redactor), now)
+          : "no evidence bundle yet";
+      case "decision":
+        return triage.decision
+          ? renderMilestone(
+              redactView(
+                decisionMilestone({ ...triage, decision: triage.decision }, now, links),
+                redactor,
+              ),
+              now,
+            )
+          : "no decision yet";
+      case "handoff":
+        return renderMilestone(redactView(handoffMilestone(triage, now, links), redactor), now);
+      default: {
+        const never: never = kind;
+        return `unknown milestone ${String(never)}`;
+      }
+    }
+  }
+
+  const notifier: SlackNotifier = {
+    async syncParent(ctx, triage) {
+      const parent = await ensureParent(ctx, triage);
+      // A fresh post already shows the current state; only an existing parent is updated.
+      if (!parent.reused) return;
+      const n = (updatesMade.get(ctx) ?? 0) + 1;
+      updatesMade.set(ctx, n);
+      await ctx.effect({
+        name: `slack.parent.update.${ctx.run.seq}.${n}`,
+        capability: "slack_update",
+        perform: async () => {
+          await updateMessage(
+            client,
+            parent.result,
+            renderParent(triage, ctx.now()),
+            parentMetadata(triage),
+          );
+          return { externalId: parent.externalId, result: null };
+        },
+      });
+    },
+
+    async postMilestone(ctx, kind, triage) {
+      const message = renderMilestoneOf(kind, triage, ctx.now());
+      if (typeof message === "string") {
+        // A notification is not evidence: a milestone without its data is skipped, loudly.
+        ctx.log.warn({ milestone: kind, reason: message }, "milestone not posted");
+        return;
+      }
+      await postReply(
+        ctx,
+        triage,
+        `slack.milestone.${kind}`,
+        { event_type: MILESTONE_EVENT, event_payload: { run_id: triage.run.id, kind } },
+        () => message,
+      );
+      if (kind === "decision") {
+        for (const id of triage.pendingApprovalIds ?? []) {
+          await notifier.postApprovalRequest(ctx, id, triage);
+        }
+      }
+    },
+
+    async postApprovalRequest(ctx, approvalId, triage) {
+      const [row] = await ctx.db.select().from(approvals).where(eq(approvals.id, approvalId));
+      if (!row) {
+        ctx.log.warn({ approvalId }, "approval request not posted: no such approval");
+        return null;
+      }
+      const snapshot = triage ?? { run: ctx.run };
+      const ticket = ticketView(snapshot.run, snapshot);
+      return postReply(
+        ctx,
+        snapshot,
+        approvalEffectName(row.id),
+        { event_type: APPROVAL_EVENT, event_payload: { run_id: row.runId, approval_id: row.id } },
+        () => {
+          const now = ctx.now();
+          const decided = decisionOf(row, now);
+          return decided
+            ? renderApprovalDecided(
+                redactView(approvalDecidedView(row, ticket, decided), redactor),
+                now,
+              )
+            : renderApprovalRequest(redactView(approvalRequestView(row, ticket), redactor), now);
+        },
+      );
+    },
+  };
+  return notifier;
+}
