@@ -1,6 +1,8 @@
+import { isValidSlackRequest } from "@slack/bolt";
 import { ErrorCode as SlackErrorCode, type WebAPIPlatformError, WebClient } from "@slack/web-api";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startWorld, type World } from "../../src/sim/server.ts";
+import { slackBlockAction, slackSlashCommand } from "../../src/sim/services/slack-requests.ts";
 
 const CHANNEL = "C0INCIDENTS";
 let world: World;
@@ -221,7 +223,11 @@ describe("the simulated Slack Web API with the real WebClient", () => {
 
   it("records every call with its service and method, without the token", async () => {
     await slack.auth.test();
-    await slack.chat.postMessage({ channel: CHANNEL, text: "hello" });
+    await slack.chat.postMessage({
+      channel: CHANNEL,
+      text: "hello",
+      blocks: [{ type: "divider" }],
+    });
     await slack.chat.postMessage({ channel: "C0NOPE", text: "x" }).catch(() => {});
     const calls = world.calls({ service: "slack" });
     expect(calls.map((c) => [c.method, c.status])).toEqual([
@@ -229,11 +235,90 @@ describe("the simulated Slack Web API with the real WebClient", () => {
       ["chat.postMessage", 200],
       ["chat.postMessage", 200],
     ]);
-    expect(calls[1]?.body).toMatchObject({ channel: CHANNEL, text: "hello" });
+    expect(calls[1]?.body).toMatchObject({
+      channel: CHANNEL,
+      text: "hello",
+      blocks: [{ type: "divider" }],
+    });
     expect(calls[2]?.response).toEqual({ ok: false, error: "channel_not_found" });
     expect(JSON.stringify(calls)).not.toContain(world.scenario.slack.botToken);
     expect(world.calls({ method: "chat.postMessage" })).toHaveLength(2);
     world.clearCalls();
     expect(world.calls()).toEqual([]);
+  });
+});
+
+describe("requests from Slack to prode", () => {
+  const verified = (r: { headers: Record<string, string>; body: string }, secret: string) =>
+    isValidSlackRequest({
+      signingSecret: secret,
+      body: r.body,
+      headers: {
+        "x-slack-signature": r.headers["x-slack-signature"]!,
+        "x-slack-request-timestamp": Number(r.headers["x-slack-request-timestamp"]),
+      },
+    });
+
+  it("a button click on a stored message carries its block, button and user, signed for Bolt", async () => {
+    const posted = await slack.chat.postMessage({
+      channel: CHANNEL,
+      text: "Approve backfill?",
+      blocks: [
+        {
+          type: "actions",
+          block_id: "approval",
+          elements: [
+            {
+              type: "button",
+              action_id: "approve",
+              text: { type: "plain_text", text: "Approve" },
+              value: "apr_1",
+            },
+          ],
+        },
+      ],
+    });
+    const click = slackBlockAction(world, {
+      user: "U0ENGLEAD2",
+      actionId: "approve",
+      value: "apr_1",
+      channel: CHANNEL,
+      messageTs: posted.ts!,
+    });
+    expect(verified(click, world.scenario.slack.signingSecret)).toBe(true);
+    expect(verified(click, "another-secret")).toBe(false);
+    const payload = JSON.parse(new URLSearchParams(click.body).get("payload")!);
+    expect(payload).toMatchObject({
+      type: "block_actions",
+      user: { id: "U0ENGLEAD2", username: "marco.bianchi" },
+      container: { message_ts: posted.ts, channel_id: CHANNEL },
+      message: { ts: posted.ts, text: "Approve backfill?" },
+      actions: [
+        { action_id: "approve", block_id: "approval", value: "apr_1", text: { text: "Approve" } },
+      ],
+    });
+  });
+
+  it("a slash command is form-encoded and signed; a retry carries X-Slack-Retry-Num", () => {
+    const command = slackSlashCommand(world, {
+      user: "U0ONCALL01",
+      text: "status ENG-4821",
+      retryNum: 1,
+    });
+    expect(verified(command, world.scenario.slack.signingSecret)).toBe(true);
+    expect(Object.fromEntries(new URLSearchParams(command.body))).toMatchObject({
+      command: "/prode",
+      text: "status ENG-4821",
+      user_id: "U0ONCALL01",
+      channel_id: CHANNEL,
+      team_id: "T0ACMESIM",
+    });
+    expect(command.headers["x-slack-retry-num"]).toBe("1");
+    const stale = slackSlashCommand(world, {
+      user: "U0ONCALL01",
+      text: "help",
+      timestampSec: Math.floor(Date.now() / 1000) - 600,
+    });
+    expect(verified(stale, world.scenario.slack.signingSecret)).toBe(false);
   });
 });

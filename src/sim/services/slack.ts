@@ -18,6 +18,23 @@ import { type SlackState, SlackWorkspace } from "./slack-workspace.ts";
  * `{ok:false, error}` for API errors; only rate limits (429) use the status line.
  */
 
+const JSON_FIELDS = ["blocks", "attachments", "metadata", "view"];
+
+/** What the recorder keeps: the arguments without the token, JSON fields decoded. */
+function recordable(args: Args): Args {
+  const { token: _token, ...rest } = args;
+  for (const key of JSON_FIELDS) {
+    const value = rest[key];
+    if (typeof value !== "string") continue;
+    try {
+      rest[key] = JSON.parse(value);
+    } catch {
+      // Left as sent; the method answers the format error.
+    }
+  }
+  return rest;
+}
+
 export class SlackSim implements SimServiceInstance {
   readonly workspace: SlackWorkspace;
   readonly state: SlackState;
@@ -67,7 +84,7 @@ export class SlackSim implements SimServiceInstance {
     if (token !== this.workspace.data.botToken) {
       return { method, status: 200, body: { ok: false, error: "invalid_auth" } };
     }
-    const { token: _token, ...recorded } = args;
+    const recorded = recordable(args);
     try {
       return { method, status: 200, body: { ok: true, ...handler(args) }, recordedBody: recorded };
     } catch (error) {
