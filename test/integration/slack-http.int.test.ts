@@ -229,14 +229,12 @@ describe("/prode commands", () => {
 
 describe("App Home", () => {
   it("publishes the active runs and the approvals waiting for the viewer", async () => {
-    await h.t.db
-      .insert(runs)
-      .values({
-        id: "run_h",
-        ticket: "ENG-200",
-        phase: "AWAIT_APPROVAL",
-        context: { title: "Stale counts" },
-      });
+    await h.t.db.insert(runs).values({
+      id: "run_h",
+      ticket: "ENG-200",
+      phase: "AWAIT_APPROVAL",
+      context: { title: "Stale counts" },
+    });
     const { createApproval } = await import("../../src/approvals/create.ts");
     const { loadPolicy } = await import("../../src/policy/load.ts");
     const policy = await loadPolicy(h.policyDir);
