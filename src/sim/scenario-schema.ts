@@ -57,7 +57,7 @@ const expectedSchema = z
     gaps: z.array(z.string().min(1)).default([]),
     /** Exact call counts, e.g. { "slack:chat.postMessage": 1 }. */
     calls: z.record(callKey, z.number().int().nonnegative()).default({}),
-    /** Globs over "service:method" that must never be called (e.g. "aws:Put*"). */
+    /** Globs over "service:method" that must never be called (e.g. "aws:*.Put*", "sentry:PUT *"). */
     forbiddenCalls: z.array(callKey).default([]),
   })
   .strict();
