@@ -1,0 +1,153 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { ErrorCode } from "../../domain/errors.ts";
+import { startWorld, type World } from "../../sim/server.ts";
+import { createSentryReader, probeSentry } from "./reader.ts";
+
+/** The reader against the simulated Sentry (real HTTP, Sentry's own paths and shapes). */
+
+const ISSUE = "4502117730";
+let world: World;
+
+beforeEach(async () => {
+  world = await startWorld({ scenario: "backend-500-pr" });
+});
+afterEach(async () => {
+  await world.close();
+});
+
+const reader = (overrides: { token?: string; timeoutMs?: number } = {}) =>
+  createSentryReader({
+    baseUrl: world.urls.sentry,
+    org: "acme-sim",
+    token: overrides.token ?? "sntrys_sim_token",
+    timeoutMs: overrides.timeoutMs ?? 2_000,
+  });
+
+const hex = (i: number) => i.toString(16).padStart(32, "0");
+
+describe("createSentryReader over the simulated Sentry", () => {
+  it("reads the issue with its 24h series and the recommended event without request secrets", async () => {
+    const sentry = reader();
+    const issue = await sentry.getIssue(ISSUE);
+    expect(issue).toMatchObject({
+      id: ISSUE,
+      shortId: "ONBOARDING-API-3F",
+      count: 312,
+      project: "onboarding-api",
+      firstSeen: "2026-11-20T14:06:11Z",
+    });
+    expect(issue.stats24h).toHaveLength(24);
+
+    const event = await sentry.getEvent(ISSUE, "recommended");
+    expect(event.request).toEqual({ method: "POST", path: "/v1/onboarding/complete" });
+    expect(event.release).toBe("onboarding-api@v2026.11.20-3");
+    // The world did send the secrets: the adapter is what keeps them in.
+    const raw = JSON.stringify(world.calls({ service: "sentry" }).at(-1)?.response);
+    expect(raw).toContain("acme_session");
+    const mapped = JSON.stringify(event);
+    for (const leak of ["acme_session", "Bearer", "@example.com", "203.0.113.24", "[Filtered]"]) {
+      expect(mapped).not.toContain(leak);
+    }
+    const auth = world.calls({ service: "sentry" }).every((c) => c.status === 200);
+    expect(auth).toBe(true);
+  });
+
+  it("pages events with Sentry's cursor until the limit and stops there", async () => {
+    for (let i = 0; i < 120; i++) {
+      // The world's test hook records an occurrence, as a new burst would.
+      const added = await fetch(`${world.urls.sentry}/_sim/issues/${ISSUE}/events`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({
+          eventID: hex(i + 1),
+          dateCreated: new Date(Date.parse("2026-11-20T12:00:00Z") + i * 1000).toISOString(),
+          tags: [{ key: "request_id", value: `req_${i}` }],
+          entries: [],
+        }),
+      });
+      expect(added.status).toBe(201);
+    }
+    world.clearCalls();
+    const events = await reader().listEvents(ISSUE, 110);
+    expect(events).toHaveLength(110);
+    const calls = world.calls({ service: "sentry" });
+    expect(calls).toHaveLength(2);
+    expect(calls.map((c) => c.status)).toEqual([200, 200]);
+  });
+
+  it("reads tag values and the organization's releases", async () => {
+    const sentry = reader();
+    await expect(sentry.getTagValues(ISSUE, "release")).resolves.toEqual({
+      key: "release",
+      values: [{ value: "onboarding-api@v2026.11.20-3", count: 3 }],
+    });
+    const releases = await sentry.listReleases(10);
+    expect(releases.map((r) => [r.version, r.lastDeployAt])).toEqual([
+      ["onboarding-api@v2026.11.20-3", "2026-11-20T14:02:14Z"],
+      ["onboarding-api@v2026.11.20-2", "2026-11-20T09:15:36Z"],
+    ]);
+    await expect(sentry.getTagValues(ISSUE, "user")).rejects.toMatchObject({
+      code: ErrorCode.BadInput,
+    });
+  });
+
+  it("turns a rate limit into a retryable error that carries Retry-After and the reset", async () => {
+    world.injectFault({ service: "sentry", kind: "rate_limit", retryAfterSec: 7 });
+    const error = await reader()
+      .getIssue(ISSUE)
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: ErrorCode.UpstreamRateLimited, retryable: true });
+    expect((error as Error).message).toMatch(
+      /retry after 7s, window resets at 2026-11-20T14:35:0\d/,
+    );
+  });
+
+  it("turns 5xx into retryable UpstreamUnavailable, 404 into BadInput and a missing token into Unauthorized", async () => {
+    await expect(reader().getIssue("999")).rejects.toMatchObject({
+      code: ErrorCode.BadInput,
+      retryable: false,
+    });
+    await expect(reader({ token: "" }).getIssue(ISSUE)).rejects.toMatchObject({
+      code: ErrorCode.Unauthorized,
+      retryable: false,
+    });
+    world.injectFault({ service: "sentry", kind: "error", status: 502 });
+    await expect(reader().getIssue(ISSUE)).rejects.toMatchObject({
+      code: ErrorCode.UpstreamUnavailable,
+      retryable: true,
+    });
+  });
+
+  it("gives up on a request Sentry holds past the timeout", async () => {
+    world.injectFault({ service: "sentry", kind: "timeout" });
+    const started = Date.now();
+    await expect(reader({ timeoutMs: 150 }).getIssue(ISSUE)).rejects.toMatchObject({
+      code: ErrorCode.Timeout,
+      retryable: true,
+    });
+    expect(Date.now() - started).toBeLessThan(2_000);
+  });
+
+  it("never sends anything but GET", async () => {
+    const sentry = reader();
+    await sentry.getIssue(ISSUE);
+    await sentry.listEvents(ISSUE, 5);
+    await sentry.listReleases(5);
+    expect(world.calls({ service: "sentry" }).every((c) => c.method.startsWith("GET "))).toBe(true);
+  });
+});
+
+describe("probeSentry", () => {
+  it("reports a refused token and an unavailable Sentry as reasons, never throwing", async () => {
+    const options = { baseUrl: world.urls.sentry, org: "acme-sim", timeoutMs: 1_000 };
+    const refused = await probeSentry({ ...options, token: "" });
+    expect(refused).toMatchObject({ ok: false, reason: expect.stringMatching(/^unauthorized:/) });
+    world.injectFault({ service: "sentry", kind: "error", status: 503 });
+    const down = await probeSentry({ ...options, token: "sntrys_sim_token" });
+    expect(down).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/^upstream_unavailable:/),
+    });
+    expect(JSON.stringify(down)).not.toContain("sntrys_sim_token");
+  });
+});
