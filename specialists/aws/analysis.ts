@@ -1,0 +1,216 @@
+import type { MetricSeries } from "../tools.ts";
+
+/**
+ * Pure readings of CloudWatch series and Logs Insights rows: the decisions the aws
+ * specialist turns into signals, kept apart from the reads so they are unit-tested.
+ */
+
+export const LOOKBACK_MINUTES = 60;
+/** The recent half of the lookback is compared with the half before it. */
+export const RECENT_MINUTES = 30;
+/** A rise must at least double the rate and add this many 5xx per minute. */
+export const MIN_RISE_PER_MINUTE = 1;
+
+const MINUTE = 60_000;
+
+/** Sum of the datapoints in [from, to), per minute of the window. */
+export function perMinute(series: MetricSeries, from: Date, to: Date): number {
+  let sum = 0;
+  series.timestamps.forEach((t, i) => {
+    const at = Date.parse(t);
+    if (at >= from.getTime() && at < to.getTime()) sum += series.values[i] ?? 0;
+  });
+  const minutes = (to.getTime() - from.getTime()) / MINUTE;
+  return minutes > 0 ? sum / minutes : 0;
+}
+
+/** Logs Insights prints `2026-11-21 01:52:03.000` (UTC, no zone); anything else passes through. */
+export function insightsTimeToIso(value: string): string {
+  const m = /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2}(?:\.\d+)?)$/.exec(value.trim());
+  return m ? `${m[1]}T${m[2]}Z` : value;
+}
+
+const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits;
+
+export interface ErrorRateReading {
+  /** 5xx per minute in the earlier half of the lookback. */
+  from: number;
+  /** 5xx per minute in the recent half. */
+  to: number;
+  /** 5xx share of requests (percent) in each half, when request counts are known. */
+  ratioFrom?: number;
+  ratioTo?: number;
+  rising: boolean;
+}
+
+/**
+ * Did the 5xx rate rise? Yes when the recent half at least doubles the earlier half and
+ * adds {@link MIN_RISE_PER_MINUTE}; when requests are known, the error share must double
+ * too, so a traffic surge alone is not a rise. `undefined` when there is no data at all:
+ * ALBs publish no 5xx datapoint for a quiet minute, but RequestCount shows the series
+ * exists, so an empty 5xx series with requests reads as zero.
+ */
+export function assessErrorRate(
+  errors: MetricSeries,
+  requests: MetricSeries | undefined,
+  now: Date,
+): ErrorRateReading | undefined {
+  const hasRequests = requests !== undefined && requests.values.length > 0;
+  if (errors.values.length === 0 && !hasRequests) return undefined;
+  const start = new Date(now.getTime() - LOOKBACK_MINUTES * MINUTE);
+  const split = new Date(now.getTime() - RECENT_MINUTES * MINUTE);
+  const end = new Date(now.getTime() + 1);
+  const from = perMinute(errors, start, split);
+  const to = perMinute(errors, split, end);
+  let rising = to >= 2 * from && to - from >= MIN_RISE_PER_MINUTE;
+  const reading: ErrorRateReading = { from: round(from), to: round(to), rising };
+  if (hasRequests) {
+    const reqFrom = perMinute(requests, start, split);
+    const reqTo = perMinute(requests, split, end);
+    if (reqFrom > 0 && reqTo > 0) {
+      const ratioFrom = (100 * from) / reqFrom;
+      const ratioTo = (100 * to) / reqTo;
+      reading.ratioFrom = round(ratioFrom, 3);
+      reading.ratioTo = round(ratioTo, 3);
+      rising = rising && ratioTo >= 2 * ratioFrom;
+      reading.rising = rising;
+    }
+  }
+  return reading;
+}
+
+/** The newest datapoint of a series. */
+export function latest(series: MetricSeries): { value: number; at: string } | undefined {
+  const i = series.values.length - 1;
+  if (i < 0) return undefined;
+  return { value: series.values[i]!, at: series.timestamps[i]! };
+}
+
+/** When the series first crossed `threshold` and stayed above it to the end. */
+export function crossedAt(series: MetricSeries, threshold: number): string | undefined {
+  let at: string | undefined;
+  series.values.forEach((v, i) => {
+    if (v > threshold) at ??= series.timestamps[i];
+    else at = undefined;
+  });
+  return at;
+}
+
+/** When the series last dropped below `level` (e.g. running tasks below desired). */
+export function droppedBelowAt(series: MetricSeries, level: number): string | undefined {
+  let at: string | undefined;
+  series.values.forEach((v, i) => {
+    if (v < level) at ??= series.timestamps[i];
+    else at = undefined;
+  });
+  return at;
+}
+
+export interface ErrorLogSummary {
+  lines: number;
+  /** Error types by count, most frequent first. */
+  types: { type: string; count: number }[];
+  /** "METHOD /path" by count, most frequent first. */
+  routes: { route: string; count: number }[];
+  requestIds: string[];
+}
+
+const REQUEST_ID_FIELDS = ["req_id", "requestId", "request_id", "x_request_id"];
+const ERROR_TYPE_FIELDS = ["err.type", "error.type", "exception.type", "errorType"];
+/** Request ids are allowed egress (DESIGN invariant 6); anything else in the row is not read. */
+const REQUEST_ID = /^[A-Za-z0-9_.:-]{6,128}$/;
+
+function ranked(counts: Map<string, number>) {
+  return [...counts.entries()]
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .map(([key, count]) => ({ key, count }));
+}
+
+/** Counts error rows by type and route, and keeps their request ids. */
+export function summarizeErrorRows(rows: Record<string, string>[]): ErrorLogSummary {
+  const types = new Map<string, number>();
+  const routes = new Map<string, number>();
+  const requestIds: string[] = [];
+  for (const row of rows) {
+    const type = ERROR_TYPE_FIELDS.map((f) => row[f]).find(Boolean);
+    if (type) types.set(type, (types.get(type) ?? 0) + 1);
+    if (row.path) {
+      const route = row.method ? `${row.method} ${row.path}` : row.path;
+      routes.set(route, (routes.get(route) ?? 0) + 1);
+    }
+    const id = REQUEST_ID_FIELDS.map((f) => row[f]).find(Boolean);
+    if (id && REQUEST_ID.test(id) && !requestIds.includes(id)) requestIds.push(id);
+  }
+  return {
+    lines: rows.length,
+    types: ranked(types).map(({ key, count }) => ({ type: key, count })),
+    routes: ranked(routes).map(({ key, count }) => ({ route: key, count })),
+    requestIds,
+  };
+}
+
+/** The route most error lines share, when it holds at least 60% of them. */
+export function dominantRoute(summary: ErrorLogSummary): string | undefined {
+  const top = summary.routes[0];
+  return top && top.count / Math.max(1, summary.lines) >= 0.6 ? top.route : undefined;
+}
+
+export interface CapacityEvents {
+  placementFailures: number;
+  /** What the placements lacked: memory, cpu, … */
+  placementReasons: string[];
+  tasksStopped: number;
+  /** Desired-capacity changes of the cluster's scaling group, oldest first. */
+  capacityChanges: { from: number; to: number; at: string }[];
+  firstAt?: string;
+}
+
+const PLACEMENT = /unable to place a task|SERVICE_TASK_PLACEMENT_FAILURE/i;
+const PLACEMENT_REASON = /insufficient (memory|cpu|ports?)|RESOURCE:(MEMORY|CPU|PORTS)/gi;
+const STOPPED = /has stopped (\d+) running tasks?/i;
+const CAPACITY = /desired capacity from (\d+) to (\d+)/i;
+
+/** Reads ECS service events and scaling activity; counts only, no message is kept. */
+export function summarizeCapacityEvents(rows: Record<string, string>[]): CapacityEvents {
+  const events: CapacityEvents = {
+    placementFailures: 0,
+    placementReasons: [],
+    tasksStopped: 0,
+    capacityChanges: [],
+  };
+  const sorted = [...rows].sort((a, b) =>
+    (a["@timestamp"] ?? "").localeCompare(b["@timestamp"] ?? ""),
+  );
+  // ECS reports a placement failure both as an EventBridge event (JSON) and as a service
+  // message; a log group may hold either or both, so the larger count is the failures.
+  let eventFailures = 0;
+  let messageFailures = 0;
+  for (const row of sorted) {
+    const message = row["@message"] ?? "";
+    const at = insightsTimeToIso(row["@timestamp"] ?? "");
+    let relevant = false;
+    if (PLACEMENT.test(message)) {
+      if (/^\s*\{/.test(message)) eventFailures += 1;
+      else messageFailures += 1;
+      for (const m of message.matchAll(PLACEMENT_REASON)) {
+        const reason = (m[1] ?? m[2] ?? "").toLowerCase();
+        if (reason && !events.placementReasons.includes(reason))
+          events.placementReasons.push(reason);
+      }
+      relevant = true;
+    }
+    const stopped = STOPPED.exec(message);
+    if (stopped) {
+      events.tasksStopped += Number(stopped[1]);
+      relevant = true;
+    }
+    const capacity = CAPACITY.exec(message);
+    if (capacity) {
+      events.capacityChanges.push({ from: Number(capacity[1]), to: Number(capacity[2]), at });
+      relevant = true;
+    }
+    if (relevant && at) events.firstAt ??= at;
+  }
+  events.placementFailures = Math.max(eventFailures, messageFailures);
+  return events;
+}

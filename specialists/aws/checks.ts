@@ -1,0 +1,282 @@
+import type { CloudWatchReader, MetricQuery, MetricSeries } from "../tools.ts";
+import {
+  assessErrorRate,
+  type CapacityEvents,
+  crossedAt,
+  droppedBelowAt,
+  type ErrorLogSummary,
+  type ErrorRateReading,
+  LOOKBACK_MINUTES,
+  latest,
+  RECENT_MINUTES,
+  summarizeCapacityEvents,
+  summarizeErrorRows,
+} from "./analysis.ts";
+import type { EvidenceDraft } from "./draft.ts";
+
+/**
+ * The reads the aws specialist makes. Each check reads CloudWatch, registers its source,
+ * states its findings and leaves its reading in {@link AwsReadings}; signals are drawn
+ * from the readings once every check has settled (index.ts), so the 5xx signal can carry
+ * the route the error logs point at.
+ */
+
+export interface CheckContext {
+  cloudwatch: CloudWatchReader;
+  draft: EvidenceDraft;
+  now: Date;
+  /** The specialist's clock: `now` advanced by the time the run has taken. */
+  clock: () => Date;
+}
+
+export interface AwsReadings {
+  errorRate?: { ref: string; reading: ErrorRateReading; loadBalancer: string };
+  queues: { ref: string; queue: string; ageSeconds: number; threshold: number }[];
+  tasks?: { ref: string; service: string; running: number; desired: number };
+  errorLogs: { ref: string; summary: ErrorLogSummary }[];
+  capacity: { ref: string; events: CapacityEvents }[];
+}
+
+const MINUTE = 60_000;
+
+/** `cloudwatch_metric:<namespace>/<metric>/<dim=value,…>`, dimensions sorted by name. */
+export function metricRef(query: Pick<MetricQuery, "namespace" | "metricName" | "dimensions">) {
+  const dims = Object.entries(query.dimensions)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([k, v]) => `${k}=${v}`)
+    .join(",");
+  return `cloudwatch_metric:${query.namespace}/${query.metricName}/${dims}`;
+}
+
+export const logsRef = (group: string) => `cloudwatch_logs:${group}`;
+
+function window(now: Date) {
+  return { start: new Date(now.getTime() - LOOKBACK_MINUTES * MINUTE), end: now };
+}
+
+const hhmm = (iso: string) => iso.slice(11, 16);
+const fmt = (n: number) => (Number.isInteger(n) ? String(n) : n.toFixed(2));
+
+function series(
+  ctx: CheckContext,
+  namespace: string,
+  metricName: string,
+  dimensions: Record<string, string>,
+  stat: MetricQuery["stat"],
+): Promise<MetricSeries> {
+  return ctx.cloudwatch.getMetricSeries({
+    namespace,
+    metricName,
+    dimensions,
+    stat,
+    periodSeconds: 60,
+    ...window(ctx.now),
+  });
+}
+
+/** ALB target 5xx against request count: the 5xx rate and its negative control. */
+export async function checkErrorRate(
+  ctx: CheckContext,
+  readings: AwsReadings,
+  loadBalancer: string,
+): Promise<void> {
+  const dims = { LoadBalancer: loadBalancer };
+  const errorsQuery = {
+    namespace: "AWS/ApplicationELB",
+    metricName: "HTTPCode_Target_5XX_Count",
+    dimensions: dims,
+  };
+  const [errors, requests] = await Promise.all([
+    series(ctx, errorsQuery.namespace, errorsQuery.metricName, dims, "Sum"),
+    series(ctx, "AWS/ApplicationELB", "RequestCount", dims, "Sum").catch(() => undefined),
+  ]);
+  const ref = ctx.draft.source("cloudwatch_metric", metricRef(errorsQuery), ctx.clock());
+  if (requests === undefined) {
+    ctx.draft.gap(`ALB RequestCount for ${loadBalancer} unavailable: 5xx share not computed`, 0);
+  }
+  const reading = assessErrorRate(errors, requests, ctx.now);
+  if (!reading) {
+    ctx.draft.finding(
+      ref,
+      `no ALB datapoints (5xx or requests) for ${loadBalancer} in the last ${LOOKBACK_MINUTES} min`,
+      ctx.now,
+    );
+    return;
+  }
+  readings.errorRate = { ref, reading, loadBalancer };
+  const share =
+    reading.ratioFrom !== undefined && reading.ratioTo !== undefined
+      ? `; 5xx share of requests ${fmt(reading.ratioFrom)}% → ${fmt(reading.ratioTo)}%`
+      : "";
+  ctx.draft.finding(
+    ref,
+    `ALB ${loadBalancer} target 5xx: ${fmt(reading.from)}/min in the ${LOOKBACK_MINUTES - RECENT_MINUTES} min before, ${fmt(reading.to)}/min in the last ${RECENT_MINUTES} min${share} (${reading.rising ? "a rise" : "no rise"})`,
+    ctx.now,
+  );
+}
+
+/** SQS age of the oldest message against the alarm threshold. */
+export async function checkQueue(
+  ctx: CheckContext,
+  readings: AwsReadings,
+  queue: string,
+  threshold: number,
+): Promise<void> {
+  const query = {
+    namespace: "AWS/SQS",
+    metricName: "ApproximateAgeOfOldestMessage",
+    dimensions: { QueueName: queue },
+  };
+  const age = await series(ctx, query.namespace, query.metricName, query.dimensions, "Maximum");
+  const ref = ctx.draft.source("cloudwatch_metric", metricRef(query), ctx.clock());
+  const last = latest(age);
+  if (!last) {
+    ctx.draft.finding(ref, `no age datapoints for queue ${queue} in the last hour`, ctx.now);
+    ctx.draft.gap(`queue ${queue}: no ApproximateAgeOfOldestMessage datapoints`, 10);
+    return;
+  }
+  readings.queues.push({ ref, queue, ageSeconds: last.value, threshold });
+  const since = crossedAt(age, threshold);
+  ctx.draft.finding(
+    ref,
+    `oldest message in ${queue} is ${Math.round(last.value)} s old at ${hhmm(last.at)} (alarm threshold ${threshold} s)${since ? `, above the threshold since ${hhmm(since)}` : ""}`,
+    last.at,
+  );
+  const staleMinutes = (ctx.now.getTime() - Date.parse(last.at)) / MINUTE;
+  if (staleMinutes > 10) {
+    ctx.draft.gap(`queue ${queue}: newest age datapoint is ${Math.round(staleMinutes)} min old`, 5);
+  }
+}
+
+/** ECS Container Insights: running against desired tasks. */
+export async function checkTasks(
+  ctx: CheckContext,
+  readings: AwsReadings,
+  ecs: { cluster: string; service: string },
+): Promise<void> {
+  const dims = { ClusterName: ecs.cluster, ServiceName: ecs.service };
+  const runningQuery = {
+    namespace: "ECS/ContainerInsights",
+    metricName: "RunningTaskCount",
+    dimensions: dims,
+  };
+  const [running, desired] = await Promise.all([
+    series(ctx, runningQuery.namespace, runningQuery.metricName, dims, "Average"),
+    series(ctx, "ECS/ContainerInsights", "DesiredTaskCount", dims, "Average"),
+  ]);
+  const ref = ctx.draft.source("cloudwatch_metric", metricRef(runningQuery), ctx.clock());
+  const run = latest(running);
+  const want = latest(desired);
+  if (!run || !want) {
+    ctx.draft.finding(
+      ref,
+      `no Container Insights task counts for ${ecs.cluster}/${ecs.service} in the last hour`,
+      ctx.now,
+    );
+    ctx.draft.gap(`task health of ${ecs.cluster}/${ecs.service}: no task-count datapoints`, 0);
+    return;
+  }
+  const runningNow = Math.round(run.value);
+  const desiredNow = Math.round(want.value);
+  readings.tasks = { ref, service: ecs.service, running: runningNow, desired: desiredNow };
+  const since = runningNow < desiredNow ? droppedBelowAt(running, desiredNow) : undefined;
+  ctx.draft.finding(
+    ref,
+    `${ecs.service} on ${ecs.cluster}: ${runningNow} of ${desiredNow} desired tasks running at ${hhmm(run.at)}${since ? `, short since ${hhmm(since)}` : ""}`,
+    run.at,
+  );
+}
+
+/** Logs Insights over an application log group: error lines by type and route. */
+export const ERROR_QUERY = [
+  "fields @timestamp, level, status, method, path, req_id, requestId, request_id, err.type, error.type",
+  'filter level in ["error", "fatal"] or status >= 500',
+  "sort @timestamp desc",
+  "limit 200",
+].join(" | ");
+
+export async function checkErrorLogs(
+  ctx: CheckContext,
+  readings: AwsReadings,
+  group: string,
+): Promise<void> {
+  const rows = await ctx.cloudwatch.queryLogs({
+    logGroupNames: [group],
+    query: ERROR_QUERY,
+    ...window(ctx.now),
+    limit: 200,
+  });
+  const ref = ctx.draft.source("cloudwatch_logs", logsRef(group), ctx.clock());
+  const summary = summarizeErrorRows(rows);
+  readings.errorLogs.push({ ref, summary });
+  for (const id of summary.requestIds.slice(0, 20)) ctx.draft.correlate("request_id", id);
+  if (summary.lines === 0) {
+    ctx.draft.finding(
+      ref,
+      `no error lines in ${group} in the last ${LOOKBACK_MINUTES} min`,
+      ctx.now,
+    );
+    return;
+  }
+  const types = summary.types
+    .slice(0, 3)
+    .map((t) => `${t.type} ×${t.count}`)
+    .join(", ");
+  const routes = summary.routes
+    .slice(0, 3)
+    .map((r) => `${r.route} ×${r.count}`)
+    .join(", ");
+  ctx.draft.finding(
+    ref,
+    `${summary.lines} error lines in ${group} in the last ${LOOKBACK_MINUTES} min${types ? `; types: ${types}` : ""}${routes ? `; routes: ${routes}` : ""}`,
+    ctx.now,
+  );
+}
+
+/** Logs Insights over ECS service events and scaling activity: why tasks are missing. */
+export const CAPACITY_QUERY = [
+  "fields @timestamp, @message",
+  "filter @message like /unable to place a task|SERVICE_TASK_PLACEMENT_FAILURE|has stopped \\d+ running task|desired capacity from/",
+  "sort @timestamp desc",
+  "limit 200",
+].join(" | ");
+
+export async function checkCapacityEvents(
+  ctx: CheckContext,
+  readings: AwsReadings,
+  group: string,
+): Promise<void> {
+  const rows = await ctx.cloudwatch.queryLogs({
+    logGroupNames: [group],
+    query: CAPACITY_QUERY,
+    ...window(ctx.now),
+    limit: 200,
+  });
+  const ref = ctx.draft.source("cloudwatch_logs", logsRef(group), ctx.clock());
+  const events = summarizeCapacityEvents(rows);
+  readings.capacity.push({ ref, events });
+  const at = events.firstAt ?? ctx.now.toISOString();
+  if (events.placementFailures > 0) {
+    const why = events.placementReasons.length
+      ? ` (insufficient ${events.placementReasons.join(", ")})`
+      : "";
+    ctx.draft.finding(
+      ref,
+      `ECS could not place tasks ${events.placementFailures} times in the last hour${why}`,
+      at,
+    );
+  }
+  if (events.tasksStopped > 0) {
+    ctx.draft.finding(ref, `ECS stopped ${events.tasksStopped} running tasks`, at);
+  }
+  for (const change of events.capacityChanges) {
+    ctx.draft.finding(
+      ref,
+      `scaling activity changed desired capacity from ${change.from} to ${change.to} at ${hhmm(change.at)}`,
+      change.at || at,
+    );
+  }
+  if (events.placementFailures + events.tasksStopped + events.capacityChanges.length === 0) {
+    ctx.draft.finding(ref, `no placement failures, stopped tasks or scaling in ${group}`, ctx.now);
+  }
+}

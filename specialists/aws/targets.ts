@@ -1,0 +1,198 @@
+import type { RoutingHints, TicketContext } from "../types.ts";
+
+/**
+ * Which CloudWatch metrics and log groups describe the ticket's service. The reader has
+ * no ListMetrics, so dimensions must be known; they come, in this order, from:
+ * 1. the ticket itself — alarm text (`QueueName = …`, the alarm threshold), SQS queue
+ *    URLs, ALB and ECS ARNs, `Dimension = value` pairs and log group names in the
+ *    description, comments, attachments and linked AWS refs;
+ * 2. wiki recipes and negative controls addressed to the aws specialist, parsed the same
+ *    way (routing only: they choose what to read, the metric values are re-observed);
+ * 3. the service catalog handed to {@link createAwsSpecialist} (see defaults.ts);
+ * 4. conventions: the ECS service and the log group `/ecs/<service>` share the service name.
+ */
+
+export interface QueueTarget {
+  name: string;
+  /** Alarm threshold on ApproximateAgeOfOldestMessage, in seconds. */
+  thresholdSeconds?: number;
+}
+
+/** What a deployment knows about one service's AWS resources. */
+export interface ServiceTargets {
+  /** The ALB's `LoadBalancer` dimension, `app/<name>/<id>`. */
+  loadBalancer?: string;
+  /** ECS cluster; the ECS service name defaults to the service's own name. */
+  cluster?: string;
+  ecsService?: string;
+  queues?: QueueTarget[];
+  /** Application log groups (Logs Insights). */
+  logGroups?: string[];
+  /** Where ECS service events and scaling activity land (read when capacity looks short). */
+  eventLogGroups?: string[];
+}
+
+export type ServiceCatalog = Record<string, ServiceTargets>;
+
+export interface ResolvedTargets {
+  service?: string;
+  loadBalancer?: string;
+  ecs?: { cluster: string; service: string };
+  queues: { name: string; thresholdSeconds?: number }[];
+  logGroups: string[];
+  eventLogGroups: string[];
+  /** The ticket is about HTTP failures, so a missing 5xx check is a real gap. */
+  httpSymptom: boolean;
+}
+
+interface Parsed {
+  queues: QueueTarget[];
+  loadBalancers: string[];
+  clusters: string[];
+  ecsServices: { cluster?: string; service: string }[];
+  logGroups: string[];
+}
+
+const NAME = "[A-Za-z0-9_-]{1,255}";
+const QUEUE_NAME = /\bQueueName\s*[=:]\s*([A-Za-z0-9_-]{1,80}(?:\.fifo)?)/g;
+const QUEUE_URL =
+  /\bhttps:\/\/sqs\.[a-z0-9-]+\.amazonaws\.com\/\d{12}\/([A-Za-z0-9_-]{1,80}(?:\.fifo)?)/g;
+const QUEUE_ARN = /\barn:aws[a-z-]*:sqs:[a-z0-9-]+:\d{12}:([A-Za-z0-9_-]{1,80}(?:\.fifo)?)/g;
+const LOAD_BALANCER = /\bLoadBalancer\s*[=:]\s*(app\/[A-Za-z0-9-]{1,32}\/[0-9a-f]{6,32})/g;
+const ALB_ARN = /:loadbalancer\/(app\/[A-Za-z0-9-]{1,32}\/[0-9a-f]{6,32})/g;
+const CLUSTER = new RegExp(`\\bClusterName\\s*[=:]\\s*(${NAME})`, "g");
+const ECS_SERVICE = new RegExp(`\\bServiceName\\s*[=:]\\s*(${NAME})`, "g");
+const ECS_SERVICE_ARN = new RegExp(`:service/(${NAME})/(${NAME})`, "g");
+/** Log groups prode's deployments use; a URL path (`https://host/aws/…`) is not one. */
+const LOG_GROUP =
+  /(?<![\w.:/-])(\/(?:ecs|aws|lambda|app|apps|services?)\/[A-Za-z0-9_./#-]*[A-Za-z0-9_#-])/g;
+/** CloudWatch alarm e-mails: "… were greater than the threshold (900.0) …". */
+const ALARM_THRESHOLD = /\bthreshold\s*\((\d+(?:\.\d+)?)\)/i;
+/** Recipes: "threshold: 300s" / "threshold = 300". */
+const STATED_THRESHOLD = /\bthreshold\s*[=:]\s*(\d+(?:\.\d+)?)\s*s?\b/i;
+const AGE_METRIC = /ApproximateAgeOfOldestMessage|\bage of (?:the )?oldest message/i;
+const OTHER_SQS_METRIC = /ApproximateNumberOf\w+|NumberOfMessages\w+/;
+
+/** HTTP failure words; not bare numbers (alarm datapoints) nor URLs (runbook links). */
+const HTTP_SYMPTOM =
+  /\b5xx\b|\b50[0-4]\b(?![.:]\d)|\bHTTP [45]\d\d\b|\bendpoint\b|\babort(?:ed|s)?\b|\berror rate\b|\b(?:GET|POST|PUT|PATCH|DELETE) \/\w/i;
+
+const matches = (text: string, re: RegExp) => [...text.matchAll(re)].map((m) => m[1]!);
+
+/** The alarm threshold in seconds, when the text is about queue age. */
+function ageThreshold(text: string): number | undefined {
+  if (!AGE_METRIC.test(text) && OTHER_SQS_METRIC.test(text)) return undefined;
+  const found = ALARM_THRESHOLD.exec(text) ?? STATED_THRESHOLD.exec(text);
+  const value = found ? Number(found[1]) : Number.NaN;
+  return Number.isFinite(value) && value > 0 ? value : undefined;
+}
+
+/** Every AWS resource one text names (exported for unit tests). */
+export function parseAwsMentions(text: string): Parsed {
+  const threshold = ageThreshold(text);
+  const queueNames = [
+    ...matches(text, QUEUE_NAME),
+    ...matches(text, QUEUE_URL),
+    ...matches(text, QUEUE_ARN),
+  ];
+  const clusters = matches(text, CLUSTER);
+  const arnServices = [...text.matchAll(ECS_SERVICE_ARN)].map((m) => ({
+    cluster: m[1]!,
+    service: m[2]!,
+  }));
+  const cluster = clusters[0];
+  return {
+    queues: [...new Set(queueNames)].map((name) =>
+      threshold === undefined ? { name } : { name, thresholdSeconds: threshold },
+    ),
+    loadBalancers: [...new Set([...matches(text, LOAD_BALANCER), ...matches(text, ALB_ARN)])],
+    clusters: [...new Set([...clusters, ...arnServices.map((s) => s.cluster)])],
+    ecsServices: [
+      ...arnServices,
+      ...matches(text, ECS_SERVICE).map((service) =>
+        cluster === undefined ? { service } : { cluster, service },
+      ),
+    ],
+    logGroups: [...new Set(matches(text, LOG_GROUP))],
+  };
+}
+
+/** The ticket's own texts, in the order a human reads them. */
+export function ticketTexts(ticket: TicketContext): string[] {
+  return [
+    ticket.snapshot.title,
+    ticket.snapshot.descriptionExcerpt,
+    ...ticket.comments.map((c) => c.body),
+    ...ticket.attachments.map((a) => `${a.title} ${a.url}`),
+    ...ticket.snapshot.linked.awsRefs,
+  ];
+}
+
+/** Recipes and negative controls addressed to this specialist. */
+export function hintTexts(hints: RoutingHints): string[] {
+  return [...hints.recipes, ...hints.negativeControls]
+    .filter((h) => h.specialist === "aws")
+    .map((h) => `${h.name}\n${h.body}`);
+}
+
+/** The service the ticket is about: the router's answer, else a catalog name it mentions. */
+export function ticketService(ticket: TicketContext, catalog: ServiceCatalog): string | undefined {
+  if (ticket.service) return ticket.service;
+  const text = ticketTexts(ticket).join("\n");
+  const labels = new Set(ticket.snapshot.labels.map((l) => l.replace(/^service:/, "")));
+  return Object.keys(catalog).find(
+    (name) =>
+      labels.has(name) ||
+      new RegExp(`(?<![\\w-])${name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?![\\w-])`).test(text),
+  );
+}
+
+const unique = <T>(items: T[]) => [...new Set(items)];
+
+export function resolveTargets(
+  ticket: TicketContext,
+  hints: RoutingHints,
+  catalog: ServiceCatalog,
+): ResolvedTargets {
+  const fromTicket = ticketTexts(ticket).map(parseAwsMentions);
+  const fromHints = hintTexts(hints).map(parseAwsMentions);
+  const parsed = [...fromTicket, ...fromHints];
+  const service = ticketService(ticket, catalog);
+  const known = service ? catalog[service] : undefined;
+
+  const queues = new Map<string, QueueTarget>();
+  for (const q of [...parsed.flatMap((p) => p.queues), ...(known?.queues ?? [])]) {
+    const seen = queues.get(q.name);
+    // The first stated threshold wins: the ticket's alarm, then recipes, then the catalog.
+    if (!seen) queues.set(q.name, { ...q });
+    else if (seen.thresholdSeconds === undefined && q.thresholdSeconds !== undefined) {
+      seen.thresholdSeconds = q.thresholdSeconds;
+    }
+  }
+
+  const loadBalancer = parsed.flatMap((p) => p.loadBalancers)[0] ?? known?.loadBalancer;
+  const ecsService =
+    parsed.flatMap((p) => p.ecsServices).find((s) => s.service === service) ??
+    parsed.flatMap((p) => p.ecsServices)[0];
+  const cluster = ecsService?.cluster ?? parsed.flatMap((p) => p.clusters)[0] ?? known?.cluster;
+  const ecsName = ecsService?.service ?? known?.ecsService ?? service;
+
+  const logGroups = unique([
+    ...parsed.flatMap((p) => p.logGroups),
+    ...(known?.logGroups ?? []),
+    ...(service ? [`/ecs/${service}`] : []),
+  ]);
+  const eventLogGroups = known?.eventLogGroups ?? [];
+  const text = ticketTexts(ticket).join("\n");
+
+  return {
+    ...(service ? { service } : {}),
+    ...(loadBalancer ? { loadBalancer } : {}),
+    ...(cluster && ecsName ? { ecs: { cluster, service: ecsName } } : {}),
+    queues: [...queues.values()],
+    // Event log groups named in the ticket are read as events, not application logs.
+    logGroups: logGroups.filter((g) => !eventLogGroups.includes(g)).slice(0, 3),
+    eventLogGroups: eventLogGroups.slice(0, 3),
+    httpSymptom: HTTP_SYMPTOM.test(text),
+  };
+}
