@@ -1,6 +1,7 @@
 import { eq } from "drizzle-orm";
 import { createSlackWebClient } from "../../src/adapters/slack/client.ts";
 import { type ApprovalRow, createApproval } from "../../src/approvals/create.ts";
+import type { Db } from "../../src/db/client.ts";
 import { runs } from "../../src/db/schema.ts";
 import { loadPolicy } from "../../src/policy/load.ts";
 import { performEffect } from "../../src/runner/effects.ts";
@@ -15,25 +16,25 @@ export const STATEMENT =
   "UPDATE onboarding_step_counts c SET completed = t.completed FROM onboarding_totals t WHERE c.workspace_id = t.workspace_id AND c.completed <> t.completed";
 
 /** A phase context on a run leased by {@link WORKER}: the real effect ledger, no engine. */
-export function leasedContext(h: SlackHarness, run: RunRow): PhaseContext {
+export function leasedContext(db: Db, run: RunRow): PhaseContext {
   return {
     run,
     phase: run.phase as PhaseContext["phase"],
-    db: h.t.db,
+    db,
     log: quietLog,
     signal: new AbortController().signal,
     now: () => new Date(),
     effect: (spec) =>
-      performEffect(h.t.db, { runId: run.id, fencing: run.fencing, workerId: WORKER }, spec),
+      performEffect(db, { runId: run.id, fencing: run.fencing, workerId: WORKER }, spec),
   };
 }
 
 export async function insertLeasedRun(
-  h: SlackHarness,
+  db: Db,
   id: string,
   values: Partial<typeof runs.$inferInsert> = {},
 ): Promise<RunRow> {
-  const [run] = await h.t.db
+  const [run] = await db
     .insert(runs)
     .values({
       id,
@@ -76,7 +77,7 @@ export async function waitingApproval(
   options: { requester?: string; createdAt?: Date; runId?: string } = {},
 ): Promise<PostedApproval> {
   const run = await insertLeasedRun(
-    h,
+    h.t.db,
     options.runId ?? `run_apr_${Math.random().toString(36).slice(2, 10)}`,
   );
   const policy = await loadPolicy(h.policyDir);
@@ -98,7 +99,7 @@ export async function waitingApproval(
     options.createdAt,
   );
   const notifier = notifierFor(h);
-  const ctx = leasedContext(h, run);
+  const ctx = leasedContext(h.t.db, run);
   await notifier.syncParent(ctx, { run });
   const message = await notifier.postApprovalRequest(ctx, approval.id, { run });
   const [waiting] = await h.t.db
