@@ -1,0 +1,138 @@
+import { generateKeyPairSync } from "node:crypto";
+import { Octokit } from "@octokit/rest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ErrorCode } from "../../domain/errors.ts";
+import { startWorld, type World } from "../../sim/server.ts";
+import { createInstallationOctokit, probeGitHub } from "./app.ts";
+import { createGitHubReader } from "./reader.ts";
+
+/** The GitHub reader and App helpers against the simulated GitHub, with the real Octokit. */
+
+const PREVIOUS = "12e6f5b1d3c2b884fad794eba9781bac5e547c0e";
+const CURRENT = "249e44cf83d0ce742707a40dbfffcbda89e05623";
+const { privateKey } = generateKeyPairSync("rsa", {
+  modulusLength: 2048,
+  privateKeyEncoding: { type: "pkcs8", format: "pem" },
+  publicKeyEncoding: { type: "spki", format: "pem" },
+});
+
+let world: World;
+beforeAll(async () => {
+  world = await startWorld({ scenario: "backend-500-pr" });
+});
+afterAll(async () => {
+  await world.close();
+});
+
+const app = () => ({
+  appId: 104211,
+  privateKey,
+  installationId: 51903177,
+  baseUrl: world.urls.github,
+});
+const reader = (timeoutMs?: number) =>
+  createGitHubReader({
+    octokit: new Octokit({ baseUrl: world.urls.github, auth: "ghp_sim_reader" }),
+    owner: "acme-sim",
+    repo: "onboarding-api",
+    ...(timeoutMs ? { timeoutMs } : {}),
+  });
+
+describe("createGitHubReader over the simulated GitHub", () => {
+  it("compares two deployed SHAs: commits oldest first, changed files, no emails", async () => {
+    const diff = await reader().compare(PREVIOUS, CURRENT);
+    expect(diff.commits.map((c) => c.sha.slice(0, 7))).toEqual(["d8f0389", "136634c", "249e44c"]);
+    expect(diff.commits[2]).toMatchObject({
+      message: "refactor(onboarding): read plan limits from the account subscription",
+      author: "lhoffmann-acme",
+      date: "2026-11-20T11:41:09Z",
+    });
+    expect(diff.files.map((f) => f.filename)).toContain("src/onboarding/complete.ts");
+    expect(JSON.stringify(diff)).not.toContain("@example.com");
+  });
+
+  it("lists deployments newest first with the state of their latest status", async () => {
+    const deployments = await reader().listDeployments({ environment: "production", limit: 5 });
+    expect(deployments).toEqual([
+      {
+        id: 90017,
+        sha: CURRENT,
+        ref: "v2026.11.20-3",
+        environment: "production",
+        createdAt: "2026-11-20T13:58:40Z",
+        state: "success",
+      },
+      {
+        id: 90016,
+        sha: PREVIOUS,
+        ref: "v2026.11.20-2",
+        environment: "production",
+        createdAt: "2026-11-20T09:12:22Z",
+        state: "success",
+      },
+    ]);
+    await expect(reader().listDeployments({ environment: "staging", limit: 5 })).resolves.toEqual(
+      [],
+    );
+  });
+
+  it("works with the installation Octokit @octokit/app mints, and only reads", async () => {
+    const octokit = await createInstallationOctokit(app());
+    world.clearCalls();
+    const github = createGitHubReader({ octokit, owner: "acme-sim", repo: "onboarding-api" });
+    expect(Object.keys(github).sort()).toEqual(["compare", "listDeployments"]);
+    await github.listDeployments({ limit: 1 });
+    await github.compare(PREVIOUS, CURRENT);
+    // @octokit/app mints the installation token on first use; everything else is a read.
+    const methods = world.calls({ service: "github" }).map((c) => c.method);
+    expect(methods).toContain("GET /repos/{owner}/{repo}/compare/{basehead}");
+    expect(
+      methods.filter((m) => m !== "POST /app/installations/{installation_id}/access_tokens"),
+    ).toSatisfy((ms: string[]) => ms.every((m) => m.startsWith("GET ")));
+  });
+
+  it("converts an unknown SHA to BadInput and a held request to a retryable Timeout", async () => {
+    await expect(reader().compare(PREVIOUS, "f".repeat(40))).rejects.toMatchObject({
+      code: ErrorCode.BadInput,
+    });
+    world.injectFault({ service: "github", kind: "timeout", count: 1 });
+    await expect(reader(150).listDeployments({ limit: 1 })).rejects.toMatchObject({
+      code: ErrorCode.Timeout,
+      retryable: true,
+    });
+    world.injectFault({ service: "github", kind: "error", status: 503, count: 1 });
+    await expect(reader().listDeployments({ limit: 1 })).rejects.toMatchObject({
+      code: ErrorCode.UpstreamUnavailable,
+      retryable: true,
+    });
+  });
+});
+
+describe("probeGitHub", () => {
+  it("confirms the installation and read access to the repository", async () => {
+    await expect(
+      probeGitHub({ ...app(), owner: "acme-sim", repo: "onboarding-api" }),
+    ).resolves.toEqual({
+      ok: true,
+      installationId: 51903177,
+      account: "acme-sim",
+      repository: "acme-sim/onboarding-api",
+    });
+  });
+
+  it("reports an unknown installation or repository as a reason, never throwing", async () => {
+    const wrongInstallation = await probeGitHub({
+      ...app(),
+      installationId: 1,
+      owner: "acme-sim",
+      repo: "onboarding-api",
+    });
+    expect(wrongInstallation).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/^bad_input:/),
+    });
+    const wrongRepo = await probeGitHub({ ...app(), owner: "acme-sim", repo: "nope" });
+    expect(wrongRepo).toMatchObject({ ok: false, reason: expect.stringMatching(/^bad_input:/) });
+    expect(JSON.stringify(wrongRepo)).not.toContain("PRIVATE KEY");
+  });
+});
