@@ -37,6 +37,16 @@ export const COMMANDS: CommandEntry[] = [
     load: async () => (await import("./commands/audit-verify.ts")).default,
   },
   {
+    name: "triage",
+    summary: "start triage of a Linear ticket (or join its active run)",
+    load: async () => (await import("./commands/triage.ts")).default,
+  },
+  {
+    name: "bundle show",
+    summary: "print a run's evidence bundle (by run id or ticket key)",
+    load: async () => (await import("./commands/bundle-show.ts")).default,
+  },
+  {
     name: "migrate",
     summary: "apply database migrations (DATABASE_URL, or the embedded PGlite)",
     load: async () => (await import("./commands/migrate.ts")).default,

@@ -127,6 +127,11 @@ export const StaleDerivedRowsSignal = z.object({
   staleCount: count,
   totalCount: count,
   oldestStaleAt: timestamp.optional(),
+  /**
+   * The backfill the specialist would propose (exact SQL). prode never runs it: it
+   * becomes a pending production_write approval, and once approved it is handed to a human.
+   */
+  proposedCorrection: z.object({ statement: z.string().min(1), affectsRows: count }).optional(),
 });
 
 /** Negative control: the aggregate check found derived rows consistent. */

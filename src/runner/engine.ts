@@ -130,6 +130,9 @@ function resolveNext(run: RunRow, phase: Phase, result: PhaseResult) {
       description: result.description,
     };
   }
+  if (result.kind === "stop") {
+    return { to: result.outcome as RunState, exiting: false, description: result.description };
+  }
   if (result.kind === "await_approval") {
     return {
       to: "AWAIT_APPROVAL" as RunState,

@@ -11,6 +11,8 @@ export type PhaseResult =
   | { kind?: "next"; next?: Phase; patch?: Record<string, unknown>; description?: string }
   /** Stop on a named exit; the run still hands off (LINEAR_HANDOFF) before it ends. */
   | { kind: "exit"; outcome: ExitOutcome; patch?: Record<string, unknown>; description: string }
+  /** End now, without a handoff: the ticket was closed or replaced by a human. */
+  | { kind: "stop"; outcome: "SUPERSEDED"; patch?: Record<string, unknown>; description: string }
   /** Wait for a human decision; the run resumes at `resume` once approved. */
   | { kind: "await_approval"; resume: Phase; patch?: Record<string, unknown>; description: string };
 

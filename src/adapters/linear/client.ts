@@ -1,0 +1,168 @@
+import { LinearClient, LinearError, RatelimitedLinearError } from "@linear/sdk";
+import { AppError, ErrorCode } from "../../domain/errors.ts";
+
+/** The ticket as Linear has it, before redaction (the pipeline redacts at the snapshot). */
+export interface LinearTicket {
+  id: string;
+  identifier: string;
+  title: string;
+  description: string;
+  priority: number;
+  url: string;
+  state: { name: string; type: string };
+  team: { key: string; name: string } | null;
+  labels: string[];
+  comments: { id: string; author: string; body: string; createdAt: string }[];
+  attachments: { title: string; url: string; metadata: Record<string, unknown> }[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** What the pipeline needs from Linear: reads, and the one run-owned comment. */
+export interface LinearGateway {
+  fetchTicket(key: string): Promise<LinearTicket>;
+  probe(): Promise<{ ok: true; viewer: string } | { ok: false; reason: string }>;
+  /** The comment on the ticket whose body carries `marker`, if any (effect reconcile). */
+  findComment(key: string, marker: string): Promise<{ id: string; body: string } | null>;
+  createComment(key: string, body: string): Promise<{ id: string }>;
+  updateComment(id: string, body: string): Promise<void>;
+  /** Issues carrying any of `labels` updated since `since` (the poller's fallback). */
+  listLabelled(labels: string[], since: Date): Promise<{ identifier: string; stateType: string }[]>;
+}
+
+/** SDK errors become AppErrors once, here. */
+function asLinearError(error: unknown, what: string): AppError {
+  if (error instanceof AppError) return error;
+  if (error instanceof RatelimitedLinearError) {
+    return new AppError(ErrorCode.UpstreamRateLimited, `Linear rate-limited ${what}`, {
+      retryable: true,
+      cause: error,
+    });
+  }
+  if (error instanceof LinearError) {
+    const status = error.status ?? 0;
+    if (status === 401 || status === 403) {
+      return new AppError(ErrorCode.Unauthorized, `Linear refused ${what}: check LINEAR_API_KEY`, {
+        cause: error,
+      });
+    }
+    if (status >= 500 || status === 0) {
+      return new AppError(ErrorCode.UpstreamUnavailable, `Linear unavailable for ${what}`, {
+        retryable: true,
+        cause: error,
+      });
+    }
+    return new AppError(ErrorCode.UpstreamRejected, `Linear rejected ${what}: ${error.message}`, {
+      cause: error,
+    });
+  }
+  return new AppError(ErrorCode.UpstreamUnavailable, `Linear call failed for ${what}`, {
+    retryable: true,
+    cause: error,
+  });
+}
+
+async function call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    throw asLinearError(error, what);
+  }
+}
+
+export function createLinearGateway(options: { apiKey: string; apiUrl?: string }): LinearGateway {
+  const client = new LinearClient({
+    apiKey: options.apiKey,
+    ...(options.apiUrl ? { apiUrl: options.apiUrl } : {}),
+  });
+  return {
+    fetchTicket: (key) =>
+      call(`issue ${key}`, async () => {
+        const issue = await client.issue(key);
+        const [state, team, labels, comments, attachments] = await Promise.all([
+          issue.state,
+          issue.team,
+          issue.labels(),
+          issue.comments({ first: 50 }),
+          issue.attachments(),
+        ]);
+        const authors = await Promise.all(
+          comments.nodes.map(async (c) => (await c.user)?.name ?? "unknown"),
+        );
+        return {
+          id: issue.id,
+          identifier: issue.identifier,
+          title: issue.title,
+          description: issue.description ?? "",
+          priority: issue.priority,
+          url: issue.url,
+          state: { name: state?.name ?? "unknown", type: state?.type ?? "unknown" },
+          team: team ? { key: team.key, name: team.name } : null,
+          labels: labels.nodes.map((l) => l.name),
+          comments: comments.nodes.map((c, i) => ({
+            id: c.id,
+            author: authors[i] ?? "unknown",
+            body: c.body,
+            createdAt: new Date(c.createdAt).toISOString(),
+          })),
+          attachments: attachments.nodes.map((a) => ({
+            title: a.title,
+            url: a.url,
+            metadata: (a.metadata ?? {}) as Record<string, unknown>,
+          })),
+          createdAt: new Date(issue.createdAt).toISOString(),
+          updatedAt: new Date(issue.updatedAt).toISOString(),
+        };
+      }),
+    async probe() {
+      try {
+        const viewer = await client.viewer;
+        return { ok: true, viewer: viewer.name };
+      } catch (error) {
+        return { ok: false, reason: asLinearError(error, "viewer").message };
+      }
+    },
+    findComment: (key, marker) =>
+      call(`comments of ${key}`, async () => {
+        const issue = await client.issue(key);
+        let page = await issue.comments({ first: 50 });
+        for (;;) {
+          const found = page.nodes.find((c) => c.body.includes(marker));
+          if (found) return { id: found.id, body: found.body };
+          if (!page.pageInfo.hasNextPage) return null;
+          page = await page.fetchNext();
+        }
+      }),
+    createComment: (key, body) =>
+      call(`comment on ${key}`, async () => {
+        const created = await client.createComment({ issueId: key, body });
+        const comment = await created.comment;
+        if (!created.success || !comment) {
+          throw new AppError(
+            ErrorCode.UpstreamRejected,
+            `Linear did not create the comment on ${key}`,
+          );
+        }
+        return { id: comment.id };
+      }),
+    updateComment: (id, body) =>
+      call(`comment ${id}`, async () => {
+        const updated = await client.updateComment(id, { body });
+        if (!updated.success)
+          throw new AppError(ErrorCode.UpstreamRejected, `Linear did not update comment ${id}`);
+      }),
+    listLabelled: (labels, since) =>
+      call("labelled issues", async () => {
+        const page = await client.issues({
+          first: 50,
+          filter: { labels: { some: { name: { in: labels } } }, updatedAt: { gte: since } },
+        });
+        return Promise.all(
+          page.nodes.map(async (i) => ({
+            identifier: i.identifier,
+            stateType: (await i.state)?.type ?? "unknown",
+          })),
+        );
+      }),
+  };
+}

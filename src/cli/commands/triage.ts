@@ -1,0 +1,40 @@
+import { openResources } from "../../app/resources.ts";
+import { loadConfig } from "../../config/index.ts";
+import { startTriage } from "../../pipeline/intake.ts";
+import type { Command } from "../command.ts";
+
+const triage: Command = {
+  name: "triage",
+  summary: "start triage of a Linear ticket (or join its active run)",
+  usage:
+    "Usage: prode triage ENG-123\nA running worker (prode worker or prode dev) executes the run.",
+  async run(args, io) {
+    if (args.length !== 1) {
+      io.stderr.write("prode triage: give exactly one ticket key, e.g. prode triage ENG-123\n");
+      return 2;
+    }
+    const config = loadConfig();
+    const res = await openResources(config, "cli");
+    try {
+      const { runId, created } = await startTriage(
+        {
+          db: res.dbh.db,
+          enqueue: res.queue.enqueue,
+          log: res.log,
+          triggerLabels: config.triggerLabels,
+        },
+        args[0]!,
+        `cli:${process.env.USER ?? "unknown"}`,
+      );
+      io.stdout.write(
+        created
+          ? `started run ${runId} for ${args[0]!.toUpperCase()}; a worker picks it up\n`
+          : `${args[0]!.toUpperCase()} already has an active run: ${runId} (joined)\n`,
+      );
+      return 0;
+    } finally {
+      await res.close();
+    }
+  },
+};
+export default triage;

@@ -1,0 +1,115 @@
+import type { SpecialistTools } from "../../specialists/tools.ts";
+import type { RoutingHints, TicketContext } from "../../specialists/types.ts";
+import { asAppError } from "../domain/errors.ts";
+import {
+  normalizeSpecialistOutput,
+  type RawSpecialistOutput,
+  SPECIALIST_OUTPUT_SCHEMA_VERSION,
+  type SpecialistOutput,
+} from "../domain/specialist-output.ts";
+import type { RoutedSpecialist } from "./route.ts";
+import { CONNECTOR_OF, toolsFor } from "./route.ts";
+
+type Base = Omit<RawSpecialistOutput, "status">;
+
+function emptyOutput(id: string, question: string, confidenceImpact: number, gap?: string): Base {
+  return {
+    schemaVersion: SPECIALIST_OUTPUT_SCHEMA_VERSION,
+    specialistId: id,
+    question,
+    sources: [],
+    findings: [],
+    correlationIds: [],
+    signals: [],
+    confidence: 0,
+    gaps: gap ? [{ what: gap, confidenceImpact }] : [],
+  };
+}
+
+const IMPACT_OF_FAILURE = 20;
+
+/**
+ * WAIT_FOR_EVIDENCE: runs every routed specialist in parallel, each under its own
+ * deadline. A missing tool, a failure or a timeout becomes that specialist's output
+ * (skipped / failed / timed_out, with its gap); one specialist never stops the rest.
+ */
+export async function collectEvidence(input: {
+  routed: readonly RoutedSpecialist[];
+  tools: SpecialistTools;
+  ticket: TicketContext;
+  hints: RoutingHints;
+  now: Date;
+  signal: AbortSignal;
+}): Promise<SpecialistOutput[]> {
+  return Promise.all(
+    input.routed.map(async ({ specialist, missing }): Promise<SpecialistOutput> => {
+      const question = specialist.question(input.ticket);
+      if (missing.length > 0) {
+        const connectors = missing.map((m) => CONNECTOR_OF[m]).join(", ");
+        return normalizeSpecialistOutput({
+          ...emptyOutput(
+            specialist.id,
+            question,
+            IMPACT_OF_FAILURE,
+            `${connectors} unavailable: ${specialist.id} could not run`,
+          ),
+          status: "skipped",
+          reason: `needs ${connectors}, which the inventory found missing or blocked`,
+        });
+      }
+      const controller = new AbortController();
+      const onAbort = () => controller.abort(input.signal.reason);
+      input.signal.addEventListener("abort", onAbort, { once: true });
+      const deadline = new Date(Date.now() + specialist.timeoutMs);
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<"timeout">((resolve) => {
+        timer = setTimeout(() => {
+          controller.abort(new Error("deadline"));
+          resolve("timeout");
+        }, specialist.timeoutMs);
+      });
+      try {
+        const result = await Promise.race([
+          specialist.run({
+            question,
+            ticket: input.ticket,
+            hints: input.hints,
+            tools: toolsFor(specialist, input.tools, missing),
+            signal: controller.signal,
+            deadline,
+            now: input.now,
+          }),
+          timedOut,
+        ]);
+        if (result === "timeout") {
+          return normalizeSpecialistOutput({
+            ...emptyOutput(
+              specialist.id,
+              question,
+              IMPACT_OF_FAILURE,
+              `${specialist.id} did not answer within ${specialist.timeoutMs} ms`,
+            ),
+            status: "timed_out",
+            deadlineMs: specialist.timeoutMs,
+          });
+        }
+        return normalizeSpecialistOutput(result);
+      } catch (thrown) {
+        const error = asAppError(thrown);
+        return normalizeSpecialistOutput({
+          ...emptyOutput(
+            specialist.id,
+            question,
+            IMPACT_OF_FAILURE,
+            `${specialist.id} failed: ${error.code}`,
+          ),
+          status: "failed",
+          error: { code: error.code, message: error.message, retryable: error.retryable },
+        });
+      } finally {
+        clearTimeout(timer);
+        input.signal.removeEventListener("abort", onAbort);
+      }
+    }),
+  );
+}

@@ -1,0 +1,89 @@
+import type { TicketContext } from "../../specialists/types.ts";
+import type { LinearTicket } from "../adapters/linear/client.ts";
+import type { LinearSnapshot } from "../domain/evidence-context.ts";
+import type { Redactor } from "../safety/redact.ts";
+
+const SENTRY_ISSUE_URL = /sentry\.io\/(?:organizations\/[\w-]+\/)?issues\/(\d+)/g;
+const REQUEST_ID = /\breq_[0-9A-Za-z]{10,40}\b/g;
+const AWS_REF = /(?:\/aws\/[\w./-]+|arn:aws:[\w-]+:[\w-]*:\d{12}:[\w/:.-]+)/g;
+
+/** Linear state types a human sets when the work is over: the run is superseded. */
+export function isClosedByHuman(stateType: string, stateName: string): boolean {
+  return ["completed", "canceled", "cancelled"].includes(stateType) || /duplicate/i.test(stateName);
+}
+
+function unique(values: Iterable<string>): string[] {
+  return [...new Set(values)];
+}
+
+/** Sentry issue ids, request ids and AWS refs the ticket links (text and attachments). */
+export function extractLinks(ticket: LinearTicket): LinearSnapshot["linked"] {
+  const texts = [
+    ticket.description,
+    ...ticket.comments.map((c) => c.body),
+    ...ticket.attachments.map((a) => a.url),
+  ];
+  const all = texts.join("\n");
+  const sentry = [...all.matchAll(SENTRY_ISSUE_URL)].map((m) => m[1]!);
+  for (const a of ticket.attachments) {
+    const id = a.metadata.issueId;
+    if (typeof id === "string" && /^\d+$/.test(id)) sentry.push(id);
+  }
+  return {
+    sentryIssueIds: unique(sentry),
+    requestIds: unique([...all.matchAll(REQUEST_ID)].map((m) => m[0])),
+    awsRefs: unique([...all.matchAll(AWS_REF)].map((m) => m[0])),
+  };
+}
+
+/**
+ * The redacted view of the ticket every later phase uses. Everything that came from
+ * Linear passes the redactor here, once, before it is stored, shown or sent to a specialist.
+ */
+export function buildTicketContext(
+  ticket: LinearTicket,
+  redactor: Redactor,
+  now: Date,
+  scope: { team?: string; service?: string },
+): TicketContext {
+  const clean = (text: string) => redactor.redact(text).text;
+  const snapshot: LinearSnapshot = {
+    ticketKey: ticket.identifier,
+    title: clean(ticket.title),
+    labels: ticket.labels,
+    status: ticket.state.name,
+    priority: ticket.priority,
+    descriptionExcerpt: clean(ticket.description).slice(0, 2000),
+    url: ticket.url,
+    linked: extractLinks(ticket),
+    createdAt: ticket.createdAt,
+    updatedAt: ticket.updatedAt,
+    fetchedAt: now.toISOString(),
+  };
+  return {
+    snapshot,
+    ...(scope.team ? { team: scope.team } : {}),
+    ...(scope.service ? { service: scope.service } : {}),
+    comments: ticket.comments.map((c) => ({
+      author: clean(c.author),
+      body: clean(c.body),
+      createdAt: c.createdAt,
+    })),
+    attachments: ticket.attachments.map((a) => ({ title: clean(a.title), url: clean(a.url) })),
+  };
+}
+
+/**
+ * The service a ticket is about: a `service:<name>` label, or a known service named in
+ * its labels, title or description. The team comes from that service's policy file.
+ */
+export function resolveScope(
+  ticket: LinearTicket,
+  services: Record<string, string | undefined>,
+): { team?: string; service?: string } {
+  const labelled = ticket.labels.find((l) => l.startsWith("service:"))?.slice("service:".length);
+  const text = `${ticket.labels.join(" ")}\n${ticket.title}\n${ticket.description}`.toLowerCase();
+  const service = labelled ?? Object.keys(services).find((s) => text.includes(s.toLowerCase()));
+  const team = service ? services[service] : undefined;
+  return { ...(service ? { service } : {}), ...(team ? { team } : {}) };
+}
