@@ -1,0 +1,253 @@
+import { type AppError, ErrorCode } from "../../src/domain/errors.ts";
+import type { SentryEventSummary, SentryIssueSummary, SentryReader } from "../tools.ts";
+import {
+  correlationTags,
+  culpritFrame,
+  culpritOf,
+  describeDistribution,
+  isClientAbort,
+  isNewIssue,
+  isoTimestamp,
+  NEW_EXCEPTION_MAX_AGE_HOURS,
+  requestPathOf,
+  statusCodesOf,
+  summarizeTrend,
+} from "./analyze.ts";
+import {
+  describeError,
+  type EvidenceCollector,
+  isNotFound,
+  type Settled,
+  settle,
+} from "./evidence.ts";
+
+/**
+ * Reads one Sentry issue — the issue with its 24h series, the recommended event, recent
+ * events, tag breakdowns and the release its events ran — and records what it shows.
+ * Upstream failures become gaps; only the deadline throws (DeadlineReached).
+ */
+
+/** Recent events read for request ids and event ids to correlate. */
+export const RECENT_EVENTS = 10;
+export const RELEASES_READ = 25;
+
+/** Confidence points each missing piece costs (see DESIGN invariant 7). */
+export const GAP_IMPACT = {
+  issue: 30,
+  event: 15,
+  recentEvents: 5,
+  tags: 5,
+  releases: 5,
+  path: 10,
+  abortStatuses: 10,
+} as const;
+
+const CLIENT_TAGS = ["client.app_version", "client.os", "browser", "os"];
+
+export type IssueOutcome =
+  | { ok: true; issue: SentryIssueSummary; kind: "client_abort" | "new_exception" | "recurring" }
+  | { ok: false; error: AppError };
+
+type TagValues = { value: string; count: number }[];
+
+interface Context {
+  sentry: SentryReader;
+  ev: EvidenceCollector;
+  signal: AbortSignal;
+  now: Date;
+}
+
+/** The recommended event (Sentry's pick of a representative one), else the latest. */
+async function readEvent(sentry: SentryReader, issueId: string): Promise<SentryEventSummary> {
+  try {
+    return await sentry.getEvent(issueId, "recommended");
+  } catch (error) {
+    if ((error as AppError).code !== ErrorCode.BadInput) throw error;
+    return sentry.getEvent(issueId, "latest");
+  }
+}
+
+/** A tag the issue does not have is an empty breakdown, not a failure. */
+async function readTag(ctx: Context, issueId: string, key: string): Promise<Settled<TagValues>> {
+  const read = await settle(() => ctx.sentry.getTagValues(issueId, key), ctx.signal);
+  if (read.ok) return { ok: true, value: read.value.values };
+  return isNotFound(read.error) ? { ok: true, value: [] } : read;
+}
+
+const short = (text: string, max = 160) => (text.length > max ? `${text.slice(0, max)}…` : text);
+
+function recordIssue(ctx: Context, issue: SentryIssueSummary, issueRef: string): void {
+  ctx.ev.finding(
+    `${issue.shortId} "${short(issue.title)}" (${issue.level}, ${issue.status}) in ${issue.project}: ` +
+      `${issue.count} events from ${issue.userCount} users, first seen ${issue.firstSeen}, last seen ${issue.lastSeen}`,
+    issueRef,
+  );
+  const trend = summarizeTrend(issue.stats24h);
+  if (trend) {
+    ctx.ev.finding(
+      `last 24h: ${trend.total} events, ${trend.lastHour} in the current hour against ` +
+        `${trend.earlierHourlyMean}/h before; hourly peak ${trend.peak.count} at ${trend.peak.at}`,
+      issueRef,
+    );
+  }
+}
+
+function recordEvent(ctx: Context, event: SentryEventSummary): void {
+  const ref = ctx.ev.source("sentry_event", `sentry_event:${event.eventId}`);
+  const exception = event.exception;
+  const frame = culpritFrame(event);
+  const parts = [
+    `event ${event.eventId} at ${event.dateCreated}`,
+    event.release ? `release ${event.release}` : undefined,
+    event.environment ? `environment ${event.environment}` : undefined,
+    exception ? `${exception.type}: ${short(exception.value)}` : undefined,
+    frame
+      ? `in-app frame ${frame.function ?? "?"} at ${frame.filename}${frame.lineno ? `:${frame.lineno}` : ""}`
+      : undefined,
+    event.request?.path
+      ? `request ${event.request.method ?? ""} ${event.request.path}`.trim()
+      : undefined,
+  ];
+  ctx.ev.finding(parts.filter(Boolean).join("; "), ref, event.dateCreated);
+  recordCorrelations(ctx, event);
+}
+
+function recordCorrelations(ctx: Context, event: SentryEventSummary): void {
+  ctx.ev.correlation("sentry_event_id", event.eventId);
+  const { requestIds, traceIds } = correlationTags(event);
+  for (const id of requestIds) ctx.ev.correlation("request_id", id);
+  for (const id of traceIds) ctx.ev.correlation("trace_id", id);
+}
+
+async function recordRelease(ctx: Context, version: string): Promise<void> {
+  const read = await settle(() => ctx.sentry.listReleases(RELEASES_READ), ctx.signal);
+  if (!read.ok) {
+    ctx.ev.gap(
+      `Sentry releases unavailable (${describeError(read.error)}): when ${version} went out is not confirmed`,
+      GAP_IMPACT.releases,
+    );
+    return;
+  }
+  const release = read.value.find((r) => r.version === version);
+  if (!release) return;
+  const ref = ctx.ev.source("sentry_release", `sentry_release:${release.version}`);
+  const deployed = release.lastDeployAt ?? release.dateReleased;
+  ctx.ev.finding(
+    `release ${release.version} created ${release.dateCreated}` +
+      (deployed
+        ? `, deployed ${deployed}${release.environment ? ` to ${release.environment}` : ""}`
+        : ", no deploy recorded") +
+      (release.commitCount !== undefined
+        ? `, ${release.commitCount} commit${release.commitCount === 1 ? "" : "s"}`
+        : ""),
+    ref,
+  );
+}
+
+async function recordClients(ctx: Context, issueId: string, issueRef: string): Promise<void> {
+  const reads = await Promise.all(CLIENT_TAGS.map((key) => readTag(ctx, issueId, key)));
+  const described = CLIENT_TAGS.map((key, i) => {
+    const read = reads[i]!;
+    return read.ok && read.value.length > 0 ? `${key} ${describeDistribution(read.value)}` : "";
+  }).filter(Boolean);
+  if (described.length > 0) ctx.ev.finding(`clients: ${described.join("; ")}`, issueRef);
+}
+
+export async function collectIssue(ctx: Context, issueId: string): Promise<IssueOutcome> {
+  const { ev } = ctx;
+  const read = await settle(() => ctx.sentry.getIssue(issueId), ctx.signal);
+  if (!read.ok) {
+    ev.gap(`Sentry issue ${issueId} unreadable (${describeError(read.error)})`, GAP_IMPACT.issue);
+    return { ok: false, error: read.error };
+  }
+  const issue = read.value;
+  const issueRef = ev.source("sentry_issue", `sentry_issue:${issue.id}`);
+  recordIssue(ctx, issue, issueRef);
+
+  const [eventRead, recentRead, statusRead, transactionRead, releaseRead] = await Promise.all([
+    settle(() => readEvent(ctx.sentry, issue.id), ctx.signal),
+    settle(() => ctx.sentry.listEvents(issue.id, RECENT_EVENTS), ctx.signal),
+    readTag(ctx, issue.id, "http.status_code"),
+    readTag(ctx, issue.id, "transaction"),
+    readTag(ctx, issue.id, "release"),
+  ]);
+
+  const event = eventRead.ok ? eventRead.value : undefined;
+  if (event) recordEvent(ctx, event);
+  else if (!eventRead.ok) {
+    ev.gap(
+      `Sentry event of ${issue.shortId} unavailable (${describeError(eventRead.error)}): no stack trace, culprit frame, request path or release`,
+      GAP_IMPACT.event,
+    );
+  }
+  if (recentRead.ok) for (const e of recentRead.value) recordCorrelations(ctx, e);
+  else {
+    ev.gap(
+      `recent Sentry events of ${issue.shortId} unavailable (${describeError(recentRead.error)}): fewer request ids to correlate`,
+      GAP_IMPACT.recentEvents,
+    );
+  }
+  const tagFailure = [statusRead, transactionRead, releaseRead].find((r) => !r.ok);
+  if (tagFailure && !tagFailure.ok) {
+    ev.gap(
+      `Sentry tag breakdowns of ${issue.shortId} unavailable (${describeError(tagFailure.error)})`,
+      GAP_IMPACT.tags,
+    );
+  }
+  const values = (r: Settled<TagValues>) => (r.ok ? r.value : []);
+  const releases = values(releaseRead);
+  if (releases.length > 0)
+    ev.finding(`events by release: ${describeDistribution(releases)}`, issueRef);
+
+  const statusCodes = statusCodesOf(values(statusRead), event);
+  const path = requestPathOf(issue, event, values(transactionRead));
+  const version = event?.release ?? [...releases].sort((a, b) => b.count - a.count)[0]?.value;
+  if (version) await recordRelease(ctx, version);
+
+  if (isClientAbort(issue, event, statusCodes)) {
+    await recordClients(ctx, issue.id, issueRef);
+    if (statusCodes.length === 0) {
+      ev.gap(
+        `statuses of the aborted requests of ${issue.shortId} unknown`,
+        GAP_IMPACT.abortStatuses,
+      );
+    } else {
+      ev.signal({
+        kind: "client_aborts",
+        sourceRef: issueRef,
+        count: issue.count,
+        statusCodes,
+        ...(path ? { path } : {}),
+      });
+    }
+    ev.finding(
+      `${issue.shortId} records requests the client aborted (statuses ${statusCodes.join("/") || "unknown"}${path ? ` on ${path}` : ""}), not a server exception`,
+      issueRef,
+    );
+    return { ok: true, issue, kind: "client_abort" };
+  }
+  if (!isNewIssue(issue.firstSeen, ctx.now)) {
+    ev.finding(
+      `${issue.shortId} is not new: first seen ${issue.firstSeen}, before the ${NEW_EXCEPTION_MAX_AGE_HOURS}h window ending ${ctx.now.toISOString()}`,
+      issueRef,
+    );
+    return { ok: true, issue, kind: "recurring" };
+  }
+  if (!path) {
+    ev.gap(
+      `request path of ${issue.shortId} unknown: the new exception is not typed`,
+      GAP_IMPACT.path,
+    );
+    return { ok: true, issue, kind: "new_exception" };
+  }
+  ev.signal({
+    kind: "new_exception",
+    sourceRef: issueRef,
+    issueId: issue.id,
+    path,
+    firstSeen: isoTimestamp(issue.firstSeen),
+    culprit: culpritOf(issue, event),
+    events: issue.count,
+  });
+  return { ok: true, issue, kind: "new_exception" };
+}

@@ -1,0 +1,111 @@
+import type { RawSpecialistOutput } from "../../src/domain/specialist-output.ts";
+import type { Specialist, SpecialistInput } from "../types.ts";
+import { collectIssue, type IssueOutcome } from "./collect.ts";
+import { DeadlineReached, EvidenceCollector } from "./evidence.ts";
+import { hasSentryLabel, linkedSentryIssueIds } from "./linked-issues.ts";
+
+/**
+ * The sentry specialist: reads the Sentry issue(s) a ticket links and says which
+ * exception it is, on which request path and code frame, since when, how often, in which
+ * release — or that it is client aborts rather than a server failure. It never writes to
+ * Sentry (no resolve, no suppression: invariant 4).
+ *
+ * Signals: `new_exception` for an issue first seen within 72h on one path, or
+ * `client_aborts` for requests the client ended. The 24h recurrence series is reported
+ * as a finding, not as `error_rate_rise`: that signal is the service's 5xx rate, which
+ * only the metrics (aws specialist) measure; Sentry's event counts are sampled
+ * exceptions.
+ */
+
+const TIMEOUT_MS = 45_000;
+const MISSING_TOOL_IMPACT = 30;
+const NO_ISSUE_ID_IMPACT = 20;
+
+function nextPivotFor(outcomes: Extract<IssueOutcome, { ok: true }>[]): string | undefined {
+  const first = outcomes[0];
+  if (!first) return undefined;
+  switch (first.kind) {
+    case "new_exception":
+      return `Correlate ${first.issue.shortId}'s first-seen time ${first.issue.firstSeen} with deploys of ${first.issue.project} and its 5xx rate on the same path`;
+    case "client_abort":
+      return `Run the negative controls for ${first.issue.shortId}: the service's 5xx rate and deploys over the burst window`;
+    case "recurring":
+      return `${first.issue.shortId} is long-standing: check what changed its rate (traffic, clients, infrastructure) rather than code`;
+    default: {
+      const unreachable: never = first.kind;
+      return unreachable;
+    }
+  }
+}
+
+async function run(input: SpecialistInput): Promise<RawSpecialistOutput> {
+  const ev = new EvidenceCollector("sentry", input.question, input.now.toISOString());
+  const sentry = input.tools.sentry;
+  if (!sentry) {
+    ev.gap(
+      "Sentry is not available to this run: the linked issue was not read",
+      MISSING_TOOL_IMPACT,
+    );
+    return ev.skipped("the sentry tool is not available");
+  }
+  const ids = linkedSentryIssueIds(input.ticket);
+  if (ids.length === 0) {
+    ev.gap("the ticket is labelled sentry-issue but links no Sentry issue id", NO_ISSUE_ID_IMPACT);
+    return ev.skipped("the ticket links no Sentry issue id");
+  }
+  const ctx = { sentry, ev, signal: input.signal, now: input.now };
+  try {
+    const outcomes: IssueOutcome[] = [];
+    for (const id of ids) outcomes.push(await collectIssue(ctx, id));
+    const read = outcomes.filter((o): o is Extract<IssueOutcome, { ok: true }> => o.ok);
+    if (read.length === 0) {
+      const failure = outcomes.find((o) => !o.ok);
+      return ev.failed(
+        failure && !failure.ok ? failure.error : new Error("no Sentry issue read"),
+        "Retry the Sentry read when Sentry answers again; until then the exception is unconfirmed",
+      );
+    }
+    return ev.returned(nextPivotFor(read));
+  } catch (error) {
+    if (error instanceof DeadlineReached) return ev.timedOut(TIMEOUT_MS);
+    // A bug here must not crash the run: a failure is an output (DESIGN, Evidence).
+    return ev.failed(error);
+  }
+}
+
+const sentrySpecialist: Specialist = {
+  id: "sentry",
+  phase: "evidence",
+  needs: ["sentry"],
+  timeoutMs: TIMEOUT_MS,
+
+  appliesTo(ticket, tools) {
+    const ids = linkedSentryIssueIds(ticket);
+    const labelled = hasSentryLabel(ticket);
+    if (ids.length === 0 && !labelled) {
+      return { applies: false, required: false, reason: "the ticket links no Sentry issue" };
+    }
+    const tool = tools.find((t) => t.connector === "sentry");
+    const availability =
+      tool?.status === "available" ? "" : `; Sentry is ${tool?.status ?? "not configured"}`;
+    const what =
+      ids.length > 0
+        ? `the ticket links Sentry issue ${ids.join(", ")}`
+        : "the ticket has no issue id";
+    return {
+      applies: true,
+      required: labelled,
+      reason: `${what}${labelled ? " and carries the sentry-issue label" : ""}${availability}`,
+    };
+  },
+
+  question(ticket) {
+    const ids = linkedSentryIssueIds(ticket);
+    const subject = ids.length > 0 ? `Sentry issue ${ids.join(", ")}` : "the linked Sentry issue";
+    return `What does ${subject} show now: which exception, on which path and code frame, since when, how often, in which release, and is it client aborts rather than a server failure?`;
+  },
+
+  run,
+};
+
+export default sentrySpecialist;

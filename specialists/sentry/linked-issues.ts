@@ -1,0 +1,26 @@
+import type { TicketContext } from "../types.ts";
+
+/**
+ * The Sentry issues a ticket points at: the ids FETCH_LINEAR extracted, else the issue
+ * links in its attachments and description (Sentry's issue URLs end in
+ * `/issues/<numeric id>/`, with or without `/organizations/<slug>`).
+ */
+const ISSUE_URL = /https?:\/\/[^\s/]*sentry[^\s/]*\/(?:organizations\/[^/\s]+\/)?issues\/(\d+)/gi;
+
+/** At most this many issues are read per run: a ticket is about one symptom. */
+export const MAX_LINKED_ISSUES = 3;
+
+export const SENTRY_LABEL = "sentry-issue";
+
+export function linkedSentryIssueIds(ticket: TicketContext): string[] {
+  const ids = new Set(ticket.snapshot.linked.sentryIssueIds);
+  if (ids.size === 0) {
+    const texts = [...ticket.attachments.map((a) => a.url), ticket.snapshot.descriptionExcerpt];
+    for (const text of texts) for (const m of text.matchAll(ISSUE_URL)) ids.add(m[1]!);
+  }
+  return [...ids].slice(0, MAX_LINKED_ISSUES);
+}
+
+export function hasSentryLabel(ticket: TicketContext): boolean {
+  return ticket.snapshot.labels.some((l) => l.toLowerCase() === SENTRY_LABEL);
+}
