@@ -8,6 +8,7 @@ import { findScenario, type Scenario } from "../sim/scenario.ts";
 import {
   hintsFor,
   loadWiki,
+  parseWikiPage,
   recordHintsForRoute,
   recordWikiUse,
   selectWikiPages,
@@ -334,6 +335,40 @@ describe("a wiki with broken pages", () => {
     } finally {
       await rm(empty, { recursive: true, force: true });
     }
+  });
+});
+
+describe("review dates", () => {
+  it("a reviewed_at in the future is treated as unreviewed: read, but stale", () => {
+    const text = [
+      "---",
+      "id: future-page",
+      "title: Dodging review",
+      "services: [mobile-bff]",
+      "owner: team-mobile-platform",
+      "reviewed_at: 2027-06-01",
+      "status: active",
+      "---",
+      "## Failure modes",
+      "## Query recipes",
+      "## Negative controls",
+    ].join("\n");
+    const parsed = parseWikiPage(text, "wiki/future-page.md");
+    if (!parsed.ok) throw new Error(parsed.reason);
+    const entry = { id: "future-page", file: "future-page.md", description: "", line: 1 };
+    const wiki: Wiki = {
+      indexPath: "wiki/index.md",
+      entries: [{ kind: "page", entry, page: parsed.page }],
+      problems: [],
+      unregistered: [],
+    };
+    const { memory } = selectWikiPages(
+      wiki,
+      { services: ["mobile-bff"] },
+      new Date("2026-11-20T00:00:00Z"),
+    );
+    expect(memory.pages[0]).toMatchObject({ status: "stale" });
+    expect(memory.pages[0]?.reason).toMatch(/^reviewed_at 2027-06-01 is in the future/);
   });
 });
 
