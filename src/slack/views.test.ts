@@ -1,0 +1,168 @@
+import { describe, expect, it } from "vitest";
+import { renderEvidenceBundle } from "../../blocks/evidence-bundle.ts";
+import { renderMilestone } from "../../blocks/milestone.ts";
+import { renderParentMessage } from "../../blocks/parent-message.ts";
+import { assertWithinSlackLimits } from "../../blocks/validate.ts";
+import { classify, decideGate } from "../domain/classifier.ts";
+import {
+  abortNoise,
+  backend500,
+  EMPTY_MEMORY,
+  input,
+  queueAlarm,
+  SCENARIO_NOW,
+  type Scenario,
+  staleCounts,
+} from "../domain/classifier-fixtures.ts";
+import type { TriageSnapshot } from "../runner/ports.ts";
+import type { RunRow } from "../runner/types.ts";
+import {
+  decisionMilestone,
+  evidenceBundleView,
+  handoffMilestone,
+  parentMessageView,
+  runStatusView,
+  specialistResultsMilestone,
+  toolInventoryMilestone,
+} from "./views.ts";
+
+function runRow(overrides: Partial<RunRow> = {}): RunRow {
+  return {
+    id: "run_1",
+    ticket: "ENG-101",
+    phase: "CLASSIFY",
+    outcome: null,
+    seq: 7,
+    pendingOutcome: null,
+    resumePhase: null,
+    attempt: 1,
+    leaseOwner: null,
+    leaseExpiresAt: null,
+    fencing: 3,
+    trigger: "webhook",
+    context: { service: "onboarding-api", team: "onboarding" },
+    needsHuman: null,
+    error: null,
+    createdAt: new Date("2025-03-04T10:00:00Z"),
+    updatedAt: SCENARIO_NOW,
+    phaseStartedAt: SCENARIO_NOW,
+    endedAt: null,
+    ...overrides,
+  };
+}
+
+function full(s: Scenario, run = runRow()): TriageSnapshot {
+  const classification = classify(input(s), { now: SCENARIO_NOW });
+  const gate = decideGate(classification, { now: SCENARIO_NOW });
+  return {
+    run,
+    ticket: s.linear,
+    toolMap: s.toolMap,
+    memory: EMPTY_MEMORY,
+    specialists: s.specialists,
+    classification,
+    decision: {
+      decision: gate.decision,
+      ...(gate.outcome ? { outcome: gate.outcome } : {}),
+      reasons: gate.reasons,
+    },
+  };
+}
+
+const scenarios = { backend500, queueAlarm, staleCounts, abortNoise };
+
+describe("triage → view models", () => {
+  it("says where the run stands: running, waiting, stopping on an exit, stopped", () => {
+    expect(runStatusView(runRow())).toEqual({ kind: "running" });
+    expect(runStatusView(runRow({ phase: "AWAIT_APPROVAL" }))).toEqual({
+      kind: "waiting_approval",
+    });
+    expect(
+      runStatusView(runRow({ phase: "LINEAR_HANDOFF", pendingOutcome: "NOISE_NO_FIX" })),
+    ).toEqual({
+      kind: "stopped",
+      outcome: "NOISE_NO_FIX",
+    });
+    expect(runStatusView(runRow(), "team onboarding")).toEqual({
+      kind: "paused",
+      scope: "team onboarding",
+    });
+    expect(runStatusView(runRow({ phase: "FAILED", outcome: "FAILED" }))).toEqual({
+      kind: "stopped",
+      outcome: "FAILED",
+    });
+  });
+
+  it("shows the ticket key before Linear was read, its title after", () => {
+    const early = parentMessageView({ run: runRow({ phase: "PRECHECK" }) }, SCENARIO_NOW);
+    expect(early.ticket).toEqual({ key: "ENG-101", title: "(ticket not fetched yet)" });
+    expect(early.classification).toBeUndefined();
+    const later = parentMessageView(full(backend500()), SCENARIO_NOW, {
+      run: (id) => `https://prode.example/runs/${id}`,
+    });
+    expect(later.ticket.title).toBe("Onboarding API returns 500 after deploy");
+    expect(later.classification?.label).toBe("code_defect");
+    expect(later.links.run).toBe("https://prode.example/runs/run_1");
+    expect(later.service).toBe("onboarding-api");
+  });
+
+  it("maps each gate decision to the decision milestone", () => {
+    const noise = full(abortNoise());
+    expect(decisionMilestone({ ...noise, decision: noise.decision! }, SCENARIO_NOW)).toMatchObject({
+      decision: "exit",
+      outcome: "NOISE_NO_FIX",
+      nextPhase: "LINEAR_HANDOFF",
+    });
+    const code = full(backend500());
+    expect(decisionMilestone({ ...code, decision: code.decision! }, SCENARIO_NOW)).toMatchObject({
+      decision: "proceed",
+      nextPhase: "CREATE_WORKTREE",
+    });
+    const waiting = { ...code, decision: { decision: "await_approval", reasons: ["backfill"] } };
+    expect(decisionMilestone(waiting, SCENARIO_NOW)).toMatchObject({
+      decision: "await_approval",
+      reason: "backfill",
+    });
+  });
+
+  it("keeps every fact with its source and rejected hypotheses in the bundle", () => {
+    const bundle = evidenceBundleView(full(abortNoise()), SCENARIO_NOW);
+    expect(bundle.facts.length).toBeGreaterThan(0);
+    for (const fact of bundle.facts) expect(fact.source.ref).not.toBe("");
+    expect(bundle.hypotheses[0]?.status).toBe("leading");
+    expect(bundle.hypotheses.some((h) => h.status === "rejected")).toBe(true);
+    expect(bundle.specialists.map((s) => s.id)).toEqual(["sentry", "aws", "release"]);
+  });
+
+  it.each(Object.entries(scenarios))(
+    "%s renders every message within Slack's limits",
+    (_name, scenario) => {
+      const triage = full(scenario(), runRow({ pendingOutcome: "NOISE_NO_FIX" }));
+      const messages = [
+        renderParentMessage(parentMessageView(triage, SCENARIO_NOW), SCENARIO_NOW),
+        renderMilestone(
+          toolInventoryMilestone({ ...triage, toolMap: triage.toolMap! }, SCENARIO_NOW),
+          SCENARIO_NOW,
+        ),
+        renderMilestone(
+          specialistResultsMilestone({ ...triage, specialists: triage.specialists! }, SCENARIO_NOW),
+          SCENARIO_NOW,
+        ),
+        renderEvidenceBundle(evidenceBundleView(triage, SCENARIO_NOW), SCENARIO_NOW),
+        renderMilestone(
+          decisionMilestone({ ...triage, decision: triage.decision! }, SCENARIO_NOW),
+          SCENARIO_NOW,
+        ),
+        renderMilestone(handoffMilestone(triage, SCENARIO_NOW), SCENARIO_NOW),
+      ];
+      for (const m of messages) assertWithinSlackLimits(m, "message");
+    },
+  );
+
+  it("lists what a human should do next at handoff", () => {
+    const triage = { ...full(staleCounts()), pendingApprovalIds: ["apr_9"] };
+    const handoff = handoffMilestone(triage, SCENARIO_NOW);
+    expect(handoff.nextSteps).toContain("Decide approval apr_9 (buttons in this thread)");
+    expect(handoff.owner).toBe("onboarding");
+  });
+});
