@@ -214,6 +214,23 @@ describe("properties", () => {
     );
   });
 
+  it("the numeric line scan never hides a card, phone or IBAN the rules would find", () => {
+    const piece = fc.oneof(
+      fc.constantFrom(..."0123456789 -.()ADEGBx=\n".split("")),
+      fc.integer().map((seed) => FAKE.cardNumber(createRng(seed))),
+      fc.integer().map((seed) => FAKE.phoneNational(createRng(seed))),
+      fc.integer().map((seed) => FAKE.iban(createRng(seed))),
+      fc.constantFrom("1 ", "+1 ", "2024-10-01 ", "1727784000123", "4111 1111 1111 1111"),
+    );
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 40 }), (pieces) => {
+        const text = pieces.join("");
+        expect(defaultRedactor.redact(text)).toEqual(exhaustive.redact(text));
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
   it("never throws, on any value", () => {
     fc.assert(
       fc.property(fc.anything(), (value) => {

@@ -4,7 +4,6 @@ import {
   isPaymentCardNumber,
   isValidIban,
   passesLuhn,
-  phonePrefixLength,
   scanNumericLines,
 } from "./redaction-checks.ts";
 
@@ -36,14 +35,6 @@ describe("IBAN check", () => {
     expect(isValidIban(tampered)).toBe(false);
     expect(isValidIban(`${valid}0`)).toBe(false);
     expect(isValidIban(`ZZ${valid.slice(2)}`)).toBe(false);
-  });
-});
-
-describe("phonePrefixLength", () => {
-  it("cuts a phone candidate at the last group that keeps it within 15 digits", () => {
-    expect(phonePrefixLength("+44 20 7946 0958 2024-10-01", 8)).toBe("+44 20 7946 0958".length);
-    expect(phonePrefixLength("+44 20 7946 0958", 8)).toBe(16);
-    expect(phonePrefixLength("+1 234", 8)).toBe(0);
   });
 });
 

@@ -92,40 +92,23 @@ export function countDigits(text: string): number {
   return n;
 }
 
-/** E.164 allows at most 15 digits including the country code. */
-export const MAX_PHONE_DIGITS = 15;
-
-/**
- * The longest prefix of a phone candidate that ends at a group boundary and holds at
- * most 15 digits, so "+44 20 7946 0958 2024-10-01" stops before the date. Returns the
- * prefix length, or 0 when no prefix holds between `minDigits` and 15 digits.
- */
-export function phonePrefixLength(candidate: string, minDigits: number): number {
-  let digits = 0;
-  let best = 0;
-  for (let i = 0; i < candidate.length; i++) {
-    const c = candidate.charCodeAt(i);
-    if (c < 48 || c > 57) continue;
-    digits++;
-    if (digits > MAX_PHONE_DIGITS) break;
-    const next = candidate.charCodeAt(i + 1);
-    const atGroupEnd = Number.isNaN(next) || next < 48 || next > 57;
-    if (atGroupEnd && digits >= minDigits) best = i + 1;
-  }
-  return best;
-}
-
-const isDigit = (c: number) => c >= 48 && c <= 57;
-const isUpper = (c: number) => c >= 65 && c <= 90;
+/** Character classes for the numeric scan (ASCII only; anything else is OTHER). */
+const OTHER = 0;
+const DIGIT = 1;
+const CAPITAL = 2;
 /** Space, `(`, `)`, `-`, `.`: what separates the groups of a card or phone number. */
-const isNumberSeparator = (c: number) => c === 32 || c === 40 || c === 41 || c === 45 || c === 46;
+const SEPARATOR = 3;
+const CLASS = new Uint8Array(128);
+for (let c = 48; c <= 57; c++) CLASS[c] = DIGIT;
+for (let c = 65; c <= 90; c++) CLASS[c] = CAPITAL;
+for (const c of " ()-.") CLASS[c.charCodeAt(0)] = SEPARATOR;
 
 /**
  * Start offsets of the lines that could hold a card number, a North American phone
  * number or an IBAN. A "cluster" is digits in groups split by one or two of ` ().-`,
  * every group but the last 3+ digits long (a leading country code "1" aside); it
- * qualifies with 13+ digits starting with an issuer digit 2–6 (a card; epochs start
- * with 1), or 10+ digits split by punctuation (a phone; access logs' "200 5123 234"
+ * qualifies with 13+ digits either grouped or starting with an issuer digit 2–6 (a card;
+ * epochs are one contiguous run starting with 1), or 10+ digits split by punctuation (a phone; access logs' "200 5123 234"
  * use spaces). Two capitals followed by two digits may start an IBAN. Timestamps,
  * IPs and versions break into short groups. A qualifying line skips straight to the
  * next. One pass of plain character tests: several times faster than a regex that must
@@ -144,31 +127,43 @@ export function scanNumericLines(text: string): number[] {
   let ibanDigits = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    let flagged = false;
-    if (isDigit(c)) {
+    const kind = c < 128 ? CLASS[c]! : OTHER;
+    if (kind === OTHER) {
+      if (c === 10) lineStart = i + 1;
+      cluster = group = groups = separators = capitals = ibanDigits = 0;
+      punctuated = false;
+    } else if (kind === DIGIT) {
       if (cluster === 0) firstDigit = c - 48;
       cluster++;
       group++;
       separators = 0;
       ibanDigits = capitals >= 2 || ibanDigits > 0 ? ibanDigits + 1 : 0;
       capitals = 0;
-      flagged =
-        (cluster >= 13 && firstDigit >= 2 && firstDigit <= 6) ||
+      const qualifies =
+        (cluster >= 13 && (groups > 0 || (firstDigit >= 2 && firstDigit <= 6))) ||
         (cluster >= 10 && punctuated) ||
         ibanDigits === 2;
-    } else if (c === 10) {
-      lineStart = i + 1;
-      cluster = group = groups = separators = capitals = ibanDigits = 0;
+      if (qualifies) {
+        starts.push(lineStart);
+        const next = text.indexOf("\n", i);
+        if (next === -1) break;
+        i = next;
+        lineStart = next + 1;
+        cluster = group = groups = separators = capitals = ibanDigits = 0;
+        punctuated = false;
+      }
+    } else if (kind === CAPITAL) {
+      capitals++;
+      ibanDigits = cluster = group = groups = separators = 0;
       punctuated = false;
-      continue;
     } else {
-      ibanDigits = 0;
-      capitals = isUpper(c) ? capitals + 1 : 0;
-      if (isNumberSeparator(c) && separators < 2 && (cluster > 0 || c === 40)) {
-        if (separators === 0 && cluster > 0 && !(group >= 3 || (groups === 0 && group === 1))) {
+      ibanDigits = capitals = 0;
+      if (separators < 2 && (cluster > 0 || c === 40)) {
+        const groupEnds = separators === 0 && cluster > 0;
+        if (groupEnds && !(group >= 3 || (groups === 0 && group === 1))) {
           cluster = groups = 0;
           punctuated = false;
-        } else if (separators === 0 && cluster > 0) {
+        } else if (groupEnds) {
           groups++;
         }
         if (c !== 32) punctuated = true;
@@ -178,12 +173,6 @@ export function scanNumericLines(text: string): number[] {
         cluster = group = groups = separators = 0;
         punctuated = false;
       }
-    }
-    if (flagged) {
-      starts.push(lineStart);
-      const next = text.indexOf("\n", i);
-      if (next === -1) break;
-      i = next - 1;
     }
   }
   return starts;

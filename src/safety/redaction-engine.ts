@@ -77,16 +77,12 @@ export function planRules(rules: readonly RedactionRule[]): RulePlan {
  * scans and runs every rule over the whole text: the reference the prefilters must match.
  */
 export function runRules(text: string, plan: RulePlan, hit: Hit, exhaustive = false): string {
-  if (exhaustive) {
-    let out = text;
-    for (const rule of plan.rules) out = applyRule(out, rule, hit);
-    return out;
-  }
+  if (exhaustive) return applyAllUntilStable(text, plan.rules, hit);
   let out = text;
   for (const step of plan.steps) {
     switch (step.kind) {
       case "whole":
-        out = applyRule(out, step.rule, hit);
+        out = applyUntilStable(out, step.rule, hit);
         break;
       case "block":
         if (!step.gate || step.gate.containsAny(out)) out = applyRule(out, step.rule, hit);
@@ -104,6 +100,7 @@ export function runRules(text: string, plan: RulePlan, hit: Hit, exhaustive = fa
 /** Applies one rule over all of `text`; the same string comes back when nothing matched. */
 export function applyRule(text: string, rule: RedactionRule, hit: Hit): string {
   const { replace, category } = rule;
+  let previousEnd = -1;
   return text.replace(rule.pattern, (...args: unknown[]) => {
     let end = args.length;
     if (typeof args[end - 1] === "object") end--; // named groups, when the pattern has any
@@ -111,12 +108,59 @@ export function applyRule(text: string, rule: RedactionRule, hit: Hit): string {
     const offset = args[end - 2] as number;
     const match = args[0] as string;
     if (match.length === 0) return match;
+    let out: string | undefined;
     if (!replace) {
-      return touchesPlaceholder(input, offset, offset + match.length) ? match : hit(category);
+      out = touchesPlaceholder(input, offset, offset + match.length) ? undefined : hit(category);
+    } else {
+      const groups = args.slice(1, end - 2) as (string | undefined)[];
+      out = replace({ text: match, groups, offset, input, previousEnd }, hit);
     }
-    const groups = args.slice(1, end - 2) as (string | undefined)[];
-    return replace({ text: match, groups, offset, input }, hit) ?? match;
+    if (out === undefined) return match;
+    previousEnd = offset + match.length;
+    return out;
   });
+}
+
+/** Rounds over one text before giving up on reaching a fixed point. */
+const MAX_ROUNDS = 4;
+
+/**
+ * Applies a rule again while it still finds something. Lookarounds see the original
+ * text, so two findings that touch ("415.555.0100+49 30 1234567") can hide the second
+ * behind the first; another round, where the first is a placeholder, finds it. This is
+ * what makes redaction idempotent, and it costs a second look only at text that changed.
+ */
+function applyUntilStable(text: string, rule: RedactionRule, hit: Hit): string {
+  return applyAllUntilStable(text, [rule], hit);
+}
+
+/** Applies `rules` in order, in rounds, until a round changes nothing. */
+function applyAllUntilStable(text: string, rules: readonly RedactionRule[], hit: Hit): string {
+  let out = text;
+  for (let round = 0; round < MAX_ROUNDS; round++) {
+    const before = out;
+    for (const rule of rules) out = applyRule(out, rule, hit);
+    if (out === before) return out;
+  }
+  return out;
+}
+
+/** {@link applyAllUntilStable} for the rules whose bit is set in `mask`. */
+function applyMaskedUntilStable(
+  text: string,
+  rules: readonly RedactionRule[],
+  mask: number,
+  hit: Hit,
+): string {
+  let out = text;
+  for (let round = 0; round < MAX_ROUNDS; round++) {
+    const before = out;
+    for (let bits = mask, r = 0; bits !== 0; bits >>>= 1, r++) {
+      if (bits & 1) out = applyRule(out, rules[r]!, hit);
+    }
+    if (out === before) return out;
+  }
+  return out;
 }
 
 /** Runs a group of rules over only the lines their keywords or line scans selected. */
@@ -133,10 +177,7 @@ function sweep(text: string, step: Extract<Step, { kind: "sweep" }>, hit: Hit): 
     let end = text.indexOf("\n", start);
     if (end === -1) end = text.length;
     const original = text.slice(start, end);
-    let line = original;
-    for (let mask = masks[k]!, r = 0; mask !== 0; mask >>>= 1, r++) {
-      if (mask & 1) line = applyRule(line, step.rules[r]!, hit);
-    }
+    const line = applyMaskedUntilStable(original, step.rules, masks[k]!, hit);
     if (line !== original) {
       chunks.push(text.slice(copied, start), line);
       copied = end;

@@ -9,6 +9,9 @@ export interface RuleMatch {
   /** Offset of the match in `input`. */
   offset: number;
   input: string;
+  /** End offset of the previous match this pass replaced, or -1: lets a rule accept a
+   * finding glued to the one before it, which a lookbehind would refuse. */
+  previousEnd: number;
 }
 
 /** Records one finding of `category` and returns its placeholder. */

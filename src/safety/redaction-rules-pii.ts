@@ -9,13 +9,15 @@ import {
   ibanCountriesByLength,
   isPaymentCardNumber,
   isValidIban,
-  phonePrefixLength,
   scanNumericLines,
 } from "./redaction-checks.ts";
-import type { Hit, RedactionRule, RuleMatch } from "./redaction-rule-kit.ts";
+import type { RedactionRule } from "./redaction-rule-kit.ts";
 
 /**
- * Anchored at the start of the local part (the lookbehind), so each word is tried once.
+ * Local part, `@`, dotted domain with an alphabetic TLD. Runs only on lines with an `@`;
+ * the lookbehind starts a local part only at a word start (or after `.`/`+`, so an
+ * address glued to the previous one, "ops@example.com+oncall@…", is still found) and
+ * the local part is bounded (64, RFC 5321), so the scan stays linear.
  * Not an email: URL userinfo such as a Sentry DSN's public key (`https://key@o1.ingest…`,
  * public by design) and git's SSH user (`git@github.com:org/repo`).
  */
@@ -23,7 +25,7 @@ const email: RedactionRule = {
   category: "email",
   keywords: ["@"],
   pattern:
-    /(?<![A-Za-z0-9._%+-])([A-Za-z0-9][A-Za-z0-9._%+-]{0,63})@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?){0,8}\.[A-Za-z]{2,24}(?![A-Za-z0-9-])/g,
+    /(?<![A-Za-z0-9_%-])([A-Za-z0-9_%+-][A-Za-z0-9._%+-]{0,63})@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?){0,8}\.[A-Za-z]{2,24}(?![A-Za-z0-9-])/g,
   replace: (m, hit) => {
     if (m.input.slice(Math.max(0, m.offset - 3), m.offset) === "://") return undefined;
     if (m.groups[0] === "git") return undefined;
@@ -63,34 +65,36 @@ const paymentCard: RedactionRule = {
     isPaymentCardNumber(m.text.replace(/[ -]/g, "")) ? hit("payment_card") : undefined,
 };
 
-function redactPhonePrefix(candidate: string, minDigits: number, hit: Hit): string | undefined {
-  const length = phonePrefixLength(candidate, minDigits);
-  return length === 0 ? undefined : hit("phone") + candidate.slice(length);
-}
-
 /** A number named as a phone, whatever its format (`"phone": "4155552671"`). */
 const labelledPhone: RedactionRule = {
   category: "phone",
   keywords: ["phone", "mobile", "tel", "cell", "msisdn", "fax"],
   pattern:
     /((?:telephone|phone|mobile|tel|cell|msisdn|fax)(?:[_ -]?(?:number|num|no))?\\?["']?[ \t]*(?:=>|[:=])[ \t]*\\?["']?)(\+?[\d(][\d ().-]{5,22}\d)/gi,
-  replace: (m: RuleMatch, hit) => {
+  replace: (m, hit) => {
     const [label, candidate] = m.groups;
-    if (candidate === undefined) return undefined;
-    const rest = redactPhonePrefix(candidate, 7, hit);
-    return rest === undefined ? undefined : `${label}${rest}`;
+    if (candidate === undefined || countDigits(candidate) < 7) return undefined;
+    return `${label}${hit("phone")}`;
   },
 };
 
 /**
- * International numbers: `+`, country code, 8–15 digits in all (E.164). A `+` glued to a
- * word, `/` or `=` is base64 or a URL, and `+05:30` is a time zone (too few digits).
+ * International numbers: `+`, country code, then digits in groups; 8 digits at least
+ * (E.164 allows up to 15, and a longer run is redacted whole rather than cut, since it
+ * is more likely two numbers than a number and a suffix). A `+` glued to a word, `/` or
+ * `=` is base64 or a URL, and `+05:30` is a time zone (too few digits); the exception is
+ * a `+` right after the previous number this pass redacted ("…2671+44 20…").
  */
 const internationalPhone: RedactionRule = {
   category: "phone",
   keywords: ["+"],
-  pattern: /(?<![\w+/=])\+[1-9](?:\d|[ .-](?=[\d(])|\((?=\d)|\)(?=[ .-]?\d)){6,24}(?!\w)/g,
-  replace: (m, hit) => redactPhonePrefix(m.text, 8, hit),
+  pattern: /\+[1-9](?:\d|[ .-](?=[\d(])|\((?=\d)|\)(?=[ .-]?\d)){6,24}(?!\w)/g,
+  replace: (m, hit) => {
+    const before = m.input[m.offset - 1];
+    const glued = before !== undefined && /[\w+/=]/.test(before);
+    if (glued && m.offset !== m.previousEnd) return undefined;
+    return countDigits(m.text) >= 8 ? hit("phone") : undefined;
+  },
 };
 
 /**
@@ -110,6 +114,7 @@ export const PII_RULES: readonly RedactionRule[] = [
   iban,
   paymentCard,
   labelledPhone,
-  internationalPhone,
+  // Before the international rule, so "415.555.0100+49 30 1234567" needs one pass.
   nationalPhone,
+  internationalPhone,
 ];

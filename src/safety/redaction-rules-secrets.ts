@@ -128,8 +128,18 @@ const awsSecretKeyInContext: RedactionRule = {
   category: "aws_secret_key",
   keywords: ["aws", "akia", "asia"],
   pattern: /(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])/g,
-  replace: (m, hit) => (looksLikeAwsSecret(m.text) ? hit("aws_secret_key") : undefined),
+  replace: (m, hit) =>
+    looksLikeAwsSecret(m.text) && lineMentionsAws(m.input, m.offset)
+      ? hit("aws_secret_key")
+      : undefined,
 };
+
+/** The keywords above gate lines for speed; this makes the same test part of the rule. */
+function lineMentionsAws(input: string, offset: number): boolean {
+  const start = input.lastIndexOf("\n", offset) + 1;
+  const end = input.indexOf("\n", offset);
+  return /aws|akia|asia/i.test(input.slice(start, end === -1 ? undefined : end));
+}
 
 export function looksLikeAwsSecret(candidate: string): boolean {
   if (candidate.startsWith("/") || candidate.endsWith("/") || candidate.includes("//")) {

@@ -307,6 +307,12 @@ export const RECALL_CASES: RecallCase[] = [
     keeps: ["(manual review)"],
   },
   {
+    name: "findings glued to each other",
+    text: "415.555.0100+49 30 1234567 and +1 415 555 2671+44 20 7946 0958; ops@example.com+oncall@example.org",
+    expect: { phone: 4, email: 2 },
+    secrets: ["0100", "1234567", "2671", "0958", "ops@", "oncall@"],
+  },
+  {
     name: "one line carrying several categories",
     text: `user=${email} phone=${intl} card=${card} token=${bot} from 10.0.4.17 req_id=req_9f8e7d`,
     expect: { email: 1, phone: 1, payment_card: 1, slack_token: 1 },
