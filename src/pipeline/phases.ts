@@ -3,7 +3,8 @@ import { createApproval } from "../approvals/create.ts";
 import type { EvidenceBundle } from "../domain/evidence-bundle.ts";
 import type { OperationalMemory, RouteEntry, ToolEntry } from "../domain/evidence-context.ts";
 import type { SpecialistOutput } from "../domain/specialist-output.ts";
-import { loadWiki, recordHintsForRoute, selectWikiPages } from "../memory/wiki.ts";
+import { readProdeWiki } from "../memory/read-prode-wiki.ts";
+import { recordHintsForRoute } from "../memory/wiki.ts";
 import { getArtifact, putArtifact } from "../runner/artifacts.ts";
 import type { TriageSnapshot } from "../runner/ports.ts";
 import type { PhaseContext, PhaseHandlers, PhaseResult } from "../runner/types.ts";
@@ -148,20 +149,13 @@ export function evidencePhases(deps: PipelineDeps): PhaseHandlers {
 
     READ_PRODE_WIKI: async (ctx) => {
       const t = contextOf(ctx);
-      const wiki = await loadWiki(deps.wikiDir);
-      const text = [
-        t.ticket?.snapshot.title,
-        t.ticket?.snapshot.descriptionExcerpt,
-        ...(t.ticket?.comments ?? []).map((c) => c.body),
-      ].join("\n");
-      const { memory, hints } = selectWikiPages(
-        wiki,
-        { labels: t.ticket?.snapshot.labels ?? [], services: t.service ? [t.service] : [], text },
-        ctx.now(),
-      );
+      const read = await readProdeWiki({ dir: deps.wikiDir, ticket: t.ticket!, now: ctx.now() });
+      if (read.problems.length) ctx.log.warn({ problems: read.problems }, "wiki problems");
+      // The wiki is a connector too: its entry joins the tool map (memory is routing only).
+      const tools = [...(t.tools ?? []).filter((x) => x.connector !== "wiki"), read.tool];
       return {
-        patch: { memory, hints },
-        description: `wiki: ${hints.pages.length} pages for routing`,
+        patch: { memory: read.memory, hints: read.hints, tools },
+        description: `wiki: ${read.hints.pages.length} pages for routing`,
       };
     },
 
