@@ -1,0 +1,139 @@
+import type { GitHubReader, SentryEventSummary, SentryReleaseSummary } from "../tools.ts";
+
+/**
+ * Pure reasoning over deploys: which deploys actually went out, when each finished
+ * (Sentry's deploy record when it has one, else GitHub's deployment time), which one
+ * preceded the symptom's onset, and which changed files sit in the exception's stack.
+ */
+
+/** A deploy counts as correlated when the symptom began within this many hours of it. */
+export const CORRELATION_WINDOW_HOURS = 24;
+/** The negative control looks this far back from now for any deploy. */
+export const ABSENCE_WINDOW_HOURS = 24;
+/**
+ * Without a known onset a 24h absence proves nothing (the symptom may be older), so the
+ * control looks back this far instead, and only an absence over all of it counts.
+ */
+export const UNKNOWN_ONSET_WINDOW_HOURS = 14 * 24;
+
+type Deployment = Awaited<ReturnType<GitHubReader["listDeployments"]>>[number];
+
+/** Deployments in these states never shipped code (GitHub deployment status states). */
+const NOT_SHIPPED = new Set(["failure", "error", "queued", "pending"]);
+
+export interface DeployView {
+  id: number;
+  sha: string;
+  ref: string;
+  environment: string;
+  state?: string;
+  /** When the deployment was created: the rollout began. */
+  startedAt: string;
+  /** When it finished: Sentry's deploy record of the matching release, else `startedAt`. */
+  finishedAt: string;
+  /** Whether `finishedAt` is Sentry's record of the rollout's end or only GitHub's start. */
+  finishedFrom: "sentry" | "github";
+  /** The matching Sentry release version, when one matches. */
+  release?: string;
+}
+
+const HOUR_MS = 3_600_000;
+
+/**
+ * The Sentry release a deployment shipped: its version is the ref or the SHA, alone or
+ * after Sentry's recommended `package@` prefix (https://docs.sentry.io/product/releases/naming-releases/).
+ */
+export function matchRelease(
+  deployment: Pick<Deployment, "ref" | "sha">,
+  releases: SentryReleaseSummary[],
+): SentryReleaseSummary | undefined {
+  const names = [deployment.ref, deployment.sha].filter((n) => n.length > 0);
+  return releases.find((r) => names.some((n) => r.version === n || r.version.endsWith(`@${n}`)));
+}
+
+/** Deployments that shipped, newest first, with their finish times. */
+export function toDeployViews(
+  deployments: Deployment[],
+  releases: SentryReleaseSummary[],
+): DeployView[] {
+  return deployments
+    .filter((d) => d.state === undefined || !NOT_SHIPPED.has(d.state))
+    .filter((d) => !Number.isNaN(Date.parse(d.createdAt)))
+    .map((d) => {
+      const release = matchRelease(d, releases);
+      const recorded = release?.lastDeployAt ?? release?.dateReleased;
+      const known = recorded !== undefined && Date.parse(recorded) >= Date.parse(d.createdAt);
+      return {
+        id: d.id,
+        sha: d.sha,
+        ref: d.ref,
+        environment: d.environment,
+        ...(d.state ? { state: d.state } : {}),
+        startedAt: d.createdAt,
+        finishedAt: known ? recorded : d.createdAt,
+        finishedFrom: known ? ("sentry" as const) : ("github" as const),
+        ...(release ? { release: release.version } : {}),
+      };
+    })
+    .sort((a, b) => Date.parse(b.startedAt) - Date.parse(a.startedAt));
+}
+
+export interface Correlation {
+  deploy: DeployView;
+  /** The finish time, or the start when the symptom began during the rollout. */
+  deployedAt: string;
+  minutesAfter: number;
+}
+
+/** The last deploy that began before the onset, if the onset followed it within the window. */
+export function correlate(views: DeployView[], onset: Date): Correlation | undefined {
+  const t = onset.getTime();
+  const deploy = views.find((v) => Date.parse(v.startedAt) <= t);
+  if (!deploy) return undefined;
+  const deployedAt = Date.parse(deploy.finishedAt) <= t ? deploy.finishedAt : deploy.startedAt;
+  const minutes = (t - Date.parse(deployedAt)) / 60_000;
+  if (minutes > CORRELATION_WINDOW_HOURS * 60) return undefined;
+  return { deploy, deployedAt, minutesAfter: Math.round(minutes) };
+}
+
+/** The deploy before `current` that shipped different code: the base of its diff. */
+export function previousDeploy(views: DeployView[], current: DeployView): DeployView | undefined {
+  return views.find(
+    (v) => Date.parse(v.startedAt) < Date.parse(current.startedAt) && v.sha !== current.sha,
+  );
+}
+
+/** Deploys that began in the `hours` before `end`. */
+export function deploysWithin(views: DeployView[], end: Date, hours: number): DeployView[] {
+  const from = end.getTime() - hours * HOUR_MS;
+  return views.filter((v) => {
+    const t = Date.parse(v.startedAt);
+    return t >= from && t <= end.getTime();
+  });
+}
+
+/** In-app files of the exception's stack, innermost (the culprit) first. */
+export function stackFiles(event: SentryEventSummary | undefined): string[] {
+  const frames = event?.exception?.frames.filter((f) => f.inApp) ?? [];
+  return [...new Set(frames.map((f) => f.filename).reverse())];
+}
+
+/** Same file, allowing for a build prefix on either side ("/app/src/x.ts" vs "src/x.ts"). */
+export function sameFile(a: string, b: string): boolean {
+  const strip = (p: string) => p.replace(/^\.?\//, "");
+  const x = strip(a);
+  const y = strip(b);
+  return x === y || x.endsWith(`/${y}`) || y.endsWith(`/${x}`);
+}
+
+/** Changed files that appear in the stack, in stack order (culprit first). */
+export function filesInStack(changed: string[], stack: string[]): string[] {
+  return stack.filter((s) => changed.some((c) => sameFile(c, s)));
+}
+
+export const shortSha = (sha: string) => sha.slice(0, 7);
+
+export const firstLine = (message: string, max = 120) => {
+  const line = message.split("\n", 1)[0] ?? "";
+  return line.length > max ? `${line.slice(0, max)}…` : line;
+};

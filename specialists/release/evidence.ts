@@ -1,0 +1,170 @@
+import { type AppError, asAppError, ErrorCode } from "../../src/domain/errors.ts";
+import type { Signal } from "../../src/domain/signals.ts";
+import {
+  type CorrelationId,
+  type EvidenceGap,
+  type Finding,
+  type RawSpecialistOutput,
+  type SourceKind,
+  SPECIALIST_OUTPUT_SCHEMA_VERSION,
+} from "../../src/domain/specialist-output.ts";
+
+/**
+ * (Same collector as specialists/sentry/evidence.ts: a specialist imports only its own
+ * files, the domain and the ports, so each carries its copy until it moves to src/domain.)
+ *
+ * Collects one specialist's evidence as it is read — sources (deduplicated by ref),
+ * findings, signals, correlation IDs and gaps — and turns it into a raw output with the
+ * status the run ended in. What was gathered before a failure or the deadline is kept.
+ */
+
+/** The confidence a specialist starts from before its own gaps are subtracted. */
+export const BASE_CONFIDENCE = 85;
+
+export class EvidenceCollector {
+  readonly #sources = new Map<string, { kind: SourceKind; ref: string; fetchedAt: string }>();
+  readonly #findings: Finding[] = [];
+  readonly #signals: Signal[] = [];
+  readonly #correlationIds = new Map<string, CorrelationId>();
+  readonly #gaps: EvidenceGap[] = [];
+
+  constructor(
+    readonly specialistId: string,
+    readonly question: string,
+    /** The world clock at the start of the run: fetch and observation times. */
+    readonly at: string,
+  ) {}
+
+  /** Registers a source once and returns its ref, for findings and signals to cite. */
+  source(kind: SourceKind, ref: string): string {
+    if (!this.#sources.has(ref)) this.#sources.set(ref, { kind, ref, fetchedAt: this.at });
+    return ref;
+  }
+
+  finding(fact: string, sourceRef: string, observedAt = this.at): void {
+    this.#findings.push({ fact, sourceRef, observedAt });
+  }
+
+  signal(signal: Signal): void {
+    this.#signals.push(signal);
+  }
+
+  correlation(kind: CorrelationId["kind"], value: string): void {
+    const key = `${kind}:${value}`;
+    if (value.length > 0 && !this.#correlationIds.has(key)) {
+      this.#correlationIds.set(key, { kind, value });
+    }
+  }
+
+  gap(what: string, confidenceImpact: number): void {
+    this.#gaps.push({ what, confidenceImpact });
+  }
+
+  get hasSignals(): boolean {
+    return this.#signals.length > 0;
+  }
+
+  get hasSources(): boolean {
+    return this.#sources.size > 0;
+  }
+
+  #common(confidence: number): Omit<RawSpecialistOutput, "status"> {
+    return {
+      schemaVersion: SPECIALIST_OUTPUT_SCHEMA_VERSION,
+      specialistId: this.specialistId,
+      question: this.question,
+      sources: [...this.#sources.values()],
+      findings: [...this.#findings],
+      correlationIds: [...this.#correlationIds.values()],
+      signals: [...this.#signals],
+      confidence: Math.max(0, Math.min(100, confidence)),
+      gaps: [...this.#gaps],
+    };
+  }
+
+  /** Base confidence less every gap's stated impact. */
+  confidence(): number {
+    return BASE_CONFIDENCE - this.#gaps.reduce((sum, g) => sum + g.confidenceImpact, 0);
+  }
+
+  returned(nextPivot?: string): RawSpecialistOutput {
+    return {
+      ...this.#common(this.confidence()),
+      status: "returned",
+      ...(nextPivot ? { nextPivot } : {}),
+    };
+  }
+
+  skipped(reason: string): RawSpecialistOutput {
+    return { ...this.#common(0), status: "skipped", reason };
+  }
+
+  failed(error: unknown, nextPivot?: string): RawSpecialistOutput {
+    const e = asAppError(error);
+    return {
+      ...this.#common(0),
+      status: "failed",
+      error: { code: e.code, message: e.message, retryable: e.retryable },
+      ...(nextPivot ? { nextPivot } : {}),
+    };
+  }
+
+  timedOut(deadlineMs: number): RawSpecialistOutput {
+    return {
+      ...this.#common(Math.min(this.confidence(), 30)),
+      status: "timed_out",
+      deadlineMs: Math.max(1, Math.round(deadlineMs)),
+    };
+  }
+}
+
+/** Thrown (only) by {@link untilAborted} when the run's deadline signal fires. */
+export class DeadlineReached extends Error {
+  constructor() {
+    super("specialist deadline reached");
+    this.name = "DeadlineReached";
+  }
+}
+
+/**
+ * Settles with the read, or rejects with {@link DeadlineReached} as soon as the signal
+ * aborts: the ports take no signal, so the specialist stops waiting rather than the read.
+ */
+export function untilAborted<T>(read: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) {
+    read.catch(() => {});
+    return Promise.reject(new DeadlineReached());
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new DeadlineReached());
+    signal.addEventListener("abort", onAbort, { once: true });
+    read.then(
+      (value) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
+/** A read that failed as a value, so one failure does not stop the rest. */
+export type Settled<T> = { ok: true; value: T } | { ok: false; error: AppError };
+
+/** Runs a read under the deadline; upstream failures come back as values, the deadline throws. */
+export async function settle<T>(read: () => Promise<T>, signal: AbortSignal): Promise<Settled<T>> {
+  try {
+    return { ok: true, value: await untilAborted(read(), signal) };
+  } catch (error) {
+    if (error instanceof DeadlineReached) throw error;
+    return { ok: false, error: asAppError(error, ErrorCode.UpstreamUnavailable) };
+  }
+}
+
+/** Whether a failed read means "there is no such thing" rather than "could not look". */
+export const isNotFound = (error: AppError) => error.code === ErrorCode.BadInput;
+
+export const describeError = (error: AppError) => `${error.code}: ${error.message}`;
