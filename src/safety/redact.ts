@@ -6,7 +6,8 @@
  * timestamps — passes through.
  *
  * Guarantees: synchronous; never throws (an internal failure withholds the whole text);
- * idempotent (no rule matches a placeholder, so a second pass changes nothing).
+ * idempotent (no rule matches a placeholder, and each line is redacted until a round
+ * finds nothing more, so a second pass changes nothing).
  */
 import { AppError, ErrorCode } from "../domain/errors.ts";
 import { CATEGORY_NAME, placeholder, type RedactionSummary } from "./redaction-categories.ts";
@@ -35,6 +36,9 @@ export interface RedactorOptions {
    */
   exhaustive?: boolean;
 }
+
+/** Options of the one-shot {@link redact} and {@link redactValue}. */
+export type RedactOptions = Pick<RedactorOptions, "extraPatterns">;
 
 export interface RedactionResult {
   text: string;
@@ -151,7 +155,7 @@ export const defaultRedactor: Redactor = createRedactor();
 
 const compiledOptions = new WeakMap<readonly ExtraPattern[], Redactor>();
 
-function redactorFor(options?: RedactorOptions): Redactor {
+function redactorFor(options?: RedactOptions): Redactor {
   const extras = options?.extraPatterns;
   if (!extras || extras.length === 0) return defaultRedactor;
   let redactor = compiledOptions.get(extras);
@@ -166,7 +170,7 @@ function redactorFor(options?: RedactorOptions): Redactor {
  * Redacts one text. With `extraPatterns`, the redactor for that array is built once and
  * cached (keyed by the array); an invalid one withholds the text rather than throwing.
  */
-export function redact(text: string, options?: RedactorOptions): RedactionResult {
+export function redact(text: string, options?: RedactOptions): RedactionResult {
   try {
     return redactorFor(options).redact(text);
   } catch {
@@ -175,7 +179,7 @@ export function redact(text: string, options?: RedactorOptions): RedactionResult
 }
 
 /** Deep-redacts a JSON-like value; see {@link Redactor.redactValue}. */
-export function redactValue(value: unknown, options?: RedactorOptions): ValueRedactionResult {
+export function redactValue(value: unknown, options?: RedactOptions): ValueRedactionResult {
   try {
     return redactorFor(options).redactValue(value);
   } catch {
