@@ -12,6 +12,7 @@ import {
   type Hit,
   isInertValue,
   type RedactionRule,
+  type RuleMatch,
   replaceGroup,
   unquote,
 } from "./redaction-rule-kit.ts";
@@ -246,10 +247,24 @@ const assignedSecret: RedactionRule = {
     const [prefix, value] = m.groups;
     if (prefix === undefined || value === undefined) return undefined;
     const [open, inner, close] = unquote(value);
-    if (isInertValue(inner)) return undefined;
+    if (isInertValue(inner) || isTypeAnnotation(m, prefix, open)) return undefined;
     return `${prefix}${open}${hit(assignedCategory(prefix))}${close}`;
   },
 };
+
+/**
+ * `const apiKey: ApiKey = …` or `token: string;` in code quoted into a PR body or a
+ * diff artifact: a type, not a value. YAML's `token: abc123` has no initializer after it.
+ */
+function isTypeAnnotation(m: RuleMatch, prefix: string, quote: string): boolean {
+  if (quote !== "" || !/:[ \t]*$/.test(prefix)) return false;
+  const value = m.groups[1] ?? "";
+  if (/^(?:string|number|boolean|bigint|unknown|any|object|never|void)$/.test(value)) {
+    return /^[ \t]*(?:[;,)=|]|$)/.test(m.input.slice(m.offset + m.text.length));
+  }
+  const after = m.input.slice(m.offset + m.text.length, m.offset + m.text.length + 4);
+  return /^[A-Z][\w$.]*$/.test(value) && /^[ \t]*=(?![=>])/.test(after);
+}
 
 function assignedCategory(name: string): string {
   const lower = name.toLowerCase();

@@ -268,6 +268,12 @@ export const RECALL_CASES: RecallCase[] = [
     keeps: ['\\"user\\":\\"svc\\"'],
   },
   {
+    name: "YAML and flow-map values that look like words",
+    text: `token: ${key}\nconfig: {password: Winter, apiKey: ${key2}}`,
+    expect: { api_key: 2, password: 1 },
+    secrets: [key, key2, "Winter"],
+  },
+  {
     name: "quoted password with spaces and an unclosed quote",
     text: `DB_PASSWORD="${pw} and more"\nPGPASSWORD='${pw2}`,
     expect: { password: 2 },
@@ -406,6 +412,10 @@ export const KEEP_CASES: KeepCase[] = [
     text: "pod onboarding-api-7d9f8b6c5-x2k4p node ip-10-0-1-23.eu-west-1.compute.internal",
   },
   { name: "Datadog trace id", text: "dd.trace_id=1234567890123456789 dd.span_id=987654321" },
+  {
+    name: "type annotations in quoted code",
+    text: "const githubToken: RedactionRule = {\n  apiKey: string;\n  password?: Secret,\n}",
+  },
   { name: "YAML block scalar marker", text: "  private_key: |\n  password: >-" },
   { name: "empty and whitespace", text: " \n\t\n" },
 ];
