@@ -1,0 +1,191 @@
+import type { RoutingHints, TicketContext } from "../types.ts";
+
+/**
+ * The db specialist's built-in aggregate checks, keyed by symptom. Each returns counts
+ * and timestamps only — never a row, never an identifying column — and names its query,
+ * so a finding cites `db_query:<id>` and a human can re-run exactly that statement.
+ *
+ * The built-in set describes the data model of prode's simulated Acme world (the demo
+ * and end-to-end scenarios); a deployment passes its own set to `createDbSpecialist`.
+ * Identifiers are checked when the set is built; the only value ever spliced into SQL
+ * from a ticket is an entity id matching a strict pattern, quoted as a literal.
+ */
+
+/** A cached counter on `table` that should equal a count of rows in `source`. */
+export interface DerivedCounterCheck {
+  kind: "derived_counter";
+  id: string;
+  table: string;
+  key: string;
+  counter: string;
+  source: { table: string; key: string; where?: string };
+  /** What users see of the counter, for `count_mismatch` ("billed seats"). */
+  subject: string;
+  /** Ids in the ticket naming one row of `table` (the reporter's own case). */
+  entity?: RegExp;
+  symptoms: RegExp[];
+}
+
+/** Rows in the state a failing path mishandles: `column IS NULL`, recently created. */
+export interface NullPreconditionCheck {
+  kind: "null_precondition";
+  id: string;
+  table: string;
+  column: string;
+  createdColumn: string;
+  lookbackHours: number;
+  symptoms: RegExp[];
+}
+
+/**
+ * A hand-written aggregate statement. Its result must be one row of numbers and
+ * timestamps; anything else is withheld (a copied value is never reported).
+ */
+export interface AggregateCheck {
+  kind: "aggregate";
+  id: string;
+  sql: string;
+  /** What the numbers are, for the finding ("unsent outbox e-mails"). */
+  describes: string;
+  symptoms: RegExp[];
+}
+
+export type DbCheck = DerivedCounterCheck | NullPreconditionCheck | AggregateCheck;
+
+export const BUILT_IN_CHECKS: DbCheck[] = [
+  {
+    kind: "derived_counter",
+    id: "workspace-member-count",
+    table: "workspaces",
+    key: "id",
+    counter: "member_count",
+    source: { table: "workspace_members", key: "workspace_id", where: "removed_at is null" },
+    subject: "billed seats (workspaces.member_count)",
+    entity: /\bws_[A-Za-z0-9]{1,40}\b/g,
+    symptoms: [/\bseats?\b/i, /\bmember[ _]?count\b/i, /\bmembers? (?:list|page)\b/i],
+  },
+  {
+    kind: "null_precondition",
+    id: "accounts-null-plan",
+    table: "accounts",
+    column: "plan_id",
+    createdColumn: "created_at",
+    lookbackHours: 24,
+    symptoms: [/reading '?plan'?/i, /\bnull plan\b/i, /\bonboarding\b.*\b(fail|500|error)/i],
+  },
+];
+
+const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
+const CHECK_ID = /^[a-z][a-z0-9-]{0,62}$/;
+/** A static predicate on the source table: identifiers, `is [not] null`, `=`, literals. */
+const PREDICATE = /^[a-z0-9_ ='<>!.-]+$/i;
+const ENTITY_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** Throws on a check whose identifiers could smuggle SQL; run when a set is built. */
+export function validateChecks(checks: DbCheck[]): DbCheck[] {
+  const ids = new Set<string>();
+  for (const check of checks) {
+    if (!CHECK_ID.test(check.id) || ids.has(check.id)) {
+      throw new Error(`db check id '${check.id}' is not a unique kebab-case name`);
+    }
+    ids.add(check.id);
+    const names =
+      check.kind === "derived_counter"
+        ? [check.table, check.key, check.counter, check.source.table, check.source.key]
+        : check.kind === "null_precondition"
+          ? [check.table, check.column, check.createdColumn]
+          : [];
+    for (const name of names) {
+      if (!IDENTIFIER.test(name)) throw new Error(`db check ${check.id}: bad identifier '${name}'`);
+    }
+    if (
+      check.kind === "derived_counter" &&
+      check.source.where &&
+      !PREDICATE.test(check.source.where)
+    ) {
+      throw new Error(`db check ${check.id}: source predicate is not a simple predicate`);
+    }
+  }
+  return checks;
+}
+
+export function staleCountSql(c: DerivedCounterCheck): string {
+  const where = c.source.where ? ` where ${c.source.where}` : "";
+  return [
+    `select count(*) filter (where t.${c.counter} <> coalesce(s.n, 0)) as stale_count,`,
+    "count(*) as total_count",
+    `from ${c.table} t left join (select ${c.source.key} as k, count(*) as n from ${c.source.table}${where} group by ${c.source.key}) s`,
+    `on s.k = t.${c.key}`,
+  ].join(" ");
+}
+
+export function entityCountSql(c: DerivedCounterCheck, entityId: string): string {
+  if (!ENTITY_ID.test(entityId)) throw new Error(`entity id '${entityId}' is not a plain id`);
+  const where = c.source.where ? ` and (${c.source.where})` : "";
+  return [
+    `select t.${c.counter} as displayed,`,
+    `(select count(*) from ${c.source.table} where ${c.source.key} = '${entityId}'${where}) as computed`,
+    `from ${c.table} t where t.${c.key} = '${entityId}' limit 1`,
+  ].join(" ");
+}
+
+export function nullPreconditionSql(c: NullPreconditionCheck, now: Date): string {
+  const since = new Date(now.getTime() - c.lookbackHours * 3_600_000).toISOString();
+  const recent = `${c.createdColumn} >= '${since}'::timestamptz`;
+  return [
+    `select count(*) filter (where ${c.column} is null and ${recent}) as recent_null,`,
+    `count(*) filter (where ${recent}) as recent_total,`,
+    `min(${c.createdColumn}) filter (where ${c.column} is null and ${recent}) as first_at,`,
+    `max(${c.createdColumn}) filter (where ${c.column} is null and ${recent}) as last_at,`,
+    `count(*) filter (where ${c.column} is null) as null_total`,
+    `from ${c.table}`,
+  ].join(" ");
+}
+
+/** The ticket's texts the symptoms are matched against. */
+export function ticketText(ticket: TicketContext): string {
+  return [
+    ticket.snapshot.title,
+    ticket.snapshot.descriptionExcerpt,
+    ...ticket.comments.map((c) => c.body),
+    ...ticket.attachments.map((a) => a.title),
+  ].join("\n");
+}
+
+/** Entity ids the ticket names for a check (at most three). */
+export function ticketEntities(check: DerivedCounterCheck, ticket: TicketContext): string[] {
+  if (!check.entity) return [];
+  const pattern = new RegExp(
+    check.entity.source,
+    check.entity.flags.includes("g") ? check.entity.flags : `${check.entity.flags}g`,
+  );
+  const found = [...ticketText(ticket).matchAll(pattern)].map((m) => m[0]);
+  return [...new Set(found)].filter((id) => ENTITY_ID.test(id)).slice(0, 3);
+}
+
+export interface SelectedCheck {
+  check: DbCheck;
+  /** Why it runs: the symptom it matched, or the wiki recipe that named it. */
+  why: string;
+}
+
+/**
+ * The checks this ticket calls for: those whose symptoms the ticket shows, plus those a
+ * db recipe or negative control names by id (routing only; the query re-observes).
+ */
+export function selectChecks(
+  checks: DbCheck[],
+  ticket: TicketContext,
+  hints: RoutingHints,
+): SelectedCheck[] {
+  const text = ticketText(ticket);
+  const hinted = [...hints.recipes, ...hints.negativeControls].filter((h) => h.specialist === "db");
+  const selected: SelectedCheck[] = [];
+  for (const check of checks) {
+    const symptom = check.symptoms.find((s) => s.test(text));
+    const hint = hinted.find((h) => `${h.name}\n${h.body}`.includes(check.id));
+    if (symptom) selected.push({ check, why: `the ticket matches ${symptom.source}` });
+    else if (hint) selected.push({ check, why: `wiki ${hint.pageId} names ${check.id}` });
+  }
+  return selected;
+}

@@ -1,0 +1,282 @@
+import { AppError, ErrorCode } from "../../src/domain/errors.ts";
+import type { ReplicaQueryResult, ReplicaReader } from "../tools.ts";
+import type { Specialist, TicketContext } from "../types.ts";
+import {
+  type AggregateCheck,
+  BUILT_IN_CHECKS,
+  type DbCheck,
+  type DerivedCounterCheck,
+  entityCountSql,
+  type NullPreconditionCheck,
+  nullPreconditionSql,
+  selectChecks,
+  staleCountSql,
+  ticketEntities,
+  validateChecks,
+} from "./checks.ts";
+import { deadlineSignal, EvidenceDraft, runCheck } from "./draft.ts";
+
+/**
+ * The db specialist: aggregate SELECTs on the read replica, through the guarded
+ * ReplicaReader only. It proves or refutes stale derived rows (`stale_derived_rows` /
+ * `derived_rows_consistent`), compares the reporter's own visible count with the
+ * recomputed one (`count_mismatch`), and counts rows in the state a failing path
+ * mishandles (`data_precondition`). Findings carry numbers and the query id, never row
+ * contents. A statement the guard refuses, or that fails, is a gap, not a crash.
+ */
+
+export interface DbSpecialistOptions {
+  /** The aggregate checks keyed by symptom; defaults to {@link BUILT_IN_CHECKS}. */
+  checks?: DbCheck[];
+  timeoutMs?: number;
+}
+
+/** Confidence a failed check costs: the stale-row proof is what data defects rest on. */
+const IMPACT: Record<DbCheck["kind"], number> = {
+  derived_counter: 25,
+  null_precondition: 10,
+  aggregate: 10,
+};
+
+type Cell = unknown;
+
+/** One row of the result by column name. */
+function firstRow(result: ReplicaQueryResult): Record<string, Cell> | undefined {
+  const row = result.rows[0];
+  if (!row) return undefined;
+  return Object.fromEntries(result.columns.map((name, i) => [name, row[i]]));
+}
+
+/** Counts arrive as bigint strings (int8) or numbers; anything else is not a count. */
+export function asCount(value: Cell): number | undefined {
+  if (typeof value === "number" && Number.isFinite(value)) return value;
+  if (typeof value === "bigint") return Number(value);
+  if (typeof value === "string" && /^-?\d+(\.\d+)?$/.test(value)) return Number(value);
+  return undefined;
+}
+
+export function asTimestamp(value: Cell): string | undefined {
+  if (value instanceof Date && !Number.isNaN(value.getTime())) return value.toISOString();
+  if (typeof value === "string" && /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}/.test(value)) {
+    const ms = Date.parse(value.includes("T") ? value : value.replace(" ", "T"));
+    return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
+  }
+  return undefined;
+}
+
+function requireCount(row: Record<string, Cell> | undefined, column: string, id: string): number {
+  const value = asCount(row?.[column]);
+  if (value === undefined) {
+    throw new AppError(ErrorCode.UpstreamRejected, `query ${id} returned no count in ${column}`);
+  }
+  return value;
+}
+
+interface RunContext {
+  replica: ReplicaReader;
+  draft: EvidenceDraft;
+  now: Date;
+  clock: () => Date;
+}
+
+const ref = (name: string) => `db_query:${name}`;
+
+async function runStaleCount(ctx: RunContext, check: DerivedCounterCheck): Promise<void> {
+  const result = await ctx.replica.query(staleCountSql(check));
+  const source = ctx.draft.source("db_query", ref(check.id), ctx.clock());
+  const row = firstRow(result);
+  const stale = requireCount(row, "stale_count", check.id);
+  const total = requireCount(row, "total_count", check.id);
+  const recomputed = `count(${check.source.table}${check.source.where ? ` where ${check.source.where}` : ""})`;
+  ctx.draft.finding(
+    source,
+    `${stale} of ${total} ${check.table} rows have a ${check.counter} that disagrees with ${recomputed}`,
+    ctx.now,
+  );
+  if (stale > 0) {
+    ctx.draft.signal(source, {
+      kind: "stale_derived_rows",
+      table: check.table,
+      staleCount: stale,
+      totalCount: total,
+    });
+  } else {
+    ctx.draft.signal(source, { kind: "derived_rows_consistent", table: check.table });
+  }
+}
+
+/** The reporter's own case: the counter they see against the recomputed count. */
+async function runEntityCount(
+  ctx: RunContext,
+  check: DerivedCounterCheck,
+  entity: string,
+): Promise<void> {
+  const result = await ctx.replica.query(entityCountSql(check, entity));
+  const source = ctx.draft.source("db_query", ref(`${check.id}/ticket-entity`), ctx.clock());
+  const values = firstRow(result);
+  if (!values) {
+    ctx.draft.finding(source, `${entity} (named in the ticket) is not in ${check.table}`, ctx.now);
+    return;
+  }
+  const displayed = requireCount(values, "displayed", check.id);
+  const computed = requireCount(values, "computed", check.id);
+  ctx.draft.finding(
+    source,
+    `${entity} (named in the ticket): ${check.counter} is ${displayed}, the recomputed count is ${computed}`,
+    ctx.now,
+  );
+  if (displayed !== computed) {
+    ctx.draft.signal(source, {
+      kind: "count_mismatch",
+      subject: `${check.subject} of ${entity}`,
+      displayed,
+      computed,
+    });
+  }
+}
+
+async function runNullPrecondition(ctx: RunContext, check: NullPreconditionCheck): Promise<void> {
+  const result = await ctx.replica.query(nullPreconditionSql(check, ctx.now));
+  const source = ctx.draft.source("db_query", ref(check.id), ctx.clock());
+  const row = firstRow(result);
+  const recentNull = requireCount(row, "recent_null", check.id);
+  const recentTotal = requireCount(row, "recent_total", check.id);
+  const nullTotal = requireCount(row, "null_total", check.id);
+  const first = asTimestamp(row?.first_at);
+  const last = asTimestamp(row?.last_at);
+  const window = `created in the last ${check.lookbackHours} h`;
+  ctx.draft.finding(
+    source,
+    `${recentNull} of ${recentTotal} ${check.table} ${window} have ${check.column} IS NULL` +
+      (first ? `, the first at ${first}${last ? ` and the latest at ${last}` : ""}` : "") +
+      `; ${nullTotal} in all`,
+    ctx.now,
+  );
+  ctx.draft.signal(source, {
+    kind: "data_precondition",
+    table: check.table,
+    condition: `${check.column} IS NULL (${window})`,
+    rowCount: recentNull,
+  });
+}
+
+async function runAggregate(ctx: RunContext, check: AggregateCheck): Promise<void> {
+  const result = await ctx.replica.query(check.sql);
+  const source = ctx.draft.source("db_query", ref(check.id), ctx.clock());
+  const row = firstRow(result);
+  if (!row || result.rowCount !== 1) {
+    ctx.draft.gap(`query ${check.id} did not return one aggregate row: not reported`, 5);
+    return;
+  }
+  const parts: string[] = [];
+  for (const [column, value] of Object.entries(row)) {
+    const count = asCount(value);
+    const at = count === undefined ? asTimestamp(value) : undefined;
+    if (value === null) parts.push(`${column} none`);
+    else if (count !== undefined) parts.push(`${column} ${count}`);
+    else if (at !== undefined) parts.push(`${column} ${at}`);
+    else {
+      // A text value could be row content: withhold the whole result.
+      ctx.draft.gap(`query ${check.id} returned a non-aggregate value in ${column}: withheld`, 5);
+      return;
+    }
+  }
+  ctx.draft.finding(source, `${check.describes}: ${parts.join(", ")}`, ctx.now);
+}
+
+interface Step {
+  what: string;
+  impact: number;
+  run: () => Promise<void>;
+}
+
+function stepsOf(ctx: RunContext, check: DbCheck, ticket: TicketContext): Step[] {
+  const what = `db query ${check.id}`;
+  const impact = IMPACT[check.kind];
+  switch (check.kind) {
+    case "derived_counter":
+      return [
+        { what, impact, run: () => runStaleCount(ctx, check) },
+        ...ticketEntities(check, ticket).map((entity) => ({
+          what: `db query ${check.id}/ticket-entity for ${entity}`,
+          impact: 5,
+          run: () => runEntityCount(ctx, check, entity),
+        })),
+      ];
+    case "null_precondition":
+      return [{ what, impact, run: () => runNullPrecondition(ctx, check) }];
+    case "aggregate":
+      return [{ what, impact, run: () => runAggregate(ctx, check) }];
+    default: {
+      const never: never = check;
+      throw new Error(`unknown db check ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+export function createDbSpecialist(options: DbSpecialistOptions = {}): Specialist {
+  const checks = validateChecks(options.checks ?? BUILT_IN_CHECKS);
+  const timeoutMs = options.timeoutMs ?? 30_000;
+
+  return {
+    id: "db",
+    phase: "evidence",
+    needs: ["replica"],
+    timeoutMs,
+
+    appliesTo(ticket, _tools, hints) {
+      const selected = selectChecks(checks, ticket, hints);
+      if (selected.length === 0) {
+        return {
+          applies: false,
+          required: false,
+          reason: "no aggregate check matches the ticket's symptoms",
+        };
+      }
+      // Only the replica proves stale derived rows: the data-defect class requires it.
+      const required = selected.some((s) => s.check.kind === "derived_counter");
+      return {
+        applies: true,
+        required,
+        reason: selected.map((s) => `${s.check.id}: ${s.why}`).join("; "),
+      };
+    },
+
+    question(ticket) {
+      return `What do aggregate checks on the read replica show for ${ticket.snapshot.ticketKey} (stale derived rows, counts, data preconditions)?`;
+    },
+
+    async run(input) {
+      const startedAt = Date.now();
+      const signal = deadlineSignal(input);
+      const draft = new EvidenceDraft("db", input.question);
+      const replica = input.tools.replica;
+      if (!replica) return draft.skipped("no replica reader: the db connector is absent");
+      const selected = selectChecks(checks, input.ticket, input.hints);
+      if (selected.length === 0) {
+        return draft.skipped("no built-in aggregate check matches the ticket's symptoms");
+      }
+      const ctx: RunContext = {
+        replica,
+        draft,
+        now: input.now,
+        clock: () => new Date(input.now.getTime() + (Date.now() - startedAt)),
+      };
+      // One at a time: the replica serves production reads, and the pool is small.
+      const steps = selected.flatMap(({ check }) => stepsOf(ctx, check, input.ticket));
+      for (const step of steps) {
+        if (signal.aborted) break;
+        await runCheck(draft, signal, step);
+      }
+      const stale = draft.signals.some((s) => s.kind === "stale_derived_rows");
+      return draft.finish(
+        signal,
+        timeoutMs,
+        stale ? "the write path that stopped updating the derived rows (release diff)" : undefined,
+      );
+    },
+  };
+}
+
+const db: Specialist = createDbSpecialist();
+export default db;

@@ -1,0 +1,198 @@
+import { type AppError, asAppError, ErrorCode } from "../../src/domain/errors.ts";
+import type { Signal } from "../../src/domain/signals.ts";
+import type {
+  CorrelationId,
+  EvidenceGap,
+  EvidenceSource,
+  Finding,
+  RawSpecialistOutput,
+  SourceKind,
+} from "../../src/domain/specialist-output.ts";
+
+/**
+ * Collects what one specialist run saw — sources, findings, signals, gaps, correlation
+ * IDs — and turns it into a RawSpecialistOutput with the right status. Checks run through
+ * {@link runCheck}: an upstream failure becomes a gap (and is remembered, so a run where
+ * every check failed reports `failed` with the first error), a passed deadline stops the
+ * run with what it has (`timed_out`). Nothing here throws for an upstream failure.
+ */
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+/** A signal before it is tied to the source it came from. */
+export type SignalDraft = DistributiveOmit<Signal, "sourceRef">;
+
+/** Thrown into a pending check when the run's deadline passes. */
+export class DeadlineReached extends Error {
+  constructor() {
+    super("specialist deadline reached");
+    this.name = "DeadlineReached";
+  }
+}
+
+const iso = (at: Date | string) => (typeof at === "string" ? at : at.toISOString());
+const clamp = (n: number) => Math.max(0, Math.min(100, Math.round(n)));
+
+export class EvidenceDraft {
+  readonly #sources = new Map<string, EvidenceSource>();
+  readonly #findings: Finding[] = [];
+  readonly #signals: Signal[] = [];
+  readonly #gaps: EvidenceGap[] = [];
+  readonly #correlationIds: CorrelationId[] = [];
+  readonly #errors: AppError[] = [];
+  #checksSucceeded = 0;
+
+  constructor(
+    readonly specialistId: string,
+    readonly question: string,
+  ) {}
+
+  /** Registers a source once and returns its ref, for findings and signals to cite. */
+  source(kind: SourceKind, ref: string, fetchedAt: Date | string): string {
+    if (!this.#sources.has(ref)) this.#sources.set(ref, { kind, ref, fetchedAt: iso(fetchedAt) });
+    return ref;
+  }
+
+  finding(sourceRef: string, fact: string, observedAt: Date | string): void {
+    this.#findings.push({ fact, sourceRef, observedAt: iso(observedAt) });
+  }
+
+  signal(sourceRef: string, signal: SignalDraft): void {
+    this.#signals.push({ ...signal, sourceRef } as Signal);
+  }
+
+  gap(what: string, confidenceImpact: number): void {
+    this.#gaps.push({ what, confidenceImpact: clamp(confidenceImpact) });
+  }
+
+  correlate(kind: CorrelationId["kind"], value: string): void {
+    if (this.#correlationIds.some((c) => c.kind === kind && c.value === value)) return;
+    this.#correlationIds.push({ kind, value });
+  }
+
+  /** A check that failed upstream: remembered for the `failed` status. */
+  recordFailure(error: AppError): void {
+    this.#errors.push(error);
+  }
+
+  recordSuccess(): void {
+    this.#checksSucceeded += 1;
+  }
+
+  get signals(): readonly Signal[] {
+    return this.#signals;
+  }
+
+  get findings(): readonly Finding[] {
+    return this.#findings;
+  }
+
+  get errors(): readonly AppError[] {
+    return this.#errors;
+  }
+
+  #common(confidence: number) {
+    return {
+      schemaVersion: 1 as const,
+      specialistId: this.specialistId,
+      question: this.question,
+      sources: [...this.#sources.values()],
+      findings: [...this.#findings],
+      correlationIds: [...this.#correlationIds],
+      signals: [...this.#signals],
+      confidence: clamp(confidence),
+      gaps: [...this.#gaps],
+    };
+  }
+
+  /** The specialist's own confidence: what it saw, less what it could not see. */
+  #confidence(): number {
+    if (this.#sources.size === 0) return 0;
+    const base = this.#signals.length > 0 ? 85 : 60;
+    return base - this.#gaps.reduce((sum, g) => sum + g.confidenceImpact, 0);
+  }
+
+  returned(nextPivot?: string): RawSpecialistOutput {
+    return {
+      ...this.#common(this.#confidence()),
+      status: "returned",
+      ...(nextPivot ? { nextPivot } : {}),
+    };
+  }
+
+  skipped(reason: string): RawSpecialistOutput {
+    return { ...this.#common(0), status: "skipped", reason };
+  }
+
+  failed(error: AppError): RawSpecialistOutput {
+    return {
+      ...this.#common(0),
+      status: "failed",
+      error: { code: error.code, message: error.message, retryable: error.retryable },
+    };
+  }
+
+  timedOut(deadlineMs: number): RawSpecialistOutput {
+    return {
+      ...this.#common(this.#confidence() / 2),
+      status: "timed_out",
+      deadlineMs: Math.max(1, Math.round(deadlineMs)),
+    };
+  }
+
+  /**
+   * The status the run ends with: `timed_out` when the deadline passed, `failed` when
+   * checks were attempted and every one failed upstream, `returned` otherwise.
+   */
+  finish(signal: AbortSignal, deadlineMs: number, nextPivot?: string): RawSpecialistOutput {
+    if (signal.aborted) return this.timedOut(deadlineMs);
+    const first = this.#errors[0];
+    if (first && this.#checksSucceeded === 0) return this.failed(first);
+    return this.returned(nextPivot);
+  }
+}
+
+/** Resolves with `promise`, or rejects with DeadlineReached as soon as `signal` aborts. */
+export function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(new DeadlineReached());
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new DeadlineReached());
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
+/** The caller's signal, also aborted when `deadline` passes. */
+export function deadlineSignal(input: { signal: AbortSignal; deadline: Date }): AbortSignal {
+  const remaining = input.deadline.getTime() - Date.now();
+  if (remaining <= 0) return AbortSignal.abort(new DeadlineReached());
+  return AbortSignal.any([input.signal, AbortSignal.timeout(remaining)]);
+}
+
+/**
+ * Runs one check: its upstream failure becomes a gap costing `impact` points (and is
+ * recorded for the status), the deadline stops it quietly. Never throws.
+ */
+export async function runCheck(
+  draft: EvidenceDraft,
+  signal: AbortSignal,
+  check: { what: string; impact: number; run: () => Promise<void> },
+): Promise<void> {
+  try {
+    await untilAborted(check.run(), signal);
+    draft.recordSuccess();
+  } catch (error) {
+    if (error instanceof DeadlineReached || signal.aborted) return;
+    const appError = asAppError(error, ErrorCode.UpstreamUnavailable);
+    draft.recordFailure(appError);
+    draft.gap(`${check.what} unavailable (${appError.code}): ${appError.message}`, check.impact);
+  }
+}
