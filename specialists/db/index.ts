@@ -58,7 +58,9 @@ export function asCount(value: Cell): number | undefined {
 export function asTimestamp(value: Cell): string | undefined {
   if (value instanceof Date && !Number.isNaN(value.getTime())) return value.toISOString();
   if (typeof value === "string" && /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}/.test(value)) {
-    const ms = Date.parse(value.includes("T") ? value : value.replace(" ", "T"));
+    // Postgres prints "2026-11-20 14:02:40+00"; JavaScript wants "T" and "+00:00".
+    const iso = value.replace(" ", "T").replace(/([+-]\d{2})$/, "$1:00");
+    const ms = Date.parse(iso);
     return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
   }
   return undefined;

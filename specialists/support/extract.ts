@@ -48,7 +48,7 @@ export function ticketTexts(ticket: TicketContext): TicketText[] {
 
 const REQUEST_ID = /\breq_[A-Za-z0-9]{10,64}\b/g;
 const LABELLED_REQUEST_ID =
-  /\b(?:x-)?request[ _-]?ids?\s*[:=]\s*([A-Za-z0-9][A-Za-z0-9_.-]{7,127})/gi;
+  /\b(?:x-)?request[ _-]?ids?\s*[:=]\s*([A-Za-z0-9][A-Za-z0-9_.-]{6,126}[A-Za-z0-9])/gi;
 const SUPPORT_TICKET = /#(\d{4,9})\b/g;
 const NUMBER_WORDS: Record<string, number> = {
   one: 1,

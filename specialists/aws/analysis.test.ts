@@ -1,0 +1,170 @@
+import { describe, expect, it } from "vitest";
+import type { MetricSeries } from "../tools.ts";
+import {
+  assessErrorRate,
+  crossedAt,
+  dominantRoute,
+  droppedBelowAt,
+  insightsTimeToIso,
+  summarizeCapacityEvents,
+  summarizeErrorRows,
+} from "./analysis.ts";
+
+const NOW = new Date("2026-11-20T14:35:00Z");
+
+/** One datapoint per minute for the hour before NOW, valued by minutes-before-now. */
+function perMinuteSeries(value: (minutesAgo: number) => number): MetricSeries {
+  const timestamps: string[] = [];
+  const values: number[] = [];
+  for (let ago = 60; ago >= 1; ago--) {
+    timestamps.push(new Date(NOW.getTime() - ago * 60_000).toISOString());
+    values.push(value(ago));
+  }
+  return { label: "m", timestamps, values };
+}
+
+const EMPTY: MetricSeries = { label: "m", timestamps: [], values: [] };
+
+describe("assessErrorRate", () => {
+  it("reads a 5xx jump in the last half hour as a rise, with the error share", () => {
+    const errors = perMinuteSeries((ago) => (ago <= 30 ? 12 : 1));
+    const requests = perMinuteSeries(() => 400);
+    const reading = assessErrorRate(errors, requests, NOW);
+    expect(reading).toMatchObject({ from: 1, to: 12, rising: true, ratioFrom: 0.25, ratioTo: 3 });
+  });
+
+  it("does not call a traffic surge with a steady error share a rise", () => {
+    const errors = perMinuteSeries((ago) => (ago <= 30 ? 10 : 2));
+    const requests = perMinuteSeries((ago) => (ago <= 30 ? 5000 : 1000));
+    expect(assessErrorRate(errors, requests, NOW)?.rising).toBe(false);
+  });
+
+  it("does not call a tiny absolute change a rise even when it doubles", () => {
+    const errors = perMinuteSeries((ago) => (ago <= 30 ? (ago % 5 === 0 ? 1 : 0) : 0));
+    expect(assessErrorRate(errors, undefined, NOW)?.rising).toBe(false);
+  });
+
+  it("reads an empty 5xx series with requests as zero errors, and no data at all as unknown", () => {
+    expect(
+      assessErrorRate(
+        EMPTY,
+        perMinuteSeries(() => 300),
+        NOW,
+      ),
+    ).toMatchObject({
+      from: 0,
+      to: 0,
+      rising: false,
+    });
+    expect(assessErrorRate(EMPTY, EMPTY, NOW)).toBeUndefined();
+    expect(assessErrorRate(EMPTY, undefined, NOW)).toBeUndefined();
+  });
+});
+
+describe("series helpers", () => {
+  const series: MetricSeries = {
+    label: "age",
+    timestamps: [
+      "2026-11-21T02:00:00Z",
+      "2026-11-21T02:01:00Z",
+      "2026-11-21T02:02:00Z",
+      "2026-11-21T02:03:00Z",
+    ],
+    values: [950, 100, 901, 1200],
+  };
+
+  it("crossedAt finds when the series went above and stayed above", () => {
+    expect(crossedAt(series, 900)).toBe("2026-11-21T02:02:00Z");
+    expect(crossedAt(series, 5000)).toBeUndefined();
+  });
+
+  it("droppedBelowAt finds when the series went below and stayed below", () => {
+    const running: MetricSeries = { ...series, values: [8, 5, 8, 2] };
+    expect(droppedBelowAt(running, 8)).toBe("2026-11-21T02:03:00Z");
+  });
+
+  it("converts Logs Insights times to ISO and leaves other text alone", () => {
+    expect(insightsTimeToIso("2026-11-21 01:52:03.000")).toBe("2026-11-21T01:52:03.000Z");
+    expect(insightsTimeToIso("yesterday")).toBe("yesterday");
+  });
+});
+
+describe("summarizeErrorRows", () => {
+  const rows: Record<string, string>[] = [
+    {
+      "err.type": "TypeError",
+      method: "POST",
+      path: "/v1/onboarding/complete",
+      req_id: "req_01AAAAAAAAAA",
+    },
+    {
+      "err.type": "TypeError",
+      method: "POST",
+      path: "/v1/onboarding/complete",
+      req_id: "req_01BBBBBBBBBB",
+    },
+    { "error.type": "Timeout", method: "GET", path: "/v1/me", requestId: "not an id!" },
+  ];
+
+  it("counts types and routes and keeps only well-formed request ids", () => {
+    const summary = summarizeErrorRows(rows);
+    expect(summary.lines).toBe(3);
+    expect(summary.types).toEqual([
+      { type: "TypeError", count: 2 },
+      { type: "Timeout", count: 1 },
+    ]);
+    expect(summary.routes[0]).toEqual({ route: "POST /v1/onboarding/complete", count: 2 });
+    expect(summary.requestIds).toEqual(["req_01AAAAAAAAAA", "req_01BBBBBBBBBB"]);
+  });
+
+  it("names a dominant route only when it holds at least 60% of the lines", () => {
+    expect(dominantRoute(summarizeErrorRows(rows))).toBe("POST /v1/onboarding/complete");
+    expect(dominantRoute(summarizeErrorRows([...rows, rows[2]!]))).toBeUndefined();
+  });
+});
+
+describe("summarizeCapacityEvents", () => {
+  it("counts a placement failure reported as event and message once, with its reason", () => {
+    const events = summarizeCapacityEvents([
+      {
+        "@timestamp": "2026-11-21 01:52:03.000",
+        "@message":
+          '{"detail":{"eventName":"SERVICE_TASK_PLACEMENT_FAILURE","reason":"RESOURCE:MEMORY"}}',
+      },
+      {
+        "@timestamp": "2026-11-21 01:52:04.000",
+        "@message":
+          "(service w) was unable to place a task because … has insufficient memory available.",
+      },
+      {
+        "@timestamp": "2026-11-21 02:20:05.000",
+        "@message":
+          "(service w) was unable to place a task because … has insufficient memory available.",
+      },
+      {
+        "@timestamp": "2026-11-21 01:53:40.000",
+        "@message": "(service w) has stopped 6 running tasks: (task a)",
+      },
+      {
+        "@timestamp": "2026-11-21 01:50:00.000",
+        "@message":
+          "Executing scheduled action night-scale-in. Changing the desired capacity from 4 to 2.",
+      },
+    ]);
+    expect(events).toEqual({
+      placementFailures: 2,
+      placementReasons: ["memory"],
+      tasksStopped: 6,
+      capacityChanges: [{ from: 4, to: 2, at: "2026-11-21T01:50:00.000Z" }],
+      firstAt: "2026-11-21T01:50:00.000Z",
+    });
+  });
+
+  it("finds nothing in unrelated lines", () => {
+    expect(summarizeCapacityEvents([{ "@message": "batch processed" }])).toMatchObject({
+      placementFailures: 0,
+      tasksStopped: 0,
+      capacityChanges: [],
+    });
+  });
+});

@@ -1,0 +1,198 @@
+import { describe, expect, it } from "vitest";
+import { AppError, ErrorCode } from "../../src/domain/errors.ts";
+import { normalizeSpecialistOutput } from "../../src/domain/specialist-output.ts";
+import type { CloudWatchReader, MetricQuery, MetricSeries } from "../tools.ts";
+import type { SpecialistInput, TicketContext } from "../types.ts";
+import { createAwsSpecialist } from "./index.ts";
+
+/**
+ * The specialist's decisions over a CloudWatchReader double (the port, not the SDK):
+ * which signal a reading becomes, and how failures and the deadline shape the output.
+ * The real reads run against the simulated world in test/integration.
+ */
+
+const NOW = new Date("2026-11-21T02:40:00Z");
+
+function minutes(value: (ago: number) => number): MetricSeries {
+  const timestamps: string[] = [];
+  const values: number[] = [];
+  for (let ago = 60; ago >= 1; ago--) {
+    timestamps.push(new Date(NOW.getTime() - ago * 60_000).toISOString());
+    values.push(value(ago));
+  }
+  return { label: "m", timestamps, values };
+}
+
+const ticket: TicketContext = {
+  snapshot: {
+    ticketKey: "OPS-9",
+    title: "ALARM: orders-age",
+    labels: ["prode"],
+    status: "Triage",
+    descriptionExcerpt:
+      "Metric: AWS/SQS ApproximateAgeOfOldestMessage, QueueName = orders, greater than the threshold (600.0)",
+    linked: { sentryIssueIds: [], awsRefs: ["orders-age"], requestIds: [] },
+    createdAt: "2026-11-21T02:14:09.000Z",
+    updatedAt: "2026-11-21T02:14:09.000Z",
+    fetchedAt: "2026-11-21T02:20:00.000Z",
+  },
+  service: "orders-worker",
+  comments: [],
+  attachments: [],
+};
+
+const catalog = {
+  "orders-worker": { cluster: "prod-workers", loadBalancer: "app/orders/0123456789abcdef" },
+};
+
+function input(
+  cloudwatch: CloudWatchReader,
+  overrides: Partial<SpecialistInput> = {},
+): SpecialistInput {
+  return {
+    question: "What does CloudWatch show?",
+    ticket,
+    hints: { pages: [], recipes: [], negativeControls: [] },
+    tools: { cloudwatch },
+    signal: new AbortController().signal,
+    deadline: new Date(Date.now() + 5_000),
+    now: NOW,
+    ...overrides,
+  };
+}
+
+const healthy: Record<string, MetricSeries> = {
+  ApproximateAgeOfOldestMessage: minutes((ago) => 2000 - ago * 10),
+  RunningTaskCount: minutes(() => 8),
+  DesiredTaskCount: minutes(() => 8),
+  HTTPCode_Target_5XX_Count: minutes(() => 1),
+  RequestCount: minutes(() => 500),
+};
+
+function reader(
+  metric: (q: MetricQuery) => Promise<MetricSeries>,
+  logs: () => Promise<Record<string, string>[]> = async () => [],
+): CloudWatchReader {
+  return { getMetricSeries: metric, queryLogs: logs };
+}
+
+const fromTable = (q: MetricQuery) =>
+  Promise.resolve(healthy[q.metricName] ?? { label: q.metricName, timestamps: [], values: [] });
+
+describe("aws specialist decisions", () => {
+  it("turns an old queue and full task count into queue_saturation, task_health and no_5xx_rise", async () => {
+    const aws = createAwsSpecialist({ services: catalog });
+    const out = normalizeSpecialistOutput(await aws.run(input(reader(fromTable))));
+    expect(out.status).toBe("returned");
+    expect(out.signals).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          kind: "queue_saturation",
+          queue: "orders",
+          threshold: 600,
+          ageSeconds: 1990,
+        }),
+        expect.objectContaining({
+          kind: "task_health",
+          service: "orders-worker",
+          healthy: 8,
+          desired: 8,
+        }),
+        expect.objectContaining({
+          kind: "no_5xx_rise",
+          service: "orders-worker",
+          windowMinutes: 60,
+        }),
+      ]),
+    );
+  });
+
+  it("records a failed read as a gap and keeps the others", async () => {
+    const aws = createAwsSpecialist({ services: catalog });
+    const throttled = (q: MetricQuery) =>
+      q.namespace === "AWS/SQS"
+        ? Promise.reject(
+            new AppError(ErrorCode.UpstreamRateLimited, "Rate exceeded", { retryable: true }),
+          )
+        : fromTable(q);
+    const out = normalizeSpecialistOutput(await aws.run(input(reader(throttled))));
+    expect(out.status).toBe("returned");
+    expect(out.signals.map((s) => s.kind)).not.toContain("queue_saturation");
+    expect(out.gaps).toContainEqual({
+      what: expect.stringContaining("age of queue orders unavailable (upstream_rate_limited)"),
+      confidenceImpact: 20,
+    });
+  });
+
+  it("fails with the upstream error when every read fails", async () => {
+    const aws = createAwsSpecialist({ services: catalog });
+    const denied = () => Promise.reject(new AppError(ErrorCode.Unauthorized, "AccessDenied"));
+    const out = normalizeSpecialistOutput(await aws.run(input(reader(denied, denied))));
+    expect(out).toMatchObject({
+      status: "failed",
+      error: { code: "unauthorized", retryable: false },
+    });
+  });
+
+  it("returns timed_out at the deadline with what it had already read", async () => {
+    const aws = createAwsSpecialist({ services: catalog, timeoutMs: 200 });
+    const hanging = reader(fromTable, () => new Promise(() => {}));
+    const started = Date.now();
+    const out = normalizeSpecialistOutput(
+      await aws.run(input(hanging, { deadline: new Date(Date.now() + 200) })),
+    );
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(out).toMatchObject({ status: "timed_out", deadlineMs: 200 });
+    expect(out.findings.some((f) => f.fact.includes("oldest message in orders"))).toBe(true);
+  });
+
+  it("stops when the caller aborts", async () => {
+    const aws = createAwsSpecialist({ services: catalog });
+    const controller = new AbortController();
+    const pending = aws.run(
+      input(
+        reader(() => new Promise(() => {})),
+        { signal: controller.signal },
+      ),
+    );
+    controller.abort();
+    expect((await pending).status).toBe("timed_out");
+  });
+
+  it("is skipped without a CloudWatch reader or without any known resource", async () => {
+    const aws = createAwsSpecialist({ services: {} });
+    const none = await aws.run({ ...input(reader(fromTable)), tools: {} });
+    expect(none).toMatchObject({
+      status: "skipped",
+      reason: expect.stringContaining("aws connector"),
+    });
+    const bare: TicketContext = {
+      ...ticket,
+      service: undefined,
+      snapshot: {
+        ...ticket.snapshot,
+        descriptionExcerpt: "something odd",
+        linked: { ...ticket.snapshot.linked, awsRefs: [] },
+      },
+    };
+    const unknown = await aws.run({ ...input(reader(fromTable)), ticket: bare });
+    expect(unknown.status).toBe("skipped");
+    expect(aws.appliesTo(bare, [], input(reader(fromTable)).hints).applies).toBe(false);
+  });
+
+  it("is required for alarms and HTTP failures, optional otherwise", () => {
+    const aws = createAwsSpecialist({ services: catalog });
+    const hints = { pages: [], recipes: [], negativeControls: [] };
+    expect(aws.appliesTo(ticket, [], hints)).toMatchObject({ applies: true, required: true });
+    const billing: TicketContext = {
+      ...ticket,
+      snapshot: {
+        ...ticket.snapshot,
+        title: "Invoice total looks wrong",
+        descriptionExcerpt: "The dashboard total disagrees with the invoice list.",
+        linked: { ...ticket.snapshot.linked, awsRefs: [] },
+      },
+    };
+    expect(aws.appliesTo(billing, [], hints)).toMatchObject({ applies: true, required: false });
+  });
+});
