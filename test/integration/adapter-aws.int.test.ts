@@ -1,0 +1,256 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { createCloudWatchReader } from "../../src/adapters/aws/cloudwatch.ts";
+import { probeAws } from "../../src/adapters/aws/sts.ts";
+import { AppError, ErrorCode } from "../../src/domain/errors.ts";
+import { scenarioSchema } from "../../src/sim/scenario.ts";
+import { startWorld, type World } from "../../src/sim/server.ts";
+import type { AwsDataInput } from "../../src/sim/services/aws-data.ts";
+
+/**
+ * The CloudWatch reader and the STS probe with the real v3 SDK against the simulated
+ * AWS: Logs Insights polling, the query deadline (and StopQuery), per-field truncation
+ * and redaction, metric series order, error conversion, and the inventory's identity check.
+ */
+
+const REGION = "eu-west-1";
+const ACCOUNT = "210987654321";
+const KEY = { accessKeyId: "AKIASIMULATEDKEY0001", secretAccessKey: "sim-secret-not-a-credential" };
+const at = (m: number) => `2025-06-01T12:${String(m).padStart(2, "0")}:00Z`;
+
+const aws: AwsDataInput = {
+  accountId: ACCOUNT,
+  region: REGION,
+  arn: `arn:aws:sts::${ACCOUNT}:assumed-role/prode-readonly/prode`,
+  userId: "AROASIMULATED:prode",
+  accessKeyIds: [KEY.accessKeyId],
+  queryRunningPolls: 2,
+  logGroups: [
+    {
+      name: "/ecs/api",
+      events: [
+        {
+          timestamp: at(5),
+          message: JSON.stringify({
+            level: "error",
+            status: 500,
+            user: "jane.doe@example.com",
+            auth: "Bearer eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ1c3JfbTQ0MiJ9.c2ltLW1vYmlsZS1zaWc",
+            req_id: "req_01JD9Q4M8X2V7K3N5P6R8T0W1Y",
+            detail: "x".repeat(300),
+          }),
+        },
+        { timestamp: at(6), message: '{"level":"info","status":200}' },
+      ],
+    },
+  ],
+  metrics: [
+    {
+      namespace: "AWS/SQS",
+      metricName: "ApproximateAgeOfOldestMessage",
+      dimensions: [{ name: "QueueName", value: "jobs" }],
+      datapoints: [
+        { timestamp: at(1), value: 30 },
+        { timestamp: at(2), value: 90 },
+        { timestamp: at(3), value: 150 },
+      ],
+    },
+  ],
+};
+
+let world: World;
+
+beforeAll(async () => {
+  const scenario = scenarioSchema.parse({
+    name: "adapter-aws-int",
+    description: "CloudWatch reader and STS probe",
+    now: "2025-06-01T12:30:00Z",
+    service: "api",
+    integrations: { sentry: false, github: false, replica: false, vendorStatus: false },
+    ticket: { identifier: "ENG-5", title: "errors", createdAt: "2025-06-01T12:10:00Z" },
+    slack: { incidentChannel: "C0INCIDENT", channels: [{ id: "C0INCIDENT", name: "incidents" }] },
+    aws,
+    expected: { outcome: "VENDOR_OR_INFRA", classification: "infra" },
+  });
+  world = await startWorld({ scenario });
+});
+
+afterEach(() => {
+  world.clearFaults();
+  world.clearCalls();
+});
+
+afterAll(async () => {
+  await world?.close();
+});
+
+const reader = (options: Partial<Parameters<typeof createCloudWatchReader>[0]> = {}) =>
+  createCloudWatchReader({
+    region: REGION,
+    credentials: KEY,
+    endpoint: world.urls.aws,
+    pollIntervalMs: 10,
+    ...options,
+  });
+
+const window = { start: new Date(at(0)), end: new Date(at(30)) };
+
+describe("createCloudWatchReader", () => {
+  it("polls a Logs Insights query to completion and returns redacted, truncated rows", async () => {
+    const rows = await reader({ maxFieldChars: 120 }).queryLogs({
+      logGroupNames: ["/ecs/api"],
+      query: "fields @timestamp, @message, req_id, user | filter status >= 500",
+      ...window,
+      limit: 10,
+    });
+    expect(rows).toHaveLength(1);
+    const row = rows[0]!;
+    expect(Object.keys(row).sort()).toEqual(["@message", "@timestamp", "req_id", "user"]);
+    expect(row.req_id).toBe("req_01JD9Q4M8X2V7K3N5P6R8T0W1Y");
+    expect(row.user).toBe("[REDACTED:email]");
+    expect(row["@message"]).not.toContain("jane.doe@example.com");
+    expect(row["@message"]).not.toContain("eyJhbGciOiJFUzI1NiJ9");
+    expect(row["@message"]).toMatch(/…\[\d+ chars truncated\]$/);
+    const polls = world.calls({ service: "aws", method: "logs.GetQueryResults" });
+    expect(polls.map((c) => (c.response as { status: string }).status)).toEqual([
+      "Running",
+      "Running",
+      "Complete",
+    ]);
+  });
+
+  it("stops a query that outlives its deadline and reports a retryable timeout", async () => {
+    const error = await reader({ queryDeadlineMs: 1, pollIntervalMs: 50 })
+      .queryLogs({ logGroupNames: ["/ecs/api"], query: "fields @message", ...window, limit: 10 })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AppError);
+    expect(error).toMatchObject({ code: ErrorCode.Timeout, retryable: true });
+    expect(world.calls({ service: "aws", method: "logs.StopQuery" })).toHaveLength(1);
+  });
+
+  it("returns a metric series oldest first with ISO timestamps", async () => {
+    const series = await reader().getMetricSeries({
+      namespace: "AWS/SQS",
+      metricName: "ApproximateAgeOfOldestMessage",
+      dimensions: { QueueName: "jobs" },
+      stat: "Maximum",
+      periodSeconds: 60,
+      ...window,
+    });
+    expect(series.timestamps).toEqual([
+      "2025-06-01T12:01:00.000Z",
+      "2025-06-01T12:02:00.000Z",
+      "2025-06-01T12:03:00.000Z",
+    ]);
+    expect(series.values).toEqual([30, 90, 150]);
+  });
+
+  it("converts provider errors once: unknown group, throttling, outage", async () => {
+    const logs = () =>
+      reader().queryLogs({
+        logGroupNames: ["/ecs/nope"],
+        query: "fields @message",
+        ...window,
+        limit: 5,
+      });
+    await expect(logs()).rejects.toMatchObject({
+      code: ErrorCode.UpstreamRejected,
+      retryable: false,
+    });
+
+    const metric = () =>
+      reader().getMetricSeries({
+        namespace: "AWS/SQS",
+        metricName: "ApproximateAgeOfOldestMessage",
+        dimensions: { QueueName: "jobs" },
+        stat: "Maximum",
+        periodSeconds: 60,
+        ...window,
+      });
+    world.injectFault({
+      service: "aws",
+      method: "cloudwatch.GetMetricData",
+      kind: "rate_limit",
+      count: 1,
+    });
+    await expect(metric()).rejects.toMatchObject({
+      code: ErrorCode.UpstreamRateLimited,
+      retryable: true,
+    });
+    world.injectFault({
+      service: "aws",
+      method: "cloudwatch.GetMetricData",
+      kind: "error",
+      status: 503,
+      count: 1,
+    });
+    await expect(metric()).rejects.toMatchObject({
+      code: ErrorCode.UpstreamUnavailable,
+      retryable: true,
+    });
+    // One attempt each: retries belong to the runner, not the SDK.
+    expect(world.calls({ service: "aws", method: "cloudwatch.GetMetricData" })).toHaveLength(2);
+  });
+
+  it("gives up on a request the provider never answers, well before the SDK default", async () => {
+    world.injectFault({
+      service: "aws",
+      method: "cloudwatch.GetMetricData",
+      kind: "timeout",
+      count: 1,
+    });
+    const started = Date.now();
+    const error = await reader({ requestTimeoutMs: 300 })
+      .getMetricSeries({
+        namespace: "AWS/SQS",
+        metricName: "ApproximateAgeOfOldestMessage",
+        dimensions: { QueueName: "jobs" },
+        stat: "Maximum",
+        periodSeconds: 60,
+        ...window,
+      })
+      .catch((e: unknown) => e);
+    expect(Date.now() - started).toBeLessThan(3_000);
+    expect(error).toMatchObject({ code: ErrorCode.Timeout, retryable: true });
+  });
+});
+
+describe("probeAws", () => {
+  const base = { region: REGION, credentials: KEY };
+
+  it("reports the caller's account and ARN", async () => {
+    const probe = await probeAws({ ...base, endpoint: world.urls.aws, expectedAccountId: ACCOUNT });
+    expect(probe).toEqual({ ok: true, account: ACCOUNT, arn: aws.arn, region: REGION });
+    expect(world.calls({ service: "aws", method: "sts.GetCallerIdentity" })).toHaveLength(1);
+  });
+
+  it("refuses credentials of another account", async () => {
+    const probe = await probeAws({
+      ...base,
+      endpoint: world.urls.aws,
+      expectedAccountId: "123456789012",
+    });
+    expect(probe).toMatchObject({ ok: false, code: ErrorCode.ConfigInvalid });
+    expect(probe.ok ? "" : probe.reason).toContain(
+      `belong to account ${ACCOUNT}, not the configured 123456789012`,
+    );
+  });
+
+  it("reports credentials refused for the configured region", async () => {
+    const probe = await probeAws({ ...base, region: "us-east-2", endpoint: world.urls.aws });
+    expect(probe).toMatchObject({ ok: false, code: ErrorCode.Unauthorized, retryable: false });
+    expect(probe.ok ? "" : probe.reason).toContain("refused for region us-east-2");
+  });
+
+  it("reports an unknown key and a malformed region without guessing", async () => {
+    const unknown = await probeAws({
+      ...base,
+      credentials: { accessKeyId: "AKIAUNKNOWNKEY000000", secretAccessKey: "x" },
+      endpoint: world.urls.aws,
+    });
+    expect(unknown).toMatchObject({ ok: false, code: ErrorCode.Unauthorized });
+    const before = world.calls({ service: "aws", method: "sts.GetCallerIdentity" }).length;
+    const malformed = await probeAws({ ...base, region: "Frankfurt", endpoint: world.urls.aws });
+    expect(malformed).toMatchObject({ ok: false, code: ErrorCode.ConfigInvalid });
+    expect(world.calls({ service: "aws", method: "sts.GetCallerIdentity" })).toHaveLength(before);
+  });
+});

@@ -1,0 +1,252 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import support from "../../specialists/support/index.ts";
+import type { TicketContext } from "../../specialists/types.ts";
+import vendor from "../../specialists/vendor/index.ts";
+import { createVendorStatusReader } from "../../src/adapters/vendor/status.ts";
+import { ErrorCode } from "../../src/domain/errors.ts";
+import { normalizeSpecialistOutput } from "../../src/domain/specialist-output.ts";
+import { findScenario } from "../../src/sim/scenario.ts";
+import { startWorld, type World } from "../../src/sim/server.ts";
+import { statuspageDataSchema } from "../../src/sim/services/statuspage.ts";
+import { scenarioTicket, specialistInput } from "../setup/scenario-ticket.ts";
+
+/**
+ * The vendor specialist reading Statuspage v2 summaries served by the simulated world
+ * (one page with an open incident, one green), and the support specialist reading the
+ * reference tickets.
+ */
+
+let world: World;
+
+beforeAll(async () => {
+  const scenario = structuredClone(await findScenario("backend-500-pr"));
+  scenario.vendorStatus = statuspageDataSchema.parse({
+    ...scenario.vendorStatus,
+    stripe: {
+      page: {
+        id: "stripe-sim",
+        name: "Stripe",
+        url: "https://status.stripe.example.com",
+        updated_at: "2026-11-20T14:30:00Z",
+      },
+      status: { indicator: "major", description: "Partial System Outage" },
+      components: [
+        {
+          id: "stripe-webhooks",
+          name: "Webhooks",
+          status: "partial_outage",
+          updated_at: "2026-11-20T14:30:00Z",
+        },
+      ],
+      incidents: [
+        {
+          id: "inc-1",
+          name: "Delayed webhook deliveries",
+          status: "identified",
+          impact: "major",
+          created_at: "2026-11-20T13:58:00Z",
+          updated_at: "2026-11-20T14:20:00Z",
+          incident_updates: [
+            {
+              id: "u1",
+              status: "identified",
+              body: "Payload for acct jane@example.com delayed",
+              created_at: "2026-11-20T14:20:00Z",
+            },
+          ],
+          components: [
+            {
+              id: "stripe-webhooks",
+              name: "Webhooks",
+              status: "partial_outage",
+              updated_at: "2026-11-20T14:30:00Z",
+            },
+          ],
+        },
+      ],
+    },
+    cloudflare: {
+      page: {
+        id: "cf-sim",
+        name: "Cloudflare",
+        url: "https://status.cloudflare.example.com",
+        updated_at: "2026-11-20T14:30:00Z",
+      },
+      status: { indicator: "none", description: "All Systems Operational" },
+    },
+  });
+  world = await startWorld({ scenario });
+});
+
+afterEach(() => {
+  world.clearFaults();
+  world.clearCalls();
+});
+
+afterAll(async () => {
+  await world?.close();
+});
+
+const statusReader = (timeoutMs = 2_000) =>
+  createVendorStatusReader({
+    sources: {
+      stripe: `${world.urls.statuspage}/stripe`,
+      cloudflare: `${world.urls.statuspage}/cloudflare`,
+      twilio: `${world.urls.statuspage}/twilio`,
+    },
+    timeoutMs,
+  });
+
+function vendorTicket(
+  title: string,
+  description: string,
+  labels: string[] = ["prode"],
+): TicketContext {
+  const base = scenarioTicket(world.scenario);
+  return {
+    ...base,
+    snapshot: { ...base.snapshot, title, descriptionExcerpt: description, labels },
+    comments: [],
+    attachments: [],
+  };
+}
+
+const vendorInput = (ticket: TicketContext) =>
+  specialistInput(world.scenario, { vendorStatus: statusReader() }, { ticket });
+
+describe("vendor specialist over Statuspage v2", () => {
+  it("reports an open vendor incident and the ticket's webhook event ids", async () => {
+    const ticket = vendorTicket(
+      "Stripe webhooks not arriving",
+      "Payment confirmations stuck. Failed events: evt_1QAbCdEfGhIjKlMn, evt_1QOpQrStUvWxYz12.",
+    );
+    expect(vendor.appliesTo(ticket, [], specialistInput(world.scenario, {}).hints)).toMatchObject({
+      applies: true,
+      required: true,
+    });
+    const out = normalizeSpecialistOutput(await vendor.run(vendorInput(ticket)));
+    expect(out.status).toBe("returned");
+    expect(out.signals).toEqual(
+      expect.arrayContaining([
+        {
+          kind: "vendor_incident",
+          sourceRef: "vendor_status:stripe",
+          vendor: "stripe",
+          status: "identified",
+          impact: "major",
+          startedAt: "2026-11-20T13:58:00.000Z",
+        },
+        {
+          kind: "vendor_error_correlation",
+          sourceRef: `linear_issue:${ticket.snapshot.ticketKey}`,
+          vendor: "stripe",
+          correlatedRequests: 2,
+        },
+      ]),
+    );
+    expect(out.correlationIds).toEqual([
+      { kind: "vendor_correlation_id", value: "evt_1QAbCdEfGhIjKlMn" },
+      { kind: "vendor_correlation_id", value: "evt_1QOpQrStUvWxYz12" },
+    ]);
+    // Vendor payloads (incident update bodies) never leave the adapter.
+    expect(JSON.stringify(out)).not.toContain("jane@example.com");
+    expect(world.calls({ service: "statuspage" }).map((c) => c.method)).toEqual([
+      "stripe/summary.json",
+    ]);
+  });
+
+  it("reads a green status page as the vendor_operational negative control", async () => {
+    const out = normalizeSpecialistOutput(
+      await vendor.run(vendorInput(vendorTicket("Feed images slow", "Is Cloudflare degraded?"))),
+    );
+    expect(out.signals).toEqual([
+      { kind: "vendor_operational", sourceRef: "vendor_status:cloudflare", vendor: "cloudflare" },
+    ]);
+  });
+
+  it("records a vendor without a reachable status page as a gap and keeps the others", async () => {
+    const out = normalizeSpecialistOutput(
+      await vendor.run(
+        vendorInput(vendorTicket("SMS and payments failing", "Twilio and Stripe both?")),
+      ),
+    );
+    expect(out.status).toBe("returned");
+    expect(out.signals.map((s) => s.kind)).toEqual(["vendor_incident"]);
+    expect(out.gaps).toEqual([
+      {
+        what: expect.stringContaining("status page of twilio unavailable (upstream_rejected)"),
+        confidenceImpact: 10,
+      },
+    ]);
+  });
+
+  it("fails with a retryable error when the status page is down", async () => {
+    world.injectFault({ service: "statuspage", kind: "error", status: 503 });
+    const out = normalizeSpecialistOutput(
+      await vendor.run(vendorInput(vendorTicket("Stripe webhooks not arriving", "see title"))),
+    );
+    expect(out).toMatchObject({
+      status: "failed",
+      error: { code: "upstream_unavailable", retryable: true },
+    });
+  });
+
+  it("the reader times out on a page that never answers and refuses unknown vendors", async () => {
+    world.injectFault({ service: "statuspage", kind: "timeout", count: 1 });
+    await expect(statusReader(200).getStatus("stripe")).rejects.toMatchObject({
+      code: ErrorCode.Timeout,
+      retryable: true,
+    });
+    await expect(statusReader().getStatus("okta")).rejects.toMatchObject({
+      code: ErrorCode.BadInput,
+    });
+  });
+});
+
+describe("support specialist on the reference tickets", () => {
+  it("backend-500-pr: 187 users, only new accounts, and the quoted request ids", async () => {
+    const scenario = await findScenario("backend-500-pr");
+    const out = normalizeSpecialistOutput(await support.run(specialistInput(scenario, {})));
+    expect(out.signals).toEqual([
+      {
+        kind: "user_impact",
+        sourceRef: "linear_issue:ENG-4821",
+        affectedUsers: 187,
+        scope: "partial",
+      },
+    ]);
+    expect(out.correlationIds.map((c) => c.value)).toEqual([
+      "req_01JD9Q4M8X2V7K3N5P6R8T0W1Y",
+      "req_01JD9Q7C2B4D6F8H0J2K4M6N8P",
+      "req_01JD9QB1E3G5J7L9N1Q3S5U7W9",
+    ]);
+    const facts = out.findings.map((f) => f.fact);
+    expect(facts).toContain("3 user report(s) referenced (support tickets #88231)");
+    expect(facts).toContain("reported onset: since about 14:05 UTC");
+  });
+
+  it("db-state-approval: three reports, and what the billing page shows against the members list", async () => {
+    const scenario = await findScenario("db-state-approval");
+    const out = normalizeSpecialistOutput(await support.run(specialistInput(scenario, {})));
+    expect(out.signals).toEqual([
+      {
+        kind: "user_impact",
+        sourceRef: "linear_issue:ENG-4840",
+        affectedUsers: 3,
+        scope: "partial",
+      },
+    ]);
+    expect(out.findings.map((f) => f.fact)).toContain(
+      'reported behaviour: "A customer admin reports that Settings > Billing shows 5 seats while Settings > Members lists 3 people."',
+    );
+  });
+
+  it("abort-noise: no reports, so no impact signal, and the example request ids", async () => {
+    const scenario = await findScenario("abort-noise");
+    const out = normalizeSpecialistOutput(await support.run(specialistInput(scenario, {})));
+    expect(out.status).toBe("returned");
+    expect(out.signals).toEqual([]);
+    expect(out.correlationIds).toHaveLength(2);
+    expect(out.findings.every((f) => f.sourceRef === "linear_issue:ENG-4852")).toBe(true);
+  });
+});
