@@ -110,6 +110,15 @@ describe("resolveTargets", () => {
     expect(targets.httpSymptom).toBe(false);
   });
 
+  it("reads event log groups the ticket names as capacity events, not application logs", () => {
+    const t = ticket("tasks missing, see /aws/events/ecs/prod-api and /ecs/checkout-api", {
+      service: "checkout-api",
+    });
+    const targets = resolveTargets(t, NO_HINTS, catalog);
+    expect(targets.eventLogGroups).toEqual(["/aws/events/ecs/prod-api"]);
+    expect(targets.logGroups).toEqual(["/ecs/checkout-api"]);
+  });
+
   it("keeps the ticket's threshold over the catalog's for the same queue", () => {
     const withQueue: ServiceCatalog = {
       "orders-worker": { queues: [{ name: "orders", thresholdSeconds: 60 }] },

@@ -66,6 +66,8 @@ const ECS_SERVICE_ARN = new RegExp(`:service/(${NAME})/(${NAME})`, "g");
 /** Log groups prode's deployments use; a URL path (`https://host/aws/…`) is not one. */
 const LOG_GROUP =
   /(?<![\w.:/-])(\/(?:ecs|aws|lambda|app|apps|services?)\/[A-Za-z0-9_./#-]*[A-Za-z0-9_#-])/g;
+/** EventBridge ECS events and scaling activity: read for capacity, not for app errors. */
+const EVENT_LOG_GROUP = /^\/aws\/(?:events|autoscaling)\//;
 /** CloudWatch alarm e-mails: "… were greater than the threshold (900.0) …". */
 const ALARM_THRESHOLD = /\bthreshold\s*\((\d+(?:\.\d+)?)\)/i;
 /** Recipes: "threshold: 300s" / "threshold = 300". */
@@ -177,12 +179,16 @@ export function resolveTargets(
   const cluster = ecsService?.cluster ?? parsed.flatMap((p) => p.clusters)[0] ?? known?.cluster;
   const ecsName = ecsService?.service ?? known?.ecsService ?? service;
 
+  const named = parsed.flatMap((p) => p.logGroups);
   const logGroups = unique([
-    ...parsed.flatMap((p) => p.logGroups),
+    ...named.filter((g) => !EVENT_LOG_GROUP.test(g)),
     ...(known?.logGroups ?? []),
     ...(service ? [`/ecs/${service}`] : []),
   ]);
-  const eventLogGroups = known?.eventLogGroups ?? [];
+  const eventLogGroups = unique([
+    ...named.filter((g) => EVENT_LOG_GROUP.test(g)),
+    ...(known?.eventLogGroups ?? []),
+  ]);
   const text = ticketTexts(ticket).join("\n");
 
   return {

@@ -61,7 +61,13 @@ function dimensionsOf(query: MetricQuery) {
     .map(([Name, Value]) => ({ Name, Value }));
 }
 
-export function createCloudWatchReader(options: CloudWatchReaderOptions): CloudWatchReader {
+/** The reader specialists get, plus `close` for the composition root's shutdown. */
+export interface CloudWatchReaderHandle extends CloudWatchReader {
+  /** Releases the SDK clients' sockets. */
+  close(): void;
+}
+
+export function createCloudWatchReader(options: CloudWatchReaderOptions): CloudWatchReaderHandle {
   const config = awsClientConfig(options);
   const metrics = new CloudWatchClient(config);
   const logs = new CloudWatchLogsClient(config);
@@ -204,5 +210,12 @@ export function createCloudWatchReader(options: CloudWatchReaderOptions): CloudW
     });
   }
 
-  return { getMetricSeries, queryLogs };
+  return {
+    getMetricSeries,
+    queryLogs,
+    close() {
+      metrics.destroy();
+      logs.destroy();
+    },
+  };
 }
