@@ -46,6 +46,8 @@ export interface Specialist {
   phase: "evidence" | "after_bundle" | "after_diff";
   /** Tools it needs; without one it is skipped with a reason (and the gap recorded). */
   needs: ToolName[];
+  /** Tools it uses when available and does without (recording the gap) when not. */
+  optionalTools?: ToolName[];
   /** Per-run deadline in milliseconds. */
   timeoutMs: number;
   /** Whether this ticket calls for it, and why (the route records the reason). */

@@ -218,7 +218,7 @@ async function run(input: SpecialistInput): Promise<RawSpecialistOutput> {
  */
 export const RELEASE_OPTIONAL_TOOLS: ToolName[] = ["sentry"];
 
-const releaseSpecialist: Specialist & { optionalTools: ToolName[] } = {
+const releaseSpecialist: Specialist = {
   id: "release",
   phase: "evidence",
   needs: ["github"],

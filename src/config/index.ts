@@ -53,6 +53,16 @@ const coreSchema = z.object({
   PRODE_POLICY_DIR: z.string().min(1).default("policy"),
   PRODE_WIKI_DIR: z.string().min(1).default("wiki"),
   PRODE_TRIGGER_LABELS: z.string().min(1).default("prode,sentry-issue"),
+  /** Vendor status pages the vendor specialist reads: "stripe=https://status.stripe.com,…". */
+  PRODE_VENDOR_STATUS: z
+    .string()
+    .regex(
+      /^[a-z0-9-]+=https?:\/\/[^,\s]+(,[a-z0-9-]+=https?:\/\/[^,\s]+)*$/,
+      "vendor=url pairs separated by commas",
+    )
+    .optional(),
+  /** How often the poller looks for labelled tickets the webhooks missed (0 = off). */
+  PRODE_POLL_MS: z.coerce.number().int().min(0).default(300_000),
 });
 
 const slackSchema = z.object({
@@ -123,6 +133,7 @@ export interface Config extends CoreConfig {
   /** Integrations with none of their variables set: reported, not fatal. */
   missing: IntegrationName[];
   triggerLabels: string[];
+  vendorStatus: Record<string, string>;
 }
 
 function firstIssue(error: z.ZodError, env: Record<string, string | undefined>): string {
@@ -158,6 +169,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     triggerLabels: core.PRODE_TRIGGER_LABELS.split(",")
       .map((l) => l.trim().toLowerCase())
       .filter(Boolean),
+    vendorStatus: Object.fromEntries(
+      (core.PRODE_VENDOR_STATUS ?? "")
+        .split(",")
+        .filter(Boolean)
+        .map((pair) => [pair.slice(0, pair.indexOf("=")), pair.slice(pair.indexOf("=") + 1)]),
+    ),
   };
   for (const name of INTEGRATION_NAMES) {
     const { trigger, schema } = integrations[name];

@@ -42,7 +42,7 @@ export async function collectEvidence(input: {
   signal: AbortSignal;
 }): Promise<SpecialistOutput[]> {
   return Promise.all(
-    input.routed.map(async ({ specialist, missing }): Promise<SpecialistOutput> => {
+    input.routed.map(async ({ specialist, missing, withheld }): Promise<SpecialistOutput> => {
       const question = specialist.question(input.ticket);
       if (missing.length > 0) {
         const connectors = missing.map((m) => CONNECTOR_OF[m]).join(", ");
@@ -74,7 +74,7 @@ export async function collectEvidence(input: {
             question,
             ticket: input.ticket,
             hints: input.hints,
-            tools: toolsFor(specialist, input.tools, missing),
+            tools: toolsFor(specialist, input.tools, [...missing, ...withheld]),
             signal: controller.signal,
             deadline,
             now: input.now,

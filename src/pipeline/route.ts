@@ -16,6 +16,8 @@ export interface RoutedSpecialist {
   entry: RouteEntry;
   /** Tools it needs that the inventory does not have: it is skipped with this reason. */
   missing: ToolName[];
+  /** Optional tools the inventory does not have: withheld, the specialist records the gap. */
+  withheld: ToolName[];
 }
 
 /**
@@ -44,11 +46,12 @@ export function routeSpecialists(
       notes.push(`${specialist.id}: ${decision.reason}`);
       continue;
     }
-    const missing = specialist.needs.filter((tool) => !available.has(CONNECTOR_OF[tool]));
+    const unavailable = (tool: ToolName) => !available.has(CONNECTOR_OF[tool]);
     routed.push({
       specialist,
       entry: { specialistId: specialist.id, required: decision.required, reason: decision.reason },
-      missing,
+      missing: specialist.needs.filter(unavailable),
+      withheld: (specialist.optionalTools ?? []).filter(unavailable),
     });
   }
   const rationale = [
@@ -59,15 +62,15 @@ export function routeSpecialists(
   return { routed, rationale };
 }
 
-/** Only the tools a specialist declared, and only those available. */
+/** Only the tools a specialist declared (needed or optional), and only those configured. */
 export function toolsFor(
   specialist: Specialist,
   all: SpecialistTools,
-  missing: readonly ToolName[],
+  unavailable: readonly ToolName[],
 ): SpecialistTools {
   const granted: SpecialistTools = {};
-  for (const name of specialist.needs) {
-    if (missing.includes(name)) continue;
+  for (const name of [...specialist.needs, ...(specialist.optionalTools ?? [])]) {
+    if (unavailable.includes(name)) continue;
     const tool = all[name];
     if (tool) (granted as Record<ToolName, unknown>)[name] = tool;
   }

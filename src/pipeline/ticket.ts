@@ -5,7 +5,11 @@ import type { Redactor } from "../safety/redact.ts";
 
 const SENTRY_ISSUE_URL = /sentry\.io\/(?:organizations\/[\w-]+\/)?issues\/(\d+)/g;
 const REQUEST_ID = /\breq_[0-9A-Za-z]{10,40}\b/g;
-const AWS_REF = /(?:\/aws\/[\w./-]+|arn:aws:[\w-]+:[\w-]*:\d{12}:[\w/:.-]+)/g;
+/** Log groups, ARNs and SQS queue URLs, as alarms and engineers paste them. */
+const AWS_REF =
+  /(?:\/(?:aws|ecs)\/[\w./-]+|arn:aws:[\w-]+:[\w-]*:\d{12}:[\w/:.-]+|https:\/\/sqs\.[\w-]+\.amazonaws\.com\/\d{12}\/[\w.-]+)/g;
+/** CloudWatch's alarm e-mail: `CloudWatch Alarm "name" in … has entered the ALARM state`. */
+const ALARM_NAME = /CloudWatch Alarm "([\w.+-]{1,255})"/g;
 
 /** Linear state types a human sets when the work is over: the run is superseded. */
 export function isClosedByHuman(stateType: string, stateName: string): boolean {
@@ -32,7 +36,10 @@ export function extractLinks(ticket: LinearTicket): LinearSnapshot["linked"] {
   return {
     sentryIssueIds: unique(sentry),
     requestIds: unique([...all.matchAll(REQUEST_ID)].map((m) => m[0])),
-    awsRefs: unique([...all.matchAll(AWS_REF)].map((m) => m[0])),
+    awsRefs: unique([
+      ...[...all.matchAll(ALARM_NAME)].map((m) => `alarm:${m[1]}`),
+      ...[...all.matchAll(AWS_REF)].map((m) => m[0]),
+    ]),
   };
 }
 

@@ -143,6 +143,26 @@ export function createSentryInstance(data: SentryData, ctx: SimContext): SentryS
   const issuePrefix = "^/api/0/(?:organizations/([^/]+)/)?issues/([^/]+)";
   const routes: Route[] = [
     {
+      // Organization details (https://docs.sentry.io/api/organizations/retrieve-an-organization/):
+      // what a connector probe reads to prove the token can see the organization.
+      method: "GET",
+      pattern: /^\/api\/0\/organizations\/([^/]+)\/?$/,
+      name: "GET /api/0/organizations/{org}/",
+      run: ([org]) =>
+        org === state.org
+          ? json(200, {
+              id: String(1_000_000 + state.org.length),
+              slug: state.org,
+              name: state.org,
+              status: { id: "active", name: "active" },
+              dateCreated: "2021-03-01T09:00:00.000000Z",
+              isEarlyAdopter: false,
+              require2FA: true,
+              features: [],
+            })
+          : json(404, NOT_FOUND),
+    },
+    {
       method: "GET",
       pattern: new RegExp(`${issuePrefix}/?$`),
       name: "GET /api/0/organizations/{org}/issues/{issue_id}/",

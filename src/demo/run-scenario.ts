@@ -1,0 +1,218 @@
+import { asc, eq } from "drizzle-orm";
+import type { Redis } from "ioredis";
+import type { Logger } from "pino";
+import { createHttpServer, listen } from "../app/http-server.ts";
+import { killSwitchCheck } from "../app/kill-switch-check.ts";
+import { buildPipeline } from "../app/pipeline.ts";
+import { loadConfig } from "../config/index.ts";
+import type { Db } from "../db/client.ts";
+import { phaseTransitions, runs } from "../db/schema.ts";
+import { AppError, ErrorCode } from "../domain/errors.ts";
+import { linearWebhookRoute } from "../pipeline/intake.ts";
+import { evidencePhases } from "../pipeline/phases.ts";
+import type { TriageNotifier } from "../runner/ports.ts";
+import { createPhaseQueue, createRedis } from "../runner/queue.ts";
+import type { RunRow } from "../runner/types.ts";
+import { startPhaseWorker } from "../runner/worker.ts";
+import { type SeededReplica, seedReplica } from "../sim/replica-seed.ts";
+import type { Scenario } from "../sim/scenario.ts";
+import { startWorld, type World } from "../sim/server.ts";
+import { linearWebhook } from "../sim/services/linear-webhook.ts";
+import { worldEnv } from "./world-env.ts";
+
+export interface ScenarioProgress {
+  scenario: string;
+  ticket: string;
+  from: string;
+  to: string;
+  description: string;
+  at: Date;
+}
+
+export interface ScenarioRunOptions {
+  scenario: string | Scenario;
+  /** Run again in a world that is already up (a rerun); the caller closes it. */
+  world?: World;
+  /** The replica of that world, when it has one. */
+  replicaUrl?: string;
+  db: Db;
+  redisUrl: string;
+  prefix: string;
+  log: Logger;
+  /** A Postgres server to seed the scenario's read replica on (the db connector is missing without one). */
+  replicaAdminUrl?: string;
+  recordTo?: string;
+  /** The incident channel's notifier for this world (Slack), or silence. */
+  notifier?: (world: World, env: Record<string, string>) => TriageNotifier;
+  onProgress?: (event: ScenarioProgress) => void;
+  /** Called with the world before the webhook is sent (tests inject faults here). */
+  beforeTrigger?: (world: World) => void | Promise<void>;
+  timeoutMs?: number;
+  policyDir?: string;
+  wikiDir?: string;
+}
+
+export interface ScenarioRunResult {
+  scenario: Scenario;
+  replicaUrl?: string;
+  run: RunRow;
+  world: World;
+  transitions: { from: string; to: string; description: string }[];
+  durationMs: number;
+  /** Tears the world and the replica down; the caller keeps them until it has asserted. */
+  close(): Promise<void>;
+}
+
+/**
+ * Runs one scenario through the real runner: the world serves the providers, prode is
+ * configured as it would be in production (base URLs pointed at the world), the ticket
+ * arrives as a signed Linear webhook over HTTP, and the run goes until it stops.
+ */
+export async function runScenario(options: ScenarioRunOptions): Promise<ScenarioRunResult> {
+  const started = performance.now();
+  const world =
+    options.world ??
+    (await startWorld({
+      scenario: options.scenario,
+      ...(options.recordTo ? { recordTo: options.recordTo } : {}),
+    }));
+  const scenario = world.scenario;
+  const ownsWorld = options.world === undefined;
+  let replica: SeededReplica | undefined;
+  const connections: Redis[] = [];
+  const closers: (() => Promise<unknown>)[] = [];
+  try {
+    if (ownsWorld && options.replicaAdminUrl && scenario.replica && scenario.integrations.replica) {
+      replica = await seedReplica(options.replicaAdminUrl, scenario);
+    }
+    const replicaUrl = replica?.url ?? options.replicaUrl;
+    const env = worldEnv(world, replicaUrl ? { replicaUrl } : {});
+    const config = loadConfig({
+      ...env,
+      PRODE_POLICY_DIR: options.policyDir ?? "policy",
+      PRODE_WIKI_DIR: options.wikiDir ?? "wiki",
+    });
+    const pipeline = await buildPipeline(config, options.log, options.notifier?.(world, env));
+    closers.push(() => pipeline.close());
+    const connection = createRedis(options.redisUrl);
+    connections.push(connection);
+    const queue = createPhaseQueue(connection, options.prefix);
+    closers.push(() => queue.close());
+    const workerConnection = createRedis(options.redisUrl);
+    connections.push(workerConnection);
+    const worker = startPhaseWorker(
+      {
+        db: options.db,
+        log: options.log,
+        workerId: `demo-${scenario.name}`,
+        handlers: evidencePhases(pipeline.deps),
+        timing: { leaseMs: 30_000, heartbeatMs: 5_000, maxAttempts: 3 },
+        enqueue: (data) => queue.enqueue(data),
+        killSwitch: killSwitchCheck(options.db),
+        now: () => world.now(),
+      },
+      { connection: workerConnection, prefix: options.prefix, concurrency: 4 },
+    );
+    closers.push(() => worker.close());
+    const server = createHttpServer(
+      [
+        linearWebhookRoute(
+          {
+            db: options.db,
+            enqueue: queue.enqueue,
+            log: options.log,
+            triggerLabels: config.triggerLabels,
+          },
+          config.linear?.LINEAR_WEBHOOK_SECRET?.reveal(),
+        ),
+      ],
+      options.log,
+    );
+    const port = await listen(server, 0, "127.0.0.1");
+    closers.push(() => new Promise((r) => server.close(() => r(undefined))));
+
+    await options.beforeTrigger?.(world);
+    const delivery = linearWebhook(world, {
+      action: "create",
+      type: "Issue",
+      data: { identifier: scenario.ticket.identifier },
+    });
+    const response = await fetch(`http://127.0.0.1:${port}/webhooks/linear`, {
+      method: "POST",
+      headers: delivery.headers,
+      body: delivery.body,
+    });
+    const accepted = (await response.json()) as { runId?: string; error?: string };
+    if (!response.ok || !accepted.runId) {
+      throw new AppError(
+        ErrorCode.UpstreamRejected,
+        `intake refused the webhook: ${response.status} ${accepted.error ?? JSON.stringify(accepted)}`,
+      );
+    }
+    const run = await followRun(options, scenario, accepted.runId);
+    const transitions = await options.db
+      .select()
+      .from(phaseTransitions)
+      .where(eq(phaseTransitions.runId, run.id))
+      .orderBy(asc(phaseTransitions.seq));
+    return {
+      scenario,
+      ...(replicaUrl ? { replicaUrl } : {}),
+      run,
+      world,
+      transitions: transitions.map((t) => ({
+        from: t.fromState,
+        to: t.toState,
+        description: t.description,
+      })),
+      durationMs: performance.now() - started,
+      close: async () => {
+        if (ownsWorld) await world.close();
+        await replica?.drop();
+      },
+    };
+  } catch (error) {
+    if (ownsWorld) await world.close();
+    await replica?.drop();
+    throw error;
+  } finally {
+    for (const close of closers.reverse()) await close().catch(() => {});
+    for (const c of connections) c.disconnect();
+  }
+}
+
+async function followRun(
+  options: ScenarioRunOptions,
+  scenario: Scenario,
+  runId: string,
+): Promise<RunRow> {
+  const deadline = Date.now() + (options.timeoutMs ?? 60_000);
+  let seen = 0;
+  for (;;) {
+    const rows = await options.db
+      .select()
+      .from(phaseTransitions)
+      .where(eq(phaseTransitions.runId, runId))
+      .orderBy(asc(phaseTransitions.seq));
+    for (const t of rows.slice(seen)) {
+      options.onProgress?.({
+        scenario: scenario.name,
+        ticket: scenario.ticket.identifier,
+        from: t.fromState,
+        to: t.toState,
+        description: t.description,
+        at: t.createdAt,
+      });
+    }
+    seen = rows.length;
+    const [run] = await options.db.select().from(runs).where(eq(runs.id, runId));
+    if (run?.outcome) return run;
+    if (Date.now() > deadline) {
+      throw new AppError(
+        ErrorCode.Timeout,
+        `${scenario.name}: run ${runId} did not stop in time (at ${run?.phase})`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, 40));
+  }
+}

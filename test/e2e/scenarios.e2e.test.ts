@@ -1,0 +1,192 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runScenario, type ScenarioRunResult } from "../../src/demo/run-scenario.ts";
+import type { EvidenceBundle } from "../../src/domain/evidence-bundle.ts";
+import { getArtifact } from "../../src/runner/artifacts.ts";
+import { findScenario } from "../../src/sim/scenario.ts";
+import { expectedCallViolations } from "../../src/sim/scenario-expect.ts";
+import { createTestDb, type TestDb } from "../setup/db.ts";
+import { TEST_ADMIN_URL, TEST_REDIS_URL } from "../setup/env.ts";
+import { dropQueuePrefix, testQueuePrefix } from "../setup/redis.ts";
+import { quietLog } from "../setup/runner.ts";
+
+/**
+ * Every shipped scenario through the real runner: signed Linear webhook over HTTP,
+ * real SDKs against the simulated world, a seeded read-only replica, real Postgres and
+ * Redis. Expectations that need phases not built yet (delivery: worktree, PR) are todo.
+ */
+const SCENARIOS = [
+  "backend-500-pr",
+  "queue-alarm-infra",
+  "db-state-approval",
+  "abort-noise",
+  "sentry-fails-midrun",
+  "no-aws-credentials",
+];
+
+async function bundleOf(t: TestDb, r: ScenarioRunResult): Promise<EvidenceBundle> {
+  const sha = (r.run.context as { bundleSha?: string }).bundleSha;
+  expect(sha, "the run stored an evidence bundle").toBeDefined();
+  return (await getArtifact<EvidenceBundle>(t.db, r.run.id, sha!))!;
+}
+
+describe.each(SCENARIOS)("scenario %s", (name) => {
+  let t: TestDb;
+  let prefix: string;
+  let result: ScenarioRunResult;
+  let bundle: EvidenceBundle;
+  beforeAll(async () => {
+    t = await createTestDb();
+    prefix = testQueuePrefix();
+    result = await runScenario({
+      scenario: name,
+      db: t.db,
+      redisUrl: TEST_REDIS_URL,
+      prefix,
+      log: quietLog,
+      replicaAdminUrl: TEST_ADMIN_URL,
+    });
+    bundle = await bundleOf(t, result);
+  }, 90_000);
+  afterAll(async () => {
+    await result?.close();
+    await dropQueuePrefix(prefix);
+    await t?.drop();
+  });
+
+  it("stops on the expected exit, or passes the gate where delivery would begin", async () => {
+    const expected = result.scenario.expected;
+    const decision = (result.run.context as { decision?: { decision: string; reasons: string[] } })
+      .decision;
+    if (expected.outcome === "RUN_COMPLETE") {
+      // The delivery boundary: the gate passed; delivery is not built, so a human takes the fix.
+      expect(decision?.decision).toBe("proceed_to_delivery");
+      expect(result.run.outcome).toBe("CANNOT_AUTO_FIX");
+      expect(decision?.reasons.at(-1)).toMatch(/gate passed .* automated delivery is not enabled/);
+    } else {
+      expect(result.run.outcome).toBe(expected.outcome);
+    }
+  });
+
+  it("classifies with the expected class and confidence band", () => {
+    const c = bundle.classification!;
+    const expected = result.scenario.expected;
+    if (expected.classification) expect(c.class).toBe(expected.classification);
+    if (expected.confidenceAtLeast != null)
+      expect(c.confidence).toBeGreaterThanOrEqual(expected.confidenceAtLeast);
+    if (expected.confidenceBelow != null)
+      expect(c.confidence).toBeLessThan(expected.confidenceBelow);
+  });
+
+  it("records every expected gap instead of replacing it with a weaker source", () => {
+    for (const connector of result.scenario.expected.gaps ?? []) {
+      const tool = bundle.toolMap.tools.find((x) => x.connector === connector);
+      const own = bundle.specialists.find((s) => s.specialistId === connector);
+      const recorded =
+        tool?.status !== "available" || own?.status !== "returned" || (own?.gaps.length ?? 0) > 0;
+      expect(recorded, `${connector} is recorded as a gap`).toBe(true);
+      const named = (g: { what: string; origin?: string }) =>
+        (g.origin ?? "").includes(connector) || g.what.toLowerCase().includes(connector);
+      expect(
+        bundle.classification!.gaps.some(named),
+        `${connector} gap reaches the classification`,
+      ).toBe(true);
+    }
+  });
+
+  it("keeps memory out of the evidence and cites a source for every finding", () => {
+    for (const s of bundle.specialists) {
+      const refs = new Set(s.sources.map((x) => x.ref));
+      for (const f of s.findings) expect(refs.has(f.sourceRef)).toBe(true);
+    }
+    expect(bundle.memory.pages.length).toBeGreaterThanOrEqual(0);
+    expect(JSON.stringify(bundle.classification)).not.toContain("wiki");
+  });
+
+  it("makes exactly the expected calls, and never a forbidden one", () => {
+    expect(expectedCallViolations(result.scenario.expected, result.world.calls())).toEqual([]);
+  });
+
+  it("sends nothing secret to Linear", () => {
+    for (const call of result.world.calls({ service: "linear" })) {
+      const body = JSON.stringify(call.body);
+      expect(body).not.toMatch(
+        /sntrys_|xox[bp]-|AKIA[0-9A-Z]{16}|-----BEGIN|session=|@example\.com/,
+      );
+    }
+  });
+
+  it.todo("opens the draft PR and waits for a human merge (delivery phases are not built yet)");
+});
+
+describe("scenario guarantees", () => {
+  let t: TestDb;
+  let prefix: string;
+  beforeAll(async () => {
+    t = await createTestDb();
+    prefix = testQueuePrefix();
+  });
+  afterAll(async () => {
+    await dropQueuePrefix(prefix);
+    await t.drop();
+  });
+
+  it("rerunning a finished scenario updates its Linear comment and creates no second one", async () => {
+    const first = await runScenario({
+      scenario: "abort-noise",
+      db: t.db,
+      redisUrl: TEST_REDIS_URL,
+      prefix,
+      log: quietLog,
+      replicaAdminUrl: TEST_ADMIN_URL,
+    });
+    try {
+      expect(first.run.outcome).toBe("NOISE_NO_FIX");
+      const second = await runScenario({
+        scenario: "abort-noise",
+        world: first.world,
+        ...(first.replicaUrl ? { replicaUrl: first.replicaUrl } : {}),
+        db: t.db,
+        redisUrl: TEST_REDIS_URL,
+        prefix,
+        log: quietLog,
+      });
+      expect(second.run.id).not.toBe(first.run.id);
+      expect(second.run.outcome).toBe("NOISE_NO_FIX");
+      expect(first.world.calls({ service: "linear", method: "commentCreate" })).toHaveLength(1);
+      expect(
+        first.world.calls({ service: "linear", method: "commentUpdate" }).length,
+      ).toBeGreaterThanOrEqual(1);
+      const comments = first.world.state.linear
+        .comments(first.scenario.ticket.identifier)
+        .filter((c) => c.body.includes("prode:handoff"));
+      expect(comments).toHaveLength(1);
+      expect(comments[0]!.body).toContain(second.run.id);
+    } finally {
+      await first.close();
+    }
+  }, 90_000);
+
+  it("with the Sentry connector unconfigured, scenario 1 records the gap and stops below the gate", async () => {
+    const base = await findScenario("backend-500-pr");
+    const scenario = { ...base, integrations: { ...base.integrations, sentry: false } };
+    const r = await runScenario({
+      scenario,
+      db: t.db,
+      redisUrl: TEST_REDIS_URL,
+      prefix,
+      log: quietLog,
+      replicaAdminUrl: TEST_ADMIN_URL,
+    });
+    try {
+      const bundle = await bundleOf(t, r);
+      expect(bundle.toolMap.tools.find((x) => x.connector === "sentry")).toMatchObject({
+        status: "missing",
+      });
+      expect(bundle.classification!.confidence).toBeLessThan(70);
+      expect(r.run.outcome).toBe("BLOCKED_NEEDS_INFO");
+      expect(r.world.calls({ service: "sentry" })).toHaveLength(0);
+    } finally {
+      await r.close();
+    }
+  }, 90_000);
+});
