@@ -111,10 +111,7 @@ export interface GitHubReader {
     commits: { sha: string; message: string; author: string; date: string }[];
     files: { filename: string; status: string; additions: number; deletions: number }[];
   }>;
-  listDeployments(input: {
-    environment?: string;
-    limit: number;
-  }): Promise<
+  listDeployments(input: { environment?: string; limit: number }): Promise<
     {
       id: number;
       sha: string;

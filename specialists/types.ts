@@ -24,8 +24,22 @@ export interface TicketContext {
   attachments: { title: string; url: string }[];
 }
 
+/**
+ * When the symptom began, as another specialist's returned evidence established it
+ * (e.g. the oldest stale derived row). Handed over in a second evidence wave; the
+ * receiving specialist still cites its own sources for whatever it concludes.
+ */
+export interface EvidenceOnset {
+  at: string;
+  /** What established it, for the finding: "oldest stale workspaces row (db)". */
+  what: string;
+  specialistId: string;
+}
+
 export interface SpecialistInput {
   question: string;
+  /** Present only in the second wave, when another specialist established the onset. */
+  onset?: EvidenceOnset;
   ticket: TicketContext;
   hints: RoutingHints;
   /** Only the tools the specialist declared in `needs`, and only those available. */
@@ -59,4 +73,9 @@ export interface Specialist {
   /** The question it answers for this ticket. */
   question(ticket: TicketContext): string;
   run(input: SpecialistInput): Promise<RawSpecialistOutput>;
+  /**
+   * Whether this output would improve with an onset another specialist established;
+   * if so, the pipeline asks again once with `input.onset` set.
+   */
+  wantsOnset?(output: RawSpecialistOutput): boolean;
 }

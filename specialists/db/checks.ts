@@ -18,7 +18,13 @@ export interface DerivedCounterCheck {
   table: string;
   key: string;
   counter: string;
-  source: { table: string; key: string; where?: string };
+  source: {
+    table: string;
+    key: string;
+    where?: string;
+    /** The source column whose change the counter must follow (e.g. removed_at): dates the drift. */
+    changedColumn?: string;
+  };
   /** What users see of the counter, for `count_mismatch` ("billed seats"). */
   subject: string;
   /** Ids in the ticket naming one row of `table` (the reporter's own case). */
@@ -59,7 +65,12 @@ export const BUILT_IN_CHECKS: DbCheck[] = [
     table: "workspaces",
     key: "id",
     counter: "member_count",
-    source: { table: "workspace_members", key: "workspace_id", where: "removed_at is null" },
+    source: {
+      table: "workspace_members",
+      key: "workspace_id",
+      where: "removed_at is null",
+      changedColumn: "removed_at",
+    },
     subject: "billed seats (workspaces.member_count)",
     entity: /\bws_[A-Za-z0-9]{1,40}\b/g,
     symptoms: [/\bseats?\b/i, /\bmember[ _]?count\b/i, /\bmembers? (?:list|page)\b/i],
@@ -91,7 +102,14 @@ export function validateChecks(checks: DbCheck[]): DbCheck[] {
     ids.add(check.id);
     const names =
       check.kind === "derived_counter"
-        ? [check.table, check.key, check.counter, check.source.table, check.source.key]
+        ? [
+            check.table,
+            check.key,
+            check.counter,
+            check.source.table,
+            check.source.key,
+            ...(check.source.changedColumn ? [check.source.changedColumn] : []),
+          ]
         : check.kind === "null_precondition"
           ? [check.table, check.column, check.createdColumn]
           : [];
@@ -117,6 +135,37 @@ export function staleCountSql(c: DerivedCounterCheck): string {
     `from ${c.table} t left join (select ${c.source.key} as k, count(*) as n from ${c.source.table}${where} group by ${c.source.key}) s`,
     `on s.k = t.${c.key}`,
   ].join(" ");
+}
+
+/** The recount of one row's counter from its source of truth (a correlated subquery). */
+function recountOf(c: DerivedCounterCheck, alias: string): string {
+  const where = c.source.where ? ` and (${c.source.where})` : "";
+  return `(select count(*) from ${c.source.table} x where x.${c.source.key} = ${alias}.${c.key}${where})`;
+}
+
+/**
+ * When the oldest drift began: the earliest change (e.g. a removal) on the source rows
+ * of entities whose counter is stale. A pure aggregate, so the guard needs no LIMIT.
+ */
+export function staleSinceSql(c: DerivedCounterCheck): string | undefined {
+  const changed = c.source.changedColumn;
+  if (!changed) return undefined;
+  return [
+    `select min(m.${changed}) as oldest_stale_at`,
+    `from ${c.source.table} m join ${c.table} t on t.${c.key} = m.${c.source.key}`,
+    `where m.${changed} is not null and t.${c.counter} <> ${recountOf(c, "t")}`,
+  ].join(" ");
+}
+
+/**
+ * The backfill prode would propose for stale counters: recount each stale row from its
+ * source of truth. Never run by prode — it becomes a production_write approval.
+ */
+export function correctionSql(c: DerivedCounterCheck): string {
+  return [
+    `update ${c.table} t set ${c.counter} = ${recountOf(c, "t")}`,
+    `where t.${c.counter} <> ${recountOf(c, "t")};`,
+  ].join("\n");
 }
 
 export function entityCountSql(c: DerivedCounterCheck, entityId: string): string {

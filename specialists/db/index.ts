@@ -4,6 +4,7 @@ import type { Specialist, TicketContext } from "../types.ts";
 import {
   type AggregateCheck,
   BUILT_IN_CHECKS,
+  correctionSql,
   type DbCheck,
   type DerivedCounterCheck,
   entityCountSql,
@@ -11,6 +12,7 @@ import {
   nullPreconditionSql,
   selectChecks,
   staleCountSql,
+  staleSinceSql,
   ticketEntities,
   validateChecks,
 } from "./checks.ts";
@@ -96,14 +98,46 @@ async function runStaleCount(ctx: RunContext, check: DerivedCounterCheck): Promi
     ctx.now,
   );
   if (stale > 0) {
+    const since = await staleSince(ctx, check);
     ctx.draft.signal(source, {
       kind: "stale_derived_rows",
       table: check.table,
       staleCount: stale,
       totalCount: total,
+      ...(since ? { oldestStaleAt: since } : {}),
+      proposedCorrection: { statement: correctionSql(check), affectsRows: stale },
     });
   } else {
     ctx.draft.signal(source, { kind: "derived_rows_consistent", table: check.table });
+  }
+}
+
+/** When the oldest drift began, or undefined (no changed column, or the read failed: a gap). */
+async function staleSince(
+  ctx: RunContext,
+  check: DerivedCounterCheck,
+): Promise<string | undefined> {
+  const statement = staleSinceSql(check);
+  if (!statement) return undefined;
+  try {
+    const row = firstRow(await ctx.replica.query(statement));
+    const value = row?.oldest_stale_at;
+    const at =
+      value instanceof Date ? value : typeof value === "string" ? new Date(value) : undefined;
+    if (!at || Number.isNaN(at.getTime())) return undefined;
+    const source = ctx.draft.source("db_query", ref(`${check.id}-since`), ctx.clock());
+    ctx.draft.finding(
+      source,
+      `the oldest stale ${check.table} row drifted at ${at.toISOString()}`,
+      ctx.now,
+    );
+    return at.toISOString();
+  } catch {
+    ctx.draft.gap(
+      `when ${check.table}.${check.counter} began to drift is unknown (query failed)`,
+      5,
+    );
+    return undefined;
   }
 }
 

@@ -41,10 +41,14 @@ function recordCorrelation(
   c: Correlation,
   view: SentryView,
   service: string | undefined,
+  /** Set when the onset came from another specialist's evidence, not a Sentry issue. */
+  onsetWhat?: string,
 ): void {
   const { deploy } = c;
   const ref = ev.source("github_deploy", `github_deploy:${deploy.id}`);
-  const issue = view.issue!;
+  const symptom = view.issue
+    ? `${view.issue.shortId} was first seen`
+    : `the symptom (${onsetWhat ?? "onset"}) began`;
   ev.signal({
     kind: "release_correlation",
     sourceRef: ref,
@@ -56,13 +60,13 @@ function recordCorrelation(
   ev.finding(
     `deploy ${deploy.id} of ${deploy.ref} (${shortSha(deploy.sha)}) to ${deploy.environment}${deploy.state ? ` (${deploy.state})` : ""} ` +
       `began ${deploy.startedAt}${deploy.finishedFrom === "sentry" ? ` and finished ${deploy.finishedAt} (Sentry deploy record)` : " (finish time unknown)"}; ` +
-      `${issue.shortId} was first seen ${c.minutesAfter} min after ${c.deployedAt}`,
+      `${symptom} ${c.minutesAfter} min after ${c.deployedAt}`,
     ref,
   );
   const eventRelease = view.event?.release;
-  if (deploy.release && eventRelease === deploy.release) {
+  if (view.issue && deploy.release && eventRelease === deploy.release) {
     ev.finding(
-      `${issue.shortId}'s recommended event ran release ${eventRelease}, the release of deploy ${deploy.id}`,
+      `${view.issue.shortId}'s recommended event ran release ${eventRelease}, the release of deploy ${deploy.id}`,
       ev.source("sentry_release", `sentry_release:${deploy.release}`),
     );
   }
@@ -115,9 +119,14 @@ function nextPivot(
 function onsetOf(
   input: SpecialistInput,
   view: SentryView,
-): { at: Date; from: "sentry" | "alert" } | undefined {
+): { at: Date; from: "sentry" | "evidence" | "alert"; what?: string } | undefined {
   const firstSeen = view.issue ? Date.parse(view.issue.firstSeen) : Number.NaN;
   if (!Number.isNaN(firstSeen)) return { at: new Date(firstSeen), from: "sentry" };
+  // Another specialist's returned evidence (second wave) dates the symptom precisely.
+  const observed = input.onset ? Date.parse(input.onset.at) : Number.NaN;
+  if (input.onset && !Number.isNaN(observed)) {
+    return { at: new Date(observed), from: "evidence", what: input.onset.what };
+  }
   const { snapshot } = input.ticket;
   const filed = Date.parse(snapshot.createdAt);
   const ageHours = (input.now.getTime() - filed) / 3_600_000;
@@ -172,9 +181,15 @@ async function run(input: SpecialistInput): Promise<RawSpecialistOutput> {
     const views = toDeployViews(deployments.value, view.releases);
     const onset = onsetOf(input, view);
 
-    const correlation = onset?.from === "sentry" ? correlate(views, onset.at) : undefined;
+    const correlation = onset && onset.from !== "alert" ? correlate(views, onset.at) : undefined;
     if (correlation) {
-      recordCorrelation(ev, correlation, view, service);
+      recordCorrelation(
+        ev,
+        correlation,
+        view,
+        service,
+        onset?.from === "evidence" ? onset.what : undefined,
+      );
       const diff = await compareDeploy(
         { github, ev, signal: input.signal },
         previousDeploy(views, correlation.deploy),
@@ -244,6 +259,11 @@ const releaseSpecialist: Specialist = {
   },
 
   run,
+
+  /** Without a Sentry onset nothing was correlated: an onset from other evidence would help. */
+  wantsOnset: (output) =>
+    output.status === "returned" &&
+    !output.signals.some((s) => s.kind === "release_correlation" || s.kind === "deploy_absent"),
 };
 
 export default releaseSpecialist;

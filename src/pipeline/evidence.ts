@@ -1,5 +1,5 @@
 import type { SpecialistTools } from "../../specialists/tools.ts";
-import type { RoutingHints, TicketContext } from "../../specialists/types.ts";
+import type { EvidenceOnset, RoutingHints, TicketContext } from "../../specialists/types.ts";
 import { asAppError } from "../domain/errors.ts";
 import {
   normalizeSpecialistOutput,
@@ -40,6 +40,7 @@ export async function collectEvidence(input: {
   hints: RoutingHints;
   now: Date;
   signal: AbortSignal;
+  onset?: EvidenceOnset;
 }): Promise<SpecialistOutput[]> {
   return Promise.all(
     input.routed.map(async ({ specialist, missing, withheld }): Promise<SpecialistOutput> => {
@@ -78,6 +79,7 @@ export async function collectEvidence(input: {
             signal: controller.signal,
             deadline,
             now: input.now,
+            ...(input.onset ? { onset: input.onset } : {}),
           }),
           timedOut,
         ]);
@@ -112,4 +114,47 @@ export async function collectEvidence(input: {
       }
     }),
   );
+}
+
+/**
+ * When the symptom began, as returned evidence dates it: the oldest stale derived row.
+ * (A Sentry issue's first-seen time is read by the specialists themselves.)
+ */
+export function evidenceOnset(outputs: readonly SpecialistOutput[]): EvidenceOnset | undefined {
+  let best: EvidenceOnset | undefined;
+  for (const output of outputs) {
+    if (output.status !== "returned") continue;
+    for (const signal of output.signals) {
+      if (signal.kind !== "stale_derived_rows" || !signal.oldestStaleAt) continue;
+      if (!best || Date.parse(signal.oldestStaleAt) < Date.parse(best.at)) {
+        best = {
+          at: signal.oldestStaleAt,
+          what: `oldest stale ${signal.table} row (${output.specialistId})`,
+          specialistId: output.specialistId,
+        };
+      }
+    }
+  }
+  return best;
+}
+
+/**
+ * The second wave: specialists whose answer would improve with an onset another
+ * specialist established are asked once more with it; their new output replaces the old.
+ */
+export async function collectWithOnset(
+  input: Parameters<typeof collectEvidence>[0],
+): Promise<SpecialistOutput[]> {
+  const first = await collectEvidence(input);
+  const onset = evidenceOnset(first);
+  if (!onset) return first;
+  const again = input.routed.filter((r) => {
+    const previous = first.find((o) => o.specialistId === r.specialist.id);
+    return (
+      r.specialist.id !== onset.specialistId && previous && r.specialist.wantsOnset?.(previous)
+    );
+  });
+  if (again.length === 0) return first;
+  const second = await collectEvidence({ ...input, routed: again, onset });
+  return first.map((o) => second.find((x) => x.specialistId === o.specialistId) ?? o);
 }

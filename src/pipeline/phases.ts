@@ -11,7 +11,7 @@ import type { PhaseContext, PhaseHandlers, PhaseResult } from "../runner/types.t
 import { approvalRow } from "./approval-row.ts";
 import { assembleBundle, decide } from "./decide.ts";
 import type { PipelineDeps } from "./deps.ts";
-import { collectEvidence } from "./evidence.ts";
+import { collectWithOnset } from "./evidence.ts";
 import { handoffMarker, renderHandoff } from "./handoff.ts";
 import { takeInventory } from "./inventory.ts";
 import { routeSpecialists } from "./route.ts";
@@ -194,7 +194,7 @@ export function evidencePhases(deps: PipelineDeps): PhaseHandlers {
         t.tools ?? [],
         t.hints!,
       ).routed;
-      const outputs = await collectEvidence({
+      const outputs = await collectWithOnset({
         routed,
         tools: deps.tools,
         ticket: t.ticket!,
@@ -309,12 +309,14 @@ export function evidencePhases(deps: PipelineDeps): PhaseHandlers {
           description: reasons[reasons.length - 1] ?? gate.outcome,
         };
       } else if (!deps.deliveryConfigured) {
+        // The delivery boundary: what is left is a human's (the fix, and any approval).
+        const waiting = approvalIds.length > 0;
         reasons.push(
-          `gate passed at ${decision.classification.confidence}% (threshold ${gate.effectiveThreshold}); automated delivery is not enabled, so the proposed fix is handed to a human`,
+          `gate passed at ${decision.classification.confidence}% (threshold ${gate.effectiveThreshold}); automated delivery is not enabled, so the proposed fix is handed to a human${waiting ? "; the production write waits for its approval and is never run by prode" : ""}`,
         );
         result = {
           kind: "exit",
-          outcome: "CANNOT_AUTO_FIX",
+          outcome: waiting ? "APPROVAL_REQUIRED" : "CANNOT_AUTO_FIX",
           description: reasons[reasons.length - 1]!,
         };
       } else {
