@@ -67,7 +67,9 @@ describe("db specialist decisions", () => {
     const r = replica((sql) =>
       sql.includes("stale_count")
         ? result(["stale_count", "total_count"], ["37", "437"])
-        : result(["displayed", "computed"], [5, "3"]),
+        : sql.includes("oldest_stale_at")
+          ? result(["oldest_stale_at"], ["2026-11-12T11:02:00Z"])
+          : result(["displayed", "computed"], [5, "3"]),
     );
     const out = normalizeSpecialistOutput(await db.run(input(r)));
     expect(out.status).toBe("returned");
@@ -78,6 +80,13 @@ describe("db specialist decisions", () => {
         table: "workspaces",
         staleCount: 37,
         totalCount: 437,
+        oldestStaleAt: "2026-11-12T11:02:00.000Z",
+        proposedCorrection: {
+          affectsRows: 37,
+          statement: expect.stringMatching(
+            /^update workspaces t set member_count = \(select count\(\*\) from workspace_members x where x\.workspace_id = t\.id and \(removed_at is null\)\)\nwhere t\.member_count <> /,
+          ),
+        },
       },
       {
         kind: "count_mismatch",
