@@ -47,6 +47,12 @@ export const COMMANDS: CommandEntry[] = [
     load: async () => (await import("./commands/bundle-show.ts")).default,
   },
   {
+    name: "demo",
+    summary:
+      "run prode against the simulated world: every reference scenario, the channel in the terminal",
+    load: async () => (await import("./commands/demo.ts")).default,
+  },
+  {
     name: "migrate",
     summary: "apply database migrations (DATABASE_URL, or the embedded PGlite)",
     load: async () => (await import("./commands/migrate.ts")).default,

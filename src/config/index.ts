@@ -7,6 +7,10 @@ import { AppError, ErrorCode } from "../domain/errors.ts";
  * reported as missing (it feeds the tool inventory), never fatal.
  */
 
+// The AWS SDK warns on every start that releases after January 2027 need Node 22. prode
+// runs on Node 20.19+ today; the README says so, and the notice only clutters the demo.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+
 /** A secret that prints as ********** in logs, JSON and inspection. */
 export class Secret {
   readonly #value: string;

@@ -1,4 +1,5 @@
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { PGlite } from "@electric-sql/pglite";
 import { sql } from "drizzle-orm";
@@ -8,6 +9,7 @@ import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
 import postgres from "postgres";
+import { AppError, ErrorCode } from "../domain/errors.ts";
 import * as schema from "./schema.ts";
 
 /** The database as every module sees it: the same drizzle API over postgres.js or PGlite. */
@@ -52,7 +54,7 @@ export function openDb(options: OpenDbOptions): DbHandle {
     };
   }
   const dataDir = options.dataDir ?? ".prode/data";
-  if (!dataDir.startsWith("memory://")) mkdirSync(dataDir, { recursive: true });
+  const unlock = dataDir.startsWith("memory://") ? () => {} : lockDataDir(dataDir);
   const client = new PGlite(dataDir);
   const db = drizzlePglite(client, { schema }) as unknown as Db;
   return {
@@ -62,8 +64,49 @@ export function openDb(options: OpenDbOptions): DbHandle {
     ping: async () => {
       await db.execute(sql`select 1`);
     },
-    close: () => client.close(),
+    close: async () => {
+      await client.close();
+      unlock();
+    },
   };
+}
+
+/**
+ * PGlite is one process's database: a second process opening the same directory would
+ * diverge from the first (or corrupt it). A pid file makes the second one stop with a
+ * clear message instead; a stale file (its process gone) is taken over.
+ */
+function lockDataDir(dataDir: string): () => void {
+  mkdirSync(dataDir, { recursive: true });
+  const lock = join(dataDir, "prode.pid");
+  for (let attempt = 0; attempt < 2; attempt += 1) {
+    try {
+      writeFileSync(lock, String(process.pid), { flag: "wx" });
+      return () => rmSync(lock, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      const pid = Number(readFileSync(lock, "utf8"));
+      if (pid === process.pid || !isAlive(pid)) {
+        rmSync(lock, { force: true });
+        continue;
+      }
+      throw new AppError(
+        ErrorCode.ConfigInvalid,
+        `the embedded database at ${dataDir} is in use by process ${pid} (a running prode dev?): stop it, or set DATABASE_URL so processes share a Postgres server`,
+      );
+    }
+  }
+  throw new AppError(ErrorCode.ConfigInvalid, `could not lock the embedded database at ${dataDir}`);
+}
+
+function isAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
 }
 
 export { schema };

@@ -42,6 +42,7 @@ export interface ScenarioRunOptions {
   /** A Postgres server to seed the scenario's read replica on (the db connector is missing without one). */
   replicaAdminUrl?: string;
   recordTo?: string;
+  appendRecord?: boolean;
   /** The incident channel's notifier for this world (Slack), or silence. */
   notifier?: (world: World, env: Record<string, string>) => TriageNotifier;
   onProgress?: (event: ScenarioProgress) => void;
@@ -74,7 +75,9 @@ export async function runScenario(options: ScenarioRunOptions): Promise<Scenario
     options.world ??
     (await startWorld({
       scenario: options.scenario,
-      ...(options.recordTo ? { recordTo: options.recordTo } : {}),
+      ...(options.recordTo
+        ? { recordTo: options.recordTo, appendRecord: options.appendRecord ?? false }
+        : {}),
     }));
   const scenario = world.scenario;
   const ownsWorld = options.world === undefined;

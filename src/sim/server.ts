@@ -45,6 +45,8 @@ export interface StartWorldOptions {
   host?: string;
   /** Writes every recorded call to this file, one JSON object per line. */
   recordTo?: string;
+  /** Append to `recordTo` instead of starting it afresh (several worlds, one record). */
+  appendRecord?: boolean;
   /** Seed of the RNG behind probabilistic faults. */
   seed?: number;
   /** The world clock; defaults to the scenario's `now`, advancing in real time. */
@@ -94,7 +96,8 @@ export async function startWorld(options: StartWorldOptions): Promise<World> {
 
   const recorded: RecordedCall[] = [];
   let recorder: WriteStream | undefined;
-  if (options.recordTo) recorder = createWriteStream(options.recordTo, { flags: "w" });
+  if (options.recordTo)
+    recorder = createWriteStream(options.recordTo, { flags: options.appendRecord ? "a" : "w" });
   const record = (call: RecordedCall) => {
     if (call.body === undefined) call.body = null;
     recorded.push(call);

@@ -53,18 +53,14 @@ describe.each(SCENARIOS)("scenario %s", (name) => {
     await t?.drop();
   });
 
-  it("stops on the expected exit, or passes the gate where delivery would begin", async () => {
-    const expected = result.scenario.expected;
-    const decision = (result.run.context as { decision?: { decision: string; reasons: string[] } })
-      .decision;
-    if (expected.outcome === "RUN_COMPLETE") {
-      // The delivery boundary: the gate passed; delivery is not built, so a human takes the fix.
-      expect(decision?.decision).toBe("proceed_to_delivery");
-      expect(result.run.outcome).toBe("CANNOT_AUTO_FIX");
-      expect(decision?.reasons.at(-1)).toMatch(/gate passed .* automated delivery is not enabled/);
-    } else {
-      expect(result.run.outcome).toBe(expected.outcome);
-    }
+  it("stops on the expected exit, or passes the gate where delivery would begin", () => {
+    const verdict = judge(result.scenario, result.run);
+    expect(verdict.actual).toBe(
+      verdict.expected === "gate passed → delivery"
+        ? "gate passed → CANNOT_AUTO_FIX"
+        : verdict.expected,
+    );
+    expect(verdict.ok).toBe(true);
   });
 
   it("classifies with the expected class and confidence band", () => {

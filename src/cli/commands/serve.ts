@@ -1,7 +1,10 @@
-import { buildPhaseHandlers } from "../../app/phase-handlers.ts";
+import { buildPipeline } from "../../app/pipeline.ts";
+import { startPoller } from "../../app/poller.ts";
 import { startWeb, startWorkerRole, untilSignal } from "../../app/processes.ts";
 import { openResources } from "../../app/resources.ts";
 import { loadConfig } from "../../config/index.ts";
+import { linearWebhookRoute } from "../../pipeline/intake.ts";
+import { evidencePhases } from "../../pipeline/phases.ts";
 import type { Command } from "../command.ts";
 
 type Role = "web" | "worker" | "dev";
@@ -12,24 +15,42 @@ function serve(role: Role, summary: string): Command {
     name: role,
     summary,
     async run(_args, io) {
-      const res = await openResources(loadConfig(), role);
-      const web = role === "worker" ? undefined : await startWeb(res);
-      const worker = role === "web" ? undefined : startWorkerRole(res, buildPhaseHandlers(res));
+      const config = loadConfig();
+      const res = await openResources(config, role);
+      const intake = {
+        db: res.dbh.db,
+        enqueue: res.queue.enqueue,
+        log: res.log,
+        triggerLabels: config.triggerLabels,
+      };
+      const pipeline = role === "web" ? undefined : await buildPipeline(config, res.log);
+      const web =
+        role === "worker"
+          ? undefined
+          : await startWeb(res, [
+              linearWebhookRoute(intake, config.linear?.LINEAR_WEBHOOK_SECRET?.reveal()),
+            ]);
+      const worker = pipeline ? startWorkerRole(res, evidencePhases(pipeline.deps)) : undefined;
+      const poller =
+        pipeline?.deps.linear && config.PRODE_POLL_MS > 0
+          ? startPoller({ ...intake, linear: pipeline.deps.linear }, config.PRODE_POLL_MS)
+          : undefined;
       if (web) io.stdout.write(`prode ${role}: listening on http://localhost:${web.port}\n`);
       if (worker) io.stdout.write(`prode ${role}: worker ${res.workerId} running\n`);
+      if (config.missing.length)
+        io.stdout.write(`prode ${role}: not configured: ${config.missing.join(", ")}\n`);
       const signal = await untilSignal();
       res.log.info({ signal }, "shutting down");
+      poller?.stop();
       await web?.close();
       await worker?.close();
+      await pipeline?.close();
       await res.close();
       return 0;
     },
   };
 }
 
-export const web = serve(
-  "web",
-  "HTTP server: /healthz, /readyz, /metrics (Slack and webhooks mount here)",
-);
-export const worker = serve("worker", "phase workers and the reconciler");
+export const web = serve("web", "HTTP server: Linear webhooks, Slack, /healthz, /readyz, /metrics");
+export const worker = serve("worker", "phase workers, the reconciler and the Linear poller");
 export const dev = serve("dev", "web and worker in one process, on embedded defaults");

@@ -1,0 +1,40 @@
+import type { RunRow } from "../runner/types.ts";
+import type { Scenario } from "../sim/scenario.ts";
+
+/** Phases not built yet; a scenario whose expectation needs them stops at their boundary. */
+export const NOT_BUILT_PHASES = [
+  "CREATE_WORKTREE",
+  "IMPLEMENT",
+  "VERIFY",
+  "REVIEW",
+  "OPEN_PR",
+] as const;
+
+export interface Verdict {
+  ok: boolean;
+  expected: string;
+  actual: string;
+  /** Why the expectation was adjusted, when it was (the delivery boundary). */
+  note?: string;
+}
+
+/**
+ * Judges a finished run against its scenario. Where the scenario expects delivery
+ * (a PR, RUN_COMPLETE), the run must have passed the gate and stopped at the delivery
+ * boundary, since delivery is not built: that is the honest outcome today.
+ */
+export function judge(scenario: Scenario, run: RunRow): Verdict {
+  const expected = scenario.expected.outcome;
+  const actual = run.outcome ?? run.phase;
+  const decision = (run.context as { decision?: { decision?: string } }).decision?.decision;
+  if (expected === "RUN_COMPLETE") {
+    const ok = decision === "proceed_to_delivery" && actual === "CANNOT_AUTO_FIX";
+    return {
+      ok,
+      expected: "gate passed → delivery",
+      actual: decision === "proceed_to_delivery" ? `gate passed → ${actual}` : actual,
+      note: `delivery (${NOT_BUILT_PHASES.join(", ")}) is not built yet`,
+    };
+  }
+  return { ok: actual === expected, expected, actual };
+}
