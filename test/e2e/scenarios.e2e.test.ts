@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { judge } from "../../src/demo/judge.ts";
 import { runScenario, type ScenarioRunResult } from "../../src/demo/run-scenario.ts";
 import type { EvidenceBundle } from "../../src/domain/evidence-bundle.ts";
 import { getArtifact } from "../../src/runner/artifacts.ts";
