@@ -49,6 +49,8 @@ export interface ScenarioRunOptions {
   /** Called with the world before the webhook is sent (tests inject faults here). */
   beforeTrigger?: (world: World) => void | Promise<void>;
   timeoutMs?: number;
+  /** Phase steps one worker runs at once (default 4). */
+  concurrency?: number;
   policyDir?: string;
   wikiDir?: string;
 }
@@ -64,13 +66,29 @@ export interface ScenarioRunResult {
   close(): Promise<void>;
 }
 
+export interface Harness {
+  world: World;
+  /** Where prode's Linear webhook route listens. */
+  intakeUrl: string;
+  scenario: Scenario;
+  replicaUrl?: string;
+  /** Sends the ticket (or another issue of the world) as a signed Linear webhook; returns the run id. */
+  trigger(
+    identifier?: string,
+    deliveryId?: string,
+  ): Promise<{ status: number; runId?: string; body: unknown }>;
+  /** Waits until the run stops, reporting each transition. */
+  follow(runId: string, until?: (run: RunRow) => boolean): Promise<RunRow>;
+  /** Stops prode's side (worker, server, queue); `closeWorld` also the world and replica. */
+  close(options?: { closeWorld?: boolean }): Promise<void>;
+}
+
 /**
- * Runs one scenario through the real runner: the world serves the providers, prode is
- * configured as it would be in production (base URLs pointed at the world), the ticket
- * arrives as a signed Linear webhook over HTTP, and the run goes until it stops.
+ * Brings prode up against a scenario's world as production would run: the world serves
+ * the providers, prode is configured with base URLs pointed at it, a worker executes
+ * phases, and tickets arrive as signed Linear webhooks over HTTP.
  */
-export async function runScenario(options: ScenarioRunOptions): Promise<ScenarioRunResult> {
-  const started = performance.now();
+export async function startHarness(options: ScenarioRunOptions): Promise<Harness> {
   const world =
     options.world ??
     (await startWorld({
@@ -84,6 +102,15 @@ export async function runScenario(options: ScenarioRunOptions): Promise<Scenario
   let replica: SeededReplica | undefined;
   const connections: Redis[] = [];
   const closers: (() => Promise<unknown>)[] = [];
+  const closeProde = async () => {
+    for (const close of closers.reverse()) await close().catch(() => {});
+    closers.length = 0;
+    for (const c of connections) c.disconnect();
+  };
+  const closeWorld = async () => {
+    if (ownsWorld) await world.close();
+    await replica?.drop();
+  };
   try {
     if (ownsWorld && options.replicaAdminUrl && scenario.replica && scenario.integrations.replica) {
       replica = await seedReplica(options.replicaAdminUrl, scenario);
@@ -114,73 +141,95 @@ export async function runScenario(options: ScenarioRunOptions): Promise<Scenario
         killSwitch: killSwitchCheck(options.db),
         now: () => world.now(),
       },
-      { connection: workerConnection, prefix: options.prefix, concurrency: 4 },
+      {
+        connection: workerConnection,
+        prefix: options.prefix,
+        concurrency: options.concurrency ?? 4,
+      },
     );
     closers.push(() => worker.close());
+    const intake = {
+      db: options.db,
+      enqueue: queue.enqueue,
+      log: options.log,
+      triggerLabels: config.triggerLabels,
+    };
     const server = createHttpServer(
-      [
-        linearWebhookRoute(
-          {
-            db: options.db,
-            enqueue: queue.enqueue,
-            log: options.log,
-            triggerLabels: config.triggerLabels,
-          },
-          config.linear?.LINEAR_WEBHOOK_SECRET?.reveal(),
-        ),
-      ],
+      [linearWebhookRoute(intake, config.linear?.LINEAR_WEBHOOK_SECRET?.reveal())],
       options.log,
     );
     const port = await listen(server, 0, "127.0.0.1");
     closers.push(() => new Promise((r) => server.close(() => r(undefined))));
+    const intakeUrl = `http://127.0.0.1:${port}/webhooks/linear`;
+    return {
+      world,
+      intakeUrl,
+      scenario,
+      ...(replicaUrl ? { replicaUrl } : {}),
+      async trigger(identifier = scenario.ticket.identifier, deliveryId) {
+        const delivery = linearWebhook(world, {
+          action: "create",
+          type: "Issue",
+          data: { identifier },
+          ...(deliveryId ? { deliveryId } : {}),
+        });
+        const response = await fetch(intakeUrl, {
+          method: "POST",
+          headers: delivery.headers,
+          body: delivery.body,
+        });
+        const body = (await response.json()) as { runId?: string };
+        return { status: response.status, ...(body.runId ? { runId: body.runId } : {}), body };
+      },
+      follow: (runId, until) => followRun(options, scenario, runId, until),
+      async close(opts = {}) {
+        await closeProde();
+        if (opts.closeWorld ?? true) await closeWorld();
+      },
+    };
+  } catch (error) {
+    await closeProde();
+    await closeWorld();
+    throw error;
+  }
+}
 
-    await options.beforeTrigger?.(world);
-    const delivery = linearWebhook(world, {
-      action: "create",
-      type: "Issue",
-      data: { identifier: scenario.ticket.identifier },
-    });
-    const response = await fetch(`http://127.0.0.1:${port}/webhooks/linear`, {
-      method: "POST",
-      headers: delivery.headers,
-      body: delivery.body,
-    });
-    const accepted = (await response.json()) as { runId?: string; error?: string };
-    if (!response.ok || !accepted.runId) {
+/** One scenario, start to stop: the harness, one webhook, the run followed to its end. */
+export async function runScenario(options: ScenarioRunOptions): Promise<ScenarioRunResult> {
+  const started = performance.now();
+  const harness = await startHarness(options);
+  try {
+    await options.beforeTrigger?.(harness.world);
+    const accepted = await harness.trigger();
+    if (accepted.status !== 200 || !accepted.runId) {
       throw new AppError(
         ErrorCode.UpstreamRejected,
-        `intake refused the webhook: ${response.status} ${accepted.error ?? JSON.stringify(accepted)}`,
+        `intake refused the webhook: ${accepted.status} ${JSON.stringify(accepted.body)}`,
       );
     }
-    const run = await followRun(options, scenario, accepted.runId);
+    const run = await harness.follow(accepted.runId);
     const transitions = await options.db
       .select()
       .from(phaseTransitions)
       .where(eq(phaseTransitions.runId, run.id))
       .orderBy(asc(phaseTransitions.seq));
+    await harness.close({ closeWorld: false });
     return {
-      scenario,
-      ...(replicaUrl ? { replicaUrl } : {}),
+      scenario: harness.scenario,
+      ...(harness.replicaUrl ? { replicaUrl: harness.replicaUrl } : {}),
       run,
-      world,
+      world: harness.world,
       transitions: transitions.map((t) => ({
         from: t.fromState,
         to: t.toState,
         description: t.description,
       })),
       durationMs: performance.now() - started,
-      close: async () => {
-        if (ownsWorld) await world.close();
-        await replica?.drop();
-      },
+      close: () => harness.close(),
     };
   } catch (error) {
-    if (ownsWorld) await world.close();
-    await replica?.drop();
+    await harness.close();
     throw error;
-  } finally {
-    for (const close of closers.reverse()) await close().catch(() => {});
-    for (const c of connections) c.disconnect();
   }
 }
 
@@ -188,6 +237,7 @@ async function followRun(
   options: ScenarioRunOptions,
   scenario: Scenario,
   runId: string,
+  until: (run: RunRow) => boolean = (run) => run.outcome !== null,
 ): Promise<RunRow> {
   const deadline = Date.now() + (options.timeoutMs ?? 60_000);
   let seen = 0;
@@ -209,7 +259,7 @@ async function followRun(
     }
     seen = rows.length;
     const [run] = await options.db.select().from(runs).where(eq(runs.id, runId));
-    if (run?.outcome) return run;
+    if (run && until(run)) return run;
     if (Date.now() > deadline) {
       throw new AppError(
         ErrorCode.Timeout,
