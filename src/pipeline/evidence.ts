@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import type { SpecialistTools } from "../../specialists/tools.ts";
 import type { EvidenceOnset, RoutingHints, TicketContext } from "../../specialists/types.ts";
 import { asAppError } from "../domain/errors.ts";
@@ -42,6 +43,22 @@ export async function collectEvidence(input: {
   signal: AbortSignal;
   onset?: EvidenceOnset;
 }): Promise<SpecialistOutput[]> {
+  // One listener on the phase's signal for the whole wave; each specialist listens here.
+  const wave = new AbortController();
+  setMaxListeners(0, wave.signal);
+  const onPhaseAbort = () => wave.abort(input.signal.reason);
+  input.signal.addEventListener("abort", onPhaseAbort, { once: true });
+  try {
+    return await collectWave(input, wave.signal);
+  } finally {
+    input.signal.removeEventListener("abort", onPhaseAbort);
+  }
+}
+
+async function collectWave(
+  input: Parameters<typeof collectEvidence>[0],
+  phaseSignal: AbortSignal,
+): Promise<SpecialistOutput[]> {
   return Promise.all(
     input.routed.map(async ({ specialist, missing, withheld }): Promise<SpecialistOutput> => {
       const question = specialist.question(input.ticket);
@@ -59,8 +76,8 @@ export async function collectEvidence(input: {
         });
       }
       const controller = new AbortController();
-      const onAbort = () => controller.abort(input.signal.reason);
-      input.signal.addEventListener("abort", onAbort, { once: true });
+      const onAbort = () => controller.abort(phaseSignal.reason);
+      phaseSignal.addEventListener("abort", onAbort, { once: true });
       const deadline = new Date(Date.now() + specialist.timeoutMs);
       let timer: NodeJS.Timeout | undefined;
       const timedOut = new Promise<"timeout">((resolve) => {
@@ -110,7 +127,7 @@ export async function collectEvidence(input: {
         });
       } finally {
         clearTimeout(timer);
-        input.signal.removeEventListener("abort", onAbort);
+        phaseSignal.removeEventListener("abort", onAbort);
       }
     }),
   );
