@@ -5,6 +5,7 @@ import type { OperationalMemory, RouteEntry, ToolEntry } from "../domain/evidenc
 import type { SpecialistOutput } from "../domain/specialist-output.ts";
 import { readProdeWiki } from "../memory/read-prode-wiki.ts";
 import { recordHintsForRoute } from "../memory/wiki.ts";
+import { evaluateAndRecord } from "../policy/decisions.ts";
 import { getArtifact, putArtifact } from "../runner/artifacts.ts";
 import type { TriageSnapshot } from "../runner/ports.ts";
 import type { PhaseContext, PhaseHandlers, PhaseResult } from "../runner/types.ts";
@@ -301,8 +302,33 @@ export function evidencePhases(deps: PipelineDeps): PhaseHandlers {
       });
       const gate = decision.gate;
       const reasons = [...gate.reasons];
+      // Every gate evaluation leaves a policy decision record (policy hash, matched rules).
+      const scope = {
+        ...(t.team ? { team: t.team } : {}),
+        ...(t.service ? { service: t.service } : {}),
+      };
+      const codeChange = await evaluateAndRecord(ctx.db, policy, {
+        action: "create_worktree",
+        runId: ctx.run.id,
+        ...scope,
+        confidence: decision.classification.confidence,
+      });
+      if (decision.correction) {
+        await evaluateAndRecord(ctx.db, policy, {
+          action: "production_write",
+          runId: ctx.run.id,
+          ...scope,
+        });
+      }
       let result: PhaseResult;
-      if (gate.decision === "exit") {
+      if (gate.decision === "proceed_to_delivery" && codeChange.decision === "deny") {
+        reasons.push(`policy denies the code change: ${codeChange.explanation}`);
+        result = {
+          kind: "exit",
+          outcome: "CANNOT_AUTO_FIX",
+          description: reasons[reasons.length - 1]!,
+        };
+      } else if (gate.decision === "exit") {
         result = {
           kind: "exit",
           outcome: gate.outcome,

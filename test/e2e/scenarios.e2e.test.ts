@@ -1,4 +1,6 @@
+import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { policyDecisions } from "../../src/db/schema.ts";
 import { judge } from "../../src/demo/judge.ts";
 import { runScenario, type ScenarioRunResult } from "../../src/demo/run-scenario.ts";
 import type { EvidenceBundle } from "../../src/domain/evidence-bundle.ts";
@@ -109,6 +111,19 @@ describe.each(SCENARIOS)("scenario %s", (name) => {
       expect(body).not.toMatch(
         /sntrys_|xox[bp]-|AKIA[0-9A-Z]{16}|-----BEGIN|session=|@example\.com/,
       );
+    }
+  });
+
+  it("records the gate's policy decision with the policy hash", async () => {
+    const rows = await t.db
+      .select()
+      .from(policyDecisions)
+      .where(eq(policyDecisions.runId, result.run.id));
+    const gate = rows.find((r) => r.action === "create_worktree");
+    expect(gate?.policyHash).toMatch(/^[0-9a-f]{64}$/);
+    expect(gate?.matchedRules.length).toBeGreaterThan(0);
+    if (result.scenario.expected.outcome === "APPROVAL_REQUIRED") {
+      expect(rows.find((r) => r.action === "production_write")?.decision).toBe("ask_approval");
     }
   });
 
