@@ -4,6 +4,7 @@ import type { Logger } from "pino";
 import type { Config } from "../config/index.ts";
 import type { DbHandle } from "../db/client.ts";
 import { createPhaseQueue, createRedis, type PhaseQueue } from "../runner/queue.ts";
+import { configureDefaultRedactor } from "../safety/redact.ts";
 import { createLogger } from "./logger.ts";
 import { createMetrics, type Metrics } from "./metrics.ts";
 import { openMigratedDb } from "./open-db.ts";
@@ -24,6 +25,7 @@ export interface Resources {
 }
 
 export async function openResources(config: Config, role: string): Promise<Resources> {
+  configureDefaultRedactor(config.PRODE_REDACT_PATTERNS ?? []);
   const log = createLogger(config.LOG_LEVEL, { role });
   const dbh = await openMigratedDb(config);
   const redis = await resolveRedis(config.REDIS_URL, config.PRODE_DATA_DIR);

@@ -55,3 +55,33 @@ describe("loadConfig", () => {
     expect(loadConfig({ DATABASE_URL: "", SLACK_BOT_TOKEN: "" }).missing).toContain("slack");
   });
 });
+
+describe("deployment redaction patterns", () => {
+  it("parses PRODE_REDACT_PATTERNS and refuses a malformed value naming it", () => {
+    expect(
+      loadConfig({ PRODE_REDACT_PATTERNS: '{"customer_id":"cus_[A-Za-z0-9]{14}"}' })
+        .PRODE_REDACT_PATTERNS,
+    ).toEqual([{ category: "customer_id", pattern: "cus_[A-Za-z0-9]{14}" }]);
+    expect(() => loadConfig({ PRODE_REDACT_PATTERNS: "cus_.*" })).toThrowError(
+      /^PRODE_REDACT_PATTERNS is malformed: expected a JSON object/,
+    );
+  });
+
+  it("once configured, every egress through the default redactor removes them", async () => {
+    const { configureDefaultRedactor, defaultRedactor } = await import("../safety/redact.ts");
+    const id = "cus_AbCdEfGh123456";
+    expect(defaultRedactor.redact(`customer ${id} churned`).text).toContain(id);
+    configureDefaultRedactor(
+      loadConfig({ PRODE_REDACT_PATTERNS: '{"customer_id":"cus_[A-Za-z0-9]{14}"}' })
+        .PRODE_REDACT_PATTERNS ?? [],
+    );
+    try {
+      expect(defaultRedactor.redact(`customer ${id} churned`)).toEqual({
+        text: "customer [REDACTED:customer_id] churned",
+        summary: { customer_id: 1 },
+      });
+    } finally {
+      configureDefaultRedactor([]);
+    }
+  });
+});

@@ -65,6 +65,32 @@ const coreSchema = z.object({
       "vendor=url pairs separated by commas",
     )
     .optional(),
+  /**
+   * Deployment identifier shapes the redactor removes at every egress, as JSON:
+   * {"customer_id": "cus_[A-Za-z0-9]{14}", "kyc_ref": "KYC-\\d{8}"}.
+   */
+  PRODE_REDACT_PATTERNS: z
+    .string()
+    .transform((text, ctx) => {
+      try {
+        const parsed = JSON.parse(text) as unknown;
+        if (parsed && typeof parsed === "object" && !Array.isArray(parsed)) {
+          const entries = Object.entries(parsed as Record<string, unknown>);
+          if (
+            entries.every(([k, v]) => /^[a-z][a-z0-9_]{0,39}$/.test(k) && typeof v === "string")
+          ) {
+            return entries.map(([category, pattern]) => ({ category, pattern: pattern as string }));
+          }
+        }
+      } catch {}
+      ctx.addIssue({
+        code: "custom",
+        message:
+          'a JSON object of snake_case category → regex, e.g. {"customer_id":"cus_[A-Za-z0-9]{14}"}',
+      });
+      return z.NEVER;
+    })
+    .optional(),
   /** How often the poller looks for labelled tickets the webhooks missed (0 = off). */
   PRODE_POLL_MS: z.coerce.number().int().min(0).default(300_000),
 });

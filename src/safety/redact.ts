@@ -150,8 +150,22 @@ export function createRedactor(options: RedactorOptions = {}): Redactor {
   };
 }
 
-/** The redactor with only the built-in rules. */
-export const defaultRedactor: Redactor = createRedactor();
+let active: Redactor = createRedactor();
+
+/**
+ * The redactor every egress uses: the built-in rules, plus the deployment's own
+ * identifier shapes once {@link configureDefaultRedactor} ran at boot.
+ */
+export const defaultRedactor: Redactor = {
+  redact: (text) => active.redact(text),
+  redactValue: (value) => active.redactValue(value),
+  findings: (text) => active.findings(text),
+};
+
+/** Adds the deployment's patterns (PRODE_REDACT_PATTERNS) to every egress; call once at boot. */
+export function configureDefaultRedactor(extraPatterns: readonly ExtraPattern[]): void {
+  active = createRedactor({ extraPatterns });
+}
 
 const compiledOptions = new WeakMap<readonly ExtraPattern[], Redactor>();
 
