@@ -3,12 +3,21 @@ import type { Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createSlackApp, type SlackApp } from "../../src/adapters/slack/app.ts";
+import {
+  createSlackInteractionQueue,
+  type SlackInteractionQueue,
+  type SlackInteractionWorker,
+  startSlackInteractionWorker,
+} from "../../src/adapters/slack/interaction-queue.ts";
+import { createSlackInteractionHandler } from "../../src/adapters/slack/interactions.ts";
 import { formBody, interactionBody, signedSlackHeaders } from "../../src/adapters/slack/signing.ts";
 import { createHttpServer, listen } from "../../src/app/http-server.ts";
 import { loadConfig } from "../../src/config/index.ts";
+import { createRedis } from "../../src/runner/queue.ts";
 import { startWorld, type World } from "../../src/sim/server.ts";
 import type { StartTriage } from "../../src/slack/commands.ts";
 import { createTestDb, type TestDb } from "../setup/db.ts";
+import { TEST_REDIS_URL } from "../setup/env.ts";
 import { createTestRunner, quietLog, type TestRunner } from "../setup/runner.ts";
 
 /**
@@ -43,6 +52,10 @@ export interface SlackHarness {
   url: string;
   policyDir: string;
   triageCalls: { ticket: string; actor: string }[];
+  /** With `viaQueue`: the interaction queue the web side enqueues to. */
+  interactions?: SlackInteractionQueue;
+  /** Waits until every acknowledged interaction was handled (in process or by the worker). */
+  drain(): Promise<void>;
   post(
     body: string,
     options?: { timestampSec?: number; retryNum?: number; secret?: string; contentType?: string },
@@ -128,7 +141,7 @@ export function clickPayload(
 }
 
 export async function startSlackHarness(
-  options: { scenario?: string; startTriage?: StartTriage } = {},
+  options: { scenario?: string; startTriage?: StartTriage; viaQueue?: boolean } = {},
 ): Promise<SlackHarness> {
   const t = await createTestDb();
   const runner = createTestRunner(t);
@@ -143,19 +156,35 @@ export async function startSlackHarness(
     PRODE_POLICY_DIR: policyDir,
   });
   const triageCalls: { ticket: string; actor: string }[] = [];
+  const deps = {
+    db: t.db,
+    log: quietLog,
+    enqueue: runner.queue.enqueue,
+    startTriage:
+      options.startTriage ??
+      (async (ticket: string, actor: string) => {
+        triageCalls.push({ ticket, actor });
+        return { runId: `run_${ticket}`, created: triageCalls.length === 1 };
+      }),
+  };
+  // Queue mode: the web side only enqueues; a worker (as in the worker process) handles.
+  const interactions = options.viaQueue
+    ? createSlackInteractionQueue(runner.redis, runner.prefix)
+    : undefined;
+  const workerConnection = options.viaQueue ? createRedis(TEST_REDIS_URL) : undefined;
+  const consumer: SlackInteractionWorker | undefined = workerConnection
+    ? startSlackInteractionWorker({
+        connection: workerConnection,
+        prefix: runner.prefix,
+        consumer: "test-worker",
+        handle: createSlackInteractionHandler({ config, deps }).handle,
+        log: quietLog,
+        blockMs: 100,
+      })
+    : undefined;
   const slack = createSlackApp({
     config,
-    deps: {
-      db: t.db,
-      log: quietLog,
-      enqueue: (data) => runner.queue.enqueue(data),
-      startTriage:
-        options.startTriage ??
-        (async (ticket, actor) => {
-          triageCalls.push({ ticket, actor });
-          return { runId: `run_${ticket}`, created: triageCalls.length === 1 };
-        }),
-    },
+    deps: { ...deps, ...(interactions ? { interactions } : {}) },
   });
   await slack.start();
   const server: Server = createHttpServer([], quietLog, undefined, slack.fallback);
@@ -174,6 +203,16 @@ export async function startSlackHarness(
       body,
     });
 
+  const drain = async () => {
+    await slack.idle();
+    if (!interactions) return;
+    for (let i = 0; i < 200; i += 1) {
+      if ((await interactions.backlog()) === 0) return;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    throw new Error("slack interaction stream did not drain");
+  };
+
   return {
     t,
     runner,
@@ -182,6 +221,8 @@ export async function startSlackHarness(
     url,
     policyDir,
     triageCalls,
+    ...(interactions ? { interactions } : {}),
+    drain,
     post,
     command: (text, user, extra) => post(commandBody(text, user, extra)),
     click: (approvalId, verdict, user, message, o = {}) =>
@@ -191,6 +232,9 @@ export async function startSlackHarness(
       ),
     async close() {
       await slack.stop();
+      await consumer?.close();
+      await interactions?.close();
+      workerConnection?.disconnect();
       await new Promise<void>((r) => server.close(() => r()));
       await world.close();
       await runner.close();

@@ -9,60 +9,56 @@ import {
   type Receiver,
   SocketModeReceiver,
 } from "@slack/bolt";
-import { WebClient } from "@slack/web-api";
+import type { WebClient } from "@slack/web-api";
 import type { Logger } from "pino";
 import { APPROVE_ACTION_ID, REJECT_ACTION_ID } from "../../../blocks/approval-request.ts";
 import type { Fallback } from "../../app/http-server.ts";
-import type { Config } from "../../config/index.ts";
-import type { Db } from "../../db/client.ts";
-import { AppError, ErrorCode } from "../../domain/errors.ts";
-import type { RunnerDeps } from "../../runner/types.ts";
-import { handleApprovalClick } from "../../slack/approval-actions.ts";
-import { answerProdeCommand, type StartTriage } from "../../slack/commands.ts";
-import { publishHome } from "../../slack/home.ts";
-import { cachedPolicySource, type PolicySource } from "../../slack/policy-source.ts";
 import { type BackgroundTasks, createBackgroundTasks } from "./background.ts";
 import { callSlack, slackClientOptions } from "./client.ts";
-import { claimDelivery, deliveryIdOf } from "./deliveries.ts";
+import { deliveryIdOf } from "./deliveries.ts";
+import type { SlackInteractionQueue } from "./interaction-queue.ts";
+import {
+  createSlackInteractionHandler,
+  requireSlack,
+  type SlackConfig,
+  type SlackInteraction,
+  type SlackInteractionDeps,
+  type SlackInteractionHandler,
+} from "./interactions.ts";
 import { slackLogger } from "./logger.ts";
-import { replyEphemeral } from "./reply.ts";
-import { createUserGroupResolver, type UserGroupResolver } from "./user-groups.ts";
-import { createUserNames, type UserNames } from "./user-names.ts";
 
 /** Where Slack posts events, commands and interactions (manifest: slack/manifest.yaml). */
 export const SLACK_EVENTS_PATH = "/slack/events";
 export const PRODE_COMMAND = "/prode";
 
-export interface SlackAppDeps {
-  db: Db;
-  log: Logger;
-  /** Enqueues a run's next step when an approval moves it out of AWAIT_APPROVAL. */
-  enqueue: RunnerDeps["enqueue"];
-  /** `/prode triage`: starts or joins the ticket's run (the pipeline's). */
-  startTriage: StartTriage;
-  /** Defaults to the policy files in PRODE_POLICY_DIR, cached briefly. */
-  policyFor?: PolicySource;
-  now?: () => Date;
+export interface SlackAppDeps extends SlackInteractionDeps {
+  /**
+   * Where acknowledged interactions go: a BullMQ queue the worker process consumes
+   * (startSlackInteractionWorker), so the web process only acks and enqueues. Without
+   * it they are handled in this process right after the ack (dev, tests).
+   */
+  interactions?: SlackInteractionQueue;
 }
 
 export interface SlackApp {
   app: App;
-  /** The WebClient the listeners use (no SDK retries; SLACK_API_URL when set). */
-  client: WebClient;
   mode: "http" | "socket";
   /**
    * HTTP mode: the handler for our web server's fallback (startWeb's third argument):
    * serves POST /slack/events, answers 404 to anything else. Undefined in Socket Mode.
    */
   fallback: Fallback | undefined;
-  groups: UserGroupResolver;
-  names: UserNames;
+  /** Handles interactions in this process (used when no queue was given). */
+  handler: SlackInteractionHandler;
+  /** The WebClient of the handler (no SDK retries; SLACK_API_URL when set). */
+  client: WebClient;
+  /** Post-ack work of this process: enqueueing, or handling when inline. */
   background: BackgroundTasks;
   /** Verifies the bot token (auth.test) and, in Socket Mode, connects. */
   start(): Promise<void>;
-  /** Disconnects (Socket Mode) and waits for work started after acks. */
+  /** Disconnects (Socket Mode) and waits for post-ack work of this process. */
   stop(): Promise<void>;
-  /** Resolves when no post-ack work is running (tests). */
+  /** Resolves when this process has no post-ack work running (tests). */
   idle(): Promise<void>;
 }
 
@@ -105,25 +101,15 @@ function receiverFallback(receiver: HTTPReceiver, log: Logger): Fallback {
 /**
  * The Slack surface (DESIGN.md): `/prode`, the Approve/Reject buttons and App Home, on
  * Bolt. HTTP mode shares our web server (no port of its own) with Bolt's signature and
- * 5-minute timestamp checks kept; Socket Mode when SLACK_APP_TOKEN is set. Every
- * listener acknowledges first and does the slow part afterwards (see BackgroundTasks);
- * retried deliveries are dropped by their delivery id in `deliveries`.
+ * 5-minute timestamp checks kept; Socket Mode when SLACK_APP_TOKEN is set. Listeners do
+ * nothing but ack and hand a {@link SlackInteraction} on (a job, or work after the ack);
+ * retried deliveries are dropped by their delivery id.
  */
-export function createSlackApp(input: {
-  config: Pick<Config, "slack" | "PRODE_POLICY_DIR">;
-  deps: SlackAppDeps;
-}): SlackApp {
-  const slack = input.config.slack;
-  if (!slack) {
-    throw new AppError(
-      ErrorCode.ConfigInvalid,
-      "Slack is not configured: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET",
-    );
-  }
+export function createSlackApp(input: { config: SlackConfig; deps: SlackAppDeps }): SlackApp {
+  const slack = requireSlack(input.config);
   const { deps } = input;
   const log = deps.log.child({ component: "slack" });
   const token = slack.SLACK_BOT_TOKEN.reveal();
-  const clientOptions = slackClientOptions({ apiUrl: slack.SLACK_API_URL, log });
   const logger = slackLogger(log, "bolt");
   const socketMode = slack.SLACK_APP_TOKEN !== undefined;
 
@@ -143,95 +129,81 @@ export function createSlackApp(input: {
     fallback = receiverFallback(http, log);
   }
 
-  // Our own client (Bolt's app.client carries no token when `authorize` is given).
-  const client = new WebClient(token, clientOptions);
-  const authorize = singleTokenAuthorize(client, token);
-  const app = new App({ receiver, logger, clientOptions, convoStore: false, authorize });
+  const handler = createSlackInteractionHandler({ config: input.config, deps });
+  const authorize = singleTokenAuthorize(handler.client, token);
+  const app = new App({
+    receiver,
+    logger,
+    clientOptions: slackClientOptions({ apiUrl: slack.SLACK_API_URL, log }),
+    convoStore: false,
+    authorize,
+  });
   const background = createBackgroundTasks(log);
-  const groups = createUserGroupResolver(client, { log });
-  const names = createUserNames(client);
-  const policyFor = deps.policyFor ?? cachedPolicySource(input.config.PRODE_POLICY_DIR);
-  const now = deps.now ?? (() => new Date());
-  const groupsOf = (userId: string, candidates: readonly string[]) =>
-    groups.groupsOf(userId, candidates);
 
-  /** Runs `task` after the ack, once per delivery (a retry of one is dropped). */
-  const afterAck = (name: string, body: unknown, retryNum: unknown, task: () => Promise<void>) =>
-    background.run(name, async () => {
-      const deliveryId = deliveryIdOf(body);
-      if (!(await claimDelivery(deps.db, deliveryId))) {
-        log.info({ deliveryId, retryNum }, "duplicate slack delivery dropped");
-        return;
+  /** After the ack: enqueue (or, without a queue or when Redis fails, handle here). */
+  const dispatch = (interaction: SlackInteraction, retryNum: unknown) => {
+    if (retryNum !== undefined)
+      log.info({ deliveryId: interaction.deliveryId, retryNum }, "slack retry");
+    background.run(`slack.${interaction.kind}`, async () => {
+      if (deps.interactions) {
+        try {
+          await deps.interactions.enqueue(interaction);
+          return;
+        } catch (error) {
+          log.warn({ err: error }, "could not enqueue slack interaction; handling it here");
+        }
       }
-      await task();
+      await handler.handle(interaction);
     });
+  };
 
-  app.command(PRODE_COMMAND, async ({ ack, command, body, respond, context }) => {
+  app.command(PRODE_COMMAND, async ({ ack, command, body, context }) => {
     await ack();
-    afterAck("slack.command", body, context.retryNum, async () => {
-      const message = await answerProdeCommand(
-        {
-          db: deps.db,
-          log,
-          policyFor,
-          groupsOf,
-          startTriage: deps.startTriage,
-          now,
-          command: PRODE_COMMAND,
-        },
-        command.text ?? "",
-        { userId: command.user_id },
-      );
-      await replyEphemeral(
-        client,
-        { channel: command.channel_id, user: command.user_id },
-        message,
-        respond,
-      );
-    });
+    dispatch(
+      {
+        kind: "command",
+        deliveryId: deliveryIdOf(body),
+        text: command.text ?? "",
+        userId: command.user_id,
+        channelId: command.channel_id,
+        responseUrl: command.response_url,
+      },
+      context.retryNum,
+    );
   });
 
   for (const [actionId, verdict] of [
     [APPROVE_ACTION_ID, "approve"],
     [REJECT_ACTION_ID, "reject"],
   ] as const) {
-    app.action<BlockAction<ButtonAction>>(
-      actionId,
-      async ({ ack, body, action, respond, context }) => {
-        await ack();
-        afterAck(`slack.${verdict}`, body, context.retryNum, async () => {
-          const channel = body.channel?.id ?? body.container?.channel_id;
-          const threadTs = body.message?.thread_ts;
-          await handleApprovalClick(
-            { client, db: deps.db, log, names, enqueue: deps.enqueue, policyFor, groupsOf, now },
-            {
-              approvalId: action.value ?? "",
-              verdict,
-              userId: body.user.id,
-              userName: body.user.name ?? body.user.username,
-              channel,
-              messageTs: body.message?.ts ?? body.container?.message_ts,
-              threadTs: threadTs && threadTs !== body.message?.ts ? threadTs : undefined,
-            },
-            async (message) => {
-              await replyEphemeral(
-                client,
-                { channel, user: body.user.id, threadTs },
-                message,
-                respond,
-              );
-            },
-          );
-        });
-      },
-    );
+    app.action<BlockAction<ButtonAction>>(actionId, async ({ ack, body, action, context }) => {
+      await ack();
+      const threadTs = body.message?.thread_ts;
+      const messageTs = body.message?.ts ?? body.container?.message_ts;
+      dispatch(
+        {
+          kind: "approval",
+          deliveryId: deliveryIdOf(body),
+          approvalId: action.value ?? "",
+          verdict,
+          userId: body.user.id,
+          userName: body.user.name ?? body.user.username,
+          channel: body.channel?.id ?? body.container?.channel_id,
+          messageTs,
+          threadTs: threadTs && threadTs !== messageTs ? threadTs : undefined,
+          responseUrl: body.response_url,
+        },
+        context.retryNum,
+      );
+    });
   }
 
   // Events are acknowledged by Bolt before listeners run.
   app.event("app_home_opened", async ({ event, body, context }) => {
     if (event.tab !== "home") return;
-    afterAck("slack.home", body, context.retryNum, () =>
-      publishHome({ db: deps.db, client, policyFor, groupsOf, names, now }, event.user),
+    dispatch(
+      { kind: "home", deliveryId: deliveryIdOf(body), userId: event.user },
+      context.retryNum,
     );
   });
 
@@ -241,11 +213,10 @@ export function createSlackApp(input: {
 
   return {
     app,
-    client,
     mode: socketMode ? "socket" : "http",
     fallback,
-    groups,
-    names,
+    handler,
+    client: handler.client,
     background,
     async start() {
       // Fails fast on a bad token, and warms the cached identity for the first request.

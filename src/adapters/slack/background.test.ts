@@ -28,3 +28,30 @@ describe("background tasks after an ack", () => {
     expect(lines[0]).toMatchObject({ task: "broken", code: "upstream_rejected" });
   });
 });
+
+describe("bounded post-ack work", () => {
+  it("runs at most `concurrency` tasks at once, the rest in order, and drops past the queue bound", async () => {
+    const lines: Record<string, unknown>[] = [];
+    const log = pino({ level: "error" }, { write: (l: string) => lines.push(JSON.parse(l)) });
+    const tasks = createBackgroundTasks(log, { concurrency: 2, maxQueued: 3 });
+    let active = 0;
+    let peak = 0;
+    const order: number[] = [];
+    for (let i = 0; i < 6; i += 1) {
+      tasks.run(`t${i}`, async () => {
+        active += 1;
+        peak = Math.max(peak, active);
+        await new Promise((r) => setTimeout(r, 5));
+        order.push(i);
+        active -= 1;
+      });
+    }
+    expect(tasks.size).toBe(5);
+    await tasks.idle();
+    expect(peak).toBe(2);
+    expect(order).toEqual([0, 1, 2, 3, 4]);
+    expect(lines).toEqual([
+      expect.objectContaining({ task: "t5", msg: expect.stringContaining("dropped") }),
+    ]);
+  });
+});

@@ -1,4 +1,3 @@
-import type { RespondFn } from "@slack/bolt";
 import type { WebClient } from "@slack/web-api";
 import type { RenderedMessage } from "../../../blocks/kit.ts";
 import { callSlack, slackPlatformError } from "./client.ts";
@@ -15,7 +14,7 @@ export async function replyEphemeral(
   client: WebClient,
   to: { channel: string | undefined; user: string; threadTs?: string | undefined },
   message: RenderedMessage,
-  respond?: RespondFn,
+  respond?: (message: RenderedMessage) => Promise<void>,
 ): Promise<"ephemeral" | "response_url"> {
   if (to.channel) {
     try {
@@ -34,11 +33,6 @@ export async function replyEphemeral(
     }
   }
   if (!respond) throw new Error("no channel and no response_url to reply to");
-  await respond({
-    response_type: "ephemeral",
-    replace_original: false,
-    text: message.text,
-    blocks: message.blocks,
-  });
+  await respond(message);
   return "response_url";
 }

@@ -1,0 +1,221 @@
+import type { Redis } from "ioredis";
+import type { Logger } from "pino";
+import { asAppError } from "../../domain/errors.ts";
+import type { SlackInteraction } from "./interactions.ts";
+
+/**
+ * Acknowledged Slack interactions, handed from the web process to the worker process
+ * (DESIGN.md: "every interaction is acknowledged well inside Slack's 3-second limit;
+ * work happens in jobs") through a Redis stream with a consumer group.
+ *
+ * Why a stream and not a BullMQ job: the web process must stay free to ack. Adding a
+ * BullMQ job costs the web process ~0.5 ms of CPU per interaction (job object, packed
+ * options, a Lua call with a dozen arguments), several times Bolt's own work per
+ * request; an XADD in a pipelined batch costs a few microseconds. The stream keeps
+ * what matters of a queue: entries survive a web restart, each goes to one consumer,
+ * and an entry a crashed consumer was holding is claimed by another (XAUTOCLAIM).
+ * Phase jobs stay on BullMQ.
+ */
+export const SLACK_INTERACTION_STREAM = "slack-interactions";
+const GROUP = "prode";
+
+export function interactionStreamKey(prefix: string): string {
+  return `${prefix}:${SLACK_INTERACTION_STREAM}`;
+}
+
+export interface SlackInteractionQueue {
+  key: string;
+  /** Appends the interaction (batched with others arriving within `batchMs`). */
+  enqueue(interaction: SlackInteraction): Promise<void>;
+  /** Entries not yet handled (waiting or being handled). */
+  backlog(): Promise<number>;
+  close(): Promise<void>;
+}
+
+/**
+ * The web side. Interactions arriving within `batchMs` of each other go to Redis in
+ * one pipelined write. The stream is capped (approximately `maxLength` entries) so a
+ * stopped worker cannot fill Redis.
+ */
+export function createSlackInteractionQueue(
+  redis: Redis,
+  prefix: string,
+  options: { batchMs?: number; maxBatch?: number; maxLength?: number } = {},
+): SlackInteractionQueue {
+  const key = interactionStreamKey(prefix);
+  const batchMs = options.batchMs ?? 2;
+  const maxBatch = options.maxBatch ?? 100;
+  const maxLength = options.maxLength ?? 100_000;
+  let batch: { data: string; done: (error?: unknown) => void }[] = [];
+  let timer: NodeJS.Timeout | undefined;
+
+  const flush = async () => {
+    if (timer) clearTimeout(timer);
+    timer = undefined;
+    const sending = batch;
+    batch = [];
+    if (sending.length === 0) return;
+    const pipeline = redis.pipeline();
+    for (const s of sending) pipeline.xadd(key, "MAXLEN", "~", maxLength, "*", "i", s.data);
+    try {
+      const results = (await pipeline.exec()) ?? [];
+      for (const [i, s] of sending.entries()) s.done(results[i]?.[0] ?? undefined);
+    } catch (error) {
+      for (const s of sending) s.done(error);
+    }
+  };
+
+  return {
+    key,
+    enqueue(interaction) {
+      return new Promise<void>((resolve, reject) => {
+        const data = JSON.stringify(interaction);
+        batch.push({ data, done: (error) => (error ? reject(error) : resolve()) });
+        if (batch.length >= maxBatch) void flush();
+        else timer ??= setTimeout(() => void flush(), batchMs);
+      });
+    },
+    backlog: () => redis.xlen(key),
+    close: () => flush(),
+  };
+}
+
+export interface SlackInteractionWorker {
+  /** Interactions being handled right now. */
+  readonly inFlight: number;
+  /**
+   * Stops reading and waits up to `graceMs` (default 10 s) for interactions in hand;
+   * one still running then is left unacknowledged, for another consumer to claim.
+   */
+  close(options?: { graceMs?: number }): Promise<void>;
+}
+
+type StreamEntry = [id: string, fields: string[]];
+
+function parseEntry(fields: string[]): SlackInteraction | undefined {
+  const raw = fields[fields.indexOf("i") + 1];
+  try {
+    return raw ? (JSON.parse(raw) as SlackInteraction) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The worker side: reads the stream as consumer `consumer` of the group, handles up to
+ * `concurrency` interactions at once, and acknowledges (and deletes) each entry once
+ * handled, successfully or not: a failure has already been reported to the user and
+ * is not replayed behind their back. Every `claimIdleMs` it takes over entries another
+ * consumer read but never acknowledged (it crashed); handling is deduplicated by the
+ * delivery id, so a claimed entry that was in fact handled is dropped. Blocking reads
+ * use a duplicate of `connection`, so acknowledgements never queue behind them.
+ */
+export function startSlackInteractionWorker(options: {
+  connection: Redis;
+  prefix: string;
+  consumer: string;
+  handle: (interaction: SlackInteraction) => Promise<void>;
+  log: Logger;
+  concurrency?: number;
+  claimIdleMs?: number;
+  blockMs?: number;
+}): SlackInteractionWorker {
+  const redis = options.connection;
+  const blocking = redis.duplicate();
+  const key = interactionStreamKey(options.prefix);
+  const concurrency = options.concurrency ?? 8;
+  const claimIdleMs = options.claimIdleMs ?? 60_000;
+  const blockMs = options.blockMs ?? 1_000;
+  let stopped = false;
+  let inFlight = 0;
+  let wake: (() => void) | undefined;
+  let lastClaim = 0;
+
+  const handleEntry = async ([id, fields]: StreamEntry) => {
+    inFlight += 1;
+    try {
+      const interaction = parseEntry(fields);
+      if (interaction) await options.handle(interaction);
+      else options.log.error({ id }, "unreadable slack interaction dropped");
+    } catch (error) {
+      const e = asAppError(error);
+      options.log.error({ err: e, code: e.code, id }, "slack interaction failed");
+    } finally {
+      await redis
+        .multi()
+        .xack(key, GROUP, id)
+        .xdel(key, id)
+        .exec()
+        .catch((error) =>
+          options.log.warn({ err: error, id }, "could not acknowledge interaction"),
+        );
+      inFlight -= 1;
+      wake?.();
+    }
+  };
+
+  const slotFree = () =>
+    inFlight < concurrency
+      ? Promise.resolve()
+      : new Promise<void>((resolve) => {
+          wake = resolve;
+        });
+
+  const loop = async () => {
+    await redis.xgroup("CREATE", key, GROUP, "0", "MKSTREAM").catch((error: Error) => {
+      if (!String(error.message).includes("BUSYGROUP")) throw error;
+    });
+    while (!stopped) {
+      await slotFree();
+      const room = concurrency - inFlight;
+      let entries: StreamEntry[] = [];
+      if (Date.now() - lastClaim >= Math.min(claimIdleMs, 10_000)) {
+        lastClaim = Date.now();
+        const claimed = (await redis.xautoclaim(
+          key,
+          GROUP,
+          options.consumer,
+          claimIdleMs,
+          "0",
+          "COUNT",
+          room,
+        )) as [string, StreamEntry[]];
+        entries = (claimed[1] ?? []).filter((e) => e?.[1]);
+      }
+      if (entries.length === 0) {
+        const read = (await blocking.xreadgroup(
+          "GROUP",
+          GROUP,
+          options.consumer,
+          "COUNT",
+          room,
+          "BLOCK",
+          blockMs,
+          "STREAMS",
+          key,
+          ">",
+        )) as [string, StreamEntry[]][] | null;
+        entries = read?.[0]?.[1] ?? [];
+      }
+      for (const entry of entries) void handleEntry(entry);
+    }
+  };
+
+  const running = loop().catch((error) =>
+    options.log.error({ err: error }, "slack interaction worker stopped"),
+  );
+
+  return {
+    get inFlight() {
+      return inFlight;
+    },
+    async close({ graceMs = 10_000 } = {}) {
+      stopped = true;
+      wake?.();
+      await running;
+      const deadline = Date.now() + graceMs;
+      while (inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      blocking.disconnect();
+    },
+  };
+}
