@@ -16,7 +16,7 @@ import type { Bench } from "./types.ts";
  * the same run and at the same worker concurrency; plus phase-to-phase latency.
  */
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379";
-const CONCURRENCY = 8;
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
 const RAW_JOBS = 4_000;
 const RUNS = 250;
 const LATENCY_RUNS = 8;

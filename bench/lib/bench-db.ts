@@ -8,6 +8,9 @@ export async function createBenchDb(): Promise<DbHandle & { drop(): Promise<void
   const name = `prode_bench_${randomBytes(4).toString("hex")}`;
   const sql = postgres(admin, { max: 1, onnotice: () => {} });
   await sql.unsafe(`create database "${name}"`);
+  // Experiment switch only: measures how much of a step is the WAL flush.
+  if (process.env.BENCH_ASYNC_COMMIT)
+    await sql.unsafe(`alter database "${name}" set synchronous_commit = off`);
   await sql.end();
   const url = new URL(admin);
   url.pathname = `/${name}`;

@@ -36,17 +36,29 @@ interface HashedFields {
   createdAt: Date;
 }
 
-export function hashEvent(prevHash: string, event: HashedFields): string {
-  const body = canonicalJson({
+/** The hashed body of an event: everything but its position (seq), canonical JSON. */
+export function eventBody(event: Omit<HashedFields, "seq">): string {
+  return canonicalJson({
     chain: event.chain,
-    seq: event.seq,
     runId: event.runId,
     type: event.type,
     actor: event.actor,
     payload: event.payload,
     createdAt: event.createdAt.toISOString(),
   });
-  return createHash("sha256").update(prevHash).update(body).digest("hex");
+}
+
+/**
+ * hash = sha256(prev_hash || seq || canonical_json(event)), over UTF-8. Postgres computes
+ * the same with `sha256(convert_to(prev_hash || seq::text || body, 'UTF8'))`, which lets a
+ * transition append its event in the same single statement (src/runner/transition.ts).
+ */
+export function hashEvent(prevHash: string, event: HashedFields): string {
+  return createHash("sha256")
+    .update(prevHash)
+    .update(String(event.seq))
+    .update(eventBody(event))
+    .digest("hex");
 }
 
 /**

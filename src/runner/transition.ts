@@ -1,7 +1,7 @@
-import { and, eq, isNull, sql } from "drizzle-orm";
-import { chainOf, insertAuditRowSql, lockAuditHead, nextAuditRow } from "../audit/audit.ts";
+import { getTableColumns, sql } from "drizzle-orm";
+import { chainOf, eventBody } from "../audit/audit.ts";
 import type { Db, Tx } from "../db/client.ts";
-import { phaseTransitions, runs } from "../db/schema.ts";
+import { runs } from "../db/schema.ts";
 import { AppError, ErrorCode } from "../domain/errors.ts";
 import {
   isLegalTransition,
@@ -12,6 +12,7 @@ import {
   type RunState,
   WAIT_PHASES,
 } from "../domain/phases.ts";
+import { defaultRedactor } from "../safety/redact.ts";
 import type { RunRow } from "./types.ts";
 
 export interface TransitionRequest {
@@ -52,61 +53,103 @@ export async function commitTransition(db: Db | Tx, req: TransitionRequest): Pro
   // Reaching the RUN_COMPLETE phase completes the run.
   const outcome: Outcome | null =
     to === "RUN_COMPLETE" ? "RUN_COMPLETE" : isOutcome(to) ? to : null;
-  const now = new Date();
-  const conditions = [eq(runs.id, run.id), eq(runs.seq, run.seq), isNull(runs.outcome)];
-  if (req.fencing !== undefined) conditions.push(eq(runs.fencing, req.fencing));
-
-  const write = async (tx: Tx): Promise<RunRow> => {
-    // Sent together: the guarded move and the audit head lock (one round trip, pipelined).
-    const [[updated], head] = await Promise.all([
-      tx
-        .update(runs)
-        .set({
-          phase: to,
-          seq: sql`${runs.seq} + 1`,
-          outcome,
-          leaseOwner: null,
-          leaseExpiresAt: null,
-          attempt: 0,
-          ...(req.fence ? { fencing: sql`${runs.fencing} + 1` } : {}),
-          ...(req.patch
-            ? { context: sql`${runs.context} || ${JSON.stringify(req.patch)}::jsonb` }
-            : {}),
-          ...(req.pendingOutcome !== undefined ? { pendingOutcome: req.pendingOutcome } : {}),
-          ...(req.resumePhase !== undefined ? { resumePhase: req.resumePhase } : {}),
-          ...(req.error !== undefined ? { error: req.error } : {}),
-          phaseStartedAt: now,
-          updatedAt: now,
-          ...(outcome ? { endedAt: now } : {}),
-        })
-        .where(and(...conditions))
-        .returning(),
-      lockAuditHead(tx, chainOf(run.id)),
-    ]);
-    if (!updated) {
-      throw new AppError(
-        ErrorCode.StaleFencing,
-        `run ${run.id} moved on before ${run.phase} → ${to} could commit (stale writer)`,
-      );
-    }
-    const audit = nextAuditRow(head, {
-      runId: run.id,
-      type: "transition",
-      actor: req.actor,
-      payload: { from: run.phase, to, seq: run.seq + 1, description: req.description },
-      at: now,
-    });
-    // The transition row, the audit event and the chain head: one statement.
-    await tx.execute(
-      insertAuditRowSql(
-        audit,
-        sql`t as (insert into ${phaseTransitions}
-          (run_id, seq, from_state, to_state, fencing, worker, description)
-          values (${run.id}, ${run.seq + 1}, ${run.phase}, ${to}, ${updated.fencing}, ${req.actor}, ${req.description}))`,
-      ),
+  const now = new Date(Math.floor(Date.now()));
+  const chain = chainOf(run.id);
+  const payload = defaultRedactor.redactValue({
+    from: run.phase,
+    to,
+    seq: run.seq + 1,
+    description: req.description,
+  }).value as Record<string, unknown>;
+  const body = eventBody({
+    chain,
+    runId: run.id,
+    type: "transition",
+    actor: req.actor,
+    payload,
+    createdAt: now,
+  });
+  const set = sql.join(
+    [
+      sql`phase = ${to}`,
+      sql`seq = r.seq + 1`,
+      sql`outcome = ${outcome}`,
+      sql`lease_owner = null`,
+      sql`lease_expires_at = null`,
+      sql`attempt = 0`,
+      sql`phase_started_at = ${now.toISOString()}::timestamptz`,
+      sql`updated_at = ${now.toISOString()}::timestamptz`,
+      ...(outcome ? [sql`ended_at = ${now.toISOString()}::timestamptz`] : []),
+      ...(req.fence ? [sql`fencing = r.fencing + 1`] : []),
+      ...(req.patch ? [sql`context = r.context || ${JSON.stringify(req.patch)}::jsonb`] : []),
+      ...(req.pendingOutcome !== undefined ? [sql`pending_outcome = ${req.pendingOutcome}`] : []),
+      ...(req.resumePhase !== undefined ? [sql`resume_phase = ${req.resumePhase}`] : []),
+      ...(req.error !== undefined ? [sql`error = ${req.error}`] : []),
+    ],
+    sql`, `,
+  );
+  // A lease holder must still hold the lease: fencing and owner both (a zombie with a
+  // reused fencing value, after a lost write, still cannot commit).
+  const guard =
+    req.fencing === undefined
+      ? sql``
+      : sql` and r.fencing = ${req.fencing}${req.actor ? sql` and r.lease_owner = ${req.actor}` : sql``}`;
+  // One statement, so one round trip and atomic by itself: lock the audit chain's head,
+  // move the run only if it is still where the caller read it, and append the transition
+  // row, its audit event (hashed in SQL exactly as hashEvent does) and the new head.
+  const result = await db.execute(sql`
+    with head as (
+      select seq, hash from audit_heads where chain = ${chain} for update
+    ), moved as (
+      update runs r set ${set}
+      where r.id = ${run.id} and r.seq = ${run.seq} and r.outcome is null${guard}
+      returning r.*
+    ), ev as (
+      select head.seq + 1 as seq, head.hash as prev_hash,
+        encode(sha256(convert_to(head.hash || (head.seq + 1)::text || ${body}, 'UTF8')), 'hex') as hash
+      from head, moved
+    ), t as (
+      insert into phase_transitions (run_id, seq, from_state, to_state, fencing, worker, description)
+      select id, seq, ${run.phase}, ${to}, fencing, ${req.actor}, ${req.description} from moved
+    ), a as (
+      insert into audit_events (chain, seq, run_id, type, actor, payload, created_at, prev_hash, hash)
+      select ${chain}, ev.seq, ${run.id}, 'transition', ${req.actor}, ${JSON.stringify(payload)}::jsonb,
+        ${now.toISOString()}::timestamptz, ev.prev_hash, ev.hash from ev
+    ), h as (
+      update audit_heads set seq = ev.seq, hash = ev.hash from ev where audit_heads.chain = ${chain}
+    )
+    select moved.*, (select count(*) from ev)::int as prode_audited from moved`);
+  const rows = ((result as { rows?: Record<string, unknown>[] }).rows ??
+    (result as unknown as Record<string, unknown>[])) as Record<string, unknown>[];
+  const row = rows[0];
+  if (!row) {
+    throw new AppError(
+      ErrorCode.StaleFencing,
+      `run ${run.id} moved on before ${run.phase} → ${to} could commit (stale writer)`,
     );
-    return updated;
-  };
-  // On a Tx this is a savepoint, so callers may compose it into their own transaction.
-  return (db as Db).transaction(write);
+  }
+  if (row.prode_audited !== 1) {
+    // Every run's chain starts with run.created; a run without one was not made by createRun.
+    throw new AppError(
+      ErrorCode.AuditBroken,
+      `run ${run.id} has no audit chain head: transition committed unaudited`,
+    );
+  }
+  return runFromRow(row);
+}
+
+const RUN_COLUMNS = Object.entries(getTableColumns(runs));
+
+/** A raw `runs` row (snake_case, driver values) as drizzle would have returned it. */
+function runFromRow(row: Record<string, unknown>): RunRow {
+  const out: Record<string, unknown> = {};
+  for (const [key, column] of RUN_COLUMNS) {
+    const value = row[column.name];
+    out[key] = value === null || value === undefined ? null : column.mapFromDriverValue(value);
+  }
+  for (const key of ["createdAt", "updatedAt", "phaseStartedAt", "endedAt", "leaseExpiresAt"]) {
+    const v = out[key];
+    if (typeof v === "string") out[key] = new Date(v);
+  }
+  return out as RunRow;
 }
