@@ -148,7 +148,13 @@ describe("the shipped scenarios", () => {
     expect(byName.get("db-state-approval")?.expected.pendingApprovals).toEqual(["db.backfill"]);
     expect(byName.get("abort-noise")?.expected.outcome).toBe("NOISE_NO_FIX");
     expect(byName.get("sentry-fails-midrun")?.faults).toEqual([
-      { service: "sentry", kind: "error", status: 500, after: 1 },
+      {
+        service: "sentry",
+        method: "GET /api/0/organizations/*/*/*",
+        kind: "error",
+        status: 500,
+        after: 1,
+      },
     ]);
     const noAws = byName.get("no-aws-credentials");
     expect(noAws?.integrations.aws).toBe(false);

@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   BUILT_IN_CHECKS,
+  correctionSql,
   entityCountSql,
   nullPreconditionSql,
   staleCountSql,
+  staleSinceSql,
 } from "../../specialists/db/checks.ts";
 import db, { createDbSpecialist } from "../../specialists/db/index.ts";
 import {
@@ -69,6 +71,11 @@ describe("db specialist on the seeded replicas", () => {
         table: "workspaces",
         staleCount: 37,
         totalCount: 437,
+        oldestStaleAt: expect.stringMatching(/^2026-11-\d\dT/),
+        proposedCorrection: {
+          statement: expect.stringMatching(/^update workspaces t set member_count/),
+          affectsRows: 37,
+        },
       },
       {
         kind: "count_mismatch",
@@ -163,7 +170,11 @@ describe("db specialist on the seeded replicas", () => {
     for (const check of BUILT_IN_CHECKS) {
       const statements =
         check.kind === "derived_counter"
-          ? [staleCountSql(check), entityCountSql(check, "ws_s17")]
+          ? [
+              staleCountSql(check),
+              entityCountSql(check, "ws_s17"),
+              ...(staleSinceSql(check) ? [staleSinceSql(check)!] : []),
+            ]
           : check.kind === "null_precondition"
             ? [nullPreconditionSql(check, now)]
             : [check.sql];
@@ -171,6 +182,26 @@ describe("db specialist on the seeded replicas", () => {
         expect(await checkSql(sql), sql).toMatchObject({ allowed: true });
       }
     }
+  });
+
+  it("proposes a recount the guard would refuse: a production write can never run through the replica path", async () => {
+    for (const check of BUILT_IN_CHECKS) {
+      if (check.kind !== "derived_counter") continue;
+      expect(await checkSql(correctionSql(check))).toMatchObject({ allowed: false });
+    }
+  });
+
+  it("dates the drift after the deploy that introduced it", async () => {
+    const { scenario, adapter } = replica("db-state-approval");
+    const out = normalizeSpecialistOutput(
+      await db.run(specialistInput(scenario, { replica: adapter.reader })),
+    );
+    const stale = out.signals.find((s) => s.kind === "stale_derived_rows");
+    expect(stale?.kind === "stale_derived_rows" && stale.oldestStaleAt).toBeTruthy();
+    const deployed = Date.parse("2026-11-12T10:25:12Z");
+    expect(Date.parse((stale as { oldestStaleAt: string }).oldestStaleAt)).toBeGreaterThan(
+      deployed,
+    );
   });
 
   it("times out at the deadline instead of waiting for the replica", async () => {
