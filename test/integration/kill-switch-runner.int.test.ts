@@ -40,7 +40,10 @@ describe("kill switches in the runner", () => {
         await ctx.effect({
           name: "slack.reply.implement",
           capability: "slack_post",
-          perform: async () => (performed.push("slack"), { externalId: "ts1", result: null }),
+          perform: async () => {
+            performed.push("slack");
+            return { externalId: "ts1", result: null };
+          },
         });
         if (firstPass) {
           firstPass = false;
@@ -50,7 +53,10 @@ describe("kill switches in the runner", () => {
         await ctx.effect({
           name: "github.pr",
           capability: "open_pr",
-          perform: async () => (performed.push("pr"), { externalId: "pr1", result: null }),
+          perform: async () => {
+            performed.push("pr");
+            return { externalId: "pr1", result: null };
+          },
         });
         return {};
       },

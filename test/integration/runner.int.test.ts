@@ -33,7 +33,13 @@ describe("runner", () => {
   it("a run travels every phase, waits for approval and review, and completes", async () => {
     const seen: Phase[] = [];
     const handlers: PhaseHandlers = Object.fromEntries(
-      PHASES.map((p) => [p, async () => (seen.push(p), {})]),
+      PHASES.map((p) => [
+        p,
+        async () => {
+          seen.push(p);
+          return {};
+        },
+      ]),
     );
     handlers.CLASSIFY = async () => {
       seen.push("CLASSIFY");
@@ -81,7 +87,10 @@ describe("runner", () => {
         outcome: "NOISE_NO_FIX",
         description: "client aborts",
       }),
-      LINEAR_HANDOFF: async (ctx) => (handedOff.push(ctx.run.pendingOutcome ?? ""), {}),
+      LINEAR_HANDOFF: async (ctx) => {
+        handedOff.push(ctx.run.pendingOutcome ?? "");
+        return {};
+      },
     });
     const { run } = await createRun(
       { db: t.db, enqueue: r.queue.enqueue },
@@ -170,7 +179,10 @@ describe("runner", () => {
           .effect({
             name: "slack.parent",
             capability: "slack_post",
-            perform: async () => (performed++, { externalId: "zombie", result: null }),
+            perform: async () => {
+              performed++;
+              return { externalId: "zombie", result: null };
+            },
           })
           .catch((e) => e);
         return {};
