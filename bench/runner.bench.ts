@@ -73,9 +73,10 @@ async function runnerThroughput(runs: number, prefix: string) {
     return {};
   };
   const handlers: PhaseHandlers = Object.fromEntries(PHASES.map((p) => [p, noop]));
-  handlers.LINEAR_HANDOFF = async (ctx) => (
-    await noop(ctx), { next: "WRITE_CANDIDATE_LEARNING" as Phase }
-  );
+  handlers.LINEAR_HANDOFF = async (ctx) => {
+    await noop(ctx);
+    return { next: "WRITE_CANDIDATE_LEARNING" as Phase };
+  };
   handlers.WRITE_CANDIDATE_LEARNING = async (ctx) => {
     await noop(ctx);
     ended += 1;

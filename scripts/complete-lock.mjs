@@ -10,12 +10,36 @@
 // dependency the lock lacks. Run it after every `npm install`: `npm run lock:complete`.
 import { readFileSync, writeFileSync } from "node:fs";
 
-const PLATFORMS = ["android", "darwin", "freebsd", "linux", "netbsd", "openbsd", "sunos", "win32", "aix", "openharmony"];
-const CPUS = ["arm64", "arm", "x64", "ia32", "riscv64", "ppc64", "s390x", "loong64", "mips64el", "wasm32"];
+const PLATFORMS = [
+  "android",
+  "darwin",
+  "freebsd",
+  "linux",
+  "netbsd",
+  "openbsd",
+  "sunos",
+  "win32",
+  "aix",
+  "openharmony",
+];
+const CPUS = [
+  "arm64",
+  "arm",
+  "x64",
+  "ia32",
+  "riscv64",
+  "ppc64",
+  "s390x",
+  "loong64",
+  "mips64el",
+  "wasm32",
+];
 
 function platformOf(name) {
   const parts = name.toLowerCase().split(/[/@-]/);
-  const os = PLATFORMS.find((p) => parts.includes(p) || (p === "win32" && parts.includes("windows")));
+  const os = PLATFORMS.find(
+    (p) => parts.includes(p) || (p === "win32" && parts.includes("windows")),
+  );
   const cpu = CPUS.find((c) => parts.includes(c) || (c === "x64" && parts.includes("amd64")));
   const libc = parts.includes("musl") ? ["musl"] : parts.includes("gnu") ? ["glibc"] : undefined;
   return { os, cpu, libc };
