@@ -1,0 +1,74 @@
+import { eq } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createLinearGateway } from "../../src/adapters/linear/client.ts";
+import { runs } from "../../src/db/schema.ts";
+import { pollOnce } from "../../src/pipeline/intake.ts";
+import { findScenario } from "../../src/sim/scenario.ts";
+import { startWorld, type World } from "../../src/sim/server.ts";
+import { createTestDb, type TestDb } from "../setup/db.ts";
+import { quietLog } from "../setup/runner.ts";
+
+describe("the Linear poller (missed webhooks)", () => {
+  let t: TestDb;
+  let world: World;
+  beforeAll(async () => {
+    t = await createTestDb();
+    const base = await findScenario("abort-noise");
+    const missed = {
+      ...base.ticket,
+      identifier: "ENG-7001",
+      title: "Missed by the webhook",
+      comments: [],
+      attachments: [],
+    };
+    const closed = {
+      ...base.ticket,
+      identifier: "ENG-7002",
+      title: "Already fixed",
+      state: "Done",
+      comments: [],
+      attachments: [],
+    };
+    const unlabelled = {
+      ...base.ticket,
+      identifier: "ENG-7003",
+      labels: ["bug"],
+      comments: [],
+      attachments: [],
+    };
+    world = await startWorld({
+      scenario: {
+        ...base,
+        linear: { ...base.linear, issues: [...base.linear.issues, missed, closed, unlabelled] },
+      },
+    });
+  });
+  afterAll(async () => {
+    await world.close();
+    await t.drop();
+  });
+
+  it("starts a run for each labelled, open ticket that never had one, and only once", async () => {
+    const linear = createLinearGateway({
+      apiKey: world.scenario.linear.apiKey,
+      apiUrl: world.urls.linear,
+    });
+    const enqueued: string[] = [];
+    const deps = {
+      db: t.db,
+      enqueue: async (d: { runId: string }) => void enqueued.push(d.runId),
+      log: quietLog,
+      triggerLabels: ["prode", "sentry-issue"],
+      linear,
+    };
+    const since = new Date("2020-01-01T00:00:00Z");
+    const first = await pollOnce(deps, since);
+    const tickets = (await t.db.select().from(runs)).map((r) => r.ticket).sort();
+    expect(tickets).toEqual(["ENG-4852", "ENG-7001"]);
+    expect(first).toHaveLength(2);
+    expect(enqueued).toHaveLength(2);
+    expect(await pollOnce(deps, since)).toEqual([]);
+    const [missed] = await t.db.select().from(runs).where(eq(runs.ticket, "ENG-7001"));
+    expect(missed?.trigger).toBe("poller");
+  });
+});
