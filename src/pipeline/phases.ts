@@ -134,11 +134,7 @@ export function evidencePhases(deps: PipelineDeps): PhaseHandlers {
     INVENTORY_TOOLS: async (ctx) => {
       const tools = await takeInventory(deps.connectors);
       const patch: TriageContext = { tools };
-      await notify(
-        ctx,
-        { ...patch, route: { specialists: [], rationale: "not routed yet" } },
-        "tool_inventory",
-      );
+      await notify(ctx, patch);
       const missing = tools
         .filter((t) => t.status !== "available")
         .map((t) => `${t.connector}:${t.status}`);
@@ -179,6 +175,8 @@ export function evidencePhases(deps: PipelineDeps): PhaseHandlers {
         t.hints!,
         routed.map((r) => r.specialist.id),
       );
+      // The inventory's thread reply carries the route chosen with it (DESIGN.md, Evidence).
+      await notify(ctx, { route, memory }, "tool_inventory");
       return { patch: { route, memory }, description: rationale };
     },
 
@@ -359,6 +357,9 @@ export function evidencePhases(deps: PipelineDeps): PhaseHandlers {
       const patch: TriageContext = { bundleSha, decision: decided, approvalIds };
       await notify(ctx, patch, "evidence_bundle");
       await notify(ctx, patch, "decision");
+      for (const id of approvalIds) {
+        await deps.notifier.postApprovalRequest?.(ctx, id, await snapshotOf(ctx, patch));
+      }
       return { ...result, patch: patch as Record<string, unknown> };
     },
 

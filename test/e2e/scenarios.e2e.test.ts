@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { policyDecisions } from "../../src/db/schema.ts";
 import { judge } from "../../src/demo/judge.ts";
 import { runScenario, type ScenarioRunResult } from "../../src/demo/run-scenario.ts";
+import { worldNotifier } from "../../src/demo/slack.ts";
 import type { EvidenceBundle } from "../../src/domain/evidence-bundle.ts";
 import { getArtifact } from "../../src/runner/artifacts.ts";
 import { findScenario } from "../../src/sim/scenario.ts";
@@ -47,6 +48,7 @@ describe.each(SCENARIOS)("scenario %s", (name) => {
       prefix,
       log: quietLog,
       replicaAdminUrl: TEST_ADMIN_URL,
+      notifier: worldNotifier(quietLog),
     });
     bundle = await bundleOf(t, result);
   }, 90_000);
@@ -125,6 +127,27 @@ describe.each(SCENARIOS)("scenario %s", (name) => {
     if (result.scenario.expected.outcome === "APPROVAL_REQUIRED") {
       expect(rows.find((r) => r.action === "production_write")?.decision).toBe("ask_approval");
     }
+  });
+
+  it("posts one parent, one reply per milestone and one per approval, and edits the parent in place", () => {
+    const posts = result.world
+      .calls({ service: "slack", method: "chat.postMessage" })
+      .filter((c) => c.status === 200);
+    const approvals = (result.run.context as { approvalIds?: string[] }).approvalIds ?? [];
+    const parents = posts.filter((c) => !(c.body as { thread_ts?: string }).thread_ts);
+    expect(parents).toHaveLength(1);
+    // tool inventory, specialist results, evidence bundle, decision, handoff + approvals
+    expect(posts.length - parents.length).toBe(5 + approvals.length);
+    expect(result.world.calls({ service: "slack", method: "chat.update" }).length).toBeGreaterThan(
+      0,
+    );
+    const channel = result.scenario.slack.incidentChannel;
+    const messages = result.world.state.slack.messages(channel);
+    expect(messages.filter((m) => m.thread_ts === undefined || m.thread_ts === m.ts)).toHaveLength(
+      1,
+    );
+    const text = JSON.stringify(messages);
+    expect(text).not.toMatch(/<!channel>|<!here>|xox[bp]-|AKIA[0-9A-Z]{16}|@example\.com/);
   });
 
   it.todo("opens the draft PR and waits for a human merge (delivery phases are not built yet)");

@@ -6,6 +6,7 @@ import { loadConfig } from "../../config/index.ts";
 import { openDb } from "../../db/client.ts";
 import { judge, NOT_BUILT_PHASES } from "../../demo/judge.ts";
 import { runScenario } from "../../demo/run-scenario.ts";
+import { worldNotifier } from "../../demo/slack.ts";
 import { renderChannel } from "../../demo/terminal.ts";
 import { loadScenarios } from "../../sim/scenario.ts";
 import type { Command } from "../command.ts";
@@ -87,6 +88,7 @@ const demo: Command = {
           log,
           ...(replicaAdmin ? { replicaAdminUrl: replicaAdmin } : {}),
           ...(values.record ? { recordTo: values.record, appendRecord: i > 0 } : {}),
+          notifier: worldNotifier(log),
           onProgress: (p) => say(`   ✓ ${p.from.padEnd(25)} ${p.description.slice(0, 110)}`),
         });
         try {
