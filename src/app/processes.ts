@@ -77,7 +77,11 @@ export interface WorkerRole {
 }
 
 /** Phase workers plus the reconciler; close() finishes or releases running phases. */
-export function startWorkerRole(res: Resources, handlers: PhaseHandlers): WorkerRole {
+export function startWorkerRole(
+  res: Resources,
+  handlers: PhaseHandlers,
+  hooks: { onApprovalExpired?: (approvalId: string) => Promise<void> } = {},
+): WorkerRole {
   const connection = createRedis(res.redis.url);
   const worker = startPhaseWorker(
     {
@@ -101,7 +105,13 @@ export function startWorkerRole(res: Resources, handlers: PhaseHandlers): Worker
     },
   );
   const reconciler = startReconciler(
-    { db: res.dbh.db, queue: res.queue, log: res.log, actor: `reconciler@${res.workerId}` },
+    {
+      db: res.dbh.db,
+      queue: res.queue,
+      log: res.log,
+      actor: `reconciler@${res.workerId}`,
+      ...(hooks.onApprovalExpired ? { onApprovalExpired: hooks.onApprovalExpired } : {}),
+    },
     res.config.PRODE_RECONCILE_MS,
   );
   res.log.info(

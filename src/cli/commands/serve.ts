@@ -2,6 +2,7 @@ import { buildPipeline } from "../../app/pipeline.ts";
 import { startPoller } from "../../app/poller.ts";
 import { startWeb, startWorkerRole, untilSignal } from "../../app/processes.ts";
 import { openResources } from "../../app/resources.ts";
+import { wireSlack } from "../../app/slack.ts";
 import { loadConfig } from "../../config/index.ts";
 import { linearWebhookRoute } from "../../pipeline/intake.ts";
 import { evidencePhases } from "../../pipeline/phases.ts";
@@ -23,14 +24,23 @@ function serve(role: Role, summary: string): Command {
         log: res.log,
         triggerLabels: config.triggerLabels,
       };
-      const pipeline = role === "web" ? undefined : await buildPipeline(config, res.log);
+      const slack = wireSlack(config, res, { serve: role !== "worker" });
+      const pipeline =
+        role === "web" ? undefined : await buildPipeline(config, res.log, slack?.notifier);
+      const linearRoute = linearWebhookRoute(
+        intake,
+        config.linear?.LINEAR_WEBHOOK_SECRET?.reveal(),
+      );
       const web =
-        role === "worker"
-          ? undefined
-          : await startWeb(res, [
-              linearWebhookRoute(intake, config.linear?.LINEAR_WEBHOOK_SECRET?.reveal()),
-            ]);
-      const worker = pipeline ? startWorkerRole(res, evidencePhases(pipeline.deps)) : undefined;
+        role === "worker" ? undefined : await startWeb(res, [linearRoute], slack?.app?.fallback);
+      await slack?.app?.start();
+      const worker = pipeline
+        ? startWorkerRole(
+            res,
+            evidencePhases(pipeline.deps),
+            slack ? { onApprovalExpired: slack.onApprovalExpired } : {},
+          )
+        : undefined;
       const poller =
         pipeline?.deps.linear && config.PRODE_POLL_MS > 0
           ? startPoller({ ...intake, linear: pipeline.deps.linear }, config.PRODE_POLL_MS)
@@ -42,6 +52,7 @@ function serve(role: Role, summary: string): Command {
       const signal = await untilSignal();
       res.log.info({ signal }, "shutting down");
       poller?.stop();
+      await slack?.app?.stop();
       await web?.close();
       await worker?.close();
       await pipeline?.close();
