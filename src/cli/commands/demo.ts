@@ -32,7 +32,7 @@ const demo: Command = {
   summary:
     "run prode against the simulated world: every reference scenario, the channel in the terminal",
   usage:
-    "Usage: prode demo [--scenario NAME] [--record FILE] [--quiet]\n" +
+    "Usage: prode demo [--scenario NAME] [--record FILE] [--quiet] [--log-level LEVEL]\n" +
     "Runs web and worker in one process on embedded defaults (PGlite unless DATABASE_URL;\n" +
     "the Redis on 127.0.0.1:6379 or a private redis-server), triggers each scenario as a\n" +
     "Linear webhook would, and ends with a table. Exits 1 when an outcome differs.",
@@ -43,6 +43,7 @@ const demo: Command = {
         scenario: { type: "string", multiple: true },
         record: { type: "string" },
         quiet: { type: "boolean", default: false },
+        "log-level": { type: "string" },
       },
     });
     const config = loadConfig();
@@ -56,7 +57,8 @@ const demo: Command = {
       return 2;
     }
     const scenarios = wanted.length ? all.filter((s) => wanted.includes(s.name)) : all;
-    const log = createLogger(process.env.LOG_LEVEL ?? "error", { role: "demo" });
+    // The demo's story is on stdout; the log (stderr) only speaks up for errors unless asked.
+    const log = createLogger(values["log-level"] ?? "error", { role: "demo" });
     const db = openDb(
       config.DATABASE_URL ? { databaseUrl: config.DATABASE_URL } : { dataDir: "memory://" },
     );

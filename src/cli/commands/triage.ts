@@ -1,3 +1,4 @@
+import { userInfo } from "node:os";
 import { openResources } from "../../app/resources.ts";
 import { loadConfig } from "../../config/index.ts";
 import { startTriage } from "../../pipeline/intake.ts";
@@ -24,7 +25,7 @@ const triage: Command = {
           triggerLabels: config.triggerLabels,
         },
         args[0]!,
-        `cli:${process.env.USER ?? "unknown"}`,
+        `cli:${userInfo().username}`,
       );
       io.stdout.write(
         created
