@@ -11,6 +11,9 @@ import { isAction, type LoadedPolicy, ROLES } from "../policy/types.ts";
 import { advanceWaitingRun } from "../runner/engine.ts";
 import type { RunnerDeps, RunRow } from "../runner/types.ts";
 import { type ApprovalRow, approvalDigest } from "./create.ts";
+import { type RefusalReason, stateRefusal } from "./decide-refusals.ts";
+
+export { REFUSAL_REASONS, type RefusalReason } from "./decide-refusals.ts";
 
 /**
  * Deciding an approval (invariant 4): a fresh, action-specific, single-use decision by an
@@ -20,18 +23,6 @@ import { type ApprovalRow, approvalDigest } from "./create.ts";
  */
 
 export type ApprovalVerdict = "approve" | "reject";
-
-export const REFUSAL_REASONS = [
-  "not_found",
-  "expired",
-  "already_decided",
-  "already_consumed",
-  "self_approval",
-  "wrong_role",
-  "digest_changed",
-  "kill_switch",
-] as const;
-export type RefusalReason = (typeof REFUSAL_REASONS)[number];
 
 export interface DecideRequest {
   approvalId: string;
@@ -75,52 +66,6 @@ function scopeOf(run: RunRow | undefined): PolicyScope {
     ...(typeof ctx.team === "string" ? { team: ctx.team } : {}),
     ...(typeof ctx.service === "string" ? { service: ctx.service } : {}),
   };
-}
-
-function utc(at: Date | null): string {
-  return at ? `${at.toISOString().slice(0, 16).replace("T", " ")} UTC` : "an earlier time";
-}
-
-/** The refusal a decided, used or expired approval gets, or null while it is still open. */
-function stateRefusal(
-  row: ApprovalRow,
-  req: DecideRequest,
-  now: Date,
-): { reason: RefusalReason; message: string } | null {
-  switch (row.status) {
-    case "approved":
-    case "rejected": {
-      const mine = row.approver === req.userId;
-      const same = (row.status === "approved") === (req.verdict === "approve");
-      return {
-        reason: "already_decided",
-        message:
-          mine && same
-            ? `You already ${row.status} this at ${utc(row.decidedAt)}. An approval is decided once; nothing more was done.`
-            : `This approval was already ${row.status}${row.approver ? ` by <@${row.approver}>` : ""} at ${utc(row.decidedAt)}. It cannot be decided again.`,
-      };
-    }
-    case "consumed":
-      return {
-        reason: "already_consumed",
-        message: `This approval was already used at ${utc(row.consumedAt)}. An approval authorises one action once; a new request is needed.`,
-      };
-    case "expired":
-      return {
-        reason: "expired",
-        message: `This approval expired at ${utc(row.expiresAt)}. Nothing was run; prode has to ask again.`,
-      };
-    case "pending":
-      if (row.expiresAt.getTime() <= now.getTime()) {
-        return {
-          reason: "expired",
-          message: `This approval expired at ${utc(row.expiresAt)}. Nothing was run; prode has to ask again.`,
-        };
-      }
-      return null;
-    default:
-      return null;
-  }
 }
 
 /** Every user group the policy maps to a role: the only groups worth resolving. */

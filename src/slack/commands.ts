@@ -16,6 +16,8 @@ import {
 } from "../policy/kill-switches.ts";
 import { rolesOf } from "../policy/roles.ts";
 import { CAPABILITIES, type KillSwitchScope, type Role } from "../policy/types.ts";
+import { defaultRedactor } from "../safety/redact.ts";
+import { redactView } from "./messages.ts";
 import type { PolicySource } from "./policy-source.ts";
 import { activeRunViews, runDetailView } from "./run-queries.ts";
 
@@ -116,8 +118,10 @@ export interface Caller {
   userId: string;
 }
 
+/** A one-section reply; its text may quote user input (a reason), so it is redacted. */
 function reply(text: string): RenderedMessage {
-  return finish(text, [section(text)]);
+  const safe = defaultRedactor.redact(text).text;
+  return finish(safe, [section(safe)]);
 }
 
 async function highestRole(
@@ -246,9 +250,12 @@ export async function answerProdeCommand(
     case "invalid":
       return helpMessage(deps, await highestRole(deps, who), cmd.message);
     case "status": {
-      if (cmd.query) return renderStatus(await runDetailView(deps.db, cmd.query, now), now);
+      // Titles and kill-switch reasons come from outside: views are redacted (invariant 6).
+      if (cmd.query) {
+        return renderStatus(redactView(await runDetailView(deps.db, cmd.query, now)), now);
+      }
       const { runs, pauses } = await activeRunViews(deps.db);
-      return renderStatus({ kind: "list", runs, pauses }, now);
+      return renderStatus(redactView({ kind: "list" as const, runs, pauses }), now);
     }
     case "triage":
       return triageCommand(deps, who, cmd.ticket);

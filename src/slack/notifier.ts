@@ -29,12 +29,10 @@ import {
   decisionMilestone,
   evidenceBundleView,
   handoffMilestone,
-  parentMessageView,
-  type RunLinkBuilder,
   specialistResultsMilestone,
-  ticketView,
   toolInventoryMilestone,
-} from "./views.ts";
+} from "./milestone-views.ts";
+import { parentMessageView, type RunLinkBuilder, ticketView } from "./views.ts";
 
 export interface SlackNotifierOptions {
   /** A WebClient built with {@link createSlackWebClient} (no SDK retries). */

@@ -20,11 +20,10 @@ import {
   decisionMilestone,
   evidenceBundleView,
   handoffMilestone,
-  parentMessageView,
-  runStatusView,
   specialistResultsMilestone,
   toolInventoryMilestone,
-} from "./views.ts";
+} from "./milestone-views.ts";
+import { parentMessageView, runStatusView } from "./views.ts";
 
 function runRow(overrides: Partial<RunRow> = {}): RunRow {
   return {

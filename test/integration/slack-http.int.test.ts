@@ -140,6 +140,21 @@ describe("/prode commands", () => {
     expect(await ask("status ENG-999", USERS.support)).toContain("No run found");
   });
 
+  it("redacts what it quotes from outside: titles and kill-switch reasons", async () => {
+    await h.t.db.insert(runs).values({
+      id: "run_r",
+      ticket: "ENG-300",
+      phase: "PRECHECK",
+      context: { title: "Refund failed for jane.doe@example.com" },
+    });
+    const list = await ask("status", USERS.support);
+    expect(list).toContain("[REDACTED:email]");
+    expect(list).not.toContain("jane.doe@example.com");
+    const paused = await ask("pause global ping ops@example.com first", USERS.dba);
+    expect(paused).toContain("Paused *global*");
+    expect(await ask("status", USERS.support)).not.toContain("ops@example.com");
+  });
+
   it("starts a triage for an operator and refuses a viewer, auditing the refusal", async () => {
     expect(await ask("triage eng-5", USERS.oncall)).toContain("Started triage of *ENG-5*");
     expect(h.triageCalls).toEqual([{ ticket: "ENG-5", actor: `slack:${USERS.oncall}` }]);

@@ -33,7 +33,7 @@ export interface SlackInteractionQueue {
 }
 
 /**
- * The web side. Interactions arriving within `batchMs` of each other go to Redis in
+ * The web side. Interactions arriving within `batchMs` (10 ms) of each other go to Redis in
  * one pipelined write. The stream is capped (approximately `maxLength` entries) so a
  * stopped worker cannot fill Redis.
  */
@@ -43,7 +43,7 @@ export function createSlackInteractionQueue(
   options: { batchMs?: number; maxBatch?: number; maxLength?: number } = {},
 ): SlackInteractionQueue {
   const key = interactionStreamKey(prefix);
-  const batchMs = options.batchMs ?? 2;
+  const batchMs = options.batchMs ?? 10;
   const maxBatch = options.maxBatch ?? 100;
   const maxLength = options.maxLength ?? 100_000;
   let batch: { data: string; done: (error?: unknown) => void }[] = [];
