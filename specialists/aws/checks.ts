@@ -1,3 +1,4 @@
+import type { EvidenceDraft } from "../shared/draft.ts";
 import type { CloudWatchReader, MetricQuery, MetricSeries } from "../tools.ts";
 import {
   assessErrorRate,
@@ -12,7 +13,6 @@ import {
   summarizeCapacityEvents,
   summarizeErrorRows,
 } from "./analysis.ts";
-import type { EvidenceDraft } from "./draft.ts";
 
 /**
  * The reads the aws specialist makes. Each check reads CloudWatch, registers its source,

@@ -1,3 +1,5 @@
+import { deadlineSignal } from "../shared/deadline.ts";
+import { EvidenceDraft, runCheck } from "../shared/draft.ts";
 import type { Specialist } from "../types.ts";
 import { dominantRoute, LOOKBACK_MINUTES, RECENT_MINUTES } from "./analysis.ts";
 import {
@@ -10,7 +12,6 @@ import {
   checkTasks,
 } from "./checks.ts";
 import { DEFAULT_QUEUE_AGE_THRESHOLD_SECONDS, DEFAULT_SERVICE_CATALOG } from "./defaults.ts";
-import { deadlineSignal, EvidenceDraft, runCheck } from "./draft.ts";
 import { type ResolvedTargets, resolveTargets, type ServiceCatalog } from "./targets.ts";
 
 /**

@@ -1,4 +1,6 @@
 import { AppError, ErrorCode } from "../../src/domain/errors.ts";
+import { deadlineSignal } from "../shared/deadline.ts";
+import { EvidenceDraft, runCheck } from "../shared/draft.ts";
 import type { ReplicaQueryResult, ReplicaReader } from "../tools.ts";
 import type { Specialist, TicketContext } from "../types.ts";
 import {
@@ -16,7 +18,6 @@ import {
   ticketEntities,
   validateChecks,
 } from "./checks.ts";
-import { deadlineSignal, EvidenceDraft, runCheck } from "./draft.ts";
 
 /**
  * The db specialist: aggregate SELECTs on the read replica, through the guarded

@@ -1,6 +1,6 @@
+import { describeError, type EvidenceCollector, settle } from "../shared/evidence.ts";
 import type { GitHubReader } from "../tools.ts";
 import { type DeployView, filesInStack, firstLine, sameFile, shortSha } from "./correlate.ts";
-import { describeError, type EvidenceCollector, settle } from "./evidence.ts";
 
 /**
  * What a correlated deploy shipped: the commits and files between the previous deploy

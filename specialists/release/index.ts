@@ -1,4 +1,7 @@
 import type { RawSpecialistOutput } from "../../src/domain/specialist-output.ts";
+import { DeadlineReached } from "../shared/deadline.ts";
+import { EvidenceCollector, settle } from "../shared/evidence.ts";
+import { linkedSentryIssueIds } from "../shared/linked-issues.ts";
 import type { ToolName } from "../tools.ts";
 import type { Specialist, SpecialistInput } from "../types.ts";
 import { type CompareOutcome, compareDeploy } from "./compare.ts";
@@ -14,8 +17,6 @@ import {
   toDeployViews,
   UNKNOWN_ONSET_WINDOW_HOURS,
 } from "./correlate.ts";
-import { DeadlineReached, EvidenceCollector, settle } from "./evidence.ts";
-import { linkedSentryIssueIds } from "./linked-issues.ts";
 import { readSentry, type SentryView } from "./onset.ts";
 
 /**

@@ -1,10 +1,10 @@
+import { describeError, type EvidenceCollector, settle } from "../shared/evidence.ts";
 import type {
   SentryEventSummary,
   SentryIssueSummary,
   SentryReader,
   SentryReleaseSummary,
 } from "../tools.ts";
-import { describeError, type EvidenceCollector, settle } from "./evidence.ts";
 
 /**
  * What Sentry tells the release specialist: when the symptom began (the linked issue's

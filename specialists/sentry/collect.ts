@@ -1,4 +1,11 @@
 import { type AppError, ErrorCode } from "../../src/domain/errors.ts";
+import {
+  describeError,
+  type EvidenceCollector,
+  isNotFound,
+  type Settled,
+  settle,
+} from "../shared/evidence.ts";
 import type { SentryEventSummary, SentryIssueSummary, SentryReader } from "../tools.ts";
 import {
   correlationTags,
@@ -13,13 +20,6 @@ import {
   statusCodesOf,
   summarizeTrend,
 } from "./analyze.ts";
-import {
-  describeError,
-  type EvidenceCollector,
-  isNotFound,
-  type Settled,
-  settle,
-} from "./evidence.ts";
 
 /**
  * Reads one Sentry issue — the issue with its 24h series, the recommended event, recent

@@ -3,28 +3,22 @@ import { tool } from "../../src/domain/classifier-fixtures.ts";
 import { normalizeSpecialistOutput } from "../../src/domain/specialist-output.ts";
 import type { TicketContext } from "../types.ts";
 import sentry from "./index.ts";
-import { linkedSentryIssueIds } from "./linked-issues.ts";
 
-function ticket(opts: {
-  labels?: string[];
-  ids?: string[];
-  description?: string;
-  urls?: string[];
-}): TicketContext {
+function ticket(opts: { labels?: string[]; ids?: string[] }): TicketContext {
   return {
     snapshot: {
       ticketKey: "ENG-1",
       title: "t",
       labels: opts.labels ?? ["prode"],
       status: "Triage",
-      descriptionExcerpt: opts.description ?? "",
+      descriptionExcerpt: "",
       linked: { sentryIssueIds: opts.ids ?? [], awsRefs: [], requestIds: [] },
       createdAt: "2026-11-20T14:19:27Z",
       updatedAt: "2026-11-20T14:19:27Z",
       fetchedAt: "2026-11-20T14:20:00Z",
     },
     comments: [],
-    attachments: (opts.urls ?? []).map((url) => ({ title: "Sentry", url })),
+    attachments: [],
   };
 }
 const tools = [tool("sentry")];
@@ -45,20 +39,6 @@ describe("sentry specialist routing", () => {
 
   it("does not apply to a ticket with no Sentry link or label", () => {
     expect(sentry.appliesTo(ticket({}), tools, hints)).toMatchObject({ applies: false });
-  });
-
-  it("finds issue ids in Sentry links of attachments and description when none were extracted", () => {
-    expect(
-      linkedSentryIssueIds(
-        ticket({
-          urls: ["https://acme.sentry.io/issues/4502117730/"],
-          description: "see https://sentry.io/organizations/acme/issues/77/?project=1",
-        }),
-      ),
-    ).toEqual(["4502117730", "77"]);
-    expect(
-      linkedSentryIssueIds(ticket({ ids: ["9"], urls: ["https://acme.sentry.io/issues/1/"] })),
-    ).toEqual(["9"]);
   });
 });
 

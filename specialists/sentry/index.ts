@@ -1,8 +1,9 @@
 import type { RawSpecialistOutput } from "../../src/domain/specialist-output.ts";
+import { DeadlineReached } from "../shared/deadline.ts";
+import { EvidenceCollector } from "../shared/evidence.ts";
+import { hasSentryLabel, linkedSentryIssueIds } from "../shared/linked-issues.ts";
 import type { Specialist, SpecialistInput } from "../types.ts";
 import { collectIssue, type IssueOutcome } from "./collect.ts";
-import { DeadlineReached, EvidenceCollector } from "./evidence.ts";
-import { hasSentryLabel, linkedSentryIssueIds } from "./linked-issues.ts";
 
 /**
  * The sentry specialist: reads the Sentry issue(s) a ticket links and says which

@@ -1,5 +1,6 @@
+import { deadlineSignal } from "../shared/deadline.ts";
+import { EvidenceDraft } from "../shared/draft.ts";
 import type { Specialist } from "../types.ts";
-import { deadlineSignal, EvidenceDraft } from "./draft.ts";
 import { readTicket, ticketTexts } from "./extract.ts";
 
 /**

@@ -1,7 +1,8 @@
+import { deadlineSignal } from "../shared/deadline.ts";
+import { EvidenceDraft, runCheck } from "../shared/draft.ts";
 import type { VendorStatus } from "../tools.ts";
 import type { Specialist } from "../types.ts";
 import { hasVendorLabel, mentionedVendors, vendorCorrelationIds } from "./detect.ts";
-import { deadlineSignal, EvidenceDraft, runCheck } from "./draft.ts";
 
 /**
  * The vendor specialist: for each vendor the ticket names, the vendor's status page now

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { normalizeSpecialistOutput } from "../../src/domain/specialist-output.ts";
+import { EvidenceDraft } from "../shared/draft.ts";
 import type { VendorStatus } from "../tools.ts";
 import type { RoutingHints, TicketContext } from "../types.ts";
 import { hasVendorLabel, mentionedVendors, vendorCorrelationIds } from "./detect.ts";
-import { EvidenceDraft } from "./draft.ts";
 import vendor, { readStatus } from "./index.ts";
 
 function ticket(title: string, description = "", labels: string[] = []): TicketContext {

@@ -8,16 +8,22 @@ import {
   type SourceKind,
   SPECIALIST_OUTPUT_SCHEMA_VERSION,
 } from "../../src/domain/specialist-output.ts";
+import { DeadlineReached, untilAborted } from "./deadline.ts";
 
 /**
  * Collects one specialist's evidence as it is read — sources (deduplicated by ref),
  * findings, signals, correlation IDs and gaps — and turns it into a raw output with the
  * status the run ended in. What was gathered before a failure or the deadline is kept.
+ *
+ * Used by the read-based specialists (sentry, release), whose reads go through
+ * {@link settle}. The check-based ones use ./draft.ts, whose confidence and timeout rules
+ * differ.
  */
 
 /** The confidence a specialist starts from before its own gaps are subtracted. */
 export const BASE_CONFIDENCE = 85;
 
+/** One run's evidence as it is read, observed at the run's start time. */
 export class EvidenceCollector {
   readonly #sources = new Map<string, { kind: SourceKind; ref: string; fetchedAt: string }>();
   readonly #findings: Finding[] = [];
@@ -38,14 +44,17 @@ export class EvidenceCollector {
     return ref;
   }
 
+  /** A fact read from `sourceRef`, as of `observedAt` (the run's start by default). */
   finding(fact: string, sourceRef: string, observedAt = this.at): void {
     this.#findings.push({ fact, sourceRef, observedAt });
   }
 
+  /** A signal, already tied to its source. */
   signal(signal: Signal): void {
     this.#signals.push(signal);
   }
 
+  /** A correlation ID for other specialists to pivot on; listed once, empty values ignored. */
   correlation(kind: CorrelationId["kind"], value: string): void {
     const key = `${kind}:${value}`;
     if (value.length > 0 && !this.#correlationIds.has(key)) {
@@ -53,14 +62,17 @@ export class EvidenceCollector {
     }
   }
 
+  /** Something the run could not see, costing `confidenceImpact` points. */
   gap(what: string, confidenceImpact: number): void {
     this.#gaps.push({ what, confidenceImpact });
   }
 
+  /** Whether any signal was recorded. */
   get hasSignals(): boolean {
     return this.#signals.length > 0;
   }
 
+  /** Whether any source was read. */
   get hasSources(): boolean {
     return this.#sources.size > 0;
   }
@@ -84,6 +96,7 @@ export class EvidenceCollector {
     return BASE_CONFIDENCE - this.#gaps.reduce((sum, g) => sum + g.confidenceImpact, 0);
   }
 
+  /** The run completed: its confidence, and where to look next if anywhere. */
   returned(nextPivot?: string): RawSpecialistOutput {
     return {
       ...this.#common(this.confidence()),
@@ -92,10 +105,12 @@ export class EvidenceCollector {
     };
   }
 
+  /** The run did not apply or lacked its inputs: confidence 0. */
   skipped(reason: string): RawSpecialistOutput {
     return { ...this.#common(0), status: "skipped", reason };
   }
 
+  /** The run failed: confidence 0, with the error's code and retryability. */
   failed(error: unknown, nextPivot?: string): RawSpecialistOutput {
     const e = asAppError(error);
     return {
@@ -106,6 +121,7 @@ export class EvidenceCollector {
     };
   }
 
+  /** The deadline passed: what was gathered, at a confidence of at most 30. */
   timedOut(deadlineMs: number): RawSpecialistOutput {
     return {
       ...this.#common(Math.min(this.confidence(), 30)),
@@ -113,39 +129,6 @@ export class EvidenceCollector {
       deadlineMs: Math.max(1, Math.round(deadlineMs)),
     };
   }
-}
-
-/** Thrown (only) by {@link untilAborted} when the run's deadline signal fires. */
-export class DeadlineReached extends Error {
-  constructor() {
-    super("specialist deadline reached");
-    this.name = "DeadlineReached";
-  }
-}
-
-/**
- * Settles with the read, or rejects with {@link DeadlineReached} as soon as the signal
- * aborts: the ports take no signal, so the specialist stops waiting rather than the read.
- */
-export function untilAborted<T>(read: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) {
-    read.catch(() => {});
-    return Promise.reject(new DeadlineReached());
-  }
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(new DeadlineReached());
-    signal.addEventListener("abort", onAbort, { once: true });
-    read.then(
-      (value) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(error);
-      },
-    );
-  });
 }
 
 /** A read that failed as a value, so one failure does not stop the rest. */
@@ -164,4 +147,5 @@ export async function settle<T>(read: () => Promise<T>, signal: AbortSignal): Pr
 /** Whether a failed read means "there is no such thing" rather than "could not look". */
 export const isNotFound = (error: AppError) => error.code === ErrorCode.BadInput;
 
+/** A failed read, as the text of a gap. */
 export const describeError = (error: AppError) => `${error.code}: ${error.message}`;

@@ -10,8 +10,10 @@ const ISSUE_URL = /https?:\/\/[^\s/]*sentry[^\s/]*\/(?:organizations\/[^/\s]+\/)
 /** At most this many issues are read per run: a ticket is about one symptom. */
 export const MAX_LINKED_ISSUES = 3;
 
+/** The Linear label that marks a ticket as being about a Sentry issue. */
 export const SENTRY_LABEL = "sentry-issue";
 
+/** The linked Sentry issue ids, in ticket order, at most {@link MAX_LINKED_ISSUES}. */
 export function linkedSentryIssueIds(ticket: TicketContext): string[] {
   const ids = new Set(ticket.snapshot.linked.sentryIssueIds);
   if (ids.size === 0) {
@@ -21,6 +23,7 @@ export function linkedSentryIssueIds(ticket: TicketContext): string[] {
   return [...ids].slice(0, MAX_LINKED_ISSUES);
 }
 
+/** Whether the ticket carries {@link SENTRY_LABEL}, in any case. */
 export function hasSentryLabel(ticket: TicketContext): boolean {
   return ticket.snapshot.labels.some((l) => l.toLowerCase() === SENTRY_LABEL);
 }

@@ -8,6 +8,7 @@ import type {
   RawSpecialistOutput,
   SourceKind,
 } from "../../src/domain/specialist-output.ts";
+import { DeadlineReached, untilAborted } from "./deadline.ts";
 
 /**
  * Collects what one specialist run saw — sources, findings, signals, gaps, correlation
@@ -15,23 +16,19 @@ import type {
  * {@link runCheck}: an upstream failure becomes a gap (and is remembered, so a run where
  * every check failed reports `failed` with the first error), a passed deadline stops the
  * run with what it has (`timed_out`). Nothing here throws for an upstream failure.
+ *
+ * Used by the check-based specialists (aws, db, support, vendor). The read-based ones
+ * (sentry, release) use ./evidence.ts, whose confidence and timeout rules differ.
  */
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 /** A signal before it is tied to the source it came from. */
 export type SignalDraft = DistributiveOmit<Signal, "sourceRef">;
 
-/** Thrown into a pending check when the run's deadline passes. */
-export class DeadlineReached extends Error {
-  constructor() {
-    super("specialist deadline reached");
-    this.name = "DeadlineReached";
-  }
-}
-
 const iso = (at: Date | string) => (typeof at === "string" ? at : at.toISOString());
 const clamp = (n: number) => Math.max(0, Math.min(100, Math.round(n)));
 
+/** One run's evidence as it is gathered; see the module comment for the status rules. */
 export class EvidenceDraft {
   readonly #sources = new Map<string, EvidenceSource>();
   readonly #findings: Finding[] = [];
@@ -52,18 +49,22 @@ export class EvidenceDraft {
     return ref;
   }
 
+  /** A fact read from `sourceRef`, as of `observedAt`. */
   finding(sourceRef: string, fact: string, observedAt: Date | string): void {
     this.#findings.push({ fact, sourceRef, observedAt: iso(observedAt) });
   }
 
+  /** A signal, tied to the source it came from. */
   signal(sourceRef: string, signal: SignalDraft): void {
     this.#signals.push({ ...signal, sourceRef } as Signal);
   }
 
+  /** Something the run could not see, costing `confidenceImpact` points (clamped to 0–100). */
   gap(what: string, confidenceImpact: number): void {
     this.#gaps.push({ what, confidenceImpact: clamp(confidenceImpact) });
   }
 
+  /** A correlation ID for other specialists to pivot on; listed once. */
   correlate(kind: CorrelationId["kind"], value: string): void {
     if (this.#correlationIds.some((c) => c.kind === kind && c.value === value)) return;
     this.#correlationIds.push({ kind, value });
@@ -74,18 +75,22 @@ export class EvidenceDraft {
     this.#errors.push(error);
   }
 
+  /** A check that completed: the run is not `failed` however many others did. */
   recordSuccess(): void {
     this.#checksSucceeded += 1;
   }
 
+  /** The signals recorded so far. */
   get signals(): readonly Signal[] {
     return this.#signals;
   }
 
+  /** The findings recorded so far. */
   get findings(): readonly Finding[] {
     return this.#findings;
   }
 
+  /** The upstream failures recorded so far, first first. */
   get errors(): readonly AppError[] {
     return this.#errors;
   }
@@ -111,6 +116,7 @@ export class EvidenceDraft {
     return base - this.#gaps.reduce((sum, g) => sum + g.confidenceImpact, 0);
   }
 
+  /** The run completed: its own confidence, and where to look next if anywhere. */
   returned(nextPivot?: string): RawSpecialistOutput {
     return {
       ...this.#common(this.#confidence()),
@@ -119,10 +125,12 @@ export class EvidenceDraft {
     };
   }
 
+  /** The run did not apply or lacked its inputs: confidence 0. */
   skipped(reason: string): RawSpecialistOutput {
     return { ...this.#common(0), status: "skipped", reason };
   }
 
+  /** The run could not see anything: confidence 0, with the error's code and retryability. */
   failed(error: AppError): RawSpecialistOutput {
     return {
       ...this.#common(0),
@@ -131,6 +139,7 @@ export class EvidenceDraft {
     };
   }
 
+  /** The deadline passed: what was gathered, at half the confidence. */
   timedOut(deadlineMs: number): RawSpecialistOutput {
     return {
       ...this.#common(this.#confidence() / 2),
@@ -149,32 +158,6 @@ export class EvidenceDraft {
     if (first && this.#checksSucceeded === 0) return this.failed(first);
     return this.returned(nextPivot);
   }
-}
-
-/** Resolves with `promise`, or rejects with DeadlineReached as soon as `signal` aborts. */
-export function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(new DeadlineReached());
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(new DeadlineReached());
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(error);
-      },
-    );
-  });
-}
-
-/** The caller's signal, also aborted when `deadline` passes. */
-export function deadlineSignal(input: { signal: AbortSignal; deadline: Date }): AbortSignal {
-  const remaining = input.deadline.getTime() - Date.now();
-  if (remaining <= 0) return AbortSignal.abort(new DeadlineReached());
-  return AbortSignal.any([input.signal, AbortSignal.timeout(remaining)]);
 }
 
 /**

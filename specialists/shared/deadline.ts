@@ -1,0 +1,45 @@
+/**
+ * A specialist run's deadline. The ports take no signal, so when the deadline passes the
+ * specialist stops waiting for a read rather than cancelling it.
+ */
+
+/** Thrown into a pending read by {@link untilAborted} when the run's deadline passes. */
+export class DeadlineReached extends Error {
+  constructor() {
+    super("specialist deadline reached");
+    this.name = "DeadlineReached";
+  }
+}
+
+/**
+ * Settles with the read, or rejects with {@link DeadlineReached} as soon as the signal
+ * aborts. A read abandoned this way has its rejection swallowed, so it cannot surface
+ * later as an unhandled rejection.
+ */
+export function untilAborted<T>(read: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) {
+    read.catch(() => {});
+    return Promise.reject(new DeadlineReached());
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new DeadlineReached());
+    signal.addEventListener("abort", onAbort, { once: true });
+    read.then(
+      (value) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
+/** The caller's signal, also aborted when `deadline` passes. */
+export function deadlineSignal(input: { signal: AbortSignal; deadline: Date }): AbortSignal {
+  const remaining = input.deadline.getTime() - Date.now();
+  if (remaining <= 0) return AbortSignal.abort(new DeadlineReached());
+  return AbortSignal.any([input.signal, AbortSignal.timeout(remaining)]);
+}
