@@ -1,24 +1,37 @@
 import { createSlackApp, type SlackApp } from "../adapters/slack/app.ts";
 import { createSlackWebClient } from "../adapters/slack/client.ts";
+import {
+  createSlackInteractionQueue,
+  startSlackInteractionWorker,
+} from "../adapters/slack/interaction-queue.ts";
+import { createSlackInteractionHandler } from "../adapters/slack/interactions.ts";
 import type { Config } from "../config/index.ts";
 import { startTriage } from "../pipeline/intake.ts";
+import { createRedis } from "../runner/queue.ts";
 import { createApprovalExpiryHook } from "../slack/approval-messages.ts";
 import { createSlackNotifier, type SlackNotifier } from "../slack/notifier.ts";
 import type { Resources } from "./resources.ts";
 
-/** The Slack side of a process: the incident channel's notifier, and (web) the Bolt app. */
+/** The Slack side of a process. */
 export interface SlackWiring {
   notifier: SlackNotifier;
   /** Updates an expired approval's message (the reconciler's hook). */
   onApprovalExpired: (approvalId: string) => Promise<void>;
   /** The Bolt app, for roles that serve HTTP (or hold the Socket Mode connection). */
   app?: SlackApp;
+  start(): Promise<void>;
+  stop(): Promise<void>;
 }
 
+/**
+ * web: Bolt acks every interaction at once and appends it to a Redis stream;
+ * worker: consumes the stream (commands, clicks, App Home), so nothing slow sits before
+ * an ack; dev: one process does both, handling right after the ack.
+ */
 export function wireSlack(
   config: Config,
   res: Resources,
-  options: { serve: boolean },
+  role: "web" | "worker" | "dev",
 ): SlackWiring | undefined {
   const slack = config.slack;
   if (!slack) return undefined;
@@ -29,21 +42,57 @@ export function wireSlack(
   });
   const notifier = createSlackNotifier({ client, channel: slack.SLACK_INCIDENT_CHANNEL });
   const onApprovalExpired = createApprovalExpiryHook({ client, db: res.dbh.db, log: res.log });
-  if (!options.serve) return { notifier, onApprovalExpired };
   const intake = {
     db: res.dbh.db,
     enqueue: res.queue.enqueue,
     log: res.log,
     triggerLabels: config.triggerLabels,
   };
-  const app = createSlackApp({
-    config,
-    deps: {
-      db: res.dbh.db,
+  const deps = {
+    db: res.dbh.db,
+    log: res.log,
+    enqueue: res.queue.enqueue,
+    startTriage: (ticket: string, actor: string) => startTriage(intake, ticket, actor, "slack"),
+  };
+  const closers: (() => Promise<void>)[] = [];
+  let app: SlackApp | undefined;
+  if (role === "web" || role === "dev") {
+    const interactions =
+      role === "web"
+        ? createSlackInteractionQueue(res.connection, config.PRODE_QUEUE_PREFIX)
+        : undefined;
+    app = createSlackApp({ config, deps: { ...deps, ...(interactions ? { interactions } : {}) } });
+    const started = app;
+    closers.push(async () => {
+      await started.stop();
+      await interactions?.close();
+    });
+  }
+  if (role === "worker") {
+    const handler = createSlackInteractionHandler({ config, deps });
+    const connection = createRedis(res.redis.url);
+    const consumer = startSlackInteractionWorker({
+      connection,
+      prefix: config.PRODE_QUEUE_PREFIX,
+      consumer: res.workerId,
+      handle: handler.handle,
       log: res.log,
-      enqueue: res.queue.enqueue,
-      startTriage: (ticket, actor) => startTriage(intake, ticket, actor, "slack"),
+      concurrency: 8,
+    });
+    closers.push(async () => {
+      await consumer.close();
+      connection.disconnect();
+    });
+  }
+  return {
+    notifier,
+    onApprovalExpired,
+    ...(app ? { app } : {}),
+    start: async () => {
+      await app?.start();
     },
-  });
-  return { notifier, onApprovalExpired, app };
+    stop: async () => {
+      for (const close of closers) await close();
+    },
+  };
 }

@@ -25,6 +25,9 @@ export interface DbHandle {
   close(): Promise<void>;
 }
 
+/** Advisory lock key serialising `migrate` across processes ("prode" in ASCII). */
+const MIGRATION_LOCK = 0x70726f6465;
+
 export const MIGRATIONS_DIR = fileURLToPath(new URL("../../migrations", import.meta.url));
 
 export interface OpenDbOptions {
@@ -46,7 +49,23 @@ export function openDb(options: OpenDbOptions): DbHandle {
     return {
       db,
       kind: "postgres",
-      migrate: () => migratePostgres(drizzlePostgres(client), { migrationsFolder: MIGRATIONS_DIR }),
+      migrate: async () => {
+        // Processes starting together (web and worker) must not migrate at once: the
+        // second would race the first's CREATE TABLEs. A session advisory lock on one
+        // connection queues them; the second then finds every migration applied.
+        const lock = postgres(options.databaseUrl!, {
+          max: 1,
+          onnotice: () => {},
+          connect_timeout: 5,
+        });
+        try {
+          await lock`select pg_advisory_lock(${MIGRATION_LOCK})`;
+          await migratePostgres(drizzlePostgres(client), { migrationsFolder: MIGRATIONS_DIR });
+        } finally {
+          await lock`select pg_advisory_unlock(${MIGRATION_LOCK})`.catch(() => {});
+          await lock.end({ timeout: 5 });
+        }
+      },
       ping: async () => {
         await db.execute(sql`select 1`);
       },

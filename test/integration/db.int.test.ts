@@ -34,3 +34,26 @@ describe("storage", () => {
     await lite.close();
   });
 });
+
+describe("migrations", () => {
+  it("several processes migrating a fresh database at once all succeed", async () => {
+    const { default: postgres } = await import("postgres");
+    const { TEST_ADMIN_URL, databaseUrl } = await import("../setup/env.ts");
+    const name = `prode_t_${Math.floor(Date.now() / 1000).toString(36)}_mig`;
+    const admin = postgres(TEST_ADMIN_URL, { max: 1, onnotice: () => {} });
+    await admin.unsafe(`drop database if exists "${name}" with (force)`);
+    await admin.unsafe(`create database "${name}"`);
+    const handles = Array.from({ length: 4 }, () =>
+      openDb({ databaseUrl: databaseUrl(name), maxConnections: 2 }),
+    );
+    try {
+      await Promise.all(handles.map((h) => h.migrate()));
+      const [row] = await handles[0]!.db.select().from(runs).limit(1);
+      expect(row).toBeUndefined();
+    } finally {
+      await Promise.all(handles.map((h) => h.close()));
+      await admin.unsafe(`drop database if exists "${name}" with (force)`);
+      await admin.end();
+    }
+  });
+});

@@ -24,7 +24,7 @@ function serve(role: Role, summary: string): Command {
         log: res.log,
         triggerLabels: config.triggerLabels,
       };
-      const slack = wireSlack(config, res, { serve: role !== "worker" });
+      const slack = wireSlack(config, res, role);
       const pipeline =
         role === "web" ? undefined : await buildPipeline(config, res.log, slack?.notifier);
       const linearRoute = linearWebhookRoute(
@@ -33,7 +33,7 @@ function serve(role: Role, summary: string): Command {
       );
       const web =
         role === "worker" ? undefined : await startWeb(res, [linearRoute], slack?.app?.fallback);
-      await slack?.app?.start();
+      await slack?.start();
       const worker = pipeline
         ? startWorkerRole(
             res,
@@ -52,7 +52,7 @@ function serve(role: Role, summary: string): Command {
       const signal = await untilSignal();
       res.log.info({ signal }, "shutting down");
       poller?.stop();
-      await slack?.app?.stop();
+      await slack?.stop();
       await web?.close();
       await worker?.close();
       await pipeline?.close();
