@@ -34,12 +34,12 @@ function commands(cmd: string): CommandHelp[] {
     {
       usage: `${cmd} pause ${SCOPE}`,
       what: "Engage a kill switch. Workers check it before every phase and every external effect, so it takes hold mid-run.",
-      role: "operator",
+      role: "admin",
     },
     {
       usage: `${cmd} resume ${SCOPE}`,
       what: "Release a kill switch. Kill-switch changes are audited.",
-      role: "operator",
+      role: "admin",
     },
     { usage: `${cmd} help`, what: "This message.", role: "viewer" },
   ];

@@ -108,7 +108,7 @@ describe("renderHelp", () => {
   it("marks what a viewer may not do", () => {
     const text = allText(renderHelp({ command: "/prode", role: "viewer" }, EXAMPLE_NOW));
     expect(text).toContain(
-      "`/prode pause [global | team T | service S | capability C]` _(needs operator)_",
+      "`/prode pause [global | team T | service S | capability C]` _(needs admin)_",
     );
     expect(text).toContain("Your role: *viewer*");
   });

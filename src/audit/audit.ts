@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { and, asc, eq, type SQL, sql } from "drizzle-orm";
+import { and, asc, eq, sql } from "drizzle-orm";
 import { PgTransaction } from "drizzle-orm/pg-core";
 import type { Db, Tx } from "../db/client.ts";
 import { auditEvents, auditHeads } from "../db/schema.ts";
@@ -76,7 +76,7 @@ async function lockHead(tx: Tx, chain: string): Promise<{ seq: number; hash: str
 }
 
 /** The row to insert after `head`, with its hash (pure: no I/O). */
-export function nextAuditRow(head: { seq: number; hash: string }, input: AuditInput) {
+function nextAuditRow(head: { seq: number; hash: string }, input: AuditInput) {
   const chain = chainOf(input.runId);
   // Postgres keeps microseconds, JS milliseconds: hash what will read back.
   const createdAt = new Date(Math.floor((input.at ?? new Date()).getTime()));
@@ -93,12 +93,9 @@ export function nextAuditRow(head: { seq: number; hash: string }, input: AuditIn
   return { ...event, prevHash: head.hash, hash: hashEvent(head.hash, event) };
 }
 
-/**
- * The statement that stores `row` and moves its chain's head, as one round trip;
- * `before` adds CTEs of the caller's (e.g. the transition row) to the same statement.
- */
-export function insertAuditRowSql(row: ReturnType<typeof nextAuditRow>, before?: SQL) {
-  return sql`with ${before ? sql`${before}, ` : sql``}inserted as (
+/** The statement that stores `row` and moves its chain's head, as one round trip. */
+function insertAuditRowSql(row: ReturnType<typeof nextAuditRow>) {
+  return sql`with inserted as (
       insert into ${auditEvents} (chain, seq, run_id, type, actor, payload, created_at, prev_hash, hash)
       values (${row.chain}, ${row.seq}, ${row.runId}, ${row.type}, ${row.actor},
               ${JSON.stringify(row.payload)}::jsonb, ${row.createdAt.toISOString()}::timestamptz,
@@ -122,8 +119,6 @@ export async function appendAudit(
   };
   return db instanceof PgTransaction ? append(db as Tx) : (db as Db).transaction(append);
 }
-
-export { lockHead as lockAuditHead };
 
 export interface AuditBreak {
   chain: string;
