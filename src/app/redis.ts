@@ -47,46 +47,54 @@ export async function resolveRedis(
       "no Redis answers on 127.0.0.1:6379 and redis-server is not installed: install it (apt-get install redis-server) or set REDIS_URL",
     );
   }
-  const port = 16_379 + Math.floor(Math.random() * 1_000);
-  const dir = `${dataDir}/redis`;
+  const started = await startRedisServer(`${dataDir}/redis`);
+  return { ...started, source: "private" };
+}
+
+/**
+ * Starts a private redis-server (no persistence, noeviction, as BullMQ needs) on a free
+ * port in 16379–26378, retrying on a taken port; resolves once it answers PING.
+ */
+export async function startRedisServer(
+  dir: string,
+): Promise<{ url: string; stop(): Promise<void> }> {
   mkdirSync(dir, { recursive: true });
-  const proc = spawn(
-    "redis-server",
-    [
-      "--port",
-      String(port),
-      "--bind",
-      "127.0.0.1",
-      "--save",
-      "",
-      "--appendonly",
-      "no",
-      "--maxmemory-policy",
-      "noeviction",
-      "--dir",
-      dir,
-    ],
-    { stdio: "ignore" },
-  );
-  const url = `redis://127.0.0.1:${port}`;
-  for (let i = 0; i < 100; i += 1) {
-    if (await answers(url)) {
-      return {
-        url,
-        source: "private",
-        stop: () =>
-          new Promise((resolve) => {
-            if (proc.exitCode !== null) return resolve();
-            proc.once("exit", () => resolve());
-            proc.kill("SIGTERM");
-          }),
-      };
+  for (let attempt = 0; attempt < 5; attempt += 1) {
+    const port = 16_379 + Math.floor(Math.random() * 10_000);
+    const proc = spawn(
+      "redis-server",
+      [
+        "--port",
+        String(port),
+        "--bind",
+        "127.0.0.1",
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+        "--maxmemory-policy",
+        "noeviction",
+        "--dir",
+        dir,
+      ],
+      { stdio: "ignore" },
+    );
+    const url = `redis://127.0.0.1:${port}`;
+    for (let i = 0; i < 100 && proc.exitCode === null; i += 1) {
+      if (await answers(url)) {
+        return {
+          url,
+          stop: () =>
+            new Promise((resolve) => {
+              if (proc.exitCode !== null) return resolve();
+              proc.once("exit", () => resolve());
+              proc.kill("SIGTERM");
+            }),
+        };
+      }
+      await new Promise((r) => setTimeout(r, 50));
     }
-    await new Promise((r) => setTimeout(r, 50));
+    proc.kill("SIGKILL");
   }
-  proc.kill("SIGKILL");
-  throw new AppError(
-    ErrorCode.UpstreamUnavailable,
-    `started redis-server on ${port} but it never answered`,
-  );
+  throw new AppError(ErrorCode.UpstreamUnavailable, "started redis-server but it never answered");
 }

@@ -13,3 +13,11 @@ export function memoryIo(stdin = ""): CliIo & { out(): string; err(): string } {
   input.end(stdin);
   return { stdout, stderr, stdin: input, out: () => out, err: () => err };
 }
+
+/** Runs a `prode` command with in-memory stdio; returns its exit code and output. */
+export async function runCliCaptured(argv: string[], stdin = "") {
+  const { runCli } = await import("../../src/cli/run-cli.ts");
+  const io = memoryIo(stdin);
+  const code = await runCli(argv, io);
+  return { code, stdout: io.out(), stderr: io.err() };
+}

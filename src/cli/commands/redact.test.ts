@@ -1,18 +1,8 @@
-import { PassThrough, Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
+import { runCliCaptured } from "../../../test/setup/io.ts";
 import { createRng, FAKE } from "../../safety/__corpus__/fake-secrets.ts";
-import { runCli } from "../run-cli.ts";
 
-async function run(argv: string[], stdin: string) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const out: string[] = [];
-  const err: string[] = [];
-  stdout.on("data", (c) => out.push(String(c)));
-  stderr.on("data", (c) => err.push(String(c)));
-  const code = await runCli(argv, { stdin: Readable.from([stdin]), stdout, stderr });
-  return { code, stdout: out.join(""), stderr: err.join("") };
-}
+const run = runCliCaptured;
 
 const rng = createRng(99);
 const token = FAKE.slackBotToken(rng);

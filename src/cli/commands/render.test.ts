@@ -1,23 +1,13 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PassThrough, Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { assertWithinSlackLimits } from "../../../blocks/validate.ts";
-import { runCli } from "../run-cli.ts";
+import { runCliCaptured } from "../../../test/setup/io.ts";
 
 const EXAMPLES = join(import.meta.dirname, "..", "..", "..", "blocks", "examples");
 
-async function run(argv: string[], stdin = "") {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const out: string[] = [];
-  const err: string[] = [];
-  stdout.on("data", (c) => out.push(String(c)));
-  stderr.on("data", (c) => err.push(String(c)));
-  const code = await runCli(argv, { stdin: Readable.from([stdin]), stdout, stderr });
-  return { code, stdout: out.join(""), stderr: err.join("") };
-}
+const run = runCliCaptured;
 
 function tempJson(value: unknown): string {
   const file = join(mkdtempSync(join(tmpdir(), "prode-render-")), "input.json");

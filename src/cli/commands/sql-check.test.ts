@@ -1,17 +1,7 @@
-import { PassThrough, Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { runCli } from "../run-cli.ts";
+import { runCliCaptured } from "../../../test/setup/io.ts";
 
-async function run(argv: string[], stdin: string) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const out: string[] = [];
-  const err: string[] = [];
-  stdout.on("data", (c) => out.push(String(c)));
-  stderr.on("data", (c) => err.push(String(c)));
-  const code = await runCli(argv, { stdin: Readable.from([stdin]), stdout, stderr });
-  return { code, stdout: out.join(""), stderr: err.join("") };
-}
+const run = runCliCaptured;
 
 describe("prode sql check", () => {
   it("prints allowed and exits 0 for a bounded SELECT", async () => {
