@@ -146,7 +146,8 @@ async function supersedeActive(deps: IntakeDeps, key: string, why: string): Prom
 
 /**
  * The fallback for missed webhooks: tickets with a trigger label, updated since the last
- * pass, that never had a run. One pass; the caller schedules it.
+ * pass, that never had a run get one; closed ones end their active run as SUPERSEDED.
+ * One pass; the caller schedules it.
  */
 export async function pollOnce(
   deps: IntakeDeps & { linear: LinearGateway },
@@ -155,7 +156,17 @@ export async function pollOnce(
   const issues = await deps.linear.listLabelled([...deps.triggerLabels], since);
   const started: string[] = [];
   for (const issue of issues) {
-    if (["completed", "canceled", "cancelled"].includes(issue.stateType)) continue;
+    if (["completed", "canceled", "cancelled"].includes(issue.stateType)) {
+      // Closed by a human while a run was active, and the webhook that said so was missed.
+      const stopped = await supersedeActive(
+        deps,
+        issue.identifier,
+        "ticket closed (seen by the poller)",
+      );
+      if (stopped)
+        deps.log.info({ runId: stopped, ticket: issue.identifier }, "poller superseded a run");
+      continue;
+    }
     const [seen] = await deps.db
       .select({ id: runs.id })
       .from(runs)

@@ -2,7 +2,7 @@ import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLinearGateway } from "../../src/adapters/linear/client.ts";
 import { runs } from "../../src/db/schema.ts";
-import { pollOnce } from "../../src/pipeline/intake.ts";
+import { pollOnce, startTriage } from "../../src/pipeline/intake.ts";
 import { findScenario } from "../../src/sim/scenario.ts";
 import { startWorld, type World } from "../../src/sim/server.ts";
 import { createTestDb, type TestDb } from "../setup/db.ts";
@@ -70,5 +70,23 @@ describe("the Linear poller (missed webhooks)", () => {
     expect(await pollOnce(deps, since)).toEqual([]);
     const [missed] = await t.db.select().from(runs).where(eq(runs.ticket, "ENG-7001"));
     expect(missed?.trigger).toBe("poller");
+  });
+
+  it("ends the active run of a ticket a human closed when the webhook saying so was missed", async () => {
+    const linear = createLinearGateway({
+      apiKey: world.scenario.linear.apiKey,
+      apiUrl: world.urls.linear,
+    });
+    const deps = {
+      db: t.db,
+      enqueue: async () => {},
+      log: quietLog,
+      triggerLabels: ["prode"],
+      linear,
+    };
+    const { runId } = await startTriage(deps, "ENG-7002", "test");
+    await pollOnce(deps, new Date("2020-01-01T00:00:00Z"));
+    const [run] = await t.db.select().from(runs).where(eq(runs.id, runId));
+    expect(run).toMatchObject({ outcome: "SUPERSEDED" });
   });
 });
