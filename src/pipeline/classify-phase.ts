@@ -6,13 +6,7 @@ import type { PhaseHandler, PhaseResult } from "../runner/types.ts";
 import { approvalRow } from "./approval-row.ts";
 import { assembleBundle, decide } from "./decide.ts";
 import type { PipelineDeps } from "./deps.ts";
-import {
-  contextOf,
-  loadEvidence,
-  type Notify,
-  snapshotOf,
-  type TriageContext,
-} from "./triage-context.ts";
+import { contextOf, loadEvidence, type Notify, type TriageContext } from "./triage-context.ts";
 
 /**
  * CLASSIFY: deterministic classification over the specialists' signals, the evidence
@@ -153,11 +147,11 @@ export function classifyPhase(deps: PipelineDeps, notify: Notify): PhaseHandler 
       reasons,
     };
     const patch: TriageContext = { bundleSha, decision: decided, approvalIds };
-    await notify(ctx, patch, "evidence_bundle");
-    await notify(ctx, patch, "decision");
-    for (const id of approvalIds) {
-      await deps.notifier.postApprovalRequest?.(ctx, id, await snapshotOf(ctx, patch));
-    }
+    const snapshot = await notify(ctx, patch, ["evidence_bundle", "decision"], {
+      specialists,
+      bundle,
+    });
+    for (const id of approvalIds) await deps.notifier.postApprovalRequest?.(ctx, id, snapshot);
     return { ...result, patch: patch as Record<string, unknown> };
   };
 }

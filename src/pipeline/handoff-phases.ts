@@ -68,7 +68,10 @@ export function handoffPhases(
       });
       if (comment.reused) await linear.updateComment(comment.externalId, body);
       const patch: TriageContext = { handoff: { linearCommentId: comment.externalId } };
-      await notify(ctx, patch, "handoff");
+      await notify(ctx, patch, ["handoff"], {
+        ...(snapshot.specialists ? { specialists: snapshot.specialists } : {}),
+        ...(snapshot.bundle ? { bundle: snapshot.bundle } : {}),
+      });
       return { patch: patch as Record<string, unknown>, description: `handoff on ${key}` };
     },
 

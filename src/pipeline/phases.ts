@@ -99,7 +99,7 @@ export function evidencePhases(deps: PipelineDeps): PhaseHandlers {
         routed.map((r) => r.specialist.id),
       );
       // The inventory's thread reply carries the route chosen with it (DESIGN.md, Evidence).
-      await notify(ctx, { route, memory }, "tool_inventory");
+      await notify(ctx, { route, memory }, ["tool_inventory"]);
       return { patch: { route, memory }, description: rationale };
     },
 
@@ -137,7 +137,7 @@ export function evidencePhases(deps: PipelineDeps): PhaseHandlers {
           ).sha256,
         })),
       );
-      await notify(ctx, { evidence }, "specialist_results");
+      await notify(ctx, { evidence }, ["specialist_results"], { specialists: outputs });
       const summary = outputs.map((o) => `${o.specialistId}:${o.status}`).join(", ");
       return {
         patch: { evidence },

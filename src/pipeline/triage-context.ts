@@ -37,20 +37,29 @@ export async function loadEvidence(
   return outputs.filter((o): o is SpecialistOutput => o !== undefined);
 }
 
+/** What a phase already holds in memory: the snapshot uses it instead of re-reading it. */
+export interface KnownArtifacts {
+  specialists?: SpecialistOutput[];
+  bundle?: EvidenceBundle;
+}
+
 export async function snapshotOf(
   ctx: PhaseContext,
   patch: TriageContext = {},
+  known: KnownArtifacts = {},
 ): Promise<TriageSnapshot> {
   const t = { ...contextOf(ctx), ...patch };
-  const bundle = t.bundleSha
-    ? await getArtifact<EvidenceBundle>(ctx.db, ctx.run.id, t.bundleSha)
-    : undefined;
+  const bundle =
+    known.bundle ??
+    (t.bundleSha ? await getArtifact<EvidenceBundle>(ctx.db, ctx.run.id, t.bundleSha) : undefined);
+  const specialists =
+    known.specialists ?? (t.evidence ? await loadEvidence(ctx, t.evidence) : undefined);
   return {
     run: { ...ctx.run, context: t as Record<string, unknown> },
     ...(t.ticket ? { ticket: t.ticket.snapshot } : {}),
     ...(t.tools && t.route ? { toolMap: { tools: t.tools, route: t.route } } : {}),
     ...(t.memory ? { memory: t.memory } : {}),
-    ...(t.evidence ? { specialists: await loadEvidence(ctx, t.evidence) } : {}),
+    ...(specialists ? { specialists } : {}),
     ...(bundle?.classification ? { classification: bundle.classification } : {}),
     ...(t.decision ? { decision: t.decision } : {}),
     ...(bundle ? { bundle } : {}),
@@ -73,17 +82,22 @@ export function exit(
   };
 }
 
-/** Tells the incident channel: the parent message always, a thread reply per milestone. */
+/**
+ * Tells the incident channel: the parent message always, a thread reply per milestone,
+ * all from one snapshot. Returns the snapshot for whatever the phase posts next.
+ */
 export type Notify = (
   ctx: PhaseContext,
   patch: TriageContext,
-  milestone?: MilestoneKind,
-) => Promise<void>;
+  milestones?: readonly MilestoneKind[],
+  known?: KnownArtifacts,
+) => Promise<TriageSnapshot>;
 
 export function notifyWith(deps: PipelineDeps): Notify {
-  return async (ctx, patch, milestone) => {
-    const snapshot = await snapshotOf(ctx, patch);
+  return async (ctx, patch, milestones = [], known = {}) => {
+    const snapshot = await snapshotOf(ctx, patch, known);
     await deps.notifier.syncParent(ctx, snapshot);
-    if (milestone) await deps.notifier.postMilestone(ctx, milestone, snapshot);
+    for (const milestone of milestones) await deps.notifier.postMilestone(ctx, milestone, snapshot);
+    return snapshot;
   };
 }
