@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { and, asc, eq, sql } from "drizzle-orm";
+import { and, asc, eq, type SQL, sql } from "drizzle-orm";
 import { PgTransaction } from "drizzle-orm/pg-core";
 import type { Db, Tx } from "../db/client.ts";
 import { auditEvents, auditHeads } from "../db/schema.ts";
@@ -75,33 +75,50 @@ async function lockHead(tx: Tx, chain: string): Promise<{ seq: number; hash: str
   return head ?? { seq: 0, hash: GENESIS_HASH };
 }
 
-/** The row to insert after `head`, with its hash (pure: no I/O). */
-function nextAuditRow(head: { seq: number; hash: string }, input: AuditInput) {
-  const chain = chainOf(input.runId);
-  // Postgres keeps microseconds, JS milliseconds: hash what will read back.
-  const createdAt = new Date(Math.floor((input.at ?? new Date()).getTime()));
-  const event: HashedFields = {
-    chain,
-    seq: head.seq + 1,
+/** An event ready to append: redacted, its time cut to milliseconds, its body canonical. */
+export interface PreparedEvent {
+  chain: string;
+  runId: string | null;
+  type: string;
+  actor: string;
+  payload: Record<string, unknown>;
+  createdAt: Date;
+  body: string;
+}
+
+export function prepareEvent(input: AuditInput): PreparedEvent {
+  const fields = {
+    chain: chainOf(input.runId),
     runId: input.runId ?? null,
     type: input.type,
     actor: input.actor,
     // Audit payloads are an egress (invariant 6): redacted before they are hashed and stored.
     payload: defaultRedactor.redactValue(input.payload ?? {}).value as Record<string, unknown>,
-    createdAt,
+    // Postgres keeps microseconds, JS milliseconds: hash what will read back.
+    createdAt: new Date(Math.floor((input.at ?? new Date()).getTime())),
   };
-  return { ...event, prevHash: head.hash, hash: hashEvent(head.hash, event) };
+  return { ...fields, body: eventBody(fields) };
 }
 
-/** The statement that stores `row` and moves its chain's head, as one round trip. */
-function insertAuditRowSql(row: ReturnType<typeof nextAuditRow>) {
-  return sql`with inserted as (
-      insert into ${auditEvents} (chain, seq, run_id, type, actor, payload, created_at, prev_hash, hash)
-      values (${row.chain}, ${row.seq}, ${row.runId}, ${row.type}, ${row.actor},
-              ${JSON.stringify(row.payload)}::jsonb, ${row.createdAt.toISOString()}::timestamptz,
-              ${row.prevHash}, ${row.hash})
-      returning seq)
-    update ${auditHeads} set seq = ${row.seq}, hash = ${row.hash} where chain = ${row.chain}`;
+/**
+ * The one place an event is stored: CTEs `ev` (next seq and its hash, computed by
+ * Postgres exactly as {@link hashEvent} does), `a` (the audit row) and `h` (the chain's
+ * new head). `headFrom` is the FROM clause giving the locked head as `head` (the
+ * transition adds `moved`, so nothing is appended when the run did not move).
+ */
+export function appendEventCtes(event: PreparedEvent, headFrom: SQL): SQL {
+  return sql`ev as (
+      select head.seq + 1 as seq, head.hash as prev_hash,
+        encode(sha256(convert_to(head.hash || (head.seq + 1)::text || ${event.body}, 'UTF8')), 'hex') as hash
+      from ${headFrom}
+    ), a as (
+      insert into audit_events (chain, seq, run_id, type, actor, payload, created_at, prev_hash, hash)
+      select ${event.chain}, ev.seq, ${event.runId}, ${event.type}, ${event.actor},
+        ${JSON.stringify(event.payload)}::jsonb, ${event.createdAt.toISOString()}::timestamptz,
+        ev.prev_hash, ev.hash from ev
+    ), h as (
+      update audit_heads set seq = ev.seq, hash = ev.hash from ev where audit_heads.chain = ${event.chain}
+    )`;
 }
 
 /**
@@ -112,10 +129,18 @@ export async function appendAudit(
   db: Db | Tx,
   input: AuditInput,
 ): Promise<{ seq: number; hash: string }> {
+  const event = prepareEvent(input);
   const append = async (tx: Tx) => {
-    const row = nextAuditRow(await lockHead(tx, chainOf(input.runId)), input);
-    await tx.execute(insertAuditRowSql(row));
-    return { seq: row.seq, hash: row.hash };
+    await lockHead(tx, event.chain);
+    const result = await tx.execute(sql`
+      with head as (select seq, hash from audit_heads where chain = ${event.chain}),
+      ${appendEventCtes(event, sql`head`)}
+      select seq, hash from ev`);
+    const rows = ((result as { rows?: unknown[] }).rows ?? result) as {
+      seq: number;
+      hash: string;
+    }[];
+    return { seq: Number(rows[0]!.seq), hash: rows[0]!.hash };
   };
   return db instanceof PgTransaction ? append(db as Tx) : (db as Db).transaction(append);
 }

@@ -1,5 +1,5 @@
 import { getTableColumns, sql } from "drizzle-orm";
-import { chainOf, eventBody } from "../audit/audit.ts";
+import { appendEventCtes, prepareEvent } from "../audit/audit.ts";
 import type { Db, Tx } from "../db/client.ts";
 import { runs } from "../db/schema.ts";
 import { AppError, ErrorCode } from "../domain/errors.ts";
@@ -12,7 +12,6 @@ import {
   type RunState,
   WAIT_PHASES,
 } from "../domain/phases.ts";
-import { defaultRedactor } from "../safety/redact.ts";
 import type { RunRow } from "./types.ts";
 
 export interface TransitionRequest {
@@ -54,20 +53,12 @@ export async function commitTransition(db: Db | Tx, req: TransitionRequest): Pro
   const outcome: Outcome | null =
     to === "RUN_COMPLETE" ? "RUN_COMPLETE" : isOutcome(to) ? to : null;
   const now = new Date(Math.floor(Date.now()));
-  const chain = chainOf(run.id);
-  const payload = defaultRedactor.redactValue({
-    from: run.phase,
-    to,
-    seq: run.seq + 1,
-    description: req.description,
-  }).value as Record<string, unknown>;
-  const body = eventBody({
-    chain,
+  const event = prepareEvent({
     runId: run.id,
     type: "transition",
     actor: req.actor,
-    payload,
-    createdAt: now,
+    payload: { from: run.phase, to, seq: run.seq + 1, description: req.description },
+    at: now,
   });
   const set = sql.join(
     [
@@ -99,24 +90,14 @@ export async function commitTransition(db: Db | Tx, req: TransitionRequest): Pro
   // row, its audit event (hashed in SQL exactly as hashEvent does) and the new head.
   const result = await db.execute(sql`
     with head as (
-      select seq, hash from audit_heads where chain = ${chain} for update
+      select seq, hash from audit_heads where chain = ${event.chain} for update
     ), moved as (
       update runs r set ${set}
       where r.id = ${run.id} and r.seq = ${run.seq} and r.outcome is null${guard}
       returning r.*
-    ), ev as (
-      select head.seq + 1 as seq, head.hash as prev_hash,
-        encode(sha256(convert_to(head.hash || (head.seq + 1)::text || ${body}, 'UTF8')), 'hex') as hash
-      from head, moved
-    ), t as (
+    ), ${appendEventCtes(event, sql`head, moved`)}, t as (
       insert into phase_transitions (run_id, seq, from_state, to_state, fencing, worker, description)
       select id, seq, ${run.phase}, ${to}, fencing, ${req.actor}, ${req.description} from moved
-    ), a as (
-      insert into audit_events (chain, seq, run_id, type, actor, payload, created_at, prev_hash, hash)
-      select ${chain}, ev.seq, ${run.id}, 'transition', ${req.actor}, ${JSON.stringify(payload)}::jsonb,
-        ${now.toISOString()}::timestamptz, ev.prev_hash, ev.hash from ev
-    ), h as (
-      update audit_heads set seq = ev.seq, hash = ev.hash from ev where audit_heads.chain = ${chain}
     )
     select moved.*, (select count(*) from ev)::int as prode_audited from moved`);
   const rows = ((result as { rows?: Record<string, unknown>[] }).rows ??
