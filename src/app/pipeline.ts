@@ -15,8 +15,7 @@ import { createSentryReader, probeSentry } from "../adapters/sentry/reader.ts";
 import { createVendorStatusReader } from "../adapters/vendor/status.ts";
 import type { Config } from "../config/index.ts";
 import type { ConnectorProbe, PipelineDeps } from "../pipeline/deps.ts";
-import { loadPolicy } from "../policy/load.ts";
-import type { LoadedPolicy } from "../policy/types.ts";
+import { cachedPolicySource } from "../policy/source.ts";
 import { silentNotifier, type TriageNotifier } from "../runner/ports.ts";
 import { defaultRedactor } from "../safety/redact.ts";
 
@@ -197,17 +196,8 @@ export async function buildPipeline(
     });
   } else connectors.push(missing("vendor_status", "PRODE_VENDOR_STATUS is not set"));
 
-  const policies = new Map<string, Promise<LoadedPolicy>>();
-  const policyFor = (scope: { team?: string; service?: string }) => {
-    const key = `${scope.team ?? ""}/${scope.service ?? ""}`;
-    let found = policies.get(key);
-    if (!found) {
-      found = loadPolicy(config.PRODE_POLICY_DIR, scope);
-      found.catch(() => policies.delete(key));
-      policies.set(key, found);
-    }
-    return found;
-  };
+  // Re-read at most every 30 s per scope: a running worker sees a policy change.
+  const policyFor = cachedPolicySource(config.PRODE_POLICY_DIR);
 
   return {
     deps: {

@@ -15,10 +15,10 @@ import {
   release,
 } from "../policy/kill-switches.ts";
 import { rolesOf } from "../policy/roles.ts";
+import type { PolicySource } from "../policy/source.ts";
 import { CAPABILITIES, type KillSwitchScope, type Role } from "../policy/types.ts";
 import { defaultRedactor } from "../safety/redact.ts";
 import { redactView } from "./messages.ts";
-import type { PolicySource } from "./policy-source.ts";
 import { activeRunViews, runDetailView } from "./run-queries.ts";
 
 /**

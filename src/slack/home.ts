@@ -3,9 +3,9 @@ import { renderAppHome, toHomeView } from "../../blocks/app-home.ts";
 import { callSlack } from "../adapters/slack/client.ts";
 import type { UserNames } from "../adapters/slack/user-names.ts";
 import type { Db } from "../db/client.ts";
+import type { PolicySource } from "../policy/source.ts";
 import { defaultRedactor, type Redactor } from "../safety/redact.ts";
 import { redactView } from "./messages.ts";
-import type { PolicySource } from "./policy-source.ts";
 import { activeRunViews, approvalsWaitingFor } from "./run-queries.ts";
 
 export interface HomeDeps {

@@ -15,13 +15,13 @@ import { approvals, artifacts, effects, phaseTransitions, runs } from "../db/sch
 import { isOutcome, isPhase } from "../domain/phases.ts";
 import { type ActiveKillSwitch, listEngagedKillSwitches } from "../policy/kill-switches.ts";
 import { canApprove } from "../policy/roles.ts";
+import type { PolicySource } from "../policy/source.ts";
 import { isAction } from "../policy/types.ts";
 import { findRun } from "../runner/status.ts";
 import type { RunRow } from "../runner/types.ts";
 import { pendingApprovalView } from "./approval-views.ts";
 import type { SlackMessageRef } from "./messages.ts";
 import { approvalEffectName } from "./notifier.ts";
-import type { PolicySource } from "./policy-source.ts";
 import { displayPhase, runStatusView, serviceOf, teamOf, ticketView } from "./views.ts";
 
 /**

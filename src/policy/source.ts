@@ -1,5 +1,5 @@
-import { loadPolicy, type PolicyScope } from "../policy/load.ts";
-import type { LoadedPolicy } from "../policy/types.ts";
+import { loadPolicy, type PolicyScope } from "./load.ts";
+import type { LoadedPolicy } from "./types.ts";
 
 /** The effective policy for a team/service (unscoped: platform + org). */
 export type PolicySource = (scope: PolicyScope) => Promise<LoadedPolicy>;
