@@ -7,6 +7,7 @@ import { createPhaseQueue, createRedis } from "../src/runner/queue.ts";
 import type { PhaseHandlers } from "../src/runner/types.ts";
 import { startPhaseWorker } from "../src/runner/worker.ts";
 import { createBenchDb } from "./lib/bench-db.ts";
+import { cpuDiff, cpuSnapshot } from "./lib/cpu.ts";
 import { percentile } from "./lib/stats.ts";
 import type { Bench } from "./types.ts";
 
@@ -21,7 +22,12 @@ const RAW_JOBS = 4_000;
 const RUNS = 250;
 const LATENCY_RUNS = 8;
 
-async function rawBullmq(prefix: string): Promise<number> {
+/** "node 0.21, postgres 0.30, …": CPU ms per job or transition, by process. */
+function perUnit(cpu: [string, number][], units: number): string {
+  return cpu.map(([name, ms]) => `${name} ${(ms / units).toFixed(3)}`).join(", ");
+}
+
+export async function rawBullmq(prefix: string) {
   const connection = createRedis(REDIS_URL);
   const queue = new Queue("raw", { connection, prefix });
   let done = 0;
@@ -44,20 +50,22 @@ async function rawBullmq(prefix: string): Promise<number> {
     },
     { connection: createRedis(REDIS_URL), prefix, concurrency: CONCURRENCY },
   );
+  const cpuBefore = cpuSnapshot();
   const start = performance.now();
   for (let c = 0; c < RAW_JOBS / 16; c += 1) {
     await queue.add("s", { chain: `c${c}`, step: 0 }, { jobId: `c${c}.0`, removeOnComplete: true });
   }
   await finished;
   const seconds = (performance.now() - start) / 1000;
+  const cpu = cpuDiff(cpuBefore, cpuSnapshot());
   await worker.close();
   await queue.obliterate({ force: true });
   await queue.close();
   connection.disconnect();
-  return RAW_JOBS / seconds;
+  return { perSecond: RAW_JOBS / seconds, cpu: perUnit(cpu, RAW_JOBS) };
 }
 
-async function runnerThroughput(runs: number, prefix: string) {
+export async function runnerThroughput(runs: number, prefix: string) {
   const db = await createBenchDb();
   const connection = createRedis(REDIS_URL);
   const queue = createPhaseQueue(connection, prefix);
@@ -99,6 +107,7 @@ async function runnerThroughput(runs: number, prefix: string) {
       onStep: () => (transitions += 1),
     },
   );
+  const cpuBefore = cpuSnapshot();
   const start = performance.now();
   await Promise.all(
     Array.from({ length: runs }, (_, i) =>
@@ -110,6 +119,7 @@ async function runnerThroughput(runs: number, prefix: string) {
   );
   await finished;
   const seconds = (performance.now() - start) / 1000;
+  const cpu = cpuDiff(cpuBefore, cpuSnapshot());
   await worker.close();
   await queue.queue.obliterate({ force: true });
   await queue.close();
@@ -121,6 +131,7 @@ async function runnerThroughput(runs: number, prefix: string) {
     p50: percentile(gaps, 50),
     p95: percentile(gaps, 95),
     transitions,
+    cpu: perUnit(cpu, transitions),
   };
 }
 
@@ -129,18 +140,20 @@ const bench: Bench = async () => {
   const raw = await rawBullmq(prefix);
   const loaded = await runnerThroughput(RUNS, prefix);
   const light = await runnerThroughput(LATENCY_RUNS, prefix);
-  const ratio = loaded.perSecond / raw;
+  const ratio = loaded.perSecond / raw.perSecond;
   return [
     {
       name: `runner vs raw BullMQ (concurrency ${CONCURRENCY}, ${RUNS} runs × 16 transitions)`,
       metrics: {
-        "raw BullMQ chained no-op jobs/s": raw,
+        "raw BullMQ chained no-op jobs/s": raw.perSecond,
         "runner phase transitions/s": loaded.perSecond,
         "ratio (runner / raw)": ratio,
         "phase-to-phase p50 ms (loaded)": loaded.p50,
         "phase-to-phase p95 ms (loaded)": loaded.p95,
         [`phase-to-phase p50 ms (${LATENCY_RUNS} runs)`]: light.p50,
         [`phase-to-phase p95 ms (${LATENCY_RUNS} runs)`]: light.p95,
+        "CPU ms per raw job": raw.cpu,
+        "CPU ms per transition": loaded.cpu,
       },
       verdict: `ratio ≥ 0.25: ${ratio >= 0.25 ? "met" : "NOT met"}; p95 ≤ 20 ms (${LATENCY_RUNS} runs): ${light.p95 <= 20 ? "met" : "NOT met"}`,
     },
