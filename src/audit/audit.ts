@@ -3,6 +3,7 @@ import { and, asc, eq, type SQL, sql } from "drizzle-orm";
 import { PgTransaction } from "drizzle-orm/pg-core";
 import type { Db, Tx } from "../db/client.ts";
 import { auditEvents, auditHeads } from "../db/schema.ts";
+import { rowsOf } from "../db/statement.ts";
 import { defaultRedactor } from "../safety/redact.ts";
 import { canonicalJson } from "./canonical-json.ts";
 
@@ -100,24 +101,50 @@ export function prepareEvent(input: AuditInput): PreparedEvent {
   return { ...fields, body: eventBody(fields) };
 }
 
+/** An event's stored fields as SQL values: its own values, or placeholders of a statement. */
+export interface EventSql {
+  chain: unknown;
+  runId: unknown;
+  type: unknown;
+  actor: unknown;
+  /** JSON text. */
+  payload: unknown;
+  /** ISO-8601 text. */
+  createdAt: unknown;
+  /** The canonical body that is hashed ({@link eventBody}). */
+  body: unknown;
+}
+
+export function eventValues(event: PreparedEvent): EventSql {
+  return {
+    chain: event.chain,
+    runId: event.runId,
+    type: event.type,
+    actor: event.actor,
+    payload: JSON.stringify(event.payload),
+    createdAt: event.createdAt.toISOString(),
+    body: event.body,
+  };
+}
+
 /**
  * The one place an event is stored: CTEs `ev` (next seq and its hash, computed by
  * Postgres exactly as {@link hashEvent} does), `a` (the audit row) and `h` (the chain's
  * new head). `headFrom` is the FROM clause giving the locked head as `head` (the
  * transition adds `moved`, so nothing is appended when the run did not move).
  */
-export function appendEventCtes(event: PreparedEvent, headFrom: SQL): SQL {
+export function appendEventCtes(event: EventSql, headFrom: SQL): SQL {
   return sql`ev as (
       select head.seq + 1 as seq, head.hash as prev_hash,
-        encode(sha256(convert_to(head.hash || (head.seq + 1)::text || ${event.body}, 'UTF8')), 'hex') as hash
+        encode(sha256(convert_to(head.hash || (head.seq + 1)::text || ${event.body}::text, 'UTF8')), 'hex') as hash
       from ${headFrom}
     ), a as (
       insert into audit_events (chain, seq, run_id, type, actor, payload, created_at, prev_hash, hash)
-      select ${event.chain}, ev.seq, ${event.runId}, ${event.type}, ${event.actor},
-        ${JSON.stringify(event.payload)}::jsonb, ${event.createdAt.toISOString()}::timestamptz,
+      select ${event.chain}::text, ev.seq, ${event.runId}::text, ${event.type}::text, ${event.actor}::text,
+        ${event.payload}::jsonb, ${event.createdAt}::timestamptz,
         ev.prev_hash, ev.hash from ev
     ), h as (
-      update audit_heads set seq = ev.seq, hash = ev.hash from ev where audit_heads.chain = ${event.chain}
+      update audit_heads set seq = ev.seq, hash = ev.hash from ev where audit_heads.chain = ${event.chain}::text
     )`;
 }
 
@@ -134,12 +161,9 @@ export async function appendAudit(
     await lockHead(tx, event.chain);
     const result = await tx.execute(sql`
       with head as (select seq, hash from audit_heads where chain = ${event.chain}),
-      ${appendEventCtes(event, sql`head`)}
+      ${appendEventCtes(eventValues(event), sql`head`)}
       select seq, hash from ev`);
-    const rows = ((result as { rows?: unknown[] }).rows ?? result) as {
-      seq: number;
-      hash: string;
-    }[];
+    const rows = rowsOf(result) as { seq: number; hash: string }[];
     return { seq: Number(rows[0]!.seq), hash: rows[0]!.hash };
   };
   return db instanceof PgTransaction ? append(db as Tx) : (db as Db).transaction(append);

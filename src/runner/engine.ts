@@ -1,7 +1,8 @@
-import { and, eq, isNull, lt, or, sql } from "drizzle-orm";
+import { and, eq, isNull, sql } from "drizzle-orm";
 import { appendAudit } from "../audit/audit.ts";
 import type { Db } from "../db/client.ts";
 import { runs } from "../db/schema.ts";
+import { param, statement } from "../db/statement.ts";
 import { AppError, asAppError, ErrorCode } from "../domain/errors.ts";
 import {
   defaultNextPhase,
@@ -13,7 +14,7 @@ import {
 } from "../domain/phases.ts";
 import { performEffect } from "./effects.ts";
 import { newRunId } from "./ids.ts";
-import { commitTransition, needsJob } from "./transition.ts";
+import { commitTransition, needsJob, runFromRow } from "./transition.ts";
 import type { PhaseContext, PhaseResult, RunnerDeps, RunRow } from "./types.ts";
 
 /**
@@ -70,6 +71,16 @@ export async function createRun(
   return { run: active, created: false };
 }
 
+/** The job for one step: (run, seq), and the lease handed to it, if any. */
+export interface StepJob {
+  runId: string;
+  seq: number;
+  /** The fencing counter of the lease the previous step handed to this job. */
+  lease?: number;
+  /** The queue delivered this job before (stalled or retried): never use a kept lease. */
+  redelivered?: boolean;
+}
+
 export type StepOutcome =
   | "executed"
   | "stale" // the job is for a step the run already left
@@ -79,37 +90,51 @@ export type StepOutcome =
   | "retry" // a retryable failure: released for another attempt
   | "failed"; // the run ended FAILED
 
-/** Takes the lease for (run, seq) if free or expired; bumps the fencing counter. */
-async function acquireLease(
-  deps: RunnerDeps,
-  runId: string,
-  seq: number,
-): Promise<RunRow | undefined> {
-  const [row] = await deps.db
-    .update(runs)
-    .set({
-      leaseOwner: deps.workerId,
-      leaseExpiresAt: sql`now() + ${`${deps.timing.leaseMs} milliseconds`}::interval`,
-      fencing: sql`${runs.fencing} + 1`,
-      attempt: sql`${runs.attempt} + 1`,
-    })
-    .where(
-      and(
-        eq(runs.id, runId),
-        eq(runs.seq, seq),
-        isNull(runs.outcome),
-        or(isNull(runs.leaseOwner), lt(runs.leaseExpiresAt, sql`now()`)),
-      ),
-    )
-    .returning();
-  return row;
+const LEASE_FOR = sql`now() + ${param("lease_ms")}::int * interval '1 millisecond'`;
+
+/**
+ * Takes the lease for step (run, seq) if it is free, expired, or the one handed to this
+ * job (`lease`, ADR 0010); bumps the fencing counter so any earlier holder is fenced out.
+ */
+const ACQUIRE = statement(
+  () => sql`
+    update runs set lease_owner = ${param("owner")}::text, lease_expires_at = ${LEASE_FOR},
+      fencing = fencing + 1, attempt = attempt + 1
+    where id = ${param("id")}::text and seq = ${param("seq")}::int and outcome is null
+      and (lease_owner is null or lease_expires_at < now() or fencing = ${param("lease")}::bigint)
+    returning *`,
+);
+const HEARTBEAT = statement(
+  () => sql`
+    update runs set lease_expires_at = ${LEASE_FOR}
+    where id = ${param("id")}::text and fencing = ${param("fencing")}::bigint
+      and lease_owner = ${param("owner")}::text
+    returning id`,
+);
+const RELEASE = statement(
+  () => sql`
+    update runs set lease_owner = null, lease_expires_at = null
+    where id = ${param("id")}::text and fencing = ${param("fencing")}::bigint`,
+);
+
+/** The lease for the job's step: the one this process kept for it, or taken in Postgres. */
+async function acquireLease(deps: RunnerDeps, job: StepJob): Promise<RunRow | undefined> {
+  if (job.lease !== undefined && !job.redelivered) {
+    const kept = deps.handoffs?.take(job.runId, job.seq, job.lease);
+    if (kept) return kept;
+  }
+  const [row] = await ACQUIRE(deps.db, {
+    owner: deps.workerId,
+    lease_ms: deps.timing.leaseMs,
+    id: job.runId,
+    seq: job.seq,
+    lease: job.lease ?? null,
+  });
+  return row ? runFromRow(row) : undefined;
 }
 
 async function releaseLease(deps: RunnerDeps, run: RunRow): Promise<void> {
-  await deps.db
-    .update(runs)
-    .set({ leaseOwner: null, leaseExpiresAt: null })
-    .where(and(eq(runs.id, run.id), eq(runs.fencing, run.fencing)));
+  await RELEASE(deps.db, { id: run.id, fencing: run.fencing });
 }
 
 function scopeOf(run: RunRow): { team?: string; service?: string } {
@@ -170,10 +195,10 @@ function resolveNext(run: RunRow, phase: Phase, result: PhaseResult) {
  */
 export async function executeStep(
   deps: RunnerDeps,
-  job: { runId: string; seq: number },
+  job: StepJob,
   shutdown?: AbortSignal,
 ): Promise<StepOutcome> {
-  const run = await acquireLease(deps, job.runId, job.seq);
+  const run = await acquireLease(deps, job);
   if (!run) {
     const [current] = await deps.db.select().from(runs).where(eq(runs.id, job.runId));
     if (!current || current.seq !== job.seq || current.outcome) return "stale";
@@ -200,13 +225,12 @@ export async function executeStep(
     controller.abort(new AppError(ErrorCode.LeaseUnavailable, "worker shutting down"));
   shutdown?.addEventListener("abort", onShutdown, { once: true });
   const heartbeat = setInterval(() => {
-    deps.db
-      .update(runs)
-      .set({ leaseExpiresAt: sql`now() + ${`${deps.timing.leaseMs} milliseconds`}::interval` })
-      .where(
-        and(eq(runs.id, run.id), eq(runs.fencing, run.fencing), eq(runs.leaseOwner, deps.workerId)),
-      )
-      .returning({ id: runs.id })
+    HEARTBEAT(deps.db, {
+      id: run.id,
+      fencing: run.fencing,
+      owner: deps.workerId,
+      lease_ms: deps.timing.leaseMs,
+    })
       .then((rows) => {
         if (rows.length === 0) controller.abort(new AppError(ErrorCode.StaleFencing, "lease lost"));
       })
@@ -245,9 +269,19 @@ export async function executeStep(
       ...(result.patch ? { patch: result.patch } : {}),
       ...("pendingOutcome" in next ? { pendingOutcome: next.pendingOutcome } : {}),
       ...("resumePhase" in next ? { resumePhase: next.resumePhase } : {}),
+      ...(deps.handoffs && needsJob(next.to)
+        ? { handoff: { owner: deps.workerId, leaseMs: deps.timing.leaseMs } }
+        : {}),
     });
     if (needsJob(updated.phase as RunState)) {
-      await deps.enqueue({ runId: updated.id, seq: updated.seq, phase: updated.phase as Phase });
+      const handed = updated.leaseOwner === deps.workerId;
+      if (handed) deps.handoffs?.keep(updated);
+      await deps.enqueue({
+        runId: updated.id,
+        seq: updated.seq,
+        phase: updated.phase as Phase,
+        ...(handed ? { lease: updated.fencing } : {}),
+      });
     }
     return "executed";
   } catch (thrown) {

@@ -9,6 +9,11 @@ export interface PhaseJobData {
   runId: string;
   seq: number;
   phase: Phase;
+  /**
+   * The fencing counter of the lease the previous step handed to this step (ADR 0010):
+   * the worker that gets the job may take that lease without waiting for it to expire.
+   */
+  lease?: number;
 }
 
 /** BullMQ wants `maxRetriesPerRequest: null` on worker connections (DESIGN.md, provider facts). */

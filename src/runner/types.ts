@@ -2,6 +2,7 @@ import type { Logger } from "pino";
 import type { Db } from "../db/client.ts";
 import type { runs } from "../db/schema.ts";
 import type { ExitOutcome, Phase } from "../domain/phases.ts";
+import type { LeaseHandoffs } from "./handoff.ts";
 
 export type RunRow = typeof runs.$inferSelect;
 
@@ -74,5 +75,10 @@ export interface RunnerDeps {
   killSwitch?: KillSwitchCheck;
   now?: () => Date;
   /** Enqueue the job for a run's next step (after the transition committed). */
-  enqueue(data: { runId: string; seq: number; phase: Phase }): Promise<void>;
+  enqueue(data: { runId: string; seq: number; phase: Phase; lease?: number }): Promise<void>;
+  /**
+   * Leases this process handed to its runs' next steps (ADR 0010). With it, a committed
+   * step keeps the run leased for the next step's job; without it, the run is released.
+   */
+  handoffs?: LeaseHandoffs;
 }

@@ -1,6 +1,7 @@
 import { type Job, Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import { executeStep, type StepOutcome } from "./engine.ts";
+import { LeaseHandoffs } from "./handoff.ts";
 import { PHASE_QUEUE, type PhaseJobData } from "./queue.ts";
 import type { RunnerDeps } from "./types.ts";
 
@@ -30,12 +31,21 @@ export interface PhaseWorker {
   close(): Promise<void>;
 }
 
-export function startPhaseWorker(deps: RunnerDeps, options: PhaseWorkerOptions): PhaseWorker {
+export function startPhaseWorker(base: RunnerDeps, options: PhaseWorkerOptions): PhaseWorker {
   const shutdown = new AbortController();
+  // A worker keeps the leases it hands to its runs' next steps (ADR 0010).
+  const deps: RunnerDeps = {
+    ...base,
+    handoffs: base.handoffs ?? new LeaseHandoffs({ leaseMs: base.timing.leaseMs }),
+  };
   const worker = new Worker<PhaseJobData>(
     PHASE_QUEUE,
     async (job: Job<PhaseJobData>) => {
-      const outcome = await executeStep(deps, job.data, shutdown.signal);
+      const outcome = await executeStep(
+        deps,
+        { ...job.data, redelivered: job.attemptsStarted > 1 || job.stalledCounter > 0 },
+        shutdown.signal,
+      );
       options.onStep?.(job.data, outcome);
       if (outcome === "retry" || outcome === "released") throw new StepNotDone(outcome);
       return outcome;

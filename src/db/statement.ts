@@ -1,0 +1,33 @@
+import { type Query, type SQL, sql } from "drizzle-orm";
+import { PgDialect } from "drizzle-orm/pg-core";
+import type { Db, Tx } from "./client.ts";
+
+/**
+ * Statements on the runner's hot path (lease, heartbeat, commit), built once.
+ *
+ * Building SQL with drizzle costs about as much node CPU per step as sending it. A
+ * statement here is written with drizzle's `sql` and a named placeholder for every
+ * value (`param("id")`), turned into text once, and then only executed. Both drivers
+ * run it (postgres.js as a named prepared statement, ADR 0009; PGlite). It returns the
+ * raw rows: snake_case keys and driver values.
+ */
+export type Statement = (db: Db | Tx, values: Record<string, unknown>) => Promise<RawRow[]>;
+export type RawRow = Record<string, unknown>;
+
+const dialect = new PgDialect();
+
+export const param = (name: string) => sql.placeholder(name);
+
+export function statement(build: () => SQL): Statement {
+  let query: Query | undefined;
+  return async (db, values) => {
+    query ??= dialect.sqlToQuery(build());
+    const prepared = db._.session.prepareQuery(query, undefined, undefined, false);
+    return rowsOf(await prepared.execute(values));
+  };
+}
+
+/** The rows of a raw result: postgres.js returns an array, PGlite `{ rows }`. */
+export function rowsOf(result: unknown): RawRow[] {
+  return ((result as { rows?: RawRow[] }).rows ?? result) as RawRow[];
+}

@@ -1,0 +1,153 @@
+import { asc, eq } from "drizzle-orm";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { verifyAudit } from "../../src/audit/audit.ts";
+import { phaseTransitions, runs } from "../../src/db/schema.ts";
+import { createRun, executeStep, type StepJob } from "../../src/runner/engine.ts";
+import { LeaseHandoffs } from "../../src/runner/handoff.ts";
+import type { PhaseHandlers, RunnerDeps } from "../../src/runner/types.ts";
+import { createTestDb, type TestDb } from "../setup/db.ts";
+import { createTestRunner, FAST_TIMING, type TestRunner } from "../setup/runner.ts";
+
+/**
+ * ADR 0010: a committed step keeps the run leased for its next job. The worker that
+ * committed runs that job without a lease statement; any other worker adopts the lease
+ * at once with the fencing counter the job carries, fencing out the first.
+ */
+describe("lease handoff between steps", () => {
+  let t: TestDb;
+  let r: TestRunner;
+  const jobs: StepJob[] = [];
+  const noop: PhaseHandlers = {};
+
+  beforeEach(async () => {
+    t = await createTestDb();
+    r = createTestRunner(t);
+    jobs.length = 0;
+  });
+  afterEach(async () => {
+    await r.close();
+    await t.drop();
+  });
+
+  /** A worker whose next-step jobs are collected here instead of queued. */
+  function worker(id: string, handlers: PhaseHandlers = noop): RunnerDeps {
+    return {
+      ...r.deps(id, handlers),
+      handoffs: new LeaseHandoffs({ leaseMs: FAST_TIMING.leaseMs }),
+      enqueue: async (job) => {
+        jobs.push(job);
+      },
+    };
+  }
+
+  async function started(a: RunnerDeps) {
+    const { run } = await createRun(a, { ticket: "ENG-H", trigger: "test" });
+    expect(await executeStep(a, jobs.shift()!)).toBe("executed");
+    return run.id;
+  }
+
+  const row = async (id: string) => (await t.db.select().from(runs).where(eq(runs.id, id)))[0]!;
+  const path = async (id: string) =>
+    (
+      await t.db
+        .select()
+        .from(phaseTransitions)
+        .where(eq(phaseTransitions.runId, id))
+        .orderBy(asc(phaseTransitions.seq))
+    ).map((x) => ({ to: x.toState, worker: x.worker, fencing: x.fencing }));
+
+  it("keeps the run leased for the next job, which the same worker runs under that lease", async () => {
+    const a = worker("A");
+    const runId = await started(a);
+    const next = jobs.shift()!;
+    const held = await row(runId);
+    expect(next).toMatchObject({ runId, seq: 1, phase: "PRECHECK", lease: held.fencing });
+    expect(held).toMatchObject({ leaseOwner: "A", attempt: 1 });
+    expect(held.leaseExpiresAt!.getTime()).toBeGreaterThan(Date.now());
+
+    expect(await executeStep(a, next)).toBe("executed");
+    // Committed under the handed counter itself: no lease was taken in Postgres.
+    expect((await path(runId))[1]).toEqual({
+      to: "FETCH_LINEAR",
+      worker: "A",
+      fencing: next.lease,
+    });
+    expect((await verifyAudit(t.db, { runId })).ok).toBe(true);
+  });
+
+  it("lets another worker adopt the handed lease at once, and fences out the first", async () => {
+    let performed = 0;
+    const effectful: PhaseHandlers = {
+      PRECHECK: async (ctx) => {
+        await ctx.effect({
+          name: "slack.parent",
+          capability: "slack_post",
+          perform: async () => {
+            performed += 1;
+            return { externalId: "ts-1", result: null };
+          },
+        });
+        return {};
+      },
+    };
+    const a = worker("A", effectful);
+    const runId = await started(a);
+    const next = jobs.shift()!;
+
+    // B gets the job while A's lease is far from expiry (FAST_TIMING: 1.5 s).
+    const b = worker("B", effectful);
+    expect(await executeStep(b, next)).toBe("executed");
+    expect((await path(runId))[1]).toEqual({
+      to: "FETCH_LINEAR",
+      worker: "B",
+      fencing: next.lease! + 1,
+    });
+
+    // The same job reaching A again (a duplicate) finds the run moved on: nothing runs twice.
+    expect(await executeStep(a, next)).toBe("stale");
+    expect(performed).toBe(1);
+    expect((await path(runId)).length).toBe(2);
+  });
+
+  it("a redelivered job takes the lease in Postgres even where it was kept", async () => {
+    const a = worker("A");
+    const runId = await started(a);
+    const next = jobs.shift()!;
+    expect(await executeStep(a, { ...next, redelivered: true })).toBe("executed");
+    expect((await path(runId))[1]).toMatchObject({ worker: "A", fencing: next.lease! + 1 });
+  });
+
+  it("a worker holding a kept lease that was adopted elsewhere cannot commit", async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((res) => (release = res));
+    const slow: PhaseHandlers = {
+      PRECHECK: async () => {
+        await gate;
+        return {};
+      },
+    };
+    const a = worker("A", slow);
+    const runId = await started(a);
+    const next = jobs.shift()!;
+    const first = executeStep(a, next); // runs under the kept lease, held at the gate
+    await new Promise((res) => setTimeout(res, 50));
+    // The queue thought A stalled and gave the job to B.
+    expect(await executeStep(worker("B"), { ...next, redelivered: true })).toBe("executed");
+    release();
+    expect(await first).toBe("stale");
+    expect((await path(runId)).map((x) => x.worker)).toEqual(["A", "B"]);
+    expect(await row(runId)).toMatchObject({ phase: "FETCH_LINEAR", leaseOwner: "B" });
+  });
+
+  it("a run with no kept lease is released at commit, as before", async () => {
+    const plain: RunnerDeps = {
+      ...r.deps("P", noop),
+      enqueue: async (job) => {
+        jobs.push(job);
+      },
+    };
+    const runId = await started(plain);
+    expect(jobs.shift()).toEqual({ runId, seq: 1, phase: "PRECHECK" });
+    expect(await row(runId)).toMatchObject({ leaseOwner: null, leaseExpiresAt: null });
+  });
+});
