@@ -131,9 +131,18 @@ export function eventValues(event: PreparedEvent): EventSql {
  * The one place an event is stored: CTEs `ev` (next seq and its hash, computed by
  * Postgres exactly as {@link hashEvent} does), `a` (the audit row) and `h` (the chain's
  * new head). `headFrom` is the FROM clause giving the locked head as `head` (the
- * transition adds `moved`, so nothing is appended when the run did not move).
+ * transition adds `moved`, so nothing is appended when the run did not move); for a
+ * new chain, `head` is its genesis (seq 0, {@link GENESIS_HASH}).
  */
-export function appendEventCtes(event: EventSql, headFrom: SQL): SQL {
+export function appendEventCtes(
+  event: EventSql,
+  headFrom: SQL,
+  options: { newChain?: boolean } = {},
+): SQL {
+  // A chain's first event (a new run's) creates its head; later ones move it.
+  const head = options.newChain
+    ? sql`insert into audit_heads (chain, seq, hash) select ${event.chain}::text, ev.seq, ev.hash from ev`
+    : sql`update audit_heads set seq = ev.seq, hash = ev.hash from ev where audit_heads.chain = ${event.chain}::text`;
   return sql`ev as (
       select head.seq + 1 as seq, head.hash as prev_hash,
         encode(sha256(convert_to(head.hash || (head.seq + 1)::text || ${event.body}::text, 'UTF8')), 'hex') as hash
@@ -143,9 +152,7 @@ export function appendEventCtes(event: EventSql, headFrom: SQL): SQL {
       select ${event.chain}::text, ev.seq, ${event.runId}::text, ${event.type}::text, ${event.actor}::text,
         ${event.payload}::jsonb, ${event.createdAt}::timestamptz,
         ev.prev_hash, ev.hash from ev
-    ), h as (
-      update audit_heads set seq = ev.seq, hash = ev.hash from ev where audit_heads.chain = ${event.chain}::text
-    )`;
+    ), h as (${head})`;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { and, eq, isNull, sql } from "drizzle-orm";
-import { appendAudit } from "../audit/audit.ts";
+import { appendEventCtes, eventValues, GENESIS_HASH, prepareEvent } from "../audit/audit.ts";
 import type { Db } from "../db/client.ts";
 import { runs } from "../db/schema.ts";
 import { param, statement } from "../db/statement.ts";
@@ -30,35 +30,61 @@ export interface CreateRunInput {
   actor?: string;
 }
 
+const CREATED_EVENT = {
+  chain: param("chain"),
+  runId: param("id"),
+  type: "run.created",
+  actor: param("actor"),
+  payload: param("payload"),
+  createdAt: param("at"),
+  body: param("body"),
+};
+
+/**
+ * Inserts a run and starts its audit chain with `run.created`, in one statement; no row
+ * when the ticket already has an active run.
+ */
+const CREATE = statement(
+  () => sql`
+    with moved as (
+      insert into runs (id, ticket, phase, trigger, context)
+      values (${param("id")}::text, ${param("ticket")}::text, 'QUEUED', ${param("trigger")}::text,
+        ${param("context")}::jsonb)
+      on conflict do nothing
+      returning *
+    ), head as (
+      select 0 as seq, ${GENESIS_HASH}::text as hash from moved
+    ), ${appendEventCtes(CREATED_EVENT, sql`head`, { newChain: true })}
+    select * from moved`,
+);
+
 /** Creates the ticket's run, or joins the active one (one active run per ticket). */
 export async function createRun(
   deps: Pick<RunnerDeps, "db" | "enqueue">,
   input: CreateRunInput,
 ): Promise<{ run: RunRow; created: boolean }> {
   const id = newRunId();
-  const inserted = await deps.db.transaction(async (tx) => {
-    const [row] = await tx
-      .insert(runs)
-      .values({
-        id,
-        ticket: input.ticket,
-        phase: "QUEUED",
-        trigger: input.trigger,
-        context: input.context ?? {},
-      })
-      .onConflictDoNothing()
-      .returning();
-    if (row) {
-      await appendAudit(tx, {
-        runId: id,
-        type: "run.created",
-        actor: input.actor ?? "prode",
-        payload: { ticket: input.ticket, trigger: input.trigger },
-      });
-    }
-    return row;
+  const event = eventValues(
+    prepareEvent({
+      runId: id,
+      type: CREATED_EVENT.type,
+      actor: input.actor ?? "prode",
+      payload: { ticket: input.ticket, trigger: input.trigger },
+    }),
+  );
+  const [row] = await CREATE(deps.db, {
+    id,
+    ticket: input.ticket,
+    trigger: input.trigger,
+    context: JSON.stringify(input.context ?? {}),
+    chain: event.chain,
+    actor: event.actor,
+    payload: event.payload,
+    at: event.createdAt,
+    body: event.body,
   });
-  if (inserted) {
+  if (row) {
+    const inserted = runFromRow(row);
     await deps.enqueue({ runId: inserted.id, seq: inserted.seq, phase: "QUEUED" });
     return { run: inserted, created: true };
   }
