@@ -14,9 +14,10 @@ export async function createBenchDb(): Promise<DbHandle & { drop(): Promise<void
   await sql.end();
   const url = new URL(admin);
   url.pathname = `/${name}`;
+  // The pool a `prode worker` gets (openDb's default) unless BENCH_POOL says otherwise.
   const handle = openDb({
     databaseUrl: url.toString(),
-    maxConnections: Number(process.env.BENCH_POOL ?? 20),
+    ...(process.env.BENCH_POOL ? { maxConnections: Number(process.env.BENCH_POOL) } : {}),
   });
   await handle.migrate();
   // Flush what setup wrote now, so the checkpointer's writes do not land in a measurement.

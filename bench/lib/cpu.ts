@@ -26,7 +26,13 @@ export function cpuSnapshot(): CpuSnapshot {
       const fields = stat.slice(close + 2).split(" ");
       // fields[0] is field 3 (state); utime and stime are fields 14 and 15.
       const ticks = Number(fields[11]) + Number(fields[12]);
-      const group = name.startsWith("postgres") ? "postgres" : name;
+      // A kernel worker's name carries the work it is doing now ("kworker/u8:1-writeback"),
+      // which changes between snapshots: group them all.
+      const group = name.startsWith("postgres")
+        ? "postgres"
+        : name.startsWith("kworker")
+          ? "kworker"
+          : name;
       totals.set(group, (totals.get(group) ?? 0) + ticks * TICK_MS);
     } catch {
       // the process exited while we read
