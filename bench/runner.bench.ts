@@ -4,7 +4,7 @@ import pino from "pino";
 import { PHASES, type Phase } from "../src/domain/phases.ts";
 import { createRun } from "../src/runner/engine.ts";
 import { createPhaseQueue, createRedis } from "../src/runner/queue.ts";
-import type { PhaseHandlers } from "../src/runner/types.ts";
+import type { PhaseHandlers, RunnerDeps } from "../src/runner/types.ts";
 import { startPhaseWorker } from "../src/runner/worker.ts";
 import { createBenchDb } from "./lib/bench-db.ts";
 import { cpuDiff, cpuSnapshot } from "./lib/cpu.ts";
@@ -65,7 +65,11 @@ export async function rawBullmq(prefix: string) {
   return { perSecond: RAW_JOBS / seconds, cpu: perUnit(cpu, RAW_JOBS) };
 }
 
-export async function runnerThroughput(runs: number, prefix: string) {
+export async function runnerThroughput(
+  runs: number,
+  prefix: string,
+  variant: (db: RunnerDeps["db"]) => Partial<RunnerDeps> = () => ({}),
+) {
   const db = await createBenchDb();
   const connection = createRedis(REDIS_URL);
   const queue = createPhaseQueue(connection, prefix);
@@ -91,6 +95,7 @@ export async function runnerThroughput(runs: number, prefix: string) {
       db: db.db,
       log: pino({ level: "silent" }),
       workerId: "bench",
+      ...variant(db.db),
       handlers,
       timing: { leaseMs: 30_000, heartbeatMs: 10_000, maxAttempts: 5 },
       enqueue: (d) => queue.enqueue(d),

@@ -11,6 +11,8 @@ export async function createBenchDb(): Promise<DbHandle & { drop(): Promise<void
   // Experiment switch only: measures how much of a step is the WAL flush.
   if (process.env.BENCH_ASYNC_COMMIT)
     await sql.unsafe(`alter database "${name}" set synchronous_commit = off`);
+  if (process.env.BENCH_LOG_STATEMENTS)
+    await sql.unsafe(`alter database "${name}" set log_min_duration_statement = 0`);
   await sql.end();
   const url = new URL(admin);
   url.pathname = `/${name}`;

@@ -128,30 +128,37 @@ export function eventValues(event: PreparedEvent): EventSql {
 }
 
 /**
- * The one place an event is stored: CTEs `ev` (next seq and its hash, computed by
- * Postgres exactly as {@link hashEvent} does), `a` (the audit row) and `h` (the chain's
- * new head). `headFrom` is the FROM clause giving the locked head as `head` (the
- * transition adds `moved`, so nothing is appended when the run did not move); for a
- * new chain, `head` is its genesis (seq 0, {@link GENESIS_HASH}).
+ * One event as an event source for {@link appendEventCtes}: its fields, plus the chain's
+ * head from the FROM clause `headFrom`, which gives it as `head` (the transition adds
+ * `moved`, so nothing is appended when the run did not move).
  */
-export function appendEventCtes(
-  event: EventSql,
-  headFrom: SQL,
-  options: { newChain?: boolean } = {},
-): SQL {
-  // A chain's first event (a new run's) creates its head; later ones move it.
-  const head = options.newChain
-    ? sql`insert into audit_heads (chain, seq, hash) select ${event.chain}::text, ev.seq, ev.hash from ev`
-    : sql`update audit_heads set seq = ev.seq, hash = ev.hash from ev where audit_heads.chain = ${event.chain}::text`;
+export function eventSource(event: EventSql, headFrom: SQL): SQL {
+  return sql`select ${event.chain}::text as chain, ${event.runId}::text as run_id,
+      ${event.type}::text as type, ${event.actor}::text as actor, ${event.payload}::jsonb as payload,
+      ${event.createdAt}::timestamptz as created_at, ${event.body}::text as body,
+      head.seq as head_seq, head.hash as head_hash
+    from ${headFrom}`;
+}
+
+/**
+ * The one place events are stored: CTEs `ev` (each event's seq and hash, computed by
+ * Postgres exactly as {@link hashEvent} does), `a` (the audit rows) and `h` (the chains'
+ * new heads). `source` is a query giving one row per event, at most one per chain:
+ * chain, run_id, type, actor, payload (jsonb), created_at, body (the canonical JSON that
+ * is hashed) and the chain's locked head as head_seq and head_hash. For new chains
+ * (`newChains`), the head is genesis (seq 0, {@link GENESIS_HASH}) and is created.
+ */
+export function appendEventCtes(source: SQL, options: { newChains?: boolean } = {}): SQL {
+  const head = options.newChains
+    ? sql`insert into audit_heads (chain, seq, hash) select chain, seq, hash from ev`
+    : sql`update audit_heads set seq = ev.seq, hash = ev.hash from ev where audit_heads.chain = ev.chain`;
   return sql`ev as (
-      select head.seq + 1 as seq, head.hash as prev_hash,
-        encode(sha256(convert_to(head.hash || (head.seq + 1)::text || ${event.body}::text, 'UTF8')), 'hex') as hash
-      from ${headFrom}
+      select src.*, src.head_seq + 1 as seq, src.head_hash as prev_hash,
+        encode(sha256(convert_to(src.head_hash || (src.head_seq + 1)::text || src.body, 'UTF8')), 'hex') as hash
+      from (${source}) src
     ), a as (
       insert into audit_events (chain, seq, run_id, type, actor, payload, created_at, prev_hash, hash)
-      select ${event.chain}::text, ev.seq, ${event.runId}::text, ${event.type}::text, ${event.actor}::text,
-        ${event.payload}::jsonb, ${event.createdAt}::timestamptz,
-        ev.prev_hash, ev.hash from ev
+      select chain, seq, run_id, type, actor, payload, created_at, prev_hash, hash from ev
     ), h as (${head})`;
 }
 
@@ -168,7 +175,7 @@ export async function appendAudit(
     await lockHead(tx, event.chain);
     const result = await tx.execute(sql`
       with head as (select seq, hash from audit_heads where chain = ${event.chain}),
-      ${appendEventCtes(eventValues(event), sql`head`)}
+      ${appendEventCtes(eventSource(eventValues(event), sql`head`))}
       select seq, hash from ev`);
     const rows = rowsOf(result) as { seq: number; hash: string }[];
     return { seq: Number(rows[0]!.seq), hash: rows[0]!.hash };

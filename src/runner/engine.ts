@@ -1,5 +1,11 @@
 import { and, eq, isNull, sql } from "drizzle-orm";
-import { appendEventCtes, eventValues, GENESIS_HASH, prepareEvent } from "../audit/audit.ts";
+import {
+  appendEventCtes,
+  eventSource,
+  eventValues,
+  GENESIS_HASH,
+  prepareEvent,
+} from "../audit/audit.ts";
 import type { Db } from "../db/client.ts";
 import { runs } from "../db/schema.ts";
 import { param, statement } from "../db/statement.ts";
@@ -14,7 +20,7 @@ import {
 } from "../domain/phases.ts";
 import { performEffect } from "./effects.ts";
 import { newRunId } from "./ids.ts";
-import { commitTransition, needsJob, runFromRow } from "./transition.ts";
+import { commitTransition, needsJob, runFromRow, type TransitionRequest } from "./transition.ts";
 import type { PhaseContext, PhaseResult, RunnerDeps, RunRow } from "./types.ts";
 
 /**
@@ -54,7 +60,7 @@ const CREATE = statement(
       returning *
     ), head as (
       select 0 as seq, ${GENESIS_HASH}::text as hash from moved
-    ), ${appendEventCtes(CREATED_EVENT, sql`head`, { newChain: true })}
+    ), ${appendEventCtes(eventSource(CREATED_EVENT, sql`head`), { newChains: true })}
     select * from moved`,
 );
 
@@ -285,7 +291,7 @@ export async function executeStep(
     const result: PhaseResult = handler ? await handler(ctx) : {};
     if (controller.signal.aborted) throw controller.signal.reason;
     const next = resolveNext(run, phase, result);
-    const updated = await commitTransition(deps.db, {
+    const request: TransitionRequest = {
       run,
       to: next.to,
       fencing: run.fencing,
@@ -298,7 +304,10 @@ export async function executeStep(
       ...(deps.handoffs && needsJob(next.to)
         ? { handoff: { owner: deps.workerId, leaseMs: deps.timing.leaseMs } }
         : {}),
-    });
+    };
+    const updated = await (deps.commits
+      ? deps.commits.commit(request)
+      : commitTransition(deps.db, request));
     if (needsJob(updated.phase as RunState)) {
       const handed = updated.leaseOwner === deps.workerId;
       if (handed) deps.handoffs?.keep(updated);

@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 import type { Db } from "../db/client.ts";
 import type { runs } from "../db/schema.ts";
-import type { ExitOutcome, Phase } from "../domain/phases.ts";
+import type { ExitOutcome, Phase, RunState } from "../domain/phases.ts";
 import type { LeaseHandoffs } from "./handoff.ts";
 
 export type RunRow = typeof runs.$inferSelect;
@@ -81,4 +81,28 @@ export interface RunnerDeps {
    * step keeps the run leased for the next step's job; without it, the run is released.
    */
   handoffs?: LeaseHandoffs;
+  /** Group commit for this worker's transitions (ADR 0011); without it, each commits alone. */
+  commits?: { commit(request: TransitionRequest): Promise<RunRow> };
+}
+
+/** One transition to commit (src/runner/transition.ts). */
+export interface TransitionRequest {
+  run: RunRow;
+  to: RunState;
+  /** The fencing counter the writer holds; omitted for lease-free moves out of wait phases. */
+  fencing?: number;
+  /** Bump the fencing counter so any lease holder becomes a zombie (supersede, fail). */
+  fence?: boolean;
+  exiting?: boolean;
+  actor: string;
+  description: string;
+  patch?: Record<string, unknown>;
+  pendingOutcome?: string | null;
+  resumePhase?: string | null;
+  error?: string | null;
+  /**
+   * Keep the next step leased to this worker (owner id) instead of releasing the run:
+   * the fencing counter moves on, and the next step's job carries it (ADR 0010).
+   */
+  handoff?: { owner: string; leaseMs: number };
 }

@@ -1,5 +1,6 @@
 import { type Job, Worker } from "bullmq";
 import type { Redis } from "ioredis";
+import { CommitBatcher } from "./commit-batcher.ts";
 import { executeStep, type StepOutcome } from "./engine.ts";
 import { LeaseHandoffs } from "./handoff.ts";
 import { PHASE_QUEUE, type PhaseJobData } from "./queue.ts";
@@ -33,10 +34,12 @@ export interface PhaseWorker {
 
 export function startPhaseWorker(base: RunnerDeps, options: PhaseWorkerOptions): PhaseWorker {
   const shutdown = new AbortController();
-  // A worker keeps the leases it hands to its runs' next steps (ADR 0010).
+  // A worker keeps the leases it hands to its runs' next steps (ADR 0010) and commits
+  // its concurrent steps' transitions together (ADR 0011).
   const deps: RunnerDeps = {
     ...base,
     handoffs: base.handoffs ?? new LeaseHandoffs({ leaseMs: base.timing.leaseMs }),
+    commits: base.commits ?? new CommitBatcher(base.db),
   };
   const worker = new Worker<PhaseJobData>(
     PHASE_QUEUE,
