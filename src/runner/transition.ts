@@ -27,7 +27,9 @@ export function needsJob(state: RunState): state is Phase {
  * moves only if it is still at the step the caller read (and, for a lease holder, still
  * under its fencing counter and owner). For each run that moved, the statement appends
  * the transition row, its audit event (hashed in SQL exactly as hashEvent does) and the
- * chain's new head, with the heads locked in chain order. The shape is fixed, so it is
+ * chain's new head, with the heads locked in chain order. Rows are found by key
+ * (`= any(array(...))`): joined to the input directly, the planner guessed 100 input rows
+ * and scanned every head and every active run. The shape is fixed, so it is
  * built once (ADR 0003, 0011). With `next_owner`, the run's next step stays leased to
  * that worker under a new fencing counter (ADR 0010).
  */
@@ -41,7 +43,7 @@ const COMMIT = statement(
         set_error boolean, error text, chain text, payload jsonb, now timestamptz, body text)
     ), head as (
       select h.chain, h.seq, h.hash from audit_heads h
-      where h.chain in (select chain from input) order by h.chain for update
+      where h.chain = any(array(select chain from input)) order by h.chain for update
     ), moved as (
       update runs r set
         phase = i.to_state,
@@ -59,7 +61,10 @@ const COMMIT = statement(
         resume_phase = case when i.set_resume then i.resume else r.resume_phase end,
         error = case when i.set_error then i.error else r.error end
       from input i
-      where r.id = i.id and r.seq = i.seq and r.outcome is null
+      -- coalesce: "outcome is null" would let the planner pick the partial index of
+      -- active runs and filter all of them whenever its statistics think there are none.
+      where r.id = any(array(select id from input)) and r.id = i.id and r.seq = i.seq
+        and coalesce(r.outcome, '') = ''
         and (i.fencing is null or (r.fencing = i.fencing and r.lease_owner = i.actor))
       returning r.*
     ), ${appendEventCtes(sql`

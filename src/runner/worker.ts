@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import { type Job, Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import { CommitBatcher } from "./commit-batcher.ts";
@@ -34,6 +35,8 @@ export interface PhaseWorker {
 
 export function startPhaseWorker(base: RunnerDeps, options: PhaseWorkerOptions): PhaseWorker {
   const shutdown = new AbortController();
+  // Every running step listens for shutdown: as many listeners as the concurrency.
+  setMaxListeners(options.concurrency + 10, shutdown.signal);
   // A worker keeps the leases it hands to its runs' next steps (ADR 0010) and commits
   // its concurrent steps' transitions together (ADR 0011).
   const deps: RunnerDeps = {
