@@ -173,6 +173,9 @@ const bench: Bench = async () => {
         "runner phase transitions/s": typical.runner.perSecond,
         "ratio (runner / raw)": ratio,
         "ratio per round": ratios.map((r) => r.toFixed(2)).join(" "),
+        "raw / runner per round": rounds
+          .map((r) => `${r.raw.perSecond.toFixed(0)}/${r.runner.perSecond.toFixed(0)}`)
+          .join(" "),
         "phase-to-phase p50 ms (loaded)": typical.runner.p50,
         "phase-to-phase p95 ms (loaded)": typical.runner.p95,
         [`phase-to-phase p50 ms (${LATENCY_RUNS} runs)`]: light.p50,
