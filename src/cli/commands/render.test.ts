@@ -1,7 +1,7 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { assertWithinSlackLimits } from "../../../blocks/validate.ts";
 import { runCliCaptured } from "../../../test/setup/io.ts";
 
@@ -9,8 +9,15 @@ const EXAMPLES = join(import.meta.dirname, "..", "..", "..", "blocks", "examples
 
 const run = runCliCaptured;
 
+const tempDirs: string[] = [];
+afterAll(() => {
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+});
+
 function tempJson(value: unknown): string {
-  const file = join(mkdtempSync(join(tmpdir(), "prode-render-")), "input.json");
+  const dir = mkdtempSync(join(tmpdir(), "prode-render-"));
+  tempDirs.push(dir);
+  const file = join(dir, "input.json");
   writeFileSync(file, typeof value === "string" ? value : JSON.stringify(value));
   return file;
 }
