@@ -28,6 +28,15 @@ describe("loadConfig", () => {
     }
   });
 
+  it("refuses a heartbeat too slow for its lease (a handed lease may have half its time left)", () => {
+    expect(() => loadConfig({ PRODE_LEASE_MS: "30000", PRODE_HEARTBEAT_MS: "10000" })).toThrowError(
+      /^PRODE_HEARTBEAT_MS is malformed: expected at most a quarter of PRODE_LEASE_MS/,
+    );
+    expect(
+      loadConfig({ PRODE_LEASE_MS: "30000", PRODE_HEARTBEAT_MS: "7500" }).PRODE_HEARTBEAT_MS,
+    ).toBe(7500);
+  });
+
   it("fails on a partly configured integration, naming the missing variable", () => {
     expect(() => loadConfig({ SLACK_BOT_TOKEN: "xoxb-1" })).toThrowError(
       /^SLACK_SIGNING_SECRET is required/,

@@ -193,6 +193,14 @@ function withoutEmpty(env: NodeJS.ProcessEnv): Record<string, string | undefined
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const clean = withoutEmpty(env);
   const core = parseOrThrow(coreSchema, clean);
+  // A step may start on a lease handed to it with half its time left (ADR 0010): the
+  // first heartbeat must come well before that half runs out.
+  if (core.PRODE_HEARTBEAT_MS * 4 > core.PRODE_LEASE_MS) {
+    throw new AppError(
+      ErrorCode.ConfigInvalid,
+      `PRODE_HEARTBEAT_MS is malformed: expected at most a quarter of PRODE_LEASE_MS (${core.PRODE_LEASE_MS} ms), got ${core.PRODE_HEARTBEAT_MS} ms`,
+    );
+  }
   const config: Config = {
     ...core,
     missing: [],

@@ -46,9 +46,19 @@ export function isAppError(value: unknown): value is AppError {
   return value instanceof AppError;
 }
 
+/**
+ * Database failures worth another attempt: a deadlock or serialization failure (Postgres
+ * chose a victim), and a lost or refused connection (SQLSTATE class 08, an
+ * administrator's shutdown, too many connections; postgres.js's own connection codes).
+ */
+const TRANSIENT_DB_CODES =
+  /^(40001|40P01|08\w{3}|57P0[123]|53300|CONNECTION_(CLOSED|ENDED|DESTROYED)|ECONNRESET|ECONNREFUSED)$/;
+
 /** The single conversion at a boundary: anything thrown becomes an AppError. */
 export function asAppError(value: unknown, fallback: ErrorCode = ErrorCode.Internal): AppError {
   if (value instanceof AppError) return value;
   const message = value instanceof Error ? value.message : String(value);
-  return new AppError(fallback, message, { cause: value, retryable: false });
+  const code = (value as { code?: unknown } | null)?.code;
+  const retryable = typeof code === "string" && TRANSIENT_DB_CODES.test(code);
+  return new AppError(fallback, message, { cause: value, retryable });
 }

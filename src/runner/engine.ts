@@ -131,7 +131,9 @@ const LEASE_FOR = sql`now() + ${param("lease_ms")}::int * interval '1 millisecon
 const ACQUIRE = statement(
   () => sql`
     update runs set lease_owner = ${param("owner")}::text, lease_expires_at = ${LEASE_FOR},
-      fencing = fencing + 1, attempt = attempt + 1
+      fencing = fencing + 1,
+      -- Adopting a handed lease is the step's first attempt, not a retry.
+      attempt = case when fencing = ${param("lease")}::bigint then 1 else attempt + 1 end
     where id = ${param("id")}::text and seq = ${param("seq")}::int and outcome is null
       and (lease_owner is null or lease_expires_at < now() or fencing = ${param("lease")}::bigint)
     returning *`,
@@ -160,7 +162,9 @@ async function acquireLease(deps: RunnerDeps, job: StepJob): Promise<RunRow | un
     lease_ms: deps.timing.leaseMs,
     id: job.runId,
     seq: job.seq,
-    lease: job.lease ?? null,
+    // A redelivered job may be running still where it was first delivered, under this
+    // very lease: it waits for the lease to expire, as any job does.
+    lease: job.redelivered ? null : (job.lease ?? null),
   });
   return row ? runFromRow(row) : undefined;
 }

@@ -27,7 +27,7 @@ export function needsJob(state: RunState): state is Phase {
  * moves only if it is still at the step the caller read (and, for a lease holder, still
  * under its fencing counter and owner). For each run that moved, the statement appends
  * the transition row, its audit event (hashed in SQL exactly as hashEvent does) and the
- * chain's new head, with the heads locked in chain order. Rows are found by key
+ * chain's new head. Rows are locked in a fixed order (see `locked`). Rows are found by key
  * (`= any(array(...))`): joined to the input directly, the planner guessed 100 input rows
  * and scanned every head and every active run. The shape is fixed, so it is
  * built once (ADR 0003, 0011). With `next_owner`, the run's next step stays leased to
@@ -41,9 +41,11 @@ const COMMIT = statement(
         description text, fencing bigint, fence_bump int, next_owner text, next_lease_ms int,
         patch jsonb, set_pending boolean, pending text, set_resume boolean, resume text,
         set_error boolean, error text, chain text, payload jsonb, now timestamptz, body text)
-    ), head as (
-      select h.chain, h.seq, h.hash from audit_heads h
-      where h.chain = any(array(select chain from input)) order by h.chain for update
+    ), locked as (
+      -- Lock order: the runs by id, then (once every run has moved) their heads by chain.
+      -- Every other writer takes one run and then its head, or a head alone, so none
+      -- can deadlock with a batch, nor two batches with each other.
+      select r.id from runs r where r.id = any(array(select id from input)) order by r.id for update
     ), moved as (
       update runs r set
         phase = i.to_state,
@@ -63,10 +65,14 @@ const COMMIT = statement(
       from input i
       -- coalesce: "outcome is null" would let the planner pick the partial index of
       -- active runs and filter all of them whenever its statistics think there are none.
-      where r.id = any(array(select id from input)) and r.id = i.id and r.seq = i.seq
+      where r.id = any(array(select id from locked)) and r.id = i.id and r.seq = i.seq
         and coalesce(r.outcome, '') = ''
         and (i.fencing is null or (r.fencing = i.fencing and r.lease_owner = i.actor))
       returning r.*
+    ), head as (
+      select h.chain, h.seq, h.hash from audit_heads h
+      where h.chain = any(array(select i.chain from input i join moved m on m.id = i.id))
+      order by h.chain for update
     ), ${appendEventCtes(sql`
       select i.chain, i.id as run_id, 'transition' as type, i.actor, i.payload,
         i.now as created_at, i.body, head.seq as head_seq, head.hash as head_hash

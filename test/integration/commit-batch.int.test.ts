@@ -1,4 +1,5 @@
 import { eq } from "drizzle-orm";
+import postgres from "postgres";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { verifyAudit } from "../../src/audit/audit.ts";
 import { phaseTransitions, runs } from "../../src/db/schema.ts";
@@ -105,5 +106,27 @@ describe("batched transition commits", () => {
     const [bNow] = await t.db.select().from(runs).where(eq(runs.id, b!.id));
     expect(bNow!.phase).toBe("QUEUED"); // nothing of b committed
     expect((await verifyAudit(t.db)).ok).toBe(true);
+  });
+
+  it("does not deadlock with a writer that holds one of its runs and then takes its head", async () => {
+    const [r0, r1] = await newRuns(2);
+    const [low, high] = r0!.id < r1!.id ? [r0!, r1!] : [r1!, r0!];
+    // A single commit (stopRun, an approval) locks its run, then its chain's head.
+    const single = postgres(t.url, { max: 1, onnotice: () => {} });
+    try {
+      await single`begin`;
+      await single`update runs set updated_at = now() where id = ${low.id}`;
+      const batch = commitTransitions(t.db, [step(high), step(low)]);
+      await new Promise((r) => setTimeout(r, 300)); // the batch now waits on the run
+      await single`select seq from audit_heads where chain = ${`run:${low.id}`} for update`;
+      await single`commit`;
+      const results = await batch;
+      expect(results.map((r) => (r instanceof AppError ? r.code : r.phase))).toEqual([
+        "PRECHECK",
+        "PRECHECK",
+      ]);
+    } finally {
+      await single.end();
+    }
   });
 });

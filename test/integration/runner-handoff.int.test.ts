@@ -109,34 +109,73 @@ describe("lease handoff between steps", () => {
     expect((await path(runId)).length).toBe(2);
   });
 
-  it("a redelivered job takes the lease in Postgres even where it was kept", async () => {
+  it("a redelivered job never uses a kept lease: it waits for the lease to expire", async () => {
     const a = worker("A");
     const runId = await started(a);
     const next = jobs.shift()!;
-    expect(await executeStep(a, { ...next, redelivered: true })).toBe("executed");
-    expect((await path(runId))[1]).toMatchObject({ worker: "A", fencing: next.lease! + 1 });
-  });
-
-  it("a worker holding a kept lease that was adopted elsewhere cannot commit", async () => {
-    let release!: () => void;
-    const gate = new Promise<void>((res) => (release = res));
-    const slow: PhaseHandlers = {
-      PRECHECK: async () => {
-        await gate;
+    // Neither the kept row nor the job's counter: the lease is live, so not now.
+    expect(await executeStep(a, { ...next, redelivered: true })).toBe("leased_elsewhere");
+    expect(await executeStep(worker("B"), { ...next, redelivered: true })).toBe("leased_elsewhere");
+    await new Promise((res) => setTimeout(res, FAST_TIMING.leaseMs + 100));
+    let attempt = 0;
+    const b = worker("B", {
+      PRECHECK: async (ctx) => {
+        attempt = ctx.run.attempt;
         return {};
       },
-    };
-    const a = worker("A", slow);
+    });
+    expect(await executeStep(b, { ...next, redelivered: true })).toBe("executed");
+    expect((await path(runId))[1]).toMatchObject({ worker: "B", fencing: next.lease! + 1 });
+    expect(attempt).toBe(2); // a retry of the step: attempts count on
+  });
+
+  it("while a worker runs a step under its kept lease, a redelivery elsewhere runs nothing", async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((res) => (release = res));
+    let performed = 0;
+    const effectful = (wait: boolean): PhaseHandlers => ({
+      PRECHECK: async (ctx) => {
+        if (wait) await gate;
+        await ctx.effect({
+          name: "slack.parent",
+          capability: "slack_post",
+          perform: async () => {
+            performed += 1;
+            return { externalId: "ts-1", result: null };
+          },
+        });
+        return {};
+      },
+    });
+    const a = worker("A", effectful(true));
     const runId = await started(a);
     const next = jobs.shift()!;
-    const first = executeStep(a, next); // runs under the kept lease, held at the gate
+    const first = executeStep(a, next); // under the kept lease, held at the gate
     await new Promise((res) => setTimeout(res, 50));
-    // The queue thought A stalled and gave the job to B.
-    expect(await executeStep(worker("B"), { ...next, redelivered: true })).toBe("executed");
+    // The queue thought A stalled and gave the job to B: B must not take the live lease.
+    expect(await executeStep(worker("B", effectful(false)), { ...next, redelivered: true })).toBe(
+      "leased_elsewhere",
+    );
     release();
-    expect(await first).toBe("stale");
-    expect((await path(runId)).map((x) => x.worker)).toEqual(["A", "B"]);
-    expect(await row(runId)).toMatchObject({ phase: "FETCH_LINEAR", leaseOwner: "B" });
+    expect(await first).toBe("executed");
+    expect(performed).toBe(1);
+    expect((await path(runId)).map((x) => x.worker)).toEqual(["A", "A"]);
+  });
+
+  it("a step adopted by another worker is its first attempt", async () => {
+    const a = worker("A");
+    const runId = await started(a);
+    const next = jobs.shift()!;
+    let attempt = 0;
+    const b = worker("B", {
+      PRECHECK: async (ctx) => {
+        attempt = ctx.run.attempt;
+        return {};
+      },
+    });
+    expect(await executeStep(b, next)).toBe("executed");
+    expect(attempt).toBe(1);
+    expect((await path(runId))[1]).toMatchObject({ worker: "B" });
   });
 
   it("a run with no kept lease is released at commit, as before", async () => {
