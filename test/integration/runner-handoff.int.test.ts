@@ -40,6 +40,24 @@ describe("lease handoff between steps", () => {
     };
   }
 
+  /** PRECHECK performs one ledger effect (a Slack post), after `gate` if given. */
+  function posting(count: { performed: number }, gate?: Promise<void>): PhaseHandlers {
+    return {
+      PRECHECK: async (ctx) => {
+        if (gate) await gate;
+        await ctx.effect({
+          name: "slack.parent",
+          capability: "slack_post",
+          perform: async () => {
+            count.performed += 1;
+            return { externalId: "ts-1", result: null };
+          },
+        });
+        return {};
+      },
+    };
+  }
+
   async function started(a: RunnerDeps) {
     const { run } = await createRun(a, { ticket: "ENG-H", trigger: "test" });
     expect(await executeStep(a, jobs.shift()!)).toBe("executed");
@@ -76,26 +94,13 @@ describe("lease handoff between steps", () => {
   });
 
   it("lets another worker adopt the handed lease at once, and fences out the first", async () => {
-    let performed = 0;
-    const effectful: PhaseHandlers = {
-      PRECHECK: async (ctx) => {
-        await ctx.effect({
-          name: "slack.parent",
-          capability: "slack_post",
-          perform: async () => {
-            performed += 1;
-            return { externalId: "ts-1", result: null };
-          },
-        });
-        return {};
-      },
-    };
-    const a = worker("A", effectful);
+    const count = { performed: 0 };
+    const a = worker("A", posting(count));
     const runId = await started(a);
     const next = jobs.shift()!;
 
     // B gets the job while A's lease is far from expiry (FAST_TIMING: 1.5 s).
-    const b = worker("B", effectful);
+    const b = worker("B", posting(count));
     expect(await executeStep(b, next)).toBe("executed");
     expect((await path(runId))[1]).toEqual({
       to: "FETCH_LINEAR",
@@ -105,7 +110,7 @@ describe("lease handoff between steps", () => {
 
     // The same job reaching A again (a duplicate) finds the run moved on: nothing runs twice.
     expect(await executeStep(a, next)).toBe("stale");
-    expect(performed).toBe(1);
+    expect(count.performed).toBe(1);
     expect((await path(runId)).length).toBe(2);
   });
 
@@ -132,33 +137,19 @@ describe("lease handoff between steps", () => {
   it("while a worker runs a step under its kept lease, a redelivery elsewhere runs nothing", async () => {
     let release!: () => void;
     const gate = new Promise<void>((res) => (release = res));
-    let performed = 0;
-    const effectful = (wait: boolean): PhaseHandlers => ({
-      PRECHECK: async (ctx) => {
-        if (wait) await gate;
-        await ctx.effect({
-          name: "slack.parent",
-          capability: "slack_post",
-          perform: async () => {
-            performed += 1;
-            return { externalId: "ts-1", result: null };
-          },
-        });
-        return {};
-      },
-    });
-    const a = worker("A", effectful(true));
+    const count = { performed: 0 };
+    const a = worker("A", posting(count, gate));
     const runId = await started(a);
     const next = jobs.shift()!;
     const first = executeStep(a, next); // under the kept lease, held at the gate
     await new Promise((res) => setTimeout(res, 50));
     // The queue thought A stalled and gave the job to B: B must not take the live lease.
-    expect(await executeStep(worker("B", effectful(false)), { ...next, redelivered: true })).toBe(
+    expect(await executeStep(worker("B", posting(count)), { ...next, redelivered: true })).toBe(
       "leased_elsewhere",
     );
     release();
     expect(await first).toBe("executed");
-    expect(performed).toBe(1);
+    expect(count.performed).toBe(1);
     expect((await path(runId)).map((x) => x.worker)).toEqual(["A", "A"]);
   });
 
