@@ -7,7 +7,7 @@ import {
   prepareEvent,
 } from "../audit/audit.ts";
 import type { Db } from "../db/client.ts";
-import { runs } from "../db/schema.ts";
+import { phaseTransitions, runs } from "../db/schema.ts";
 import { param, statement } from "../db/statement.ts";
 import { AppError, asAppError, ErrorCode } from "../domain/errors.ts";
 import {
@@ -309,9 +309,7 @@ export async function executeStep(
         ? { handoff: { owner: deps.workerId, leaseMs: deps.timing.leaseMs } }
         : {}),
     };
-    const updated = await (deps.commits
-      ? deps.commits.commit(request)
-      : commitTransition(deps.db, request));
+    const updated = await commitOrFindOwn(deps, request);
     if (needsJob(updated.phase as RunState)) {
       const handed = updated.leaseOwner === deps.workerId;
       if (handed) deps.handoffs?.keep(updated);
@@ -357,6 +355,37 @@ export async function executeStep(
   } finally {
     clearInterval(heartbeat);
     shutdown?.removeEventListener("abort", onShutdown);
+  }
+}
+
+/**
+ * Commits the step's transition. A commit reported stale may still be this worker's own:
+ * when a connection drops after Postgres committed a batch, its one-by-one retry finds
+ * the run moved on (ADR 0011). The transition row then names this worker and its
+ * fencing counter; the run is read back and the step goes on, instead of leaving the
+ * run leased to nobody until the lease expires.
+ */
+async function commitOrFindOwn(deps: RunnerDeps, request: TransitionRequest): Promise<RunRow> {
+  try {
+    return await (deps.commits ? deps.commits.commit(request) : commitTransition(deps.db, request));
+  } catch (error) {
+    if (asAppError(error).code !== ErrorCode.StaleFencing) throw error;
+    const { run } = request;
+    const [own] = await deps.db
+      .select({ seq: phaseTransitions.seq })
+      .from(phaseTransitions)
+      .where(
+        and(
+          eq(phaseTransitions.runId, run.id),
+          eq(phaseTransitions.seq, run.seq + 1),
+          eq(phaseTransitions.worker, deps.workerId),
+          eq(phaseTransitions.fencing, run.fencing),
+        ),
+      );
+    const [current] = own ? await deps.db.select().from(runs).where(eq(runs.id, run.id)) : [];
+    if (!current || current.seq !== run.seq + 1) throw error;
+    deps.log.warn({ runId: run.id, seq: current.seq }, "commit reported stale was ours; going on");
+    return current;
   }
 }
 

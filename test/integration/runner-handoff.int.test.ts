@@ -2,8 +2,10 @@ import { asc, eq } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { verifyAudit } from "../../src/audit/audit.ts";
 import { phaseTransitions, runs } from "../../src/db/schema.ts";
-import { createRun, executeStep, type StepJob } from "../../src/runner/engine.ts";
+import { AppError, ErrorCode } from "../../src/domain/errors.ts";
+import { createRun, executeStep, type StepJob, stopRun } from "../../src/runner/engine.ts";
 import { LeaseHandoffs } from "../../src/runner/handoff.ts";
+import { commitTransition } from "../../src/runner/transition.ts";
 import type { PhaseHandlers, RunnerDeps } from "../../src/runner/types.ts";
 import { createTestDb, type TestDb } from "../setup/db.ts";
 import { createTestRunner, FAST_TIMING, type TestRunner } from "../setup/runner.ts";
@@ -167,6 +169,47 @@ describe("lease handoff between steps", () => {
     expect(await executeStep(b, next)).toBe("executed");
     expect(attempt).toBe(1);
     expect((await path(runId))[1]).toMatchObject({ worker: "B" });
+  });
+
+  it("a commit reported stale that was in fact its own goes on to the next step", async () => {
+    const a = worker("A");
+    const runId = await started(a);
+    const next = jobs.shift()!;
+    // The connection dropped after Postgres committed: the retry saw the run moved on.
+    const lostReply: RunnerDeps = {
+      ...a,
+      commits: {
+        commit: async (request) => {
+          await commitTransition(t.db, request);
+          throw new AppError(ErrorCode.StaleFencing, "run moved on (stale writer)");
+        },
+      },
+    };
+    expect(await executeStep(lostReply, next)).toBe("executed");
+    const following = jobs.shift()!;
+    expect(following).toMatchObject({ runId, seq: 2, phase: "FETCH_LINEAR" });
+    expect(following.lease).toBe((await row(runId)).fencing);
+    expect(await executeStep(a, following)).toBe("executed"); // under the kept lease
+    expect((await path(runId)).map((x) => x.worker)).toEqual(["A", "A", "A"]);
+  });
+
+  it("a stale commit by another writer stays stale", async () => {
+    const a = worker("A");
+    const runId = await started(a);
+    const next = jobs.shift()!;
+    const beaten: RunnerDeps = {
+      ...a,
+      commits: {
+        commit: async (request) => {
+          // Someone else (a fenced stop) ended the run first.
+          await stopRun(t.db, request.run.id, "SUPERSEDED", "linear", "ticket closed");
+          return commitTransition(t.db, request);
+        },
+      },
+    };
+    expect(await executeStep(beaten, next)).toBe("stale");
+    expect(jobs).toHaveLength(0);
+    expect(await row(runId)).toMatchObject({ outcome: "SUPERSEDED" });
   });
 
   it("a run with no kept lease is released at commit, as before", async () => {
