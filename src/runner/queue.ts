@@ -1,20 +1,9 @@
 import { Queue, type QueueOptions } from "bullmq";
 import { Redis, type RedisOptions } from "ioredis";
-import type { Phase } from "../domain/phases.ts";
 import { phaseJobId } from "./ids.ts";
+import type { PhaseJobData } from "./types.ts";
 
 export const PHASE_QUEUE = "phases";
-
-export interface PhaseJobData {
-  runId: string;
-  seq: number;
-  phase: Phase;
-  /**
-   * The fencing counter of the lease the previous step handed to this step (ADR 0010):
-   * the worker that gets the job may take that lease without waiting for it to expire.
-   */
-  lease?: number;
-}
 
 /** BullMQ wants `maxRetriesPerRequest: null` on worker connections (DESIGN.md, provider facts). */
 export function createRedis(url: string, options: RedisOptions = {}): Redis {

@@ -14,8 +14,6 @@ import {
 } from "../domain/phases.ts";
 import type { RunRow, TransitionRequest } from "./types.ts";
 
-export type { TransitionRequest };
-
 /** Whether a state gets a job (a working phase) or waits for the outside world / ended. */
 export function needsJob(state: RunState): state is Phase {
   return isPhase(state) && !WAIT_PHASES.has(state) && state !== "RUN_COMPLETE";

@@ -75,7 +75,7 @@ export interface RunnerDeps {
   killSwitch?: KillSwitchCheck;
   now?: () => Date;
   /** Enqueue the job for a run's next step (after the transition committed). */
-  enqueue(data: { runId: string; seq: number; phase: Phase; lease?: number }): Promise<void>;
+  enqueue(data: PhaseJobData): Promise<void>;
   /**
    * Leases this process handed to its runs' next steps (ADR 0010). With it, a committed
    * step keeps the run leased for the next step's job; without it, the run is released.
@@ -105,4 +105,22 @@ export interface TransitionRequest {
    * the fencing counter moves on, and the next step's job carries it (ADR 0010).
    */
   handoff?: { owner: string; leaseMs: number };
+}
+
+/** The queue's job for one phase execution (its id is `${runId}.${seq}`). */
+export interface PhaseJobData {
+  runId: string;
+  seq: number;
+  phase: Phase;
+  /**
+   * The fencing counter of the lease the previous step handed to this step (ADR 0010):
+   * the worker that gets the job may take that lease without waiting for it to expire.
+   */
+  lease?: number;
+}
+
+/** The job for one step, as the engine executes it. */
+export interface StepJob extends Omit<PhaseJobData, "phase"> {
+  /** The queue delivered this job before (stalled or retried): never use a kept lease. */
+  redelivered?: boolean;
 }

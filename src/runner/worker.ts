@@ -4,8 +4,8 @@ import type { Redis } from "ioredis";
 import { CommitBatcher } from "./commit-batcher.ts";
 import { executeStep, type StepOutcome } from "./engine.ts";
 import { LeaseHandoffs } from "./handoff.ts";
-import { PHASE_QUEUE, type PhaseJobData } from "./queue.ts";
-import type { RunnerDeps } from "./types.ts";
+import { PHASE_QUEUE } from "./queue.ts";
+import type { PhaseJobData, RunnerDeps } from "./types.ts";
 
 export interface PhaseWorkerOptions {
   connection: Redis;
