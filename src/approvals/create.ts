@@ -1,10 +1,17 @@
 import { createHash, randomBytes } from "node:crypto";
+import { eq } from "drizzle-orm";
 import { appendAudit } from "../audit/audit.ts";
 import type { Db, Tx } from "../db/client.ts";
 import { approvals } from "../db/schema.ts";
 import type { Action, EffectivePolicy } from "../policy/types.ts";
 
 export type ApprovalRow = typeof approvals.$inferSelect;
+
+/** One approval by id, or undefined when there is none. */
+export async function getApproval(db: Db | Tx, id: string): Promise<ApprovalRow | undefined> {
+  const [row] = await db.select().from(approvals).where(eq(approvals.id, id));
+  return row;
+}
 
 /** The digest an approval binds to: the action and its exact detail (e.g. the SQL). */
 export function approvalDigest(action: string, detail: string): string {

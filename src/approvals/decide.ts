@@ -10,7 +10,7 @@ import { canApprove } from "../policy/roles.ts";
 import { isAction, type LoadedPolicy, ROLES } from "../policy/types.ts";
 import { advanceWaitingRun } from "../runner/engine.ts";
 import type { RunnerDeps, RunRow } from "../runner/types.ts";
-import { type ApprovalRow, approvalDigest } from "./create.ts";
+import { type ApprovalRow, approvalDigest, getApproval } from "./create.ts";
 import { type RefusalReason, stateRefusal } from "./decide-refusals.ts";
 
 export { REFUSAL_REASONS, type RefusalReason } from "./decide-refusals.ts";
@@ -108,7 +108,7 @@ async function refuse(
  */
 export async function decideApproval(deps: DecideDeps, req: DecideRequest): Promise<DecideOutcome> {
   const now = deps.now?.() ?? new Date();
-  const [approval] = await deps.db.select().from(approvals).where(eq(approvals.id, req.approvalId));
+  const approval = await getApproval(deps.db, req.approvalId);
   if (!approval) {
     return refuse(
       deps,
@@ -218,7 +218,7 @@ export async function decideApproval(deps: DecideDeps, req: DecideRequest): Prom
   });
   if (!decided) {
     // Lost a race with another click (or the expiry): refuse with what happened.
-    const [current] = await deps.db.select().from(approvals).where(eq(approvals.id, approval.id));
+    const current = await getApproval(deps.db, approval.id);
     const lost = current ? stateRefusal(current, req, now) : null;
     return refuse(
       deps,

@@ -1,9 +1,8 @@
-import { createApproval } from "../approvals/create.ts";
+import { createApproval, getApproval } from "../approvals/create.ts";
 import type { EvidenceBundle } from "../domain/evidence-bundle.ts";
 import { evaluateAndRecord } from "../policy/decisions.ts";
 import { putArtifact } from "../runner/artifacts.ts";
 import type { PhaseHandler, PhaseResult } from "../runner/types.ts";
-import { approvalRow } from "./approval-row.ts";
 import { assembleBundle, decide } from "./decide.ts";
 import type { PipelineDeps } from "./deps.ts";
 import { contextOf, loadEvidence, type Notify, type TriageContext } from "./triage-context.ts";
@@ -63,7 +62,7 @@ export function classifyPhase(deps: PipelineDeps, notify: Notify): PhaseHandler 
       approvalIds.push(requested.externalId);
     }
     const pending: EvidenceBundle["approvals"]["pending"] = [];
-    for (const row of await Promise.all(approvalIds.map((id) => approvalRow(ctx.db, id)))) {
+    for (const row of await Promise.all(approvalIds.map((id) => getApproval(ctx.db, id)))) {
       if (row) {
         pending.push({
           id: row.id,
@@ -147,11 +146,8 @@ export function classifyPhase(deps: PipelineDeps, notify: Notify): PhaseHandler 
       reasons,
     };
     const patch: TriageContext = { bundleSha, decision: decided, approvalIds };
-    const snapshot = await notify(ctx, patch, ["evidence_bundle", "decision"], {
-      specialists,
-      bundle,
-    });
-    for (const id of approvalIds) await deps.notifier.postApprovalRequest?.(ctx, id, snapshot);
+    // The decision milestone also posts each approval request (from pendingApprovalIds).
+    await notify(ctx, patch, ["evidence_bundle", "decision"], { specialists, bundle });
     return { ...result, patch: patch as Record<string, unknown> };
   };
 }

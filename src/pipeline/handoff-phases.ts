@@ -1,6 +1,6 @@
+import { getApproval } from "../approvals/create.ts";
 import { putArtifact } from "../runner/artifacts.ts";
 import type { PhaseHandlers } from "../runner/types.ts";
-import { approvalRow } from "./approval-row.ts";
 import type { PipelineDeps } from "./deps.ts";
 import { handoffMarker, renderHandoff } from "./handoff.ts";
 import { contextOf, type Notify, snapshotOf, type TriageContext } from "./triage-context.ts";
@@ -17,7 +17,7 @@ export function handoffPhases(
         return { description: "no handoff: Linear or the ticket is unavailable" };
       const snapshot = await snapshotOf(ctx);
       const approvals = await Promise.all(
-        (t.approvalIds ?? []).map((id) => approvalRow(ctx.db, id)),
+        (t.approvalIds ?? []).map((id) => getApproval(ctx.db, id)),
       );
       const body = deps.redactor.redact(
         renderHandoff({
