@@ -11,7 +11,14 @@
  */
 import { AppError, ErrorCode } from "../domain/errors.ts";
 import { CATEGORY_NAME, placeholder, type RedactionSummary } from "./redaction-categories.ts";
-import { type LocatedFinding, locateFindings, planRules, runRules } from "./redaction-engine.ts";
+import {
+  type FindingPlan,
+  type LocatedFinding,
+  locateFindings,
+  planFindings,
+  planRules,
+  runRules,
+} from "./redaction-engine.ts";
 import { redactSensitiveScalar, sensitiveKeyCategory } from "./redaction-keys.ts";
 import type { Hit, RedactionRule } from "./redaction-rule-kit.ts";
 import { BUILT_IN_RULES } from "./redaction-rules.ts";
@@ -79,6 +86,8 @@ export function createRedactor(options: RedactorOptions = {}): Redactor {
   const extras = (options.extraPatterns ?? []).map(compileExtra);
   const plan = planRules([...extras, ...BUILT_IN_RULES]);
   const exhaustive = options.exhaustive ?? false;
+  // Only the lint asks for findings: their plan is built on its first call, not per text.
+  let findingPlan: FindingPlan | undefined;
 
   function redactText(text: string, counts: Map<string, number>): string {
     return runRules(text, plan, counterFor(counts), exhaustive);
@@ -142,7 +151,8 @@ export function createRedactor(options: RedactorOptions = {}): Redactor {
 
     findings(text) {
       try {
-        return locateFindings(asText(text), plan);
+        findingPlan ??= planFindings(plan.rules);
+        return locateFindings(asText(text), findingPlan);
       } catch {
         return [{ category: REDACTOR_ERROR, line: 1 }];
       }

@@ -27,7 +27,7 @@ export function passesLuhn(digits: string): boolean {
  * issues cards starting with 0, 1, 7, 8 or 9, and current epoch seconds, milliseconds,
  * microseconds and nanoseconds all start with 1, so they never look like a card.
  */
-export function hasCardIssuerPrefix(digits: string): boolean {
+function hasCardIssuerPrefix(digits: string): boolean {
   const first = digits.charCodeAt(0) - 48;
   if (first >= 3 && first <= 6) return true;
   if (first !== 2) return false;

@@ -98,7 +98,7 @@ export function runRules(text: string, plan: RulePlan, hit: Hit, exhaustive = fa
 }
 
 /** Applies one rule over all of `text`; the same string comes back when nothing matched. */
-export function applyRule(text: string, rule: RedactionRule, hit: Hit): string {
+function applyRule(text: string, rule: RedactionRule, hit: Hit): string {
   const { replace, category } = rule;
   let previousEnd = -1;
   return text.replace(rule.pattern, (...args: unknown[]) => {
@@ -226,16 +226,29 @@ export interface LocatedFinding {
   line: number;
 }
 
+/** A redactor's rules split for {@link locateFindings}; built once per redactor. */
+export interface FindingPlan {
+  readonly multiline: readonly RedactionRule[];
+  /** The single-line rules, run line by line. */
+  readonly lines: RulePlan;
+}
+
+export function planFindings(rules: readonly RedactionRule[]): FindingPlan {
+  return {
+    multiline: rules.filter((r) => r.multiline),
+    lines: planRules(rules.filter((r) => !r.multiline)),
+  };
+}
+
 /**
  * Findings by line: multi-line rules run on the whole text and are replaced by a
  * placeholder padded with the line breaks they spanned (so later line numbers stay
  * true); then each line runs through the single-line rules.
  */
-export function locateFindings(text: string, plan: RulePlan): LocatedFinding[] {
-  const { rules } = plan;
+export function locateFindings(text: string, plan: FindingPlan): LocatedFinding[] {
   const found: LocatedFinding[] = [];
   let working = text;
-  for (const rule of rules.filter((r) => r.multiline)) {
+  for (const rule of plan.multiline) {
     let line = 1;
     let scanned = 0;
     working = working.replace(rule.pattern, (match: string, ...rest: unknown[]) => {
@@ -246,11 +259,10 @@ export function locateFindings(text: string, plan: RulePlan): LocatedFinding[] {
       return placeholder(rule.category) + "\n".repeat(countNewlines(match, 0, match.length));
     });
   }
-  const lineRules = planRules(rules.filter((r) => !r.multiline));
   const lines = working.split("\n");
   for (let i = 0; i < lines.length; i++) {
     const counts = new Map<string, number>();
-    runRules(lines[i]!, lineRules, (category) => {
+    runRules(lines[i]!, plan.lines, (category) => {
       counts.set(category, (counts.get(category) ?? 0) + 1);
       return placeholder(category);
     });

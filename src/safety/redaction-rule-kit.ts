@@ -1,5 +1,7 @@
 /** The vocabulary redaction rules are written in, and the helpers they share. */
 
+import { isPlaceholder } from "./redaction-categories.ts";
+
 /** One regex match handed to a rule's `replace`. */
 export interface RuleMatch {
   /** The whole match. */
@@ -69,7 +71,7 @@ const NOT_A_VALUE = new Set([
 export function isInertValue(value: string): boolean {
   const v = value.trim();
   if (NOT_A_VALUE.has(v.toLowerCase())) return true;
-  if (v.startsWith("[REDACTED:")) return true;
+  if (isPlaceholder(v)) return true;
   if (/^\*+$/.test(v)) return true;
   // References to where the secret lives, and YAML block-scalar markers (`key: |`).
   return /^(?:\$\{|\$\(|\{\{|<%|\$[A-Z_][A-Z0-9_]*$|[|>][+-]?$)/.test(v);

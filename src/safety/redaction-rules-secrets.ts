@@ -142,7 +142,7 @@ function lineMentionsAws(input: string, offset: number): boolean {
   return /aws|akia|asia/i.test(input.slice(start, end === -1 ? undefined : end));
 }
 
-export function looksLikeAwsSecret(candidate: string): boolean {
+function looksLikeAwsSecret(candidate: string): boolean {
   if (candidate.startsWith("/") || candidate.endsWith("/") || candidate.includes("//")) {
     return false;
   }

@@ -78,7 +78,7 @@ function positiveInt(name: string, value: number, max = 86_400_000): number {
 }
 
 /** BEGIN READ ONLY plus the SET LOCALs, sent as one simple-protocol round trip. */
-export function readOnlyPrelude(options: ReadOnlyQueryOptions): string {
+function readOnlyPrelude(options: ReadOnlyQueryOptions): string {
   const statement = positiveInt("statementTimeoutMs", options.statementTimeoutMs);
   const lock = positiveInt("lockTimeoutMs", options.lockTimeoutMs);
   const idle = positiveInt("idleTimeoutMs", options.idleTimeoutMs);

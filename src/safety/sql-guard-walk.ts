@@ -4,10 +4,9 @@ import {
   ALLOWED_SAMPLE_METHODS,
   ALLOWED_TYPES,
   MAX_SERIES_ROWS,
-  refusalHint,
   SENSITIVE_RELATIONS,
 } from "./sql-guard-allowlists.ts";
-import { describeRefusedNode, statementVerb } from "./sql-guard-statements.ts";
+import { describeRefusedNode, refusalHint, statementVerb } from "./sql-guard-statements.ts";
 
 /**
  * The generic walk over a libpg-query parse tree (JSON). Every object is visited; every
@@ -46,7 +45,7 @@ export interface WalkFacts {
 }
 
 /** Deeper trees are refused: no triage query nests this far, and the walk recurses. */
-export const MAX_NODE_DEPTH = 1000;
+const MAX_NODE_DEPTH = 1000;
 
 type Handler = (body: JsonObject, facts: WalkFacts) => void;
 

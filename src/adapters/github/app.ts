@@ -31,10 +31,18 @@ function createApp(options: GitHubAppOptions) {
 }
 
 /** An Octokit authenticated as the installation, its token renewed by @octokit/app. */
-export async function createInstallationOctokit(options: GitHubAppOptions): Promise<Octokit> {
+export function createInstallationOctokit(options: GitHubAppOptions): Promise<Octokit> {
+  return installationOctokit(options);
+}
+
+/** With `app`, reuses the App already built from `options` (the probe signs with it too). */
+async function installationOctokit(
+  options: GitHubAppOptions,
+  app?: ReturnType<typeof createApp>,
+): Promise<Octokit> {
   try {
     // @octokit/app types the client as its Octokit option's instance; it is @octokit/rest's.
-    return (await createApp(options).getInstallationOctokit(
+    return (await (app ?? createApp(options)).getInstallationOctokit(
       options.installationId,
     )) as unknown as Octokit;
   } catch (error) {
@@ -63,7 +71,7 @@ export async function probeGitHub(
       .catch((error: unknown) => {
         throw githubError(error, "GET /app/installations/{installation_id}");
       });
-    const octokit = await createInstallationOctokit(options);
+    const octokit = await installationOctokit(options, app);
     const { data: repository } = await octokit.rest.repos
       .get({ owner: options.owner, repo: options.repo })
       .catch((error: unknown) => {

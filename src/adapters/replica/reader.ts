@@ -15,7 +15,7 @@ import {
  */
 
 /** Narrows the guarded reader to the specialists' port: a statement in, names and rows out. */
-export function toSpecialistReader(guarded: GuardedReplica): ReplicaReader {
+function toSpecialistReader(guarded: GuardedReplica): ReplicaReader {
   return {
     async query(statement) {
       const result = await guarded.query(statement);
@@ -98,7 +98,7 @@ export async function probeReplica(guarded: GuardedReplica): Promise<ReplicaInve
   }
 }
 
-export const DEFAULT_REPLICA_OPTIONS: ReplicaReaderOptions = {
+const DEFAULT_REPLICA_OPTIONS: ReplicaReaderOptions = {
   statementTimeoutMs: 5_000,
   lockTimeoutMs: 1_000,
   idleTimeoutMs: 10_000,

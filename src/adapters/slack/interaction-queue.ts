@@ -16,10 +16,10 @@ import type { SlackInteraction } from "./interactions.ts";
  * and an entry a crashed consumer was holding is claimed by another (XAUTOCLAIM).
  * Phase jobs stay on BullMQ.
  */
-export const SLACK_INTERACTION_STREAM = "slack-interactions";
+const SLACK_INTERACTION_STREAM = "slack-interactions";
 const GROUP = "prode";
 
-export function interactionStreamKey(prefix: string): string {
+function interactionStreamKey(prefix: string): string {
   return `${prefix}:${SLACK_INTERACTION_STREAM}`;
 }
 
