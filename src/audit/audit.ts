@@ -3,7 +3,7 @@ import { and, asc, eq, type SQL, sql } from "drizzle-orm";
 import { PgTransaction } from "drizzle-orm/pg-core";
 import type { Db, Tx } from "../db/client.ts";
 import { auditEvents, auditHeads } from "../db/schema.ts";
-import { rowsOf } from "../db/statement.ts";
+import { param, statement } from "../db/statement.ts";
 import { defaultRedactor } from "../safety/redact.ts";
 import { canonicalJson } from "./canonical-json.ts";
 
@@ -67,14 +67,12 @@ export function hashEvent(prevHash: string, event: HashedFields): string {
  * lock even for a chain's first event, so concurrent appenders queue here (no advisory
  * lock, no race on the first event).
  */
-async function lockHead(tx: Tx, chain: string): Promise<{ seq: number; hash: string }> {
-  const [head] = await tx
-    .insert(auditHeads)
-    .values({ chain, seq: 0, hash: GENESIS_HASH })
-    .onConflictDoUpdate({ target: auditHeads.chain, set: { seq: sql`${auditHeads.seq}` } })
-    .returning({ seq: auditHeads.seq, hash: auditHeads.hash });
-  return head ?? { seq: 0, hash: GENESIS_HASH };
-}
+const LOCK_HEAD = statement(
+  () => sql`
+    insert into audit_heads (chain, seq, hash) values (${param("chain")}::text, 0, ${GENESIS_HASH})
+    on conflict (chain) do update set seq = audit_heads.seq
+    returning seq, hash`,
+);
 
 /** An event ready to append: redacted, its time cut to milliseconds, its body canonical. */
 export interface PreparedEvent {
@@ -101,42 +99,32 @@ export function prepareEvent(input: AuditInput): PreparedEvent {
   return { ...fields, body: eventBody(fields) };
 }
 
-/** An event's stored fields as SQL values: its own values, or placeholders of a statement. */
-export interface EventSql {
-  chain: unknown;
-  runId: unknown;
-  type: unknown;
-  actor: unknown;
-  /** JSON text. */
-  payload: unknown;
-  /** ISO-8601 text. */
-  createdAt: unknown;
-  /** The canonical body that is hashed ({@link eventBody}). */
-  body: unknown;
-}
-
-export function eventValues(event: PreparedEvent): EventSql {
+/**
+ * An event's fields as the named parameters {@link eventSource} reads: a statement that
+ * appends an event is built once and gets these values each time.
+ */
+export function eventParams(event: PreparedEvent): Record<string, unknown> {
   return {
     chain: event.chain,
-    runId: event.runId,
+    run_id: event.runId,
     type: event.type,
     actor: event.actor,
     payload: JSON.stringify(event.payload),
-    createdAt: event.createdAt.toISOString(),
+    created_at: event.createdAt.toISOString(),
     body: event.body,
   };
 }
 
 /**
- * One event as an event source for {@link appendEventCtes}: its fields, plus the chain's
- * head from the FROM clause `headFrom`, which gives it as `head` (the transition adds
- * `moved`, so nothing is appended when the run did not move).
+ * One event (the parameters of {@link eventParams}) as an event source for
+ * {@link appendEventCtes}, with the chain's head from the FROM clause `headFrom`, which
+ * gives it as `head` (a statement may add more, so nothing is appended without them).
  */
-export function eventSource(event: EventSql, headFrom: SQL): SQL {
-  return sql`select ${event.chain}::text as chain, ${event.runId}::text as run_id,
-      ${event.type}::text as type, ${event.actor}::text as actor, ${event.payload}::jsonb as payload,
-      ${event.createdAt}::timestamptz as created_at, ${event.body}::text as body,
-      head.seq as head_seq, head.hash as head_hash
+export function eventSource(headFrom: SQL): SQL {
+  return sql`select ${param("chain")}::text as chain, ${param("run_id")}::text as run_id,
+      ${param("type")}::text as type, ${param("actor")}::text as actor,
+      ${param("payload")}::jsonb as payload, ${param("created_at")}::timestamptz as created_at,
+      ${param("body")}::text as body, head.seq as head_seq, head.hash as head_hash
     from ${headFrom}`;
 }
 
@@ -172,16 +160,24 @@ export async function appendAudit(
 ): Promise<{ seq: number; hash: string }> {
   const event = prepareEvent(input);
   const append = async (tx: Tx) => {
-    await lockHead(tx, event.chain);
-    const result = await tx.execute(sql`
-      with head as (select seq, hash from audit_heads where chain = ${event.chain}),
-      ${appendEventCtes(eventSource(eventValues(event), sql`head`))}
-      select seq, hash from ev`);
-    const rows = rowsOf(result) as { seq: number; hash: string }[];
-    return { seq: Number(rows[0]!.seq), hash: rows[0]!.hash };
+    const [head] = await LOCK_HEAD(tx, { chain: event.chain });
+    const [row] = await APPEND(tx, {
+      ...eventParams(event),
+      head_seq: head!.seq,
+      head_hash: head!.hash,
+    });
+    return { seq: Number(row!.seq), hash: row!.hash as string };
   };
   return db instanceof PgTransaction ? append(db as Tx) : (db as Db).transaction(append);
 }
+
+/** Appends one event after the head that LOCK_HEAD returned (same transaction). */
+const APPEND = statement(
+  () => sql`
+    with head as (select ${param("head_seq")}::int as seq, ${param("head_hash")}::text as hash),
+    ${appendEventCtes(eventSource(sql`head`))}
+    select seq, hash from ev`,
+);
 
 export interface AuditBreak {
   chain: string;

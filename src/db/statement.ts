@@ -28,6 +28,6 @@ export function statement(build: () => SQL): Statement {
 }
 
 /** The rows of a raw result: postgres.js returns an array, PGlite `{ rows }`. */
-export function rowsOf(result: unknown): RawRow[] {
+function rowsOf(result: unknown): RawRow[] {
   return ((result as { rows?: RawRow[] }).rows ?? result) as RawRow[];
 }

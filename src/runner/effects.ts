@@ -9,8 +9,8 @@ export interface EffectOwner {
   runId: string;
   fencing: number;
   workerId: string;
-  team?: string;
-  service?: string;
+  /** The run's team and service, for the kill switch (engine.ts `runScope`). */
+  scope?: { team?: string; service?: string };
 }
 
 export function effectKey(runId: string, name: string): string {
@@ -35,11 +35,7 @@ export async function performEffect<T>(
   }
 
   if (killSwitch) {
-    const engaged = await killSwitch({
-      capability: spec.capability,
-      ...(owner.team ? { team: owner.team } : {}),
-      ...(owner.service ? { service: owner.service } : {}),
-    });
+    const engaged = await killSwitch({ ...owner.scope, capability: spec.capability });
     if (engaged) {
       throw new AppError(
         ErrorCode.KillSwitchEngaged,

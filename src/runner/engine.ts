@@ -89,7 +89,7 @@ export async function executeStep(
     effect: (spec) =>
       performEffect(
         deps.db,
-        { runId: run.id, fencing: run.fencing, workerId: deps.workerId, ...scope },
+        { runId: run.id, fencing: run.fencing, workerId: deps.workerId, scope },
         spec,
         deps.killSwitch,
       ),

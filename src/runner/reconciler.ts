@@ -3,7 +3,7 @@ import type { Logger } from "pino";
 import { appendAudit } from "../audit/audit.ts";
 import type { Db } from "../db/client.ts";
 import { approvals, runs } from "../db/schema.ts";
-import type { Phase } from "../domain/phases.ts";
+import { type Phase, WAIT_PHASES } from "../domain/phases.ts";
 import { advanceWaitingRun } from "./engine.ts";
 import { phaseJobId } from "./ids.ts";
 import type { PhaseQueue } from "./queue.ts";
@@ -25,7 +25,16 @@ export interface ReconcileReport {
   approvalsExpired: number;
 }
 
-const NO_JOB_STATES = ["AWAIT_APPROVAL", "AWAIT_HUMAN_REVIEW", "RUN_COMPLETE"];
+/** Active states with no job: the wait phases, and the completing phase. */
+const NO_JOB_STATES = [...WAIT_PHASES, "RUN_COMPLETE"];
+/** A step whose job is in one of these states will run; others get a fresh job. */
+const LIVE_JOB_STATES = new Set([
+  "waiting",
+  "active",
+  "delayed",
+  "prioritized",
+  "waiting-children",
+]);
 
 /**
  * One pass of the reconciler: Postgres is the truth, the queue is rebuilt from it.
@@ -66,18 +75,9 @@ export async function reconcileOnce(deps: ReconcilerDeps): Promise<ReconcileRepo
     .limit(deps.batchSize ?? 1000);
   for (const run of runnable) {
     const jobId = phaseJobId(run.id, run.seq);
-    const job = await deps.queue.queue.getJob(jobId);
-    const state = job ? await job.getState() : "missing";
-    if (
-      state === "waiting" ||
-      state === "active" ||
-      state === "delayed" ||
-      state === "prioritized" ||
-      state === "waiting-children"
-    ) {
-      continue;
-    }
-    if (job) await job.remove().catch(() => {});
+    const state = await deps.queue.queue.getJobState(jobId);
+    if (LIVE_JOB_STATES.has(state)) continue;
+    if (state !== "unknown") await deps.queue.queue.remove(jobId).catch(() => {});
     await deps.queue.enqueue({ runId: run.id, seq: run.seq, phase: run.phase as Phase });
     report.reenqueued += 1;
   }

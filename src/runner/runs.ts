@@ -1,8 +1,8 @@
 import { and, eq, isNull, sql } from "drizzle-orm";
 import {
   appendEventCtes,
+  eventParams,
   eventSource,
-  eventValues,
   GENESIS_HASH,
   prepareEvent,
 } from "../audit/audit.ts";
@@ -28,16 +28,6 @@ export interface CreateRunInput {
   actor?: string;
 }
 
-const CREATED_EVENT = {
-  chain: param("chain"),
-  runId: param("id"),
-  type: "run.created",
-  actor: param("actor"),
-  payload: param("payload"),
-  createdAt: param("at"),
-  body: param("body"),
-};
-
 /**
  * Inserts a run and starts its audit chain with `run.created`, in one statement; no row
  * when the ticket already has an active run.
@@ -52,7 +42,7 @@ const CREATE = statement(
       returning *
     ), head as (
       select 0 as seq, ${GENESIS_HASH}::text as hash from moved
-    ), ${appendEventCtes(eventSource(CREATED_EVENT, sql`head`), { newChains: true })}
+    ), ${appendEventCtes(eventSource(sql`head`), { newChains: true })}
     select * from moved`,
 );
 
@@ -62,24 +52,18 @@ export async function createRun(
   input: CreateRunInput,
 ): Promise<{ run: RunRow; created: boolean }> {
   const id = newRunId();
-  const event = eventValues(
-    prepareEvent({
-      runId: id,
-      type: CREATED_EVENT.type,
-      actor: input.actor ?? "prode",
-      payload: { ticket: input.ticket, trigger: input.trigger },
-    }),
-  );
+  const event = prepareEvent({
+    runId: id,
+    type: "run.created",
+    actor: input.actor ?? "prode",
+    payload: { ticket: input.ticket, trigger: input.trigger },
+  });
   const [row] = await CREATE(deps.db, {
     id,
     ticket: input.ticket,
     trigger: input.trigger,
     context: JSON.stringify(input.context ?? {}),
-    chain: event.chain,
-    actor: event.actor,
-    payload: event.payload,
-    at: event.createdAt,
-    body: event.body,
+    ...eventParams(event),
   });
   if (row) {
     const inserted = runFromRow(row);

@@ -187,9 +187,5 @@ export function runFromRow(row: Record<string, unknown>): RunRow {
     const value = row[column.name];
     out[key] = value === null || value === undefined ? null : column.mapFromDriverValue(value);
   }
-  for (const key of ["createdAt", "updatedAt", "phaseStartedAt", "endedAt", "leaseExpiresAt"]) {
-    const v = out[key];
-    if (typeof v === "string") out[key] = new Date(v);
-  }
   return out as RunRow;
 }
