@@ -1,13 +1,7 @@
 import { firstMatchingGlob, normalizeRepoPath } from "./glob.ts";
+import { policySwitchApplies } from "./kill-switch-match.ts";
 import { hasRole, type Principal } from "./roles.ts";
-import {
-  type Action,
-  CODE_ACTIONS,
-  type EffectivePolicy,
-  isAction,
-  type PolicyKillSwitch,
-  type Role,
-} from "./types.ts";
+import { type Action, CODE_ACTIONS, type EffectivePolicy, isAction, type Role } from "./types.ts";
 
 export type GateDecision = "allow" | "deny" | "ask_approval";
 
@@ -47,18 +41,16 @@ export interface GateResult {
 type Check = { rule: string; failed: boolean; note: string };
 
 function killSwitchChecks(policy: EffectivePolicy, req: GateRequest, team: string | null) {
-  const applies = (k: PolicyKillSwitch) =>
-    k.scope === "global" ||
-    (k.scope === "team" && k.value === team) ||
-    (k.scope === "service" && k.value === (req.service ?? policy.scope.service)) ||
-    (k.scope === "capability" && k.value === req.action);
-  return policy.kill_switches.filter(applies).map(
-    (k): Check => ({
-      rule: `kill_switches.${k.scope}${k.value ? `:${k.value}` : ""}`,
-      failed: true,
-      note: `kill switch ${k.scope}${k.value ? ` ${k.value}` : ""} is engaged by policy (${k.reason})`,
-    }),
-  );
+  const subject = { team, service: req.service ?? policy.scope.service, capability: req.action };
+  return policy.kill_switches
+    .filter((k) => policySwitchApplies(k, subject))
+    .map(
+      (k): Check => ({
+        rule: `kill_switches.${k.scope}${k.value ? `:${k.value}` : ""}`,
+        failed: true,
+        note: `kill switch ${k.scope}${k.value ? ` ${k.value}` : ""} is engaged by policy (${k.reason})`,
+      }),
+    );
 }
 
 function scopeChecks(policy: EffectivePolicy, req: GateRequest): Check[] {

@@ -1,5 +1,7 @@
 import { z } from "zod";
+import { CONFIDENCE_FLOOR } from "../domain/classifier-gate.ts";
 import { AppError, ErrorCode } from "../domain/errors.ts";
+import { POLICY_NAME, POLICY_NAME_RULE } from "./names.ts";
 import { ACTIONS, CAPABILITIES, type Level, ROLES } from "./types.ts";
 
 /**
@@ -8,12 +10,7 @@ import { ACTIONS, CAPABILITIES, type Level, ROLES } from "./types.ts";
  * restriction is a loosening nobody sees.
  */
 
-/** The floor of DESIGN.md ("confidence >= 70%"); policy may raise it, never lower it. */
-export const CONFIDENCE_FLOOR = 70;
-
-const slug = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9._-]*$/, "lowercase letters, digits, '.', '_' or '-'");
+const slug = z.string().regex(POLICY_NAME, POLICY_NAME_RULE);
 
 const slackUser = z.string().regex(/^[UW][A-Z0-9]{2,}$/, "a Slack user ID (U… or W…)");
 const slackGroup = z.string().regex(/^S[A-Z0-9]{2,}$/, "a Slack user-group ID (S…)");
@@ -53,6 +50,7 @@ const members = z.strictObject({
 
 const base = {
   version: z.literal(1, "version must be 1"),
+  // The floor of DESIGN.md ("confidence >= 70%"): policy may raise it, never lower it.
   confidence_threshold: z
     .int()
     .min(CONFIDENCE_FLOOR, `must be at least ${CONFIDENCE_FLOOR} (the floor of DESIGN.md)`)

@@ -3,6 +3,8 @@ import { appendAudit } from "../audit/audit.ts";
 import type { Db } from "../db/client.ts";
 import { killSwitches } from "../db/schema.ts";
 import { AppError, ErrorCode } from "../domain/errors.ts";
+import { killSwitchRank, policySwitchApplies } from "./kill-switch-match.ts";
+import { checkPolicyName } from "./names.ts";
 import {
   CAPABILITIES,
   type Capability,
@@ -49,8 +51,6 @@ export interface KillSwitchChange {
   actor: string;
 }
 
-const NAME = /^[a-z0-9][a-z0-9._-]*$/;
-
 /** Checks a scope and its value; returns the stored value ("" for global). */
 export function normalizeKillSwitch(scope: string, value?: string | null): string {
   const v = value ?? "";
@@ -60,12 +60,7 @@ export function normalizeKillSwitch(scope: string, value?: string | null): strin
       return "";
     case "team":
     case "service":
-      if (!NAME.test(v)) {
-        throw new AppError(
-          ErrorCode.BadInput,
-          `${scope} '${v}' is not a valid name (lowercase letters, digits, '.', '_' or '-')`,
-        );
-      }
+      checkPolicyName(scope, v);
       return v;
     case "capability":
       if (!isCapability(v)) {
@@ -156,24 +151,13 @@ export function release(
   return setEngaged(db, scope, value, false, by);
 }
 
-const RANK = Object.fromEntries(KILL_SWITCH_SCOPES.map((s, i) => [s, i])) as Record<
-  KillSwitchScope,
-  number
->;
-
 function fromPolicy(
   switches: readonly PolicyKillSwitch[],
   target: KillSwitchTarget,
 ): ActiveKillSwitch | null {
   const hit = switches
-    .filter(
-      (k) =>
-        k.scope === "global" ||
-        (k.scope === "team" && k.value === target.team) ||
-        (k.scope === "service" && k.value === target.service) ||
-        (k.scope === "capability" && k.value === target.capability),
-    )
-    .sort((a, b) => RANK[a.scope] - RANK[b.scope])[0];
+    .filter((k) => policySwitchApplies(k, target))
+    .sort((a, b) => killSwitchRank(a.scope) - killSwitchRank(b.scope))[0];
   return hit ? { ...hit, actor: "policy", since: null, source: "policy" } : null;
 }
 
@@ -215,7 +199,9 @@ export async function activeKillSwitch(
   const [row] = await killSwitchQuery(db, target);
   const stored: ActiveKillSwitch | null = row ? { ...row, source: "database" } : null;
   const declared = policy ? fromPolicy(policy.kill_switches, target) : null;
-  if (stored && declared) return RANK[declared.scope] < RANK[stored.scope] ? declared : stored;
+  if (stored && declared) {
+    return killSwitchRank(declared.scope) < killSwitchRank(stored.scope) ? declared : stored;
+  }
   return stored ?? declared;
 }
 
@@ -260,5 +246,5 @@ export async function listEngagedKillSwitches(db: Db): Promise<ActiveKillSwitch[
         source: "database",
       }),
     )
-    .sort((a, b) => RANK[a.scope] - RANK[b.scope]);
+    .sort((a, b) => killSwitchRank(a.scope) - killSwitchRank(b.scope));
 }

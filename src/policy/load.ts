@@ -3,8 +3,9 @@ import { basename, dirname, extname, join } from "node:path";
 import { parse } from "yaml";
 import { AppError, ErrorCode } from "../domain/errors.ts";
 import { type PolicyFile, parsePolicyFile } from "./file-schema.ts";
+import { checkPolicyName } from "./names.ts";
 import { type PolicyLayer, resolveLoadedPolicy } from "./resolve.ts";
-import type { Level, LoadedPolicy } from "./types.ts";
+import { LEVELS, type Level, type LoadedPolicy } from "./types.ts";
 
 /**
  * Reading policy files. The layout of a policy directory:
@@ -14,21 +15,9 @@ import type { Level, LoadedPolicy } from "./types.ts";
  *   services/<service>.yaml    optional, one per service; names its `team`
  */
 
-const NAME = /^[a-z0-9][a-z0-9._-]*$/;
-
 export interface PolicyScope {
   team?: string | undefined;
   service?: string | undefined;
-}
-
-function checkName(kind: "team" | "service", name: string): void {
-  // Names become file paths: refuse anything that could leave the directory.
-  if (!NAME.test(name)) {
-    throw new AppError(
-      ErrorCode.BadInput,
-      `${kind} '${name}' is not a valid name (lowercase letters, digits, '.', '_' or '-')`,
-    );
-  }
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -65,25 +54,51 @@ export async function readPolicyLayer(
   return name === undefined ? { level, source, file } : { level, source, name, file };
 }
 
+type LayerReader = typeof readPolicyLayer;
+
+/**
+ * A reader that reads and validates each file once: every chain of one directory check
+ * shares platform.yaml, org.yaml and its team's file. A layer is never mutated by a merge.
+ */
+function cachedLayerReader(): LayerReader {
+  const layers = new Map<string, Promise<PolicyLayer>>();
+  return (source, level, name) => {
+    let layer = layers.get(source);
+    if (layer === undefined) {
+      layer = readPolicyLayer(source, level, name);
+      layers.set(source, layer);
+    }
+    return layer;
+  };
+}
+
 /**
  * The effective policy for a team and/or service, from the files in `dir`, hashed.
  * A service file names its team; `team`, when also given, must agree with it. Teams and
  * services without a file inherit the level above. Throws AppError PolicyInvalid (a
  * malformed or missing platform file) or PolicyLoosening (a lower level loosens).
  */
-export async function loadPolicy(dir: string, scope: PolicyScope = {}): Promise<LoadedPolicy> {
-  const layers: PolicyLayer[] = [await readPolicyLayer(join(dir, "platform.yaml"), "platform")];
+export function loadPolicy(dir: string, scope: PolicyScope = {}): Promise<LoadedPolicy> {
+  return loadChain(dir, scope, readPolicyLayer);
+}
+
+async function loadChain(
+  dir: string,
+  scope: PolicyScope,
+  readLayer: LayerReader,
+): Promise<LoadedPolicy> {
+  const layers: PolicyLayer[] = [await readLayer(join(dir, "platform.yaml"), "platform")];
   const org = join(dir, "org.yaml");
-  if (await exists(org)) layers.push(await readPolicyLayer(org, "org"));
+  if (await exists(org)) layers.push(await readLayer(org, "org"));
 
   let team = scope.team;
-  if (team !== undefined) checkName("team", team);
+  if (team !== undefined) checkPolicyName("team", team);
   let serviceLayer: PolicyLayer | undefined;
   if (scope.service !== undefined) {
-    checkName("service", scope.service);
+    checkPolicyName("service", scope.service);
     const path = join(dir, "services", `${scope.service}.yaml`);
     if (await exists(path)) {
-      serviceLayer = await readPolicyLayer(path, "service", scope.service);
+      serviceLayer = await readLayer(path, "service", scope.service);
       const owner = serviceLayer.file.team;
       if (team !== undefined && owner !== team) {
         throw new AppError(
@@ -96,7 +111,7 @@ export async function loadPolicy(dir: string, scope: PolicyScope = {}): Promise<
   }
   if (team !== undefined) {
     const path = join(dir, "teams", `${team}.yaml`);
-    if (await exists(path)) layers.push(await readPolicyLayer(path, "team", team));
+    if (await exists(path)) layers.push(await readLayer(path, "team", team));
   }
   if (serviceLayer) layers.push(serviceLayer);
   return resolveLoadedPolicy(layers, { team: team ?? null, service: scope.service ?? null });
@@ -127,7 +142,7 @@ function unknownLevel(path: string): never {
  * policy directory). Levels come from the file names; the chain must include platform.
  */
 export async function loadPolicyFiles(paths: readonly string[]): Promise<LoadedPolicy> {
-  const rank = (l: Level) => ["platform", "org", "team", "service"].indexOf(l);
+  const rank = (l: Level) => LEVELS.indexOf(l);
   const placed = paths.map((p) => ({ path: p, ...levelOfPath(p) }));
   placed.sort((a, b) => rank(a.level) - rank(b.level));
   const layers: PolicyLayer[] = [];
@@ -160,12 +175,13 @@ async function yamlNames(dir: string): Promise<string[]> {
  * Returns the policies in that order; throws on the first refused file.
  */
 export async function checkPolicyDir(dir: string): Promise<LoadedPolicy[]> {
-  const policies = [await loadPolicy(dir)];
+  const readLayer = cachedLayerReader();
+  const policies = [await loadChain(dir, {}, readLayer)];
   for (const team of await yamlNames(join(dir, "teams"))) {
-    policies.push(await loadPolicy(dir, { team }));
+    policies.push(await loadChain(dir, { team }, readLayer));
   }
   for (const service of await yamlNames(join(dir, "services"))) {
-    policies.push(await loadPolicy(dir, { service }));
+    policies.push(await loadChain(dir, { service }, readLayer));
   }
   return policies;
 }

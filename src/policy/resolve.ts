@@ -1,17 +1,18 @@
 import { createHash } from "node:crypto";
 import { canonicalJson } from "../audit/canonical-json.ts";
+import { CONFIDENCE_FLOOR } from "../domain/classifier-gate.ts";
 import { AppError, ErrorCode } from "../domain/errors.ts";
 import type { PolicyFile, PolicyFileKillSwitch } from "./file-schema.ts";
+import { compareKillSwitches } from "./kill-switch-match.ts";
 import {
   ACTIONS,
   type Action,
   type ActionRule,
   type EffectivePolicy,
   INVARIANT_APPROVAL_ACTIONS,
-  KILL_SWITCH_SCOPES,
+  LEVELS,
   type Level,
   type LoadedPolicy,
-  type PolicyKillSwitch,
   ROLES,
   type Role,
   type RoleMembers,
@@ -61,7 +62,7 @@ export function builtInDefaults(): EffectivePolicy {
   return {
     version: 1,
     scope: { team: null, service: null },
-    confidence_threshold: 70,
+    confidence_threshold: CONFIDENCE_FLOOR,
     actions,
     forbidden_paths: [],
     max_pr_size: { lines: 400, files: 20 },
@@ -293,11 +294,6 @@ class Merge {
   }
 }
 
-function compareKillSwitches(a: PolicyKillSwitch, b: PolicyKillSwitch): number {
-  const byScope = KILL_SWITCH_SCOPES.indexOf(a.scope) - KILL_SWITCH_SCOPES.indexOf(b.scope);
-  return byScope !== 0 ? byScope : a.value < b.value ? -1 : a.value > b.value ? 1 : 0;
-}
-
 /**
  * Merges the layers (broadest first; the first must be platform) into the effective
  * policy for `scope`. Throws AppError PolicyLoosening or PolicyInvalid naming the file
@@ -316,13 +312,12 @@ export function resolvePolicy(
   }
   const merge = new Merge();
   let previous = -1;
-  const order: Level[] = ["platform", "org", "team", "service"];
   for (const layer of layers) {
-    const rank = order.indexOf(layer.level);
+    const rank = LEVELS.indexOf(layer.level);
     if (rank <= previous) {
       throw new AppError(
         ErrorCode.PolicyInvalid,
-        `${layer.source}: a ${layer.level} file cannot follow a ${order[previous]} file; the chain is platform → org → team → service, one file each`,
+        `${layer.source}: a ${layer.level} file cannot follow a ${LEVELS[previous]} file; the chain is platform → org → team → service, one file each`,
       );
     }
     previous = rank;
