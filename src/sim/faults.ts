@@ -1,5 +1,11 @@
 import { z } from "zod";
-import type { FaultAnswer, SimRequest, SimResponse, SimServiceName } from "./types.ts";
+import {
+  type FaultAnswer,
+  SIM_SERVICE_NAMES,
+  type SimRequest,
+  type SimResponse,
+  type SimServiceName,
+} from "./types.ts";
 
 /**
  * Faults the world injects in front of a service: added latency, a provider-shaped rate
@@ -9,7 +15,7 @@ import type { FaultAnswer, SimRequest, SimResponse, SimServiceName } from "./typ
  */
 export const faultSpecSchema = z
   .object({
-    service: z.enum(["slack", "linear", "sentry", "github", "aws", "statuspage"]),
+    service: z.enum(SIM_SERVICE_NAMES),
     /** Operation name ("chat.postMessage", "commentCreate") or glob ("GET /api/0/*"). */
     method: z.string().min(1).optional(),
     kind: z.enum(["latency", "rate_limit", "error", "timeout"]),
@@ -25,10 +31,11 @@ export const faultSpecSchema = z
   })
   .strict();
 export type FaultSpec = z.infer<typeof faultSpecSchema>;
-export type FaultKind = FaultSpec["kind"];
 
 interface ActiveFault {
   spec: FaultSpec;
+  /** `spec.method`, compiled once when the fault is added. */
+  matches: (names: readonly string[]) => boolean;
   matched: number;
   applied: number;
 }
@@ -44,11 +51,19 @@ function globToRegExp(glob: string): RegExp {
   return new RegExp(`^${escaped}$`);
 }
 
+/**
+ * A method pattern compiled once: whether it names a call, by any of the call's names
+ * (operation name or raw route). No pattern names every call.
+ */
+export function globMatcher(pattern: string | undefined): (names: readonly string[]) => boolean {
+  if (pattern === undefined) return () => true;
+  const re = globToRegExp(pattern);
+  return (names) => names.some((n) => re.test(n));
+}
+
 /** Whether a fault's method pattern names this call (by operation name or raw route). */
 export function methodMatches(pattern: string | undefined, names: readonly string[]): boolean {
-  if (pattern === undefined) return true;
-  const re = globToRegExp(pattern);
-  return names.some((n) => re.test(n));
+  return globMatcher(pattern)(names);
 }
 
 /** mulberry32: a small seeded PRNG, so probabilistic faults replay identically. */
@@ -72,15 +87,17 @@ export class FaultPlan {
   }
 
   add(spec: FaultSpec): void {
-    this.#faults.push({ spec: faultSpecSchema.parse(spec), matched: 0, applied: 0 });
+    const parsed = faultSpecSchema.parse(spec);
+    this.#faults.push({
+      spec: parsed,
+      matches: globMatcher(parsed.method),
+      matched: 0,
+      applied: 0,
+    });
   }
 
   clear(): void {
     this.#faults.length = 0;
-  }
-
-  list(): FaultSpec[] {
-    return this.#faults.map((f) => f.spec);
   }
 
   /** Decides (and counts) which faults hit a call to `service` named by `names`. */
@@ -88,7 +105,7 @@ export class FaultPlan {
     const decision: FaultDecision = { latencyMs: 0 };
     for (const fault of this.#faults) {
       const { spec } = fault;
-      if (spec.service !== service || !methodMatches(spec.method, names)) continue;
+      if (spec.service !== service || !fault.matches(names)) continue;
       fault.matched += 1;
       if (spec.after !== undefined && fault.matched <= spec.after) continue;
       if (spec.count !== undefined && fault.applied >= spec.count) continue;

@@ -1,4 +1,4 @@
-import { methodMatches } from "./faults.ts";
+import { globMatcher } from "./faults.ts";
 import type { ScenarioExpectation } from "./scenario-schema.ts";
 import type { RecordedCall } from "./types.ts";
 
@@ -23,7 +23,8 @@ export function expectedCallViolations(
     if (actual !== count) violations.push(`${key}: expected ${count} call(s), saw ${actual}`);
   }
   for (const pattern of expected.forbiddenCalls) {
-    const hits = keys.filter((k) => methodMatches(pattern, [k]));
+    const matches = globMatcher(pattern);
+    const hits = keys.filter((k) => matches([k]));
     if (hits.length > 0)
       violations.push(`forbidden ${pattern}: called ${[...new Set(hits)].join(", ")}`);
   }

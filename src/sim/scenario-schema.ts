@@ -13,6 +13,7 @@ import {
 import { sentryDataSchema } from "./services/sentry-data.ts";
 import { slackDataSchema } from "./services/slack-data.ts";
 import { statuspageDataSchema } from "./services/statuspage.ts";
+import { SIM_SERVICE_NAMES } from "./types.ts";
 
 /**
  * One scenario file = one simulated world plus what prode is expected to conclude in it.
@@ -34,7 +35,7 @@ const CONNECTORS = [
 const callKey = z
   .string()
   .regex(
-    /^(slack|linear|sentry|github|aws|statuspage):.+$/,
+    new RegExp(`^(${SIM_SERVICE_NAMES.join("|")}):.+$`),
     '"service:method", e.g. "slack:chat.postMessage"',
   );
 

@@ -101,18 +101,6 @@ function validateScenario(raw: RawScenario, file: string): Scenario {
   return { ...result.data, file };
 }
 
-/** Parses one self-contained scenario text (no `extends`). */
-export function parseScenario(text: string, file: string): Scenario {
-  const raw = readYaml(text, file);
-  if (isPlainObject(raw.value) && "extends" in raw.value) {
-    throw new AppError(
-      ErrorCode.BadInput,
-      `${file}: extends: only files loaded from disk may extend`,
-    );
-  }
-  return validateScenario(raw, file);
-}
-
 async function loadRaw(path: string, chain: string[]): Promise<RawScenario> {
   let text: string;
   try {

@@ -109,7 +109,8 @@ export async function startWorld(options: StartWorldOptions): Promise<World> {
   const instances = new Map<SimServiceName, SimServiceInstance>();
   for (const service of SIM_SERVICES) {
     const slice = data[service.name];
-    // A service absent from the scenario is not mounted: its routes answer 404.
+    // A service absent from the scenario is not mounted: its routes answer 404. Each
+    // instance gets its own copy, which it owns and changes as its live state.
     if (slice !== undefined)
       instances.set(service.name, service.create(structuredClone(slice), ctx));
   }

@@ -5,7 +5,16 @@ import type { IncomingHttpHeaders } from "node:http";
  * simulated provider (src/sim/services/<name>.ts). A service owns its slice of the
  * scenario data and its routes; the server owns transport, recording and faults.
  */
-export type SimServiceName = "slack" | "linear" | "sentry" | "github" | "aws" | "statuspage";
+/** Every simulated provider, by the name scenarios, faults and recorded calls use. */
+export const SIM_SERVICE_NAMES = [
+  "slack",
+  "linear",
+  "sentry",
+  "github",
+  "aws",
+  "statuspage",
+] as const;
+export type SimServiceName = (typeof SIM_SERVICE_NAMES)[number];
 
 export interface SimRequest {
   method: string;
@@ -64,6 +73,11 @@ export interface SimService<Data = unknown> {
    */
   sdkPath?: string;
   dataSchema: import("zod").ZodType<Data>;
+  /**
+   * `data` becomes the instance's live state: the instance owns it and may change it in
+   * place. The server hands each instance its own copy of the scenario's slice, so a
+   * service does not clone it again.
+   */
   create(data: Data, ctx: SimContext): SimServiceInstance;
 }
 

@@ -7,7 +7,7 @@ import {
 import { LinearWebhookClient } from "@linear/sdk/webhooks";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startWorld, type World } from "../../src/sim/server.ts";
-import { linearWebhook } from "../../src/sim/services/linear.ts";
+import { linearWebhook } from "../../src/sim/services/linear-webhook.ts";
 
 let world: World;
 let linear: LinearClient;

@@ -45,5 +45,4 @@ export const awsDataSchema = z.object({
 
 export type AwsData = z.infer<typeof awsDataSchema>;
 export type AwsDataInput = z.input<typeof awsDataSchema>;
-export type AwsLogGroupData = z.infer<typeof logGroupSchema>;
 export type AwsMetricData = z.infer<typeof metricSchema>;

@@ -10,9 +10,6 @@ import { type AwsData, awsDataSchema } from "./aws-data.ts";
 import { LogsError, SimLogs } from "./aws-logs.ts";
 import { type GetMetricDataInput, getMetricData, MetricQueryError } from "./aws-metrics.ts";
 
-export type { AwsData };
-export { awsDataSchema };
-
 /**
  * Simulated AWS: STS, CloudWatch Logs and CloudWatch behind one endpoint ("/aws"), told
  * apart the way the SDK clients speak (checked against the installed v3 clients):
@@ -115,8 +112,7 @@ export interface AwsSimInstance extends SimServiceInstance {
   readonly state: { data: AwsData; logs: SimLogs };
 }
 
-export function createAwsInstance(data: AwsData, _ctx: SimContext): AwsSimInstance {
-  const state: AwsData = structuredClone(data);
+export function createAwsInstance(state: AwsData, _ctx: SimContext): AwsSimInstance {
   const logs = new SimLogs(state);
 
   /** Checks the SigV4 header's shape and scope; returns the failure in the service's terms. */

@@ -1,18 +1,13 @@
 import type { SimResponse } from "../types.ts";
 import { type Commit, objectSha, type TreeEntry } from "./github-git.ts";
 import { renderCommit, renderRef } from "./github-render.ts";
-import { ghError, notFound, type SimRepo } from "./github-repo.ts";
+import { type Body, DOCS, ghError, notFound, ok, type SimRepo, str } from "./github-repo.ts";
 
 /**
  * Git refs and the Git Data API (blobs, trees, commits) on a simulated repository: how a
  * GitHub App creates a branch and a commit without `git push`
  * (https://docs.github.com/en/rest/git). Responses and errors in GitHub's shapes.
  */
-
-const DOCS = "https://docs.github.com/rest";
-type Body = Record<string, unknown>;
-const str = (value: unknown): string | undefined => (typeof value === "string" ? value : undefined);
-const ok = (body: unknown, status = 200): SimResponse => ({ status, body });
 
 export function getRef(repo: SimRepo, branch: string): SimResponse {
   const sha = repo.data.branches[branch];

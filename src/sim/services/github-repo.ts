@@ -22,7 +22,8 @@ import {
  * documentation_url, status}`); routing and auth live in github.ts.
  */
 
-const DOCS = "https://docs.github.com/rest";
+/** The root of GitHub's REST documentation, which error bodies link into. */
+export const DOCS = "https://docs.github.com/rest";
 
 export function ghError(
   status: number,
@@ -43,14 +44,18 @@ export function ghError(
 
 export const notFound = (): SimResponse => ghError(404, "Not Found");
 
-const ok = (body: unknown, status = 200): SimResponse => ({ status, body });
+/** A successful GitHub response. */
+export const ok = (body: unknown, status = 200): SimResponse => ({ status, body });
 
 function validationFailed(docs: string, error: Record<string, string>): SimResponse {
   return ghError(422, "Validation Failed", docs, [error]);
 }
 
-type Body = Record<string, unknown>;
-const str = (value: unknown): string | undefined => (typeof value === "string" ? value : undefined);
+/** A request's JSON body. */
+export type Body = Record<string, unknown>;
+/** A body field when it is a string. */
+export const str = (value: unknown): string | undefined =>
+  typeof value === "string" ? value : undefined;
 
 export class SimRepo {
   readonly graph: RepoGraph;

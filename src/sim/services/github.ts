@@ -25,10 +25,7 @@ import {
 } from "./github-git-data.ts";
 import { GithubHooks, type WebhookDelivery } from "./github-hooks.ts";
 import type { Urls } from "./github-render.ts";
-import { ghError, notFound, SimRepo } from "./github-repo.ts";
-
-export type { GithubData, WebhookDelivery };
-export { githubDataSchema };
+import { type Body, ghError, notFound, SimRepo } from "./github-repo.ts";
 
 /**
  * Simulated GitHub REST API: the repository, compare, deployment, git ref, pull request
@@ -42,7 +39,6 @@ const MOUNT = "/github";
 const DEFAULT_PER_PAGE = 30;
 const MAX_PER_PAGE = 100;
 
-type Body = Record<string, unknown>;
 type Handler = (match: string[], req: SimRequest, caller: Caller) => SimResponse;
 interface Route {
   method: string;
@@ -111,8 +107,7 @@ function paginate(items: unknown[], req: SimRequest, publicUrl: string): SimResp
   };
 }
 
-export function createGithubInstance(data: GithubData, ctx: SimContext): GithubSimInstance {
-  const state: GithubData = structuredClone(data);
+export function createGithubInstance(state: GithubData, ctx: SimContext): GithubSimInstance {
   // The server learns its port after creating the services: read the base URL lazily.
   const urls: Urls = {
     get api() {

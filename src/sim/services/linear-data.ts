@@ -31,6 +31,9 @@ export const linearAttachmentSchema = z
   })
   .strict();
 
+/** Linear's names of the priorities, indexed by `priority`. */
+export const PRIORITY_LABELS = ["No priority", "Urgent", "High", "Medium", "Low"];
+
 export const linearIssueSchema = z
   .object({
     id: z.uuid().optional(),
@@ -176,5 +179,4 @@ export function checkIssueReferences(
 }
 
 export type LinearData = z.output<typeof linearDataSchema>;
-export type LinearIssueData = z.output<typeof linearIssueSchema>;
 export type WorkflowStateType = (typeof workflowStateTypes)[number];

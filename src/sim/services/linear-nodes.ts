@@ -1,4 +1,5 @@
 import { connection } from "./linear-connection.ts";
+import { PRIORITY_LABELS } from "./linear-data.ts";
 import type { Args } from "./linear-graphql.ts";
 import type {
   AttachmentRec,
@@ -18,8 +19,6 @@ import type {
  * SDK's model constructors map over (reactions, sharedAccess.sharedWithUsers, …) is set.
  */
 type Node = Record<string, unknown>;
-
-const PRIORITY_LABELS = ["No priority", "Urgent", "High", "Medium", "Low"];
 
 export class LinearNodes {
   constructor(private readonly store: LinearStore) {}

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { SimContext } from "../types.ts";
-import type { LinearData, WorkflowStateType } from "./linear-data.ts";
+import { type LinearData, PRIORITY_LABELS, type WorkflowStateType } from "./linear-data.ts";
 
 /** A UUID derived from a seed, so scenario ids and created ids replay identically. */
 export function stableUuid(seed: string): string {
@@ -307,7 +307,7 @@ export class LinearStore implements LinearState {
       title: i.title,
       description: i.description,
       priority: i.priority,
-      priorityLabel: ["No priority", "Urgent", "High", "Medium", "Low"][i.priority],
+      priorityLabel: PRIORITY_LABELS[i.priority],
       identifier: i.identifier,
       url: this.issueUrl(i),
       teamId: i.teamId,

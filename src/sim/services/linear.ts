@@ -278,11 +278,3 @@ export const linearService: SimService<LinearData> = {
   dataSchema: linearDataSchema,
   create: (data, ctx) => new LinearSim(data, ctx),
 };
-
-export {
-  type LinearWebhookDelivery,
-  type LinearWebhookEvent,
-  linearWebhook,
-} from "./linear-webhook.ts";
-export type { LinearData, LinearState };
-export { linearDataSchema as dataSchema };

@@ -21,9 +21,6 @@ import {
   renderRelease,
 } from "./sentry-render.ts";
 
-export type { SentryData };
-export { sentryDataSchema };
-
 /**
  * Simulated Sentry REST API (the subset prode reads). Mounted at "/sentry", so the
  * adapter's `SENTRY_API_URL` is `<world>/sentry` and paths are Sentry's own
@@ -104,8 +101,7 @@ function paginate<T>(
   };
 }
 
-export function createSentryInstance(data: SentryData, ctx: SimContext): SentrySimInstance {
-  const state: SentryData = structuredClone(data);
+export function createSentryInstance(state: SentryData, ctx: SimContext): SentrySimInstance {
   let window = { start: 0, used: 0 };
 
   const findIssue = (org: string | null, id: string): SentryIssueData | undefined => {

@@ -25,10 +25,6 @@ export class SlackMessages {
     return this.workspace.data;
   }
 
-  #teamUrl(): string {
-    return `https://${this.#data.team.domain}.slack.com/`;
-  }
-
   #requireChannel(args: Args): string {
     const channel = str(args, "channel");
     if (channel === undefined) throw new SlackApiError("channel_not_found");
@@ -183,7 +179,7 @@ export class SlackMessages {
     const ts = str(args, "message_ts");
     const message = ts === undefined ? undefined : this.workspace.find(channel, ts);
     if (!message) throw new SlackApiError("message_not_found");
-    const base = `${this.#teamUrl()}archives/${channel}/p${message.ts.replace(".", "")}`;
+    const base = `${this.workspace.teamUrl()}archives/${channel}/p${message.ts.replace(".", "")}`;
     const isReply = message.thread_ts !== undefined && message.thread_ts !== message.ts;
     return {
       channel,

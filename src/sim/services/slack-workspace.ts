@@ -97,6 +97,11 @@ export class SlackWorkspace implements SlackState {
     return this.#tsAt(this.#ctx.now().getTime() * 1000);
   }
 
+  /** The workspace's web address: what auth.test answers and where permalinks start. */
+  teamUrl(): string {
+    return `https://${this.data.team.domain}.slack.com/`;
+  }
+
   /** The DM channel between the bot and a user, opened on first use. */
   openDm(user: string): string {
     const id = `D${user.slice(1)}`;

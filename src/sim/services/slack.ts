@@ -104,13 +104,9 @@ export class SlackSim implements SimServiceInstance {
     return this.workspace.data;
   }
 
-  #teamUrl(): string {
-    return `https://${this.#data.team.domain}.slack.com/`;
-  }
-
   #authTest(): Answer {
     return {
-      url: this.#teamUrl(),
+      url: this.workspace.teamUrl(),
       team: this.#data.team.name,
       user: this.#data.bot.name,
       team_id: this.#data.team.id,
@@ -235,6 +231,3 @@ export const slackService: SimService<SlackData> = {
   dataSchema: slackDataSchema,
   create: (data, ctx) => new SlackSim(data, ctx),
 };
-
-export type { SlackData, SlackState };
-export { slackDataSchema as dataSchema };
