@@ -1,3 +1,4 @@
+import { hintTextsFor, ticketTexts } from "../shared/ticket-text.ts";
 import type { RoutingHints, TicketContext } from "../types.ts";
 
 /**
@@ -119,28 +120,30 @@ export function parseAwsMentions(text: string): Parsed {
   };
 }
 
-/** The ticket's own texts, in the order a human reads them. */
-export function ticketTexts(ticket: TicketContext): string[] {
+/**
+ * The ticket's own texts, in the order a human reads them, each attachment with its URL
+ * (an SQS queue URL names the queue), then the linked AWS refs.
+ */
+function awsTicketTexts(ticket: TicketContext): string[] {
   return [
-    ticket.snapshot.title,
-    ticket.snapshot.descriptionExcerpt,
-    ...ticket.comments.map((c) => c.body),
+    ...ticketTexts(ticket)
+      .filter((t) => t.where !== "attachment")
+      .map((t) => t.text),
     ...ticket.attachments.map((a) => `${a.title} ${a.url}`),
     ...ticket.snapshot.linked.awsRefs,
   ];
 }
 
-/** Recipes and negative controls addressed to this specialist. */
-export function hintTexts(hints: RoutingHints): string[] {
-  return [...hints.recipes, ...hints.negativeControls]
-    .filter((h) => h.specialist === "aws")
-    .map((h) => `${h.name}\n${h.body}`);
-}
-
-/** The service the ticket is about: the router's answer, else a catalog name it mentions. */
-export function ticketService(ticket: TicketContext, catalog: ServiceCatalog): string | undefined {
+/**
+ * The service the ticket is about: the router's answer, else a catalog name the ticket's
+ * `text` or labels mention.
+ */
+function ticketService(
+  ticket: TicketContext,
+  catalog: ServiceCatalog,
+  text: string,
+): string | undefined {
   if (ticket.service) return ticket.service;
-  const text = ticketTexts(ticket).join("\n");
   const labels = new Set(ticket.snapshot.labels.map((l) => l.replace(/^service:/, "")));
   return Object.keys(catalog).find(
     (name) =>
@@ -156,10 +159,12 @@ export function resolveTargets(
   hints: RoutingHints,
   catalog: ServiceCatalog,
 ): ResolvedTargets {
-  const fromTicket = ticketTexts(ticket).map(parseAwsMentions);
-  const fromHints = hintTexts(hints).map(parseAwsMentions);
+  const texts = awsTicketTexts(ticket);
+  const text = texts.join("\n");
+  const fromTicket = texts.map(parseAwsMentions);
+  const fromHints = hintTextsFor(hints, "aws").map((h) => parseAwsMentions(h.text));
   const parsed = [...fromTicket, ...fromHints];
-  const service = ticketService(ticket, catalog);
+  const service = ticketService(ticket, catalog, text);
   const known = service ? catalog[service] : undefined;
 
   const queues = new Map<string, QueueTarget>();
@@ -189,7 +194,6 @@ export function resolveTargets(
     ...named.filter((g) => EVENT_LOG_GROUP.test(g)),
     ...(known?.eventLogGroups ?? []),
   ]);
-  const text = ticketTexts(ticket).join("\n");
 
   return {
     ...(service ? { service } : {}),

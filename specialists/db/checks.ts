@@ -1,3 +1,4 @@
+import { hintTextsFor, ticketTexts } from "../shared/ticket-text.ts";
 import type { RoutingHints, TicketContext } from "../types.ts";
 
 /**
@@ -191,15 +192,11 @@ export function nullPreconditionSql(c: NullPreconditionCheck, now: Date): string
   ].join(" ");
 }
 
-/** The ticket's texts the symptoms are matched against. */
-export function ticketText(ticket: TicketContext): string {
-  return [
-    ticket.snapshot.title,
-    ticket.snapshot.descriptionExcerpt,
-    ...ticket.comments.map((c) => c.body),
-    ...ticket.attachments.map((a) => a.title),
-  ].join("\n");
-}
+/** The ticket's texts the symptoms are matched against, as one text. */
+const ticketText = (ticket: TicketContext) =>
+  ticketTexts(ticket)
+    .map((t) => t.text)
+    .join("\n");
 
 /** Entity ids the ticket names for a check (at most three). */
 export function ticketEntities(check: DerivedCounterCheck, ticket: TicketContext): string[] {
@@ -228,11 +225,11 @@ export function selectChecks(
   hints: RoutingHints,
 ): SelectedCheck[] {
   const text = ticketText(ticket);
-  const hinted = [...hints.recipes, ...hints.negativeControls].filter((h) => h.specialist === "db");
+  const hinted = hintTextsFor(hints, "db");
   const selected: SelectedCheck[] = [];
   for (const check of checks) {
     const symptom = check.symptoms.find((s) => s.test(text));
-    const hint = hinted.find((h) => `${h.name}\n${h.body}`.includes(check.id));
+    const hint = hinted.find((h) => h.text.includes(check.id));
     if (symptom) selected.push({ check, why: `the ticket matches ${symptom.source}` });
     else if (hint) selected.push({ check, why: `wiki ${hint.pageId} names ${check.id}` });
   }

@@ -1,6 +1,6 @@
 import { AppError, ErrorCode } from "../../src/domain/errors.ts";
-import { deadlineSignal } from "../shared/deadline.ts";
-import { EvidenceDraft, runCheck } from "../shared/draft.ts";
+import { deadlineSignal, runClock } from "../shared/deadline.ts";
+import { type Check, EvidenceDraft, runCheck } from "../shared/draft.ts";
 import type { ReplicaQueryResult, ReplicaReader } from "../tools.ts";
 import type { Specialist, TicketContext } from "../types.ts";
 import {
@@ -122,17 +122,11 @@ async function staleSince(
   if (!statement) return undefined;
   try {
     const row = firstRow(await ctx.replica.query(statement));
-    const value = row?.oldest_stale_at;
-    const at =
-      value instanceof Date ? value : typeof value === "string" ? new Date(value) : undefined;
-    if (!at || Number.isNaN(at.getTime())) return undefined;
+    const at = asTimestamp(row?.oldest_stale_at);
+    if (!at) return undefined;
     const source = ctx.draft.source("db_query", ref(`${check.id}-since`), ctx.clock());
-    ctx.draft.finding(
-      source,
-      `the oldest stale ${check.table} row drifted at ${at.toISOString()}`,
-      ctx.now,
-    );
-    return at.toISOString();
+    ctx.draft.finding(source, `the oldest stale ${check.table} row drifted at ${at}`, ctx.now);
+    return at;
   } catch {
     ctx.draft.gap(
       `when ${check.table}.${check.counter} began to drift is unknown (query failed)`,
@@ -221,13 +215,7 @@ async function runAggregate(ctx: RunContext, check: AggregateCheck): Promise<voi
   ctx.draft.finding(source, `${check.describes}: ${parts.join(", ")}`, ctx.now);
 }
 
-interface Step {
-  what: string;
-  impact: number;
-  run: () => Promise<void>;
-}
-
-function stepsOf(ctx: RunContext, check: DbCheck, ticket: TicketContext): Step[] {
+function stepsOf(ctx: RunContext, check: DbCheck, ticket: TicketContext): Check[] {
   const what = `db query ${check.id}`;
   const impact = IMPACT[check.kind];
   switch (check.kind) {
@@ -284,7 +272,7 @@ export function createDbSpecialist(options: DbSpecialistOptions = {}): Specialis
     },
 
     async run(input) {
-      const startedAt = Date.now();
+      const clock = runClock(input.now);
       const signal = deadlineSignal(input);
       const draft = new EvidenceDraft("db", input.question);
       const replica = input.tools.replica;
@@ -293,12 +281,7 @@ export function createDbSpecialist(options: DbSpecialistOptions = {}): Specialis
       if (selected.length === 0) {
         return draft.skipped("no built-in aggregate check matches the ticket's symptoms");
       }
-      const ctx: RunContext = {
-        replica,
-        draft,
-        now: input.now,
-        clock: () => new Date(input.now.getTime() + (Date.now() - startedAt)),
-      };
+      const ctx: RunContext = { replica, draft, now: input.now, clock };
       // One at a time: the replica serves production reads, and the pool is small.
       const steps = selected.flatMap(({ check }) => stepsOf(ctx, check, input.ticket));
       for (const step of steps) {

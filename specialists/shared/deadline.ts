@@ -43,3 +43,12 @@ export function deadlineSignal(input: { signal: AbortSignal; deadline: Date }): 
   if (remaining <= 0) return AbortSignal.abort(new DeadlineReached());
   return AbortSignal.any([input.signal, AbortSignal.timeout(remaining)]);
 }
+
+/**
+ * The run's clock: `now` (the world's time when the run started) advanced by the time the
+ * run has taken since, so a source read late in the run is stamped later.
+ */
+export function runClock(now: Date): () => Date {
+  const startedAt = Date.now();
+  return () => new Date(now.getTime() + (Date.now() - startedAt));
+}

@@ -35,7 +35,7 @@ export class EvidenceDraft {
   readonly #signals: Signal[] = [];
   readonly #gaps: EvidenceGap[] = [];
   readonly #correlationIds: CorrelationId[] = [];
-  readonly #errors: AppError[] = [];
+  #firstFailure: AppError | undefined;
   #checksSucceeded = 0;
 
   constructor(
@@ -72,7 +72,7 @@ export class EvidenceDraft {
 
   /** A check that failed upstream: remembered for the `failed` status. */
   recordFailure(error: AppError): void {
-    this.#errors.push(error);
+    this.#firstFailure ??= error;
   }
 
   /** A check that completed: the run is not `failed` however many others did. */
@@ -88,11 +88,6 @@ export class EvidenceDraft {
   /** The findings recorded so far. */
   get findings(): readonly Finding[] {
     return this.#findings;
-  }
-
-  /** The upstream failures recorded so far, first first. */
-  get errors(): readonly AppError[] {
-    return this.#errors;
   }
 
   #common(confidence: number) {
@@ -154,10 +149,19 @@ export class EvidenceDraft {
    */
   finish(signal: AbortSignal, deadlineMs: number, nextPivot?: string): RawSpecialistOutput {
     if (signal.aborted) return this.timedOut(deadlineMs);
-    const first = this.#errors[0];
+    const first = this.#firstFailure;
     if (first && this.#checksSucceeded === 0) return this.failed(first);
     return this.returned(nextPivot);
   }
+}
+
+/** One read a run makes, for {@link runCheck}. */
+export interface Check {
+  /** What the read looks at, for the gap its failure leaves ("5xx rate of <load balancer>"). */
+  what: string;
+  /** Confidence points its failure costs. */
+  impact: number;
+  run: () => Promise<void>;
 }
 
 /**
@@ -167,7 +171,7 @@ export class EvidenceDraft {
 export async function runCheck(
   draft: EvidenceDraft,
   signal: AbortSignal,
-  check: { what: string; impact: number; run: () => Promise<void> },
+  check: Check,
 ): Promise<void> {
   try {
     await untilAborted(check.run(), signal);

@@ -67,16 +67,6 @@ export class EvidenceCollector {
     this.#gaps.push({ what, confidenceImpact });
   }
 
-  /** Whether any signal was recorded. */
-  get hasSignals(): boolean {
-    return this.#signals.length > 0;
-  }
-
-  /** Whether any source was read. */
-  get hasSources(): boolean {
-    return this.#sources.size > 0;
-  }
-
   #common(confidence: number): Omit<RawSpecialistOutput, "status"> {
     return {
       schemaVersion: SPECIALIST_OUTPUT_SCHEMA_VERSION,

@@ -1,3 +1,4 @@
+import { ticketTexts } from "../shared/ticket-text.ts";
 import type { TicketContext } from "../types.ts";
 
 /**
@@ -7,13 +8,6 @@ import type { TicketContext } from "../types.ts";
  * text reading (the ticket context arrives redacted); the numbers are what the reports
  * state, not a measurement, and findings say so.
  */
-
-export interface TicketText {
-  text: string;
-  /** When this text was written (description: the ticket's creation). */
-  at: string;
-  where: "title" | "description" | "comment" | "attachment";
-}
 
 export interface SupportReading {
   requestIds: string[];
@@ -30,20 +24,6 @@ export interface SupportReading {
   /** Sentences saying who is affected or not. */
   population: { sentence: string; at: string }[];
   onset?: { text: string; at: string };
-}
-
-export function ticketTexts(ticket: TicketContext): TicketText[] {
-  const s = ticket.snapshot;
-  return [
-    { text: s.title, at: s.createdAt, where: "title" as const },
-    { text: s.descriptionExcerpt, at: s.createdAt, where: "description" as const },
-    ...ticket.comments.map((c) => ({ text: c.body, at: c.createdAt, where: "comment" as const })),
-    ...ticket.attachments.map((a) => ({
-      text: a.title,
-      at: s.createdAt,
-      where: "attachment" as const,
-    })),
-  ];
 }
 
 const REQUEST_ID = /\breq_[A-Za-z0-9]{10,64}\b/g;

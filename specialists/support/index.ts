@@ -1,7 +1,8 @@
 import { deadlineSignal } from "../shared/deadline.ts";
 import { EvidenceDraft } from "../shared/draft.ts";
+import { ticketTexts } from "../shared/ticket-text.ts";
 import type { Specialist } from "../types.ts";
-import { readTicket, ticketTexts } from "./extract.ts";
+import { readTicket } from "./extract.ts";
 
 /**
  * The support specialist: reads the ticket itself — description, comments, attachments —

@@ -1,3 +1,4 @@
+import { hintTextsFor, ticketTexts } from "../shared/ticket-text.ts";
 import type { RoutingHints, TicketContext } from "../types.ts";
 
 /**
@@ -35,15 +36,6 @@ export const KNOWN_VENDORS = [
 
 const MAX_VENDORS = 3;
 
-function texts(ticket: TicketContext): string[] {
-  return [
-    ticket.snapshot.title,
-    ticket.snapshot.descriptionExcerpt,
-    ...ticket.comments.map((c) => c.body),
-    ...ticket.attachments.map((a) => a.title),
-  ];
-}
-
 /** URLs name hosts, not vendors at fault (`…sentry.io/issues`, a GitHub PR link). */
 const withoutUrls = (text: string) => text.replace(/\bhttps?:\/\/\S+/g, " ");
 
@@ -62,19 +54,20 @@ export function mentionedVendors(
   const add = (vendor: string, where: string) => {
     if (!found.some((f) => f.vendor === vendor)) found.push({ vendor, where });
   };
+  const patterns = known.map((v) => [v, new RegExp(`(?<![\\w.-])${v}(?![\\w-])`, "i")] as const);
   const named = (text: string) => {
     const clean = withoutUrls(text);
-    return known.filter((v) => new RegExp(`(?<![\\w.-])${v}(?![\\w-])`, "i").test(clean));
+    return patterns.filter(([, pattern]) => pattern.test(clean)).map(([v]) => v);
   };
   for (const label of ticket.snapshot.labels) {
     const name = label.toLowerCase().replace(/^vendor:/, "");
     if (known.includes(name) || label.toLowerCase().startsWith("vendor:")) add(name, "label");
   }
   for (const v of named(ticket.snapshot.title)) add(v, "title");
-  for (const v of named(texts(ticket).slice(1).join("\n"))) add(v, "ticket");
-  for (const hint of [...hints.recipes, ...hints.negativeControls]) {
-    if (hint.specialist !== "vendor") continue;
-    for (const v of named(`${hint.name}\n${hint.body}`)) add(v, `wiki ${hint.pageId}`);
+  const beyondTitle = ticketTexts(ticket).filter((t) => t.where !== "title");
+  for (const v of named(beyondTitle.map((t) => t.text).join("\n"))) add(v, "ticket");
+  for (const hint of hintTextsFor(hints, "vendor")) {
+    for (const v of named(hint.text)) add(v, `wiki ${hint.pageId}`);
   }
   return found.slice(0, MAX_VENDORS);
 }
@@ -104,7 +97,9 @@ export interface VendorCorrelation {
 }
 
 export function vendorCorrelationIds(ticket: TicketContext): VendorCorrelation[] {
-  const text = texts(ticket).join("\n");
+  const text = ticketTexts(ticket)
+    .map((t) => t.text)
+    .join("\n");
   const found: VendorCorrelation[] = [];
   for (const { vendor, pattern } of CORRELATION_PATTERNS) {
     for (const match of text.matchAll(pattern)) {

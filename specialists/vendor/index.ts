@@ -1,4 +1,4 @@
-import { deadlineSignal } from "../shared/deadline.ts";
+import { deadlineSignal, runClock } from "../shared/deadline.ts";
 import { EvidenceDraft, runCheck } from "../shared/draft.ts";
 import type { VendorStatus } from "../tools.ts";
 import type { Specialist } from "../types.ts";
@@ -123,7 +123,7 @@ export function createVendorSpecialist(options: VendorSpecialistOptions = {}): S
     },
 
     async run(input) {
-      const startedAt = Date.now();
+      const clock = runClock(input.now);
       const signal = deadlineSignal(input);
       const draft = new EvidenceDraft("vendor", input.question);
       const reader = input.tools.vendorStatus;
@@ -133,8 +133,6 @@ export function createVendorSpecialist(options: VendorSpecialistOptions = {}): S
       if (vendors.length === 0) {
         return draft.skipped("the ticket is labelled vendor but names no vendor prode recognises");
       }
-      const clock = () => new Date(input.now.getTime() + (Date.now() - startedAt));
-
       const correlations = vendorCorrelationIds(input.ticket);
       if (correlations.length > 0) {
         const key = input.ticket.snapshot.ticketKey;
