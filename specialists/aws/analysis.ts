@@ -14,7 +14,7 @@ export const MIN_RISE_PER_MINUTE = 1;
 const MINUTE = 60_000;
 
 /** Sum of the datapoints in [from, to), per minute of the window. */
-export function perMinute(series: MetricSeries, from: Date, to: Date): number {
+function perMinute(series: MetricSeries, from: Date, to: Date): number {
   let sum = 0;
   series.timestamps.forEach((t, i) => {
     const at = Date.parse(t);
@@ -86,25 +86,26 @@ export function latest(series: MetricSeries): { value: number; at: string } | un
   return { value: series.values[i]!, at: series.timestamps[i]! };
 }
 
-/** When the series first crossed `threshold` and stayed above it to the end. */
-export function crossedAt(series: MetricSeries, threshold: number): string | undefined {
+/**
+ * When the series' final run of datapoints passing `test` began: undefined unless the
+ * newest datapoint passes.
+ */
+function runStartedAt(series: MetricSeries, test: (value: number) => boolean): string | undefined {
   let at: string | undefined;
   series.values.forEach((v, i) => {
-    if (v > threshold) at ??= series.timestamps[i];
+    if (test(v)) at ??= series.timestamps[i];
     else at = undefined;
   });
   return at;
 }
 
+/** When the series first crossed `threshold` and stayed above it to the end. */
+export const crossedAt = (series: MetricSeries, threshold: number) =>
+  runStartedAt(series, (v) => v > threshold);
+
 /** When the series last dropped below `level` (e.g. running tasks below desired). */
-export function droppedBelowAt(series: MetricSeries, level: number): string | undefined {
-  let at: string | undefined;
-  series.values.forEach((v, i) => {
-    if (v < level) at ??= series.timestamps[i];
-    else at = undefined;
-  });
-  return at;
-}
+export const droppedBelowAt = (series: MetricSeries, level: number) =>
+  runStartedAt(series, (v) => v < level);
 
 export interface ErrorLogSummary {
   lines: number;

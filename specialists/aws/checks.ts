@@ -39,8 +39,11 @@ export interface AwsReadings {
 
 const MINUTE = 60_000;
 
+/** Which metric a check reads; the stat, period and window are the check's. */
+type Metric = Pick<MetricQuery, "namespace" | "metricName" | "dimensions">;
+
 /** `cloudwatch_metric:<namespace>/<metric>/<dim=value,…>`, dimensions sorted by name. */
-export function metricRef(query: Pick<MetricQuery, "namespace" | "metricName" | "dimensions">) {
+function metricRef(query: Metric) {
   const dims = Object.entries(query.dimensions)
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([k, v]) => `${k}=${v}`)
@@ -48,7 +51,7 @@ export function metricRef(query: Pick<MetricQuery, "namespace" | "metricName" | 
   return `cloudwatch_metric:${query.namespace}/${query.metricName}/${dims}`;
 }
 
-export const logsRef = (group: string) => `cloudwatch_logs:${group}`;
+const logsRef = (group: string) => `cloudwatch_logs:${group}`;
 
 function window(now: Date) {
   return { start: new Date(now.getTime() - LOOKBACK_MINUTES * MINUTE), end: now };
@@ -59,18 +62,26 @@ const fmt = (n: number) => (Number.isInteger(n) ? String(n) : n.toFixed(2));
 
 function series(
   ctx: CheckContext,
-  namespace: string,
-  metricName: string,
-  dimensions: Record<string, string>,
+  metric: Metric,
   stat: MetricQuery["stat"],
 ): Promise<MetricSeries> {
-  return ctx.cloudwatch.getMetricSeries({
-    namespace,
-    metricName,
-    dimensions,
-    stat,
-    periodSeconds: 60,
+  return ctx.cloudwatch.getMetricSeries({ ...metric, stat, periodSeconds: 60, ...window(ctx.now) });
+}
+
+/** Rows a Logs Insights query returns at most; its `limit` clause says the same. */
+const LOG_ROWS = 200;
+
+/** One Logs Insights query over `group` in the lookback window. */
+function readLogs(
+  ctx: CheckContext,
+  group: string,
+  query: string,
+): Promise<Record<string, string>[]> {
+  return ctx.cloudwatch.queryLogs({
+    logGroupNames: [group],
+    query,
     ...window(ctx.now),
+    limit: LOG_ROWS,
   });
 }
 
@@ -86,9 +97,10 @@ export async function checkErrorRate(
     metricName: "HTTPCode_Target_5XX_Count",
     dimensions: dims,
   };
+  const requestsQuery = { ...errorsQuery, metricName: "RequestCount" };
   const [errors, requests] = await Promise.all([
-    series(ctx, errorsQuery.namespace, errorsQuery.metricName, dims, "Sum"),
-    series(ctx, "AWS/ApplicationELB", "RequestCount", dims, "Sum").catch(() => undefined),
+    series(ctx, errorsQuery, "Sum"),
+    series(ctx, requestsQuery, "Sum").catch(() => undefined),
   ]);
   const ref = ctx.draft.source("cloudwatch_metric", metricRef(errorsQuery), ctx.clock());
   if (requests === undefined) {
@@ -127,7 +139,7 @@ export async function checkQueue(
     metricName: "ApproximateAgeOfOldestMessage",
     dimensions: { QueueName: queue },
   };
-  const age = await series(ctx, query.namespace, query.metricName, query.dimensions, "Maximum");
+  const age = await series(ctx, query, "Maximum");
   const ref = ctx.draft.source("cloudwatch_metric", metricRef(query), ctx.clock());
   const last = latest(age);
   if (!last) {
@@ -160,9 +172,10 @@ export async function checkTasks(
     metricName: "RunningTaskCount",
     dimensions: dims,
   };
+  const desiredQuery = { ...runningQuery, metricName: "DesiredTaskCount" };
   const [running, desired] = await Promise.all([
-    series(ctx, runningQuery.namespace, runningQuery.metricName, dims, "Average"),
-    series(ctx, "ECS/ContainerInsights", "DesiredTaskCount", dims, "Average"),
+    series(ctx, runningQuery, "Average"),
+    series(ctx, desiredQuery, "Average"),
   ]);
   const ref = ctx.draft.source("cloudwatch_metric", metricRef(runningQuery), ctx.clock());
   const run = latest(running);
@@ -188,11 +201,11 @@ export async function checkTasks(
 }
 
 /** Logs Insights over an application log group: error lines by type and route. */
-export const ERROR_QUERY = [
+const ERROR_QUERY = [
   "fields @timestamp, level, status, method, path, req_id, requestId, request_id, err.type, error.type",
   'filter level in ["error", "fatal"] or status >= 500',
   "sort @timestamp desc",
-  "limit 200",
+  `limit ${LOG_ROWS}`,
 ].join(" | ");
 
 export async function checkErrorLogs(
@@ -200,12 +213,7 @@ export async function checkErrorLogs(
   readings: AwsReadings,
   group: string,
 ): Promise<void> {
-  const rows = await ctx.cloudwatch.queryLogs({
-    logGroupNames: [group],
-    query: ERROR_QUERY,
-    ...window(ctx.now),
-    limit: 200,
-  });
+  const rows = await readLogs(ctx, group, ERROR_QUERY);
   const ref = ctx.draft.source("cloudwatch_logs", logsRef(group), ctx.clock());
   const summary = summarizeErrorRows(rows);
   readings.errorLogs.push({ ref, summary });
@@ -234,11 +242,11 @@ export async function checkErrorLogs(
 }
 
 /** Logs Insights over ECS service events and scaling activity: why tasks are missing. */
-export const CAPACITY_QUERY = [
+const CAPACITY_QUERY = [
   "fields @timestamp, @message",
   "filter @message like /unable to place a task|SERVICE_TASK_PLACEMENT_FAILURE|has stopped \\d+ running task|desired capacity from/",
   "sort @timestamp desc",
-  "limit 200",
+  `limit ${LOG_ROWS}`,
 ].join(" | ");
 
 export async function checkCapacityEvents(
@@ -246,12 +254,7 @@ export async function checkCapacityEvents(
   readings: AwsReadings,
   group: string,
 ): Promise<void> {
-  const rows = await ctx.cloudwatch.queryLogs({
-    logGroupNames: [group],
-    query: CAPACITY_QUERY,
-    ...window(ctx.now),
-    limit: 200,
-  });
+  const rows = await readLogs(ctx, group, CAPACITY_QUERY);
   const ref = ctx.draft.source("cloudwatch_logs", logsRef(group), ctx.clock());
   const events = summarizeCapacityEvents(rows);
   readings.capacity.push({ ref, events });

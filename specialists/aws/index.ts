@@ -1,5 +1,5 @@
-import { deadlineSignal } from "../shared/deadline.ts";
-import { EvidenceDraft, runCheck } from "../shared/draft.ts";
+import { deadlineSignal, runClock } from "../shared/deadline.ts";
+import { type Check, EvidenceDraft, runCheck } from "../shared/draft.ts";
 import type { Specialist } from "../types.ts";
 import { dominantRoute, LOOKBACK_MINUTES, RECENT_MINUTES } from "./analysis.ts";
 import {
@@ -54,9 +54,16 @@ function hasTargets(t: ResolvedTargets): boolean {
   );
 }
 
+/** Running tasks are fewer than desired. */
+const isCapacityShort = (readings: AwsReadings) =>
+  readings.tasks !== undefined && readings.tasks.running < readings.tasks.desired;
+
+/** A queue's oldest message is older than its alarm threshold. */
+const isQueueSaturated = (readings: AwsReadings) =>
+  readings.queues.some((q) => q.ageSeconds > q.threshold);
+
 /** Turns the settled readings into typed signals. */
-function emitSignals(ctx: CheckContext, readings: AwsReadings, service: string): void {
-  const { draft } = ctx;
+function emitSignals(draft: EvidenceDraft, readings: AwsReadings, service: string): void {
   if (readings.errorRate) {
     const { ref, reading } = readings.errorRate;
     if (reading.rising) {
@@ -93,10 +100,12 @@ function emitSignals(ctx: CheckContext, readings: AwsReadings, service: string):
 }
 
 function nextPivot(readings: AwsReadings): string | undefined {
-  const short = readings.tasks && readings.tasks.running < readings.tasks.desired;
-  const saturated = readings.queues.some((q) => q.ageSeconds > q.threshold);
-  if (short) return "cluster capacity: why ECS cannot place the missing tasks (instances, limits)";
-  if (saturated) return "consumer throughput of the saturated queue against its send rate";
+  if (isCapacityShort(readings)) {
+    return "cluster capacity: why ECS cannot place the missing tasks (instances, limits)";
+  }
+  if (isQueueSaturated(readings)) {
+    return "consumer throughput of the saturated queue against its send rate";
+  }
   if (readings.errorRate?.reading.rising) return "the exception behind the 5xx rise (Sentry)";
   return undefined;
 }
@@ -138,7 +147,7 @@ export function createAwsSpecialist(options: AwsSpecialistOptions = {}): Special
     },
 
     async run(input) {
-      const startedAt = Date.now();
+      const clock = runClock(input.now);
       const signal = deadlineSignal(input);
       const draft = new EvidenceDraft("aws", input.question);
       const cloudwatch = input.tools.cloudwatch;
@@ -149,17 +158,12 @@ export function createAwsSpecialist(options: AwsSpecialistOptions = {}): Special
           `no AWS resource is known for ${targets.service ?? "this ticket"}: name the load balancer, queue, ECS service or log group in the ticket or a wiki recipe`,
         );
       }
-      const ctx: CheckContext = {
-        cloudwatch,
-        draft,
-        now: input.now,
-        clock: () => new Date(input.now.getTime() + (Date.now() - startedAt)),
-      };
+      const ctx: CheckContext = { cloudwatch, draft, now: input.now, clock };
       const readings: AwsReadings = { queues: [], errorLogs: [], capacity: [] };
       const service =
         targets.service ?? targets.ecs?.service ?? targets.loadBalancer?.split("/")[1] ?? "unknown";
 
-      const checks: { what: string; impact: number; run: () => Promise<void> }[] = [];
+      const checks: Check[] = [];
       if (targets.loadBalancer) {
         const lb = targets.loadBalancer;
         checks.push({
@@ -199,9 +203,7 @@ export function createAwsSpecialist(options: AwsSpecialistOptions = {}): Special
       await Promise.all(checks.map((check) => runCheck(draft, signal, check)));
 
       // Pivot: when capacity looks short, read the events that say why.
-      const short = readings.tasks && readings.tasks.running < readings.tasks.desired;
-      const saturated = readings.queues.some((q) => q.ageSeconds > q.threshold);
-      if ((short || saturated) && !signal.aborted) {
+      if ((isCapacityShort(readings) || isQueueSaturated(readings)) && !signal.aborted) {
         await Promise.all(
           targets.eventLogGroups.map((group) =>
             runCheck(draft, signal, {
@@ -212,7 +214,7 @@ export function createAwsSpecialist(options: AwsSpecialistOptions = {}): Special
           ),
         );
       }
-      emitSignals(ctx, readings, service);
+      emitSignals(draft, readings, service);
       return draft.finish(signal, timeoutMs, nextPivot(readings));
     },
   };

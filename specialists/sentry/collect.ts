@@ -1,4 +1,4 @@
-import { type AppError, ErrorCode } from "../../src/domain/errors.ts";
+import type { AppError } from "../../src/domain/errors.ts";
 import {
   describeError,
   type EvidenceCollector,
@@ -6,7 +6,12 @@ import {
   type Settled,
   settle,
 } from "../shared/evidence.ts";
-import type { SentryEventSummary, SentryIssueSummary, SentryReader } from "../tools.ts";
+import type {
+  SentryEventSummary,
+  SentryIssueSummary,
+  SentryReader,
+  SentryReleaseSummary,
+} from "../tools.ts";
 import {
   correlationTags,
   culpritFrame,
@@ -55,6 +60,20 @@ interface Context {
   ev: EvidenceCollector;
   signal: AbortSignal;
   now: Date;
+  /** The org's recent releases, read once per run: every linked issue shares them. */
+  releases: () => Promise<Settled<SentryReleaseSummary[]>>;
+}
+
+/** A run's context for {@link collectIssue}. */
+export function issueContext(input: Omit<Context, "releases">): Context {
+  let releases: Promise<Settled<SentryReleaseSummary[]>> | undefined;
+  return {
+    ...input,
+    releases: () => {
+      releases ??= settle(() => input.sentry.listReleases(RELEASES_READ), input.signal);
+      return releases;
+    },
+  };
 }
 
 /** The recommended event (Sentry's pick of a representative one), else the latest. */
@@ -62,7 +81,7 @@ async function readEvent(sentry: SentryReader, issueId: string): Promise<SentryE
   try {
     return await sentry.getEvent(issueId, "recommended");
   } catch (error) {
-    if ((error as AppError).code !== ErrorCode.BadInput) throw error;
+    if (!isNotFound(error as AppError)) throw error;
     return sentry.getEvent(issueId, "latest");
   }
 }
@@ -120,7 +139,7 @@ function recordCorrelations(ctx: Context, event: SentryEventSummary): void {
 }
 
 async function recordRelease(ctx: Context, version: string): Promise<void> {
-  const read = await settle(() => ctx.sentry.listReleases(RELEASES_READ), ctx.signal);
+  const read = await ctx.releases();
   if (!read.ok) {
     ctx.ev.gap(
       `Sentry releases unavailable (${describeError(read.error)}): when ${version} went out is not confirmed`,

@@ -3,7 +3,7 @@ import { DeadlineReached } from "../shared/deadline.ts";
 import { EvidenceCollector } from "../shared/evidence.ts";
 import { hasSentryLabel, linkedSentryIssueIds } from "../shared/linked-issues.ts";
 import type { Specialist, SpecialistInput } from "../types.ts";
-import { collectIssue, type IssueOutcome } from "./collect.ts";
+import { collectIssue, type IssueOutcome, issueContext } from "./collect.ts";
 
 /**
  * The sentry specialist: reads the Sentry issue(s) a ticket links and says which
@@ -54,7 +54,7 @@ async function run(input: SpecialistInput): Promise<RawSpecialistOutput> {
     ev.gap("the ticket is labelled sentry-issue but links no Sentry issue id", NO_ISSUE_ID_IMPACT);
     return ev.skipped("the ticket links no Sentry issue id");
   }
-  const ctx = { sentry, ev, signal: input.signal, now: input.now };
+  const ctx = issueContext({ sentry, ev, signal: input.signal, now: input.now });
   try {
     const outcomes: IssueOutcome[] = [];
     for (const id of ids) outcomes.push(await collectIssue(ctx, id));
