@@ -1,16 +1,15 @@
 import type { Server } from "node:http";
-import { sql } from "drizzle-orm";
-import { runs } from "../db/schema.ts";
 import { createRedis } from "../runner/queue.ts";
 import { startReconciler } from "../runner/reconciler.ts";
-import type { PhaseHandlers } from "../runner/types.ts";
+import { countActiveRuns } from "../runner/status.ts";
+import { DEFAULT_TIMING, type PhaseHandlers } from "../runner/types.ts";
 import { type PhaseWorker, startPhaseWorker } from "../runner/worker.ts";
 import { createHttpServer, type Fallback, listen, type Route } from "./http-server.ts";
 import { killSwitchCheck } from "./kill-switch-check.ts";
 import type { Resources } from "./resources.ts";
 
 /** /healthz (alive), /readyz (Postgres and Redis answer), /metrics (Prometheus). */
-export function coreRoutes(res: Resources): Route[] {
+function coreRoutes(res: Resources): Route[] {
   return [
     { method: "GET", path: "/healthz", handle: async () => ({ status: 200, body: { ok: true } }) },
     {
@@ -36,11 +35,7 @@ export function coreRoutes(res: Resources): Route[] {
       method: "GET",
       path: "/metrics",
       handle: async () => {
-        const [row] = await res.dbh.db
-          .select({ n: sql<number>`count(*)::int` })
-          .from(runs)
-          .where(sql`${runs.outcome} is null`);
-        res.metrics.activeRuns.set(row?.n ?? 0);
+        res.metrics.activeRuns.set(await countActiveRuns(res.dbh.db));
         return {
           status: 200,
           body: await res.metrics.registry.metrics(),
@@ -90,9 +85,9 @@ export function startWorkerRole(
       workerId: res.workerId,
       handlers,
       timing: {
+        ...DEFAULT_TIMING,
         leaseMs: res.config.PRODE_LEASE_MS,
         heartbeatMs: res.config.PRODE_HEARTBEAT_MS,
-        maxAttempts: 5,
       },
       enqueue: (data) => res.queue.enqueue(data),
       killSwitch: killSwitchCheck(res.dbh.db),

@@ -3,6 +3,7 @@ import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { Config } from "../config/index.ts";
 import type { DbHandle } from "../db/client.ts";
+import type { IntakeDeps } from "../pipeline/intake.ts";
 import { createPhaseQueue, createRedis, type PhaseQueue } from "../runner/queue.ts";
 import { configureDefaultRedactor } from "../safety/redact.ts";
 import { createLogger } from "./logger.ts";
@@ -49,5 +50,15 @@ export async function openResources(config: Config, role: string): Promise<Resou
       await dbh.close();
       await redis.stop();
     },
+  };
+}
+
+/** What intake needs (webhook, poller, `/prode triage`, `prode triage`), from the resources. */
+export function intakeDeps(res: Resources): IntakeDeps {
+  return {
+    db: res.dbh.db,
+    enqueue: res.queue.enqueue,
+    log: res.log,
+    triggerLabels: res.config.triggerLabels,
   };
 }

@@ -10,7 +10,7 @@ import { startTriage } from "../pipeline/intake.ts";
 import { createRedis } from "../runner/queue.ts";
 import { createApprovalExpiryHook } from "../slack/approval-messages.ts";
 import { createSlackNotifier, type SlackNotifier } from "../slack/notifier.ts";
-import type { Resources } from "./resources.ts";
+import { intakeDeps, type Resources } from "./resources.ts";
 
 /** The Slack side of a process. */
 export interface SlackWiring {
@@ -42,12 +42,7 @@ export function wireSlack(
   });
   const notifier = createSlackNotifier({ client, channel: slack.SLACK_INCIDENT_CHANNEL });
   const onApprovalExpired = createApprovalExpiryHook({ client, db: res.dbh.db, log: res.log });
-  const intake = {
-    db: res.dbh.db,
-    enqueue: res.queue.enqueue,
-    log: res.log,
-    triggerLabels: config.triggerLabels,
-  };
+  const intake = intakeDeps(res);
   const deps = {
     db: res.dbh.db,
     log: res.log,

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { and, asc, eq, type SQL, sql } from "drizzle-orm";
+import { asc, eq, type SQL, sql } from "drizzle-orm";
 import { PgTransaction } from "drizzle-orm/pg-core";
 import type { Db, Tx } from "../db/client.ts";
 import { auditEvents, auditHeads } from "../db/schema.ts";
@@ -23,7 +23,7 @@ export interface AuditInput {
   at?: Date;
 }
 
-export function chainOf(runId: string | null | undefined): string {
+function chainOf(runId: string | null | undefined): string {
   return runId ? `run:${runId}` : "global";
 }
 
@@ -38,7 +38,7 @@ interface HashedFields {
 }
 
 /** The hashed body of an event: everything but its position (seq), canonical JSON. */
-export function eventBody(event: Omit<HashedFields, "seq">): string {
+function eventBody(event: Omit<HashedFields, "seq">): string {
   return canonicalJson({
     chain: event.chain,
     runId: event.runId,
@@ -54,7 +54,7 @@ export function eventBody(event: Omit<HashedFields, "seq">): string {
  * the same with `sha256(convert_to(prev_hash || seq::text || body, 'UTF8'))`, which lets a
  * transition append its event in the same single statement (src/runner/transition.ts).
  */
-export function hashEvent(prevHash: string, event: HashedFields): string {
+function hashEvent(prevHash: string, event: HashedFields): string {
   return createHash("sha256")
     .update(prevHash)
     .update(String(event.seq))
@@ -211,18 +211,16 @@ export async function verifyAudit(
   const chains = [...new Set([...heads.map((h) => h.chain), ...chainsWithRows])].sort();
   const result: AuditVerification = { ok: true, chains: chains.length, events: 0, breaks: [] };
 
+  const headOf = new Map(heads.map((h) => [h.chain, h]));
+  // One chain in memory at a time: the whole log may not fit.
   for (const chain of chains) {
     const rows = await db
       .select()
       .from(auditEvents)
-      .where(and(eq(auditEvents.chain, chain)))
+      .where(eq(auditEvents.chain, chain))
       .orderBy(asc(auditEvents.seq));
     result.events += rows.length;
-    const brk = verifyChain(
-      chain,
-      rows,
-      heads.find((h) => h.chain === chain),
-    );
+    const brk = verifyChain(chain, rows, headOf.get(chain));
     if (brk) result.breaks.push(brk);
   }
   result.ok = result.breaks.length === 0;

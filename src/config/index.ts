@@ -150,9 +150,9 @@ const integrations = {
 } as const;
 
 export type IntegrationName = keyof typeof integrations;
-export const INTEGRATION_NAMES = Object.keys(integrations) as IntegrationName[];
+const INTEGRATION_NAMES = Object.keys(integrations) as IntegrationName[];
 
-export type CoreConfig = z.infer<typeof coreSchema>;
+type CoreConfig = z.infer<typeof coreSchema>;
 export interface Config extends CoreConfig {
   slack?: z.infer<typeof slackSchema>;
   linear?: z.infer<typeof linearSchema>;

@@ -12,7 +12,6 @@ export function createRedis(url: string, options: RedisOptions = {}): Redis {
 
 export interface PhaseQueue {
   queue: Queue<PhaseJobData>;
-  prefix: string;
   /** Enqueues the job for (run, seq); a second call for the same step is a no-op. */
   enqueue(data: PhaseJobData, options?: { delayMs?: number }): Promise<void>;
   close(): Promise<void>;
@@ -38,7 +37,6 @@ export function createPhaseQueue(connection: Redis, prefix: string): PhaseQueue 
   };
   return {
     queue,
-    prefix,
     enqueue(data, opts = {}) {
       return new Promise<void>((resolve, reject) => {
         if (pending.length === 0) setImmediate(flush);

@@ -38,8 +38,13 @@ export async function listActiveRuns(
     .where(isNull(runs.outcome))
     .orderBy(desc(runs.createdAt))
     .limit(limit);
+  return { total: await countActiveRuns(db), runs: rows };
+}
+
+/** Runs without an outcome (the partial index `runs_active_by_created`). */
+export async function countActiveRuns(db: Db): Promise<number> {
   const [total] = await db.select({ n: count() }).from(runs).where(isNull(runs.outcome));
-  return { total: total?.n ?? 0, runs: rows };
+  return total?.n ?? 0;
 }
 
 /** The newest run for a ticket key or a run id. */

@@ -1,5 +1,5 @@
+import { openMigratedDb } from "../../app/open-db.ts";
 import { loadConfig } from "../../config/index.ts";
-import { openDb } from "../../db/client.ts";
 import type { Command } from "../command.ts";
 
 const migrate: Command = {
@@ -7,9 +7,8 @@ const migrate: Command = {
   summary: "apply database migrations (DATABASE_URL, or the embedded PGlite)",
   async run(_args, io) {
     const config = loadConfig();
-    const handle = openDb({ databaseUrl: config.DATABASE_URL, dataDir: config.PRODE_DATA_DIR });
+    const handle = await openMigratedDb(config);
     try {
-      await handle.migrate();
       const where =
         handle.kind === "postgres" ? "DATABASE_URL" : `PGlite at ${config.PRODE_DATA_DIR}`;
       io.stdout.write(`migrations applied to ${where}\n`);

@@ -14,7 +14,7 @@ import {
 import { CAPABILITIES, KILL_SWITCH_SCOPES, type KillSwitchScope } from "../../policy/types.ts";
 import type { CliIo, Command } from "../command.ts";
 
-export interface KillSwitchArgs {
+interface KillSwitchArgs {
   scope: KillSwitchScope;
   value: string;
   reason: string | undefined;
@@ -37,7 +37,7 @@ function defaultActor(): string {
 }
 
 /** Parses `[scope [value]] [--reason] [--actor]`; a bad scope → AppError BadInput. */
-export function parseKillSwitchArgs(args: string[]): KillSwitchArgs {
+function parseKillSwitchArgs(args: string[]): KillSwitchArgs {
   let parsed: ReturnType<typeof parse>;
   try {
     parsed = parse(args);
@@ -74,7 +74,7 @@ function parse(args: string[]) {
 const label = (scope: string, value: string) => (value ? `${scope} ${value}` : scope);
 
 /** Applies a parsed pause/resume to `db` and prints what changed; returns the exit code. */
-export async function applyKillSwitchCommand(
+async function applyKillSwitchCommand(
   db: Db,
   verb: "pause" | "resume",
   a: KillSwitchArgs,

@@ -1,7 +1,7 @@
 import { buildPipeline } from "../../app/pipeline.ts";
 import { startPoller } from "../../app/poller.ts";
 import { startWeb, startWorkerRole, untilSignal } from "../../app/processes.ts";
-import { openResources } from "../../app/resources.ts";
+import { intakeDeps, openResources } from "../../app/resources.ts";
 import { wireSlack } from "../../app/slack.ts";
 import { loadConfig } from "../../config/index.ts";
 import { linearWebhookRoute } from "../../pipeline/intake.ts";
@@ -18,12 +18,7 @@ function serve(role: Role, summary: string): Command {
     async run(_args, io) {
       const config = loadConfig();
       const res = await openResources(config, role);
-      const intake = {
-        db: res.dbh.db,
-        enqueue: res.queue.enqueue,
-        log: res.log,
-        triggerLabels: config.triggerLabels,
-      };
+      const intake = intakeDeps(res);
       const slack = wireSlack(config, res, role);
       const pipeline =
         role === "web" ? undefined : await buildPipeline(config, res.log, slack?.notifier);

@@ -1,5 +1,5 @@
 import { userInfo } from "node:os";
-import { openResources } from "../../app/resources.ts";
+import { intakeDeps, openResources } from "../../app/resources.ts";
 import { loadConfig } from "../../config/index.ts";
 import { startTriage } from "../../pipeline/intake.ts";
 import type { Command } from "../command.ts";
@@ -18,12 +18,7 @@ const triage: Command = {
     const res = await openResources(config, "cli");
     try {
       const { runId, created } = await startTriage(
-        {
-          db: res.dbh.db,
-          enqueue: res.queue.enqueue,
-          log: res.log,
-          triggerLabels: config.triggerLabels,
-        },
+        intakeDeps(res),
         args[0]!,
         `cli:${userInfo().username}`,
       );
