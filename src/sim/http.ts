@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { SimResponse } from "./types.ts";
 
-/** Transport helpers of the world server: body parsing and writing responses. */
+/** Transport helpers of the world server: body parsing, routing and writing responses. */
 
 /** JSON or form body (Slack's WebClient posts forms with JSON-encoded fields). */
 export function parseBody(raw: Buffer, contentType: string | undefined): unknown {
@@ -17,6 +17,31 @@ export function parseBody(raw: Buffer, contentType: string | undefined): unknown
   }
   if (type.includes("application/x-www-form-urlencoded")) {
     return Object.fromEntries(new URLSearchParams(text));
+  }
+  return undefined;
+}
+
+/** A REST route of a simulated provider: its path pattern's groups are the parameters. */
+export interface RoutePattern {
+  method: string;
+  pattern: RegExp;
+  /** The operation name recorded for the call, e.g. "GET /repos/{owner}/{repo}". */
+  name: string;
+}
+
+/**
+ * The first route for `method` whose pattern matches `path`, with the pattern's groups
+ * (an optional group that did not take part is undefined); undefined when none matches.
+ */
+export function matchRoute<R extends RoutePattern>(
+  routes: readonly R[],
+  method: string,
+  path: string,
+): { route: R; params: string[] } | undefined {
+  for (const route of routes) {
+    if (route.method !== method) continue;
+    const match = route.pattern.exec(path);
+    if (match) return { route, params: match.slice(1) as string[] };
   }
   return undefined;
 }

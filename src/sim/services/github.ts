@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { matchRoute, type RoutePattern } from "../http.ts";
 import type {
   SimContext,
   SimRequest,
@@ -40,10 +41,7 @@ const DEFAULT_PER_PAGE = 30;
 const MAX_PER_PAGE = 100;
 
 type Handler = (match: string[], req: SimRequest, caller: Caller) => SimResponse;
-interface Route {
-  method: string;
-  pattern: RegExp;
-  name: string;
+interface Route extends RoutePattern {
   /** "app" routes need an app JWT; "repo" routes an installation or personal token. */
   auth: "app" | "repo";
   run: Handler;
@@ -125,8 +123,7 @@ export function createGithubInstance(state: GithubData, ctx: SimContext): Github
   /** Installation tokens the world minted: token → installation and expiry. */
   const minted = new Map<string, { installationId: number; account: string; expiresAt: number }>();
 
-  const findRoute = (req: SimRequest) =>
-    routes.find((r) => r.method === req.method && r.pattern.test(routingPath(req)));
+  const findRoute = (req: SimRequest) => matchRoute(routes, req.method, routingPath(req));
   const publicUrl = (req: SimRequest) => `${urls.api}${req.path}`;
 
   const withRepo = (
@@ -329,19 +326,18 @@ export function createGithubInstance(state: GithubData, ctx: SimContext): Github
     identify: (req) =>
       req.path.startsWith("/_sim/")
         ? "sim.hook"
-        : (findRoute(req)?.name ?? `${req.method} ${req.path}`),
+        : (findRoute(req)?.route.name ?? `${req.method} ${req.path}`),
     mergePull: (fullName, number, by) => hooks.mergePull(fullName, number, by),
     closePull: (fullName, number, by) => hooks.closePull(fullName, number, by),
     pushCommit: (fullName, branch, commit) => hooks.pushCommit(fullName, branch, commit),
     handle(req) {
       if (req.path.startsWith("/_sim/")) return hooks.handle(req, bodyOf(req));
-      const route = findRoute(req);
-      const method = route?.name ?? `${req.method} ${req.path}`;
-      if (!route) return { ...notFound(), method };
-      const caller = authenticate(req, route);
+      const matched = findRoute(req);
+      const method = matched?.route.name ?? `${req.method} ${req.path}`;
+      if (!matched) return { ...notFound(), method };
+      const caller = authenticate(req, matched.route);
       if ("status" in caller) return { ...caller, method };
-      const match = route.pattern.exec(routingPath(req))!.slice(1) as string[];
-      const response = route.run(match, req, caller);
+      const response = matched.route.run(matched.params, req, caller);
       const headers = {
         "X-GitHub-Media-Type": "github.v3; format=json",
         "X-RateLimit-Limit": "5000",

@@ -65,7 +65,8 @@ export interface GraphQLRequestBody {
   operationName?: unknown;
 }
 
-interface Prepared {
+/** A request parsed and its operation selected, ready for {@link execute}. */
+export interface Prepared {
   operation: OperationDefinitionNode;
   fragments: Map<string, FragmentDefinitionNode>;
   variables: Args;

@@ -14,6 +14,7 @@ import {
   GraphQLSimError,
   invalidInput,
   notFound,
+  type Prepared,
   prepare,
   type RootResolvers,
 } from "./linear-graphql.ts";
@@ -62,6 +63,11 @@ export class LinearSim implements SimServiceInstance {
   readonly #nodes: LinearNodes;
   readonly #query: RootResolvers;
   readonly #mutation: RootResolvers;
+  /**
+   * Each request's parsed operation, or why it has none: the server identifies a request
+   * (to match faults) before handling it, and both need the parse.
+   */
+  readonly #parsed = new WeakMap<SimRequest, { prepared: Prepared } | { error: unknown }>();
 
   constructor(data: LinearData, ctx: SimContext) {
     this.store = new LinearStore(data, ctx);
@@ -144,16 +150,24 @@ export class LinearSim implements SimServiceInstance {
     return issue;
   }
 
+  #parse(req: SimRequest): { prepared: Prepared } | { error: unknown } {
+    let parsed = this.#parsed.get(req);
+    if (!parsed) {
+      try {
+        parsed = { prepared: prepare((req.body ?? {}) as GraphQLRequestBody) };
+      } catch (error) {
+        parsed = { error };
+      }
+      this.#parsed.set(req, parsed);
+    }
+    return parsed;
+  }
+
   identify(req: SimRequest): string {
     if (req.path !== "/graphql") return `${req.method} ${req.path}`;
-    try {
-      const fields = prepare((req.body ?? {}) as GraphQLRequestBody).rootFields.map(
-        (f) => f.name.value,
-      );
-      return fields.join(",") || "graphql";
-    } catch {
-      return "graphql";
-    }
+    const parsed = this.#parse(req);
+    if ("error" in parsed) return "graphql";
+    return parsed.prepared.rootFields.map((f) => f.name.value).join(",") || "graphql";
   }
 
   handle(req: SimRequest): SimHandled {
@@ -170,9 +184,11 @@ export class LinearSim implements SimServiceInstance {
     try {
       const auth = req.headers.authorization ?? "";
       const key = auth.startsWith("Bearer ") ? auth.slice("Bearer ".length) : auth;
+      // Authentication is checked before the document: a bad key hides a bad query.
       if (key !== this.store.data.apiKey) throw authenticationError();
-      const prepared = prepare(body);
-      const result = execute(prepared, { query: this.#query, mutation: this.#mutation });
+      const parsed = this.#parse(req);
+      if ("error" in parsed) throw parsed.error;
+      const result = execute(parsed.prepared, { query: this.#query, mutation: this.#mutation });
       return { method, status: result.status, body: result.body, recordedBody };
     } catch (error) {
       if (!(error instanceof GraphQLSimError)) throw error;

@@ -25,6 +25,24 @@ export function eventsNewestFirst(issue: SentryIssueData): SentryEventData[] {
   return [...issue.events].sort((a, b) => Date.parse(b.dateCreated) - Date.parse(a.dateCreated));
 }
 
+/**
+ * An issue's events newest first, with where each event id first appears in that order:
+ * what {@link renderEvent} needs for an event's neighbours, built once per listing.
+ */
+export interface EventTimeline {
+  ordered: SentryEventData[];
+  indexOf: ReadonlyMap<string, number>;
+}
+
+export function eventTimeline(issue: SentryIssueData): EventTimeline {
+  const ordered = eventsNewestFirst(issue);
+  const indexOf = new Map<string, number>();
+  ordered.forEach((e, i) => {
+    if (!indexOf.has(e.eventID)) indexOf.set(e.eventID, i);
+  });
+  return { ordered, indexOf };
+}
+
 /** `buckets` buckets of `size` seconds ending at the bucket holding `now`. */
 function bucketSeries(
   events: SentryEventData[],
@@ -280,13 +298,15 @@ export function renderEventSummary(
   };
 }
 
+/** The full event; a listing of many passes its {@link eventTimeline} instead of re-sorting. */
 export function renderEvent(
   issue: SentryIssueData,
   event: SentryEventData,
   data: SentryData,
+  timeline: EventTimeline = eventTimeline(issue),
 ): Record<string, unknown> {
-  const ordered = eventsNewestFirst(issue);
-  const index = ordered.findIndex((e) => e.eventID === event.eventID);
+  const { ordered } = timeline;
+  const index = timeline.indexOf.get(event.eventID) ?? -1;
   return {
     ...renderEventSummary(issue, event, data),
     type: "error",

@@ -1,3 +1,4 @@
+import { matchRoute, type RoutePattern } from "../http.ts";
 import type {
   SimContext,
   SimHandled,
@@ -14,6 +15,7 @@ import {
 } from "./sentry-data.ts";
 import {
   eventsNewestFirst,
+  eventTimeline,
   issueTags,
   renderEvent,
   renderEventSummary,
@@ -44,10 +46,7 @@ export interface SentrySimInstance extends SimServiceInstance {
   readonly data: SentryData;
 }
 
-interface Route {
-  method: string;
-  pattern: RegExp;
-  name: string;
+interface Route extends RoutePattern {
   run(match: string[], req: SimRequest): Omit<SimHandled, "method">;
 }
 
@@ -174,8 +173,9 @@ export function createSentryInstance(state: SentryData, ctx: SimContext): Sentry
       run: ([org, id], req) =>
         withIssue(org ?? null, id!, (issue) => {
           const full = req.query.get("full") === "true" || req.query.get("full") === "1";
-          const rendered = eventsNewestFirst(issue).map((e) =>
-            full ? renderEvent(issue, e, state) : renderEventSummary(issue, e, state),
+          const timeline = eventTimeline(issue);
+          const rendered = timeline.ordered.map((e) =>
+            full ? renderEvent(issue, e, state, timeline) : renderEventSummary(issue, e, state),
           );
           const { page, link } = paginate(rendered, req, publicPath(req), state.eventsPageSize);
           return json(200, page, { Link: link });
@@ -287,8 +287,7 @@ export function createSentryInstance(state: SentryData, ctx: SimContext): Sentry
   const identify = (req: SimRequest): string =>
     req.path.startsWith("/_sim/")
       ? "sim.hook"
-      : (routes.find((r) => r.method === req.method && r.pattern.test(req.path))?.name ??
-        `${req.method} ${req.path}`);
+      : (matchRoute(routes, req.method, req.path)?.route.name ?? `${req.method} ${req.path}`);
 
   return {
     data: state,
@@ -297,8 +296,8 @@ export function createSentryInstance(state: SentryData, ctx: SimContext): Sentry
     identify: (req) => identify(req),
     handle(req: SimRequest): SimHandled {
       if (req.path.startsWith("/_sim/")) return handleHook(req);
-      const route = routes.find((r) => r.method === req.method && r.pattern.test(req.path));
-      const method = route?.name ?? `${req.method} ${req.path}`;
+      const matched = matchRoute(routes, req.method, req.path);
+      const method = matched?.route.name ?? `${req.method} ${req.path}`;
       const auth = req.headers.authorization;
       const token = typeof auth === "string" ? /^Bearer\s+(\S+)$/i.exec(auth)?.[1] : undefined;
       if (!token) return { ...json(401, NO_CREDENTIALS), method };
@@ -315,9 +314,7 @@ export function createSentryInstance(state: SentryData, ctx: SimContext): Sentry
           method,
         };
       }
-      const response = route
-        ? route.run(route.pattern.exec(req.path)!.slice(1) as string[], req)
-        : json(404, NOT_FOUND);
+      const response = matched ? matched.route.run(matched.params, req) : json(404, NOT_FOUND);
       return { ...response, headers: { ...limit.headers, ...response.headers }, method };
     },
   };

@@ -20,19 +20,28 @@ import { type SlackState, SlackWorkspace } from "./slack-workspace.ts";
 
 const JSON_FIELDS = ["blocks", "attachments", "metadata", "view"];
 
-/** What the recorder keeps: the arguments without the token, JSON fields decoded. */
-function recordable(args: Args): Args {
-  const { token: _token, ...rest } = args;
+/**
+ * Decodes the JSON fields of a call once. `recorded` is what the recorder keeps: the
+ * arguments without the token, each JSON field decoded when it parses. `args` is what the
+ * method reads: a field that decodes to an object or array is handed over decoded (json()
+ * takes it as is); any other value stays as sent, so the method reads it exactly as before
+ * and answers its own format error.
+ */
+function decodeJsonFields(args: Args): { args: Args; recorded: Args } {
+  const { token: _token, ...recorded } = args;
+  const decoded: Args = { ...args };
   for (const key of JSON_FIELDS) {
-    const value = rest[key];
+    const value = recorded[key];
     if (typeof value !== "string") continue;
     try {
-      rest[key] = JSON.parse(value);
+      const parsed: unknown = JSON.parse(value);
+      recorded[key] = parsed;
+      if (typeof parsed === "object" && parsed !== null) decoded[key] = parsed;
     } catch {
       // Left as sent; the method answers the format error.
     }
   }
-  return rest;
+  return { args: decoded, recorded };
 }
 
 export class SlackSim implements SimServiceInstance {
@@ -84,9 +93,14 @@ export class SlackSim implements SimServiceInstance {
     if (token !== this.workspace.data.botToken) {
       return { method, status: 200, body: { ok: false, error: "invalid_auth" } };
     }
-    const recorded = recordable(args);
+    const { args: decoded, recorded } = decodeJsonFields(args);
     try {
-      return { method, status: 200, body: { ok: true, ...handler(args) }, recordedBody: recorded };
+      return {
+        method,
+        status: 200,
+        body: { ok: true, ...handler(decoded) },
+        recordedBody: recorded,
+      };
     } catch (error) {
       if (error instanceof SlackApiError) {
         return {
