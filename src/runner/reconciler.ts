@@ -4,9 +4,9 @@ import { appendAudit } from "../audit/audit.ts";
 import type { Db } from "../db/client.ts";
 import { approvals, runs } from "../db/schema.ts";
 import { type Phase, WAIT_PHASES } from "../domain/phases.ts";
-import { advanceWaitingRun } from "./engine.ts";
 import { phaseJobId } from "./ids.ts";
 import type { PhaseQueue } from "./queue.ts";
+import { advanceWaitingRun } from "./runs.ts";
 
 export interface ReconcilerDeps {
   db: Db;
