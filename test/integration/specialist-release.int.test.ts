@@ -1,11 +1,6 @@
-import { Octokit } from "@octokit/rest";
 import { afterEach, describe, expect, it } from "vitest";
 import release from "../../specialists/release/index.ts";
 import sentry from "../../specialists/sentry/index.ts";
-import type { SpecialistTools } from "../../specialists/tools.ts";
-import type { Specialist, TicketContext } from "../../specialists/types.ts";
-import { createGitHubReader } from "../../src/adapters/github/reader.ts";
-import { createSentryReader } from "../../src/adapters/sentry/reader.ts";
 import { classify } from "../../src/domain/classifier.ts";
 import { abortNoise, backend500, toolMap } from "../../src/domain/classifier-fixtures.ts";
 import { toClassifierInput } from "../../src/domain/classifier-input.ts";
@@ -13,9 +8,14 @@ import { ErrorCode } from "../../src/domain/errors.ts";
 import {
   normalizeSpecialistOutput,
   type SpecialistOutput,
-  SpecialistOutputSchema,
 } from "../../src/domain/specialist-output.ts";
 import { startWorld, type World } from "../../src/sim/server.ts";
+import {
+  attachmentTicket,
+  runSpecialistIn,
+  simTools,
+  worldSpecialistInput,
+} from "../setup/scenario-ticket.ts";
 
 /**
  * The release specialist against the simulated world through the real adapters: deploy
@@ -30,77 +30,6 @@ afterEach(async () => {
   world = undefined;
 });
 
-function ticketOf(w: World, opts: { awsRefs?: string[] } = {}): TicketContext {
-  const t = w.scenario.ticket;
-  const ids = t.attachments
-    .map((a) => a.metadata.issueId)
-    .filter((id): id is string => typeof id === "string");
-  return {
-    snapshot: {
-      ticketKey: t.identifier,
-      title: t.title,
-      labels: t.labels,
-      status: "Triage",
-      descriptionExcerpt: (t.description ?? "").slice(0, 2000),
-      linked: { sentryIssueIds: ids, awsRefs: opts.awsRefs ?? [], requestIds: [] },
-      createdAt: t.createdAt,
-      updatedAt: t.createdAt,
-      fetchedAt: w.now().toISOString(),
-    },
-    service: w.scenario.service,
-    comments: [],
-    attachments: [],
-  };
-}
-
-function toolsOf(w: World, use: { sentry?: boolean; github?: boolean } = {}): SpecialistTools {
-  const repo = w.scenario.github!.repos[0]!;
-  return {
-    ...(use.sentry === false
-      ? {}
-      : {
-          sentry: createSentryReader({
-            baseUrl: w.urls.sentry,
-            org: "acme-sim",
-            token: "sntrys_sim_prode",
-            timeoutMs: 3_000,
-          }),
-        }),
-    ...(use.github === false
-      ? {}
-      : {
-          github: createGitHubReader({
-            octokit: new Octokit({ baseUrl: w.urls.github, auth: "ghp_sim_prode" }),
-            owner: repo.owner,
-            repo: repo.name,
-            timeoutMs: 3_000,
-          }),
-        }),
-  };
-}
-
-async function runIn(
-  w: World,
-  specialist: Specialist,
-  opts: { tools?: SpecialistTools; ticket?: TicketContext } = {},
-): Promise<SpecialistOutput> {
-  const ticket = opts.ticket ?? ticketOf(w);
-  const output = normalizeSpecialistOutput(
-    await specialist.run({
-      question: specialist.question(ticket),
-      ticket,
-      hints: { pages: [], recipes: [], negativeControls: [] },
-      tools: opts.tools ?? toolsOf(w),
-      signal: new AbortController().signal,
-      deadline: new Date(Date.now() + specialist.timeoutMs),
-      now: w.now(),
-    }),
-  );
-  expect(SpecialistOutputSchema.safeParse(output).success).toBe(true);
-  expect(output.gaps.filter((g) => g.what.includes("dropped"))).toEqual([]);
-  return output;
-}
-
 const kinds = (o: SpecialistOutput) => o.signals.map((s) => s.kind).sort();
 const fixtureKinds = (outputs: SpecialistOutput[]) =>
   outputs
@@ -112,7 +41,7 @@ const facts = (o: SpecialistOutput) => o.findings.map((f) => f.fact).join("\n");
 describe("release specialist in the simulated world", () => {
   it("backend-500-pr: the deploy 4 minutes before first-seen, and the commit that changed the culprit file", async () => {
     world = await startWorld({ scenario: "backend-500-pr" });
-    const out = await runIn(world, release);
+    const out = await runSpecialistIn(world, release);
     expect(out.status).toBe("returned");
     expect(kinds(out)).toEqual(fixtureKinds(backend500().specialists));
     expect(out.signals).toEqual([
@@ -144,7 +73,7 @@ describe("release specialist in the simulated world", () => {
 
   it("abort-noise: no deploy in the 24h before now is the deploy_absent control", async () => {
     world = await startWorld({ scenario: "abort-noise" });
-    const out = await runIn(world, release);
+    const out = await runSpecialistIn(world, release);
     expect(kinds(out)).toEqual(fixtureKinds(abortNoise().specialists));
     expect(out.signals).toEqual([
       {
@@ -159,14 +88,16 @@ describe("release specialist in the simulated world", () => {
 
   it("an alert-filed ticket bounds the onset: queue-alarm-infra gets deploy_absent too", async () => {
     world = await startWorld({ scenario: "queue-alarm-infra" });
-    const ticket = ticketOf(world, { awsRefs: ["notifications-email-queue-age-high"] });
-    const out = await runIn(world, release, { ticket });
+    const ticket = attachmentTicket(world, { awsRefs: ["notifications-email-queue-age-high"] });
+    const out = await runSpecialistIn(world, release, { ticket });
     expect(out.signals).toMatchObject([{ kind: "deploy_absent", windowHours: 24 }]);
   });
 
   it("without Sentry it records the gap and invents no correlation", async () => {
     world = await startWorld({ scenario: "backend-500-pr" });
-    const out = await runIn(world, release, { tools: toolsOf(world, { sentry: false }) });
+    const out = await runSpecialistIn(world, release, {
+      tools: simTools(world, { sentry: false }),
+    });
     expect(out.status).toBe("returned");
     expect(out.signals).toEqual([]);
     expect(out.gaps.map((g) => g.what).join("\n")).toMatch(/Sentry is not available/);
@@ -176,7 +107,7 @@ describe("release specialist in the simulated world", () => {
 
   it("sentry-fails-midrun: correlates on GitHub's times and says Sentry's are missing", async () => {
     world = await startWorld({ scenario: "sentry-fails-midrun" });
-    const out = await runIn(world, release);
+    const out = await runSpecialistIn(world, release);
     expect(out.status).toBe("returned");
     expect(out.signals).toMatchObject([
       {
@@ -195,19 +126,15 @@ describe("release specialist in the simulated world", () => {
     world = await startWorld({ scenario: "backend-500-pr" });
     world.injectFault({ service: "github", kind: "latency", latencyMs: 2_000 });
     const controller = new AbortController();
-    const ticket = ticketOf(world);
     const started = Date.now();
     const timer = setTimeout(() => controller.abort(), 300);
     const out = normalizeSpecialistOutput(
-      await release.run({
-        question: release.question(ticket),
-        ticket,
-        hints: { pages: [], recipes: [], negativeControls: [] },
-        tools: toolsOf(world),
-        signal: controller.signal,
-        deadline: new Date(Date.now() + 300),
-        now: world.now(),
-      }),
+      await release.run(
+        worldSpecialistInput(world, release, {
+          signal: controller.signal,
+          deadline: new Date(Date.now() + 300),
+        }),
+      ),
     );
     clearTimeout(timer);
     expect(out.status).toBe("timed_out");
@@ -219,7 +146,7 @@ describe("release specialist in the simulated world", () => {
   it("fails with GitHub's error code when the deployments cannot be read", async () => {
     world = await startWorld({ scenario: "abort-noise" });
     world.injectFault({ service: "github", kind: "error", status: 502 });
-    const out = await runIn(world, release);
+    const out = await runSpecialistIn(world, release);
     expect(out).toMatchObject({
       status: "failed",
       error: { code: ErrorCode.UpstreamUnavailable, retryable: true },
@@ -244,8 +171,11 @@ describe("sentry and release specialists feed the classifier", () => {
     world = await startWorld({ scenario });
     const w = world;
     // In parallel, as WAIT_FOR_EVIDENCE runs them.
-    const [sentryOut, releaseOut] = await Promise.all([runIn(w, sentry), runIn(w, release)]);
-    const ticket = ticketOf(w);
+    const [sentryOut, releaseOut] = await Promise.all([
+      runSpecialistIn(w, sentry),
+      runSpecialistIn(w, release),
+    ]);
+    const ticket = attachmentTicket(w);
     const now = w.now();
     return classify(
       toClassifierInput({

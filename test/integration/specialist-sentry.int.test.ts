@@ -1,15 +1,10 @@
 import { afterEach, describe, expect, it } from "vitest";
 import sentry from "../../specialists/sentry/index.ts";
-import type { SpecialistInput, TicketContext } from "../../specialists/types.ts";
-import { createSentryReader } from "../../src/adapters/sentry/reader.ts";
 import { abortNoise, backend500 } from "../../src/domain/classifier-fixtures.ts";
 import { ErrorCode } from "../../src/domain/errors.ts";
-import {
-  normalizeSpecialistOutput,
-  type SpecialistOutput,
-  SpecialistOutputSchema,
-} from "../../src/domain/specialist-output.ts";
+import type { SpecialistOutput } from "../../src/domain/specialist-output.ts";
 import { startWorld, type World } from "../../src/sim/server.ts";
+import { runSpecialistIn, simTools } from "../setup/scenario-ticket.ts";
 
 /**
  * The sentry specialist against the simulated world, through the real adapter: the
@@ -23,58 +18,16 @@ afterEach(async () => {
   world = undefined;
 });
 
-/** The ticket as FETCH_LINEAR would hand it over: Sentry ids from the attachments. */
-function ticketOf(w: World): TicketContext {
-  const t = w.scenario.ticket;
-  const ids = t.attachments
-    .map((a) => a.metadata.issueId)
-    .filter((id): id is string => typeof id === "string");
-  return {
-    snapshot: {
-      ticketKey: t.identifier,
-      title: t.title,
-      labels: t.labels,
-      status: "Triage",
-      descriptionExcerpt: (t.description ?? "").slice(0, 2000),
-      linked: { sentryIssueIds: ids, awsRefs: [], requestIds: [] },
-      createdAt: t.createdAt,
-      updatedAt: t.createdAt,
-      fetchedAt: w.now().toISOString(),
-    },
-    service: w.scenario.service,
-    comments: [],
-    attachments: [],
-  };
-}
-
 async function runSentry(
   scenario: string,
   opts: { signal?: AbortSignal; before?: (w: World) => void } = {},
 ): Promise<SpecialistOutput> {
   world = await startWorld({ scenario });
   opts.before?.(world);
-  const ticket = ticketOf(world);
-  const input: SpecialistInput = {
-    question: sentry.question(ticket),
-    ticket,
-    hints: { pages: [], recipes: [], negativeControls: [] },
-    tools: {
-      sentry: createSentryReader({
-        baseUrl: world.urls.sentry,
-        org: "acme-sim",
-        token: "sntrys_sim_prode",
-        timeoutMs: 3_000,
-      }),
-    },
-    signal: opts.signal ?? new AbortController().signal,
-    deadline: new Date(Date.now() + sentry.timeoutMs),
-    now: world.now(),
-  };
-  const output = normalizeSpecialistOutput(await sentry.run(input));
-  // Every citation resolves: nothing was dropped on the way.
-  expect(SpecialistOutputSchema.safeParse(output).success).toBe(true);
-  expect(output.gaps.filter((g) => g.what.includes("dropped"))).toEqual([]);
-  return output;
+  return runSpecialistIn(world, sentry, {
+    tools: simTools(world, { github: false }),
+    signal: opts.signal,
+  });
 }
 
 const kinds = (o: SpecialistOutput) => o.signals.map((s) => s.kind).sort();

@@ -1,6 +1,22 @@
-import type { RoutingHints, SpecialistInput, TicketContext } from "../../specialists/types.ts";
+import { Octokit } from "@octokit/rest";
+import { expect } from "vitest";
+import type { SpecialistTools } from "../../specialists/tools.ts";
+import type {
+  RoutingHints,
+  Specialist,
+  SpecialistInput,
+  TicketContext,
+} from "../../specialists/types.ts";
+import { createGitHubReader } from "../../src/adapters/github/reader.ts";
+import { createSentryReader } from "../../src/adapters/sentry/reader.ts";
 import type { LinearSnapshot } from "../../src/domain/evidence-context.ts";
+import {
+  normalizeSpecialistOutput,
+  type SpecialistOutput,
+  SpecialistOutputSchema,
+} from "../../src/domain/specialist-output.ts";
 import type { Scenario } from "../../src/sim/scenario.ts";
+import type { World } from "../../src/sim/server.ts";
 
 /**
  * A scenario's ticket as FETCH_LINEAR hands it to specialists: the Linear snapshot (with
@@ -64,4 +80,105 @@ export function specialistInput(
     now: new Date(scenario.now),
     ...overrides,
   };
+}
+
+/**
+ * A running world's ticket as the sentry and release specialist tests hand it over: the
+ * Sentry issue ids from the attachments' metadata (not parsed from the description as
+ * {@link scenarioTicket} does), no request ids, AWS refs only when given, status Triage,
+ * no comments or attachments listed.
+ */
+export function attachmentTicket(w: World, opts: { awsRefs?: string[] } = {}): TicketContext {
+  const t = w.scenario.ticket;
+  const ids = t.attachments
+    .map((a) => a.metadata.issueId)
+    .filter((id): id is string => typeof id === "string");
+  return {
+    snapshot: {
+      ticketKey: t.identifier,
+      title: t.title,
+      labels: t.labels,
+      status: "Triage",
+      descriptionExcerpt: (t.description ?? "").slice(0, 2000),
+      linked: { sentryIssueIds: ids, awsRefs: opts.awsRefs ?? [], requestIds: [] },
+      createdAt: t.createdAt,
+      updatedAt: t.createdAt,
+      fetchedAt: w.now().toISOString(),
+    },
+    service: w.scenario.service,
+    comments: [],
+    attachments: [],
+  };
+}
+
+/**
+ * The world's Sentry and GitHub (its first repository) through the real read-only
+ * adapters; `use` leaves either out (GitHub must be left out of a world without it).
+ */
+export function simTools(
+  w: World,
+  use: { sentry?: boolean; github?: boolean } = {},
+): SpecialistTools {
+  const tools: SpecialistTools = {};
+  if (use.sentry !== false) {
+    tools.sentry = createSentryReader({
+      baseUrl: w.urls.sentry,
+      org: "acme-sim",
+      token: "sntrys_sim_prode",
+      timeoutMs: 3_000,
+    });
+  }
+  if (use.github !== false) {
+    const repo = w.scenario.github!.repos[0]!;
+    tools.github = createGitHubReader({
+      octokit: new Octokit({ baseUrl: w.urls.github, auth: "ghp_sim_prode" }),
+      owner: repo.owner,
+      repo: repo.name,
+      timeoutMs: 3_000,
+    });
+  }
+  return tools;
+}
+
+export interface WorldRunOptions {
+  /** Default: {@link attachmentTicket}. */
+  ticket?: TicketContext;
+  /** Default: {@link simTools} with both. */
+  tools?: SpecialistTools;
+  signal?: AbortSignal;
+  /** Default: the specialist's own timeout from now. */
+  deadline?: Date;
+}
+
+/** The specialist's input in a running world: its question for the ticket, at the world's clock. */
+export function worldSpecialistInput(
+  w: World,
+  specialist: Specialist,
+  opts: WorldRunOptions = {},
+): SpecialistInput {
+  const ticket = opts.ticket ?? attachmentTicket(w);
+  return specialistInput(w.scenario, opts.tools ?? simTools(w), {
+    question: specialist.question(ticket),
+    ticket,
+    signal: opts.signal ?? new AbortController().signal,
+    deadline: opts.deadline ?? new Date(Date.now() + specialist.timeoutMs),
+    now: w.now(),
+  });
+}
+
+/**
+ * Runs the specialist in the world and normalizes its output, checking that it parses
+ * and that every citation resolved (nothing was dropped on the way).
+ */
+export async function runSpecialistIn(
+  w: World,
+  specialist: Specialist,
+  opts: WorldRunOptions = {},
+): Promise<SpecialistOutput> {
+  const output = normalizeSpecialistOutput(
+    await specialist.run(worldSpecialistInput(w, specialist, opts)),
+  );
+  expect(SpecialistOutputSchema.safeParse(output).success).toBe(true);
+  expect(output.gaps.filter((g) => g.what.includes("dropped"))).toEqual([]);
+  return output;
 }
