@@ -1,10 +1,10 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createCloudWatchReader } from "../../src/adapters/aws/cloudwatch.ts";
 import { probeAws } from "../../src/adapters/aws/sts.ts";
 import { AppError, ErrorCode } from "../../src/domain/errors.ts";
-import { scenarioSchema } from "../../src/sim/scenario.ts";
-import { startWorld, type World } from "../../src/sim/server.ts";
+import type { World } from "../../src/sim/server.ts";
 import type { AwsDataInput } from "../../src/sim/services/aws-data.ts";
+import { useInlineWorld } from "../setup/world.ts";
 
 /**
  * The CloudWatch reader and the STS probe with the real v3 SDK against the simulated
@@ -58,30 +58,20 @@ const aws: AwsDataInput = {
 };
 
 let world: World;
-
-beforeAll(async () => {
-  const scenario = scenarioSchema.parse({
+useInlineWorld(
+  {
     name: "adapter-aws-int",
     description: "CloudWatch reader and STS probe",
-    now: "2025-06-01T12:30:00Z",
-    service: "api",
     integrations: { sentry: false, github: false, replica: false, vendorStatus: false },
     ticket: { identifier: "ENG-5", title: "errors", createdAt: "2025-06-01T12:10:00Z" },
-    slack: { incidentChannel: "C0INCIDENT", channels: [{ id: "C0INCIDENT", name: "incidents" }] },
     aws,
     expected: { outcome: "VENDOR_OR_INFRA", classification: "infra" },
-  });
-  world = await startWorld({ scenario });
-});
-
-afterEach(() => {
-  world.clearFaults();
-  world.clearCalls();
-});
-
-afterAll(async () => {
-  await world?.close();
-});
+  },
+  (w) => {
+    world = w;
+  },
+  { resetAfterEach: true },
+);
 
 const reader = (options: Partial<Parameters<typeof createCloudWatchReader>[0]> = {}) =>
   createCloudWatchReader({

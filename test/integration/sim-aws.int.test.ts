@@ -6,10 +6,10 @@ import {
   StartQueryCommand,
 } from "@aws-sdk/client-cloudwatch-logs";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { scenarioSchema } from "../../src/sim/scenario.ts";
-import { startWorld, type World } from "../../src/sim/server.ts";
+import { describe, expect, it } from "vitest";
+import type { World } from "../../src/sim/server.ts";
 import type { AwsDataInput } from "../../src/sim/services/aws-data.ts";
+import { useInlineWorld } from "../setup/world.ts";
 
 /**
  * The simulated AWS through the world's HTTP server, driven by the real v3 SDK clients
@@ -64,25 +64,19 @@ const aws: AwsDataInput = {
 };
 
 let world: World;
-
-beforeAll(async () => {
-  const scenario = scenarioSchema.parse({
+useInlineWorld(
+  {
     name: "sim-aws-int",
     description: "AWS service integration test",
-    now: "2025-06-01T12:30:00Z",
-    service: "api",
     integrations: { sentry: false, github: false, replica: false, vendorStatus: false },
     ticket: { identifier: "ENG-3", title: "Queue alarm", createdAt: "2025-06-01T12:10:00Z" },
-    slack: { incidentChannel: "C0INCIDENT", channels: [{ id: "C0INCIDENT", name: "incidents" }] },
     aws,
     expected: { outcome: "VENDOR_OR_INFRA", classification: "infra" },
-  });
-  world = await startWorld({ scenario });
-});
-
-afterAll(async () => {
-  await world?.close();
-});
+  },
+  (w) => {
+    world = w;
+  },
+);
 
 const clientConfig = (accessKeyId = KEY_ID) => ({
   endpoint: world.urls.aws,

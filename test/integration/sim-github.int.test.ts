@@ -1,10 +1,10 @@
 import { generateKeyPairSync } from "node:crypto";
 import { App } from "@octokit/app";
 import { Octokit } from "@octokit/rest";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { scenarioSchema } from "../../src/sim/scenario.ts";
-import { startWorld, type World } from "../../src/sim/server.ts";
+import { describe, expect, it } from "vitest";
+import type { World } from "../../src/sim/server.ts";
 import type { GithubDataInput } from "../../src/sim/services/github-data.ts";
+import { useInlineWorld } from "../setup/world.ts";
 
 /**
  * The simulated GitHub through the world's HTTP server, driven by the real Octokit and
@@ -63,25 +63,19 @@ const github: GithubDataInput = {
 };
 
 let world: World;
-
-beforeAll(async () => {
-  const scenario = scenarioSchema.parse({
+useInlineWorld(
+  {
     name: "sim-github-int",
     description: "GitHub service integration test",
-    now: "2025-06-01T12:30:00Z",
-    service: "api",
     integrations: { sentry: false, aws: false, replica: false, vendorStatus: false },
     ticket: { identifier: "ENG-2", title: "500s on onboarding", createdAt: "2025-06-01T12:10:00Z" },
-    slack: { incidentChannel: "C0INCIDENT", channels: [{ id: "C0INCIDENT", name: "incidents" }] },
     github,
     expected: { outcome: "RUN_COMPLETE", classification: "code_defect" },
-  });
-  world = await startWorld({ scenario });
-});
-
-afterAll(async () => {
-  await world?.close();
-});
+  },
+  (w) => {
+    world = w;
+  },
+);
 
 const human = () => new Octokit({ baseUrl: world.urls.github, auth: HUMAN });
 

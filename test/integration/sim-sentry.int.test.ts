@@ -1,7 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { scenarioSchema } from "../../src/sim/scenario.ts";
-import { startWorld, type World } from "../../src/sim/server.ts";
+import { describe, expect, it } from "vitest";
+import type { World } from "../../src/sim/server.ts";
 import type { SentryDataInput } from "../../src/sim/services/sentry-data.ts";
+import { sentryEvent } from "../setup/sentry-event.ts";
+import { useInlineWorld } from "../setup/world.ts";
 
 /**
  * The simulated Sentry through the world's HTTP server, called with fetch the way prode's
@@ -12,38 +13,13 @@ const TOKEN = "sntrys_sim_test";
 
 function event(n: number) {
   const minute = String(n).padStart(2, "0");
-  return {
+  return sentryEvent({
     eventID: n.toString(16).padStart(32, "0"),
     dateCreated: `2025-06-01T12:${minute}:00Z`,
     release: "api@2.0.0",
-    entries: [
-      {
-        type: "exception" as const,
-        data: {
-          values: [
-            {
-              type: "TypeError",
-              value: "Cannot read properties of null (reading 'plan')",
-              stacktrace: {
-                frames: [
-                  { filename: "src/onboarding.ts", function: "start", lineNo: 42, inApp: true },
-                ],
-              },
-            },
-          ],
-        },
-      },
-      {
-        type: "request" as const,
-        data: {
-          url: "https://api.example.com/v1/onboarding",
-          method: "POST",
-          headers: [["Cookie", `session=s${n}`]] as [string, string][],
-          cookies: [["session", `s${n}`]] as [string, string][],
-        },
-      },
-    ],
-  };
+    headers: [["Cookie", `session=s${n}`]],
+    cookies: [["session", `s${n}`]],
+  });
 }
 
 const sentry: SentryDataInput = {
@@ -76,25 +52,20 @@ const sentry: SentryDataInput = {
 };
 
 let world: World;
-
-beforeAll(async () => {
-  const scenario = scenarioSchema.parse({
+useInlineWorld(
+  {
     name: "sim-sentry-int",
     description: "Sentry service integration test",
-    now: "2025-06-01T12:30:00Z",
-    service: "api",
     integrations: { github: false, aws: false, replica: false, vendorStatus: false },
     ticket: { identifier: "ENG-1", title: "500s on onboarding", createdAt: "2025-06-01T12:10:00Z" },
-    slack: { incidentChannel: "C0INCIDENT", channels: [{ id: "C0INCIDENT", name: "incidents" }] },
     sentry,
     expected: { outcome: "RUN_COMPLETE", classification: "code_defect" },
-  });
-  world = await startWorld({ scenario, clock: () => new Date("2025-06-01T12:30:00Z") });
-});
-
-afterAll(async () => {
-  await world?.close();
-});
+  },
+  (w) => {
+    world = w;
+  },
+  { clock: () => new Date("2025-06-01T12:30:00Z") },
+);
 
 const get = (path: string, token: string | null = TOKEN) =>
   fetch(`${world.urls.sentry}${path}`, {

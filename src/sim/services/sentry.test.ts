@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { sentryEvent } from "../../../test/setup/sentry-event.ts";
 import type { SimRequest } from "../types.ts";
 import { createSentryInstance } from "./sentry.ts";
 import { type SentryDataInput, sentryDataSchema } from "./sentry-data.ts";
@@ -9,41 +10,16 @@ type Json = any;
 const NOW = new Date("2025-06-01T12:30:00Z");
 
 function event(id: string, dateCreated: string, release = "api@1.4.0") {
-  return {
+  return sentryEvent({
     eventID: id.padEnd(32, "0"),
     dateCreated,
     release,
     tags: [{ key: "route", value: "/v1/onboarding" }],
-    entries: [
-      {
-        type: "exception" as const,
-        data: {
-          values: [
-            {
-              type: "TypeError",
-              value: "Cannot read properties of null (reading 'plan')",
-              stacktrace: {
-                frames: [
-                  { filename: "src/onboarding.ts", function: "start", lineNo: 42, inApp: true },
-                ],
-              },
-            },
-          ],
-        },
-      },
-      {
-        type: "request" as const,
-        data: {
-          url: "https://api.example.com/v1/onboarding",
-          method: "POST",
-          headers: [
-            ["Cookie", "session=abc123"],
-            ["Authorization", "Bearer user-secret"],
-          ] as [string, string][],
-        },
-      },
+    headers: [
+      ["Cookie", "session=abc123"],
+      ["Authorization", "Bearer user-secret"],
     ],
-  };
+  });
 }
 
 const fixture: SentryDataInput = {
