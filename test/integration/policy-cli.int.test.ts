@@ -1,24 +1,13 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PassThrough, Readable } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { runCli } from "../../src/cli/run-cli.ts";
 import { loadPolicy } from "../../src/policy/load.ts";
+import { runCliCaptured } from "../setup/io.ts";
 
 async function run(argv: string[]) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = "";
-  let err = "";
-  stdout.on("data", (c) => {
-    out += String(c);
-  });
-  stderr.on("data", (c) => {
-    err += String(c);
-  });
-  const code = await runCli(argv, { stdout, stderr, stdin: Readable.from([]) });
+  const { code, stdout: out, stderr: err } = await runCliCaptured(argv);
   return { code, out, err };
 }
 

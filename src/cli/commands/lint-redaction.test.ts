@@ -2,22 +2,12 @@ import { spawnSync } from "node:child_process";
 import { accessSync, constants, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PassThrough, Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { runCliCaptured } from "../../../test/setup/io.ts";
 import { createRng, FAKE } from "../../safety/__corpus__/fake-secrets.ts";
-import { runCli } from "../run-cli.ts";
 
-async function run(argv: string[]) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const out: string[] = [];
-  const err: string[] = [];
-  stdout.on("data", (c) => out.push(String(c)));
-  stderr.on("data", (c) => err.push(String(c)));
-  const code = await runCli(argv, { stdin: Readable.from([]), stdout, stderr });
-  return { code, stdout: out.join(""), stderr: err.join("") };
-}
+const run = runCliCaptured;
 
 const rng = createRng(7);
 const email = FAKE.email(rng);

@@ -1,17 +1,7 @@
-import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { runCli } from "../run-cli.ts";
+import { runCliCaptured } from "../../../test/setup/io.ts";
 
-async function cli(argv: string[]) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const out: string[] = [];
-  const err: string[] = [];
-  stdout.on("data", (chunk: Buffer) => out.push(chunk.toString("utf8")));
-  stderr.on("data", (chunk: Buffer) => err.push(chunk.toString("utf8")));
-  const code = await runCli(argv, { stdout, stderr, stdin: new PassThrough() });
-  return { code, stdout: out.join(""), stderr: err.join("") };
-}
+const cli = runCliCaptured;
 
 describe("prode schema", () => {
   it("prints the evidence bundle's JSON Schema with its schemaVersion and exits 0", async () => {
