@@ -1,23 +1,20 @@
-import { eq } from "drizzle-orm";
 import postgres from "postgres";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { verifyAudit } from "../../src/audit/audit.ts";
-import { phaseTransitions, runs } from "../../src/db/schema.ts";
+import { phaseTransitions } from "../../src/db/schema.ts";
 import { AppError, ErrorCode } from "../../src/domain/errors.ts";
 import { CommitBatcher } from "../../src/runner/commit-batcher.ts";
 import { createRun } from "../../src/runner/engine.ts";
 import { commitTransitions } from "../../src/runner/transition.ts";
 import type { RunRow } from "../../src/runner/types.ts";
-import { createTestDb, type TestDb } from "../setup/db.ts";
+import { type TestDb, useTestDb } from "../setup/db.ts";
+import { runRow, transitionsOf } from "../setup/runner.ts";
 
 /** ADR 0011: transitions of several runs commit in one statement, each on its own terms. */
 describe("batched transition commits", () => {
   let t: TestDb;
-  beforeEach(async () => {
-    t = await createTestDb();
-  });
-  afterEach(async () => {
-    await t.drop();
+  useTestDb((db) => {
+    t = db;
   });
 
   async function newRuns(n: number): Promise<RunRow[]> {
@@ -36,9 +33,6 @@ describe("batched transition commits", () => {
     actor: "w",
     description: "QUEUED done",
   });
-  const transitionsOf = (id: string) =>
-    t.db.select().from(phaseTransitions).where(eq(phaseTransitions.runId, id));
-
   it("commits each run of a batch, and a stale request fails alone", async () => {
     const [a, b, c] = await newRuns(3);
     // c moved on since it was read: its request is stale.
@@ -52,7 +46,7 @@ describe("batched transition commits", () => {
     expect(results[1]).toMatchObject({ id: b!.id, context: { team: "payments" } });
     expect(results[2]).toBeInstanceOf(AppError);
     expect((results[2] as AppError).code).toBe(ErrorCode.StaleFencing);
-    expect(await transitionsOf(c!.id)).toHaveLength(1);
+    expect(await transitionsOf(t, c!.id)).toHaveLength(1);
     const audit = await verifyAudit(t.db);
     expect(audit.ok).toBe(true);
     expect(audit.events).toBe(3 + 3); // run.created ×3, then a, b and c's first move
@@ -66,7 +60,7 @@ describe("batched transition commits", () => {
     ]);
     expect(results[0]).toMatchObject({ phase: "PRECHECK" });
     expect((results[1] as AppError).code).toBe(ErrorCode.IllegalTransition);
-    const [bNow] = await t.db.select().from(runs).where(eq(runs.id, b!.id));
+    const bNow = await runRow(t, b!.id);
     expect(bNow!.phase).toBe("QUEUED");
   });
 
@@ -103,7 +97,7 @@ describe("batched transition commits", () => {
     const batcher = new CommitBatcher(t.db, { maxInFlight: 1 });
     const settled = await Promise.allSettled([a, b, c].map((run) => batcher.commit(step(run!))));
     expect(settled.map((s) => s.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
-    const [bNow] = await t.db.select().from(runs).where(eq(runs.id, b!.id));
+    const bNow = await runRow(t, b!.id);
     expect(bNow!.phase).toBe("QUEUED"); // nothing of b committed
     expect((await verifyAudit(t.db)).ok).toBe(true);
   });

@@ -1,16 +1,13 @@
 import { eq } from "drizzle-orm";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { openDb } from "../../src/db/client.ts";
 import { runs } from "../../src/db/schema.ts";
-import { createTestDb, type TestDb } from "../setup/db.ts";
+import { type TestDb, useTestDb } from "../setup/db.ts";
 
 describe("storage", () => {
   let t: TestDb;
-  beforeEach(async () => {
-    t = await createTestDb();
-  });
-  afterEach(async () => {
-    await t.drop();
+  useTestDb((db) => {
+    t = db;
   });
 
   it("allows one active run per ticket, and a new one once the first has ended", async () => {

@@ -1,30 +1,27 @@
-import { asc, eq, sql } from "drizzle-orm";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { effects, runs } from "../../src/db/schema.ts";
+import { asc, sql } from "drizzle-orm";
+import { describe, expect, it } from "vitest";
+import { effects } from "../../src/db/schema.ts";
 import { engage, release } from "../../src/policy/kill-switches.ts";
 import { createRun } from "../../src/runner/engine.ts";
 import { reconcileOnce } from "../../src/runner/reconciler.ts";
 import type { PhaseHandlers } from "../../src/runner/types.ts";
-import { createTestDb, type TestDb } from "../setup/db.ts";
+import type { TestDb } from "../setup/db.ts";
 import {
-  createTestRunner,
   hasEnded,
   isAt,
   quietLog,
+  runRow,
   type TestRunner,
+  useTestRunner,
   waitForRun,
 } from "../setup/runner.ts";
 
 describe("kill switches in the runner", () => {
   let t: TestDb;
   let r: TestRunner;
-  beforeEach(async () => {
-    t = await createTestDb();
-    r = createTestRunner(t);
-  });
-  afterEach(async () => {
-    await r.close();
-    await t.drop();
+  useTestRunner((db, runner) => {
+    t = db;
+    r = runner;
   });
 
   it("an engaged kill switch stops a running run before its next external effect", async () => {
@@ -74,7 +71,7 @@ describe("kill switches in the runner", () => {
     await waitForRun(t, run.id, (x) => x.phase === "IMPLEMENT" && x.leaseOwner === null);
     await new Promise((res) => setTimeout(res, 300));
     expect(performed).toEqual(["slack"]);
-    const [stopped] = await t.db.select().from(runs).where(eq(runs.id, run.id));
+    const stopped = await runRow(t, run.id);
     expect(stopped?.outcome).toBeNull();
 
     // Released: the reconciler wakes it; the finished effect is not repeated.
@@ -104,7 +101,7 @@ describe("kill switches in the runner", () => {
       context: { team: "onboarding" },
     });
     expect((await waitForRun(t, free.run.id, hasEnded)).outcome).toBe("RUN_COMPLETE");
-    const [still] = await t.db.select().from(runs).where(eq(runs.id, held.run.id));
+    const still = await runRow(t, held.run.id);
     expect(still).toMatchObject({ phase: "QUEUED", outcome: null });
     const paused = await t.db.execute(
       sql`select count(*)::int as n from audit_events where type = 'kill_switch.engaged'`,

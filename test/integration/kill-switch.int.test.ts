@@ -1,4 +1,3 @@
-import { PassThrough, Readable } from "node:stream";
 import { and, asc, eq } from "drizzle-orm";
 import postgres from "postgres";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -14,28 +13,29 @@ import {
   listEngagedKillSwitches,
   release,
 } from "../../src/policy/kill-switches.ts";
-import { createTestDb, type TestDb } from "../setup/db.ts";
+import { type TestDb, useTestDb } from "../setup/db.ts";
+import { memoryIo } from "../setup/io.ts";
 
+/** In-memory stdio for `runCli`, with what it printed so far as `text.out` / `text.err`. */
 function io() {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const text = { out: "", err: "" };
-  stdout.on("data", (c) => {
-    text.out += String(c);
-  });
-  stderr.on("data", (c) => {
-    text.err += String(c);
-  });
-  return { io: { stdout, stderr, stdin: Readable.from([]) }, text };
+  const stdio = memoryIo();
+  return {
+    io: stdio,
+    text: {
+      get out() {
+        return stdio.out();
+      },
+      get err() {
+        return stdio.err();
+      },
+    },
+  };
 }
 
 describe("kill switches", () => {
   let t: TestDb;
-  beforeEach(async () => {
-    t = await createTestDb();
-  });
-  afterEach(async () => {
-    await t.drop();
+  useTestDb((db) => {
+    t = db;
   });
 
   it("audits engage and release in the same transaction, and the audit chain verifies", async () => {

@@ -1,20 +1,19 @@
 import { asc, eq } from "drizzle-orm";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { policyDecisions } from "../../src/db/schema.ts";
 import { evaluateAndRecord } from "../../src/policy/decisions.ts";
 import { loadPolicy } from "../../src/policy/load.ts";
 import type { LoadedPolicy } from "../../src/policy/types.ts";
-import { createTestDb, type TestDb } from "../setup/db.ts";
+import { type TestDb, useTestDb } from "../setup/db.ts";
 
 describe("policy decision records", () => {
   let t: TestDb;
   let policy: LoadedPolicy;
-  beforeEach(async () => {
-    t = await createTestDb();
-    policy = await loadPolicy("policy", { service: "onboarding-api" });
+  useTestDb((db) => {
+    t = db;
   });
-  afterEach(async () => {
-    await t.drop();
+  beforeEach(async () => {
+    policy = await loadPolicy("policy", { service: "onboarding-api" });
   });
 
   it("writes one policy_decisions row per evaluation, whatever the decision", async () => {

@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { asc, eq, sql } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { verifyAudit } from "../../src/audit/audit.ts";
@@ -6,57 +6,40 @@ import { effects, phaseTransitions } from "../../src/db/schema.ts";
 import { createRun } from "../../src/runner/engine.ts";
 import { startReconciler } from "../../src/runner/reconciler.ts";
 import { crashHandlers } from "../fixtures/crash-worker.ts";
-import { createTestDb, type TestDb } from "../setup/db.ts";
+import type { TestDb } from "../setup/db.ts";
 import { TEST_REDIS_URL } from "../setup/env.ts";
-import {
-  createTestRunner,
-  hasEnded,
-  quietLog,
-  type TestRunner,
-  waitForRun,
-} from "../setup/runner.ts";
+import { hasEnded, quietLog, type TestRunner, useTestRunner, waitForRun } from "../setup/runner.ts";
+import { spawnFixture } from "../setup/worker-process.ts";
 
 describe("a worker process killed mid-phase", () => {
   let t: TestDb;
   let r: TestRunner;
-  let child: ReturnType<typeof spawn> | undefined;
+  let child: ChildProcess | undefined;
+  useTestRunner((db, runner) => {
+    t = db;
+    r = runner;
+  });
   beforeEach(async () => {
-    t = await createTestDb();
-    r = createTestRunner(t);
     await t.db.execute(
       sql`create table test_external (key text not null, at timestamptz default now())`,
     );
   });
-  afterEach(async () => {
+  // Registered after the runner's hooks, so the child dies before they close the runner.
+  afterEach(() => {
     child?.kill("SIGKILL");
-    await r.close();
-    await t.drop();
   });
 
   it("is resumed by another worker after its lease expires, and no effect is performed twice", async () => {
-    child = spawn(
-      process.execPath,
-      ["--import", "tsx", "test/fixtures/crash-worker.ts", t.url, TEST_REDIS_URL, r.prefix],
-      { stdio: ["ignore", "pipe", "inherit"] },
-    );
-    let out = "";
-    const proc = child;
-    const ready = new Promise<void>((resolve, reject) => {
-      proc.stdout?.on("data", (chunk: Buffer) => {
-        out += chunk.toString();
-        if (out.includes("READY")) resolve();
-      });
-      proc.on("exit", (code) => reject(new Error(`worker exited early (${code}): ${out}`)));
-    });
-    await new Promise<void>((resolve) => proc.stdout?.once("data", () => resolve()));
+    const w = spawnFixture("test/fixtures/crash-worker.ts", [t.url, TEST_REDIS_URL, r.prefix]);
+    child = w.child;
+    await w.saw("STARTED");
     const { run } = await createRun(
       { db: t.db, enqueue: r.queue.enqueue },
       { ticket: "ENG-KILL", trigger: "test" },
     );
-    await ready;
-    const exited = new Promise((resolve) => proc.once("exit", resolve));
-    proc.kill("SIGKILL");
-    await exited;
+    await w.saw("READY");
+    w.child.kill("SIGKILL");
+    await w.exited;
 
     // Effect a completed; effect b wrote remotely but the ledger never heard back.
     const ledger = await t.db.select().from(effects).orderBy(asc(effects.name));

@@ -4,30 +4,29 @@ import { PHASES } from "../../src/domain/phases.ts";
 import { createRun } from "../../src/runner/engine.ts";
 import { startReconciler } from "../../src/runner/reconciler.ts";
 import type { PhaseHandlers } from "../../src/runner/types.ts";
-import { createTestDb, type TestDb } from "../setup/db.ts";
+import type { TestDb } from "../setup/db.ts";
 import { type PrivateRedis, startPrivateRedis } from "../setup/private-redis.ts";
-import {
-  createTestRunner,
-  hasEnded,
-  quietLog,
-  type TestRunner,
-  waitForRun,
-} from "../setup/runner.ts";
+import { hasEnded, quietLog, type TestRunner, useTestRunner, waitForRun } from "../setup/runner.ts";
 
 describe("Redis flushed in the middle of runs", () => {
   let t: TestDb;
   let redis: PrivateRedis;
   let r: TestRunner;
+  // Registered before the runner's hooks: Redis starts before the runner connects to it
+  // and stops after the runner closed.
   beforeEach(async () => {
-    t = await createTestDb();
     redis = await startPrivateRedis();
-    r = createTestRunner(t, redis.url);
   });
   afterEach(async () => {
-    await r.close();
     await redis.stop();
-    await t.drop();
   });
+  useTestRunner(
+    (db, runner) => {
+      t = db;
+      r = runner;
+    },
+    { redisUrl: () => redis.url },
+  );
 
   it("the reconciler rebuilds the queue from Postgres and every run completes", async () => {
     let flushed = false;

@@ -1,14 +1,18 @@
-import { asc, eq } from "drizzle-orm";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { verifyAudit } from "../../src/audit/audit.ts";
-import { phaseTransitions, runs } from "../../src/db/schema.ts";
 import { AppError, ErrorCode } from "../../src/domain/errors.ts";
 import { createRun, executeStep, type StepJob, stopRun } from "../../src/runner/engine.ts";
 import { LeaseHandoffs } from "../../src/runner/handoff.ts";
 import { commitTransition } from "../../src/runner/transition.ts";
 import type { PhaseHandlers, RunnerDeps } from "../../src/runner/types.ts";
-import { createTestDb, type TestDb } from "../setup/db.ts";
-import { createTestRunner, FAST_TIMING, type TestRunner } from "../setup/runner.ts";
+import type { TestDb } from "../setup/db.ts";
+import {
+  FAST_TIMING,
+  runRow,
+  type TestRunner,
+  transitionsOf,
+  useTestRunner,
+} from "../setup/runner.ts";
 
 /**
  * ADR 0010: a committed step keeps the run leased for its next job. The worker that
@@ -21,14 +25,12 @@ describe("lease handoff between steps", () => {
   const jobs: StepJob[] = [];
   const noop: PhaseHandlers = {};
 
-  beforeEach(async () => {
-    t = await createTestDb();
-    r = createTestRunner(t);
-    jobs.length = 0;
+  useTestRunner((db, runner) => {
+    t = db;
+    r = runner;
   });
-  afterEach(async () => {
-    await r.close();
-    await t.drop();
+  beforeEach(() => {
+    jobs.length = 0;
   });
 
   /** A worker whose next-step jobs are collected here instead of queued. */
@@ -66,15 +68,13 @@ describe("lease handoff between steps", () => {
     return run.id;
   }
 
-  const row = async (id: string) => (await t.db.select().from(runs).where(eq(runs.id, id)))[0]!;
+  const row = (id: string) => runRow(t, id);
   const path = async (id: string) =>
-    (
-      await t.db
-        .select()
-        .from(phaseTransitions)
-        .where(eq(phaseTransitions.runId, id))
-        .orderBy(asc(phaseTransitions.seq))
-    ).map((x) => ({ to: x.toState, worker: x.worker, fencing: x.fencing }));
+    (await transitionsOf(t, id)).map((x) => ({
+      to: x.toState,
+      worker: x.worker,
+      fencing: x.fencing,
+    }));
 
   it("keeps the run leased for the next job, which the same worker runs under that lease", async () => {
     const a = worker("A");

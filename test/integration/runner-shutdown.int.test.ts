@@ -1,58 +1,40 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { asc, eq } from "drizzle-orm";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { ChildProcess } from "node:child_process";
+import { eq } from "drizzle-orm";
+import { afterEach, describe, expect, it } from "vitest";
 import { phaseTransitions } from "../../src/db/schema.ts";
 import { createRun } from "../../src/runner/engine.ts";
-import { createTestDb, type TestDb } from "../setup/db.ts";
+import type { TestDb } from "../setup/db.ts";
 import { TEST_REDIS_URL } from "../setup/env.ts";
-import { createTestRunner, hasEnded, type TestRunner, waitForRun } from "../setup/runner.ts";
+import {
+  hasEnded,
+  type TestRunner,
+  transitionsOf,
+  useTestRunner,
+  waitForRun,
+} from "../setup/runner.ts";
+import { spawnFixture } from "../setup/worker-process.ts";
 
 function startSlowWorker(t: TestDb, r: TestRunner, phaseMs: number, graceMs: number) {
-  const child = spawn(
-    process.execPath,
-    [
-      "--import",
-      "tsx",
-      "test/fixtures/slow-worker.ts",
-      t.url,
-      TEST_REDIS_URL,
-      r.prefix,
-      String(phaseMs),
-      String(graceMs),
-    ],
-    { stdio: ["ignore", "pipe", "inherit"] },
-  );
-  let out = "";
-  const saw = (word: string) =>
-    new Promise<void>((resolve, reject) => {
-      const check = () => out.includes(word) && resolve();
-      child.stdout?.on("data", (c: Buffer) => {
-        out += c.toString();
-        check();
-      });
-      child.once("exit", () =>
-        out.includes(word) ? resolve() : reject(new Error(`exited before ${word}: ${out}`)),
-      );
-      check();
-    });
-  const exited = new Promise<number | null>((resolve) =>
-    child.once("exit", (code) => resolve(code)),
-  );
-  return { child, saw, exited };
+  return spawnFixture("test/fixtures/slow-worker.ts", [
+    t.url,
+    TEST_REDIS_URL,
+    r.prefix,
+    String(phaseMs),
+    String(graceMs),
+  ]);
 }
 
 describe("SIGTERM on a worker process", () => {
   let t: TestDb;
   let r: TestRunner;
   let child: ChildProcess | undefined;
-  beforeEach(async () => {
-    t = await createTestDb();
-    r = createTestRunner(t);
+  useTestRunner((db, runner) => {
+    t = db;
+    r = runner;
   });
-  afterEach(async () => {
+  // Registered after the runner's hooks, so it runs before they close the runner.
+  afterEach(() => {
     child?.kill("SIGKILL");
-    await r.close();
-    await t.drop();
   });
 
   it("finishes the running phase within the grace, commits it, and exits cleanly", async () => {
@@ -66,11 +48,7 @@ describe("SIGTERM on a worker process", () => {
     await w.saw("IN_PHASE");
     w.child.kill("SIGTERM");
     expect(await w.exited).toBe(0);
-    const path = await t.db
-      .select()
-      .from(phaseTransitions)
-      .where(eq(phaseTransitions.runId, run.id))
-      .orderBy(asc(phaseTransitions.seq));
+    const path = await transitionsOf(t, run.id);
     expect(path.map((p) => [p.fromState, p.worker])).toEqual([
       ["QUEUED", "terminated"],
       ["PRECHECK", "terminated"],

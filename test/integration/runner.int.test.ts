@@ -1,33 +1,28 @@
-import { asc, eq } from "drizzle-orm";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { verifyAudit } from "../../src/audit/audit.ts";
-import { effects, phaseTransitions, runs } from "../../src/db/schema.ts";
+import { effects } from "../../src/db/schema.ts";
 import { ErrorCode } from "../../src/domain/errors.ts";
 import { PHASES, type Phase } from "../../src/domain/phases.ts";
 import { advanceWaitingRun, createRun, executeStep } from "../../src/runner/engine.ts";
 import { commitTransition } from "../../src/runner/transition.ts";
 import type { PhaseHandlers } from "../../src/runner/types.ts";
-import { createTestDb, type TestDb } from "../setup/db.ts";
-import { createTestRunner, hasEnded, isAt, type TestRunner, waitForRun } from "../setup/runner.ts";
-
-async function transitionsOf(t: TestDb, runId: string) {
-  return t.db
-    .select()
-    .from(phaseTransitions)
-    .where(eq(phaseTransitions.runId, runId))
-    .orderBy(asc(phaseTransitions.seq));
-}
+import type { TestDb } from "../setup/db.ts";
+import {
+  hasEnded,
+  isAt,
+  runRow,
+  type TestRunner,
+  transitionsOf,
+  useTestRunner,
+  waitForRun,
+} from "../setup/runner.ts";
 
 describe("runner", () => {
   let t: TestDb;
   let r: TestRunner;
-  beforeEach(async () => {
-    t = await createTestDb();
-    r = createTestRunner(t);
-  });
-  afterEach(async () => {
-    await r.close();
-    await t.drop();
+  useTestRunner((db, runner) => {
+    t = db;
+    r = runner;
   });
 
   it("a run travels every phase, waits for approval and review, and completes", async () => {
@@ -111,7 +106,7 @@ describe("runner", () => {
     await expect(
       commitTransition(t.db, { run, to: "OPEN_PR", actor: "x", description: "skip the gate" }),
     ).rejects.toMatchObject({ code: ErrorCode.IllegalTransition });
-    const [after] = await t.db.select().from(runs).where(eq(runs.id, run.id));
+    const after = await runRow(t, run.id);
     expect(after).toMatchObject({ phase: "QUEUED", seq: 0 });
   });
 

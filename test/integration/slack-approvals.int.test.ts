@@ -2,12 +2,12 @@ import { and, eq } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createSlackWebClient } from "../../src/adapters/slack/client.ts";
 import { consumeApproval } from "../../src/approvals/decide.ts";
-import { approvals, auditEvents, phaseTransitions, runs } from "../../src/db/schema.ts";
+import { approvals, auditEvents, phaseTransitions } from "../../src/db/schema.ts";
 import { engage } from "../../src/policy/kill-switches.ts";
 import { phaseJobId } from "../../src/runner/ids.ts";
 import { reconcileOnce } from "../../src/runner/reconciler.ts";
 import { createApprovalExpiryHook } from "../../src/slack/approval-messages.ts";
-import { quietLog } from "../setup/runner.ts";
+import { quietLog, runRow } from "../setup/runner.ts";
 import { type PostedApproval, STATEMENT, waitingApproval } from "./slack-approval-fixtures.ts";
 import { ephemeralsFor, type SlackHarness, startSlackHarness, USERS } from "./slack-harness.ts";
 
@@ -30,7 +30,7 @@ async function click(p: PostedApproval, verdict: "approve" | "reject", user: str
 
 const stored = async (id: string) =>
   (await h.t.db.select().from(approvals).where(eq(approvals.id, id)))[0]!;
-const runNow = async (id: string) => (await h.t.db.select().from(runs).where(eq(runs.id, id)))[0]!;
+const runNow = (id: string) => runRow(h.t, id);
 const auditOf = async (runId: string, type: string) =>
   h.t.db
     .select()

@@ -1,7 +1,7 @@
 import { and, eq } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createSlackWebClient } from "../../src/adapters/slack/client.ts";
-import { auditEvents, effects, runs } from "../../src/db/schema.ts";
+import { auditEvents, effects } from "../../src/db/schema.ts";
 import { classify, decideGate } from "../../src/domain/classifier.ts";
 import {
   abortNoise,
@@ -17,10 +17,10 @@ import type { PhaseContext, PhaseHandlers, RunRow } from "../../src/runner/types
 import { startWorld, type World } from "../../src/sim/server.ts";
 import { createSlackNotifier, type SlackNotifier } from "../../src/slack/notifier.ts";
 import { createTestDb, type TestDb } from "../setup/db.ts";
-import { createTestRunner, type TestRunner } from "../setup/runner.ts";
+import { createTestRunner, runRow, type TestRunner } from "../setup/runner.ts";
 import { insertLeasedRun, leasedContext } from "./slack-approval-fixtures.ts";
+import { CHANNEL } from "./slack-harness.ts";
 
-const CHANNEL = "C0INCIDENTS";
 let t: TestDb;
 let runner: TestRunner;
 let world: World;
@@ -89,8 +89,8 @@ async function drive(runId: string, handlers: PhaseHandlers, until?: string): Pr
   const deps = runner.deps("w1", handlers);
   const outcomes: string[] = [];
   for (let i = 0; i < 60; i += 1) {
-    const [run] = await t.db.select().from(runs).where(eq(runs.id, runId));
-    if (!run || run.outcome || run.phase === until) return outcomes;
+    const run = await runRow(t, runId);
+    if (run.outcome || run.phase === until) return outcomes;
     // A retried step is leased again only once the released lease is gone.
     outcomes.push(await executeStep(deps, { runId, seq: run.seq }));
   }
@@ -132,7 +132,7 @@ describe("the Slack triage thread against the world", () => {
     };
     const outcomes = await drive(run.id, handlers);
     expect(outcomes.filter((o) => o === "retry")).toHaveLength(5);
-    const [ended] = await t.db.select().from(runs).where(eq(runs.id, run.id));
+    const ended = await runRow(t, run.id);
     expect(ended?.outcome).toBe("NOISE_NO_FIX");
 
     expect(parents()).toHaveLength(1);
@@ -247,7 +247,7 @@ describe("the Slack triage thread against the world", () => {
     expect(await executeStep(deps, { runId: run.id, seq: 0 })).toBe("executed");
     // The global check lets PRECHECK start; the effect's capability check stops the post.
     expect(await executeStep(deps, { runId: run.id, seq: 1 })).toBe("paused");
-    const [held] = await t.db.select().from(runs).where(eq(runs.id, run.id));
+    const held = await runRow(t, run.id);
     expect(held?.phase).toBe("PRECHECK");
     expect(posts()).toHaveLength(0);
   });

@@ -4,10 +4,10 @@ import {
   createSlackInteractionQueue,
   startSlackInteractionWorker,
 } from "../../src/adapters/slack/interaction-queue.ts";
-import { approvals, runs } from "../../src/db/schema.ts";
+import { approvals } from "../../src/db/schema.ts";
 import { createRedis } from "../../src/runner/queue.ts";
 import { TEST_REDIS_URL } from "../setup/env.ts";
-import { quietLog } from "../setup/runner.ts";
+import { quietLog, runRow } from "../setup/runner.ts";
 import { waitingApproval } from "./slack-approval-fixtures.ts";
 import {
   commandBody,
@@ -36,7 +36,7 @@ describe("interactions through the stream (web acks and enqueues, the worker han
     await h.drain();
     const [row] = await h.t.db.select().from(approvals).where(eq(approvals.id, p.approval.id));
     expect(row?.status).toBe("approved");
-    const [run] = await h.t.db.select().from(runs).where(eq(runs.id, p.run.id));
+    const run = await runRow(h.t, p.run.id);
     expect(run?.phase).toBe("CREATE_WORKTREE");
     expect(await h.interactions!.backlog()).toBe(0);
   });

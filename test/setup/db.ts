@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import postgres from "postgres";
+import { afterEach, beforeEach } from "vitest";
 import { type DbHandle, openDb } from "../../src/db/client.ts";
 import { databaseUrl, TEST_ADMIN_URL } from "./env.ts";
 
@@ -38,4 +39,21 @@ export async function createTestDb(): Promise<TestDb> {
       }
     },
   };
+}
+
+/**
+ * A fresh test database for each test of the enclosing suite, handed to `set` before the
+ * test and dropped after it. Hooks registered after this call run after its `beforeEach`
+ * and, as vitest stacks `afterEach` hooks, before its drop.
+ */
+export function useTestDb(set: (t: TestDb) => void): void {
+  let t: TestDb | undefined;
+  beforeEach(async () => {
+    t = await createTestDb();
+    set(t);
+  });
+  afterEach(async () => {
+    await t?.drop();
+    t = undefined;
+  });
 }

@@ -1,13 +1,14 @@
-import { eq } from "drizzle-orm";
+import { asc, eq } from "drizzle-orm";
 import type { Redis } from "ioredis";
 import pino from "pino";
+import { afterEach, beforeEach } from "vitest";
 import { killSwitchCheck } from "../../src/app/kill-switch-check.ts";
-import { runs } from "../../src/db/schema.ts";
+import { phaseTransitions, runs } from "../../src/db/schema.ts";
 import type { RunState } from "../../src/domain/phases.ts";
 import { createPhaseQueue, createRedis, type PhaseQueue } from "../../src/runner/queue.ts";
 import type { PhaseHandlers, RunnerDeps, RunnerTiming, RunRow } from "../../src/runner/types.ts";
 import { type PhaseWorker, startPhaseWorker } from "../../src/runner/worker.ts";
-import type { TestDb } from "./db.ts";
+import { createTestDb, type TestDb } from "./db.ts";
 import { TEST_REDIS_URL } from "./env.ts";
 import { dropQueuePrefix, testQueuePrefix } from "./redis.ts";
 
@@ -69,6 +70,32 @@ export function createTestRunner(t: TestDb, redisUrl = TEST_REDIS_URL): TestRunn
   return runner;
 }
 
+/**
+ * A fresh test database and a runner on it (its own queue prefix) for each test of the
+ * enclosing suite, handed to `set`; after the test the runner is closed and the database
+ * dropped. `redisUrl` is read when the test starts (a private Redis started by an earlier
+ * `beforeEach`). Hooks registered after this call run after its `beforeEach` and, as
+ * vitest stacks `afterEach` hooks, before its teardown.
+ */
+export function useTestRunner(
+  set: (t: TestDb, r: TestRunner) => void,
+  opts: { redisUrl?: () => string } = {},
+): void {
+  let t: TestDb | undefined;
+  let r: TestRunner | undefined;
+  beforeEach(async () => {
+    t = await createTestDb();
+    r = createTestRunner(t, opts.redisUrl?.());
+    set(t, r);
+  });
+  afterEach(async () => {
+    await r?.close();
+    await t?.drop();
+    r = undefined;
+    t = undefined;
+  });
+}
+
 /** Polls Postgres until the run satisfies `done` (or fails the test after `timeoutMs`). */
 export async function waitForRun(
   t: TestDb,
@@ -86,6 +113,22 @@ export async function waitForRun(
   throw new Error(
     `run ${runId} did not get there in ${timeoutMs} ms; last state ${last?.phase} (${last?.outcome})`,
   );
+}
+
+/** The run's row as it is now; throws when there is none. */
+export async function runRow(t: Pick<TestDb, "db">, id: string): Promise<RunRow> {
+  const [row] = await t.db.select().from(runs).where(eq(runs.id, id));
+  if (!row) throw new Error(`no run ${id}`);
+  return row;
+}
+
+/** The run's committed transitions, oldest first. */
+export function transitionsOf(t: Pick<TestDb, "db">, runId: string) {
+  return t.db
+    .select()
+    .from(phaseTransitions)
+    .where(eq(phaseTransitions.runId, runId))
+    .orderBy(asc(phaseTransitions.seq));
 }
 
 export const isAt = (state: RunState) => (run: RunRow) => run.phase === state;
