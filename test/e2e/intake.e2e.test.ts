@@ -5,9 +5,8 @@ import { runs } from "../../src/db/schema.ts";
 import { type Harness, startHarness } from "../../src/demo/run-scenario.ts";
 import { linearWebhook, signLinearBody } from "../../src/sim/services/linear-webhook.ts";
 import { createTestDb, type TestDb } from "../setup/db.ts";
-import { TEST_REDIS_URL } from "../setup/env.ts";
+import { harnessOpts } from "../setup/harness.ts";
 import { dropQueuePrefix, testQueuePrefix } from "../setup/redis.ts";
-import { quietLog } from "../setup/runner.ts";
 
 describe("Linear intake over HTTP", () => {
   let t: TestDb;
@@ -18,10 +17,7 @@ describe("Linear intake over HTTP", () => {
     prefix = testQueuePrefix();
     h = await startHarness({
       scenario: "abort-noise",
-      db: t.db,
-      redisUrl: TEST_REDIS_URL,
-      prefix,
-      log: quietLog,
+      ...harnessOpts(t, prefix),
     });
   }, 60_000);
   afterAll(async () => {

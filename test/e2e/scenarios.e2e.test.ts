@@ -9,7 +9,8 @@ import { getArtifact } from "../../src/runner/artifacts.ts";
 import { findScenario } from "../../src/sim/scenario.ts";
 import { expectedCallViolations } from "../../src/sim/scenario-expect.ts";
 import { createTestDb, type TestDb } from "../setup/db.ts";
-import { TEST_ADMIN_URL, TEST_REDIS_URL } from "../setup/env.ts";
+import { TEST_ADMIN_URL } from "../setup/env.ts";
+import { harnessOpts } from "../setup/harness.ts";
 import { dropQueuePrefix, testQueuePrefix } from "../setup/redis.ts";
 import { quietLog } from "../setup/runner.ts";
 
@@ -43,10 +44,7 @@ describe.each(SCENARIOS)("scenario %s", (name) => {
     prefix = testQueuePrefix();
     result = await runScenario({
       scenario: name,
-      db: t.db,
-      redisUrl: TEST_REDIS_URL,
-      prefix,
-      log: quietLog,
+      ...harnessOpts(t, prefix),
       replicaAdminUrl: TEST_ADMIN_URL,
       notifier: worldNotifier(quietLog),
     });
@@ -168,10 +166,7 @@ describe("scenario guarantees", () => {
   it("rerunning a finished scenario updates its Linear comment and creates no second one", async () => {
     const first = await runScenario({
       scenario: "abort-noise",
-      db: t.db,
-      redisUrl: TEST_REDIS_URL,
-      prefix,
-      log: quietLog,
+      ...harnessOpts(t, prefix),
       replicaAdminUrl: TEST_ADMIN_URL,
     });
     try {
@@ -180,10 +175,7 @@ describe("scenario guarantees", () => {
         scenario: "abort-noise",
         world: first.world,
         ...(first.replicaUrl ? { replicaUrl: first.replicaUrl } : {}),
-        db: t.db,
-        redisUrl: TEST_REDIS_URL,
-        prefix,
-        log: quietLog,
+        ...harnessOpts(t, prefix),
       });
       expect(second.run.id).not.toBe(first.run.id);
       expect(second.run.outcome).toBe("NOISE_NO_FIX");
@@ -206,10 +198,7 @@ describe("scenario guarantees", () => {
     const scenario = { ...base, integrations: { ...base.integrations, sentry: false } };
     const r = await runScenario({
       scenario,
-      db: t.db,
-      redisUrl: TEST_REDIS_URL,
-      prefix,
-      log: quietLog,
+      ...harnessOpts(t, prefix),
       replicaAdminUrl: TEST_ADMIN_URL,
     });
     try {

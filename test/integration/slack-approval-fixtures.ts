@@ -11,7 +11,7 @@ import { createSlackNotifier, type SlackNotifier } from "../../src/slack/notifie
 import { quietLog } from "../setup/runner.ts";
 import { CHANNEL, type SlackHarness } from "./slack-harness.ts";
 
-export const WORKER = "test-worker";
+const WORKER = "test-worker";
 export const STATEMENT =
   "UPDATE onboarding_step_counts c SET completed = t.completed FROM onboarding_totals t WHERE c.workspace_id = t.workspace_id AND c.completed <> t.completed";
 
@@ -51,7 +51,7 @@ export async function insertLeasedRun(
   return run!;
 }
 
-export function notifierFor(h: SlackHarness): SlackNotifier {
+function notifierFor(h: SlackHarness): SlackNotifier {
   return createSlackNotifier({
     client: createSlackWebClient({
       token: h.world.scenario.slack.botToken,

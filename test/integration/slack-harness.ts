@@ -36,7 +36,7 @@ export const USERS = {
   backend: "U0BACKEND5", // no role
 } as const;
 
-export const TEST_POLICY = `version: 1
+const TEST_POLICY = `version: 1
 roles:
   admin: { users: [${USERS.dba}] }
   approver: { groups: [S0APPROVER] }
@@ -72,7 +72,7 @@ export interface SlackHarness {
 }
 
 let triggers = 0;
-export function nextTrigger(): string {
+function nextTrigger(): string {
   triggers += 1;
   return `${Date.now()}.${triggers}.trig`;
 }
@@ -99,7 +99,7 @@ export function commandBody(
   });
 }
 
-export function clickPayload(
+function clickPayload(
   approvalId: string,
   verdict: "approve" | "reject",
   user: string,
