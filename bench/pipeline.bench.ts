@@ -10,6 +10,7 @@ import type { PhaseHandlers } from "../src/runner/types.ts";
 import { startPhaseWorker } from "../src/runner/worker.ts";
 import { findScenario, type Scenario } from "../src/sim/scenario.ts";
 import { createBenchDb } from "./lib/bench-db.ts";
+import { BENCH_ADMIN_URL, BENCH_REDIS_URL } from "./lib/env.ts";
 import { percentile } from "./lib/stats.ts";
 import type { Bench, BenchResult } from "./types.ts";
 
@@ -20,26 +21,27 @@ import type { Bench, BenchResult } from "./types.ts";
  * in the same run: the runner alone carrying a run through the same phases with no-op
  * handlers, so the ratio is what gathering evidence costs on top of the engine.
  */
-const REDIS_URL = process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379";
-const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const SEQUENTIAL = Number(process.env.BENCH_PIPELINE_RUNS ?? 50);
 const BURST = Number(process.env.BENCH_PIPELINE_BURST ?? 200);
 const log = pino({ level: "silent" });
 
-/** Milliseconds from `t0` to the commit of the transition out of CLASSIFY. */
-async function toClassified(
-  db: Awaited<ReturnType<typeof createBenchDb>>,
-  runId: string,
-  t0: number,
-): Promise<number> {
+type BenchDb = Awaited<ReturnType<typeof createBenchDb>>;
+
+/** When the transition out of CLASSIFY committed (epoch ms), or undefined if it has not. */
+async function leftClassifyAt(db: BenchDb, runId: string): Promise<number | undefined> {
   const rows = await db.db
     .select()
     .from(phaseTransitions)
     .where(eq(phaseTransitions.runId, runId))
     .orderBy(asc(phaseTransitions.seq));
-  const out = rows.find((r) => r.fromState === "CLASSIFY");
-  if (!out) throw new Error(`run ${runId} never left CLASSIFY`);
-  return out.createdAt.getTime() - t0;
+  return rows.find((r) => r.fromState === "CLASSIFY")?.createdAt.getTime();
+}
+
+/** Milliseconds from `t0` to the commit of the transition out of CLASSIFY. */
+async function toClassified(db: BenchDb, runId: string, t0: number): Promise<number> {
+  const at = await leftClassifyAt(db, runId);
+  if (at === undefined) throw new Error(`run ${runId} never left CLASSIFY`);
+  return at - t0;
 }
 
 /** The scenario with `count` more tickets like its own, for the burst. */
@@ -60,12 +62,11 @@ function withTickets(base: Scenario, count: number): Scenario {
   } as Scenario;
 }
 
-async function baselineMs(
-  db: Awaited<ReturnType<typeof createBenchDb>>,
-  runs: number,
-): Promise<number[]> {
+async function baselineMs(db: BenchDb, runs: number): Promise<number[]> {
   const prefix = `prodebase_${randomBytes(3).toString("hex")}`;
-  const queue = createPhaseQueue(createRedis(REDIS_URL), prefix);
+  const connection = createRedis(BENCH_REDIS_URL);
+  const workerConnection = createRedis(BENCH_REDIS_URL);
+  const queue = createPhaseQueue(connection, prefix);
   const handlers: PhaseHandlers = Object.fromEntries(PHASES.map((p) => [p, async () => ({})]));
   handlers.CLASSIFY = async () => ({
     kind: "exit",
@@ -81,7 +82,7 @@ async function baselineMs(
       timing: { leaseMs: 30_000, heartbeatMs: 10_000, maxAttempts: 3 },
       enqueue: (d) => queue.enqueue(d),
     },
-    { connection: createRedis(REDIS_URL), prefix, concurrency: 4 },
+    { connection: workerConnection, prefix, concurrency: 4 },
   );
   const times: number[] = [];
   for (let i = 0; i < runs; i += 1) {
@@ -91,13 +92,9 @@ async function baselineMs(
       { ticket: `BASE-${i}`, trigger: "bench" },
     );
     for (;;) {
-      const rows = await db.db
-        .select()
-        .from(phaseTransitions)
-        .where(eq(phaseTransitions.runId, run.id));
-      const out = rows.find((r) => r.fromState === "CLASSIFY");
-      if (out) {
-        times.push(out.createdAt.getTime() - t0);
+      const at = await leftClassifyAt(db, run.id);
+      if (at !== undefined) {
+        times.push(at - t0);
         break;
       }
       await new Promise((r) => setTimeout(r, 5));
@@ -106,6 +103,8 @@ async function baselineMs(
   await worker.close();
   await queue.queue.obliterate({ force: true });
   await queue.close();
+  connection.disconnect();
+  workerConnection.disconnect();
   return times;
 }
 
@@ -117,10 +116,10 @@ const bench: Bench = async () => {
   const h = await startHarness({
     scenario,
     db: db.db,
-    redisUrl: REDIS_URL,
+    redisUrl: BENCH_REDIS_URL,
     prefix,
     log,
-    replicaAdminUrl: ADMIN_URL,
+    replicaAdminUrl: BENCH_ADMIN_URL,
     concurrency: 16,
     timeoutMs: 300_000,
   });

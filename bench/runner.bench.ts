@@ -8,6 +8,7 @@ import type { PhaseHandlers, RunnerDeps } from "../src/runner/types.ts";
 import { startPhaseWorker } from "../src/runner/worker.ts";
 import { createBenchDb } from "./lib/bench-db.ts";
 import { cpuDiff, cpuSnapshot } from "./lib/cpu.ts";
+import { BENCH_REDIS_URL } from "./lib/env.ts";
 import { percentile } from "./lib/stats.ts";
 import type { Bench } from "./types.ts";
 
@@ -16,7 +17,6 @@ import type { Bench } from "./types.ts";
  * with audit → enqueue) against raw BullMQ no-op jobs per second on the same Redis, in
  * the same run and at the same worker concurrency; plus phase-to-phase latency.
  */
-const REDIS_URL = process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379";
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
 const RAW_JOBS = 4_000;
 const RUNS = 250;
@@ -30,7 +30,8 @@ function perUnit(cpu: [string, number][], units: number): string {
 }
 
 export async function rawBullmq(prefix: string) {
-  const connection = createRedis(REDIS_URL);
+  const connection = createRedis(BENCH_REDIS_URL);
+  const workerConnection = createRedis(BENCH_REDIS_URL);
   const queue = new Queue("raw", { connection, prefix });
   let done = 0;
   let finish!: () => void;
@@ -50,7 +51,7 @@ export async function rawBullmq(prefix: string) {
       done += 1;
       if (done === RAW_JOBS) finish();
     },
-    { connection: createRedis(REDIS_URL), prefix, concurrency: CONCURRENCY },
+    { connection: workerConnection, prefix, concurrency: CONCURRENCY },
   );
   const cpuBefore = cpuSnapshot();
   const start = performance.now();
@@ -64,6 +65,7 @@ export async function rawBullmq(prefix: string) {
   await queue.obliterate({ force: true });
   await queue.close();
   connection.disconnect();
+  workerConnection.disconnect();
   return { perSecond: RAW_JOBS / seconds, cpu: perUnit(cpu, RAW_JOBS) };
 }
 
@@ -73,7 +75,8 @@ export async function runnerThroughput(
   variant: (db: RunnerDeps["db"]) => Partial<RunnerDeps> = () => ({}),
 ) {
   const db = await createBenchDb({ history: HISTORY });
-  const connection = createRedis(REDIS_URL);
+  const connection = createRedis(BENCH_REDIS_URL);
+  const workerConnection = createRedis(BENCH_REDIS_URL);
   const queue = createPhaseQueue(connection, prefix);
   const starts = new Map<string, number[]>();
   let transitions = 0;
@@ -103,7 +106,7 @@ export async function runnerThroughput(
       enqueue: (d) => queue.enqueue(d),
     },
     {
-      connection: createRedis(REDIS_URL),
+      connection: workerConnection,
       prefix,
       concurrency: CONCURRENCY,
       // The clock stops when the last run's last transition has committed.
@@ -130,6 +133,7 @@ export async function runnerThroughput(
   await queue.queue.obliterate({ force: true });
   await queue.close();
   connection.disconnect();
+  workerConnection.disconnect();
   await db.drop();
   const gaps = [...starts.values()].flatMap((t) => t.slice(1).map((v, i) => v - t[i]!));
   return {

@@ -1,23 +1,22 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { Agent, request } from "node:http";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import pino from "pino";
-import postgres from "postgres";
 import { createSlackApp } from "../src/adapters/slack/app.ts";
 import { createSlackInteractionQueue } from "../src/adapters/slack/interaction-queue.ts";
 import { formBody, interactionBody, signedSlackHeaders } from "../src/adapters/slack/signing.ts";
 import { createHttpServer, listen } from "../src/app/http-server.ts";
 import { type ApprovalRow, createApproval } from "../src/approvals/create.ts";
 import { loadConfig } from "../src/config/index.ts";
-import { openDb } from "../src/db/client.ts";
 import { runs } from "../src/db/schema.ts";
 import { loadPolicy } from "../src/policy/load.ts";
 import { createPhaseQueue, createRedis } from "../src/runner/queue.ts";
 import { findScenario } from "../src/sim/scenario.ts";
+import { createBenchDb } from "./lib/bench-db.ts";
+import { BENCH_REDIS_URL } from "./lib/env.ts";
 import { percentile } from "./lib/stats.ts";
 import type { Bench, BenchResult } from "./types.ts";
 
@@ -46,8 +45,6 @@ const SECONDS = Number(process.env.BENCH_SLACK_SECONDS ?? 30);
 const INLINE = process.env.BENCH_SLACK_INLINE === "1";
 /** CPU niceness of the worker process (BENCH_SLACK_WORKER_NICE; 0 = same as web). */
 const NICE = Number(process.env.BENCH_SLACK_WORKER_NICE ?? 10);
-const REDIS_URL = process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379";
-const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const ROOT = new URL("..", import.meta.url).pathname;
 const log = pino({ level: "silent" });
 
@@ -177,27 +174,6 @@ async function child(args: string[], env: Record<string, string>, ready: RegExp,
   };
 }
 
-async function createDatabase() {
-  const name = `prode_bench_${randomBytes(4).toString("hex")}`;
-  const admin = postgres(ADMIN_URL, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database "${name}"`);
-  await admin.end();
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${name}`;
-  const handle = openDb({ databaseUrl: url.toString(), maxConnections: 10 });
-  await handle.migrate();
-  return {
-    ...handle,
-    url: url.toString(),
-    async drop() {
-      await handle.close();
-      const a = postgres(ADMIN_URL, { max: 1, onnotice: () => {} });
-      await a.unsafe(`drop database if exists "${name}" with (force)`);
-      await a.end();
-    },
-  };
-}
-
 const ok = (xs: number[]) => xs.filter(Number.isFinite);
 const p = (xs: number[], q: number) => percentile(ok(xs), q);
 const failed = (xs: number[]) => xs.length - ok(xs).length;
@@ -225,10 +201,10 @@ async function measure(cleanup: (() => Promise<unknown>)[]): Promise<BenchResult
   );
   cleanup.push(world.stop);
   const slackUrl = world.match[1]!;
-  const db = await createDatabase();
+  const db = await createBenchDb({ maxConnections: 10 });
   cleanup.push(db.drop);
   const prefix = `benchslack${Date.now()}`;
-  const redis = createRedis(REDIS_URL);
+  const redis = createRedis(BENCH_REDIS_URL);
   cleanup.push(async () => redis.disconnect());
   const phases = createPhaseQueue(redis, prefix);
   const interactions = createSlackInteractionQueue(redis, prefix);
@@ -250,7 +226,7 @@ async function measure(cleanup: (() => Promise<unknown>)[]): Promise<BenchResult
     SLACK_API_URL: slackUrl,
     PRODE_POLICY_DIR: policyDir,
     DATABASE_URL: db.url,
-    REDIS_URL,
+    REDIS_URL: BENCH_REDIS_URL,
     PRODE_QUEUE_PREFIX: prefix,
   };
   const consumer = await child(["bench/lib/slack-consumer.ts"], env, /^ready$/m, NICE);

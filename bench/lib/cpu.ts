@@ -6,7 +6,7 @@ import { readdirSync, readFileSync } from "node:fs";
  * Take a snapshot before and after the measured part and diff them; processes that exit
  * in between are not counted, so snapshot before closing connections.
  */
-export type CpuSnapshot = Map<string, number>;
+type CpuSnapshot = Map<string, number>;
 
 const TICK_MS = 10; // USER_HZ is 100 on Linux
 
