@@ -20,6 +20,13 @@ function utc(at: Date | null): string {
   return at ? `${at.toISOString().slice(0, 16).replace("T", " ")} UTC` : "an earlier time";
 }
 
+function expiredRefusal(row: ApprovalRow): { reason: RefusalReason; message: string } {
+  return {
+    reason: "expired",
+    message: `This approval expired at ${utc(row.expiresAt)}. Nothing was run; prode has to ask again.`,
+  };
+}
+
 /** The refusal a decided, used or expired approval gets, or null while it is still open. */
 export function stateRefusal(
   row: ApprovalRow,
@@ -45,18 +52,9 @@ export function stateRefusal(
         message: `This approval was already used at ${utc(row.consumedAt)}. An approval authorises one action once; a new request is needed.`,
       };
     case "expired":
-      return {
-        reason: "expired",
-        message: `This approval expired at ${utc(row.expiresAt)}. Nothing was run; prode has to ask again.`,
-      };
+      return expiredRefusal(row);
     case "pending":
-      if (row.expiresAt.getTime() <= now.getTime()) {
-        return {
-          reason: "expired",
-          message: `This approval expired at ${utc(row.expiresAt)}. Nothing was run; prode has to ask again.`,
-        };
-      }
-      return null;
+      return row.expiresAt.getTime() <= now.getTime() ? expiredRefusal(row) : null;
     default:
       return null;
   }

@@ -9,7 +9,9 @@ import { SpecialistIdSchema } from "./specialist-output.ts";
 const timestamp = z.iso.datetime({ offset: true });
 const percent = z.number().min(0).max(100);
 
-export const TicketKeySchema = z.string().regex(/^[A-Z][A-Z0-9]*-\d+$/, "Linear key, e.g. ENG-123");
+/** A Linear ticket key, e.g. ENG-123. */
+export const TICKET_KEY = /^[A-Z][A-Z0-9]*-\d+$/;
+export const TicketKeySchema = z.string().regex(TICKET_KEY, "Linear key, e.g. ENG-123");
 
 /** The Linear ticket as fetched in FETCH_LINEAR. */
 export const LinearSnapshotSchema = z.object({

@@ -5,7 +5,13 @@ import { putArtifact } from "../runner/artifacts.ts";
 import type { PhaseHandler, PhaseResult } from "../runner/types.ts";
 import { assembleBundle, decide } from "./decide.ts";
 import type { PipelineDeps } from "./deps.ts";
-import { contextOf, loadEvidence, type Notify, type TriageContext } from "./triage-context.ts";
+import {
+  contextOf,
+  loadEvidence,
+  type Notify,
+  scopeOf,
+  type TriageContext,
+} from "./triage-context.ts";
 
 /**
  * CLASSIFY: deterministic classification over the specialists' signals, the evidence
@@ -16,10 +22,8 @@ export function classifyPhase(deps: PipelineDeps, notify: Notify): PhaseHandler 
   return async (ctx) => {
     const t = contextOf(ctx);
     const specialists = await loadEvidence(ctx, t.evidence);
-    const policy = await deps.policyFor({
-      ...(t.team ? { team: t.team } : {}),
-      ...(t.service ? { service: t.service } : {}),
-    });
+    const scope = scopeOf(t);
+    const policy = await deps.policyFor(scope);
     const toolMap = {
       tools: t.tools ?? [],
       route: t.route ?? { specialists: [], rationale: "" },
@@ -92,10 +96,6 @@ export function classifyPhase(deps: PipelineDeps, notify: Notify): PhaseHandler 
     const gate = decision.gate;
     const reasons = [...gate.reasons];
     // Every gate evaluation leaves a policy decision record (policy hash, matched rules).
-    const scope = {
-      ...(t.team ? { team: t.team } : {}),
-      ...(t.service ? { service: t.service } : {}),
-    };
     const codeChange = await evaluateAndRecord(ctx.db, policy, {
       action: "create_worktree",
       runId: ctx.run.id,

@@ -1,5 +1,6 @@
 import { classify } from "../domain/classifier.ts";
 import { decideGate, type GateDecision } from "../domain/classifier-gate.ts";
+import { indexSignals, type SignalIndex } from "../domain/classifier-index.ts";
 import { toClassifierInput } from "../domain/classifier-input.ts";
 import type { Classification } from "../domain/classifier-schema.ts";
 import {
@@ -10,7 +11,6 @@ import {
   type VerificationItem,
 } from "../domain/evidence-bundle.ts";
 import type { LinearSnapshot, OperationalMemory, ToolMap } from "../domain/evidence-context.ts";
-import type { SignalOf } from "../domain/signals.ts";
 import type { SpecialistOutput } from "../domain/specialist-output.ts";
 
 /** A production write the evidence calls for; prode only ever asks a human to run it. */
@@ -31,21 +31,9 @@ export interface Decision {
   verification: VerificationItem[];
 }
 
-function signalsOf<K extends SpecialistOutput["signals"][number]["kind"]>(
-  specialists: readonly SpecialistOutput[],
-  kind: K,
-): SignalOf<K>[] {
-  return specialists
-    .filter((s) => s.status === "returned")
-    .flatMap((s) => s.signals.filter((x): x is SignalOf<K> => x.kind === kind));
-}
-
 /** The backfill the evidence proposes, exactly; or a template naming what is known. */
-function proposeCorrection(
-  specialists: readonly SpecialistOutput[],
-  runId: string,
-): DataCorrection | undefined {
-  const stale = signalsOf(specialists, "stale_derived_rows")[0];
+function proposeCorrection(signals: SignalIndex, runId: string): DataCorrection | undefined {
+  const stale = signals.of("stale_derived_rows")[0]?.signal;
   if (!stale) return undefined;
   const header = `-- Proposed by prode (run ${runId}); prode never runs it. Review, then run in a transaction.\n-- ${stale.table}: ${stale.staleCount} of ${stale.totalCount} derived rows disagree with their source of truth.\n`;
   const statement = stale.proposedCorrection
@@ -60,12 +48,8 @@ function proposeCorrection(
   };
 }
 
-function impactOf(
-  classification: Classification,
-  specialists: readonly SpecialistOutput[],
-  service?: string,
-): Impact {
-  const users = signalsOf(specialists, "user_impact")[0] as { affectedUsers?: number } | undefined;
+function impactOf(classification: Classification, signals: SignalIndex, service?: string): Impact {
+  const users = signals.of("user_impact")[0]?.signal as { affectedUsers?: number } | undefined;
   const widespread = classification.severity === "sev1";
   return {
     summary: classification.rootCauseHypothesis,
@@ -170,14 +154,13 @@ export function decide(input: {
     { now: input.now },
   );
   const gate = decideGate(classification, { now: input.now, threshold: input.threshold });
-  const correction = gate.needsDataCorrection
-    ? proposeCorrection(input.specialists, input.runId)
-    : undefined;
+  const signals = indexSignals(input.specialists);
+  const correction = gate.needsDataCorrection ? proposeCorrection(signals, input.runId) : undefined;
   return {
     classification,
     gate,
     ...(correction ? { correction } : {}),
-    impact: impactOf(classification, input.specialists, input.service),
+    impact: impactOf(classification, signals, input.service),
     mitigations: mitigationsOf(classification, correction),
     verification: verificationOf(classification),
   };

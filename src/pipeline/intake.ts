@@ -7,11 +7,10 @@ import type { HttpReply, Route } from "../app/http-server.ts";
 import type { Db } from "../db/client.ts";
 import { deliveries, runs } from "../db/schema.ts";
 import { AppError, ErrorCode } from "../domain/errors.ts";
+import { TICKET_KEY } from "../domain/evidence-context.ts";
 import { createRun, stopRun } from "../runner/engine.ts";
 import type { RunnerDeps } from "../runner/types.ts";
-import { isClosedByHuman } from "./ticket.ts";
-
-const TICKET_KEY = /^[A-Z][A-Z0-9]*-\d+$/;
+import { isClosedByHuman, isClosedStateType } from "./ticket.ts";
 
 export interface IntakeDeps {
   db: Db;
@@ -156,7 +155,7 @@ export async function pollOnce(
   const issues = await deps.linear.listLabelled([...deps.triggerLabels], since);
   const started: string[] = [];
   for (const issue of issues) {
-    if (["completed", "canceled", "cancelled"].includes(issue.stateType)) {
+    if (isClosedStateType(issue.stateType)) {
       // Closed by a human while a run was active, and the webhook that said so was missed.
       const stopped = await supersedeActive(
         deps,

@@ -7,9 +7,9 @@ import type { PipelineDeps } from "./deps.ts";
 import { collectWithOnset } from "./evidence.ts";
 import { handoffPhases } from "./handoff-phases.ts";
 import { takeInventory } from "./inventory.ts";
-import { routeSpecialists } from "./route.ts";
+import { availableConnectors, gapsFor, type RoutedSpecialist, routeSpecialists } from "./route.ts";
 import { buildTicketContext, isClosedByHuman, resolveScope } from "./ticket.ts";
-import { contextOf, exit, notifyWith, type TriageContext } from "./triage-context.ts";
+import { contextOf, exit, notifyWith, scopeOf, type TriageContext } from "./triage-context.ts";
 
 export type { TriageContext } from "./triage-context.ts";
 
@@ -81,10 +81,7 @@ export function evidencePhases(deps: PipelineDeps): PhaseHandlers {
 
     ROUTE_SPECIALISTS: async (ctx) => {
       const t = contextOf(ctx);
-      const policy = await deps.policyFor({
-        ...(t.team ? { team: t.team } : {}),
-        ...(t.service ? { service: t.service } : {}),
-      });
+      const policy = await deps.policyFor(scopeOf(t));
       const { routed, rationale } = routeSpecialists(
         deps.specialists,
         policy.specialists,
@@ -105,17 +102,13 @@ export function evidencePhases(deps: PipelineDeps): PhaseHandlers {
 
     WAIT_FOR_EVIDENCE: async (ctx) => {
       const t = contextOf(ctx);
-      const ids = new Set((t.route?.specialists ?? []).map((r) => r.specialistId));
-      const available = new Set(
-        (t.tools ?? []).filter((x) => x.status === "available").map((x) => x.connector),
-      );
-      const routed = routeSpecialists(
-        deps.specialists.filter((s) => ids.has(s.id)),
-        [...ids],
-        t.ticket!,
-        t.tools ?? [],
-        t.hints!,
-      ).routed;
+      const entries = new Map((t.route?.specialists ?? []).map((r) => [r.specialistId, r]));
+      const available = availableConnectors(t.tools ?? []);
+      // The route chosen in ROUTE_SPECIALISTS, in the registry's order, with its tool gaps.
+      const routed = deps.specialists.flatMap((specialist): RoutedSpecialist[] => {
+        const entry = entries.get(specialist.id);
+        return entry ? [{ specialist, entry, ...gapsFor(specialist, available) }] : [];
+      });
       const outputs = await collectWithOnset({
         routed,
         tools: deps.tools,

@@ -20,6 +20,23 @@ export interface RoutedSpecialist {
   withheld: ToolName[];
 }
 
+/** Connectors the inventory found available. */
+export function availableConnectors(tools: readonly ToolEntry[]): Set<ToolEntry["connector"]> {
+  return new Set(tools.filter((t) => t.status === "available").map((t) => t.connector));
+}
+
+/** The tools a specialist declared that `available` connectors do not back. */
+export function gapsFor(
+  specialist: Specialist,
+  available: ReadonlySet<ToolEntry["connector"]>,
+): Pick<RoutedSpecialist, "missing" | "withheld"> {
+  const unavailable = (tool: ToolName) => !available.has(CONNECTOR_OF[tool]);
+  return {
+    missing: specialist.needs.filter(unavailable),
+    withheld: (specialist.optionalTools ?? []).filter(unavailable),
+  };
+}
+
 /**
  * ROUTE_SPECIALISTS: evidence specialists that policy enables and whose `appliesTo`
  * says yes. A specialist whose tools are missing is still routed, so that it is
@@ -32,7 +49,7 @@ export function routeSpecialists(
   tools: readonly ToolEntry[],
   hints: RoutingHints,
 ): { routed: RoutedSpecialist[]; rationale: string } {
-  const available = new Set(tools.filter((t) => t.status === "available").map((t) => t.connector));
+  const available = availableConnectors(tools);
   const routed: RoutedSpecialist[] = [];
   const notes: string[] = [];
   for (const specialist of specialists) {
@@ -46,12 +63,10 @@ export function routeSpecialists(
       notes.push(`${specialist.id}: ${decision.reason}`);
       continue;
     }
-    const unavailable = (tool: ToolName) => !available.has(CONNECTOR_OF[tool]);
     routed.push({
       specialist,
       entry: { specialistId: specialist.id, required: decision.required, reason: decision.reason },
-      missing: specialist.needs.filter(unavailable),
-      withheld: (specialist.optionalTools ?? []).filter(unavailable),
+      ...gapsFor(specialist, available),
     });
   }
   const rationale = [

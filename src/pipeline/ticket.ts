@@ -12,8 +12,13 @@ const AWS_REF =
 const ALARM_NAME = /CloudWatch Alarm "([\w.+-]{1,255})"/g;
 
 /** Linear state types a human sets when the work is over: the run is superseded. */
+export function isClosedStateType(stateType: string): boolean {
+  return ["completed", "canceled", "cancelled"].includes(stateType);
+}
+
+/** A closed state type, or a state named as a duplicate. */
 export function isClosedByHuman(stateType: string, stateName: string): boolean {
-  return ["completed", "canceled", "cancelled"].includes(stateType) || /duplicate/i.test(stateName);
+  return isClosedStateType(stateType) || /duplicate/i.test(stateName);
 }
 
 function unique(values: Iterable<string>): string[] {

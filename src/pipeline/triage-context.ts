@@ -27,6 +27,14 @@ export function contextOf(ctx: PhaseContext): TriageContext {
   return ctx.run.context as TriageContext;
 }
 
+/** The ticket's team and service, as far as they are known (for policy and decisions). */
+export function scopeOf(t: TriageContext): { team?: string; service?: string } {
+  return {
+    ...(t.team ? { team: t.team } : {}),
+    ...(t.service ? { service: t.service } : {}),
+  };
+}
+
 export async function loadEvidence(
   ctx: PhaseContext,
   refs: TriageContext["evidence"],
