@@ -1,4 +1,4 @@
-import type { SignalIndex, TaggedSignal } from "./classifier-index.ts";
+import { type SignalIndex, sameOrUnstated, type TaggedSignal } from "./classifier-index.ts";
 import type { SignalKind } from "./signals.ts";
 
 /**
@@ -13,9 +13,6 @@ interface Contradiction<A extends SignalKind, B extends SignalKind> {
   /** The shared subject, or undefined when the pair does not concern the same thing. */
   subject(a: TaggedSignal<A>["signal"], b: TaggedSignal<B>["signal"]): string | undefined;
 }
-
-const sameOrUnstated = (x: string | undefined, y: string | undefined) =>
-  x === undefined || y === undefined || x === y;
 
 const contradiction = <A extends SignalKind, B extends SignalKind>(c: Contradiction<A, B>) => c;
 

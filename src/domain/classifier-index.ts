@@ -38,6 +38,11 @@ export function indexSignals(evidence: readonly ClassifierEvidence[]): SignalInd
   };
 }
 
+/** Two signals concern the same service, or at least one does not say which. */
+export function sameOrUnstated(x: string | undefined, y: string | undefined): boolean {
+  return x === undefined || y === undefined || x === y;
+}
+
 export type RuledClass = Exclude<IncidentClass, "unknown">;
 /** Tie-break order when two classes score the same: the one a human would check first. */
 export const CLASS_ORDER: readonly RuledClass[] = [

@@ -1,4 +1,9 @@
-import type { RuledClass, SignalIndex, TaggedSignal } from "./classifier-index.ts";
+import {
+  type RuledClass,
+  type SignalIndex,
+  sameOrUnstated,
+  type TaggedSignal,
+} from "./classifier-index.ts";
 
 /**
  * The classifier's rules as data: each rule names the class it argues for or against,
@@ -24,12 +29,25 @@ export const RELEASE_WINDOW_MINUTES = 180;
 
 const rising = (i: SignalIndex) =>
   i.of("error_rate_rise").filter((t) => t.signal.to > t.signal.from);
-const sameService = (a: string | undefined, b: string | undefined) =>
-  a === undefined || b === undefined || a === b;
 const all = (...groups: TaggedSignal[][]) =>
   groups.every((g) => g.length > 0) ? groups.flat() : [];
 const unless = (blocker: TaggedSignal[], evidence: TaggedSignal[]) =>
   blocker.length > 0 ? [] : evidence;
+/** The `as` and `bs` that pair with at least one of the other list, or none if no pair does. */
+const matchedPairs = <A extends TaggedSignal, B extends TaggedSignal>(
+  as: A[],
+  bs: B[],
+  pairs: (a: A, b: B) => boolean,
+) =>
+  all(
+    as.filter((a) => bs.some((b) => pairs(a, b))),
+    bs.filter((b) => as.some((a) => pairs(a, b))),
+  );
+/** "No deploy in the window" while any of `symptoms` is present, unless a release correlates. */
+const withoutDeploy = (i: SignalIndex, ...symptoms: TaggedSignal[][]) =>
+  symptoms.some((s) => s.length > 0)
+    ? unless(i.of("release_correlation"), i.of("deploy_absent"))
+    : [];
 
 const saturatedQueues = (i: SignalIndex) =>
   i.of("queue_saturation").filter((t) => t.signal.ageSeconds > t.signal.threshold);
@@ -56,18 +74,14 @@ export const RULES: readonly Rule[] = [
     effect: "supports",
     points: 35,
     explanation: `5xx rate rose within ${RELEASE_WINDOW_MINUTES} min of a release of the same service`,
-    match(i) {
-      const releases = i
-        .of("release_correlation")
-        .filter((r) => r.signal.firstSeenAfterDeployMinutes <= RELEASE_WINDOW_MINUTES);
-      const rises = rising(i).filter((e) =>
-        releases.some((r) => sameService(e.signal.service, r.signal.service)),
-      );
-      const used = releases.filter((r) =>
-        rises.some((e) => sameService(e.signal.service, r.signal.service)),
-      );
-      return all(rises, used);
-    },
+    match: (i) =>
+      matchedPairs(
+        rising(i),
+        i
+          .of("release_correlation")
+          .filter((r) => r.signal.firstSeenAfterDeployMinutes <= RELEASE_WINDOW_MINUTES),
+        (e, r) => sameOrUnstated(e.signal.service, r.signal.service),
+      ),
   },
   {
     id: "code.new_exception_one_path",
@@ -87,18 +101,12 @@ export const RULES: readonly Rule[] = [
     effect: "supports",
     points: 15,
     explanation: "the exception was first seen after the correlated release was deployed",
-    match(i) {
-      const releases = i.of("release_correlation");
-      const after = i
-        .of("new_exception")
-        .filter((e) =>
-          releases.some((r) => Date.parse(e.signal.firstSeen) >= Date.parse(r.signal.deployedAt)),
-        );
-      const used = releases.filter((r) =>
-        after.some((e) => Date.parse(e.signal.firstSeen) >= Date.parse(r.signal.deployedAt)),
-      );
-      return all(after, used);
-    },
+    match: (i) =>
+      matchedPairs(
+        i.of("new_exception"),
+        i.of("release_correlation"),
+        (e, r) => Date.parse(e.signal.firstSeen) >= Date.parse(r.signal.deployedAt),
+      ),
   },
   {
     id: "code.data_precondition_present",
@@ -176,8 +184,7 @@ export const RULES: readonly Rule[] = [
     effect: "supports",
     points: 15,
     explanation: "stale rows with no deploy in the window: a one-off failure, a correction only",
-    match: (i) =>
-      staleRows(i).length > 0 ? unless(i.of("release_correlation"), i.of("deploy_absent")) : [],
+    match: (i) => withoutDeploy(i, staleRows(i)),
   },
   {
     id: "data.rows_consistent",
@@ -210,10 +217,7 @@ export const RULES: readonly Rule[] = [
     effect: "supports",
     points: 20,
     explanation: "capacity symptoms with no deploy in the window: not a regression",
-    match: (i) =>
-      saturatedQueues(i).length + exhaustedTasks(i).length > 0
-        ? unless(i.of("release_correlation"), i.of("deploy_absent"))
-        : [],
+    match: (i) => withoutDeploy(i, saturatedQueues(i), exhaustedTasks(i)),
   },
   {
     id: "infra.release_correlated",
@@ -269,10 +273,7 @@ export const RULES: readonly Rule[] = [
     effect: "supports",
     points: 10,
     explanation: "vendor symptoms with no deploy of ours in the window",
-    match: (i) =>
-      activeVendorIncidents(i).length + correlatedVendorErrors(i).length > 0
-        ? unless(i.of("release_correlation"), i.of("deploy_absent"))
-        : [],
+    match: (i) => withoutDeploy(i, activeVendorIncidents(i), correlatedVendorErrors(i)),
   },
   {
     id: "vendor.operational",

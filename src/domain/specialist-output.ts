@@ -101,14 +101,24 @@ export const RawSpecialistOutputSchema = z.discriminatedUnion("status", [
 export type RawSpecialistOutput = z.infer<typeof RawSpecialistOutputSchema>;
 export type SpecialistStatus = RawSpecialistOutput["status"];
 
-/** Source refs of an output that are cited but not listed; duplicates are refused too. */
-function citationProblems(output: RawSpecialistOutput): string[] {
-  const problems: string[] = [];
+/** The output's source refs, and each ref listed again after its first listing. */
+function duplicateRefs(sources: readonly EvidenceSource[]): {
+  refs: Set<string>;
+  duplicates: string[];
+} {
   const refs = new Set<string>();
-  for (const source of output.sources) {
-    if (refs.has(source.ref)) problems.push(`source '${source.ref}' is listed twice`);
+  const duplicates: string[] = [];
+  for (const source of sources) {
+    if (refs.has(source.ref)) duplicates.push(source.ref);
     refs.add(source.ref);
   }
+  return { refs, duplicates };
+}
+
+/** Source refs of an output that are cited but not listed; duplicates are refused too. */
+function citationProblems(output: RawSpecialistOutput): string[] {
+  const { refs, duplicates } = duplicateRefs(output.sources);
+  const problems = duplicates.map((ref) => `source '${ref}' is listed twice`);
   output.findings.forEach((f, i) => {
     if (!refs.has(f.sourceRef)) problems.push(`finding ${i} cites unknown source '${f.sourceRef}'`);
   });
@@ -144,15 +154,12 @@ export function normalizeSpecialistOutput(raw: unknown): SpecialistOutput {
     );
   }
   const output = parsed.data;
-  const refs = new Set<string>();
-  for (const source of output.sources) {
-    if (refs.has(source.ref)) {
-      throw new AppError(
-        ErrorCode.BadInput,
-        `specialist ${output.specialistId}: source '${source.ref}' is listed twice`,
-      );
-    }
-    refs.add(source.ref);
+  const { refs, duplicates } = duplicateRefs(output.sources);
+  if (duplicates[0] !== undefined) {
+    throw new AppError(
+      ErrorCode.BadInput,
+      `specialist ${output.specialistId}: source '${duplicates[0]}' is listed twice`,
+    );
   }
   const gaps: EvidenceGap[] = [...output.gaps];
   const findings = output.findings.filter((finding, i) => {

@@ -11,8 +11,6 @@ import type { Outcome } from "../domain/phases.ts";
  * WRITE_CANDIDATE_LEARNING phase must not duplicate its entry).
  */
 
-export const DEFAULT_INBOX_PATH = "docs/learnings/inbox.md";
-
 /** The inbox's header: what the shipped file starts with, and what a missing inbox gets. */
 export const INBOX_HEADER = `# Candidate learnings inbox
 

@@ -2,12 +2,7 @@ import type { TicketContext } from "../../specialists/types.ts";
 import type { ToolEntry } from "../domain/evidence-context.ts";
 import type { Wiki } from "./types.ts";
 import { loadWiki } from "./wiki.ts";
-import {
-  selectWikiPages,
-  type WikiSelection,
-  type WikiSelectOptions,
-  type WikiTicketSignals,
-} from "./wiki-select.ts";
+import { selectWikiPages, type WikiSelection, type WikiTicketSignals } from "./wiki-select.ts";
 
 /**
  * The logic of the READ_PRODE_WIKI phase, without the phase plumbing: load the wiki,
@@ -59,34 +54,22 @@ export interface ReadProdeWikiInput {
   /** Tags of the linked Sentry issue's latest event, when already fetched. */
   sentryTags?: readonly { key: string; value: string }[];
   now: Date;
-  displayDir?: string;
-  maxPages?: number;
 }
 
 export interface ReadProdeWikiResult extends WikiSelection {
   tool: ToolEntry;
-  /** Index problems and unregistered files, for the operator log (not the bundle). */
+  /** Index problems, for the operator log (not the bundle). */
   problems: string[];
-  unregistered: string[];
 }
 
 /** Loads the wiki and selects the pages for one ticket. Never throws for wiki content. */
 export async function readProdeWiki(input: ReadProdeWikiInput): Promise<ReadProdeWikiResult> {
-  const wiki = await loadWiki(input.dir, {
-    ...(input.displayDir === undefined ? {} : { displayDir: input.displayDir }),
-  });
-  const options: WikiSelectOptions =
-    input.maxPages === undefined ? {} : { maxPages: input.maxPages };
+  // Unregistered files are never read, so a run has no use for their list.
+  const wiki = await loadWiki(input.dir, { listUnregistered: false });
   const selection = selectWikiPages(
     wiki,
     wikiSignalsFromTicket(input.ticket, input.sentryTags),
     input.now,
-    options,
   );
-  return {
-    ...selection,
-    tool: wikiToolEntry(wiki),
-    problems: wiki.problems,
-    unregistered: wiki.unregistered,
-  };
+  return { ...selection, tool: wikiToolEntry(wiki), problems: wiki.problems };
 }

@@ -79,6 +79,25 @@ const QueryBlockSchema = z
     }
   });
 
+type ParsedBlock =
+  | { kind: "block"; block: WikiQuerySpec }
+  | { kind: "not_yaml"; error: unknown }
+  | { kind: "not_a_query"; error: z.ZodError };
+
+/** One fenced query block: YAML first, then the block's schema; says which step failed. */
+function parseBlock(body: string): ParsedBlock {
+  let raw: unknown;
+  try {
+    raw = parse(body);
+  } catch (error) {
+    return { kind: "not_yaml", error };
+  }
+  const parsed = QueryBlockSchema.safeParse(raw);
+  return parsed.success
+    ? { kind: "block", block: parsed.data }
+    : { kind: "not_a_query", error: parsed.error };
+}
+
 function refuse(message: string): never {
   throw new AppError(ErrorCode.BadInput, message);
 }
@@ -106,20 +125,18 @@ export function parseWikiQuery(
     refuse(`${what}: needs exactly one fenced YAML block, found ${blocks.length}`);
   const body = blocks[0]!.content;
   if (body.endsWith("\n<unclosed>")) refuse(`${what}: its fenced block is not closed`);
-  let raw: unknown;
-  try {
-    raw = parse(body);
-  } catch (error) {
+  const parsed = parseBlock(body);
+  if (parsed.kind === "not_yaml") {
+    const { error } = parsed;
     const first = error instanceof Error ? error.message.split("\n")[0] : String(error);
     refuse(`${what}: the block is not valid YAML: ${first}`);
   }
-  const parsed = QueryBlockSchema.safeParse(raw);
-  if (!parsed.success) {
+  if (parsed.kind === "not_a_query") {
     const issue = parsed.error.issues[0]!;
     const at = issue.path.length > 0 ? ` at ${issue.path.join(".")}` : "";
     refuse(`${what}${at}: ${issue.message}`);
   }
-  const block = parsed.data;
+  const block = parsed.block;
   for (const used of placeholdersOf(body)) {
     if (!(used in block.params)) refuse(`${what}: {{${used}}} is not declared under params`);
   }
@@ -204,19 +221,14 @@ export function exampleValues(query: Pick<WikiQuery, "params">): Record<string, 
 }
 
 /** Parses a hint body (the fenced YAML a specialist received) back into its spec. */
-export function parseQueryBody(body: string): z.output<typeof QueryBlockSchema> {
-  let raw: unknown;
-  try {
-    raw = parse(body);
-  } catch (error) {
-    throw new AppError(ErrorCode.BadInput, "hint body is not valid YAML", { cause: error });
+export function parseQueryBody(body: string): WikiQuerySpec {
+  const parsed = parseBlock(body);
+  if (parsed.kind === "block") return parsed.block;
+  if (parsed.kind === "not_yaml") {
+    throw new AppError(ErrorCode.BadInput, "hint body is not valid YAML", { cause: parsed.error });
   }
-  const parsed = QueryBlockSchema.safeParse(raw);
-  if (!parsed.success) {
-    throw new AppError(ErrorCode.BadInput, `hint body: ${z.prettifyError(parsed.error)}`, {
-      cause: parsed.error,
-    });
-  }
-  return parsed.data;
+  throw new AppError(ErrorCode.BadInput, `hint body: ${z.prettifyError(parsed.error)}`, {
+    cause: parsed.error,
+  });
 }
 export type WikiQuerySpec = z.output<typeof QueryBlockSchema>;

@@ -40,6 +40,11 @@ const NOT_PAGES = new Set([INDEX_FILE, "README.md"]);
 export interface LoadWikiOptions {
   /** How page paths are shown in memory and handoffs; default "wiki". */
   displayDir?: string;
+  /**
+   * Walk the directory for page files index.md does not register (default true). When
+   * false `unregistered` is empty: a run never reads those files, so it skips the walk.
+   */
+  listUnregistered?: boolean;
 }
 
 function errorCode(error: unknown): string {
@@ -96,6 +101,17 @@ async function markdownFiles(dir: string, prefix = ""): Promise<string[]> {
   return found.sort();
 }
 
+async function unregisteredFiles(
+  dir: string,
+  entries: readonly WikiIndexEntry[],
+  displayDir: string,
+): Promise<string[]> {
+  const registered = new Set(entries.map((e) => e.file));
+  return (await markdownFiles(dir))
+    .filter((f) => !NOT_PAGES.has(f) && !registered.has(f))
+    .map((f) => posix.join(displayDir, f));
+}
+
 /**
  * Loads `index.md` and every page it registers. Never throws for content: a missing
  * index, a bad entry, an unreadable or malformed page are reported in the result.
@@ -116,9 +132,9 @@ export async function loadWiki(dir: string, options: LoadWikiOptions = {}): Prom
   }
   const index = parseWikiIndex(indexText);
   const entries = await Promise.all(index.entries.map((e) => loadEntry(dir, e, displayDir)));
-  const registered = new Set(index.entries.map((e) => e.file));
-  const unregistered = (await markdownFiles(dir))
-    .filter((f) => !NOT_PAGES.has(f) && !registered.has(f))
-    .map((f) => posix.join(displayDir, f));
+  const unregistered =
+    (options.listUnregistered ?? true)
+      ? await unregisteredFiles(dir, index.entries, displayDir)
+      : [];
   return { indexPath, entries, problems: index.problems, unregistered };
 }
