@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { tool } from "../../src/domain/classifier-fixtures.ts";
+import { AppError, ErrorCode } from "../../src/domain/errors.ts";
 import { normalizeSpecialistOutput } from "../../src/domain/specialist-output.ts";
+import type { SentryIssueSummary, SentryReader, SentryReleaseSummary } from "../tools.ts";
 import type { TicketContext } from "../types.ts";
 import sentry from "./index.ts";
 
@@ -64,5 +66,73 @@ describe("sentry specialist without its inputs", () => {
       await sentry.run(input(ticket({ labels: ["sentry-issue"] }), true)),
     );
     expect(out).toMatchObject({ status: "skipped", reason: "the ticket links no Sentry issue id" });
+  });
+});
+
+describe("sentry specialist with several linked issues", () => {
+  const issue = (id: string): SentryIssueSummary => ({
+    id,
+    shortId: `API-${id}`,
+    title: "TypeError",
+    culprit: "handler",
+    level: "error",
+    status: "unresolved",
+    count: 10,
+    userCount: 2,
+    firstSeen: "2026-11-20T14:06:11Z",
+    lastSeen: "2026-11-20T14:30:00Z",
+    project: "api",
+  });
+  function reader(releases: () => Promise<SentryReleaseSummary[]>) {
+    const calls = { releases: 0 };
+    const sentry: SentryReader = {
+      getIssue: async (id) => issue(id),
+      getEvent: async (id) => ({
+        eventId: `event${id}`,
+        dateCreated: "2026-11-20T14:30:00Z",
+        release: "api@2",
+        tags: [],
+      }),
+      listEvents: async () => [],
+      getTagValues: async (_id, key) => ({ key, values: [] }),
+      listReleases: () => {
+        calls.releases += 1;
+        return releases();
+      },
+    };
+    return { sentry, calls };
+  }
+  const input = (reads: SentryReader) => {
+    const t = ticket({ ids: ["41", "42"] });
+    return {
+      question: sentry.question(t),
+      ticket: t,
+      hints,
+      tools: { sentry: reads },
+      signal: new AbortController().signal,
+      deadline: new Date(Date.now() + 5_000),
+      now: new Date("2026-11-20T14:35:00Z"),
+    };
+  };
+
+  it("reads the org's releases once and cites the release for each issue", async () => {
+    const { sentry: reads, calls } = reader(async () => [
+      { version: "api@2", dateCreated: "2026-11-20T14:00:00Z" },
+    ]);
+    const out = normalizeSpecialistOutput(await sentry.run(input(reads)));
+    expect(calls.releases).toBe(1);
+    expect(out.findings.filter((f) => f.sourceRef === "sentry_release:api@2")).toHaveLength(2);
+    expect(out.gaps.filter((g) => g.what.startsWith("Sentry releases"))).toEqual([]);
+  });
+
+  it("records the failed releases read as a gap for each issue that needed it", async () => {
+    const { sentry: reads, calls } = reader(async () => {
+      throw new AppError(ErrorCode.UpstreamUnavailable, "sentry down");
+    });
+    const out = normalizeSpecialistOutput(await sentry.run(input(reads)));
+    expect(calls.releases).toBe(1);
+    expect(out.gaps.filter((g) => g.what.startsWith("Sentry releases unavailable"))).toHaveLength(
+      2,
+    );
   });
 });
