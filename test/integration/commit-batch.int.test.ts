@@ -4,7 +4,7 @@ import { verifyAudit } from "../../src/audit/audit.ts";
 import { phaseTransitions } from "../../src/db/schema.ts";
 import { AppError, ErrorCode } from "../../src/domain/errors.ts";
 import { CommitBatcher } from "../../src/runner/commit-batcher.ts";
-import { createRun } from "../../src/runner/engine.ts";
+import { createRun } from "../../src/runner/runs.ts";
 import { commitTransitions } from "../../src/runner/transition.ts";
 import type { RunRow } from "../../src/runner/types.ts";
 import { type TestDb, useTestDb } from "../setup/db.ts";

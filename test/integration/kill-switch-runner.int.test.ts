@@ -2,8 +2,8 @@ import { asc, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { effects } from "../../src/db/schema.ts";
 import { engage, release } from "../../src/policy/kill-switches.ts";
-import { createRun } from "../../src/runner/engine.ts";
 import { reconcileOnce } from "../../src/runner/reconciler.ts";
+import { createRun } from "../../src/runner/runs.ts";
 import type { PhaseHandlers } from "../../src/runner/types.ts";
 import type { TestDb } from "../setup/db.ts";
 import {

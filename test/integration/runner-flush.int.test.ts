@@ -1,8 +1,8 @@
 import { Redis } from "ioredis";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { PHASES } from "../../src/domain/phases.ts";
-import { createRun } from "../../src/runner/engine.ts";
 import { startReconciler } from "../../src/runner/reconciler.ts";
+import { createRun } from "../../src/runner/runs.ts";
 import type { PhaseHandlers } from "../../src/runner/types.ts";
 import type { TestDb } from "../setup/db.ts";
 import { type PrivateRedis, startPrivateRedis } from "../setup/private-redis.ts";

@@ -2,7 +2,7 @@ import type { ChildProcess } from "node:child_process";
 import { eq } from "drizzle-orm";
 import { afterEach, describe, expect, it } from "vitest";
 import { phaseTransitions } from "../../src/db/schema.ts";
-import { createRun } from "../../src/runner/engine.ts";
+import { createRun } from "../../src/runner/runs.ts";
 import type { TestDb } from "../setup/db.ts";
 import { TEST_REDIS_URL } from "../setup/env.ts";
 import {

@@ -11,8 +11,9 @@ import {
 } from "../../src/domain/classifier-fixtures.ts";
 import { AppError, ErrorCode, isAppError } from "../../src/domain/errors.ts";
 import { engage } from "../../src/policy/kill-switches.ts";
-import { createRun, executeStep } from "../../src/runner/engine.ts";
+import { executeStep } from "../../src/runner/engine.ts";
 import type { MilestoneKind, TriageSnapshot } from "../../src/runner/ports.ts";
+import { createRun } from "../../src/runner/runs.ts";
 import type { PhaseContext, PhaseHandlers, RunRow } from "../../src/runner/types.ts";
 import { startWorld, type World } from "../../src/sim/server.ts";
 import { createSlackNotifier, type SlackNotifier } from "../../src/slack/notifier.ts";
