@@ -4,7 +4,7 @@ import pino from "pino";
 import { phaseTransitions } from "../src/db/schema.ts";
 import { startHarness } from "../src/demo/run-scenario.ts";
 import { PHASES } from "../src/domain/phases.ts";
-import { createRun } from "../src/runner/engine.ts";
+import { createRun } from "../src/runner/runs.ts";
 import { createPhaseQueue, createRedis } from "../src/runner/queue.ts";
 import type { PhaseHandlers } from "../src/runner/types.ts";
 import { startPhaseWorker } from "../src/runner/worker.ts";

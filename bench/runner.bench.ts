@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { Queue, Worker } from "bullmq";
 import pino from "pino";
 import { PHASES, type Phase } from "../src/domain/phases.ts";
-import { createRun } from "../src/runner/engine.ts";
+import { createRun } from "../src/runner/runs.ts";
 import { createPhaseQueue, createRedis } from "../src/runner/queue.ts";
 import type { PhaseHandlers, RunnerDeps } from "../src/runner/types.ts";
 import { startPhaseWorker } from "../src/runner/worker.ts";

@@ -8,7 +8,8 @@ import { activeKillSwitch, describeKillSwitch } from "../policy/kill-switches.ts
 import type { PolicyScope } from "../policy/load.ts";
 import { canApprove } from "../policy/roles.ts";
 import { isAction, type LoadedPolicy, ROLES } from "../policy/types.ts";
-import { advanceWaitingRun } from "../runner/engine.ts";
+import { runScope } from "../runner/engine.ts";
+import { advanceWaitingRun } from "../runner/runs.ts";
 import type { RunnerDeps, RunRow } from "../runner/types.ts";
 import { type ApprovalRow, approvalDigest, getApproval } from "./create.ts";
 import { type RefusalReason, stateRefusal } from "./decide-refusals.ts";
@@ -59,14 +60,6 @@ export type DecideOutcome =
 
 /** Actions an approval authorises that prode itself never executes. */
 export const HUMAN_EXECUTED_ACTIONS: ReadonlySet<string> = new Set(["production_write"]);
-
-function scopeOf(run: RunRow | undefined): PolicyScope {
-  const ctx = (run?.context ?? {}) as { team?: unknown; service?: unknown };
-  return {
-    ...(typeof ctx.team === "string" ? { team: ctx.team } : {}),
-    ...(typeof ctx.service === "string" ? { service: ctx.service } : {}),
-  };
-}
 
 /** Every user group the policy maps to a role: the only groups worth resolving. */
 export function policyGroups(policy: Pick<LoadedPolicy, "roles">): string[] {
@@ -132,7 +125,7 @@ export async function decideApproval(deps: DecideDeps, req: DecideRequest): Prom
   }
 
   const [run] = await deps.db.select().from(runs).where(eq(runs.id, approval.runId));
-  const scope = scopeOf(run);
+  const scope: PolicyScope = run ? runScope(run) : {};
   const policy = await deps.policyFor(scope);
   const groupIds = await deps.groupsOf(req.userId, policyGroups(policy));
   const action = approval.action;

@@ -8,7 +8,7 @@ import type { Db } from "../db/client.ts";
 import { deliveries, runs } from "../db/schema.ts";
 import { AppError, ErrorCode } from "../domain/errors.ts";
 import { TICKET_KEY } from "../domain/evidence-context.ts";
-import { createRun, stopRun } from "../runner/engine.ts";
+import { createRun, stopRun } from "../runner/runs.ts";
 import type { RunnerDeps } from "../runner/types.ts";
 import { isClosedByHuman, isClosedStateType } from "./ticket.ts";
 

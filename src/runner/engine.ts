@@ -15,9 +15,6 @@ import type {
   TransitionRequest,
 } from "./types.ts";
 
-export { advanceWaitingRun, type CreateRunInput, createRun, stopRun } from "./runs.ts";
-export type { StepJob } from "./types.ts";
-
 /**
  * The worker's side of a run: lease → execute one phase → commit one transition →
  * enqueue the next step. Postgres is the truth; the queue only wakes workers, so every
