@@ -26,7 +26,7 @@ const MAX_APPROVALS = 40;
  * {@link toHomeView} wraps it for views.publish.
  */
 export function renderAppHome(view: AppHomeView, now: Date): RenderedMessage {
-  const more = view.moreUrl === undefined ? {} : { moreUrl: view.moreUrl };
+  const more = { moreUrl: view.moreUrl };
   const blocks: KnownBlock[] = [
     header("prode"),
     context(`Hi ${short(view.viewerName, 80)} · updated ${slackDate(now.toISOString())}`),

@@ -83,7 +83,7 @@ function pageLine(p: MemoryPageView): string {
  * so nobody mistakes a wiki page for proof (DESIGN invariant 2).
  */
 function memoryBlocks(memory: MemoryView, moreUrl?: string): KnownBlock[] {
-  const opts = { maxItems: MAX_MEMORY_ITEMS, ...(moreUrl === undefined ? {} : { moreUrl }) };
+  const opts = { maxItems: MAX_MEMORY_ITEMS, moreUrl };
   const list = (title: string, items: string[]) =>
     `*${title}:* ${items.length === 0 ? "_none_" : fitLines(items, MAX_CONTEXT_TEXT - title.length - 5, opts).replace(/\n/g, " · ")}`;
   return [
@@ -114,7 +114,7 @@ function memoryBlocks(memory: MemoryView, moreUrl?: string): KnownBlock[] {
  */
 export function renderEvidenceBundle(view: EvidenceBundleView, _now: Date): RenderedMessage {
   const moreUrl = view.artifactUrl;
-  const more = (maxItems: number) => ({ maxItems, ...(moreUrl === undefined ? {} : { moreUrl }) });
+  const more = (maxItems: number) => ({ maxItems, moreUrl });
   const c = view.classification;
   const blocks: KnownBlock[] = [
     header(`Evidence · ${view.ticket.key} · ${view.ticket.title}`),
@@ -165,5 +165,5 @@ export function renderEvidenceBundle(view: EvidenceBundleView, _now: Date): Rend
 
   const root = view.rootCause === undefined ? "" : ` — ${short(view.rootCause, 300)}`;
   const text = `${short(view.ticket.key, 40)} evidence: ${short(humanize(c.label), 80)} ${percent(c.confidence) ?? "?"}%${root}`;
-  return finish(text, blocks, moreUrl === undefined ? {} : { moreUrl });
+  return finish(text, blocks, { moreUrl });
 }

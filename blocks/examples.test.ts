@@ -3,13 +3,10 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { isRenderKindName, RENDER_KINDS } from "./kinds.ts";
 import { assertSafeRender } from "./testing/assertions.ts";
-
-const DIR = join(import.meta.dirname, "examples");
-/** The clock of every snapshot: half an hour into the onboarding incident. */
-const NOW = new Date("2025-03-04T03:20:00Z");
+import { EXAMPLE_NOW, EXAMPLES_DIR } from "./testing/examples.ts";
 
 /** `<kind>.json` or `<kind>--<variant>.json`. */
-const examples = readdirSync(DIR)
+const examples = readdirSync(EXAMPLES_DIR)
   .filter((f) => f.endsWith(".json"))
   .sort()
   .map((file) => ({ file, kind: file.replace(/\.json$/, "").split("--")[0] ?? "" }));
@@ -23,8 +20,8 @@ describe("the examples in blocks/examples", () => {
     it(`${file} is a valid view model and renders as in the snapshot`, () => {
       if (!isRenderKindName(kind)) throw new Error(`${file}: unknown kind ${kind}`);
       const { schema, render, surface } = RENDER_KINDS[kind];
-      const view = schema.parse(JSON.parse(readFileSync(join(DIR, file), "utf8")));
-      const rendered = render(view, NOW);
+      const view = schema.parse(JSON.parse(readFileSync(join(EXAMPLES_DIR, file), "utf8")));
+      const rendered = render(view, EXAMPLE_NOW);
       assertSafeRender(rendered, surface, view);
       expect(rendered).toMatchSnapshot();
     });

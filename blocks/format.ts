@@ -3,21 +3,23 @@
  * specialist and tool states. Canonical phase and outcome names are always shown as
  * spelled in DESIGN.md, next to a human label, so a reader can grep logs for them.
  */
+import type { KnownBlock } from "@slack/types";
+import { CONFIDENCE_FLOOR } from "../src/domain/classifier-gate.ts";
 import { AppError, ErrorCode } from "../src/domain/errors.ts";
 import { type Outcome, PHASES, type Phase } from "../src/domain/phases.ts";
 import { escapeMrkdwn, inlineCode, link, oneLine } from "./escape.ts";
+import { fields, header, section } from "./kit.ts";
 import { truncate } from "./limits.ts";
+import { formatAge, slackDate } from "./time.ts";
 import type {
   ClassificationView,
+  ParentMessageView,
   PauseView,
   RunLinksView,
   RunStatusView,
   SpecialistView,
   ToolView,
 } from "./view-models.ts";
-
-/** The confidence floor for any code change (DESIGN "Invariants"). */
-export const CONFIDENCE_FLOOR = 70;
 
 /**
  * The end of every exhaustive switch: a value outside its type is a bug upstream, so it
@@ -243,4 +245,32 @@ export function pauseLabel(p: PauseView): string {
 /** A ticket key as a link to Linear when there is one. */
 export function ticketLink(ticket: { key: string; url?: string }): string {
   return link(ticket.url, truncate(oneLine(ticket.key), 40));
+}
+
+/**
+ * The head of a message about one run, as the parent message and `/prode status <run>`
+ * show it: the ticket as header, the status with phase progress, then four columns —
+ * classification, service, start, and `lastColumn` (the renderer's own fourth).
+ */
+export function runHeadBlocks(
+  run: Pick<
+    ParentMessageView,
+    "ticket" | "phase" | "status" | "classification" | "service" | "startedAt"
+  >,
+  lastColumn: string,
+  now: Date,
+): KnownBlock[] {
+  const bar = phaseBar(run.phase, run.status);
+  return [
+    header(`${run.ticket.key} · ${run.ticket.title}`),
+    section(
+      `${statusLabel(run.status)}\n*${phaseProgress(run.phase)}*${bar === "" ? "" : `\n${bar}`}`,
+    ),
+    fields([
+      `*Classification*\n${run.classification === undefined ? "_not yet classified_" : classificationLine(run.classification)}`,
+      `*Service*\n${run.service === undefined ? "_unknown_" : inlineCode(truncate(run.service, 80))}`,
+      `*Started*\n${slackDate(run.startedAt)} (${formatAge(run.startedAt, now)} ago)`,
+      lastColumn,
+    ]),
+  ];
 }

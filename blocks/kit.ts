@@ -11,7 +11,7 @@ import type {
   KnownBlock,
   SectionBlock,
 } from "@slack/types";
-import { plainText } from "./escape.ts";
+import { oneLine, plainText } from "./escape.ts";
 import {
   enforceLimits,
   type FitLinesOptions,
@@ -38,7 +38,7 @@ export interface RenderedMessage {
 
 /** A header from untrusted text. */
 export function header(text: string): HeaderBlock {
-  const safe = truncate(plainText(text.replace(/\s+/g, " ").trim()), MAX_HEADER_TEXT);
+  const safe = truncate(plainText(oneLine(text)), MAX_HEADER_TEXT);
   return { type: "header", text: { type: "plain_text", text: safe || "prode", emoji: true } };
 }
 
@@ -96,7 +96,7 @@ export function lineSections(
         section(
           fitLines(rest, MAX_SECTION_TEXT, {
             maxItems: limit - (next - chunk.length),
-            ...(options.moreUrl === undefined ? {} : { moreUrl: options.moreUrl }),
+            moreUrl: options.moreUrl,
           }),
         ),
       );
@@ -169,7 +169,7 @@ export function finish(
 ): RenderedMessage {
   const guarded = enforceLimits(blocks, {
     maxBlocks: options.maxBlocks ?? MAX_MESSAGE_BLOCKS,
-    ...(options.moreUrl === undefined ? {} : { moreUrl: options.moreUrl }),
+    moreUrl: options.moreUrl,
   });
   return { text: fitMessageText(text), blocks: guarded };
 }

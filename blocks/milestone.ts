@@ -68,7 +68,7 @@ function renderToolInventory(view: ToolInventoryMilestone): RenderedMessage {
     footer(view),
   ];
   const text = `${short(view.ticketKey, 40)} tool inventory: ${counts}`;
-  return finish(text, blocks, withMore(view));
+  return finish(text, blocks, { moreUrl: view.artifactUrl });
 }
 
 function renderSpecialistResults(view: SpecialistResultsMilestone): RenderedMessage {
@@ -80,11 +80,9 @@ function renderSpecialistResults(view: SpecialistResultsMilestone): RenderedMess
     linesSection(undefined, lines.length === 0 ? ["_none ran_"] : lines, more(view)),
     footer(view),
   ];
-  return finish(
-    `${short(view.ticketKey, 40)} specialist results: ${counts}`,
-    blocks,
-    withMore(view),
-  );
+  return finish(`${short(view.ticketKey, 40)} specialist results: ${counts}`, blocks, {
+    moreUrl: view.artifactUrl,
+  });
 }
 
 function decisionHeadline(view: DecisionMilestone): string {
@@ -110,7 +108,9 @@ function renderDecision(view: DecisionMilestone): RenderedMessage {
     view.decision === "exit"
       ? `stop ${word(view.outcome ?? "")}`.trim()
       : word(view.decision.replace("_", " "));
-  return finish(`${short(view.ticketKey, 40)} decision: ${what}`, blocks, withMore(view));
+  return finish(`${short(view.ticketKey, 40)} decision: ${what}`, blocks, {
+    moreUrl: view.artifactUrl,
+  });
 }
 
 function renderHandoff(view: HandoffMilestone): RenderedMessage {
@@ -129,16 +129,12 @@ function renderHandoff(view: HandoffMilestone): RenderedMessage {
   return finish(
     `${short(view.ticketKey, 40)} handoff: ${word(view.outcome)} — ${short(view.summary, 300)}`,
     blocks,
-    withMore(view),
+    { moreUrl: view.artifactUrl },
   );
 }
 
-function withMore(view: MilestoneView): { moreUrl?: string } {
-  return view.artifactUrl === undefined ? {} : { moreUrl: view.artifactUrl };
-}
-
 function more(view: MilestoneView): FitLinesOptions {
-  return { maxItems: MAX_LIST_ITEMS, ...withMore(view) };
+  return { maxItems: MAX_LIST_ITEMS, moreUrl: view.artifactUrl };
 }
 
 /**

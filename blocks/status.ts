@@ -2,19 +2,16 @@ import type { KnownBlock } from "@slack/types";
 import { inlineCode } from "./escape.ts";
 import {
   assertNever,
-  classificationLine,
   linksLine,
   pauseLabel,
-  phaseBar,
   phaseProgress,
+  runHeadBlocks,
   short,
   specialistLine,
-  statusLabel,
   statusWords,
 } from "./format.ts";
 import {
   context,
-  fields,
   finish,
   header,
   lineSections,
@@ -24,7 +21,7 @@ import {
 } from "./kit.ts";
 import { truncate } from "./limits.ts";
 import { approvalLine, runLine, sortApprovals, sortRuns } from "./run-lines.ts";
-import { formatAge, slackDate } from "./time.ts";
+import { slackDate } from "./time.ts";
 import type {
   RunDetailView,
   RunNotFoundView,
@@ -56,7 +53,7 @@ export function renderStatusList(view: StatusListView, now: Date): RenderedMessa
         {
           maxItems: MAX_RUNS,
           maxSections: 20,
-          ...(view.moreUrl === undefined ? {} : { moreUrl: view.moreUrl }),
+          moreUrl: view.moreUrl,
         },
       ),
     );
@@ -68,7 +65,7 @@ export function renderStatusList(view: StatusListView, now: Date): RenderedMessa
   );
   const waiting = view.runs.reduce((n, r) => n + r.waitingApprovals, 0);
   const text = `prode: ${count} active run${count === 1 ? "" : "s"}, ${waiting} approval${waiting === 1 ? "" : "s"} waiting${view.pauses.length > 0 ? `, ${view.pauses.length} kill switch(es) engaged` : ""}`;
-  return finish(text, blocks, view.moreUrl === undefined ? {} : { moreUrl: view.moreUrl });
+  return finish(text, blocks, { moreUrl: view.moreUrl });
 }
 
 function timelineLine(entry: TimelineEntryView): string {
@@ -79,19 +76,11 @@ function timelineLine(entry: TimelineEntryView): string {
 /** `/prode status <ticket|run>`: one run in detail, with its timeline and waiting approvals. */
 export function renderRunDetail(view: RunDetailView, now: Date): RenderedMessage {
   const { run } = view;
-  const bar = phaseBar(run.phase, run.status);
-  const blocks: KnownBlock[] = [
-    header(`${run.ticket.key} · ${run.ticket.title}`),
-    section(
-      `${statusLabel(run.status)}\n*${phaseProgress(run.phase)}*${bar === "" ? "" : `\n${bar}`}`,
-    ),
-    fields([
-      `*Classification*\n${run.classification === undefined ? "_not yet classified_" : classificationLine(run.classification)}`,
-      `*Service*\n${run.service === undefined ? "_unknown_" : inlineCode(truncate(run.service, 80))}`,
-      `*Started*\n${slackDate(run.startedAt)} (${formatAge(run.startedAt, now)} ago)`,
-      `*Approvals waiting*\n${run.waitingApprovals}`,
-    ]),
-  ];
+  const blocks: KnownBlock[] = runHeadBlocks(
+    run,
+    `*Approvals waiting*\n${run.waitingApprovals}`,
+    now,
+  );
   if (view.approvals.length > 0) {
     blocks.push(
       linesSection(
@@ -118,7 +107,7 @@ export function renderRunDetail(view: RunDetailView, now: Date): RenderedMessage
   const links = linksLine(view.links, run.runId);
   if (links !== "") blocks.push(context(links));
   const text = `${short(run.ticket.key, 40)} ${short(run.ticket.title, 300)} — ${phaseProgress(run.phase)}, ${statusWords(run.status)}`;
-  return finish(text, blocks, view.links.run === undefined ? {} : { moreUrl: view.links.run });
+  return finish(text, blocks, { moreUrl: view.links.run });
 }
 
 /** `/prode status <query>` when no run matches: say so and what to try. */

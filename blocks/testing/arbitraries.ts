@@ -1,7 +1,8 @@
 /**
  * fast-check arbitraries for every view model, biased towards what breaks Slack
  * messages: huge lists, 10,000-character strings, mrkdwn control sequences, backticks,
- * emoji and surrogate pairs, malformed URLs and timestamps. Test-only.
+ * emoji and surrogate pairs, malformed URLs and timestamps (the builders of such input are
+ * in ./hostile.ts). Test-only.
  */
 import fc from "fast-check";
 import { OUTCOMES, PHASES } from "../../src/domain/phases.ts";
@@ -24,150 +25,10 @@ import type {
   StatusView,
   TicketView,
 } from "../view-models.ts";
+import { anyNumber, hostileId, hostileText, hostileUrl, list, opt, timestamp } from "./hostile.ts";
 
-/** Sequences Slack would act on, or that break mrkdwn, if they reached it unescaped. */
-export const HOSTILE_PIECES = [
-  "<!channel>",
-  "<!here>",
-  "<!everyone>",
-  "<@U123>",
-  "<#C123>",
-  "<!subteam^S123>",
-  "<http://x|y>",
-  "<http://evil|click>",
-  "<!date^1^{date}|x>",
-  "```",
-  "`",
-  "``",
-  "&",
-  "&amp;",
-  "&lt;",
-  "<",
-  ">",
-  "|",
-  "*bold*",
-  "_it_",
-  "~s~",
-  "\n",
-  "\r\n",
-  "😀",
-  "👩‍👩‍👧",
-  "🇺🇦",
-  "e\u0301",
-  "\u200b",
-  "DROP TABLE users; --",
-] as const;
-
-/** The markers that must never appear verbatim in any rendered payload. */
-export const FORBIDDEN_MARKERS = [
-  "<!channel>",
-  "<!here>",
-  "<!everyone>",
-  "<@U123>",
-  "<#C123>",
-  "<!subteam",
-  "<http://x|y>",
-  "<http://evil|click>",
-  "<!date^1^",
-];
-
-const piece = fc.constantFrom(...HOSTILE_PIECES);
-
-/** A string of 1,000 to 10,000 characters built from one repeated piece. */
-const huge = fc
-  .tuple(
-    fc.oneof(piece, fc.string({ unit: "binary", minLength: 1, maxLength: 8 })),
-    fc.integer({ min: 1_000, max: 10_000 }),
-  )
-  .map(([p, n]) => p.repeat(Math.ceil(n / p.length)));
-
-/** Untrusted text: short, hostile, emoji-laden or huge. Always well-formed UTF-16. */
-export const hostileText: fc.Arbitrary<string> = fc.oneof(
-  { weight: 3, arbitrary: fc.string({ maxLength: 40 }) },
-  {
-    weight: 3,
-    arbitrary: fc
-      .array(fc.oneof(piece, fc.string({ maxLength: 6 })), { maxLength: 12 })
-      .map((a) => a.join("")),
-  },
-  { weight: 2, arbitrary: fc.string({ unit: "binary", maxLength: 40 }) },
-  { weight: 1, arbitrary: fc.string({ unit: "grapheme", maxLength: 40 }) },
-  { weight: 1, arbitrary: huge },
-);
-
-/** A non-empty identifier-ish string that may still be hostile. */
-export const hostileId: fc.Arbitrary<string> = fc.oneof(
-  fc.stringMatching(/^[A-Z]{2,5}-[0-9]{1,5}$/),
-  hostileText.filter((s) => s.length > 0),
-);
-
-/** URLs as upstream data may carry them: good, malformed, non-http, hostile. */
-export const hostileUrl: fc.Arbitrary<string> = fc.oneof(
-  fc.webUrl(),
-  fc.webUrl({ withQueryParameters: true, withFragments: true }),
-  fc.constantFrom(
-    "https://linear.app/acme/issue/ENG-1",
-    "http://x|y>",
-    "javascript:alert(1)",
-    "<!channel>",
-    "https://evil.example/a b|c",
-    "https://user:pw@host.example/",
-    "https://a.example/?q=<@U123>&x=1",
-    "https://a.example/path|<!here>",
-    `https://a.example/${"a".repeat(5_000)}`,
-    "ftp://files.example/x",
-    "",
-  ),
-  hostileText,
-);
-
-/** Valid timestamps mostly, sometimes garbage. */
-export const timestamp: fc.Arbitrary<string> = fc.oneof(
-  {
-    weight: 5,
-    arbitrary: fc
-      .date({ min: new Date("2000-01-01"), max: new Date("2100-01-01"), noInvalidDate: true })
-      .map((d) => d.toISOString()),
-  },
-  // Before 1970 the Unix time is negative, which Slack's date token cannot take.
-  {
-    weight: 1,
-    arbitrary: fc
-      .date({ min: new Date("1900-01-01"), max: new Date("1969-12-31"), noInvalidDate: true })
-      .map((d) => d.toISOString()),
-  },
-  { weight: 1, arbitrary: hostileText },
-);
-
-/** The renderer's clock. */
-export const now: fc.Arbitrary<Date> = fc.date({
-  min: new Date("2000-01-01"),
-  max: new Date("2100-01-01"),
-  noInvalidDate: true,
-});
-
-/** Numbers a bug upstream could produce, not only 0–100. */
-const anyNumber = fc.oneof(
-  { weight: 4, arbitrary: fc.integer({ min: -20, max: 120 }) },
-  { weight: 1, arbitrary: fc.double() },
-);
-
-/** Lists that are usually short and sometimes very long (`hugeLength` items). */
-export function list<T>(item: fc.Arbitrary<T>, hugeLength: number): fc.Arbitrary<T[]> {
-  return fc.oneof(
-    { weight: 4, arbitrary: fc.array(item, { maxLength: 6 }) },
-    {
-      weight: 1,
-      arbitrary: fc
-        .array(item, { minLength: 1, maxLength: 3 })
-        .map((seed) => Array.from({ length: hugeLength }, (_, i) => seed[i % seed.length] as T)),
-    },
-  );
-}
-
-function opt<T>(arb: fc.Arbitrary<T>): fc.Arbitrary<T | undefined> {
-  return fc.option(arb, { nil: undefined });
-}
+/** The renderer's clock, with the view models for properties.test.ts. */
+export { now } from "./hostile.ts";
 
 const phase = fc.constantFrom(...PHASES, "AWAIT_APPROVAL" as const);
 const outcome = fc.constantFrom(...OUTCOMES);

@@ -7,7 +7,7 @@ import { safeUrl } from "../escape.ts";
 import type { RenderedMessage } from "../kit.ts";
 import type { Surface } from "../limits.ts";
 import { assertWithinSlackLimits, linkTargets, textsOf } from "../validate.ts";
-import { FORBIDDEN_MARKERS } from "./arbitraries.ts";
+import { FORBIDDEN_MARKERS } from "./hostile.ts";
 
 const URL_KEYS = new Set([
   "url",

@@ -5,10 +5,11 @@ import { join } from "node:path";
 /** The clock of the examples: half an hour into the onboarding incident. */
 export const EXAMPLE_NOW = new Date("2025-03-04T03:20:00Z");
 
+/** blocks/examples: one view model per file, `<kind>.json` or `<kind>--<variant>.json`. */
+export const EXAMPLES_DIR = join(import.meta.dirname, "..", "examples");
+
 export function loadExample<T>(name: string): T {
-  return JSON.parse(
-    readFileSync(join(import.meta.dirname, "..", "examples", `${name}.json`), "utf8"),
-  ) as T;
+  return JSON.parse(readFileSync(join(EXAMPLES_DIR, `${name}.json`), "utf8")) as T;
 }
 
 /** All mrkdwn and plain text of a rendered payload, joined, for "contains" assertions. */
