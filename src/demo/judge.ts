@@ -1,14 +1,12 @@
+import { DELIVERY_PHASES, type Phase } from "../domain/phases.ts";
 import type { RunRow } from "../runner/types.ts";
 import type { Scenario } from "../sim/scenario.ts";
 
-/** Phases not built yet; a scenario whose expectation needs them stops at their boundary. */
-export const NOT_BUILT_PHASES = [
-  "CREATE_WORKTREE",
-  "IMPLEMENT",
-  "VERIFY",
-  "REVIEW",
-  "OPEN_PR",
-] as const;
+/**
+ * Phases not built yet — delivery, every phase after the evidence gate; a scenario whose
+ * expectation needs them stops at their boundary.
+ */
+export const NOT_BUILT_PHASES: readonly Phase[] = [...DELIVERY_PHASES];
 
 export interface Verdict {
   ok: boolean;

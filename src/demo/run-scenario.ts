@@ -181,7 +181,7 @@ export async function startHarness(options: ScenarioRunOptions): Promise<Harness
         const body = (await response.json()) as { runId?: string };
         return { status: response.status, ...(body.runId ? { runId: body.runId } : {}), body };
       },
-      follow: (runId, until) => followRun(options, scenario, runId, until),
+      follow: async (runId, until) => (await followRun(options, scenario, runId, until)).run,
       async close(opts = {}) {
         await closeProde();
         if (opts.closeWorld ?? true) await closeWorld();
@@ -207,12 +207,7 @@ export async function runScenario(options: ScenarioRunOptions): Promise<Scenario
         `intake refused the webhook: ${accepted.status} ${JSON.stringify(accepted.body)}`,
       );
     }
-    const run = await harness.follow(accepted.runId);
-    const transitions = await options.db
-      .select()
-      .from(phaseTransitions)
-      .where(eq(phaseTransitions.runId, run.id))
-      .orderBy(asc(phaseTransitions.seq));
+    const { run, transitions } = await followRun(options, harness.scenario, accepted.runId);
     await harness.close({ closeWorld: false });
     return {
       scenario: harness.scenario,
@@ -233,15 +228,22 @@ export async function runScenario(options: ScenarioRunOptions): Promise<Scenario
   }
 }
 
+/**
+ * Polls a run until `until` holds, reporting each new transition; returns the run and
+ * every transition up to the state it was read in.
+ */
 async function followRun(
   options: ScenarioRunOptions,
   scenario: Scenario,
   runId: string,
   until: (run: RunRow) => boolean = (run) => run.outcome !== null,
-): Promise<RunRow> {
+): Promise<{ run: RunRow; transitions: (typeof phaseTransitions.$inferSelect)[] }> {
   const deadline = Date.now() + (options.timeoutMs ?? 60_000);
   let seen = 0;
   for (;;) {
+    // The run first: a transition commits in the same statement as the run's new state,
+    // so the rows read after it hold every transition up to that state.
+    const [run] = await options.db.select().from(runs).where(eq(runs.id, runId));
     const rows = await options.db
       .select()
       .from(phaseTransitions)
@@ -258,8 +260,7 @@ async function followRun(
       });
     }
     seen = rows.length;
-    const [run] = await options.db.select().from(runs).where(eq(runs.id, runId));
-    if (run && until(run)) return run;
+    if (run && until(run)) return { run, transitions: rows };
     if (Date.now() > deadline) {
       throw new AppError(
         ErrorCode.Timeout,

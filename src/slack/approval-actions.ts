@@ -50,16 +50,15 @@ export async function handleApprovalClick(
   reply: (message: RenderedMessage) => Promise<void>,
 ): Promise<DecideOutcome> {
   const now = deps.now?.() ?? new Date();
+  // One clock for the whole click: the decision and every message it updates.
+  const atNow = { ...deps, now: () => now };
   if (click.userName) deps.names?.remember(click.userId, click.userName);
-  const outcome = await decideApproval(
-    { ...deps, now: () => now },
-    {
-      // A malformed value authorises nothing; it is refused (and audited) as not found.
-      approvalId: click.approvalId.slice(0, 128),
-      verdict: click.verdict,
-      userId: click.userId,
-    },
-  );
+  const outcome = await decideApproval(atNow, {
+    // A malformed value authorises nothing; it is refused (and audited) as not found.
+    approvalId: click.approvalId.slice(0, 128),
+    verdict: click.verdict,
+    userId: click.userId,
+  });
   const approval = outcome.approval;
   let ref: SlackMessageRef | null =
     click.channel && click.messageTs
@@ -74,7 +73,7 @@ export async function handleApprovalClick(
   if (outcome.kind === "refused") {
     await reply(ephemeral(outcome.message));
     if (approval && ref && STATE_REFUSALS.has(outcome.reason)) {
-      await showApprovalOutcome({ ...deps, now: () => now }, approval, ref).catch((error) =>
+      await showApprovalOutcome(atNow, approval, ref).catch((error) =>
         deps.log.warn(
           { err: error, approvalId: approval.id },
           "could not refresh approval message",
@@ -88,7 +87,7 @@ export async function handleApprovalClick(
   const at = (outcome.approval.decidedAt ?? now).toISOString();
   if (ref) {
     await showApprovalOutcome(
-      { ...deps, now: () => now },
+      atNow,
       outcome.approval,
       ref,
       outcome.status === "approved"
@@ -102,9 +101,9 @@ export async function handleApprovalClick(
     );
   }
   if (outcome.handToHuman) {
-    const thread = ref ?? (await approvalMessageRef(deps.db, outcome.approval));
-    if (thread) {
-      await postApprovedStatement({ ...deps, now: () => now }, outcome.approval, thread, by);
+    // `ref` already fell back to the ledger's message ref above: no second lookup.
+    if (ref) {
+      await postApprovedStatement(atNow, outcome.approval, ref, by);
     } else {
       deps.log.warn(
         { approvalId: outcome.approval.id },

@@ -10,9 +10,9 @@ import { MAX_SECTION_TEXT, truncateMrkdwn } from "../../blocks/limits.ts";
 import { slackDate } from "../../blocks/time.ts";
 import type { ApprovalDecisionView } from "../../blocks/view-models.ts";
 import type { UserNames } from "../adapters/slack/user-names.ts";
-import type { ApprovalRow } from "../approvals/create.ts";
+import { type ApprovalRow, getApproval } from "../approvals/create.ts";
 import type { Db } from "../db/client.ts";
-import { approvals, effects, runs } from "../db/schema.ts";
+import { effects, runs } from "../db/schema.ts";
 import { effectKey } from "../runner/effects.ts";
 import { defaultRedactor, type Redactor } from "../safety/redact.ts";
 import { approvalDecidedView, decisionOf } from "./approval-views.ts";
@@ -89,7 +89,7 @@ export function createApprovalExpiryHook(
   deps: ApprovalMessageDeps,
 ): (approvalId: string) => Promise<void> {
   return async (approvalId) => {
-    const [approval] = await deps.db.select().from(approvals).where(eq(approvals.id, approvalId));
+    const approval = await getApproval(deps.db, approvalId);
     if (!approval) return;
     const ref = await approvalMessageRef(deps.db, approval);
     if (!ref) {

@@ -1,12 +1,11 @@
 import type { WebClient } from "@slack/web-api";
-import { eq } from "drizzle-orm";
 import { renderApprovalDecided } from "../../blocks/approval-decided.ts";
 import { renderApprovalRequest } from "../../blocks/approval-request.ts";
 import { renderEvidenceBundle } from "../../blocks/evidence-bundle.ts";
 import type { RenderedMessage } from "../../blocks/kit.ts";
 import { renderMilestone } from "../../blocks/milestone.ts";
 import { renderParentMessage } from "../../blocks/parent-message.ts";
-import { approvals } from "../db/schema.ts";
+import { getApproval } from "../approvals/create.ts";
 import type { MilestoneKind, TriageNotifier, TriageSnapshot } from "../runner/ports.ts";
 import type { EffectOutcome, PhaseContext } from "../runner/types.ts";
 import { defaultRedactor, type Redactor } from "../safety/redact.ts";
@@ -58,6 +57,9 @@ export interface SlackNotifier extends TriageNotifier {
   ): Promise<SlackMessageRef | null>;
 }
 
+/** The ledger's effect name of a ticket's parent message (its result is the message ref). */
+export const PARENT_EFFECT = "slack.parent";
+
 /** The ledger's effect name of an approval's request message (looked up on expiry). */
 export function approvalEffectName(approvalId: string): string {
   return `slack.approval.${approvalId}`;
@@ -94,7 +96,7 @@ export function createSlackNotifier(options: SlackNotifierOptions): SlackNotifie
   ): Promise<EffectOutcome<SlackMessageRef>> {
     const metadata = parentMetadata(triage);
     return ctx.effect<SlackMessageRef>({
-      name: "slack.parent",
+      name: PARENT_EFFECT,
       capability: "slack_post",
       perform: async () => {
         const posted = await postMessage(client, {
@@ -206,7 +208,7 @@ export function createSlackNotifier(options: SlackNotifierOptions): SlackNotifie
       const n = (updatesMade.get(ctx) ?? 0) + 1;
       updatesMade.set(ctx, n);
       await ctx.effect({
-        name: `slack.parent.update.${ctx.run.seq}.${n}`,
+        name: `${PARENT_EFFECT}.update.${ctx.run.seq}.${n}`,
         capability: "slack_update",
         perform: async () => {
           await updateMessage(
@@ -242,7 +244,7 @@ export function createSlackNotifier(options: SlackNotifierOptions): SlackNotifie
     },
 
     async postApprovalRequest(ctx, approvalId, triage) {
-      const [row] = await ctx.db.select().from(approvals).where(eq(approvals.id, approvalId));
+      const row = await getApproval(ctx.db, approvalId);
       if (!row) {
         ctx.log.warn({ approvalId }, "approval request not posted: no such approval");
         return null;

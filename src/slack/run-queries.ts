@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, isNull, ne, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gt, inArray, isNull, ne, sql } from "drizzle-orm";
 import type {
   ActiveRunView,
   PauseView,
@@ -17,12 +17,20 @@ import { type ActiveKillSwitch, listEngagedKillSwitches } from "../policy/kill-s
 import { canApprove } from "../policy/roles.ts";
 import type { PolicySource } from "../policy/source.ts";
 import { isAction } from "../policy/types.ts";
+import { effectKey } from "../runner/effects.ts";
 import { findRun } from "../runner/status.ts";
 import type { RunRow } from "../runner/types.ts";
 import { pendingApprovalView } from "./approval-views.ts";
 import type { SlackMessageRef } from "./messages.ts";
-import { approvalEffectName } from "./notifier.ts";
-import { displayPhase, runStatusView, serviceOf, teamOf, ticketView } from "./views.ts";
+import { approvalEffectName, PARENT_EFFECT } from "./notifier.ts";
+import {
+  contextString,
+  displayPhase,
+  runStatusView,
+  serviceOf,
+  teamOf,
+  ticketView,
+} from "./views.ts";
 
 /**
  * The reads behind `/prode status` and App Home, shaped as view models. Each is a few
@@ -74,9 +82,10 @@ function activeRunView(run: RunWithExtras, switches: readonly ActiveKillSwitch[]
 const runColumns = {
   pending: sql<number>`(select count(*)::int from approvals a
     where a.run_id = runs.id and a.status = 'pending')`,
-  // Qualified by hand: inside a subquery drizzle prints columns without their table.
+  // Qualified by hand: inside a subquery drizzle prints columns without their table. The
+  // key is effectKey(run id, PARENT_EFFECT) with the run id taken from the row.
   thread: sql<SlackMessageRef | null>`(select e.result from effects e
-    where e.key = runs.id || '/slack.parent' and e.status = 'done')`,
+    where e.key = runs.id || ${effectKey("", PARENT_EFFECT)} and e.status = 'done')`,
 };
 
 /** Active runs, newest first, with waiting approvals, thread links and kill switches. */
@@ -103,15 +112,21 @@ export async function activeRunViews(
   };
 }
 
+/** Each approval's request message link (by approval id), from the effect ledger. */
 async function approvalLinks(db: Db, rows: readonly ApprovalRow[]): Promise<Map<string, string>> {
   const links = new Map<string, string>();
-  for (const row of rows) {
-    const [effect] = await db
-      .select({ result: effects.result })
-      .from(effects)
-      .where(eq(effects.key, `${row.runId}/${approvalEffectName(row.id)}`));
-    const ref = effect?.result as SlackMessageRef | null | undefined;
-    if (ref?.permalink) links.set(row.id, ref.permalink);
+  if (rows.length === 0) return links;
+  const approvalByKey = new Map(
+    rows.map((row) => [effectKey(row.runId, approvalEffectName(row.id)), row.id]),
+  );
+  const found = await db
+    .select({ key: effects.key, result: effects.result })
+    .from(effects)
+    .where(inArray(effects.key, [...approvalByKey.keys()]));
+  for (const effect of found) {
+    const approvalId = approvalByKey.get(effect.key);
+    const ref = effect.result as SlackMessageRef | null;
+    if (approvalId !== undefined && ref?.permalink) links.set(approvalId, ref.permalink);
   }
   return links;
 }
@@ -183,7 +198,7 @@ export async function runDetailView(
     db
       .select({ result: effects.result })
       .from(effects)
-      .where(and(eq(effects.key, `${run.id}/slack.parent`), eq(effects.status, "done"))),
+      .where(and(eq(effects.key, effectKey(run.id, PARENT_EFFECT)), eq(effects.status, "done"))),
   ]);
   const ticket = ticketView(run);
   const links = await approvalLinks(db, pending);
@@ -203,8 +218,8 @@ export async function runDetailView(
     { ...run, pending: pending.length, thread: threadRef ?? null },
     run.outcome ? [] : switches,
   );
-  const linear = typeof run.context.ticketUrl === "string" ? run.context.ticketUrl : undefined;
-  const pr = typeof run.context.prUrl === "string" ? run.context.prUrl : undefined;
+  const linear = contextString(run, "ticketUrl");
+  const pr = contextString(run, "prUrl");
   return {
     kind: "detail",
     run: active,

@@ -23,7 +23,8 @@ export interface RunLinkBuilder {
   artifact?: (runId: string, sha256: string) => string | undefined;
 }
 
-function contextString(run: Pick<RunRow, "context">, key: string): string | undefined {
+/** A non-empty string the runner stored in the run's context under `key`. */
+export function contextString(run: Pick<RunRow, "context">, key: string): string | undefined {
   const value = (run.context as Record<string, unknown>)[key];
   return typeof value === "string" && value !== "" ? value : undefined;
 }
