@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { asc, eq } from "drizzle-orm";
 import pino from "pino";
+import { DEFAULT_WORKER_CONCURRENCY } from "../src/config/index.ts";
 import { phaseTransitions } from "../src/db/schema.ts";
 import { startHarness } from "../src/demo/run-scenario.ts";
 import { PHASES } from "../src/domain/phases.ts";
@@ -23,6 +24,8 @@ import type { Bench, BenchResult } from "./types.ts";
  */
 const SEQUENTIAL = Number(process.env.BENCH_PIPELINE_RUNS ?? 50);
 const BURST = Number(process.env.BENCH_PIPELINE_BURST ?? 200);
+/** Phase jobs the harness worker runs at once: prode's default unless told otherwise. */
+const CONCURRENCY = Number(process.env.BENCH_PIPELINE_CONCURRENCY ?? DEFAULT_WORKER_CONCURRENCY);
 const log = pino({ level: "silent" });
 
 type BenchDb = Awaited<ReturnType<typeof createBenchDb>>;
@@ -120,7 +123,7 @@ const bench: Bench = async () => {
     prefix,
     log,
     replicaAdminUrl: BENCH_ADMIN_URL,
-    concurrency: 16,
+    concurrency: CONCURRENCY,
     timeoutMs: 300_000,
   });
   try {
@@ -161,7 +164,7 @@ const bench: Bench = async () => {
         verdict: `p95 ≤ 2000 ms: ${p95 <= 2000 ? "met" : "NOT met"}`,
       },
       {
-        name: `${BURST} tickets triggered at once (one worker, concurrency 16)`,
+        name: `${BURST} tickets triggered at once (one worker, concurrency ${CONCURRENCY})`,
         metrics: {
           "runs accepted": accepted.filter((a) => a.status === 200 && a.runId).length,
           "throughput runs/s (to the end)": BURST / wall,

@@ -9,6 +9,7 @@ import { createCloudWatchReader } from "../adapters/aws/cloudwatch.ts";
 import { probeAws } from "../adapters/aws/sts.ts";
 import { createInstallationOctokit, probeGitHub } from "../adapters/github/app.ts";
 import { createGitHubReader } from "../adapters/github/reader.ts";
+import { limitCalls } from "../adapters/limit.ts";
 import { createLinearGateway } from "../adapters/linear/client.ts";
 import { openReplica, type ReplicaAdapter } from "../adapters/replica/reader.ts";
 import { createSentryReader, probeSentry } from "../adapters/sentry/reader.ts";
@@ -196,6 +197,14 @@ export async function buildPipeline(
     });
   } else connectors.push(missing("vendor_status", "PRODE_VENDOR_STATUS is not set"));
 
+  // Worker concurrency is not a vendor's rate limit: each integration gets its own bound.
+  const limited = Object.fromEntries(
+    Object.entries(tools).map(([name, reader]) => [
+      name,
+      limitCalls(reader, config.PRODE_INTEGRATION_CONCURRENCY),
+    ]),
+  ) as SpecialistTools;
+
   // Re-read at most every 30 s per scope: a running worker sees a policy change.
   const policyFor = cachedPolicySource(config.PRODE_POLICY_DIR);
 
@@ -205,7 +214,7 @@ export async function buildPipeline(
       redactor: defaultRedactor,
       ...(linear ? { linear } : {}),
       connectors,
-      tools,
+      tools: limited,
       specialists: [...SPECIALISTS],
       policyFor,
       services: await servicesOf(config.PRODE_POLICY_DIR),
