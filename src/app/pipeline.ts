@@ -9,7 +9,6 @@ import { createCloudWatchReader } from "../adapters/aws/cloudwatch.ts";
 import { probeAws } from "../adapters/aws/sts.ts";
 import { createInstallationOctokit, probeGitHub } from "../adapters/github/app.ts";
 import { createGitHubReader } from "../adapters/github/reader.ts";
-import { limitCalls } from "../adapters/limit.ts";
 import { createLinearGateway } from "../adapters/linear/client.ts";
 import { openReplica, type ReplicaAdapter } from "../adapters/replica/reader.ts";
 import { createSentryReader, probeSentry } from "../adapters/sentry/reader.ts";
@@ -49,13 +48,27 @@ async function servicesOf(policyDir: string): Promise<Record<string, string | un
   return Object.fromEntries(entries);
 }
 
-/** The GitHub reader, its installation Octokit created on first use (it is async). */
-function lazyGitHubReader(open: () => Promise<Octokit>, owner: string, repo: string): GitHubReader {
+/**
+ * The GitHub reader, its installation Octokit created on first use (it is async). A
+ * failed creation is not kept: the next call tries again, so one failed token exchange
+ * does not leave GitHub missing until the worker restarts.
+ */
+export function lazyGitHubReader(
+  open: () => Promise<Octokit>,
+  owner: string,
+  repo: string,
+): GitHubReader {
   let reader: Promise<GitHubReader> | undefined;
-  const get = () =>
-    (reader ??= open().then((octokit) =>
-      createGitHubReader({ octokit, owner, repo, timeoutMs: 10_000 }),
-    ));
+  const get = () => {
+    reader ??= open().then(
+      (octokit) => createGitHubReader({ octokit, owner, repo, timeoutMs: 10_000 }),
+      (error: unknown) => {
+        reader = undefined;
+        throw error;
+      },
+    );
+    return reader;
+  };
   return {
     compare: async (base, head) => (await get()).compare(base, head),
     listDeployments: async (input) => (await get()).listDeployments(input),
@@ -197,14 +210,6 @@ export async function buildPipeline(
     });
   } else connectors.push(missing("vendor_status", "PRODE_VENDOR_STATUS is not set"));
 
-  // Worker concurrency is not a vendor's rate limit: each integration gets its own bound.
-  const limited = Object.fromEntries(
-    Object.entries(tools).map(([name, reader]) => [
-      name,
-      limitCalls(reader, config.PRODE_INTEGRATION_CONCURRENCY),
-    ]),
-  ) as SpecialistTools;
-
   // Re-read at most every 30 s per scope: a running worker sees a policy change.
   const policyFor = cachedPolicySource(config.PRODE_POLICY_DIR);
 
@@ -214,7 +219,7 @@ export async function buildPipeline(
       redactor: defaultRedactor,
       ...(linear ? { linear } : {}),
       connectors,
-      tools: limited,
+      tools,
       specialists: [...SPECIALISTS],
       policyFor,
       services: await servicesOf(config.PRODE_POLICY_DIR),

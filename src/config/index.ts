@@ -40,10 +40,11 @@ const url = z.url();
 const durationMs = z.coerce.number().int().positive();
 
 /**
- * Phase jobs one worker process runs at once. Phases wait on vendors and Postgres, not on
- * the CPU: on 2 cores, 32 carried a 200-ticket storm 1.7 times faster than 8 (ADR 0012).
+ * Phase jobs one worker process runs at once. 32 carried a 200-ticket storm 1.4–1.7 times
+ * faster on 2 cores, but would send vendors, Slack and Linear four times the calls at
+ * once; it waits for a bound on each integration (ADR 0012).
  */
-export const DEFAULT_WORKER_CONCURRENCY = 32;
+export const DEFAULT_WORKER_CONCURRENCY = 8;
 
 const coreSchema = z.object({
   DATABASE_URL: url.optional(),
@@ -57,8 +58,6 @@ const coreSchema = z.object({
     .default("prode"),
   PRODE_WORKER_ID: optionalString,
   PRODE_WORKER_CONCURRENCY: z.coerce.number().int().positive().default(DEFAULT_WORKER_CONCURRENCY),
-  /** Calls one worker process has in flight to one integration at once (ADR 0012). */
-  PRODE_INTEGRATION_CONCURRENCY: z.coerce.number().int().positive().default(8),
   PRODE_LEASE_MS: durationMs.default(30_000),
   PRODE_HEARTBEAT_MS: durationMs.default(5_000),
   PRODE_RECONCILE_MS: durationMs.default(15_000),
