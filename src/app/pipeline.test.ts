@@ -1,7 +1,10 @@
 import { Octokit } from "@octokit/rest";
+import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadConfig } from "../config/index.ts";
+import { worldEnv } from "../demo/world-env.ts";
 import { startWorld, type World } from "../sim/server.ts";
-import { lazyGitHubReader } from "./pipeline.ts";
+import { buildPipeline, lazyGitHubReader } from "./pipeline.ts";
 
 let world: World;
 beforeAll(async () => {
@@ -30,5 +33,29 @@ describe("lazyGitHubReader", () => {
     // Once it worked, the Octokit is kept: no exchange per call.
     await reader.listDeployments(query);
     expect(opens).toBe(2);
+  });
+});
+
+/** TCP sockets open in this process (both ends, when the server is in-process too). */
+const openSockets = () =>
+  process.getActiveResourcesInfo().filter((r) => r === "TCPSocketWrap").length;
+
+describe("buildPipeline", () => {
+  it("closes the AWS SDK clients' kept-alive sockets on close", async () => {
+    const pipeline = await buildPipeline(loadConfig(worldEnv(world)), pino({ level: "silent" }));
+    const end = new Date("2025-06-01T12:05:00Z");
+    await pipeline.deps.tools.cloudwatch!.getMetricSeries({
+      namespace: "AWS/SQS",
+      metricName: "ApproximateAgeOfOldestMessage",
+      dimensions: { QueueName: "jobs" },
+      stat: "Maximum",
+      periodSeconds: 60,
+      start: new Date(end.getTime() - 600_000),
+      end,
+    });
+    const open = openSockets();
+    await pipeline.close();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(openSockets()).toBeLessThan(open);
   });
 });

@@ -5,7 +5,7 @@ import type { Logger } from "pino";
 import { parse as parseYaml } from "yaml";
 import { SPECIALISTS } from "../../specialists/registry.ts";
 import type { GitHubReader, SpecialistTools } from "../../specialists/tools.ts";
-import { createCloudWatchReader } from "../adapters/aws/cloudwatch.ts";
+import { type CloudWatchReaderHandle, createCloudWatchReader } from "../adapters/aws/cloudwatch.ts";
 import { probeAws } from "../adapters/aws/sts.ts";
 import { createInstallationOctokit, probeGitHub } from "../adapters/github/app.ts";
 import { createGitHubReader } from "../adapters/github/reader.ts";
@@ -135,6 +135,7 @@ export async function buildPipeline(
     });
   } else connectors.push(missing("sentry", "SENTRY_AUTH_TOKEN is not set"));
 
+  let cloudwatch: CloudWatchReaderHandle | undefined;
   if (config.aws) {
     const connection = {
       region: config.aws.AWS_REGION,
@@ -144,7 +145,8 @@ export async function buildPipeline(
       },
       ...(config.aws.AWS_ENDPOINT_URL ? { endpoint: config.aws.AWS_ENDPOINT_URL } : {}),
     };
-    tools.cloudwatch = createCloudWatchReader({ ...connection, redactor: defaultRedactor });
+    cloudwatch = createCloudWatchReader({ ...connection, redactor: defaultRedactor });
+    tools.cloudwatch = cloudwatch;
     const expected = config.aws.AWS_EXPECTED_ACCOUNT_ID;
     connectors.push({
       connector: "aws",
@@ -228,6 +230,7 @@ export async function buildPipeline(
       deliveryConfigured: false,
     },
     close: async () => {
+      cloudwatch?.close();
       await replica?.close();
     },
   };
