@@ -5,7 +5,7 @@ import { DEFAULT_WORKER_CONCURRENCY } from "../src/config/index.ts";
 import { PHASES, type Phase } from "../src/domain/phases.ts";
 import { createPhaseQueue, createRedis } from "../src/runner/queue.ts";
 import { createRun } from "../src/runner/runs.ts";
-import type { PhaseHandlers, RunnerDeps } from "../src/runner/types.ts";
+import type { PhaseHandlers } from "../src/runner/types.ts";
 import { startPhaseWorker } from "../src/runner/worker.ts";
 import { createBenchDb } from "./lib/bench-db.ts";
 import { cpuDiff, cpuSnapshot } from "./lib/cpu.ts";
@@ -53,8 +53,8 @@ function perUnit(cpu: [string, number][], units: number): string {
   return cpu.map(([name, ms]) => `${name} ${(ms / units).toFixed(3)}`).join(", ");
 }
 
-export async function rawBullmq(prefix: string, concurrency: number, chains = CHAINS) {
-  const total = chains * RAW_CHAIN;
+export async function rawBullmq(prefix: string, concurrency: number) {
+  const total = CHAINS * RAW_CHAIN;
   const connection = createRedis(BENCH_REDIS_URL);
   const workerConnection = createRedis(BENCH_REDIS_URL);
   const queue = new Queue("raw", { connection, prefix });
@@ -64,7 +64,7 @@ export async function rawBullmq(prefix: string, concurrency: number, chains = CH
   // Every chain's first job waits in the queue before the clock starts, as every run's
   // first job does on the runner's side: both sides time the chains, not their creation.
   await queue.addBulk(
-    Array.from({ length: chains }, (_, c) => ({
+    Array.from({ length: CHAINS }, (_, c) => ({
       name: "s",
       data: { chain: `c${c}`, step: 0 },
       opts: { jobId: `c${c}.0`, removeOnComplete: true },
@@ -100,12 +100,7 @@ export async function rawBullmq(prefix: string, concurrency: number, chains = CH
   return { perSecond: total / seconds, cpu: perUnit(cpu, total) };
 }
 
-export async function runnerThroughput(
-  runs: number,
-  prefix: string,
-  concurrency: number,
-  variant: (db: RunnerDeps["db"]) => Partial<RunnerDeps> = () => ({}),
-) {
+export async function runnerThroughput(runs: number, prefix: string, concurrency: number) {
   const db = await createBenchDb({ history: HISTORY });
   const connection = createRedis(BENCH_REDIS_URL);
   const workerConnection = createRedis(BENCH_REDIS_URL);
@@ -142,7 +137,6 @@ export async function runnerThroughput(
       db: db.db,
       log: pino({ level: "silent" }),
       workerId: "bench",
-      ...variant(db.db),
       handlers,
       timing: { leaseMs: 30_000, heartbeatMs: 10_000, maxAttempts: 5 },
       enqueue: (d) => queue.enqueue(d),
@@ -182,8 +176,10 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 
 const median = (values: number[]) => percentile(values, 50);
 
-type Raw = Awaited<ReturnType<typeof rawBullmq>>;
-type Runner = Awaited<ReturnType<typeof runnerThroughput>>;
+interface Round {
+  raw: Awaited<ReturnType<typeof rawBullmq>>;
+  runner: Awaited<ReturnType<typeof runnerThroughput>>;
+}
 
 interface Point {
   concurrency: number;
@@ -197,7 +193,7 @@ interface Point {
 }
 
 /** One paired round: raw first on even rounds, the runner first on odd ones. */
-async function pairedRound(prefix: string, concurrency: number, round: number) {
+async function pairedRound(prefix: string, concurrency: number, round: number): Promise<Round> {
   if (round % 2 === 0) {
     const raw = await rawBullmq(prefix, concurrency);
     return { raw, runner: await runnerThroughput(CHAINS, prefix, concurrency) };
@@ -206,7 +202,7 @@ async function pairedRound(prefix: string, concurrency: number, round: number) {
   return { raw: await rawBullmq(prefix, concurrency), runner };
 }
 
-function summarise(concurrency: number, rounds: { raw: Raw; runner: Runner }[]): Point {
+function summarise(concurrency: number, rounds: Round[]): Point {
   const ratios = rounds.map((r) => r.runner.perSecond / r.raw.perSecond);
   const typical = rounds[ratios.indexOf(median(ratios))]!;
   return {
@@ -228,9 +224,7 @@ const bench: Bench = async () => {
   // worker is. Measured cold, raw BullMQ came out at half its warm rate.
   await rawBullmq(prefix, JUDGED);
   await runnerThroughput(CHAINS / 4, prefix, JUDGED);
-  const byConcurrency = new Map(
-    CONCURRENCIES.map((c) => [c, [] as { raw: Raw; runner: Runner }[]]),
-  );
+  const byConcurrency = new Map(CONCURRENCIES.map((c) => [c, [] as Round[]]));
   for (let round = 0; round < ROUNDS; round += 1) {
     for (const concurrency of CONCURRENCIES) {
       byConcurrency.get(concurrency)!.push(await pairedRound(prefix, concurrency, round));
