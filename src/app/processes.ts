@@ -105,6 +105,7 @@ export function startWorkerRole(
       queue: res.queue,
       log: res.log,
       actor: `reconciler@${res.workerId}`,
+      handoffs: worker.handoffs,
       ...(hooks.onApprovalExpired ? { onApprovalExpired: hooks.onApprovalExpired } : {}),
     },
     res.config.PRODE_RECONCILE_MS,

@@ -34,6 +34,14 @@ export class LeaseHandoffs {
     return this.#rows.size;
   }
 
+  /**
+   * The runs whose kept lease no job has come to take yet, as the commit left them. After
+   * Redis lost their jobs, the reconciler gives them new ones (reconcileOnce).
+   */
+  waiting(): RunRow[] {
+    return [...this.#rows.values()].map((entry) => entry.run);
+  }
+
   /** Keeps the run row a commit returned, leased to this worker for its next step. */
   keep(run: RunRow): void {
     const now = this.#clock();

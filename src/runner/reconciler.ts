@@ -1,12 +1,14 @@
-import { and, asc, eq, inArray, isNotNull, isNull, lt, notInArray, or, sql } from "drizzle-orm";
+import { and, asc, eq, gt, inArray, isNotNull, isNull, lt, notInArray, or, sql } from "drizzle-orm";
 import type { Logger } from "pino";
 import { appendAudit } from "../audit/audit.ts";
 import type { Db } from "../db/client.ts";
 import { approvals, runs } from "../db/schema.ts";
 import { type Phase, WAIT_PHASES } from "../domain/phases.ts";
+import type { LeaseHandoffs } from "./handoff.ts";
 import { phaseJobId } from "./ids.ts";
 import type { PhaseQueue } from "./queue.ts";
 import { advanceWaitingRun } from "./runs.ts";
+import type { PhaseJobData } from "./types.ts";
 
 export interface ReconcilerDeps {
   db: Db;
@@ -17,9 +19,16 @@ export interface ReconcilerDeps {
   batchSize?: number;
   /** Called for each approval that expired (the Slack surface updates its message). */
   onApprovalExpired?: (approvalId: string) => Promise<void>;
+  /**
+   * The leases this process's phase worker handed to its runs' next steps (ADR 0010).
+   * A run handed a lease is not runnable by anyone else until the lease expires; if Redis
+   * lost its job, the reconciler of the process holding the lease re-enqueues it now.
+   */
+  handoffs?: LeaseHandoffs;
 }
 
 export interface ReconcileReport {
+  /** Jobs given to steps that had lost theirs, handed leases included. */
   reenqueued: number;
   leasesReclaimed: number;
   approvalsExpired: number;
@@ -73,12 +82,16 @@ export async function reconcileOnce(deps: ReconcilerDeps): Promise<ReconcileRepo
     )
     .orderBy(asc(runs.updatedAt))
     .limit(deps.batchSize ?? 1000);
-  for (const run of runnable) {
-    const jobId = phaseJobId(run.id, run.seq);
+  const steps: PhaseJobData[] = [
+    ...runnable.map((run) => ({ runId: run.id, seq: run.seq, phase: run.phase as Phase })),
+    ...(await handedWithoutTaker(deps)),
+  ];
+  for (const step of steps) {
+    const jobId = phaseJobId(step.runId, step.seq);
     const state = await deps.queue.queue.getJobState(jobId);
     if (LIVE_JOB_STATES.has(state)) continue;
     if (state !== "unknown") await deps.queue.queue.remove(jobId).catch(() => {});
-    await deps.queue.enqueue({ runId: run.id, seq: run.seq, phase: run.phase as Phase });
+    await deps.queue.enqueue(step);
     report.reenqueued += 1;
   }
 
@@ -119,6 +132,38 @@ export async function reconcileOnce(deps: ReconcilerDeps): Promise<ReconcileRepo
     deps.log.info(report, "reconciled");
   }
   return report;
+}
+
+/**
+ * The steps this process handed a lease to that no job has taken yet, and that still hold
+ * it in Postgres (same step, same fencing counter, same owner, unexpired). Their jobs
+ * carry the lease, so whichever worker gets one adopts it. An entry a job already took
+ * is gone from `handoffs`, so a step that is running is never given a second job; a
+ * step that moved on no longer matches in Postgres.
+ */
+async function handedWithoutTaker(deps: ReconcilerDeps): Promise<PhaseJobData[]> {
+  const kept = deps.handoffs?.waiting() ?? [];
+  if (kept.length === 0) return [];
+  const current = await deps.db
+    .select({ id: runs.id, seq: runs.seq, fencing: runs.fencing, owner: runs.leaseOwner })
+    .from(runs)
+    .where(
+      and(
+        inArray(
+          runs.id,
+          kept.map((run) => run.id),
+        ),
+        isNull(runs.outcome),
+        gt(runs.leaseExpiresAt, sql`now()`),
+      ),
+    );
+  const byId = new Map(current.map((row) => [row.id, row]));
+  return kept
+    .filter((run) => {
+      const now = byId.get(run.id);
+      return now?.seq === run.seq && now.fencing === run.fencing && now.owner === run.leaseOwner;
+    })
+    .map((run) => ({ runId: run.id, seq: run.seq, phase: run.phase as Phase, lease: run.fencing }));
 }
 
 /** Runs {@link reconcileOnce} every `intervalMs` until stopped; one pass at a time. */

@@ -29,6 +29,8 @@ class StepNotDone extends Error {
 
 export interface PhaseWorker {
   worker: Worker<PhaseJobData>;
+  /** The leases this worker handed to its runs' next steps (ADR 0010). */
+  handoffs: LeaseHandoffs;
   /** Stops taking jobs, lets running phases finish within the grace, aborts the rest. */
   close(): Promise<void>;
 }
@@ -39,9 +41,10 @@ export function startPhaseWorker(base: RunnerDeps, options: PhaseWorkerOptions):
   setMaxListeners(options.concurrency + 10, shutdown.signal);
   // A worker keeps the leases it hands to its runs' next steps (ADR 0010) and commits
   // its concurrent steps' transitions together (ADR 0011).
+  const handoffs = base.handoffs ?? new LeaseHandoffs({ leaseMs: base.timing.leaseMs });
   const deps: RunnerDeps = {
     ...base,
-    handoffs: base.handoffs ?? new LeaseHandoffs({ leaseMs: base.timing.leaseMs }),
+    handoffs,
     commits: base.commits ?? new CommitBatcher(base.db),
   };
   const worker = new Worker<PhaseJobData>(
@@ -69,6 +72,7 @@ export function startPhaseWorker(base: RunnerDeps, options: PhaseWorkerOptions):
   worker.on("error", (error) => deps.log.error({ err: error }, "phase worker error"));
   return {
     worker,
+    handoffs,
     async close() {
       const grace = options.shutdownGraceMs ?? 10_000;
       const timer = setTimeout(() => shutdown.abort(), grace);

@@ -1,9 +1,11 @@
+import { inArray } from "drizzle-orm";
 import { Redis } from "ioredis";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { runs } from "../../src/db/schema.ts";
 import { PHASES } from "../../src/domain/phases.ts";
 import { startReconciler } from "../../src/runner/reconciler.ts";
 import { createRun } from "../../src/runner/runs.ts";
-import type { PhaseHandlers } from "../../src/runner/types.ts";
+import type { PhaseContext, PhaseHandlers, RunnerTiming } from "../../src/runner/types.ts";
 import type { TestDb } from "../setup/db.ts";
 import { type PrivateRedis, startPrivateRedis } from "../setup/private-redis.ts";
 import { hasEnded, quietLog, type TestRunner, useTestRunner, waitForRun } from "../setup/runner.ts";
@@ -68,5 +70,55 @@ describe("Redis flushed in the middle of runs", () => {
       await reconciler.stop();
     }
     expect(flushed).toBe(true);
+  }, 60_000);
+
+  it("a step handed a lease gets its job back at once, not when the lease expires", async () => {
+    // A lease far longer than the test may take: a handed step left to wait for its
+    // expiry would not finish in time.
+    const timing: RunnerTiming = { leaseMs: 120_000, heartbeatMs: 10_000, maxAttempts: 5 };
+    const executed = new Map<string, number>();
+    const slow = async (ctx: PhaseContext) => {
+      const key = `${ctx.run.id} ${ctx.phase}`;
+      executed.set(key, (executed.get(key) ?? 0) + 1);
+      await new Promise((res) => setTimeout(res, 30));
+      return ctx.phase === "LINEAR_HANDOFF" ? { next: "WRITE_CANDIDATE_LEARNING" as const } : {};
+    };
+    const handlers: PhaseHandlers = Object.fromEntries(PHASES.map((p) => [p, slow]));
+    const worker = r.startWorker("w1", handlers, timing);
+    const ids: string[] = [];
+    for (let i = 0; i < 8; i += 1) {
+      const { run } = await createRun(
+        { db: t.db, enqueue: r.queue.enqueue },
+        { ticket: `ENG-H${i}`, trigger: "test" },
+      );
+      ids.push(run.id);
+    }
+    await new Promise((res) => setTimeout(res, 150));
+    const admin = new Redis(redis.url);
+    await admin.flushall();
+    admin.disconnect();
+    // Some steps lost their job while their lease was handed to w1.
+    const handed = await t.db.select().from(runs).where(inArray(runs.id, ids));
+    expect(handed.some((run) => run.leaseOwner === "w1" && run.outcome === null)).toBe(true);
+
+    const reconciler = startReconciler(
+      {
+        db: t.db,
+        queue: r.queue,
+        log: quietLog,
+        actor: "reconciler",
+        handoffs: worker.handoffs,
+      },
+      300,
+    );
+    try {
+      for (const id of ids)
+        expect((await waitForRun(t, id, hasEnded, 20_000)).outcome).toBe("RUN_COMPLETE");
+    } finally {
+      await reconciler.stop();
+    }
+    // No step was given a second job while it ran: each phase of each run ran once.
+    expect(executed.size).toBe(ids.length * 15);
+    expect([...executed.values()].every((n) => n === 1)).toBe(true);
   }, 60_000);
 });
