@@ -41,4 +41,28 @@ describe("LeaseHandoffs", () => {
     expect(kept.take("a", 1, 1)).toBeUndefined(); // the oldest went first
     expect(kept.take("d", 1, 1)).toBeDefined();
   });
+
+  it("withdraws a kept lease only while no job has taken it, and only once", () => {
+    const kept = new LeaseHandoffs({ leaseMs: 1_000, clock: () => 0 });
+    kept.keep(row("r1", 3, 7));
+    kept.keep(row("r2", 5, 2));
+    expect(kept.waiting().map((r) => r.id)).toEqual(["r1", "r2"]);
+    expect(kept.withdraw(row("r1", 3, 6))).toBe(false); // another counter: not this lease
+    expect(kept.withdraw(row("r1", 3, 7))).toBe(true);
+    expect(kept.withdraw(row("r1", 3, 7))).toBe(false);
+    expect(kept.take("r1", 3, 7)).toBeUndefined(); // a new job adopts it in Postgres
+    expect(kept.take("r2", 5, 2)).toBeDefined();
+    expect(kept.withdraw(row("r2", 5, 2))).toBe(false); // running here: no second job
+    expect(kept.waiting()).toEqual([]);
+  });
+
+  it("lists as waiting only the leases a job could still take", () => {
+    let now = 0;
+    const kept = new LeaseHandoffs({ leaseMs: 1_000, clock: () => now });
+    kept.keep(row("old", 1, 1));
+    now = 400;
+    kept.keep(row("new", 1, 1));
+    now = 600;
+    expect(kept.waiting().map((r) => r.id)).toEqual(["new"]);
+  });
 });

@@ -39,7 +39,19 @@ export class LeaseHandoffs {
    * Redis lost their jobs, the reconciler gives them new ones (reconcileOnce).
    */
   waiting(): RunRow[] {
+    this.#prune(this.#clock());
     return [...this.#rows.values()].map((entry) => entry.run);
+  }
+
+  /**
+   * Withdraws the kept lease of `run`'s step, so that a new job for it adopts the lease
+   * in Postgres (where the lease is checked) instead of taking this row. False when a
+   * job already took it: the step is running here, and must not get a second job.
+   */
+  withdraw(run: RunRow): boolean {
+    const key = phaseJobId(run.id, run.seq);
+    if (this.#rows.get(key)?.run.fencing !== run.fencing) return false;
+    return this.#rows.delete(key);
   }
 
   /** Keeps the run row a commit returned, leased to this worker for its next step. */
@@ -48,7 +60,11 @@ export class LeaseHandoffs {
     const key = phaseJobId(run.id, run.seq);
     this.#rows.delete(key);
     this.#rows.set(key, { run, at: now });
-    // Oldest first: drop what can no longer be used, and anything past the bound.
+    this.#prune(now);
+  }
+
+  /** Oldest first: drops what can no longer be used, and anything past the bound. */
+  #prune(now: number): void {
     for (const [oldest, entry] of this.#rows) {
       if (this.#rows.size <= this.#max && now - entry.at <= this.#leaseMs / 2) break;
       this.#rows.delete(oldest);

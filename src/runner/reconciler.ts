@@ -8,7 +8,7 @@ import type { LeaseHandoffs } from "./handoff.ts";
 import { phaseJobId } from "./ids.ts";
 import type { PhaseQueue } from "./queue.ts";
 import { advanceWaitingRun } from "./runs.ts";
-import type { PhaseJobData } from "./types.ts";
+import type { PhaseJobData, RunRow } from "./types.ts";
 
 export interface ReconcilerDeps {
   db: Db;
@@ -82,14 +82,19 @@ export async function reconcileOnce(deps: ReconcilerDeps): Promise<ReconcileRepo
     )
     .orderBy(asc(runs.updatedAt))
     .limit(deps.batchSize ?? 1000);
-  const steps: PhaseJobData[] = [
-    ...runnable.map((run) => ({ runId: run.id, seq: run.seq, phase: run.phase as Phase })),
+  const steps: { step: PhaseJobData; handed?: RunRow }[] = [
+    ...runnable.map((run) => ({
+      step: { runId: run.id, seq: run.seq, phase: run.phase as Phase },
+    })),
     ...(await handedWithoutTaker(deps)),
   ];
-  for (const step of steps) {
+  for (const { step, handed } of steps) {
     const jobId = phaseJobId(step.runId, step.seq);
     const state = await deps.queue.queue.getJobState(jobId);
     if (LIVE_JOB_STATES.has(state)) continue;
+    // The step's new job adopts its lease in Postgres; a step a job took meanwhile is
+    // running here and gets none.
+    if (handed && !deps.handoffs?.withdraw(handed)) continue;
     if (state !== "unknown") await deps.queue.queue.remove(jobId).catch(() => {});
     await deps.queue.enqueue(step);
     report.reenqueued += 1;
@@ -136,12 +141,14 @@ export async function reconcileOnce(deps: ReconcilerDeps): Promise<ReconcileRepo
 
 /**
  * The steps this process handed a lease to that no job has taken yet, and that still hold
- * it in Postgres (same step, same fencing counter, same owner, unexpired). Their jobs
- * carry the lease, so whichever worker gets one adopts it. An entry a job already took
- * is gone from `handoffs`, so a step that is running is never given a second job; a
- * step that moved on no longer matches in Postgres.
+ * it in Postgres (same step, same fencing counter, same owner, unexpired). Before one is
+ * given a new job, its kept lease is withdrawn (see reconcileOnce), so the job adopts
+ * the lease in Postgres: a step that moved on, or that another worker adopted, refuses
+ * it there.
  */
-async function handedWithoutTaker(deps: ReconcilerDeps): Promise<PhaseJobData[]> {
+async function handedWithoutTaker(
+  deps: ReconcilerDeps,
+): Promise<{ step: PhaseJobData; handed: RunRow }[]> {
   const kept = deps.handoffs?.waiting() ?? [];
   if (kept.length === 0) return [];
   const current = await deps.db
@@ -163,7 +170,10 @@ async function handedWithoutTaker(deps: ReconcilerDeps): Promise<PhaseJobData[]>
       const now = byId.get(run.id);
       return now?.seq === run.seq && now.fencing === run.fencing && now.owner === run.leaseOwner;
     })
-    .map((run) => ({ runId: run.id, seq: run.seq, phase: run.phase as Phase, lease: run.fencing }));
+    .map((run) => ({
+      step: { runId: run.id, seq: run.seq, phase: run.phase as Phase, lease: run.fencing },
+      handed: run,
+    }));
 }
 
 /** Runs {@link reconcileOnce} every `intervalMs` until stopped; one pass at a time. */
