@@ -1,6 +1,7 @@
 import { Redis } from "ioredis";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { PHASES } from "../../src/domain/phases.ts";
+import type { LeaseHandoffs } from "../../src/runner/handoff.ts";
 import { phaseJobId } from "../../src/runner/ids.ts";
 import { startReconciler } from "../../src/runner/reconciler.ts";
 import { createRun } from "../../src/runner/runs.ts";
@@ -28,6 +29,26 @@ describe("Redis flushed in the middle of runs", () => {
     },
     { redisUrl: () => redis.url },
   );
+
+  /** Runs a reconciler every 300 ms until every run completes, within `timeoutMs`. */
+  async function reconcileUntilEnded(ids: string[], timeoutMs: number, handoffs?: LeaseHandoffs) {
+    const reconciler = startReconciler(
+      {
+        db: t.db,
+        queue: r.queue,
+        log: quietLog,
+        actor: "reconciler",
+        ...(handoffs ? { handoffs } : {}),
+      },
+      300,
+    );
+    try {
+      for (const id of ids)
+        expect((await waitForRun(t, id, hasEnded, timeoutMs)).outcome).toBe("RUN_COMPLETE");
+    } finally {
+      await reconciler.stop();
+    }
+  }
 
   it("the reconciler rebuilds the queue from Postgres and every run completes", async () => {
     let flushed = false;
@@ -58,16 +79,7 @@ describe("Redis flushed in the middle of runs", () => {
     flushed = true;
     admin.disconnect();
 
-    const reconciler = startReconciler(
-      { db: t.db, queue: r.queue, log: quietLog, actor: "reconciler" },
-      300,
-    );
-    try {
-      for (const id of ids)
-        expect((await waitForRun(t, id, hasEnded, 30_000)).outcome).toBe("RUN_COMPLETE");
-    } finally {
-      await reconciler.stop();
-    }
+    await reconcileUntilEnded(ids, 30_000);
     expect(flushed).toBe(true);
   }, 60_000);
 
@@ -105,22 +117,7 @@ describe("Redis flushed in the middle of runs", () => {
     }
     expect(lost.length).toBeGreaterThan(0);
 
-    const reconciler = startReconciler(
-      {
-        db: t.db,
-        queue: r.queue,
-        log: quietLog,
-        actor: "reconciler",
-        handoffs: worker.handoffs,
-      },
-      300,
-    );
-    try {
-      for (const id of ids)
-        expect((await waitForRun(t, id, hasEnded, 20_000)).outcome).toBe("RUN_COMPLETE");
-    } finally {
-      await reconciler.stop();
-    }
+    await reconcileUntilEnded(ids, 20_000, worker.handoffs);
     // No step was given a second job while it ran: each phase of each run ran once.
     expect(executed.size).toBe(ids.length * 15);
     expect([...executed.values()].every((n) => n === 1)).toBe(true);
