@@ -68,7 +68,7 @@ function ownCpu(cpu: [string, number][], units: number): number {
   return cpu.filter(([name]) => own.has(name)).reduce((sum, [, ms]) => sum + ms, 0) / units;
 }
 
-export async function rawBullmq(prefix: string, concurrency: number) {
+async function rawBullmq(prefix: string, concurrency: number) {
   const total = CHAINS * RAW_CHAIN;
   const connection = createRedis(BENCH_REDIS_URL);
   const workerConnection = createRedis(BENCH_REDIS_URL);
@@ -115,7 +115,7 @@ export async function rawBullmq(prefix: string, concurrency: number) {
   return { perSecond: total / seconds, cpu: perUnit(cpu, total), cpuMs: ownCpu(cpu, total) };
 }
 
-export async function runnerThroughput(runs: number, prefix: string, concurrency: number) {
+async function runnerThroughput(runs: number, prefix: string, concurrency: number) {
   const db = await createBenchDb({ history: HISTORY });
   const connection = createRedis(BENCH_REDIS_URL);
   const workerConnection = createRedis(BENCH_REDIS_URL);
@@ -216,7 +216,7 @@ export async function runnerThroughput(runs: number, prefix: string, concurrency
  * (under load it also waits for the batch in flight and for the CPU). Runs step one at
  * a time through their phases.
  */
-export async function commitAlone(runs: number) {
+async function commitAlone(runs: number) {
   const db = await createBenchDb({ history: HISTORY });
   const created = await Promise.all(
     Array.from({ length: runs }, (_, i) =>

@@ -11,8 +11,8 @@ import type { Db, Tx } from "./client.ts";
  * run it (postgres.js as a named prepared statement, ADR 0009; PGlite). It returns the
  * raw rows: snake_case keys and driver values.
  */
-export type Statement = (db: Db | Tx, values: Record<string, unknown>) => Promise<RawRow[]>;
-export type RawRow = Record<string, unknown>;
+type Statement = (db: Db | Tx, values: Record<string, unknown>) => Promise<RawRow[]>;
+type RawRow = Record<string, unknown>;
 
 const dialect = new PgDialect();
 

@@ -9,12 +9,8 @@ interface Pending {
   reject(error: unknown): void;
 }
 
-export interface CommitBatcherOptions {
-  /** Transitions per statement at most. */
-  maxBatch?: number;
-  /** Statements in flight at once; requests arriving meanwhile wait and go together. */
-  maxInFlight?: number;
-}
+/** Transitions per statement at most. */
+const MAX_BATCH = 32;
 
 /**
  * Group commit for a worker's transitions (ADR 0011). A worker runs several steps at
@@ -27,7 +23,6 @@ export interface CommitBatcherOptions {
  */
 export class CommitBatcher {
   readonly #db: Db;
-  readonly #maxBatch: number;
   readonly #maxInFlight: number;
   #queue: Pending[] = [];
   #inFlight = 0;
@@ -35,9 +30,9 @@ export class CommitBatcher {
   /** Statements sent and transitions they carried (for tests and metrics). */
   readonly stats = { statements: 0, transitions: 0 };
 
-  constructor(db: Db, options: CommitBatcherOptions = {}) {
+  /** `maxInFlight`: statements in flight at once; requests arriving meanwhile wait and go together. */
+  constructor(db: Db, options: { maxInFlight?: number } = {}) {
     this.#db = db;
-    this.#maxBatch = options.maxBatch ?? 32;
     this.#maxInFlight = options.maxInFlight ?? 2;
   }
 
@@ -64,7 +59,7 @@ export class CommitBatcher {
       const runs = new Set<string>();
       const rest: Pending[] = [];
       for (const item of this.#queue) {
-        if (batch.length < this.#maxBatch && !runs.has(item.req.run.id)) {
+        if (batch.length < MAX_BATCH && !runs.has(item.req.run.id)) {
           runs.add(item.req.run.id);
           batch.push(item);
         } else {

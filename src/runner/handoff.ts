@@ -1,7 +1,5 @@
-import type { runs } from "../db/schema.ts";
 import { phaseJobId } from "./ids.ts";
-
-type RunRow = typeof runs.$inferSelect;
+import type { RunRow } from "./types.ts";
 
 /**
  * The leases this worker process handed to its own runs' next steps (ADR 0010).

@@ -2,7 +2,7 @@ import { AppError, ErrorCode } from "../domain/errors.ts";
 import { defaultNextPhase, isExitOutcome, type Phase } from "../domain/phases.ts";
 import type { PhaseResult, RunRow, TransitionRequest } from "./types.ts";
 
-export type NextStep = Pick<
+type NextStep = Pick<
   TransitionRequest,
   "to" | "exiting" | "description" | "pendingOutcome" | "resumePhase"
 >;

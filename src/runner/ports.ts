@@ -39,12 +39,6 @@ export interface TriageNotifier {
   syncParent(ctx: PhaseContext, triage: TriageSnapshot): Promise<void>;
   /** One thread reply per milestone (at most once per run and milestone). */
   postMilestone(ctx: PhaseContext, kind: MilestoneKind, triage: TriageSnapshot): Promise<void>;
-  /** The approval request (Approve/Reject carrying only its id), once per approval. */
-  postApprovalRequest?(
-    ctx: PhaseContext,
-    approvalId: string,
-    triage?: TriageSnapshot,
-  ): Promise<unknown>;
 }
 
 export const silentNotifier: TriageNotifier = {

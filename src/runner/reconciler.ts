@@ -83,10 +83,11 @@ export async function reconcileOnce(deps: ReconcilerDeps): Promise<ReconcileRepo
     .orderBy(asc(runs.updatedAt))
     .limit(deps.batchSize ?? 1000);
   const steps: { step: PhaseJobData; handed?: RunRow }[] = [
-    ...runnable.map((run) => ({
-      step: { runId: run.id, seq: run.seq, phase: run.phase as Phase },
+    ...runnable.map((run) => ({ step: stepOf(run) })),
+    ...(await handedWithoutTaker(deps)).map((run) => ({
+      step: { ...stepOf(run), lease: run.fencing },
+      handed: run,
     })),
-    ...(await handedWithoutTaker(deps)),
   ];
   for (const { step, handed } of steps) {
     const jobId = phaseJobId(step.runId, step.seq);
@@ -146,35 +147,34 @@ export async function reconcileOnce(deps: ReconcilerDeps): Promise<ReconcileRepo
  * the lease in Postgres: a step that moved on, or that another worker adopted, refuses
  * it there.
  */
-async function handedWithoutTaker(
-  deps: ReconcilerDeps,
-): Promise<{ step: PhaseJobData; handed: RunRow }[]> {
+async function handedWithoutTaker(deps: ReconcilerDeps): Promise<RunRow[]> {
   const kept = deps.handoffs?.waiting() ?? [];
   if (kept.length === 0) return [];
-  const current = await deps.db
-    .select({ id: runs.id, seq: runs.seq, fencing: runs.fencing, owner: runs.leaseOwner })
+  // One parameter for any number of runs, so the statement's text never changes.
+  const held = JSON.stringify(
+    kept.map((run) => ({ id: run.id, seq: run.seq, fencing: run.fencing, owner: run.leaseOwner })),
+  );
+  const still = await deps.db
+    .select({ id: runs.id })
     .from(runs)
     .where(
       and(
-        inArray(
-          runs.id,
-          kept.map((run) => run.id),
-        ),
+        sql`(${runs.id}, ${runs.seq}, ${runs.fencing}, ${runs.leaseOwner}) in (
+          select id, seq, fencing, owner from jsonb_to_recordset(${held}::jsonb)
+            as k(id text, seq int, fencing bigint, owner text))`,
         isNull(runs.outcome),
         gt(runs.leaseExpiresAt, sql`now()`),
       ),
     );
-  const byId = new Map(current.map((row) => [row.id, row]));
-  return kept
-    .filter((run) => {
-      const now = byId.get(run.id);
-      return now?.seq === run.seq && now.fencing === run.fencing && now.owner === run.leaseOwner;
-    })
-    .map((run) => ({
-      step: { runId: run.id, seq: run.seq, phase: run.phase as Phase, lease: run.fencing },
-      handed: run,
-    }));
+  const ids = new Set(still.map((row) => row.id));
+  return kept.filter((run) => ids.has(run.id));
 }
+
+const stepOf = (run: { id: string; seq: number; phase: string }): PhaseJobData => ({
+  runId: run.id,
+  seq: run.seq,
+  phase: run.phase as Phase,
+});
 
 /** Runs {@link reconcileOnce} every `intervalMs` until stopped; one pass at a time. */
 export function startReconciler(
