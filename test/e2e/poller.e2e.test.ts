@@ -6,7 +6,7 @@ import { pollOnce, startTriage } from "../../src/pipeline/intake.ts";
 import { findScenario } from "../../src/sim/scenario.ts";
 import { startWorld, type World } from "../../src/sim/server.ts";
 import { createTestDb, type TestDb } from "../setup/db.ts";
-import { quietLog } from "../setup/runner.ts";
+import { quietLog, runRow } from "../setup/runner.ts";
 
 describe("the Linear poller (missed webhooks)", () => {
   let t: TestDb;
@@ -48,19 +48,21 @@ describe("the Linear poller (missed webhooks)", () => {
     await t.drop();
   });
 
-  it("starts a run for each labelled, open ticket that never had one, and only once", async () => {
+  /** The poller's dependencies, its Linear gateway talking to the simulated world. */
+  function pollerDeps(
+    triggerLabels: string[],
+    enqueue: (d: { runId: string }) => Promise<void> = async () => {},
+  ) {
     const linear = createLinearGateway({
       apiKey: world.scenario.linear.apiKey,
       apiUrl: world.urls.linear,
     });
+    return { db: t.db, enqueue, log: quietLog, triggerLabels, linear };
+  }
+
+  it("starts a run for each labelled, open ticket that never had one, and only once", async () => {
     const enqueued: string[] = [];
-    const deps = {
-      db: t.db,
-      enqueue: async (d: { runId: string }) => void enqueued.push(d.runId),
-      log: quietLog,
-      triggerLabels: ["prode", "sentry-issue"],
-      linear,
-    };
+    const deps = pollerDeps(["prode", "sentry-issue"], async (d) => void enqueued.push(d.runId));
     const since = new Date("2020-01-01T00:00:00Z");
     const first = await pollOnce(deps, since);
     const tickets = (await t.db.select().from(runs)).map((r) => r.ticket).sort();
@@ -73,20 +75,10 @@ describe("the Linear poller (missed webhooks)", () => {
   });
 
   it("ends the active run of a ticket a human closed when the webhook saying so was missed", async () => {
-    const linear = createLinearGateway({
-      apiKey: world.scenario.linear.apiKey,
-      apiUrl: world.urls.linear,
-    });
-    const deps = {
-      db: t.db,
-      enqueue: async () => {},
-      log: quietLog,
-      triggerLabels: ["prode"],
-      linear,
-    };
+    const deps = pollerDeps(["prode"]);
     const { runId } = await startTriage(deps, "ENG-7002", "test");
     await pollOnce(deps, new Date("2020-01-01T00:00:00Z"));
-    const [run] = await t.db.select().from(runs).where(eq(runs.id, runId));
+    const run = await runRow(t, runId);
     expect(run).toMatchObject({ outcome: "SUPERSEDED" });
   });
 });

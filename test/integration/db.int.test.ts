@@ -2,7 +2,7 @@ import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { openDb } from "../../src/db/client.ts";
 import { runs } from "../../src/db/schema.ts";
-import { type TestDb, useTestDb } from "../setup/db.ts";
+import { createTestDb, type TestDb, useTestDb } from "../setup/db.ts";
 
 describe("storage", () => {
   let t: TestDb;
@@ -34,14 +34,9 @@ describe("storage", () => {
 
 describe("migrations", () => {
   it("several processes migrating a fresh database at once all succeed", async () => {
-    const { default: postgres } = await import("postgres");
-    const { TEST_ADMIN_URL, databaseUrl } = await import("../setup/env.ts");
-    const name = `prode_t_${Math.floor(Date.now() / 1000).toString(36)}_mig`;
-    const admin = postgres(TEST_ADMIN_URL, { max: 1, onnotice: () => {} });
-    await admin.unsafe(`drop database if exists "${name}" with (force)`);
-    await admin.unsafe(`create database "${name}"`);
+    const fresh = await createTestDb({ migrated: false });
     const handles = Array.from({ length: 4 }, () =>
-      openDb({ databaseUrl: databaseUrl(name), maxConnections: 2 }),
+      openDb({ databaseUrl: fresh.url, maxConnections: 2 }),
     );
     try {
       await Promise.all(handles.map((h) => h.migrate()));
@@ -49,8 +44,7 @@ describe("migrations", () => {
       expect(row).toBeUndefined();
     } finally {
       await Promise.all(handles.map((h) => h.close()));
-      await admin.unsafe(`drop database if exists "${name}" with (force)`);
-      await admin.end();
+      await fresh.drop();
     }
   });
 });

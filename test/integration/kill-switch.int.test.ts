@@ -2,7 +2,6 @@ import { and, asc, eq } from "drizzle-orm";
 import postgres from "postgres";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { verifyAudit } from "../../src/audit/audit.ts";
-import { runCli } from "../../src/cli/run-cli.ts";
 import { auditEvents, killSwitches } from "../../src/db/schema.ts";
 import { AppError, ErrorCode } from "../../src/domain/errors.ts";
 import {
@@ -14,23 +13,7 @@ import {
   release,
 } from "../../src/policy/kill-switches.ts";
 import { type TestDb, useTestDb } from "../setup/db.ts";
-import { memoryIo } from "../setup/io.ts";
-
-/** In-memory stdio for `runCli`, with what it printed so far as `text.out` / `text.err`. */
-function io() {
-  const stdio = memoryIo();
-  return {
-    io: stdio,
-    text: {
-      get out() {
-        return stdio.out();
-      },
-      get err() {
-        return stdio.err();
-      },
-    },
-  };
-}
+import { runCliCaptured } from "../setup/io.ts";
 
 describe("kill switches", () => {
   let t: TestDb;
@@ -180,24 +163,30 @@ describe("kill switches", () => {
     });
 
     it("pauses and resumes a scope, printing what changed and what stays engaged", async () => {
-      const a = io();
-      expect(
-        await runCli(["pause", "team", "payments", "--reason", "freeze", "--actor", "U0AMY"], a.io),
-      ).toBe(0);
-      expect(a.text.out).toBe("paused: team payments (kill switch engaged by U0AMY: freeze)\n");
-      const b = io();
-      expect(await runCli(["pause", "--actor", "U0BEN"], b.io)).toBe(0);
-      expect(b.text.out).toBe(
+      const a = await runCliCaptured([
+        "pause",
+        "team",
+        "payments",
+        "--reason",
+        "freeze",
+        "--actor",
+        "U0AMY",
+      ]);
+      expect(a.code).toBe(0);
+      expect(a.stdout).toBe("paused: team payments (kill switch engaged by U0AMY: freeze)\n");
+      const b = await runCliCaptured(["pause", "--actor", "U0BEN"]);
+      expect(b.code).toBe(0);
+      expect(b.stdout).toBe(
         "paused: global (kill switch engaged by U0BEN)\nstill engaged: kill switch team payments engaged by U0AMY: freeze\n",
       );
-      const c = io();
-      expect(await runCli(["resume", "--actor", "U0BEN"], c.io)).toBe(0);
-      expect(c.text.out).toBe(
+      const c = await runCliCaptured(["resume", "--actor", "U0BEN"]);
+      expect(c.code).toBe(0);
+      expect(c.stdout).toBe(
         "resumed: global (released by U0BEN)\nstill engaged: kill switch team payments engaged by U0AMY: freeze\n",
       );
-      const d = io();
-      expect(await runCli(["resume", "global"], d.io)).toBe(0);
-      expect(d.text.out).toContain("not paused: global");
+      const d = await runCliCaptured(["resume", "global"]);
+      expect(d.code).toBe(0);
+      expect(d.stdout).toContain("not paused: global");
       expect((await activeKillSwitch(t.db, { team: "payments" }))?.scope).toBe("team");
       const types = (await t.db.select().from(auditEvents).orderBy(asc(auditEvents.id))).map(
         (e) => e.type,
@@ -213,12 +202,10 @@ describe("kill switches", () => {
       [["team", "a", "b"], "unexpected argument 'b'"],
       [["--force"], "Unknown option '--force'"],
     ])("exits 2 with usage for %j", async (args, message) => {
-      const x = io();
-      expect(await runCli(["pause", ...args], x.io)).toBe(2);
-      expect(x.text.err).toContain(message);
-      expect(x.text.err).toContain(
-        "Usage: prode pause [global | team T | service S | capability C]",
-      );
+      const x = await runCliCaptured(["pause", ...args]);
+      expect(x.code).toBe(2);
+      expect(x.stderr).toContain(message);
+      expect(x.stderr).toContain("Usage: prode pause [global | team T | service S | capability C]");
       expect(await t.db.select().from(killSwitches)).toEqual([]);
     });
   });

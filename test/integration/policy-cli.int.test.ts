@@ -6,11 +6,6 @@ import { parse } from "yaml";
 import { loadPolicy } from "../../src/policy/load.ts";
 import { runCliCaptured } from "../setup/io.ts";
 
-async function run(argv: string[]) {
-  const { code, stdout: out, stderr: err } = await runCliCaptured(argv);
-  return { code, out, err };
-}
-
 const dirs: string[] = [];
 afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
@@ -26,7 +21,7 @@ function copyOfShippedPolicy(): string {
 
 describe("prode policy check", () => {
   it("checks every chain of the shipped policy and prints the effective policy and its hash", async () => {
-    const r = await run([
+    const r = await runCliCaptured([
       "policy",
       "check",
       "--policy-dir",
@@ -35,17 +30,17 @@ describe("prode policy check", () => {
       "onboarding-api",
     ]);
     expect(r.code).toBe(0);
-    expect(r.out).toContain("# policy ok: 3 chain(s) in policy");
-    const printed = parse(r.out) as { hash: string; confidence_threshold: number };
+    expect(r.stdout).toContain("# policy ok: 3 chain(s) in policy");
+    const printed = parse(r.stdout) as { hash: string; confidence_threshold: number };
     const loaded = await loadPolicy("policy", { service: "onboarding-api" });
     expect(printed.hash).toBe(loaded.hash);
     expect(printed.confidence_threshold).toBe(80);
   });
 
   it("prints JSON with --json", async () => {
-    const r = await run(["policy", "check", "--policy-dir", "policy", "--json"]);
+    const r = await runCliCaptured(["policy", "check", "--policy-dir", "policy", "--json"]);
     expect(r.code).toBe(0);
-    const printed = JSON.parse(r.out) as { hash: string; sources: string[] };
+    const printed = JSON.parse(r.stdout) as { hash: string; sources: string[] };
     expect(printed.hash).toBe((await loadPolicy("policy")).hash);
     expect(printed.sources).toEqual(["policy/platform.yaml", "policy/org.yaml"]);
   });
@@ -57,35 +52,41 @@ describe("prode policy check", () => {
       "version: 1\nteam: onboarding\nmax_pr_size: { lines: 350 }\n",
     );
     // Only the service loosens, and the platform-level check still finds it.
-    const r = await run(["policy", "check", "--policy-dir", dir]);
+    const r = await runCliCaptured(["policy", "check", "--policy-dir", dir]);
     expect(r.code).toBe(1);
-    expect(r.err).toContain(
+    expect(r.stderr).toContain(
       `${dir}/services/onboarding-api.yaml: max_pr_size.lines 350 is looser than team's 300 (policy_loosening)`,
     );
-    expect(r.out).toBe("");
+    expect(r.stdout).toBe("");
   });
 
   it("checks given files as one chain", async () => {
     const dir = copyOfShippedPolicy();
     const proposal = join(dir, "teams", "onboarding.yaml");
     writeFileSync(proposal, "version: 1\nconfidence_threshold: 74\n");
-    const ok = await run(["policy", "check", "policy/platform.yaml", proposal]);
+    const ok = await runCliCaptured(["policy", "check", "policy/platform.yaml", proposal]);
     expect(ok.code).toBe(0);
-    expect(ok.out).toContain("# effective policy for onboarding");
-    const bad = await run(["policy", "check", "policy/platform.yaml", "policy/org.yaml", proposal]);
+    expect(ok.stdout).toContain("# effective policy for onboarding");
+    const bad = await runCliCaptured([
+      "policy",
+      "check",
+      "policy/platform.yaml",
+      "policy/org.yaml",
+      proposal,
+    ]);
     expect(bad.code).toBe(1);
-    expect(bad.err).toContain(`${proposal}: confidence_threshold 74 is looser than org's 75`);
+    expect(bad.stderr).toContain(`${proposal}: confidence_threshold 74 is looser than org's 75`);
   });
 });
 
 describe("prode policy test", () => {
   it("passes every shipped case", async () => {
-    const r = await run(["policy", "test", "--policy-dir", "policy"]);
+    const r = await runCliCaptured(["policy", "test", "--policy-dir", "policy"]);
     expect(r.code).toBe(0);
-    expect(r.out).not.toContain("FAIL");
-    expect(r.out).toMatch(/^(\d+) passed, 0 failed$/m);
+    expect(r.stdout).not.toContain("FAIL");
+    expect(r.stdout).toMatch(/^(\d+) passed, 0 failed$/m);
     const cases = (parse(readFileSync("policy/cases.yaml", "utf8")) as { cases: unknown[] }).cases;
-    expect(r.out).toContain(`${cases.length} passed, 0 failed`);
+    expect(r.stdout).toContain(`${cases.length} passed, 0 failed`);
   });
 
   it("fails, naming the case and what differed, when a case is wrong", async () => {
@@ -104,19 +105,19 @@ cases:
     expect: { decision: allow, matched_rules: [confidence_threshold] }
 `,
     );
-    const r = await run(["policy", "test", "--policy-dir", dir]);
+    const r = await runCliCaptured(["policy", "test", "--policy-dir", dir]);
     expect(r.code).toBe(1);
-    expect(r.out).toContain("pass  still right\n");
-    expect(r.out).toContain("FAIL  deliberately wrong: decision deny, expected allow\n");
-    expect(r.out).toContain("1 passed, 1 failed\n");
+    expect(r.stdout).toContain("pass  still right\n");
+    expect(r.stdout).toContain("FAIL  deliberately wrong: decision deny, expected allow\n");
+    expect(r.stdout).toContain("1 passed, 1 failed\n");
   });
 
   it("fails the cases when the policy they run against loosens", async () => {
     const dir = copyOfShippedPolicy();
     writeFileSync(join(dir, "org.yaml"), "version: 1\nconfidence_threshold: 70\n");
     writeFileSync(join(dir, "platform.yaml"), "version: 1\nconfidence_threshold: 71\n");
-    const r = await run(["policy", "test", "--policy-dir", dir]);
+    const r = await runCliCaptured(["policy", "test", "--policy-dir", dir]);
     expect(r.code).toBe(1);
-    expect(r.out).toContain("confidence_threshold 70 is looser than platform's 71");
+    expect(r.stdout).toContain("confidence_threshold 70 is looser than platform's 71");
   });
 });

@@ -34,11 +34,18 @@ describe("lease handoff between steps", () => {
     jobs.length = 0;
   });
 
-  /** A worker whose next-step jobs are collected here instead of queued. */
-  function worker(id: string, handlers: PhaseHandlers = noop): RunnerDeps {
+  /**
+   * A worker whose next-step jobs are collected here instead of queued; it keeps the
+   * run leased for the next job unless `keepsLease` is false.
+   */
+  function worker(
+    id: string,
+    handlers: PhaseHandlers = noop,
+    { keepsLease = true }: { keepsLease?: boolean } = {},
+  ): RunnerDeps {
     return {
       ...r.deps(id, handlers),
-      handoffs: new LeaseHandoffs({ leaseMs: FAST_TIMING.leaseMs }),
+      ...(keepsLease ? { handoffs: new LeaseHandoffs({ leaseMs: FAST_TIMING.leaseMs }) } : {}),
       enqueue: async (job) => {
         jobs.push(job);
       },
@@ -63,10 +70,21 @@ describe("lease handoff between steps", () => {
     };
   }
 
+  /** PRECHECK does nothing but note the attempt it ran as in `seen`. */
+  function recordingAttempt(seen: { attempt: number }): PhaseHandlers {
+    return {
+      PRECHECK: async (ctx) => {
+        seen.attempt = ctx.run.attempt;
+        return {};
+      },
+    };
+  }
+
+  /** Creates a run, has `a` execute its first step, and takes the job that step queued. */
   async function started(a: RunnerDeps) {
     const { run } = await createRun(a, { ticket: "ENG-H", trigger: "test" });
     expect(await executeStep(a, jobs.shift()!)).toBe("executed");
-    return run.id;
+    return { runId: run.id, next: jobs.shift()! };
   }
 
   const row = (id: string) => runRow(t, id);
@@ -79,8 +97,7 @@ describe("lease handoff between steps", () => {
 
   it("keeps the run leased for the next job, which the same worker runs under that lease", async () => {
     const a = worker("A");
-    const runId = await started(a);
-    const next = jobs.shift()!;
+    const { runId, next } = await started(a);
     const held = await row(runId);
     expect(next).toMatchObject({ runId, seq: 1, phase: "PRECHECK", lease: held.fencing });
     expect(held).toMatchObject({ leaseOwner: "A", attempt: 1 });
@@ -99,8 +116,7 @@ describe("lease handoff between steps", () => {
   it("lets another worker adopt the handed lease at once, and fences out the first", async () => {
     const count = { performed: 0 };
     const a = worker("A", posting(count));
-    const runId = await started(a);
-    const next = jobs.shift()!;
+    const { runId, next } = await started(a);
 
     // B gets the job while A's lease is far from expiry (FAST_TIMING: 1.5 s).
     const b = worker("B", posting(count));
@@ -119,22 +135,16 @@ describe("lease handoff between steps", () => {
 
   it("a redelivered job never uses a kept lease: it waits for the lease to expire", async () => {
     const a = worker("A");
-    const runId = await started(a);
-    const next = jobs.shift()!;
+    const { runId, next } = await started(a);
     // Neither the kept row nor the job's counter: the lease is live, so not now.
     expect(await executeStep(a, { ...next, redelivered: true })).toBe("leased_elsewhere");
     expect(await executeStep(worker("B"), { ...next, redelivered: true })).toBe("leased_elsewhere");
     await new Promise((res) => setTimeout(res, FAST_TIMING.leaseMs + 100));
-    let attempt = 0;
-    const b = worker("B", {
-      PRECHECK: async (ctx) => {
-        attempt = ctx.run.attempt;
-        return {};
-      },
-    });
+    const seen = { attempt: 0 };
+    const b = worker("B", recordingAttempt(seen));
     expect(await executeStep(b, { ...next, redelivered: true })).toBe("executed");
     expect((await path(runId))[1]).toMatchObject({ worker: "B", fencing: next.lease! + 1 });
-    expect(attempt).toBe(2); // a retry of the step: attempts count on
+    expect(seen.attempt).toBe(2); // a retry of the step: attempts count on
   });
 
   it("while a worker runs a step under its kept lease, a redelivery elsewhere runs nothing", async () => {
@@ -142,8 +152,7 @@ describe("lease handoff between steps", () => {
     const gate = new Promise<void>((res) => (release = res));
     const count = { performed: 0 };
     const a = worker("A", posting(count, gate));
-    const runId = await started(a);
-    const next = jobs.shift()!;
+    const { runId, next } = await started(a);
     const first = executeStep(a, next); // under the kept lease, held at the gate
     await new Promise((res) => setTimeout(res, 50));
     // The queue thought A stalled and gave the job to B: B must not take the live lease.
@@ -158,24 +167,17 @@ describe("lease handoff between steps", () => {
 
   it("a step adopted by another worker is its first attempt", async () => {
     const a = worker("A");
-    const runId = await started(a);
-    const next = jobs.shift()!;
-    let attempt = 0;
-    const b = worker("B", {
-      PRECHECK: async (ctx) => {
-        attempt = ctx.run.attempt;
-        return {};
-      },
-    });
+    const { runId, next } = await started(a);
+    const seen = { attempt: 0 };
+    const b = worker("B", recordingAttempt(seen));
     expect(await executeStep(b, next)).toBe("executed");
-    expect(attempt).toBe(1);
+    expect(seen.attempt).toBe(1);
     expect((await path(runId))[1]).toMatchObject({ worker: "B" });
   });
 
   it("a commit reported stale that was in fact its own goes on to the next step", async () => {
     const a = worker("A");
-    const runId = await started(a);
-    const next = jobs.shift()!;
+    const { runId, next } = await started(a);
     // The connection dropped after Postgres committed: the retry saw the run moved on.
     const lostReply: RunnerDeps = {
       ...a,
@@ -196,8 +198,7 @@ describe("lease handoff between steps", () => {
 
   it("a stale commit by another writer stays stale", async () => {
     const a = worker("A");
-    const runId = await started(a);
-    const next = jobs.shift()!;
+    const { runId, next } = await started(a);
     const beaten: RunnerDeps = {
       ...a,
       commits: {
@@ -214,14 +215,8 @@ describe("lease handoff between steps", () => {
   });
 
   it("a run with no kept lease is released at commit, as before", async () => {
-    const plain: RunnerDeps = {
-      ...r.deps("P", noop),
-      enqueue: async (job) => {
-        jobs.push(job);
-      },
-    };
-    const runId = await started(plain);
-    expect(jobs.shift()).toEqual({ runId, seq: 1, phase: "PRECHECK" });
+    const { runId, next } = await started(worker("P", noop, { keepsLease: false }));
+    expect(next).toEqual({ runId, seq: 1, phase: "PRECHECK" });
     expect(await row(runId)).toMatchObject({ leaseOwner: null, leaseExpiresAt: null });
   });
 });

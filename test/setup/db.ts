@@ -11,15 +11,26 @@ export interface TestDb extends DbHandle {
   drop(): Promise<void>;
 }
 
-/** A fresh database copied from the migrated template: isolated, parallel-safe. */
-export async function createTestDb(): Promise<TestDb> {
+/**
+ * A fresh database copied from the migrated template: isolated, parallel-safe. With
+ * `migrated: false` it is empty instead (no template), for tests of migrating itself.
+ */
+export async function createTestDb({
+  migrated = true,
+}: {
+  migrated?: boolean;
+} = {}): Promise<TestDb> {
   const template = process.env.PRODE_TEST_TEMPLATE;
-  if (!template) throw new Error("test/setup/global-setup.ts did not run (no template)");
+  if (migrated && !template) {
+    throw new Error("test/setup/global-setup.ts did not run (no template)");
+  }
   // The creation time in the name lets the global setup sweep only old leftovers.
   const name = `prode_t_${Math.floor(Date.now() / 1000).toString(36)}_${randomBytes(4).toString("hex")}`;
   const admin = postgres(TEST_ADMIN_URL, { max: 1, onnotice: () => {} });
   try {
-    await admin.unsafe(`create database "${name}" template "${template}"`);
+    await admin.unsafe(
+      migrated ? `create database "${name}" template "${template}"` : `create database "${name}"`,
+    );
   } finally {
     await admin.end();
   }

@@ -8,7 +8,7 @@ import type { RunState } from "../../src/domain/phases.ts";
 import { createPhaseQueue, createRedis, type PhaseQueue } from "../../src/runner/queue.ts";
 import type { PhaseHandlers, RunnerDeps, RunnerTiming, RunRow } from "../../src/runner/types.ts";
 import { type PhaseWorker, startPhaseWorker } from "../../src/runner/worker.ts";
-import { createTestDb, type TestDb } from "./db.ts";
+import { type TestDb, useTestDb } from "./db.ts";
 import { TEST_REDIS_URL } from "./env.ts";
 import { dropQueuePrefix, testQueuePrefix } from "./redis.ts";
 
@@ -71,11 +71,11 @@ export function createTestRunner(t: TestDb, redisUrl = TEST_REDIS_URL): TestRunn
 }
 
 /**
- * A fresh test database and a runner on it (its own queue prefix) for each test of the
- * enclosing suite, handed to `set`; after the test the runner is closed and the database
- * dropped. `redisUrl` is read when the test starts (a private Redis started by an earlier
- * `beforeEach`). Hooks registered after this call run after its `beforeEach` and, as
- * vitest stacks `afterEach` hooks, before its teardown.
+ * A fresh test database (useTestDb) and a runner on it (its own queue prefix) for each
+ * test of the enclosing suite, handed to `set`; after the test the runner is closed and
+ * then the database dropped. `redisUrl` is read when the test starts (a private Redis
+ * started by an earlier `beforeEach`). Hooks registered after this call run after its
+ * `beforeEach` and, as vitest stacks `afterEach` hooks, before its teardown.
  */
 export function useTestRunner(
   set: (t: TestDb, r: TestRunner) => void,
@@ -83,14 +83,17 @@ export function useTestRunner(
 ): void {
   let t: TestDb | undefined;
   let r: TestRunner | undefined;
-  beforeEach(async () => {
-    t = await createTestDb();
+  // Registered first, so its drop runs after the runner's close below.
+  useTestDb((db) => {
+    t = db;
+  });
+  beforeEach(() => {
+    if (!t) throw new Error("useTestDb did not hand over a database");
     r = createTestRunner(t, opts.redisUrl?.());
     set(t, r);
   });
   afterEach(async () => {
     await r?.close();
-    await t?.drop();
     r = undefined;
     t = undefined;
   });

@@ -30,13 +30,11 @@ function createApp(options: GitHubAppOptions) {
   });
 }
 
-/** An Octokit authenticated as the installation, its token renewed by @octokit/app. */
-export function createInstallationOctokit(options: GitHubAppOptions): Promise<Octokit> {
-  return installationOctokit(options);
-}
-
-/** With `app`, reuses the App already built from `options` (the probe signs with it too). */
-async function installationOctokit(
+/**
+ * An Octokit authenticated as the installation, its token renewed by @octokit/app. With
+ * `app`, reuses the App already built from `options` (the probe signs with it too).
+ */
+export async function createInstallationOctokit(
   options: GitHubAppOptions,
   app?: ReturnType<typeof createApp>,
 ): Promise<Octokit> {
@@ -71,7 +69,7 @@ export async function probeGitHub(
       .catch((error: unknown) => {
         throw githubError(error, "GET /app/installations/{installation_id}");
       });
-    const octokit = await installationOctokit(options, app);
+    const octokit = await createInstallationOctokit(options, app);
     const { data: repository } = await octokit.rest.repos
       .get({ owner: options.owner, repo: options.repo })
       .catch((error: unknown) => {
