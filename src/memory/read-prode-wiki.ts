@@ -65,7 +65,7 @@ export interface ReadProdeWikiResult extends WikiSelection {
 /** Loads the wiki and selects the pages for one ticket. Never throws for wiki content. */
 export async function readProdeWiki(input: ReadProdeWikiInput): Promise<ReadProdeWikiResult> {
   // Unregistered files are never read, so a run has no use for their list.
-  const wiki = await loadWiki(input.dir, { listUnregistered: false });
+  const wiki = await loadWiki(input.dir);
   const selection = selectWikiPages(
     wiki,
     wikiSignalsFromTicket(input.ticket, input.sentryTags),

@@ -91,6 +91,4 @@ export interface Wiki {
   entries: WikiEntry[];
   /** Problems with the registry itself (index.md missing, a bad entry line). */
   problems: string[];
-  /** Page files present in the directory but not registered: never read. */
-  unregistered: string[];
 }

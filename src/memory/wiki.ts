@@ -40,11 +40,6 @@ const NOT_PAGES = new Set([INDEX_FILE, "README.md"]);
 export interface LoadWikiOptions {
   /** How page paths are shown in memory and handoffs; default "wiki". */
   displayDir?: string;
-  /**
-   * Walk the directory for page files index.md does not register (default true). When
-   * false `unregistered` is empty: a run never reads those files, so it skips the walk.
-   */
-  listUnregistered?: boolean;
 }
 
 function errorCode(error: unknown): string {
@@ -101,12 +96,16 @@ async function markdownFiles(dir: string, prefix = ""): Promise<string[]> {
   return found.sort();
 }
 
-async function unregisteredFiles(
+/**
+ * Page files in the wiki directory that `wiki`'s index.md does not register: a run never
+ * reads them, so only checks of the wiki itself walk the directory for them.
+ */
+export async function unregisteredFiles(
   dir: string,
-  entries: readonly WikiIndexEntry[],
-  displayDir: string,
+  wiki: Wiki,
+  displayDir = "wiki",
 ): Promise<string[]> {
-  const registered = new Set(entries.map((e) => e.file));
+  const registered = new Set(wiki.entries.map((e) => e.entry.file));
   return (await markdownFiles(dir))
     .filter((f) => !NOT_PAGES.has(f) && !registered.has(f))
     .map((f) => posix.join(displayDir, f));
@@ -127,14 +126,9 @@ export async function loadWiki(dir: string, options: LoadWikiOptions = {}): Prom
       indexPath,
       entries: [],
       problems: [`${indexPath} cannot be read (${errorCode(error)})`],
-      unregistered: [],
     };
   }
   const index = parseWikiIndex(indexText);
   const entries = await Promise.all(index.entries.map((e) => loadEntry(dir, e, displayDir)));
-  const unregistered =
-    (options.listUnregistered ?? true)
-      ? await unregisteredFiles(dir, index.entries, displayDir)
-      : [];
-  return { indexPath, entries, problems: index.problems, unregistered };
+  return { indexPath, entries, problems: index.problems };
 }
