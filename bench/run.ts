@@ -1,5 +1,6 @@
 import { readdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { dropBenchTemplates } from "./lib/bench-db.ts";
 import type { Bench, BenchResult } from "./types.ts";
 
 /**
@@ -33,4 +34,5 @@ for (const file of files) {
   }
 }
 if (files.length === 0) process.stdout.write(`no benchmark matches ${wanted.join(", ")}\n`);
+await dropBenchTemplates();
 process.exit(0);

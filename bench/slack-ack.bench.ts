@@ -128,14 +128,17 @@ async function alternate(
   const interval = 1000 / RATE;
   const start = performance.now();
   const pending: Promise<number>[][] = ports.map(() => []);
-  for (let i = 0; i < total; i += 1) {
-    const wait = start + i * interval - performance.now();
-    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-    const target = Math.floor(i / RATE) % ports.length;
-    pending[target]!.push(post(agent, ports[target]!, secret, makeBody()));
+  try {
+    for (let i = 0; i < total; i += 1) {
+      const wait = start + i * interval - performance.now();
+      if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+      const target = Math.floor(i / RATE) % ports.length;
+      pending[target]!.push(post(agent, ports[target]!, secret, makeBody()));
+    }
+    return await Promise.all(pending.map((p) => Promise.all(p)));
+  } finally {
+    agent.destroy();
   }
-  const latencies = await Promise.all(pending.map((p) => Promise.all(p)));
-  return latencies;
 }
 
 /**
