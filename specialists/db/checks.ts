@@ -1,4 +1,4 @@
-import { hintTextsFor, ticketTexts } from "../shared/ticket-text.ts";
+import { hintTextsFor, ticketText } from "../shared/ticket-text.ts";
 import type { RoutingHints, TicketContext } from "../types.ts";
 
 /**
@@ -191,12 +191,6 @@ export function nullPreconditionSql(c: NullPreconditionCheck, now: Date): string
     `from ${c.table}`,
   ].join(" ");
 }
-
-/** The ticket's texts the symptoms are matched against, as one text. */
-const ticketText = (ticket: TicketContext) =>
-  ticketTexts(ticket)
-    .map((t) => t.text)
-    .join("\n");
 
 /** Entity ids the ticket names for a check (at most three). */
 export function ticketEntities(check: DerivedCounterCheck, ticket: TicketContext): string[] {

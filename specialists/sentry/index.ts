@@ -1,5 +1,4 @@
 import type { RawSpecialistOutput } from "../../src/domain/specialist-output.ts";
-import { DeadlineReached } from "../shared/deadline.ts";
 import { EvidenceCollector } from "../shared/evidence.ts";
 import { hasSentryLabel, linkedSentryIssueIds } from "../shared/linked-issues.ts";
 import type { Specialist, SpecialistInput } from "../types.ts";
@@ -68,9 +67,7 @@ async function run(input: SpecialistInput): Promise<RawSpecialistOutput> {
     }
     return ev.returned(nextPivotFor(read));
   } catch (error) {
-    if (error instanceof DeadlineReached) return ev.timedOut(TIMEOUT_MS);
-    // A bug here must not crash the run: a failure is an output (DESIGN, Evidence).
-    return ev.failed(error);
+    return ev.thrown(error, TIMEOUT_MS);
   }
 }
 

@@ -23,7 +23,7 @@ import { DeadlineReached, untilAborted } from "./deadline.ts";
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 /** A signal before it is tied to the source it came from. */
-export type SignalDraft = DistributiveOmit<Signal, "sourceRef">;
+type SignalDraft = DistributiveOmit<Signal, "sourceRef">;
 
 const iso = (at: Date | string) => (typeof at === "string" ? at : at.toISOString());
 const clamp = (n: number) => Math.max(0, Math.min(100, Math.round(n)));

@@ -21,7 +21,7 @@ import { DeadlineReached, untilAborted } from "./deadline.ts";
  */
 
 /** The confidence a specialist starts from before its own gaps are subtracted. */
-export const BASE_CONFIDENCE = 85;
+const BASE_CONFIDENCE = 85;
 
 /** One run's evidence as it is read, observed at the run's start time. */
 export class EvidenceCollector {
@@ -118,6 +118,14 @@ export class EvidenceCollector {
       status: "timed_out",
       deadlineMs: Math.max(1, Math.round(deadlineMs)),
     };
+  }
+
+  /**
+   * What a run that threw ended in: timed out if the deadline passed, else failed. A bug
+   * must not crash the run: a failure is an output (DESIGN, Evidence).
+   */
+  thrown(error: unknown, deadlineMs: number): RawSpecialistOutput {
+    return error instanceof DeadlineReached ? this.timedOut(deadlineMs) : this.failed(error);
   }
 }
 

@@ -8,10 +8,10 @@ import type { TicketContext } from "../types.ts";
 const ISSUE_URL = /https?:\/\/[^\s/]*sentry[^\s/]*\/(?:organizations\/[^/\s]+\/)?issues\/(\d+)/gi;
 
 /** At most this many issues are read per run: a ticket is about one symptom. */
-export const MAX_LINKED_ISSUES = 3;
+const MAX_LINKED_ISSUES = 3;
 
 /** The Linear label that marks a ticket as being about a Sentry issue. */
-export const SENTRY_LABEL = "sentry-issue";
+const SENTRY_LABEL = "sentry-issue";
 
 /** The linked Sentry issue ids, in ticket order, at most {@link MAX_LINKED_ISSUES}. */
 export function linkedSentryIssueIds(ticket: TicketContext): string[] {

@@ -31,6 +31,13 @@ export function ticketTexts(ticket: TicketContext): TicketText[] {
   ];
 }
 
+/** The ticket's own texts ({@link ticketTexts}) as one text, a line break between each. */
+export function ticketText(ticket: TicketContext): string {
+  return ticketTexts(ticket)
+    .map((t) => t.text)
+    .join("\n");
+}
+
 /** A wiki recipe or negative control addressed to one specialist, as one text. */
 export interface HintText {
   pageId: string;

@@ -1,4 +1,4 @@
-import { hintTextsFor, ticketTexts } from "../shared/ticket-text.ts";
+import { hintTextsFor, ticketText, ticketTexts } from "../shared/ticket-text.ts";
 import type { RoutingHints, TicketContext } from "../types.ts";
 
 /**
@@ -97,9 +97,7 @@ export interface VendorCorrelation {
 }
 
 export function vendorCorrelationIds(ticket: TicketContext): VendorCorrelation[] {
-  const text = ticketTexts(ticket)
-    .map((t) => t.text)
-    .join("\n");
+  const text = ticketText(ticket);
   const found: VendorCorrelation[] = [];
   for (const { vendor, pattern } of CORRELATION_PATTERNS) {
     for (const match of text.matchAll(pattern)) {

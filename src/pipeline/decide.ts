@@ -49,7 +49,7 @@ function proposeCorrection(signals: SignalIndex, runId: string): DataCorrection 
 }
 
 function impactOf(classification: Classification, signals: SignalIndex, service?: string): Impact {
-  const users = signals.of("user_impact")[0]?.signal as { affectedUsers?: number } | undefined;
+  const users = signals.of("user_impact")[0]?.signal;
   const widespread = classification.severity === "sev1";
   return {
     summary: classification.rootCauseHypothesis,

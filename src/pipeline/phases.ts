@@ -11,8 +11,6 @@ import { availableConnectors, gapsFor, type RoutedSpecialist, routeSpecialists }
 import { buildTicketContext, isClosedByHuman, resolveScope } from "./ticket.ts";
 import { contextOf, exit, notifyWith, scopeOf, type TriageContext } from "./triage-context.ts";
 
-export type { TriageContext } from "./triage-context.ts";
-
 /**
  * The evidence phases of DESIGN.md as handlers: FETCH_LINEAR → INVENTORY_TOOLS →
  * READ_PRODE_WIKI → ROUTE_SPECIALISTS → WAIT_FOR_EVIDENCE → CLASSIFY, then the handoff

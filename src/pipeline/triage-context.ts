@@ -92,20 +92,19 @@ export function exit(
 
 /**
  * Tells the incident channel: the parent message always, a thread reply per milestone,
- * all from one snapshot. Returns the snapshot for whatever the phase posts next.
+ * all from one snapshot.
  */
 export type Notify = (
   ctx: PhaseContext,
   patch: TriageContext,
   milestones?: readonly MilestoneKind[],
   known?: KnownArtifacts,
-) => Promise<TriageSnapshot>;
+) => Promise<void>;
 
 export function notifyWith(deps: PipelineDeps): Notify {
   return async (ctx, patch, milestones = [], known = {}) => {
     const snapshot = await snapshotOf(ctx, patch, known);
     await deps.notifier.syncParent(ctx, snapshot);
     for (const milestone of milestones) await deps.notifier.postMilestone(ctx, milestone, snapshot);
-    return snapshot;
   };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { defaultFaultResponse, FaultPlan, methodMatches } from "./faults.ts";
+import { defaultFaultResponse, FaultPlan, globMatcher } from "./faults.ts";
 import type { SimRequest } from "./types.ts";
 
 const req = (headers: Record<string, string> = {}): SimRequest => ({
@@ -13,10 +13,10 @@ const req = (headers: Record<string, string> = {}): SimRequest => ({
 
 describe("FaultPlan", () => {
   it("matches by service and by exact method or glob over the operation or the raw route", () => {
-    expect(methodMatches(undefined, ["chat.update"])).toBe(true);
-    expect(methodMatches("chat.update", ["chat.update"])).toBe(true);
-    expect(methodMatches("chat.update", ["chat.postMessage"])).toBe(false);
-    expect(methodMatches("GET /api/0/*", ["x", "GET /api/0/organizations/acme/issues/1/"])).toBe(
+    expect(globMatcher(undefined)(["chat.update"])).toBe(true);
+    expect(globMatcher("chat.update")(["chat.update"])).toBe(true);
+    expect(globMatcher("chat.update")(["chat.postMessage"])).toBe(false);
+    expect(globMatcher("GET /api/0/*")(["x", "GET /api/0/organizations/acme/issues/1/"])).toBe(
       true,
     );
 

@@ -61,11 +61,6 @@ export function globMatcher(pattern: string | undefined): (names: readonly strin
   return (names) => names.some((n) => re.test(n));
 }
 
-/** Whether a fault's method pattern names this call (by operation name or raw route). */
-export function methodMatches(pattern: string | undefined, names: readonly string[]): boolean {
-  return globMatcher(pattern)(names);
-}
-
 /** mulberry32: a small seeded PRNG, so probabilistic faults replay identically. */
 export function seededRandom(seed: number): () => number {
   let a = seed >>> 0;

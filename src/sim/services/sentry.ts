@@ -14,7 +14,7 @@ import {
   sentryEventSchema,
 } from "./sentry-data.ts";
 import {
-  eventsNewestFirst,
+  type EventTimeline,
   eventTimeline,
   issueTags,
   renderEvent,
@@ -111,8 +111,11 @@ export function createSentryInstance(state: SentryData, ctx: SimContext): Sentry
     `${ctx.baseUrl}${MOUNT}/organizations/${state.org}/issues/${issue.id}/`;
   const publicPath = (req: SimRequest) => `${ctx.baseUrl}${MOUNT}${req.path}`;
 
-  const pickEvent = (issue: SentryIssueData, which: string): SentryEventData | undefined => {
-    const ordered = eventsNewestFirst(issue);
+  const pickEvent = (
+    issue: SentryIssueData,
+    { ordered }: EventTimeline,
+    which: string,
+  ): SentryEventData | undefined => {
     if (which === "latest") return ordered[0];
     if (which === "oldest") return ordered.at(-1);
     if (which === "recommended") {
@@ -174,11 +177,16 @@ export function createSentryInstance(state: SentryData, ctx: SimContext): Sentry
         withIssue(org ?? null, id!, (issue) => {
           const full = req.query.get("full") === "true" || req.query.get("full") === "1";
           const timeline = eventTimeline(issue);
-          const rendered = timeline.ordered.map((e) =>
+          const { page, link } = paginate(
+            timeline.ordered,
+            req,
+            publicPath(req),
+            state.eventsPageSize,
+          );
+          const rendered = page.map((e) =>
             full ? renderEvent(issue, e, state, timeline) : renderEventSummary(issue, e, state),
           );
-          const { page, link } = paginate(rendered, req, publicPath(req), state.eventsPageSize);
-          return json(200, page, { Link: link });
+          return json(200, rendered, { Link: link });
         }),
     },
     {
@@ -187,8 +195,11 @@ export function createSentryInstance(state: SentryData, ctx: SimContext): Sentry
       name: "GET /api/0/organizations/{org}/issues/{issue_id}/events/{event_id}/",
       run: ([org, id, which]) =>
         withIssue(org ?? null, id!, (issue) => {
-          const event = pickEvent(issue, which!);
-          return event ? json(200, renderEvent(issue, event, state)) : json(404, NOT_FOUND);
+          const timeline = eventTimeline(issue);
+          const event = pickEvent(issue, timeline, which!);
+          return event
+            ? json(200, renderEvent(issue, event, state, timeline))
+            : json(404, NOT_FOUND);
         }),
     },
     {
