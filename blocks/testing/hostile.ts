@@ -7,7 +7,7 @@
 import fc from "fast-check";
 
 /** Sequences Slack would act on, or that break mrkdwn, if they reached it unescaped. */
-export const HOSTILE_PIECES = [
+const HOSTILE_PIECES = [
   "<!channel>",
   "<!here>",
   "<!everyone>",

@@ -15,7 +15,7 @@ import { createSentryReader, probeSentry } from "../adapters/sentry/reader.ts";
 import { createVendorStatusReader } from "../adapters/vendor/status.ts";
 import type { Config } from "../config/index.ts";
 import type { ConnectorProbe, PipelineDeps } from "../pipeline/deps.ts";
-import { cachedPolicySource } from "../policy/source.ts";
+import { cachedPolicySource, type PolicySource } from "../policy/source.ts";
 import { silentNotifier, type TriageNotifier } from "../runner/ports.ts";
 import { defaultRedactor } from "../safety/redact.ts";
 
@@ -89,6 +89,9 @@ export async function buildPipeline(
   config: Config,
   log: Logger,
   notifier: TriageNotifier = silentNotifier,
+  /** Re-read at most every 30 s per scope: a running worker sees a policy change. Pass the
+   * process's one source so Slack and the pipeline share its cache. */
+  policyFor: PolicySource = cachedPolicySource(config.PRODE_POLICY_DIR),
 ): Promise<Pipeline> {
   const tools: SpecialistTools = {};
   const connectors: ConnectorProbe[] = [];
@@ -211,9 +214,6 @@ export async function buildPipeline(
       probe: async () => ({ ok: true, detail: Object.keys(config.vendorStatus).join(", ") }),
     });
   } else connectors.push(missing("vendor_status", "PRODE_VENDOR_STATUS is not set"));
-
-  // Re-read at most every 30 s per scope: a running worker sees a policy change.
-  const policyFor = cachedPolicySource(config.PRODE_POLICY_DIR);
 
   return {
     deps: {

@@ -7,6 +7,7 @@ import {
 import { createSlackInteractionHandler } from "../adapters/slack/interactions.ts";
 import type { Config } from "../config/index.ts";
 import { startTriage } from "../pipeline/intake.ts";
+import type { PolicySource } from "../policy/source.ts";
 import { createRedis } from "../runner/queue.ts";
 import { createApprovalExpiryHook } from "../slack/approval-messages.ts";
 import { createSlackNotifier, type SlackNotifier } from "../slack/notifier.ts";
@@ -32,6 +33,8 @@ export function wireSlack(
   config: Config,
   res: Resources,
   role: "web" | "worker" | "dev",
+  /** The process's policy source (shared with the pipeline); defaults to a cached one. */
+  policyFor?: PolicySource,
 ): SlackWiring | undefined {
   const slack = config.slack;
   if (!slack) return undefined;
@@ -48,6 +51,7 @@ export function wireSlack(
     log: res.log,
     enqueue: res.queue.enqueue,
     startTriage: (ticket: string, actor: string) => startTriage(intake, ticket, actor, "slack"),
+    ...(policyFor ? { policyFor } : {}),
   };
   const closers: (() => Promise<void>)[] = [];
   let app: SlackApp | undefined;

@@ -14,8 +14,6 @@ import type { RunnerDeps, RunRow } from "../runner/types.ts";
 import { type ApprovalRow, approvalDigest, getApproval } from "./create.ts";
 import { type RefusalReason, stateRefusal } from "./decide-refusals.ts";
 
-export { REFUSAL_REASONS, type RefusalReason } from "./decide-refusals.ts";
-
 /**
  * Deciding an approval (invariant 4): a fresh, action-specific, single-use decision by an
  * authorised human other than the requester. Every check has a named refusal, and every

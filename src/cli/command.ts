@@ -1,3 +1,5 @@
+import { userInfo } from "node:os";
+
 /**
  * A `prode` subcommand. Each lives in its own file under src/cli/commands/ and is listed
  * once in src/cli/registry.ts, so adding one never touches another.
@@ -23,4 +25,14 @@ export async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of stream) chunks.push(Buffer.from(chunk as Buffer));
   return Buffer.concat(chunks).toString("utf8");
+}
+
+/** Who runs the CLI, for audit: `cli:<user>`, or `cli` where the OS user is unknown
+ * (os.userInfo throws in containers with no passwd entry). */
+export function defaultActor(): string {
+  try {
+    return `cli:${userInfo().username}`;
+  } catch {
+    return "cli";
+  }
 }

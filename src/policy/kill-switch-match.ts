@@ -1,7 +1,7 @@
 import { KILL_SWITCH_SCOPES, type KillSwitchScope, type PolicyKillSwitch } from "./types.ts";
 
 /** Whom a kill switch is checked for: the run's team and service, and what it is about to do. */
-export interface KillSwitchSubject {
+interface KillSwitchSubject {
   team?: string | null | undefined;
   service?: string | null | undefined;
   /** The capability or action about to run. */

@@ -13,6 +13,7 @@ import { policyGroups } from "../approvals/decide.ts";
 import type { Db } from "../db/client.ts";
 import { approvals, artifacts, effects, phaseTransitions, runs } from "../db/schema.ts";
 import { isOutcome, isPhase } from "../domain/phases.ts";
+import { policySwitchApplies } from "../policy/kill-switch-match.ts";
 import { type ActiveKillSwitch, listEngagedKillSwitches } from "../policy/kill-switches.ts";
 import { canApprove } from "../policy/roles.ts";
 import type { PolicySource } from "../policy/source.ts";
@@ -23,14 +24,7 @@ import type { RunRow } from "../runner/types.ts";
 import { pendingApprovalView } from "./approval-views.ts";
 import type { SlackMessageRef } from "./messages.ts";
 import { approvalEffectName, PARENT_EFFECT } from "./notifier.ts";
-import {
-  contextString,
-  displayPhase,
-  runStatusView,
-  serviceOf,
-  teamOf,
-  ticketView,
-} from "./views.ts";
+import { displayPhase, runLinks, runStatusView, serviceOf, teamOf, ticketView } from "./views.ts";
 
 /**
  * The reads behind `/prode status` and App Home, shaped as view models. Each is a few
@@ -52,14 +46,8 @@ export function pausedBy(
   run: Pick<RunRow, "context">,
   switches: readonly ActiveKillSwitch[],
 ): string | undefined {
-  const team = teamOf(run);
-  const service = serviceOf(run);
-  const hit = switches.find(
-    (k) =>
-      k.scope === "global" ||
-      (k.scope === "team" && k.value === team) ||
-      (k.scope === "service" && k.value === service),
-  );
+  const subject = { team: teamOf(run), service: serviceOf(run) };
+  const hit = switches.find((k) => policySwitchApplies(k, subject));
   return hit ? (hit.value ? `${hit.scope} ${hit.value}` : hit.scope) : undefined;
 }
 
@@ -218,14 +206,11 @@ export async function runDetailView(
     { ...run, pending: pending.length, thread: threadRef ?? null },
     run.outcome ? [] : switches,
   );
-  const linear = contextString(run, "ticketUrl");
-  const pr = contextString(run, "prUrl");
   return {
     kind: "detail",
     run: active,
     links: {
-      ...(linear ? { linear } : {}),
-      ...(pr ? { pullRequest: pr } : {}),
+      ...runLinks({ run }, {}),
       ...(threadRef?.permalink ? { thread: threadRef.permalink } : {}),
     },
     timeline,

@@ -24,7 +24,7 @@ export interface RunLinkBuilder {
 }
 
 /** A non-empty string the runner stored in the run's context under `key`. */
-export function contextString(run: Pick<RunRow, "context">, key: string): string | undefined {
+function contextString(run: Pick<RunRow, "context">, key: string): string | undefined {
   const value = (run.context as Record<string, unknown>)[key];
   return typeof value === "string" && value !== "" ? value : undefined;
 }

@@ -4,10 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { runCliCaptured } from "../../../test/setup/io.ts";
+import { runCliCaptured as run } from "../../../test/setup/io.ts";
 import { createRng, FAKE } from "../../safety/__corpus__/fake-secrets.ts";
-
-const run = runCliCaptured;
 
 const rng = createRng(7);
 const email = FAKE.email(rng);

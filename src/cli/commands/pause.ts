@@ -1,4 +1,3 @@
-import { userInfo } from "node:os";
 import { parseArgs } from "node:util";
 import { openMigratedDb } from "../../app/open-db.ts";
 import { loadConfig } from "../../config/index.ts";
@@ -12,7 +11,7 @@ import {
   release,
 } from "../../policy/kill-switches.ts";
 import { CAPABILITIES, KILL_SWITCH_SCOPES, type KillSwitchScope } from "../../policy/types.ts";
-import type { CliIo, Command } from "../command.ts";
+import { type CliIo, type Command, defaultActor } from "../command.ts";
 
 interface KillSwitchArgs {
   scope: KillSwitchScope;
@@ -26,14 +25,6 @@ export function killSwitchUsage(verb: "pause" | "resume"): string {
 
 Scope defaults to global. Capabilities: ${CAPABILITIES.join(", ")}.
 The change and its actor are audited (kill_switch.${verb === "pause" ? "engaged" : "released"}).`;
-}
-
-function defaultActor(): string {
-  try {
-    return `cli:${userInfo().username}`;
-  } catch {
-    return "cli";
-  }
 }
 
 /** Parses `[scope [value]] [--reason] [--actor]`; a bad scope → AppError BadInput. */

@@ -1,8 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { runCliCaptured } from "../../../test/setup/io.ts";
+import { runCliCaptured as run } from "../../../test/setup/io.ts";
 import { createRng, FAKE } from "../../safety/__corpus__/fake-secrets.ts";
-
-const run = runCliCaptured;
 
 const rng = createRng(99);
 const token = FAKE.slackBotToken(rng);

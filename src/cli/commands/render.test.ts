@@ -2,12 +2,9 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { EXAMPLES_DIR } from "../../../blocks/testing/examples.ts";
 import { assertWithinSlackLimits } from "../../../blocks/validate.ts";
-import { runCliCaptured } from "../../../test/setup/io.ts";
-
-const EXAMPLES = join(import.meta.dirname, "..", "..", "..", "blocks", "examples");
-
-const run = runCliCaptured;
+import { runCliCaptured as run } from "../../../test/setup/io.ts";
 
 const tempDirs: string[] = [];
 afterAll(() => {
@@ -37,7 +34,7 @@ describe("prode render", () => {
       "render",
       kind,
       "--input",
-      join(EXAMPLES, `${kind}.json`),
+      join(EXAMPLES_DIR, `${kind}.json`),
       "--now",
       "2025-03-04T03:20:00Z",
     ]);
@@ -53,7 +50,7 @@ describe("prode render", () => {
       "render",
       "parent",
       "--input",
-      join(EXAMPLES, "parent.json"),
+      join(EXAMPLES_DIR, "parent.json"),
       "--now=2025-03-04T03:20:00Z",
     ];
     const first = await run(argv);

@@ -1,7 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { runCliCaptured } from "../../../test/setup/io.ts";
-
-const cli = runCliCaptured;
+import { runCliCaptured as cli } from "../../../test/setup/io.ts";
 
 describe("prode schema", () => {
   it("prints the evidence bundle's JSON Schema with its schemaVersion and exits 0", async () => {

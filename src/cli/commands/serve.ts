@@ -6,6 +6,7 @@ import { wireSlack } from "../../app/slack.ts";
 import { loadConfig } from "../../config/index.ts";
 import { linearWebhookRoute } from "../../pipeline/intake.ts";
 import { evidencePhases } from "../../pipeline/phases.ts";
+import { cachedPolicySource } from "../../policy/source.ts";
 import type { Command } from "../command.ts";
 
 type Role = "web" | "worker" | "dev";
@@ -19,9 +20,13 @@ function serve(role: Role, summary: string): Command {
       const config = loadConfig();
       const res = await openResources(config, role);
       const intake = intakeDeps(res);
-      const slack = wireSlack(config, res, role);
+      // One policy cache per process, shared by Slack interactions and the pipeline.
+      const policyFor = cachedPolicySource(config.PRODE_POLICY_DIR);
+      const slack = wireSlack(config, res, role, policyFor);
       const pipeline =
-        role === "web" ? undefined : await buildPipeline(config, res.log, slack?.notifier);
+        role === "web"
+          ? undefined
+          : await buildPipeline(config, res.log, slack?.notifier, policyFor);
       const linearRoute = linearWebhookRoute(
         intake,
         config.linear?.LINEAR_WEBHOOK_SECRET?.reveal(),

@@ -1,7 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { runCliCaptured } from "../../../test/setup/io.ts";
-
-const run = runCliCaptured;
+import { runCliCaptured as run } from "../../../test/setup/io.ts";
 
 describe("prode sql check", () => {
   it("prints allowed and exits 0 for a bounded SELECT", async () => {

@@ -1,8 +1,7 @@
-import { userInfo } from "node:os";
 import { intakeDeps, openResources } from "../../app/resources.ts";
 import { loadConfig } from "../../config/index.ts";
 import { startTriage } from "../../pipeline/intake.ts";
-import type { Command } from "../command.ts";
+import { type Command, defaultActor } from "../command.ts";
 
 const triage: Command = {
   name: "triage",
@@ -17,11 +16,7 @@ const triage: Command = {
     const config = loadConfig();
     const res = await openResources(config, "cli");
     try {
-      const { runId, created } = await startTriage(
-        intakeDeps(res),
-        args[0]!,
-        `cli:${userInfo().username}`,
-      );
+      const { runId, created } = await startTriage(intakeDeps(res), args[0]!, defaultActor());
       io.stdout.write(
         created
           ? `started run ${runId} for ${args[0]!.toUpperCase()}; a worker picks it up\n`
