@@ -50,34 +50,51 @@ describe("Redis flushed in the middle of runs", () => {
     }
   }
 
-  it("the reconciler rebuilds the queue from Postgres and every run completes", async () => {
-    let flushed = false;
-    const slow = async () => {
+  /** Every phase sleeps 30 ms (counting its runs in `executed`); LINEAR_HANDOFF skips ahead. */
+  function slowHandlers(executed = new Map<string, number>()): PhaseHandlers {
+    const slow = async (ctx: PhaseContext) => {
+      const key = `${ctx.run.id} ${ctx.phase}`;
+      executed.set(key, (executed.get(key) ?? 0) + 1);
       await new Promise((res) => setTimeout(res, 30));
-      return {};
+      return ctx.phase === "LINEAR_HANDOFF" ? { next: "WRITE_CANDIDATE_LEARNING" as const } : {};
     };
-    const handlers: PhaseHandlers = Object.fromEntries(PHASES.map((p) => [p, slow]));
-    handlers.LINEAR_HANDOFF = async () => ({ next: "WRITE_CANDIDATE_LEARNING" });
-    r.startWorker("w1", handlers);
+    return Object.fromEntries(PHASES.map((p) => [p, slow]));
+  }
+
+  /** Creates 8 runs and lets them get under way for 150 ms; returns their ids. */
+  async function startRuns(ticketPrefix: string): Promise<string[]> {
     const ids: string[] = [];
     for (let i = 0; i < 8; i += 1) {
-      ids.push(
-        (
-          await createRun(
-            { db: t.db, enqueue: r.queue.enqueue },
-            { ticket: `ENG-F${i}`, trigger: "test" },
-          )
-        ).run.id,
+      const { run } = await createRun(
+        { db: t.db, enqueue: r.queue.enqueue },
+        { ticket: `${ticketPrefix}${i}`, trigger: "test" },
       );
+      ids.push(run.id);
     }
     await new Promise((res) => setTimeout(res, 150));
+    return ids;
+  }
+
+  /** FLUSHALL on the runner's Redis; returns how many keys it held before. */
+  async function flushRedis(): Promise<number> {
+    const admin = new Redis(redis.url);
+    try {
+      const keys = await admin.dbsize();
+      await admin.flushall();
+      return keys;
+    } finally {
+      admin.disconnect();
+    }
+  }
+
+  it("the reconciler rebuilds the queue from Postgres and every run completes", async () => {
+    let flushed = false;
+    r.startWorker("w1", slowHandlers());
+    const ids = await startRuns("ENG-F");
     const ended = await Promise.all(ids.map((id) => waitForRun(t, id, () => true)));
     expect(ended.filter((run) => run.outcome !== null).length).toBeLessThan(ids.length);
-    const admin = new Redis(redis.url);
-    expect(await admin.dbsize()).toBeGreaterThan(0);
-    await admin.flushall();
+    expect(await flushRedis()).toBeGreaterThan(0);
     flushed = true;
-    admin.disconnect();
 
     await reconcileUntilEnded(ids, 30_000);
     expect(flushed).toBe(true);
@@ -88,26 +105,9 @@ describe("Redis flushed in the middle of runs", () => {
     // expiry would not finish in time.
     const timing: RunnerTiming = { leaseMs: 120_000, heartbeatMs: 10_000, maxAttempts: 5 };
     const executed = new Map<string, number>();
-    const slow = async (ctx: PhaseContext) => {
-      const key = `${ctx.run.id} ${ctx.phase}`;
-      executed.set(key, (executed.get(key) ?? 0) + 1);
-      await new Promise((res) => setTimeout(res, 30));
-      return ctx.phase === "LINEAR_HANDOFF" ? { next: "WRITE_CANDIDATE_LEARNING" as const } : {};
-    };
-    const handlers: PhaseHandlers = Object.fromEntries(PHASES.map((p) => [p, slow]));
-    const worker = r.startWorker("w1", handlers, timing);
-    const ids: string[] = [];
-    for (let i = 0; i < 8; i += 1) {
-      const { run } = await createRun(
-        { db: t.db, enqueue: r.queue.enqueue },
-        { ticket: `ENG-H${i}`, trigger: "test" },
-      );
-      ids.push(run.id);
-    }
-    await new Promise((res) => setTimeout(res, 150));
-    const admin = new Redis(redis.url);
-    await admin.flushall();
-    admin.disconnect();
+    const worker = r.startWorker("w1", slowHandlers(executed), timing);
+    const ids = await startRuns("ENG-H");
+    await flushRedis();
     // Some steps lost their job while their lease was handed to w1: kept for a job that
     // Redis no longer has.
     const lost = [];
