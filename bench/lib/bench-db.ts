@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import postgres from "postgres";
-import { type DbHandle, openDb } from "../../src/db/client.ts";
+import { type DbHandle, isAlive, openDb } from "../../src/db/client.ts";
 import { BENCH_ADMIN_URL } from "./env.ts";
 
 const admin = () => postgres(BENCH_ADMIN_URL, { max: 1, onnotice: () => {} });
@@ -68,18 +68,8 @@ async function sweepTemplates(sql: postgres.Sql): Promise<void> {
       and not exists (select 1 from pg_stat_activity a where a.datname = pg_database.datname)`;
   for (const { datname } of rows) {
     const [pid] = String(datname).slice(TEMPLATE_PREFIX.length).split("_");
-    if (alive(Number(pid))) continue;
+    if (isAlive(Number(pid))) continue;
     await sql.unsafe(`drop database if exists "${datname}"`);
-  }
-}
-
-function alive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
   }
 }
 

@@ -150,7 +150,8 @@ function lockDataDir(dataDir: string): () => void {
   throw new AppError(ErrorCode.ConfigInvalid, `could not lock the embedded database at ${dataDir}`);
 }
 
-function isAlive(pid: number): boolean {
+/** Whether process `pid` exists (on this machine), as `kill -0` tells. */
+export function isAlive(pid: number): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);

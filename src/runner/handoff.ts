@@ -1,5 +1,8 @@
+import type { runs } from "../db/schema.ts";
 import { phaseJobId } from "./ids.ts";
-import type { RunRow } from "./types.ts";
+
+// types.ts imports this module, so RunRow is derived here rather than imported from it.
+type RunRow = typeof runs.$inferSelect;
 
 /**
  * The leases this worker process handed to its own runs' next steps (ADR 0010).
