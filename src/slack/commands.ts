@@ -138,9 +138,11 @@ function helpMessage(deps: CommandDeps, role: Role | undefined, problem?: string
   const view: HelpView = { command: deps.command ?? "/prode", ...(role ? { role } : {}) };
   const help = renderHelp(view, deps.now());
   if (!problem) return help;
+  // The problem quotes what the user typed (an unknown verb, a ticket): redacted.
+  const safe = defaultRedactor.redact(problem).text;
   return {
-    text: `${problem} ${help.text}`.slice(0, 3_900),
-    blocks: [section(`:warning: ${problem}`), ...help.blocks],
+    text: `${safe} ${help.text}`.slice(0, 3_900),
+    blocks: [section(`:warning: ${safe}`), ...help.blocks],
   };
 }
 

@@ -103,6 +103,13 @@ describe("/prode commands", () => {
     expect(await ask("status ENG-1 ENG-2", USERS.oncall)).toContain("at most one ticket");
   });
 
+  it("does not echo a secret typed as a subcommand", async () => {
+    const token = "ghp_aB3dE5fG7hI9jK1lM3nO5pQ7rS9tU1vW3xY5z";
+    const answer = await ask(token, USERS.oncall);
+    expect(answer).toContain("Unknown subcommand `[REDACTED:github_token]`");
+    expect(answer).not.toContain(token);
+  });
+
   it("lists active runs, shows one in detail, and says when none matches", async () => {
     await h.t.db.insert(runs).values([
       {
