@@ -6,6 +6,7 @@ export default defineConfig({
       "src/**/*.test.ts",
       "blocks/**/*.test.ts",
       "specialists/**/*.test.ts",
+      "sim/**/*.test.ts",
       "test/**/*.test.ts",
     ],
     globalSetup: ["test/setup/global-setup.ts"],

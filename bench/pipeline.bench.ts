@@ -1,15 +1,15 @@
 import { randomBytes } from "node:crypto";
 import { asc, eq } from "drizzle-orm";
 import pino from "pino";
+import { startHarness } from "../sim/demo/run-scenario.ts";
+import { findScenario, type Scenario } from "../sim/scenario.ts";
 import { DEFAULT_WORKER_CONCURRENCY } from "../src/config/index.ts";
 import { phaseTransitions } from "../src/db/schema.ts";
-import { startHarness } from "../src/demo/run-scenario.ts";
 import { PHASES } from "../src/domain/phases.ts";
 import { createPhaseQueue, createRedis } from "../src/runner/queue.ts";
 import { createRun } from "../src/runner/runs.ts";
 import type { PhaseHandlers } from "../src/runner/types.ts";
 import { startPhaseWorker } from "../src/runner/worker.ts";
-import { findScenario, type Scenario } from "../src/sim/scenario.ts";
 import { createBenchDb } from "./lib/bench-db.ts";
 import { BENCH_ADMIN_URL, BENCH_REDIS_URL } from "./lib/env.ts";
 import { percentile } from "./lib/stats.ts";

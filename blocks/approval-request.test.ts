@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { assertSafeRender, buttonsOf } from "../test/setup/blocks/assertions.ts";
+import { allText, EXAMPLE_NOW, loadExample } from "../test/setup/blocks/examples.ts";
 import { renderApprovalDecided } from "./approval-decided.ts";
 import { renderApprovalRequest } from "./approval-request.ts";
-import { assertSafeRender, buttonsOf } from "./testing/assertions.ts";
-import { allText, EXAMPLE_NOW, loadExample } from "./testing/examples.ts";
 import type { ApprovalDecidedView, ApprovalRequestView } from "./view-models.ts";
 
 const example = loadExample<ApprovalRequestView>("approval");

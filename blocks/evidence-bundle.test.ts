@@ -1,8 +1,8 @@
 import type { KnownBlock } from "@slack/types";
 import { describe, expect, it } from "vitest";
+import { assertSafeRender } from "../test/setup/blocks/assertions.ts";
+import { allText, EXAMPLE_NOW, loadExample } from "../test/setup/blocks/examples.ts";
 import { renderEvidenceBundle } from "./evidence-bundle.ts";
-import { assertSafeRender } from "./testing/assertions.ts";
-import { allText, EXAMPLE_NOW, loadExample } from "./testing/examples.ts";
 import type { EvidenceBundleView } from "./view-models.ts";
 
 const example = loadExample<EvidenceBundleView>("evidence");

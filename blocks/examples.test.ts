@@ -1,8 +1,8 @@
 import { readdirSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { assertSafeRender } from "../test/setup/blocks/assertions.ts";
+import { EXAMPLE_NOW, EXAMPLES_DIR, loadExample } from "../test/setup/blocks/examples.ts";
 import { isRenderKindName, RENDER_KINDS } from "./kinds.ts";
-import { assertSafeRender } from "./testing/assertions.ts";
-import { EXAMPLE_NOW, EXAMPLES_DIR, loadExample } from "./testing/examples.ts";
 
 /** `<kind>.json` or `<kind>--<variant>.json`. */
 const examples = readdirSync(EXAMPLES_DIR)

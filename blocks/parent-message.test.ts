@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { assertSafeRender } from "../test/setup/blocks/assertions.ts";
+import { allText, EXAMPLE_NOW, loadExample } from "../test/setup/blocks/examples.ts";
 import { renderParentMessage } from "./parent-message.ts";
-import { assertSafeRender } from "./testing/assertions.ts";
-import { allText, EXAMPLE_NOW, loadExample } from "./testing/examples.ts";
 import type { ParentMessageView } from "./view-models.ts";
 
 const example = loadExample<ParentMessageView>("parent");

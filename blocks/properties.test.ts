@@ -1,5 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import * as arb from "../test/setup/blocks/arbitraries.ts";
+import { assertSafeRender, buttonsOf } from "../test/setup/blocks/assertions.ts";
+import { EXAMPLE_NOW, loadExample } from "../test/setup/blocks/examples.ts";
 import { renderAppHome } from "./app-home.ts";
 import { renderApprovalDecided } from "./approval-decided.ts";
 import {
@@ -14,9 +17,6 @@ import type { RenderedMessage } from "./kit.ts";
 import { renderMilestone } from "./milestone.ts";
 import { renderParentMessage } from "./parent-message.ts";
 import { renderStatus } from "./status.ts";
-import * as arb from "./testing/arbitraries.ts";
-import { assertSafeRender, buttonsOf } from "./testing/assertions.ts";
-import { EXAMPLE_NOW, loadExample } from "./testing/examples.ts";
 import { isPast } from "./time.ts";
 
 // Huge lists make each case slow; 60 runs per renderer still covers every generator branch.

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
+import { assertSafeRender } from "../test/setup/blocks/assertions.ts";
+import { allText, EXAMPLE_NOW, loadExample } from "../test/setup/blocks/examples.ts";
 import { renderAppHome, toHomeView } from "./app-home.ts";
 import { renderHelp } from "./help.ts";
 import { MAX_MESSAGE_BLOCKS, MAX_VIEW_BLOCKS } from "./limits.ts";
 import { renderStatus } from "./status.ts";
-import { assertSafeRender } from "./testing/assertions.ts";
-import { allText, EXAMPLE_NOW, loadExample } from "./testing/examples.ts";
 import type { ActiveRunView, AppHomeView, StatusListView, StatusView } from "./view-models.ts";
 
 const list = loadExample<StatusListView>("status");

@@ -1,9 +1,9 @@
 import pino from "pino";
 import { startSlackInteractionWorker } from "../../src/adapters/slack/interaction-queue.ts";
-import { createSlackInteractionHandler } from "../../src/adapters/slack/interactions.ts";
 import { loadConfig } from "../../src/config/index.ts";
 import { openDb } from "../../src/db/client.ts";
 import { createPhaseQueue, createRedis } from "../../src/runner/queue.ts";
+import { createSlackInteractionHandler } from "../../src/slack/dispatcher.ts";
 
 /**
  * The worker-process side of bench/slack-ack.bench.ts: consumes the Slack interaction

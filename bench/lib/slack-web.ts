@@ -1,8 +1,8 @@
 import { App, HTTPReceiver } from "@slack/bolt";
 import pino from "pino";
+import { createHttpServer, listen } from "../../src/adapters/http/server.ts";
 import { createSlackApp } from "../../src/adapters/slack/app.ts";
 import { createSlackInteractionQueue } from "../../src/adapters/slack/interaction-queue.ts";
-import { createHttpServer, listen } from "../../src/app/http-server.ts";
 import { loadConfig } from "../../src/config/index.ts";
 import { openDb } from "../../src/db/client.ts";
 import { createPhaseQueue, createRedis } from "../../src/runner/queue.ts";

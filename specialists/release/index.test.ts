@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { tool } from "../../src/domain/classifier-fixtures.ts";
 import { normalizeSpecialistOutput } from "../../src/domain/specialist-output.ts";
+import { tool } from "../../test/setup/classifier-fixtures.ts";
 import type { TicketContext } from "../types.ts";
 import release, { RELEASE_OPTIONAL_TOOLS } from "./index.ts";
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { tool } from "../../src/domain/classifier-fixtures.ts";
 import { AppError, ErrorCode } from "../../src/domain/errors.ts";
 import { normalizeSpecialistOutput } from "../../src/domain/specialist-output.ts";
+import { tool } from "../../test/setup/classifier-fixtures.ts";
 import type { SentryIssueSummary, SentryReader, SentryReleaseSummary } from "../tools.ts";
 import type { TicketContext } from "../types.ts";
 import sentry from "./index.ts";

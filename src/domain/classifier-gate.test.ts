@@ -1,6 +1,12 @@
 import { describe, expect, it } from "vitest";
+import {
+  abortNoise,
+  backend500,
+  input,
+  SCENARIO_NOW,
+  staleCounts,
+} from "../../test/setup/classifier-fixtures.ts";
 import { classify } from "./classifier.ts";
-import { abortNoise, backend500, input, SCENARIO_NOW, staleCounts } from "./classifier-fixtures.ts";
 import { CONFIDENCE_FLOOR, decideGate } from "./classifier-gate.ts";
 import type { Classification } from "./classifier-schema.ts";
 import { AppError } from "./errors.ts";

@@ -1,6 +1,11 @@
 import { describe, expect, expectTypeOf, it } from "vitest";
+import {
+  abortNoise,
+  EMPTY_MEMORY,
+  returnedOutput,
+  SCENARIO_NOW,
+} from "../../test/setup/classifier-fixtures.ts";
 import { classify } from "./classifier.ts";
-import { abortNoise, EMPTY_MEMORY, returnedOutput, SCENARIO_NOW } from "./classifier-fixtures.ts";
 import {
   type ClassifierEvidence,
   type ClassifierInput,

@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { classify, decideGate } from "./classifier.ts";
 import {
   abortNoise,
   backend500,
@@ -12,7 +11,8 @@ import {
   staleCounts,
   tool,
   toolMap,
-} from "./classifier-fixtures.ts";
+} from "../../test/setup/classifier-fixtures.ts";
+import { classify, decideGate } from "./classifier.ts";
 import { MISSING_REQUIRED_SOURCE_CAP } from "./classifier-requirements.ts";
 import type { Classification } from "./classifier-schema.ts";
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { abortNoise, input, SCENARIO_NOW } from "../../test/setup/classifier-fixtures.ts";
 import { classify } from "./classifier.ts";
-import { abortNoise, input, SCENARIO_NOW } from "./classifier-fixtures.ts";
 import { AppError } from "./errors.ts";
 import { evidenceJsonSchema, PUBLISHED_SCHEMA_NAMES } from "./evidence.ts";
 import {

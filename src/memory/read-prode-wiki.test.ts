@@ -3,9 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { findScenario } from "../../sim/scenario.ts";
 import { scenarioTicket } from "../../test/setup/scenario-ticket.ts";
 import { ToolEntrySchema } from "../domain/evidence-context.ts";
-import { findScenario } from "../sim/scenario.ts";
 import { readProdeWiki, wikiSignalsFromTicket, wikiToolEntry } from "./read-prode-wiki.ts";
 import { loadWiki } from "./wiki.ts";
 

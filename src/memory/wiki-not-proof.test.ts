@@ -1,7 +1,6 @@
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, expectTypeOf, it } from "vitest";
 import type { RoutingHints } from "../../specialists/types.ts";
-import { classify } from "../domain/classifier.ts";
 import {
   abortNoise,
   backend500,
@@ -10,7 +9,8 @@ import {
   SCENARIO_NOW,
   type Scenario,
   staleCounts,
-} from "../domain/classifier-fixtures.ts";
+} from "../../test/setup/classifier-fixtures.ts";
+import { classify } from "../domain/classifier.ts";
 import {
   type ClassifierEvidence,
   type ClassifierInput,

@@ -3,8 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { findScenario, type Scenario } from "../../sim/scenario.ts";
 import { OperationalMemorySchema } from "../domain/evidence-context.ts";
-import { findScenario, type Scenario } from "../sim/scenario.ts";
 import {
   hintsFor,
   loadWiki,

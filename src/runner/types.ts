@@ -2,7 +2,7 @@ import type { Logger } from "pino";
 import type { Db } from "../db/client.ts";
 import type { runs } from "../db/schema.ts";
 import type { ExitOutcome, Phase, RunState } from "../domain/phases.ts";
-import type { LeaseHandoffs } from "./handoff.ts";
+import type { LeaseHandoffs } from "./lease-handoff.ts";
 
 export type RunRow = typeof runs.$inferSelect;
 

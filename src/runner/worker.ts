@@ -3,7 +3,7 @@ import { type Job, Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import { CommitBatcher } from "./commit-batcher.ts";
 import { executeStep, type StepOutcome } from "./engine.ts";
-import { LeaseHandoffs } from "./handoff.ts";
+import { LeaseHandoffs } from "./lease-handoff.ts";
 import { PHASE_QUEUE } from "./queue.ts";
 import type { PhaseJobData, RunnerDeps } from "./types.ts";
 

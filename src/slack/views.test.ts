@@ -3,7 +3,6 @@ import { renderEvidenceBundle } from "../../blocks/evidence-bundle.ts";
 import { renderMilestone } from "../../blocks/milestone.ts";
 import { renderParentMessage } from "../../blocks/parent-message.ts";
 import { assertWithinSlackLimits } from "../../blocks/validate.ts";
-import { classify, decideGate } from "../domain/classifier.ts";
 import {
   abortNoise,
   backend500,
@@ -13,7 +12,8 @@ import {
   SCENARIO_NOW,
   type Scenario,
   staleCounts,
-} from "../domain/classifier-fixtures.ts";
+} from "../../test/setup/classifier-fixtures.ts";
+import { classify, decideGate } from "../domain/classifier.ts";
 import type { TriageSnapshot } from "../runner/ports.ts";
 import type { RunRow } from "../runner/types.ts";
 import {

@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Harness, startHarness } from "../../sim/demo/run-scenario.ts";
+import { linearWebhook, signLinearBody } from "../../sim/services/linear-webhook.ts";
 import { runs } from "../../src/db/schema.ts";
-import { type Harness, startHarness } from "../../src/demo/run-scenario.ts";
-import { linearWebhook, signLinearBody } from "../../src/sim/services/linear-webhook.ts";
 import { createTestDb, type TestDb } from "../setup/db.ts";
 import { harnessOpts } from "../setup/harness.ts";
 import { dropQueuePrefix, testQueuePrefix } from "../setup/redis.ts";

@@ -1,10 +1,10 @@
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { findScenario } from "../../sim/scenario.ts";
+import { startWorld, type World } from "../../sim/server.ts";
 import { createLinearGateway } from "../../src/adapters/linear/client.ts";
 import { runs } from "../../src/db/schema.ts";
-import { pollOnce, startTriage } from "../../src/pipeline/intake.ts";
-import { findScenario } from "../../src/sim/scenario.ts";
-import { startWorld, type World } from "../../src/sim/server.ts";
+import { pollOnce, startTriage } from "../../src/intake/intake.ts";
 import { createTestDb, type TestDb } from "../setup/db.ts";
 import { quietLog, runRow } from "../setup/runner.ts";
 

@@ -1,13 +1,13 @@
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { judge } from "../../sim/demo/judge.ts";
+import { runScenario, type ScenarioRunResult } from "../../sim/demo/run-scenario.ts";
+import { worldNotifier } from "../../sim/demo/slack.ts";
+import { findScenario } from "../../sim/scenario.ts";
+import { expectedCallViolations } from "../../sim/scenario-expect.ts";
 import { policyDecisions } from "../../src/db/schema.ts";
-import { judge } from "../../src/demo/judge.ts";
-import { runScenario, type ScenarioRunResult } from "../../src/demo/run-scenario.ts";
-import { worldNotifier } from "../../src/demo/slack.ts";
 import type { EvidenceBundle } from "../../src/domain/evidence-bundle.ts";
 import { getArtifact } from "../../src/runner/artifacts.ts";
-import { findScenario } from "../../src/sim/scenario.ts";
-import { expectedCallViolations } from "../../src/sim/scenario-expect.ts";
 import { createTestDb, type TestDb } from "../setup/db.ts";
 import { TEST_ADMIN_URL } from "../setup/env.ts";
 import { harnessOpts } from "../setup/harness.ts";

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
+import type { World } from "../../sim/server.ts";
+import type { AwsDataInput } from "../../sim/services/aws-data.ts";
 import { createCloudWatchReader } from "../../src/adapters/aws/cloudwatch.ts";
 import { probeAws } from "../../src/adapters/aws/sts.ts";
 import { AppError, ErrorCode } from "../../src/domain/errors.ts";
-import type { World } from "../../src/sim/server.ts";
-import type { AwsDataInput } from "../../src/sim/services/aws-data.ts";
 import { useInlineWorld } from "../setup/world.ts";
 
 /**

@@ -5,9 +5,9 @@ import { verifyAudit } from "../../src/audit/audit.ts";
 import { effects, phaseTransitions } from "../../src/db/schema.ts";
 import { startReconciler } from "../../src/runner/reconciler.ts";
 import { createRun } from "../../src/runner/runs.ts";
-import { crashHandlers } from "../fixtures/crash-worker.ts";
 import type { TestDb } from "../setup/db.ts";
 import { TEST_REDIS_URL } from "../setup/env.ts";
+import { crashHandlers } from "../setup/processes/crash-worker.ts";
 import { hasEnded, quietLog, type TestRunner, useTestRunner, waitForRun } from "../setup/runner.ts";
 import { spawnFixture } from "../setup/worker-process.ts";
 
@@ -30,7 +30,11 @@ describe("a worker process killed mid-phase", () => {
   });
 
   it("is resumed by another worker after its lease expires, and no effect is performed twice", async () => {
-    const w = spawnFixture("test/fixtures/crash-worker.ts", [t.url, TEST_REDIS_URL, r.prefix]);
+    const w = spawnFixture("test/setup/processes/crash-worker.ts", [
+      t.url,
+      TEST_REDIS_URL,
+      r.prefix,
+    ]);
     child = w.child;
     await w.saw("STARTED");
     const { run } = await createRun(

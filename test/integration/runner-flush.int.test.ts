@@ -1,8 +1,8 @@
 import { Redis } from "ioredis";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { PHASES } from "../../src/domain/phases.ts";
-import type { LeaseHandoffs } from "../../src/runner/handoff.ts";
 import { phaseJobId } from "../../src/runner/ids.ts";
+import type { LeaseHandoffs } from "../../src/runner/lease-handoff.ts";
 import { startReconciler } from "../../src/runner/reconciler.ts";
 import { createRun } from "../../src/runner/runs.ts";
 import type { PhaseContext, PhaseHandlers, RunnerTiming } from "../../src/runner/types.ts";

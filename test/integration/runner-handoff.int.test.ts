@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { verifyAudit } from "../../src/audit/audit.ts";
 import { AppError, ErrorCode } from "../../src/domain/errors.ts";
 import { executeStep } from "../../src/runner/engine.ts";
-import { LeaseHandoffs } from "../../src/runner/handoff.ts";
+import { LeaseHandoffs } from "../../src/runner/lease-handoff.ts";
 import { createRun, stopRun } from "../../src/runner/runs.ts";
 import { commitTransition } from "../../src/runner/transition.ts";
 import type { PhaseHandlers, RunnerDeps, StepJob } from "../../src/runner/types.ts";

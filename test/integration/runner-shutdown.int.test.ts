@@ -15,7 +15,7 @@ import {
 import { spawnFixture } from "../setup/worker-process.ts";
 
 function startSlowWorker(t: TestDb, r: TestRunner, phaseMs: number, graceMs: number) {
-  return spawnFixture("test/fixtures/slow-worker.ts", [
+  return spawnFixture("test/setup/processes/slow-worker.ts", [
     t.url,
     TEST_REDIS_URL,
     r.prefix,

@@ -7,8 +7,8 @@ import {
 } from "@aws-sdk/client-cloudwatch-logs";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { describe, expect, it } from "vitest";
-import type { World } from "../../src/sim/server.ts";
-import type { AwsDataInput } from "../../src/sim/services/aws-data.ts";
+import type { World } from "../../sim/server.ts";
+import type { AwsDataInput } from "../../sim/services/aws-data.ts";
 import { useInlineWorld } from "../setup/world.ts";
 
 /**

@@ -9,7 +9,7 @@ import {
   WebClient,
 } from "@slack/web-api";
 import { afterEach, describe, expect, it } from "vitest";
-import { startWorld, type World } from "../../src/sim/server.ts";
+import { startWorld, type World } from "../../sim/server.ts";
 
 const CHANNEL = "C0INCIDENTS";
 const worlds: World[] = [];

@@ -2,8 +2,8 @@ import { generateKeyPairSync } from "node:crypto";
 import { App } from "@octokit/app";
 import { Octokit } from "@octokit/rest";
 import { describe, expect, it } from "vitest";
-import type { World } from "../../src/sim/server.ts";
-import type { GithubDataInput } from "../../src/sim/services/github-data.ts";
+import type { World } from "../../sim/server.ts";
+import type { GithubDataInput } from "../../sim/services/github-data.ts";
 import { useInlineWorld } from "../setup/world.ts";
 
 /**

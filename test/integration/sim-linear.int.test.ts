@@ -6,8 +6,8 @@ import {
 } from "@linear/sdk";
 import { LinearWebhookClient } from "@linear/sdk/webhooks";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { startWorld, type World } from "../../src/sim/server.ts";
-import { linearWebhook } from "../../src/sim/services/linear-webhook.ts";
+import { startWorld, type World } from "../../sim/server.ts";
+import { linearWebhook } from "../../sim/services/linear-webhook.ts";
 
 let world: World;
 let linear: LinearClient;

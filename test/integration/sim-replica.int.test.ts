@@ -1,7 +1,7 @@
 import postgres from "postgres";
 import { afterEach, describe, expect, it } from "vitest";
-import { type SeededReplica, seedReplica } from "../../src/sim/replica-seed.ts";
-import { findScenario } from "../../src/sim/scenario.ts";
+import { type SeededReplica, seedReplica } from "../../sim/replica-seed.ts";
+import { findScenario } from "../../sim/scenario.ts";
 import { TEST_ADMIN_URL } from "../setup/env.ts";
 
 let replica: SeededReplica | undefined;

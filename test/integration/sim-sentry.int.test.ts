@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { World } from "../../src/sim/server.ts";
-import type { SentryDataInput } from "../../src/sim/services/sentry-data.ts";
+import type { World } from "../../sim/server.ts";
+import type { SentryDataInput } from "../../sim/services/sentry-data.ts";
 import { sentryEvent } from "../setup/sentry-event.ts";
 import { useInlineWorld } from "../setup/world.ts";
 

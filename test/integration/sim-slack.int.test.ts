@@ -1,8 +1,8 @@
 import { isValidSlackRequest } from "@slack/bolt";
 import { ErrorCode as SlackErrorCode, type WebAPIPlatformError, WebClient } from "@slack/web-api";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { startWorld, type World } from "../../src/sim/server.ts";
-import { slackBlockAction, slackSlashCommand } from "../../src/sim/services/slack-requests.ts";
+import { startWorld, type World } from "../../sim/server.ts";
+import { slackBlockAction, slackSlashCommand } from "../../sim/services/slack-requests.ts";
 
 const CHANNEL = "C0INCIDENTS";
 let world: World;

@@ -1,9 +1,9 @@
 import { LinearClient } from "@linear/sdk";
 import { WebClient } from "@slack/web-api";
 import { describe, expect, it } from "vitest";
-import { seedReplica } from "../../src/sim/replica-seed.ts";
-import { loadScenarios } from "../../src/sim/scenario.ts";
-import { startWorld } from "../../src/sim/server.ts";
+import { seedReplica } from "../../sim/replica-seed.ts";
+import { loadScenarios } from "../../sim/scenario.ts";
+import { startWorld } from "../../sim/server.ts";
 import { TEST_ADMIN_URL } from "../setup/env.ts";
 
 describe("every shipped scenario", () => {

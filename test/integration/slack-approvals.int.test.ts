@@ -8,8 +8,17 @@ import { phaseJobId } from "../../src/runner/ids.ts";
 import { reconcileOnce } from "../../src/runner/reconciler.ts";
 import { createApprovalExpiryHook } from "../../src/slack/approval-messages.ts";
 import { quietLog, runRow } from "../setup/runner.ts";
-import { type PostedApproval, STATEMENT, waitingApproval } from "./slack-approval-fixtures.ts";
-import { ephemeralsFor, type SlackHarness, startSlackHarness, USERS } from "./slack-harness.ts";
+import {
+  type PostedApproval,
+  STATEMENT,
+  waitingApproval,
+} from "../setup/slack-approval-fixtures.ts";
+import {
+  ephemeralsFor,
+  type SlackHarness,
+  startSlackHarness,
+  USERS,
+} from "../setup/slack-harness.ts";
 
 let h: SlackHarness;
 beforeEach(async () => {

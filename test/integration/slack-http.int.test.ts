@@ -9,7 +9,7 @@ import {
   type SlackHarness,
   startSlackHarness,
   USERS,
-} from "./slack-harness.ts";
+} from "../setup/slack-harness.ts";
 
 let h: SlackHarness;
 beforeEach(async () => {

@@ -1,26 +1,21 @@
 import { and, eq } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { startWorld, type World } from "../../sim/server.ts";
 import { createSlackWebClient } from "../../src/adapters/slack/client.ts";
 import { auditEvents, effects } from "../../src/db/schema.ts";
 import { classify, decideGate } from "../../src/domain/classifier.ts";
-import {
-  abortNoise,
-  EMPTY_MEMORY,
-  input,
-  SCENARIO_NOW,
-} from "../../src/domain/classifier-fixtures.ts";
 import { AppError, ErrorCode, isAppError } from "../../src/domain/errors.ts";
 import { engage } from "../../src/policy/kill-switches.ts";
 import { executeStep } from "../../src/runner/engine.ts";
 import type { MilestoneKind, TriageSnapshot } from "../../src/runner/ports.ts";
 import { createRun } from "../../src/runner/runs.ts";
 import type { PhaseContext, PhaseHandlers, RunRow } from "../../src/runner/types.ts";
-import { startWorld, type World } from "../../src/sim/server.ts";
 import { createSlackNotifier, type SlackNotifier } from "../../src/slack/notifier.ts";
+import { abortNoise, EMPTY_MEMORY, input, SCENARIO_NOW } from "../setup/classifier-fixtures.ts";
 import { createTestDb, type TestDb } from "../setup/db.ts";
 import { createTestRunner, runRow, type TestRunner } from "../setup/runner.ts";
-import { insertLeasedRun, leasedContext } from "./slack-approval-fixtures.ts";
-import { CHANNEL } from "./slack-harness.ts";
+import { insertLeasedRun, leasedContext } from "../setup/slack-approval-fixtures.ts";
+import { CHANNEL } from "../setup/slack-harness.ts";
 
 let t: TestDb;
 let runner: TestRunner;

@@ -8,14 +8,14 @@ import { approvals } from "../../src/db/schema.ts";
 import { createRedis } from "../../src/runner/queue.ts";
 import { TEST_REDIS_URL } from "../setup/env.ts";
 import { quietLog, runRow } from "../setup/runner.ts";
-import { waitingApproval } from "./slack-approval-fixtures.ts";
+import { waitingApproval } from "../setup/slack-approval-fixtures.ts";
 import {
   commandBody,
   ephemeralsFor,
   type SlackHarness,
   startSlackHarness,
   USERS,
-} from "./slack-harness.ts";
+} from "../setup/slack-harness.ts";
 
 let h: SlackHarness;
 beforeEach(async () => {

@@ -1,21 +1,21 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { startWorld, type World } from "../../sim/server.ts";
 import aws, { createAwsSpecialist } from "../../specialists/aws/index.ts";
 import type { RoutingHints } from "../../specialists/types.ts";
 import { createCloudWatchReader } from "../../src/adapters/aws/cloudwatch.ts";
 import { classify } from "../../src/domain/classifier.ts";
+import type { SignalOf } from "../../src/domain/signals.ts";
+import {
+  normalizeSpecialistOutput,
+  type SpecialistOutput,
+} from "../../src/domain/specialist-output.ts";
 import {
   abortNoise,
   backend500,
   input as classifierInput,
   type Scenario as FixtureScenario,
   queueAlarm,
-} from "../../src/domain/classifier-fixtures.ts";
-import type { SignalOf } from "../../src/domain/signals.ts";
-import {
-  normalizeSpecialistOutput,
-  type SpecialistOutput,
-} from "../../src/domain/specialist-output.ts";
-import { startWorld, type World } from "../../src/sim/server.ts";
+} from "../setup/classifier-fixtures.ts";
 import { specialistInput } from "../setup/scenario-ticket.ts";
 
 /**

@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type SeededReplica, seedReplica } from "../../sim/replica-seed.ts";
+import { findScenario, type Scenario } from "../../sim/scenario.ts";
 import {
   BUILT_IN_CHECKS,
   correctionSql,
@@ -14,12 +16,10 @@ import {
   type ReplicaAdapter,
 } from "../../src/adapters/replica/reader.ts";
 import { classify } from "../../src/domain/classifier.ts";
-import { input as classifierInput, staleCounts } from "../../src/domain/classifier-fixtures.ts";
 import { normalizeSpecialistOutput } from "../../src/domain/specialist-output.ts";
 import { createReplicaReader } from "../../src/safety/replica.ts";
 import { checkSql } from "../../src/safety/sql-guard.ts";
-import { type SeededReplica, seedReplica } from "../../src/sim/replica-seed.ts";
-import { findScenario, type Scenario } from "../../src/sim/scenario.ts";
+import { input as classifierInput, staleCounts } from "../setup/classifier-fixtures.ts";
 import { TEST_ADMIN_URL } from "../setup/env.ts";
 import { specialistInput } from "../setup/scenario-ticket.ts";
 

@@ -1,15 +1,15 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { startWorld, type World } from "../../sim/server.ts";
 import release from "../../specialists/release/index.ts";
 import sentry from "../../specialists/sentry/index.ts";
 import { classify } from "../../src/domain/classifier.ts";
-import { abortNoise, backend500, toolMap } from "../../src/domain/classifier-fixtures.ts";
 import { toClassifierInput } from "../../src/domain/classifier-input.ts";
 import { ErrorCode } from "../../src/domain/errors.ts";
 import {
   normalizeSpecialistOutput,
   type SpecialistOutput,
 } from "../../src/domain/specialist-output.ts";
-import { startWorld, type World } from "../../src/sim/server.ts";
+import { abortNoise, backend500, toolMap } from "../setup/classifier-fixtures.ts";
 import {
   attachmentTicket,
   runSpecialistIn,

@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { startWorld, type World } from "../../sim/server.ts";
 import sentry from "../../specialists/sentry/index.ts";
-import { abortNoise, backend500 } from "../../src/domain/classifier-fixtures.ts";
 import { ErrorCode } from "../../src/domain/errors.ts";
 import type { SpecialistOutput } from "../../src/domain/specialist-output.ts";
-import { startWorld, type World } from "../../src/sim/server.ts";
+import { abortNoise, backend500 } from "../setup/classifier-fixtures.ts";
 import { runSpecialistIn, simTools } from "../setup/scenario-ticket.ts";
 
 /**

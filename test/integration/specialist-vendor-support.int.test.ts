@@ -1,13 +1,13 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { findScenario } from "../../sim/scenario.ts";
+import { startWorld, type World } from "../../sim/server.ts";
+import { statuspageDataSchema } from "../../sim/services/statuspage.ts";
 import support from "../../specialists/support/index.ts";
 import type { TicketContext } from "../../specialists/types.ts";
 import vendor from "../../specialists/vendor/index.ts";
 import { createVendorStatusReader } from "../../src/adapters/vendor/status.ts";
 import { ErrorCode } from "../../src/domain/errors.ts";
 import { normalizeSpecialistOutput } from "../../src/domain/specialist-output.ts";
-import { findScenario } from "../../src/sim/scenario.ts";
-import { startWorld, type World } from "../../src/sim/server.ts";
-import { statuspageDataSchema } from "../../src/sim/services/statuspage.ts";
 import { scenarioTicket, specialistInput } from "../setup/scenario-ticket.ts";
 
 /**

@@ -1,4 +1,4 @@
-import type { ScenarioRunOptions } from "../../src/demo/run-scenario.ts";
+import type { ScenarioRunOptions } from "../../sim/demo/run-scenario.ts";
 import type { TestDb } from "./db.ts";
 import { TEST_REDIS_URL } from "./env.ts";
 import { quietLog } from "./runner.ts";

@@ -1,6 +1,6 @@
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startRedisServer } from "../../src/app/redis.ts";
+import { startRedisServer } from "../../src/compose/redis.ts";
 
 /**
  * A redis-server of the test's own, for tests that must FLUSHALL or restart Redis

@@ -1,5 +1,7 @@
 import { Octokit } from "@octokit/rest";
 import { expect } from "vitest";
+import type { Scenario } from "../../sim/scenario.ts";
+import type { World } from "../../sim/server.ts";
 import type { SpecialistTools } from "../../specialists/tools.ts";
 import type {
   RoutingHints,
@@ -15,8 +17,6 @@ import {
   type SpecialistOutput,
   SpecialistOutputSchema,
 } from "../../src/domain/specialist-output.ts";
-import type { Scenario } from "../../src/sim/scenario.ts";
-import type { World } from "../../src/sim/server.ts";
 
 /**
  * A scenario's ticket as FETCH_LINEAR hands it to specialists: the Linear snapshot (with

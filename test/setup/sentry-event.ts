@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import type { sentryEventSchema } from "../../src/sim/services/sentry-data.ts";
+import type { sentryEventSchema } from "../../sim/services/sentry-data.ts";
 
 export type SentryEventInput = z.input<typeof sentryEventSchema>;
 

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll } from "vitest";
 import type { z } from "zod";
-import { scenarioSchema } from "../../src/sim/scenario.ts";
-import { startWorld, type World } from "../../src/sim/server.ts";
+import { scenarioSchema } from "../../sim/scenario.ts";
+import { startWorld, type World } from "../../sim/server.ts";
 
 type ScenarioInput = z.input<typeof scenarioSchema>;
 

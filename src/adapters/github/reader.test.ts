@@ -1,8 +1,8 @@
 import { generateKeyPairSync } from "node:crypto";
 import { Octokit } from "@octokit/rest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startWorld, type World } from "../../../sim/server.ts";
 import { ErrorCode } from "../../domain/errors.ts";
-import { startWorld, type World } from "../../sim/server.ts";
 import { createInstallationOctokit, probeGitHub } from "./app.ts";
 import { createGitHubReader } from "./reader.ts";
 

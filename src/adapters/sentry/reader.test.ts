@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { startWorld, type World } from "../../../sim/server.ts";
 import { ErrorCode } from "../../domain/errors.ts";
-import { startWorld, type World } from "../../sim/server.ts";
 import { createSentryReader, probeSentry } from "./reader.ts";
 
 /** The reader against the simulated Sentry (real HTTP, Sentry's own paths and shapes). */

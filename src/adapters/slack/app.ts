@@ -12,11 +12,6 @@ import {
 import type { WebClient } from "@slack/web-api";
 import type { Logger } from "pino";
 import { APPROVE_ACTION_ID, REJECT_ACTION_ID } from "../../../blocks/approval-request.ts";
-import type { Fallback } from "../../app/http-server.ts";
-import { type BackgroundTasks, createBackgroundTasks } from "./background.ts";
-import { callSlack, slackClientOptions } from "./client.ts";
-import { deliveryIdOf } from "./deliveries.ts";
-import type { SlackInteractionQueue } from "./interaction-queue.ts";
 import {
   createSlackInteractionHandler,
   requireSlack,
@@ -24,7 +19,12 @@ import {
   type SlackInteraction,
   type SlackInteractionDeps,
   type SlackInteractionHandler,
-} from "./interactions.ts";
+} from "../../slack/dispatcher.ts";
+import type { Fallback } from "../http/server.ts";
+import { type BackgroundTasks, createBackgroundTasks } from "./background.ts";
+import { callSlack, slackClientOptions } from "./client.ts";
+import { deliveryIdOf } from "./deliveries.ts";
+import type { SlackInteractionQueue } from "./interaction-queue.ts";
 import { slackLogger } from "./logger.ts";
 
 /** Where Slack posts events, commands and interactions (manifest: slack/manifest.yaml). */

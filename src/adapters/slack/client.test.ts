@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { startWorld, type World } from "../../../sim/server.ts";
 import { ErrorCode } from "../../domain/errors.ts";
-import { startWorld, type World } from "../../sim/server.ts";
 import { callSlack, createSlackWebClient, slackAppError, slackPlatformError } from "./client.ts";
 
 let world: World;

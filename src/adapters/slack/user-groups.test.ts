@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { startWorld, type World } from "../../sim/server.ts";
+import { startWorld, type World } from "../../../sim/server.ts";
 import { createSlackWebClient } from "./client.ts";
 import { createUserGroupResolver } from "./user-groups.ts";
 

@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
-import { openMigratedDb } from "../../app/open-db.ts";
 import { verifyAudit } from "../../audit/audit.ts";
+import { openMigratedDb } from "../../compose/open-db.ts";
 import { loadConfig } from "../../config/index.ts";
 import type { Command } from "../command.ts";
 

@@ -1,14 +1,14 @@
 import { parseArgs } from "node:util";
 import postgres from "postgres";
-import { createLogger } from "../../app/logger.ts";
-import { resolveRedis } from "../../app/redis.ts";
+import { judge, NOT_BUILT_PHASES } from "../../../sim/demo/judge.ts";
+import { runScenario } from "../../../sim/demo/run-scenario.ts";
+import { worldNotifier } from "../../../sim/demo/slack.ts";
+import { renderChannel } from "../../../sim/demo/terminal.ts";
+import { loadScenarios } from "../../../sim/scenario.ts";
+import { resolveRedis } from "../../compose/redis.ts";
 import { loadConfig } from "../../config/index.ts";
 import { openDb } from "../../db/client.ts";
-import { judge, NOT_BUILT_PHASES } from "../../demo/judge.ts";
-import { runScenario } from "../../demo/run-scenario.ts";
-import { worldNotifier } from "../../demo/slack.ts";
-import { renderChannel } from "../../demo/terminal.ts";
-import { loadScenarios } from "../../sim/scenario.ts";
+import { createLogger } from "../../observability/logger.ts";
 import type { Command } from "../command.ts";
 
 const LOCAL_POSTGRES = "postgres://postgres@127.0.0.1:5432/postgres";

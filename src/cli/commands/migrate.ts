@@ -1,4 +1,4 @@
-import { openMigratedDb } from "../../app/open-db.ts";
+import { openMigratedDb } from "../../compose/open-db.ts";
 import { loadConfig } from "../../config/index.ts";
 import type { Command } from "../command.ts";
 

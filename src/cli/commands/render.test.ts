@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { EXAMPLES_DIR } from "../../../blocks/testing/examples.ts";
 import { assertWithinSlackLimits } from "../../../blocks/validate.ts";
+import { EXAMPLES_DIR } from "../../../test/setup/blocks/examples.ts";
 import { runCliCaptured as run } from "../../../test/setup/io.ts";
 
 const tempDirs: string[] = [];

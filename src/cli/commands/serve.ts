@@ -1,11 +1,11 @@
-import { buildPipeline } from "../../app/pipeline.ts";
-import { startPoller } from "../../app/poller.ts";
-import { startWeb, startWorkerRole, untilSignal } from "../../app/processes.ts";
-import { intakeDeps, openResources } from "../../app/resources.ts";
-import { wireSlack } from "../../app/slack.ts";
+import { buildPipeline } from "../../compose/pipeline.ts";
+import { startWeb, startWorkerRole, untilSignal } from "../../compose/processes.ts";
+import { intakeDeps, openResources } from "../../compose/resources.ts";
+import { wireSlack } from "../../compose/slack.ts";
 import { loadConfig } from "../../config/index.ts";
-import { linearWebhookRoute } from "../../pipeline/intake.ts";
-import { evidencePhases } from "../../pipeline/phases.ts";
+import { linearWebhookRoute } from "../../intake/intake.ts";
+import { startPoller } from "../../intake/poller.ts";
+import { evidencePhases } from "../../phases/handlers.ts";
 import { cachedPolicySource } from "../../policy/source.ts";
 import type { Command } from "../command.ts";
 

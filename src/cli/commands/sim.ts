@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
+import { startWorld } from "../../../sim/server.ts";
 import { AppError, ErrorCode } from "../../domain/errors.ts";
-import { startWorld } from "../../sim/server.ts";
 import type { Command } from "../command.ts";
 
 const usage = `

@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { openMigratedDb } from "../../app/open-db.ts";
+import { openMigratedDb } from "../../compose/open-db.ts";
 import { loadConfig } from "../../config/index.ts";
 import { formatAge, listActiveRuns } from "../../runner/status.ts";
 import type { Command } from "../command.ts";

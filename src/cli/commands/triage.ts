@@ -1,6 +1,6 @@
-import { intakeDeps, openResources } from "../../app/resources.ts";
+import { intakeDeps, openResources } from "../../compose/resources.ts";
 import { loadConfig } from "../../config/index.ts";
-import { startTriage } from "../../pipeline/intake.ts";
+import { startTriage } from "../../intake/intake.ts";
 import { type Command, defaultActor } from "../command.ts";
 
 const triage: Command = {

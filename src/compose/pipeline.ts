@@ -1,0 +1,237 @@
+import { readdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { Octokit } from "@octokit/rest";
+import type { Logger } from "pino";
+import { parse as parseYaml } from "yaml";
+import { SPECIALISTS } from "../../specialists/registry.ts";
+import type { GitHubReader, SpecialistTools } from "../../specialists/tools.ts";
+import { type CloudWatchReaderHandle, createCloudWatchReader } from "../adapters/aws/cloudwatch.ts";
+import { probeAws } from "../adapters/aws/sts.ts";
+import { createInstallationOctokit, probeGitHub } from "../adapters/github/app.ts";
+import { createGitHubReader } from "../adapters/github/reader.ts";
+import { createLinearGateway } from "../adapters/linear/client.ts";
+import { openReplica, type ReplicaAdapter } from "../adapters/replica/reader.ts";
+import { createSentryReader, probeSentry } from "../adapters/sentry/reader.ts";
+import { createVendorStatusReader } from "../adapters/vendor/status.ts";
+import type { Config } from "../config/index.ts";
+import type { ConnectorProbe, PipelineDeps } from "../phases/deps.ts";
+import { cachedPolicySource, type PolicySource } from "../policy/source.ts";
+import { silentNotifier, type TriageNotifier } from "../runner/ports.ts";
+import { defaultRedactor } from "../safety/redact.ts";
+
+/** Confidence points a connector's absence costs when the ticket needs it (invariant 7). */
+const IMPACT = {
+  linear: 40,
+  sentry: 30,
+  aws: 20,
+  github: 15,
+  db: 15,
+  vendor_status: 5,
+  wiki: 0,
+} as const;
+
+/** service → team from policy/services/*.yaml, so a ticket's scope can be resolved. */
+async function servicesOf(policyDir: string): Promise<Record<string, string | undefined>> {
+  const dir = join(policyDir, "services");
+  const files = await readdir(dir).catch(() => [] as string[]);
+  const entries = await Promise.all(
+    files
+      .filter((f) => f.endsWith(".yaml") || f.endsWith(".yml"))
+      .map(async (f) => {
+        const doc = parseYaml(await readFile(join(dir, f), "utf8")) as { team?: unknown } | null;
+        return [
+          f.replace(/\.ya?ml$/, ""),
+          typeof doc?.team === "string" ? doc.team : undefined,
+        ] as const;
+      }),
+  );
+  return Object.fromEntries(entries);
+}
+
+/**
+ * The GitHub reader, its installation Octokit created on first use (it is async). A
+ * failed creation is not kept: the next call tries again, so one failed token exchange
+ * does not leave GitHub missing until the worker restarts.
+ */
+export function lazyGitHubReader(
+  open: () => Promise<Octokit>,
+  owner: string,
+  repo: string,
+): GitHubReader {
+  let reader: Promise<GitHubReader> | undefined;
+  const get = () => {
+    reader ??= open().then(
+      (octokit) => createGitHubReader({ octokit, owner, repo, timeoutMs: 10_000 }),
+      (error: unknown) => {
+        reader = undefined;
+        throw error;
+      },
+    );
+    return reader;
+  };
+  return {
+    compare: async (base, head) => (await get()).compare(base, head),
+    listDeployments: async (input) => (await get()).listDeployments(input),
+  };
+}
+
+export interface Pipeline {
+  deps: PipelineDeps;
+  close(): Promise<void>;
+}
+
+/**
+ * Wires the evidence pipeline from configuration: one adapter per configured
+ * integration, each exposed to specialists only as a read-only port. An integration
+ * that is not configured is a missing connector with its confidence impact.
+ */
+export async function buildPipeline(
+  config: Config,
+  log: Logger,
+  notifier: TriageNotifier = silentNotifier,
+  /** Re-read at most every 30 s per scope: a running worker sees a policy change. Pass the
+   * process's one source so Slack and the pipeline share its cache. */
+  policyFor: PolicySource = cachedPolicySource(config.PRODE_POLICY_DIR),
+): Promise<Pipeline> {
+  const tools: SpecialistTools = {};
+  const connectors: ConnectorProbe[] = [];
+  const missing = (connector: ConnectorProbe["connector"], reason: string): ConnectorProbe => ({
+    connector,
+    confidenceImpact: IMPACT[connector],
+    missingReason: reason,
+  });
+
+  const linear = config.linear
+    ? createLinearGateway({
+        apiKey: config.linear.LINEAR_API_KEY.reveal(),
+        ...(config.linear.LINEAR_API_URL ? { apiUrl: config.linear.LINEAR_API_URL } : {}),
+      })
+    : undefined;
+  connectors.push(
+    linear
+      ? {
+          connector: "linear",
+          confidenceImpact: IMPACT.linear,
+          probe: async () => {
+            const p = await linear.probe();
+            return p.ok ? { ok: true, detail: `viewer ${p.viewer}` } : p;
+          },
+        }
+      : missing("linear", "LINEAR_API_KEY is not set"),
+  );
+
+  if (config.sentry) {
+    const options = {
+      baseUrl: config.sentry.SENTRY_API_URL,
+      token: config.sentry.SENTRY_AUTH_TOKEN,
+      org: config.sentry.SENTRY_ORG,
+      timeoutMs: 10_000,
+    };
+    tools.sentry = createSentryReader(options);
+    connectors.push({
+      connector: "sentry",
+      confidenceImpact: IMPACT.sentry,
+      probe: async () => {
+        const p = await probeSentry(options);
+        return p.ok ? { ok: true, detail: `organization ${p.org}` } : p;
+      },
+    });
+  } else connectors.push(missing("sentry", "SENTRY_AUTH_TOKEN is not set"));
+
+  let cloudwatch: CloudWatchReaderHandle | undefined;
+  if (config.aws) {
+    const connection = {
+      region: config.aws.AWS_REGION,
+      credentials: {
+        accessKeyId: config.aws.AWS_ACCESS_KEY_ID.reveal(),
+        secretAccessKey: config.aws.AWS_SECRET_ACCESS_KEY.reveal(),
+      },
+      ...(config.aws.AWS_ENDPOINT_URL ? { endpoint: config.aws.AWS_ENDPOINT_URL } : {}),
+    };
+    cloudwatch = createCloudWatchReader({ ...connection, redactor: defaultRedactor });
+    tools.cloudwatch = cloudwatch;
+    const expected = config.aws.AWS_EXPECTED_ACCOUNT_ID;
+    connectors.push({
+      connector: "aws",
+      confidenceImpact: IMPACT.aws,
+      probe: async () => {
+        const p = await probeAws({
+          ...connection,
+          ...(expected ? { expectedAccountId: expected } : {}),
+        });
+        return p.ok
+          ? { ok: true, detail: `account ${p.account} in ${p.region}` }
+          : { ok: false, reason: p.reason };
+      },
+    });
+  } else connectors.push(missing("aws", "AWS credentials are not set"));
+
+  if (config.github) {
+    const gh = config.github;
+    const [owner, repo] = gh.GITHUB_REPOSITORY.split("/") as [string, string];
+    const app = {
+      appId: gh.GITHUB_APP_ID,
+      privateKey: gh.GITHUB_PRIVATE_KEY,
+      installationId: gh.GITHUB_INSTALLATION_ID,
+      ...(gh.GITHUB_API_URL ? { baseUrl: gh.GITHUB_API_URL } : {}),
+    };
+    tools.github = lazyGitHubReader(() => createInstallationOctokit(app), owner, repo);
+    connectors.push({
+      connector: "github",
+      confidenceImpact: IMPACT.github,
+      probe: async () => {
+        const p = await probeGitHub({ ...app, owner, repo });
+        return p.ok
+          ? { ok: true, detail: `installation ${p.installationId} on ${p.repository}` }
+          : p;
+      },
+    });
+  } else connectors.push(missing("github", "the GitHub App is not configured"));
+
+  let replica: ReplicaAdapter | undefined;
+  if (config.replica) {
+    replica = openReplica(config.replica.REPLICA_DATABASE_URL.reveal(), {
+      statementTimeoutMs: config.replica.REPLICA_STATEMENT_TIMEOUT_MS,
+      rowCap: config.replica.REPLICA_ROW_CAP,
+    });
+    tools.replica = replica.reader;
+    const adapter = replica;
+    connectors.push({
+      connector: "db",
+      confidenceImpact: IMPACT.db,
+      probe: async () => {
+        const p = await adapter.probe();
+        return p.ok ? { ok: true, physicallyReadOnly: p.physicallyReadOnly, detail: p.reason } : p;
+      },
+    });
+  } else connectors.push(missing("db", "REPLICA_DATABASE_URL is not set"));
+
+  if (Object.keys(config.vendorStatus).length > 0) {
+    tools.vendorStatus = createVendorStatusReader({ sources: config.vendorStatus });
+    connectors.push({
+      connector: "vendor_status",
+      confidenceImpact: IMPACT.vendor_status,
+      probe: async () => ({ ok: true, detail: Object.keys(config.vendorStatus).join(", ") }),
+    });
+  } else connectors.push(missing("vendor_status", "PRODE_VENDOR_STATUS is not set"));
+
+  return {
+    deps: {
+      log,
+      redactor: defaultRedactor,
+      ...(linear ? { linear } : {}),
+      connectors,
+      tools,
+      specialists: [...SPECIALISTS],
+      policyFor,
+      services: await servicesOf(config.PRODE_POLICY_DIR),
+      wikiDir: config.PRODE_WIKI_DIR,
+      notifier,
+      deliveryConfigured: false,
+    },
+    close: async () => {
+      cloudwatch?.close();
+      await replica?.close();
+    },
+  };
+}

@@ -1,0 +1,138 @@
+import type { Server } from "node:http";
+import { createHttpServer, type Fallback, listen, type Route } from "../adapters/http/server.ts";
+import { killSwitchCheck } from "../policy/kill-switch-check.ts";
+import { createRedis } from "../runner/queue.ts";
+import { startReconciler } from "../runner/reconciler.ts";
+import { countActiveRuns } from "../runner/status.ts";
+import { DEFAULT_TIMING, type PhaseHandlers } from "../runner/types.ts";
+import { type PhaseWorker, startPhaseWorker } from "../runner/worker.ts";
+import type { Resources } from "./resources.ts";
+
+/** /healthz (alive), /readyz (Postgres and Redis answer), /metrics (Prometheus). */
+function coreRoutes(res: Resources): Route[] {
+  return [
+    { method: "GET", path: "/healthz", handle: async () => ({ status: 200, body: { ok: true } }) },
+    {
+      method: "GET",
+      path: "/readyz",
+      handle: async () => {
+        const checks = await Promise.all([
+          res.dbh.ping().then(
+            () => "ok",
+            (e: Error) => `down: ${e.message}`,
+          ),
+          res.connection.ping().then(
+            () => "ok",
+            (e: Error) => `down: ${e.message}`,
+          ),
+        ]);
+        const [postgres, redis] = checks;
+        const ok = checks.every((c) => c === "ok");
+        return { status: ok ? 200 : 503, body: { ok, postgres, redis } };
+      },
+    },
+    {
+      method: "GET",
+      path: "/metrics",
+      handle: async () => {
+        res.metrics.activeRuns.set(await countActiveRuns(res.dbh.db));
+        return {
+          status: 200,
+          body: await res.metrics.registry.metrics(),
+          headers: { "content-type": res.metrics.registry.contentType },
+        };
+      },
+    },
+  ];
+}
+
+export async function startWeb(
+  res: Resources,
+  extraRoutes: Route[] = [],
+  fallback?: Fallback,
+): Promise<{ server: Server; port: number; close(): Promise<void> }> {
+  const server = createHttpServer(
+    [...coreRoutes(res), ...extraRoutes],
+    res.log,
+    res.metrics,
+    fallback,
+  );
+  const port = await listen(server, res.config.PORT);
+  res.log.info({ port }, "web listening");
+  return {
+    server,
+    port,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+export interface WorkerRole {
+  worker: PhaseWorker;
+  close(): Promise<void>;
+}
+
+/** Phase workers plus the reconciler; close() finishes or releases running phases. */
+export function startWorkerRole(
+  res: Resources,
+  handlers: PhaseHandlers,
+  hooks: { onApprovalExpired?: (approvalId: string) => Promise<void> } = {},
+): WorkerRole {
+  const connection = createRedis(res.redis.url);
+  const worker = startPhaseWorker(
+    {
+      db: res.dbh.db,
+      log: res.log,
+      workerId: res.workerId,
+      handlers,
+      timing: {
+        ...DEFAULT_TIMING,
+        leaseMs: res.config.PRODE_LEASE_MS,
+        heartbeatMs: res.config.PRODE_HEARTBEAT_MS,
+      },
+      enqueue: (data) => res.queue.enqueue(data),
+      killSwitch: killSwitchCheck(res.dbh.db),
+    },
+    {
+      connection,
+      prefix: res.config.PRODE_QUEUE_PREFIX,
+      concurrency: res.config.PRODE_WORKER_CONCURRENCY,
+      onStep: (job, outcome) => res.metrics.steps.inc({ phase: job.phase, outcome }),
+    },
+  );
+  const reconciler = startReconciler(
+    {
+      db: res.dbh.db,
+      queue: res.queue,
+      log: res.log,
+      actor: `reconciler@${res.workerId}`,
+      handoffs: worker.handoffs,
+      ...(hooks.onApprovalExpired ? { onApprovalExpired: hooks.onApprovalExpired } : {}),
+    },
+    res.config.PRODE_RECONCILE_MS,
+  );
+  res.log.info(
+    { workerId: res.workerId, concurrency: res.config.PRODE_WORKER_CONCURRENCY },
+    "worker started",
+  );
+  return {
+    worker,
+    async close() {
+      await reconciler.stop();
+      await worker.close();
+      connection.disconnect();
+    },
+  };
+}
+
+/** Resolves on the first SIGTERM or SIGINT (BullMQ: close workers on SIGTERM). */
+export function untilSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const onSignal = (signal: NodeJS.Signals) => {
+      process.off("SIGTERM", onSignal);
+      process.off("SIGINT", onSignal);
+      resolve(signal);
+    };
+    process.on("SIGTERM", onSignal);
+    process.on("SIGINT", onSignal);
+  });
+}

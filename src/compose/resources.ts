@@ -1,0 +1,64 @@
+import { hostname } from "node:os";
+import type { Redis } from "ioredis";
+import type { Logger } from "pino";
+import type { Config } from "../config/index.ts";
+import type { DbHandle } from "../db/client.ts";
+import type { IntakeDeps } from "../intake/intake.ts";
+import { createLogger } from "../observability/logger.ts";
+import { createMetrics, type Metrics } from "../observability/metrics.ts";
+import { createPhaseQueue, createRedis, type PhaseQueue } from "../runner/queue.ts";
+import { configureDefaultRedactor } from "../safety/redact.ts";
+import { openMigratedDb } from "./open-db.ts";
+import { type ResolvedRedis, resolveRedis } from "./redis.ts";
+
+/** The explicit bundle of resources every process role receives (after trigger.dev). */
+export interface Resources {
+  config: Config;
+  log: Logger;
+  dbh: DbHandle;
+  redis: ResolvedRedis;
+  /** The connection the queue uses; workers open their own. */
+  connection: Redis;
+  queue: PhaseQueue;
+  metrics: Metrics;
+  workerId: string;
+  close(): Promise<void>;
+}
+
+export async function openResources(config: Config, role: string): Promise<Resources> {
+  configureDefaultRedactor(config.PRODE_REDACT_PATTERNS ?? []);
+  const log = createLogger(config.LOG_LEVEL, { role });
+  const dbh = await openMigratedDb(config);
+  const redis = await resolveRedis(config.REDIS_URL, config.PRODE_DATA_DIR);
+  if (redis.source === "private") log.info({ url: redis.url }, "started a private redis-server");
+  const connection = createRedis(redis.url);
+  const queue = createPhaseQueue(connection, config.PRODE_QUEUE_PREFIX);
+  const workerId = config.PRODE_WORKER_ID ?? `${hostname()}-${process.pid}`;
+  for (const name of config.missing) log.info({ integration: name }, "integration not configured");
+  return {
+    config,
+    log,
+    dbh,
+    redis,
+    connection,
+    queue,
+    metrics: createMetrics(),
+    workerId,
+    async close() {
+      await queue.close();
+      connection.disconnect();
+      await dbh.close();
+      await redis.stop();
+    },
+  };
+}
+
+/** What intake needs (webhook, poller, `/prode triage`, `prode triage`), from the resources. */
+export function intakeDeps(res: Resources): IntakeDeps {
+  return {
+    db: res.dbh.db,
+    enqueue: res.queue.enqueue,
+    log: res.log,
+    triggerLabels: res.config.triggerLabels,
+  };
+}

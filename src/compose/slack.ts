@@ -1,0 +1,97 @@
+import { createSlackApp, type SlackApp } from "../adapters/slack/app.ts";
+import { createSlackWebClient } from "../adapters/slack/client.ts";
+import {
+  createSlackInteractionQueue,
+  startSlackInteractionWorker,
+} from "../adapters/slack/interaction-queue.ts";
+import type { Config } from "../config/index.ts";
+import { startTriage } from "../intake/intake.ts";
+import type { PolicySource } from "../policy/source.ts";
+import { createRedis } from "../runner/queue.ts";
+import { createApprovalExpiryHook } from "../slack/approval-messages.ts";
+import { createSlackInteractionHandler } from "../slack/dispatcher.ts";
+import { createSlackNotifier, type SlackNotifier } from "../slack/notifier.ts";
+import { intakeDeps, type Resources } from "./resources.ts";
+
+/** The Slack side of a process. */
+export interface SlackWiring {
+  notifier: SlackNotifier;
+  /** Updates an expired approval's message (the reconciler's hook). */
+  onApprovalExpired: (approvalId: string) => Promise<void>;
+  /** The Bolt app, for roles that serve HTTP (or hold the Socket Mode connection). */
+  app?: SlackApp;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * web: Bolt acks every interaction at once and appends it to a Redis stream;
+ * worker: consumes the stream (commands, clicks, App Home), so nothing slow sits before
+ * an ack; dev: one process does both, handling right after the ack.
+ */
+export function wireSlack(
+  config: Config,
+  res: Resources,
+  role: "web" | "worker" | "dev",
+  /** The process's policy source (shared with the pipeline); defaults to a cached one. */
+  policyFor?: PolicySource,
+): SlackWiring | undefined {
+  const slack = config.slack;
+  if (!slack) return undefined;
+  const client = createSlackWebClient({
+    token: slack.SLACK_BOT_TOKEN.reveal(),
+    apiUrl: slack.SLACK_API_URL,
+    log: res.log,
+  });
+  const notifier = createSlackNotifier({ client, channel: slack.SLACK_INCIDENT_CHANNEL });
+  const onApprovalExpired = createApprovalExpiryHook({ client, db: res.dbh.db, log: res.log });
+  const intake = intakeDeps(res);
+  const deps = {
+    db: res.dbh.db,
+    log: res.log,
+    enqueue: res.queue.enqueue,
+    startTriage: (ticket: string, actor: string) => startTriage(intake, ticket, actor, "slack"),
+    ...(policyFor ? { policyFor } : {}),
+  };
+  const closers: (() => Promise<void>)[] = [];
+  let app: SlackApp | undefined;
+  if (role === "web" || role === "dev") {
+    const interactions =
+      role === "web"
+        ? createSlackInteractionQueue(res.connection, config.PRODE_QUEUE_PREFIX)
+        : undefined;
+    app = createSlackApp({ config, deps: { ...deps, ...(interactions ? { interactions } : {}) } });
+    const started = app;
+    closers.push(async () => {
+      await started.stop();
+      await interactions?.close();
+    });
+  }
+  if (role === "worker") {
+    const handler = createSlackInteractionHandler({ config, deps });
+    const connection = createRedis(res.redis.url);
+    const consumer = startSlackInteractionWorker({
+      connection,
+      prefix: config.PRODE_QUEUE_PREFIX,
+      consumer: res.workerId,
+      handle: handler.handle,
+      log: res.log,
+      concurrency: 8,
+    });
+    closers.push(async () => {
+      await consumer.close();
+      connection.disconnect();
+    });
+  }
+  return {
+    notifier,
+    onApprovalExpired,
+    ...(app ? { app } : {}),
+    start: async () => {
+      await app?.start();
+    },
+    stop: async () => {
+      for (const close of closers) await close();
+    },
+  };
+}

@@ -1,0 +1,193 @@
+import { classify } from "./classifier.ts";
+import { decideGate, type GateDecision } from "./classifier-gate.ts";
+import { indexSignals, type SignalIndex } from "./classifier-index.ts";
+import { toClassifierInput } from "./classifier-input.ts";
+import type { Classification } from "./classifier-schema.ts";
+import {
+  EVIDENCE_BUNDLE_SCHEMA_VERSION,
+  type EvidenceBundle,
+  type Impact,
+  type Mitigation,
+  type VerificationItem,
+} from "./evidence-bundle.ts";
+import type { LinearSnapshot, OperationalMemory, ToolMap } from "./evidence-context.ts";
+import type { SpecialistOutput } from "./specialist-output.ts";
+
+/** A production write the evidence calls for; prode only ever asks a human to run it. */
+export interface DataCorrection {
+  table: string;
+  statement: string;
+  affectsRows: number;
+  risk: string;
+  rollback: string;
+}
+
+export interface Decision {
+  classification: Classification;
+  gate: GateDecision;
+  correction?: DataCorrection;
+  impact: Impact;
+  mitigations: Mitigation[];
+  verification: VerificationItem[];
+}
+
+/** The backfill the evidence proposes, exactly; or a template naming what is known. */
+function proposeCorrection(signals: SignalIndex, runId: string): DataCorrection | undefined {
+  const stale = signals.of("stale_derived_rows")[0]?.signal;
+  if (!stale) return undefined;
+  const header = `-- Proposed by prode (run ${runId}); prode never runs it. Review, then run in a transaction.\n-- ${stale.table}: ${stale.staleCount} of ${stale.totalCount} derived rows disagree with their source of truth.\n`;
+  const statement = stale.proposedCorrection
+    ? `${header}${stale.proposedCorrection.statement}`
+    : `${header}-- The owning team writes the recompute for ${stale.table}; approve only the final text.`;
+  return {
+    table: stale.table,
+    statement,
+    affectsRows: stale.proposedCorrection?.affectsRows ?? stale.staleCount,
+    risk: `rewrites ${stale.proposedCorrection?.affectsRows ?? stale.staleCount} derived rows of ${stale.table} in production`,
+    rollback: `snapshot the affected ${stale.table} rows first (SELECT … INTO a backup table) and restore them from it`,
+  };
+}
+
+function impactOf(classification: Classification, signals: SignalIndex, service?: string): Impact {
+  const users = signals.of("user_impact")[0]?.signal;
+  const widespread = classification.severity === "sev1";
+  return {
+    summary: classification.rootCauseHypothesis,
+    scope: widespread
+      ? "widespread"
+      : classification.class === "noise"
+        ? "isolated"
+        : classification.class === "unknown"
+          ? "unknown"
+          : "partial",
+    services: service ? [service] : [],
+    ...(typeof users?.affectedUsers === "number" ? { affectedUsers: users.affectedUsers } : {}),
+    customerVisible: classification.class !== "noise",
+    blastRadius:
+      classification.class === "infra"
+        ? "work queued behind the saturated resource is delayed; a code change would not help"
+        : classification.class === "noise"
+          ? "none observed: no 5xx rise and no deploy correlation"
+          : "requests on the failing path keep failing until fixed or rolled back",
+  };
+}
+
+function mitigationsOf(classification: Classification, correction?: DataCorrection): Mitigation[] {
+  const out: Mitigation[] = [];
+  if (classification.class === "code_defect") {
+    out.push({
+      action: "roll back to the previous release if the error rate keeps rising",
+      kind: "rollback",
+      risk: "medium",
+      rollback: "redeploy the current release",
+      requiresApproval: true,
+      performedBy: "human",
+    });
+  }
+  if (classification.remedy.codeChange) {
+    out.push({
+      action:
+        "smallest safe code fix on the failing path, as a draft PR a human reviews and merges",
+      kind: "code_change",
+      risk: "low",
+      rollback: "revert the PR",
+      requiresApproval: false,
+      performedBy: "prode",
+    });
+  }
+  if (classification.class === "infra") {
+    out.push({
+      action: "restore capacity (scale the consumer service to its desired count) — a human action",
+      kind: "scale",
+      risk: "low",
+      rollback: "scale back to the previous desired count",
+      requiresApproval: true,
+      performedBy: "human",
+    });
+  }
+  if (correction) {
+    out.push({
+      action: `backfill ${correction.table} (${correction.affectsRows} rows) — approved statement run by a human`,
+      kind: "data_correction",
+      risk: "medium",
+      rollback: correction.rollback,
+      requiresApproval: true,
+      performedBy: "human",
+    });
+  }
+  return out;
+}
+
+function verificationOf(classification: Classification): VerificationItem[] {
+  const base: VerificationItem[] = classification.hypotheses.slice(0, 3).map((h) => ({
+    check: h.statement,
+    how: h.settlingTest,
+    status: "pending",
+  }));
+  base.push({
+    check: "the ticket's symptom stops recurring",
+    how: "watch the Sentry issue / metric that raised it for one full traffic cycle after the fix",
+    status: "pending",
+  });
+  return base;
+}
+
+/**
+ * CLASSIFY: deterministic rules over the specialists' typed signals, then the gate.
+ * The classifier sees only evidence (invariant 2: `toClassifierInput` has no memory).
+ */
+export function decide(input: {
+  runId: string;
+  linear: LinearSnapshot;
+  toolMap: ToolMap;
+  specialists: readonly SpecialistOutput[];
+  threshold: number;
+  service?: string;
+  now: Date;
+}): Decision {
+  const classification = classify(
+    toClassifierInput({
+      linear: input.linear,
+      toolMap: input.toolMap,
+      specialists: input.specialists,
+    }),
+    { now: input.now },
+  );
+  const gate = decideGate(classification, { now: input.now, threshold: input.threshold });
+  const signals = indexSignals(input.specialists);
+  const correction = gate.needsDataCorrection ? proposeCorrection(signals, input.runId) : undefined;
+  return {
+    classification,
+    gate,
+    ...(correction ? { correction } : {}),
+    impact: impactOf(classification, signals, input.service),
+    mitigations: mitigationsOf(classification, correction),
+    verification: verificationOf(classification),
+  };
+}
+
+export function assembleBundle(input: {
+  runId: string;
+  now: Date;
+  linear: LinearSnapshot;
+  toolMap: ToolMap;
+  memory: OperationalMemory;
+  specialists: SpecialistOutput[];
+  decision: Decision;
+  pending: EvidenceBundle["approvals"]["pending"];
+}): EvidenceBundle {
+  return {
+    schemaVersion: EVIDENCE_BUNDLE_SCHEMA_VERSION,
+    runId: input.runId,
+    createdAt: input.now.toISOString(),
+    linear: input.linear,
+    toolMap: input.toolMap,
+    memory: input.memory,
+    specialists: input.specialists,
+    classification: input.decision.classification,
+    impact: input.decision.impact,
+    mitigations: input.decision.mitigations,
+    verification: input.decision.verification,
+    approvals: { pending: input.pending, decided: [] },
+  };
+}

@@ -1,0 +1,153 @@
+import { createApproval, getApproval } from "../approvals/create.ts";
+import type { EvidenceBundle } from "../domain/evidence-bundle.ts";
+import { assembleBundle, decide } from "../domain/triage-decision.ts";
+import { evaluateAndRecord } from "../policy/decisions.ts";
+import { putArtifact } from "../runner/artifacts.ts";
+import type { PhaseHandler, PhaseResult } from "../runner/types.ts";
+import type { PipelineDeps } from "./deps.ts";
+import {
+  contextOf,
+  loadEvidence,
+  type Notify,
+  scopeOf,
+  type TriageContext,
+} from "./triage-context.ts";
+
+/**
+ * CLASSIFY: deterministic classification over the specialists' signals, the evidence
+ * gate, the policy decision record, the production-write approval when the evidence
+ * calls for one, the stored evidence bundle, and the decision posted to the channel.
+ */
+export function classifyPhase(deps: PipelineDeps, notify: Notify): PhaseHandler {
+  return async (ctx) => {
+    const t = contextOf(ctx);
+    const specialists = await loadEvidence(ctx, t.evidence);
+    const scope = scopeOf(t);
+    const policy = await deps.policyFor(scope);
+    const toolMap = {
+      tools: t.tools ?? [],
+      route: t.route ?? { specialists: [], rationale: "" },
+    };
+    const now = ctx.now();
+    const decision = decide({
+      runId: ctx.run.id,
+      linear: t.ticket!.snapshot,
+      toolMap,
+      specialists,
+      threshold: policy.confidence_threshold,
+      ...(t.service ? { service: t.service } : {}),
+      now,
+    });
+    // The production write is only ever requested (once, through the ledger), never run.
+    const approvalIds: string[] = [];
+    if (decision.correction) {
+      const correction = decision.correction;
+      const requested = await ctx.effect({
+        name: "approval.production_write",
+        capability: "approval_request",
+        perform: async () => {
+          const row = await createApproval(
+            ctx.db,
+            policy,
+            {
+              runId: ctx.run.id,
+              action: "production_write",
+              detail: deps.redactor.redact(correction.statement).text,
+              risk: correction.risk,
+              rollback: correction.rollback,
+              requester: "prode",
+              scope: { table: correction.table },
+            },
+            now,
+          );
+          return { externalId: row.id, result: null };
+        },
+      });
+      approvalIds.push(requested.externalId);
+    }
+    const pending: EvidenceBundle["approvals"]["pending"] = [];
+    for (const row of await Promise.all(approvalIds.map((id) => getApproval(ctx.db, id)))) {
+      if (row) {
+        pending.push({
+          id: row.id,
+          action: row.action,
+          digest: row.digest,
+          requestedAt: row.createdAt.toISOString(),
+          expiresAt: row.expiresAt.toISOString(),
+        });
+      }
+    }
+    const bundle = assembleBundle({
+      runId: ctx.run.id,
+      now,
+      linear: t.ticket!.snapshot,
+      toolMap,
+      memory: t.memory!,
+      specialists,
+      decision,
+      pending,
+    });
+    const { sha256: bundleSha } = await putArtifact(ctx.db, {
+      runId: ctx.run.id,
+      kind: "evidence_bundle",
+      name: "bundle",
+      value: bundle,
+    });
+    const gate = decision.gate;
+    const reasons = [...gate.reasons];
+    // Every gate evaluation leaves a policy decision record (policy hash, matched rules).
+    const codeChange = await evaluateAndRecord(ctx.db, policy, {
+      action: "create_worktree",
+      runId: ctx.run.id,
+      ...scope,
+      confidence: decision.classification.confidence,
+    });
+    if (decision.correction) {
+      await evaluateAndRecord(ctx.db, policy, {
+        action: "production_write",
+        runId: ctx.run.id,
+        ...scope,
+      });
+    }
+    let result: PhaseResult;
+    if (gate.decision === "proceed_to_delivery" && codeChange.decision === "deny") {
+      reasons.push(`policy denies the code change: ${codeChange.explanation}`);
+      result = {
+        kind: "exit",
+        outcome: "CANNOT_AUTO_FIX",
+        description: reasons[reasons.length - 1]!,
+      };
+    } else if (gate.decision === "exit") {
+      result = {
+        kind: "exit",
+        outcome: gate.outcome,
+        description: reasons[reasons.length - 1] ?? gate.outcome,
+      };
+    } else if (!deps.deliveryConfigured) {
+      // The delivery boundary: what is left is a human's (the fix, and any approval).
+      const waiting = approvalIds.length > 0;
+      reasons.push(
+        `gate passed at ${decision.classification.confidence}% (threshold ${gate.effectiveThreshold}); automated delivery is not enabled, so the proposed fix is handed to a human${waiting ? "; the production write waits for its approval and is never run by prode" : ""}`,
+      );
+      result = {
+        kind: "exit",
+        outcome: waiting ? "APPROVAL_REQUIRED" : "CANNOT_AUTO_FIX",
+        description: reasons[reasons.length - 1]!,
+      };
+    } else {
+      result = {
+        next: "CREATE_WORKTREE",
+        description: `gate passed at ${decision.classification.confidence}%`,
+      };
+    }
+    const decided = {
+      decision: gate.decision,
+      ...(result.kind === "exit" ? { outcome: result.outcome } : {}),
+      reasons,
+    };
+    const patch: TriageContext = { bundleSha, decision: decided, approvalIds };
+    // The decision milestone also posts each approval request (from pendingApprovalIds).
+    await notify(ctx, patch, ["evidence_bundle", "decision"], { specialists, bundle });
+    return { ...result, patch: patch as Record<string, unknown> };
+  };
+}

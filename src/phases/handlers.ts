@@ -1,0 +1,149 @@
+import { readProdeWiki } from "../memory/read-prode-wiki.ts";
+import { recordHintsForRoute } from "../memory/wiki.ts";
+import { putArtifact } from "../runner/artifacts.ts";
+import type { PhaseHandlers, PhaseResult } from "../runner/types.ts";
+import { classifyPhase } from "./classify.ts";
+import type { PipelineDeps } from "./deps.ts";
+import { collectWithOnset } from "./evidence.ts";
+import { handoffPhases } from "./handoff.ts";
+import { takeInventory } from "./inventory.ts";
+import { availableConnectors, gapsFor, type RoutedSpecialist, routeSpecialists } from "./route.ts";
+import { buildTicketContext, isClosedByHuman, resolveScope } from "./ticket.ts";
+import { contextOf, exit, notifyWith, scopeOf, type TriageContext } from "./triage-context.ts";
+
+/**
+ * The evidence phases of DESIGN.md as handlers: FETCH_LINEAR → INVENTORY_TOOLS →
+ * READ_PRODE_WIKI → ROUTE_SPECIALISTS → WAIT_FOR_EVIDENCE → CLASSIFY, then the handoff
+ * that every stop writes. Delivery phases are not built: they stop honestly.
+ */
+export function evidencePhases(deps: PipelineDeps): PhaseHandlers {
+  const notify = notifyWith(deps);
+  const notBuilt = (phase: string) => async (): Promise<PhaseResult> =>
+    exit("CANNOT_AUTO_FIX", `${phase} is not built yet: a human takes the fix from the handoff`);
+
+  return {
+    FETCH_LINEAR: async (ctx) => {
+      if (!deps.linear)
+        return exit(
+          "BLOCKED_NEEDS_INFO",
+          "Linear is not configured (LINEAR_API_KEY): the ticket cannot be read",
+        );
+      const raw = await deps.linear.fetchTicket(ctx.run.ticket);
+      if (isClosedByHuman(raw.state.type, raw.state.name)) {
+        return {
+          kind: "stop",
+          outcome: "SUPERSEDED",
+          description: `ticket is ${raw.state.name}: closed by a human`,
+        };
+      }
+      const scope = resolveScope(raw, deps.services);
+      const ticket = buildTicketContext(raw, deps.redactor, ctx.now(), scope);
+      await putArtifact(ctx.db, {
+        runId: ctx.run.id,
+        kind: "linear_snapshot",
+        name: ticket.snapshot.ticketKey,
+        value: ticket,
+      });
+      const patch: TriageContext = { ticket, ...scope };
+      await notify(ctx, patch);
+      return {
+        patch: patch as Record<string, unknown>,
+        description: `read ${ticket.snapshot.ticketKey}`,
+      };
+    },
+
+    INVENTORY_TOOLS: async (ctx) => {
+      const tools = await takeInventory(deps.connectors);
+      const patch: TriageContext = { tools };
+      await notify(ctx, patch);
+      const missing = tools
+        .filter((t) => t.status !== "available")
+        .map((t) => `${t.connector}:${t.status}`);
+      return {
+        patch: patch as Record<string, unknown>,
+        description: missing.length ? `gaps ${missing.join(", ")}` : "all tools available",
+      };
+    },
+
+    READ_PRODE_WIKI: async (ctx) => {
+      const t = contextOf(ctx);
+      const read = await readProdeWiki({ dir: deps.wikiDir, ticket: t.ticket!, now: ctx.now() });
+      if (read.problems.length) ctx.log.warn({ problems: read.problems }, "wiki problems");
+      // The wiki is a connector too: its entry joins the tool map (memory is routing only).
+      const tools = [...(t.tools ?? []).filter((x) => x.connector !== "wiki"), read.tool];
+      return {
+        patch: { memory: read.memory, hints: read.hints, tools },
+        description: `wiki: ${read.hints.pages.length} pages for routing`,
+      };
+    },
+
+    ROUTE_SPECIALISTS: async (ctx) => {
+      const t = contextOf(ctx);
+      const policy = await deps.policyFor(scopeOf(t));
+      const { routed, rationale } = routeSpecialists(
+        deps.specialists,
+        policy.specialists,
+        t.ticket!,
+        t.tools ?? [],
+        t.hints!,
+      );
+      const route = { specialists: routed.map((r) => r.entry), rationale };
+      const memory = recordHintsForRoute(
+        t.memory!,
+        t.hints!,
+        routed.map((r) => r.specialist.id),
+      );
+      // The inventory's thread reply carries the route chosen with it (DESIGN.md, Evidence).
+      await notify(ctx, { route, memory }, ["tool_inventory"]);
+      return { patch: { route, memory }, description: rationale };
+    },
+
+    WAIT_FOR_EVIDENCE: async (ctx) => {
+      const t = contextOf(ctx);
+      const entries = new Map((t.route?.specialists ?? []).map((r) => [r.specialistId, r]));
+      const available = availableConnectors(t.tools ?? []);
+      // The route chosen in ROUTE_SPECIALISTS, in the registry's order, with its tool gaps.
+      const routed = deps.specialists.flatMap((specialist): RoutedSpecialist[] => {
+        const entry = entries.get(specialist.id);
+        return entry ? [{ specialist, entry, ...gapsFor(specialist, available) }] : [];
+      });
+      const outputs = await collectWithOnset({
+        routed,
+        tools: deps.tools,
+        ticket: t.ticket!,
+        hints: t.hints!,
+        now: ctx.now(),
+        signal: ctx.signal,
+      });
+      const evidence = await Promise.all(
+        outputs.map(async (o) => ({
+          specialistId: o.specialistId,
+          sha256: (
+            await putArtifact(ctx.db, {
+              runId: ctx.run.id,
+              kind: "specialist_output",
+              name: o.specialistId,
+              value: o,
+            })
+          ).sha256,
+        })),
+      );
+      await notify(ctx, { evidence }, ["specialist_results"], { specialists: outputs });
+      const summary = outputs.map((o) => `${o.specialistId}:${o.status}`).join(", ");
+      return {
+        patch: { evidence },
+        description: `evidence: ${summary || "none"}${available.size ? "" : " (no tools)"}`,
+      };
+    },
+
+    CLASSIFY: classifyPhase(deps, notify),
+
+    CREATE_WORKTREE: notBuilt("CREATE_WORKTREE"),
+    IMPLEMENT: notBuilt("IMPLEMENT"),
+    VERIFY: notBuilt("VERIFY"),
+    REVIEW: notBuilt("REVIEW"),
+    OPEN_PR: notBuilt("OPEN_PR"),
+
+    ...handoffPhases(deps, notify),
+  };
+}

@@ -1,0 +1,96 @@
+import { getApproval } from "../approvals/create.ts";
+import { handoffMarker, renderHandoff } from "../domain/handoff-comment.ts";
+import { putArtifact } from "../runner/artifacts.ts";
+import type { PhaseHandlers } from "../runner/types.ts";
+import type { PipelineDeps } from "./deps.ts";
+import { contextOf, type Notify, snapshotOf, type TriageContext } from "./triage-context.ts";
+
+/** Every stop hands off (the run-owned Linear comment) and leaves a candidate learning. */
+export function handoffPhases(
+  deps: PipelineDeps,
+  notify: Notify,
+): Pick<PhaseHandlers, "LINEAR_HANDOFF" | "WRITE_CANDIDATE_LEARNING"> {
+  return {
+    LINEAR_HANDOFF: async (ctx) => {
+      const t = contextOf(ctx);
+      if (!deps.linear || !t.ticket)
+        return { description: "no handoff: Linear or the ticket is unavailable" };
+      const snapshot = await snapshotOf(ctx);
+      const approvals = await Promise.all(
+        (t.approvalIds ?? []).map((id) => getApproval(ctx.db, id)),
+      );
+      const body = deps.redactor.redact(
+        renderHandoff({
+          runId: ctx.run.id,
+          outcome: ctx.run.pendingOutcome ?? "RUN_COMPLETE",
+          reasons: t.decision?.reasons ?? [],
+          ticket: t.ticket.snapshot,
+          ...(snapshot.toolMap ? { toolMap: snapshot.toolMap } : {}),
+          ...(snapshot.specialists ? { specialists: snapshot.specialists } : {}),
+          ...(snapshot.classification ? { classification: snapshot.classification } : {}),
+          ...(snapshot.bundle ? { bundle: snapshot.bundle } : {}),
+          ...(t.bundleSha ? { bundleSha: t.bundleSha } : {}),
+          approvals: approvals.flatMap((a) =>
+            a
+              ? [
+                  {
+                    id: a.id,
+                    action: a.action,
+                    digest: a.digest,
+                    expiresAt: a.expiresAt.toISOString(),
+                    detail: a.detail,
+                  },
+                ]
+              : [],
+          ),
+          now: ctx.now(),
+        }),
+      ).text;
+      const linear = deps.linear;
+      const key = t.ticket.snapshot.ticketKey;
+      const marker = handoffMarker(key);
+      // One comment per ticket: created once, then updated in place (reruns included).
+      const comment = await ctx.effect({
+        name: "linear.comment",
+        capability: "linear_comment",
+        perform: async () => {
+          const existing = await linear.findComment(key, marker);
+          if (existing) {
+            await linear.updateComment(existing.id, body);
+            return { externalId: existing.id, result: null };
+          }
+          return { externalId: (await linear.createComment(key, body)).id, result: null };
+        },
+        reconcile: async () => {
+          const existing = await linear.findComment(key, marker);
+          return existing ? { externalId: existing.id, result: null } : null;
+        },
+      });
+      if (comment.reused) await linear.updateComment(comment.externalId, body);
+      const patch: TriageContext = { handoff: { linearCommentId: comment.externalId } };
+      await notify(ctx, patch, ["handoff"], {
+        ...(snapshot.specialists ? { specialists: snapshot.specialists } : {}),
+        ...(snapshot.bundle ? { bundle: snapshot.bundle } : {}),
+      });
+      return { patch: patch as Record<string, unknown>, description: `handoff on ${key}` };
+    },
+
+    WRITE_CANDIDATE_LEARNING: async (ctx) => {
+      const t = contextOf(ctx);
+      await putArtifact(ctx.db, {
+        runId: ctx.run.id,
+        kind: "candidate_learning",
+        name: ctx.run.ticket,
+        value: {
+          ticket: ctx.run.ticket,
+          outcome: ctx.run.pendingOutcome ?? "RUN_COMPLETE",
+          reasons: t.decision?.reasons ?? [],
+          wikiPages: t.hints?.pages ?? [],
+          gaps: (t.tools ?? []).filter((x) => x.status !== "available").map((x) => x.connector),
+        },
+      });
+      await notify(ctx, {});
+      return { description: "candidate learning stored for human review" };
+    },
+  };
+}

@@ -1,0 +1,193 @@
+import type { WebClient } from "@slack/web-api";
+import type { Logger } from "pino";
+import { escapeMrkdwn } from "../../blocks/escape.ts";
+import { finish, type RenderedMessage, section } from "../../blocks/kit.ts";
+import { createSlackWebClient } from "../adapters/slack/client.ts";
+import { claimDelivery } from "../adapters/slack/deliveries.ts";
+import { replyEphemeral } from "../adapters/slack/reply.ts";
+import { createUserGroupResolver, type UserGroupResolver } from "../adapters/slack/user-groups.ts";
+import { createUserNames, type UserNames } from "../adapters/slack/user-names.ts";
+import type { ApprovalVerdict } from "../approvals/decide.ts";
+import type { Config } from "../config/index.ts";
+import type { Db } from "../db/client.ts";
+import { AppError, asAppError, ErrorCode } from "../domain/errors.ts";
+import { cachedPolicySource, type PolicySource } from "../policy/source.ts";
+import type { RunnerDeps } from "../runner/types.ts";
+import { handleApprovalClick } from "./approval-actions.ts";
+import { answerProdeCommand, type StartTriage } from "./commands.ts";
+import { publishHome } from "./home.ts";
+
+/**
+ * What a Slack request asks prode to do, once acknowledged: plain data, so it can run in
+ * the web process right after the ack or travel as a job to the worker process. The
+ * delivery id is the same on every retry of the request (see deliveryIdOf).
+ */
+export type SlackInteraction =
+  | {
+      kind: "command";
+      deliveryId: string;
+      text: string;
+      userId: string;
+      channelId?: string | undefined;
+      responseUrl?: string | undefined;
+    }
+  | {
+      kind: "approval";
+      deliveryId: string;
+      approvalId: string;
+      verdict: ApprovalVerdict;
+      userId: string;
+      userName?: string | undefined;
+      channel?: string | undefined;
+      messageTs?: string | undefined;
+      threadTs?: string | undefined;
+      responseUrl?: string | undefined;
+    }
+  | { kind: "home"; deliveryId: string; userId: string };
+
+/** What handling interactions needs; the same in the web and the worker process. */
+export interface SlackInteractionDeps {
+  db: Db;
+  log: Logger;
+  /** Enqueues a run's next step when an approval moves it out of AWAIT_APPROVAL. */
+  enqueue: RunnerDeps["enqueue"];
+  /** `/prode triage`: starts or joins the ticket's run (the pipeline's). */
+  startTriage: StartTriage;
+  /** Defaults to the policy files in PRODE_POLICY_DIR, cached briefly. */
+  policyFor?: PolicySource;
+  now?: () => Date;
+}
+
+export interface SlackInteractionHandler {
+  handle(interaction: SlackInteraction): Promise<void>;
+  client: WebClient;
+  groups: UserGroupResolver;
+  names: UserNames;
+}
+
+export type SlackConfig = Pick<Config, "slack" | "PRODE_POLICY_DIR">;
+
+export function requireSlack(config: SlackConfig): NonNullable<Config["slack"]> {
+  if (!config.slack) {
+    throw new AppError(
+      ErrorCode.ConfigInvalid,
+      "Slack is not configured: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET",
+    );
+  }
+  return config.slack;
+}
+
+/** A response_url reply (works in DMs and channels the bot is not in). */
+async function respondTo(url: string, message: RenderedMessage): Promise<void> {
+  const res = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({
+      response_type: "ephemeral",
+      replace_original: false,
+      text: message.text,
+      blocks: message.blocks,
+    }),
+    signal: AbortSignal.timeout(5_000),
+  });
+  if (!res.ok) {
+    throw new AppError(ErrorCode.UpstreamRejected, `response_url answered HTTP ${res.status}`);
+  }
+}
+
+function failure(e: AppError): RenderedMessage {
+  const text = `Something went wrong (${e.code}); nothing more was done. Try again in a minute.`;
+  return finish(text, [section(`:warning: ${escapeMrkdwn(text)}`)]);
+}
+
+/**
+ * Handles acknowledged interactions: each delivery once (recorded in `deliveries`;
+ * a retry of one already handled is dropped), its reply ephemeral to the user.
+ */
+export function createSlackInteractionHandler(input: {
+  config: SlackConfig;
+  deps: SlackInteractionDeps;
+}): SlackInteractionHandler {
+  const slack = requireSlack(input.config);
+  const { deps } = input;
+  const log = deps.log.child({ component: "slack" });
+  const client = createSlackWebClient({
+    token: slack.SLACK_BOT_TOKEN.reveal(),
+    apiUrl: slack.SLACK_API_URL,
+    log,
+  });
+  const groups = createUserGroupResolver(client, { log });
+  const names = createUserNames(client);
+  const policyFor = deps.policyFor ?? cachedPolicySource(input.config.PRODE_POLICY_DIR);
+  const now = deps.now ?? (() => new Date());
+  const groupsOf = (userId: string, candidates: readonly string[]) =>
+    groups.groupsOf(userId, candidates);
+
+  const reply = (
+    to: { channel?: string | undefined; user: string; threadTs?: string | undefined },
+    responseUrl: string | undefined,
+    message: RenderedMessage,
+  ) =>
+    replyEphemeral(
+      client,
+      { channel: to.channel, user: to.user, threadTs: to.threadTs },
+      message,
+      responseUrl ? (m) => respondTo(responseUrl, m) : undefined,
+    );
+
+  async function run(i: SlackInteraction): Promise<void> {
+    switch (i.kind) {
+      case "command": {
+        const message = await answerProdeCommand(
+          { db: deps.db, log, policyFor, groupsOf, startTriage: deps.startTriage, now },
+          i.text,
+          { userId: i.userId },
+        );
+        await reply({ channel: i.channelId, user: i.userId }, i.responseUrl, message);
+        return;
+      }
+      case "approval":
+        await handleApprovalClick(
+          { client, db: deps.db, log, names, enqueue: deps.enqueue, policyFor, groupsOf, now },
+          i,
+          (message) =>
+            reply(
+              { channel: i.channel, user: i.userId, threadTs: i.threadTs },
+              i.responseUrl,
+              message,
+            ).then(() => undefined),
+        );
+        return;
+      case "home":
+        await publishHome({ db: deps.db, client, policyFor, groupsOf, names, now }, i.userId);
+        return;
+      default: {
+        const never: never = i;
+        throw new AppError(ErrorCode.BadInput, `unknown interaction ${JSON.stringify(never)}`);
+      }
+    }
+  }
+
+  return {
+    client,
+    groups,
+    names,
+    async handle(i) {
+      if (!(await claimDelivery(deps.db, i.deliveryId))) {
+        log.info({ deliveryId: i.deliveryId }, "duplicate slack delivery dropped");
+        return;
+      }
+      try {
+        await run(i);
+      } catch (error) {
+        const e = asAppError(error);
+        log.error({ err: e, code: e.code, kind: i.kind }, "slack interaction failed");
+        if (i.kind !== "home") {
+          const to = i.kind === "command" ? { channel: i.channelId } : { channel: i.channel };
+          await reply({ ...to, user: i.userId }, i.responseUrl, failure(e)).catch(() => {});
+        }
+        throw e;
+      }
+    },
+  };
+}
