@@ -1,4 +1,4 @@
-import { and, count, eq, gt, sql } from "drizzle-orm";
+import { and, count, eq, gt } from "drizzle-orm";
 import { appendAudit } from "../audit/audit.ts";
 import type { Db } from "../db/client.ts";
 import { approvals, runs } from "../db/schema.ts";
@@ -265,38 +265,4 @@ async function moveWaitingRun(
     }
     throw error;
   }
-}
-
-/**
- * Marks an approved approval used, once, by the run that asked for it: the last step
- * of single use. Returns false when it is not approved, already used, or its action
- * changed since (the digest no longer matches).
- */
-export async function consumeApproval(
-  db: Db,
-  approvalId: string,
-  expectedDigest: string,
-  actor: string,
-): Promise<boolean> {
-  return db.transaction(async (tx) => {
-    const [row] = await tx
-      .update(approvals)
-      .set({ status: "consumed", consumedAt: sql`now()` })
-      .where(
-        and(
-          eq(approvals.id, approvalId),
-          eq(approvals.status, "approved"),
-          eq(approvals.digest, expectedDigest),
-        ),
-      )
-      .returning();
-    if (!row) return false;
-    await appendAudit(tx, {
-      runId: row.runId,
-      type: "approval.consumed",
-      actor,
-      payload: { approvalId: row.id, action: row.action, digest: row.digest },
-    });
-    return true;
-  });
 }

@@ -205,21 +205,6 @@ export async function activeKillSwitch(
   return stored ?? declared;
 }
 
-/**
- * Throws AppError KillSwitchEngaged when a kill switch stops `target`; the worker's
- * one-line guard before a phase or an effect.
- */
-export async function assertNoKillSwitch(
-  db: Db,
-  target: KillSwitchTarget,
-  policy?: { kill_switches: readonly PolicyKillSwitch[] },
-): Promise<void> {
-  const active = await activeKillSwitch(db, target, policy);
-  if (active) {
-    throw new AppError(ErrorCode.KillSwitchEngaged, describeKillSwitch(active));
-  }
-}
-
 /** "kill switch team payments engaged by U123: deploy freeze". */
 export function describeKillSwitch(
   k: Pick<ActiveKillSwitch, "scope" | "value" | "reason" | "actor">,
