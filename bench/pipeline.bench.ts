@@ -118,7 +118,7 @@ const bench: Bench = async () => {
   const prefix = `prodepipe_${randomBytes(3).toString("hex")}`;
   const h = await startHarness({
     scenario,
-    db: db.db,
+    db,
     redisUrl: BENCH_REDIS_URL,
     prefix,
     log,

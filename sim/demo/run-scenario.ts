@@ -1,19 +1,11 @@
 import { asc, eq } from "drizzle-orm";
-import type { Redis } from "ioredis";
 import type { Logger } from "pino";
-import { createHttpServer, listen } from "../../src/adapters/http/server.ts";
-import { buildPipeline } from "../../src/compose/pipeline.ts";
+import { type Prode, startProde } from "../../src/compose/prode.ts";
 import { loadConfig } from "../../src/config/index.ts";
-import type { Db } from "../../src/db/client.ts";
+import type { DbHandle } from "../../src/db/client.ts";
 import { phaseTransitions, runs } from "../../src/db/schema.ts";
 import { AppError, ErrorCode } from "../../src/domain/errors.ts";
-import { linearWebhookRoute } from "../../src/intake/intake.ts";
-import { evidencePhases } from "../../src/phases/handlers.ts";
-import { killSwitchCheck } from "../../src/policy/kill-switch-check.ts";
-import type { TriageNotifier } from "../../src/runner/ports.ts";
-import { createPhaseQueue, createRedis } from "../../src/runner/queue.ts";
 import type { RunRow } from "../../src/runner/types.ts";
-import { startPhaseWorker } from "../../src/runner/worker.ts";
 import { type SeededReplica, seedReplica } from "../replica-seed.ts";
 import type { Scenario } from "../scenario.ts";
 import { startWorld, type World } from "../server.ts";
@@ -35,7 +27,8 @@ export interface ScenarioRunOptions {
   world?: World;
   /** The replica of that world, when it has one. */
   replicaUrl?: string;
-  db: Db;
+  /** The database prode uses (left open): the caller follows runs in it. */
+  db: DbHandle;
   redisUrl: string;
   prefix: string;
   log: Logger;
@@ -43,8 +36,6 @@ export interface ScenarioRunOptions {
   replicaAdminUrl?: string;
   recordTo?: string;
   appendRecord?: boolean;
-  /** The incident channel's notifier for this world (Slack), or silence. */
-  notifier?: (world: World, env: Record<string, string>) => TriageNotifier;
   onProgress?: (event: ScenarioProgress) => void;
   /** Called with the world before the webhook is sent (tests inject faults here). */
   beforeTrigger?: (world: World) => void | Promise<void>;
@@ -53,6 +44,8 @@ export interface ScenarioRunOptions {
   concurrency?: number;
   policyDir?: string;
   wikiDir?: string;
+  /** The reconciler's pass interval (default 2 s, so a scenario sees it act). */
+  reconcileMs?: number;
 }
 
 export interface ScenarioRunResult {
@@ -70,6 +63,10 @@ export interface Harness {
   world: World;
   /** Where prode's Linear webhook route listens. */
   intakeUrl: string;
+  /** prode's base URL (Slack posts to `${url}/slack/events`). */
+  url: string;
+  /** prode itself, started by the composition root in the `dev` role. */
+  prode: Prode;
   scenario: Scenario;
   replicaUrl?: string;
   /** Sends the ticket (or another issue of the world) as a signed Linear webhook; returns the run id. */
@@ -84,9 +81,10 @@ export interface Harness {
 }
 
 /**
- * Brings prode up against a scenario's world as production would run: the world serves
- * the providers, prode is configured with base URLs pointed at it, a worker executes
- * phases, and tickets arrive as signed Linear webhooks over HTTP.
+ * Brings prode up against a scenario's world as production does, through the composition
+ * root (`dev` role: web, worker, reconciler, Slack): the world serves the providers,
+ * prode is configured with base URLs pointed at it, and tickets arrive as signed Linear
+ * webhooks over HTTP.
  */
 export async function startHarness(options: ScenarioRunOptions): Promise<Harness> {
   const world =
@@ -100,12 +98,10 @@ export async function startHarness(options: ScenarioRunOptions): Promise<Harness
   const scenario = world.scenario;
   const ownsWorld = options.world === undefined;
   let replica: SeededReplica | undefined;
-  const connections: Redis[] = [];
-  const closers: (() => Promise<unknown>)[] = [];
+  let prode: Prode | undefined;
   const closeProde = async () => {
-    for (const close of closers.reverse()) await close().catch(() => {});
-    closers.length = 0;
-    for (const c of connections) c.disconnect();
+    await prode?.close();
+    prode = undefined;
   };
   const closeWorld = async () => {
     if (ownsWorld) await world.close();
@@ -116,54 +112,33 @@ export async function startHarness(options: ScenarioRunOptions): Promise<Harness
       replica = await seedReplica(options.replicaAdminUrl, scenario);
     }
     const replicaUrl = replica?.url ?? options.replicaUrl;
-    const env = worldEnv(world, replicaUrl ? { replicaUrl } : {});
     const config = loadConfig({
-      ...env,
+      ...worldEnv(world, replicaUrl ? { replicaUrl } : {}),
+      REDIS_URL: options.redisUrl,
+      PRODE_QUEUE_PREFIX: options.prefix,
+      PRODE_WORKER_ID: `demo-${scenario.name}`,
+      PRODE_WORKER_CONCURRENCY: String(options.concurrency ?? 4),
       PRODE_POLICY_DIR: options.policyDir ?? "policy",
       PRODE_WIKI_DIR: options.wikiDir ?? "wiki",
+      // Tickets arrive as webhooks here; a poller would race the test's own triggers.
+      PRODE_POLL_MS: "0",
+      PRODE_RECONCILE_MS: String(options.reconcileMs ?? 2_000),
+      PORT: "0",
     });
-    const pipeline = await buildPipeline(config, options.log, options.notifier?.(world, env));
-    closers.push(() => pipeline.close());
-    const connection = createRedis(options.redisUrl);
-    connections.push(connection);
-    const queue = createPhaseQueue(connection, options.prefix);
-    closers.push(() => queue.close());
-    const workerConnection = createRedis(options.redisUrl);
-    connections.push(workerConnection);
-    const worker = startPhaseWorker(
-      {
-        db: options.db,
-        log: options.log,
-        workerId: `demo-${scenario.name}`,
-        handlers: evidencePhases(pipeline.deps),
-        timing: { leaseMs: 30_000, heartbeatMs: 5_000, maxAttempts: 3 },
-        enqueue: (data) => queue.enqueue(data),
-        killSwitch: killSwitchCheck(options.db),
-        now: () => world.now(),
-      },
-      {
-        connection: workerConnection,
-        prefix: options.prefix,
-        concurrency: options.concurrency ?? 4,
-      },
-    );
-    closers.push(() => worker.close());
-    const intake = {
+    prode = await startProde({
+      role: "dev",
+      config,
       db: options.db,
-      enqueue: queue.enqueue,
       log: options.log,
-      triggerLabels: config.triggerLabels,
-    };
-    const server = createHttpServer(
-      [linearWebhookRoute(intake, config.linear?.LINEAR_WEBHOOK_SECRET?.reveal())],
-      options.log,
-    );
-    const port = await listen(server, 0, "127.0.0.1");
-    closers.push(() => new Promise((r) => server.close(() => r(undefined))));
-    const intakeUrl = `http://127.0.0.1:${port}/webhooks/linear`;
+      now: () => world.now(),
+      host: "127.0.0.1",
+    });
+    const intakeUrl = `${prode.url}/webhooks/linear`;
     return {
       world,
       intakeUrl,
+      url: prode.url!,
+      prode,
       scenario,
       ...(replicaUrl ? { replicaUrl } : {}),
       async trigger(identifier = scenario.ticket.identifier, deliveryId) {
@@ -243,8 +218,8 @@ async function followRun(
   for (;;) {
     // The run first: a transition commits in the same statement as the run's new state,
     // so the rows read after it hold every transition up to that state.
-    const [run] = await options.db.select().from(runs).where(eq(runs.id, runId));
-    const rows = await options.db
+    const [run] = await options.db.db.select().from(runs).where(eq(runs.id, runId));
+    const rows = await options.db.db
       .select()
       .from(phaseTransitions)
       .where(eq(phaseTransitions.runId, runId))

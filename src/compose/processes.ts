@@ -46,22 +46,32 @@ function coreRoutes(res: Resources): Route[] {
   ];
 }
 
+export interface WebRole {
+  server: Server;
+  port: number;
+  /** The base URL the server answers on (http://host:port). */
+  url: string;
+  close(): Promise<void>;
+}
+
 export async function startWeb(
   res: Resources,
   extraRoutes: Route[] = [],
   fallback?: Fallback,
-): Promise<{ server: Server; port: number; close(): Promise<void> }> {
+  host = "0.0.0.0",
+): Promise<WebRole> {
   const server = createHttpServer(
     [...coreRoutes(res), ...extraRoutes],
     res.log,
     res.metrics,
     fallback,
   );
-  const port = await listen(server, res.config.PORT);
+  const port = await listen(server, res.config.PORT, host);
   res.log.info({ port }, "web listening");
   return {
     server,
     port,
+    url: `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}`,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }
@@ -75,7 +85,11 @@ export interface WorkerRole {
 export function startWorkerRole(
   res: Resources,
   handlers: PhaseHandlers,
-  hooks: { onApprovalExpired?: (approvalId: string) => Promise<void> } = {},
+  hooks: {
+    onApprovalExpired?: (approvalId: string) => Promise<void>;
+    /** The clock phases read (the simulated world's in the demo). */
+    now?: () => Date;
+  } = {},
 ): WorkerRole {
   const connection = createRedis(res.redis.url);
   const worker = startPhaseWorker(
@@ -91,6 +105,7 @@ export function startWorkerRole(
       },
       enqueue: (data) => res.queue.enqueue(data),
       killSwitch: killSwitchCheck(res.dbh.db),
+      ...(hooks.now ? { now: hooks.now } : {}),
     },
     {
       connection,

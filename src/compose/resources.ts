@@ -25,10 +25,15 @@ export interface Resources {
   close(): Promise<void>;
 }
 
-export async function openResources(config: Config, role: string): Promise<Resources> {
+export async function openResources(
+  config: Config,
+  role: string,
+  /** An open database (left open by close) and a logger, instead of the configured ones. */
+  given: { db?: DbHandle; log?: Logger } = {},
+): Promise<Resources> {
   configureDefaultRedactor(config.PRODE_REDACT_PATTERNS ?? []);
-  const log = createLogger(config.LOG_LEVEL, { role });
-  const dbh = await openMigratedDb(config);
+  const log = given.log ?? createLogger(config.LOG_LEVEL, { role });
+  const dbh = given.db ?? (await openMigratedDb(config));
   const redis = await resolveRedis(config.REDIS_URL, config.PRODE_DATA_DIR);
   if (redis.source === "private") log.info({ url: redis.url }, "started a private redis-server");
   const connection = createRedis(redis.url);
@@ -47,7 +52,7 @@ export async function openResources(config: Config, role: string): Promise<Resou
     async close() {
       await queue.close();
       connection.disconnect();
-      await dbh.close();
+      if (!given.db) await dbh.close();
       await redis.stop();
     },
   };

@@ -35,6 +35,8 @@ export function wireSlack(
   role: "web" | "worker" | "dev",
   /** The process's policy source (shared with the pipeline); defaults to a cached one. */
   policyFor?: PolicySource,
+  /** The clock approvals are judged by (the simulated world's in the demo). */
+  now?: () => Date,
 ): SlackWiring | undefined {
   const slack = config.slack;
   if (!slack) return undefined;
@@ -52,6 +54,7 @@ export function wireSlack(
     enqueue: res.queue.enqueue,
     startTriage: (ticket: string, actor: string) => startTriage(intake, ticket, actor, "slack"),
     ...(policyFor ? { policyFor } : {}),
+    ...(now ? { now } : {}),
   };
   const closers: (() => Promise<void>)[] = [];
   let app: SlackApp | undefined;

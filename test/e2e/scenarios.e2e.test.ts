@@ -2,7 +2,6 @@ import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { judge } from "../../sim/demo/judge.ts";
 import { runScenario, type ScenarioRunResult } from "../../sim/demo/run-scenario.ts";
-import { worldNotifier } from "../../sim/demo/slack.ts";
 import { findScenario } from "../../sim/scenario.ts";
 import { expectedCallViolations } from "../../sim/scenario-expect.ts";
 import { policyDecisions } from "../../src/db/schema.ts";
@@ -46,7 +45,6 @@ describe.each(SCENARIOS)("scenario %s", (name) => {
       scenario: name,
       ...harnessOpts(t, prefix),
       replicaAdminUrl: TEST_ADMIN_URL,
-      notifier: worldNotifier(quietLog),
     });
     bundle = await bundleOf(t, result);
   }, 90_000);

@@ -12,5 +12,5 @@ export function harnessOpts(
   t: TestDb,
   prefix: string,
 ): Pick<ScenarioRunOptions, "db" | "redisUrl" | "prefix" | "log"> {
-  return { db: t.db, redisUrl: TEST_REDIS_URL, prefix, log: quietLog };
+  return { db: t, redisUrl: TEST_REDIS_URL, prefix, log: quietLog };
 }

@@ -2,7 +2,6 @@ import { parseArgs } from "node:util";
 import postgres from "postgres";
 import { judge, NOT_BUILT_PHASES } from "../../../sim/demo/judge.ts";
 import { runScenario } from "../../../sim/demo/run-scenario.ts";
-import { worldNotifier } from "../../../sim/demo/slack.ts";
 import { renderChannel } from "../../../sim/demo/terminal.ts";
 import { loadScenarios } from "../../../sim/scenario.ts";
 import { resolveRedis } from "../../compose/redis.ts";
@@ -84,13 +83,12 @@ const demo: Command = {
         say(`━━ ${scenario.name}: ${scenario.ticket.identifier} ${scenario.ticket.title}`);
         const result = await runScenario({
           scenario,
-          db: db.db,
+          db,
           redisUrl: redis.url,
           prefix: `prodedemo${process.pid}`,
           log,
           ...(replicaAdmin ? { replicaAdminUrl: replicaAdmin } : {}),
           ...(values.record ? { recordTo: values.record, appendRecord: i > 0 } : {}),
-          notifier: worldNotifier(log),
           onProgress: (p) => say(`   ✓ ${p.from.padEnd(25)} ${p.description.slice(0, 110)}`),
         });
         try {

@@ -1,62 +1,24 @@
-import { buildPipeline } from "../../compose/pipeline.ts";
-import { startWeb, startWorkerRole, untilSignal } from "../../compose/processes.ts";
-import { intakeDeps, openResources } from "../../compose/resources.ts";
-import { wireSlack } from "../../compose/slack.ts";
+import { untilSignal } from "../../compose/processes.ts";
+import { type Role, startProde } from "../../compose/prode.ts";
 import { loadConfig } from "../../config/index.ts";
-import { linearWebhookRoute } from "../../intake/intake.ts";
-import { startPoller } from "../../intake/poller.ts";
-import { evidencePhases } from "../../phases/handlers.ts";
-import { cachedPolicySource } from "../../policy/source.ts";
 import type { Command } from "../command.ts";
 
-type Role = "web" | "worker" | "dev";
-
-/** web, worker and dev share one shape: open resources, start roles, stop on a signal. */
+/** web, worker and dev share one shape: start prode in the role, stop on a signal. */
 function serve(role: Role, summary: string): Command {
   return {
     name: role,
     summary,
     async run(_args, io) {
       const config = loadConfig();
-      const res = await openResources(config, role);
-      const intake = intakeDeps(res);
-      // One policy cache per process, shared by Slack interactions and the pipeline.
-      const policyFor = cachedPolicySource(config.PRODE_POLICY_DIR);
-      const slack = wireSlack(config, res, role, policyFor);
-      const pipeline =
-        role === "web"
-          ? undefined
-          : await buildPipeline(config, res.log, slack?.notifier, policyFor);
-      const linearRoute = linearWebhookRoute(
-        intake,
-        config.linear?.LINEAR_WEBHOOK_SECRET?.reveal(),
-      );
-      const web =
-        role === "worker" ? undefined : await startWeb(res, [linearRoute], slack?.app?.fallback);
-      await slack?.start();
-      const worker = pipeline
-        ? startWorkerRole(
-            res,
-            evidencePhases(pipeline.deps),
-            slack ? { onApprovalExpired: slack.onApprovalExpired } : {},
-          )
-        : undefined;
-      const poller =
-        pipeline?.deps.linear && config.PRODE_POLL_MS > 0
-          ? startPoller({ ...intake, linear: pipeline.deps.linear }, config.PRODE_POLL_MS)
-          : undefined;
-      if (web) io.stdout.write(`prode ${role}: listening on http://localhost:${web.port}\n`);
-      if (worker) io.stdout.write(`prode ${role}: worker ${res.workerId} running\n`);
+      const prode = await startProde({ role, config });
+      if (prode.url) io.stdout.write(`prode ${role}: listening on ${prode.url}\n`);
+      if (prode.worker)
+        io.stdout.write(`prode ${role}: worker ${prode.resources.workerId} running\n`);
       if (config.missing.length)
         io.stdout.write(`prode ${role}: not configured: ${config.missing.join(", ")}\n`);
       const signal = await untilSignal();
-      res.log.info({ signal }, "shutting down");
-      poller?.stop();
-      await slack?.stop();
-      await web?.close();
-      await worker?.close();
-      await pipeline?.close();
-      await res.close();
+      prode.resources.log.info({ signal }, "shutting down");
+      await prode.close();
       return 0;
     },
   };

@@ -1,0 +1,124 @@
+import type { Logger } from "pino";
+import type { Config } from "../config/index.ts";
+import type { DbHandle } from "../db/client.ts";
+import { linearWebhookRoute } from "../intake/intake.ts";
+import { startPoller } from "../intake/poller.ts";
+import { evidencePhases } from "../phases/handlers.ts";
+import { cachedPolicySource } from "../policy/source.ts";
+import { buildPipeline, type Pipeline } from "./pipeline.ts";
+import { startWeb, startWorkerRole, type WebRole, type WorkerRole } from "./processes.ts";
+import { intakeDeps, openResources, type Resources } from "./resources.ts";
+import { type SlackWiring, wireSlack } from "./slack.ts";
+
+/** `web` serves HTTP, `worker` runs phases, `dev` is both in one process. */
+export type Role = "web" | "worker" | "dev";
+
+/**
+ * What may differ between production, `prode dev`, the demo, the end-to-end tests and the
+ * benches. Everything else (queue, worker, reconciler, Slack, intake, pipeline) is built
+ * here and only here, so a test of this wiring is a test of production's.
+ */
+export interface StartProdeOptions {
+  role: Role;
+  /** Parsed configuration (loadConfig): integrations, world URLs, timings, ports. */
+  config: Config;
+  /**
+   * An open database to use instead of the configured one, left open by close(): the
+   * demo and the tests read the same (possibly in-memory) database to follow runs.
+   */
+  db?: DbHandle;
+  /** The process logger; by default one at LOG_LEVEL on stderr. */
+  log?: Logger;
+  /** The clock phases, approvals and Slack read (the simulated world's in the demo). */
+  now?: () => Date;
+  /** The interface web listens on; all of them by default. */
+  host?: string;
+}
+
+export interface Prode {
+  role: Role;
+  resources: Resources;
+  /** The web role's base URL (http://host:port), when this process serves HTTP. */
+  url?: string;
+  slack?: SlackWiring;
+  pipeline?: Pipeline;
+  worker?: WorkerRole;
+  /** Stops intake first, then work in flight, then the resources, in that order. */
+  close(): Promise<void>;
+}
+
+/**
+ * The one composition root: opens the resources, builds the evidence pipeline and the
+ * Slack surface, and starts the role's processes. `prode web|worker|dev`, the demo, the
+ * scenario harness of the end-to-end tests and the benches all start prode through it.
+ */
+export async function startProde(options: StartProdeOptions): Promise<Prode> {
+  const { role, config } = options;
+  const res = await openResources(config, role, {
+    ...(options.db ? { db: options.db } : {}),
+    ...(options.log ? { log: options.log } : {}),
+  });
+  let pipeline: Pipeline | undefined;
+  let slack: SlackWiring | undefined;
+  let web: WebRole | undefined;
+  let worker: WorkerRole | undefined;
+  let poller: { stop(): void } | undefined;
+  let closed = false;
+  // Intake stops first (poller, Slack, HTTP), then work in flight, then what it used.
+  const close = async () => {
+    if (closed) return;
+    closed = true;
+    const steps: [string, (() => Promise<void>) | undefined][] = [
+      ["poller", poller && (async () => poller?.stop())],
+      ["slack", slack?.stop],
+      ["web", web?.close],
+      ["worker", worker?.close],
+      ["pipeline", pipeline?.close],
+      ["resources", res.close],
+    ];
+    for (const [name, stop] of steps) {
+      await stop?.().catch((error: unknown) =>
+        res.log.error({ err: error, step: name }, "shutdown step failed"),
+      );
+    }
+  };
+  try {
+    const intake = intakeDeps(res);
+    // One policy cache per process, shared by Slack interactions and the pipeline.
+    const policyFor = cachedPolicySource(config.PRODE_POLICY_DIR);
+    slack = wireSlack(config, res, role, policyFor, options.now);
+    pipeline =
+      role === "web" ? undefined : await buildPipeline(config, res.log, slack?.notifier, policyFor);
+    if (role !== "worker") {
+      web = await startWeb(
+        res,
+        [linearWebhookRoute(intake, config.linear?.LINEAR_WEBHOOK_SECRET?.reveal())],
+        slack?.app?.fallback,
+        options.host,
+      );
+    }
+    await slack?.start();
+    if (pipeline) {
+      worker = startWorkerRole(res, evidencePhases(pipeline.deps), {
+        ...(slack ? { onApprovalExpired: slack.onApprovalExpired } : {}),
+        ...(options.now ? { now: options.now } : {}),
+      });
+      if (pipeline.deps.linear && config.PRODE_POLL_MS > 0)
+        poller = startPoller({ ...intake, linear: pipeline.deps.linear }, config.PRODE_POLL_MS);
+    }
+    return {
+      role,
+      resources: res,
+      ...(web ? { url: web.url } : {}),
+      ...(slack ? { slack } : {}),
+      ...(pipeline ? { pipeline } : {}),
+      ...(worker ? { worker } : {}),
+      close,
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+export type { WebRole, WorkerRole };
