@@ -1,12 +1,12 @@
-import { and, asc, eq, gt, inArray, isNotNull, isNull, lt, notInArray, or, sql } from "drizzle-orm";
+import { and, asc, eq, gt, inArray, isNull, lt, notInArray, or, sql } from "drizzle-orm";
 import type { Logger } from "pino";
-import { appendAudit } from "../audit/audit.ts";
 import type { Db } from "../db/client.ts";
-import { approvals, runs } from "../db/schema.ts";
+import { runs } from "../db/schema.ts";
 import { type Phase, WAIT_PHASES } from "../domain/phases.ts";
 import { phaseJobId } from "./ids.ts";
 import type { LeaseHandoffs } from "./lease-handoff.ts";
 import type { PhaseQueue } from "./queue.ts";
+import { expireApprovals, reclaimExpiredLeases } from "./reconciler-statements.ts";
 import { advanceWaitingRun } from "./runs.ts";
 import type { PhaseJobData, RunRow } from "./types.ts";
 
@@ -53,21 +53,8 @@ const LIVE_JOB_STATES = new Set([
 export async function reconcileOnce(deps: ReconcilerDeps): Promise<ReconcileReport> {
   const report: ReconcileReport = { reenqueued: 0, leasesReclaimed: 0, approvalsExpired: 0 };
 
-  const reclaimed = await deps.db
-    .update(runs)
-    .set({ leaseOwner: null, leaseExpiresAt: null, fencing: sql`${runs.fencing} + 1` })
-    .where(
-      and(isNull(runs.outcome), isNotNull(runs.leaseOwner), lt(runs.leaseExpiresAt, sql`now()`)),
-    )
-    .returning({ id: runs.id, seq: runs.seq, phase: runs.phase });
-  for (const run of reclaimed) {
-    await appendAudit(deps.db, {
-      runId: run.id,
-      type: "lease.reclaimed",
-      actor: deps.actor,
-      payload: { phase: run.phase, seq: run.seq },
-    });
-  }
+  // Each change commits with its audit events in one statement (reconciler-statements.ts).
+  const reclaimed = await reclaimExpiredLeases(deps.db, deps.actor);
   report.leasesReclaimed = reclaimed.length;
 
   const runnable = await deps.db
@@ -101,18 +88,8 @@ export async function reconcileOnce(deps: ReconcilerDeps): Promise<ReconcileRepo
     report.reenqueued += 1;
   }
 
-  const expired = await deps.db
-    .update(approvals)
-    .set({ status: "expired", decidedAt: sql`now()` })
-    .where(and(eq(approvals.status, "pending"), lt(approvals.expiresAt, sql`now()`)))
-    .returning({ id: approvals.id, runId: approvals.runId, action: approvals.action });
+  const expired = await expireApprovals(deps.db, deps.actor);
   for (const approval of expired) {
-    await appendAudit(deps.db, {
-      runId: approval.runId,
-      type: "approval.expired",
-      actor: deps.actor,
-      payload: { approvalId: approval.id, action: approval.action },
-    });
     const [run] = await deps.db
       .select()
       .from(runs)
