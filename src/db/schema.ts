@@ -12,6 +12,7 @@ import {
   timestamp,
   uniqueIndex,
 } from "drizzle-orm/pg-core";
+import type { KillSwitchScope, PolicyDecision } from "../policy/types.ts";
 
 const at = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
 const createdAt = () => at("created_at").notNull().defaultNow();
@@ -171,7 +172,7 @@ export const policyDecisions = pgTable(
     id: bigserial("id", { mode: "number" }).primaryKey(),
     runId: text("run_id"),
     action: text("action").notNull(),
-    decision: text("decision").$type<"allow" | "deny" | "ask_approval">().notNull(),
+    decision: text("decision").$type<PolicyDecision>().notNull(),
     matchedRules: jsonb("matched_rules").$type<string[]>().notNull().default([]),
     explanation: text("explanation").notNull(),
     policyHash: text("policy_hash").notNull(),
@@ -179,8 +180,6 @@ export const policyDecisions = pgTable(
   },
   (t) => [index("policy_decisions_run").on(t.runId)],
 );
-
-export type KillSwitchScope = "global" | "team" | "service" | "capability";
 
 export const killSwitches = pgTable(
   "kill_switches",

@@ -3,10 +3,10 @@ import { join } from "node:path";
 import { parse } from "yaml";
 import { z } from "zod";
 import { AppError, asAppError, ErrorCode } from "../domain/errors.ts";
-import { evaluate, type GateDecision, type GateRequest } from "./evaluate.ts";
+import { evaluate, type GateRequest } from "./evaluate.ts";
 import { loadPolicy } from "./load.ts";
 import { canApprove, type Principal } from "./roles.ts";
-import { isAction, type LoadedPolicy } from "./types.ts";
+import { isAction, type LoadedPolicy, POLICY_DECISIONS, type PolicyDecision } from "./types.ts";
 
 /**
  * Table-driven policy cases (`policy/cases.yaml`): each case is a gate request in a
@@ -31,7 +31,7 @@ const policyCase = z.strictObject({
   /** Someone to check `canApprove` for, with `expect.can_approve`. */
   approver: principal.optional(),
   expect: z.strictObject({
-    decision: z.enum(["allow", "deny", "ask_approval"]),
+    decision: z.enum(POLICY_DECISIONS),
     /** Compared as a set: every rule, no more. */
     matched_rules: z.array(z.string()).optional(),
     can_approve: z.boolean().optional(),
@@ -50,7 +50,7 @@ export interface PolicyCaseResult {
   ok: boolean;
   /** What differed, one line each; empty when ok. */
   problems: string[];
-  actual?: { decision: GateDecision; matchedRules: string[]; canApprove?: boolean };
+  actual?: { decision: PolicyDecision; matchedRules: string[]; canApprove?: boolean };
 }
 
 const toPrincipal = (p: z.infer<typeof principal>): Principal => ({

@@ -1,9 +1,14 @@
 import { firstMatchingGlob, normalizeRepoPath } from "./glob.ts";
 import { policySwitchApplies } from "./kill-switch-match.ts";
 import { hasRole, type Principal } from "./roles.ts";
-import { type Action, CODE_ACTIONS, type EffectivePolicy, isAction, type Role } from "./types.ts";
-
-export type GateDecision = "allow" | "deny" | "ask_approval";
+import {
+  type Action,
+  CODE_ACTIONS,
+  type EffectivePolicy,
+  isAction,
+  type PolicyDecision,
+  type Role,
+} from "./types.ts";
 
 /** What the worker (or a Slack handler) asks the gate before doing something. */
 export interface GateRequest {
@@ -24,7 +29,7 @@ export interface GateRequest {
 }
 
 export interface GateResult {
-  decision: GateDecision;
+  decision: PolicyDecision;
   /**
    * The rules that decided, named as in the policy files: for deny, every rule that
    * failed; for ask_approval, `actions.<action>.requires_approval`; for allow, the

@@ -40,6 +40,13 @@ export const KILL_SWITCH_SCOPES = ["global", "team", "service", "capability"] as
 export type KillSwitchScope = (typeof KILL_SWITCH_SCOPES)[number];
 
 /**
+ * What the policy gate answers for one action (stored in `policy_decisions`); not the
+ * evidence gate's `GateDecision` (src/domain/classifier-gate.ts), which is another concept.
+ */
+export const POLICY_DECISIONS = ["allow", "deny", "ask_approval"] as const;
+export type PolicyDecision = (typeof POLICY_DECISIONS)[number];
+
+/**
  * What a capability kill switch can stop: the worker's external effects and the
  * code-changing phases. Names match the effect ledger's effect names where one exists.
  */
