@@ -83,7 +83,7 @@ select 'cast ' || c.castsource::regtype || ' -> ' || c.casttarget::regtype
 order by 1 limit 50`;
 
 /** Runs on a connection already inside the reader's READ ONLY transaction. */
-export async function probeReplica(connection: postgres.ReservedSql): Promise<ReplicaProbe> {
+export async function queryReplicaProbe(connection: postgres.ReservedSql): Promise<ReplicaProbe> {
   const [facts] = await connection.unsafe(ROLE_FACTS);
   const privileges = await connection.unsafe(WRITE_PRIVILEGES);
   const roles = await connection.unsafe(WRITE_CAPABLE_ROLES);

@@ -1,11 +1,11 @@
 import postgres from "postgres";
 import { AppError, ErrorCode, isAppError } from "../domain/errors.ts";
-import { probeReplica, type ReplicaProbe } from "./replica-probe.ts";
+import { queryReplicaProbe, type ReplicaProbe } from "./replica-probe.ts";
 import { checkSql } from "./sql-guard.ts";
 
 /**
  * The only way prode reads the production database (DESIGN.md, Invariant 3). Layers:
- * 1. the connection's role should be SELECT-only — {@link ReplicaReader.probe} reports
+ * 1. the connection's role should be SELECT-only — {@link GuardedReplica.probe} reports
  *    whether it is, for the tool inventory;
  * 2. every statement passes the SQL guard ({@link checkSql}) before it is sent;
  * 3. it runs in `BEGIN READ ONLY` with SET LOCAL statement_timeout, lock_timeout and
@@ -49,17 +49,18 @@ export interface ReadOnlyResult {
 }
 
 /**
- * The read-only capability a specialist receives. It holds the connection privately:
- * there is no method that takes anything but a statement the guard must approve.
+ * The guarded replica connection. It holds the connection privately: there is no method
+ * that takes anything but a statement the guard must approve. Specialists never get it
+ * whole: src/adapters/replica narrows it to their `ReplicaReader` port (query only).
  */
-export interface ReplicaReader {
+export interface GuardedReplica {
   query(statement: string): Promise<ReadOnlyResult>;
   /** Facts for the tool inventory: is this replica read-only, and how many ways. */
   probe(): Promise<ReplicaProbe>;
   close(): Promise<void>;
 }
 
-export interface ReplicaReaderOptions extends ReadOnlyQueryOptions {
+export interface GuardedReplicaOptions extends ReadOnlyQueryOptions {
   /** Pool size; a triage run needs few. Default 2. */
   maxConnections?: number;
   /** Seconds to wait for a connection. Default 10. */
@@ -210,7 +211,7 @@ function toAppError(error: unknown, options: ReadOnlyQueryOptions): AppError {
  * timeouts as session defaults (belt and braces: each transaction sets them again), and
  * statements are never prepared by name (arbitrary text must not fill a statement cache).
  */
-export function createReplicaReader(url: string, options: ReplicaReaderOptions): ReplicaReader {
+export function createGuardedReplica(url: string, options: GuardedReplicaOptions): GuardedReplica {
   readOnlyPrelude(options); // validate the timeouts now, not on the first query
   positiveInt("rowCap", options.rowCap, MAX_ROW_CAP);
   const client = postgres(url, {
@@ -229,7 +230,7 @@ export function createReplicaReader(url: string, options: ReplicaReaderOptions):
   });
   return {
     query: (statement) => runReadOnlyQuery(client, statement, options),
-    probe: () => inReadOnlyTransaction(client, options, probeReplica),
+    probe: () => inReadOnlyTransaction(client, options, queryReplicaProbe),
     close: () => client.end({ timeout: 5 }),
   };
 }

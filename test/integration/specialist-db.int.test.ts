@@ -17,7 +17,7 @@ import {
 } from "../../src/adapters/replica/reader.ts";
 import { classify } from "../../src/domain/classifier.ts";
 import { normalizeSpecialistOutput } from "../../src/domain/specialist-output.ts";
-import { createReplicaReader } from "../../src/safety/replica.ts";
+import { createGuardedReplica } from "../../src/safety/replica.ts";
 import { checkSql } from "../../src/safety/sql-guard.ts";
 import { input as classifierInput, staleCounts } from "../setup/classifier-fixtures.ts";
 import { TEST_ADMIN_URL } from "../setup/env.ts";
@@ -231,7 +231,7 @@ describe("probeReplica for the tool inventory", () => {
     const { seeded } = replica("db-state-approval");
     const url = new URL(TEST_ADMIN_URL);
     url.pathname = `/${seeded.database}`;
-    const admin = createReplicaReader(url.toString(), {
+    const admin = createGuardedReplica(url.toString(), {
       statementTimeoutMs: 2_000,
       lockTimeoutMs: 1_000,
       idleTimeoutMs: 5_000,

@@ -3,9 +3,9 @@ import postgres from "postgres";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { AppError, ErrorCode } from "../../src/domain/errors.ts";
 import {
-  createReplicaReader,
+  createGuardedReplica,
+  type GuardedReplica,
   type ReadOnlyQueryOptions,
-  type ReplicaReader,
   runReadOnlyQuery,
 } from "../../src/safety/replica.ts";
 import { ALLOWED_CASES, CASES_SCHEMA } from "../../src/safety/sql-guard.cases.ts";
@@ -40,10 +40,10 @@ describe("read-replica reader", () => {
   let t: TestDb;
   let admin: postgres.Sql;
   let readOnlyRole: string;
-  const readers: ReplicaReader[] = [];
+  const readers: GuardedReplica[] = [];
 
   function reader(options: Partial<ReadOnlyQueryOptions> = {}, user = readOnlyRole) {
-    const r = createReplicaReader(urlAs(t.url, user), { ...OPTIONS, ...options });
+    const r = createGuardedReplica(urlAs(t.url, user), { ...OPTIONS, ...options });
     readers.push(r);
     return r;
   }
@@ -223,9 +223,9 @@ describe("read-replica reader", () => {
   });
 
   it("refuses invalid timeouts and row caps when the reader is created", () => {
-    expect(() => createReplicaReader(t.url, { ...OPTIONS, statementTimeoutMs: 0 })).toThrow(
+    expect(() => createGuardedReplica(t.url, { ...OPTIONS, statementTimeoutMs: 0 })).toThrow(
       /statementTimeoutMs/,
     );
-    expect(() => createReplicaReader(t.url, { ...OPTIONS, rowCap: 1_000_000 })).toThrow(/rowCap/);
+    expect(() => createGuardedReplica(t.url, { ...OPTIONS, rowCap: 1_000_000 })).toThrow(/rowCap/);
   });
 });

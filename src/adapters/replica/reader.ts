@@ -1,10 +1,10 @@
 import type { ReplicaReader } from "../../../specialists/tools.ts";
 import { asAppError, ErrorCode } from "../../domain/errors.ts";
 import {
-  createReplicaReader,
-  type ReplicaReader as GuardedReplica,
+  createGuardedReplica,
+  type GuardedReplica,
+  type GuardedReplicaOptions,
   type ReplicaProbe,
-  type ReplicaReaderOptions,
 } from "../../safety/replica.ts";
 
 /**
@@ -98,7 +98,7 @@ export async function probeReplica(guarded: GuardedReplica): Promise<ReplicaInve
   }
 }
 
-const DEFAULT_REPLICA_OPTIONS: ReplicaReaderOptions = {
+const DEFAULT_REPLICA_OPTIONS: GuardedReplicaOptions = {
   statementTimeoutMs: 5_000,
   lockTimeoutMs: 1_000,
   idleTimeoutMs: 10_000,
@@ -115,9 +115,9 @@ export interface ReplicaAdapter {
 /** Opens the guarded replica at `url` and exposes the specialist port plus the probe. */
 export function openReplica(
   url: string,
-  options: Partial<ReplicaReaderOptions> = {},
+  options: Partial<GuardedReplicaOptions> = {},
 ): ReplicaAdapter {
-  const guarded = createReplicaReader(url, { ...DEFAULT_REPLICA_OPTIONS, ...options });
+  const guarded = createGuardedReplica(url, { ...DEFAULT_REPLICA_OPTIONS, ...options });
   return {
     reader: toSpecialistReader(guarded),
     probe: () => probeReplica(guarded),
