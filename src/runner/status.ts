@@ -59,14 +59,3 @@ export async function findRun(db: Db, ticketOrRun: string) {
     .limit(1);
   return byTicket;
 }
-
-/** "4m", "2h13m", "3d": short ages for terminals and Slack. */
-export function formatAge(from: Date, now: Date): string {
-  const s = Math.max(0, Math.floor((now.getTime() - from.getTime()) / 1000));
-  if (s < 60) return `${s}s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m`;
-  const h = Math.floor(m / 60);
-  if (h < 48) return `${h}h${m % 60 ? `${m % 60}m` : ""}`;
-  return `${Math.floor(h / 24)}d`;
-}

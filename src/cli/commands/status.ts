@@ -1,7 +1,8 @@
 import { parseArgs } from "node:util";
+import { formatDuration } from "../../../blocks/time.ts";
 import { openMigratedDb } from "../../compose/open-db.ts";
 import { loadConfig } from "../../config/index.ts";
-import { formatAge, listActiveRuns } from "../../runner/status.ts";
+import { listActiveRuns } from "../../runner/status.ts";
 import type { Command } from "../command.ts";
 
 const status: Command = {
@@ -32,12 +33,12 @@ const status: Command = {
         io.stdout.write("no active runs\n");
         return 0;
       }
-      const now = new Date();
+      const now = Date.now();
       const rows = runs.map((r) => [
         r.ticket,
         r.phase,
-        formatAge(r.createdAt, now),
-        formatAge(r.phaseStartedAt, now),
+        formatDuration(now - r.createdAt.getTime()),
+        formatDuration(now - r.phaseStartedAt.getTime()),
         r.leaseOwner ?? "-",
         r.pendingApprovals ? String(r.pendingApprovals) : "-",
         r.id,
