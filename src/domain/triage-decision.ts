@@ -22,7 +22,7 @@ export interface DataCorrection {
   rollback: string;
 }
 
-export interface Decision {
+export interface TriageDecision {
   classification: Classification;
   gate: GateDecision;
   correction?: DataCorrection;
@@ -136,7 +136,7 @@ function verificationOf(classification: Classification): VerificationItem[] {
  * CLASSIFY: deterministic rules over the specialists' typed signals, then the gate.
  * The classifier sees only evidence (invariant 2: `toClassifierInput` has no memory).
  */
-export function decide(input: {
+export function decideTriage(input: {
   runId: string;
   linear: LinearSnapshot;
   toolMap: ToolMap;
@@ -144,7 +144,7 @@ export function decide(input: {
   threshold: number;
   service?: string;
   now: Date;
-}): Decision {
+}): TriageDecision {
   const classification = classify(
     toClassifierInput({
       linear: input.linear,
@@ -173,7 +173,7 @@ export function assembleBundle(input: {
   toolMap: ToolMap;
   memory: OperationalMemory;
   specialists: SpecialistOutput[];
-  decision: Decision;
+  decision: TriageDecision;
   pending: EvidenceBundle["approvals"]["pending"];
 }): EvidenceBundle {
   return {

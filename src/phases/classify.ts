@@ -1,6 +1,6 @@
 import { createApproval, getApproval } from "../approvals/create.ts";
 import type { EvidenceBundle } from "../domain/evidence-bundle.ts";
-import { assembleBundle, decide } from "../domain/triage-decision.ts";
+import { assembleBundle, decideTriage } from "../domain/triage-decision.ts";
 import { evaluateAndRecord } from "../policy/decisions.ts";
 import { putArtifact } from "../runner/artifacts.ts";
 import type { PhaseHandler, PhaseResult } from "../runner/types.ts";
@@ -29,7 +29,7 @@ export function classifyPhase(deps: PipelineDeps, notify: Notify): PhaseHandler 
       route: t.route ?? { specialists: [], rationale: "" },
     };
     const now = ctx.now();
-    const decision = decide({
+    const decision = decideTriage({
       runId: ctx.run.id,
       linear: t.ticket!.snapshot,
       toolMap,
