@@ -1,8 +1,9 @@
 import { getApproval } from "../approvals/create.ts";
-import { handoffMarker, renderHandoff } from "../domain/handoff-comment.ts";
+import { renderHandoff } from "../domain/handoff-comment.ts";
 import { putArtifact } from "../runner/artifacts.ts";
 import type { PhaseHandlers } from "../runner/types.ts";
 import type { PipelineDeps } from "./deps.ts";
+import { writeHandoffComment } from "./linear-comment.ts";
 import { contextOf, type Notify, snapshotOf, type TriageContext } from "./triage-context.ts";
 
 /** Every stop hands off (the run-owned Linear comment) and leaves a candidate learning. */
@@ -48,26 +49,8 @@ export function handoffPhases(
       ).text;
       const linear = deps.linear;
       const key = t.ticket.snapshot.ticketKey;
-      const marker = handoffMarker(key);
-      // One comment per ticket: created once, then updated in place (reruns included).
-      const comment = await ctx.effect({
-        name: "linear.comment",
-        capability: "linear_comment",
-        perform: async () => {
-          const existing = await linear.findComment(key, marker);
-          if (existing) {
-            await linear.updateComment(existing.id, body);
-            return { externalId: existing.id, result: null };
-          }
-          return { externalId: (await linear.createComment(key, body)).id, result: null };
-        },
-        reconcile: async () => {
-          const existing = await linear.findComment(key, marker);
-          return existing ? { externalId: existing.id, result: null } : null;
-        },
-      });
-      if (comment.reused) await linear.updateComment(comment.externalId, body);
-      const patch: TriageContext = { handoff: { linearCommentId: comment.externalId } };
+      const commentId = await writeHandoffComment(ctx, linear, key, body);
+      const patch: TriageContext = { handoff: { linearCommentId: commentId } };
       await notify(ctx, patch, ["handoff"], {
         ...(snapshot.specialists ? { specialists: snapshot.specialists } : {}),
         ...(snapshot.bundle ? { bundle: snapshot.bundle } : {}),
