@@ -1,8 +1,10 @@
+import { fileURLToPath } from "node:url";
 import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { createApproval } from "../../src/approvals/create.ts";
 import { verifyAudit } from "../../src/audit/audit.ts";
 import { approvals, auditEvents, auditHeads, runs } from "../../src/db/schema.ts";
+import { loadPolicy } from "../../src/policy/load.ts";
 import { reconcileOnce } from "../../src/runner/reconciler.ts";
 import { createRun } from "../../src/runner/runs.ts";
 import type { TestDb } from "../setup/db.ts";
@@ -42,14 +44,17 @@ describe("reconciler changes and their audit events", () => {
       .where(eq(runs.id, id));
   }
 
-  /** A pending approval for the run, created `agoMin` minutes ago (expiry: 30 minutes). */
-  function approval(runId: string, agoMin: number) {
+  /**
+   * A pending production write for the run, asked `agoMin` minutes ago (the repository's
+   * policy expires it after 30 minutes).
+   */
+  async function approval(runId: string, agoMin: number) {
     return createApproval(
       t.db,
-      { actions: {} },
+      await loadPolicy(fileURLToPath(new URL("../../policy", import.meta.url))),
       {
         runId,
-        action: "db_write",
+        action: "production_write",
         detail: "update t set x = 1",
         risk: "low",
         rollback: "none",
