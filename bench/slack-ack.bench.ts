@@ -6,11 +6,10 @@ import { join } from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import pino from "pino";
 import { findScenario } from "../sim/scenario.ts";
-import { createHttpServer, listen } from "../src/adapters/http/server.ts";
-import { createSlackApp } from "../src/adapters/slack/app.ts";
 import { createSlackInteractionQueue } from "../src/adapters/slack/interaction-queue.ts";
 import { formBody, interactionBody, signedSlackHeaders } from "../src/adapters/slack/signing.ts";
 import { type ApprovalRow, createApproval } from "../src/approvals/create.ts";
+import { startProde } from "../src/compose/prode.ts";
 import { loadConfig } from "../src/config/index.ts";
 import { runs } from "../src/db/schema.ts";
 import { loadPolicy } from "../src/policy/load.ts";
@@ -231,6 +230,7 @@ async function measure(cleanup: (() => Promise<unknown>)[]): Promise<BenchResult
     DATABASE_URL: db.url,
     REDIS_URL: BENCH_REDIS_URL,
     PRODE_QUEUE_PREFIX: prefix,
+    PORT: "0",
   };
   const consumer = await child(["bench/lib/slack-consumer.ts"], env, /^ready$/m, NICE);
   cleanup.push(consumer.stop);
@@ -241,22 +241,14 @@ async function measure(cleanup: (() => Promise<unknown>)[]): Promise<BenchResult
   const queuedPort = Number(web.match[1]);
   const barePort = Number(bareWeb.match[1]);
   // Only for BENCH_SLACK_INLINE: the work done inside the (bench's) web process.
-  const inline = createSlackApp({
-    config: loadConfig(env),
-    deps: {
-      db: db.db,
-      log,
-      enqueue: phases.enqueue,
-      startTriage: async () => ({ runId: "run_bench", created: false }),
-    },
+  const inline = await startProde({
+    role: "dev",
+    config: loadConfig({ ...env, PRODE_QUEUE_PREFIX: `${prefix}inline` }),
+    log,
+    host: "127.0.0.1",
   });
-  await inline.start();
-  const inlineServer = createHttpServer([], log, undefined, inline.fallback);
-  const inlinePort = await listen(inlineServer, 0, "127.0.0.1");
-  cleanup.push(async () => {
-    await new Promise<void>((r) => inlineServer.close(() => r()));
-    await inline.stop();
-  });
+  const inlinePort = Number(new URL(inline.url!).port);
+  cleanup.push(() => inline.close());
 
   // Runs for /prode status to list; approvals for the clicks.
   await db.db.insert(runs).values(
@@ -354,7 +346,7 @@ async function measure(cleanup: (() => Promise<unknown>)[]): Promise<BenchResult
     if (INLINE) {
       const mine = await load(inlinePort, secret, bodies[kind]);
       const drainStart = performance.now();
-      await inline.idle();
+      await inline.slack?.app?.idle();
       results.push({
         name: `${label} ack at ${RATE}/s, work done inside the web process (for comparison)`,
         metrics: {

@@ -1,16 +1,13 @@
 import { App, HTTPReceiver } from "@slack/bolt";
 import pino from "pino";
 import { createHttpServer, listen } from "../../src/adapters/http/server.ts";
-import { createSlackApp } from "../../src/adapters/slack/app.ts";
-import { createSlackInteractionQueue } from "../../src/adapters/slack/interaction-queue.ts";
+import { startProde } from "../../src/compose/prode.ts";
 import { loadConfig } from "../../src/config/index.ts";
-import { openDb } from "../../src/db/client.ts";
-import { createPhaseQueue, createRedis } from "../../src/runner/queue.ts";
 
 /**
  * The web-process side of bench/slack-ack.bench.ts, in its own process as deployed:
- * `prode` mounts our Slack app (acks, then enqueues to the interaction stream) as the
- * web server's fallback; `bare` mounts a Bolt app with the same receiver whose
+ * `prode` is prode's web role started by the composition root (acks, then enqueues to
+ * the interaction stream); `bare` mounts a Bolt app with the same receiver whose
  * listeners only ack. Prints "ready <port>"; stops on SIGTERM.
  */
 const mode = process.argv[2];
@@ -39,37 +36,23 @@ if (mode === "bare") {
     await ack();
   });
   fallback = (req, res) => receiver.requestListener(req, res);
-} else {
-  const dbh = openDb({ databaseUrl: config.DATABASE_URL!, maxConnections: 4 });
-  const redis = createRedis(config.REDIS_URL!);
-  const phases = createPhaseQueue(redis, config.PRODE_QUEUE_PREFIX);
-  const interactions = createSlackInteractionQueue(redis, config.PRODE_QUEUE_PREFIX);
-  const app = createSlackApp({
-    config,
-    deps: {
-      db: dbh.db,
-      log,
-      enqueue: phases.enqueue,
-      startTriage: async () => ({ runId: "run_bench", created: false }),
-      interactions,
-    },
-  });
-  await app.start();
-  fallback = app.fallback;
-  stop = async () => {
-    await app.stop();
-    await interactions.close();
-    await phases.close();
-    redis.disconnect();
-    await dbh.close();
-  };
 }
 
-const server = createHttpServer([], log, undefined, fallback);
-const port = await listen(server, 0, "127.0.0.1");
+let port: number;
+if (mode === "bare") {
+  const server = createHttpServer([], log, undefined, fallback);
+  port = await listen(server, 0, "127.0.0.1");
+  stop = async () => {
+    server.close();
+  };
+} else {
+  // prode's web process exactly as `prode web` starts it.
+  const prode = await startProde({ role: "web", config, log, host: "127.0.0.1" });
+  port = Number(new URL(prode.url!).port);
+  stop = () => prode.close();
+}
 process.stdout.write(`ready ${port}\n`);
 process.once("SIGTERM", async () => {
-  server.close();
   await stop();
   process.exit(0);
 });

@@ -56,6 +56,9 @@ export function wireSlack(
     ...(policyFor ? { policyFor } : {}),
     ...(now ? { now } : {}),
   };
+  // One handler per process: the worker consumes the stream with it; web falls back to it
+  // when Redis refuses an interaction; dev handles every interaction with it.
+  const handler = createSlackInteractionHandler({ config, client, deps });
   const closers: (() => Promise<void>)[] = [];
   let app: SlackApp | undefined;
   if (role === "web" || role === "dev") {
@@ -63,7 +66,15 @@ export function wireSlack(
       role === "web"
         ? createSlackInteractionQueue(res.connection, config.PRODE_QUEUE_PREFIX)
         : undefined;
-    app = createSlackApp({ config, deps: { ...deps, ...(interactions ? { interactions } : {}) } });
+    app = createSlackApp({
+      config,
+      deps: {
+        log: res.log,
+        client,
+        handle: handler.handle,
+        ...(interactions ? { interactions } : {}),
+      },
+    });
     const started = app;
     closers.push(async () => {
       await started.stop();
@@ -71,7 +82,6 @@ export function wireSlack(
     });
   }
   if (role === "worker") {
-    const handler = createSlackInteractionHandler({ config, deps });
     const connection = createRedis(res.redis.url);
     const consumer = startSlackInteractionWorker({
       connection,

@@ -2,13 +2,16 @@ import type { WebClient } from "@slack/web-api";
 import type { Logger } from "pino";
 import { escapeMrkdwn } from "../../blocks/escape.ts";
 import { finish, type RenderedMessage, section } from "../../blocks/kit.ts";
-import { createSlackWebClient } from "../adapters/slack/client.ts";
 import { claimDelivery } from "../adapters/slack/deliveries.ts";
+import {
+  type HandleSlackInteraction,
+  requireSlack,
+  type SlackConfig,
+  type SlackInteraction,
+} from "../adapters/slack/interaction.ts";
 import { replyEphemeral } from "../adapters/slack/reply.ts";
 import { createUserGroupResolver, type UserGroupResolver } from "../adapters/slack/user-groups.ts";
 import { createUserNames, type UserNames } from "../adapters/slack/user-names.ts";
-import type { ApprovalVerdict } from "../approvals/decide.ts";
-import type { Config } from "../config/index.ts";
 import type { Db } from "../db/client.ts";
 import { AppError, asAppError, ErrorCode } from "../domain/errors.ts";
 import { cachedPolicySource, type PolicySource } from "../policy/source.ts";
@@ -16,34 +19,6 @@ import type { RunnerDeps } from "../runner/types.ts";
 import { handleApprovalClick } from "./approval-actions.ts";
 import { answerProdeCommand, type StartTriage } from "./commands.ts";
 import { publishHome } from "./home.ts";
-
-/**
- * What a Slack request asks prode to do, once acknowledged: plain data, so it can run in
- * the web process right after the ack or travel as a job to the worker process. The
- * delivery id is the same on every retry of the request (see deliveryIdOf).
- */
-export type SlackInteraction =
-  | {
-      kind: "command";
-      deliveryId: string;
-      text: string;
-      userId: string;
-      channelId?: string | undefined;
-      responseUrl?: string | undefined;
-    }
-  | {
-      kind: "approval";
-      deliveryId: string;
-      approvalId: string;
-      verdict: ApprovalVerdict;
-      userId: string;
-      userName?: string | undefined;
-      channel?: string | undefined;
-      messageTs?: string | undefined;
-      threadTs?: string | undefined;
-      responseUrl?: string | undefined;
-    }
-  | { kind: "home"; deliveryId: string; userId: string };
 
 /** What handling interactions needs; the same in the web and the worker process. */
 export interface SlackInteractionDeps {
@@ -59,22 +34,9 @@ export interface SlackInteractionDeps {
 }
 
 export interface SlackInteractionHandler {
-  handle(interaction: SlackInteraction): Promise<void>;
-  client: WebClient;
+  handle: HandleSlackInteraction;
   groups: UserGroupResolver;
   names: UserNames;
-}
-
-export type SlackConfig = Pick<Config, "slack" | "PRODE_POLICY_DIR">;
-
-export function requireSlack(config: SlackConfig): NonNullable<Config["slack"]> {
-  if (!config.slack) {
-    throw new AppError(
-      ErrorCode.ConfigInvalid,
-      "Slack is not configured: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET",
-    );
-  }
-  return config.slack;
 }
 
 /** A response_url reply (works in DMs and channels the bot is not in). */
@@ -106,16 +68,13 @@ function failure(e: AppError): RenderedMessage {
  */
 export function createSlackInteractionHandler(input: {
   config: SlackConfig;
+  /** The process's one WebClient (createSlackWebClient). */
+  client: WebClient;
   deps: SlackInteractionDeps;
 }): SlackInteractionHandler {
-  const slack = requireSlack(input.config);
-  const { deps } = input;
+  requireSlack(input.config);
+  const { deps, client } = input;
   const log = deps.log.child({ component: "slack" });
-  const client = createSlackWebClient({
-    token: slack.SLACK_BOT_TOKEN.reveal(),
-    apiUrl: slack.SLACK_API_URL,
-    log,
-  });
   const groups = createUserGroupResolver(client, { log });
   const names = createUserNames(client);
   const policyFor = deps.policyFor ?? cachedPolicySource(input.config.PRODE_POLICY_DIR);
@@ -169,7 +128,6 @@ export function createSlackInteractionHandler(input: {
   }
 
   return {
-    client,
     groups,
     names,
     async handle(i) {

@@ -41,7 +41,7 @@ describe("the Bolt app on our HTTP server: signatures", () => {
     });
     expect(res.status).toBe(401);
     await h.slack.idle();
-    expect(h.triageCalls).toHaveLength(0);
+    expect(await h.triaged()).toHaveLength(0);
     expect(h.world.calls({ service: "slack", method: "chat.postEphemeral" })).toHaveLength(0);
   });
 
@@ -50,7 +50,7 @@ describe("the Bolt app on our HTTP server: signatures", () => {
     const res = await h.post(commandBody("triage ENG-1", USERS.oncall), { timestampSec: old });
     expect(res.status).toBe(401);
     await h.slack.idle();
-    expect(h.triageCalls).toHaveLength(0);
+    expect(await h.triaged()).toHaveLength(0);
   });
 
   it("answers 404 for paths the receiver does not own", async () => {
@@ -68,7 +68,7 @@ describe("the Bolt app on our HTTP server: signatures", () => {
     expect((await h.post(body, { retryNum: 1 })).status).toBe(200);
     expect((await h.post(body, { retryNum: 2 })).status).toBe(200);
     await h.slack.idle();
-    expect(h.triageCalls).toEqual([{ ticket: "ENG-77", actor: `slack:${USERS.oncall}` }]);
+    expect(await h.triaged()).toEqual([{ ticket: "ENG-77", actor: `slack:${USERS.oncall}` }]);
     expect(ephemeralsFor(h.world, USERS.oncall)).toHaveLength(1);
     const rows = await h.t.db.select().from(deliveries).where(eq(deliveries.source, "slack"));
     expect(rows).toHaveLength(1);
@@ -79,7 +79,7 @@ describe("the Bolt app on our HTTP server: signatures", () => {
     const answers = await Promise.all([h.post(body), h.post(body, { retryNum: 1 })]);
     expect(answers.map((a) => a.status)).toEqual([200, 200]);
     await h.slack.idle();
-    expect(h.triageCalls).toHaveLength(1);
+    expect(await h.triaged()).toHaveLength(1);
   });
 });
 
@@ -164,11 +164,12 @@ describe("/prode commands", () => {
 
   it("starts a triage for an operator and refuses a viewer, auditing the refusal", async () => {
     expect(await ask("triage eng-5", USERS.oncall)).toContain("Started triage of *ENG-5*");
-    expect(h.triageCalls).toEqual([{ ticket: "ENG-5", actor: `slack:${USERS.oncall}` }]);
+    expect(await h.triaged()).toEqual([{ ticket: "ENG-5", actor: `slack:${USERS.oncall}` }]);
     expect(await ask("triage ENG-5", USERS.oncall)).toContain("already has an active run");
 
     expect(await ask("triage ENG-6", USERS.support)).toContain("needs the operator role");
-    expect(h.triageCalls).toHaveLength(2);
+    // The second ENG-5 joined the active run; the viewer's ENG-6 was refused.
+    expect(await h.triaged()).toHaveLength(1);
     const refused = await h.t.db
       .select()
       .from(auditEvents)

@@ -48,7 +48,7 @@ describe("interactions through the stream (web acks and enqueues, the worker han
       expect(res.status).toBe(200);
       await h.drain();
     }
-    expect(h.triageCalls).toEqual([{ ticket: "ENG-9", actor: `slack:${USERS.oncall}` }]);
+    expect(await h.triaged()).toEqual([{ ticket: "ENG-9", actor: `slack:${USERS.oncall}` }]);
     expect(ephemeralsFor(h.world, USERS.oncall)).toHaveLength(1);
   });
 });

@@ -1,29 +1,31 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import type { Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { asc, eq } from "drizzle-orm";
+import { worldEnv } from "../../sim/demo/world-env.ts";
 import { startWorld, type World } from "../../sim/server.ts";
-import { createHttpServer, listen } from "../../src/adapters/http/server.ts";
-import { createSlackApp, type SlackApp } from "../../src/adapters/slack/app.ts";
+import type { SlackApp } from "../../src/adapters/slack/app.ts";
 import {
   createSlackInteractionQueue,
   type SlackInteractionQueue,
-  type SlackInteractionWorker,
-  startSlackInteractionWorker,
 } from "../../src/adapters/slack/interaction-queue.ts";
 import { formBody, interactionBody, signedSlackHeaders } from "../../src/adapters/slack/signing.ts";
+import { startWeb } from "../../src/compose/processes.ts";
+import { openResources } from "../../src/compose/resources.ts";
+import { type SlackWiring, wireSlack } from "../../src/compose/slack.ts";
 import { loadConfig } from "../../src/config/index.ts";
-import { createRedis } from "../../src/runner/queue.ts";
-import type { StartTriage } from "../../src/slack/commands.ts";
-import { createSlackInteractionHandler } from "../../src/slack/dispatcher.ts";
+import { auditEvents } from "../../src/db/schema.ts";
+import { cachedPolicySource } from "../../src/policy/source.ts";
 import { createTestDb, type TestDb } from "./db.ts";
 import { TEST_REDIS_URL } from "./env.ts";
 import { createTestRunner, quietLog, type TestRunner } from "./runner.ts";
 
 /**
  * The Slack tests' world: a fresh database, a private queue, the simulated world, and
- * the real Bolt app mounted in our HTTP server as its fallback, exactly as `prode web`
- * mounts it. Requests are signed with the world's signing secret.
+ * the Slack surface wired by the composition root (src/compose: resources, wireSlack,
+ * startWeb) as `prode dev` wires it, or as `prode web` + `prode worker` with `viaQueue`.
+ * No phase worker runs, so a test sets a run's state and finds it as it left it.
+ * Requests are signed with the world's signing secret.
  */
 
 export const CHANNEL = "C0INCIDENTS";
@@ -51,7 +53,8 @@ export interface SlackHarness {
   slack: SlackApp;
   url: string;
   policyDir: string;
-  triageCalls: { ticket: string; actor: string }[];
+  /** The runs `/prode triage` created, oldest first, with who started each. */
+  triaged(): Promise<{ ticket: string; actor: string }[]>;
   /** With `viaQueue`: the interaction queue the web side enqueues to. */
   interactions?: SlackInteractionQueue;
   /** Waits until every acknowledged interaction was handled (in process or by the worker). */
@@ -141,7 +144,7 @@ function clickPayload(
 }
 
 export async function startSlackHarness(
-  options: { scenario?: string; startTriage?: StartTriage; viaQueue?: boolean } = {},
+  options: { scenario?: string; viaQueue?: boolean } = {},
 ): Promise<SlackHarness> {
   const t = await createTestDb();
   const runner = createTestRunner(t);
@@ -149,48 +152,27 @@ export async function startSlackHarness(
   const policyDir = await mkdtemp(join(tmpdir(), "prode-slack-policy-"));
   await writeFile(join(policyDir, "platform.yaml"), TEST_POLICY);
   const config = loadConfig({
-    SLACK_BOT_TOKEN: world.scenario.slack.botToken,
-    SLACK_SIGNING_SECRET: world.scenario.slack.signingSecret,
+    ...worldEnv(world),
     SLACK_INCIDENT_CHANNEL: CHANNEL,
-    SLACK_API_URL: world.urls.slack,
     PRODE_POLICY_DIR: policyDir,
+    REDIS_URL: TEST_REDIS_URL,
+    PRODE_QUEUE_PREFIX: runner.prefix,
+    PORT: "0",
   });
-  const triageCalls: { ticket: string; actor: string }[] = [];
-  const deps = {
-    db: t.db,
-    log: quietLog,
-    enqueue: runner.queue.enqueue,
-    startTriage:
-      options.startTriage ??
-      (async (ticket: string, actor: string) => {
-        triageCalls.push({ ticket, actor });
-        return { runId: `run_${ticket}`, created: triageCalls.length === 1 };
-      }),
-  };
-  // Queue mode: the web side only enqueues; a worker (as in the worker process) handles.
+  const res = await openResources(config, "test", { db: t, log: quietLog });
+  const policyFor = cachedPolicySource(policyDir);
+  // Queue mode: the web side only acks and enqueues; the worker side handles.
+  const wired: SlackWiring[] = options.viaQueue
+    ? [wireSlack(config, res, "web", policyFor)!, wireSlack(config, res, "worker", policyFor)!]
+    : [wireSlack(config, res, "dev", policyFor)!];
+  const slack = wired[0]!.app!;
+  for (const w of wired) await w.start();
+  const web = await startWeb(res, [], slack.fallback, "127.0.0.1");
+  const url = `${web.url}/slack/events`;
+  const secret = world.scenario.slack.signingSecret;
   const interactions = options.viaQueue
     ? createSlackInteractionQueue(runner.redis, runner.prefix)
     : undefined;
-  const workerConnection = options.viaQueue ? createRedis(TEST_REDIS_URL) : undefined;
-  const consumer: SlackInteractionWorker | undefined = workerConnection
-    ? startSlackInteractionWorker({
-        connection: workerConnection,
-        prefix: runner.prefix,
-        consumer: "test-worker",
-        handle: createSlackInteractionHandler({ config, deps }).handle,
-        log: quietLog,
-        blockMs: 100,
-      })
-    : undefined;
-  const slack = createSlackApp({
-    config,
-    deps: { ...deps, ...(interactions ? { interactions } : {}) },
-  });
-  await slack.start();
-  const server: Server = createHttpServer([], quietLog, undefined, slack.fallback);
-  const port = await listen(server, 0, "127.0.0.1");
-  const url = `http://127.0.0.1:${port}/slack/events`;
-  const secret = world.scenario.slack.signingSecret;
 
   const post: SlackHarness["post"] = (body, o = {}) =>
     fetch(url, {
@@ -220,7 +202,14 @@ export async function startSlackHarness(
     slack,
     url,
     policyDir,
-    triageCalls,
+    triaged: async () =>
+      (
+        await t.db
+          .select()
+          .from(auditEvents)
+          .where(eq(auditEvents.type, "run.created"))
+          .orderBy(asc(auditEvents.createdAt))
+      ).map((e) => ({ ticket: String(e.payload.ticket), actor: e.actor })),
     ...(interactions ? { interactions } : {}),
     drain,
     post,
@@ -231,11 +220,10 @@ export async function startSlackHarness(
         o.retryNum === undefined ? {} : { retryNum: o.retryNum },
       ),
     async close() {
-      await slack.stop();
-      await consumer?.close();
+      await web.close();
+      for (const w of wired) await w.stop();
       await interactions?.close();
-      workerConnection?.disconnect();
-      await new Promise<void>((r) => server.close(() => r()));
+      await res.close();
       await world.close();
       await runner.close();
       await t.drop();

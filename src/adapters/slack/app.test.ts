@@ -1,16 +1,14 @@
 import pino from "pino";
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../config/index.ts";
-import type { Db } from "../../db/client.ts";
 import { ErrorCode } from "../../domain/errors.ts";
 import { createSlackApp } from "./app.ts";
+import { createSlackWebClient } from "./client.ts";
 
 const deps = {
-  // Construction touches no database; interactions would.
-  db: undefined as unknown as Db,
   log: pino({ level: "silent" }),
-  enqueue: async () => {},
-  startTriage: async () => ({ runId: "run_x", created: true }),
+  client: createSlackWebClient({ token: "xoxb-test" }),
+  handle: async () => {},
 };
 const env = {
   SLACK_BOT_TOKEN: "xoxb-test",
@@ -32,14 +30,6 @@ describe("createSlackApp", () => {
     });
     expect(app.mode).toBe("socket");
     expect(app.fallback).toBeUndefined();
-  });
-
-  it("points its WebClient at SLACK_API_URL", () => {
-    const app = createSlackApp({
-      config: loadConfig({ ...env, SLACK_API_URL: "http://127.0.0.1:9/slack/api" }),
-      deps,
-    });
-    expect(app.client.slackApiUrl).toBe("http://127.0.0.1:9/slack/api/");
   });
 
   it("refuses to start without Slack configured", () => {

@@ -12,18 +12,16 @@ import {
 import type { WebClient } from "@slack/web-api";
 import type { Logger } from "pino";
 import { APPROVE_ACTION_ID, REJECT_ACTION_ID } from "../../../blocks/approval-request.ts";
-import {
-  createSlackInteractionHandler,
-  requireSlack,
-  type SlackConfig,
-  type SlackInteraction,
-  type SlackInteractionDeps,
-  type SlackInteractionHandler,
-} from "../../slack/dispatcher.ts";
 import type { Fallback } from "../http/server.ts";
 import { type BackgroundTasks, createBackgroundTasks } from "./background.ts";
 import { callSlack, slackClientOptions } from "./client.ts";
 import { deliveryIdOf } from "./deliveries.ts";
+import {
+  type HandleSlackInteraction,
+  requireSlack,
+  type SlackConfig,
+  type SlackInteraction,
+} from "./interaction.ts";
 import type { SlackInteractionQueue } from "./interaction-queue.ts";
 import { slackLogger } from "./logger.ts";
 
@@ -31,7 +29,12 @@ import { slackLogger } from "./logger.ts";
 export const SLACK_EVENTS_PATH = "/slack/events";
 export const PRODE_COMMAND = "/prode";
 
-export interface SlackAppDeps extends SlackInteractionDeps {
+export interface SlackAppDeps {
+  log: Logger;
+  /** The process's one WebClient (createSlackWebClient): auth.test runs through it. */
+  client: WebClient;
+  /** Handles an interaction in this process (the dispatcher of src/slack). */
+  handle: HandleSlackInteraction;
   /**
    * Where acknowledged interactions go: a BullMQ queue the worker process consumes
    * (startSlackInteractionWorker), so the web process only acks and enqueues. Without
@@ -48,10 +51,6 @@ export interface SlackApp {
    * serves POST /slack/events, answers 404 to anything else. Undefined in Socket Mode.
    */
   fallback: Fallback | undefined;
-  /** Handles interactions in this process (used when no queue was given). */
-  handler: SlackInteractionHandler;
-  /** The WebClient of the handler (no SDK retries; SLACK_API_URL when set). */
-  client: WebClient;
   /** Post-ack work of this process: enqueueing, or handling when inline. */
   background: BackgroundTasks;
   /** Verifies the bot token (auth.test) and, in Socket Mode, connects. */
@@ -129,8 +128,7 @@ export function createSlackApp(input: { config: SlackConfig; deps: SlackAppDeps 
     fallback = receiverFallback(http, log);
   }
 
-  const handler = createSlackInteractionHandler({ config: input.config, deps });
-  const authorize = singleTokenAuthorize(handler.client, token);
+  const authorize = singleTokenAuthorize(deps.client, token);
   const app = new App({
     receiver,
     logger,
@@ -153,7 +151,7 @@ export function createSlackApp(input: { config: SlackConfig; deps: SlackAppDeps 
           log.warn({ err: error }, "could not enqueue slack interaction; handling it here");
         }
       }
-      await handler.handle(interaction);
+      await deps.handle(interaction);
     });
   };
 
@@ -215,8 +213,6 @@ export function createSlackApp(input: { config: SlackConfig; deps: SlackAppDeps 
     app,
     mode: socketMode ? "socket" : "http",
     fallback,
-    handler,
-    client: handler.client,
     background,
     async start() {
       // Fails fast on a bad token, and warms the cached identity for the first request.

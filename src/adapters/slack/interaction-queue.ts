@@ -1,7 +1,7 @@
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { asAppError } from "../../domain/errors.ts";
-import type { SlackInteraction } from "../../slack/dispatcher.ts";
+import type { SlackInteraction } from "./interaction.ts";
 
 /**
  * Acknowledged Slack interactions, handed from the web process to the worker process
