@@ -6,6 +6,7 @@ import { findScenario, type Scenario } from "../sim/scenario.ts";
 import { DEFAULT_WORKER_CONCURRENCY } from "../src/config/index.ts";
 import { phaseTransitions } from "../src/db/schema.ts";
 import { PHASES } from "../src/domain/phases.ts";
+import { parseRunContext } from "../src/domain/run-context.ts";
 import { createPhaseQueue, createRedis } from "../src/runner/queue.ts";
 import { createRun } from "../src/runner/runs.ts";
 import type { PhaseHandlers } from "../src/runner/types.ts";
@@ -146,8 +147,7 @@ const bench: Bench = async () => {
     const failed = ended.filter(
       (r) =>
         r.outcome === "FAILED" ||
-        (r.context as { decision?: { decision?: string } }).decision?.decision !==
-          "proceed_to_delivery",
+        parseRunContext(r.context).decision?.decision !== "proceed_to_delivery",
     ).length;
     const p95 = percentile(single, 95);
     const baseP50 = percentile(baseline, 50);

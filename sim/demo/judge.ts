@@ -1,4 +1,5 @@
 import { DELIVERY_PHASES, type Phase } from "../../src/domain/phases.ts";
+import { parseRunContext } from "../../src/domain/run-context.ts";
 import type { RunRow } from "../../src/runner/types.ts";
 import type { Scenario } from "../scenario.ts";
 
@@ -24,7 +25,7 @@ export interface Verdict {
 export function judge(scenario: Scenario, run: RunRow): Verdict {
   const expected = scenario.expected.outcome;
   const actual = run.outcome ?? run.phase;
-  const decision = (run.context as { decision?: { decision?: string } }).decision?.decision;
+  const decision = parseRunContext(run.context).decision?.decision;
   if (expected === "RUN_COMPLETE") {
     const ok = decision === "proceed_to_delivery" && actual === "CANNOT_AUTO_FIX";
     return {

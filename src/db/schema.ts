@@ -40,7 +40,11 @@ export const runs = pgTable(
     leaseExpiresAt: at("lease_expires_at"),
     fencing: bigint("fencing", { mode: "number" }).notNull().default(0),
     trigger: text("trigger").notNull().default("manual"),
-    context: jsonb("context").$type<Record<string, unknown>>().notNull().default({}),
+    /**
+     * The run's context as stored: read it through `parseRunContext`
+     * (src/domain/run-context.ts), which is why it is not typed here.
+     */
+    context: jsonb("context").$type<unknown>().notNull().default({}),
     needsHuman: text("needs_human"),
     error: text("error"),
     createdAt: createdAt(),

@@ -1,17 +1,12 @@
 import { createApproval, getApproval } from "../approvals/create.ts";
 import type { EvidenceBundle } from "../domain/evidence-bundle.ts";
+import { type RunContextPatch, scopeOf } from "../domain/run-context.ts";
 import { assembleBundle, decideTriage } from "../domain/triage-decision.ts";
 import { evaluateAndRecord } from "../policy/decisions.ts";
 import { putArtifact } from "../runner/artifacts.ts";
 import type { PhaseHandler, PhaseResult } from "../runner/types.ts";
 import type { PipelineDeps } from "./deps.ts";
-import {
-  contextOf,
-  loadEvidence,
-  type Notify,
-  scopeOf,
-  type TriageContext,
-} from "./triage-context.ts";
+import { loadEvidence, type Notify } from "./triage-context.ts";
 
 /**
  * CLASSIFY: deterministic classification over the specialists' signals, the evidence
@@ -20,7 +15,7 @@ import {
  */
 export function classifyPhase(deps: PipelineDeps, notify: Notify): PhaseHandler {
   return async (ctx) => {
-    const t = contextOf(ctx);
+    const t = ctx.context;
     const specialists = await loadEvidence(ctx, t.evidence);
     const scope = scopeOf(t);
     const policy = await deps.policyFor(scope);
@@ -145,9 +140,9 @@ export function classifyPhase(deps: PipelineDeps, notify: Notify): PhaseHandler 
       ...(result.kind === "exit" ? { outcome: result.outcome } : {}),
       reasons,
     };
-    const patch: TriageContext = { bundleSha, decision: decided, approvalIds };
+    const patch: RunContextPatch = { bundleSha, decision: decided, approvalIds };
     // The decision milestone also posts each approval request (from pendingApprovalIds).
     await notify(ctx, patch, ["evidence_bundle", "decision"], { specialists, bundle });
-    return { ...result, patch: patch as Record<string, unknown> };
+    return { ...result, patch };
   };
 }

@@ -1,3 +1,4 @@
+import { type RunContextPatch, scopeOf } from "../domain/run-context.ts";
 import { readProdeWiki } from "../memory/read-prode-wiki.ts";
 import { recordHintsForRoute } from "../memory/wiki.ts";
 import { putArtifact } from "../runner/artifacts.ts";
@@ -9,7 +10,7 @@ import { handoffPhases } from "./handoff.ts";
 import { takeInventory } from "./inventory.ts";
 import { availableConnectors, gapsFor, type RoutedSpecialist, routeSpecialists } from "./route.ts";
 import { buildTicketContext, isClosedByHuman, resolveScope } from "./ticket.ts";
-import { contextOf, exit, notifyWith, scopeOf, type TriageContext } from "./triage-context.ts";
+import { exit, notifyWith } from "./triage-context.ts";
 
 /**
  * The evidence phases of DESIGN.md as handlers: FETCH_LINEAR → INVENTORY_TOOLS →
@@ -44,29 +45,26 @@ export function evidencePhases(deps: PipelineDeps): PhaseHandlers {
         name: ticket.snapshot.ticketKey,
         value: ticket,
       });
-      const patch: TriageContext = { ticket, ...scope };
+      const patch: RunContextPatch = { ticket, ...scope };
       await notify(ctx, patch);
-      return {
-        patch: patch as Record<string, unknown>,
-        description: `read ${ticket.snapshot.ticketKey}`,
-      };
+      return { patch, description: `read ${ticket.snapshot.ticketKey}` };
     },
 
     INVENTORY_TOOLS: async (ctx) => {
       const tools = await takeInventory(deps.connectors);
-      const patch: TriageContext = { tools };
+      const patch: RunContextPatch = { tools };
       await notify(ctx, patch);
       const missing = tools
         .filter((t) => t.status !== "available")
         .map((t) => `${t.connector}:${t.status}`);
       return {
-        patch: patch as Record<string, unknown>,
+        patch,
         description: missing.length ? `gaps ${missing.join(", ")}` : "all tools available",
       };
     },
 
     READ_PRODE_WIKI: async (ctx) => {
-      const t = contextOf(ctx);
+      const t = ctx.context;
       const read = await readProdeWiki({ dir: deps.wikiDir, ticket: t.ticket!, now: ctx.now() });
       if (read.problems.length) ctx.log.warn({ problems: read.problems }, "wiki problems");
       // The wiki is a connector too: its entry joins the tool map (memory is routing only).
@@ -78,7 +76,7 @@ export function evidencePhases(deps: PipelineDeps): PhaseHandlers {
     },
 
     ROUTE_SPECIALISTS: async (ctx) => {
-      const t = contextOf(ctx);
+      const t = ctx.context;
       const policy = await deps.policyFor(scopeOf(t));
       const { routed, rationale } = routeSpecialists(
         deps.specialists,
@@ -99,7 +97,7 @@ export function evidencePhases(deps: PipelineDeps): PhaseHandlers {
     },
 
     WAIT_FOR_EVIDENCE: async (ctx) => {
-      const t = contextOf(ctx);
+      const t = ctx.context;
       const entries = new Map((t.route?.specialists ?? []).map((r) => [r.specialistId, r]));
       const available = availableConnectors(t.tools ?? []);
       // The route chosen in ROUTE_SPECIALISTS, in the registry's order, with its tool gaps.

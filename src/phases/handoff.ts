@@ -1,10 +1,11 @@
 import { getApproval } from "../approvals/create.ts";
 import { renderHandoff } from "../domain/handoff-comment.ts";
+import type { RunContextPatch } from "../domain/run-context.ts";
 import { putArtifact } from "../runner/artifacts.ts";
 import type { PhaseHandlers } from "../runner/types.ts";
 import type { PipelineDeps } from "./deps.ts";
 import { writeHandoffComment } from "./linear-comment.ts";
-import { contextOf, type Notify, snapshotOf, type TriageContext } from "./triage-context.ts";
+import { type Notify, snapshotOf } from "./triage-context.ts";
 
 /** Every stop hands off (the run-owned Linear comment) and leaves a candidate learning. */
 export function handoffPhases(
@@ -13,7 +14,7 @@ export function handoffPhases(
 ): Pick<PhaseHandlers, "LINEAR_HANDOFF" | "WRITE_CANDIDATE_LEARNING"> {
   return {
     LINEAR_HANDOFF: async (ctx) => {
-      const t = contextOf(ctx);
+      const t = ctx.context;
       if (!deps.linear || !t.ticket)
         return { description: "no handoff: Linear or the ticket is unavailable" };
       const snapshot = await snapshotOf(ctx);
@@ -50,16 +51,16 @@ export function handoffPhases(
       const linear = deps.linear;
       const key = t.ticket.snapshot.ticketKey;
       const commentId = await writeHandoffComment(ctx, linear, key, body);
-      const patch: TriageContext = { handoff: { linearCommentId: commentId } };
+      const patch: RunContextPatch = { handoff: { linearCommentId: commentId } };
       await notify(ctx, patch, ["handoff"], {
         ...(snapshot.specialists ? { specialists: snapshot.specialists } : {}),
         ...(snapshot.bundle ? { bundle: snapshot.bundle } : {}),
       });
-      return { patch: patch as Record<string, unknown>, description: `handoff on ${key}` };
+      return { patch, description: `handoff on ${key}` };
     },
 
     WRITE_CANDIDATE_LEARNING: async (ctx) => {
-      const t = contextOf(ctx);
+      const t = ctx.context;
       await putArtifact(ctx.db, {
         runId: ctx.run.id,
         kind: "candidate_learning",

@@ -2,6 +2,7 @@ import { and, eq } from "drizzle-orm";
 import { phaseTransitions, runs } from "../db/schema.ts";
 import { AppError, asAppError, ErrorCode } from "../domain/errors.ts";
 import type { Phase, RunState } from "../domain/phases.ts";
+import { parseRunContext, type RunContext, scopeOf } from "../domain/run-context.ts";
 import { performEffect } from "./effects.ts";
 import { acquireLease, releaseLease, startHeartbeat } from "./lease.ts";
 import { resolveNext } from "./next-step.ts";
@@ -31,12 +32,8 @@ export type StepOutcome =
   | "failed"; // the run ended FAILED
 
 /** The team and service a run belongs to, for kill switches and policy. */
-export function runScope(run: RunRow): { team?: string; service?: string } {
-  const ctx = run.context as { team?: unknown; service?: unknown };
-  return {
-    ...(typeof ctx.team === "string" ? { team: ctx.team } : {}),
-    ...(typeof ctx.service === "string" ? { service: ctx.service } : {}),
-  };
+export function runScope(run: Pick<RunRow, "context">): { team?: string; service?: string } {
+  return scopeOf(parseRunContext(run.context));
 }
 
 /**
@@ -61,7 +58,15 @@ export async function executeStep(
     return "stale";
   }
 
-  const scope = runScope(run);
+  let context: RunContext;
+  try {
+    context = parseRunContext(run.context);
+  } catch (thrown) {
+    // Not retryable: the stored context will not change by itself, and no phase can be
+    // trusted to read it.
+    return failRun(deps, run, phase, asAppError(thrown), log);
+  }
+  const scope = scopeOf(context);
   const engaged = deps.killSwitch ? await deps.killSwitch(scope) : null;
   if (engaged) {
     await releaseLease(deps, run);
@@ -78,6 +83,7 @@ export async function executeStep(
 
   const ctx: PhaseContext = {
     run,
+    context,
     phase,
     db: deps.db,
     log,
@@ -140,20 +146,31 @@ export async function executeStep(
       log.warn({ err: error, attempt: run.attempt }, "phase failed; will retry");
       return "retry";
     }
-    log.error({ err: error }, "phase failed; run FAILED");
-    await commitTransition(deps.db, {
-      run,
-      to: "FAILED",
-      fencing: run.fencing,
-      actor: deps.workerId,
-      description: `${phase} failed: ${error.code}`,
-      error: `${error.code}: ${error.message}`,
-    }).catch((e) => log.error({ err: e }, "could not record FAILED"));
-    return "failed";
+    return await failRun(deps, run, phase, error, log);
   } finally {
     stopHeartbeat();
     shutdown?.removeEventListener("abort", onShutdown);
   }
+}
+
+/** Ends the run FAILED with the error that stopped its step. */
+async function failRun(
+  deps: RunnerDeps,
+  run: RunRow,
+  phase: Phase,
+  error: AppError,
+  log: RunnerDeps["log"],
+): Promise<"failed"> {
+  log.error({ err: error }, "phase failed; run FAILED");
+  await commitTransition(deps.db, {
+    run,
+    to: "FAILED",
+    fencing: run.fencing,
+    actor: deps.workerId,
+    description: `${phase} failed: ${error.code}`,
+    error: `${error.code}: ${error.message}`,
+  }).catch((e) => log.error({ err: e }, "could not record FAILED"));
+  return "failed";
 }
 
 /**

@@ -11,6 +11,7 @@ import { runs } from "../db/schema.ts";
 import { param, statement } from "../db/statement.ts";
 import { AppError, asAppError, ErrorCode } from "../domain/errors.ts";
 import type { ExitOutcome, Phase, RunState } from "../domain/phases.ts";
+import type { RunContext } from "../domain/run-context.ts";
 import { newRunId } from "./ids.ts";
 import { commitTransition, needsJob, runFromRow } from "./transition.ts";
 import type { RunnerDeps, RunRow } from "./types.ts";
@@ -24,7 +25,7 @@ import type { RunnerDeps, RunRow } from "./types.ts";
 export interface CreateRunInput {
   ticket: string;
   trigger: string;
-  context?: Record<string, unknown>;
+  context?: RunContext;
   actor?: string;
 }
 

@@ -2,6 +2,7 @@ import type { Logger } from "pino";
 import type { Db } from "../db/client.ts";
 import type { runs } from "../db/schema.ts";
 import type { ExitOutcome, Phase, RunState } from "../domain/phases.ts";
+import type { RunContext, RunContextPatch } from "../domain/run-context.ts";
 import type { LeaseHandoffs } from "./lease-handoff.ts";
 
 export type RunRow = typeof runs.$inferSelect;
@@ -9,13 +10,13 @@ export type RunRow = typeof runs.$inferSelect;
 /** What a phase handler decides. The engine turns it into one legal transition. */
 export type PhaseResult =
   /** Go on: to `next`, or to the canonical next phase when omitted. */
-  | { kind?: "next"; next?: Phase; patch?: Record<string, unknown>; description?: string }
+  | { kind?: "next"; next?: Phase; patch?: RunContextPatch; description?: string }
   /** Stop on a named exit; the run still hands off (LINEAR_HANDOFF) before it ends. */
-  | { kind: "exit"; outcome: ExitOutcome; patch?: Record<string, unknown>; description: string }
+  | { kind: "exit"; outcome: ExitOutcome; patch?: RunContextPatch; description: string }
   /** End now, without a handoff: the ticket was closed or replaced by a human. */
-  | { kind: "stop"; outcome: "SUPERSEDED"; patch?: Record<string, unknown>; description: string }
+  | { kind: "stop"; outcome: "SUPERSEDED"; patch?: RunContextPatch; description: string }
   /** Wait for a human decision; the run resumes at `resume` once approved. */
-  | { kind: "await_approval"; resume: Phase; patch?: Record<string, unknown>; description: string };
+  | { kind: "await_approval"; resume: Phase; patch?: RunContextPatch; description: string };
 
 export interface EffectOutcome<T> {
   externalId: string;
@@ -37,6 +38,8 @@ export interface EffectSpec<T> {
 /** Everything a phase handler may use. It never sees a lease or a fencing counter. */
 export interface PhaseContext {
   run: RunRow;
+  /** The run's context, parsed once when the step leased the run. */
+  context: RunContext;
   phase: Phase;
   db: Db;
   log: Logger;
@@ -96,7 +99,7 @@ export interface TransitionRequest {
   exiting?: boolean;
   actor: string;
   description: string;
-  patch?: Record<string, unknown>;
+  patch?: RunContextPatch;
   pendingOutcome?: string | null;
   resumePhase?: string | null;
   error?: string | null;

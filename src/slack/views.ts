@@ -7,6 +7,7 @@ import type {
 } from "../../blocks/view-models.ts";
 import type { Classification } from "../domain/classifier-schema.ts";
 import { isOutcome, isPhase, type Phase } from "../domain/phases.ts";
+import { parseRunContext } from "../domain/run-context.ts";
 import type { TriageSnapshot } from "../runner/ports.ts";
 import type { RunRow } from "../runner/types.ts";
 
@@ -24,9 +25,12 @@ export interface RunLinkBuilder {
 }
 
 /** A non-empty string the runner stored in the run's context under `key`. */
-function contextString(run: Pick<RunRow, "context">, key: string): string | undefined {
-  const value = (run.context as Record<string, unknown>)[key];
-  return typeof value === "string" && value !== "" ? value : undefined;
+function contextString(
+  run: Pick<RunRow, "context">,
+  key: "service" | "team" | "title" | "ticketUrl" | "prUrl",
+): string | undefined {
+  const value = parseRunContext(run.context)[key];
+  return value !== undefined && value !== "" ? value : undefined;
 }
 
 export function serviceOf(run: Pick<RunRow, "context">): string | undefined {

@@ -6,6 +6,7 @@ import { findScenario } from "../../sim/scenario.ts";
 import { expectedCallViolations } from "../../sim/scenario-expect.ts";
 import { policyDecisions } from "../../src/db/schema.ts";
 import type { EvidenceBundle } from "../../src/domain/evidence-bundle.ts";
+import { parseRunContext } from "../../src/domain/run-context.ts";
 import { getArtifact } from "../../src/runner/artifacts.ts";
 import { createTestDb, type TestDb } from "../setup/db.ts";
 import { TEST_ADMIN_URL } from "../setup/env.ts";
@@ -28,7 +29,7 @@ const SCENARIOS = [
 ];
 
 async function bundleOf(t: TestDb, r: ScenarioRunResult): Promise<EvidenceBundle> {
-  const sha = (r.run.context as { bundleSha?: string }).bundleSha;
+  const sha = parseRunContext(r.run.context).bundleSha;
   expect(sha, "the run stored an evidence bundle").toBeDefined();
   return (await getArtifact<EvidenceBundle>(t.db, r.run.id, sha!))!;
 }
@@ -129,7 +130,7 @@ describe.each(SCENARIOS)("scenario %s", (name) => {
     const posts = result.world
       .calls({ service: "slack", method: "chat.postMessage" })
       .filter((c) => c.status === 200);
-    const approvals = (result.run.context as { approvalIds?: string[] }).approvalIds ?? [];
+    const approvals = parseRunContext(result.run.context).approvalIds ?? [];
     const parents = posts.filter((c) => !(c.body as { thread_ts?: string }).thread_ts);
     expect(parents).toHaveLength(1);
     // tool inventory, specialist results, evidence bundle, decision, handoff + approvals

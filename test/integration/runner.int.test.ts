@@ -1,8 +1,10 @@
+import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { verifyAudit } from "../../src/audit/audit.ts";
-import { effects } from "../../src/db/schema.ts";
+import { effects, runs } from "../../src/db/schema.ts";
 import { ErrorCode } from "../../src/domain/errors.ts";
 import { PHASES, type Phase } from "../../src/domain/phases.ts";
+import type { RunContext } from "../../src/domain/run-context.ts";
 import { executeStep } from "../../src/runner/engine.ts";
 import { advanceWaitingRun, createRun } from "../../src/runner/runs.ts";
 import { commitTransition } from "../../src/runner/transition.ts";
@@ -204,5 +206,55 @@ describe("runner", () => {
     expect(ledger.every((e) => e.status === "pending" && e.externalId === null)).toBe(true);
     const path = await transitionsOf(t, run.id);
     expect(path.map((x) => [x.toState, x.worker])).toEqual([["PRECHECK", "fresh"]]);
+  });
+
+  it("a phase's patch reaches the next phase parsed; an older row's unknown keys are dropped", async () => {
+    const offline = { db: t.db, enqueue: async () => {} };
+    const { run } = await createRun(offline, {
+      ticket: "ENG-7",
+      trigger: "test",
+      context: { team: "payments" },
+    });
+    // A key an older prode wrote, which no field of RunContext names any more.
+    await t.db
+      .update(runs)
+      .set({ context: { team: "payments", milestone: "decision" } })
+      .where(eq(runs.id, run.id));
+    const seen: RunContext[] = [];
+    const handlers: PhaseHandlers = {
+      QUEUED: async () => ({ patch: { bundleSha: "b".repeat(64), approvalIds: ["apr_1"] } }),
+      PRECHECK: async (ctx) => {
+        seen.push(ctx.context);
+        return {};
+      },
+    };
+    expect(await executeStep(r.deps("w1", handlers), { runId: run.id, seq: 0 })).toBe("executed");
+    expect(await executeStep(r.deps("w1", handlers), { runId: run.id, seq: 1 })).toBe("executed");
+    expect(seen).toEqual([{ team: "payments", bundleSha: "b".repeat(64), approvalIds: ["apr_1"] }]);
+    // The row keeps what it had: reading drops the unknown key, writing never rewrites it.
+    expect((await runRow(t, run.id)).context).toMatchObject({ milestone: "decision" });
+  });
+
+  it("a run whose stored context does not parse fails with bad_input before its phase runs", async () => {
+    const { run } = await createRun(
+      { db: t.db, enqueue: async () => {} },
+      { ticket: "ENG-8", trigger: "test" },
+    );
+    await t.db
+      .update(runs)
+      .set({ context: { team: 42 } })
+      .where(eq(runs.id, run.id));
+    let ran = false;
+    const handlers: PhaseHandlers = {
+      QUEUED: async () => {
+        ran = true;
+        return {};
+      },
+    };
+    expect(await executeStep(r.deps("w1", handlers), { runId: run.id, seq: 0 })).toBe("failed");
+    expect(ran).toBe(false);
+    const failed = await runRow(t, run.id);
+    expect(failed.outcome).toBe("FAILED");
+    expect(failed.error).toMatch(/^bad_input: run context does not parse: .*team/s);
   });
 });

@@ -3,6 +3,7 @@ import { createSlackWebClient } from "../../src/adapters/slack/client.ts";
 import { type ApprovalRow, createApproval } from "../../src/approvals/create.ts";
 import type { Db } from "../../src/db/client.ts";
 import { runs } from "../../src/db/schema.ts";
+import { parseRunContext } from "../../src/domain/run-context.ts";
 import { loadPolicy } from "../../src/policy/load.ts";
 import { performEffect } from "../../src/runner/effects.ts";
 import type { PhaseContext, RunRow } from "../../src/runner/types.ts";
@@ -19,6 +20,7 @@ export const STATEMENT =
 export function leasedContext(db: Db, run: RunRow): PhaseContext {
   return {
     run,
+    context: parseRunContext(run.context),
     phase: run.phase as PhaseContext["phase"],
     db,
     log: quietLog,

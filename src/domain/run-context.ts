@@ -1,0 +1,110 @@
+import { z } from "zod";
+import { AppError, ErrorCode } from "./errors.ts";
+import {
+  LinearSnapshotSchema,
+  OperationalMemorySchema,
+  RouteEntrySchema,
+  ToolEntrySchema,
+} from "./evidence-context.ts";
+import { OUTCOMES } from "./phases.ts";
+import { SpecialistIdSchema } from "./specialist-output.ts";
+
+/**
+ * What a run keeps in `runs.context` between phases (all redacted): each phase returns
+ * a patch of these fields, the transition merges it into the row (`context || patch`),
+ * and whoever reads a row parses it here once. Every field is optional: a phase may not
+ * have written it yet.
+ */
+
+/** The ticket as FETCH_LINEAR redacted it (`TicketContext` in specialists/types.ts). */
+const TicketContextSchema = z.object({
+  snapshot: LinearSnapshotSchema,
+  team: z.string().optional(),
+  service: z.string().optional(),
+  comments: z.array(z.object({ author: z.string(), body: z.string(), createdAt: z.string() })),
+  attachments: z.array(z.object({ title: z.string(), url: z.string() })),
+});
+
+const WikiEntrySchema = z.object({
+  pageId: z.string(),
+  specialist: SpecialistIdSchema,
+  name: z.string(),
+  body: z.string(),
+});
+
+/** The wiki's routing hints from READ_PRODE_WIKI (`RoutingHints` in specialists/types.ts). */
+const RoutingHintsSchema = z.object({
+  pages: z.array(z.string()),
+  recipes: z.array(WikiEntrySchema),
+  negativeControls: z.array(WikiEntrySchema),
+});
+
+/**
+ * Unknown keys are stripped (zod's default), not passed through: a row written by an
+ * older prode still reads, and the type stays exact, so a misspelt field fails to
+ * compile instead of reading `unknown`. Nothing is lost by stripping: the context is
+ * only ever written as a patch merged in SQL, never rewritten from a parsed copy.
+ */
+export const RunContextSchema = z.object({
+  /** The ticket's team and service (FETCH_LINEAR), for policy and kill switches. */
+  team: z.string().optional(),
+  service: z.string().optional(),
+  ticket: TicketContextSchema.optional(),
+  /** The tool map (INVENTORY_TOOLS; READ_PRODE_WIKI adds the wiki's entry). */
+  tools: z.array(ToolEntrySchema).optional(),
+  memory: OperationalMemorySchema.optional(),
+  hints: RoutingHintsSchema.optional(),
+  /** The specialists ROUTE_SPECIALISTS chose, and why. */
+  route: z.object({ specialists: z.array(RouteEntrySchema), rationale: z.string() }).optional(),
+  /** Each specialist's stored output (WAIT_FOR_EVIDENCE), by artifact sha256. */
+  evidence: z.array(z.object({ specialistId: z.string(), sha256: z.string() })).optional(),
+  /** The gate's decision (CLASSIFY) or the exit a phase chose, with its reasons. */
+  decision: z
+    .object({
+      decision: z.enum(["proceed_to_delivery", "exit"]),
+      outcome: z.enum(OUTCOMES).optional(),
+      reasons: z.array(z.string()),
+    })
+    .optional(),
+  /** sha256 of the stored evidence bundle (CLASSIFY). */
+  bundleSha: z.string().optional(),
+  /** Approvals CLASSIFY requested (the production write). */
+  approvalIds: z.array(z.string()).optional(),
+  /** The run-owned Linear comment (LINEAR_HANDOFF). */
+  handoff: z.object({ linearCommentId: z.string() }).optional(),
+  /**
+   * Shown by Slack before FETCH_LINEAR stored the ticket. No phase writes them; a run
+   * created with them (by hand, by a test) still shows them.
+   */
+  title: z.string().optional(),
+  ticketUrl: z.string().optional(),
+  prUrl: z.string().optional(),
+});
+export type RunContext = z.infer<typeof RunContextSchema>;
+
+/** What a phase hands back: only the fields it wrote, merged into the stored context. */
+export type RunContextPatch = Partial<RunContext>;
+
+/**
+ * Parses a stored run context. A field that does not fit is `bad_input` naming the
+ * field (not retryable: the row will not change by itself); unknown keys are dropped.
+ */
+export function parseRunContext(stored: unknown): RunContext {
+  const parsed = RunContextSchema.safeParse(stored);
+  if (!parsed.success) {
+    throw new AppError(
+      ErrorCode.BadInput,
+      `run context does not parse: ${z.prettifyError(parsed.error)}`,
+      { cause: parsed.error },
+    );
+  }
+  return parsed.data;
+}
+
+/** The run's team and service, as far as they are known (for policy and kill switches). */
+export function scopeOf(context: RunContext): { team?: string; service?: string } {
+  return {
+    ...(context.team ? { team: context.team } : {}),
+    ...(context.service ? { service: context.service } : {}),
+  };
+}
