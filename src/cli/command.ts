@@ -2,7 +2,8 @@ import { userInfo } from "node:os";
 
 /**
  * A `prode` subcommand. Each lives in its own file under src/cli/commands/ and is listed
- * once in src/cli/registry.ts, so adding one never touches another.
+ * once in src/cli/registry.ts, with its name and one-line summary, so adding one never
+ * touches another.
  */
 export interface CliIo {
   stdout: NodeJS.WritableStream;
@@ -11,10 +12,6 @@ export interface CliIo {
 }
 
 export interface Command {
-  /** The word after `prode`, e.g. "migrate"; may contain a space for groups ("sql check"). */
-  name: string;
-  /** One line for `prode --help`. */
-  summary: string;
   /** Usage details printed by `prode <name> --help`. */
   usage?: string;
   /** Returns the exit code; long-running commands resolve when they stop. */

@@ -1,11 +1,16 @@
 import type { Command } from "./command.ts";
 
 /**
- * Every subcommand, lazily imported so `prode --help` and small commands start fast.
- * A plain array: add one line per command.
+ * Every subcommand: its name and summary, the only place they are written, and a loader.
+ * Modules are imported lazily so `prode --help` and small commands start fast: a module's
+ * static imports run when it is imported, and importing them all (serve.ts pulls in the
+ * whole composition root) takes seconds, so the summary cannot live in the module itself.
+ * A plain array: add one entry per command.
  */
-export interface CommandEntry {
+interface CommandEntry {
+  /** The word after `prode`, e.g. "migrate"; may contain a space for groups ("sql check"). */
   name: string;
+  /** One line for `prode --help` and `prode <name> --help`. */
   summary: string;
   load: () => Promise<Command>;
 }
@@ -13,12 +18,12 @@ export interface CommandEntry {
 export const COMMANDS: CommandEntry[] = [
   {
     name: "web",
-    summary: "HTTP server: /healthz, /readyz, /metrics (Slack and webhooks mount here)",
+    summary: "HTTP server: Linear webhooks, Slack, /healthz, /readyz, /metrics",
     load: async () => (await import("./commands/serve.ts")).web,
   },
   {
     name: "worker",
-    summary: "phase workers and the reconciler",
+    summary: "phase workers, the reconciler and the Linear poller",
     load: async () => (await import("./commands/serve.ts")).worker,
   },
   {
@@ -79,7 +84,7 @@ export const COMMANDS: CommandEntry[] = [
   },
   {
     name: "policy test",
-    summary: "run the table-driven policy cases in policy/cases.yaml",
+    summary: "run the table-driven policy cases in policy/cases.yaml; exits 1 when any fails",
     load: async () => (await import("./commands/policy-test.ts")).default,
   },
   {

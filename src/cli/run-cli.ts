@@ -42,7 +42,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   try {
     const command = await found.entry.load();
     if (found.rest.includes("--help") || found.rest.includes("-h")) {
-      io.stdout.write(`prode ${command.name}: ${command.summary}\n${command.usage ?? ""}\n`);
+      const { name, summary } = found.entry;
+      io.stdout.write(`prode ${name}: ${summary}\n${command.usage ?? ""}\n`);
       return 0;
     }
     return await command.run(found.rest, io);

@@ -5,8 +5,6 @@ import { loadConfig } from "../../config/index.ts";
 import type { Command } from "../command.ts";
 
 const auditVerify: Command = {
-  name: "audit verify",
-  summary: "verify the hash-chained audit log; exits 1 naming the first broken link",
   usage: "Usage: prode audit verify [--run ID] [--json]",
   async run(args, io) {
     const { values } = parseArgs({

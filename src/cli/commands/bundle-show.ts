@@ -2,7 +2,6 @@ import { parseArgs } from "node:util";
 import { openMigratedDb } from "../../compose/open-db.ts";
 import { loadConfig } from "../../config/index.ts";
 import type { EvidenceBundle } from "../../domain/evidence-bundle.ts";
-import { parseRunContext } from "../../domain/run-context.ts";
 import { getArtifact } from "../../runner/artifacts.ts";
 import { findRun } from "../../runner/status.ts";
 import type { Command } from "../command.ts";
@@ -41,8 +40,6 @@ function summarize(bundle: EvidenceBundle): string {
 }
 
 const bundleShow: Command = {
-  name: "bundle show",
-  summary: "print a run's evidence bundle (by run id or ticket key)",
   usage: "Usage: prode bundle show RUN|TICKET [--json]",
   async run(args, io) {
     const { values, positionals } = parseArgs({
@@ -61,7 +58,7 @@ const bundleShow: Command = {
         io.stderr.write(`prode bundle show: no run for '${positionals[0]}'\n`);
         return 1;
       }
-      const sha = parseRunContext(run.context).bundleSha;
+      const sha = (run.context as { bundleSha?: string }).bundleSha;
       const bundle = sha ? await getArtifact<EvidenceBundle>(handle.db, run.id, sha) : undefined;
       if (!bundle) {
         io.stderr.write(

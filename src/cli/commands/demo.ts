@@ -27,9 +27,6 @@ async function replicaServer(databaseUrl: string | undefined): Promise<string | 
 }
 
 const demo: Command = {
-  name: "demo",
-  summary:
-    "run prode against the simulated world: every reference scenario, the channel in the terminal",
   usage:
     "Usage: prode demo [--scenario NAME] [--record FILE] [--quiet] [--log-level LEVEL]\n" +
     "Runs web and worker in one process on embedded defaults (PGlite unless DATABASE_URL;\n" +

@@ -9,8 +9,6 @@ prints one 'file:line: category' per finding, never the value. Defaults to ${DEF
 `;
 
 const lintRedaction: Command = {
-  name: "lint-redaction",
-  summary: "find secrets or personal data in wiki/ and docs/learnings/ (or given paths)",
   usage: USAGE,
   async run(args, io) {
     const option = args.find((a) => a.startsWith("-"));

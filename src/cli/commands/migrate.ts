@@ -3,8 +3,6 @@ import { loadConfig } from "../../config/index.ts";
 import type { Command } from "../command.ts";
 
 const migrate: Command = {
-  name: "migrate",
-  summary: "apply database migrations (DATABASE_URL, or the embedded PGlite)",
   async run(_args, io) {
     const config = loadConfig();
     const handle = await openMigratedDb(config);

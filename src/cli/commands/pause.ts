@@ -118,8 +118,6 @@ export async function runKillSwitchCommand(
 }
 
 const pause: Command = {
-  name: "pause",
-  summary: "engage a kill switch: global (default), team T, service S or capability C",
   usage: killSwitchUsage("pause"),
   run: (args, io) => runKillSwitchCommand("pause", args, io),
 };

@@ -18,8 +18,6 @@ function describeScope(p: LoadedPolicy): string {
 }
 
 const policyCheck: Command = {
-  name: "policy check",
-  summary: "validate policy files and print the effective policy and its hash",
   usage,
   async run(args, io) {
     const { values, positionals } = parseArgs({

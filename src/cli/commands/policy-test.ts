@@ -4,8 +4,6 @@ import { runPolicyCases } from "../../policy/cases.ts";
 import type { Command } from "../command.ts";
 
 const policyTest: Command = {
-  name: "policy test",
-  summary: "run the table-driven policy cases; exits 1 when any case fails",
   usage:
     "Usage: prode policy test [--policy-dir DIR] [--cases FILE] [--json]\n\nRuns <policy dir>/cases.yaml (or --cases) against the policy and prints pass/FAIL per case.",
   async run(args, io) {

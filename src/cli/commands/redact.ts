@@ -10,8 +10,6 @@ Reads stdin and writes it with secrets, tokens, contact and payment data replace
 `;
 
 const redactCommand: Command = {
-  name: "redact",
-  summary: "redact secrets and personal data from stdin (--json adds the summary)",
   usage: USAGE,
   async run(args, io) {
     const unknown = args.filter((a) => a !== "--json");

@@ -50,8 +50,6 @@ function formatPath(path: readonly PropertyKey[]): string {
 }
 
 const render: Command = {
-  name: "render",
-  summary: "render a Block Kit payload from a view-model JSON file (blocks/examples/)",
   usage: USAGE,
   async run(args, io) {
     const parsed = parseArgs(args);

@@ -6,8 +6,6 @@ import {
 import type { Command } from "../command.ts";
 
 const schema: Command = {
-  name: "schema",
-  summary: "print a published JSON Schema (evidence-bundle, specialist-output, ...)",
   usage: `Usage: prode schema <name>\n\nNames: ${PUBLISHED_SCHEMA_NAMES.join(", ")}\nPrints the JSON Schema (draft 2020-12) to stdout.`,
   async run(args, io) {
     const name = args[0];

@@ -4,10 +4,8 @@ import { loadConfig } from "../../config/index.ts";
 import type { Command } from "../command.ts";
 
 /** web, worker and dev share one shape: start prode in the role, stop on a signal. */
-function serve(role: Role, summary: string): Command {
+function serve(role: Role): Command {
   return {
-    name: role,
-    summary,
     async run(_args, io) {
       const config = loadConfig();
       const prode = await startProde({ role, config });
@@ -24,6 +22,6 @@ function serve(role: Role, summary: string): Command {
   };
 }
 
-export const web = serve("web", "HTTP server: Linear webhooks, Slack, /healthz, /readyz, /metrics");
-export const worker = serve("worker", "phase workers, the reconciler and the Linear poller");
-export const dev = serve("dev", "web and worker in one process, on embedded defaults");
+export const web = serve("web");
+export const worker = serve("worker");
+export const dev = serve("dev");

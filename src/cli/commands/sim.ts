@@ -16,8 +16,6 @@ scenario and prints the URLs to point prode's SDKs at. Stays up until SIGINT/SIG
 `;
 
 const sim: Command = {
-  name: "sim",
-  summary: "run the simulated world for a scenario and print its URLs",
   usage,
   async run(args, io) {
     const { values } = parseArgs({

@@ -9,8 +9,6 @@ import { type Command, readAll } from "../command.ts";
  * `{"allowed": false, "reason": "function nextval is not allowed: …"}`.
  */
 const sqlCheck: Command = {
-  name: "sql check",
-  summary: "check one SQL statement (stdin) against the read-replica guard",
   usage: [
     "Usage: prode sql check [--json] < statement.sql",
     "",

@@ -6,8 +6,6 @@ import { listActiveRuns } from "../../runner/status.ts";
 import type { Command } from "../command.ts";
 
 const status: Command = {
-  name: "status",
-  summary: "active runs from Postgres: ticket, phase, age, lease owner",
   usage: "Usage: prode status [--json] [--limit N]",
   async run(args, io) {
     const { values } = parseArgs({

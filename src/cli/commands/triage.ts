@@ -4,8 +4,6 @@ import { startTriage } from "../../intake/intake.ts";
 import { type Command, defaultActor } from "../command.ts";
 
 const triage: Command = {
-  name: "triage",
-  summary: "start triage of a Linear ticket (or join its active run)",
   usage:
     "Usage: prode triage ENG-123\nA running worker (prode worker or prode dev) executes the run.",
   async run(args, io) {
