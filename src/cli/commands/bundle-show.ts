@@ -2,6 +2,7 @@ import { parseArgs } from "node:util";
 import { openMigratedDb } from "../../compose/open-db.ts";
 import { loadConfig } from "../../config/index.ts";
 import type { EvidenceBundle } from "../../domain/evidence-bundle.ts";
+import { parseRunContext } from "../../domain/run-context.ts";
 import { getArtifact } from "../../runner/artifacts.ts";
 import { findRun } from "../../runner/status.ts";
 import type { Command } from "../command.ts";
@@ -58,7 +59,7 @@ const bundleShow: Command = {
         io.stderr.write(`prode bundle show: no run for '${positionals[0]}'\n`);
         return 1;
       }
-      const sha = (run.context as { bundleSha?: string }).bundleSha;
+      const sha = parseRunContext(run.context).bundleSha;
       const bundle = sha ? await getArtifact<EvidenceBundle>(handle.db, run.id, sha) : undefined;
       if (!bundle) {
         io.stderr.write(
