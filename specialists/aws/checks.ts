@@ -1,4 +1,4 @@
-import type { EvidenceDraft } from "../shared/draft.ts";
+import type { EvidenceCollector, SourceRef } from "../shared/collector.ts";
 import type { CloudWatchReader, MetricQuery, MetricSeries } from "../tools.ts";
 import {
   assessErrorRate,
@@ -23,18 +23,18 @@ import {
 
 export interface CheckContext {
   cloudwatch: CloudWatchReader;
-  draft: EvidenceDraft;
+  ev: EvidenceCollector;
   now: Date;
   /** The specialist's clock: `now` advanced by the time the run has taken. */
   clock: () => Date;
 }
 
 export interface AwsReadings {
-  errorRate?: { ref: string; reading: ErrorRateReading; loadBalancer: string };
-  queues: { ref: string; queue: string; ageSeconds: number; threshold: number }[];
-  tasks?: { ref: string; service: string; running: number; desired: number };
-  errorLogs: { ref: string; summary: ErrorLogSummary }[];
-  capacity: { ref: string; events: CapacityEvents }[];
+  errorRate?: { ref: SourceRef; reading: ErrorRateReading; loadBalancer: string };
+  queues: { ref: SourceRef; queue: string; ageSeconds: number; threshold: number }[];
+  tasks?: { ref: SourceRef; service: string; running: number; desired: number };
+  errorLogs: { ref: SourceRef; summary: ErrorLogSummary }[];
+  capacity: { ref: SourceRef; events: CapacityEvents }[];
 }
 
 const MINUTE = 60_000;
@@ -102,17 +102,23 @@ export async function checkErrorRate(
     series(ctx, errorsQuery, "Sum"),
     series(ctx, requestsQuery, "Sum").catch(() => undefined),
   ]);
-  const ref = ctx.draft.source("cloudwatch_metric", metricRef(errorsQuery), ctx.clock());
+  const ref = ctx.ev.source({
+    kind: "cloudwatch_metric",
+    ref: metricRef(errorsQuery),
+    fetchedAt: ctx.clock(),
+  });
   if (requests === undefined) {
-    ctx.draft.gap(`ALB RequestCount for ${loadBalancer} unavailable: 5xx share not computed`, 0);
+    ctx.ev.gap({
+      what: `ALB RequestCount for ${loadBalancer} unavailable: 5xx share not computed`,
+      confidenceImpact: 0,
+    });
   }
   const reading = assessErrorRate(errors, requests, ctx.now);
   if (!reading) {
-    ctx.draft.finding(
-      ref,
-      `no ALB datapoints (5xx or requests) for ${loadBalancer} in the last ${LOOKBACK_MINUTES} min`,
-      ctx.now,
-    );
+    ctx.ev.finding({
+      fact: `no ALB datapoints (5xx or requests) for ${loadBalancer} in the last ${LOOKBACK_MINUTES} min`,
+      source: ref,
+    });
     return;
   }
   readings.errorRate = { ref, reading, loadBalancer };
@@ -120,11 +126,10 @@ export async function checkErrorRate(
     reading.ratioFrom !== undefined && reading.ratioTo !== undefined
       ? `; 5xx share of requests ${fmt(reading.ratioFrom)}% → ${fmt(reading.ratioTo)}%`
       : "";
-  ctx.draft.finding(
-    ref,
-    `ALB ${loadBalancer} target 5xx: ${fmt(reading.from)}/min in the ${LOOKBACK_MINUTES - RECENT_MINUTES} min before, ${fmt(reading.to)}/min in the last ${RECENT_MINUTES} min${share} (${reading.rising ? "a rise" : "no rise"})`,
-    ctx.now,
-  );
+  ctx.ev.finding({
+    fact: `ALB ${loadBalancer} target 5xx: ${fmt(reading.from)}/min in the ${LOOKBACK_MINUTES - RECENT_MINUTES} min before, ${fmt(reading.to)}/min in the last ${RECENT_MINUTES} min${share} (${reading.rising ? "a rise" : "no rise"})`,
+    source: ref,
+  });
 }
 
 /** SQS age of the oldest message against the alarm threshold. */
@@ -140,23 +145,36 @@ export async function checkQueue(
     dimensions: { QueueName: queue },
   };
   const age = await series(ctx, query, "Maximum");
-  const ref = ctx.draft.source("cloudwatch_metric", metricRef(query), ctx.clock());
+  const ref = ctx.ev.source({
+    kind: "cloudwatch_metric",
+    ref: metricRef(query),
+    fetchedAt: ctx.clock(),
+  });
   const last = latest(age);
   if (!last) {
-    ctx.draft.finding(ref, `no age datapoints for queue ${queue} in the last hour`, ctx.now);
-    ctx.draft.gap(`queue ${queue}: no ApproximateAgeOfOldestMessage datapoints`, 10);
+    ctx.ev.finding({
+      fact: `no age datapoints for queue ${queue} in the last hour`,
+      source: ref,
+    });
+    ctx.ev.gap({
+      what: `queue ${queue}: no ApproximateAgeOfOldestMessage datapoints`,
+      confidenceImpact: 10,
+    });
     return;
   }
   readings.queues.push({ ref, queue, ageSeconds: last.value, threshold });
   const since = crossedAt(age, threshold);
-  ctx.draft.finding(
-    ref,
-    `oldest message in ${queue} is ${Math.round(last.value)} s old at ${hhmm(last.at)} (alarm threshold ${threshold} s)${since ? `, above the threshold since ${hhmm(since)}` : ""}`,
-    last.at,
-  );
+  ctx.ev.finding({
+    fact: `oldest message in ${queue} is ${Math.round(last.value)} s old at ${hhmm(last.at)} (alarm threshold ${threshold} s)${since ? `, above the threshold since ${hhmm(since)}` : ""}`,
+    source: ref,
+    observedAt: last.at,
+  });
   const staleMinutes = (ctx.now.getTime() - Date.parse(last.at)) / MINUTE;
   if (staleMinutes > 10) {
-    ctx.draft.gap(`queue ${queue}: newest age datapoint is ${Math.round(staleMinutes)} min old`, 5);
+    ctx.ev.gap({
+      what: `queue ${queue}: newest age datapoint is ${Math.round(staleMinutes)} min old`,
+      confidenceImpact: 5,
+    });
   }
 }
 
@@ -177,27 +195,33 @@ export async function checkTasks(
     series(ctx, runningQuery, "Average"),
     series(ctx, desiredQuery, "Average"),
   ]);
-  const ref = ctx.draft.source("cloudwatch_metric", metricRef(runningQuery), ctx.clock());
+  const ref = ctx.ev.source({
+    kind: "cloudwatch_metric",
+    ref: metricRef(runningQuery),
+    fetchedAt: ctx.clock(),
+  });
   const run = latest(running);
   const want = latest(desired);
   if (!run || !want) {
-    ctx.draft.finding(
-      ref,
-      `no Container Insights task counts for ${ecs.cluster}/${ecs.service} in the last hour`,
-      ctx.now,
-    );
-    ctx.draft.gap(`task health of ${ecs.cluster}/${ecs.service}: no task-count datapoints`, 0);
+    ctx.ev.finding({
+      fact: `no Container Insights task counts for ${ecs.cluster}/${ecs.service} in the last hour`,
+      source: ref,
+    });
+    ctx.ev.gap({
+      what: `task health of ${ecs.cluster}/${ecs.service}: no task-count datapoints`,
+      confidenceImpact: 0,
+    });
     return;
   }
   const runningNow = Math.round(run.value);
   const desiredNow = Math.round(want.value);
   readings.tasks = { ref, service: ecs.service, running: runningNow, desired: desiredNow };
   const since = runningNow < desiredNow ? droppedBelowAt(running, desiredNow) : undefined;
-  ctx.draft.finding(
-    ref,
-    `${ecs.service} on ${ecs.cluster}: ${runningNow} of ${desiredNow} desired tasks running at ${hhmm(run.at)}${since ? `, short since ${hhmm(since)}` : ""}`,
-    run.at,
-  );
+  ctx.ev.finding({
+    fact: `${ecs.service} on ${ecs.cluster}: ${runningNow} of ${desiredNow} desired tasks running at ${hhmm(run.at)}${since ? `, short since ${hhmm(since)}` : ""}`,
+    source: ref,
+    observedAt: run.at,
+  });
 }
 
 /** Logs Insights over an application log group: error lines by type and route. */
@@ -214,16 +238,20 @@ export async function checkErrorLogs(
   group: string,
 ): Promise<void> {
   const rows = await readLogs(ctx, group, ERROR_QUERY);
-  const ref = ctx.draft.source("cloudwatch_logs", logsRef(group), ctx.clock());
+  const ref = ctx.ev.source({
+    kind: "cloudwatch_logs",
+    ref: logsRef(group),
+    fetchedAt: ctx.clock(),
+  });
   const summary = summarizeErrorRows(rows);
   readings.errorLogs.push({ ref, summary });
-  for (const id of summary.requestIds.slice(0, 20)) ctx.draft.correlate("request_id", id);
+  for (const id of summary.requestIds.slice(0, 20))
+    ctx.ev.correlate({ kind: "request_id", value: id });
   if (summary.lines === 0) {
-    ctx.draft.finding(
-      ref,
-      `no error lines in ${group} in the last ${LOOKBACK_MINUTES} min`,
-      ctx.now,
-    );
+    ctx.ev.finding({
+      fact: `no error lines in ${group} in the last ${LOOKBACK_MINUTES} min`,
+      source: ref,
+    });
     return;
   }
   const types = summary.types
@@ -234,11 +262,10 @@ export async function checkErrorLogs(
     .slice(0, 3)
     .map((r) => `${r.route} ×${r.count}`)
     .join(", ");
-  ctx.draft.finding(
-    ref,
-    `${summary.lines} error lines in ${group} in the last ${LOOKBACK_MINUTES} min${types ? `; types: ${types}` : ""}${routes ? `; routes: ${routes}` : ""}`,
-    ctx.now,
-  );
+  ctx.ev.finding({
+    fact: `${summary.lines} error lines in ${group} in the last ${LOOKBACK_MINUTES} min${types ? `; types: ${types}` : ""}${routes ? `; routes: ${routes}` : ""}`,
+    source: ref,
+  });
 }
 
 /** Logs Insights over ECS service events and scaling activity: why tasks are missing. */
@@ -255,7 +282,11 @@ export async function checkCapacityEvents(
   group: string,
 ): Promise<void> {
   const rows = await readLogs(ctx, group, CAPACITY_QUERY);
-  const ref = ctx.draft.source("cloudwatch_logs", logsRef(group), ctx.clock());
+  const ref = ctx.ev.source({
+    kind: "cloudwatch_logs",
+    ref: logsRef(group),
+    fetchedAt: ctx.clock(),
+  });
   const events = summarizeCapacityEvents(rows);
   readings.capacity.push({ ref, events });
   const at = events.firstAt ?? ctx.now.toISOString();
@@ -263,23 +294,30 @@ export async function checkCapacityEvents(
     const why = events.placementReasons.length
       ? ` (insufficient ${events.placementReasons.join(", ")})`
       : "";
-    ctx.draft.finding(
-      ref,
-      `ECS could not place tasks ${events.placementFailures} times in the last hour${why}`,
-      at,
-    );
+    ctx.ev.finding({
+      fact: `ECS could not place tasks ${events.placementFailures} times in the last hour${why}`,
+      source: ref,
+      observedAt: at,
+    });
   }
   if (events.tasksStopped > 0) {
-    ctx.draft.finding(ref, `ECS stopped ${events.tasksStopped} running tasks`, at);
+    ctx.ev.finding({
+      fact: `ECS stopped ${events.tasksStopped} running tasks`,
+      source: ref,
+      observedAt: at,
+    });
   }
   for (const change of events.capacityChanges) {
-    ctx.draft.finding(
-      ref,
-      `scaling activity changed desired capacity from ${change.from} to ${change.to} at ${hhmm(change.at)}`,
-      change.at || at,
-    );
+    ctx.ev.finding({
+      fact: `scaling activity changed desired capacity from ${change.from} to ${change.to} at ${hhmm(change.at)}`,
+      source: ref,
+      observedAt: change.at || at,
+    });
   }
   if (events.placementFailures + events.tasksStopped + events.capacityChanges.length === 0) {
-    ctx.draft.finding(ref, `no placement failures, stopped tasks or scaling in ${group}`, ctx.now);
+    ctx.ev.finding({
+      fact: `no placement failures, stopped tasks or scaling in ${group}`,
+      source: ref,
+    });
   }
 }

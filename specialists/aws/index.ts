@@ -1,5 +1,5 @@
+import { CHECK_RULES, type Check, EvidenceCollector } from "../shared/collector.ts";
 import { deadlineSignal, runClock } from "../shared/deadline.ts";
-import { type Check, EvidenceDraft, runCheck } from "../shared/draft.ts";
 import type { Specialist } from "../types.ts";
 import { dominantRoute, LOOKBACK_MINUTES, RECENT_MINUTES } from "./analysis.ts";
 import {
@@ -63,12 +63,13 @@ const isQueueSaturated = (readings: AwsReadings) =>
   readings.queues.some((q) => q.ageSeconds > q.threshold);
 
 /** Turns the settled readings into typed signals. */
-function emitSignals(draft: EvidenceDraft, readings: AwsReadings, service: string): void {
+function emitSignals(ev: EvidenceCollector, readings: AwsReadings, service: string): void {
   if (readings.errorRate) {
     const { ref, reading } = readings.errorRate;
     if (reading.rising) {
       const route = readings.errorLogs.map((l) => dominantRoute(l.summary)).find(Boolean);
-      draft.signal(ref, {
+      ev.signal({
+        source: ref,
         kind: "error_rate_rise",
         service,
         ...(route ? { path: route } : {}),
@@ -77,11 +78,12 @@ function emitSignals(draft: EvidenceDraft, readings: AwsReadings, service: strin
         windowMinutes: RECENT_MINUTES,
       });
     } else {
-      draft.signal(ref, { kind: "no_5xx_rise", service, windowMinutes: LOOKBACK_MINUTES });
+      ev.signal({ source: ref, kind: "no_5xx_rise", service, windowMinutes: LOOKBACK_MINUTES });
     }
   }
   for (const q of readings.queues) {
-    draft.signal(q.ref, {
+    ev.signal({
+      source: q.ref,
       kind: "queue_saturation",
       queue: q.queue,
       ageSeconds: Math.round(q.ageSeconds * 10) / 10,
@@ -90,7 +92,8 @@ function emitSignals(draft: EvidenceDraft, readings: AwsReadings, service: strin
   }
   if (readings.tasks) {
     const t = readings.tasks;
-    draft.signal(t.ref, {
+    ev.signal({
+      source: t.ref,
       kind: "task_health",
       service: t.service,
       healthy: Math.max(0, t.running),
@@ -149,16 +152,22 @@ export function createAwsSpecialist(options: AwsSpecialistOptions = {}): Special
     async run(input) {
       const clock = runClock(input.now);
       const signal = deadlineSignal(input);
-      const draft = new EvidenceDraft("aws", input.question);
+      const ev = new EvidenceCollector({
+        specialistId: "aws",
+        question: input.question,
+        at: input.now,
+        deadlineMs: timeoutMs,
+        rules: CHECK_RULES,
+      });
       const cloudwatch = input.tools.cloudwatch;
-      if (!cloudwatch) return draft.skipped("no CloudWatch reader: the aws connector is absent");
+      if (!cloudwatch) return ev.skipped("no CloudWatch reader: the aws connector is absent");
       const targets = resolveTargets(input.ticket, input.hints, catalog);
       if (!hasTargets(targets)) {
-        return draft.skipped(
+        return ev.skipped(
           `no AWS resource is known for ${targets.service ?? "this ticket"}: name the load balancer, queue, ECS service or log group in the ticket or a wiki recipe`,
         );
       }
-      const ctx: CheckContext = { cloudwatch, draft, now: input.now, clock };
+      const ctx: CheckContext = { cloudwatch, ev, now: input.now, clock };
       const readings: AwsReadings = { queues: [], errorLogs: [], capacity: [] };
       const service =
         targets.service ?? targets.ecs?.service ?? targets.loadBalancer?.split("/")[1] ?? "unknown";
@@ -168,20 +177,20 @@ export function createAwsSpecialist(options: AwsSpecialistOptions = {}): Special
         const lb = targets.loadBalancer;
         checks.push({
           what: `5xx rate of ${lb}`,
-          impact: targets.httpSymptom ? MISSING_5XX_IMPACT : 5,
+          confidenceImpact: targets.httpSymptom ? MISSING_5XX_IMPACT : 5,
           run: () => checkErrorRate(ctx, readings, lb),
         });
       } else {
-        draft.gap(
-          `5xx rate not checked: no load balancer is known for ${service}`,
-          targets.httpSymptom ? MISSING_5XX_IMPACT : 0,
-        );
+        ev.gap({
+          what: `5xx rate not checked: no load balancer is known for ${service}`,
+          confidenceImpact: targets.httpSymptom ? MISSING_5XX_IMPACT : 0,
+        });
       }
       for (const q of targets.queues) {
         const threshold = q.thresholdSeconds ?? defaultThreshold;
         checks.push({
           what: `age of queue ${q.name}`,
-          impact: 20,
+          confidenceImpact: 20,
           run: () => checkQueue(ctx, readings, q.name, threshold),
         });
       }
@@ -189,33 +198,36 @@ export function createAwsSpecialist(options: AwsSpecialistOptions = {}): Special
       if (ecs) {
         checks.push({
           what: `task health of ${ecs.cluster}/${ecs.service}`,
-          impact: 10,
+          confidenceImpact: 10,
           run: () => checkTasks(ctx, readings, ecs),
         });
       }
       for (const group of targets.logGroups) {
         checks.push({
           what: `error logs of ${group}`,
-          impact: 5,
+          confidenceImpact: 5,
           run: () => checkErrorLogs(ctx, readings, group),
         });
       }
-      await Promise.all(checks.map((check) => runCheck(draft, signal, check)));
+      await Promise.all(checks.map((check) => ev.check(check, signal)));
 
       // Pivot: when capacity looks short, read the events that say why.
       if ((isCapacityShort(readings) || isQueueSaturated(readings)) && !signal.aborted) {
         await Promise.all(
           targets.eventLogGroups.map((group) =>
-            runCheck(draft, signal, {
-              what: `ECS and scaling events in ${group}`,
-              impact: 0,
-              run: () => checkCapacityEvents(ctx, readings, group),
-            }),
+            ev.check(
+              {
+                what: `ECS and scaling events in ${group}`,
+                confidenceImpact: 0,
+                run: () => checkCapacityEvents(ctx, readings, group),
+              },
+              signal,
+            ),
           ),
         );
       }
-      emitSignals(draft, readings, service);
-      return draft.finish(signal, timeoutMs, nextPivot(readings));
+      emitSignals(ev, readings, service);
+      return ev.finish(signal, nextPivot(readings));
     },
   };
 }

@@ -1,6 +1,6 @@
 import { AppError, ErrorCode } from "../../src/domain/errors.ts";
+import { CHECK_RULES, type Check, EvidenceCollector } from "../shared/collector.ts";
 import { deadlineSignal, runClock } from "../shared/deadline.ts";
-import { type Check, EvidenceDraft, runCheck } from "../shared/draft.ts";
 import type { ReplicaQueryResult, ReplicaReader } from "../tools.ts";
 import type { Specialist, TicketContext } from "../types.ts";
 import {
@@ -79,7 +79,7 @@ function requireCount(row: Record<string, Cell> | undefined, column: string, id:
 
 interface RunContext {
   replica: ReplicaReader;
-  draft: EvidenceDraft;
+  ev: EvidenceCollector;
   now: Date;
   clock: () => Date;
 }
@@ -88,19 +88,19 @@ const ref = (name: string) => `db_query:${name}`;
 
 async function runStaleCount(ctx: RunContext, check: DerivedCounterCheck): Promise<void> {
   const result = await ctx.replica.query(staleCountSql(check));
-  const source = ctx.draft.source("db_query", ref(check.id), ctx.clock());
+  const source = ctx.ev.source({ kind: "db_query", ref: ref(check.id), fetchedAt: ctx.clock() });
   const row = firstRow(result);
   const stale = requireCount(row, "stale_count", check.id);
   const total = requireCount(row, "total_count", check.id);
   const recomputed = `count(${check.source.table}${check.source.where ? ` where ${check.source.where}` : ""})`;
-  ctx.draft.finding(
+  ctx.ev.finding({
+    fact: `${stale} of ${total} ${check.table} rows have a ${check.counter} that disagrees with ${recomputed}`,
     source,
-    `${stale} of ${total} ${check.table} rows have a ${check.counter} that disagrees with ${recomputed}`,
-    ctx.now,
-  );
+  });
   if (stale > 0) {
     const since = await staleSince(ctx, check);
-    ctx.draft.signal(source, {
+    ctx.ev.signal({
+      source,
       kind: "stale_derived_rows",
       table: check.table,
       staleCount: stale,
@@ -109,7 +109,7 @@ async function runStaleCount(ctx: RunContext, check: DerivedCounterCheck): Promi
       proposedCorrection: { statement: correctionSql(check), affectsRows: stale },
     });
   } else {
-    ctx.draft.signal(source, { kind: "derived_rows_consistent", table: check.table });
+    ctx.ev.signal({ source, kind: "derived_rows_consistent", table: check.table });
   }
 }
 
@@ -124,14 +124,18 @@ async function staleSince(
     const row = firstRow(await ctx.replica.query(statement));
     const at = asTimestamp(row?.oldest_stale_at);
     if (!at) return undefined;
-    const source = ctx.draft.source("db_query", ref(`${check.id}-since`), ctx.clock());
-    ctx.draft.finding(source, `the oldest stale ${check.table} row drifted at ${at}`, ctx.now);
+    const source = ctx.ev.source({
+      kind: "db_query",
+      ref: ref(`${check.id}-since`),
+      fetchedAt: ctx.clock(),
+    });
+    ctx.ev.finding({ fact: `the oldest stale ${check.table} row drifted at ${at}`, source });
     return at;
   } catch {
-    ctx.draft.gap(
-      `when ${check.table}.${check.counter} began to drift is unknown (query failed)`,
-      5,
-    );
+    ctx.ev.gap({
+      what: `when ${check.table}.${check.counter} began to drift is unknown (query failed)`,
+      confidenceImpact: 5,
+    });
     return undefined;
   }
 }
@@ -143,21 +147,25 @@ async function runEntityCount(
   entity: string,
 ): Promise<void> {
   const result = await ctx.replica.query(entityCountSql(check, entity));
-  const source = ctx.draft.source("db_query", ref(`${check.id}/ticket-entity`), ctx.clock());
+  const source = ctx.ev.source({
+    kind: "db_query",
+    ref: ref(`${check.id}/ticket-entity`),
+    fetchedAt: ctx.clock(),
+  });
   const values = firstRow(result);
   if (!values) {
-    ctx.draft.finding(source, `${entity} (named in the ticket) is not in ${check.table}`, ctx.now);
+    ctx.ev.finding({ fact: `${entity} (named in the ticket) is not in ${check.table}`, source });
     return;
   }
   const displayed = requireCount(values, "displayed", check.id);
   const computed = requireCount(values, "computed", check.id);
-  ctx.draft.finding(
+  ctx.ev.finding({
+    fact: `${entity} (named in the ticket): ${check.counter} is ${displayed}, the recomputed count is ${computed}`,
     source,
-    `${entity} (named in the ticket): ${check.counter} is ${displayed}, the recomputed count is ${computed}`,
-    ctx.now,
-  );
+  });
   if (displayed !== computed) {
-    ctx.draft.signal(source, {
+    ctx.ev.signal({
+      source,
       kind: "count_mismatch",
       subject: `${check.subject} of ${entity}`,
       displayed,
@@ -168,7 +176,7 @@ async function runEntityCount(
 
 async function runNullPrecondition(ctx: RunContext, check: NullPreconditionCheck): Promise<void> {
   const result = await ctx.replica.query(nullPreconditionSql(check, ctx.now));
-  const source = ctx.draft.source("db_query", ref(check.id), ctx.clock());
+  const source = ctx.ev.source({ kind: "db_query", ref: ref(check.id), fetchedAt: ctx.clock() });
   const row = firstRow(result);
   const recentNull = requireCount(row, "recent_null", check.id);
   const recentTotal = requireCount(row, "recent_total", check.id);
@@ -176,14 +184,15 @@ async function runNullPrecondition(ctx: RunContext, check: NullPreconditionCheck
   const first = asTimestamp(row?.first_at);
   const last = asTimestamp(row?.last_at);
   const window = `created in the last ${check.lookbackHours} h`;
-  ctx.draft.finding(
-    source,
-    `${recentNull} of ${recentTotal} ${check.table} ${window} have ${check.column} IS NULL` +
+  ctx.ev.finding({
+    fact:
+      `${recentNull} of ${recentTotal} ${check.table} ${window} have ${check.column} IS NULL` +
       (first ? `, the first at ${first}${last ? ` and the latest at ${last}` : ""}` : "") +
       `; ${nullTotal} in all`,
-    ctx.now,
-  );
-  ctx.draft.signal(source, {
+    source,
+  });
+  ctx.ev.signal({
+    source,
     kind: "data_precondition",
     table: check.table,
     condition: `${check.column} IS NULL (${window})`,
@@ -193,10 +202,13 @@ async function runNullPrecondition(ctx: RunContext, check: NullPreconditionCheck
 
 async function runAggregate(ctx: RunContext, check: AggregateCheck): Promise<void> {
   const result = await ctx.replica.query(check.sql);
-  const source = ctx.draft.source("db_query", ref(check.id), ctx.clock());
+  const source = ctx.ev.source({ kind: "db_query", ref: ref(check.id), fetchedAt: ctx.clock() });
   const row = firstRow(result);
   if (!row || result.rowCount !== 1) {
-    ctx.draft.gap(`query ${check.id} did not return one aggregate row: not reported`, 5);
+    ctx.ev.gap({
+      what: `query ${check.id} did not return one aggregate row: not reported`,
+      confidenceImpact: 5,
+    });
     return;
   }
   const parts: string[] = [];
@@ -208,11 +220,14 @@ async function runAggregate(ctx: RunContext, check: AggregateCheck): Promise<voi
     else if (at !== undefined) parts.push(`${column} ${at}`);
     else {
       // A text value could be row content: withhold the whole result.
-      ctx.draft.gap(`query ${check.id} returned a non-aggregate value in ${column}: withheld`, 5);
+      ctx.ev.gap({
+        what: `query ${check.id} returned a non-aggregate value in ${column}: withheld`,
+        confidenceImpact: 5,
+      });
       return;
     }
   }
-  ctx.draft.finding(source, `${check.describes}: ${parts.join(", ")}`, ctx.now);
+  ctx.ev.finding({ fact: `${check.describes}: ${parts.join(", ")}`, source });
 }
 
 function stepsOf(ctx: RunContext, check: DbCheck, ticket: TicketContext): Check[] {
@@ -221,17 +236,17 @@ function stepsOf(ctx: RunContext, check: DbCheck, ticket: TicketContext): Check[
   switch (check.kind) {
     case "derived_counter":
       return [
-        { what, impact, run: () => runStaleCount(ctx, check) },
+        { what, confidenceImpact: impact, run: () => runStaleCount(ctx, check) },
         ...ticketEntities(check, ticket).map((entity) => ({
           what: `db query ${check.id}/ticket-entity for ${entity}`,
-          impact: 5,
+          confidenceImpact: 5,
           run: () => runEntityCount(ctx, check, entity),
         })),
       ];
     case "null_precondition":
-      return [{ what, impact, run: () => runNullPrecondition(ctx, check) }];
+      return [{ what, confidenceImpact: impact, run: () => runNullPrecondition(ctx, check) }];
     case "aggregate":
-      return [{ what, impact, run: () => runAggregate(ctx, check) }];
+      return [{ what, confidenceImpact: impact, run: () => runAggregate(ctx, check) }];
     default: {
       const never: never = check;
       throw new Error(`unknown db check ${JSON.stringify(never)}`);
@@ -274,24 +289,29 @@ export function createDbSpecialist(options: DbSpecialistOptions = {}): Specialis
     async run(input) {
       const clock = runClock(input.now);
       const signal = deadlineSignal(input);
-      const draft = new EvidenceDraft("db", input.question);
+      const ev = new EvidenceCollector({
+        specialistId: "db",
+        question: input.question,
+        at: input.now,
+        deadlineMs: timeoutMs,
+        rules: CHECK_RULES,
+      });
       const replica = input.tools.replica;
-      if (!replica) return draft.skipped("no replica reader: the db connector is absent");
+      if (!replica) return ev.skipped("no replica reader: the db connector is absent");
       const selected = selectChecks(checks, input.ticket, input.hints);
       if (selected.length === 0) {
-        return draft.skipped("no built-in aggregate check matches the ticket's symptoms");
+        return ev.skipped("no built-in aggregate check matches the ticket's symptoms");
       }
-      const ctx: RunContext = { replica, draft, now: input.now, clock };
+      const ctx: RunContext = { replica, ev, now: input.now, clock };
       // One at a time: the replica serves production reads, and the pool is small.
       const steps = selected.flatMap(({ check }) => stepsOf(ctx, check, input.ticket));
       for (const step of steps) {
         if (signal.aborted) break;
-        await runCheck(draft, signal, step);
+        await ev.check(step, signal);
       }
-      const stale = draft.signals.some((s) => s.kind === "stale_derived_rows");
-      return draft.finish(
+      const stale = ev.signals.some((s) => s.kind === "stale_derived_rows");
+      return ev.finish(
         signal,
-        timeoutMs,
         stale ? "the write path that stopped updating the derived rows (release diff)" : undefined,
       );
     },

@@ -1,4 +1,4 @@
-import { describeError, type EvidenceCollector, settle } from "../shared/evidence.ts";
+import { describeError, type EvidenceCollector, settle } from "../shared/collector.ts";
 import type { GitHubReader } from "../tools.ts";
 import { type DeployView, filesInStack, firstLine, sameFile, shortSha } from "./correlate.ts";
 
@@ -38,37 +38,40 @@ export async function compareDeploy(
 ): Promise<CompareOutcome | undefined> {
   const { ev } = ctx;
   if (!base) {
-    ev.gap(
-      `no earlier deploy to ${head.environment} to diff deploy ${head.id} (${shortSha(head.sha)}) against`,
-      COMPARE_GAP_IMPACT.noBase,
-    );
+    ev.gap({
+      what: `no earlier deploy to ${head.environment} to diff deploy ${head.id} (${shortSha(head.sha)}) against`,
+      confidenceImpact: COMPARE_GAP_IMPACT.noBase,
+    });
     return undefined;
   }
   const range = `${shortSha(base.sha)}...${shortSha(head.sha)}`;
   const read = await settle(() => ctx.github.compare(base.sha, head.sha), ctx.signal);
   if (!read.ok) {
-    ev.gap(
-      `GitHub compare ${range} unavailable (${describeError(read.error)}): what deploy ${head.id} shipped is unknown`,
-      COMPARE_GAP_IMPACT.compare,
-    );
+    ev.gap({
+      what: `GitHub compare ${range} unavailable (${describeError(read.error)}): what deploy ${head.id} shipped is unknown`,
+      confidenceImpact: COMPARE_GAP_IMPACT.compare,
+    });
     return undefined;
   }
   const { commits, files } = read.value;
-  const rangeRef = ev.source("github_commit", `github_commit:${base.sha}...${head.sha}`);
-  ev.finding(
-    `deploy ${head.id} (${head.ref}) shipped ${commits.length} commit${commits.length === 1 ? "" : "s"} since deploy ${base.id} (${base.ref}), ${range}, changing ${files.length} file${files.length === 1 ? "" : "s"}: ${files
+  const rangeRef = ev.source({
+    kind: "github_commit",
+    ref: `github_commit:${base.sha}...${head.sha}`,
+  });
+  ev.finding({
+    fact: `deploy ${head.id} (${head.ref}) shipped ${commits.length} commit${commits.length === 1 ? "" : "s"} since deploy ${base.id} (${base.ref}), ${range}, changing ${files.length} file${files.length === 1 ? "" : "s"}: ${files
       .slice(0, 10)
       .map((f) => f.filename)
       .join(", ")}${files.length > 10 ? ", …" : ""}`,
-    rangeRef,
-  );
+    source: rangeRef,
+  });
   for (const commit of commits.slice(0, MAX_COMMITS_LISTED)) {
-    const ref = ev.source("github_commit", `github_commit:${commit.sha}`);
-    ev.finding(
-      `commit ${shortSha(commit.sha)}: ${firstLine(commit.message)}`,
-      ref,
-      validTime(commit.date) ? new Date(commit.date).toISOString() : undefined,
-    );
+    const ref = ev.source({ kind: "github_commit", ref: `github_commit:${commit.sha}` });
+    ev.finding({
+      fact: `commit ${shortSha(commit.sha)}: ${firstLine(commit.message)}`,
+      source: ref,
+      observedAt: validTime(commit.date) ? new Date(commit.date).toISOString() : undefined,
+    });
   }
 
   const hits = filesInStack(
@@ -76,17 +79,17 @@ export async function compareDeploy(
     stack,
   );
   if (stack.length > 0 && hits.length === 0) {
-    ev.finding(
-      `none of the files deploy ${head.id} changed is in the exception's stack (${stack.join(", ")})`,
-      rangeRef,
-    );
+    ev.finding({
+      fact: `none of the files deploy ${head.id} changed is in the exception's stack (${stack.join(", ")})`,
+      source: rangeRef,
+    });
     return { culpritCommits: [], filesInStack: [] };
   }
   if (hits.length === 0) return { culpritCommits: [], filesInStack: [] };
-  ev.finding(
-    `deploy ${head.id} changed ${hits.join(", ")}, in the exception's stack${hits[0] === stack[0] ? ` (the culprit frame's file ${stack[0]})` : ""}`,
-    rangeRef,
-  );
+  ev.finding({
+    fact: `deploy ${head.id} changed ${hits.join(", ")}, in the exception's stack${hits[0] === stack[0] ? ` (the culprit frame's file ${stack[0]})` : ""}`,
+    source: rangeRef,
+  });
   const culpritCommits = await attribute(ctx, base.sha, commits, hits);
   return { culpritCommits, filesInStack: hits };
 }
@@ -102,10 +105,10 @@ async function attribute(
   hits: string[],
 ): Promise<{ sha: string; files: string[] }[]> {
   if (commits.length > MAX_COMMITS_ATTRIBUTED) {
-    ctx.ev.gap(
-      `${commits.length} commits in the deploy: not diffed one by one to find the one that changed ${hits.join(", ")}`,
-      COMPARE_GAP_IMPACT.attribution,
-    );
+    ctx.ev.gap({
+      what: `${commits.length} commits in the deploy: not diffed one by one to find the one that changed ${hits.join(", ")}`,
+      confidenceImpact: COMPARE_GAP_IMPACT.attribution,
+    });
     return [];
   }
   const reads = await Promise.all(
@@ -127,18 +130,18 @@ async function attribute(
     const touched = read.value.files.filter((f) => hits.some((h) => sameFile(f.filename, h)));
     if (touched.length === 0) return;
     found.push({ sha: commit.sha, files: touched.map((f) => f.filename) });
-    ctx.ev.finding(
-      `commit ${shortSha(commit.sha)} "${firstLine(commit.message)}" changed ${touched
+    ctx.ev.finding({
+      fact: `commit ${shortSha(commit.sha)} "${firstLine(commit.message)}" changed ${touched
         .map((f) => `${f.filename} (+${f.additions}/−${f.deletions})`)
         .join(", ")}, in the exception's stack`,
-      ctx.ev.source("github_commit", `github_commit:${commit.sha}`),
-    );
+      source: ctx.ev.source({ kind: "github_commit", ref: `github_commit:${commit.sha}` }),
+    });
   });
   if (failed > 0) {
-    ctx.ev.gap(
-      `${failed} of ${commits.length} per-commit diffs unavailable: the commit that changed ${hits.join(", ")} may be missed`,
-      COMPARE_GAP_IMPACT.attribution,
-    );
+    ctx.ev.gap({
+      what: `${failed} of ${commits.length} per-commit diffs unavailable: the commit that changed ${hits.join(", ")} may be missed`,
+      confidenceImpact: COMPARE_GAP_IMPACT.attribution,
+    });
   }
   return found;
 }

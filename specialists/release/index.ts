@@ -1,5 +1,5 @@
 import type { RawSpecialistOutput } from "../../src/domain/specialist-output.ts";
-import { EvidenceCollector, settle } from "../shared/evidence.ts";
+import { EvidenceCollector, READ_RULES, type SourceRef, settle } from "../shared/collector.ts";
 import { linkedSentryIssueIds } from "../shared/linked-issues.ts";
 import type { ToolName } from "../tools.ts";
 import type { Specialist, SpecialistInput } from "../types.ts";
@@ -45,52 +45,53 @@ function recordCorrelation(
   onsetWhat?: string,
 ): void {
   const { deploy } = c;
-  const ref = ev.source("github_deploy", `github_deploy:${deploy.id}`);
+  const ref = ev.source({ kind: "github_deploy", ref: `github_deploy:${deploy.id}` });
   const symptom = view.issue
     ? `${view.issue.shortId} was first seen`
     : `the symptom (${onsetWhat ?? "onset"}) began`;
   ev.signal({
     kind: "release_correlation",
-    sourceRef: ref,
+    source: ref,
     release: deploy.release ?? deploy.ref,
     ...(service ? { service } : {}),
     deployedAt: c.deployedAt,
     firstSeenAfterDeployMinutes: c.minutesAfter,
   });
-  ev.finding(
-    `deploy ${deploy.id} of ${deploy.ref} (${shortSha(deploy.sha)}) to ${deploy.environment}${deploy.state ? ` (${deploy.state})` : ""} ` +
+  ev.finding({
+    fact:
+      `deploy ${deploy.id} of ${deploy.ref} (${shortSha(deploy.sha)}) to ${deploy.environment}${deploy.state ? ` (${deploy.state})` : ""} ` +
       `began ${deploy.startedAt}${deploy.finishedFrom === "sentry" ? ` and finished ${deploy.finishedAt} (Sentry deploy record)` : " (finish time unknown)"}; ` +
       `${symptom} ${c.minutesAfter} min after ${c.deployedAt}`,
-    ref,
-  );
+    source: ref,
+  });
   const eventRelease = view.event?.release;
   if (view.issue && deploy.release && eventRelease === deploy.release) {
-    ev.finding(
-      `${view.issue.shortId}'s recommended event ran release ${eventRelease}, the release of deploy ${deploy.id}`,
-      ev.source("sentry_release", `sentry_release:${deploy.release}`),
-    );
+    ev.finding({
+      fact: `${view.issue.shortId}'s recommended event ran release ${eventRelease}, the release of deploy ${deploy.id}`,
+      source: ev.source({ kind: "sentry_release", ref: `sentry_release:${deploy.release}` }),
+    });
   }
 }
 
 function recordAbsence(
   ev: EvidenceCollector,
   views: DeployView[],
-  listRef: string,
+  listRef: SourceRef,
   w: { environment: string; service: string | undefined; windowHours: number; now: Date },
 ): void {
   ev.signal({
     kind: "deploy_absent",
-    sourceRef: listRef,
+    source: listRef,
     ...(w.service ? { service: w.service } : {}),
     windowHours: w.windowHours,
   });
   const last = views[0];
-  ev.finding(
-    last
+  ev.finding({
+    fact: last
       ? `no deploy to ${w.environment} in the ${w.windowHours}h before ${w.now.toISOString()}; the last, ${last.id} of ${last.ref} (${shortSha(last.sha)}), began ${last.startedAt}, ${hoursBetween(w.now, last.startedAt)}h before`
       : `no deploy to ${w.environment} is recorded at all`,
-    listRef,
-  );
+    source: listRef,
+  });
 }
 
 function nextPivot(
@@ -144,21 +145,31 @@ function recordRecent(
 ): void {
   for (const deploy of recent) {
     const after = onset !== undefined && Date.parse(deploy.startedAt) > onset.getTime();
-    ev.finding(
-      `deploy ${deploy.id} of ${deploy.ref} (${shortSha(deploy.sha)}) to ${deploy.environment} began ${deploy.startedAt}` +
+    ev.finding({
+      fact:
+        `deploy ${deploy.id} of ${deploy.ref} (${shortSha(deploy.sha)}) to ${deploy.environment} began ${deploy.startedAt}` +
         (after && view.issue
           ? `, after ${view.issue.shortId} was first seen (${view.issue.firstSeen}): it did not start the symptom`
           : ""),
-      ev.source("github_deploy", `github_deploy:${deploy.id}`),
-    );
+      source: ev.source({ kind: "github_deploy", ref: `github_deploy:${deploy.id}` }),
+    });
   }
 }
 
 async function run(input: SpecialistInput): Promise<RawSpecialistOutput> {
-  const ev = new EvidenceCollector("release", input.question, input.now.toISOString());
+  const ev = new EvidenceCollector({
+    specialistId: "release",
+    question: input.question,
+    at: input.now,
+    deadlineMs: TIMEOUT_MS,
+    rules: READ_RULES,
+  });
   const github = input.tools.github;
   if (!github) {
-    ev.gap("GitHub is not available: deploys and commits were not read", MISSING_GITHUB_IMPACT);
+    ev.gap({
+      what: "GitHub is not available: deploys and commits were not read",
+      confidenceImpact: MISSING_GITHUB_IMPACT,
+    });
     return ev.skipped("the github tool is not available");
   }
   try {
@@ -177,7 +188,7 @@ async function run(input: SpecialistInput): Promise<RawSpecialistOutput> {
         "Retry when GitHub answers: deploys are this specialist's evidence",
       );
     }
-    const listRef = ev.source("github_deploy", `github_deploy:${environment}`);
+    const listRef = ev.source({ kind: "github_deploy", ref: `github_deploy:${environment}` });
     const views = toDeployViews(deployments.value, view.releases);
     const onset = onsetOf(input, view);
 
@@ -202,24 +213,24 @@ async function run(input: SpecialistInput): Promise<RawSpecialistOutput> {
     const recent = deploysWithin(views, input.now, windowHours);
     if (recent.length === 0) {
       if (onset?.from === "alert") {
-        ev.finding(
-          `no Sentry onset: the alert-filed ticket's creation (${input.ticket.snapshot.createdAt}) bounds the symptom's start`,
-          listRef,
-        );
+        ev.finding({
+          fact: `no Sentry onset: the alert-filed ticket's creation (${input.ticket.snapshot.createdAt}) bounds the symptom's start`,
+          source: listRef,
+        });
       }
       recordAbsence(ev, views, listRef, { environment, service, windowHours, now: input.now });
       return ev.returned(nextPivot(undefined, undefined, true));
     }
     recordRecent(ev, recent, view, onset?.at);
     if (!onset) {
-      ev.gap(
-        `the symptom's onset is unknown (no Sentry issue, no alert): ${recent.length} deploy${recent.length === 1 ? "" : "s"} of the last ${windowHours / 24} days not tested against it`,
-        UNKNOWN_ONSET_IMPACT,
-      );
+      ev.gap({
+        what: `the symptom's onset is unknown (no Sentry issue, no alert): ${recent.length} deploy${recent.length === 1 ? "" : "s"} of the last ${windowHours / 24} days not tested against it`,
+        confidenceImpact: UNKNOWN_ONSET_IMPACT,
+      });
     }
     return ev.returned(nextPivot(undefined, undefined, false));
   } catch (error) {
-    return ev.thrown(error, TIMEOUT_MS);
+    return ev.thrown(error);
   }
 }
 

@@ -1,4 +1,4 @@
-import { describeError, type EvidenceCollector, settle } from "../shared/evidence.ts";
+import { describeError, type EvidenceCollector, settle } from "../shared/collector.ts";
 import type {
   SentryEventSummary,
   SentryIssueSummary,
@@ -41,10 +41,10 @@ export async function readSentry(
   const { ev } = ctx;
   if (!sentry) {
     if (issueId) {
-      ev.gap(
-        `Sentry is not available: when issue ${issueId} began is unknown, so deploys are not correlated with it`,
-        ONSET_GAP_IMPACT.noSentry,
-      );
+      ev.gap({
+        what: `Sentry is not available: when issue ${issueId} began is unknown, so deploys are not correlated with it`,
+        confidenceImpact: ONSET_GAP_IMPACT.noSentry,
+      });
     }
     return { releases: [] };
   }
@@ -53,16 +53,16 @@ export async function readSentry(
     const issueRead = await settle(() => sentry.getIssue(issueId), ctx.signal);
     if (issueRead.ok) {
       view.issue = issueRead.value;
-      const ref = ev.source("sentry_issue", `sentry_issue:${issueRead.value.id}`);
-      ev.finding(
-        `${issueRead.value.shortId} (${issueRead.value.project}) first seen ${issueRead.value.firstSeen}`,
-        ref,
-      );
+      const ref = ev.source({ kind: "sentry_issue", ref: `sentry_issue:${issueRead.value.id}` });
+      ev.finding({
+        fact: `${issueRead.value.shortId} (${issueRead.value.project}) first seen ${issueRead.value.firstSeen}`,
+        source: ref,
+      });
     } else {
-      ev.gap(
-        `Sentry issue ${issueId} unreadable (${describeError(issueRead.error)}): the symptom's onset is unknown`,
-        ONSET_GAP_IMPACT.issue,
-      );
+      ev.gap({
+        what: `Sentry issue ${issueId} unreadable (${describeError(issueRead.error)}): the symptom's onset is unknown`,
+        confidenceImpact: ONSET_GAP_IMPACT.issue,
+      });
     }
   }
   const [eventRead, releasesRead] = await Promise.all([
@@ -73,17 +73,17 @@ export async function readSentry(
   ]);
   if (eventRead?.ok) view.event = eventRead.value;
   else if (eventRead) {
-    ev.gap(
-      `Sentry event of ${view.issue?.shortId} unavailable (${describeError(eventRead.error)}): the stack's files are unknown, commits are not matched against them`,
-      ONSET_GAP_IMPACT.event,
-    );
+    ev.gap({
+      what: `Sentry event of ${view.issue?.shortId} unavailable (${describeError(eventRead.error)}): the stack's files are unknown, commits are not matched against them`,
+      confidenceImpact: ONSET_GAP_IMPACT.event,
+    });
   }
   if (releasesRead.ok) view.releases = releasesRead.value;
   else {
-    ev.gap(
-      `Sentry releases unavailable (${describeError(releasesRead.error)}): deploy times are GitHub's deployment creation times`,
-      ONSET_GAP_IMPACT.releases,
-    );
+    ev.gap({
+      what: `Sentry releases unavailable (${describeError(releasesRead.error)}): deploy times are GitHub's deployment creation times`,
+      confidenceImpact: ONSET_GAP_IMPACT.releases,
+    });
   }
   return view;
 }

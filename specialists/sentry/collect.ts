@@ -4,8 +4,9 @@ import {
   type EvidenceCollector,
   isNotFound,
   type Settled,
+  type SourceRef,
   settle,
-} from "../shared/evidence.ts";
+} from "../shared/collector.ts";
 import type {
   SentryEventSummary,
   SentryIssueSummary,
@@ -95,24 +96,26 @@ async function readTag(ctx: Context, issueId: string, key: string): Promise<Sett
 
 const short = (text: string, max = 160) => (text.length > max ? `${text.slice(0, max)}…` : text);
 
-function recordIssue(ctx: Context, issue: SentryIssueSummary, issueRef: string): void {
-  ctx.ev.finding(
-    `${issue.shortId} "${short(issue.title)}" (${issue.level}, ${issue.status}) in ${issue.project}: ` +
+function recordIssue(ctx: Context, issue: SentryIssueSummary, issueRef: SourceRef): void {
+  ctx.ev.finding({
+    fact:
+      `${issue.shortId} "${short(issue.title)}" (${issue.level}, ${issue.status}) in ${issue.project}: ` +
       `${issue.count} events from ${issue.userCount} users, first seen ${issue.firstSeen}, last seen ${issue.lastSeen}`,
-    issueRef,
-  );
+    source: issueRef,
+  });
   const trend = summarizeTrend(issue.stats24h);
   if (trend) {
-    ctx.ev.finding(
-      `last 24h: ${trend.total} events, ${trend.lastHour} in the current hour against ` +
+    ctx.ev.finding({
+      fact:
+        `last 24h: ${trend.total} events, ${trend.lastHour} in the current hour against ` +
         `${trend.earlierHourlyMean}/h before; hourly peak ${trend.peak.count} at ${trend.peak.at}`,
-      issueRef,
-    );
+      source: issueRef,
+    });
   }
 }
 
 function recordEvent(ctx: Context, event: SentryEventSummary): void {
-  const ref = ctx.ev.source("sentry_event", `sentry_event:${event.eventId}`);
+  const ref = ctx.ev.source({ kind: "sentry_event", ref: `sentry_event:${event.eventId}` });
   const exception = event.exception;
   const frame = culpritFrame(event);
   const parts = [
@@ -127,60 +130,69 @@ function recordEvent(ctx: Context, event: SentryEventSummary): void {
       ? `request ${event.request.method ?? ""} ${event.request.path}`.trim()
       : undefined,
   ];
-  ctx.ev.finding(parts.filter(Boolean).join("; "), ref, event.dateCreated);
+  ctx.ev.finding({
+    fact: parts.filter(Boolean).join("; "),
+    source: ref,
+    observedAt: event.dateCreated,
+  });
   recordCorrelations(ctx, event);
 }
 
 function recordCorrelations(ctx: Context, event: SentryEventSummary): void {
-  ctx.ev.correlation("sentry_event_id", event.eventId);
+  ctx.ev.correlate({ kind: "sentry_event_id", value: event.eventId });
   const { requestIds, traceIds } = correlationTags(event);
-  for (const id of requestIds) ctx.ev.correlation("request_id", id);
-  for (const id of traceIds) ctx.ev.correlation("trace_id", id);
+  for (const id of requestIds) ctx.ev.correlate({ kind: "request_id", value: id });
+  for (const id of traceIds) ctx.ev.correlate({ kind: "trace_id", value: id });
 }
 
 async function recordRelease(ctx: Context, version: string): Promise<void> {
   const read = await ctx.releases();
   if (!read.ok) {
-    ctx.ev.gap(
-      `Sentry releases unavailable (${describeError(read.error)}): when ${version} went out is not confirmed`,
-      GAP_IMPACT.releases,
-    );
+    ctx.ev.gap({
+      what: `Sentry releases unavailable (${describeError(read.error)}): when ${version} went out is not confirmed`,
+      confidenceImpact: GAP_IMPACT.releases,
+    });
     return;
   }
   const release = read.value.find((r) => r.version === version);
   if (!release) return;
-  const ref = ctx.ev.source("sentry_release", `sentry_release:${release.version}`);
+  const ref = ctx.ev.source({ kind: "sentry_release", ref: `sentry_release:${release.version}` });
   const deployed = release.lastDeployAt ?? release.dateReleased;
-  ctx.ev.finding(
-    `release ${release.version} created ${release.dateCreated}` +
+  ctx.ev.finding({
+    fact:
+      `release ${release.version} created ${release.dateCreated}` +
       (deployed
         ? `, deployed ${deployed}${release.environment ? ` to ${release.environment}` : ""}`
         : ", no deploy recorded") +
       (release.commitCount !== undefined
         ? `, ${release.commitCount} commit${release.commitCount === 1 ? "" : "s"}`
         : ""),
-    ref,
-  );
+    source: ref,
+  });
 }
 
-async function recordClients(ctx: Context, issueId: string, issueRef: string): Promise<void> {
+async function recordClients(ctx: Context, issueId: string, issueRef: SourceRef): Promise<void> {
   const reads = await Promise.all(CLIENT_TAGS.map((key) => readTag(ctx, issueId, key)));
   const described = CLIENT_TAGS.map((key, i) => {
     const read = reads[i]!;
     return read.ok && read.value.length > 0 ? `${key} ${describeDistribution(read.value)}` : "";
   }).filter(Boolean);
-  if (described.length > 0) ctx.ev.finding(`clients: ${described.join("; ")}`, issueRef);
+  if (described.length > 0)
+    ctx.ev.finding({ fact: `clients: ${described.join("; ")}`, source: issueRef });
 }
 
 export async function collectIssue(ctx: Context, issueId: string): Promise<IssueOutcome> {
   const { ev } = ctx;
   const read = await settle(() => ctx.sentry.getIssue(issueId), ctx.signal);
   if (!read.ok) {
-    ev.gap(`Sentry issue ${issueId} unreadable (${describeError(read.error)})`, GAP_IMPACT.issue);
+    ev.gap({
+      what: `Sentry issue ${issueId} unreadable (${describeError(read.error)})`,
+      confidenceImpact: GAP_IMPACT.issue,
+    });
     return { ok: false, error: read.error };
   }
   const issue = read.value;
-  const issueRef = ev.source("sentry_issue", `sentry_issue:${issue.id}`);
+  const issueRef = ev.source({ kind: "sentry_issue", ref: `sentry_issue:${issue.id}` });
   recordIssue(ctx, issue, issueRef);
 
   const [eventRead, recentRead, statusRead, transactionRead, releaseRead] = await Promise.all([
@@ -194,29 +206,29 @@ export async function collectIssue(ctx: Context, issueId: string): Promise<Issue
   const event = eventRead.ok ? eventRead.value : undefined;
   if (event) recordEvent(ctx, event);
   else if (!eventRead.ok) {
-    ev.gap(
-      `Sentry event of ${issue.shortId} unavailable (${describeError(eventRead.error)}): no stack trace, culprit frame, request path or release`,
-      GAP_IMPACT.event,
-    );
+    ev.gap({
+      what: `Sentry event of ${issue.shortId} unavailable (${describeError(eventRead.error)}): no stack trace, culprit frame, request path or release`,
+      confidenceImpact: GAP_IMPACT.event,
+    });
   }
   if (recentRead.ok) for (const e of recentRead.value) recordCorrelations(ctx, e);
   else {
-    ev.gap(
-      `recent Sentry events of ${issue.shortId} unavailable (${describeError(recentRead.error)}): fewer request ids to correlate`,
-      GAP_IMPACT.recentEvents,
-    );
+    ev.gap({
+      what: `recent Sentry events of ${issue.shortId} unavailable (${describeError(recentRead.error)}): fewer request ids to correlate`,
+      confidenceImpact: GAP_IMPACT.recentEvents,
+    });
   }
   const tagFailure = [statusRead, transactionRead, releaseRead].find((r) => !r.ok);
   if (tagFailure && !tagFailure.ok) {
-    ev.gap(
-      `Sentry tag breakdowns of ${issue.shortId} unavailable (${describeError(tagFailure.error)})`,
-      GAP_IMPACT.tags,
-    );
+    ev.gap({
+      what: `Sentry tag breakdowns of ${issue.shortId} unavailable (${describeError(tagFailure.error)})`,
+      confidenceImpact: GAP_IMPACT.tags,
+    });
   }
   const values = (r: Settled<TagValues>) => (r.ok ? r.value : []);
   const releases = values(releaseRead);
   if (releases.length > 0)
-    ev.finding(`events by release: ${describeDistribution(releases)}`, issueRef);
+    ev.finding({ fact: `events by release: ${describeDistribution(releases)}`, source: issueRef });
 
   const statusCodes = statusCodesOf(values(statusRead), event);
   const path = requestPathOf(issue, event, values(transactionRead));
@@ -226,42 +238,42 @@ export async function collectIssue(ctx: Context, issueId: string): Promise<Issue
   if (isClientAbort(issue, event, statusCodes)) {
     await recordClients(ctx, issue.id, issueRef);
     if (statusCodes.length === 0) {
-      ev.gap(
-        `statuses of the aborted requests of ${issue.shortId} unknown`,
-        GAP_IMPACT.abortStatuses,
-      );
+      ev.gap({
+        what: `statuses of the aborted requests of ${issue.shortId} unknown`,
+        confidenceImpact: GAP_IMPACT.abortStatuses,
+      });
     } else {
       ev.signal({
         kind: "client_aborts",
-        sourceRef: issueRef,
+        source: issueRef,
         count: issue.count,
         statusCodes,
         ...(path ? { path } : {}),
       });
     }
-    ev.finding(
-      `${issue.shortId} records requests the client aborted (statuses ${statusCodes.join("/") || "unknown"}${path ? ` on ${path}` : ""}), not a server exception`,
-      issueRef,
-    );
+    ev.finding({
+      fact: `${issue.shortId} records requests the client aborted (statuses ${statusCodes.join("/") || "unknown"}${path ? ` on ${path}` : ""}), not a server exception`,
+      source: issueRef,
+    });
     return { ok: true, issue, kind: "client_abort" };
   }
   if (!isNewIssue(issue.firstSeen, ctx.now)) {
-    ev.finding(
-      `${issue.shortId} is not new: first seen ${issue.firstSeen}, before the ${NEW_EXCEPTION_MAX_AGE_HOURS}h window ending ${ctx.now.toISOString()}`,
-      issueRef,
-    );
+    ev.finding({
+      fact: `${issue.shortId} is not new: first seen ${issue.firstSeen}, before the ${NEW_EXCEPTION_MAX_AGE_HOURS}h window ending ${ctx.now.toISOString()}`,
+      source: issueRef,
+    });
     return { ok: true, issue, kind: "recurring" };
   }
   if (!path) {
-    ev.gap(
-      `request path of ${issue.shortId} unknown: the new exception is not typed`,
-      GAP_IMPACT.path,
-    );
+    ev.gap({
+      what: `request path of ${issue.shortId} unknown: the new exception is not typed`,
+      confidenceImpact: GAP_IMPACT.path,
+    });
     return { ok: true, issue, kind: "new_exception" };
   }
   ev.signal({
     kind: "new_exception",
-    sourceRef: issueRef,
+    source: issueRef,
     issueId: issue.id,
     path,
     firstSeen: isoTimestamp(issue.firstSeen),

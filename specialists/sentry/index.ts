@@ -1,5 +1,5 @@
 import type { RawSpecialistOutput } from "../../src/domain/specialist-output.ts";
-import { EvidenceCollector } from "../shared/evidence.ts";
+import { EvidenceCollector, READ_RULES } from "../shared/collector.ts";
 import { hasSentryLabel, linkedSentryIssueIds } from "../shared/linked-issues.ts";
 import type { Specialist, SpecialistInput } from "../types.ts";
 import { collectIssue, type IssueOutcome, issueContext } from "./collect.ts";
@@ -39,18 +39,27 @@ function nextPivotFor(outcomes: Extract<IssueOutcome, { ok: true }>[]): string |
 }
 
 async function run(input: SpecialistInput): Promise<RawSpecialistOutput> {
-  const ev = new EvidenceCollector("sentry", input.question, input.now.toISOString());
+  const ev = new EvidenceCollector({
+    specialistId: "sentry",
+    question: input.question,
+    at: input.now,
+    deadlineMs: TIMEOUT_MS,
+    rules: READ_RULES,
+  });
   const sentry = input.tools.sentry;
   if (!sentry) {
-    ev.gap(
-      "Sentry is not available to this run: the linked issue was not read",
-      MISSING_TOOL_IMPACT,
-    );
+    ev.gap({
+      what: "Sentry is not available to this run: the linked issue was not read",
+      confidenceImpact: MISSING_TOOL_IMPACT,
+    });
     return ev.skipped("the sentry tool is not available");
   }
   const ids = linkedSentryIssueIds(input.ticket);
   if (ids.length === 0) {
-    ev.gap("the ticket is labelled sentry-issue but links no Sentry issue id", NO_ISSUE_ID_IMPACT);
+    ev.gap({
+      what: "the ticket is labelled sentry-issue but links no Sentry issue id",
+      confidenceImpact: NO_ISSUE_ID_IMPACT,
+    });
     return ev.skipped("the ticket links no Sentry issue id");
   }
   const ctx = issueContext({ sentry, ev, signal: input.signal, now: input.now });
@@ -67,7 +76,7 @@ async function run(input: SpecialistInput): Promise<RawSpecialistOutput> {
     }
     return ev.returned(nextPivotFor(read));
   } catch (error) {
-    return ev.thrown(error, TIMEOUT_MS);
+    return ev.thrown(error);
   }
 }
 

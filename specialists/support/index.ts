@@ -1,5 +1,5 @@
+import { CHECK_RULES, EvidenceCollector } from "../shared/collector.ts";
 import { deadlineSignal } from "../shared/deadline.ts";
-import { EvidenceDraft } from "../shared/draft.ts";
 import { ticketTexts } from "../shared/ticket-text.ts";
 import type { Specialist } from "../types.ts";
 import { readTicket } from "./extract.ts";
@@ -46,63 +46,93 @@ export function createSupportSpecialist(options: SupportSpecialistOptions = {}):
     },
 
     async run(input) {
-      const draft = new EvidenceDraft("support", input.question);
+      const ev = new EvidenceCollector({
+        specialistId: "support",
+        question: input.question,
+        at: input.now,
+        deadlineMs: timeoutMs,
+        rules: CHECK_RULES,
+      });
       const signal = deadlineSignal(input);
-      if (signal.aborted) return draft.timedOut(timeoutMs);
+      if (signal.aborted) return ev.timedOut();
       const snapshot = input.ticket.snapshot;
-      const ref = draft.source(
-        "linear_issue",
-        `linear_issue:${snapshot.ticketKey}`,
-        snapshot.fetchedAt,
-      );
+      const ref = ev.source({
+        kind: "linear_issue",
+        ref: `linear_issue:${snapshot.ticketKey}`,
+        fetchedAt: snapshot.fetchedAt,
+      });
       const reading = readTicket(input.ticket);
 
       const ids = reading.requestIds.slice(0, MAX_REQUEST_IDS);
-      for (const id of ids) draft.correlate("request_id", id);
+      for (const id of ids) ev.correlate({ kind: "request_id", value: id });
       if (ids.length > 0) {
-        draft.finding(
-          ref,
-          `${ids.length} request id(s) quoted in the ticket: ${ids.slice(0, 5).join(", ")}${ids.length > 5 ? ", …" : ""}`,
-          snapshot.updatedAt,
-        );
+        ev.finding({
+          fact: `${ids.length} request id(s) quoted in the ticket: ${ids.slice(0, 5).join(", ")}${ids.length > 5 ? ", …" : ""}`,
+          source: ref,
+          observedAt: snapshot.updatedAt,
+        });
       }
       if (reading.reports > 0) {
         const tickets = reading.supportTickets.length
           ? ` (support tickets ${reading.supportTickets.join(", ")})`
           : "";
-        draft.finding(
-          ref,
-          `${reading.reports} user report(s) referenced${tickets}`,
-          snapshot.updatedAt,
-        );
+        ev.finding({
+          fact: `${reading.reports} user report(s) referenced${tickets}`,
+          source: ref,
+          observedAt: snapshot.updatedAt,
+        });
       }
       if (reading.statedAffected) {
-        draft.finding(
-          ref,
-          `the ticket states ${reading.statedAffected.count} affected users`,
-          reading.statedAffected.at,
-        );
+        ev.finding({
+          fact: `the ticket states ${reading.statedAffected.count} affected users`,
+          source: ref,
+          observedAt: reading.statedAffected.at,
+        });
       }
       if (reading.noReports && reading.reports === 0) {
-        draft.finding(ref, "the ticket states there are no user reports", snapshot.createdAt);
+        ev.finding({
+          fact: "the ticket states there are no user reports",
+          source: ref,
+          observedAt: snapshot.createdAt,
+        });
       }
       for (const s of reading.expectedVsActual.slice(0, 3)) {
-        draft.finding(ref, `reported behaviour: ${quote(s.sentence)}`, s.at);
+        ev.finding({
+          fact: `reported behaviour: ${quote(s.sentence)}`,
+          source: ref,
+          observedAt: s.at,
+        });
       }
       for (const s of reading.population.slice(0, 3)) {
-        draft.finding(ref, `affected population: ${quote(s.sentence)}`, s.at);
+        ev.finding({
+          fact: `affected population: ${quote(s.sentence)}`,
+          source: ref,
+          observedAt: s.at,
+        });
       }
       if (reading.onset)
-        draft.finding(ref, `reported onset: ${reading.onset.text}`, reading.onset.at);
+        ev.finding({
+          fact: `reported onset: ${reading.onset.text}`,
+          source: ref,
+          observedAt: reading.onset.at,
+        });
 
       const affected = reading.statedAffected?.count ?? reading.reports;
       if (affected > 0 && reading.scope) {
-        draft.signal(ref, { kind: "user_impact", affectedUsers: affected, scope: reading.scope });
+        ev.signal({
+          source: ref,
+          kind: "user_impact",
+          affectedUsers: affected,
+          scope: reading.scope,
+        });
       }
-      if (draft.findings.length === 0) {
-        draft.gap("the ticket carries no user report, impact statement or request id", 0);
+      if (ev.findings.length === 0) {
+        ev.gap({
+          what: "the ticket carries no user report, impact statement or request id",
+          confidenceImpact: 0,
+        });
       }
-      return draft.finish(signal, timeoutMs);
+      return ev.finish(signal);
     },
   };
 }

@@ -1,5 +1,5 @@
+import { CHECK_RULES, EvidenceCollector } from "../shared/collector.ts";
 import { deadlineSignal, runClock } from "../shared/deadline.ts";
-import { EvidenceDraft, runCheck } from "../shared/draft.ts";
 import type { VendorStatus } from "../tools.ts";
 import type { Specialist } from "../types.ts";
 import { hasVendorLabel, mentionedVendors, vendorCorrelationIds } from "./detect.ts";
@@ -38,24 +38,29 @@ function isoOrUndefined(value: string): string | undefined {
 
 /** Maps one status page reading to findings and signals (exported for unit tests). */
 export function readStatus(
-  draft: EvidenceDraft,
+  ev: EvidenceCollector,
   status: VendorStatus,
   now: Date,
   fetchedAt: Date,
 ): void {
-  const ref = draft.source("vendor_status", `vendor_status:${status.vendor}`, fetchedAt);
+  const ref = ev.source({
+    kind: "vendor_status",
+    ref: `vendor_status:${status.vendor}`,
+    fetchedAt,
+  });
   const active = status.incidents.filter((i) => !CLOSED.has(i.status));
   for (const incident of active) {
     const startedAt = isoOrUndefined(incident.startedAt);
     const components = incident.components.length
       ? ` affecting ${incident.components.slice(0, 5).join(", ")}`
       : "";
-    draft.finding(
-      ref,
-      `${status.vendor} status page reports "${incident.name}" (${incident.status}, impact ${incident.impact})${startedAt ? ` since ${startedAt}` : ""}${components}`,
-      fetchedAt,
-    );
-    draft.signal(ref, {
+    ev.finding({
+      fact: `${status.vendor} status page reports "${incident.name}" (${incident.status}, impact ${incident.impact})${startedAt ? ` since ${startedAt}` : ""}${components}`,
+      source: ref,
+      observedAt: fetchedAt,
+    });
+    ev.signal({
+      source: ref,
       kind: "vendor_incident",
       vendor: status.vendor,
       status: incidentStatus(incident.status),
@@ -68,29 +73,32 @@ export function readStatus(
   for (const incident of status.incidents.filter((i) => CLOSED.has(i.status))) {
     const startedAt = isoOrUndefined(incident.startedAt);
     if (!startedAt || now.getTime() - Date.parse(startedAt) > RECENTLY_RESOLVED_MS) continue;
-    draft.finding(
-      ref,
-      `${status.vendor} had "${incident.name}" (impact ${incident.impact}) starting ${startedAt}, now ${incident.status}`,
-      fetchedAt,
-    );
+    ev.finding({
+      fact: `${status.vendor} had "${incident.name}" (impact ${incident.impact}) starting ${startedAt}, now ${incident.status}`,
+      source: ref,
+      observedAt: fetchedAt,
+    });
   }
   if (active.length > 0) return;
   if (status.indicator === "none") {
-    draft.finding(
-      ref,
-      `${status.vendor} status page is operational: ${status.description || "no open incident"}`,
-      fetchedAt,
-    );
-    draft.signal(ref, { kind: "vendor_operational", vendor: status.vendor });
+    ev.finding({
+      fact: `${status.vendor} status page is operational: ${status.description || "no open incident"}`,
+      source: ref,
+      observedAt: fetchedAt,
+    });
+    ev.signal({ source: ref, kind: "vendor_operational", vendor: status.vendor });
     return;
   }
   // Degraded or in maintenance without an incident: neither green nor an incident.
-  draft.finding(
-    ref,
-    `${status.vendor} status page indicator is ${status.indicator} (${status.description}) with no open incident`,
-    fetchedAt,
-  );
-  draft.gap(`${status.vendor} status is ${status.indicator} without an incident to cite`, 5);
+  ev.finding({
+    fact: `${status.vendor} status page indicator is ${status.indicator} (${status.description}) with no open incident`,
+    source: ref,
+    observedAt: fetchedAt,
+  });
+  ev.gap({
+    what: `${status.vendor} status is ${status.indicator} without an incident to cite`,
+    confidenceImpact: 5,
+  });
 }
 
 export function createVendorSpecialist(options: VendorSpecialistOptions = {}): Specialist {
@@ -125,34 +133,42 @@ export function createVendorSpecialist(options: VendorSpecialistOptions = {}): S
     async run(input) {
       const clock = runClock(input.now);
       const signal = deadlineSignal(input);
-      const draft = new EvidenceDraft("vendor", input.question);
+      const ev = new EvidenceCollector({
+        specialistId: "vendor",
+        question: input.question,
+        at: input.now,
+        deadlineMs: timeoutMs,
+        rules: CHECK_RULES,
+      });
       const reader = input.tools.vendorStatus;
       if (!reader)
-        return draft.skipped("no vendor status reader: the vendor_status connector is absent");
+        return ev.skipped("no vendor status reader: the vendor_status connector is absent");
       const vendors = mentionedVendors(input.ticket, input.hints, known);
       if (vendors.length === 0) {
-        return draft.skipped("the ticket is labelled vendor but names no vendor prode recognises");
+        return ev.skipped("the ticket is labelled vendor but names no vendor prode recognises");
       }
       const correlations = vendorCorrelationIds(input.ticket);
       if (correlations.length > 0) {
         const key = input.ticket.snapshot.ticketKey;
-        const ticketRef = draft.source(
-          "linear_issue",
-          `linear_issue:${key}`,
-          input.ticket.snapshot.fetchedAt,
-        );
-        for (const c of correlations) draft.correlate("vendor_correlation_id", c.value);
+        const ticketRef = ev.source({
+          kind: "linear_issue",
+          ref: `linear_issue:${key}`,
+          fetchedAt: input.ticket.snapshot.fetchedAt,
+        });
+        for (const c of correlations)
+          ev.correlate({ kind: "vendor_correlation_id", value: c.value });
         for (const { vendor } of vendors) {
           const own = correlations.filter(
             (c) => c.vendor === vendor || (c.vendor === undefined && vendors.length === 1),
           );
           if (own.length === 0) continue;
-          draft.finding(
-            ticketRef,
-            `${key} carries ${own.length} ${vendor} correlation id(s) from failing requests`,
-            input.ticket.snapshot.updatedAt,
-          );
-          draft.signal(ticketRef, {
+          ev.finding({
+            fact: `${key} carries ${own.length} ${vendor} correlation id(s) from failing requests`,
+            source: ticketRef,
+            observedAt: input.ticket.snapshot.updatedAt,
+          });
+          ev.signal({
+            source: ticketRef,
             kind: "vendor_error_correlation",
             vendor,
             correlatedRequests: own.length,
@@ -162,17 +178,19 @@ export function createVendorSpecialist(options: VendorSpecialistOptions = {}): S
 
       await Promise.all(
         vendors.map(({ vendor, where }) =>
-          runCheck(draft, signal, {
-            what: `status page of ${vendor}`,
-            impact: where === "label" || where === "title" ? 20 : 10,
-            run: async () => readStatus(draft, await reader.getStatus(vendor), input.now, clock()),
-          }),
+          ev.check(
+            {
+              what: `status page of ${vendor}`,
+              confidenceImpact: where === "label" || where === "title" ? 20 : 10,
+              run: async () => readStatus(ev, await reader.getStatus(vendor), input.now, clock()),
+            },
+            signal,
+          ),
         ),
       );
-      const incident = draft.signals.some((s) => s.kind === "vendor_incident");
-      return draft.finish(
+      const incident = ev.signals.some((s) => s.kind === "vendor_incident");
+      return ev.finish(
         signal,
-        timeoutMs,
         incident ? "match the incident's start and components against our failures" : undefined,
       );
     },

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { normalizeSpecialistOutput } from "../../src/domain/specialist-output.ts";
-import { EvidenceDraft } from "../shared/draft.ts";
+import { CHECK_RULES, EvidenceCollector } from "../shared/collector.ts";
 import type { VendorStatus } from "../tools.ts";
 import type { RoutingHints, TicketContext } from "../types.ts";
 import { hasVendorLabel, mentionedVendors, vendorCorrelationIds } from "./detect.ts";
@@ -88,9 +88,15 @@ function status(overrides: Partial<VendorStatus>): VendorStatus {
 }
 
 function read(s: VendorStatus) {
-  const draft = new EvidenceDraft("vendor", "q");
-  readStatus(draft, s, NOW, NOW);
-  return normalizeSpecialistOutput(draft.returned());
+  const ev = new EvidenceCollector({
+    specialistId: "vendor",
+    question: "q",
+    at: NOW,
+    deadlineMs: 1_000,
+    rules: CHECK_RULES,
+  });
+  readStatus(ev, s, NOW, NOW);
+  return normalizeSpecialistOutput(ev.returned());
 }
 
 describe("readStatus", () => {

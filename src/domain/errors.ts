@@ -17,6 +17,8 @@ export const ErrorCode = {
   PolicyLoosening: "policy_loosening",
   ApprovalRefused: "approval_refused",
   BadInput: "bad_input",
+  /** The provider answered that the thing asked for does not exist (HTTP 404). */
+  NotFound: "not_found",
   Unauthorized: "unauthorized",
   UpstreamUnavailable: "upstream_unavailable",
   UpstreamRateLimited: "upstream_rate_limited",

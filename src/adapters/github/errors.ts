@@ -69,7 +69,9 @@ export function githubError(error: unknown, what: string): AppError {
     });
   }
   if (status === 404) {
-    return new AppError(ErrorCode.BadInput, `GitHub: not found: ${what}`, { cause: error });
+    // GitHub also answers 404 for a repository the installation cannot see (it does not
+    // reveal that a private one exists), so "not found" may mean "not granted".
+    return new AppError(ErrorCode.NotFound, `GitHub: not found: ${what}`, { cause: error });
   }
   return new AppError(ErrorCode.UpstreamRejected, `GitHub ${status} on ${what}: ${message}`, {
     cause: error,

@@ -90,7 +90,7 @@ describe("githubError", () => {
     ],
     [requestError(403), ErrorCode.Unauthorized, false],
     [requestError(401), ErrorCode.Unauthorized, false],
-    [requestError(404), ErrorCode.BadInput, false],
+    [requestError(404), ErrorCode.NotFound, false],
     [requestError(422), ErrorCode.UpstreamRejected, false],
     [requestError(502), ErrorCode.UpstreamUnavailable, true],
   ])("maps %s to its code and retryability", (error, code, retryable) => {

@@ -91,9 +91,10 @@ describe("createGitHubReader over the simulated GitHub", () => {
     ).toSatisfy((ms: string[]) => ms.every((m) => m.startsWith("GET ")));
   });
 
-  it("converts an unknown SHA to BadInput and a held request to a retryable Timeout", async () => {
+  it("converts an unknown SHA (GitHub's 404) to NotFound and a held request to a retryable Timeout", async () => {
     await expect(reader().compare(PREVIOUS, "f".repeat(40))).rejects.toMatchObject({
-      code: ErrorCode.BadInput,
+      code: ErrorCode.NotFound,
+      retryable: false,
     });
     world.injectFault({ service: "github", kind: "timeout", count: 1 });
     await expect(reader(150).listDeployments({ limit: 1 })).rejects.toMatchObject({
@@ -129,10 +130,10 @@ describe("probeGitHub", () => {
     });
     expect(wrongInstallation).toMatchObject({
       ok: false,
-      reason: expect.stringMatching(/^bad_input:/),
+      reason: expect.stringMatching(/^not_found:/),
     });
     const wrongRepo = await probeGitHub({ ...app(), owner: "acme-sim", repo: "nope" });
-    expect(wrongRepo).toMatchObject({ ok: false, reason: expect.stringMatching(/^bad_input:/) });
+    expect(wrongRepo).toMatchObject({ ok: false, reason: expect.stringMatching(/^not_found:/) });
     expect(JSON.stringify(wrongRepo)).not.toContain("PRIVATE KEY");
   });
 });

@@ -21,7 +21,7 @@ describe("sentryHttpError", () => {
     [503, ErrorCode.UpstreamUnavailable, true],
     [401, ErrorCode.Unauthorized, false],
     [403, ErrorCode.Unauthorized, false],
-    [404, ErrorCode.BadInput, false],
+    [404, ErrorCode.NotFound, false],
     [400, ErrorCode.UpstreamRejected, false],
   ])("maps HTTP %i to %s (retryable %s)", (status, code, retryable) => {
     const error = sentryHttpError(status, new Headers(), { detail: "x" }, "GET /p/");

@@ -79,7 +79,7 @@ export function sentryHttpError(
     return new AppError(ErrorCode.Unauthorized, `Sentry refused ${what} (${status})${detail}`);
   }
   if (status === 404) {
-    return new AppError(ErrorCode.BadInput, `Sentry: not found: ${what}${detail}`);
+    return new AppError(ErrorCode.NotFound, `Sentry: not found: ${what}${detail}`);
   }
   return new AppError(ErrorCode.UpstreamRejected, `Sentry ${status} on ${what}${detail}`);
 }

@@ -102,9 +102,9 @@ describe("createSentryReader over the simulated Sentry", () => {
     );
   });
 
-  it("turns 5xx into retryable UpstreamUnavailable, 404 into BadInput and a missing token into Unauthorized", async () => {
+  it("turns 5xx into retryable UpstreamUnavailable, 404 into NotFound and a missing token into Unauthorized", async () => {
     await expect(reader().getIssue("999")).rejects.toMatchObject({
-      code: ErrorCode.BadInput,
+      code: ErrorCode.NotFound,
       retryable: false,
     });
     await expect(reader({ token: "" }).getIssue(ISSUE)).rejects.toMatchObject({
