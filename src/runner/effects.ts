@@ -1,4 +1,4 @@
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, type SQL, sql } from "drizzle-orm";
 import { appendAudit } from "../audit/audit.ts";
 import type { Db } from "../db/client.ts";
 import { effects } from "../db/schema.ts";
@@ -13,8 +13,20 @@ export interface EffectOwner {
   scope?: { team?: string; service?: string };
 }
 
+/** Between the run id and the effect name in a ledger key; run ids never contain it. */
+const KEY_SEPARATOR = "/";
+
+/** The ledger's key of a run's effect (ADR 0002); readers of the ledger use this or {@link effectKeySql}. */
 export function effectKey(runId: string, name: string): string {
-  return `${runId}/${name}`;
+  return `${runId}${KEY_SEPARATOR}${name}`;
+}
+
+/**
+ * {@link effectKey} in SQL, for a run id that is a column of the enclosing query (a
+ * correlated subquery over `runs`): the same key, so the lookup stays on the primary key.
+ */
+export function effectKeySql(runId: SQL, name: string): SQL {
+  return sql`(${runId} || ${`${KEY_SEPARATOR}${name}`}::text)`;
 }
 
 /**

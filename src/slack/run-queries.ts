@@ -18,7 +18,7 @@ import { type ActiveKillSwitch, listEngagedKillSwitches } from "../policy/kill-s
 import { canApprove } from "../policy/roles.ts";
 import type { PolicySource } from "../policy/source.ts";
 import { isAction } from "../policy/types.ts";
-import { effectKey } from "../runner/effects.ts";
+import { effectKey, effectKeySql } from "../runner/effects.ts";
 import { findRun } from "../runner/status.ts";
 import type { RunRow } from "../runner/types.ts";
 import { pendingApprovalView } from "./approval-views.ts";
@@ -70,10 +70,9 @@ function activeRunView(run: RunWithExtras, switches: readonly ActiveKillSwitch[]
 const runColumns = {
   pending: sql<number>`(select count(*)::int from approvals a
     where a.run_id = runs.id and a.status = 'pending')`,
-  // Qualified by hand: inside a subquery drizzle prints columns without their table. The
-  // key is effectKey(run id, PARENT_EFFECT) with the run id taken from the row.
+  // Qualified by hand: inside a subquery drizzle prints columns without their table.
   thread: sql<SlackMessageRef | null>`(select e.result from effects e
-    where e.key = runs.id || ${effectKey("", PARENT_EFFECT)} and e.status = 'done')`,
+    where e.key = ${effectKeySql(sql`runs.id`, PARENT_EFFECT)} and e.status = 'done')`,
 };
 
 /** Active runs, newest first, with waiting approvals, thread links and kill switches. */

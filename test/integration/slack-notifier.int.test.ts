@@ -6,11 +6,16 @@ import { auditEvents, effects } from "../../src/db/schema.ts";
 import { classify, decideGate } from "../../src/domain/classifier.ts";
 import { AppError, ErrorCode, isAppError } from "../../src/domain/errors.ts";
 import { engage } from "../../src/policy/kill-switches.ts";
+import { effectKey } from "../../src/runner/effects.ts";
 import { executeStep } from "../../src/runner/engine.ts";
 import type { MilestoneKind, TriageSnapshot } from "../../src/runner/ports.ts";
 import { createRun } from "../../src/runner/runs.ts";
 import type { PhaseContext, PhaseHandlers, RunRow } from "../../src/runner/types.ts";
-import { createSlackNotifier, type SlackNotifier } from "../../src/slack/notifier.ts";
+import {
+  createSlackNotifier,
+  PARENT_EFFECT,
+  type SlackNotifier,
+} from "../../src/slack/notifier.ts";
 import { abortNoise, EMPTY_MEMORY, input, SCENARIO_NOW } from "../setup/classifier-fixtures.ts";
 import { createTestDb, type TestDb } from "../setup/db.ts";
 import { createTestRunner, runRow, type TestRunner } from "../setup/runner.ts";
@@ -190,7 +195,7 @@ describe("the Slack triage thread against the world", () => {
     const [parentEffect] = await t.db
       .select()
       .from(effects)
-      .where(eq(effects.key, `${run.id}/slack.parent`));
+      .where(eq(effects.key, effectKey(run.id, PARENT_EFFECT)));
     const mine = parents().find((p) => p.metadata?.event_payload.run_id === run.id)!;
     expect(parentEffect).toMatchObject({ status: "done", externalId: `${CHANNEL}/${mine.ts}` });
     expect((parentEffect!.result as { permalink?: string }).permalink).toContain(
