@@ -11,6 +11,7 @@ import { TICKET_KEY } from "../domain/evidence-context.ts";
 import { isClosedByHuman, isClosedStateType } from "../phases/ticket.ts";
 import { createRun, stopRun } from "../runner/runs.ts";
 import type { RunnerDeps } from "../runner/types.ts";
+import { checkLinearDelivery } from "./linear-delivery.ts";
 
 export interface IntakeDeps {
   db: Db;
@@ -82,21 +83,21 @@ export function linearWebhookRoute(deps: IntakeDeps, secret: string | undefined)
       const signature = req.headers["linear-signature"];
       if (typeof signature !== "string")
         return { status: 401, body: { error: "missing linear-signature" } };
-      try {
-        verifier.verify(req.rawBody, signature);
-      } catch (error) {
-        const message = error instanceof Error ? error.message : "invalid";
+      const check = checkLinearDelivery(verifier, req.rawBody, signature);
+      switch (check) {
+        case "verified":
+          break;
         // A signature that checks out over a body that is not JSON is still a bad request.
-        if (error instanceof SyntaxError)
+        case "not_json":
           return { status: 400, body: { error: "body is not JSON" } };
-        return {
-          status: 401,
-          body: {
-            error: message.includes("timestamp")
-              ? "webhook timestamp outside the 60 s window"
-              : "bad signature",
-          },
-        };
+        case "stale_timestamp":
+          return { status: 401, body: { error: "webhook timestamp outside the 60 s window" } };
+        case "bad_signature":
+          return { status: 401, body: { error: "bad signature" } };
+        default: {
+          const unreachable: never = check;
+          return unreachable;
+        }
       }
       const parsed = IssuePayload.safeParse(JSON.parse(req.rawBody.toString("utf8")));
       if (!parsed.success) {

@@ -134,7 +134,7 @@ describe("createCloudWatchReader", () => {
     expect(series.values).toEqual([30, 90, 150]);
   });
 
-  it("converts provider errors once: unknown group, throttling, outage", async () => {
+  it("converts provider errors once: unknown group (NotFound), throttling, outage", async () => {
     const logs = () =>
       reader().queryLogs({
         logGroupNames: ["/ecs/nope"],
@@ -143,7 +143,7 @@ describe("createCloudWatchReader", () => {
         limit: 5,
       });
     await expect(logs()).rejects.toMatchObject({
-      code: ErrorCode.UpstreamRejected,
+      code: ErrorCode.NotFound,
       retryable: false,
     });
 

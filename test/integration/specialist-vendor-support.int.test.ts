@@ -174,7 +174,7 @@ describe("vendor specialist over Statuspage v2", () => {
     expect(out.signals.map((s) => s.kind)).toEqual(["vendor_incident"]);
     expect(out.gaps).toEqual([
       {
-        what: expect.stringContaining("status page of twilio unavailable (upstream_rejected)"),
+        what: expect.stringContaining("status page of twilio unavailable (not_found)"),
         confidenceImpact: 10,
       },
     ]);

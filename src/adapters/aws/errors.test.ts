@@ -25,7 +25,9 @@ describe("awsErrorToAppError", () => {
     ["AccessDeniedException", 400, ErrorCode.Unauthorized, false],
     ["SignatureDoesNotMatch", 403, ErrorCode.Unauthorized, false],
     ["MalformedQueryException", 400, ErrorCode.UpstreamRejected, false],
-    ["ResourceNotFoundException", 400, ErrorCode.UpstreamRejected, false],
+    ["ResourceNotFoundException", 400, ErrorCode.NotFound, false],
+    ["ResourceNotFound", 404, ErrorCode.NotFound, false],
+    ["UnknownError", 404, ErrorCode.NotFound, false],
   ] as const)("%s (HTTP %s) becomes %s, retryable %s", (name, status, code, retryable) => {
     const error = awsErrorToAppError(sdkError(name, status), "CloudWatch GetMetricData");
     expect(error).toBeInstanceOf(AppError);

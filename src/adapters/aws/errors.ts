@@ -4,7 +4,9 @@ import { AppError, ErrorCode } from "../../domain/errors.ts";
  * The one conversion of AWS SDK v3 errors into AppError. SDK errors carry the service's
  * error code as `name`, the HTTP status in `$metadata.httpStatusCode` and who is at fault
  * in `$fault`; transport errors (refused connection, socket timeout) carry neither.
- * Throttling, 5xx and timeouts are retryable; every other 4xx is not.
+ * Throttling, 5xx and timeouts are retryable; every other 4xx is not. A resource that does
+ * not exist is NotFound: the JSON protocols answer it with HTTP 400 and a service code
+ * (`ResourceNotFoundException`), so the code decides, not the status.
  */
 
 /** Throttling codes across STS (query), CloudWatch (JSON 1.0) and Logs (JSON 1.1). */
@@ -37,6 +39,18 @@ const CREDENTIALS = new Set([
   "AccessDenied",
   "AccessDeniedException",
   "CredentialsProviderError",
+]);
+
+/** "No such resource" codes: Logs and CloudWatch (JSON, query), STS, ECS, SQS. */
+const NOT_FOUND = new Set([
+  "ResourceNotFoundException",
+  "ResourceNotFound",
+  "NotFoundException",
+  "NoSuchEntity",
+  "ClusterNotFoundException",
+  "ServiceNotFoundException",
+  "QueueDoesNotExist",
+  "AWS.SimpleQueueService.NonExistentQueue",
 ]);
 
 const TIMEOUTS = new Set(["TimeoutError", "RequestTimeout", "RequestTimeoutException"]);
@@ -78,6 +92,7 @@ export function awsErrorToAppError(error: unknown, operation: string): AppError 
   if ((status !== undefined && status >= 500) || e.$fault === "server") {
     return make(ErrorCode.UpstreamUnavailable, true);
   }
+  if (NOT_FOUND.has(name) || status === 404) return make(ErrorCode.NotFound, false);
   if (status !== undefined && status >= 400) return make(ErrorCode.UpstreamRejected, false);
   if (e.code !== undefined && NETWORK_CODES.has(e.code)) {
     return make(ErrorCode.UpstreamUnavailable, true);

@@ -49,10 +49,11 @@ function send(res: ServerResponse, reply: HttpReply): void {
   res.end(isText ? reply.body : JSON.stringify(reply.body));
 }
 
-const STATUS_OF: Partial<Record<string, number>> = {
+const STATUS_OF: Partial<Record<ErrorCode, number>> = {
   [ErrorCode.BadInput]: 400,
   [ErrorCode.Unauthorized]: 401,
   [ErrorCode.RunNotFound]: 404,
+  [ErrorCode.NotFound]: 404,
 };
 
 /**

@@ -1,4 +1,11 @@
-import { LinearClient, LinearError, RatelimitedLinearError } from "@linear/sdk";
+import {
+  AuthenticationLinearError,
+  ForbiddenLinearError,
+  InvalidInputLinearError,
+  LinearClient,
+  LinearError,
+  RatelimitedLinearError,
+} from "@linear/sdk";
 import { AppError, ErrorCode } from "../../domain/errors.ts";
 
 /** The ticket as Linear has it, before redaction (the pipeline redacts at the snapshot). */
@@ -30,9 +37,17 @@ export interface LinearGateway {
   listLabelled(labels: string[], since: Date): Promise<{ identifier: string; stateType: string }[]>;
 }
 
-/** SDK errors become AppErrors once, here. */
-function asLinearError(error: unknown, what: string): AppError {
+/**
+ * SDK errors become AppErrors once, here. Linear answers a lookup of an entity that does
+ * not exist with HTTP 200 and an "invalid input" GraphQL error ("Entity not found"), which
+ * the SDK throws as InvalidInputLinearError: for a read by key (`lookup`), the key names
+ * nothing, so it is NotFound; anywhere else invalid input stays UpstreamRejected.
+ */
+function asLinearError(error: unknown, what: string, lookup = false): AppError {
   if (error instanceof AppError) return error;
+  if (lookup && error instanceof InvalidInputLinearError) {
+    return new AppError(ErrorCode.NotFound, `Linear has no ${what}`, { cause: error });
+  }
   if (error instanceof RatelimitedLinearError) {
     return new AppError(ErrorCode.UpstreamRateLimited, `Linear rate-limited ${what}`, {
       retryable: true,
@@ -41,7 +56,10 @@ function asLinearError(error: unknown, what: string): AppError {
   }
   if (error instanceof LinearError) {
     const status = error.status ?? 0;
-    if (status === 401 || status === 403) {
+    // Linear refuses a bad key with HTTP 400 and an "authentication error": the class says so.
+    const refused =
+      error instanceof AuthenticationLinearError || error instanceof ForbiddenLinearError;
+    if (refused || status === 401 || status === 403) {
       return new AppError(ErrorCode.Unauthorized, `Linear refused ${what}: check LINEAR_API_KEY`, {
         cause: error,
       });
@@ -62,13 +80,16 @@ function asLinearError(error: unknown, what: string): AppError {
   });
 }
 
-async function call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+async function call<T>(what: string, fn: () => Promise<T>, lookup = false): Promise<T> {
   try {
     return await fn();
   } catch (error) {
-    throw asLinearError(error, what);
+    throw asLinearError(error, what, lookup);
   }
 }
+
+/** A read by key: "invalid input" means the key names nothing (see {@link asLinearError}). */
+const lookup = <T>(what: string, fn: () => Promise<T>) => call(what, fn, true);
 
 export function createLinearGateway(options: { apiKey: string; apiUrl?: string }): LinearGateway {
   const client = new LinearClient({
@@ -77,7 +98,7 @@ export function createLinearGateway(options: { apiKey: string; apiUrl?: string }
   });
   return {
     fetchTicket: (key) =>
-      call(`issue ${key}`, async () => {
+      lookup(`issue ${key}`, async () => {
         const issue = await client.issue(key);
         const [state, team, labels, comments, attachments] = await Promise.all([
           issue.state,
@@ -123,7 +144,7 @@ export function createLinearGateway(options: { apiKey: string; apiUrl?: string }
       }
     },
     findComment: (key, marker) =>
-      call(`comments of ${key}`, async () => {
+      lookup(`issue ${key}`, async () => {
         const issue = await client.issue(key);
         let page = await issue.comments({ first: 50 });
         for (;;) {

@@ -1,5 +1,7 @@
-import { describe, expect, it } from "vitest";
-import { toVendorStatus } from "./status.ts";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { startWorld, type World } from "../../../sim/server.ts";
+import { ErrorCode } from "../../domain/errors.ts";
+import { createVendorStatusReader, toVendorStatus } from "./status.ts";
 
 describe("toVendorStatus", () => {
   it("keeps names, statuses, impacts, start times and component names only", () => {
@@ -52,5 +54,34 @@ describe("toVendorStatus", () => {
       sourceUrl: "https://status.example.com/api/v2/summary.json",
     });
     expect(JSON.stringify(status)).not.toContain("customer email");
+  });
+});
+
+describe("createVendorStatusReader over the simulated status pages", () => {
+  let world: World;
+  beforeEach(async () => {
+    world = await startWorld({ scenario: "backend-500-pr" });
+  });
+  afterEach(async () => {
+    await world.close();
+  });
+
+  it("turns a status page that does not exist (HTTP 404) into NotFound, a 5xx into a retryable outage", async () => {
+    const reader = createVendorStatusReader({
+      sources: {
+        twilio: `${world.urls.statuspage}/twilio`,
+        stripe: `${world.urls.statuspage}/stripe`,
+      },
+      timeoutMs: 2_000,
+    });
+    await expect(reader.getStatus("twilio")).rejects.toMatchObject({
+      code: ErrorCode.NotFound,
+      retryable: false,
+    });
+    world.injectFault({ service: "statuspage", kind: "error", status: 503, count: 1 });
+    await expect(reader.getStatus("stripe")).rejects.toMatchObject({
+      code: ErrorCode.UpstreamUnavailable,
+      retryable: true,
+    });
   });
 });

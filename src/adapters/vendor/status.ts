@@ -49,6 +49,8 @@ function httpError(vendor: string, status: number): AppError {
     return new AppError(ErrorCode.UpstreamRateLimited, message, { retryable: true });
   if (status >= 500)
     return new AppError(ErrorCode.UpstreamUnavailable, message, { retryable: true });
+  // The configured URL serves no status page.
+  if (status === 404) return new AppError(ErrorCode.NotFound, message);
   return new AppError(ErrorCode.UpstreamRejected, message);
 }
 

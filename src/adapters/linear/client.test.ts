@@ -1,0 +1,44 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { startWorld, type World } from "../../../sim/server.ts";
+import { ErrorCode } from "../../domain/errors.ts";
+import { createLinearGateway } from "./client.ts";
+
+/** The gateway against the simulated Linear GraphQL API (the real LinearClient). */
+
+let world: World;
+
+beforeEach(async () => {
+  world = await startWorld({ scenario: "backend-500-pr" });
+});
+afterEach(async () => {
+  await world.close();
+});
+
+const gateway = (apiKey = world.scenario.linear.apiKey) =>
+  createLinearGateway({ apiKey, apiUrl: world.urls.linear });
+
+describe("createLinearGateway over the simulated Linear", () => {
+  it("turns a ticket Linear does not have into NotFound, not retryable", async () => {
+    await expect(gateway().fetchTicket("ENG-9999")).rejects.toMatchObject({
+      code: ErrorCode.NotFound,
+      retryable: false,
+    });
+    await expect(gateway().findComment("ENG-9999", "prode:")).rejects.toMatchObject({
+      code: ErrorCode.NotFound,
+    });
+    await expect(gateway().fetchTicket("ENG-4821")).resolves.toMatchObject({
+      identifier: "ENG-4821",
+    });
+  });
+
+  it("keeps a refused key Unauthorized and an outage retryable", async () => {
+    await expect(gateway("lin_api_wrong").fetchTicket("ENG-4821")).rejects.toMatchObject({
+      code: ErrorCode.Unauthorized,
+    });
+    world.injectFault({ service: "linear", kind: "error", status: 503, count: 1 });
+    await expect(gateway().fetchTicket("ENG-4821")).rejects.toMatchObject({
+      code: ErrorCode.UpstreamUnavailable,
+      retryable: true,
+    });
+  });
+});
