@@ -161,6 +161,8 @@ const SQLSTATE = {
   idleInTransactionTimeout: "25P03",
   readOnlyTransaction: "25006",
   insufficientPrivilege: "42501",
+  undefinedTable: "42P01",
+  undefinedColumn: "42703",
 } as const;
 
 function toAppError(error: unknown, options: ReadOnlyQueryOptions): AppError {
@@ -194,10 +196,16 @@ function toAppError(error: unknown, options: ReadOnlyQueryOptions): AppError {
       return new AppError(ErrorCode.UpstreamRejected, `replica denied access: ${message}`, {
         cause: error,
       });
+    // The database's "404": the replica has no table or column by that name.
+    case SQLSTATE.undefinedTable:
+    case SQLSTATE.undefinedColumn:
+      return new AppError(ErrorCode.NotFound, `replica query failed: ${message}`, {
+        cause: error,
+      });
   }
   const isPostgresError = error instanceof Error && error.name === "PostgresError";
   if (isPostgresError) {
-    // Undefined table, bad column, division by zero…: the statement's fault, not the replica's.
+    // Division by zero, a bad cast…: the statement's fault, not the replica's.
     return new AppError(ErrorCode.BadInput, `replica query failed: ${message}`, { cause: error });
   }
   return new AppError(ErrorCode.UpstreamUnavailable, `replica unavailable: ${message}`, {

@@ -171,12 +171,18 @@ describe("read-replica reader", () => {
     expect(locks[0]?.n).toBe(0);
   });
 
-  it("turns a bad column into BadInput with the server's message", async () => {
-    const error = await expectAppError(
+  it("turns a column or table the replica lacks into NotFound, other statement errors into BadInput", async () => {
+    const column = await expectAppError(
       reader().query("select nope from users limit 1"),
-      ErrorCode.BadInput,
+      ErrorCode.NotFound,
     );
-    expect(error.message).toContain('column "nope" does not exist');
+    expect(column.message).toContain('column "nope" does not exist');
+    const table = await expectAppError(
+      reader().query("select count(*) from nowhere"),
+      ErrorCode.NotFound,
+    );
+    expect(table.message).toContain('relation "nowhere" does not exist');
+    await expectAppError(reader().query("select count(*) / 0 from users"), ErrorCode.BadInput);
   });
 
   it("forces standard_conforming_strings on, so the server lexes strings as the guard did", async () => {
