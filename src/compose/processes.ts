@@ -121,6 +121,7 @@ export function startWorkerRole(
       log: res.log,
       actor: `reconciler@${res.workerId}`,
       handoffs: worker.handoffs,
+      ...(hooks.now ? { now: hooks.now } : {}),
       ...(hooks.onApprovalExpired ? { onApprovalExpired: hooks.onApprovalExpired } : {}),
     },
     res.config.PRODE_RECONCILE_MS,

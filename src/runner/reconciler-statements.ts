@@ -124,10 +124,10 @@ const EXPIRE = statement(
       select a.id from approvals a where a.id = any(array(select id from input)) order by a.id
       for update
     ), moved as (
-      update approvals a set status = 'expired', decided_at = now()
+      update approvals a set status = 'expired', decided_at = ${param("now")}::timestamptz
       from input i
       where a.id = any(array(select id from locked)) and a.id = i.id and a.status = 'pending'
-        and a.expires_at < now()
+        and a.expires_at < ${param("now")}::timestamptz
         and exists (select 1 from audit_heads h where h.chain = i.chain)
       returning a.id, a.run_id, a.action
     ), ${auditMoved()}`,
@@ -144,11 +144,16 @@ export interface ExpiredApproval {
  * appends at most one event per chain, so a run with several expired approvals has them
  * expired over several statements, each atomic.
  */
-export async function expireApprovals(db: Db, actor: string): Promise<ExpiredApproval[]> {
+export async function expireApprovals(
+  db: Db,
+  actor: string,
+  /** The clock approvals were created and are judged by (the phases' and Slack's). */
+  now: Date,
+): Promise<ExpiredApproval[]> {
   const due = await db
     .select({ id: approvals.id, runId: approvals.runId, action: approvals.action })
     .from(approvals)
-    .where(and(eq(approvals.status, "pending"), lt(approvals.expiresAt, sql`now()`)))
+    .where(and(eq(approvals.status, "pending"), lt(approvals.expiresAt, now)))
     .orderBy(approvals.expiresAt);
   // Round k holds the k-th due approval of each run.
   const rounds: (typeof due)[] = [];
@@ -172,7 +177,7 @@ export async function expireApprovals(db: Db, actor: string): Promise<ExpiredApp
         }),
       ),
     }));
-    const rows = await EXPIRE(db, { batch: JSON.stringify(batch) });
+    const rows = await EXPIRE(db, { batch: JSON.stringify(batch), now: now.toISOString() });
     for (const row of rows) {
       expired.push({
         id: row.id as string,

@@ -17,6 +17,11 @@ export interface ReconcilerDeps {
   actor: string;
   /** Runs examined per pass, oldest update first. */
   batchSize?: number;
+  /**
+   * The clock approvals are judged by: the one the phases created them with and Slack
+   * checks clicks against (the simulated world's in the demo). Leases use Postgres's.
+   */
+  now?: () => Date;
   /** Called for each approval that expired (the Slack surface updates its message). */
   onApprovalExpired?: (approvalId: string) => Promise<void>;
   /**
@@ -88,7 +93,7 @@ export async function reconcileOnce(deps: ReconcilerDeps): Promise<ReconcileRepo
     report.reenqueued += 1;
   }
 
-  const expired = await expireApprovals(deps.db, deps.actor);
+  const expired = await expireApprovals(deps.db, deps.actor, (deps.now ?? (() => new Date()))());
   for (const approval of expired) {
     const [run] = await deps.db
       .select()

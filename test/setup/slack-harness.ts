@@ -102,7 +102,7 @@ export function commandBody(
   });
 }
 
-function clickPayload(
+export function clickPayload(
   approvalId: string,
   verdict: "approve" | "reject",
   user: string,
