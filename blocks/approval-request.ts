@@ -20,7 +20,7 @@ export const APPROVE_ACTION_ID = "prode_approve";
 /** The Reject button; see {@link APPROVE_ACTION_ID}. */
 export const REJECT_ACTION_ID = "prode_reject";
 /** The actions block holding both buttons. */
-export const APPROVAL_BLOCK_ID = "prode_approval";
+const APPROVAL_BLOCK_ID = "prode_approval";
 
 /**
  * What an approval id may look like (uuid, ulid, or a prefixed key). Anything else is not

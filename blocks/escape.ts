@@ -9,7 +9,7 @@
  */
 
 /** Longest URL made clickable; Slack's own cap on a button URL is 3,000. */
-export const MAX_LINK_URL = 1_000;
+const MAX_LINK_URL = 1_000;
 
 /** Escapes the three characters Slack decodes, and only those (Slack decodes no others). */
 export function escapeMrkdwn(text: string): string {

@@ -50,7 +50,7 @@ export function phaseProgress(phase: Phase): string {
 }
 
 /** A bar of filled and empty cells, one per phase on the straight path. */
-export function phaseBar(phase: Phase, status: RunStatusView): string {
+function phaseBar(phase: Phase, status: RunStatusView): string {
   if (phase === "AWAIT_APPROVAL") return "";
   const complete = status.kind === "stopped" && status.outcome === "RUN_COMPLETE";
   const filled = complete ? PHASES.length : PHASES.indexOf(phase) + 1;
@@ -89,7 +89,7 @@ export function outcomeLabel(outcome: Outcome): string {
 }
 
 /** Emoji and words for where a run stands. */
-export function statusLabel(status: RunStatusView): string {
+function statusLabel(status: RunStatusView): string {
   switch (status.kind) {
     case "running":
       return ":arrows_counterclockwise: Running";
@@ -173,7 +173,7 @@ export function impactLabel(points: number | undefined, blocking?: boolean): str
 }
 
 /** The emoji of a specialist status (returned, skipped, failed, timed out). */
-export function specialistEmoji(status: SpecialistView["status"]): string {
+function specialistEmoji(status: SpecialistView["status"]): string {
   switch (status) {
     case "returned":
       return ":white_check_mark:";

@@ -25,7 +25,7 @@ import {
 import { renderStatus } from "./status.ts";
 
 /** A renderer with the schema of its input and where its output is shown. */
-export interface RenderKind<T> {
+interface RenderKind<T> {
   schema: z.ZodType<T>;
   render: (view: T, now: Date) => RenderedMessage;
   surface: Surface;
@@ -53,7 +53,7 @@ export const RENDER_KINDS = {
 } as const satisfies Record<string, RenderKind<unknown>>;
 
 /** "parent", "milestone", … */
-export type RenderKindName = keyof typeof RENDER_KINDS;
+type RenderKindName = keyof typeof RENDER_KINDS;
 
 /** Whether `name` is one of {@link RENDER_KINDS}. */
 export function isRenderKindName(name: string): name is RenderKindName {

@@ -272,7 +272,7 @@ function fitBlock(block: KnownBlock): KnownBlock {
 }
 
 /** Options of {@link enforceLimits}. */
-export interface EnforceLimitsOptions {
+interface EnforceLimitsOptions {
   /** {@link MAX_MESSAGE_BLOCKS} for messages, {@link MAX_VIEW_BLOCKS} for views. */
   maxBlocks: number;
   /** Where the full content lives, linked from the "…and N more" notice. */

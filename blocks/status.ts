@@ -34,7 +34,7 @@ const MAX_RUNS = 60;
 const MAX_TIMELINE = 15;
 
 /** `/prode status`: every active run, the ones waiting for a human first, and kill switches. */
-export function renderStatusList(view: StatusListView, now: Date): RenderedMessage {
+function renderStatusList(view: StatusListView, now: Date): RenderedMessage {
   const count = view.runs.length;
   const blocks: KnownBlock[] = [
     header(`prode status · ${count} active run${count === 1 ? "" : "s"}`),
@@ -74,7 +74,7 @@ function timelineLine(entry: TimelineEntryView): string {
 }
 
 /** `/prode status <ticket|run>`: one run in detail, with its timeline and waiting approvals. */
-export function renderRunDetail(view: RunDetailView, now: Date): RenderedMessage {
+function renderRunDetail(view: RunDetailView, now: Date): RenderedMessage {
   const { run } = view;
   const blocks: KnownBlock[] = runHeadBlocks(
     run,
@@ -111,7 +111,7 @@ export function renderRunDetail(view: RunDetailView, now: Date): RenderedMessage
 }
 
 /** `/prode status <query>` when no run matches: say so and what to try. */
-export function renderRunNotFound(view: RunNotFoundView, _now: Date): RenderedMessage {
+function renderRunNotFound(view: RunNotFoundView, _now: Date): RenderedMessage {
   const query = inlineCode(truncate(view.query, 100));
   return finish(`prode: no run found for ${short(view.query, 100)}`, [
     section(

@@ -27,7 +27,7 @@ import {
 } from "./limits.ts";
 
 /** A text found in a payload, with where it was. */
-export interface FoundText {
+interface FoundText {
   path: string;
   type: "plain_text" | "mrkdwn";
   text: string;

@@ -143,7 +143,7 @@ export type MilestoneView =
   | HandoffMilestone;
 
 /** Where a fact came from; every fact has one (a finding without a source is dropped). */
-export interface SourceView {
+interface SourceView {
   /** "sentry", "cloudwatch", "db", "release", "github", "vendor", … */
   kind: string;
   /** A stable reference: Sentry issue id, log group, query name, commit SHA. */

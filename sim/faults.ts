@@ -41,7 +41,7 @@ interface ActiveFault {
 }
 
 /** The faults that hit one call: latency to add first, then at most one terminal fault. */
-export interface FaultDecision {
+interface FaultDecision {
   latencyMs: number;
   terminal?: FaultSpec;
 }
@@ -62,7 +62,7 @@ export function globMatcher(pattern: string | undefined): (names: readonly strin
 }
 
 /** mulberry32: a small seeded PRNG, so probabilistic faults replay identically. */
-export function seededRandom(seed: number): () => number {
+function seededRandom(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

@@ -3,7 +3,7 @@ import type { ScenarioExpectation } from "./scenario-schema.ts";
 import type { RecordedCall } from "./types.ts";
 
 /** "service:method", the key scenario expectations use for calls. */
-export function callKey(call: Pick<RecordedCall, "service" | "method">): string {
+function callKey(call: Pick<RecordedCall, "service" | "method">): string {
   return `${call.service}:${call.method}`;
 }
 

@@ -6,7 +6,7 @@ import { z } from "zod";
  * order or as objects) or generated (`generate`) so aggregates run over realistic
  * volumes. Only the column types below are allowed: the seeder builds DDL from them.
  */
-export const REPLICA_COLUMN_TYPES = [
+const REPLICA_COLUMN_TYPES = [
   "text",
   "integer",
   "bigint",
@@ -38,7 +38,7 @@ const generatorSchema = z.union([
     .object({ timeFrom: z.iso.datetime({ offset: true }), stepSeconds: z.number().positive() })
     .strict(),
 ]);
-export type ReplicaGenerator = z.infer<typeof generatorSchema>;
+type ReplicaGenerator = z.infer<typeof generatorSchema>;
 
 const columnSchema = z
   .object({
@@ -112,7 +112,7 @@ export const replicaSchema = z
     });
   });
 
-export type ReplicaData = z.output<typeof replicaSchema>;
+type ReplicaData = z.output<typeof replicaSchema>;
 export type ReplicaTable = ReplicaData["tables"][number];
 
 function generate(g: ReplicaGenerator, i: number): unknown {

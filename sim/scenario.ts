@@ -8,11 +8,11 @@ import { AppError, ErrorCode } from "../src/domain/errors.ts";
 import { type Scenario, scenarioSchema } from "./scenario-schema.ts";
 import type { SimServiceName } from "./types.ts";
 
-export type { Scenario, ScenarioExpectation } from "./scenario-schema.ts";
+export type { Scenario } from "./scenario-schema.ts";
 export { scenarioSchema } from "./scenario-schema.ts";
 
 /** Where the shipped scenarios live. */
-export const SCENARIOS_DIR = fileURLToPath(new URL("./scenarios/", import.meta.url));
+const SCENARIOS_DIR = fileURLToPath(new URL("./scenarios/", import.meta.url));
 
 /** `ticket.labels[0]` from zod's path. */
 export function formatFieldPath(path: readonly PropertyKey[]): string {

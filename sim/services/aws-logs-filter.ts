@@ -9,7 +9,7 @@ export class MalformedQueryError extends Error {}
 export type Value = string | number | boolean | null | undefined;
 export type Row = Record<string, Value>;
 
-export type Expr =
+type Expr =
   | { op: "and" | "or"; left: Expr; right: Expr }
   | { op: "not"; expr: Expr }
   | { op: "like"; field: string; pattern: RegExp }

@@ -38,7 +38,7 @@ export interface LogRecord {
   logGroup: string;
 }
 
-export type ResultRow = { field: string; value: string }[];
+type ResultRow = { field: string; value: string }[];
 
 interface Agg {
   fn: string;
@@ -52,7 +52,7 @@ interface GroupKey {
 }
 
 /** Logs Insights prints times as `2025-06-01 12:05:00.000` (UTC, no zone). */
-export function insightsTime(ms: number): string {
+function insightsTime(ms: number): string {
   return new Date(ms).toISOString().replace("T", " ").replace("Z", "");
 }
 

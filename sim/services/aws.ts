@@ -106,7 +106,7 @@ function identify(req: SimRequest): { protocol: Protocol; operation: string } | 
   return undefined;
 }
 
-export interface AwsSimInstance extends SimServiceInstance {
+interface AwsSimInstance extends SimServiceInstance {
   handle(req: SimRequest): SimHandled;
   /** Exposed to tests through `world.state.aws`. */
   readonly state: { data: AwsData; logs: SimLogs };

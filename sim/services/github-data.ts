@@ -79,7 +79,7 @@ const pullSchema = z.object({
   created_at: isoTime,
 });
 
-export const githubRepoSchema = z.object({
+const githubRepoSchema = z.object({
   owner: z.string(),
   name: z.string(),
   id: z.number().int().positive().optional(),

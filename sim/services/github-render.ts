@@ -41,7 +41,7 @@ export interface PullState {
 }
 
 /** Small stable integer ids for users and labels (GitHub ids are opaque numbers). */
-export function stableId(text: string): number {
+function stableId(text: string): number {
   let hash = 7;
   for (const char of text) hash = (hash * 31 + char.charCodeAt(0)) % 2_147_483_647;
   return hash;

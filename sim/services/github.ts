@@ -53,7 +53,7 @@ interface Caller {
   account?: string;
 }
 
-export interface GithubSimInstance extends SimServiceInstance {
+interface GithubSimInstance extends SimServiceInstance {
   /** Merges an open pull request as a human would; returns the webhook GitHub would send. */
   mergePull(fullName: string, number: number, by?: string): WebhookDelivery;
   /** Closes a pull request without merging; returns the webhook GitHub would send. */

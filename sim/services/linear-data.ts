@@ -8,7 +8,7 @@ import { z } from "zod";
  */
 const isoDate = z.iso.datetime({ offset: true });
 
-export const linearCommentSchema = z
+const linearCommentSchema = z
   .object({
     id: z.string().optional(),
     body: z.string().min(1),
@@ -18,7 +18,7 @@ export const linearCommentSchema = z
   })
   .strict();
 
-export const linearAttachmentSchema = z
+const linearAttachmentSchema = z
   .object({
     id: z.string().optional(),
     title: z.string().min(1),

@@ -197,7 +197,7 @@ export function prepare(body: GraphQLRequestBody): Prepared {
   return { operation, fragments, variables, rootFields };
 }
 
-export interface ExecutionResult {
+interface ExecutionResult {
   status: number;
   body: { data: Record<string, unknown> | null; errors?: unknown[] };
 }

@@ -3,13 +3,13 @@ import type { SimContext } from "../types.ts";
 import { type LinearData, PRIORITY_LABELS, type WorkflowStateType } from "./linear-data.ts";
 
 /** A UUID derived from a seed, so scenario ids and created ids replay identically. */
-export function stableUuid(seed: string): string {
+function stableUuid(seed: string): string {
   const h = createHash("sha256").update(seed).digest("hex");
   const variant = ((Number.parseInt(h[16] ?? "0", 16) & 0x3) | 0x8).toString(16);
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
-export function slugify(text: string): string {
+function slugify(text: string): string {
   return text
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, "-")
@@ -80,7 +80,7 @@ export interface AttachmentRec {
 }
 
 /** What tests read back: an issue as a human sees it, with names instead of ids. */
-export interface LinearIssueView {
+interface LinearIssueView {
   id: string;
   identifier: string;
   title: string;
@@ -90,7 +90,7 @@ export interface LinearIssueView {
   priority: number;
   updatedAt: string;
 }
-export interface LinearCommentView {
+interface LinearCommentView {
   id: string;
   issue: string;
   body: string;

@@ -8,7 +8,7 @@ import type { LinearState } from "./linear-store.ts";
  * `Linear-Delivery` (uuid per delivery) and `Linear-Event` (the entity type). When the
  * entity exists in the world, `data` is filled from it and the given fields override.
  */
-export interface LinearWebhookEvent {
+interface LinearWebhookEvent {
   action: "create" | "update" | "remove";
   type: "Issue" | "Comment" | string;
   data: Record<string, unknown>;
@@ -24,7 +24,7 @@ export interface LinearWebhookEvent {
   deliveryId?: string;
 }
 
-export interface LinearWebhookDelivery {
+interface LinearWebhookDelivery {
   headers: Record<string, string>;
   /** The raw body exactly as signed; send it byte for byte. */
   body: string;
@@ -32,7 +32,7 @@ export interface LinearWebhookDelivery {
 }
 
 /** The part of a World the helper needs (kept structural to avoid an import cycle). */
-export interface LinearWebhookSource {
+interface LinearWebhookSource {
   state: { linear: LinearState };
 }
 

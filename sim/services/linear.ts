@@ -57,7 +57,7 @@ function requiredString(obj: Args, key: string): string {
   return value;
 }
 
-export class LinearSim implements SimServiceInstance {
+class LinearSim implements SimServiceInstance {
   readonly store: LinearStore;
   readonly state: LinearState;
   readonly #nodes: LinearNodes;

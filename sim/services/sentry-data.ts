@@ -32,7 +32,7 @@ const exceptionValueSchema = z.object({
   stacktrace: z.object({ frames: z.array(frameSchema) }),
 });
 
-export const sentryEntrySchema = z.discriminatedUnion("type", [
+const sentryEntrySchema = z.discriminatedUnion("type", [
   z.object({
     type: z.literal("exception"),
     data: z.object({
@@ -111,7 +111,7 @@ const tagValueSchema = z.object({
 /** A `[unix seconds, count]` bucket, as in Sentry's issue `stats`. */
 const statsSeries = z.array(z.tuple([z.number().int(), z.number().int().nonnegative()]));
 
-export const sentryIssueSchema = z.object({
+const sentryIssueSchema = z.object({
   /** Numeric id as a string, as Sentry returns it. */
   id: z.string().regex(/^\d+$/),
   shortId: z.string(),
@@ -161,7 +161,7 @@ export const sentryIssueSchema = z.object({
   events: z.array(sentryEventSchema).default([]),
 });
 
-export const sentryReleaseSchema = z.object({
+const sentryReleaseSchema = z.object({
   version: z.string(),
   shortVersion: z.string().optional(),
   ref: z.string().nullable().default(null),

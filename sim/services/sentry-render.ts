@@ -21,7 +21,7 @@ function seconds(iso: string): number {
 }
 
 /** Events newest first, as Sentry lists them. */
-export function eventsNewestFirst(issue: SentryIssueData): SentryEventData[] {
+function eventsNewestFirst(issue: SentryIssueData): SentryEventData[] {
   return [...issue.events].sort((a, b) => Date.parse(b.dateCreated) - Date.parse(a.dateCreated));
 }
 
@@ -62,7 +62,7 @@ function bucketSeries(
   return series;
 }
 
-export function issueStats(issue: SentryIssueData, now: Date): Record<string, [number, number][]> {
+function issueStats(issue: SentryIssueData, now: Date): Record<string, [number, number][]> {
   if (issue.stats) return issue.stats;
   return {
     "24h": bucketSeries(issue.events, now, HOUR_S, 24),
@@ -70,7 +70,7 @@ export function issueStats(issue: SentryIssueData, now: Date): Record<string, [n
   };
 }
 
-export interface TagSummary {
+interface TagSummary {
   key: string;
   name: string;
   totalValues: number;

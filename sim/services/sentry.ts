@@ -37,7 +37,7 @@ const NO_CREDENTIALS = { detail: "Authentication credentials were not provided."
 const BAD_TOKEN = { detail: "Invalid token" };
 const MAX_PAGE = 100;
 
-export interface SentrySimInstance extends SimServiceInstance {
+interface SentrySimInstance extends SimServiceInstance {
   /** Same as `data`: the live state, exposed to tests through `world.state.sentry`. */
   readonly state: SentryData;
   /** Records a new occurrence (recurrence after a fix, a fresh burst). */

@@ -7,13 +7,13 @@ import type { SlackState } from "./slack-workspace.ts";
  * (form fields). Signed per https://api.slack.com/authentication/verifying-requests-from-slack:
  * `X-Slack-Signature = v0=` + hex HMAC-SHA256 of `v0:{timestamp}:{raw body}`.
  */
-export interface SlackInbound {
+interface SlackInbound {
   headers: Record<string, string>;
   /** The raw form body exactly as signed. */
   body: string;
 }
 
-export interface SlackRequestSource {
+interface SlackRequestSource {
   state: { slack: SlackState };
 }
 
@@ -24,7 +24,7 @@ interface Common {
   retryNum?: number;
 }
 
-export function signSlackBody(body: string, secret: string, timestampSec: number): string {
+function signSlackBody(body: string, secret: string, timestampSec: number): string {
   return `v0=${createHmac("sha256", secret).update(`v0:${timestampSec}:${body}`).digest("hex")}`;
 }
 
@@ -54,7 +54,7 @@ function findElement(blocks: unknown[] | undefined, actionId: string) {
   return undefined;
 }
 
-export interface BlockActionInput extends Common {
+interface BlockActionInput extends Common {
   /** Slack user id of the clicker. */
   user: string;
   actionId: string;
@@ -116,7 +116,7 @@ export function slackBlockAction(
   return { ...inbound(body, secret ?? slack.data.signingSecret, input), payload };
 }
 
-export interface SlashCommandInput extends Common {
+interface SlashCommandInput extends Common {
   user: string;
   text: string;
   command?: string;

@@ -24,7 +24,7 @@ export interface SlackMessage {
   edited?: { user: string; ts: string };
 }
 
-export interface SlackEphemeral {
+interface SlackEphemeral {
   channel: string;
   user: string;
   message_ts: string;
@@ -33,7 +33,7 @@ export interface SlackEphemeral {
   blocks?: unknown[];
 }
 
-export interface SlackHomeView {
+interface SlackHomeView {
   id: string;
   user_id: string;
   hash: string;

@@ -44,7 +44,7 @@ function decodeJsonFields(args: Args): { args: Args; recorded: Args } {
   return { args: decoded, recorded };
 }
 
-export class SlackSim implements SimServiceInstance {
+class SlackSim implements SimServiceInstance {
   readonly workspace: SlackWorkspace;
   readonly state: SlackState;
   readonly #methods: Record<string, (args: Args) => Answer>;

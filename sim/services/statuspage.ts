@@ -44,7 +44,7 @@ const incidentSchema = z.looseObject({
   components: z.array(componentSchema).default([]),
 });
 
-export const statusSummarySchema = z.looseObject({
+const statusSummarySchema = z.looseObject({
   page: z.looseObject({
     id: z.string(),
     name: z.string(),
@@ -62,7 +62,7 @@ export const statusSummarySchema = z.looseObject({
 });
 
 export const statuspageDataSchema = z.record(z.string().regex(/^[a-z0-9-]+$/), statusSummarySchema);
-export type StatuspageData = z.output<typeof statuspageDataSchema>;
+type StatuspageData = z.output<typeof statuspageDataSchema>;
 
 class StatuspageSim implements SimServiceInstance {
   readonly state: { data: StatuspageData };

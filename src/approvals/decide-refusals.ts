@@ -4,7 +4,7 @@ import type { ApprovalRow } from "./create.ts";
  * Why a click on an approval is refused, and the words the clicker reads (short,
  * actionable; user ids as Slack mentions, which an ephemeral reply never pings).
  */
-export const REFUSAL_REASONS = [
+const REFUSAL_REASONS = [
   "not_found",
   "expired",
   "already_decided",

@@ -23,7 +23,7 @@ import { type RefusalReason, stateRefusal } from "./decide-refusals.ts";
 
 export type ApprovalVerdict = "approve" | "reject";
 
-export interface DecideRequest {
+interface DecideRequest {
   approvalId: string;
   verdict: ApprovalVerdict;
   /** The Slack user who clicked. */
@@ -57,7 +57,7 @@ export type DecideOutcome =
   | { kind: "refused"; reason: RefusalReason; message: string; approval: ApprovalRow | null };
 
 /** Actions an approval authorises that prode itself never executes. */
-export const HUMAN_EXECUTED_ACTIONS: ReadonlySet<string> = new Set(["production_write"]);
+const HUMAN_EXECUTED_ACTIONS: ReadonlySet<string> = new Set(["production_write"]);
 
 /** Every user group the policy maps to a role: the only groups worth resolving. */
 export function policyGroups(policy: Pick<LoadedPolicy, "roles">): string[] {

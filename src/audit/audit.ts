@@ -14,7 +14,7 @@ import { canonicalJson } from "./canonical-json.ts";
  */
 export const GENESIS_HASH = "0".repeat(64);
 
-export interface AuditInput {
+interface AuditInput {
   runId?: string | null;
   type: string;
   actor: string;
@@ -179,14 +179,14 @@ const APPEND = statement(
     select seq, hash from ev`,
 );
 
-export interface AuditBreak {
+interface AuditBreak {
   chain: string;
   seq: number;
   id: number | null;
   reason: string;
 }
 
-export interface AuditVerification {
+interface AuditVerification {
   ok: boolean;
   chains: number;
   events: number;

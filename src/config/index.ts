@@ -156,7 +156,7 @@ const integrations = {
   replica: { trigger: ["REPLICA_DATABASE_URL"], schema: replicaSchema },
 } as const;
 
-export type IntegrationName = keyof typeof integrations;
+type IntegrationName = keyof typeof integrations;
 const INTEGRATION_NAMES = Object.keys(integrations) as IntegrationName[];
 
 type CoreConfig = z.infer<typeof coreSchema>;

@@ -30,7 +30,7 @@ const MIGRATION_LOCK = 0x70726f6465;
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL("../../migrations", import.meta.url));
 
-export interface OpenDbOptions {
+interface OpenDbOptions {
   databaseUrl?: string | undefined;
   /** PGlite data directory when no DATABASE_URL; "memory://" keeps it in memory. */
   dataDir?: string;

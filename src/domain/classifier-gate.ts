@@ -6,14 +6,14 @@ import type { ExitOutcome } from "./phases.ts";
 export const CONFIDENCE_FLOOR = 70;
 
 /** An approval policy requires before delivery, as the approval store last saw it. */
-export interface RequiredApproval {
+interface RequiredApproval {
   action: string;
   status: "approved" | "pending" | "rejected";
   /** ISO timestamp; an approval at or past it no longer counts. */
   expiresAt?: string;
 }
 
-export interface GateOptions {
+interface GateOptions {
   /** Decisions about expiry are made against this instant, never the wall clock. */
   now: Date;
   /** Policy's confidence threshold for a code change; raised to {@link CONFIDENCE_FLOOR} if lower. */

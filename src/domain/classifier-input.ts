@@ -24,7 +24,7 @@ import {
  */
 const timestamp = z.iso.datetime({ offset: true });
 
-export const ClassifierEvidenceSchema = z.strictObject({
+const ClassifierEvidenceSchema = z.strictObject({
   specialistId: SpecialistIdSchema,
   status: z.enum(["returned", "skipped", "failed", "timed_out"]),
   statusDetail: z.string().optional().describe("skip reason or error code"),
@@ -34,7 +34,7 @@ export const ClassifierEvidenceSchema = z.strictObject({
 });
 export type ClassifierEvidence = z.infer<typeof ClassifierEvidenceSchema>;
 
-export const ClassifierInputSchema = z.strictObject({
+const ClassifierInputSchema = z.strictObject({
   ticket: z.strictObject({
     ticketKey: TicketKeySchema,
     labels: z.array(z.string()),

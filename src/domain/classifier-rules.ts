@@ -25,7 +25,7 @@ export interface Rule {
 }
 
 /** A release counts as correlated when the symptom began within this many minutes of it. */
-export const RELEASE_WINDOW_MINUTES = 180;
+const RELEASE_WINDOW_MINUTES = 180;
 
 const rising = (i: SignalIndex) =>
   i.of("error_rate_rise").filter((t) => t.signal.to > t.signal.from);

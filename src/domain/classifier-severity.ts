@@ -9,9 +9,9 @@ import type { IncidentClass, Severity } from "./classifier-schema.ts";
 const RANK: Record<Severity, number> = { sev1: 1, sev2: 2, sev3: 3, sev4: 4 };
 
 /** A 5xx rate this many times its baseline (or rising from zero) is sev2. */
-export const SEV2_ERROR_RATE_FACTOR = 10;
+const SEV2_ERROR_RATE_FACTOR = 10;
 /** A queue this many times past its age threshold is sev2. */
-export const SEV2_QUEUE_AGE_FACTOR = 4;
+const SEV2_QUEUE_AGE_FACTOR = 4;
 
 export function assessSeverity(
   i: SignalIndex,

@@ -7,7 +7,7 @@ import type { Signal } from "./signals.ts";
  * hypothesis and the test that would settle it. Pure, built only from signals, so the
  * same evidence always reads the same.
  */
-export function describeSignal(s: Signal): string {
+function describeSignal(s: Signal): string {
   switch (s.kind) {
     case "error_rate_rise":
       return `5xx on ${s.service}${s.path ? ` ${s.path}` : ""} rose ${s.from}→${s.to}/min over ${s.windowMinutes} min`;
@@ -43,6 +43,29 @@ export function describeSignal(s: Signal): string {
       return `${s.path} ${s.reproduced ? "reproduced" : "not reproduced"}${s.release ? ` on ${s.release}` : ""}`;
     case "user_impact":
       return `${s.affectedUsers} users affected (${s.scope})`;
+    case "series_change": {
+      const where = [s.service, s.scope?.resource, s.scope?.route, s.scope?.zones?.join("/")]
+        .filter(Boolean)
+        .join(" ");
+      const unit = s.unit ? ` ${s.unit}` : "";
+      return s.direction === "flat"
+        ? `${s.measure}${where ? ` on ${where}` : ""} flat at ${s.before}${unit}`
+        : `${s.measure}${where ? ` on ${where}` : ""} ${s.direction === "rise" ? "rose" : "dropped"} ${s.before}→${s.after}${unit}${s.onset ? ` from ${s.onset}` : ""}`;
+    }
+    case "dependency_saturation":
+      return `${s.dependency} ${s.resource}: ${s.measure} at ${s.value}${s.limit === undefined ? "" : ` of ${s.limit}`}`;
+    case "provider_incident":
+      return `${s.provider} incident (${s.status})${s.region ? ` in ${s.region}` : ""}${s.zones?.length ? ` ${s.zones.join("/")}` : ""}${s.overlapsUs ? ", where our symptom is" : ", not where our symptom is"}`;
+    case "traffic_origin":
+      return `${Math.round(s.share * 100)}% of ${s.requests} failing requests from ${s.origin.replace("_", " ")}`;
+    case "impact_scope":
+      return `symptom on ${s.services.length} service(s)${s.zones.length ? `, ${s.zones.length} zone(s)` : ""}${s.routes ? `, ${s.routes} route(s)` : ""}${s.errorShare === undefined ? "" : `, ${Math.round(s.errorShare * 100)}% of requests failing`}`;
+    case "change_event":
+      return `${s.change} change ${s.ref} at ${s.at}${s.minutesBeforeOnset === undefined ? "" : ` (${s.minutesBeforeOnset} min before onset)`}`;
+    case "crash_loop":
+      return `${s.restarts} restarts (${s.reason.replaceAll("_", " ")})${s.service ? ` of ${s.service}` : ""}`;
+    case "poison_message":
+      return `queue ${s.queue}: ${s.repeatedReceives} repeated receives, ${s.dlqDepth} in the dead-letter queue`;
     default: {
       const never: never = s;
       return never;

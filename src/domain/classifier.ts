@@ -26,12 +26,10 @@ import type {
 import { assessSeverity } from "./classifier-severity.ts";
 import { hypothesisStatement, settlingTest, toEvidenceRef } from "./classifier-text.ts";
 
-export { decideGate, type GateDecision, type GateOptions } from "./classifier-gate.ts";
-export type { ClassifierInput } from "./classifier-input.ts";
-export { parseClassifierInput, toClassifierInput } from "./classifier-input.ts";
+export { decideGate } from "./classifier-gate.ts";
 
 /** How to classify: the instant to judge freshness against, and the freshness limit. */
-export interface ClassifyOptions {
+interface ClassifyOptions {
   now: Date;
   /** Evidence older than this is flagged as not current; default 120 minutes. */
   maxEvidenceAgeMinutes?: number;

@@ -8,7 +8,7 @@ export function handoffMarker(ticketKey: string): string {
   return `<!-- prode:handoff ${ticketKey} -->`;
 }
 
-export interface HandoffInput {
+interface HandoffInput {
   runId: string;
   outcome: string;
   reasons: string[];

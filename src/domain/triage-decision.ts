@@ -14,7 +14,7 @@ import type { LinearSnapshot, OperationalMemory, ToolMap } from "./evidence-cont
 import type { SpecialistOutput } from "./specialist-output.ts";
 
 /** A production write the evidence calls for; prode only ever asks a human to run it. */
-export interface DataCorrection {
+interface DataCorrection {
   table: string;
   statement: string;
   affectsRows: number;
@@ -22,7 +22,7 @@ export interface DataCorrection {
   rollback: string;
 }
 
-export interface TriageDecision {
+interface TriageDecision {
   classification: Classification;
   gate: GateDecision;
   correction?: DataCorrection;

@@ -5,7 +5,7 @@
  * this reader cannot place is reported, not guessed.
  */
 
-export interface Frontmatter {
+interface Frontmatter {
   yaml: string;
   body: string;
   /** 1-based line of the body's first line in the file. */
@@ -78,7 +78,7 @@ export function leadingLines(lines: readonly string[], level: 2 | 3): string[] {
   return end < 0 ? [...lines] : lines.slice(0, end);
 }
 
-export interface FencedBlock {
+interface FencedBlock {
   info: string;
   content: string;
 }

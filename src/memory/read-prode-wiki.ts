@@ -47,7 +47,7 @@ export function wikiToolEntry(wiki: Wiki): ToolEntry {
   return { connector: "wiki", status: "missing", reason: why, confidenceImpact: 0 };
 }
 
-export interface ReadProdeWikiInput {
+interface ReadProdeWikiInput {
   /** The wiki directory (config PRODE_WIKI_DIR). */
   dir: string;
   ticket: TicketContext;
@@ -56,7 +56,7 @@ export interface ReadProdeWikiInput {
   now: Date;
 }
 
-export interface ReadProdeWikiResult extends WikiSelection {
+interface ReadProdeWikiResult extends WikiSelection {
   tool: ToolEntry;
   /** Index problems, for the operator log (not the bundle). */
   problems: string[];

@@ -103,7 +103,7 @@ function refuse(message: string): never {
 }
 
 /** The placeholders a text uses, in order of first use. */
-export function placeholdersOf(text: string): string[] {
+function placeholdersOf(text: string): string[] {
   return [...new Set([...text.matchAll(PLACEHOLDER)].map((m) => m[1]!))];
 }
 
@@ -231,4 +231,4 @@ export function parseQueryBody(body: string): WikiQuerySpec {
     cause: parsed.error,
   });
 }
-export type WikiQuerySpec = z.output<typeof QueryBlockSchema>;
+type WikiQuerySpec = z.output<typeof QueryBlockSchema>;

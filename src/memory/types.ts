@@ -7,7 +7,7 @@ import type { SpecialistId } from "../domain/specialist-output.ts";
  * folder is imported by the classifier, and the classifier's input has no field for it.
  */
 
-export type WikiPageStatus = "active" | "draft" | "retired";
+type WikiPageStatus = "active" | "draft" | "retired";
 
 /** A typed placeholder `{{name}}` in a recipe or control; see recipes.ts for rendering. */
 export interface WikiQueryParam {

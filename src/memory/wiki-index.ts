@@ -14,13 +14,13 @@ const PAGES_HEADING = "pages";
 const ENTRY = /^[-*]\s+\[([^\]]+)\]\(([^)\s]+)\)\s*(?:[:\u2014-]\s*)?(.*)$/;
 const KEBAB = /^[a-z0-9][a-z0-9-]*$/;
 
-export interface ParsedIndex {
+interface ParsedIndex {
   entries: WikiIndexEntry[];
   problems: string[];
 }
 
 /** Why a registered file path is refused, or undefined when it is a plain relative .md path. */
-export function badEntryPath(file: string): string | undefined {
+function badEntryPath(file: string): string | undefined {
   if (!file.endsWith(".md")) return "a page is a .md file";
   if (file.startsWith("/") || /^[a-z]+:/i.test(file)) return "the path must be relative";
   const normalized = posix.normalize(file);

@@ -12,10 +12,10 @@ import type { WikiPage, WikiSentryTag } from "./types.ts";
  * premature conclusion.
  */
 
-export const DEFAULT_REVIEW_EVERY_DAYS = 90;
+const DEFAULT_REVIEW_EVERY_DAYS = 90;
 
 /** Labels every triage ticket carries (intake triggers): they say nothing about a failure. */
-export const INTAKE_LABELS: readonly string[] = ["prode", "sentry-issue"];
+const INTAKE_LABELS: readonly string[] = ["prode", "sentry-issue"];
 
 const KEBAB = /^[a-z0-9][a-z0-9-]*$/;
 
@@ -167,7 +167,7 @@ function parsePageOrThrow(text: string, path: string): WikiPage {
   };
 }
 
-export type ParsedPage = { ok: true; page: WikiPage } | { ok: false; reason: string };
+type ParsedPage = { ok: true; page: WikiPage } | { ok: false; reason: string };
 
 /** Parses one page; a page that does not follow the format comes back with the reason. */
 export function parseWikiPage(text: string, path: string): ParsedPage {

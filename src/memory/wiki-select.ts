@@ -21,7 +21,7 @@ export interface WikiTicketSignals {
   text?: string;
 }
 
-export interface WikiSelectOptions {
+interface WikiSelectOptions {
   /** At most this many matching pages are read, best match first. Default 5. */
   maxPages?: number;
 }
@@ -191,7 +191,7 @@ export function selectWikiPages(
   return { memory, hints };
 }
 
-export interface WikiUse {
+interface WikiUse {
   kind: "recipe" | "negative_control";
   pageId: string;
   name: string;

@@ -11,33 +11,22 @@ import { parseWikiPage } from "./wiki-page.ts";
  * the run goes on without it.
  */
 
-export {
-  exampleValues,
-  fillParams,
-  parseQueryBody,
-  renderRecipeSql,
-  type WikiQuerySpec,
-} from "./recipes.ts";
 export type * from "./types.ts";
-export { parseWikiIndex } from "./wiki-index.ts";
-export { DEFAULT_REVIEW_EVERY_DAYS, INTAKE_LABELS, parseWikiPage } from "./wiki-page.ts";
+export { parseWikiPage } from "./wiki-page.ts";
 export {
   hintsFor,
   recordHintsForRoute,
   recordWikiUse,
   selectWikiPages,
-  type WikiSelection,
-  type WikiSelectOptions,
   type WikiTicketSignals,
-  type WikiUse,
 } from "./wiki-select.ts";
 
 /** Pages larger than this are refused: a page is a checklist, not a dump. */
-export const MAX_PAGE_BYTES = 256 * 1024;
+const MAX_PAGE_BYTES = 256 * 1024;
 /** Files in the wiki directory that are documentation, not pages. */
 const NOT_PAGES = new Set([INDEX_FILE, "README.md"]);
 
-export interface LoadWikiOptions {
+interface LoadWikiOptions {
   /** How page paths are shown in memory and handoffs; default "wiki". */
   displayDir?: string;
 }

@@ -43,9 +43,9 @@ const casesFile = z.strictObject({
   cases: z.array(policyCase).min(1),
 });
 
-export type PolicyCase = z.infer<typeof policyCase>;
+type PolicyCase = z.infer<typeof policyCase>;
 
-export interface PolicyCaseResult {
+interface PolicyCaseResult {
   name: string;
   ok: boolean;
   /** What differed, one line each; empty when ok. */
@@ -59,7 +59,7 @@ const toPrincipal = (p: z.infer<typeof principal>): Principal => ({
 });
 
 /** Reads and validates a cases file; a malformed one → PolicyInvalid naming the field. */
-export async function readPolicyCases(path: string): Promise<PolicyCase[]> {
+async function readPolicyCases(path: string): Promise<PolicyCase[]> {
   let doc: unknown;
   try {
     doc = parse(await readFile(path, "utf8"));

@@ -7,7 +7,7 @@ import type { EffectivePolicy } from "./types.ts";
  * Writes one `policy_decisions` row (decision, matched rules, explanation, policy hash).
  * Pass the transaction of the step the decision gates, so both commit together.
  */
-export async function recordDecision(
+async function recordDecision(
   tx: Db | Tx,
   runId: string | null | undefined,
   action: string,

@@ -22,7 +22,7 @@ import {
  */
 
 /** What the worker is about to do, and for whom. */
-export interface KillSwitchTarget {
+interface KillSwitchTarget {
   team?: string | null | undefined;
   service?: string | null | undefined;
   /** The effect or phase about to run; see CAPABILITIES for the names. */
@@ -41,7 +41,7 @@ export interface ActiveKillSwitch {
   source: "database" | "policy";
 }
 
-export interface KillSwitchChange {
+interface KillSwitchChange {
   /** False when the switch was already in the requested state (nothing written). */
   changed: boolean;
   scope: KillSwitchScope;

@@ -44,11 +44,11 @@ export interface PolicyLayer {
   file: PolicyFile;
 }
 
-export const DEFAULT_APPROVAL_EXPIRY_MINUTES = 30;
+const DEFAULT_APPROVAL_EXPIRY_MINUTES = 30;
 const DEFAULT_APPROVERS: Role[] = ["approver", "admin"];
 
 /** What platform.yaml starts from: invariant 4 on, the confidence floor, the default expiry. */
-export function builtInDefaults(): EffectivePolicy {
+function builtInDefaults(): EffectivePolicy {
   const actions = Object.fromEntries(
     ACTIONS.map((a): [Action, ActionRule] => [
       a,
@@ -85,7 +85,7 @@ export function builtInDefaults(): EffectivePolicy {
 }
 
 /** Closes a list of approver roles upwards: [approver] → [approver, admin]. */
-export function closeApprovers(roles: readonly Role[]): Role[] {
+function closeApprovers(roles: readonly Role[]): Role[] {
   const lowest = Math.min(...roles.map(roleRank));
   return ROLES.filter((r) => roleRank(r) >= lowest);
 }
@@ -327,7 +327,7 @@ export function resolvePolicy(
 }
 
 /** The effective policy alone: what the hash covers (never its hash or file paths). */
-export function effectiveOnly(policy: EffectivePolicy): EffectivePolicy {
+function effectiveOnly(policy: EffectivePolicy): EffectivePolicy {
   const p = policy;
   return {
     version: p.version,
@@ -346,7 +346,7 @@ export function effectiveOnly(policy: EffectivePolicy): EffectivePolicy {
  * sha256 (hex) over the canonical JSON of the effective policy: key order, comments and
  * list order in the files do not change it (sets are sorted); any rule change does.
  */
-export function hashPolicy(policy: EffectivePolicy): string {
+function hashPolicy(policy: EffectivePolicy): string {
   return createHash("sha256")
     .update(canonicalJson(effectiveOnly(policy)))
     .digest("hex");

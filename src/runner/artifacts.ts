@@ -5,7 +5,7 @@ import type { Db, Tx } from "../db/client.ts";
 import { artifacts } from "../db/schema.ts";
 import { defaultRedactor } from "../safety/redact.ts";
 
-export interface StoredArtifact {
+interface StoredArtifact {
   sha256: string;
   redaction: Record<string, number>;
 }

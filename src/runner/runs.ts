@@ -22,7 +22,7 @@ import type { RunnerDeps, RunRow } from "./types.ts";
  * transition; the worker's side is src/runner/engine.ts.
  */
 
-export interface CreateRunInput {
+interface CreateRunInput {
   ticket: string;
   trigger: string;
   context?: RunContext;

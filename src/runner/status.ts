@@ -2,7 +2,7 @@ import { and, count, desc, eq, isNull, sql } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { runs } from "../db/schema.ts";
 
-export interface ActiveRun {
+interface ActiveRun {
   id: string;
   ticket: string;
   phase: string;

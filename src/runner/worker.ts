@@ -7,7 +7,7 @@ import { LeaseHandoffs } from "./lease-handoff.ts";
 import { PHASE_QUEUE } from "./queue.ts";
 import type { PhaseJobData, RunnerDeps } from "./types.ts";
 
-export interface PhaseWorkerOptions {
+interface PhaseWorkerOptions {
   connection: Redis;
   prefix: string;
   concurrency: number;

@@ -10,7 +10,7 @@
 const ALPHABET = 128;
 
 /** Lines that hold at least one keyword, with a bitmask of the rules they concern. */
-export interface KeywordLines {
+interface KeywordLines {
   /** Start offset of each line, increasing. */
   starts: number[];
   /** Bit r set when rule r's keyword occurs on that line. */

@@ -37,7 +37,7 @@ export type RedactionSummary = Record<string, number>;
 /** Deployment categories must look like the built-in ones: short snake_case. */
 export const CATEGORY_NAME = /^[a-z][a-z0-9_]{0,39}$/;
 
-export const PLACEHOLDER_PREFIX = "[REDACTED:";
+const PLACEHOLDER_PREFIX = "[REDACTED:";
 
 export function placeholder(category: string): string {
   return `${PLACEHOLDER_PREFIX}${category}]`;

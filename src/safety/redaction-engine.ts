@@ -30,7 +30,7 @@ type Step =
     };
 
 /** Rules compiled once per redactor into the steps `runRules` takes. */
-export interface RulePlan {
+interface RulePlan {
   readonly rules: readonly RedactionRule[];
   readonly steps: readonly Step[];
 }

@@ -15,14 +15,14 @@ const SKIPPED_DIRS = new Set([".git", "node_modules"]);
 /** Git's heuristic: a NUL byte in the first 8000 bytes means binary. */
 const BINARY_SNIFF_BYTES = 8000;
 
-export interface LintFinding {
+interface LintFinding {
   file: string;
   /** 1-based. */
   line: number;
   category: string;
 }
 
-export interface LintReport {
+interface LintReport {
   findings: LintFinding[];
   filesScanned: number;
   /** Paths that do not exist (fine for the defaults, an error when named explicitly). */

@@ -32,13 +32,13 @@ export interface ReadOnlyQueryOptions {
   maxLimit?: number;
 }
 
-export interface ReadOnlyColumn {
+interface ReadOnlyColumn {
   name: string;
   /** The Postgres type oid (23 = int4, 25 = text, 1184 = timestamptz, …). */
   typeOid: number;
 }
 
-export interface ReadOnlyResult {
+interface ReadOnlyResult {
   columns: ReadOnlyColumn[];
   /** One array per row, aligned with `columns` (arrays, so duplicate names survive). */
   rows: unknown[][];

@@ -31,7 +31,7 @@ function refuse(reason: string): never {
 }
 
 /** What the walk collects for checks that need the whole statement. */
-export interface WalkFacts {
+interface WalkFacts {
   /**
    * Names whose bare use is a whole-row reference to table data: table names and their
    * aliases, and join aliases, anywhere in the statement. Subquery and function aliases
@@ -214,7 +214,7 @@ export function names(list: unknown): string[] {
 }
 
 /** A name as the user would write it: quoted when Postgres would not fold it to itself. */
-export function displayName(parts: string[]): string {
+function displayName(parts: string[]): string {
   return parts
     .map((p) => (/^[a-z_][a-z0-9_$]*$/.test(p) ? p : `"${p.replace(/"/g, '""')}"`))
     .join(".");

@@ -46,11 +46,11 @@ insert into account_balances values
   (12, 3, 0, 'USD', now());
 `;
 
-export interface AllowedCase {
+interface AllowedCase {
   sql: string;
 }
 
-export interface RefusedCase {
+interface RefusedCase {
   sql: string;
   /** A substring of the reason, or a pattern it must match. */
   reason: string | RegExp;

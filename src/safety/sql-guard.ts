@@ -45,16 +45,16 @@ import { catalogName, type JsonObject, names, SqlRefusal, walkSelect } from "./s
  * operator symbol — is reported by the replica reader's probe (replica.ts).
  */
 
-export type SqlCheck = { allowed: true; normalized: string } | { allowed: false; reason: string };
+type SqlCheck = { allowed: true; normalized: string } | { allowed: false; reason: string };
 
-export interface SqlGuardOptions {
+interface SqlGuardOptions {
   /** The largest LIMIT a statement may ask for. Default {@link DEFAULT_MAX_LIMIT}. */
   maxLimit?: number;
 }
 
-export const DEFAULT_MAX_LIMIT = 1000;
+const DEFAULT_MAX_LIMIT = 1000;
 /** Longer statements are refused before parsing: no triage query needs 100 kB. */
-export const MAX_SQL_LENGTH = 100_000;
+const MAX_SQL_LENGTH = 100_000;
 
 const TOO_DEEP = "statement is too deeply nested";
 

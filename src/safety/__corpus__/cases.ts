@@ -4,7 +4,7 @@
  */
 import { chars, createRng, FAKE, groupsOfFour, luhnFailingNumber } from "./fake-secrets.ts";
 
-export interface RecallCase {
+interface RecallCase {
   name: string;
   text: string;
   /** Exact redaction summary expected. */
@@ -15,7 +15,7 @@ export interface RecallCase {
   keeps?: string[];
 }
 
-export interface KeepCase {
+interface KeepCase {
   name: string;
   text: string;
 }
