@@ -36,7 +36,7 @@ function tokenize(text: string): string[] {
   return tokens;
 }
 
-export function unquote(token: string): string {
+export function unquoteToken(token: string): string {
   return token.slice(1, -1).replace(/\\(.)/g, "$1");
 }
 
@@ -58,7 +58,7 @@ export function regexOf(token: string): RegExp {
 
 function literal(token: string | undefined): string | number {
   if (token === undefined) throw new MalformedQueryError("expected a value");
-  if (/^["']/.test(token)) return unquote(token);
+  if (/^["']/.test(token)) return unquoteToken(token);
   if (/^-?\d/.test(token)) return Number(token);
   throw new MalformedQueryError(`expected a number or a quoted string, got "${token}"`);
 }
@@ -163,14 +163,14 @@ function compare(a: Value, cmp: string, b: string | number): boolean {
   }
 }
 
-export function evaluate(expr: Expr, row: Row): boolean {
+export function evaluateFilter(expr: Expr, row: Row): boolean {
   switch (expr.op) {
     case "and":
-      return evaluate(expr.left, row) && evaluate(expr.right, row);
+      return evaluateFilter(expr.left, row) && evaluateFilter(expr.right, row);
     case "or":
-      return evaluate(expr.left, row) || evaluate(expr.right, row);
+      return evaluateFilter(expr.left, row) || evaluateFilter(expr.right, row);
     case "not":
-      return !evaluate(expr.expr, row);
+      return !evaluateFilter(expr.expr, row);
     case "present":
       return row[expr.field] !== undefined && row[expr.field] !== null;
     case "like": {

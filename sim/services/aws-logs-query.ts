@@ -19,13 +19,13 @@
 
 import {
   escapeRegex,
-  evaluate,
+  evaluateFilter,
   fieldName,
   MalformedQueryError,
   parseFilter,
   type Row,
   regexOf,
-  unquote,
+  unquoteToken,
   type Value,
 } from "./aws-logs-filter.ts";
 
@@ -227,7 +227,7 @@ function runParse(rows: Row[], body: string): void {
     if (!glob) throw new MalformedQueryError('parse needs /regex/ or "glob" as fields');
     names = glob[2]!.split(",").map((n) => fieldName(n.trim()));
     // Every "*" is a lazy capture except the last, which takes the rest of the text.
-    const pieces = unquote(glob[1]!).split("*").map(escapeRegex);
+    const pieces = unquoteToken(glob[1]!).split("*").map(escapeRegex);
     pattern = new RegExp(
       pieces
         .map((piece, i) =>
@@ -283,7 +283,7 @@ export function runInsightsQuery(
         break;
       case "filter": {
         const expr = parseFilter(body);
-        rows = rows.filter((row) => evaluate(expr, row));
+        rows = rows.filter((row) => evaluateFilter(expr, row));
         if (!aggregated) matched = rows.length;
         break;
       }
