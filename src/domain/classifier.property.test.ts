@@ -5,7 +5,7 @@ import { CONFIDENCE_FLOOR } from "./classifier-gate.ts";
 import type { ClassifierEvidence, ClassifierInput } from "./classifier-input.ts";
 import { ClassificationSchema } from "./classifier-schema.ts";
 import type { ConnectorId } from "./evidence-context.ts";
-import { SIGNAL_KINDS, type Signal } from "./signals.ts";
+import { SeriesMeasure, SIGNAL_KINDS, type Signal } from "./signals.ts";
 
 const names = (...xs: string[]) => fc.constantFrom(...xs);
 const service = names("api", "feed-api", "payouts-worker");
@@ -131,6 +131,76 @@ const signal: fc.Arbitrary<Signal> = fc.oneof(
     scope: names("isolated", "partial", "widespread") as fc.Arbitrary<
       "isolated" | "partial" | "widespread"
     >,
+  }),
+  fc.record({
+    kind: fc.constant("series_change" as const),
+    sourceRef: ref,
+    measure: fc.constantFrom(...SeriesMeasure.options),
+    direction: fc.constantFrom("rise" as const, "drop" as const, "flat" as const),
+    before: small,
+    after: small,
+    service: fc.option(service, { nil: undefined }),
+    onset: fc.option(when, { nil: undefined }),
+  }),
+  fc.record({
+    kind: fc.constant("dependency_saturation" as const),
+    sourceRef: ref,
+    dependency: fc.constantFrom(
+      ...(["database", "cache", "queue", "compute", "memory", "network", "vendor"] as const),
+    ),
+    resource: names("db-1", "cache-1", "q-1"),
+    measure: names("connections", "cpu", "evictions"),
+    value: small,
+    limit: fc.option(fc.integer({ min: 1, max: 5000 }), { nil: undefined }),
+  }),
+  fc.record({
+    kind: fc.constant("provider_incident" as const),
+    sourceRef: ref,
+    provider: names("cloud-a", "cloud-b"),
+    zones: fc.option(fc.subarray(["z-1a", "z-1b", "z-1c"]), { nil: undefined }),
+    status: names("investigating", "identified", "monitoring", "resolved") as fc.Arbitrary<
+      "investigating" | "identified" | "monitoring" | "resolved"
+    >,
+    overlapsUs: fc.boolean(),
+  }),
+  fc.record({
+    kind: fc.constant("traffic_origin" as const),
+    sourceRef: ref,
+    origin: fc.constantFrom(
+      ...(["users", "synthetic", "bots", "health_checks", "internal"] as const),
+    ),
+    share: fc.double({ min: 0, max: 1, noNaN: true }),
+    requests: small,
+  }),
+  fc.record({
+    kind: fc.constant("impact_scope" as const),
+    sourceRef: ref,
+    services: fc.subarray(["api", "feed-api", "payouts-worker"]),
+    zones: fc.subarray(["z-1a", "z-1b", "z-1c"]),
+    routes: fc.option(fc.constantFrom("one" as const, "some" as const, "all" as const), {
+      nil: undefined,
+    }),
+  }),
+  fc.record({
+    kind: fc.constant("change_event" as const),
+    sourceRef: ref,
+    change: fc.constantFrom(...(["config", "flag", "infra", "scaling"] as const)),
+    ref: names("cfg-1", "flag-x"),
+    at: when,
+    minutesBeforeOnset: fc.option(fc.integer({ min: -600, max: 600 }), { nil: undefined }),
+  }),
+  fc.record({
+    kind: fc.constant("crash_loop" as const),
+    sourceRef: ref,
+    reason: fc.constantFrom(...(["out_of_memory", "exit", "health_check", "unknown"] as const)),
+    restarts: small,
+  }),
+  fc.record({
+    kind: fc.constant("poison_message" as const),
+    sourceRef: ref,
+    queue: names("q-1", "q-2"),
+    repeatedReceives: small,
+    dlqDepth: small,
   }),
 );
 

@@ -5,10 +5,17 @@ import { z } from "zod";
  * with a fixed shape, and each cites one of its output's sources (`sourceRef`), like a
  * finding does, so the classifier never reasons over an unsourced claim.
  *
- * The set covers the four reference scenarios of DESIGN.md and their negative controls
- * (`no_5xx_rise`, `deploy_absent`, `vendor_operational`, `derived_rows_consistent`):
- * a control that ran and found nothing is evidence too, and is what rejects the
- * alternative hypotheses.
+ * The vocabulary is general (docs/evidence-vocabulary.md lists every kind): how a series
+ * changed and when (`series_change`, with its onset and the onset's source), how far a
+ * symptom spreads (`impact_scope`), what it correlates with (`release_correlation`,
+ * `change_event`, `vendor_incident`, `provider_incident`), where the failing traffic
+ * comes from (`traffic_origin`, `client_aborts`), which dependency is at its limit
+ * (`dependency_saturation`, `queue_saturation`, `task_health`, `crash_loop`,
+ * `poison_message`), and data-state discrepancies (`stale_derived_rows`,
+ * `count_mismatch`). Negative controls (`no_5xx_rise`, `deploy_absent`,
+ * `vendor_operational`, `derived_rows_consistent`, `series_change` with direction
+ * `flat`) are evidence too: a control that ran and found nothing is what rejects the
+ * alternative hypotheses. No kind names a service, route or vendor of a scenario.
  */
 const timestamp = z.iso.datetime({ offset: true });
 const count = z.number().int().nonnegative();
@@ -176,6 +183,144 @@ export const UserImpactSignal = z.object({
   scope: z.enum(["isolated", "partial", "widespread"]),
 });
 
+/** What a series measures: the same names whichever source (CloudWatch, Sentry, logs) read it. */
+export const SeriesMeasure = z.enum([
+  "errors_5xx",
+  "error_events",
+  "latency_p50",
+  "latency_p99",
+  "requests",
+  "unhealthy_hosts",
+  "queue_age",
+  "queue_depth",
+  "dlq_depth",
+  "throttles",
+  "restarts",
+  "cpu",
+  "memory",
+  "connections",
+  "evictions",
+]);
+export type SeriesMeasure = z.infer<typeof SeriesMeasure>;
+
+/** How far a symptom spreads, as the telemetry shows it (never read from ticket words). */
+export const ScopeSchema = z.object({
+  /** The route or job, when the series is for one. */
+  route: z.string().min(1).optional(),
+  /** Availability zones the series is for, or that show the change. */
+  zones: z.array(z.string().min(1)).optional(),
+  /** The resource the series is for (load balancer, DB instance, queue, function). */
+  resource: z.string().min(1).optional(),
+});
+
+/**
+ * A series' change at its onset: the change point found in the series prode read, the
+ * mean before and after it, and how sure the onset is. `flat` is the negative control
+ * (the series was read over the window and did not change).
+ */
+export const SeriesChangeSignal = z.object({
+  kind: z.literal("series_change"),
+  ...base,
+  measure: SeriesMeasure,
+  direction: z.enum(["rise", "drop", "flat"]),
+  before: z.number().nonnegative().describe("mean per period before the onset (or the window)"),
+  after: z.number().nonnegative().describe("mean per period after the onset (or the window)"),
+  unit: z.string().min(1).optional(),
+  service: z.string().min(1).optional(),
+  scope: ScopeSchema.optional(),
+  /** The change point; absent for `flat`. */
+  onset: timestamp.optional(),
+  /** Half-width of the onset's uncertainty, minutes (one sampling period at least). */
+  onsetUncertaintyMinutes: z.number().nonnegative().optional(),
+  /** The window read, for the bundle's "windows used". */
+  windowStart: timestamp.optional(),
+  windowEnd: timestamp.optional(),
+});
+
+/** A dependency at (or near) its limit: the database, a cache, a queue, compute, a vendor. */
+export const DependencySaturationSignal = z.object({
+  kind: z.literal("dependency_saturation"),
+  ...base,
+  dependency: z.enum(["database", "cache", "queue", "compute", "memory", "network", "vendor"]),
+  resource: z.string().min(1),
+  /** What is saturated, e.g. "connections", "cpu", "evictions", "memory", "throttles". */
+  measure: z.string().min(1),
+  value: z.number().nonnegative(),
+  /** The limit, when one is known (max_connections, a quota); value/limit is the load. */
+  limit: z.number().positive().optional(),
+  service: z.string().min(1).optional(),
+  onset: timestamp.optional(),
+});
+
+/** A cloud provider's incident (region or zones), from its health API or status page. */
+export const ProviderIncidentSignal = z.object({
+  kind: z.literal("provider_incident"),
+  ...base,
+  provider: z.string().min(1),
+  region: z.string().min(1).optional(),
+  zones: z.array(z.string().min(1)).optional(),
+  /** The provider's service (e.g. its compute or load-balancing service). */
+  component: z.string().min(1).optional(),
+  status: z.enum(["investigating", "identified", "monitoring", "resolved"]),
+  startedAt: timestamp.optional(),
+  /** Whether the incident's region/zones/component match the ones our symptom is in. */
+  overlapsUs: z.boolean(),
+});
+
+/** Where the failing requests come from: real users, synthetic checks, bots, health checks. */
+export const TrafficOriginSignal = z.object({
+  kind: z.literal("traffic_origin"),
+  ...base,
+  origin: z.enum(["users", "synthetic", "bots", "health_checks", "internal"]),
+  /** Share of the failing requests from this origin, 0–1. */
+  share: z.number().min(0).max(1),
+  requests: count,
+});
+
+/** How widely the symptom spreads across services, zones and routes (telemetry only). */
+export const ImpactScopeSignal = z.object({
+  kind: z.literal("impact_scope"),
+  ...base,
+  /** Services whose errors or health changed in the window. */
+  services: z.array(z.string().min(1)),
+  zones: z.array(z.string().min(1)).default([]),
+  routes: z.enum(["one", "some", "all"]).optional(),
+  /** Share of all requests that fail, 0–1, when known. */
+  errorShare: z.number().min(0).max(1).optional(),
+});
+
+/** A change other than a release near the onset: configuration, a feature flag, infra. */
+export const ChangeEventSignal = z.object({
+  kind: z.literal("change_event"),
+  ...base,
+  change: z.enum(["config", "flag", "infra", "scaling"]),
+  ref: z.string().min(1),
+  service: z.string().min(1).optional(),
+  at: timestamp,
+  /** Minutes from the change to the onset; negative when the change came after it. */
+  minutesBeforeOnset: z.number().optional(),
+});
+
+/** Tasks, pods or functions restarting: killed out of memory, crashing, failing health checks. */
+export const CrashLoopSignal = z.object({
+  kind: z.literal("crash_loop"),
+  ...base,
+  reason: z.enum(["out_of_memory", "exit", "health_check", "unknown"]),
+  restarts: count,
+  service: z.string().min(1).optional(),
+  onset: timestamp.optional(),
+});
+
+/** The same messages fail again and again: redriven, landing in the dead-letter queue. */
+export const PoisonMessageSignal = z.object({
+  kind: z.literal("poison_message"),
+  ...base,
+  queue: z.string().min(1),
+  /** Receives of the same message ids (or deliveries beyond the redrive limit). */
+  repeatedReceives: count,
+  dlqDepth: count,
+});
+
 export const SignalSchema = z.discriminatedUnion("kind", [
   ErrorRateRiseSignal,
   No5xxRiseSignal,
@@ -194,6 +339,14 @@ export const SignalSchema = z.discriminatedUnion("kind", [
   DataPreconditionSignal,
   ReproductionSignal,
   UserImpactSignal,
+  SeriesChangeSignal,
+  DependencySaturationSignal,
+  ProviderIncidentSignal,
+  TrafficOriginSignal,
+  ImpactScopeSignal,
+  ChangeEventSignal,
+  CrashLoopSignal,
+  PoisonMessageSignal,
 ]);
 export type Signal = z.infer<typeof SignalSchema>;
 export type SignalKind = Signal["kind"];
