@@ -1,0 +1,68 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { detectChangePoint, type Sample } from "./change-point.ts";
+
+const T0 = Date.parse("2026-05-01T10:00:00Z");
+const minute = 60_000;
+const series = (values: number[]): Sample[] =>
+  values.map((value, i) => ({ at: T0 + i * minute, value }));
+
+describe("detectChangePoint", () => {
+  it("dates a step rise at the first changed sample, with half a period of uncertainty", () => {
+    const cp = detectChangePoint(series([2, 3, 2, 2, 3, 40, 42, 39, 41]));
+    expect(cp.direction).toBe("rise");
+    expect(cp.onset).toBe(T0 + 5 * minute);
+    expect(cp.uncertaintyMs).toBe(minute / 2);
+    expect(cp.before).toBeCloseTo(2.4);
+    expect(cp.after).toBeCloseTo(40.5);
+    expect(cp.peak).toBe(42);
+  });
+
+  it("finds a drop (throughput falling to zero)", () => {
+    const cp = detectChangePoint(series([120, 118, 121, 119, 0, 0, 1, 0]));
+    expect(cp.direction).toBe("drop");
+    expect(cp.onset).toBe(T0 + 4 * minute);
+  });
+
+  it("calls a noisy series with no shift flat", () => {
+    const cp = detectChangePoint(series([10, 14, 9, 13, 11, 12, 10, 14, 9, 12]));
+    expect(cp.direction).toBe("flat");
+    expect(cp.onset).toBeUndefined();
+  });
+
+  it("treats a rise from zero to a few errors a minute as a rise, but not a single blip", () => {
+    expect(detectChangePoint(series([0, 0, 0, 0, 3, 4, 3, 5])).direction).toBe("rise");
+    expect(detectChangePoint(series([0, 0, 0, 0, 0, 0, 0, 4])).direction).toBe("flat");
+  });
+
+  it("is flat on too few samples and ignores non-finite values", () => {
+    expect(detectChangePoint(series([1, 50])).direction).toBe("flat");
+    expect(detectChangePoint([]).direction).toBe("flat");
+    const cp = detectChangePoint(series([1, Number.NaN, 1, 1, 30, 31, 29]));
+    expect(cp.direction).toBe("rise");
+  });
+
+  it("does not depend on the order the samples arrive in", () => {
+    fc.assert(
+      fc.property(fc.array(fc.nat({ max: 100 }), { minLength: 4, maxLength: 40 }), (values) => {
+        const s = series(values);
+        expect(detectChangePoint([...s].reverse())).toEqual(detectChangePoint(s));
+      }),
+    );
+  });
+
+  it("puts the onset inside the series and before/after on the right sides of it", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.nat({ max: 50 }), { minLength: 2, maxLength: 20 }),
+        fc.array(fc.integer({ min: 200, max: 400 }), { minLength: 2, maxLength: 20 }),
+        (low, high) => {
+          const cp = detectChangePoint(series([...low, ...high]));
+          expect(cp.direction).toBe("rise");
+          expect(cp.onset).toBe(T0 + low.length * minute);
+          expect(cp.after).toBeGreaterThan(cp.before);
+        },
+      ),
+    );
+  });
+});
