@@ -11,7 +11,7 @@ import { intakeDeps, openResources, type Resources } from "./resources.ts";
 import { type SlackWiring, wireSlack } from "./slack.ts";
 
 /** `web` serves HTTP, `worker` runs phases, `dev` is both in one process. */
-export type Role = "web" | "worker" | "dev";
+export type ProcessRole = "web" | "worker" | "dev";
 
 /**
  * What may differ between production, `prode dev`, the demo, the end-to-end tests and the
@@ -19,7 +19,7 @@ export type Role = "web" | "worker" | "dev";
  * here and only here, so a test of this wiring is a test of production's.
  */
 export interface StartProdeOptions {
-  role: Role;
+  role: ProcessRole;
   /** Parsed configuration (loadConfig): integrations, world URLs, timings, ports. */
   config: Config;
   /**
@@ -36,7 +36,7 @@ export interface StartProdeOptions {
 }
 
 export interface Prode {
-  role: Role;
+  role: ProcessRole;
   resources: Resources;
   /** The web role's base URL (http://host:port), when this process serves HTTP. */
   url?: string;

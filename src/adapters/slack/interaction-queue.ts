@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import { type Redis, ReplyError } from "ioredis";
 import type { Logger } from "pino";
 import { asAppError } from "../../domain/errors.ts";
 import type { SlackInteraction } from "./interaction.ts";
@@ -21,6 +21,18 @@ const GROUP = "prode";
 
 function interactionStreamKey(prefix: string): string {
   return `${prefix}:${SLACK_INTERACTION_STREAM}`;
+}
+
+/**
+ * The error code of a Redis error reply: RESP puts it first ("-BUSYGROUP Consumer Group
+ * name already exists"; https://redis.io/docs/latest/develop/reference/protocol-spec/#simple-errors),
+ * and ioredis raises the reply as a ReplyError with that text. The code is the protocol's
+ * structured part, not prose.
+ */
+function redisErrorCode(error: unknown): string | undefined {
+  return error instanceof ReplyError
+    ? String((error as Error).message).split(" ", 1)[0]
+    : undefined;
 }
 
 export interface SlackInteractionQueue {
@@ -162,8 +174,8 @@ export function startSlackInteractionWorker(options: {
         });
 
   const loop = async () => {
-    await redis.xgroup("CREATE", key, GROUP, "0", "MKSTREAM").catch((error: Error) => {
-      if (!String(error.message).includes("BUSYGROUP")) throw error;
+    await redis.xgroup("CREATE", key, GROUP, "0", "MKSTREAM").catch((error: unknown) => {
+      if (redisErrorCode(error) !== "BUSYGROUP") throw error;
     });
     while (!stopped) {
       await slotFree();

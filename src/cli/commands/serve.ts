@@ -1,10 +1,10 @@
 import { untilSignal } from "../../compose/processes.ts";
-import { type Role, startProde } from "../../compose/prode.ts";
+import { type ProcessRole, startProde } from "../../compose/prode.ts";
 import { loadConfig } from "../../config/index.ts";
 import type { Command } from "../command.ts";
 
 /** web, worker and dev share one shape: start prode in the role, stop on a signal. */
-function serve(role: Role): Command {
+function serve(role: ProcessRole): Command {
   return {
     async run(_args, io) {
       const config = loadConfig();
