@@ -1,8 +1,8 @@
 import { and, asc, eq, gt, inArray, isNull, lt, notInArray, or, sql } from "drizzle-orm";
 import type { Logger } from "pino";
 import type { Db } from "../db/client.ts";
-import { runs } from "../db/schema.ts";
-import { type Phase, WAIT_PHASES } from "../domain/phases.ts";
+import { approvals, runs } from "../db/schema.ts";
+import { isPhase, type Phase, WAIT_PHASES } from "../domain/phases.ts";
 import { phaseJobId } from "./ids.ts";
 import type { LeaseHandoffs } from "./lease-handoff.ts";
 import type { PhaseQueue } from "./queue.ts";
@@ -37,6 +37,8 @@ export interface ReconcileReport {
   reenqueued: number;
   leasesReclaimed: number;
   approvalsExpired: number;
+  /** Runs in AWAIT_APPROVAL with nothing left pending, moved on (see settleWaitingRuns). */
+  waitingSettled: number;
 }
 
 /** Active states with no job: the wait phases, and the completing phase. */
@@ -56,7 +58,12 @@ const LIVE_JOB_STATES = new Set([
  * that has no live job (after a Redis flush or restart), and expires approvals.
  */
 export async function reconcileOnce(deps: ReconcilerDeps): Promise<ReconcileReport> {
-  const report: ReconcileReport = { reenqueued: 0, leasesReclaimed: 0, approvalsExpired: 0 };
+  const report: ReconcileReport = {
+    reenqueued: 0,
+    leasesReclaimed: 0,
+    approvalsExpired: 0,
+    waitingSettled: 0,
+  };
 
   // Each change commits with its audit events in one statement (reconciler-statements.ts).
   const reclaimed = await reclaimExpiredLeases(deps.db, deps.actor);
@@ -94,21 +101,8 @@ export async function reconcileOnce(deps: ReconcilerDeps): Promise<ReconcileRepo
   }
 
   const expired = await expireApprovals(deps.db, deps.actor, (deps.now ?? (() => new Date()))());
+  report.waitingSettled = await settleWaitingRuns(deps);
   for (const approval of expired) {
-    const [run] = await deps.db
-      .select()
-      .from(runs)
-      .where(and(eq(runs.id, approval.runId), inArray(runs.phase, ["AWAIT_APPROVAL"])));
-    if (run) {
-      await advanceWaitingRun(
-        { db: deps.db, enqueue: deps.queue.enqueue },
-        { runId: run.id, from: "AWAIT_APPROVAL", exit: "APPROVAL_REQUIRED" },
-        deps.actor,
-        `approval ${approval.id} expired`,
-      ).catch((error) =>
-        deps.log.warn({ err: error, runId: run.id }, "could not stop run on expiry"),
-      );
-    }
     await deps
       .onApprovalExpired?.(approval.id)
       .catch((error) =>
@@ -116,10 +110,60 @@ export async function reconcileOnce(deps: ReconcilerDeps): Promise<ReconcileRepo
       );
   }
   report.approvalsExpired = expired.length;
-  if (report.reenqueued || report.leasesReclaimed || report.approvalsExpired) {
+  if (
+    report.reenqueued ||
+    report.leasesReclaimed ||
+    report.approvalsExpired ||
+    report.waitingSettled
+  ) {
     deps.log.info(report, "reconciled");
   }
   return report;
+}
+
+/**
+ * Runs waiting in AWAIT_APPROVAL with no approval left pending: each decision (a click,
+ * an expiry) is committed before the run is moved, so a process that stops in between
+ * leaves the run waiting for nothing. A refused or expired approval ends the run on
+ * APPROVAL_REQUIRED; all approved resume it at the phase it asked to resume. The move is
+ * guarded by the step read, so a decider that moves it first wins and this pass skips it.
+ */
+async function settleWaitingRuns(deps: ReconcilerDeps): Promise<number> {
+  const waiting = await deps.db
+    .select({
+      id: runs.id,
+      resumePhase: runs.resumePhase,
+      statuses: sql<string[]>`array_agg(${approvals.status})`,
+    })
+    .from(runs)
+    .innerJoin(approvals, eq(approvals.runId, runs.id))
+    .where(and(eq(runs.phase, "AWAIT_APPROVAL"), isNull(runs.outcome)))
+    .groupBy(runs.id, runs.resumePhase)
+    .having(sql`bool_and(${approvals.status} <> 'pending')`);
+  let settled = 0;
+  for (const run of waiting) {
+    const refused = run.statuses.find((s) => s === "rejected" || s === "expired");
+    const input = refused
+      ? { runId: run.id, from: "AWAIT_APPROVAL" as const, exit: "APPROVAL_REQUIRED" as const }
+      : run.resumePhase && isPhase(run.resumePhase)
+        ? { runId: run.id, from: "AWAIT_APPROVAL" as const, to: run.resumePhase }
+        : undefined;
+    if (!input) continue;
+    try {
+      await advanceWaitingRun(
+        { db: deps.db, enqueue: deps.queue.enqueue },
+        input,
+        deps.actor,
+        refused
+          ? `an approval was ${refused}: nothing left to wait for`
+          : "every approval approved",
+      );
+      settled += 1;
+    } catch (error) {
+      deps.log.warn({ err: error, runId: run.id }, "could not move a run off AWAIT_APPROVAL");
+    }
+  }
+  return settled;
 }
 
 /**

@@ -154,4 +154,34 @@ describe("reconciler changes and their audit events", () => {
       );
     expect(written).toEqual([]);
   });
+  it("moves a run left waiting for nothing: a decision committed, the process gone before it moved the run", async () => {
+    /** A run waiting in AWAIT_APPROVAL (to resume at CREATE_WORKTREE) with its approvals. */
+    async function waiting(ticket: string, statuses: string[]) {
+      const run = await newRun(ticket);
+      await t.db
+        .update(runs)
+        .set({ phase: "AWAIT_APPROVAL", resumePhase: "CREATE_WORKTREE" })
+        .where(eq(runs.id, run.id));
+      for (const status of statuses) {
+        const a = await approval(run.id, 1);
+        await t.db
+          .update(approvals)
+          .set({ status: status as "pending" })
+          .where(eq(approvals.id, a.id));
+      }
+      return run;
+    }
+    const rejected = await waiting("ENG-11", ["approved", "rejected"]);
+    const approved = await waiting("ENG-12", ["approved", "approved"]);
+    const pending = await waiting("ENG-13", ["approved", "pending"]);
+    expect(await pass()).toMatchObject({ waitingSettled: 2 });
+    expect(await runRow(t, rejected.id)).toMatchObject({
+      phase: "LINEAR_HANDOFF",
+      pendingOutcome: "APPROVAL_REQUIRED",
+    });
+    expect(await runRow(t, approved.id)).toMatchObject({ phase: "CREATE_WORKTREE" });
+    expect(await runRow(t, pending.id)).toMatchObject({ phase: "AWAIT_APPROVAL" });
+    expect(await pass()).toMatchObject({ waitingSettled: 0 });
+    expect((await verifyAudit(t.db)).ok).toBe(true);
+  });
 });
