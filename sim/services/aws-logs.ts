@@ -163,9 +163,20 @@ export class SimLogs {
 
   private describeLogGroups(input: Input) {
     const prefix = typeof input.logGroupNamePrefix === "string" ? input.logGroupNamePrefix : "";
+    // logGroupNamePattern: a case-sensitive substring anywhere in the name.
+    const pattern =
+      typeof input.logGroupNamePattern === "string" ? input.logGroupNamePattern : undefined;
+    if (pattern !== undefined && prefix) {
+      throw new LogsError(
+        "InvalidParameterException",
+        "logGroupNamePrefix and logGroupNamePattern are mutually exclusive.",
+      );
+    }
     return {
       logGroups: this.data.logGroups
-        .filter((g) => g.name.startsWith(prefix))
+        .filter(
+          (g) => g.name.startsWith(prefix) && (pattern === undefined || g.name.includes(pattern)),
+        )
         .map((g) => ({
           logGroupName: g.name,
           arn: `arn:aws:logs:${this.data.region}:${this.data.accountId}:log-group:${g.name}:*`,

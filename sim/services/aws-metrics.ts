@@ -146,3 +146,73 @@ export function getMetricData(input: GetMetricDataInput, metrics: AwsMetricData[
     Messages: [],
   };
 }
+
+interface DimensionFilter {
+  Name?: string;
+  Value?: string;
+}
+export interface ListMetricsInput {
+  Namespace?: string;
+  MetricName?: string;
+  Dimensions?: DimensionFilter[];
+  NextToken?: string;
+  /** Only `PT3H`: metrics with a datapoint in the last three hours. */
+  RecentlyActive?: string;
+}
+
+/** ListMetrics answers at most 500 metrics per page. */
+const LIST_PAGE = 500;
+const THREE_HOURS_MS = 3 * 3_600_000;
+
+/**
+ * CloudWatch `ListMetrics`
+ * (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_ListMetrics.html):
+ * the metrics matching the namespace, the name and every dimension filter (a filter
+ * without a value matches any value; a metric may have more dimensions than the filters
+ * name), in pages of 500 behind an opaque NextToken.
+ */
+export function listMetrics(input: ListMetricsInput, metrics: AwsMetricData[], now: Date) {
+  const filters = input.Dimensions ?? [];
+  if (filters.length > 10) {
+    throw new MetricQueryError(
+      "InvalidParameterValue",
+      "The collection Dimensions must not have more than 10 members.",
+    );
+  }
+  if (filters.some((f) => !f.Name)) {
+    throw new MetricQueryError("InvalidParameterValue", "Every dimension filter needs a Name.");
+  }
+  if (input.RecentlyActive !== undefined && input.RecentlyActive !== "PT3H") {
+    throw new MetricQueryError(
+      "InvalidParameterValue",
+      "The parameter RecentlyActive must be PT3H.",
+    );
+  }
+  const since = now.getTime() - THREE_HOURS_MS;
+  const matching = metrics.filter(
+    (m) =>
+      (!input.Namespace || m.namespace === input.Namespace) &&
+      (!input.MetricName || m.metricName === input.MetricName) &&
+      filters.every((f) =>
+        m.dimensions.some(
+          (d) => d.name === f.Name && (f.Value === undefined || d.value === f.Value),
+        ),
+      ) &&
+      (input.RecentlyActive === undefined ||
+        m.datapoints.some((p) => Date.parse(p.timestamp) >= since)),
+  );
+  const offset = input.NextToken ? Number.parseInt(input.NextToken, 36) : 0;
+  if (!Number.isInteger(offset) || offset < 0 || offset > matching.length) {
+    throw new MetricQueryError("InvalidNextToken", "The NextToken is not valid.");
+  }
+  const page = matching.slice(offset, offset + LIST_PAGE);
+  const next = offset + LIST_PAGE < matching.length ? (offset + LIST_PAGE).toString(36) : undefined;
+  return {
+    Metrics: page.map((m) => ({
+      Namespace: m.namespace,
+      MetricName: m.metricName,
+      Dimensions: m.dimensions.map((d) => ({ Name: d.name, Value: d.value })),
+    })),
+    ...(next ? { NextToken: next } : {}),
+  };
+}

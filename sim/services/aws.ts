@@ -6,12 +6,25 @@ import type {
   SimService,
   SimServiceInstance,
 } from "../types.ts";
+import {
+  type DescribeAlarmHistoryInput,
+  type DescribeAlarmsInput,
+  describeAlarmHistory,
+  describeAlarms,
+} from "./aws-alarms.ts";
 import { type AwsData, awsDataSchema } from "./aws-data.ts";
+import { type DescribeEventsInput, describeEvents, HealthError } from "./aws-health.ts";
 import { LogsError, SimLogs } from "./aws-logs.ts";
-import { type GetMetricDataInput, getMetricData, MetricQueryError } from "./aws-metrics.ts";
+import {
+  type GetMetricDataInput,
+  getMetricData,
+  type ListMetricsInput,
+  listMetrics,
+  MetricQueryError,
+} from "./aws-metrics.ts";
 
 /**
- * Simulated AWS: STS, CloudWatch Logs and CloudWatch behind one endpoint ("/aws"), told
+ * Simulated AWS: STS, CloudWatch Logs, CloudWatch and AWS Health behind one endpoint ("/aws"), told
  * apart the way the SDK clients speak (checked against the installed v3 clients):
  *
  * - STS `GetCallerIdentity`: AWS query protocol, form body `Action=…&Version=2011-06-15`,
@@ -19,7 +32,10 @@ import { type GetMetricDataInput, getMetricData, MetricQueryError } from "./aws-
  * - CloudWatch Logs: AWS JSON 1.1, `X-Amz-Target: Logs_20140328.<Operation>`.
  * - CloudWatch: AWS JSON 1.0 with `X-Amz-Target: GraniteServiceVersion20100801.<Operation>`
  *   and `x-amzn-query-mode: true` (@aws-sdk/client-cloudwatch ≥ 3.9xx uses
- *   AwsJson1_0Protocol with awsQueryCompatible; errors carry `x-amzn-query-error`).
+ *   AwsJson1_0Protocol with awsQueryCompatible; errors carry `x-amzn-query-error`):
+ *   GetMetricData, ListMetrics, DescribeAlarms, DescribeAlarmHistory.
+ * - AWS Health: AWS JSON 1.1, `X-Amz-Target: AWSHealth_20160804.DescribeEvents`. Health's
+ *   endpoint is global (us-east-1), so a credential scoped to us-east-1 is accepted too.
  *
  * Every request needs a SigV4 `Authorization` header whose credential scope names the
  * scenario's region and the right service; the signature itself is not verified.
@@ -30,13 +46,18 @@ const STS_NS = "https://sts.amazonaws.com/doc/2011-06-15/";
 const SIGV4 =
   /^AWS4-HMAC-SHA256 Credential=([A-Z0-9]+)\/(\d{8})\/([a-z0-9-]+)\/([a-z0-9-]+)\/aws4_request, ?SignedHeaders=([a-z0-9;-]+), ?Signature=[0-9a-f]{64}$/;
 
-type Protocol = "sts" | "logs" | "cloudwatch";
-/** SigV4 signing names of the three services. */
+type Protocol = "sts" | "logs" | "cloudwatch" | "health";
+/** SigV4 signing names of the four services. */
 const SIGNING_NAME: Record<Protocol, string> = {
   sts: "sts",
   logs: "logs",
   cloudwatch: "monitoring",
+  health: "health",
 };
+/** AWS JSON 1.1 services: errors are `{ __type: code }` without a shape prefix. */
+const isJson11 = (protocol: Protocol) => protocol === "logs" || protocol === "health";
+/** Where AWS Health's global endpoint lives. */
+const HEALTH_REGION = "us-east-1";
 
 interface AwsFailure {
   status: number;
@@ -81,8 +102,9 @@ function failure(
   return {
     status: error.status,
     headers: {
-      "Content-Type":
-        protocol === "logs" ? "application/x-amz-json-1.1" : "application/x-amz-json-1.0",
+      "Content-Type": isJson11(protocol)
+        ? "application/x-amz-json-1.1"
+        : "application/x-amz-json-1.0",
       "x-amzn-RequestId": requestId,
       "x-amzn-ErrorType": error.shape ?? error.code,
       ...(protocol === "cloudwatch" ? { "x-amzn-query-error": `${error.code};Sender` } : {}),
@@ -100,6 +122,9 @@ function identify(req: SimRequest): { protocol: Protocol; operation: string } | 
   if (target?.startsWith("GraniteServiceVersion20100801.")) {
     return { protocol: "cloudwatch", operation: target.slice(30) };
   }
+  if (target?.startsWith("AWSHealth_20160804.")) {
+    return { protocol: "health", operation: target.slice(19) };
+  }
   const form = new URLSearchParams(req.rawBody);
   const action = form.get("Action");
   if (action && form.get("Version") === "2011-06-15") return { protocol: "sts", operation: action };
@@ -112,27 +137,26 @@ interface AwsSimInstance extends SimServiceInstance {
   readonly state: { data: AwsData; logs: SimLogs };
 }
 
-export function createAwsInstance(state: AwsData, _ctx: SimContext): AwsSimInstance {
+export function createAwsInstance(state: AwsData, ctx: SimContext): AwsSimInstance {
   const logs = new SimLogs(state);
 
   /** Checks the SigV4 header's shape and scope; returns the failure in the service's terms. */
   const authenticate = (req: SimRequest, protocol: Protocol): AwsFailure | null => {
     const auth = header(req, "authorization");
-    const invalidToken: AwsFailure =
-      protocol === "logs"
-        ? {
-            status: 400,
-            code: "UnrecognizedClientException",
-            message: "The security token included in the request is invalid.",
-          }
-        : {
-            status: 403,
-            code: "InvalidClientTokenId",
-            shape: "UnrecognizedClientException",
-            message: "The security token included in the request is invalid.",
-          };
+    const invalidToken: AwsFailure = isJson11(protocol)
+      ? {
+          status: 400,
+          code: "UnrecognizedClientException",
+          message: "The security token included in the request is invalid.",
+        }
+      : {
+          status: 403,
+          code: "InvalidClientTokenId",
+          shape: "UnrecognizedClientException",
+          message: "The security token included in the request is invalid.",
+        };
     if (!auth) {
-      return protocol === "logs"
+      return isJson11(protocol)
         ? {
             status: 400,
             code: "MissingAuthenticationTokenException",
@@ -155,7 +179,7 @@ export function createAwsInstance(state: AwsData, _ctx: SimContext): AwsSimInsta
     }
     const [, keyId, , region, service] = match;
     if (state.accessKeyIds.length > 0 && !state.accessKeyIds.includes(keyId!)) return invalidToken;
-    if (region !== state.region) {
+    if (region !== state.region && !(protocol === "health" && region === HEALTH_REGION)) {
       return {
         status: 403,
         code: "SignatureDoesNotMatch",
@@ -170,6 +194,26 @@ export function createAwsInstance(state: AwsData, _ctx: SimContext): AwsSimInsta
       };
     }
     return null;
+  };
+
+  const cloudwatchOperation = (operation: string, input: Record<string, unknown>): unknown => {
+    switch (operation) {
+      case "GetMetricData":
+        return getMetricData(input as GetMetricDataInput, state.metrics);
+      case "ListMetrics":
+        return listMetrics(input as ListMetricsInput, state.metrics, ctx.now());
+      case "DescribeAlarms":
+        return describeAlarms(input as DescribeAlarmsInput, state);
+      case "DescribeAlarmHistory":
+        return describeAlarmHistory(input as DescribeAlarmHistoryInput, state);
+      default:
+        throw new MetricQueryError("InvalidAction", `Operation ${operation} is not simulated.`);
+    }
+  };
+
+  const healthOperation = (operation: string, input: Record<string, unknown>): unknown => {
+    if (operation === "DescribeEvents") return describeEvents(input as DescribeEventsInput, state);
+    throw new HealthError("UnknownOperationException", `Operation ${operation} is not simulated.`);
   };
 
   const callerIdentity = (requestId: string, method: string): SimHandled =>
@@ -228,20 +272,16 @@ export function createAwsInstance(state: AwsData, _ctx: SimContext): AwsSimInsta
           method,
         );
       }
-      const contentType =
-        protocol === "logs" ? "application/x-amz-json-1.1" : "application/x-amz-json-1.0";
+      const contentType = isJson11(protocol)
+        ? "application/x-amz-json-1.1"
+        : "application/x-amz-json-1.0";
       try {
         const body =
           protocol === "logs"
             ? logs.run(operation, input)
-            : operation === "GetMetricData"
-              ? getMetricData(input as GetMetricDataInput, state.metrics)
-              : (() => {
-                  throw new MetricQueryError(
-                    "InvalidAction",
-                    `Operation ${operation} is not simulated.`,
-                  );
-                })();
+            : protocol === "health"
+              ? healthOperation(operation, input)
+              : cloudwatchOperation(operation, input);
         return {
           status: 200,
           headers: { "Content-Type": contentType, "x-amzn-RequestId": requestId },
@@ -249,7 +289,7 @@ export function createAwsInstance(state: AwsData, _ctx: SimContext): AwsSimInsta
           method,
         };
       } catch (error) {
-        if (error instanceof LogsError) {
+        if (error instanceof LogsError || error instanceof HealthError) {
           return failure(
             protocol,
             { status: 400, code: error.code, message: error.message },
