@@ -23,7 +23,7 @@ import {
   specialistResultsMilestone,
   toolInventoryMilestone,
 } from "./milestone-views.ts";
-import { parentMessageView, runStatusView } from "./views.ts";
+import { parentMessageView, runStatusView, ticketView } from "./views.ts";
 
 function runRow(overrides: Partial<RunRow> = {}): RunRow {
   return {
@@ -163,5 +163,24 @@ describe("triage → view models", () => {
     const handoff = handoffMilestone(triage, SCENARIO_NOW);
     expect(handoff.nextSteps).toContain("Decide approval apr_9 (buttons in this thread)");
     expect(handoff.owner).toBe("onboarding");
+  });
+});
+
+describe("ticketView without a live triage", () => {
+  it("shows the title and link FETCH_LINEAR stored in the run's context", () => {
+    const snapshot = backend500().linear;
+    const run = runRow({ context: { ticket: { snapshot, comments: [], attachments: [] } } });
+    expect(ticketView(run)).toEqual({
+      key: snapshot.ticketKey,
+      title: snapshot.title,
+      ...(snapshot.url ? { url: snapshot.url } : {}),
+    });
+  });
+
+  it("says the ticket is not fetched yet before FETCH_LINEAR", () => {
+    expect(ticketView(runRow({ context: {} }))).toEqual({
+      key: "ENG-101",
+      title: "(ticket not fetched yet)",
+    });
   });
 });

@@ -46,11 +46,12 @@ export function ticketView(
   run: Pick<RunRow, "ticket" | "context">,
   triage?: TriageSnapshot,
 ): TicketView {
-  const t = triage?.ticket;
-  const url = t?.url ?? contextString(run, "ticketUrl");
+  // The live triage snapshot, else what FETCH_LINEAR stored in the run's context.
+  const t = triage?.ticket ?? parseRunContext(run.context).ticket?.snapshot;
+  const url = t?.url || contextString(run, "ticketUrl");
   return {
     key: t?.ticketKey ?? run.ticket,
-    title: t?.title ?? contextString(run, "title") ?? "(ticket not fetched yet)",
+    title: t?.title || contextString(run, "title") || "(ticket not fetched yet)",
     ...(url ? { url } : {}),
   };
 }
