@@ -239,7 +239,8 @@ const RULES: Record<string, Rule> = {
     forbidden: under("src/slack/", "src/compose/", "src/cli/", "sim/"),
   },
   // The services every layer builds on (persistence, policy, approvals, audit, memory,
-  // redaction, config, logging) call no provider and no listener: they are handed data.
+  // redaction and the guarded replica, config, logging) sit below the adapters and the
+  // listeners: they import neither, nor the phases or the wiring.
   "the shared services reach no adapter, listener, phase or wiring": {
     from: [
       "src/approvals",
