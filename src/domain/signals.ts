@@ -197,9 +197,17 @@ export const SeriesMeasure = z.enum([
   "throttles",
   "restarts",
   "cpu",
+  /** Memory in use (a percentage or bytes used): a rise is pressure. */
   "memory",
   "connections",
   "evictions",
+  /** Memory still free (e.g. an RDS instance's FreeableMemory): a drop is pressure. */
+  "free_memory",
+  "messages_received",
+  "messages_deleted",
+  /** Concurrent executions (functions, workers). */
+  "concurrency",
+  "running_tasks",
 ]);
 export type SeriesMeasure = z.infer<typeof SeriesMeasure>;
 
