@@ -20,6 +20,11 @@ export interface TicketContext {
   /** Team and service the ticket belongs to, when known (labels or policy mapping). */
   team?: string;
   service?: string;
+  /**
+   * Sentry project slugs of the resolved service (the service catalog), searched when the
+   * ticket links no issue. Absent: the service's name is tried as the slug.
+   */
+  sentryProjects?: string[];
   comments: { author: string; body: string; createdAt: string }[];
   attachments: { title: string; url: string }[];
 }
@@ -34,6 +39,12 @@ export interface EvidenceOnset {
   /** What established it, for the finding: "oldest stale workspaces row (db)". */
   what: string;
   specialistId: string;
+  /**
+   * `series`: a symptom series' change point (precise to `uncertaintyMinutes`);
+   * `data_state`: the oldest wrong row, which only bounds when a write path went wrong.
+   */
+  source?: "series" | "data_state";
+  uncertaintyMinutes?: number;
 }
 
 export interface SpecialistInput {
