@@ -14,12 +14,46 @@ export interface RoutingHints {
   negativeControls: { pageId: string; specialist: SpecialistId; name: string; body: string }[];
 }
 
+/**
+ * The AWS resources a service catalog declares for one service (policy/services/<service>.yaml,
+ * `aws:`), in CloudWatch's dimension values. The aws specialist reads these and what
+ * CloudWatch ListMetrics discovers for the service; never another service's resources.
+ */
+export interface AwsResources {
+  /** The ALB's `LoadBalancer` dimension, `app/<name>/<id>`. */
+  loadBalancer?: string;
+  /** Target groups' `TargetGroup` dimension, `targetgroup/<name>/<id>`. */
+  targetGroups?: string[];
+  /** ECS cluster; the ECS service name defaults to the service's own name. */
+  cluster?: string;
+  ecsService?: string;
+  queues?: {
+    name: string;
+    /** Alarm threshold on ApproximateAgeOfOldestMessage, in seconds. */
+    thresholdSeconds?: number;
+    /** The queue its redrive policy sends failing messages to. */
+    deadLetterQueue?: string;
+  }[];
+  /** RDS instances (`DBInstanceIdentifier`), with max_connections when known. */
+  databases?: { identifier: string; maxConnections?: number }[];
+  /** ElastiCache clusters (`CacheClusterId`). */
+  caches?: string[];
+  /** Lambda functions (`FunctionName`). */
+  functions?: string[];
+  /** Application log groups (Logs Insights). */
+  logGroups?: string[];
+  /** Where ECS service events and scaling activity land (read when capacity looks short). */
+  eventLogGroups?: string[];
+}
+
 /** What the ticket says beyond the snapshot: comments and reports, already redacted. */
 export interface TicketContext {
   snapshot: LinearSnapshot;
   /** Team and service the ticket belongs to, when known (labels or policy mapping). */
   team?: string;
   service?: string;
+  /** The service's AWS resources from the service catalog, when it declares them. */
+  awsResources?: AwsResources;
   /**
    * Sentry project slugs of the resolved service (the service catalog), searched when the
    * ticket links no issue. Absent: the service's name is tried as the slug.
