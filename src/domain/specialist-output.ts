@@ -31,6 +31,9 @@ export const SourceKindSchema = z.enum([
   "sentry_release",
   "cloudwatch_metric",
   "cloudwatch_logs",
+  "cloudwatch_alarm",
+  /** The cloud provider's own health events (AWS Health). */
+  "aws_health",
   "db_query",
   "github_deploy",
   "github_commit",
