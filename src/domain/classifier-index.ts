@@ -15,6 +15,8 @@ export type TaggedSignal<K extends SignalKind = SignalKind> = K extends SignalKi
 /** Signals of returned outputs, by kind, in input order (so rules are deterministic). */
 export interface SignalIndex {
   readonly all: readonly TaggedSignal[];
+  /** The instant the classification is made, for rules that judge age (never the wall clock). */
+  readonly now?: Date;
   of<K extends SignalKind>(kind: K): TaggedSignal<K>[];
 }
 
@@ -22,7 +24,7 @@ export interface SignalIndex {
  * Only outputs that returned are evidence. A failed or timed-out specialist's partial
  * signals are not: the route gap it leaves says what is missing instead.
  */
-export function indexSignals(evidence: readonly ClassifierEvidence[]): SignalIndex {
+export function indexSignals(evidence: readonly ClassifierEvidence[], now?: Date): SignalIndex {
   const all: TaggedSignal[] = [];
   for (const item of evidence) {
     if (item.status !== "returned") continue;
@@ -32,6 +34,7 @@ export function indexSignals(evidence: readonly ClassifierEvidence[]): SignalInd
   }
   return {
     all,
+    ...(now === undefined ? {} : { now }),
     of<K extends SignalKind>(kind: K) {
       return all.filter((t) => t.signal.kind === kind) as TaggedSignal<K>[];
     },

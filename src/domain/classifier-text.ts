@@ -93,9 +93,15 @@ export function hypothesisStatement(
     case "code_defect": {
       const ex = i.of("new_exception")[0]?.signal;
       const where = ex ? ` on ${ex.path} (${ex.issueId}: ${ex.culprit})` : "";
-      return release
-        ? `Release ${release.release} introduced a defect${where}`
-        : `A code defect${where} causes the failures`;
+      const poison = i
+        .of("poison_message")
+        .find((t) => t.signal.repeatedReceives > 0 || t.signal.dlqDepth > 0)?.signal;
+      const flag = i.of("change_event").find((t) => t.signal.change === "flag")?.signal;
+      if (release) return `Release ${release.release} introduced a defect${where}`;
+      if (poison)
+        return `The consumer of ${poison.queue} cannot process some messages${where}: they are redelivered and dead-lettered`;
+      if (flag) return `Flag change ${flag.ref} enabled a code path that fails${where}`;
+      return `A code defect${where} causes the failures`;
     }
     case "data_defect": {
       const stale = i.of("stale_derived_rows")[0]?.signal;
@@ -108,6 +114,15 @@ export function hypothesisStatement(
       return `Derived rows${rows} disagree with their source of truth${fix}`;
     }
     case "infra": {
+      const p = i.of("provider_incident").find((t) => t.signal.overlapsUs)?.signal;
+      if (p) {
+        const where = [p.region, p.zones?.join("/"), p.component].filter(Boolean).join(" ");
+        return `${p.provider} incident${where ? ` in ${where}` : ""} under our service: infrastructure, not a regression`;
+      }
+      const d = i.of("dependency_saturation").find((t) => t.signal.dependency !== "vendor")?.signal;
+      if (d) {
+        return `${d.dependency} ${d.resource} saturated (${d.measure} at ${d.value}${d.limit === undefined ? "" : ` of ${d.limit}`}): infrastructure, not a regression`;
+      }
       const q = i.of("queue_saturation")[0]?.signal;
       const t = i.of("task_health")[0]?.signal;
       const parts = [
@@ -123,6 +138,13 @@ export function hypothesisStatement(
       return `${v ? v.vendor : "A vendor"} is failing on its side; our code is not the cause`;
     }
     case "noise": {
+      const o = i
+        .of("traffic_origin")
+        .filter((t) => t.signal.origin !== "users" && t.signal.origin !== "internal")
+        .sort((x, y) => y.signal.share - x.signal.share)[0]?.signal;
+      if (o && i.of("client_aborts").length === 0) {
+        return `Failing requests come mostly from ${o.origin.replace("_", " ")} (${Math.round(o.share * 100)}%) without a 5xx rise or deploy correlation: noise, nothing to fix`;
+      }
       const a = i.of("client_aborts")[0]?.signal;
       const what = a ? `${a.count} client aborts${a.path ? ` on ${a.path}` : ""}` : "Client aborts";
       return `${what} without a 5xx rise or deploy correlation: noise, nothing to fix`;
@@ -149,7 +171,11 @@ export function settlingTest(cls: IncidentClass, i: SignalIndex): string {
       return `Recompute the derived value of a sample of ${stale ? stale.table : "the derived"} rows with SELECTs over the source tables and compare with the stored value`;
     }
     case "infra":
-      return "Check that queue age tracks healthy task count and the scaling ceiling over the window, with no deploy in between";
+      return i.of("provider_incident").some((t) => t.signal.overlapsUs)
+        ? "Compare the symptom per zone with the provider incident's zones and times: it is confined to them and ends when they recover"
+        : i.of("dependency_saturation").length > 0
+          ? "Check that the saturated dependency's load rose before the symptom and that the symptom tracks it over the window, with no deploy in between"
+          : "Check that queue age tracks healthy task count and the scaling ceiling over the window, with no deploy in between";
     case "vendor":
       return "Match failing request times and correlation IDs against the vendor's incident window: failures stop when the vendor recovers";
     case "noise":

@@ -286,6 +286,7 @@ describe("classifier properties", () => {
         expect(c.gaps.some((g) => g.blocking)).toBe(false);
         expect(c.conflicts.some((k) => k.material)).toBe(false);
         expect(["code_defect", "data_defect"]).toContain(c.class);
+        expect(c.notAutoFixable).toBeUndefined();
       }),
       { numRuns: 300 },
     );

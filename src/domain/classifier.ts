@@ -23,7 +23,7 @@ import type {
   IncidentClass,
   RejectedHypothesis,
 } from "./classifier-schema.ts";
-import { assessSeverity } from "./classifier-severity.ts";
+import { assessSeverity, type EscalationBounds } from "./classifier-severity.ts";
 import { hypothesisStatement, settlingTest, toEvidenceRef } from "./classifier-text.ts";
 
 export { decideGate } from "./classifier-gate.ts";
@@ -33,6 +33,8 @@ interface ClassifyOptions {
   now: Date;
   /** Evidence older than this is flagged as not current; default 120 minutes. */
   maxEvidenceAgeMinutes?: number;
+  /** Policy's bounds for escalating from telemetry (services, zones, error share). */
+  escalation?: EscalationBounds;
 }
 
 interface Fired {
@@ -189,13 +191,16 @@ const sum = (gaps: ClassificationGap[]) => gaps.reduce((s, g) => s + g.confidenc
  * missing or blocked it is further capped at {@link MISSING_REQUIRED_SOURCE_CAP}, below
  * the 70 floor, because a missing source is never replaced by a weaker one (invariant 7).
  * A non-leading class whose score is not positive and that some rule refuted is
- * rejected, and kept with the evidence that rejected it.
+ * rejected, and kept with the evidence that rejected it. A supporting rule of the
+ * leading class may say the class is right but an automatic fix is not (a defect that is
+ * not a regression): its reason becomes `notAutoFixable`, which the gate turns into
+ * `CANNOT_AUTO_FIX`.
  *
  * Pure: the same input and `now` always give a deep-equal result.
  */
 export function classify(raw: ClassifierInput, options: ClassifyOptions): Classification {
   const input = parseClassifierInput(raw);
-  const index = indexSignals(input.evidence);
+  const index = indexSignals(input.evidence, options.now);
   const fired = RULES.map((rule) => ({ rule, evidence: rule.match(index) })).filter(
     (f) => f.evidence.length > 0,
   );
@@ -232,8 +237,13 @@ export function classify(raw: ClassifierInput, options: ClassifyOptions): Classi
 
   const leading = tallies.find((t) => t.cls === leader);
   const verdict = assess(leading, leader);
-  const severity = assessSeverity(index, leader);
+  const severity = assessSeverity(index, leader, options.escalation);
   const remedy = remedyFor(leader, leading?.fired ?? []);
+  const autoFixBlockers = unique(
+    (leading?.fired ?? [])
+      .filter((f) => f.rule.effect === "supports" && f.rule.blocksAutoFix !== undefined)
+      .map((f) => f.rule.blocksAutoFix as string),
+  );
 
   const hypotheses: Hypothesis[] = [];
   const rejected: RejectedHypothesis[] = [];
@@ -292,5 +302,6 @@ export function classify(raw: ClassifierInput, options: ClassifyOptions): Classi
       material: isMaterialFor(leading)(c),
     })),
     remedy,
+    ...(autoFixBlockers.length > 0 ? { notAutoFixable: autoFixBlockers.join("; ") } : {}),
   };
 }

@@ -1,0 +1,240 @@
+import { describe, expect, it } from "vitest";
+import type { UnsourcedSignal } from "../../test/setup/classifier-fixtures.ts";
+import {
+  crash,
+  deployAbsent,
+  exception,
+  flat,
+  inputOf,
+  no5xxRise,
+  origin,
+  poison,
+  provider,
+  queueAge,
+  RULES_NOW,
+  release,
+  rise,
+  SERVICE,
+  saturation,
+  tasks,
+} from "../../test/setup/classifier-signals.ts";
+import { classify, decideGate } from "./classifier.ts";
+
+/**
+ * Incident families as a senior SRE would judge them, written from signal shapes only
+ * (placeholder names, no scenario's data): the class, and the exit the gate gives.
+ */
+const now = RULES_NOW;
+const judge = (...groups: UnsourcedSignal[][]) => {
+  const c = classify(inputOf(...groups), { now });
+  return { c, gate: decideGate(c, { now }), fired: c.rulesFired.map((r) => r.ruleId) };
+};
+const scope = (
+  services: string[],
+  zones: string[] = [],
+  extra: { routes?: "one" | "some" | "all"; errorShare?: number } = {},
+): UnsourcedSignal => ({ kind: "impact_scope", services, zones, ...extra });
+
+describe("regressions after a release → code defect", () => {
+  it("latency after a deploy, dependencies and load flat, no 5xx rise: code defect that passes", () => {
+    const { c, gate, fired } = judge(
+      [rise("latency_p99"), flat("connections"), flat("cpu"), flat("requests"), no5xxRise],
+      [release()],
+      [scope([SERVICE], [], { routes: "some" })],
+    );
+    expect(c.class).toBe("code_defect");
+    expect(fired).not.toContain("code.no_5xx_rise");
+    expect(c.confidence).toBeGreaterThanOrEqual(70);
+    expect(gate.decision).toBe("proceed_to_delivery");
+  });
+
+  it("an error rise whose onset precedes the release is not blamed on it", () => {
+    const { c, gate, fired } = judge(
+      [
+        rise("errors_5xx", { onset: "2025-03-04T09:20:00Z" }),
+        rise("error_events", { onset: "2025-03-04T09:21:00Z" }),
+      ],
+      [release()],
+      [exception("2025-03-04T09:21:00Z")],
+    );
+    expect(fired).toContain("code.onset_before_release");
+    expect(fired).not.toContain("code.5xx_rise_after_release");
+    const code = c.rejected.find((r) => r.class === "code_defect");
+    expect(code?.rejectedBy.map((e) => e.signalKind)).toContain("series_change");
+    expect(gate.decision).not.toBe("proceed_to_delivery");
+  });
+
+  it("a crash loop of out-of-memory kills after a release, memory growing: code defect", () => {
+    const { c, gate } = judge(
+      [crash("out_of_memory"), rise("memory", { onset: "2025-03-04T10:02:00Z" }), tasks(2, 6)],
+      [release()],
+    );
+    expect(c.class).toBe("code_defect");
+    expect(c.rejected.map((r) => r.class)).toContain("infra");
+    expect(gate.decision).toBe("proceed_to_delivery");
+  });
+});
+
+describe("a defect that is not a regression", () => {
+  it("an exception first seen weeks ago at a flat rate, no release: CANNOT_AUTO_FIX, with the reason", () => {
+    const { c, gate } = judge(
+      [exception("2025-01-10T08:00:00Z")],
+      [no5xxRise, flat("error_events")],
+      [deployAbsent],
+    );
+    expect(c.class).toBe("code_defect");
+    expect(c.notAutoFixable).toContain("not a regression");
+    expect(c.rootCauseHypothesis).not.toContain("Release");
+    expect(gate.outcome).toBe("CANNOT_AUTO_FIX");
+    expect(gate.reasons[0]).toContain("long-standing");
+  });
+
+  it("the same old issue spiking after a release is a regression, not long-standing", () => {
+    const { c, gate } = judge(
+      [exception("2025-01-10T08:00:00Z")],
+      [rise("error_events"), rise("errors_5xx")],
+      [release()],
+    );
+    expect(c.class).toBe("code_defect");
+    expect(c.notAutoFixable).toBeUndefined();
+    expect(gate.decision).toBe("proceed_to_delivery");
+  });
+});
+
+describe("dependencies and capacity → infra", () => {
+  it("database connections at max before the latency rise, no deploy: VENDOR_OR_INFRA", () => {
+    const { c, gate } = judge(
+      [saturation("database", 100), rise("connections", { onset: "2025-03-04T10:05:00Z" })],
+      [rise("latency_p99"), no5xxRise],
+      [deployAbsent],
+    );
+    expect(c.class).toBe("infra");
+    expect(c.rejected.map((r) => r.class)).toContain("code_defect");
+    expect(gate.outcome).toBe("VENDOR_OR_INFRA");
+  });
+
+  it("cache evictions rising with latency, no deploy: VENDOR_OR_INFRA", () => {
+    const { c, gate } = judge(
+      [
+        saturation("cache", 95, 100, "evictions"),
+        rise("evictions", { onset: "2025-03-04T10:06:00Z" }),
+      ],
+      [rise("latency_p99")],
+      [deployAbsent],
+    );
+    expect(c.class).toBe("infra");
+    expect(gate.outcome).toBe("VENDOR_OR_INFRA");
+  });
+
+  it("queue lag with clean receives/deletes and consumers at their ceiling: VENDOR_OR_INFRA", () => {
+    const { c, gate } = judge([queueAge(1800), tasks(10, 10, 10), poison(0, 0)], [deployAbsent]);
+    expect(c.class).toBe("infra");
+    expect(gate.outcome).toBe("VENDOR_OR_INFRA");
+  });
+
+  it("queue lag from a poison message (repeats, dead letters) with the consumer's exception: code defect", () => {
+    const { c, gate } = judge(
+      [queueAge(1800), tasks(4, 4, 10), poison(60, 14)],
+      [exception("2025-03-04T10:05:00Z", "job q-1")],
+      [deployAbsent],
+    );
+    expect(c.class).toBe("code_defect");
+    expect(
+      c.rejected.find((r) => r.class === "infra")?.rejectedBy.map((e) => e.signalKind),
+    ).toContain("poison_message");
+    expect(gate.decision).toBe("proceed_to_delivery");
+  });
+
+  it("a crash loop under memory saturation with no release: infra", () => {
+    const { c, gate } = judge(
+      [crash("out_of_memory"), saturation("memory", 990, 1000, "memory"), tasks(3, 6)],
+      [deployAbsent],
+    );
+    expect(c.class).toBe("infra");
+    expect(gate.outcome).toBe("VENDOR_OR_INFRA");
+  });
+});
+
+describe("providers and vendors → VENDOR_OR_INFRA", () => {
+  it("a provider incident in the one zone our errors are in: infra, not escalated", () => {
+    const { c, gate } = judge(
+      [rise("errors_5xx", { zones: ["z-a"] }), rise("unhealthy_hosts", { zones: ["z-a"] })],
+      [provider({ zones: ["z-a"] })],
+      [deployAbsent],
+      [scope([SERVICE], ["z-a"])],
+    );
+    expect(c.class).toBe("infra");
+    expect(c.severity).not.toBe("sev1");
+    expect(gate.outcome).toBe("VENDOR_OR_INFRA");
+  });
+
+  it("the implicated vendor's incident counts; another vendor's green status does not", () => {
+    const { c, gate, fired } = judge(
+      [
+        { kind: "vendor_incident", vendor: "vendor-a", status: "identified", impact: "major" },
+        { kind: "vendor_operational", vendor: "vendor-b" },
+      ],
+      [{ kind: "vendor_error_correlation", vendor: "vendor-a", correlatedRequests: 80 }],
+      [deployAbsent],
+    );
+    expect(fired).not.toContain("vendor.operational");
+    expect(c.class).toBe("vendor");
+    expect(gate.outcome).toBe("VENDOR_OR_INFRA");
+  });
+});
+
+describe("traffic that is not users → noise", () => {
+  it("synthetic checks failing, 5xx flat, no deploy: NOISE_NO_FIX", () => {
+    const { c, gate } = judge(
+      [origin("synthetic", 0.85), origin("users", 0.15), flat("errors_5xx")],
+      [deployAbsent],
+    );
+    expect(c.class).toBe("noise");
+    expect(gate.outcome).toBe("NOISE_NO_FIX");
+  });
+
+  it("bots failing while real users' 5xx rose is not noise", () => {
+    const { c } = judge([origin("bots", 0.6), rise("errors_5xx")], [release()]);
+    expect(c.class).not.toBe("noise");
+  });
+});
+
+describe("escalation from telemetry (sev1 → ESCALATED_INCIDENT)", () => {
+  const base = [rise("errors_5xx")];
+  it("symptoms on three services escalate", () => {
+    const { c, gate } = judge(base, [scope(["s-1", "s-2", "s-3"])]);
+    expect(c.severity).toBe("sev1");
+    expect(gate.outcome).toBe("ESCALATED_INCIDENT");
+  });
+
+  it("symptoms in two zones escalate", () => {
+    expect(judge(base, [scope([SERVICE], ["z-a", "z-b"])]).gate.outcome).toBe("ESCALATED_INCIDENT");
+  });
+
+  it("all routes failing above the error-share bound escalate; below it they do not", () => {
+    expect(judge(base, [scope([SERVICE], [], { routes: "all", errorShare: 0.4 })]).c.severity).toBe(
+      "sev1",
+    );
+    expect(
+      judge(base, [scope([SERVICE], [], { routes: "all", errorShare: 0.05 })]).c.severity,
+    ).toBe("sev2");
+  });
+
+  it("policy may tighten the bounds", () => {
+    const c = classify(inputOf(base, [scope(["s-1", "s-2"])]), {
+      now,
+      escalation: { minServices: 2 },
+    });
+    expect(c.severity).toBe("sev1");
+  });
+
+  it("a ticket's words alone never escalate: widespread with no telemetry symptom is sev2", () => {
+    const { c, gate } = judge(
+      [{ kind: "user_impact", affectedUsers: 5000, scope: "widespread" }],
+      [no5xxRise, deployAbsent],
+    );
+    expect(c.severity).toBe("sev2");
+    expect(c.severityReasons[0]).toContain("not corroborated");
+    expect(gate.outcome).not.toBe("ESCALATED_INCIDENT");
+  });
+});

@@ -1,0 +1,23 @@
+import type { RuledClass, SignalIndex, TaggedSignal } from "./classifier-index.ts";
+
+/**
+ * One classifier rule: the class it argues for or against, its fixed contribution in
+ * confidence points, why (the justification shown in the bundle), and the signals it
+ * rests on. The rule lists live in classifier-rules-*.ts; docs/evidence-vocabulary.md
+ * lists every rule.
+ */
+export interface Rule {
+  id: string;
+  class: RuledClass;
+  effect: "supports" | "refutes";
+  /** Magnitude in confidence points; refuting rules subtract it. */
+  points: number;
+  explanation: string;
+  /**
+   * When this supporting rule fired for the leading class, the class is right but an
+   * automatic fix is not: the reason becomes the classification's `notAutoFixable`.
+   */
+  blocksAutoFix?: string;
+  /** The signals the rule rests on, or an empty list when it does not fire. */
+  match(index: SignalIndex): TaggedSignal[];
+}

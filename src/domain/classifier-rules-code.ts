@@ -1,0 +1,276 @@
+import {
+  all,
+  beganAfter,
+  beganBefore,
+  crashLoops,
+  DEFAULT_ONSET_UNCERTAINTY_MINUTES,
+  dependencyRises,
+  errorRises,
+  flagChanges,
+  flatDependencies,
+  flatErrors,
+  flatServerErrors,
+  LONG_STANDING_DAYS,
+  latencyRises,
+  longStandingExceptions,
+  matchedPairs,
+  outOfMemoryLoops,
+  overlappingProviderIncidents,
+  poisonMessages,
+  RELEASE_WINDOW_MINUTES,
+  releases,
+  saturatedDependencies,
+  series,
+  serviceOf,
+  unless,
+} from "./classifier-features.ts";
+import type { SignalIndex } from "./classifier-index.ts";
+import { sameOrUnstated } from "./classifier-index.ts";
+import type { Rule } from "./classifier-rule.ts";
+
+/**
+ * Rules for and against a code defect. A regression is argued from order and proximity:
+ * a symptom that began after a release of the same service (and not before it), on one
+ * path, with dependencies and load unchanged. A defect that is not a regression (a
+ * message the consumer cannot process, an exception that has been steady for weeks) is
+ * argued from the failure itself.
+ */
+
+const errorAfterRelease = (i: SignalIndex) => matchedPairs(errorRises(i), releases(i), beganAfter);
+/** Latency counts separately only when no error rise already pairs with the release. */
+const latencyAfterRelease = (i: SignalIndex) =>
+  unless(errorAfterRelease(i), matchedPairs(latencyRises(i), releases(i), beganAfter));
+const crashAfterRelease = (i: SignalIndex) => matchedPairs(crashLoops(i), releases(i), beganAfter);
+/** Any user-visible symptom that began after a correlated release. */
+const releasePairedSymptom = (i: SignalIndex) => [
+  ...errorAfterRelease(i),
+  ...latencyAfterRelease(i),
+  ...crashAfterRelease(i),
+];
+const flagPaired = (i: SignalIndex) =>
+  matchedPairs([...errorRises(i), ...latencyRises(i)], flagChanges(i), (s, f) =>
+    sameOrUnstated(serviceOf(s), f.signal.service),
+  );
+/** An old exception whose rate is flat, with nothing released near it: not a regression. */
+const longStandingDefect = (i: SignalIndex) =>
+  unless([...errorRises(i), ...releases(i)], all(longStandingExceptions(i), flatErrors(i)));
+
+export const CODE_RULES: readonly Rule[] = [
+  {
+    id: "code.5xx_rise_after_release",
+    class: "code_defect",
+    effect: "supports",
+    points: 35,
+    explanation: `5xx or error events rose within ${RELEASE_WINDOW_MINUTES} min after a release of the same service, not before it`,
+    match: errorAfterRelease,
+  },
+  {
+    id: "code.latency_rise_after_release",
+    class: "code_defect",
+    effect: "supports",
+    points: 35,
+    explanation:
+      "latency rose after a release of the same service (counted only when no error rise already pairs with the release: one regression, one count)",
+    match: latencyAfterRelease,
+  },
+  {
+    id: "code.crash_loop_after_release",
+    class: "code_defect",
+    effect: "supports",
+    points: 45,
+    explanation:
+      "tasks began restarting after a release of the same service: the new build cannot stay up",
+    match: crashAfterRelease,
+  },
+  {
+    id: "code.oom_after_release",
+    class: "code_defect",
+    effect: "supports",
+    points: 15,
+    explanation:
+      "the restarts are out-of-memory kills after a release: the release uses more memory than the limit that held before",
+    match: (i) => matchedPairs(outOfMemoryLoops(i), releases(i), beganAfter),
+  },
+  {
+    id: "code.memory_rise_after_release",
+    class: "code_defect",
+    effect: "supports",
+    points: 20,
+    explanation:
+      "the service's memory series rose after the release while it crash-loops or slows: growth the release brought (a leak or a heavier path)",
+    match: (i) =>
+      crashAfterRelease(i).length + latencyAfterRelease(i).length > 0
+        ? matchedPairs(series(i, ["memory"], ["rise"]), releases(i), beganAfter)
+        : [],
+  },
+  {
+    id: "code.new_exception_one_path",
+    class: "code_defect",
+    effect: "supports",
+    points: 25,
+    explanation: "new exceptions are confined to one request path",
+    match(i) {
+      const exceptions = i.of("new_exception");
+      const paths = new Set(exceptions.map((t) => t.signal.path));
+      return paths.size === 1 ? exceptions : [];
+    },
+  },
+  {
+    id: "code.exception_after_deploy",
+    class: "code_defect",
+    effect: "supports",
+    points: 15,
+    explanation:
+      "the exception was first seen after the correlated release was deployed, or (an older issue) its error events began rising after it",
+    match(i) {
+      const firstSeenAfter = matchedPairs(
+        i.of("new_exception"),
+        i.of("release_correlation"),
+        (e, r) => Date.parse(e.signal.firstSeen) >= Date.parse(r.signal.deployedAt),
+      );
+      if (firstSeenAfter.length > 0) return firstSeenAfter;
+      const spikedAfter = matchedPairs(
+        series(i, ["error_events"], ["rise"]),
+        releases(i),
+        beganAfter,
+      );
+      return spikedAfter.length > 0 ? all(i.of("new_exception"), spikedAfter) : [];
+    },
+  },
+  {
+    id: "code.data_precondition_present",
+    class: "code_defect",
+    effect: "supports",
+    points: 10,
+    explanation: "rows in the state the failing path mishandles exist",
+    match: (i) =>
+      all(
+        i.of("data_precondition").filter((t) => t.signal.rowCount > 0),
+        i.of("new_exception"),
+      ),
+  },
+  {
+    id: "code.reproduced",
+    class: "code_defect",
+    effect: "supports",
+    points: 15,
+    explanation: "the failure was reproduced on the path",
+    match: (i) => i.of("reproduction").filter((t) => t.signal.reproduced),
+  },
+  {
+    id: "code.dependencies_healthy",
+    class: "code_defect",
+    effect: "supports",
+    points: 20,
+    explanation:
+      "the symptom followed a release while every dependency read stayed flat and none is saturated: the release, not a dependency, explains it",
+    match: (i) =>
+      unless(
+        [...saturatedDependencies(i), ...dependencyRises(i)],
+        all(releasePairedSymptom(i), flatDependencies(i)),
+      ),
+  },
+  {
+    id: "code.load_steady",
+    class: "code_defect",
+    effect: "supports",
+    points: 15,
+    explanation:
+      "the symptom followed a release while request volume stayed flat: not a traffic surge",
+    match: (i) => all(releasePairedSymptom(i), series(i, ["requests"], ["flat"])),
+  },
+  {
+    id: "code.after_flag_change",
+    class: "code_defect",
+    effect: "supports",
+    points: 30,
+    explanation: `errors or latency rose within ${RELEASE_WINDOW_MINUTES} min after a feature flag of the same service changed: the flag changed which code runs`,
+    match: flagPaired,
+  },
+  {
+    id: "code.poison_message",
+    class: "code_defect",
+    effect: "supports",
+    points: 45,
+    explanation:
+      "the same messages are received again and again or land in the dead-letter queue: the consumer cannot process them, a defect whether or not we deployed (a new message shape or a rare case reaches existing code); more consumers would not drain them",
+    match: poisonMessages,
+  },
+  {
+    id: "code.long_standing_defect",
+    class: "code_defect",
+    effect: "supports",
+    points: 40,
+    explanation: `the exception was first seen ${LONG_STANDING_DAYS}+ days ago, its error rate is flat and no release correlates: a real defect, but not a new regression`,
+    blocksAutoFix: `a long-standing defect, not a regression (first seen ${LONG_STANDING_DAYS}+ days ago, flat error rate, no correlated release): there is no last good release to verify a fix against, so the owning team schedules it`,
+    match: longStandingDefect,
+  },
+  {
+    id: "code.no_deploy",
+    class: "code_defect",
+    effect: "refutes",
+    points: 30,
+    explanation:
+      "no deploy in the window: nothing changed the code (not counted against a flag change, a poison message or a long-standing defect, which need no deploy)",
+    match: (i) =>
+      unless(
+        [...flagChanges(i), ...poisonMessages(i), ...longStandingDefect(i)],
+        i.of("deploy_absent"),
+      ),
+  },
+  {
+    id: "code.no_5xx_rise",
+    class: "code_defect",
+    effect: "refutes",
+    points: 25,
+    explanation:
+      "the 5xx rate did not rise (not counted against a latency regression, a crash loop, a poison message or a long-standing defect, which do not raise it)",
+    match: (i) =>
+      unless(
+        [
+          ...latencyAfterRelease(i),
+          ...crashAfterRelease(i),
+          ...poisonMessages(i),
+          ...longStandingDefect(i),
+        ],
+        flatServerErrors(i),
+      ),
+  },
+  {
+    id: "code.not_reproduced",
+    class: "code_defect",
+    effect: "refutes",
+    points: 20,
+    explanation: "the failure did not reproduce on the path",
+    match: (i) => i.of("reproduction").filter((t) => !t.signal.reproduced),
+  },
+  {
+    id: "code.onset_before_release",
+    class: "code_defect",
+    effect: "refutes",
+    points: 35,
+    explanation:
+      "the symptom's onset precedes the release it is near (or the only nearby deploy came after the onset) by more than the onset's uncertainty: the release cannot have caused it",
+    match(i) {
+      const symptoms = [...errorRises(i), ...latencyRises(i)];
+      const dated = matchedPairs(symptoms, releases(i), beganBefore);
+      // A deploy that did not correlate because it came after the onset says the same.
+      const lateDeploys = i.of("change_event").filter(
+        (t) =>
+          (t.signal.change as string) === "deploy" && // the kind for a deploy that did not correlate
+          t.signal.minutesBeforeOnset !== undefined &&
+          t.signal.minutesBeforeOnset < -DEFAULT_ONSET_UNCERTAINTY_MINUTES,
+      );
+      return dated.length > 0 ? dated : all(symptoms, lateDeploys);
+    },
+  },
+  {
+    id: "code.provider_incident_overlaps",
+    class: "code_defect",
+    effect: "refutes",
+    points: 25,
+    explanation:
+      "an open cloud-provider incident covers the region, zones or component our symptom is in: the platform under the code explains it",
+    match: overlappingProviderIncidents,
+  },
+];

@@ -1,0 +1,217 @@
+import {
+  all,
+  cleanDrain,
+  crashLoops,
+  dependencyRises,
+  errorRises,
+  exhaustedTasks,
+  latencyRises,
+  memoryPressure,
+  onsetOf,
+  operationalChanges,
+  overlappingProviderIncidents,
+  poisonMessages,
+  queueBacklog,
+  RELEASE_WINDOW_MINUTES,
+  saturatedDependencies,
+  saturatedQueues,
+  series,
+  unless,
+  withoutDeploy,
+} from "./classifier-features.ts";
+import type { SignalIndex, TaggedSignal } from "./classifier-index.ts";
+import type { Rule } from "./classifier-rule.ts";
+
+/**
+ * Rules for and against infrastructure: a dependency or the platform at its limit, or
+ * failing under us, with no change of ours to blame. The dependency must move first (its
+ * onset at or before the symptom's) or be at its limit; a provider incident must cover
+ * where our symptom is.
+ */
+
+/** User-visible symptoms: errors, latency, or work waiting in a queue. */
+const symptoms = (i: SignalIndex): TaggedSignal[] => [
+  ...errorRises(i),
+  ...latencyRises(i),
+  ...queueBacklog(i),
+];
+/** A dependency series that rose no later than the symptom it explains (undated pairs pass). */
+const dependencyLeads = (i: SignalIndex): TaggedSignal[] => {
+  const deps = dependencyRises(i);
+  const after = symptoms(i);
+  const leads = (d: TaggedSignal, s: TaggedSignal) => {
+    const a = onsetOf(d);
+    const b = onsetOf(s);
+    if (a === undefined || b === undefined) return true;
+    return a.at <= b.at + Math.max(a.uncertainty, b.uncertainty) * 60_000;
+  };
+  const paired = deps.filter((d) => after.some((s) => leads(d, s)));
+  return paired.length > 0
+    ? [...paired, ...after.filter((s) => paired.some((d) => leads(d, s)))]
+    : [];
+};
+const crashUnderPressure = (i: SignalIndex) =>
+  unless(i.of("release_correlation"), all(crashLoops(i), memoryPressure(i)));
+/** Symptom series scoped to zones that all lie inside an overlapping provider incident's zones. */
+const zonalSymptoms = (i: SignalIndex): TaggedSignal[] => {
+  const incidents = overlappingProviderIncidents(i).filter(
+    (t) => (t.signal.zones ?? []).length > 0,
+  );
+  const scoped = [
+    ...errorRises(i),
+    ...latencyRises(i),
+    ...series(i, ["unhealthy_hosts"], ["rise"]),
+  ].filter((t) => t.signal.kind === "series_change" && (t.signal.scope?.zones ?? []).length > 0);
+  const inside = (s: TaggedSignal, p: (typeof incidents)[number]) =>
+    s.signal.kind === "series_change" &&
+    (s.signal.scope?.zones ?? []).every((z) => (p.signal.zones ?? []).includes(z));
+  const matched = scoped.filter((s) => incidents.some((p) => inside(s, p)));
+  return matched.length > 0
+    ? [...incidents.filter((p) => matched.some((s) => inside(s, p))), ...matched]
+    : [];
+};
+
+export const INFRA_RULES: readonly Rule[] = [
+  {
+    id: "infra.queue_saturated",
+    class: "infra",
+    effect: "supports",
+    points: 35,
+    explanation: "queue age is over its alarm threshold",
+    match: saturatedQueues,
+  },
+  {
+    id: "infra.capacity_exhausted",
+    class: "infra",
+    effect: "supports",
+    points: 25,
+    explanation: "tasks are below desired or scaled to their ceiling",
+    match: exhaustedTasks,
+  },
+  {
+    id: "infra.dependency_saturated",
+    class: "infra",
+    effect: "supports",
+    points: 35,
+    explanation:
+      "a dependency (database, cache, queue, compute, memory, network) is at 90% or more of its limit",
+    match: saturatedDependencies,
+  },
+  {
+    id: "infra.dependency_leads_symptom",
+    class: "infra",
+    effect: "supports",
+    points: 25,
+    explanation:
+      "a dependency series (connections, CPU, memory, evictions, throttles, concurrency; or free memory dropping) moved no later than the errors, latency or queue backlog: the dependency moved first",
+    match: dependencyLeads,
+  },
+  {
+    id: "infra.provider_incident_overlaps",
+    class: "infra",
+    effect: "supports",
+    points: 50,
+    explanation:
+      "an open cloud-provider incident covers the region, zones or component our symptom is in, and began no later than an hour after our onset",
+    match: overlappingProviderIncidents,
+  },
+  {
+    id: "infra.symptom_in_incident_zones",
+    class: "infra",
+    effect: "supports",
+    points: 15,
+    explanation: "the symptom is confined to zones the provider's incident covers",
+    match: zonalSymptoms,
+  },
+  {
+    id: "infra.crash_under_memory_pressure",
+    class: "infra",
+    effect: "supports",
+    points: 30,
+    explanation:
+      "tasks crash-loop while memory or compute is saturated and no release correlates: the host is out of room, not the build broken",
+    match: crashUnderPressure,
+  },
+  {
+    id: "infra.queue_drains_cleanly",
+    class: "infra",
+    effect: "supports",
+    points: 10,
+    explanation:
+      "the queue backs up while every message is received once and deleted (no repeats, empty dead-letter queue): consumers are too slow, not failing",
+    match: (i) => all(queueBacklog(i), cleanDrain(i)),
+  },
+  {
+    id: "infra.after_operational_change",
+    class: "infra",
+    effect: "supports",
+    points: 20,
+    explanation: `a configuration, infrastructure or scaling change came within ${RELEASE_WINDOW_MINUTES} min before the onset of a symptom`,
+    match: (i) => all(operationalChanges(i), [...symptoms(i), ...saturatedDependencies(i)]),
+  },
+  {
+    id: "infra.load_surge",
+    class: "infra",
+    effect: "supports",
+    points: 20,
+    explanation:
+      "request volume rose together with the symptom: load beyond capacity, not a change in the code",
+    match: (i) => all(series(i, ["requests"], ["rise"]), symptoms(i)),
+  },
+  {
+    id: "infra.without_deploy",
+    class: "infra",
+    effect: "supports",
+    points: 20,
+    explanation: "infrastructure symptoms with no deploy in the window: not a regression",
+    match: (i) =>
+      withoutDeploy(
+        i,
+        saturatedQueues(i),
+        exhaustedTasks(i),
+        saturatedDependencies(i),
+        dependencyRises(i),
+        overlappingProviderIncidents(i),
+      ),
+  },
+  {
+    id: "infra.release_correlated",
+    class: "infra",
+    effect: "refutes",
+    points: 25,
+    explanation: "a release correlates with the symptom: a regression is likelier than capacity",
+    match: (i) => i.of("release_correlation"),
+  },
+  {
+    id: "infra.tasks_have_headroom",
+    class: "infra",
+    effect: "refutes",
+    points: 25,
+    explanation: "all desired tasks are healthy and below their ceiling",
+    match: (i) =>
+      i
+        .of("task_health")
+        .filter(
+          (t) =>
+            t.signal.healthy >= t.signal.desired &&
+            (t.signal.max === undefined || t.signal.desired < t.signal.max),
+        ),
+  },
+  {
+    id: "infra.queue_within_threshold",
+    class: "infra",
+    effect: "refutes",
+    points: 20,
+    explanation: "queue age is within its alarm threshold",
+    match: (i) => i.of("queue_saturation").filter((t) => t.signal.ageSeconds <= t.signal.threshold),
+  },
+  {
+    id: "infra.poison_not_capacity",
+    class: "infra",
+    effect: "refutes",
+    points: 30,
+    explanation:
+      "messages fail repeatedly or land in the dead-letter queue: they are failing, not waiting, and more capacity would not drain them",
+    match: poisonMessages,
+  },
+];

@@ -1,0 +1,216 @@
+import {
+  activeVendorIncidents,
+  all,
+  clientAborts,
+  correlatedVendorErrors,
+  flatServerErrors,
+  implicatedVendorOperational,
+  MAJORITY_SHARE,
+  nonUserMajority,
+  STATUS_POSTING_LAG_MINUTES,
+  serverErrorRises,
+  unless,
+  userMajority,
+  vendorIncidentsAfterOnset,
+  vendorQuotaExhausted,
+  withoutDeploy,
+} from "./classifier-features.ts";
+import type { SignalIndex } from "./classifier-index.ts";
+import type { Rule } from "./classifier-rule.ts";
+
+/** Rules for and against a data defect, a vendor's failure, and noise. */
+
+const staleRows = (i: SignalIndex) =>
+  i.of("stale_derived_rows").filter((t) => t.signal.staleCount > 0);
+const abortsWithout5xx = (i: SignalIndex) => all(clientAborts(i), flatServerErrors(i));
+const abortsWithoutDeploy = (i: SignalIndex) =>
+  unless(i.of("release_correlation"), all(i.of("client_aborts"), i.of("deploy_absent")));
+const majority = `${Math.round(MAJORITY_SHARE * 100)}%`;
+
+export const DATA_RULES: readonly Rule[] = [
+  {
+    id: "data.stale_rows_proven",
+    class: "data_defect",
+    effect: "supports",
+    points: 45,
+    explanation: "aggregate SELECTs prove derived rows disagree with their source",
+    match: staleRows,
+  },
+  {
+    id: "data.visible_count_mismatch",
+    class: "data_defect",
+    effect: "supports",
+    points: 20,
+    explanation: "a user-visible count disagrees with the computed total",
+    match: (i) => i.of("count_mismatch").filter((t) => t.signal.displayed !== t.signal.computed),
+  },
+  {
+    id: "data.write_path_changed",
+    class: "data_defect",
+    effect: "supports",
+    points: 15,
+    explanation: "a release or new exception explains why the derived rows stopped updating",
+    match: (i) =>
+      staleRows(i).length > 0 ? [...i.of("release_correlation"), ...i.of("new_exception")] : [],
+  },
+  {
+    id: "data.no_write_path_change",
+    class: "data_defect",
+    effect: "supports",
+    points: 15,
+    explanation: "stale rows with no deploy in the window: a one-off failure, a correction only",
+    match: (i) => withoutDeploy(i, staleRows(i)),
+  },
+  {
+    id: "data.rows_consistent",
+    class: "data_defect",
+    effect: "refutes",
+    points: 50,
+    explanation: "the aggregate check found derived rows consistent",
+    match: (i) => i.of("derived_rows_consistent"),
+  },
+];
+
+export const VENDOR_RULES: readonly Rule[] = [
+  {
+    id: "vendor.status_incident",
+    class: "vendor",
+    effect: "supports",
+    points: 50,
+    explanation:
+      "the implicated vendor's status page reports an open incident (another vendor's incident does not count)",
+    match: activeVendorIncidents,
+  },
+  {
+    id: "vendor.errors_correlated",
+    class: "vendor",
+    effect: "supports",
+    points: 25,
+    explanation: "failing requests carry the vendor's correlation IDs",
+    match: correlatedVendorErrors,
+  },
+  {
+    id: "vendor.quota_exhausted",
+    class: "vendor",
+    effect: "supports",
+    points: 30,
+    explanation: "our calls to a vendor are at 90% or more of its quota or rate limit",
+    match: vendorQuotaExhausted,
+  },
+  {
+    id: "vendor.without_deploy",
+    class: "vendor",
+    effect: "supports",
+    points: 10,
+    explanation: "vendor symptoms with no deploy of ours in the window",
+    match: (i) =>
+      withoutDeploy(
+        i,
+        activeVendorIncidents(i),
+        correlatedVendorErrors(i),
+        vendorQuotaExhausted(i),
+      ),
+  },
+  {
+    id: "vendor.operational",
+    class: "vendor",
+    effect: "refutes",
+    points: 40,
+    explanation:
+      "the implicated vendor's status page is operational (another vendor's green status does not count)",
+    match: implicatedVendorOperational,
+  },
+  {
+    id: "vendor.incident_after_onset",
+    class: "vendor",
+    effect: "refutes",
+    points: 30,
+    explanation: `the vendor's incident began more than ${STATUS_POSTING_LAG_MINUTES} min after our symptom: our symptom came first, so the incident is not its cause`,
+    match: vendorIncidentsAfterOnset,
+  },
+];
+
+export const NOISE_RULES: readonly Rule[] = [
+  {
+    id: "noise.aborts_without_5xx_rise",
+    class: "noise",
+    effect: "supports",
+    points: 45,
+    explanation: "client aborts while the 5xx rate did not rise",
+    match: abortsWithout5xx,
+  },
+  {
+    id: "noise.aborts_without_deploy",
+    class: "noise",
+    effect: "supports",
+    points: 25,
+    explanation: "client aborts with no deploy in the window",
+    match: abortsWithoutDeploy,
+  },
+  {
+    id: "noise.client_statuses_only",
+    class: "noise",
+    effect: "supports",
+    points: 10,
+    explanation: "aborts carry client-side statuses only and no new exception",
+    match: (i) =>
+      unless(
+        i.of("new_exception"),
+        i.of("client_aborts").filter((t) => t.signal.statusCodes.every((c) => c < 500)),
+      ),
+  },
+  {
+    id: "noise.non_user_traffic_without_5xx_rise",
+    class: "noise",
+    effect: "supports",
+    points: 45,
+    explanation: `synthetic checks, bots or health checks make up ${majority}+ of the failing requests while the 5xx rate did not rise (counted only when client aborts have not already made the case)`,
+    match: (i) => unless(abortsWithout5xx(i), all(nonUserMajority(i), flatServerErrors(i))),
+  },
+  {
+    id: "noise.non_user_traffic_without_deploy",
+    class: "noise",
+    effect: "supports",
+    points: 25,
+    explanation:
+      "failing requests are mostly synthetic, bots or health checks, with no deploy in the window (counted only when client aborts have not already made the case)",
+    match: (i) =>
+      unless(
+        [...abortsWithoutDeploy(i), ...i.of("release_correlation")],
+        all(nonUserMajority(i), i.of("deploy_absent")),
+      ),
+  },
+  {
+    id: "noise.server_errors_rising",
+    class: "noise",
+    effect: "refutes",
+    points: 40,
+    explanation: "the 5xx rate rose: the server is failing, not only clients leaving",
+    match: serverErrorRises,
+  },
+  {
+    id: "noise.release_correlated",
+    class: "noise",
+    effect: "refutes",
+    points: 20,
+    explanation: "a release correlates with the symptom",
+    match: (i) => i.of("release_correlation"),
+  },
+  {
+    id: "noise.new_exception",
+    class: "noise",
+    effect: "refutes",
+    points: 15,
+    explanation:
+      "a new exception appeared (not counted when most failing requests are synthetic, bots or health checks: they raise it)",
+    match: (i) => unless(nonUserMajority(i), i.of("new_exception")),
+  },
+  {
+    id: "noise.real_user_traffic",
+    class: "noise",
+    effect: "refutes",
+    points: 30,
+    explanation: `real users make up ${majority}+ of the failing requests`,
+    match: userMajority,
+  },
+];

@@ -1,0 +1,400 @@
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import type { UnsourcedSignal } from "../../test/setup/classifier-fixtures.ts";
+import {
+  aborts,
+  change,
+  crash,
+  DEPLOYED_AT,
+  deployAbsent,
+  exception,
+  flat,
+  inputOf,
+  no5xxRise,
+  origin,
+  poison,
+  provider,
+  queueAge,
+  RULES_NOW,
+  release,
+  rise,
+  saturation,
+  tasks,
+} from "../../test/setup/classifier-signals.ts";
+import { classify } from "./classifier.ts";
+import { RULES } from "./classifier-rules.ts";
+
+/**
+ * One case per rule: signals that fire it, and the same situation with the condition
+ * that blocks it (a missing control, an order or share that argues the other way).
+ */
+interface Case {
+  fires: UnsourcedSignal[];
+  blocked: UnsourcedSignal[];
+  /** What the blocked variant changes. */
+  because: string;
+}
+
+const otherRelease = release({ service: "svc-b" });
+const vendorIncident = (vendor: string, startedAt?: string): UnsourcedSignal => ({
+  kind: "vendor_incident",
+  vendor,
+  status: "identified",
+  impact: "major",
+  ...(startedAt ? { startedAt } : {}),
+});
+const vendorErrors = (vendor: string, correlatedRequests = 40): UnsourcedSignal => ({
+  kind: "vendor_error_correlation",
+  vendor,
+  correlatedRequests,
+});
+const stale = (staleCount: number): UnsourcedSignal => ({
+  kind: "stale_derived_rows",
+  table: "t-1",
+  staleCount,
+  totalCount: 100,
+});
+const reproduction = (reproduced: boolean): UnsourcedSignal => ({
+  kind: "reproduction",
+  path: "POST /a",
+  reproduced,
+});
+
+const CASES: Record<string, Case> = {
+  "code.5xx_rise_after_release": {
+    fires: [rise("errors_5xx"), release()],
+    blocked: [rise("errors_5xx", { onset: "2025-03-04T09:30:00Z" }), release()],
+    because: "the rise began half an hour before the release",
+  },
+  "code.latency_rise_after_release": {
+    fires: [rise("latency_p99"), release()],
+    blocked: [rise("latency_p99"), rise("errors_5xx"), release()],
+    because: "an error rise already pairs with the release (one regression, one count)",
+  },
+  "code.crash_loop_after_release": {
+    fires: [crash("exit"), release()],
+    blocked: [crash("exit"), otherRelease],
+    because: "the release is of another service",
+  },
+  "code.oom_after_release": {
+    fires: [crash("out_of_memory"), release()],
+    blocked: [crash("exit"), release()],
+    because: "the restarts are not out-of-memory kills",
+  },
+  "code.memory_rise_after_release": {
+    fires: [crash("out_of_memory"), rise("memory", { onset: "2025-03-04T10:02:00Z" }), release()],
+    blocked: [rise("memory", { onset: "2025-03-04T10:02:00Z" }), release()],
+    because: "memory grew but nothing crash-loops or slows",
+  },
+  "code.new_exception_one_path": {
+    fires: [exception()],
+    blocked: [exception(), { ...exception(), issueId: "I-2", path: "GET /b" } as UnsourcedSignal],
+    because: "exceptions on two paths",
+  },
+  "code.exception_after_deploy": {
+    fires: [exception("2025-03-04T10:05:00Z"), release()],
+    blocked: [exception("2025-03-04T09:00:00Z"), release()],
+    because: "the exception predates the deploy",
+  },
+  "code.data_precondition_present": {
+    fires: [
+      exception(),
+      { kind: "data_precondition", table: "t", condition: "c IS NULL", rowCount: 5 },
+    ],
+    blocked: [
+      exception(),
+      { kind: "data_precondition", table: "t", condition: "c IS NULL", rowCount: 0 },
+    ],
+    because: "no row is in the mishandled state",
+  },
+  "code.reproduced": {
+    fires: [reproduction(true)],
+    blocked: [reproduction(false)],
+    because: "it did not reproduce",
+  },
+  "code.dependencies_healthy": {
+    fires: [rise("errors_5xx"), release(), flat("connections")],
+    blocked: [rise("errors_5xx"), release(), flat("connections"), saturation("database", 99)],
+    because: "a dependency is saturated",
+  },
+  "code.load_steady": {
+    fires: [rise("latency_p99"), release(), flat("requests")],
+    blocked: [rise("latency_p99"), release(), rise("requests")],
+    because: "request volume rose",
+  },
+  "code.after_flag_change": {
+    fires: [rise("errors_5xx"), change("flag", 8)],
+    blocked: [rise("errors_5xx"), change("flag", -5)],
+    because: "the flag changed after the onset",
+  },
+  "code.poison_message": {
+    fires: [poison(40, 12)],
+    blocked: [poison(0, 0)],
+    because: "messages are received once and nothing is dead-lettered",
+  },
+  "code.long_standing_defect": {
+    fires: [exception("2025-01-10T08:00:00Z"), no5xxRise, deployAbsent],
+    blocked: [exception("2025-01-10T08:00:00Z"), rise("error_events"), deployAbsent],
+    because: "its error events spiked: a change, not a steady old bug",
+  },
+  "code.no_deploy": {
+    fires: [deployAbsent],
+    blocked: [deployAbsent, poison(40, 12)],
+    because: "a poison message needs no deploy",
+  },
+  "code.no_5xx_rise": {
+    fires: [no5xxRise],
+    blocked: [no5xxRise, rise("latency_p99"), release()],
+    because: "a latency regression does not raise the 5xx rate",
+  },
+  "code.not_reproduced": {
+    fires: [reproduction(false)],
+    blocked: [reproduction(true)],
+    because: "it reproduced",
+  },
+  "code.onset_before_release": {
+    fires: [rise("errors_5xx", { onset: "2025-03-04T09:30:00Z" }), release()],
+    blocked: [rise("errors_5xx", { onset: "2025-03-04T09:57:00Z", uncertainty: 5 }), release()],
+    because: "the onset is within its uncertainty of the deploy",
+  },
+  "code.provider_incident_overlaps": {
+    fires: [provider()],
+    blocked: [provider({ overlapsUs: false })],
+    because: "the provider incident is elsewhere",
+  },
+  "data.stale_rows_proven": {
+    fires: [stale(3)],
+    blocked: [stale(0)],
+    because: "no stale row",
+  },
+  "data.visible_count_mismatch": {
+    fires: [{ kind: "count_mismatch", subject: "n", displayed: 3, computed: 5 }],
+    blocked: [{ kind: "count_mismatch", subject: "n", displayed: 5, computed: 5 }],
+    because: "the numbers agree",
+  },
+  "data.write_path_changed": {
+    fires: [stale(3), release()],
+    blocked: [stale(0), release()],
+    because: "no stale rows to explain",
+  },
+  "data.no_write_path_change": {
+    fires: [stale(3), deployAbsent],
+    blocked: [stale(3), deployAbsent, release()],
+    because: "a release correlates",
+  },
+  "data.rows_consistent": {
+    fires: [{ kind: "derived_rows_consistent", table: "t-1" }],
+    blocked: [stale(3)],
+    because: "the check found stale rows instead",
+  },
+  "infra.queue_saturated": {
+    fires: [queueAge(900)],
+    blocked: [queueAge(100)],
+    because: "the queue is within its threshold",
+  },
+  "infra.capacity_exhausted": {
+    fires: [tasks(4, 6)],
+    blocked: [tasks(6, 6, 10)],
+    because: "tasks are healthy with headroom",
+  },
+  "infra.dependency_saturated": {
+    fires: [saturation("database", 98)],
+    blocked: [saturation("database", 40)],
+    because: "the database is at 40% of its limit",
+  },
+  "infra.dependency_leads_symptom": {
+    fires: [rise("evictions", { onset: "2025-03-04T10:02:00Z" }), rise("latency_p99")],
+    blocked: [rise("evictions", { onset: "2025-03-04T10:25:00Z" }), rise("latency_p99")],
+    because: "the dependency moved after the symptom",
+  },
+  "infra.provider_incident_overlaps": {
+    fires: [provider()],
+    blocked: [provider({ status: "resolved" })],
+    because: "the incident is resolved",
+  },
+  "infra.symptom_in_incident_zones": {
+    fires: [provider({ zones: ["z-a"] }), rise("errors_5xx", { zones: ["z-a"] })],
+    blocked: [provider({ zones: ["z-a"] }), rise("errors_5xx", { zones: ["z-a", "z-b"] })],
+    because: "the symptom is also in a zone the incident does not cover",
+  },
+  "infra.crash_under_memory_pressure": {
+    fires: [crash("out_of_memory"), saturation("memory", 990, 1000, "memory")],
+    blocked: [crash("out_of_memory"), saturation("memory", 990, 1000, "memory"), release()],
+    because: "a release correlates",
+  },
+  "infra.queue_drains_cleanly": {
+    fires: [queueAge(900), poison(0, 0)],
+    blocked: [queueAge(900), poison(0, 5)],
+    because: "messages reach the dead-letter queue",
+  },
+  "infra.after_operational_change": {
+    fires: [change("config", 10), rise("latency_p99")],
+    blocked: [change("config", 400), rise("latency_p99")],
+    because: "the change is far outside the window",
+  },
+  "infra.load_surge": {
+    fires: [rise("requests"), rise("latency_p99")],
+    blocked: [flat("requests"), rise("latency_p99")],
+    because: "request volume is flat",
+  },
+  "infra.without_deploy": {
+    fires: [saturation("database", 99), deployAbsent],
+    blocked: [saturation("database", 99), deployAbsent, release()],
+    because: "a release correlates",
+  },
+  "infra.release_correlated": {
+    fires: [release()],
+    blocked: [deployAbsent],
+    because: "no release",
+  },
+  "infra.tasks_have_headroom": {
+    fires: [tasks(6, 6, 10)],
+    blocked: [tasks(10, 10, 10)],
+    because: "tasks are at their ceiling",
+  },
+  "infra.queue_within_threshold": {
+    fires: [queueAge(100)],
+    blocked: [queueAge(900)],
+    because: "the queue is over its threshold",
+  },
+  "infra.poison_not_capacity": {
+    fires: [poison(40, 12)],
+    blocked: [poison(0, 0)],
+    because: "no repeats, nothing dead-lettered",
+  },
+  "vendor.status_incident": {
+    fires: [vendorIncident("vendor-a")],
+    blocked: [vendorIncident("vendor-a"), vendorErrors("vendor-b")],
+    because: "the errors implicate another vendor",
+  },
+  "vendor.errors_correlated": {
+    fires: [vendorErrors("vendor-a")],
+    blocked: [vendorErrors("vendor-a", 0)],
+    because: "no failing request carries its IDs",
+  },
+  "vendor.quota_exhausted": {
+    fires: [saturation("vendor", 100, 100, "throttles")],
+    blocked: [saturation("vendor", 10, 100, "throttles")],
+    because: "calls are at 10% of the quota",
+  },
+  "vendor.without_deploy": {
+    fires: [vendorErrors("vendor-a"), deployAbsent],
+    blocked: [vendorErrors("vendor-a"), deployAbsent, release()],
+    because: "a release correlates",
+  },
+  "vendor.operational": {
+    fires: [vendorErrors("vendor-a"), { kind: "vendor_operational", vendor: "vendor-a" }],
+    blocked: [vendorErrors("vendor-a"), { kind: "vendor_operational", vendor: "vendor-b" }],
+    because: "the green status is another vendor's",
+  },
+  "vendor.incident_after_onset": {
+    fires: [
+      rise("errors_5xx", { onset: "2025-03-04T08:00:00Z" }),
+      vendorIncident("vendor-a", DEPLOYED_AT),
+    ],
+    blocked: [
+      rise("errors_5xx", { onset: "2025-03-04T08:00:00Z" }),
+      vendorIncident("vendor-a", "2025-03-04T08:30:00Z"),
+    ],
+    because: "the incident began within the posting lag of our onset",
+  },
+  "noise.aborts_without_5xx_rise": {
+    fires: [aborts(), no5xxRise],
+    blocked: [aborts(), rise("errors_5xx")],
+    because: "the 5xx rate rose instead of staying flat",
+  },
+  "noise.aborts_without_deploy": {
+    fires: [aborts(), deployAbsent],
+    blocked: [aborts(), deployAbsent, release()],
+    because: "a release correlates",
+  },
+  "noise.client_statuses_only": {
+    fires: [aborts([499])],
+    blocked: [aborts([499]), exception()],
+    because: "a new exception appeared",
+  },
+  "noise.non_user_traffic_without_5xx_rise": {
+    fires: [origin("synthetic", 0.7), flat("errors_5xx")],
+    blocked: [origin("synthetic", 0.2), origin("users", 0.8), flat("errors_5xx")],
+    because: "real users make up most failing requests",
+  },
+  "noise.non_user_traffic_without_deploy": {
+    fires: [origin("bots", 0.6), deployAbsent],
+    blocked: [origin("bots", 0.6), deployAbsent, release()],
+    because: "a release correlates",
+  },
+  "noise.server_errors_rising": {
+    fires: [rise("errors_5xx")],
+    blocked: [flat("errors_5xx")],
+    because: "the 5xx rate is flat",
+  },
+  "noise.release_correlated": {
+    fires: [release()],
+    blocked: [deployAbsent],
+    because: "no release",
+  },
+  "noise.new_exception": {
+    fires: [exception()],
+    blocked: [exception(), origin("health_checks", 0.9)],
+    because: "health checks raise it",
+  },
+  "noise.real_user_traffic": {
+    fires: [origin("users", 0.8)],
+    blocked: [origin("users", 0.3)],
+    because: "users are a minority of the failing requests",
+  },
+};
+
+const firedIds = (signals: UnsourcedSignal[]) =>
+  classify(inputOf(signals), { now: RULES_NOW }).rulesFired.map((r) => r.ruleId);
+
+describe("every classifier rule", () => {
+  it("has a case here, and every case names a rule", () => {
+    expect(Object.keys(CASES).sort()).toEqual(RULES.map((r) => r.id).sort());
+  });
+
+  it("has a unique id, positive points and a justification", () => {
+    expect(new Set(RULES.map((r) => r.id)).size).toBe(RULES.length);
+    for (const r of RULES) {
+      expect(r.points, r.id).toBeGreaterThan(0);
+      expect(r.explanation.length, r.id).toBeGreaterThan(20);
+      expect(r.id.split(".")[0], r.id).toBe(
+        {
+          code_defect: "code",
+          data_defect: "data",
+          infra: "infra",
+          vendor: "vendor",
+          noise: "noise",
+        }[r.class],
+      );
+    }
+  });
+
+  for (const rule of RULES) {
+    const c = CASES[rule.id];
+    if (c === undefined) continue;
+    it(`${rule.id} fires on its case and not when ${c.because}`, () => {
+      expect(firedIds(c.fires)).toContain(rule.id);
+      expect(firedIds(c.blocked)).not.toContain(rule.id);
+    });
+  }
+});
+
+describe("docs/evidence-vocabulary.md", () => {
+  const doc = readFileSync(new URL("../../docs/evidence-vocabulary.md", import.meta.url), "utf8");
+
+  it("lists every rule with its class, effect and points", () => {
+    for (const r of RULES) {
+      const row = doc.split("\n").find((line) => line.startsWith(`| \`${r.id}\``));
+      expect(row, `${r.id} is in the rules table`).toBeDefined();
+      expect(row).toContain(r.class);
+      expect(row).toContain(r.effect);
+      expect(row).toContain(`| ${r.points} |`);
+    }
+  });
+
+  it("lists every signal kind", async () => {
+    const { SIGNAL_KINDS } = await import("./signals.ts");
+    for (const kind of SIGNAL_KINDS) expect(doc, kind).toContain(`| \`${kind}\``);
+  });
+});
