@@ -78,8 +78,85 @@ export interface MetricSeries {
   values: number[];
 }
 
+/** One metric that exists (ListMetrics): what a later GetMetricData may ask for. */
+export interface MetricDescriptor {
+  namespace: string;
+  metricName: string;
+  dimensions: Record<string, string>;
+}
+
+/** ListMetrics filters; a dimension filter without a value matches any value. */
+export interface MetricListQuery {
+  namespace?: string;
+  metricName?: string;
+  dimensions?: { name: string; value?: string }[];
+  /** Only metrics with a datapoint in the last three hours. */
+  recentlyActive?: boolean;
+}
+
+export type AlarmState = "OK" | "ALARM" | "INSUFFICIENT_DATA";
+
+/** A CloudWatch metric alarm (DescribeAlarms), what it watches and its state. */
+export interface MetricAlarm {
+  name: string;
+  state: AlarmState;
+  stateReason: string;
+  /** When the alarm last changed state. */
+  stateUpdatedAt: string;
+  namespace: string;
+  metricName: string;
+  dimensions: Record<string, string>;
+  /** Sum, Average, Maximum, …, or an extended statistic such as p99. */
+  statistic?: string;
+  threshold?: number;
+  comparisonOperator?: string;
+  periodSeconds?: number;
+  evaluationPeriods?: number;
+}
+
+/** One state change of an alarm (DescribeAlarmHistory, StateUpdate items). */
+export interface AlarmStateChange {
+  alarmName: string;
+  at: string;
+  from?: AlarmState;
+  to?: AlarmState;
+  summary: string;
+}
+
+/** An AWS Health event in the reader's region (or a global one). */
+export interface ProviderHealthEvent {
+  /** The AWS service as Health names it: EC2, ELASTICLOADBALANCING, RDS, … */
+  service: string;
+  eventTypeCode: string;
+  category: string;
+  region: string;
+  availabilityZone?: string;
+  startTime: string;
+  endTime?: string;
+  status: "open" | "closed" | "upcoming";
+}
+
+/**
+ * Read-only AWS observability: CloudWatch metrics (series, what exists, alarms and their
+ * history), Logs Insights, and AWS Health's provider events. Every method is a read
+ * (Get*, List*, Describe*, StartQuery/GetQueryResults/StopQuery); nothing here can write.
+ */
 export interface CloudWatchReader {
   getMetricSeries(query: MetricQuery): Promise<MetricSeries>;
+  /** ListMetrics, all pages up to a bound. */
+  listMetrics(query: MetricListQuery): Promise<MetricDescriptor[]>;
+  /** DescribeAlarms (metric alarms), optionally in one state. */
+  describeAlarms(input: { state?: AlarmState }): Promise<MetricAlarm[]>;
+  /** DescribeAlarmHistory: one alarm's state changes in [start, end], newest first. */
+  describeAlarmHistory(input: {
+    alarmName: string;
+    start: Date;
+    end: Date;
+  }): Promise<AlarmStateChange[]>;
+  /** DescribeLogGroups: names of the log groups whose name contains `pattern`. */
+  listLogGroups(pattern: string): Promise<string[]>;
+  /** AWS Health DescribeEvents in the reader's region, starting or open in [start, end]. */
+  describeHealthEvents(input: { start: Date; end: Date }): Promise<ProviderHealthEvent[]>;
   /** CloudWatch Logs Insights; rows are field → value, already redacted by the adapter. */
   queryLogs(input: {
     logGroupNames: string[];

@@ -156,6 +156,8 @@ describe("summarizeCapacityEvents", () => {
       placementReasons: ["memory"],
       tasksStopped: 6,
       capacityChanges: [{ from: 4, to: 2, at: "2026-11-21T01:50:00.000Z" }],
+      outOfMemory: 0,
+      containerExits: 0,
       firstAt: "2026-11-21T01:50:00.000Z",
     });
   });

@@ -1,4 +1,6 @@
 import type { MetricSeries } from "../tools.ts";
+import { kindSpec } from "./measures.ts";
+import { assessSeries } from "./series.ts";
 
 /**
  * Pure readings of CloudWatch series and Logs Insights rows: the decisions the aws
@@ -41,6 +43,65 @@ export interface ErrorRateReading {
   ratioFrom?: number;
   ratioTo?: number;
   rising: boolean;
+  /** When the rise began (the 5xx series' change point), if it was dated. */
+  onset?: string;
+  /** Minutes the "after" side covers: from the onset to now, or the recent half. */
+  windowMinutes?: number;
+}
+
+const FIVE_XX = kindSpec("alb").series.find((s) => s.metricName === "HTTPCode_Target_5XX_Count")!;
+const firstAt = (series: MetricSeries | undefined) =>
+  series?.timestamps.length ? Date.parse(series.timestamps[0]!) : undefined;
+
+/**
+ * The 5xx rate anchored to its onset: the change point of the 5xx series (missing
+ * minutes are zeros once the load balancer is seen serving requests), accepted as a rise
+ * on the same bounds as {@link assessErrorRate} (double, and at least
+ * {@link MIN_RISE_PER_MINUTE} more per minute; the error share doubling too when
+ * requests are known). An onset long before the last half hour is still a rise. Falls
+ * back to the fixed halves when the series has no change point.
+ */
+export function assessAnchoredErrorRate(
+  errors: MetricSeries,
+  requests: MetricSeries | undefined,
+  now: Date,
+): ErrorRateReading | undefined {
+  const fixed = assessErrorRate(errors, requests, now);
+  if (!fixed) return undefined;
+  const active = firstAt(requests) ?? firstAt(errors);
+  const change = assessSeries(errors, FIVE_XX, {
+    now,
+    ...(active !== undefined ? { activeSince: active } : {}),
+  });
+  if (change?.direction !== "rise" || !change.onset) return fixed;
+  const from = change.before;
+  const to = change.after;
+  let rising = to >= 2 * from && to - from >= MIN_RISE_PER_MINUTE;
+  const onset = Date.parse(change.onset);
+  const reading: ErrorRateReading = {
+    from: round(from),
+    to: round(to),
+    rising,
+    onset: change.onset,
+    windowMinutes: Math.max(1, Math.round((now.getTime() - onset) / MINUTE)),
+  };
+  if (requests && requests.values.length > 0) {
+    const start = Date.parse(change.windowStart) - 24 * 60 * MINUTE;
+    const reqFrom = perMinute(
+      requests,
+      new Date(Math.max(start, active ?? start)),
+      new Date(onset),
+    );
+    const reqTo = perMinute(requests, new Date(onset), new Date(now.getTime() + 1));
+    if (reqFrom > 0 && reqTo > 0) {
+      reading.ratioFrom = round((100 * from) / reqFrom, 3);
+      reading.ratioTo = round((100 * to) / reqTo, 3);
+      rising = rising && reading.ratioTo >= 2 * reading.ratioFrom;
+      reading.rising = rising;
+    }
+  }
+  // The fixed halves still count: a rise in the last minutes is too short to split.
+  return reading.rising || !fixed.rising ? reading : fixed;
 }
 
 /**
@@ -163,6 +224,10 @@ export interface CapacityEvents {
   tasksStopped: number;
   /** Desired-capacity changes of the cluster's scaling group, oldest first. */
   capacityChanges: { from: number; to: number; at: string }[];
+  /** Tasks or containers killed for exceeding their memory (OutOfMemoryError, exit 137). */
+  outOfMemory: number;
+  /** Essential containers that exited on their own (a non-zero exit code). */
+  containerExits: number;
   firstAt?: string;
 }
 
@@ -170,6 +235,8 @@ const PLACEMENT = /unable to place a task|SERVICE_TASK_PLACEMENT_FAILURE/i;
 const PLACEMENT_REASON = /insufficient (memory|cpu|ports?)|RESOURCE:(MEMORY|CPU|PORTS)/gi;
 const STOPPED = /has stopped (\d+) running tasks?/i;
 const CAPACITY = /desired capacity from (\d+) to (\d+)/i;
+const OUT_OF_MEMORY = /OutOfMemory|exit code:? 137|killed due to memory/i;
+const CONTAINER_EXIT = /Essential container in task exited|exit code:? [1-9]\d*/i;
 
 /** Reads ECS service events and scaling activity; counts only, no message is kept. */
 export function summarizeCapacityEvents(rows: Record<string, string>[]): CapacityEvents {
@@ -178,6 +245,8 @@ export function summarizeCapacityEvents(rows: Record<string, string>[]): Capacit
     placementReasons: [],
     tasksStopped: 0,
     capacityChanges: [],
+    outOfMemory: 0,
+    containerExits: 0,
   };
   const sorted = [...rows].sort((a, b) =>
     (a["@timestamp"] ?? "").localeCompare(b["@timestamp"] ?? ""),
@@ -208,6 +277,13 @@ export function summarizeCapacityEvents(rows: Record<string, string>[]): Capacit
     const capacity = CAPACITY.exec(message);
     if (capacity) {
       events.capacityChanges.push({ from: Number(capacity[1]), to: Number(capacity[2]), at });
+      relevant = true;
+    }
+    if (OUT_OF_MEMORY.test(message)) {
+      events.outOfMemory += 1;
+      relevant = true;
+    } else if (CONTAINER_EXIT.test(message)) {
+      events.containerExits += 1;
       relevant = true;
     }
     if (relevant && at) events.firstAt ??= at;

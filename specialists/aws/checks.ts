@@ -1,7 +1,7 @@
 import type { EvidenceCollector, SourceRef } from "../shared/collector.ts";
 import type { CloudWatchReader, MetricQuery, MetricSeries } from "../tools.ts";
 import {
-  assessErrorRate,
+  assessAnchoredErrorRate,
   type CapacityEvents,
   crossedAt,
   droppedBelowAt,
@@ -27,6 +27,11 @@ export interface CheckContext {
   now: Date;
   /** The specialist's clock: `now` advanced by the time the run has taken. */
   clock: () => Date;
+  /**
+   * One metric series over the run's series window, read once per run whoever asks
+   * (see {@link seriesReader}).
+   */
+  read: (metric: Metric, stat: MetricQuery["stat"]) => Promise<MetricSeries>;
 }
 
 export interface AwsReadings {
@@ -40,10 +45,10 @@ export interface AwsReadings {
 const MINUTE = 60_000;
 
 /** Which metric a check reads; the stat, period and window are the check's. */
-type Metric = Pick<MetricQuery, "namespace" | "metricName" | "dimensions">;
+export type Metric = Pick<MetricQuery, "namespace" | "metricName" | "dimensions">;
 
 /** `cloudwatch_metric:<namespace>/<metric>/<dim=value,…>`, dimensions sorted by name. */
-function metricRef(query: Metric) {
+export function metricRef(query: Metric) {
   const dims = Object.entries(query.dimensions)
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([k, v]) => `${k}=${v}`)
@@ -60,12 +65,33 @@ function window(now: Date) {
 const hhmm = (iso: string) => iso.slice(11, 16);
 const fmt = (n: number) => (Number.isInteger(n) ? String(n) : n.toFixed(2));
 
+/**
+ * A memo over GetMetricData for one run: every series is read at a 60 s period over
+ * [start, now], once per metric and statistic, however many checks use it.
+ */
+export function seriesReader(
+  cloudwatch: CloudWatchReader,
+  start: Date,
+  now: Date,
+): CheckContext["read"] {
+  const memo = new Map<string, Promise<MetricSeries>>();
+  return (metric, stat) => {
+    const key = `${metricRef(metric)}#${stat}`;
+    let read = memo.get(key);
+    if (!read) {
+      read = cloudwatch.getMetricSeries({ ...metric, stat, periodSeconds: 60, start, end: now });
+      memo.set(key, read);
+    }
+    return read;
+  };
+}
+
 function series(
   ctx: CheckContext,
   metric: Metric,
   stat: MetricQuery["stat"],
 ): Promise<MetricSeries> {
-  return ctx.cloudwatch.getMetricSeries({ ...metric, stat, periodSeconds: 60, ...window(ctx.now) });
+  return ctx.read(metric, stat);
 }
 
 /** Rows a Logs Insights query returns at most; its `limit` clause says the same. */
@@ -113,7 +139,7 @@ export async function checkErrorRate(
       confidenceImpact: 0,
     });
   }
-  const reading = assessErrorRate(errors, requests, ctx.now);
+  const reading = assessAnchoredErrorRate(errors, requests, ctx.now);
   if (!reading) {
     ctx.ev.finding({
       fact: `no ALB datapoints (5xx or requests) for ${loadBalancer} in the last ${LOOKBACK_MINUTES} min`,
@@ -126,8 +152,11 @@ export async function checkErrorRate(
     reading.ratioFrom !== undefined && reading.ratioTo !== undefined
       ? `; 5xx share of requests ${fmt(reading.ratioFrom)}% → ${fmt(reading.ratioTo)}%`
       : "";
+  const when = reading.onset
+    ? `before ${hhmm(reading.onset)}, ${fmt(reading.to)}/min since (${reading.windowMinutes} min)`
+    : `in the ${LOOKBACK_MINUTES - RECENT_MINUTES} min before, ${fmt(reading.to)}/min in the last ${RECENT_MINUTES} min`;
   ctx.ev.finding({
-    fact: `ALB ${loadBalancer} target 5xx: ${fmt(reading.from)}/min in the ${LOOKBACK_MINUTES - RECENT_MINUTES} min before, ${fmt(reading.to)}/min in the last ${RECENT_MINUTES} min${share} (${reading.rising ? "a rise" : "no rise"})`,
+    fact: `ALB ${loadBalancer} target 5xx: ${fmt(reading.from)}/min ${when}${share} (${reading.rising ? "a rise" : "no rise"})`,
     source: ref,
   });
 }
@@ -153,7 +182,7 @@ export async function checkQueue(
   const last = latest(age);
   if (!last) {
     ctx.ev.finding({
-      fact: `no age datapoints for queue ${queue} in the last hour`,
+      fact: `no age datapoints for queue ${queue} in the window read`,
       source: ref,
     });
     ctx.ev.gap({
@@ -204,7 +233,7 @@ export async function checkTasks(
   const want = latest(desired);
   if (!run || !want) {
     ctx.ev.finding({
-      fact: `no Container Insights task counts for ${ecs.cluster}/${ecs.service} in the last hour`,
+      fact: `no Container Insights task counts for ${ecs.cluster}/${ecs.service} in the window read`,
       source: ref,
     });
     ctx.ev.gap({
@@ -271,7 +300,7 @@ export async function checkErrorLogs(
 /** Logs Insights over ECS service events and scaling activity: why tasks are missing. */
 const CAPACITY_QUERY = [
   "fields @timestamp, @message",
-  "filter @message like /unable to place a task|SERVICE_TASK_PLACEMENT_FAILURE|has stopped \\d+ running task|desired capacity from/",
+  "filter @message like /unable to place a task|SERVICE_TASK_PLACEMENT_FAILURE|has stopped \\d+ running task|desired capacity from|OutOfMemory|Essential container in task exited|exit code/",
   "sort @timestamp desc",
   `limit ${LOG_ROWS}`,
 ].join(" | ");
@@ -314,7 +343,21 @@ export async function checkCapacityEvents(
       observedAt: change.at || at,
     });
   }
-  if (events.placementFailures + events.tasksStopped + events.capacityChanges.length === 0) {
+  if (events.outOfMemory + events.containerExits > 0) {
+    ctx.ev.finding({
+      fact: `containers were killed out of memory ${events.outOfMemory} times and exited ${events.containerExits} times`,
+      source: ref,
+      observedAt: at,
+    });
+  }
+  if (
+    events.placementFailures +
+      events.tasksStopped +
+      events.capacityChanges.length +
+      events.outOfMemory +
+      events.containerExits ===
+    0
+  ) {
     ctx.ev.finding({
       fact: `no placement failures, stopped tasks or scaling in ${group}`,
       source: ref,

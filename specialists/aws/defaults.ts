@@ -1,26 +1,12 @@
 import type { ServiceCatalog } from "./targets.ts";
 
 /**
- * The built-in service catalog: the AWS resources of the services in prode's simulated
- * Acme world, which `npm run demo` and the end-to-end tests triage. CloudWatch cannot be
- * asked "which load balancer serves onboarding-api" through the read port, so a real
- * deployment passes its own catalog to `createAwsSpecialist({ services })` (from its
- * config or its wiki service pages); anything the ticket or a wiki recipe names wins over
- * these entries (targets.ts).
+ * The built-in service catalog is empty: which AWS resources a service has comes from
+ * the ticket, from the service catalog in policy (`ticket.awsResources`), and from what
+ * CloudWatch ListMetrics shows named after the service. A deployment without a catalog
+ * in policy may still pass one to `createAwsSpecialist({ services })`.
  */
-export const DEFAULT_SERVICE_CATALOG: ServiceCatalog = {
-  "onboarding-api": {
-    loadBalancer: "app/onboarding-api-prod/7f3c2a1b9d8e6f40",
-    cluster: "prod-api",
-  },
-  "mobile-bff": { loadBalancer: "app/mobile-bff-prod/5a7c9e1b3d5f7a9c" },
-  "workspace-api": { loadBalancer: "app/workspace-api-prod/2b4d6f8a0c1e3a5c" },
-  "notifications-worker": {
-    cluster: "prod-workers",
-    queues: [{ name: "notifications-email", thresholdSeconds: 900 }],
-    eventLogGroups: ["/aws/events/ecs/prod-workers", "/aws/autoscaling/prod-workers"],
-  },
-};
+export const DEFAULT_SERVICE_CATALOG: ServiceCatalog = {};
 
-/** Queue-age alarm threshold when neither the ticket, a recipe nor the catalog states one. */
+/** Queue-age alarm threshold when neither the ticket, an alarm, a recipe nor the catalog states one. */
 export const DEFAULT_QUEUE_AGE_THRESHOLD_SECONDS = 300;

@@ -72,8 +72,18 @@ const healthy: Record<string, MetricSeries> = {
 function reader(
   metric: (q: MetricQuery) => Promise<MetricSeries>,
   logs: () => Promise<Record<string, string>[]> = async () => [],
+  more: Partial<CloudWatchReader> = {},
 ): CloudWatchReader {
-  return { getMetricSeries: metric, queryLogs: logs };
+  return {
+    getMetricSeries: metric,
+    queryLogs: logs,
+    listMetrics: async () => [],
+    describeAlarms: async () => [],
+    describeAlarmHistory: async () => [],
+    listLogGroups: async (pattern) => [`/ecs/${pattern}`],
+    describeHealthEvents: async () => [],
+    ...more,
+  };
 }
 
 const fromTable = (q: MetricQuery) =>
@@ -127,7 +137,19 @@ describe("aws specialist decisions", () => {
   it("fails with the upstream error when every read fails", async () => {
     const aws = createAwsSpecialist({ services: catalog });
     const denied = () => Promise.reject(new AppError(ErrorCode.Unauthorized, "AccessDenied"));
-    const out = normalizeSpecialistOutput(await aws.run(input(reader(denied, denied))));
+    const out = normalizeSpecialistOutput(
+      await aws.run(
+        input(
+          reader(denied, denied, {
+            listMetrics: denied,
+            describeAlarms: denied,
+            describeAlarmHistory: denied,
+            listLogGroups: denied,
+            describeHealthEvents: denied,
+          }),
+        ),
+      ),
+    );
     expect(out).toMatchObject({
       status: "failed",
       error: { code: "unauthorized", retryable: false },

@@ -1,48 +1,73 @@
-import { CHECK_RULES, type Check, EvidenceCollector } from "../shared/collector.ts";
+import { CHECK_RULES, EvidenceCollector } from "../shared/collector.ts";
 import { deadlineSignal, runClock } from "../shared/deadline.ts";
 import type { Specialist } from "../types.ts";
 import { dominantRoute, LOOKBACK_MINUTES, RECENT_MINUTES } from "./analysis.ts";
-import {
-  type AwsReadings,
-  type CheckContext,
-  checkCapacityEvents,
-  checkErrorLogs,
-  checkErrorRate,
-  checkQueue,
-  checkTasks,
-} from "./checks.ts";
+import { type AwsReadings, type CheckContext, seriesReader } from "./checks.ts";
+import { collect, isCapacityShort, isQueueSaturated } from "./collect.ts";
 import { DEFAULT_QUEUE_AGE_THRESHOLD_SECONDS, DEFAULT_SERVICE_CATALOG } from "./defaults.ts";
+import {
+  type Assessed,
+  emitImpact,
+  emitPoison,
+  emitProvider,
+  emitRestarts,
+  emitSaturation,
+  emitSeries,
+  zonesRead,
+} from "./emit.ts";
+import { healthServicesOf } from "./reads.ts";
+import { CRASH_LOOP_MIN_RESTARTS } from "./series.ts";
 import { type ResolvedTargets, resolveTargets, type ServiceCatalog } from "./targets.ts";
 
 /**
- * The aws specialist: current CloudWatch evidence for the ticket's service — the ALB 5xx
- * rate against the half hour before (`error_rate_rise`, or the negative control
- * `no_5xx_rise`), SQS queue age against its alarm threshold (`queue_saturation`), ECS
- * running against desired tasks (`task_health`), error lines in the service's log groups
- * (with their request ids), and, when capacity looks short, the ECS and scaling events
- * that say why. Which resources to read: see targets.ts. Read-only: it holds only a
- * CloudWatchReader.
+ * The aws specialist: what CloudWatch and AWS Health show for the ticket's service.
+ *
+ * Which resources: the ones the ticket and the service catalog name (targets.ts), and
+ * the ones CloudWatch ListMetrics shows for the service (resources.ts, reads.ts), plus
+ * those its alarms in ALARM watch. For each, the series that exist among the load
+ * balancer's 5xx, p99 latency, requests and unhealthy hosts per zone, the database's
+ * connections, CPU, free memory and latency, the cache's evictions, CPU and memory, the
+ * queue's age, depth, receives, deletes and dead-letter depth, the function's errors,
+ * throttles, p99 duration and concurrency, and the ECS service's tasks, CPU, memory and
+ * restarts (measures.ts). Every series becomes a `series_change` dated by its change
+ * point (series.ts, emit.ts); saturation, poison messages, crash loops, the spread of the
+ * symptom and provider incidents follow from them. The story-shaped kinds the classifier
+ * has long used (`error_rate_rise` / `no_5xx_rise`, `queue_saturation`, `task_health`)
+ * are still drawn (checks.ts), with error lines and ECS events from the log groups.
+ *
+ * Read-only: it holds only a CloudWatchReader (Get*, List*, Describe*, Logs Insights
+ * queries). Every read runs under the run's deadline; one that fails is a gap with its
+ * confidence cost.
  */
 
 export interface AwsSpecialistOptions {
-  /** Known AWS resources per service; defaults to {@link DEFAULT_SERVICE_CATALOG}. */
+  /** Known AWS resources per service, when the ticket carries no `awsResources`. */
   services?: ServiceCatalog;
   /** Queue-age threshold when nothing states one. */
   defaultQueueThresholdSeconds?: number;
   timeoutMs?: number;
 }
 
-/** Confidence cost of the 5xx rate when the ticket is about HTTP failures. */
-const MISSING_5XX_IMPACT = 15;
+/** Series are read over three hours, enough to find an onset well before the ticket. */
+const SERIES_LOOKBACK_MINUTES = 180;
+/** An onset another source dated is read with an hour before it, within a day. */
+const ONSET_MARGIN_MINUTES = 60;
+const MAX_LOOKBACK_MINUTES = 24 * 60;
+
+const MINUTE = 60_000;
+const hhmm = (iso: string) => iso.slice(11, 16);
 
 function describeTargets(t: ResolvedTargets): string {
   const parts = [
     t.loadBalancer ? `ALB ${t.loadBalancer}` : undefined,
     t.queues.length ? `queues ${t.queues.map((q) => q.name).join(", ")}` : undefined,
     t.ecs ? `ECS ${t.ecs.cluster}/${t.ecs.service}` : undefined,
+    t.databases.length ? `databases ${t.databases.map((d) => d.identifier).join(", ")}` : undefined,
+    t.caches.length ? `caches ${t.caches.join(", ")}` : undefined,
+    t.functions.length ? `functions ${t.functions.join(", ")}` : undefined,
     t.logGroups.length ? `logs ${t.logGroups.join(", ")}` : undefined,
   ].filter(Boolean);
-  return parts.join("; ");
+  return parts.length ? parts.join("; ") : "resources found through CloudWatch ListMetrics";
 }
 
 function hasTargets(t: ResolvedTargets): boolean {
@@ -50,20 +75,15 @@ function hasTargets(t: ResolvedTargets): boolean {
     t.loadBalancer !== undefined ||
     t.ecs !== undefined ||
     t.queues.length > 0 ||
-    t.logGroups.length > 0
+    t.logGroups.length > 0 ||
+    t.databases.length > 0 ||
+    t.caches.length > 0 ||
+    t.functions.length > 0
   );
 }
 
-/** Running tasks are fewer than desired. */
-const isCapacityShort = (readings: AwsReadings) =>
-  readings.tasks !== undefined && readings.tasks.running < readings.tasks.desired;
-
-/** A queue's oldest message is older than its alarm threshold. */
-const isQueueSaturated = (readings: AwsReadings) =>
-  readings.queues.some((q) => q.ageSeconds > q.threshold);
-
-/** Turns the settled readings into typed signals. */
-function emitSignals(ev: EvidenceCollector, readings: AwsReadings, service: string): void {
+/** Turns the classic readings into the kinds the classifier has long used. */
+function emitClassic(ev: EvidenceCollector, readings: AwsReadings, service: string): void {
   if (readings.errorRate) {
     const { ref, reading } = readings.errorRate;
     if (reading.rising) {
@@ -75,7 +95,7 @@ function emitSignals(ev: EvidenceCollector, readings: AwsReadings, service: stri
         ...(route ? { path: route } : {}),
         from: reading.from,
         to: reading.to,
-        windowMinutes: RECENT_MINUTES,
+        windowMinutes: reading.windowMinutes ?? RECENT_MINUTES,
       });
     } else {
       ev.signal({ source: ref, kind: "no_5xx_rise", service, windowMinutes: LOOKBACK_MINUTES });
@@ -100,9 +120,21 @@ function emitSignals(ev: EvidenceCollector, readings: AwsReadings, service: stri
       desired: Math.max(0, t.desired),
     });
   }
+  for (const { ref, events } of readings.capacity) {
+    const restarts = events.outOfMemory + events.containerExits;
+    if (restarts < CRASH_LOOP_MIN_RESTARTS) continue;
+    ev.signal({
+      source: ref,
+      kind: "crash_loop",
+      reason: events.outOfMemory >= events.containerExits ? "out_of_memory" : "exit",
+      restarts,
+      service,
+      ...(events.firstAt ? { onset: events.firstAt } : {}),
+    });
+  }
 }
 
-function nextPivot(readings: AwsReadings): string | undefined {
+function nextPivot(readings: AwsReadings, assessed: Assessed[]): string | undefined {
   if (isCapacityShort(readings)) {
     return "cluster capacity: why ECS cannot place the missing tasks (instances, limits)";
   }
@@ -110,7 +142,24 @@ function nextPivot(readings: AwsReadings): string | undefined {
     return "consumer throughput of the saturated queue against its send rate";
   }
   if (readings.errorRate?.reading.rising) return "the exception behind the 5xx rise (Sentry)";
+  const rose = assessed.find(
+    (a) => a.change.direction === "rise" && a.read.kind.kind !== "alb" && a.change.onset,
+  );
+  if (rose) {
+    return `what changed at ${hhmm(rose.change.onset!)} for ${rose.read.kind.label} ${rose.read.resource.id} (${rose.read.spec.metricName} rose)`;
+  }
   return undefined;
+}
+
+/** The window series are read over: three hours, or from an hour before a known onset. */
+function seriesStart(now: Date, onset: string | undefined): Date {
+  let minutes = SERIES_LOOKBACK_MINUTES;
+  const at = onset ? Date.parse(onset) : Number.NaN;
+  if (Number.isFinite(at) && at < now.getTime()) {
+    const needed = Math.ceil((now.getTime() - at) / MINUTE) + ONSET_MARGIN_MINUTES;
+    minutes = Math.min(MAX_LOOKBACK_MINUTES, Math.max(minutes, needed));
+  }
+  return new Date(now.getTime() - minutes * MINUTE);
 }
 
 export function createAwsSpecialist(options: AwsSpecialistOptions = {}): Specialist {
@@ -129,24 +178,24 @@ export function createAwsSpecialist(options: AwsSpecialistOptions = {}): Special
       const targets = resolveTargets(ticket, hints, catalog);
       const alarm = ticket.snapshot.linked.awsRefs.length > 0 || targets.queues.length > 0;
       const required = alarm || targets.httpSymptom;
-      if (!hasTargets(targets) && !alarm) {
+      if (!hasTargets(targets) && !alarm && !targets.service) {
         return {
           applies: false,
           required: false,
-          reason: "no AWS resource is known for this ticket's service",
+          reason: "no service and no AWS resource is known for this ticket",
         };
       }
       const why = alarm
         ? "the ticket is a CloudWatch alarm or names a queue"
         : targets.httpSymptom
           ? "the ticket is about HTTP failures: the 5xx rate confirms or refutes them"
-          : "the service runs on AWS";
+          : "the service may run on AWS";
       return { applies: true, required, reason: `${why} (${describeTargets(targets)})` };
     },
 
     question(ticket) {
       const service = ticket.service ?? "the ticket's service";
-      return `What do CloudWatch metrics and logs show for ${service} now (5xx rate, queue age, task health, error logs) for ${ticket.snapshot.ticketKey}?`;
+      return `What do CloudWatch metrics, alarms and logs and AWS Health show for ${service} (errors, latency, saturation, queues, tasks, provider incidents) for ${ticket.snapshot.ticketKey}?`;
     },
 
     async run(input) {
@@ -162,72 +211,63 @@ export function createAwsSpecialist(options: AwsSpecialistOptions = {}): Special
       const cloudwatch = input.tools.cloudwatch;
       if (!cloudwatch) return ev.skipped("no CloudWatch reader: the aws connector is absent");
       const targets = resolveTargets(input.ticket, input.hints, catalog);
-      if (!hasTargets(targets)) {
-        return ev.skipped(
-          `no AWS resource is known for ${targets.service ?? "this ticket"}: name the load balancer, queue, ECS service or log group in the ticket or a wiki recipe`,
-        );
-      }
-      const ctx: CheckContext = { cloudwatch, ev, now: input.now, clock };
-      const readings: AwsReadings = { queues: [], errorLogs: [], capacity: [] };
       const service =
-        targets.service ?? targets.ecs?.service ?? targets.loadBalancer?.split("/")[1] ?? "unknown";
-
-      const checks: Check[] = [];
-      if (targets.loadBalancer) {
-        const lb = targets.loadBalancer;
-        checks.push({
-          what: `5xx rate of ${lb}`,
-          confidenceImpact: targets.httpSymptom ? MISSING_5XX_IMPACT : 5,
-          run: () => checkErrorRate(ctx, readings, lb),
-        });
-      } else {
-        ev.gap({
-          what: `5xx rate not checked: no load balancer is known for ${service}`,
-          confidenceImpact: targets.httpSymptom ? MISSING_5XX_IMPACT : 0,
-        });
-      }
-      for (const q of targets.queues) {
-        const threshold = q.thresholdSeconds ?? defaultThreshold;
-        checks.push({
-          what: `age of queue ${q.name}`,
-          confidenceImpact: 20,
-          run: () => checkQueue(ctx, readings, q.name, threshold),
-        });
-      }
-      const ecs = targets.ecs;
-      if (ecs) {
-        checks.push({
-          what: `task health of ${ecs.cluster}/${ecs.service}`,
-          confidenceImpact: 10,
-          run: () => checkTasks(ctx, readings, ecs),
-        });
-      }
-      for (const group of targets.logGroups) {
-        checks.push({
-          what: `error logs of ${group}`,
-          confidenceImpact: 5,
-          run: () => checkErrorLogs(ctx, readings, group),
-        });
-      }
-      await Promise.all(checks.map((check) => ev.check(check, signal)));
-
-      // Pivot: when capacity looks short, read the events that say why.
-      if ((isCapacityShort(readings) || isQueueSaturated(readings)) && !signal.aborted) {
-        await Promise.all(
-          targets.eventLogGroups.map((group) =>
-            ev.check(
-              {
-                what: `ECS and scaling events in ${group}`,
-                confidenceImpact: 0,
-                run: () => checkCapacityEvents(ctx, readings, group),
-              },
-              signal,
-            ),
-          ),
+        targets.service ?? targets.ecs?.service ?? targets.loadBalancer?.split("/")[1];
+      if (!hasTargets(targets) && !service) {
+        return ev.skipped(
+          "no service and no AWS resource is known for this ticket: name the service, or the load balancer, queue, ECS service or log group",
         );
       }
-      emitSignals(ev, readings, service);
-      return ev.finish(signal, nextPivot(readings));
+      const now = input.now;
+      const ctx: CheckContext = {
+        cloudwatch,
+        ev,
+        now,
+        clock,
+        read: seriesReader(cloudwatch, seriesStart(now, input.onset?.at), now),
+      };
+      const label = service ?? "unknown";
+      const { readings, resources, assessed, deadLetters, health } = await collect({
+        ctx,
+        targets,
+        service,
+        ticketAlarms: new Set(input.ticket.snapshot.linked.awsRefs),
+        defaultThreshold,
+        run: (checks) => Promise.all(checks.map((c) => ev.check(c, signal))),
+        aborted: () => signal.aborted,
+      });
+      if (resources.length === 0 && !hasTargets(targets)) {
+        ev.gap({
+          what: `no AWS resource of ${label} found: the catalog declares none and ListMetrics shows none named after it`,
+          confidenceImpact: 0,
+        });
+      }
+
+      const dlqs = new Map(deadLetters.map((a) => [a.read.resource.id, a]));
+      emitClassic(ev, readings, label);
+      emitSeries(ev, [...assessed, ...deadLetters], label);
+      emitSaturation(ev, assessed, label);
+      emitPoison(ev, assessed, dlqs, now);
+      emitRestarts(ev, assessed, label);
+      const share = readings.errorRate?.reading.ratioTo;
+      emitImpact(
+        ev,
+        assessed,
+        label,
+        readings.errorLogs.map((l) => l.summary),
+        share !== undefined ? share / 100 : undefined,
+        resources.length,
+      );
+      if (health) {
+        emitProvider(
+          ev,
+          health.ref,
+          health.events,
+          healthServicesOf(resources),
+          zonesRead(assessed),
+        );
+      }
+      return ev.finish(signal, nextPivot(readings, assessed));
     },
   };
 }

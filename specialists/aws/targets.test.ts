@@ -68,18 +68,20 @@ describe("resolveTargets", () => {
     "checkout-api": { loadBalancer: "app/checkout-prod/aaaaaaaaaaaaaaaa", cluster: "prod-api" },
   };
 
-  it("prefers what the ticket names over the catalog, and adds the conventional log group", () => {
+  it("prefers what the ticket names over the catalog, and keeps the conventional log group aside", () => {
     const t = ticket("5xx on POST /v1/pay, LoadBalancer = app/checkout-canary/bbbbbbbbbbbbbbbb", {
       service: "checkout-api",
     });
     const targets = resolveTargets(t, NO_HINTS, catalog);
     expect(targets.loadBalancer).toBe("app/checkout-canary/bbbbbbbbbbbbbbbb");
     expect(targets.ecs).toEqual({ cluster: "prod-api", service: "checkout-api" });
-    expect(targets.logGroups).toEqual(["/ecs/checkout-api"]);
+    // Read only when the account's log groups cannot be listed.
+    expect(targets.logGroups).toEqual([]);
+    expect(targets.conventionalLogGroup).toBe("/ecs/checkout-api");
     expect(targets.httpSymptom).toBe(true);
   });
 
-  it("takes dimensions from an aws recipe when neither ticket nor catalog has them", () => {
+  it("takes a recipe's resource only when it belongs to the ticket's service", () => {
     const hints: RoutingHints = {
       pages: ["payments"],
       recipes: [
@@ -87,7 +89,13 @@ describe("resolveTargets", () => {
           pageId: "payments",
           specialist: "aws",
           name: "5xx of the payments ALB",
-          body: "Read HTTPCode_Target_5XX_Count with LoadBalancer = app/payments-prod/cccccccccccccccc",
+          body: "Read HTTPCode_Target_5XX_Count with LoadBalancer = app/payments-api-prod/cccccccccccccccc",
+        },
+        {
+          pageId: "checkout",
+          specialist: "aws",
+          name: "an example from another service's page",
+          body: "LoadBalancer = app/checkout-prod/eeeeeeeeeeeeeeee, QueueName = checkout-events, /ecs/checkout-api",
         },
         {
           pageId: "payments",
@@ -99,7 +107,11 @@ describe("resolveTargets", () => {
       negativeControls: [],
     };
     const targets = resolveTargets(ticket("payments fail", { service: "payments-api" }), hints, {});
-    expect(targets.loadBalancer).toBe("app/payments-prod/cccccccccccccccc");
+    expect(targets.loadBalancer).toBe("app/payments-api-prod/cccccccccccccccc");
+    expect(targets.queues).toEqual([]);
+    expect(targets.logGroups).toEqual([]);
+    const other = resolveTargets(ticket("payments fail", { service: "billing-api" }), hints, {});
+    expect(other.loadBalancer).toBeUndefined();
   });
 
   it("finds the service by name when the router did not set it, and reads an alarm as no HTTP symptom", () => {

@@ -1,49 +1,59 @@
 import { hintTextsFor, ticketTexts } from "../shared/ticket-text.ts";
-import type { RoutingHints, TicketContext } from "../types.ts";
+import type { AwsResources, RoutingHints, TicketContext } from "../types.ts";
 
 /**
- * Which CloudWatch metrics and log groups describe the ticket's service. The reader has
- * no ListMetrics, so dimensions must be known; they come, in this order, from:
+ * Which AWS resources the ticket and the service's declarations name. They come, in
+ * this order, from:
  * 1. the ticket itself — alarm text (`QueueName = …`, the alarm threshold), SQS queue
  *    URLs, ALB and ECS ARNs, `Dimension = value` pairs and log group names in the
- *    description, comments, attachments and linked AWS refs;
- * 2. wiki recipes and negative controls addressed to the aws specialist, parsed the same
- *    way (routing only: they choose what to read, the metric values are re-observed);
- * 3. the service catalog handed to {@link createAwsSpecialist} (see defaults.ts);
- * 4. conventions: the ECS service and the log group `/ecs/<service>` share the service name.
+ *    description, comments, attachments and linked AWS refs (identifiers, not prose);
+ * 2. the service catalog: `ticket.awsResources` (policy/services/<service>.yaml), else
+ *    the catalog handed to {@link createAwsSpecialist};
+ * 3. wiki recipes and negative controls addressed to the aws specialist, parsed the same
+ *    way, but only for resources that belong to the ticket's service (their name names
+ *    the service, or the ticket or catalog names them): a recipe's example values for
+ *    another service never become targets. Routing only: values are re-observed.
+ * What CloudWatch itself says exists for the service (ListMetrics) is added at run time
+ * (resources.ts), and the log group `/ecs/<service>` is read by convention only when
+ * the log groups cannot be listed.
  */
 
-export interface QueueTarget {
-  name: string;
-  /** Alarm threshold on ApproximateAgeOfOldestMessage, in seconds. */
-  thresholdSeconds?: number;
-}
+export type QueueTarget = NonNullable<AwsResources["queues"]>[number];
 
 /** What a deployment knows about one service's AWS resources. */
-export interface ServiceTargets {
-  /** The ALB's `LoadBalancer` dimension, `app/<name>/<id>`. */
-  loadBalancer?: string;
-  /** ECS cluster; the ECS service name defaults to the service's own name. */
-  cluster?: string;
-  ecsService?: string;
-  queues?: QueueTarget[];
-  /** Application log groups (Logs Insights). */
-  logGroups?: string[];
-  /** Where ECS service events and scaling activity land (read when capacity looks short). */
-  eventLogGroups?: string[];
-}
+export type ServiceTargets = AwsResources;
 
 export type ServiceCatalog = Record<string, ServiceTargets>;
 
 export interface ResolvedTargets {
   service?: string;
   loadBalancer?: string;
+  targetGroups: string[];
   ecs?: { cluster: string; service: string };
-  queues: { name: string; thresholdSeconds?: number }[];
+  queues: QueueTarget[];
+  databases: { identifier: string; maxConnections?: number }[];
+  caches: string[];
+  functions: string[];
   logGroups: string[];
   eventLogGroups: string[];
+  /** `/ecs/<service>`: read when the account's log groups cannot be listed. */
+  conventionalLogGroup?: string;
   /** The ticket is about HTTP failures, so a missing 5xx check is a real gap. */
   httpSymptom: boolean;
+}
+
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/**
+ * Whether a resource name or dimension value names the service: the service's name
+ * appears in it between non-alphanumeric boundaries (`app/orders-api-prod/…` names
+ * `orders-api`; `orders-apis` does not). Names shorter than three characters must match
+ * whole, so a two-letter service does not claim every resource.
+ */
+export function namesService(value: string, service: string | undefined): boolean {
+  if (!service) return false;
+  if (service.length < 3) return value === service;
+  return new RegExp(`(?<![A-Za-z0-9])${escapeRegExp(service)}(?![A-Za-z0-9])`, "i").test(value);
 }
 
 interface Parsed {
@@ -154,6 +164,38 @@ function ticketService(
 
 const unique = <T>(items: T[]) => [...new Set(items)];
 
+/**
+ * A recipe's mentions, less the resources of other services: kept only when the name
+ * names the service or the ticket or the catalog names the same resource.
+ */
+function ownOnly(
+  parsed: Parsed,
+  service: string | undefined,
+  ticket: Parsed[],
+  known: ServiceTargets | undefined,
+): Parsed {
+  const ticketNames = new Set([
+    ...ticket.flatMap((p) => p.queues.map((q) => q.name)),
+    ...ticket.flatMap((p) => p.loadBalancers),
+    ...ticket.flatMap((p) => p.clusters),
+    ...ticket.flatMap((p) => p.ecsServices.map((e) => e.service)),
+    ...ticket.flatMap((p) => p.logGroups),
+    ...(known?.queues ?? []).map((q) => q.name),
+    ...(known?.loadBalancer ? [known.loadBalancer] : []),
+    ...(known?.cluster ? [known.cluster] : []),
+    ...(known?.logGroups ?? []),
+    ...(known?.eventLogGroups ?? []),
+  ]);
+  const ours = (name: string) => ticketNames.has(name) || namesService(name, service);
+  return {
+    queues: parsed.queues.filter((q) => ours(q.name)),
+    loadBalancers: parsed.loadBalancers.filter(ours),
+    clusters: parsed.clusters.filter(ours),
+    ecsServices: parsed.ecsServices.filter((e) => ours(e.service)),
+    logGroups: parsed.logGroups.filter(ours),
+  };
+}
+
 export function resolveTargets(
   ticket: TicketContext,
   hints: RoutingHints,
@@ -162,18 +204,25 @@ export function resolveTargets(
   const texts = awsTicketTexts(ticket);
   const text = texts.join("\n");
   const fromTicket = texts.map(parseAwsMentions);
-  const fromHints = hintTextsFor(hints, "aws").map((h) => parseAwsMentions(h.text));
-  const parsed = [...fromTicket, ...fromHints];
   const service = ticketService(ticket, catalog, text);
-  const known = service ? catalog[service] : undefined;
+  const known = ticket.awsResources ?? (service ? catalog[service] : undefined);
+  const fromHints = hintTextsFor(hints, "aws").map((h) =>
+    ownOnly(parseAwsMentions(h.text), service, [...fromTicket], known),
+  );
+  const parsed = [...fromTicket, ...fromHints];
 
   const queues = new Map<string, QueueTarget>();
   for (const q of [...parsed.flatMap((p) => p.queues), ...(known?.queues ?? [])]) {
     const seen = queues.get(q.name);
     // The first stated threshold wins: the ticket's alarm, then recipes, then the catalog.
     if (!seen) queues.set(q.name, { ...q });
-    else if (seen.thresholdSeconds === undefined && q.thresholdSeconds !== undefined) {
-      seen.thresholdSeconds = q.thresholdSeconds;
+    else {
+      if (seen.thresholdSeconds === undefined && q.thresholdSeconds !== undefined) {
+        seen.thresholdSeconds = q.thresholdSeconds;
+      }
+      if (seen.deadLetterQueue === undefined && q.deadLetterQueue !== undefined) {
+        seen.deadLetterQueue = q.deadLetterQueue;
+      }
     }
   }
 
@@ -188,7 +237,6 @@ export function resolveTargets(
   const logGroups = unique([
     ...named.filter((g) => !EVENT_LOG_GROUP.test(g)),
     ...(known?.logGroups ?? []),
-    ...(service ? [`/ecs/${service}`] : []),
   ]);
   const eventLogGroups = unique([
     ...named.filter((g) => EVENT_LOG_GROUP.test(g)),
@@ -198,8 +246,13 @@ export function resolveTargets(
   return {
     ...(service ? { service } : {}),
     ...(loadBalancer ? { loadBalancer } : {}),
+    targetGroups: [...(known?.targetGroups ?? [])],
     ...(cluster && ecsName ? { ecs: { cluster, service: ecsName } } : {}),
     queues: [...queues.values()],
+    databases: [...(known?.databases ?? [])],
+    caches: [...(known?.caches ?? [])],
+    functions: [...(known?.functions ?? [])],
+    ...(service ? { conventionalLogGroup: `/ecs/${service}` } : {}),
     // Event log groups named in the ticket are read as events, not application logs.
     logGroups: logGroups.filter((g) => !eventLogGroups.includes(g)).slice(0, 3),
     eventLogGroups: eventLogGroups.slice(0, 3),

@@ -14,11 +14,20 @@ import type { CloudWatchReader, MetricQuery, MetricSeries } from "../../../speci
 import { AppError, ErrorCode } from "../../domain/errors.ts";
 import { defaultRedactor, type Redactor } from "../../safety/redact.ts";
 import { type AwsConnection, awsClientConfig } from "./client-config.ts";
+import {
+  describeAlarmHistory,
+  describeAlarms,
+  listLogGroups,
+  listMetrics,
+} from "./cloudwatch-inventory.ts";
 import { awsErrorToAppError } from "./errors.ts";
+import { createHealthReader } from "./health.ts";
 
 /**
  * The read-only CloudWatch capability (specialists/tools.ts) over the v3 SDK: metric
- * series through GetMetricData, and Logs Insights queries through StartQuery, polling
+ * series through GetMetricData; what exists through ListMetrics, DescribeAlarms,
+ * DescribeAlarmHistory and DescribeLogGroups (cloudwatch-inventory.ts); AWS Health events
+ * (health.ts); and Logs Insights queries through StartQuery, polling
  * GetQueryResults until the query completes or the deadline passes (then the query is
  * stopped, best effort, so it does not keep scanning on our bill).
  *
@@ -71,6 +80,7 @@ export function createCloudWatchReader(options: CloudWatchReaderOptions): CloudW
   const config = awsClientConfig(options);
   const metrics = new CloudWatchClient(config);
   const logs = new CloudWatchLogsClient(config);
+  const health = createHealthReader(options);
   const queryDeadlineMs = options.queryDeadlineMs ?? 20_000;
   const firstPollMs = options.pollIntervalMs ?? 250;
   const maxFieldChars = options.maxFieldChars ?? 1_000;
@@ -213,9 +223,15 @@ export function createCloudWatchReader(options: CloudWatchReaderOptions): CloudW
   return {
     getMetricSeries,
     queryLogs,
+    listMetrics: (query) => listMetrics(metrics, query),
+    describeAlarms: (input) => describeAlarms(metrics, input),
+    describeAlarmHistory: (input) => describeAlarmHistory(metrics, input),
+    listLogGroups: (pattern) => listLogGroups(logs, pattern),
+    describeHealthEvents: (input) => health.describeHealthEvents(input),
     close() {
       metrics.destroy();
       logs.destroy();
+      health.close();
     },
   };
 }

@@ -1,0 +1,370 @@
+import type { Check, SourceRef } from "../shared/collector.ts";
+import type { MetricAlarm, MetricDescriptor, ProviderHealthEvent } from "../tools.ts";
+import {
+  type AwsReadings,
+  type CheckContext,
+  checkCapacityEvents,
+  checkErrorLogs,
+  checkErrorRate,
+  checkQueue,
+  checkTasks,
+} from "./checks.ts";
+import { type Assessed, assessAll } from "./emit.ts";
+import { kindSpec } from "./measures.ts";
+import {
+  alarmResource,
+  type Discovery,
+  discover,
+  inventory,
+  pairDeadLetters,
+  planReads,
+  readPlanned,
+  relevantAlarms,
+  type SeriesRead,
+} from "./reads.ts";
+import {
+  declaredNames,
+  declaredResources,
+  mergeResources,
+  type Resource,
+  resourceOf,
+} from "./resources.ts";
+import type { ResolvedTargets } from "./targets.ts";
+
+/**
+ * One run's reads, in three chains that run side by side so a slow API delays only its
+ * own chain: (1) metrics — discovery and alarms, then each resource's inventory, then its
+ * series and the classic checks; (2) logs — the service's log groups, then their error
+ * lines; (3) AWS Health. When capacity looks short or tasks drop, the ECS and scaling
+ * events of the service's cluster are read last. Every read is a check under the run's
+ * deadline: a failure is a gap costing what the constants below say.
+ */
+
+/** Confidence cost of the 5xx rate when the ticket is about HTTP failures. */
+const MISSING_5XX_IMPACT = 15;
+/** Discovery failed outright: resources the ticket does not name go unread. */
+const DISCOVERY_IMPACT = 10;
+/** One series beyond the classic checks: a partial view of one resource. */
+export const SERIES_IMPACT = 2;
+/** Alarms say what the account already knows is wrong; Health, what the provider does. */
+const ALARMS_IMPACT = 3;
+const HEALTH_IMPACT = 3;
+/** Alarm history and provider events: the last day. */
+const HISTORY_MINUTES = 24 * 60;
+const MAX_LOG_GROUPS = 3;
+/** Log groups holding ECS service events and scaling activity, not application lines. */
+const EVENT_LOG_GROUP = /^\/aws\/(?:events|autoscaling)\//;
+const MINUTE = 60_000;
+
+export interface Collected {
+  readings: AwsReadings;
+  resources: Resource[];
+  assessed: Assessed[];
+  deadLetters: Assessed[];
+  health?: { ref: SourceRef; events: ProviderHealthEvent[] };
+}
+
+export interface CollectInput {
+  ctx: CheckContext;
+  targets: ResolvedTargets;
+  service: string | undefined;
+  /** Alarm names the ticket links (the alarm e-mail's subject). */
+  ticketAlarms: ReadonlySet<string>;
+  defaultThreshold: number;
+  run: (checks: Check[]) => Promise<unknown>;
+  aborted: () => boolean;
+}
+
+/** Which resources: declared, discovered, and those an alarm that concerns us watches. */
+async function findResources(input: CollectInput) {
+  const { ctx, targets, service, run } = input;
+  const declared = declaredNames(targets);
+  let discovery: Discovery | undefined;
+  let alarms: MetricAlarm[] = [];
+  await run([
+    {
+      what: "AWS resource discovery (CloudWatch ListMetrics)",
+      confidenceImpact: DISCOVERY_IMPACT,
+      run: async () => {
+        discovery = await discover(ctx, service, declared);
+        if (discovery.failedKinds.length) {
+          ctx.ev.gap({
+            what: `resource discovery incomplete: ListMetrics failed for ${discovery.failedKinds.join(", ")}`,
+            confidenceImpact: SERIES_IMPACT,
+          });
+        }
+      },
+    },
+    {
+      what: "CloudWatch alarms in ALARM",
+      confidenceImpact: ALARMS_IMPACT,
+      run: async () => {
+        alarms = await ctx.cloudwatch.describeAlarms({ state: "ALARM" });
+      },
+    },
+  ]);
+  const discovered = discovery?.resources ?? [];
+  const names = new Set([...declared, ...discovered.flatMap((r) => Object.values(r.dims))]);
+  const ours = relevantAlarms(alarms, service, names, input.ticketAlarms);
+  const fromAlarms = ours.map(alarmResource).filter((r): r is Resource => r !== undefined);
+  const resources = pairDeadLetters(
+    mergeResources(declaredResources(targets), discovered, fromAlarms),
+    discovery?.queueNames ?? [],
+  );
+  return { resources, ours, others: alarms.length - ours.length };
+}
+
+function reportAlarms(ctx: CheckContext, ours: MetricAlarm[], others: number, label: string) {
+  for (const a of ours) {
+    const ref = ctx.ev.source({
+      kind: "cloudwatch_alarm",
+      ref: `cloudwatch_alarm:${a.name}`,
+      fetchedAt: ctx.clock(),
+    });
+    ctx.ev.finding({
+      fact: `alarm ${a.name} is in ALARM since ${a.stateUpdatedAt} on ${a.namespace} ${a.metricName}${a.threshold !== undefined ? ` (threshold ${a.threshold})` : ""}`,
+      source: ref,
+      observedAt: a.stateUpdatedAt,
+    });
+  }
+  if (others > 0) {
+    const ref = ctx.ev.source({
+      kind: "cloudwatch_alarm",
+      ref: "cloudwatch_alarm:*",
+      fetchedAt: ctx.clock(),
+    });
+    ctx.ev.finding({
+      fact: `${others} other alarm(s) in ALARM in the account, on resources not found for ${label}`,
+      source: ref,
+    });
+  }
+}
+
+function alarmHistoryCheck(ctx: CheckContext, alarm: MetricAlarm): Check {
+  return {
+    what: `history of alarm ${alarm.name}`,
+    confidenceImpact: 0,
+    run: async () => {
+      const changes = await ctx.cloudwatch.describeAlarmHistory({
+        alarmName: alarm.name,
+        start: new Date(ctx.now.getTime() - HISTORY_MINUTES * MINUTE),
+        end: ctx.now,
+      });
+      if (changes.length === 0) return;
+      const toAlarm = changes.filter((c) => c.to === "ALARM");
+      ctx.ev.finding({
+        fact: `alarm ${alarm.name}: ${changes.length} state change(s) in the last day, into ALARM ${toAlarm.length} time(s)${toAlarm[0] ? `, last at ${toAlarm[0].at}` : ""}`,
+        source: `cloudwatch_alarm:${alarm.name}` as SourceRef,
+        observedAt: toAlarm[0]?.at ?? changes[0]!.at,
+      });
+    },
+  };
+}
+
+/** The metrics chain; returns the series read and the resources they belong to. */
+async function readMetrics(input: CollectInput, readings: AwsReadings, label: string) {
+  const { ctx, targets, run } = input;
+  const { resources, ours, others } = await findResources(input);
+  reportAlarms(ctx, ours, others, label);
+
+  const listed = new Map<Resource, MetricDescriptor[]>();
+  await run(
+    resources.map((r) => ({
+      what: `metrics of ${kindSpec(r.kind).label} ${r.id} (ListMetrics)`,
+      confidenceImpact: 0,
+      run: async () => {
+        listed.set(r, await inventory(ctx, r));
+      },
+    })),
+  );
+
+  const reads: SeriesRead[] = [];
+  const deadLetters: SeriesRead[] = [];
+  const checks: Check[] = [];
+  const alb = resources.find((r) => r.kind === "alb");
+  if (alb) {
+    checks.push({
+      what: `5xx rate of ${alb.id}`,
+      confidenceImpact: targets.httpSymptom ? MISSING_5XX_IMPACT : 5,
+      run: () => checkErrorRate(ctx, readings, alb.id),
+    });
+  } else {
+    ctx.ev.gap({
+      what: `5xx rate not checked: no load balancer is known or found for ${label}`,
+      confidenceImpact: targets.httpSymptom ? MISSING_5XX_IMPACT : 0,
+    });
+  }
+  const agedQueues = new Set<string>();
+  for (const q of resources.filter((r) => r.kind === "queue")) {
+    // A queue-age verdict needs a threshold: a stated one, or the default for a named queue.
+    if (q.thresholdSeconds === undefined && q.origin === "discovered") continue;
+    const threshold = q.thresholdSeconds ?? input.defaultThreshold;
+    agedQueues.add(q.id);
+    checks.push({
+      what: `age of queue ${q.id}`,
+      confidenceImpact: 20,
+      run: () => checkQueue(ctx, readings, q.id, threshold),
+    });
+  }
+  const ecs = resources.find((r) => r.kind === "ecs");
+  if (ecs) {
+    const target = { cluster: ecs.dims.ClusterName!, service: ecs.dims.ServiceName! };
+    checks.push({
+      what: `task health of ${ecs.id}`,
+      confidenceImpact: 10,
+      run: () => checkTasks(ctx, readings, target),
+    });
+  }
+  for (const r of resources) {
+    for (const plan of planReads(r, listed.get(r))) {
+      // A series a classic check also reads costs its confidence there, not twice.
+      const covered =
+        (r === alb && !plan.zone && ["errors_5xx", "requests"].includes(plan.spec.measure)) ||
+        (agedQueues.has(r.id) && plan.spec.measure === "queue_age") ||
+        (r === ecs && plan.spec.measure === "running_tasks");
+      checks.push({
+        what: `${plan.spec.metricName} of ${kindSpec(r.kind).label} ${r.id}${plan.zone ? ` in ${plan.zone}` : ""}`,
+        confidenceImpact: covered ? 0 : SERIES_IMPACT,
+        run: async () => {
+          reads.push(await readPlanned(ctx, r, plan));
+        },
+      });
+    }
+    if (r.kind === "queue" && r.deadLetterQueue) {
+      const queueKind = kindSpec("queue");
+      const dlq = resourceOf(queueKind, { QueueName: r.deadLetterQueue }, r.origin)!;
+      const depth = queueKind.series.find((s) => s.measure === "queue_depth")!;
+      checks.push({
+        what: `depth of dead-letter queue ${r.deadLetterQueue}`,
+        confidenceImpact: SERIES_IMPACT,
+        run: async () => {
+          const spec = { ...depth, measure: "dlq_depth" as const };
+          deadLetters.push(await readPlanned(ctx, dlq, { spec, dims: dlq.dims }));
+        },
+      });
+    }
+  }
+  checks.push(...ours.map((a) => alarmHistoryCheck(ctx, a)));
+  await run(checks);
+  return { resources, reads, deadLetters };
+}
+
+/** The logs chain: the service's log groups (listed, else named), then their error lines. */
+async function readLogs(input: CollectInput, readings: AwsReadings): Promise<void> {
+  const { ctx, targets, service, run } = input;
+  let listed: string[] | undefined;
+  if (service) {
+    await run([
+      {
+        what: `log groups of ${service}`,
+        confidenceImpact: 0,
+        run: async () => {
+          listed = await ctx.cloudwatch.listLogGroups(service);
+        },
+      },
+    ]);
+  }
+  const named = listed ?? (targets.conventionalLogGroup ? [targets.conventionalLogGroup] : []);
+  const groups = [...new Set([...targets.logGroups, ...named])]
+    .filter((g) => !EVENT_LOG_GROUP.test(g) && !targets.eventLogGroups.includes(g))
+    .slice(0, MAX_LOG_GROUPS);
+  await run(
+    groups.map((group) => ({
+      what: `error logs of ${group}`,
+      confidenceImpact: 5,
+      run: () => checkErrorLogs(ctx, readings, group),
+    })),
+  );
+}
+
+/** Event log groups: named, and those of the service's ECS clusters. */
+async function eventGroupsOf(input: CollectInput, resources: Resource[]): Promise<string[]> {
+  const groups = new Set(input.targets.eventLogGroups);
+  const clusters = new Set(
+    resources
+      .filter((r) => r.kind === "ecs" || r.kind === "ecs_service")
+      .map((r) => r.dims.ClusterName!),
+  );
+  await input.run(
+    [...clusters].map((cluster) => ({
+      what: `event log groups of cluster ${cluster}`,
+      confidenceImpact: 0,
+      run: async () => {
+        for (const g of await input.ctx.cloudwatch.listLogGroups(cluster)) {
+          if (EVENT_LOG_GROUP.test(g)) groups.add(g);
+        }
+      },
+    })),
+  );
+  return [...groups].slice(0, MAX_LOG_GROUPS);
+}
+
+async function readHealth(input: CollectInput): Promise<Collected["health"]> {
+  const { ctx } = input;
+  let health: Collected["health"];
+  await input.run([
+    {
+      what: "AWS Health events",
+      confidenceImpact: HEALTH_IMPACT,
+      run: async () => {
+        const events = await ctx.cloudwatch.describeHealthEvents({
+          start: new Date(ctx.now.getTime() - HISTORY_MINUTES * MINUTE),
+          end: ctx.now,
+        });
+        const ref = ctx.ev.source({
+          kind: "aws_health",
+          ref: "aws_health:events",
+          fetchedAt: ctx.clock(),
+        });
+        health = { ref, events };
+      },
+    },
+  ]);
+  return health;
+}
+
+/** Running tasks are fewer than desired. */
+export const isCapacityShort = (readings: AwsReadings) =>
+  readings.tasks !== undefined && readings.tasks.running < readings.tasks.desired;
+
+/** A queue's oldest message is older than its alarm threshold. */
+export const isQueueSaturated = (readings: AwsReadings) =>
+  readings.queues.some((q) => q.ageSeconds > q.threshold);
+
+export async function collect(input: CollectInput): Promise<Collected> {
+  const readings: AwsReadings = { queues: [], errorLogs: [], capacity: [] };
+  const label = input.service ?? "unknown";
+  const metrics = readMetrics(input, readings, label);
+  const events = metrics.then((m) => eventGroupsOf(input, m.resources));
+  const [m, , health, eventGroups] = await Promise.all([
+    metrics,
+    readLogs(input, readings),
+    readHealth(input),
+    events,
+  ]);
+  const assessed = assessAll(m.reads, input.ctx.now);
+  const deadLetters = assessAll(m.deadLetters, input.ctx.now);
+  // Pivot: when capacity looks short or tasks drop, read the events that say why.
+  const tasksDropped = assessed.some(
+    (a) => a.read.spec.measure === "running_tasks" && a.change.direction === "drop",
+  );
+  if (
+    (isCapacityShort(readings) || isQueueSaturated(readings) || tasksDropped) &&
+    !input.aborted()
+  ) {
+    await input.run(
+      eventGroups.map((group) => ({
+        what: `ECS and scaling events in ${group}`,
+        confidenceImpact: 0,
+        run: () => checkCapacityEvents(input.ctx, readings, group),
+      })),
+    );
+  }
+  return {
+    readings,
+    resources: m.resources,
+    assessed,
+    deadLetters,
+    ...(health ? { health } : {}),
+  };
+}

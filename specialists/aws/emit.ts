@@ -1,0 +1,252 @@
+import type { EvidenceCollector, SourceRef } from "../shared/collector.ts";
+import type { ProviderHealthEvent } from "../tools.ts";
+import type { ErrorLogSummary } from "./analysis.ts";
+import type { SeriesRead } from "./reads.ts";
+import { overlapsUs } from "./reads.ts";
+import type { Resource } from "./resources.ts";
+import {
+  assessPoison,
+  assessSeries,
+  crashLoopOf,
+  impactOf,
+  type SeriesChange,
+  saturationOf,
+} from "./series.ts";
+
+/**
+ * The general signals of one run (src/domain/signals.ts), drawn once every read has
+ * settled: a `series_change` for every series read (its change point and window), and
+ * from those `dependency_saturation`, `poison_message`, `crash_loop` and `impact_scope`;
+ * `provider_incident` from AWS Health. The findings say the same in words.
+ */
+
+export interface Assessed {
+  read: SeriesRead;
+  change: SeriesChange;
+}
+
+const hhmm = (iso: string) => iso.slice(11, 16);
+const fmt = (n: number) => (Number.isInteger(n) ? String(n) : n.toFixed(n < 1 ? 3 : 1));
+
+/** The resource's first datapoint in any series: from then on a missing count is a zero. */
+function activeSince(reads: SeriesRead[], resource: Resource): number | undefined {
+  const firsts = reads
+    .filter((r) => r.resource === resource && r.series.timestamps.length > 0)
+    .map((r) => Date.parse(r.series.timestamps[0]!));
+  return firsts.length ? Math.min(...firsts) : undefined;
+}
+
+/** Change points of every series read; a series without datapoints is left out. */
+export function assessAll(reads: SeriesRead[], now: Date): Assessed[] {
+  const out: Assessed[] = [];
+  for (const read of reads) {
+    const since = activeSince(reads, read.resource);
+    const change = assessSeries(read.series, read.spec, {
+      now,
+      ...(since !== undefined ? { activeSince: since } : {}),
+    });
+    if (change) out.push({ read, change });
+  }
+  return out;
+}
+
+function describe(a: Assessed): string {
+  const { read, change } = a;
+  const unit = read.spec.unit ? ` ${read.spec.unit}` : "";
+  const where = `${read.spec.metricName} of ${read.kind.label} ${read.resource.id}${read.zone ? ` in ${read.zone}` : ""}`;
+  if (change.direction === "flat") {
+    return `${where}: flat at ${fmt(change.level)}${unit} over ${hhmm(change.windowStart)}–${hhmm(change.windowEnd)}`;
+  }
+  return `${where}: ${change.direction} from ${fmt(change.before)} to ${fmt(change.after)}${unit} at ${hhmm(change.onset!)} (±${change.uncertaintyMinutes} min)`;
+}
+
+export function emitSeries(ev: EvidenceCollector, assessed: Assessed[], service: string): void {
+  for (const a of assessed) {
+    const { read, change } = a;
+    ev.finding({
+      fact: describe(a),
+      source: read.ref,
+      ...(change.onset ? { observedAt: change.onset } : {}),
+    });
+    ev.signal({
+      source: read.ref,
+      kind: "series_change",
+      measure: read.spec.measure,
+      direction: change.direction,
+      before: change.before,
+      after: change.after,
+      ...(read.spec.unit ? { unit: read.spec.unit } : {}),
+      service,
+      scope: { resource: read.resource.id, ...(read.zone ? { zones: [read.zone] } : {}) },
+      ...(change.onset
+        ? { onset: change.onset, onsetUncertaintyMinutes: change.uncertaintyMinutes ?? 0.5 }
+        : {}),
+      windowStart: change.windowStart,
+      windowEnd: change.windowEnd,
+    });
+  }
+}
+
+export function emitSaturation(ev: EvidenceCollector, assessed: Assessed[], service: string): void {
+  for (const { read, change } of assessed) {
+    if (read.zone) continue;
+    const limits =
+      read.resource.maxConnections !== undefined
+        ? { maxConnections: read.resource.maxConnections }
+        : {};
+    const s = saturationOf(read.kind, read.spec, change, limits);
+    if (!s) continue;
+    ev.signal({
+      source: read.ref,
+      kind: "dependency_saturation",
+      dependency: s.dependency,
+      resource: read.resource.id,
+      measure: s.measure,
+      value: Math.round(s.value * 100) / 100,
+      ...(s.limit !== undefined ? { limit: s.limit } : {}),
+      service,
+      ...(s.onset ? { onset: s.onset } : {}),
+    });
+    ev.finding({
+      fact: `${read.kind.label} ${read.resource.id} is at its limit: ${s.measure} ${fmt(s.value)}${s.limit !== undefined ? ` of ${s.limit}` : ""}`,
+      source: read.ref,
+    });
+  }
+}
+
+/** Receives against deletes per queue, with its dead-letter queue's depth. */
+export function emitPoison(
+  ev: EvidenceCollector,
+  assessed: Assessed[],
+  dlqs: Map<string, Assessed>,
+  now: Date,
+): void {
+  const queues = new Set(
+    assessed.filter((a) => a.read.kind.kind === "queue").map((a) => a.read.resource),
+  );
+  for (const queue of queues) {
+    const of = (measure: string) =>
+      assessed.find((a) => a.read.resource === queue && a.read.spec.measure === measure);
+    const received = of("messages_received");
+    const deleted = of("messages_deleted");
+    const dlq = queue.deadLetterQueue ? dlqs.get(queue.deadLetterQueue) : undefined;
+    const poison = assessPoison(received?.change, deleted?.change, dlq?.change, now);
+    if (!poison || !received) continue;
+    ev.signal({
+      source: dlq && !poison.clean ? dlq.read.ref : received.read.ref,
+      kind: "poison_message",
+      queue: queue.id,
+      repeatedReceives: poison.repeatedReceives,
+      dlqDepth: poison.dlqDepth,
+    });
+    ev.finding({
+      fact: poison.clean
+        ? `queue ${queue.id}: messages are received once and deleted${dlq ? `; dead-letter queue ${queue.deadLetterQueue} is empty` : ""}`
+        : `queue ${queue.id}: ${poison.repeatedReceives} more receives than deletes${dlq ? `; dead-letter queue ${queue.deadLetterQueue} holds ${poison.dlqDepth}` : ""}`,
+      source: received.read.ref,
+    });
+  }
+}
+
+/** Restart counters that count a loop. */
+export function emitRestarts(ev: EvidenceCollector, assessed: Assessed[], service: string): void {
+  for (const { read, change } of assessed) {
+    if (read.spec.measure !== "restarts") continue;
+    const loop = crashLoopOf(change);
+    if (!loop) continue;
+    ev.signal({
+      source: read.ref,
+      kind: "crash_loop",
+      reason: "unknown",
+      restarts: loop.restarts,
+      service,
+      ...(loop.onset ? { onset: loop.onset } : {}),
+    });
+  }
+}
+
+/** Routes the error lines spread over: one dominant, some, or unknown. */
+function routesOf(logs: ErrorLogSummary[]): "one" | "some" | undefined {
+  const routes = logs.flatMap((l) => l.routes);
+  const lines = logs.reduce((n, l) => n + l.lines, 0);
+  if (routes.length === 0 || lines === 0) return undefined;
+  const top = Math.max(...routes.map((r) => r.count));
+  return top / lines >= 0.6 ? "one" : "some";
+}
+
+export function emitImpact(
+  ev: EvidenceCollector,
+  assessed: Assessed[],
+  service: string,
+  logs: ErrorLogSummary[],
+  errorShare: number | undefined,
+  resourcesRead: number,
+): void {
+  const impact = impactOf(
+    assessed.map((a) => ({
+      measure: a.read.spec.measure,
+      direction: a.change.direction,
+      resource: a.read.resource.id,
+      ...(a.read.zone ? { zone: a.read.zone } : {}),
+    })),
+  );
+  if (!impact) return;
+  const source = assessed.find(
+    (a) => a.change.direction === "rise" && impact.resources.includes(a.read.resource.id),
+  )!.read.ref;
+  const routes = routesOf(logs);
+  ev.signal({
+    source,
+    kind: "impact_scope",
+    services: [service],
+    zones: impact.zones,
+    ...(routes ? { routes } : {}),
+    ...(errorShare !== undefined ? { errorShare: Math.min(1, Math.max(0, errorShare)) } : {}),
+  });
+  const zones = impact.zonesRead.length
+    ? `; zones ${impact.zones.length ? impact.zones.join(", ") : "none"} of ${impact.zonesRead.length} read show it`
+    : "";
+  ev.finding({
+    fact: `the symptom shows on ${impact.resources.length} of ${resourcesRead} resources read for ${service}${zones}`,
+    source,
+  });
+}
+
+const STATUS = { open: "investigating", upcoming: "investigating", closed: "resolved" } as const;
+
+export function emitProvider(
+  ev: EvidenceCollector,
+  ref: SourceRef,
+  events: ProviderHealthEvent[],
+  services: ReadonlySet<string>,
+  ourZones: string[],
+): void {
+  if (events.length === 0) {
+    ev.finding({ fact: "AWS Health: no open issue in the region", source: ref });
+    return;
+  }
+  for (const e of events) {
+    if (e.status === "upcoming") continue;
+    const overlaps = overlapsUs(e, services, ourZones);
+    ev.signal({
+      source: ref,
+      kind: "provider_incident",
+      provider: "aws",
+      region: e.region,
+      ...(e.availabilityZone ? { zones: [e.availabilityZone] } : {}),
+      component: e.service,
+      status: STATUS[e.status],
+      startedAt: e.startTime,
+      overlapsUs: overlaps,
+    });
+    ev.finding({
+      fact: `AWS Health: ${e.service} ${e.eventTypeCode} in ${e.availabilityZone ?? e.region} since ${e.startTime}${e.endTime ? ` until ${e.endTime}` : ""} (${e.status}${overlaps ? ", on what the service runs on" : ", not on what the service runs on"})`,
+      source: ref,
+      observedAt: e.startTime,
+    });
+  }
+}
+
+/** The zones our per-zone series come from. */
+export const zonesRead = (assessed: Assessed[]) =>
+  [...new Set(assessed.map((a) => a.read.zone).filter((z): z is string => z !== undefined))].sort();

@@ -1,0 +1,291 @@
+import type { SeriesMeasure } from "../../src/domain/signals.ts";
+import type { MetricQuery } from "../tools.ts";
+
+/**
+ * What the aws specialist reads for each kind of AWS resource, in CloudWatch's names: the
+ * namespace, the dimensions that identify one resource, the metric discovery lists to
+ * find resources, and the series worth reading with the statistic, the general measure it
+ * becomes (signals.ts) and the smallest change that counts. Nothing here names a service,
+ * a resource or a threshold of a particular incident.
+ *
+ * `minChange` is detectChangePoint's absolute bound, in the metric's own unit: the
+ * smallest step an on-call engineer would call a change, whatever the service.
+ * - counts per minute (5xx, errors, throttles, evictions, unhealthy hosts): 1;
+ * - requests and messages per minute: 10, so ordinary traffic jitter is not a change;
+ * - latency: 0.1 s at a load balancer, 5 ms for a database read or write, 100 ms for a
+ *   function: below those a user does not notice;
+ * - percentages (CPU, memory): 10 points;
+ * - connections: 5; queue age: 60 s; queue depth: 10 messages; tasks: 1;
+ * - free memory: 100 MiB.
+ */
+
+export type ResourceKind = "alb" | "rds" | "cache" | "queue" | "function" | "ecs" | "ecs_service";
+
+export interface SeriesSpec {
+  metricName: string;
+  stat: MetricQuery["stat"];
+  measure: SeriesMeasure;
+  unit?: string;
+  minChange: number;
+  /**
+   * CloudWatch publishes the metric only for periods with a nonzero count, so a period
+   * without a datapoint is a zero (once the resource is known to be active).
+   */
+  sparse?: boolean;
+  /** Read per AvailabilityZone (with any target group) when CloudWatch has those series. */
+  perZone?: boolean;
+  /** Exists only per target group or zone, never for the resource alone. */
+  noResourceLevel?: boolean;
+}
+
+export interface KindSpec {
+  kind: ResourceKind;
+  /** What the findings call it. */
+  label: string;
+  namespace: string;
+  /** The dimensions that identify one resource, in order. */
+  identity: string[];
+  /**
+   * Metrics every such resource publishes: discovery lists them to find resources (two
+   * where an account may lack the first, e.g. a load balancer without requests yet).
+   */
+  probe: string[];
+  series: SeriesSpec[];
+  /** AWS Health's names of the services the resource runs on. */
+  healthServices: string[];
+  /** What a saturated series of this kind depends on. */
+  dependency: "database" | "cache" | "queue" | "compute" | "memory";
+}
+
+const MIB = 1024 * 1024;
+
+export const KINDS: readonly KindSpec[] = [
+  {
+    kind: "alb",
+    label: "load balancer",
+    namespace: "AWS/ApplicationELB",
+    identity: ["LoadBalancer"],
+    probe: ["RequestCount", "HTTPCode_Target_5XX_Count"],
+    healthServices: ["ELASTICLOADBALANCING", "EC2"],
+    dependency: "compute",
+    series: [
+      {
+        metricName: "HTTPCode_Target_5XX_Count",
+        stat: "Sum",
+        measure: "errors_5xx",
+        unit: "/min",
+        minChange: 1,
+        sparse: true,
+        perZone: true,
+      },
+      {
+        metricName: "HTTPCode_ELB_5XX_Count",
+        stat: "Sum",
+        measure: "errors_5xx",
+        unit: "/min",
+        minChange: 1,
+        sparse: true,
+      },
+      {
+        metricName: "TargetResponseTime",
+        stat: "p99",
+        measure: "latency_p99",
+        unit: "s",
+        minChange: 0.1,
+      },
+      { metricName: "RequestCount", stat: "Sum", measure: "requests", unit: "/min", minChange: 10 },
+      {
+        metricName: "UnHealthyHostCount",
+        stat: "Maximum",
+        measure: "unhealthy_hosts",
+        minChange: 1,
+        perZone: true,
+        noResourceLevel: true,
+      },
+    ],
+  },
+  {
+    kind: "rds",
+    label: "database",
+    namespace: "AWS/RDS",
+    identity: ["DBInstanceIdentifier"],
+    probe: ["DatabaseConnections", "CPUUtilization"],
+    healthServices: ["RDS"],
+    dependency: "database",
+    series: [
+      { metricName: "DatabaseConnections", stat: "Maximum", measure: "connections", minChange: 5 },
+      { metricName: "CPUUtilization", stat: "Average", measure: "cpu", unit: "%", minChange: 10 },
+      {
+        metricName: "FreeableMemory",
+        stat: "Minimum",
+        measure: "free_memory",
+        unit: "bytes",
+        minChange: 100 * MIB,
+      },
+      {
+        metricName: "ReadLatency",
+        stat: "p99",
+        measure: "latency_p99",
+        unit: "s",
+        minChange: 0.005,
+      },
+      {
+        metricName: "WriteLatency",
+        stat: "p99",
+        measure: "latency_p99",
+        unit: "s",
+        minChange: 0.005,
+      },
+    ],
+  },
+  {
+    kind: "cache",
+    label: "cache",
+    namespace: "AWS/ElastiCache",
+    identity: ["CacheClusterId"],
+    probe: ["CPUUtilization", "Evictions"],
+    healthServices: ["ELASTICACHE"],
+    dependency: "cache",
+    series: [
+      {
+        metricName: "Evictions",
+        stat: "Sum",
+        measure: "evictions",
+        unit: "/min",
+        minChange: 1,
+        sparse: true,
+      },
+      { metricName: "CPUUtilization", stat: "Average", measure: "cpu", unit: "%", minChange: 10 },
+      {
+        metricName: "DatabaseMemoryUsagePercentage",
+        stat: "Maximum",
+        measure: "memory",
+        unit: "%",
+        minChange: 10,
+      },
+    ],
+  },
+  {
+    kind: "queue",
+    label: "queue",
+    namespace: "AWS/SQS",
+    identity: ["QueueName"],
+    probe: ["ApproximateNumberOfMessagesVisible", "ApproximateAgeOfOldestMessage"],
+    healthServices: ["SQS"],
+    dependency: "queue",
+    series: [
+      {
+        metricName: "ApproximateAgeOfOldestMessage",
+        stat: "Maximum",
+        measure: "queue_age",
+        unit: "s",
+        minChange: 60,
+      },
+      {
+        metricName: "ApproximateNumberOfMessagesVisible",
+        stat: "Maximum",
+        measure: "queue_depth",
+        minChange: 10,
+      },
+      {
+        metricName: "NumberOfMessagesReceived",
+        stat: "Sum",
+        measure: "messages_received",
+        unit: "/min",
+        minChange: 10,
+        sparse: true,
+      },
+      {
+        metricName: "NumberOfMessagesDeleted",
+        stat: "Sum",
+        measure: "messages_deleted",
+        unit: "/min",
+        minChange: 10,
+        sparse: true,
+      },
+    ],
+  },
+  {
+    kind: "function",
+    label: "function",
+    namespace: "AWS/Lambda",
+    identity: ["FunctionName"],
+    probe: ["Invocations", "Errors"],
+    healthServices: ["LAMBDA"],
+    dependency: "compute",
+    series: [
+      {
+        metricName: "Errors",
+        stat: "Sum",
+        measure: "error_events",
+        unit: "/min",
+        minChange: 1,
+        sparse: true,
+      },
+      {
+        metricName: "Throttles",
+        stat: "Sum",
+        measure: "throttles",
+        unit: "/min",
+        minChange: 1,
+        sparse: true,
+      },
+      { metricName: "Duration", stat: "p99", measure: "latency_p99", unit: "ms", minChange: 100 },
+      {
+        metricName: "ConcurrentExecutions",
+        stat: "Maximum",
+        measure: "concurrency",
+        minChange: 5,
+      },
+    ],
+  },
+  {
+    kind: "ecs",
+    label: "ECS service",
+    namespace: "ECS/ContainerInsights",
+    identity: ["ClusterName", "ServiceName"],
+    probe: ["RunningTaskCount"],
+    healthServices: ["ECS", "EC2", "FARGATE"],
+    dependency: "compute",
+    series: [
+      { metricName: "RunningTaskCount", stat: "Average", measure: "running_tasks", minChange: 1 },
+    ],
+  },
+  {
+    kind: "ecs_service",
+    label: "ECS service",
+    namespace: "AWS/ECS",
+    identity: ["ClusterName", "ServiceName"],
+    probe: ["CPUUtilization"],
+    healthServices: ["ECS", "EC2", "FARGATE"],
+    dependency: "compute",
+    series: [
+      { metricName: "CPUUtilization", stat: "Average", measure: "cpu", unit: "%", minChange: 10 },
+      {
+        metricName: "MemoryUtilization",
+        stat: "Average",
+        measure: "memory",
+        unit: "%",
+        minChange: 10,
+      },
+    ],
+  },
+];
+
+export const kindSpec = (kind: ResourceKind): KindSpec => KINDS.find((k) => k.kind === kind)!;
+
+/** The spec of a metric by namespace and name (for alarms), when prode reads such a metric. */
+export function seriesSpecFor(
+  namespace: string,
+  metricName: string,
+): { kind: KindSpec; spec: SeriesSpec } | undefined {
+  for (const kind of KINDS) {
+    if (kind.namespace !== namespace) continue;
+    const spec = kind.series.find((s) => s.metricName === metricName);
+    if (spec) return { kind, spec };
+  }
+  return undefined;
+}
+
+/** Container Insights names restart counters differently across launch types. */
+export const RESTART_METRIC = /restart/i;
