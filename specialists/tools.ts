@@ -59,6 +59,12 @@ export interface SentryReader {
     key: string,
   ): Promise<{ key: string; values: { value: string; count: number }[] }>;
   listReleases(limit: number): Promise<SentryReleaseSummary[]>;
+  /**
+   * A project's unresolved issues seen in the last 24h, most recently seen first, each
+   * with its hourly `stats24h` (Sentry's "List a Project's Issues", `statsPeriod=24h`).
+   * For a ticket that links no issue. Optional: readers that cannot search omit it.
+   */
+  searchProjectIssues?(project: string, limit: number): Promise<SentryIssueSummary[]>;
 }
 
 export interface MetricQuery {

@@ -122,5 +122,5 @@ export interface Specialist {
    * Whether this output would improve with an onset another specialist established;
    * if so, the pipeline asks again once with `input.onset` set.
    */
-  wantsOnset?(output: RawSpecialistOutput): boolean;
+  wantsOnset?(output: RawSpecialistOutput, onset: EvidenceOnset): boolean;
 }

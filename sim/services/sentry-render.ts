@@ -70,6 +70,26 @@ function issueStats(issue: SentryIssueData, now: Date): Record<string, [number, 
   };
 }
 
+/**
+ * The `stats` of the issue list form for its `statsPeriod` ("24h" hourly, "14d" daily,
+ * "" none), as "List a Project's Issues" returns them. An explicit series of that key
+ * wins; otherwise buckets are counted from the listed events.
+ */
+export function issueListStats(
+  issue: SentryIssueData,
+  now: Date,
+  period: string,
+): Record<string, [number, number][]> {
+  if (period === "") return {};
+  const explicit = issue.stats?.[period];
+  if (explicit) return { [period]: explicit };
+  const series =
+    period === "14d"
+      ? bucketSeries(issue.events, now, DAY_S, 14)
+      : bucketSeries(issue.events, now, HOUR_S, 24);
+  return { [period]: series };
+}
+
 interface TagSummary {
   key: string;
   name: string;

@@ -16,6 +16,7 @@ import {
 import {
   type EventTimeline,
   eventTimeline,
+  issueListStats,
   issueTags,
   renderEvent,
   renderEventSummary,
@@ -98,6 +99,34 @@ function paginate<T>(
     page: items.slice(offset, offset + size),
     link: cursorLink(publicPath, req.query, offset, size, items.length),
   };
+}
+
+const lastSeenOf = (i: SentryIssueData) =>
+  i.lastSeen ??
+  i.events
+    .map((e) => e.dateCreated)
+    .sort()
+    .at(-1) ??
+  "";
+const firstSeenOf = (i: SentryIssueData) =>
+  i.firstSeen ?? i.events.map((e) => e.dateCreated).sort()[0] ?? "";
+
+/** The subset of Sentry's issue search the world answers: `is:<status>` and title words. */
+function searchIssues(issues: SentryIssueData[], query: string, sort: string): SentryIssueData[] {
+  const tokens = query.split(/\s+/).filter(Boolean);
+  const statuses = tokens.filter((t) => t.startsWith("is:")).map((t) => t.slice(3));
+  const words = tokens.filter((t) => !t.includes(":")).map((t) => t.toLowerCase());
+  const count = (i: SentryIssueData) => i.count ?? i.events.length;
+  const order: Record<string, (a: SentryIssueData, b: SentryIssueData) => number> = {
+    date: (a, b) => lastSeenOf(b).localeCompare(lastSeenOf(a)),
+    new: (a, b) => firstSeenOf(b).localeCompare(firstSeenOf(a)),
+    freq: (a, b) => count(b) - count(a),
+    user: (a, b) => b.userCount - a.userCount,
+  };
+  return issues
+    .filter((i) => statuses.every((s) => i.status === s))
+    .filter((i) => words.every((w) => i.title.toLowerCase().includes(w)))
+    .sort(order[sort] ?? order.date);
 }
 
 export function createSentryInstance(state: SentryData, ctx: SimContext): SentrySimInstance {
@@ -217,6 +246,36 @@ export function createSentryInstance(state: SentryData, ctx: SimContext): Sentry
           const tag = issueTags(issue).find((t) => t.key === decodeURIComponent(key!));
           return tag ? json(200, tag) : json(404, NOT_FOUND);
         }),
+    },
+    {
+      // https://docs.sentry.io/api/events/list-a-projects-issues/: `statsPeriod` "24h"
+      // (default), "14d" or ""; `query` defaults to `is:unresolved` (its `is:` tokens are
+      // honoured, other words match the title); `sort` date (last seen, default), new,
+      // freq or user.
+      method: "GET",
+      pattern: /^\/api\/0\/projects\/([^/]+)\/([^/]+)\/issues\/?$/,
+      name: "GET /api/0/projects/{org}/{project}/issues/",
+      run: ([org, project], req) => {
+        if (org !== state.org || !state.projects.some((p) => p.slug === project)) {
+          return json(404, NOT_FOUND);
+        }
+        const period = req.query.get("statsPeriod") ?? "24h";
+        if (!["24h", "14d", ""].includes(period)) {
+          return json(400, {
+            detail: "Invalid stats_period. Valid choices are '', '24h', and '14d'",
+          });
+        }
+        const issues = searchIssues(
+          state.issues.filter((i) => i.project === project),
+          req.query.get("query") ?? "is:unresolved",
+          req.query.get("sort") ?? "date",
+        ).map((issue) => ({
+          ...renderIssue(issue, state, permalink(issue), ctx.now()),
+          stats: issueListStats(issue, ctx.now(), period),
+        }));
+        const { page, link } = paginate(issues, req, publicPath(req), MAX_PAGE);
+        return json(200, page, { Link: link });
+      },
     },
     {
       method: "GET",

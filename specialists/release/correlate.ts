@@ -1,3 +1,4 @@
+import { detectChangePoint, type Sample } from "../../src/domain/change-point.ts";
 import type { GitHubReader, SentryEventSummary, SentryReleaseSummary } from "../tools.ts";
 
 /**
@@ -6,8 +7,21 @@ import type { GitHubReader, SentryEventSummary, SentryReleaseSummary } from "../
  * preceded the symptom's onset, and which changed files sit in the exception's stack.
  */
 
-/** A deploy counts as correlated when the symptom began within this many hours of it. */
-export const CORRELATION_WINDOW_HOURS = 24;
+/**
+ * A deploy can explain a symptom series' rise only when the rise began within this many
+ * minutes after it (plus the onset's own uncertainty): a bad release shows within one
+ * rollout and a traffic cycle; one that was out for hours without the series moving did
+ * not start it. A constant, not yet a policy knob: the specialists receive no policy.
+ */
+export const DEPLOY_PROXIMITY_MINUTES = 90;
+/**
+ * An onset read from data state (the oldest stale derived row) marks when a write path
+ * first ran wrongly, which waits for a user to exercise it: the deploy before it counts
+ * within this window, without a series to test direction on.
+ */
+export const DATA_STATE_WINDOW_HOURS = 24;
+/** Deploys this long before the onset (or after it, up to now) are listed as context. */
+export const CONTEXT_WINDOW_HOURS = 24;
 /** The negative control looks this far back from now for any deploy. */
 export const ABSENCE_WINDOW_HOURS = 24;
 /**
@@ -85,15 +99,86 @@ export interface Correlation {
   minutesAfter: number;
 }
 
-/** The last deploy that began before the onset, if the onset followed it within the window. */
-export function correlate(views: DeployView[], onset: Date): Correlation | undefined {
+/**
+ * The last deploy that began before the onset (or within its uncertainty after it), if
+ * the onset followed it within `maxMinutes` (plus the uncertainty).
+ */
+export function correlate(
+  views: DeployView[],
+  onset: Date,
+  maxMinutes: number = DEPLOY_PROXIMITY_MINUTES,
+  uncertaintyMinutes = 0,
+): Correlation | undefined {
   const t = onset.getTime();
-  const deploy = views.find((v) => Date.parse(v.startedAt) <= t);
+  const slack = uncertaintyMinutes * 60_000;
+  const deploy = views.find((v) => Date.parse(v.startedAt) <= t + slack);
   if (!deploy) return undefined;
   const deployedAt = Date.parse(deploy.finishedAt) <= t ? deploy.finishedAt : deploy.startedAt;
   const minutes = (t - Date.parse(deployedAt)) / 60_000;
-  if (minutes > CORRELATION_WINDOW_HOURS * 60) return undefined;
-  return { deploy, deployedAt, minutesAfter: Math.round(minutes) };
+  if (minutes > maxMinutes + uncertaintyMinutes) return undefined;
+  return { deploy, deployedAt, minutesAfter: Math.max(0, Math.round(minutes)) };
+}
+
+export interface DirectionAtDeploy {
+  /** The series rose across the deploy and was not already rising before it. */
+  consistent: boolean;
+  before: number;
+  after: number;
+  /** The series was already rising in the baseline before the deploy. */
+  risingBefore: boolean;
+  windowStart: string;
+  windowEnd: string;
+}
+
+const meanOf = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
+const round2 = (n: number) => Math.round(n * 100) / 100;
+
+/**
+ * Whether a symptom series moved the way a bad deploy would make it move: its mean over
+ * the window after `anchorMs` is above the window before by change-point's default bounds
+ * (×1.5 and one unit), and the baseline before the deploy (at least six buckets) shows no
+ * rise of its own. Buckets are `[at, at + period)`; one straddling the deploy counts as
+ * after. Undefined when the series does not cover both sides.
+ */
+export function directionAtDeploy(
+  samples: readonly Sample[],
+  anchorMs: number,
+  windowMinutes: number = DEPLOY_PROXIMITY_MINUTES,
+): DirectionAtDeploy | undefined {
+  if (samples.length < 2) return undefined;
+  const period = (samples.at(-1)!.at - samples[0]!.at) / (samples.length - 1);
+  const w = windowMinutes * 60_000;
+  const beforeSpan = Math.max(w, 3 * period);
+  const afterSpan = Math.max(w, 2 * period);
+  const baselineSpan = Math.max(beforeSpan, 6 * period);
+  const beforeWindow = samples.filter(
+    (s) => s.at >= anchorMs - beforeSpan && s.at + period <= anchorMs,
+  );
+  const afterWindow = samples.filter(
+    (s) => s.at + period > anchorMs && s.at < anchorMs + afterSpan,
+  );
+  if (beforeWindow.length === 0 || afterWindow.length === 0) return undefined;
+  const before = meanOf(beforeWindow.map((s) => s.value));
+  const after = meanOf(afterWindow.map((s) => s.value));
+  const delta = after - before;
+  const rose = delta >= 1 && delta >= 0.5 * Math.max(before, after);
+  const baseline = samples.filter(
+    (s) => s.at >= anchorMs - baselineSpan && s.at + period <= anchorMs,
+  );
+  const risingBefore = detectChangePoint(baseline).direction === "rise";
+  return {
+    consistent: rose && !risingBefore,
+    before: round2(before),
+    after: round2(after),
+    risingBefore,
+    windowStart: new Date(Math.min(beforeWindow[0]!.at, baseline[0]?.at ?? Infinity)).toISOString(),
+    windowEnd: new Date(afterWindow.at(-1)!.at + period).toISOString(),
+  };
+}
+
+/** Minutes from a deploy's start to the onset; negative when it began after the onset. */
+export function minutesBeforeOnset(deploy: DeployView, onset: Date): number {
+  return Math.round((onset.getTime() - Date.parse(deploy.startedAt)) / 60_000);
 }
 
 /** The deploy before `current` that shipped different code: the base of its diff. */

@@ -1,15 +1,23 @@
+import type { Sample } from "../../src/domain/change-point.ts";
 import type { RawSpecialistOutput } from "../../src/domain/specialist-output.ts";
 import { EvidenceCollector, READ_RULES, type SourceRef, settle } from "../shared/collector.ts";
 import { linkedSentryIssueIds } from "../shared/linked-issues.ts";
+import { issueSeries } from "../shared/sentry-series.ts";
 import type { ToolName } from "../tools.ts";
 import type { Specialist, SpecialistInput } from "../types.ts";
 import { type CompareOutcome, compareDeploy } from "./compare.ts";
 import {
   ABSENCE_WINDOW_HOURS,
+  CONTEXT_WINDOW_HOURS,
   type Correlation,
   correlate,
+  DATA_STATE_WINDOW_HOURS,
+  DEPLOY_PROXIMITY_MINUTES,
   type DeployView,
+  type DirectionAtDeploy,
   deploysWithin,
+  directionAtDeploy,
+  minutesBeforeOnset,
   previousDeploy,
   shortSha,
   stackFiles,
@@ -21,10 +29,15 @@ import { readSentry, type SentryView } from "./onset.ts";
 /**
  * The release specialist: did a deploy precede the symptom, and what did it ship? It
  * lists the environment's GitHub deployments, times them with Sentry's deploy records
- * when Sentry is available, and compares them with the linked Sentry issue's first-seen
- * time: `release_correlation` for the deploy the symptom followed within 24h (with the
- * diff against the previous deploy and the commits that touched the exception's stack),
- * or the negative control `deploy_absent` when nothing was deployed in the 24h before now.
+ * when Sentry is available, and tests them against the symptom's onset — the run's onset
+ * when another specialist dated it (second wave), else the linked Sentry issue's event
+ * series (its spike's change point, or its first event when it is new). A deploy is
+ * correlated only when the onset followed it within {@link DEPLOY_PROXIMITY_MINUTES}
+ * minutes (plus the onset's uncertainty) and the series rose across it after a flat
+ * baseline: then `release_correlation` (with the diff against the previous deploy and the
+ * commits that touched the exception's stack). Otherwise `deploy_absent` for the window
+ * before the onset, and each deploy of the 24h around it as a `change_event` with its
+ * minutes before the onset (negative: after it, so it did not start the symptom).
  */
 
 const TIMEOUT_MS = 45_000;
@@ -41,14 +54,16 @@ function recordCorrelation(
   c: Correlation,
   view: SentryView,
   service: string | undefined,
-  /** Set when the onset came from another specialist's evidence, not a Sentry issue. */
-  onsetWhat?: string,
+  onset: Onset,
+  direction: DirectionAtDeploy | undefined,
 ): void {
   const { deploy } = c;
   const ref = ev.source({ kind: "github_deploy", ref: `github_deploy:${deploy.id}` });
-  const symptom = view.issue
-    ? `${view.issue.shortId} was first seen`
-    : `the symptom (${onsetWhat ?? "onset"}) began`;
+  const symptom = onset.what.endsWith("first seen")
+    ? onset.what
+    : `the symptom (${onset.what}) began`;
+  const deployedMs = Date.parse(c.deployedAt);
+  const windowMs = windowMinutesOf(onset) * 60_000;
   ev.signal({
     kind: "release_correlation",
     source: ref,
@@ -56,7 +71,15 @@ function recordCorrelation(
     ...(service ? { service } : {}),
     deployedAt: c.deployedAt,
     firstSeenAfterDeployMinutes: c.minutesAfter,
+    windowStart: direction?.windowStart ?? new Date(deployedMs - windowMs).toISOString(),
+    windowEnd: direction?.windowEnd ?? new Date(deployedMs + windowMs).toISOString(),
   });
+  if (direction) {
+    ev.finding({
+      fact: `the symptom series rose across deploy ${deploy.id}: ${direction.before} per bucket before it, ${direction.after} after (${direction.windowStart} to ${direction.windowEnd}), with no rise in the baseline before`,
+      source: ref,
+    });
+  }
   ev.finding({
     fact:
       `deploy ${deploy.id} of ${deploy.ref} (${shortSha(deploy.sha)}) to ${deploy.environment}${deploy.state ? ` (${deploy.state})` : ""} ` +
@@ -84,14 +107,55 @@ function recordAbsence(
     source: listRef,
     ...(w.service ? { service: w.service } : {}),
     windowHours: w.windowHours,
+    windowStart: new Date(w.now.getTime() - w.windowHours * 3_600_000).toISOString(),
+    windowEnd: w.now.toISOString(),
   });
-  const last = views[0];
+  const last = views.find((v) => Date.parse(v.startedAt) <= w.now.getTime());
   ev.finding({
     fact: last
       ? `no deploy to ${w.environment} in the ${w.windowHours}h before ${w.now.toISOString()}; the last, ${last.id} of ${last.ref} (${shortSha(last.sha)}), began ${last.startedAt}, ${hoursBetween(w.now, last.startedAt)}h before`
       : `no deploy to ${w.environment} is recorded at all`,
     source: listRef,
   });
+}
+
+/** Deploys of the day around the onset that did not correlate, as context. */
+function recordContext(
+  ev: EvidenceCollector,
+  views: DeployView[],
+  onset: Onset,
+  now: Date,
+  service: string | undefined,
+  contradicted?: { deploy: DeployView; direction: DirectionAtDeploy },
+): void {
+  const from = onset.at.getTime() - CONTEXT_WINDOW_HOURS * 3_600_000;
+  for (const deploy of views) {
+    const t = Date.parse(deploy.startedAt);
+    if (t < from || t > now.getTime()) continue;
+    const minutes = minutesBeforeOnset(deploy, onset.at);
+    const ref = ev.source({ kind: "github_deploy", ref: `github_deploy:${deploy.id}` });
+    ev.signal({
+      kind: "change_event",
+      source: ref,
+      change: "deploy",
+      ref: deploy.release ?? deploy.ref,
+      ...(service ? { service } : {}),
+      at: new Date(t).toISOString(),
+      minutesBeforeOnset: minutes,
+    });
+    const why =
+      contradicted?.deploy.id === deploy.id
+        ? contradicted.direction.risingBefore
+          ? "the symptom series was already rising before it"
+          : `the symptom series did not rise across it (${contradicted.direction.before} → ${contradicted.direction.after} per bucket)`
+        : minutes < 0
+          ? "it began after the symptom, so it did not start it"
+          : `${minutes} min is beyond the ${windowMinutesOf(onset)} min a deploy may precede its symptom`;
+    ev.finding({
+      fact: `deploy ${deploy.id} of ${deploy.ref} (${shortSha(deploy.sha)}) began ${deploy.startedAt}, ${Math.abs(minutes)} min ${minutes < 0 ? "after" : "before"} the onset (${onset.what}, ${onset.at.toISOString()}): not correlated, ${why}`,
+      source: ref,
+    });
+  }
 }
 
 function nextPivot(
@@ -111,30 +175,97 @@ function nextPivot(
   return "Establish when the symptom began (Sentry first-seen or metrics) to test the recent deploys";
 }
 
+/** When the symptom began, how we know, how sure, and the series to test direction on. */
+interface Onset {
+  at: Date;
+  /** `long_lived`: a Sentry issue first seen before its series' window that did not rise. */
+  from: "series" | "data_state" | "alert" | "long_lived";
+  what: string;
+  uncertaintyMinutes: number;
+  /** The symptom series, when this specialist read one (a linked Sentry issue's events). */
+  samples?: Sample[];
+}
+
 /**
- * When the symptom began, and how we know: the linked Sentry issue's first-seen time, or —
- * for a ticket an alert filed (it links an alarm) within the window — the ticket's
- * creation, which the alert bounds closely. The latter only licenses the 24h absence
+ * The onset: the run's (another specialist's series or data state, second wave), else
+ * the linked Sentry issue's series (its rise; a flat old issue began at its first event),
+ * else — for a ticket an alert filed (it links an alarm) within the window — the ticket's
+ * creation, which bounds the start closely. The latter only licenses the 24h absence
  * control, never a correlation, and says so.
  */
-function onsetOf(
-  input: SpecialistInput,
-  view: SentryView,
-): { at: Date; from: "sentry" | "evidence" | "alert"; what?: string } | undefined {
-  const firstSeen = view.issue ? Date.parse(view.issue.firstSeen) : Number.NaN;
-  if (!Number.isNaN(firstSeen)) return { at: new Date(firstSeen), from: "sentry" };
-  // Another specialist's returned evidence (second wave) dates the symptom precisely.
-  const observed = input.onset ? Date.parse(input.onset.at) : Number.NaN;
-  if (input.onset && !Number.isNaN(observed)) {
-    return { at: new Date(observed), from: "evidence", what: input.onset.what };
+function onsetOf(input: SpecialistInput, view: SentryView): Onset | undefined {
+  const handed = input.onset ? Date.parse(input.onset.at) : Number.NaN;
+  if (input.onset && !Number.isNaN(handed)) {
+    return {
+      at: new Date(handed),
+      from: input.onset.source === "series" ? "series" : "data_state",
+      what: input.onset.what,
+      uncertaintyMinutes: input.onset.uncertaintyMinutes ?? 0,
+    };
+  }
+  if (view.issue) {
+    const reading = issueSeries(view.issue, input.now);
+    if (reading?.direction === "rise" && reading.onset) {
+      return {
+        at: new Date(reading.onset),
+        from: "series",
+        what:
+          reading.datedBy === "first_seen"
+            ? `${view.issue.shortId} was first seen`
+            : `${view.issue.shortId}'s events rose (±${reading.uncertaintyMinutes} min)`,
+        uncertaintyMinutes: reading.uncertaintyMinutes ?? 0,
+        samples: reading.samples,
+      };
+    }
+    const firstSeen = Date.parse(view.issue.firstSeen);
+    if (!Number.isNaN(firstSeen)) {
+      return {
+        at: new Date(firstSeen),
+        from: reading ? "long_lived" : "series",
+        what: `${view.issue.shortId} was first seen`,
+        uncertaintyMinutes: 0,
+        ...(reading ? { samples: reading.samples } : {}),
+      };
+    }
   }
   const { snapshot } = input.ticket;
   const filed = Date.parse(snapshot.createdAt);
   const ageHours = (input.now.getTime() - filed) / 3_600_000;
   if (snapshot.linked.awsRefs.length > 0 && ageHours >= 0 && ageHours <= ABSENCE_WINDOW_HOURS) {
-    return { at: new Date(filed), from: "alert" };
+    return {
+      at: new Date(filed),
+      from: "alert",
+      what: "the alert filed the ticket",
+      uncertaintyMinutes: 0,
+    };
   }
   return undefined;
+}
+
+/** How far before the onset a deploy may be and still explain it. */
+const windowMinutesOf = (onset: Onset) =>
+  onset.from === "data_state" ? DATA_STATE_WINDOW_HOURS * 60 : DEPLOY_PROXIMITY_MINUTES;
+
+interface Assessment {
+  correlation?: Correlation;
+  direction?: DirectionAtDeploy;
+  /** A deploy within the window whose series' direction contradicts it. */
+  contradicted?: Correlation;
+}
+
+/** The proximity test, then the direction test on the series when there is one. */
+function assess(views: DeployView[], onset: Onset): Assessment {
+  const c = correlate(views, onset.at, windowMinutesOf(onset), onset.uncertaintyMinutes);
+  if (!c) return {};
+  if (!onset.samples) return { correlation: c };
+  const direction = directionAtDeploy(
+    onset.samples,
+    Date.parse(c.deployedAt),
+    windowMinutesOf(onset),
+  );
+  // A series that does not reach back before the deploy cannot contradict it.
+  if (!direction) return { correlation: c };
+  return direction.consistent ? { correlation: c, direction } : { contradicted: c, direction };
 }
 
 function recordRecent(
@@ -192,23 +323,43 @@ async function run(input: SpecialistInput): Promise<RawSpecialistOutput> {
     const views = toDeployViews(deployments.value, view.releases);
     const onset = onsetOf(input, view);
 
-    const correlation = onset && onset.from !== "alert" ? correlate(views, onset.at) : undefined;
-    if (correlation) {
-      recordCorrelation(
+    if (onset && (onset.from === "series" || onset.from === "data_state")) {
+      const a = assess(views, onset);
+      if (a.correlation) {
+        recordCorrelation(ev, a.correlation, view, service, onset, a.direction);
+        const diff = await compareDeploy(
+          { github, ev, signal: input.signal },
+          previousDeploy(views, a.correlation.deploy),
+          a.correlation.deploy,
+          stackFiles(view.event),
+        );
+        return ev.returned(nextPivot(a.correlation, diff, false));
+      }
+      // No deploy in the window before the onset (or one the series contradicts): the
+      // absence control over that window, and the day's deploys as context.
+      if (!a.contradicted) {
+        const end = new Date(onset.at.getTime() + onset.uncertaintyMinutes * 60_000);
+        recordAbsence(ev, views, listRef, {
+          environment,
+          service,
+          windowHours: Math.round((windowMinutesOf(onset) / 60) * 10) / 10,
+          now: end,
+        });
+      }
+      recordContext(
         ev,
-        correlation,
-        view,
+        views,
+        onset,
+        input.now,
         service,
-        onset?.from === "evidence" ? onset.what : undefined,
+        a.contradicted && a.direction
+          ? { deploy: a.contradicted.deploy, direction: a.direction }
+          : undefined,
       );
-      const diff = await compareDeploy(
-        { github, ev, signal: input.signal },
-        previousDeploy(views, correlation.deploy),
-        correlation.deploy,
-        stackFiles(view.event),
-      );
-      return ev.returned(nextPivot(correlation, diff, false));
+      return ev.returned(nextPivot(undefined, undefined, !a.contradicted));
     }
+    // A long-lived issue whose series did not rise, or an alert's filing time: only the
+    // absence control over the day before now; no onset at all: the last two weeks.
     const windowHours = onset ? ABSENCE_WINDOW_HOURS : UNKNOWN_ONSET_WINDOW_HOURS;
     const recent = deploysWithin(views, input.now, windowHours);
     if (recent.length === 0) {
@@ -269,10 +420,26 @@ const releaseSpecialist: Specialist = {
 
   run,
 
-  /** Without a Sentry onset nothing was correlated: an onset from other evidence would help. */
-  wantsOnset: (output) =>
-    output.status === "returned" &&
-    !output.signals.some((s) => s.kind === "release_correlation" || s.kind === "deploy_absent"),
+  /**
+   * Asked again with the run's onset unless it already correlated a deploy, or its
+   * absence control already covered the window before that onset.
+   */
+  wantsOnset: (output, onset) => {
+    if (output.status !== "returned") return false;
+    if (output.signals.some((s) => s.kind === "release_correlation")) return false;
+    const at = Date.parse(onset.at);
+    const reach =
+      (onset.source === "data_state" ? DATA_STATE_WINDOW_HOURS * 60 : DEPLOY_PROXIMITY_MINUTES) *
+      60_000;
+    return !output.signals.some(
+      (s) =>
+        s.kind === "deploy_absent" &&
+        s.windowStart !== undefined &&
+        s.windowEnd !== undefined &&
+        Date.parse(s.windowStart) <= at - reach &&
+        Date.parse(s.windowEnd) >= at,
+    );
+  },
 };
 
 export default releaseSpecialist;

@@ -7,6 +7,7 @@ import {
   type SourceRef,
   settle,
 } from "../shared/collector.ts";
+import { issueSeries } from "../shared/sentry-series.ts";
 import type {
   SentryEventSummary,
   SentryIssueSummary,
@@ -112,6 +113,48 @@ function recordIssue(ctx: Context, issue: SentryIssueSummary, issueRef: SourceRe
       source: issueRef,
     });
   }
+}
+
+/**
+ * The issue's 24h event series as `series_change` (measure `error_events`): a spike of a
+ * long-lived issue is dated by its change point, a new issue by its first-seen time.
+ */
+export function recordSeries(
+  ctx: Pick<Context, "ev" | "now">,
+  issue: SentryIssueSummary,
+  issueRef: SourceRef,
+  path: string | undefined,
+): void {
+  const reading = issueSeries(issue, ctx.now);
+  if (!reading) return;
+  ctx.ev.signal({
+    kind: "series_change",
+    source: issueRef,
+    measure: "error_events",
+    direction: reading.direction,
+    before: reading.before,
+    after: reading.after,
+    unit: `events/${reading.periodMinutes} min`,
+    scope: { ...(path ? { route: path } : {}), resource: issue.project || issue.shortId },
+    ...(reading.onset
+      ? { onset: reading.onset, onsetUncertaintyMinutes: reading.uncertaintyMinutes ?? 0 }
+      : {}),
+    windowStart: reading.windowStart,
+    windowEnd: reading.windowEnd,
+  });
+  const how =
+    reading.datedBy === "first_seen"
+      ? `from its first event at ${reading.onset}`
+      : reading.onset
+        ? `from about ${reading.onset} (±${reading.uncertaintyMinutes} min, change point of the hourly series)`
+        : "";
+  ctx.ev.finding({
+    fact:
+      reading.direction === "flat"
+        ? `${issue.shortId}'s events were flat from ${reading.windowStart} to ${reading.windowEnd} (${reading.before} per ${reading.periodMinutes} min)`
+        : `${issue.shortId}'s events ${reading.direction === "rise" ? "rose" : "dropped"} from ${reading.before} to ${reading.after} per ${reading.periodMinutes} min ${how}`,
+    source: issueRef,
+  });
 }
 
 function recordEvent(ctx: Context, event: SentryEventSummary): void {
@@ -232,6 +275,7 @@ export async function collectIssue(ctx: Context, issueId: string): Promise<Issue
 
   const statusCodes = statusCodesOf(values(statusRead), event);
   const path = requestPathOf(issue, event, values(transactionRead));
+  recordSeries(ctx, issue, issueRef, path);
   const version = event?.release ?? [...releases].sort((a, b) => b.count - a.count)[0]?.value;
   if (version) await recordRelease(ctx, version);
 

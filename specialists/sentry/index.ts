@@ -3,6 +3,7 @@ import { EvidenceCollector, READ_RULES } from "../shared/collector.ts";
 import { hasSentryLabel, linkedSentryIssueIds } from "../shared/linked-issues.ts";
 import type { Specialist, SpecialistInput } from "../types.ts";
 import { collectIssue, type IssueOutcome, issueContext } from "./collect.ts";
+import { searchProjects } from "./search.ts";
 
 /**
  * The sentry specialist: reads the Sentry issue(s) a ticket links and says which
@@ -20,6 +21,12 @@ import { collectIssue, type IssueOutcome, issueContext } from "./collect.ts";
 const TIMEOUT_MS = 45_000;
 const MISSING_TOOL_IMPACT = 30;
 const NO_ISSUE_ID_IMPACT = 20;
+
+/** The Sentry projects to search when the ticket links no issue: the catalog's, else the service's name. */
+function projectsOf(ticket: SpecialistInput["ticket"]): string[] {
+  if (ticket.sentryProjects && ticket.sentryProjects.length > 0) return ticket.sentryProjects;
+  return ticket.service ? [ticket.service] : [];
+}
 
 function nextPivotFor(outcomes: Extract<IssueOutcome, { ok: true }>[]): string | undefined {
   const first = outcomes[0];
@@ -55,6 +62,27 @@ async function run(input: SpecialistInput): Promise<RawSpecialistOutput> {
     return ev.skipped("the sentry tool is not available");
   }
   const ids = linkedSentryIssueIds(input.ticket);
+  const projects = projectsOf(input.ticket);
+  if (ids.length === 0 && projects.length > 0) {
+    const ctx = issueContext({ sentry, ev, signal: input.signal, now: input.now });
+    try {
+      const found = await searchProjects(ctx, projects);
+      if (found.searched.length === 0) {
+        return ev.failed(
+          new Error(`no Sentry project of ${projects.join(", ")} could be searched`),
+          "Link the Sentry issue on the ticket, or map the service to its Sentry project",
+        );
+      }
+      if (found.leading) await collectIssue(ctx, found.leading.id);
+      return ev.returned(
+        found.leading
+          ? `${found.leading.shortId} carries the rise in ${found.searched.join(", ")}: correlate its onset with deploys`
+          : `No rising Sentry issue in ${found.searched.join(", ")}: look at metrics and dependencies`,
+      );
+    } catch (error) {
+      return ev.thrown(error);
+    }
+  }
   if (ids.length === 0) {
     ev.gap({
       what: "the ticket is labelled sentry-issue but links no Sentry issue id",
@@ -89,12 +117,20 @@ const sentrySpecialist: Specialist = {
   appliesTo(ticket, tools) {
     const ids = linkedSentryIssueIds(ticket);
     const labelled = hasSentryLabel(ticket);
-    if (ids.length === 0 && !labelled) {
-      return { applies: false, required: false, reason: "the ticket links no Sentry issue" };
-    }
     const tool = tools.find((t) => t.connector === "sentry");
     const availability =
       tool?.status === "available" ? "" : `; Sentry is ${tool?.status ?? "not configured"}`;
+    const projects = projectsOf(ticket);
+    if (ids.length === 0 && projects.length > 0 && (labelled || tool?.status === "available")) {
+      return {
+        applies: true,
+        required: labelled,
+        reason: `the ticket links no Sentry issue: searching project ${projects.join(", ")} for unresolved issues of the last 24h${availability}`,
+      };
+    }
+    if (ids.length === 0 && !labelled) {
+      return { applies: false, required: false, reason: "the ticket links no Sentry issue" };
+    }
     const what =
       ids.length > 0
         ? `the ticket links Sentry issue ${ids.join(", ")}`
@@ -108,6 +144,10 @@ const sentrySpecialist: Specialist = {
 
   question(ticket) {
     const ids = linkedSentryIssueIds(ticket);
+    const projects = projectsOf(ticket);
+    if (ids.length === 0 && projects.length > 0) {
+      return `Which unresolved Sentry issues of ${projects.join(", ")} rose in the last 24h, since when, and which exception carries the rise?`;
+    }
     const subject = ids.length > 0 ? `Sentry issue ${ids.join(", ")}` : "the linked Sentry issue";
     return `What does ${subject} show now: which exception, on which path and code frame, since when, how often, in which release, and is it client aborts rather than a server failure?`;
   },

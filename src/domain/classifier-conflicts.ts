@@ -1,5 +1,8 @@
 import { type SignalIndex, sameOrUnstated, type TaggedSignal } from "./classifier-index.ts";
-import type { SignalKind } from "./signals.ts";
+import type { Conflict } from "./classifier-schema.ts";
+import { SYMPTOM_MEASURES } from "./run-onset.ts";
+import type { ServiceResolution } from "./service-resolution.ts";
+import type { SignalKind, SignalOf } from "./signals.ts";
 
 /**
  * Pairs of signals that cannot both be true of the same subject. When specialists
@@ -15,6 +18,34 @@ interface Contradiction<A extends SignalKind, B extends SignalKind> {
 }
 
 const contradiction = <A extends SignalKind, B extends SignalKind>(c: Contradiction<A, B>) => c;
+
+/**
+ * A rollout takes minutes, and the recorded deploy time may be its end: a symptom that
+ * began within this many minutes before it may be the rollout itself, not an earlier start.
+ */
+export const ROLLOUT_SLACK_MINUTES = 15;
+
+const seriesWhere = (s: SignalOf<"series_change">) =>
+  [s.service, s.scope?.resource, s.scope?.route].filter(Boolean).join(" ");
+
+/**
+ * Onset order: a symptom series rose before the release blamed for it was deployed
+ * (beyond the onset's uncertainty and the rollout slack), so that release did not start it.
+ */
+function onsetBeforeRelease(
+  r: SignalOf<"release_correlation">,
+  s: SignalOf<"series_change">,
+): string | undefined {
+  if (s.direction !== "rise" || !s.onset || !SYMPTOM_MEASURES.has(s.measure)) return undefined;
+  if (!sameOrUnstated(r.service, s.service)) return undefined;
+  const slackMs = ((s.onsetUncertaintyMinutes ?? 0) + ROLLOUT_SLACK_MINUTES) * 60_000;
+  if (Date.parse(s.onset) + slackMs >= Date.parse(r.deployedAt)) return undefined;
+  const where = seriesWhere(s);
+  return `onset order: ${s.measure}${where ? ` of ${where}` : ""} rose at ${s.onset}, before release ${r.release} was deployed at ${r.deployedAt}`;
+}
+
+const overlaps = (a: readonly string[], b: readonly string[]) =>
+  a.length === 0 || b.length === 0 || a.some((x) => b.includes(x));
 
 const CONTRADICTIONS = [
   contradiction({
@@ -44,6 +75,27 @@ const CONTRADICTIONS = [
       a.table === b.table && a.staleCount > 0 ? `derived rows of ${a.table}` : undefined,
   }),
   contradiction({
+    a: "release_correlation",
+    b: "series_change",
+    subject: onsetBeforeRelease,
+  }),
+  contradiction({
+    a: "impact_scope",
+    b: "impact_scope",
+    subject: (a, b) =>
+      a.routes === "one" && b.routes === "all" && overlaps(a.services, b.services)
+        ? `scope: one route vs all routes${a.services.length ? ` of ${a.services.join(", ")}` : ""}`
+        : undefined,
+  }),
+  contradiction({
+    a: "new_exception",
+    b: "impact_scope",
+    subject: (a, b) =>
+      b.routes === "all"
+        ? `scope: the exception is confined to ${a.path}, the symptom is on all routes${b.services.length ? ` of ${b.services.join(", ")}` : ""}`
+        : undefined,
+  }),
+  contradiction({
     a: "reproduction",
     b: "reproduction",
     subject: (a, b) =>
@@ -55,6 +107,62 @@ export interface Contradicting {
   subject: string;
   a: TaggedSignal;
   b: TaggedSignal;
+}
+
+/** The checks {@link findContradictions} runs, named for the bundle's "conflicts checked". */
+export const CONFLICT_CHECKS = [
+  { id: "5xx_rate", pair: "error_rate_rise × no_5xx_rise", subjectPrefix: "5xx rate" },
+  { id: "deploys", pair: "release_correlation × deploy_absent", subjectPrefix: "deploys" },
+  { id: "vendor_status", pair: "vendor_incident × vendor_operational", subjectPrefix: "status" },
+  {
+    id: "derived_rows",
+    pair: "stale_derived_rows × derived_rows_consistent",
+    subjectPrefix: "derived rows",
+  },
+  { id: "onset_order", pair: "release_correlation × series_change", subjectPrefix: "onset order" },
+  {
+    id: "scope",
+    pair: "impact_scope × impact_scope, new_exception × impact_scope",
+    subjectPrefix: "scope",
+  },
+  { id: "reproduction", pair: "reproduction × reproduction", subjectPrefix: "reproduction" },
+  { id: "service_identity", pair: "service resolution sources", subjectPrefix: "service identity" },
+] as const;
+
+/**
+ * Service identity: the resolution's sources name different services (the ticket's label
+ * or project vs the linked Sentry issue's project vs the catalogued repository or AWS
+ * resource). Material: the evidence may describe another service than the ticket's, so no
+ * conclusion is safe until a human says which. Without a resolution (the input is
+ * optional) nothing is checked. One conflict per service disputing the decided one.
+ */
+export function identityConflicts(resolution: ServiceResolution | undefined): Conflict[] {
+  const votes = (resolution?.mismatch?.votes ?? resolution?.sources ?? []).filter(
+    (v) => v.service !== undefined,
+  );
+  const first =
+    votes.find((v) => v.service === resolution?.service && v.source === resolution?.decidedBy) ??
+    votes.find((v) => v.service === resolution?.service) ??
+    votes[0];
+  if (!first) return [];
+  const ref = (v: (typeof votes)[number]) => ({
+    specialistId: "ticket",
+    signalKind: "service_resolution",
+    sourceRef: `${v.source}:${v.service}`,
+    summary: `${v.detail} → service ${v.service}`,
+  });
+  const seen = new Set([first.service]);
+  const conflicts: Conflict[] = [];
+  for (const other of votes) {
+    if (seen.has(other.service)) continue;
+    seen.add(other.service);
+    conflicts.push({
+      subject: `service identity: ${first.source.replaceAll("_", " ")} names ${first.service}, ${other.source.replaceAll("_", " ")} names ${other.service}`,
+      between: [ref(first), ref(other)],
+      material: true,
+    });
+  }
+  return conflicts;
 }
 
 /** Every contradicting pair of signals in the evidence, in a fixed order. */

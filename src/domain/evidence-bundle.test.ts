@@ -8,6 +8,7 @@ import {
   type EvidenceBundle,
   parseEvidenceBundle,
 } from "./evidence-bundle.ts";
+import { investigationOf } from "./investigation.ts";
 
 function abortBundle(): EvidenceBundle {
   const s = abortNoise();
@@ -67,8 +68,43 @@ describe("EvidenceBundle", () => {
     expect(() => parseEvidenceBundle(bundle)).toThrow(/unknown source 'nowhere'/);
   });
 
+  it("still reads a version-1 bundle, which has no investigation", () => {
+    const { investigation: _none, ...rest } = abortBundle();
+    const v1 = parseEvidenceBundle({ ...rest, schemaVersion: 1 });
+    expect(v1.schemaVersion).toBe(1);
+    expect("investigation" in v1).toBe(false);
+  });
+
+  it("carries the investigation: onset, windows, resolution and every conflict check", () => {
+    const bundle = abortBundle();
+    bundle.investigation = investigationOf({
+      specialists: bundle.specialists,
+      ...(bundle.classification ? { classification: bundle.classification } : {}),
+      resolution: {
+        service: "feed-api",
+        decidedBy: "sentry_project",
+        declared: true,
+        sources: [
+          {
+            source: "sentry_project",
+            value: "feed-api",
+            service: "feed-api",
+            detail: "Sentry issue 1 is in project feed-api",
+          },
+        ],
+        policyScope: { service: "feed-api" },
+        gaps: [],
+      },
+    });
+    const again = parseEvidenceBundle(JSON.parse(JSON.stringify(bundle)));
+    expect(again).toEqual(bundle);
+    const checks = bundle.investigation.conflictsChecked.map((c) => c.check);
+    expect(checks).toEqual(expect.arrayContaining(["onset_order", "scope", "service_identity"]));
+    expect(bundle.investigation.resolution?.service).toBe("feed-api");
+  });
+
   it("refuses another schema version and a malformed approval digest", () => {
-    expect(() => parseEvidenceBundle({ ...abortBundle(), schemaVersion: 2 })).toThrow(AppError);
+    expect(() => parseEvidenceBundle({ ...abortBundle(), schemaVersion: 3 })).toThrow(AppError);
     const bundle = abortBundle();
     bundle.approvals.pending[0]!.digest = "not-a-digest";
     expect(() => parseEvidenceBundle(bundle)).toThrow(/sha256/);
@@ -81,7 +117,7 @@ describe("published JSON Schemas", () => {
       properties: Record<string, { const?: unknown }>;
       required: string[];
     };
-    expect(schema.properties.schemaVersion?.const).toBe(1);
+    expect(schema.properties.schemaVersion?.const).toBe(2);
     expect(schema.required).toEqual(
       expect.arrayContaining([
         "schemaVersion",

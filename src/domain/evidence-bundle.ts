@@ -6,6 +6,7 @@ import {
   OperationalMemorySchema,
   ToolMapSchema,
 } from "./evidence-context.ts";
+import { InvestigationSchema } from "./investigation.ts";
 import { SpecialistOutputSchema } from "./specialist-output.ts";
 
 /**
@@ -14,8 +15,12 @@ import { SpecialistOutputSchema } from "./specialist-output.ts";
  * it is stored redacted and addressed by sha256, and `prode schema evidence-bundle`
  * prints its JSON Schema. Bump {@link EVIDENCE_BUNDLE_SCHEMA_VERSION} on any breaking
  * change and keep the reader of the old version.
+ *
+ * Version 2 adds `investigation` (the onset chosen, the windows used, the service
+ * resolution and the conflicts checked; issue 13). Version 1 bundles still parse: they
+ * have no `investigation`.
  */
-export const EVIDENCE_BUNDLE_SCHEMA_VERSION = 1;
+export const EVIDENCE_BUNDLE_SCHEMA_VERSION = 2;
 
 const timestamp = z.iso.datetime({ offset: true });
 
@@ -93,6 +98,9 @@ export const EvidenceBundleSchema = z
     mitigations: z.array(MitigationSchema),
     verification: z.array(VerificationItemSchema),
     approvals: ApprovalStateSchema,
+    investigation: InvestigationSchema.optional().describe(
+      "onset, windows, service resolution and conflicts checked (assembleBundle always sets it)",
+    ),
   })
   .meta({
     title: "prode evidence bundle",
@@ -100,9 +108,22 @@ export const EvidenceBundleSchema = z
   });
 export type EvidenceBundle = z.infer<typeof EvidenceBundleSchema>;
 
-/** Parses a stored or received bundle; anything that does not fit is `bad_input`. */
-export function parseEvidenceBundle(raw: unknown): EvidenceBundle {
-  const parsed = EvidenceBundleSchema.safeParse(raw);
+/** The version-1 bundle, kept for reading bundles stored before `investigation` existed. */
+const EvidenceBundleV1Schema = EvidenceBundleSchema.omit({ investigation: true }).extend({
+  schemaVersion: z.literal(1),
+});
+export type EvidenceBundleV1 = z.infer<typeof EvidenceBundleV1Schema>;
+
+/**
+ * Parses a stored or received bundle, of this version or version 1; anything that does
+ * not fit is `bad_input`.
+ */
+export function parseEvidenceBundle(raw: unknown): EvidenceBundle | EvidenceBundleV1 {
+  const isV1 =
+    typeof raw === "object" &&
+    raw !== null &&
+    (raw as { schemaVersion?: unknown }).schemaVersion === 1;
+  const parsed = (isV1 ? EvidenceBundleV1Schema : EvidenceBundleSchema).safeParse(raw);
   if (!parsed.success) {
     throw new AppError(
       ErrorCode.BadInput,

@@ -63,6 +63,14 @@ export const ReleaseCorrelationSignal = z.object({
   service: z.string().min(1).optional(),
   deployedAt: timestamp,
   firstSeenAfterDeployMinutes: z.number().nonnegative(),
+  /**
+   * Whether the release's diff changed a file in the failing exception's stack, when the
+   * release specialist compared them (absent when it could not: no stack, no compare).
+   */
+  diffTouchesStack: z.boolean().optional(),
+  /** The before/after window around the deploy the direction was tested over. */
+  windowStart: timestamp.optional(),
+  windowEnd: timestamp.optional(),
 });
 
 /** Negative control: no deploy, release or flag change for the service in the window. */
@@ -71,6 +79,9 @@ export const DeployAbsentSignal = z.object({
   ...base,
   service: z.string().min(1).optional(),
   windowHours: z.number().positive(),
+  /** The window checked (before the onset, or before now when the onset is unknown). */
+  windowStart: timestamp.optional(),
+  windowEnd: timestamp.optional(),
 });
 
 /** Requests ended by the client (e.g. 499, aborted by a closed screen). */
@@ -297,11 +308,14 @@ export const ImpactScopeSignal = z.object({
   errorShare: z.number().min(0).max(1).optional(),
 });
 
-/** A change other than a release near the onset: configuration, a feature flag, infra. */
+/**
+ * A change near the onset: configuration, a feature flag, infra, or a deploy that did not
+ * correlate (too early, after the onset, or the series' direction disagrees): context.
+ */
 export const ChangeEventSignal = z.object({
   kind: z.literal("change_event"),
   ...base,
-  change: z.enum(["config", "flag", "infra", "scaling"]),
+  change: z.enum(["config", "flag", "infra", "scaling", "deploy"]),
   ref: z.string().min(1),
   service: z.string().min(1).optional(),
   at: timestamp,

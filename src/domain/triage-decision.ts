@@ -1,4 +1,5 @@
 import { classify } from "./classifier.ts";
+import { identityConflicts } from "./classifier-conflicts.ts";
 import { decideGate, type GateDecision } from "./classifier-gate.ts";
 import { indexSignals, type SignalIndex } from "./classifier-index.ts";
 import { toClassifierInput } from "./classifier-input.ts";
@@ -11,6 +12,8 @@ import {
   type VerificationItem,
 } from "./evidence-bundle.ts";
 import type { LinearSnapshot, OperationalMemory, ToolMap } from "./evidence-context.ts";
+import { investigationOf } from "./investigation.ts";
+import type { ServiceResolution } from "./service-resolution.ts";
 import type { SpecialistOutput } from "./specialist-output.ts";
 
 /** A production write the evidence calls for; prode only ever asks a human to run it. */
@@ -144,8 +147,10 @@ export function decideTriage(input: {
   threshold: number;
   service?: string;
   now: Date;
+  /** The ticket phase's service resolution: its disagreements are identity conflicts. */
+  resolution?: ServiceResolution;
 }): TriageDecision {
-  const classification = classify(
+  const classified = classify(
     toClassifierInput({
       linear: input.linear,
       toolMap: input.toolMap,
@@ -153,6 +158,13 @@ export function decideTriage(input: {
     }),
     { now: input.now },
   );
+  // Service identity is checked on the resolution, not on signals: it joins the
+  // classifier's conflicts so the gate stops on it like on any material conflict.
+  const identity = identityConflicts(input.resolution);
+  const classification =
+    identity.length > 0
+      ? { ...classified, conflicts: [...classified.conflicts, ...identity] }
+      : classified;
   const gate = decideGate(classification, { now: input.now, threshold: input.threshold });
   const signals = indexSignals(input.specialists);
   const correction = gate.needsDataCorrection ? proposeCorrection(signals, input.runId) : undefined;
@@ -175,6 +187,8 @@ export function assembleBundle(input: {
   specialists: SpecialistOutput[];
   decision: TriageDecision;
   pending: EvidenceBundle["approvals"]["pending"];
+  /** The ticket phase's service resolution, when it recorded one. */
+  resolution?: ServiceResolution;
 }): EvidenceBundle {
   return {
     schemaVersion: EVIDENCE_BUNDLE_SCHEMA_VERSION,
@@ -189,5 +203,10 @@ export function assembleBundle(input: {
     mitigations: input.decision.mitigations,
     verification: input.decision.verification,
     approvals: { pending: input.pending, decided: [] },
+    investigation: investigationOf({
+      specialists: input.specialists,
+      classification: input.decision.classification,
+      ...(input.resolution ? { resolution: input.resolution } : {}),
+    }),
   };
 }

@@ -31,6 +31,7 @@ export function classifyPhase(deps: PipelineDeps, notify: Notify): PhaseHandler 
       specialists,
       threshold: policy.confidence_threshold,
       ...(t.service ? { service: t.service } : {}),
+      ...(t.resolution ? { resolution: t.resolution } : {}),
       now,
     });
     // The production write is only ever requested (once, through the ledger), never run.
@@ -81,6 +82,7 @@ export function classifyPhase(deps: PipelineDeps, notify: Notify): PhaseHandler 
       specialists,
       decision,
       pending,
+      ...(t.resolution ? { resolution: t.resolution } : {}),
     });
     const { sha256: bundleSha } = await putArtifact(ctx.db, {
       runId: ctx.run.id,

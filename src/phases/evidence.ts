@@ -2,6 +2,7 @@ import { setMaxListeners } from "node:events";
 import type { SpecialistTools } from "../../specialists/tools.ts";
 import type { EvidenceOnset, RoutingHints, TicketContext } from "../../specialists/types.ts";
 import { asAppError } from "../domain/errors.ts";
+import { runOnset } from "../domain/run-onset.ts";
 import {
   normalizeSpecialistOutput,
   type RawSpecialistOutput,
@@ -134,25 +135,20 @@ async function collectWave(
 }
 
 /**
- * When the symptom began, as returned evidence dates it: the oldest stale derived row.
- * (A Sentry issue's first-seen time is read by the specialists themselves.)
+ * When the symptom began, as the returned evidence dates it (src/domain/run-onset.ts):
+ * the earliest credible rise among every specialist's symptom series, else the oldest
+ * stale derived row.
  */
 export function evidenceOnset(outputs: readonly SpecialistOutput[]): EvidenceOnset | undefined {
-  let best: EvidenceOnset | undefined;
-  for (const output of outputs) {
-    if (output.status !== "returned") continue;
-    for (const signal of output.signals) {
-      if (signal.kind !== "stale_derived_rows" || !signal.oldestStaleAt) continue;
-      if (!best || Date.parse(signal.oldestStaleAt) < Date.parse(best.at)) {
-        best = {
-          at: signal.oldestStaleAt,
-          what: `oldest stale ${signal.table} row (${output.specialistId})`,
-          specialistId: output.specialistId,
-        };
-      }
-    }
-  }
-  return best;
+  const onset = runOnset(outputs);
+  if (!onset) return undefined;
+  return {
+    at: onset.at,
+    what: onset.what,
+    specialistId: onset.specialistId,
+    source: onset.source,
+    uncertaintyMinutes: onset.uncertaintyMinutes,
+  };
 }
 
 /**
@@ -168,7 +164,9 @@ export async function collectWithOnset(
   const again = input.routed.filter((r) => {
     const previous = first.find((o) => o.specialistId === r.specialist.id);
     return (
-      r.specialist.id !== onset.specialistId && previous && r.specialist.wantsOnset?.(previous)
+      r.specialist.id !== onset.specialistId &&
+      previous &&
+      r.specialist.wantsOnset?.(previous, onset)
     );
   });
   if (again.length === 0) return first;

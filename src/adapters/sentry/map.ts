@@ -132,6 +132,11 @@ export function mapIssue(body: unknown): SentryIssueSummary {
   };
 }
 
+/** The issue list form (`…/projects/{org}/{project}/issues/`): the same fields per issue. */
+export function mapIssues(body: unknown): SentryIssueSummary[] {
+  return parse(z.array(z.unknown()), body, "issues").map(mapIssue);
+}
+
 function mapTags(tags: z.infer<typeof tagSchema>[]): { key: string; value: string }[] {
   return tags
     .filter((t) => t.value !== null && !isPersonalTag(t.key))

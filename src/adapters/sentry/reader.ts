@@ -6,6 +6,7 @@ import {
   mapEvent,
   mapEvents,
   mapIssue,
+  mapIssues,
   mapOrganization,
   mapReleases,
   mapTagValues,
@@ -69,6 +70,22 @@ export function createSentryReader(options: SentryReaderOptions): SentryReader {
         per_page: Math.min(MAX_PAGE, Math.max(1, Math.floor(limit))),
       });
       return mapReleases(body).slice(0, limit);
+    },
+
+    // https://docs.sentry.io/api/events/list-a-projects-issues/: `statsPeriod=24h` puts
+    // the hourly series in `stats["24h"]`; `query` defaults to `is:unresolved` and `sort`
+    // to `date` (last seen). One page: the most recently active issues are the symptom.
+    async searchProjectIssues(project, limit) {
+      const { body } = await http.get(
+        `/api/0/projects/${segment(options.org)}/${segment(project)}/issues/`,
+        {
+          statsPeriod: "24h",
+          query: "is:unresolved",
+          sort: "date",
+          per_page: Math.min(MAX_PAGE, Math.max(1, Math.floor(limit))),
+        },
+      );
+      return mapIssues(body).slice(0, limit);
     },
   };
 }

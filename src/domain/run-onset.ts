@@ -1,0 +1,105 @@
+import type { SignalOf } from "./signals.ts";
+import type { SpecialistOutput } from "./specialist-output.ts";
+
+/**
+ * The run's onset: when the symptom began, chosen from every returned specialist's
+ * evidence the same way for every source. The earliest credible rise among the symptom's
+ * series (`series_change` rises with an onset, in a measure that describes the symptom,
+ * dated to within {@link MAX_ONSET_UNCERTAINTY_MINUTES}); failing that, the oldest stale
+ * derived row, which only bounds when a write path went wrong. Pure.
+ */
+
+/**
+ * Measures that date a symptom (what users or callers feel, or work piling up). Load and
+ * dependency measures (requests, cpu, memory, connections, evictions) describe causes or
+ * traffic; they are not the symptom's start.
+ */
+export const SYMPTOM_MEASURES: ReadonlySet<string> = new Set([
+  "errors_5xx",
+  "error_events",
+  "latency_p50",
+  "latency_p99",
+  "unhealthy_hosts",
+  "queue_age",
+  "queue_depth",
+  "dlq_depth",
+  "throttles",
+  "restarts",
+]);
+
+/** Coarser onsets (e.g. daily buckets) cannot place a deploy before or after the symptom. */
+export const MAX_ONSET_UNCERTAINTY_MINUTES = 60;
+
+export interface RunOnset {
+  at: string;
+  /** Human wording for findings: "error_events rose (sentry)". */
+  what: string;
+  specialistId: string;
+  source: "series" | "data_state";
+  uncertaintyMinutes: number;
+  /** The series' measure, for a series onset. */
+  measure?: string;
+  /** The signal's source ref (the series read, or the query that found the rows). */
+  sourceRef: string;
+  /** How many credible rises were compared. */
+  candidates: number;
+}
+
+type Rise = { specialistId: string; signal: SignalOf<"series_change"> };
+
+function credibleRises(outputs: readonly SpecialistOutput[]): Rise[] {
+  const rises: Rise[] = [];
+  for (const output of outputs) {
+    if (output.status !== "returned") continue;
+    for (const signal of output.signals) {
+      if (signal.kind !== "series_change" || signal.direction !== "rise" || !signal.onset) continue;
+      if (!SYMPTOM_MEASURES.has(signal.measure)) continue;
+      if ((signal.onsetUncertaintyMinutes ?? 0) > MAX_ONSET_UNCERTAINTY_MINUTES) continue;
+      rises.push({ specialistId: output.specialistId, signal });
+    }
+  }
+  return rises;
+}
+
+const where = (s: SignalOf<"series_change">) =>
+  [s.service, s.scope?.resource, s.scope?.route].filter(Boolean).join(" ");
+
+export function runOnset(outputs: readonly SpecialistOutput[]): RunOnset | undefined {
+  const rises = credibleRises(outputs);
+  const earliest = rises
+    .slice()
+    .sort((a, b) => Date.parse(a.signal.onset!) - Date.parse(b.signal.onset!))[0];
+  if (earliest) {
+    const s = earliest.signal;
+    const on = where(s);
+    return {
+      at: s.onset!,
+      what: `${s.measure}${on ? ` of ${on}` : ""} rose (${earliest.specialistId})`,
+      specialistId: earliest.specialistId,
+      source: "series",
+      uncertaintyMinutes: s.onsetUncertaintyMinutes ?? 0,
+      measure: s.measure,
+      sourceRef: s.sourceRef,
+      candidates: rises.length,
+    };
+  }
+  let best: RunOnset | undefined;
+  for (const output of outputs) {
+    if (output.status !== "returned") continue;
+    for (const signal of output.signals) {
+      if (signal.kind !== "stale_derived_rows" || !signal.oldestStaleAt) continue;
+      if (!best || Date.parse(signal.oldestStaleAt) < Date.parse(best.at)) {
+        best = {
+          at: signal.oldestStaleAt,
+          what: `oldest stale ${signal.table} row (${output.specialistId})`,
+          specialistId: output.specialistId,
+          source: "data_state",
+          uncertaintyMinutes: 0,
+          sourceRef: signal.sourceRef,
+          candidates: 0,
+        };
+      }
+    }
+  }
+  return best;
+}
