@@ -221,7 +221,24 @@ export interface VendorStatus {
   sourceUrl: string;
 }
 
+/** One configured status source and how evidence implicates it (no vendor is built in). */
+export interface VendorSource {
+  vendor: string;
+  /** `cloud`: a cloud provider's status, matched to our region and zones. */
+  kind: "vendor" | "cloud";
+  /** Domains whose hosts (and subdomains) are the vendor's. */
+  hosts: string[];
+  /** Regex sources matched against exception types (case-insensitive). */
+  errorTypes: string[];
+  /** Regex sources of the vendor's request or event ids. */
+  requestIds: string[];
+  /** For `cloud`: the region we run in, when configured. */
+  region?: string;
+}
+
 export interface VendorStatusReader {
+  /** The configured sources, so a specialist can tell which vendor the evidence implicates. */
+  sources(): VendorSource[];
   getStatus(vendor: string): Promise<VendorStatus>;
 }
 

@@ -1,4 +1,5 @@
 import type { LinearSnapshot, ToolMap } from "../src/domain/evidence-context.ts";
+import type { ServiceResolution } from "../src/domain/service-resolution.ts";
 import type { RawSpecialistOutput, SpecialistId } from "../src/domain/specialist-output.ts";
 import type { SpecialistTools, ToolName } from "./tools.ts";
 
@@ -44,6 +45,8 @@ export interface AwsResources {
   logGroups?: string[];
   /** Where ECS service events and scaling activity land (read when capacity looks short). */
   eventLogGroups?: string[];
+  /** Availability zones the service runs in, when the catalog declares them. */
+  zones?: string[];
 }
 
 /** What the ticket says beyond the snapshot: comments and reports, already redacted. */
@@ -59,6 +62,8 @@ export interface TicketContext {
    * ticket links no issue. Absent: the service's name is tried as the slug.
    */
   sentryProjects?: string[];
+  /** How the service and team were resolved: sources, any mismatch, the policy scope. */
+  resolution?: ServiceResolution;
   comments: { author: string; body: string; createdAt: string }[];
   attachments: { title: string; url: string }[];
 }

@@ -45,6 +45,8 @@ export const linearIssueSchema = z
     /** A workflow state name of the issue's team. */
     state: z.string().default("Triage"),
     labels: z.array(z.string()).default([]),
+    /** The Linear project the issue belongs to (its name), if any. */
+    project: z.string().min(1).optional(),
     assignee: z.string().optional(),
     creator: z.string().optional(),
     createdAt: isoDate,

@@ -1,15 +1,16 @@
 import { connection } from "./linear-connection.ts";
 import { PRIORITY_LABELS } from "./linear-data.ts";
 import type { Args } from "./linear-graphql.ts";
-import type {
-  AttachmentRec,
-  CommentRec,
-  IssueRec,
-  LabelRec,
-  LinearStore,
-  StateRec,
-  TeamRec,
-  UserRec,
+import {
+  type AttachmentRec,
+  type CommentRec,
+  type IssueRec,
+  type LabelRec,
+  type LinearStore,
+  type StateRec,
+  stableUuid,
+  type TeamRec,
+  type UserRec,
 } from "./linear-store.ts";
 
 /**
@@ -219,7 +220,19 @@ export class LinearNodes {
         ),
       children: (args: Args) => this.conn("Issue", [], args),
       parent: null,
-      project: null,
+      project: i.project
+        ? {
+            __typename: "Project",
+            id: stableUuid(`project:${i.project}`),
+            name: i.project,
+            slugId: i.project
+              .toLowerCase()
+              .replace(/[^a-z0-9]+/g, "-")
+              .replace(/^-|-$/g, ""),
+            createdAt: i.createdAt,
+            updatedAt: i.updatedAt,
+          }
+        : null,
       cycle: null,
     };
   }

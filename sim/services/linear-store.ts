@@ -3,7 +3,7 @@ import type { SimContext } from "../types.ts";
 import { type LinearData, PRIORITY_LABELS, type WorkflowStateType } from "./linear-data.ts";
 
 /** A UUID derived from a seed, so scenario ids and created ids replay identically. */
-function stableUuid(seed: string): string {
+export function stableUuid(seed: string): string {
   const h = createHash("sha256").update(seed).digest("hex");
   const variant = ((Number.parseInt(h[16] ?? "0", 16) & 0x3) | 0x8).toString(16);
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
@@ -53,6 +53,8 @@ export interface IssueRec {
   priority: number;
   stateId: string;
   labelIds: string[];
+  /** The project's name, when the issue belongs to one. */
+  project?: string;
   assigneeId?: string;
   creatorId?: string;
   createdAt: string;
@@ -163,6 +165,7 @@ export class LinearStore implements LinearState {
       priority: issue.priority,
       stateId: state.id,
       labelIds: issue.labels.map((name) => this.labelByName(name).id),
+      ...(issue.project ? { project: issue.project } : {}),
       assigneeId: this.userByKey(issue.assignee)?.id,
       creatorId: this.userByKey(issue.creator)?.id,
       createdAt: issue.createdAt,

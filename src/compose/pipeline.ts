@@ -1,8 +1,5 @@
-import { readdir, readFile } from "node:fs/promises";
-import { join } from "node:path";
 import type { Octokit } from "@octokit/rest";
 import type { Logger } from "pino";
-import { parse as parseYaml } from "yaml";
 import { SPECIALISTS } from "../../specialists/registry.ts";
 import type { GitHubReader, SpecialistTools } from "../../specialists/tools.ts";
 import { type CloudWatchReaderHandle, createCloudWatchReader } from "../adapters/aws/cloudwatch.ts";
@@ -11,10 +8,12 @@ import { createInstallationOctokit, probeGitHub } from "../adapters/github/app.t
 import { createGitHubReader } from "../adapters/github/reader.ts";
 import { createLinearGateway } from "../adapters/linear/client.ts";
 import { openReplica, type ReplicaAdapter } from "../adapters/replica/reader.ts";
+import type { RetryObserver } from "../adapters/retry.ts";
 import { createSentryReader, probeSentry } from "../adapters/sentry/reader.ts";
 import { createVendorStatusReader } from "../adapters/vendor/status.ts";
 import type { Config } from "../config/index.ts";
 import type { ConnectorProbe, PipelineDeps } from "../phases/deps.ts";
+import { loadServiceCatalog } from "../policy/catalog.ts";
 import { cachedPolicySource, type PolicySource } from "../policy/source.ts";
 import { silentNotifier, type TriageNotifier } from "../runner/ports.ts";
 import { defaultRedactor } from "../safety/redact.ts";
@@ -30,24 +29,6 @@ const IMPACT = {
   wiki: 0,
 } as const;
 
-/** service → team from policy/services/*.yaml, so a ticket's scope can be resolved. */
-async function servicesOf(policyDir: string): Promise<Record<string, string | undefined>> {
-  const dir = join(policyDir, "services");
-  const files = await readdir(dir).catch(() => [] as string[]);
-  const entries = await Promise.all(
-    files
-      .filter((f) => f.endsWith(".yaml") || f.endsWith(".yml"))
-      .map(async (f) => {
-        const doc = parseYaml(await readFile(join(dir, f), "utf8")) as { team?: unknown } | null;
-        return [
-          f.replace(/\.ya?ml$/, ""),
-          typeof doc?.team === "string" ? doc.team : undefined,
-        ] as const;
-      }),
-  );
-  return Object.fromEntries(entries);
-}
-
 /**
  * The GitHub reader, its installation Octokit created on first use (it is async). A
  * failed creation is not kept: the next call tries again, so one failed token exchange
@@ -57,11 +38,19 @@ export function lazyGitHubReader(
   open: () => Promise<Octokit>,
   owner: string,
   repo: string,
+  onRetry?: RetryObserver,
 ): GitHubReader {
   let reader: Promise<GitHubReader> | undefined;
   const get = () => {
     reader ??= open().then(
-      (octokit) => createGitHubReader({ octokit, owner, repo, timeoutMs: 10_000 }),
+      (octokit) =>
+        createGitHubReader({
+          octokit,
+          owner,
+          repo,
+          timeoutMs: 10_000,
+          ...(onRetry ? { onRetry } : {}),
+        }),
       (error: unknown) => {
         reader = undefined;
         throw error;
@@ -94,6 +83,11 @@ export async function buildPipeline(
   policyFor: PolicySource = cachedPolicySource(config.PRODE_POLICY_DIR),
 ): Promise<Pipeline> {
   const tools: SpecialistTools = {};
+  // A throttled read waits for the provider's Retry-After within the caller's deadline.
+  const onRetry: RetryObserver = (event) =>
+    event.outcome === "gave_up"
+      ? log.warn({ retry: event }, "upstream read gave up retrying")
+      : log.info({ retry: event }, "upstream read retried");
   const connectors: ConnectorProbe[] = [];
   const missing = (connector: ConnectorProbe["connector"], reason: string): ConnectorProbe => ({
     connector,
@@ -105,6 +99,7 @@ export async function buildPipeline(
     ? createLinearGateway({
         apiKey: config.linear.LINEAR_API_KEY.reveal(),
         ...(config.linear.LINEAR_API_URL ? { apiUrl: config.linear.LINEAR_API_URL } : {}),
+        onRetry,
       })
     : undefined;
   connectors.push(
@@ -126,6 +121,7 @@ export async function buildPipeline(
       token: config.sentry.SENTRY_AUTH_TOKEN,
       org: config.sentry.SENTRY_ORG,
       timeoutMs: 10_000,
+      onRetry,
     };
     tools.sentry = createSentryReader(options);
     connectors.push({
@@ -175,7 +171,7 @@ export async function buildPipeline(
       installationId: gh.GITHUB_INSTALLATION_ID,
       ...(gh.GITHUB_API_URL ? { baseUrl: gh.GITHUB_API_URL } : {}),
     };
-    tools.github = lazyGitHubReader(() => createInstallationOctokit(app), owner, repo);
+    tools.github = lazyGitHubReader(() => createInstallationOctokit(app), owner, repo, onRetry);
     connectors.push({
       connector: "github",
       confidenceImpact: IMPACT.github,
@@ -207,7 +203,12 @@ export async function buildPipeline(
   } else connectors.push(missing("db", "REPLICA_DATABASE_URL is not set"));
 
   if (Object.keys(config.vendorStatus).length > 0) {
-    tools.vendorStatus = createVendorStatusReader({ sources: config.vendorStatus });
+    tools.vendorStatus = createVendorStatusReader({
+      sources: config.vendorStatus,
+      ...(config.PRODE_VENDOR_MATCH ? { match: config.PRODE_VENDOR_MATCH } : {}),
+      ...(config.aws ? { region: config.aws.AWS_REGION } : {}),
+      onRetry,
+    });
     connectors.push({
       connector: "vendor_status",
       confidenceImpact: IMPACT.vendor_status,
@@ -224,7 +225,7 @@ export async function buildPipeline(
       tools,
       specialists: [...SPECIALISTS],
       policyFor,
-      services: await servicesOf(config.PRODE_POLICY_DIR),
+      catalog: await loadServiceCatalog(config.PRODE_POLICY_DIR),
       wikiDir: config.PRODE_WIKI_DIR,
       notifier,
       deliveryConfigured: false,

@@ -73,6 +73,26 @@ const coreSchema = z.object({
     )
     .optional(),
   /**
+   * How evidence implicates each vendor of PRODE_VENDOR_STATUS, as JSON (all optional):
+   * {"<vendor>": {"hosts": ["<domain>"], "errorTypes": ["<regex>"], "requestIds": ["<regex>"],
+   * "kind": "vendor" | "cloud"}}. Without hosts or error types a vendor is recognised by
+   * its own name as a host label, error-type prefix or SDK package; `cloud` marks a cloud
+   * provider's status source, whose incidents are matched to our region and zones.
+   */
+  PRODE_VENDOR_MATCH: z
+    .string()
+    .transform((text, ctx) => {
+      const parsed = vendorMatchSchema.safeParse(safeJson(text));
+      if (parsed.success) return parsed.data;
+      ctx.addIssue({
+        code: "custom",
+        message:
+          'a JSON object of vendor → {hosts?, errorTypes?, requestIds?, kind?}, e.g. {"acme-pay":{"hosts":["acmepay.example"]}}',
+      });
+      return z.NEVER;
+    })
+    .optional(),
+  /**
    * Deployment identifier shapes the redactor removes at every egress, as JSON:
    * {"customer_id": "cus_[A-Za-z0-9]{14}", "kyc_ref": "KYC-\\d{8}"}.
    */
@@ -101,6 +121,34 @@ const coreSchema = z.object({
   /** How often the poller looks for labelled tickets the webhooks missed (0 = off). */
   PRODE_POLL_MS: z.coerce.number().int().min(0).default(300_000),
 });
+
+const regexSource = z.string().refine((source) => {
+  try {
+    new RegExp(source);
+    return true;
+  } catch {
+    return false;
+  }
+}, "a valid regular expression");
+
+const vendorMatchSchema = z.record(
+  z.string().regex(/^[a-z0-9-]+$/),
+  z.strictObject({
+    hosts: z.array(z.string().regex(/^[A-Za-z0-9.-]+$/, "a domain")).default([]),
+    errorTypes: z.array(regexSource).default([]),
+    requestIds: z.array(regexSource).default([]),
+    kind: z.enum(["vendor", "cloud"]).default("vendor"),
+  }),
+);
+export type VendorMatchConfig = z.output<typeof vendorMatchSchema>;
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
 
 const slackSchema = z.object({
   SLACK_BOT_TOKEN: secret,

@@ -7,6 +7,7 @@ import {
   ToolEntrySchema,
 } from "./evidence-context.ts";
 import { OUTCOMES } from "./phases.ts";
+import { ServiceResolutionSchema } from "./service-resolution.ts";
 import { SpecialistIdSchema } from "./specialist-output.ts";
 
 /**
@@ -16,11 +17,40 @@ import { SpecialistIdSchema } from "./specialist-output.ts";
  * have written it yet.
  */
 
+const names = z.array(z.string());
+/** The resolved service's AWS resources (`AwsResources` in specialists/types.ts). */
+const AwsResourcesSchema = z.object({
+  loadBalancer: z.string().optional(),
+  targetGroups: names.optional(),
+  cluster: z.string().optional(),
+  ecsService: z.string().optional(),
+  queues: z
+    .array(
+      z.object({
+        name: z.string(),
+        thresholdSeconds: z.number().optional(),
+        deadLetterQueue: z.string().optional(),
+      }),
+    )
+    .optional(),
+  databases: z
+    .array(z.object({ identifier: z.string(), maxConnections: z.number().optional() }))
+    .optional(),
+  caches: names.optional(),
+  functions: names.optional(),
+  logGroups: names.optional(),
+  eventLogGroups: names.optional(),
+  zones: names.optional(),
+});
+
 /** The ticket as FETCH_LINEAR redacted it (`TicketContext` in specialists/types.ts). */
 const TicketContextSchema = z.object({
   snapshot: LinearSnapshotSchema,
   team: z.string().optional(),
   service: z.string().optional(),
+  awsResources: AwsResourcesSchema.optional(),
+  sentryProjects: names.optional(),
+  resolution: ServiceResolutionSchema.optional(),
   comments: z.array(z.object({ author: z.string(), body: z.string(), createdAt: z.string() })),
   attachments: z.array(z.object({ title: z.string(), url: z.string() })),
 });
@@ -49,6 +79,8 @@ export const RunContextSchema = z.object({
   /** The ticket's team and service (FETCH_LINEAR), for policy and kill switches. */
   team: z.string().optional(),
   service: z.string().optional(),
+  /** How FETCH_LINEAR resolved the service and team: sources, mismatch, policy scope. */
+  resolution: ServiceResolutionSchema.optional(),
   ticket: TicketContextSchema.optional(),
   /** The tool map (INVENTORY_TOOLS; READ_PRODE_WIKI adds the wiki's entry). */
   tools: z.array(ToolEntrySchema).optional(),
@@ -103,6 +135,14 @@ export function parseRunContext(stored: unknown): RunContext {
 
 /** The run's team and service, as far as they are known (for policy and kill switches). */
 export function scopeOf(context: RunContext): { team?: string; service?: string } {
+  // On a disputed service, policy and kill switches use the more restrictive scope.
+  const chosen = context.resolution?.policyScope;
+  if (chosen && (chosen.team || chosen.service)) {
+    return {
+      ...(chosen.team ? { team: chosen.team } : {}),
+      ...(chosen.service ? { service: chosen.service } : {}),
+    };
+  }
   return {
     ...(context.team ? { team: context.team } : {}),
     ...(context.service ? { service: context.service } : {}),

@@ -3,6 +3,7 @@ import type { SpecialistTools } from "../../specialists/tools.ts";
 import type { Specialist } from "../../specialists/types.ts";
 import type { LinearGateway } from "../adapters/linear/client.ts";
 import type { ConnectorId } from "../domain/evidence-context.ts";
+import type { ServiceCatalog } from "../policy/catalog.ts";
 import type { LoadedPolicy } from "../policy/types.ts";
 import type { TriageNotifier } from "../runner/ports.ts";
 import type { Redactor } from "../safety/redact.ts";
@@ -33,8 +34,8 @@ export interface PipelineDeps {
   specialists: Specialist[];
   /** Policy for a ticket's scope (team/service). */
   policyFor(scope: { team?: string; service?: string }): Promise<LoadedPolicy>;
-  /** service → team, from the policy files (used to resolve a ticket's scope). */
-  services: Record<string, string | undefined>;
+  /** The service catalog from policy/services/*.yaml (used to resolve a ticket's scope). */
+  catalog: ServiceCatalog;
   wikiDir: string;
   notifier: TriageNotifier;
   /** Whether delivery (worktree, coding agent, PR) is configured; until it is, the gate's pass hands off. */

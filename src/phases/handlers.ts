@@ -9,7 +9,8 @@ import { collectWithOnset } from "./evidence.ts";
 import { handoffPhases } from "./handoff.ts";
 import { takeInventory } from "./inventory.ts";
 import { availableConnectors, gapsFor, type RoutedSpecialist, routeSpecialists } from "./route.ts";
-import { buildTicketContext, isClosedByHuman, resolveScope } from "./ticket.ts";
+import { resolveTicketScope } from "./scope.ts";
+import { buildTicketContext, isClosedByHuman } from "./ticket.ts";
 import { exit, notifyWith } from "./triage-context.ts";
 
 /**
@@ -37,15 +38,28 @@ export function evidencePhases(deps: PipelineDeps): PhaseHandlers {
           description: `ticket is ${raw.state.name}: closed by a human`,
         };
       }
-      const scope = resolveScope(raw, deps.services);
-      const ticket = buildTicketContext(raw, deps.redactor, ctx.now(), scope);
+      const { resolution, entry } = await resolveTicketScope(raw, deps);
+      const scope = {
+        ...(resolution.team ? { team: resolution.team } : {}),
+        ...(resolution.service ? { service: resolution.service } : {}),
+      };
+      const ticket = buildTicketContext(raw, deps.redactor, ctx.now(), {
+        ...scope,
+        resolution,
+        ...(entry
+          ? {
+              awsResources: { ...entry.aws, ...(entry.zones.length ? { zones: entry.zones } : {}) },
+            }
+          : {}),
+        ...(entry?.sentryProjects.length ? { sentryProjects: entry.sentryProjects } : {}),
+      });
       await putArtifact(ctx.db, {
         runId: ctx.run.id,
         kind: "linear_snapshot",
         name: ticket.snapshot.ticketKey,
         value: ticket,
       });
-      const patch: RunContextPatch = { ticket, ...scope };
+      const patch: RunContextPatch = { ticket, ...scope, resolution };
       await notify(ctx, patch);
       return { patch, description: `read ${ticket.snapshot.ticketKey}` };
     },

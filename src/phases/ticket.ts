@@ -56,7 +56,10 @@ export function buildTicketContext(
   ticket: LinearTicket,
   redactor: Redactor,
   now: Date,
-  scope: { team?: string; service?: string },
+  scope: Pick<
+    TicketContext,
+    "team" | "service" | "resolution" | "awsResources" | "sentryProjects"
+  > = {},
 ): TicketContext {
   const clean = (text: string) => redactor.redact(text).text;
   const snapshot: LinearSnapshot = {
@@ -76,6 +79,11 @@ export function buildTicketContext(
     snapshot,
     ...(scope.team ? { team: scope.team } : {}),
     ...(scope.service ? { service: scope.service } : {}),
+    ...(scope.resolution ? { resolution: scope.resolution } : {}),
+    ...(scope.awsResources && Object.keys(scope.awsResources).length > 0
+      ? { awsResources: scope.awsResources }
+      : {}),
+    ...(scope.sentryProjects?.length ? { sentryProjects: scope.sentryProjects } : {}),
     comments: ticket.comments.map((c) => ({
       author: clean(c.author),
       body: clean(c.body),
@@ -83,19 +91,4 @@ export function buildTicketContext(
     })),
     attachments: ticket.attachments.map((a) => ({ title: clean(a.title), url: clean(a.url) })),
   };
-}
-
-/**
- * The service a ticket is about: a `service:<name>` label, or a known service named in
- * its labels, title or description. The team comes from that service's policy file.
- */
-export function resolveScope(
-  ticket: LinearTicket,
-  services: Record<string, string | undefined>,
-): { team?: string; service?: string } {
-  const labelled = ticket.labels.find((l) => l.startsWith("service:"))?.slice("service:".length);
-  const text = `${ticket.labels.join(" ")}\n${ticket.title}\n${ticket.description}`.toLowerCase();
-  const service = labelled ?? Object.keys(services).find((s) => text.includes(s.toLowerCase()));
-  const team = service ? services[service] : undefined;
-  return { ...(service ? { service } : {}), ...(team ? { team } : {}) };
 }

@@ -67,8 +67,61 @@ const base = {
 };
 
 const levelFile = z.strictObject(base);
-/** A service file names the team that owns the service. */
-const serviceFile = z.strictObject({ ...base, team: slug });
+
+const names = z.array(z.string().min(1));
+/**
+ * What a service file may declare about the service itself (the service catalog,
+ * src/policy/catalog.ts): where its code, errors, tickets and AWS resources are. None of
+ * it is policy: it routes evidence to the right resources and never loosens anything.
+ */
+const catalogFields = {
+  /** GitHub `owner/name`. */
+  repository: z
+    .string()
+    .regex(/^[\w.-]+\/[\w.-]+$/, "owner/name")
+    .optional(),
+  /** Sentry project slugs whose issues belong to this service. */
+  sentry_projects: names.optional(),
+  /** Linear teams (key or name), projects and labels whose tickets are about this service. */
+  linear: z
+    .strictObject({ teams: names.optional(), projects: names.optional(), labels: names.optional() })
+    .optional(),
+  /** AWS resources, as CloudWatch dimension values. */
+  aws: z
+    .strictObject({
+      load_balancer: z.string().min(1).optional(),
+      target_groups: names.optional(),
+      cluster: z.string().min(1).optional(),
+      ecs_service: z.string().min(1).optional(),
+      queues: z
+        .array(
+          z.strictObject({
+            name: z.string().min(1),
+            threshold_seconds: z.int().positive().optional(),
+            dead_letter_queue: z.string().min(1).optional(),
+          }),
+        )
+        .optional(),
+      databases: z
+        .array(
+          z.strictObject({
+            identifier: z.string().min(1),
+            max_connections: z.int().positive().optional(),
+          }),
+        )
+        .optional(),
+      caches: names.optional(),
+      functions: names.optional(),
+      log_groups: names.optional(),
+      event_log_groups: names.optional(),
+      /** Availability zones the service runs in (e.g. for a provider's zone incident). */
+      zones: names.optional(),
+    })
+    .optional(),
+};
+/** A service file names the team that owns the service, and may describe the service. */
+const serviceFile = z.strictObject({ ...base, team: slug, ...catalogFields });
+export type ServiceCatalogFields = Partial<z.infer<z.ZodObject<typeof catalogFields>>>;
 
 export type PolicyFile = z.infer<typeof levelFile> & { team?: string };
 export type PolicyFileKillSwitch = z.infer<typeof killSwitch>;

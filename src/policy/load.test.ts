@@ -47,7 +47,10 @@ describe("loading policy", () => {
     expect(all.map((p) => p.scope)).toEqual([
       { team: null, service: null },
       { team: "onboarding", service: null },
+      { team: "mobile", service: "mobile-bff" },
+      { team: "notifications", service: "notifications-worker" },
       { team: "onboarding", service: "onboarding-api" },
+      { team: "workspace", service: "workspace-api" },
     ]);
     const p = await loadPolicy("policy", { service: "onboarding-api" });
     expect(p.sources).toEqual([

@@ -1,4 +1,5 @@
 import { AppError, ErrorCode } from "../../domain/errors.ts";
+import { parseRetryAfter } from "../retry.ts";
 
 /**
  * The single conversion of Octokit failures into AppError. Octokit throws a RequestError
@@ -51,10 +52,16 @@ export function githubError(error: unknown, what: string): AppError {
     (status === 403 &&
       (String(headers["x-ratelimit-remaining"]) === "0" || headers["retry-after"] !== undefined));
   if (limited) {
+    const now = Date.now();
+    const reset = Number(headers["x-ratelimit-reset"]);
+    // Retry-After first; a primary limit only says when its window resets.
+    const retryAfterMs =
+      parseRetryAfter(headers["retry-after"], now) ??
+      (Number.isFinite(reset) && reset > 0 ? Math.max(0, reset * 1000 - now) : undefined);
     return new AppError(
       ErrorCode.UpstreamRateLimited,
       `GitHub rate-limited ${what}${rateLimitHint(headers)}`,
-      { retryable: true, cause: error },
+      { retryable: true, cause: error, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) },
     );
   }
   if (status >= 500) {

@@ -3,6 +3,7 @@ import { Octokit } from "@octokit/rest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startWorld, type World } from "../../../sim/server.ts";
 import { ErrorCode } from "../../domain/errors.ts";
+import { withCallBudget } from "../retry.ts";
 import { createInstallationOctokit, probeGitHub } from "./app.ts";
 import { createGitHubReader } from "./reader.ts";
 
@@ -101,11 +102,34 @@ describe("createGitHubReader over the simulated GitHub", () => {
       code: ErrorCode.Timeout,
       retryable: true,
     });
+    // One 503 is retried away; an outage that outlasts the retries stays retryable.
     world.injectFault({ service: "github", kind: "error", status: 503, count: 1 });
+    await expect(reader().listDeployments({ limit: 1 })).resolves.toHaveLength(1);
+    world.injectFault({ service: "github", kind: "error", status: 503 });
     await expect(reader().listDeployments({ limit: 1 })).rejects.toMatchObject({
       code: ErrorCode.UpstreamUnavailable,
       retryable: true,
     });
+    world.clearFaults();
+  });
+
+  it("waits out a secondary rate limit's Retry-After within the deadline; gives up when it cannot fit", async () => {
+    world.injectFault({ service: "github", kind: "rate_limit", retryAfterSec: 1, count: 1 });
+    const started = Date.now();
+    const deployments = await withCallBudget({ deadline: new Date(Date.now() + 10_000) }, () =>
+      reader().listDeployments({ limit: 1 }),
+    );
+    expect(deployments).toHaveLength(1);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(950);
+
+    world.injectFault({ service: "github", kind: "rate_limit", retryAfterSec: 60, count: 1 });
+    const again = Date.now();
+    await expect(
+      withCallBudget({ deadline: new Date(Date.now() + 5_000) }, () =>
+        reader().listDeployments({ limit: 1 }),
+      ),
+    ).rejects.toMatchObject({ code: ErrorCode.UpstreamRateLimited, retryAfterMs: 60_000 });
+    expect(Date.now() - again).toBeLessThan(1_000);
   });
 });
 

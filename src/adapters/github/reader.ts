@@ -1,5 +1,6 @@
 import type { Octokit } from "@octokit/rest";
 import type { GitHubReader } from "../../../specialists/tools.ts";
+import { type RetryObserver, withRetry } from "../retry.ts";
 import { githubError } from "./errors.ts";
 import { mapCompare, mapDeployment } from "./map.ts";
 
@@ -14,6 +15,8 @@ export interface GitHubReaderOptions {
   repo: string;
   /** Per-request budget; unlimited when absent. */
   timeoutMs?: number;
+  /** Told about each retry and give-up; rate limits are waited out within the caller's budget. */
+  onRetry?: RetryObserver;
 }
 
 const MAX_PAGE = 100;
@@ -24,13 +27,17 @@ export function createGitHubReader(options: GitHubReaderOptions): GitHubReader {
     options.timeoutMs === undefined
       ? {}
       : { request: { signal: AbortSignal.timeout(options.timeoutMs) } };
-  const call = async <T>(what: string, run: () => Promise<T>): Promise<T> => {
-    try {
-      return await run();
-    } catch (error) {
-      throw githubError(error, what);
-    }
-  };
+  const call = <T>(what: string, run: () => Promise<T>): Promise<T> =>
+    withRetry(
+      async () => {
+        try {
+          return await run();
+        } catch (error) {
+          throw githubError(error, what);
+        }
+      },
+      { service: "github", what, ...(options.onRetry ? { onRetry: options.onRetry } : {}) },
+    );
 
   return {
     async compare(base, head) {

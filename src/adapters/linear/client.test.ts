@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startWorld, type World } from "../../../sim/server.ts";
 import { ErrorCode } from "../../domain/errors.ts";
+import { withCallBudget } from "../retry.ts";
 import { createLinearGateway } from "./client.ts";
 
 /** The gateway against the simulated Linear GraphQL API (the real LinearClient). */
@@ -35,10 +36,20 @@ describe("createLinearGateway over the simulated Linear", () => {
     await expect(gateway("lin_api_wrong").fetchTicket("ENG-4821")).rejects.toMatchObject({
       code: ErrorCode.Unauthorized,
     });
-    world.injectFault({ service: "linear", kind: "error", status: 503, count: 1 });
+    world.injectFault({ service: "linear", kind: "error", status: 503 });
     await expect(gateway().fetchTicket("ENG-4821")).rejects.toMatchObject({
       code: ErrorCode.UpstreamUnavailable,
       retryable: true,
     });
+  });
+
+  it("reads a rate-limited ticket after Linear's Retry-After, within the caller's deadline", async () => {
+    world.injectFault({ service: "linear", kind: "rate_limit", retryAfterSec: 1, count: 1 });
+    const started = Date.now();
+    const ticket = await withCallBudget({ deadline: new Date(Date.now() + 10_000) }, () =>
+      gateway().fetchTicket("ENG-4821"),
+    );
+    expect(ticket.identifier).toBe("ENG-4821");
+    expect(Date.now() - started).toBeGreaterThanOrEqual(950);
   });
 });

@@ -7,6 +7,7 @@ import {
   RatelimitedLinearError,
 } from "@linear/sdk";
 import { AppError, ErrorCode } from "../../domain/errors.ts";
+import { type RetryObserver, withRetry } from "../retry.ts";
 
 /** The ticket as Linear has it, before redaction (the pipeline redacts at the snapshot). */
 export interface LinearTicket {
@@ -18,6 +19,8 @@ export interface LinearTicket {
   url: string;
   state: { name: string; type: string };
   team: { key: string; name: string } | null;
+  /** The Linear project the issue belongs to, when it has one. */
+  project?: { name: string; slug: string } | null;
   labels: string[];
   comments: { id: string; author: string; body: string; createdAt: string }[];
   attachments: { title: string; url: string; metadata: Record<string, unknown> }[];
@@ -49,9 +52,11 @@ function asLinearError(error: unknown, what: string, lookup = false): AppError {
     return new AppError(ErrorCode.NotFound, `Linear has no ${what}`, { cause: error });
   }
   if (error instanceof RatelimitedLinearError) {
+    const seconds = error.retryAfter;
     return new AppError(ErrorCode.UpstreamRateLimited, `Linear rate-limited ${what}`, {
       retryable: true,
       cause: error,
+      ...(seconds !== undefined && seconds >= 0 ? { retryAfterMs: seconds * 1000 } : {}),
     });
   }
   if (error instanceof LinearError) {
@@ -88,53 +93,72 @@ async function call<T>(what: string, fn: () => Promise<T>, lookup = false): Prom
   }
 }
 
-/** A read by key: "invalid input" means the key names nothing (see {@link asLinearError}). */
-const lookup = <T>(what: string, fn: () => Promise<T>) => call(what, fn, true);
+/**
+ * A read (by key: "invalid input" means the key names nothing, see {@link asLinearError}), retried on rate limits and outages within the caller's budget (writes are not:
+ * the effect ledger owns whether a comment was created).
+ */
+const read = <T>(what: string, fn: () => Promise<T>, onRetry?: RetryObserver, byKey = false) =>
+  withRetry(() => call(what, fn, byKey), {
+    service: "linear",
+    what,
+    ...(onRetry ? { onRetry } : {}),
+  });
 
-export function createLinearGateway(options: { apiKey: string; apiUrl?: string }): LinearGateway {
+export function createLinearGateway(options: {
+  apiKey: string;
+  apiUrl?: string;
+  onRetry?: RetryObserver;
+}): LinearGateway {
   const client = new LinearClient({
     apiKey: options.apiKey,
     ...(options.apiUrl ? { apiUrl: options.apiUrl } : {}),
   });
   return {
     fetchTicket: (key) =>
-      lookup(`issue ${key}`, async () => {
-        const issue = await client.issue(key);
-        const [state, team, labels, comments, attachments] = await Promise.all([
-          issue.state,
-          issue.team,
-          issue.labels(),
-          issue.comments({ first: 50 }),
-          issue.attachments(),
-        ]);
-        const authors = await Promise.all(
-          comments.nodes.map(async (c) => (await c.user)?.name ?? "unknown"),
-        );
-        return {
-          id: issue.id,
-          identifier: issue.identifier,
-          title: issue.title,
-          description: issue.description ?? "",
-          priority: issue.priority,
-          url: issue.url,
-          state: { name: state?.name ?? "unknown", type: state?.type ?? "unknown" },
-          team: team ? { key: team.key, name: team.name } : null,
-          labels: labels.nodes.map((l) => l.name),
-          comments: comments.nodes.map((c, i) => ({
-            id: c.id,
-            author: authors[i] ?? "unknown",
-            body: c.body,
-            createdAt: new Date(c.createdAt).toISOString(),
-          })),
-          attachments: attachments.nodes.map((a) => ({
-            title: a.title,
-            url: a.url,
-            metadata: (a.metadata ?? {}) as Record<string, unknown>,
-          })),
-          createdAt: new Date(issue.createdAt).toISOString(),
-          updatedAt: new Date(issue.updatedAt).toISOString(),
-        };
-      }),
+      read(
+        `issue ${key}`,
+        async () => {
+          const issue = await client.issue(key);
+          const [state, team, project, labels, comments, attachments] = await Promise.all([
+            issue.state,
+            issue.team,
+            issue.project,
+            issue.labels(),
+            issue.comments({ first: 50 }),
+            issue.attachments(),
+          ]);
+          const authors = await Promise.all(
+            comments.nodes.map(async (c) => (await c.user)?.name ?? "unknown"),
+          );
+          return {
+            id: issue.id,
+            identifier: issue.identifier,
+            title: issue.title,
+            description: issue.description ?? "",
+            priority: issue.priority,
+            url: issue.url,
+            state: { name: state?.name ?? "unknown", type: state?.type ?? "unknown" },
+            team: team ? { key: team.key, name: team.name } : null,
+            project: project ? { name: project.name, slug: project.slugId } : null,
+            labels: labels.nodes.map((l) => l.name),
+            comments: comments.nodes.map((c, i) => ({
+              id: c.id,
+              author: authors[i] ?? "unknown",
+              body: c.body,
+              createdAt: new Date(c.createdAt).toISOString(),
+            })),
+            attachments: attachments.nodes.map((a) => ({
+              title: a.title,
+              url: a.url,
+              metadata: (a.metadata ?? {}) as Record<string, unknown>,
+            })),
+            createdAt: new Date(issue.createdAt).toISOString(),
+            updatedAt: new Date(issue.updatedAt).toISOString(),
+          };
+        },
+        options.onRetry,
+        true,
+      ),
     async probe() {
       try {
         const viewer = await client.viewer;
@@ -144,16 +168,21 @@ export function createLinearGateway(options: { apiKey: string; apiUrl?: string }
       }
     },
     findComment: (key, marker) =>
-      lookup(`issue ${key}`, async () => {
-        const issue = await client.issue(key);
-        let page = await issue.comments({ first: 50 });
-        for (;;) {
-          const found = page.nodes.find((c) => c.body.includes(marker));
-          if (found) return { id: found.id, body: found.body };
-          if (!page.pageInfo.hasNextPage) return null;
-          page = await page.fetchNext();
-        }
-      }),
+      read(
+        `issue ${key}`,
+        async () => {
+          const issue = await client.issue(key);
+          let page = await issue.comments({ first: 50 });
+          for (;;) {
+            const found = page.nodes.find((c) => c.body.includes(marker));
+            if (found) return { id: found.id, body: found.body };
+            if (!page.pageInfo.hasNextPage) return null;
+            page = await page.fetchNext();
+          }
+        },
+        options.onRetry,
+        true,
+      ),
     createComment: (key, body) =>
       call(`comment on ${key}`, async () => {
         const created = await client.createComment({ issueId: key, body });
@@ -173,17 +202,21 @@ export function createLinearGateway(options: { apiKey: string; apiUrl?: string }
           throw new AppError(ErrorCode.UpstreamRejected, `Linear did not update comment ${id}`);
       }),
     listLabelled: (labels, since) =>
-      call("labelled issues", async () => {
-        const page = await client.issues({
-          first: 50,
-          filter: { labels: { some: { name: { in: labels } } }, updatedAt: { gte: since } },
-        });
-        return Promise.all(
-          page.nodes.map(async (i) => ({
-            identifier: i.identifier,
-            stateType: (await i.state)?.type ?? "unknown",
-          })),
-        );
-      }),
+      read(
+        "labelled issues",
+        async () => {
+          const page = await client.issues({
+            first: 50,
+            filter: { labels: { some: { name: { in: labels } } }, updatedAt: { gte: since } },
+          });
+          return Promise.all(
+            page.nodes.map(async (i) => ({
+              identifier: i.identifier,
+              stateType: (await i.state)?.type ?? "unknown",
+            })),
+          );
+        },
+        options.onRetry,
+      ),
   };
 }

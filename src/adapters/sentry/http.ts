@@ -1,4 +1,5 @@
 import { AppError, ErrorCode } from "../../domain/errors.ts";
+import { parseRetryAfter, type RetryObserver, withRetry } from "../retry.ts";
 
 /**
  * The one place prode talks HTTP to Sentry's REST API: bearer auth, a per-request
@@ -16,6 +17,8 @@ export interface SentryHttpOptions {
   /** Per-request budget; the request is aborted when it runs out. */
   timeoutMs: number;
   fetch?: typeof fetch;
+  /** Told about each retry and give-up (metrics); rate limits are waited out within the caller's budget. */
+  onRetry?: RetryObserver;
 }
 
 export interface SentryResponse {
@@ -64,10 +67,15 @@ export function sentryHttpError(
 ): AppError {
   const detail = detailOf(body);
   if (status === 429) {
+    const now = Date.now();
+    const reset = Number(headers.get("x-sentry-rate-limit-reset"));
+    const retryAfterMs =
+      parseRetryAfter(headers.get("retry-after"), now) ??
+      (Number.isFinite(reset) && reset > 0 ? Math.max(0, reset * 1000 - now) : undefined);
     return new AppError(
       ErrorCode.UpstreamRateLimited,
       `Sentry rate-limited ${what}${rateLimitHint(headers)}`,
-      { retryable: true },
+      { retryable: true, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) },
     );
   }
   if (status >= 500) {
@@ -114,31 +122,38 @@ export function createSentryHttp(options: SentryHttpOptions): SentryHttp {
   const base = options.baseUrl.replace(/\/+$/, "");
   const doFetch = options.fetch ?? globalThis.fetch;
   return {
-    async get(path, query = {}) {
-      const url = new URL(`${base}${path}`);
-      for (const [key, value] of Object.entries(query)) {
-        if (value !== undefined) url.searchParams.set(key, String(value));
-      }
-      const what = `GET ${path}`;
-      let response: Response;
-      let body: unknown;
-      try {
-        response = await doFetch(url, {
-          method: "GET",
-          headers: {
-            Authorization: `Bearer ${reveal(options.token)}`,
-            Accept: "application/json",
-          },
-          signal: AbortSignal.timeout(options.timeoutMs),
-        });
-        body = await readJson(response);
-      } catch (error) {
-        throw sentryTransportError(error, what, options.timeoutMs);
-      }
-      if (!response.ok) throw sentryHttpError(response.status, response.headers, body, what);
-      return { body, headers: response.headers };
-    },
+    get: (path, query = {}) =>
+      withRetry(() => getOnce(path, query), {
+        service: "sentry",
+        what: `GET ${path}`,
+        ...(options.onRetry ? { onRetry: options.onRetry } : {}),
+      }),
   };
+
+  async function getOnce(path: string, query: SentryQuery): Promise<SentryResponse> {
+    const url = new URL(`${base}${path}`);
+    for (const [key, value] of Object.entries(query)) {
+      if (value !== undefined) url.searchParams.set(key, String(value));
+    }
+    const what = `GET ${path}`;
+    let response: Response;
+    let body: unknown;
+    try {
+      response = await doFetch(url, {
+        method: "GET",
+        headers: {
+          Authorization: `Bearer ${reveal(options.token)}`,
+          Accept: "application/json",
+        },
+        signal: AbortSignal.timeout(options.timeoutMs),
+      });
+      body = await readJson(response);
+    } catch (error) {
+      throw sentryTransportError(error, what, options.timeoutMs);
+    }
+    if (!response.ok) throw sentryHttpError(response.status, response.headers, body, what);
+    return { body, headers: response.headers };
+  }
 }
 
 /**

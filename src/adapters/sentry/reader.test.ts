@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startWorld, type World } from "../../../sim/server.ts";
 import { ErrorCode } from "../../domain/errors.ts";
+import { type RetryEvent, withCallBudget } from "../retry.ts";
 import { createSentryReader, probeSentry } from "./reader.ts";
 
 /** The reader against the simulated Sentry (real HTTP, Sentry's own paths and shapes). */
@@ -15,12 +16,15 @@ afterEach(async () => {
   await world.close();
 });
 
-const reader = (overrides: { token?: string; timeoutMs?: number } = {}) =>
+const reader = (
+  overrides: { token?: string; timeoutMs?: number; onRetry?: (e: RetryEvent) => void } = {},
+) =>
   createSentryReader({
     baseUrl: world.urls.sentry,
     org: "acme-sim",
     token: overrides.token ?? "sntrys_sim_token",
     timeoutMs: overrides.timeoutMs ?? 2_000,
+    ...(overrides.onRetry ? { onRetry: overrides.onRetry } : {}),
   });
 
 const hex = (i: number) => i.toString(16).padStart(32, "0");
@@ -91,15 +95,38 @@ describe("createSentryReader over the simulated Sentry", () => {
     });
   });
 
-  it("turns a rate limit into a retryable error that carries Retry-After and the reset", async () => {
+  it("waits out a rate limit's Retry-After within the deadline, then reads (a delay, not a gap)", async () => {
+    world.injectFault({ service: "sentry", kind: "rate_limit", retryAfterSec: 1, count: 1 });
+    const events: RetryEvent[] = [];
+    const started = Date.now();
+    const issue = await withCallBudget({ deadline: new Date(Date.now() + 10_000) }, () =>
+      reader({ onRetry: (e) => events.push(e) }).getIssue(ISSUE),
+    );
+    expect(issue.id).toBe(ISSUE);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(950);
+    expect(events).toEqual([
+      expect.objectContaining({
+        service: "sentry",
+        outcome: "retry",
+        code: ErrorCode.UpstreamRateLimited,
+      }),
+    ]);
+    expect(world.calls({ service: "sentry" }).map((c) => c.status)).toEqual([429, 200]);
+  });
+
+  it("gives up at once, with Retry-After and the reset, when the wait does not fit the deadline", async () => {
     world.injectFault({ service: "sentry", kind: "rate_limit", retryAfterSec: 7 });
-    const error = await reader()
-      .getIssue(ISSUE)
-      .catch((e: unknown) => e);
+    const events: RetryEvent[] = [];
+    const started = Date.now();
+    const error = await withCallBudget({ deadline: new Date(Date.now() + 3_000) }, () =>
+      reader({ onRetry: (e) => events.push(e) }).getIssue(ISSUE),
+    ).catch((e: unknown) => e);
+    expect(Date.now() - started).toBeLessThan(1_000);
     expect(error).toMatchObject({ code: ErrorCode.UpstreamRateLimited, retryable: true });
     expect((error as Error).message).toMatch(
       /retry after 7s, window resets at 2026-11-20T14:35:0\d/,
     );
+    expect(events).toEqual([expect.objectContaining({ outcome: "gave_up" })]);
   });
 
   it("turns 5xx into retryable UpstreamUnavailable, 404 into NotFound and a missing token into Unauthorized", async () => {
@@ -111,6 +138,7 @@ describe("createSentryReader over the simulated Sentry", () => {
       code: ErrorCode.Unauthorized,
       retryable: false,
     });
+    // An outage that outlasts the retries stays a retryable error.
     world.injectFault({ service: "sentry", kind: "error", status: 502 });
     await expect(reader().getIssue(ISSUE)).rejects.toMatchObject({
       code: ErrorCode.UpstreamUnavailable,

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startWorld, type World } from "../../../sim/server.ts";
 import { ErrorCode } from "../../domain/errors.ts";
+import { withCallBudget } from "../retry.ts";
 import { createVendorStatusReader, toVendorStatus } from "./status.ts";
 
 describe("toVendorStatus", () => {
@@ -78,10 +79,48 @@ describe("createVendorStatusReader over the simulated status pages", () => {
       code: ErrorCode.NotFound,
       retryable: false,
     });
-    world.injectFault({ service: "statuspage", kind: "error", status: 503, count: 1 });
+    world.injectFault({ service: "statuspage", kind: "error", status: 503 });
     await expect(reader.getStatus("stripe")).rejects.toMatchObject({
       code: ErrorCode.UpstreamUnavailable,
       retryable: true,
     });
+  });
+
+  it("waits out a 429's Retry-After that fits the deadline, and gives up at once on one that does not", async () => {
+    const reader = createVendorStatusReader({
+      sources: { stripe: `${world.urls.statuspage}/stripe` },
+      timeoutMs: 2_000,
+    });
+    world.injectFault({ service: "statuspage", kind: "rate_limit", retryAfterSec: 1, count: 1 });
+    const status = await withCallBudget({ deadline: new Date(Date.now() + 10_000) }, () =>
+      reader.getStatus("stripe"),
+    );
+    expect(status.vendor).toBe("stripe");
+
+    world.injectFault({ service: "statuspage", kind: "rate_limit", retryAfterSec: 120, count: 1 });
+    const started = Date.now();
+    await expect(
+      withCallBudget({ deadline: new Date(Date.now() + 5_000) }, () => reader.getStatus("stripe")),
+    ).rejects.toMatchObject({ code: ErrorCode.UpstreamRateLimited });
+    expect(Date.now() - started).toBeLessThan(1_000);
+  });
+
+  it("describes each configured source with its match patterns and, for a cloud, our region", () => {
+    const reader = createVendorStatusReader({
+      sources: { "pay-co": "https://status.pay.example", cloudy: "https://status.cloud.example" },
+      match: { "pay-co": { hosts: ["pay.example"] }, cloudy: { kind: "cloud" } },
+      region: "eu-west-1",
+    });
+    expect(reader.sources()).toEqual([
+      { vendor: "pay-co", kind: "vendor", hosts: ["pay.example"], errorTypes: [], requestIds: [] },
+      {
+        vendor: "cloudy",
+        kind: "cloud",
+        hosts: [],
+        errorTypes: [],
+        requestIds: [],
+        region: "eu-west-1",
+      },
+    ]);
   });
 });

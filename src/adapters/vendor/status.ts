@@ -1,6 +1,7 @@
 import { z } from "zod";
-import type { VendorStatus, VendorStatusReader } from "../../../specialists/tools.ts";
+import type { VendorSource, VendorStatus, VendorStatusReader } from "../../../specialists/tools.ts";
 import { AppError, ErrorCode } from "../../domain/errors.ts";
+import { parseRetryAfter, type RetryObserver, withRetry } from "../retry.ts";
 
 /**
  * Vendor status over Atlassian Statuspage's public v2 API: `GET {page}/api/v2/summary.json`
@@ -16,6 +17,15 @@ export interface VendorStatusReaderOptions {
   fetch?: typeof fetch;
   /** Per-request timeout. Default 5 000 ms. */
   timeoutMs?: number;
+  /** How evidence implicates each vendor (config PRODE_VENDOR_MATCH); by name when absent. */
+  match?: Record<
+    string,
+    Partial<Pick<VendorSource, "hosts" | "errorTypes" | "requestIds" | "kind">>
+  >;
+  /** The cloud region we run in (AWS_REGION), for cloud status sources. */
+  region?: string;
+  /** Told about each retry and give-up; rate limits are waited out within the caller's budget. */
+  onRetry?: RetryObserver;
 }
 
 const component = z.looseObject({ name: z.string(), status: z.string().optional() });
@@ -43,10 +53,15 @@ function summaryUrl(base: string): string {
   return trimmed.endsWith(".json") ? trimmed : `${trimmed}/api/v2/summary.json`;
 }
 
-function httpError(vendor: string, status: number): AppError {
+function httpError(vendor: string, status: number, headers: Headers): AppError {
   const message = `status page of ${vendor} answered HTTP ${status}`;
-  if (status === 429)
-    return new AppError(ErrorCode.UpstreamRateLimited, message, { retryable: true });
+  if (status === 429) {
+    const retryAfterMs = parseRetryAfter(headers.get("retry-after"), Date.now());
+    return new AppError(ErrorCode.UpstreamRateLimited, message, {
+      retryable: true,
+      ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+    });
+  }
   if (status >= 500)
     return new AppError(ErrorCode.UpstreamUnavailable, message, { retryable: true });
   // The configured URL serves no status page.
@@ -82,57 +97,78 @@ export function createVendorStatusReader(options: VendorStatusReaderOptions): Ve
     Object.entries(options.sources).map(([vendor, url]) => [vendor.toLowerCase(), url]),
   );
 
+  const described: VendorSource[] = [...sources.keys()].map((vendor) => {
+    const m = options.match?.[vendor] ?? {};
+    const kind = m.kind ?? "vendor";
+    return {
+      vendor,
+      kind,
+      hosts: m.hosts ?? [],
+      errorTypes: m.errorTypes ?? [],
+      requestIds: m.requestIds ?? [],
+      ...(kind === "cloud" && options.region ? { region: options.region } : {}),
+    };
+  });
+
   return {
-    async getStatus(vendor) {
-      const key = vendor.toLowerCase();
-      const base = sources.get(key);
-      if (!base) {
-        throw new AppError(
-          ErrorCode.BadInput,
-          `no status source is configured for vendor '${vendor}' (configured: ${[...sources.keys()].join(", ") || "none"})`,
-        );
-      }
-      const url = summaryUrl(base);
-      let response: Response;
-      try {
-        response = await doFetch(url, {
-          headers: { accept: "application/json" },
-          signal: AbortSignal.timeout(timeoutMs),
-        });
-      } catch (error) {
-        const name = (error as { name?: string }).name;
-        if (name === "TimeoutError" || name === "AbortError") {
-          throw new AppError(
-            ErrorCode.Timeout,
-            `status page of ${key} did not answer within ${timeoutMs} ms`,
-            { cause: error, retryable: true },
-          );
-        }
-        throw new AppError(ErrorCode.UpstreamUnavailable, `status page of ${key} unreachable`, {
-          cause: error,
-          retryable: true,
-        });
-      }
-      if (!response.ok) {
-        await response.body?.cancel();
-        throw httpError(key, response.status);
-      }
-      let body: unknown;
-      try {
-        body = await response.json();
-      } catch (error) {
-        throw new AppError(ErrorCode.UpstreamRejected, `status page of ${key} is not JSON`, {
-          cause: error,
-        });
-      }
-      const parsed = summarySchema.safeParse(body);
-      if (!parsed.success) {
-        throw new AppError(
-          ErrorCode.UpstreamRejected,
-          `status page of ${key} is not a Statuspage v2 summary: ${z.prettifyError(parsed.error)}`,
-        );
-      }
-      return toVendorStatus(key, parsed.data, url);
-    },
+    sources: () => described.map((d) => ({ ...d })),
+    getStatus: (vendor) =>
+      withRetry(() => getOnce(vendor), {
+        service: "vendor_status",
+        what: `status of ${vendor.toLowerCase()}`,
+        ...(options.onRetry ? { onRetry: options.onRetry } : {}),
+      }),
   };
+
+  async function getOnce(vendor: string): Promise<VendorStatus> {
+    const key = vendor.toLowerCase();
+    const base = sources.get(key);
+    if (!base) {
+      throw new AppError(
+        ErrorCode.BadInput,
+        `no status source is configured for vendor '${vendor}' (configured: ${[...sources.keys()].join(", ") || "none"})`,
+      );
+    }
+    const url = summaryUrl(base);
+    let response: Response;
+    try {
+      response = await doFetch(url, {
+        headers: { accept: "application/json" },
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+    } catch (error) {
+      const name = (error as { name?: string }).name;
+      if (name === "TimeoutError" || name === "AbortError") {
+        throw new AppError(
+          ErrorCode.Timeout,
+          `status page of ${key} did not answer within ${timeoutMs} ms`,
+          { cause: error, retryable: true },
+        );
+      }
+      throw new AppError(ErrorCode.UpstreamUnavailable, `status page of ${key} unreachable`, {
+        cause: error,
+        retryable: true,
+      });
+    }
+    if (!response.ok) {
+      await response.body?.cancel();
+      throw httpError(key, response.status, response.headers);
+    }
+    let body: unknown;
+    try {
+      body = await response.json();
+    } catch (error) {
+      throw new AppError(ErrorCode.UpstreamRejected, `status page of ${key} is not JSON`, {
+        cause: error,
+      });
+    }
+    const parsed = summarySchema.safeParse(body);
+    if (!parsed.success) {
+      throw new AppError(
+        ErrorCode.UpstreamRejected,
+        `status page of ${key} is not a Statuspage v2 summary: ${z.prettifyError(parsed.error)}`,
+      );
+    }
+    return toVendorStatus(key, parsed.data, url);
+  }
 }

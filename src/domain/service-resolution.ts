@@ -1,0 +1,65 @@
+import { z } from "zod";
+
+/**
+ * Which service and team a run is about, and from what (FETCH_LINEAR,
+ * src/phases/scope.ts). Every source's answer is a vote. Structured sources decide, in
+ * this order of trust: the linked Sentry issues' projects, the Linear project, `service:`
+ * and catalogued labels, AWS resources the ticket links that the catalog assigns to a
+ * service, then the Linear team (team only). A service named in the ticket's free text
+ * (`ticket_text`) is listed, so a disagreement is visible, but never decides alone. A
+ * mismatch is recorded with every vote (and checked as a conflict:
+ * classifier-conflicts.ts `identityConflicts`), policy and kill switches use the most
+ * restrictive of the disputed scopes, and confidence drops by the gap.
+ */
+
+export const RESOLUTION_SOURCES = [
+  "sentry_project",
+  "linear_project",
+  "linear_label",
+  "aws_resource",
+  "linear_team",
+  "ticket_text",
+] as const;
+export type ResolutionSource = (typeof RESOLUTION_SOURCES)[number];
+
+export const ResolutionVoteSchema = z.object({
+  source: z.enum(RESOLUTION_SOURCES),
+  /** What the source says, verbatim (a project slug, a label, a queue URL, a team key). */
+  value: z.string().min(1),
+  /** The service it names, through the catalog or by discovery (a Sentry project's name). */
+  service: z.string().min(1).optional(),
+  team: z.string().min(1).optional(),
+  /** What was read, for people: "Sentry issue 4502117730 is in project x". */
+  detail: z.string().min(1),
+});
+export type ResolutionVote = z.infer<typeof ResolutionVoteSchema>;
+
+export const ServiceResolutionSchema = z.object({
+  service: z.string().min(1).optional(),
+  team: z.string().min(1).optional(),
+  /** The source whose vote decided the service, when one did. */
+  decidedBy: z.enum(RESOLUTION_SOURCES).optional(),
+  /** Whether the service has a policy file (else it runs on the default policy). */
+  declared: z.boolean(),
+  /** Every source read, most trusted first. */
+  sources: z.array(ResolutionVoteSchema),
+  /** Sources naming different services: recorded with both, never silently resolved. */
+  mismatch: z
+    .object({
+      /** The decided service first. */
+      services: z.array(z.string().min(1)).min(2),
+      votes: z.array(ResolutionVoteSchema),
+      detail: z.string().min(1),
+    })
+    .optional(),
+  /** The scope policy and kill switches use: the most restrictive one on a mismatch. */
+  policyScope: z.object({ team: z.string().optional(), service: z.string().optional() }),
+  /** What the resolution could not establish, with its cost in confidence points. */
+  gaps: z.array(z.object({ what: z.string().min(1), confidenceImpact: z.number().min(0) })),
+});
+export type ServiceResolution = z.infer<typeof ServiceResolutionSchema>;
+
+/** Confidence a service mismatch costs: the evidence may describe another service. */
+export const MISMATCH_IMPACT = 15;
+/** Confidence an unresolved service costs: specialists read without a service's resources. */
+export const UNRESOLVED_IMPACT = 10;
