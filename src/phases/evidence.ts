@@ -1,6 +1,7 @@
 import { setMaxListeners } from "node:events";
 import type { SpecialistTools } from "../../specialists/tools.ts";
 import type { EvidenceOnset, RoutingHints, TicketContext } from "../../specialists/types.ts";
+import { withCallBudget } from "../adapters/retry.ts";
 import { asAppError } from "../domain/errors.ts";
 import { runOnset } from "../domain/run-onset.ts";
 import {
@@ -89,16 +90,19 @@ async function collectWave(
       });
       try {
         const result = await Promise.race([
-          specialist.run({
-            question,
-            ticket: input.ticket,
-            hints: input.hints,
-            tools: toolsFor(specialist, input.tools, [...missing, ...withheld]),
-            signal: controller.signal,
-            deadline,
-            now: input.now,
-            ...(input.onset ? { onset: input.onset } : {}),
-          }),
+          // The specialist's deadline bounds every adapter retry it causes (Retry-After).
+          withCallBudget({ deadline, signal: controller.signal }, () =>
+            specialist.run({
+              question,
+              ticket: input.ticket,
+              hints: input.hints,
+              tools: toolsFor(specialist, input.tools, [...missing, ...withheld]),
+              signal: controller.signal,
+              deadline,
+              now: input.now,
+              ...(input.onset ? { onset: input.onset } : {}),
+            }),
+          ),
           timedOut,
         ]);
         if (result === "timeout") {
