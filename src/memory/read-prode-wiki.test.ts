@@ -81,3 +81,52 @@ describe("wikiToolEntry", () => {
     }
   });
 });
+
+describe("memory routes, never targets another service (issue 13)", () => {
+  it("skips a page restricted to other services even when its keywords match", async () => {
+    const scenario = await findScenario("queue-alarm-infra");
+    const ticket = scenarioTicket(scenario);
+    // Same words, but the run resolved a different service from structured data.
+    ticket.service = "billing-worker";
+    const result = await readProdeWiki({ dir: SHIPPED_WIKI, ticket, now: new Date(scenario.now) });
+    expect(result.hints.pages).not.toContain("sqs-queue-saturation-ecs-capacity");
+    expect(result.hints.recipes.map((r) => r.pageId)).not.toContain(
+      "sqs-queue-saturation-ecs-capacity",
+    );
+    const skipped = result.memory.pages.find((p) => p.id === "sqs-queue-saturation-ecs-capacity");
+    expect(skipped).toMatchObject({ status: "skipped" });
+    expect(skipped?.reason).toContain("not the resolved service billing-worker");
+  });
+
+  it("never hands a recipe's example values to a specialist as targets", async () => {
+    const scenario = await findScenario("backend-500-pr");
+    const ticket = scenarioTicket(scenario);
+    ticket.service = "payments-api";
+    ticket.snapshot.labels = ["vendor"];
+    ticket.snapshot.title = "Upstream provider errors: vendor outage?";
+    const result = await readProdeWiki({ dir: SHIPPED_WIKI, ticket, now: new Date(scenario.now) });
+    expect(result.hints.pages).toContain("vendor-status-outage");
+    const bodies = result.hints.recipes.map((r) => r.body).join("\n");
+    // The page documents its log group parameter with another service's group as example.
+    expect(bodies).not.toContain("/ecs/onboarding-api");
+    expect(bodies).toContain('example: "(example)"');
+  });
+
+  it("withholds a recipe that names a resource the catalog assigns to another service", async () => {
+    const scenario = await findScenario("queue-alarm-infra");
+    const ticket = scenarioTicket(scenario);
+    ticket.service = "notifications-worker";
+    const result = await readProdeWiki({
+      dir: SHIPPED_WIKI,
+      ticket,
+      // As if the catalog said the queue belonged to another service.
+      foreignResources: ["notifications-email"],
+      now: new Date(scenario.now),
+    });
+    const page = result.memory.pages.find((p) => p.id === "sqs-queue-saturation-ecs-capacity");
+    expect(page?.reason).toContain("withheld");
+    for (const hint of [...result.hints.recipes, ...result.hints.negativeControls]) {
+      expect(hint.body).not.toMatch(/(^|[^\w.-])notifications-email($|[^\w.-])/);
+    }
+  });
+});

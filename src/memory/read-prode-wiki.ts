@@ -25,6 +25,7 @@ export function wikiSignalsFromTicket(
   });
   return {
     labels: ticket.snapshot.labels,
+    ...(ticket.service ? { resolvedService: ticket.service } : {}),
     services: [...new Set([...(ticket.service ? [ticket.service] : []), ...labelled])],
     sentryTags,
     text: [
@@ -53,6 +54,8 @@ interface ReadProdeWikiInput {
   ticket: TicketContext;
   /** Tags of the linked Sentry issue's latest event, when already fetched. */
   sentryTags?: readonly { key: string; value: string }[];
+  /** Resources the catalog assigns to other services than the ticket's: never targeted. */
+  foreignResources?: readonly string[];
   now: Date;
 }
 
@@ -68,7 +71,10 @@ export async function readProdeWiki(input: ReadProdeWikiInput): Promise<ReadProd
   const wiki = await loadWiki(input.dir);
   const selection = selectWikiPages(
     wiki,
-    wikiSignalsFromTicket(input.ticket, input.sentryTags),
+    {
+      ...wikiSignalsFromTicket(input.ticket, input.sentryTags),
+      ...(input.foreignResources ? { foreignResources: input.foreignResources } : {}),
+    },
     input.now,
   );
   return { ...selection, tool: wikiToolEntry(wiki), problems: wiki.problems };

@@ -19,6 +19,16 @@ export interface WikiTicketSignals {
   sentryTags?: readonly { key: string; value: string }[];
   /** Title, description and comments, already redacted. */
   text?: string;
+  /**
+   * The service the run resolved (FETCH_LINEAR). A page restricted to other services is
+   * skipped even when its keywords match: memory routes, it never targets another service.
+   */
+  resolvedService?: string;
+  /**
+   * Resources the service catalog assigns to services other than the resolved one (log
+   * groups, queues, load balancers…). A recipe or control naming one is withheld.
+   */
+  foreignResources?: readonly string[];
 }
 
 interface WikiSelectOptions {
@@ -144,9 +154,24 @@ export function selectWikiPages(
     memory.pages.push({ id: "index", path: wiki.indexPath, status: "skipped", reason: problem });
   }
 
-  matches.sort((a, b) => b.score - a.score || a.page.id.localeCompare(b.page.id));
+  const resolved = ticket.resolvedService?.toLowerCase();
+  const ownServices = (page: WikiPage) =>
+    resolved === undefined ||
+    page.services.length === 0 ||
+    page.services.some((s) => s.toLowerCase() === resolved);
+  for (const { page, reasons } of matches.filter((m) => !ownServices(m.page))) {
+    memory.pages.push({
+      id: page.id,
+      path: page.path,
+      reviewedAt: asTimestamp(page.reviewedAt),
+      status: "skipped",
+      reason: `describes ${page.services.join(", ")}, not the resolved service ${ticket.resolvedService}: memory never targets another service (matched ${reasons.join(", ")})`,
+    });
+  }
+  const own = matches.filter((m) => ownServices(m.page));
+  own.sort((a, b) => b.score - a.score || a.page.id.localeCompare(b.page.id));
   let taken = 0;
-  for (const { page, reasons } of matches) {
+  for (const { page, reasons } of own) {
     const matched = `matched ${reasons.join(", ")}`;
     const base = { id: page.id, path: page.path, reviewedAt: asTimestamp(page.reviewedAt) };
     if (page.status !== "active") {
@@ -173,22 +198,44 @@ export function selectWikiPages(
       reason: stale === undefined ? matched : `${stale}; ${matched}`,
     });
     hints.pages.push(page.id);
-    for (const r of page.recipes) {
-      hints.recipes.push({ pageId: page.id, specialist: r.specialist, name: r.name, body: r.body });
-    }
-    for (const c of page.negativeControls) {
-      hints.negativeControls.push({
-        pageId: page.id,
-        specialist: c.specialist,
-        name: c.name,
-        body: c.body,
-      });
+    const foreign = ticket.foreignResources ?? [];
+    for (const [list, entries] of [
+      [hints.recipes, page.recipes],
+      [hints.negativeControls, page.negativeControls],
+    ] as const) {
+      for (const q of entries) {
+        const body = withoutExamples(q.body);
+        const named = foreign.find((r) => namesToken(body, r));
+        if (named !== undefined) {
+          memory.pages.at(-1)!.reason +=
+            `; withheld "${q.name}": it targets ${named}, another service's resource`;
+          continue;
+        }
+        list.push({ pageId: page.id, specialist: q.specialist, name: q.name, body });
+      }
     }
     for (const hypothesis of page.pastConclusions) {
       memory.hypothesesToRetest.push({ pageId: page.id, hypothesis });
     }
   }
   return { memory, hints };
+}
+
+/**
+ * A query block with its parameters' example values blanked: an example documents the
+ * shape of a value (a log group, a load balancer) and must never become a query target.
+ */
+export function withoutExamples(body: string): string {
+  return body.replace(
+    /(\bexample:\s*)("(?:[^"\\]|\\.)*"|'[^']*'|[^,}\n]+)/g,
+    (_m, key: string) => `${key}"(example)"`,
+  );
+}
+
+/** Whether `text` names `token` whole (not as part of a longer name). */
+function namesToken(text: string, token: string): boolean {
+  const escaped = token.toLowerCase().replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  return new RegExp(`(^|[^\\w.-])${escaped}($|[^\\w.-])`).test(text.toLowerCase());
 }
 
 interface WikiUse {

@@ -1,6 +1,7 @@
 import { type RunContextPatch, scopeOf } from "../domain/run-context.ts";
 import { readProdeWiki } from "../memory/read-prode-wiki.ts";
 import { recordHintsForRoute } from "../memory/wiki.ts";
+import { resourcesOfOthers } from "../policy/catalog.ts";
 import { putArtifact } from "../runner/artifacts.ts";
 import type { PhaseHandlers, PhaseResult } from "../runner/types.ts";
 import { classifyPhase } from "./classify.ts";
@@ -79,7 +80,13 @@ export function evidencePhases(deps: PipelineDeps): PhaseHandlers {
 
     READ_PRODE_WIKI: async (ctx) => {
       const t = ctx.context;
-      const read = await readProdeWiki({ dir: deps.wikiDir, ticket: t.ticket!, now: ctx.now() });
+      const read = await readProdeWiki({
+        dir: deps.wikiDir,
+        ticket: t.ticket!,
+        // Memory routes; it never points a specialist at another service's resources.
+        foreignResources: resourcesOfOthers(deps.catalog, t.ticket!.service),
+        now: ctx.now(),
+      });
       if (read.problems.length) ctx.log.warn({ problems: read.problems }, "wiki problems");
       // The wiki is a connector too: its entry joins the tool map (memory is routing only).
       const tools = [...(t.tools ?? []).filter((x) => x.connector !== "wiki"), read.tool];
