@@ -48,7 +48,8 @@ const expectedSchema = z
      * stops at the delivery boundary (CREATE_WORKTREE) and tests assert this instead.
      */
     reaches: z.enum(PHASES).optional(),
-    classification: IncidentClassSchema,
+    /** The class prode must reach; absent where a senior SRE would not commit to one. */
+    classification: IncidentClassSchema.optional(),
     confidenceAtLeast: z.number().min(0).max(100).optional(),
     confidenceBelow: z.number().min(0).max(100).optional(),
     pullRequest: z.boolean().default(false),
@@ -67,6 +68,14 @@ export const scenarioSchema = z
   .object({
     name: z.string().regex(/^[a-z0-9-]+$/, "kebab-case, equal to the file name"),
     description: z.string().min(1),
+    /**
+     * The kind of incident, for the eval's per-family accuracy ("error-after-deploy",
+     * "vendor", "az-outage", …). Optional: a scenario without one is "unfiled".
+     */
+    family: z
+      .string()
+      .regex(/^[a-z0-9-]+$/, "kebab-case")
+      .optional(),
     /** The world clock when the world starts (advances in real time from there). */
     now: z.iso.datetime({ offset: true }),
     /** The production service the ticket is about. */

@@ -76,8 +76,8 @@ describe("loadScenario", () => {
       MINIMAL.replace("service: api", "service: api\nservise: x"),
     );
     expect(unknown.message).toMatch(/tiny\.yaml: \(root\): .*servise/);
-    const missing = await refusal("tiny", MINIMAL.replace("  classification: unknown\n", ""));
-    expect(missing.message).toContain("tiny.yaml: expected.classification:");
+    const missing = await refusal("tiny", MINIMAL.replace("  outcome: BLOCKED_NEEDS_INFO\n", ""));
+    expect(missing.message).toContain("tiny.yaml: expected.outcome:");
   });
 
   it("refuses references the workspace cannot resolve", async () => {
@@ -131,14 +131,16 @@ describe("the shipped scenarios", () => {
   it("all load, and cover the four reference scenarios plus the two failure variants", async () => {
     const scenarios = await loadScenarios();
     const byName = new Map(scenarios.map((s) => [s.name, s]));
-    expect([...byName.keys()].sort()).toEqual([
-      "abort-noise",
-      "backend-500-pr",
-      "db-state-approval",
-      "no-aws-credentials",
-      "queue-alarm-infra",
-      "sentry-fails-midrun",
-    ]);
+    expect([...byName.keys()]).toEqual(
+      expect.arrayContaining([
+        "abort-noise",
+        "backend-500-pr",
+        "db-state-approval",
+        "no-aws-credentials",
+        "queue-alarm-infra",
+        "sentry-fails-midrun",
+      ]),
+    );
     expect(byName.get("backend-500-pr")?.expected).toMatchObject({
       classification: "code_defect",
       reaches: "CREATE_WORKTREE",
@@ -160,6 +162,15 @@ describe("the shipped scenarios", () => {
     expect(noAws?.integrations.aws).toBe(false);
     expect(noAws?.aws).toBeUndefined();
     expect(noAws?.sentry?.issues[0]?.id).toBe("4502117730");
+  });
+
+  it("each name a family, and each family has at least three scenarios (the eval's unit)", async () => {
+    const perFamily = new Map<string, number>();
+    for (const s of await loadScenarios()) {
+      expect(s.family, `${s.name} has a family`).toBeDefined();
+      perFamily.set(s.family!, (perFamily.get(s.family!) ?? 0) + 1);
+    }
+    for (const [family, n] of perFamily) expect(n, family).toBeGreaterThanOrEqual(3);
   });
 
   it("hold no real contact details: every email address is at example.com or GitHub's noreply", async () => {

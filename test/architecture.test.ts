@@ -269,12 +269,12 @@ const RULES: Record<string, Rule> = {
     forbidden: under("src/compose/", "src/cli/", "src/main.ts"),
   },
   // The simulated world and the demo are tools around the product, not part of it: only
-  // the CLI commands that start them (`prode demo`, `prode sim`) import sim/. The chain
+  // the CLI commands that start them (`prode demo`, `prode eval`, `prode sim`) import sim/. The chain
   // src/main.ts → src/cli/registry.ts → src/cli/commands/demo.ts is therefore allowed.
-  "product code (src/, specialists/, blocks/) never reaches sim/ except prode demo and prode sim": {
+  "product code (src/, specialists/, blocks/) never reaches sim/ except prode demo, eval and sim": {
     from: PRODUCT,
     forbidden: under("sim/"),
-    allowedVia: ["src/cli/commands/demo.ts", "src/cli/commands/sim.ts"],
+    allowedVia: ["src/cli/commands/demo.ts", "src/cli/commands/eval.ts", "src/cli/commands/sim.ts"],
   },
   // Pure rules and types: the domain is what every layer may import, so it imports none.
   "src/domain reaches nothing of ours outside itself": {

@@ -58,6 +58,11 @@ export const COMMANDS: CommandEntry[] = [
     load: async () => (await import("./commands/demo.ts")).default,
   },
   {
+    name: "eval",
+    summary: "run every scenario: confusion matrix, accuracy per family, wrong gate passes, time",
+    load: async () => (await import("./commands/eval.ts")).default,
+  },
+  {
     name: "migrate",
     summary: "apply database migrations (DATABASE_URL, or the embedded PGlite)",
     load: async () => (await import("./commands/migrate.ts")).default,

@@ -12,8 +12,22 @@ import type { Command } from "../command.ts";
 
 const LOCAL_POSTGRES = "postgres://postgres@127.0.0.1:5432/postgres";
 
+/**
+ * What `prode demo` runs by default: the four reference scenarios and the two failure
+ * variants. The other scenarios of sim/scenarios/ are the eval's (`prode eval`); any of
+ * them runs here with --scenario.
+ */
+const DEMO_SCENARIOS = [
+  "backend-500-pr",
+  "queue-alarm-infra",
+  "db-state-approval",
+  "abort-noise",
+  "sentry-fails-midrun",
+  "no-aws-credentials",
+];
+
 /** A Postgres server to seed the scenarios' read replicas on, if one answers. */
-async function replicaServer(databaseUrl: string | undefined): Promise<string | undefined> {
+export async function replicaServer(databaseUrl: string | undefined): Promise<string | undefined> {
   const candidate = databaseUrl ?? LOCAL_POSTGRES;
   const sql = postgres(candidate, { max: 1, connect_timeout: 2, onnotice: () => {} });
   try {
@@ -52,7 +66,7 @@ const demo: Command = {
       );
       return 2;
     }
-    const scenarios = wanted.length ? all.filter((s) => wanted.includes(s.name)) : all;
+    const scenarios = all.filter((s) => (wanted.length ? wanted : DEMO_SCENARIOS).includes(s.name));
     // The demo's story is on stdout; the log (stderr) only speaks up for errors unless asked.
     const log = createLogger(values["log-level"] ?? "error", { role: "demo" });
     const db = openDb(
