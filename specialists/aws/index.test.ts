@@ -218,3 +218,71 @@ describe("aws specialist decisions", () => {
     expect(aws.appliesTo(billing, [], hints)).toMatchObject({ applies: true, required: false });
   });
 });
+
+describe("aws specialist: generic reads over the port", () => {
+  it("records failed discovery as a gap and still reads what the ticket names", async () => {
+    const aws = createAwsSpecialist({ services: {} });
+    const denied = () => Promise.reject(new AppError(ErrorCode.Unauthorized, "AccessDenied"));
+    const out = normalizeSpecialistOutput(
+      await aws.run(input(reader(fromTable, async () => [], { listMetrics: denied }))),
+    );
+    expect(out.status).toBe("returned");
+    expect(out.gaps).toContainEqual({
+      what: expect.stringContaining("AWS resource discovery (CloudWatch ListMetrics) unavailable"),
+      confidenceImpact: 10,
+    });
+    expect(out.signals.map((s) => s.kind)).toContain("queue_saturation");
+    const ages = out.signals.filter((s) => s.kind === "series_change" && s.measure === "queue_age");
+    expect(ages).toHaveLength(1);
+  });
+
+  it("reads a crash loop out of memory from the cluster's ECS events when tasks run short", async () => {
+    const aws = createAwsSpecialist({ services: {} });
+    const short: Record<string, MetricSeries> = {
+      ...healthy,
+      RunningTaskCount: minutes((ago) => (ago > 20 ? 6 : 3)),
+      DesiredTaskCount: minutes(() => 6),
+    };
+    const oom = Array.from({ length: 4 }, (_, i) => ({
+      "@timestamp": `2026-11-21 02:2${i}:00.000`,
+      "@message": `(service orders-worker) task ${i} stopped: OutOfMemoryError: Container killed due to memory usage`,
+    }));
+    const out = normalizeSpecialistOutput(
+      await aws.run(
+        input(
+          reader(
+            (q) =>
+              Promise.resolve(short[q.metricName] ?? { label: "m", timestamps: [], values: [] }),
+            async () => oom,
+            {
+              listMetrics: async (q) =>
+                q.namespace === "ECS/ContainerInsights"
+                  ? [
+                      {
+                        namespace: "ECS/ContainerInsights",
+                        metricName: "RunningTaskCount",
+                        dimensions: { ClusterName: "c9", ServiceName: "orders-worker" },
+                      },
+                    ]
+                  : [],
+              listLogGroups: async (p) => (p === "c9" ? ["/aws/events/ecs/c9"] : []),
+            },
+          ),
+        ),
+      ),
+    );
+    expect(out.signals).toContainEqual(
+      expect.objectContaining({ kind: "task_health", healthy: 3, desired: 6 }),
+    );
+    expect(out.signals).toContainEqual(
+      expect.objectContaining({ kind: "crash_loop", reason: "out_of_memory", restarts: 4 }),
+    );
+    expect(out.signals).toContainEqual(
+      expect.objectContaining({
+        kind: "series_change",
+        measure: "running_tasks",
+        direction: "drop",
+      }),
+    );
+  });
+});
