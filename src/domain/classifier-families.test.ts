@@ -64,6 +64,20 @@ describe("regressions after a release → code defect", () => {
     expect(gate.decision).not.toBe("proceed_to_delivery");
   });
 
+  it("a deploy that came only after the onset refutes a regression", () => {
+    const late: UnsourcedSignal = {
+      kind: "change_event",
+      change: "deploy",
+      ref: "r-3",
+      service: SERVICE,
+      at: "2025-03-04T10:25:00Z",
+      minutesBeforeOnset: -15,
+    };
+    const { fired, gate } = judge([rise("errors_5xx")], [late], [exception()]);
+    expect(fired).toContain("code.onset_before_release");
+    expect(gate.decision).not.toBe("proceed_to_delivery");
+  });
+
   it("a crash loop of out-of-memory kills after a release, memory growing: code defect", () => {
     const { c, gate } = judge(
       [crash("out_of_memory"), rise("memory", { onset: "2025-03-04T10:02:00Z" }), tasks(2, 6)],

@@ -138,6 +138,19 @@ export const CODE_RULES: readonly Rule[] = [
     },
   },
   {
+    id: "code.release_touches_stack",
+    class: "code_defect",
+    effect: "supports",
+    points: 10,
+    explanation:
+      "the correlated release's diff changed a file in the failing exception's stack: the change is where the failure is",
+    match: (i) =>
+      all(
+        i.of("new_exception"),
+        releases(i).filter((r) => r.signal.diffTouchesStack === true),
+      ),
+  },
+  {
     id: "code.data_precondition_present",
     class: "code_defect",
     effect: "supports",
@@ -245,6 +258,19 @@ export const CODE_RULES: readonly Rule[] = [
     match: (i) => i.of("reproduction").filter((t) => !t.signal.reproduced),
   },
   {
+    id: "code.release_misses_stack",
+    class: "code_defect",
+    effect: "refutes",
+    points: 10,
+    explanation:
+      "no file the correlated release changed is in the failing exception's stack: the release may be a bystander (weak: a defect can sit in a caller or in configuration)",
+    match: (i) =>
+      all(
+        i.of("new_exception"),
+        releases(i).filter((r) => r.signal.diffTouchesStack === false),
+      ),
+  },
+  {
     id: "code.onset_before_release",
     class: "code_defect",
     effect: "refutes",
@@ -255,12 +281,14 @@ export const CODE_RULES: readonly Rule[] = [
       const symptoms = [...errorRises(i), ...latencyRises(i)];
       const dated = matchedPairs(symptoms, releases(i), beganBefore);
       // A deploy that did not correlate because it came after the onset says the same.
-      const lateDeploys = i.of("change_event").filter(
-        (t) =>
-          (t.signal.change as string) === "deploy" && // the kind for a deploy that did not correlate
-          t.signal.minutesBeforeOnset !== undefined &&
-          t.signal.minutesBeforeOnset < -DEFAULT_ONSET_UNCERTAINTY_MINUTES,
-      );
+      const lateDeploys = i
+        .of("change_event")
+        .filter(
+          (t) =>
+            t.signal.change === "deploy" &&
+            t.signal.minutesBeforeOnset !== undefined &&
+            t.signal.minutesBeforeOnset < -DEFAULT_ONSET_UNCERTAINTY_MINUTES,
+        );
       return dated.length > 0 ? dated : all(symptoms, lateDeploys);
     },
   },

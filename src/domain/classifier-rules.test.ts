@@ -96,6 +96,16 @@ const CASES: Record<string, Case> = {
     blocked: [exception("2025-03-04T09:00:00Z"), release()],
     because: "the exception predates the deploy",
   },
+  "code.release_touches_stack": {
+    fires: [exception(), { ...release(), diffTouchesStack: true } as UnsourcedSignal],
+    blocked: [exception(), { ...release(), diffTouchesStack: false } as UnsourcedSignal],
+    because: "the diff does not touch the stack",
+  },
+  "code.release_misses_stack": {
+    fires: [exception(), { ...release(), diffTouchesStack: false } as UnsourcedSignal],
+    blocked: [exception(), release()],
+    because: "the release specialist could not compare (unknown is not evidence)",
+  },
   "code.data_precondition_present": {
     fires: [
       exception(),

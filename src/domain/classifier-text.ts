@@ -16,7 +16,7 @@ function describeSignal(s: Signal): string {
     case "new_exception":
       return `new exception ${s.issueId} on ${s.path} (${s.culprit}), first seen ${s.firstSeen}`;
     case "release_correlation":
-      return `release ${s.release} deployed ${s.deployedAt}, symptom ${s.firstSeenAfterDeployMinutes} min later`;
+      return `release ${s.release} deployed ${s.deployedAt}, symptom ${s.firstSeenAfterDeployMinutes} min later${s.diffTouchesStack === undefined ? "" : s.diffTouchesStack ? "; its diff touches the exception's stack" : "; its diff does not touch the exception's stack"}`;
     case "deploy_absent":
       return `no deploy${s.service ? ` of ${s.service}` : ""} in ${s.windowHours} h`;
     case "client_aborts":

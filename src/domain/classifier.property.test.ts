@@ -45,6 +45,7 @@ const signal: fc.Arbitrary<Signal> = fc.oneof(
     service,
     deployedAt: when,
     firstSeenAfterDeployMinutes: fc.nat({ max: 400 }),
+    diffTouchesStack: fc.option(fc.boolean(), { nil: undefined }),
   }),
   fc.record({
     kind: fc.constant("deploy_absent" as const),
@@ -184,7 +185,7 @@ const signal: fc.Arbitrary<Signal> = fc.oneof(
   fc.record({
     kind: fc.constant("change_event" as const),
     sourceRef: ref,
-    change: fc.constantFrom(...(["config", "flag", "infra", "scaling"] as const)),
+    change: fc.constantFrom(...(["config", "flag", "infra", "scaling", "deploy"] as const)),
     ref: names("cfg-1", "flag-x"),
     at: when,
     minutesBeforeOnset: fc.option(fc.integer({ min: -600, max: 600 }), { nil: undefined }),
