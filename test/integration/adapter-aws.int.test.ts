@@ -54,7 +54,50 @@ const aws: AwsDataInput = {
         { timestamp: at(3), value: 150 },
       ],
     },
+    {
+      namespace: "AWS/ApplicationELB",
+      metricName: "UnHealthyHostCount",
+      dimensions: [
+        { name: "TargetGroup", value: "targetgroup/api/1" },
+        { name: "LoadBalancer", value: "app/api/2" },
+        { name: "AvailabilityZone", value: "eu-west-1b" },
+      ],
+      datapoints: [{ timestamp: at(1), value: 1 }],
+    },
   ],
+  alarms: [
+    {
+      name: "jobs-age",
+      namespace: "AWS/SQS",
+      metricName: "ApproximateAgeOfOldestMessage",
+      dimensions: [{ name: "QueueName", value: "jobs" }],
+      statistic: "Maximum",
+      threshold: 120,
+      state: "ALARM",
+      stateReason: "Threshold Crossed",
+      stateUpdatedAt: at(3),
+      history: [
+        { timestamp: at(3), oldState: "OK", newState: "ALARM", reason: "Threshold Crossed" },
+        { timestamp: at(0), oldState: "INSUFFICIENT_DATA", newState: "OK" },
+      ],
+    },
+  ],
+  health: {
+    events: [
+      {
+        service: "ELASTICLOADBALANCING",
+        eventTypeCode: "AWS_ELASTICLOADBALANCING_API_ISSUE",
+        availabilityZone: "eu-west-1b",
+        startTime: at(2),
+      },
+      {
+        service: "EC2",
+        eventTypeCode: "AWS_EC2_OPERATIONAL_ISSUE",
+        region: "us-west-2",
+        startTime: at(2),
+      },
+    ],
+  },
 };
 
 let world: World;
@@ -201,6 +244,86 @@ describe("createCloudWatchReader", () => {
       .catch((e: unknown) => e);
     expect(Date.now() - started).toBeLessThan(3_000);
     expect(error).toMatchObject({ code: ErrorCode.Timeout, retryable: true });
+  });
+});
+
+describe("createCloudWatchReader: what exists", () => {
+  it("lists metrics by namespace, name and dimension filters", async () => {
+    const all = await reader().listMetrics({});
+    expect(all).toHaveLength(2);
+    const zonal = await reader().listMetrics({
+      namespace: "AWS/ApplicationELB",
+      dimensions: [{ name: "LoadBalancer", value: "app/api/2" }, { name: "AvailabilityZone" }],
+    });
+    expect(zonal).toEqual([
+      {
+        namespace: "AWS/ApplicationELB",
+        metricName: "UnHealthyHostCount",
+        dimensions: {
+          TargetGroup: "targetgroup/api/1",
+          LoadBalancer: "app/api/2",
+          AvailabilityZone: "eu-west-1b",
+        },
+      },
+    ]);
+  });
+
+  it("describes alarms in ALARM and an alarm's state changes, newest first", async () => {
+    const [alarm] = await reader().describeAlarms({ state: "ALARM" });
+    expect(alarm).toEqual({
+      name: "jobs-age",
+      state: "ALARM",
+      stateReason: "Threshold Crossed",
+      stateUpdatedAt: new Date(at(3)).toISOString(),
+      namespace: "AWS/SQS",
+      metricName: "ApproximateAgeOfOldestMessage",
+      dimensions: { QueueName: "jobs" },
+      statistic: "Maximum",
+      threshold: 120,
+      comparisonOperator: "GreaterThanThreshold",
+      periodSeconds: 60,
+      evaluationPeriods: 1,
+    });
+    expect(await reader().describeAlarms({ state: "OK" })).toEqual([]);
+    const history = await reader().describeAlarmHistory({ alarmName: "jobs-age", ...window });
+    expect(history.map((h) => [h.from, h.to, h.at])).toEqual([
+      ["OK", "ALARM", new Date(at(3)).toISOString()],
+      ["INSUFFICIENT_DATA", "OK", new Date(at(0)).toISOString()],
+    ]);
+  });
+
+  it("lists log groups by a substring of their name", async () => {
+    expect(await reader().listLogGroups("api")).toEqual(["/ecs/api"]);
+    expect(await reader().listLogGroups("worker")).toEqual([]);
+  });
+
+  it("reads AWS Health events of its own region only, signed for Health's global endpoint", async () => {
+    const events = await reader().describeHealthEvents(window);
+    expect(events).toEqual([
+      {
+        service: "ELASTICLOADBALANCING",
+        eventTypeCode: "AWS_ELASTICLOADBALANCING_API_ISSUE",
+        category: "issue",
+        region: REGION,
+        availabilityZone: "eu-west-1b",
+        startTime: new Date(at(2)).toISOString(),
+        status: "open",
+      },
+    ]);
+    const health = world
+      .calls({ service: "aws" })
+      .filter((c) => c.method === "health.DescribeEvents");
+    expect(health.length).toBeGreaterThan(0);
+  });
+
+  it("converts a missing support plan into a non-retryable rejection", async () => {
+    (world.state.aws as { data: { health: { subscribed: boolean } } }).data.health.subscribed =
+      false;
+    const error = await reader()
+      .describeHealthEvents(window)
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AppError);
+    expect(error).toMatchObject({ code: ErrorCode.UpstreamRejected, retryable: false });
   });
 });
 

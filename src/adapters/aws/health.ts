@@ -20,6 +20,7 @@ const HEALTH_REGION = "us-east-1";
 /** 100 per page, 200 events at most: more than a region has open at once. */
 const MAX_PAGES = 2;
 const STATUS = new Set(["open", "closed", "upcoming"]);
+const LOOKBACK_MS = 7 * 24 * 3_600_000;
 
 export interface HealthReaderHandle {
   describeHealthEvents(input: { start: Date; end: Date }): Promise<ProviderHealthEvent[]>;
@@ -44,8 +45,8 @@ export function createHealthReader(connection: AwsConnection): HealthReaderHandl
             filter: {
               regions,
               eventTypeCategories: ["issue"],
-              // Started in the window, or still open from before it.
-              lastUpdatedTimes: [{ from: input.start }],
+              // Open events are updated as they go; a week bounds the closed ones listed.
+              lastUpdatedTimes: [{ from: new Date(input.start.getTime() - LOOKBACK_MS) }],
             },
             maxResults: 100,
             nextToken,
@@ -56,8 +57,11 @@ export function createHealthReader(connection: AwsConnection): HealthReaderHandl
       }
       for (const e of out.events ?? []) {
         if (!e.service || !e.eventTypeCode || !e.startTime) continue;
-        if (e.startTime.getTime() > input.end.getTime()) continue;
         const status = STATUS.has(e.statusCode ?? "") ? e.statusCode! : "open";
+        // Started by the end of the window, and open or ended within it.
+        if (e.startTime.getTime() > input.end.getTime()) continue;
+        if (status === "closed" && e.endTime && e.endTime.getTime() < input.start.getTime())
+          continue;
         events.push({
           service: e.service,
           eventTypeCode: e.eventTypeCode,
