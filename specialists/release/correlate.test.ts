@@ -3,9 +3,11 @@ import type { SentryReleaseSummary } from "../tools.ts";
 import {
   correlate,
   deploysWithin,
+  directionAtDeploy,
   filesInStack,
   firstLine,
   matchRelease,
+  minutesBeforeOnset,
   previousDeploy,
   sameFile,
   stackFiles,
@@ -135,5 +137,75 @@ describe("stack files", () => {
     expect(sameFile("/app/src/a.ts", "src/a.ts")).toBe(true);
     expect(sameFile("src/a.ts", "src/ba.ts")).toBe(false);
     expect(firstLine("feat: x\n\nbody")).toBe("feat: x");
+  });
+});
+
+describe("correlate: proximity", () => {
+  const views = toDeployViews(
+    [
+      deployment(1, "a", "v1", "2026-11-19T18:00:00Z", "success"),
+      deployment(2, "b", "v2", "2026-11-20T13:40:00Z", "success"),
+    ],
+    [],
+  );
+
+  it("correlates the deploy the onset followed within the proximity window", () => {
+    const c = correlate(views, new Date("2026-11-20T14:10:00Z"), 90);
+    expect(c?.deploy.id).toBe(2);
+    expect(c?.minutesAfter).toBe(30);
+  });
+
+  it("does not blame a deploy 20 hours before the onset", () => {
+    const only = views.filter((v) => v.id === 1);
+    expect(correlate(only, new Date("2026-11-20T14:10:00Z"), 90)).toBeUndefined();
+  });
+
+  it("never blames a deploy that began after the onset", () => {
+    expect(correlate(views, new Date("2026-11-20T13:00:00Z"), 90)?.deploy.id).toBeUndefined();
+  });
+
+  it("widens by the onset's uncertainty on both sides", () => {
+    // Onset 14:00 ± 30 min: a deploy at 13:40 began within it, one at 11:45 is 135 min early.
+    expect(correlate(views, new Date("2026-11-20T13:30:00Z"), 90, 30)?.deploy.id).toBe(2);
+    const early = toDeployViews([deployment(3, "c", "v3", "2026-11-20T11:45:00Z")], []);
+    expect(correlate(early, new Date("2026-11-20T14:00:00Z"), 90, 30)).toBeUndefined();
+    expect(correlate(early, new Date("2026-11-20T14:00:00Z"), 90, 60)?.deploy.id).toBe(3);
+  });
+});
+
+describe("directionAtDeploy", () => {
+  const H = 3_600_000;
+  const t0 = Date.parse("2026-11-20T00:00:00Z");
+  const series = (values: number[]) => values.map((value, i) => ({ at: t0 + i * H, value }));
+  const deployAt = t0 + 12 * H + 10 * 60_000; // 12:10, inside bucket 12
+
+  it("is consistent when the series was flat before the deploy and rose across it", () => {
+    const d = directionAtDeploy(series([...Array(12).fill(1), 20, 25, 22]), deployAt);
+    expect(d).toMatchObject({ consistent: true, risingBefore: false });
+    expect(d!.after).toBeGreaterThan(d!.before);
+  });
+
+  it("is not consistent when the series was already rising before the deploy", () => {
+    const d = directionAtDeploy(
+      series([1, 1, 1, 1, 1, 1, 1, 20, 22, 21, 23, 22, 24, 25, 23]),
+      deployAt,
+    );
+    expect(d).toMatchObject({ consistent: false, risingBefore: true });
+  });
+
+  it("is not consistent when the series did not move across the deploy", () => {
+    const d = directionAtDeploy(series(Array(15).fill(3)), deployAt);
+    expect(d?.consistent).toBe(false);
+  });
+
+  it("cannot judge a series that does not reach back before the deploy", () => {
+    expect(directionAtDeploy(series([5, 6, 7]), t0 - H)).toBeUndefined();
+  });
+});
+
+describe("minutesBeforeOnset", () => {
+  it("is negative for a deploy after the onset", () => {
+    const [v] = toDeployViews([deployment(1, "a", "v1", "2026-11-20T15:00:00Z")], []);
+    expect(minutesBeforeOnset(v!, new Date("2026-11-20T14:00:00Z"))).toBe(-60);
   });
 });

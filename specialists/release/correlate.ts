@@ -136,7 +136,7 @@ const round2 = (n: number) => Math.round(n * 100) / 100;
 /**
  * Whether a symptom series moved the way a bad deploy would make it move: its mean over
  * the window after `anchorMs` is above the window before by change-point's default bounds
- * (×1.5 and one unit), and the baseline before the deploy (at least six buckets) shows no
+ * (×1.5 and one unit), and the baseline before the deploy (at least twelve buckets) shows no
  * rise of its own. Buckets are `[at, at + period)`; one straddling the deploy counts as
  * after. Undefined when the series does not cover both sides.
  */
@@ -150,7 +150,7 @@ export function directionAtDeploy(
   const w = windowMinutes * 60_000;
   const beforeSpan = Math.max(w, 3 * period);
   const afterSpan = Math.max(w, 2 * period);
-  const baselineSpan = Math.max(beforeSpan, 6 * period);
+  const baselineSpan = Math.max(beforeSpan, 12 * period);
   const beforeWindow = samples.filter(
     (s) => s.at >= anchorMs - beforeSpan && s.at + period <= anchorMs,
   );

@@ -338,11 +338,14 @@ async function run(input: SpecialistInput): Promise<RawSpecialistOutput> {
       // No deploy in the window before the onset (or one the series contradicts): the
       // absence control over that window, and the day's deploys as context.
       if (!a.contradicted) {
+        // The window correlate() searched: the proximity before the onset, widened by the
+        // onset's uncertainty on both sides.
         const end = new Date(onset.at.getTime() + onset.uncertaintyMinutes * 60_000);
+        const minutes = windowMinutesOf(onset) + 2 * onset.uncertaintyMinutes;
         recordAbsence(ev, views, listRef, {
           environment,
           service,
-          windowHours: Math.round((windowMinutesOf(onset) / 60) * 10) / 10,
+          windowHours: Math.round((minutes / 60) * 100) / 100,
           now: end,
         });
       }

@@ -1,0 +1,139 @@
+import { describe, expect, it } from "vitest";
+import { returnedOutput } from "../../test/setup/classifier-fixtures.ts";
+import { CONFLICT_CHECKS, findContradictions, identityConflicts } from "./classifier-conflicts.ts";
+import { indexSignals } from "./classifier-index.ts";
+import type { ServiceResolution } from "./service-resolution.ts";
+
+const release = (deployedAt: string) =>
+  returnedOutput("release", { kind: "github_deploy", ref: "github_deploy:7" }, [
+    {
+      kind: "release_correlation",
+      release: "v2",
+      service: "svc-a",
+      deployedAt,
+      firstSeenAfterDeployMinutes: 5,
+    },
+  ]);
+const series = (onset: string, service = "svc-a", uncertainty = 2.5) =>
+  returnedOutput("aws", { kind: "cloudwatch_metric", ref: "cloudwatch_metric:5xx" }, [
+    {
+      kind: "series_change",
+      measure: "errors_5xx",
+      direction: "rise",
+      before: 0.5,
+      after: 12,
+      service,
+      onset,
+      onsetUncertaintyMinutes: uncertainty,
+    },
+  ]);
+const index = (...outputs: ReturnType<typeof returnedOutput>[]) => indexSignals(outputs);
+
+describe("onset order", () => {
+  it("names a release blamed for a symptom another source dates before it", () => {
+    const found = findContradictions(
+      index(release("2026-11-20T14:02:00Z"), series("2026-11-20T12:40:00Z")),
+    );
+    expect(found.map((c) => c.subject)).toEqual([
+      "onset order: errors_5xx of svc-a rose at 2026-11-20T12:40:00Z, before release v2 was deployed at 2026-11-20T14:02:00Z",
+    ]);
+  });
+
+  it("accepts a rise after the deploy, or within the rollout slack and the onset's uncertainty", () => {
+    expect(
+      findContradictions(index(release("2026-11-20T14:02:00Z"), series("2026-11-20T14:05:00Z"))),
+    ).toEqual([]);
+    expect(
+      findContradictions(index(release("2026-11-20T14:02:00Z"), series("2026-11-20T13:50:00Z"))),
+    ).toEqual([]);
+  });
+
+  it("does not compare a release with another service's series", () => {
+    expect(
+      findContradictions(
+        index(release("2026-11-20T14:02:00Z"), series("2026-11-20T10:00:00Z", "svc-b")),
+      ),
+    ).toEqual([]);
+  });
+});
+
+describe("scope", () => {
+  const scope = (routes: "one" | "all", services = ["svc-a"]) =>
+    returnedOutput("aws", { kind: "cloudwatch_metric", ref: `cloudwatch_metric:${routes}` }, [
+      { kind: "impact_scope", services, zones: [], routes },
+    ]);
+  it("names one route against all routes of the same service", () => {
+    const found = findContradictions(index(scope("one"), scope("all")));
+    expect(found.map((c) => c.subject)).toEqual(["scope: one route vs all routes of svc-a"]);
+  });
+
+  it("names an exception confined to one path while the symptom is on all routes", () => {
+    const exception = returnedOutput("sentry", { kind: "sentry_issue", ref: "sentry_issue:1" }, [
+      {
+        kind: "new_exception",
+        issueId: "1",
+        path: "POST /v1/x",
+        firstSeen: "2026-11-20T14:06:00Z",
+        culprit: "f(x.ts)",
+      },
+    ]);
+    const found = findContradictions(index(exception, scope("all")));
+    expect(found[0]?.subject).toBe(
+      "scope: the exception is confined to POST /v1/x, the symptom is on all routes of svc-a",
+    );
+  });
+
+  it("does not compare scopes of different services", () => {
+    expect(findContradictions(index(scope("one"), scope("all", ["svc-b"])))).toEqual([]);
+  });
+});
+
+describe("service identity", () => {
+  const resolution = (votes: ServiceResolution["sources"]): ServiceResolution => ({
+    service: "svc-a",
+    decidedBy: "sentry_project",
+    declared: true,
+    sources: votes,
+    policyScope: { service: "svc-a" },
+    gaps: [],
+  });
+  const vote = (source: "sentry_project" | "linear_label", service: string) => ({
+    source,
+    value: service,
+    service,
+    detail: `${source} says ${service}`,
+  });
+
+  it("is a material conflict naming both sources when they name different services", () => {
+    const found = identityConflicts(
+      resolution([vote("sentry_project", "svc-a"), vote("linear_label", "svc-b")]),
+    );
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatchObject({
+      subject: "service identity: sentry project names svc-a, linear label names svc-b",
+      material: true,
+    });
+    expect(found[0]!.between.map((r) => r.sourceRef)).toEqual([
+      "sentry_project:svc-a",
+      "linear_label:svc-b",
+    ]);
+  });
+
+  it("finds nothing when the sources agree, or when there is no resolution", () => {
+    expect(
+      identityConflicts(
+        resolution([vote("sentry_project", "svc-a"), vote("linear_label", "svc-a")]),
+      ),
+    ).toEqual([]);
+    expect(identityConflicts(undefined)).toEqual([]);
+  });
+});
+
+describe("CONFLICT_CHECKS", () => {
+  it("names a check for every subject the contradictions produce", () => {
+    const prefixes = CONFLICT_CHECKS.map((c) => c.subjectPrefix);
+    for (const subject of ["onset order: x", "scope: x", "service identity: x", "deploys of x"]) {
+      expect(prefixes.some((p) => subject.startsWith(p))).toBe(true);
+    }
+  });
+});

@@ -1,0 +1,70 @@
+import { describe, expect, it } from "vitest";
+import { returnedOutput, skippedOutput } from "../../test/setup/classifier-fixtures.ts";
+import { runOnset } from "./run-onset.ts";
+import type { SeriesMeasure } from "./signals.ts";
+
+const rise = (measure: SeriesMeasure, onset: string, uncertainty = 2) =>
+  ({
+    kind: "series_change",
+    measure,
+    direction: "rise",
+    before: 1,
+    after: 10,
+    onset,
+    onsetUncertaintyMinutes: uncertainty,
+  }) as const;
+
+describe("runOnset", () => {
+  it("picks the earliest credible rise among every specialist's symptom series", () => {
+    const onset = runOnset([
+      returnedOutput("sentry", { kind: "sentry_issue", ref: "sentry_issue:1" }, [
+        rise("error_events", "2026-11-20T14:06:00Z", 0),
+      ]),
+      returnedOutput("aws", { kind: "cloudwatch_metric", ref: "cw:alb" }, [
+        rise("errors_5xx", "2026-11-20T14:02:30Z", 2.5),
+      ]),
+    ]);
+    expect(onset).toMatchObject({
+      at: "2026-11-20T14:02:30Z",
+      specialistId: "aws",
+      source: "series",
+      measure: "errors_5xx",
+      uncertaintyMinutes: 2.5,
+      sourceRef: "cw:alb",
+      candidates: 2,
+    });
+  });
+
+  it("ignores load and dependency measures, flat series and onsets known only coarsely", () => {
+    const onset = runOnset([
+      returnedOutput("aws", { kind: "cloudwatch_metric", ref: "cw:a" }, [
+        rise("cpu", "2026-11-20T10:00:00Z"),
+        rise("requests", "2026-11-20T10:00:00Z"),
+        rise("latency_p99", "2026-11-19T00:00:00Z", 720),
+        { kind: "series_change", measure: "errors_5xx", direction: "flat", before: 1, after: 1 },
+        rise("latency_p99", "2026-11-20T12:00:00Z", 5),
+      ]),
+    ]);
+    expect(onset?.at).toBe("2026-11-20T12:00:00Z");
+    expect(onset?.candidates).toBe(1);
+  });
+
+  it("falls back to the oldest stale derived row, marked as data state", () => {
+    const onset = runOnset([
+      returnedOutput("db", { kind: "db_query", ref: "db_query:q1" }, [
+        {
+          kind: "stale_derived_rows",
+          table: "t",
+          staleCount: 3,
+          totalCount: 10,
+          oldestStaleAt: "2026-11-13T08:14:22Z",
+        },
+      ]),
+    ]);
+    expect(onset).toMatchObject({ source: "data_state", at: "2026-11-13T08:14:22Z" });
+  });
+
+  it("is undefined when nothing returned dates the symptom", () => {
+    expect(runOnset([skippedOutput("aws", "no tool")])).toBeUndefined();
+  });
+});
