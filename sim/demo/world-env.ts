@@ -64,6 +64,12 @@ export function worldEnv(
     env.PRODE_VENDOR_STATUS = Object.keys(s.vendorStatus)
       .map((vendor) => `${vendor}=${world.urls.statuspage}/${vendor}`)
       .join(",");
+    const match = Object.fromEntries(
+      Object.entries(s.vendorStatus).flatMap(([vendor, page]) =>
+        page.match ? [[vendor, page.match]] : [],
+      ),
+    );
+    if (Object.keys(match).length > 0) env.PRODE_VENDOR_MATCH = JSON.stringify(match);
   }
   return env;
 }

@@ -59,6 +59,18 @@ const statusSummarySchema = z.looseObject({
   components: z.array(componentSchema).default([]),
   incidents: z.array(incidentSchema).default([]),
   scheduled_maintenances: z.array(z.unknown()).default([]),
+  /**
+   * Not served: how the scenario's deployment configures this source for prode
+   * (PRODE_VENDOR_MATCH). `kind: cloud` makes it the cloud provider's status.
+   */
+  match: z
+    .strictObject({
+      kind: z.enum(["vendor", "cloud"]).optional(),
+      hosts: z.array(z.string().min(1)).optional(),
+      errorTypes: z.array(z.string().min(1)).optional(),
+      requestIds: z.array(z.string().min(1)).optional(),
+    })
+    .optional(),
 });
 
 export const statuspageDataSchema = z.record(z.string().regex(/^[a-z0-9-]+$/), statusSummarySchema);
@@ -86,8 +98,9 @@ class StatuspageSim implements SimServiceInstance {
     const unresolved = summary.incidents.filter(
       (i) => i.status !== "resolved" && i.status !== "postmortem",
     );
+    const { match: _prodeConfig, ...served } = summary;
     const bodies: Record<string, unknown> = {
-      "summary.json": summary,
+      "summary.json": served,
       "status.json": { page: summary.page, status: summary.status },
       "components.json": { page: summary.page, components: summary.components },
       "incidents.json": { page: summary.page, incidents: summary.incidents },

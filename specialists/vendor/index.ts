@@ -1,19 +1,34 @@
-import { CHECK_RULES, EvidenceCollector } from "../shared/collector.ts";
+import { CHECK_RULES, EvidenceCollector, settle } from "../shared/collector.ts";
 import { deadlineSignal, runClock } from "../shared/deadline.ts";
-import type { VendorStatus } from "../tools.ts";
-import type { Specialist } from "../types.ts";
-import { hasVendorLabel, mentionedVendors, vendorCorrelationIds } from "./detect.ts";
+import type { SentryEventSummary, SentryReader, VendorSource, VendorStatus } from "../tools.ts";
+import type { Specialist, TicketContext } from "../types.ts";
+import {
+  hasVendorLabel,
+  type Implication,
+  implicatedByEvents,
+  implicatedByTicket,
+  labelledCorrelationIds,
+  locationsIn,
+  matcherFor,
+  overlapsUs,
+  ranked,
+} from "./detect.ts";
 
 /**
- * The vendor specialist: for each vendor the ticket names, the vendor's status page now
- * — an open incident (`vendor_incident`) or the negative control `vendor_operational` —
- * plus the vendor correlation ids (webhook event ids, correlation ids) the ticket
- * carries (`vendor_error_correlation`). Read-only: it holds a VendorStatusReader.
+ * The vendor specialist. Which vendor is involved comes from the evidence, not only from
+ * the ticket's words: the linked Sentry issues' events (exception types, SDK frames,
+ * hosts, tag namespaces, request ids) and the ticket (labels, title, hosts, ids) are
+ * matched against the configured status sources (detect.ts; no vendor is built in).
+ * For each implicated vendor: `vendor_error_correlation` for the failing requests that
+ * carry its marks, and its status page now — an open incident (`vendor_incident`) or the
+ * negative control `vendor_operational`. Only the implicated vendor's page is read, so
+ * another vendor's green page never stands against it. Cloud providers' status sources
+ * are read every run: an open incident becomes `provider_incident`, with `overlapsUs`
+ * when its region (and zones) are ours. Read-only: it holds a VendorStatusReader and,
+ * when available, a SentryReader.
  */
 
 export interface VendorSpecialistOptions {
-  /** Vendor names it recognises in tickets; defaults to KNOWN_VENDORS. */
-  vendors?: readonly string[];
   timeoutMs?: number;
 }
 
@@ -103,31 +118,35 @@ export function readStatus(
 
 export function createVendorSpecialist(options: VendorSpecialistOptions = {}): Specialist {
   const timeoutMs = options.timeoutMs ?? 15_000;
-  const known = options.vendors;
 
   return {
     id: "vendor",
     phase: "evidence",
     needs: ["vendorStatus"],
+    optionalTools: ["sentry"],
     timeoutMs,
 
-    appliesTo(ticket, _tools, hints) {
-      const vendors = mentionedVendors(ticket, hints, known);
+    appliesTo(ticket, tools) {
       const labelled = hasVendorLabel(ticket);
-      if (vendors.length === 0 && !labelled) {
-        return { applies: false, required: false, reason: "the ticket names no vendor" };
+      const configured = tools.some(
+        (t) => t.connector === "vendor_status" && t.status === "available",
+      );
+      if (configured) {
+        return {
+          applies: true,
+          required: labelled,
+          reason: labelled
+            ? "the ticket is labelled vendor"
+            : "the configured vendor and provider status sources are checked against the evidence",
+        };
       }
-      const required = labelled || vendors.some((v) => v.where === "label" || v.where === "title");
-      const names = vendors.map((v) => `${v.vendor} (${v.where})`).join(", ");
-      return {
-        applies: true,
-        required,
-        reason: names ? `the ticket concerns ${names}` : "the ticket is labelled vendor",
-      };
+      return labelled
+        ? { applies: true, required: true, reason: "the ticket is labelled vendor" }
+        : { applies: false, required: false, reason: "no vendor status source is configured" };
     },
 
     question(ticket) {
-      return `Is a third-party vendor named in ${ticket.snapshot.ticketKey} having an incident now, and do the failures carry its correlation ids?`;
+      return `Do the errors behind ${ticket.snapshot.ticketKey} implicate a third-party vendor, is that vendor (or our cloud provider in our region) having an incident now?`;
     },
 
     async run(input) {
@@ -143,58 +162,180 @@ export function createVendorSpecialist(options: VendorSpecialistOptions = {}): S
       const reader = input.tools.vendorStatus;
       if (!reader)
         return ev.skipped("no vendor status reader: the vendor_status connector is absent");
-      const vendors = mentionedVendors(input.ticket, input.hints, known);
-      if (vendors.length === 0) {
-        return ev.skipped("the ticket is labelled vendor but names no vendor prode recognises");
-      }
-      const correlations = vendorCorrelationIds(input.ticket);
-      if (correlations.length > 0) {
-        const key = input.ticket.snapshot.ticketKey;
-        const ticketRef = ev.source({
-          kind: "linear_issue",
-          ref: `linear_issue:${key}`,
-          fetchedAt: input.ticket.snapshot.fetchedAt,
-        });
-        for (const c of correlations)
-          ev.correlate({ kind: "vendor_correlation_id", value: c.value });
-        for (const { vendor } of vendors) {
-          const own = correlations.filter(
-            (c) => c.vendor === vendor || (c.vendor === undefined && vendors.length === 1),
-          );
-          if (own.length === 0) continue;
-          ev.finding({
-            fact: `${key} carries ${own.length} ${vendor} correlation id(s) from failing requests`,
-            source: ticketRef,
-            observedAt: input.ticket.snapshot.updatedAt,
-          });
-          ev.signal({
-            source: ticketRef,
-            kind: "vendor_error_correlation",
-            vendor,
-            correlatedRequests: own.length,
-          });
-        }
-      }
+      const sources = reader.sources();
+      const vendors = sources.filter((s) => s.kind === "vendor");
+      const clouds = sources.filter((s) => s.kind === "cloud");
+      const matchers = vendors.map(matcherFor);
 
-      await Promise.all(
-        vendors.map(({ vendor, where }) =>
+      const found = implicatedByTicket(input.ticket, matchers);
+      const events = await linkedEvents(ev, input.ticket, input.tools.sentry, signal);
+      implicatedByEvents(events, matchers, found);
+      const implicated = ranked(found);
+
+      const key = input.ticket.snapshot.ticketKey;
+      const ticketRef = ev.source({
+        kind: "linear_issue",
+        ref: `linear_issue:${key}`,
+        fetchedAt: input.ticket.snapshot.fetchedAt,
+      });
+      for (const id of labelledCorrelationIds(input.ticket)) {
+        ev.correlate({ kind: "vendor_correlation_id", value: id });
+      }
+      if (implicated.length === 0 && clouds.length === 0) {
+        ev.finding({
+          fact: `neither ${key} nor its linked errors implicate a configured vendor (${vendors.map((v) => v.vendor).join(", ") || "none configured"})`,
+          source: ticketRef,
+          observedAt: input.ticket.snapshot.updatedAt,
+        });
+        return ev.returned();
+      }
+      for (const v of implicated) recordImplication(ev, v, key, ticketRef, events.length > 0);
+
+      await Promise.all([
+        ...implicated.map((v) =>
           ev.check(
             {
-              what: `status page of ${vendor}`,
-              confidenceImpact: where === "label" || where === "title" ? 20 : 10,
-              run: async () => readStatus(ev, await reader.getStatus(vendor), input.now, clock()),
+              what: `status page of ${v.vendor}`,
+              confidenceImpact: v.strong || v.correlated > 0 ? 20 : 10,
+              run: async () => readStatus(ev, await reader.getStatus(v.vendor), input.now, clock()),
             },
             signal,
           ),
         ),
+        ...clouds.map((c) =>
+          ev.check(
+            {
+              what: `status of cloud provider ${c.vendor}`,
+              confidenceImpact: 5,
+              run: async () =>
+                readProviderStatus(
+                  ev,
+                  await reader.getStatus(c.vendor),
+                  c,
+                  input.ticket.awsResources?.zones ?? [],
+                  clock(),
+                ),
+            },
+            signal,
+          ),
+        ),
+      ]);
+      const incident = ev.signals.some(
+        (s) => s.kind === "vendor_incident" || (s.kind === "provider_incident" && s.overlapsUs),
       );
-      const incident = ev.signals.some((s) => s.kind === "vendor_incident");
       return ev.finish(
         signal,
         incident ? "match the incident's start and components against our failures" : undefined,
       );
     },
   };
+}
+
+const MAX_LINKED_ISSUES = 3;
+const EVENTS_PER_ISSUE = 20;
+
+/** The latest events of the ticket's linked Sentry issues (none without a Sentry reader). */
+async function linkedEvents(
+  ev: EvidenceCollector,
+  ticket: TicketContext,
+  sentry: SentryReader | undefined,
+  signal: AbortSignal,
+): Promise<SentryEventSummary[]> {
+  const ids = ticket.snapshot.linked.sentryIssueIds.slice(0, MAX_LINKED_ISSUES);
+  if (!sentry || ids.length === 0) return [];
+  const read = await Promise.all(
+    ids.map(async (id) => ({
+      id,
+      result: await settle(() => sentry.listEvents(id, EVENTS_PER_ISSUE), signal),
+    })),
+  );
+  const events: SentryEventSummary[] = [];
+  for (const { id, result } of read) {
+    if (!result.ok) {
+      ev.gap({
+        what: `events of Sentry issue ${id} unavailable (${result.error.code}): vendor marks in its errors not checked`,
+        confidenceImpact: 5,
+      });
+      continue;
+    }
+    ev.source({ kind: "sentry_issue", ref: `sentry_issue:${id}` });
+    events.push(...result.value);
+  }
+  return events;
+}
+
+function recordImplication(
+  ev: EvidenceCollector,
+  v: Implication,
+  key: string,
+  ticketRef: ReturnType<EvidenceCollector["source"]>,
+  fromEvents: boolean,
+): void {
+  for (const id of v.ids.slice(0, 20)) ev.correlate({ kind: "vendor_correlation_id", value: id });
+  ev.finding({
+    fact: `${v.vendor} is implicated by ${v.reasons.join("; ")}`,
+    source: ticketRef,
+  });
+  if (v.correlated > 0 || v.ids.length > 0) {
+    const ref = fromEvents
+      ? ev.source({ kind: "sentry_event", ref: `sentry_events:${key}:${v.vendor}` })
+      : ticketRef;
+    ev.signal({
+      source: ref,
+      kind: "vendor_error_correlation",
+      vendor: v.vendor,
+      correlatedRequests: Math.max(v.correlated, v.ids.length),
+    });
+  }
+}
+
+/** A cloud provider's status page: each open incident, placed against our region and zones. */
+export function readProviderStatus(
+  ev: EvidenceCollector,
+  status: VendorStatus,
+  source: VendorSource,
+  ourZones: readonly string[],
+  fetchedAt: Date,
+): void {
+  const ref = ev.source({
+    kind: "vendor_status",
+    ref: `vendor_status:${status.vendor}`,
+    fetchedAt,
+  });
+  const active = status.incidents.filter((i) => !CLOSED.has(i.status));
+  for (const incident of active) {
+    const where = locationsIn([incident.name, ...incident.components]);
+    const overlaps = overlapsUs(where, {
+      ...(source.region ? { region: source.region } : {}),
+      zones: ourZones,
+    });
+    const startedAt = isoOrUndefined(incident.startedAt);
+    ev.finding({
+      fact: `${status.vendor} reports "${incident.name}" (${incident.status})${where.regions.length ? ` in ${[...where.regions, ...where.zones].join(", ")}` : ""}${startedAt ? ` since ${startedAt}` : ""}: ${overlaps ? "overlaps our region" : `not in our region${source.region ? ` ${source.region}` : " (unknown)"}`}`,
+      source: ref,
+      observedAt: fetchedAt,
+    });
+    const region = where.regions[0];
+    const component = incident.components[0];
+    ev.signal({
+      source: ref,
+      kind: "provider_incident",
+      provider: status.vendor,
+      ...(region ? { region } : {}),
+      ...(where.zones.length ? { zones: where.zones } : {}),
+      ...(component ? { component } : {}),
+      status: incidentStatus(incident.status),
+      ...(startedAt ? { startedAt } : {}),
+      overlapsUs: overlaps,
+    });
+  }
+  if (active.length === 0) {
+    ev.finding({
+      fact: `${status.vendor} reports no open incident (${status.description || status.indicator})`,
+      source: ref,
+      observedAt: fetchedAt,
+    });
+  }
 }
 
 const vendor: Specialist = createVendorSpecialist();

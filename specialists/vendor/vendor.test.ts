@@ -1,10 +1,19 @@
 import { describe, expect, it } from "vitest";
 import { normalizeSpecialistOutput } from "../../src/domain/specialist-output.ts";
 import { CHECK_RULES, EvidenceCollector } from "../shared/collector.ts";
-import type { VendorStatus } from "../tools.ts";
+import type { SentryEventSummary, VendorSource, VendorStatus } from "../tools.ts";
 import type { RoutingHints, TicketContext } from "../types.ts";
-import { hasVendorLabel, mentionedVendors, vendorCorrelationIds } from "./detect.ts";
-import vendor, { readStatus } from "./index.ts";
+import {
+  hasVendorLabel,
+  implicatedByEvents,
+  implicatedByTicket,
+  labelledCorrelationIds,
+  locationsIn,
+  matcherFor,
+  overlapsUs,
+  ranked,
+} from "./detect.ts";
+import vendor, { readProviderStatus, readStatus } from "./index.ts";
 
 function ticket(title: string, description = "", labels: string[] = []): TicketContext {
   return {
@@ -27,51 +36,124 @@ function ticket(title: string, description = "", labels: string[] = []): TicketC
 const NO_HINTS: RoutingHints = { pages: [], recipes: [], negativeControls: [] };
 const NOW = new Date("2026-11-20T10:00:00Z");
 
-describe("mentionedVendors", () => {
-  it("finds vendors by label, title and text, but not in URLs", () => {
-    const t = ticket(
-      "Stripe webhooks failing",
-      "Payments retried via Twilio SMS? See https://github.com/acme/api/pull/1 and https://acme.sentry.io/issues/1",
-      ["vendor:postmark"],
+const source = (vendor: string, extra: Partial<VendorSource> = {}): VendorSource => ({
+  vendor,
+  kind: "vendor",
+  hosts: [],
+  errorTypes: [],
+  requestIds: [],
+  ...extra,
+});
+
+function event(overrides: Partial<SentryEventSummary>): SentryEventSummary {
+  return { eventId: "e1", dateCreated: "2026-11-20T09:00:00Z", tags: [], ...overrides };
+}
+
+describe("vendor implication from evidence (no vendor is built in)", () => {
+  const matchers = [source("acme-pay"), source("mailco", { hosts: ["mail.example"] })].map(
+    matcherFor,
+  );
+
+  it("recognises a vendor by its name in exception types, SDK frames, hosts and tag keys", () => {
+    const found = ranked(
+      implicatedByEvents(
+        [
+          event({
+            exception: {
+              type: "AcmePayConnectionError",
+              value: "connect ETIMEDOUT api.acmepay.io:443",
+              frames: [{ filename: "/app/node_modules/acme-pay/lib/http.js", inApp: false }],
+            },
+            tags: [{ key: "acme-pay.request_id", value: "rq_123456" }],
+          }),
+          event({ exception: { type: "TypeError", value: "x is null", frames: [] } }),
+        ],
+        matchers,
+      ),
     );
-    expect(mentionedVendors(t, NO_HINTS)).toEqual([
-      { vendor: "postmark", where: "label" },
-      { vendor: "stripe", where: "title" },
-      { vendor: "twilio", where: "ticket" },
-    ]);
-    expect(hasVendorLabel(t)).toBe(true);
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatchObject({ vendor: "acme-pay", correlated: 1, ids: ["rq_123456"] });
+    expect(found[0]?.reasons[0]).toContain("exception type AcmePayConnectionError");
   });
 
-  it("takes a vendor from a recipe addressed to the vendor specialist only", () => {
-    const hints: RoutingHints = {
-      pages: ["notifications"],
-      recipes: [
-        {
-          pageId: "notifications",
-          specialist: "vendor",
-          name: "email provider",
-          body: "check Postmark status",
-        },
-        { pageId: "notifications", specialist: "aws", name: "x", body: "stripe" },
+  it("uses configured hosts instead of the name when given", () => {
+    const found = implicatedByEvents(
+      [
+        event({
+          exception: { type: "Error", value: "POST https://api.mail.example/v3 503", frames: [] },
+        }),
       ],
-      negativeControls: [],
-    };
-    expect(mentionedVendors(ticket("Emails delayed"), hints)).toEqual([
-      { vendor: "postmark", where: "wiki notifications" },
+      matchers,
+    );
+    expect([...found.keys()]).toEqual(["mailco"]);
+  });
+
+  it("reads the ticket's labels, title and hosts (a URL counts by its host, not its words)", () => {
+    const t = ticket("Checkout failing", "See https://acme-pay.example/dashboard", [
+      "vendor:mailco",
     ]);
+    const found = implicatedByTicket(t, matchers);
+    expect(found.get("mailco")).toMatchObject({ strong: true });
+    expect(found.has("acme-pay")).toBe(true); // its host is in the ticket
+    expect(hasVendorLabel(t)).toBe(true);
+    expect(implicatedByTicket(ticket("Feed slow"), matchers).size).toBe(0);
+  });
+
+  it("takes only labelled correlation ids, not our own request ids", () => {
+    const t = ticket(
+      "Webhook failures",
+      "Correlation id: 7f3c2a1b-9d8e. Our req_01JD9Q4M8X2V7K3N5P6R8T0W1Y.",
+    );
+    expect(labelledCorrelationIds(t)).toEqual(["7f3c2a1b-9d8e"]);
   });
 });
 
-describe("vendorCorrelationIds", () => {
-  it("reads webhook event ids and labelled correlation ids, not our request ids", () => {
-    const t = ticket(
-      "Stripe webhook failures",
-      "Failed events: evt_1Q2w3E4r5T6y7U8i and evt_1Q2w3E4r5T6y7U9o. Correlation id: 7f3c2a1b-9d8e. Our req_01JD9Q4M8X2V7K3N5P6R8T0W1Y.",
+describe("cloud provider incidents", () => {
+  it("places an incident by the regions and zones it names", () => {
+    const where = locationsIn(["Increased error rates", "EC2 (eu-west-1)", "eu-west-1b"]);
+    expect(where).toEqual({ regions: ["eu-west-1"], zones: ["eu-west-1b"] });
+    expect(overlapsUs(where, { region: "eu-west-1", zones: [] })).toBe(true);
+    expect(overlapsUs(where, { region: "eu-west-1", zones: ["eu-west-1a"] })).toBe(false);
+    expect(overlapsUs(where, { region: "us-east-1", zones: [] })).toBe(false);
+    expect(overlapsUs({ regions: [], zones: [] }, { region: "eu-west-1", zones: [] })).toBe(false);
+  });
+
+  it("emits provider_incident with overlapsUs from the provider's status page", () => {
+    const ev = new EvidenceCollector({
+      specialistId: "vendor",
+      question: "q",
+      at: NOW,
+      deadlineMs: 1_000,
+      rules: CHECK_RULES,
+    });
+    readProviderStatus(
+      ev,
+      status({
+        vendor: "cloud-co",
+        indicator: "minor",
+        incidents: [
+          {
+            name: "Connectivity issues in a single AZ",
+            status: "investigating",
+            impact: "minor",
+            startedAt: "2026-11-20T09:05:00Z",
+            components: ["Compute (eu-west-1)", "eu-west-1a"],
+          },
+        ],
+      }),
+      source("cloud-co", { kind: "cloud", region: "eu-west-1" }),
+      ["eu-west-1a", "eu-west-1b"],
+      NOW,
     );
-    expect(vendorCorrelationIds(t)).toEqual([
-      { vendor: "stripe", value: "evt_1Q2w3E4r5T6y7U8i" },
-      { vendor: "stripe", value: "evt_1Q2w3E4r5T6y7U9o" },
-      { value: "7f3c2a1b-9d8e" },
+    expect(normalizeSpecialistOutput(ev.returned()).signals).toEqual([
+      expect.objectContaining({
+        kind: "provider_incident",
+        provider: "cloud-co",
+        region: "eu-west-1",
+        zones: ["eu-west-1a"],
+        status: "investigating",
+        overlapsUs: true,
+      }),
     ]);
   });
 });
@@ -155,17 +237,18 @@ describe("readStatus", () => {
 });
 
 describe("vendor specialist routing", () => {
-  it("applies when a vendor is named, required when it is in the title or labelled", () => {
+  const available = [
+    { connector: "vendor_status", status: "available", confidenceImpact: 5 } as const,
+  ];
+  it("runs whenever a status source is configured, required only when labelled vendor", () => {
     expect(vendor.appliesTo(ticket("Feed slow"), [], NO_HINTS).applies).toBe(false);
-    expect(vendor.appliesTo(ticket("Stripe webhooks failing"), [], NO_HINTS)).toMatchObject({
-      applies: true,
-      required: true,
-    });
-    expect(
-      vendor.appliesTo(ticket("Checkout errors", "maybe stripe?"), [], NO_HINTS),
-    ).toMatchObject({
+    expect(vendor.appliesTo(ticket("Feed slow"), available, NO_HINTS)).toMatchObject({
       applies: true,
       required: false,
+    });
+    expect(vendor.appliesTo(ticket("Errors", "", ["vendor"]), [], NO_HINTS)).toMatchObject({
+      applies: true,
+      required: true,
     });
   });
 

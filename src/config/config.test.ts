@@ -94,3 +94,26 @@ describe("deployment redaction patterns", () => {
     }
   });
 });
+
+describe("vendor match patterns", () => {
+  it("parses PRODE_VENDOR_MATCH with defaults and refuses a bad regex, naming the variable", () => {
+    const config = loadConfig({
+      PRODE_VENDOR_MATCH: JSON.stringify({
+        "pay-co": { hosts: ["pay.example"], requestIds: ["\\b(req_[A-Za-z0-9]{14})\\b"] },
+        cloudy: { kind: "cloud" },
+      }),
+    });
+    expect(config.PRODE_VENDOR_MATCH).toEqual({
+      "pay-co": {
+        hosts: ["pay.example"],
+        errorTypes: [],
+        requestIds: ["\\b(req_[A-Za-z0-9]{14})\\b"],
+        kind: "vendor",
+      },
+      cloudy: { hosts: [], errorTypes: [], requestIds: [], kind: "cloud" },
+    });
+    expect(() =>
+      loadConfig({ PRODE_VENDOR_MATCH: JSON.stringify({ x: { errorTypes: ["("] } }) }),
+    ).toThrowError(/PRODE_VENDOR_MATCH is malformed/);
+  });
+});

@@ -5,6 +5,7 @@ import { statuspageDataSchema } from "../../sim/services/statuspage.ts";
 import support from "../../specialists/support/index.ts";
 import type { TicketContext } from "../../specialists/types.ts";
 import vendor from "../../specialists/vendor/index.ts";
+import { createSentryReader } from "../../src/adapters/sentry/reader.ts";
 import { createVendorStatusReader } from "../../src/adapters/vendor/status.ts";
 import { ErrorCode } from "../../src/domain/errors.ts";
 import { normalizeSpecialistOutput } from "../../src/domain/specialist-output.ts";
@@ -94,6 +95,8 @@ const statusReader = (timeoutMs = 2_000) =>
       cloudflare: `${world.urls.statuspage}/cloudflare`,
       twilio: `${world.urls.statuspage}/twilio`,
     },
+    // The deployment says what the vendor's webhook event ids look like.
+    match: { stripe: { requestIds: ["\\b(evt_[A-Za-z0-9]{14,})\\b"] } },
     timeoutMs,
   });
 
@@ -120,10 +123,17 @@ describe("vendor specialist over Statuspage v2", () => {
       "Stripe webhooks not arriving",
       "Payment confirmations stuck. Failed events: evt_1QAbCdEfGhIjKlMn, evt_1QOpQrStUvWxYz12.",
     );
-    expect(vendor.appliesTo(ticket, [], specialistInput(world.scenario, {}).hints)).toMatchObject({
-      applies: true,
-      required: true,
-    });
+    const hints = specialistInput(world.scenario, {}).hints;
+    const statusTool = {
+      connector: "vendor_status",
+      status: "available",
+      confidenceImpact: 5,
+    } as const;
+    expect(vendor.appliesTo(ticket, [statusTool], hints)).toMatchObject({ applies: true });
+    // Without a status source it runs only when the ticket is labelled vendor (then a gap).
+    expect(vendor.appliesTo(ticket, [], hints)).toMatchObject({ applies: false });
+    const labelled = vendorTicket("Payments failing", "", ["prode", "vendor"]);
+    expect(vendor.appliesTo(labelled, [], hints)).toMatchObject({ applies: true, required: true });
     const out = normalizeSpecialistOutput(await vendor.run(vendorInput(ticket)));
     expect(out.status).toBe("returned");
     expect(out.signals).toEqual(
@@ -200,6 +210,61 @@ describe("vendor specialist over Statuspage v2", () => {
     await expect(statusReader().getStatus("okta")).rejects.toMatchObject({
       code: ErrorCode.BadInput,
     });
+  });
+});
+
+describe("vendor specialist: the errors implicate the vendor, not the ticket's words", () => {
+  let vendorWorld: World;
+  beforeAll(async () => {
+    vendorWorld = await startWorld({ scenario: "payments-stripe-api-degraded" });
+  });
+  afterAll(async () => {
+    await vendorWorld?.close();
+  });
+
+  const tools = (extra: Record<string, string> = {}) => {
+    const s = vendorWorld.scenario;
+    const sources = Object.fromEntries(
+      [...Object.keys(s.vendorStatus ?? {}), ...Object.keys(extra)].map((v) => [
+        v,
+        `${vendorWorld.urls.statuspage}/${v}`,
+      ]),
+    );
+    return {
+      vendorStatus: createVendorStatusReader({ sources, timeoutMs: 2_000 }),
+      sentry: createSentryReader({
+        baseUrl: vendorWorld.urls.sentry,
+        org: s.sentry!.org,
+        token: s.sentry!.tokens[0] ?? "sntrys_sim_prode",
+        timeoutMs: 2_000,
+      }),
+    };
+  };
+
+  it("finds the vendor in the linked issue's events and reads only that vendor's page", async () => {
+    const s = vendorWorld.scenario;
+    const input = specialistInput(s, tools());
+    // The ticket does not name the vendor: only its errors do.
+    const vendors = Object.keys(s.vendorStatus ?? {});
+    for (const v of vendors) expect(input.ticket.snapshot.title.toLowerCase()).not.toContain(v);
+    const out = normalizeSpecialistOutput(await vendor.run(input));
+    expect(out.status).toBe("returned");
+    const correlation = out.signals.find((x) => x.kind === "vendor_error_correlation");
+    expect(correlation).toMatchObject({ vendor: vendors[0] });
+    expect(out.signals.some((x) => x.kind === "vendor_incident" && x.vendor === vendors[0])).toBe(
+      true,
+    );
+    expect(out.findings.some((f) => /implicated by .*Sentry event/.test(f.fact))).toBe(true);
+  });
+
+  it("never reads (or counts) a vendor the evidence does not implicate", async () => {
+    const out = normalizeSpecialistOutput(
+      await vendor.run(specialistInput(vendorWorld.scenario, tools({ "other-vendor": "x" }))),
+    );
+    expect(out.signals.some((x) => "vendor" in x && x.vendor === "other-vendor")).toBe(false);
+    expect(
+      vendorWorld.calls({ service: "statuspage" }).some((c) => c.method.startsWith("other-vendor")),
+    ).toBe(false);
   });
 });
 
