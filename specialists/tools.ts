@@ -151,8 +151,8 @@ export interface CloudWatchReader {
   getMetricSeries(query: MetricQuery): Promise<MetricSeries>;
   /** ListMetrics, all pages up to a bound. */
   listMetrics(query: MetricListQuery): Promise<MetricDescriptor[]>;
-  /** DescribeAlarms (metric alarms), optionally in one state. */
-  describeAlarms(input: { state?: AlarmState }): Promise<MetricAlarm[]>;
+  /** DescribeAlarms (metric alarms), optionally in one state or by name (at most 100). */
+  describeAlarms(input: { state?: AlarmState; names?: string[] }): Promise<MetricAlarm[]>;
   /** DescribeAlarmHistory: one alarm's state changes in [start, end], newest first. */
   describeAlarmHistory(input: {
     alarmName: string;

@@ -81,6 +81,7 @@ async function findResources(input: CollectInput) {
   const declared = declaredNames(targets);
   let discovery: Discovery | undefined;
   let alarms: MetricAlarm[] = [];
+  let named: MetricAlarm[] = [];
   await run([
     {
       what: "AWS resource discovery (CloudWatch ListMetrics)",
@@ -99,10 +100,24 @@ async function findResources(input: CollectInput) {
       what: "CloudWatch alarms in ALARM",
       confidenceImpact: ALARMS_IMPACT,
       run: async () => {
-        alarms = await ctx.cloudwatch.describeAlarms({ state: "ALARM" });
+        alarms = [...alarms, ...(await ctx.cloudwatch.describeAlarms({ state: "ALARM" }))];
       },
     },
+    ...(input.ticketAlarms.size > 0
+      ? [
+          {
+            // The ticket's own alarm, in whatever state it is now: its dimensions are structured.
+            what: "the alarms the ticket names",
+            confidenceImpact: ALARMS_IMPACT,
+            run: async () => {
+              named = await ctx.cloudwatch.describeAlarms({ names: [...input.ticketAlarms] });
+            },
+          },
+        ]
+      : []),
   ]);
+  const byName = new Map([...named, ...alarms].map((a) => [a.name, a]));
+  alarms = [...byName.values()];
   const discovered = discovery?.resources ?? [];
   const names = new Set([...declared, ...discovered.flatMap((r) => Object.values(r.dims))]);
   const ours = relevantAlarms(alarms, service, names, input.ticketAlarms);
@@ -111,7 +126,8 @@ async function findResources(input: CollectInput) {
     mergeResources(declaredResources(targets), discovered, fromAlarms),
     discovery?.queueNames ?? [],
   );
-  return { resources, ours, others: alarms.length - ours.length };
+  const others = alarms.filter((a) => a.state === "ALARM" && !ours.includes(a)).length;
+  return { resources, ours, others };
 }
 
 function reportAlarms(ctx: CheckContext, ours: MetricAlarm[], others: number, label: string) {
@@ -122,7 +138,7 @@ function reportAlarms(ctx: CheckContext, ours: MetricAlarm[], others: number, la
       fetchedAt: ctx.clock(),
     });
     ctx.ev.finding({
-      fact: `alarm ${a.name} is in ALARM since ${a.stateUpdatedAt} on ${a.namespace} ${a.metricName}${a.threshold !== undefined ? ` (threshold ${a.threshold})` : ""}`,
+      fact: `alarm ${a.name} is in ${a.state} since ${a.stateUpdatedAt} on ${a.namespace} ${a.metricName}${a.threshold !== undefined ? ` (threshold ${a.threshold})` : ""}`,
       source: ref,
       observedAt: a.stateUpdatedAt,
     });

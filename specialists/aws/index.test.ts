@@ -286,3 +286,42 @@ describe("aws specialist: generic reads over the port", () => {
     );
   });
 });
+
+describe("aws specialist: the ticket's own alarm", () => {
+  it("looks the alarm up by name whatever its state, and reads the resource it watches", async () => {
+    const aws = createAwsSpecialist({ services: {} });
+    const asked: { state?: string; names?: string[] }[] = [];
+    const out = normalizeSpecialistOutput(
+      await aws.run(
+        input(
+          reader(fromTable, async () => [], {
+            describeAlarms: async (q) => {
+              asked.push(q);
+              return q.names?.includes("orders-age")
+                ? [
+                    {
+                      name: "orders-age",
+                      state: "OK",
+                      stateReason: "back under",
+                      stateUpdatedAt: "2026-11-21T02:35:00.000Z",
+                      namespace: "AWS/SQS",
+                      metricName: "ApproximateAgeOfOldestMessage",
+                      dimensions: { QueueName: "orders-jobs" },
+                      threshold: 450,
+                    },
+                  ]
+                : [];
+            },
+          }),
+        ),
+      ),
+    );
+    expect(asked).toContainEqual({ names: ["orders-age"] });
+    expect(out.findings.map((f) => f.fact)).toContainEqual(
+      expect.stringContaining("alarm orders-age is in OK since 2026-11-21T02:35:00.000Z"),
+    );
+    expect(out.signals).toContainEqual(
+      expect.objectContaining({ kind: "queue_saturation", queue: "orders-jobs", threshold: 450 }),
+    );
+  });
+});

@@ -151,6 +151,12 @@ function nextPivot(readings: AwsReadings, assessed: Assessed[]): string | undefi
   return undefined;
 }
 
+/** The availability zones the catalog declares for the service, when it does. */
+function declaredZones(resources: unknown): string[] {
+  const zones = (resources as { zones?: unknown } | undefined)?.zones;
+  return Array.isArray(zones) ? zones.filter((z): z is string => typeof z === "string") : [];
+}
+
 /** The window series are read over: three hours, or from an hour before a known onset. */
 function seriesStart(now: Date, onset: string | undefined): Date {
   let minutes = SERIES_LOOKBACK_MINUTES;
@@ -259,13 +265,11 @@ export function createAwsSpecialist(options: AwsSpecialistOptions = {}): Special
         resources.length,
       );
       if (health) {
-        emitProvider(
-          ev,
-          health.ref,
-          health.events,
-          healthServicesOf(resources),
-          zonesRead(assessed),
-        );
+        // Our zones: those the catalog declares and those our per-zone series come from.
+        const zones = [
+          ...new Set([...declaredZones(input.ticket.awsResources), ...zonesRead(assessed)]),
+        ];
+        emitProvider(ev, health.ref, health.events, healthServicesOf(resources), zones);
       }
       return ev.finish(signal, nextPivot(readings, assessed));
     },

@@ -90,7 +90,7 @@ export async function listMetrics(
 
 export async function describeAlarms(
   client: CloudWatchClient,
-  input: { state?: AlarmState },
+  input: { state?: AlarmState; names?: string[] },
 ): Promise<MetricAlarm[]> {
   const alarms: MetricAlarm[] = [];
   let nextToken: string | undefined;
@@ -100,6 +100,7 @@ export async function describeAlarms(
       out = await client.send(
         new DescribeAlarmsCommand({
           ...(input.state ? { StateValue: input.state } : {}),
+          ...(input.names?.length ? { AlarmNames: input.names.slice(0, 100) } : {}),
           AlarmTypes: ["MetricAlarm"],
           MaxRecords: 100,
           NextToken: nextToken,
