@@ -5,7 +5,8 @@ import { z } from "zod";
  * src/phases/scope.ts). Every source's answer is a vote. Structured sources decide, in
  * this order of trust: the linked Sentry issues' projects, the Linear project, `service:`
  * and catalogued labels, AWS resources the ticket links that the catalog assigns to a
- * service, then the Linear team (team only). A service named in the ticket's free text
+ * service, GitHub repositories the ticket links that the catalog assigns, then the Linear
+ * team (team only). A service named in the ticket's free text
  * (`ticket_text`) is listed, so a disagreement is visible, but never decides alone. A
  * mismatch is recorded with every vote (and checked as a conflict:
  * classifier-conflicts.ts `identityConflicts`), policy and kill switches use the most
@@ -17,6 +18,7 @@ export const RESOLUTION_SOURCES = [
   "linear_project",
   "linear_label",
   "aws_resource",
+  "repository",
   "linear_team",
   "ticket_text",
 ] as const;

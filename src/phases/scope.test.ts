@@ -30,6 +30,7 @@ const catalog: ServiceCatalog = {
       team: "team-a",
       sentry_projects: ["alpha-backend"],
       linear: { projects: ["Alpha"], labels: ["area-alpha"], teams: ["OPS"] },
+      repository: "org/alpha",
       aws: { queues: [{ name: "alpha-jobs" }], log_groups: ["/ecs/svc-alpha"] },
     }),
     "svc-beta": catalogEntry("svc-beta", {
@@ -96,6 +97,17 @@ describe("resolveService", () => {
         catalog,
       }),
     ).toMatchObject({ service: "svc-alpha", decidedBy: "aws_resource" });
+    expect(
+      resolveService({
+        ticket: ticket({
+          team: null,
+          description: "Regressed by https://github.com/org/alpha/pull/12",
+        }),
+        sentryProjects: [],
+        awsRefs: [],
+        catalog,
+      }),
+    ).toMatchObject({ service: "svc-alpha", decidedBy: "repository" });
   });
 
   it("never decides from free text alone, and says so in a gap", () => {

@@ -106,6 +106,31 @@ function teamVote(ticket: LinearTicket, catalog: ServiceCatalog): ResolutionVote
     : undefined;
 }
 
+const GITHUB_REPO = /github\.com\/([\w.-]+\/[\w.-]+?)(?:\.git)?(?=[/#?\s)]|$)/gi;
+
+/** GitHub repositories the ticket links (text and attachments) that the catalog assigns. */
+function repositoryVotes(ticket: LinearTicket, catalog: ServiceCatalog): ResolutionVote[] {
+  const text = [
+    ticket.description,
+    ...ticket.comments.map((c) => c.body),
+    ...ticket.attachments.map((a) => a.url),
+  ].join("\n");
+  const repos = [...new Set([...text.matchAll(GITHUB_REPO)].map((m) => m[1]!.toLowerCase()))];
+  return repos.flatMap((repo) => {
+    const owner = Object.values(catalog.services).find((s) => s.repository?.toLowerCase() === repo);
+    return owner
+      ? [
+          {
+            source: "repository" as const,
+            value: repo,
+            service: owner.name,
+            detail: `the ticket links ${repo}, the repository of ${owner.name}`,
+          },
+        ]
+      : [];
+  });
+}
+
 /** Catalog services named as whole words in the title or description: a hint only. */
 function textVotes(ticket: LinearTicket, catalog: ServiceCatalog): ResolutionVote[] {
   const text = `${ticket.title}\n${ticket.description}`.toLowerCase();
@@ -151,6 +176,7 @@ export function resolveService(input: ScopeInput): ServiceResolution {
       });
     }
   }
+  votes.push(...repositoryVotes(ticket, catalog));
   const team = teamVote(ticket, catalog);
   if (team) votes.push(team);
   const hints = textVotes(ticket, catalog);
