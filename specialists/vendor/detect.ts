@@ -171,6 +171,38 @@ export function implicatedByEvents(
   return found;
 }
 
+/** What the service's error log lines say: hosts, request ids and the vendor's name. */
+export function implicatedByLogLines(
+  lines: readonly string[],
+  matchers: readonly VendorMatcher[],
+  found: Map<string, Implication> = new Map(),
+): Map<string, Implication> {
+  for (const m of matchers) {
+    let correlated = 0;
+    const reasons = new Set<string>();
+    const ids: string[] = [];
+    for (const line of lines) {
+      const marks: string[] = [];
+      const host = hostsIn(line).find((h) => m.host(h));
+      if (host) marks.push(`host ${host}`);
+      const own = m.requestIds(line);
+      if (own.length > 0) marks.push("its request ids");
+      if (m.named(line)) marks.push("its name");
+      if (marks.length === 0) continue;
+      correlated += 1;
+      for (const mark of marks) reasons.add(mark);
+      ids.push(...own);
+    }
+    if (correlated > 0) {
+      add(found, m.vendor, `${correlated} error log line(s): ${[...reasons].join(", ")}`, {
+        correlated,
+        ids,
+      });
+    }
+  }
+  return found;
+}
+
 /** The implicated vendors, strongest first, at most three. */
 export function ranked(found: Map<string, Implication>): Implication[] {
   return [...found.values()]

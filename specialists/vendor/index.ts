@@ -1,11 +1,12 @@
 import { CHECK_RULES, EvidenceCollector, settle } from "../shared/collector.ts";
 import { deadlineSignal, runClock } from "../shared/deadline.ts";
 import type { SentryEventSummary, SentryReader, VendorSource, VendorStatus } from "../tools.ts";
-import type { Specialist, TicketContext } from "../types.ts";
+import type { Specialist, SpecialistInput, TicketContext } from "../types.ts";
 import {
   hasVendorLabel,
   type Implication,
   implicatedByEvents,
+  implicatedByLogLines,
   implicatedByTicket,
   labelledCorrelationIds,
   locationsIn,
@@ -123,7 +124,7 @@ export function createVendorSpecialist(options: VendorSpecialistOptions = {}): S
     id: "vendor",
     phase: "evidence",
     needs: ["vendorStatus"],
-    optionalTools: ["sentry"],
+    optionalTools: ["sentry", "cloudwatch"],
     timeoutMs,
 
     appliesTo(ticket, tools) {
@@ -170,6 +171,8 @@ export function createVendorSpecialist(options: VendorSpecialistOptions = {}): S
       const found = implicatedByTicket(input.ticket, matchers);
       const events = await linkedEvents(ev, input.ticket, input.tools.sentry, signal);
       implicatedByEvents(events, matchers, found);
+      const lines = await errorLogLines(ev, input, signal);
+      implicatedByLogLines(lines, matchers, found);
       const implicated = ranked(found);
 
       const key = input.ticket.snapshot.ticketKey;
@@ -189,7 +192,8 @@ export function createVendorSpecialist(options: VendorSpecialistOptions = {}): S
         });
         return ev.returned();
       }
-      for (const v of implicated) recordImplication(ev, v, key, ticketRef, events.length > 0);
+      for (const v of implicated)
+        recordImplication(ev, v, key, ticketRef, events.length > 0 || lines.length > 0);
 
       await Promise.all([
         ...implicated.map((v) =>
@@ -262,6 +266,66 @@ async function linkedEvents(
     events.push(...result.value);
   }
   return events;
+}
+
+const LOG_WINDOW_MS = 60 * 60_000;
+const LOG_LINES = 100;
+/** Error-looking lines of the service's own log groups (the catalog's), newest first. */
+const ERROR_LINES_QUERY =
+  "fields @timestamp, @message | filter @message like /[Ee]rror|ERROR|[Ff]ail|FAIL|[Tt]imeout|timed out|TIMEDOUT|[Ee]xception|refused|REFUSED|ECONNRESET|[Uu]navailable|\\b5\\d\\d\\b|\\b429\\b/ | sort @timestamp desc";
+
+const MAX_DISCOVERED_GROUPS = 10;
+
+/**
+ * The log groups to read: the resolved service's catalogued ones, else the ECS convention
+ * `/ecs/<service>`; only when no service was resolved, the account's ECS application
+ * groups (there is then no other service to avoid).
+ */
+async function logGroupsFor(
+  input: SpecialistInput,
+  cloudwatch: NonNullable<SpecialistInput["tools"]["cloudwatch"]>,
+  signal: AbortSignal,
+): Promise<string[]> {
+  const declared = input.ticket.awsResources?.logGroups ?? [];
+  if (declared.length > 0) return declared;
+  if (input.ticket.service) return [`/ecs/${input.ticket.service}`];
+  const listed = await settle(() => cloudwatch.listLogGroups("/ecs/"), signal);
+  return listed.ok ? listed.value.slice(0, MAX_DISCOVERED_GROUPS) : [];
+}
+
+/**
+ * The last hour's error lines of the service's own log groups ({@link logGroupsFor}),
+ * never another service's. None without CloudWatch.
+ */
+async function errorLogLines(
+  ev: EvidenceCollector,
+  input: SpecialistInput,
+  signal: AbortSignal,
+): Promise<string[]> {
+  const cloudwatch = input.tools.cloudwatch;
+  if (!cloudwatch) return [];
+  const groups = await logGroupsFor(input, cloudwatch, signal);
+  if (groups.length === 0) return [];
+  const result = await settle(
+    () =>
+      cloudwatch.queryLogs({
+        logGroupNames: groups,
+        query: ERROR_LINES_QUERY,
+        start: new Date(input.now.getTime() - LOG_WINDOW_MS),
+        end: input.now,
+        limit: LOG_LINES,
+      }),
+    signal,
+  );
+  if (!result.ok) {
+    ev.gap({
+      what: `error log lines of ${groups.join(", ")} unavailable (${result.error.code}): vendor marks in logs not checked`,
+      confidenceImpact: 0,
+    });
+    return [];
+  }
+  ev.source({ kind: "cloudwatch_logs", ref: `cloudwatch_logs:${groups.join(",")}` });
+  return result.value.map((row) => row["@message"] ?? Object.values(row).join(" "));
 }
 
 function recordImplication(

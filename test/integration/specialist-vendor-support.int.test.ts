@@ -5,6 +5,7 @@ import { statuspageDataSchema } from "../../sim/services/statuspage.ts";
 import support from "../../specialists/support/index.ts";
 import type { TicketContext } from "../../specialists/types.ts";
 import vendor from "../../specialists/vendor/index.ts";
+import { createCloudWatchReader } from "../../src/adapters/aws/cloudwatch.ts";
 import { createSentryReader } from "../../src/adapters/sentry/reader.ts";
 import { createVendorStatusReader } from "../../src/adapters/vendor/status.ts";
 import { ErrorCode } from "../../src/domain/errors.ts";
@@ -265,6 +266,50 @@ describe("vendor specialist: the errors implicate the vendor, not the ticket's w
     expect(
       vendorWorld.calls({ service: "statuspage" }).some((c) => c.method.startsWith("other-vendor")),
     ).toBe(false);
+  });
+});
+
+describe("vendor specialist: the service's error log lines implicate the vendor", () => {
+  let mailWorld: World;
+  beforeAll(async () => {
+    mailWorld = await startWorld({ scenario: "mailer-sendgrid-delays" });
+  });
+  afterAll(async () => {
+    await mailWorld?.close();
+  });
+
+  it("reads the service's log groups, finds the vendor's host, and reads only its page", async () => {
+    const s = mailWorld.scenario;
+    const vendors = Object.keys(s.vendorStatus ?? {});
+    const cloudwatch = createCloudWatchReader({
+      region: s.aws!.region,
+      credentials: { accessKeyId: "AKIASIMULATEDPRODE01", secretAccessKey: "sim-secret" },
+      endpoint: mailWorld.urls.aws,
+      pollIntervalMs: 10,
+    });
+    try {
+      const input = specialistInput(s, {
+        cloudwatch,
+        vendorStatus: createVendorStatusReader({
+          sources: Object.fromEntries(
+            [...vendors, "unrelated-vendor"].map((v) => [v, `${mailWorld.urls.statuspage}/${v}`]),
+          ),
+          timeoutMs: 2_000,
+        }),
+      });
+      // As FETCH_LINEAR resolved it (the ticket itself names neither service nor vendor).
+      input.ticket = { ...input.ticket, service: s.service };
+      const out = normalizeSpecialistOutput(await vendor.run(input));
+      expect(out.signals.find((x) => x.kind === "vendor_error_correlation")).toMatchObject({
+        vendor: vendors[0],
+      });
+      expect(out.findings.some((f) => /error log line/.test(f.fact))).toBe(true);
+      expect(mailWorld.calls({ service: "statuspage" }).map((c) => c.method.split("/")[0])).toEqual(
+        [vendors[0]],
+      );
+    } finally {
+      cloudwatch.close();
+    }
   });
 });
 
