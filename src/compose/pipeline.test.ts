@@ -3,6 +3,7 @@ import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { worldEnv } from "../../sim/demo/world-env.ts";
 import { startWorld, type World } from "../../sim/server.ts";
+import type { RetryEvent } from "../adapters/retry.ts";
 import { loadConfig } from "../config/index.ts";
 import { buildPipeline, lazyGitHubReader } from "./pipeline.ts";
 
@@ -57,5 +58,34 @@ describe("buildPipeline", () => {
     await pipeline.close();
     await new Promise((r) => setTimeout(r, 50));
     expect(openSockets()).toBeLessThan(open);
+  });
+});
+
+describe("buildPipeline retries", () => {
+  it("waits out a Sentry rate limit and counts the retry, and loads the service catalog", async () => {
+    const counted: RetryEvent[] = [];
+    const pipeline = await buildPipeline(
+      loadConfig(worldEnv(world)),
+      pino({ level: "silent" }),
+      undefined,
+      undefined,
+      (event) => counted.push(event),
+    );
+    try {
+      world.injectFault({ service: "sentry", kind: "rate_limit", retryAfterSec: 1, count: 1 });
+      const issue = await pipeline.deps.tools.sentry!.getIssue("4502117730");
+      expect(issue.project).toBe("onboarding-api");
+      expect(counted).toEqual([
+        expect.objectContaining({
+          service: "sentry",
+          outcome: "retry",
+          code: "upstream_rate_limited",
+        }),
+      ]);
+      expect(Object.keys(pipeline.deps.catalog.services)).toContain("onboarding-api");
+    } finally {
+      world.clearFaults();
+      await pipeline.close();
+    }
   });
 });

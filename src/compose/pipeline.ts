@@ -81,13 +81,16 @@ export async function buildPipeline(
   /** Re-read at most every 30 s per scope: a running worker sees a policy change. Pass the
    * process's one source so Slack and the pipeline share its cache. */
   policyFor: PolicySource = cachedPolicySource(config.PRODE_POLICY_DIR),
+  /** Counts each retry and give-up (prode_upstream_retries_total). */
+  countRetry?: RetryObserver,
 ): Promise<Pipeline> {
   const tools: SpecialistTools = {};
   // A throttled read waits for the provider's Retry-After within the caller's deadline.
-  const onRetry: RetryObserver = (event) =>
-    event.outcome === "gave_up"
-      ? log.warn({ retry: event }, "upstream read gave up retrying")
-      : log.info({ retry: event }, "upstream read retried");
+  const onRetry: RetryObserver = (event) => {
+    countRetry?.(event);
+    if (event.outcome === "gave_up") log.warn({ retry: event }, "upstream read gave up retrying");
+    else log.info({ retry: event }, "upstream read retried");
+  };
   const connectors: ConnectorProbe[] = [];
   const missing = (connector: ConnectorProbe["connector"], reason: string): ConnectorProbe => ({
     connector,

@@ -88,7 +88,15 @@ export async function startProde(options: StartProdeOptions): Promise<Prode> {
     const policyFor = cachedPolicySource(config.PRODE_POLICY_DIR);
     slack = wireSlack(config, res, role, policyFor, options.now);
     pipeline =
-      role === "web" ? undefined : await buildPipeline(config, res.log, slack?.notifier, policyFor);
+      role === "web"
+        ? undefined
+        : await buildPipeline(config, res.log, slack?.notifier, policyFor, (event) =>
+            res.metrics.upstreamRetries.inc({
+              service: event.service,
+              outcome: event.outcome,
+              code: event.code,
+            }),
+          );
     if (role !== "worker") {
       web = await startWeb(
         res,

@@ -7,6 +7,8 @@ export interface Metrics {
   stepSeconds: Histogram<"phase">;
   activeRuns: Gauge;
   httpRequests: Counter<"route" | "status">;
+  /** Provider reads retried (a wait, e.g. for Retry-After) or given up on, by provider. */
+  upstreamRetries: Counter<"service" | "outcome" | "code">;
 }
 
 export function createMetrics(): Metrics {
@@ -36,6 +38,12 @@ export function createMetrics(): Metrics {
       name: "prode_http_requests_total",
       help: "HTTP requests by route and status",
       labelNames: ["route", "status"],
+      registers: [registry],
+    }),
+    upstreamRetries: new Counter({
+      name: "prode_upstream_retries_total",
+      help: "Provider reads retried (outcome retry) or given up on (outcome gave_up), by provider and error code",
+      labelNames: ["service", "outcome", "code"],
       registers: [registry],
     }),
   };
