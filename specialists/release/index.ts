@@ -56,6 +56,7 @@ function recordCorrelation(
   service: string | undefined,
   onset: Onset,
   direction: DirectionAtDeploy | undefined,
+  diffTouchesStack: boolean | undefined,
 ): void {
   const { deploy } = c;
   const ref = ev.source({ kind: "github_deploy", ref: `github_deploy:${deploy.id}` });
@@ -70,6 +71,8 @@ function recordCorrelation(
     release: deploy.release ?? deploy.ref,
     ...(service ? { service } : {}),
     deployedAt: c.deployedAt,
+    deployStartedAt: new Date(Date.parse(deploy.startedAt)).toISOString(),
+    ...(diffTouchesStack === undefined ? {} : { diffTouchesStack }),
     firstSeenAfterDeployMinutes: c.minutesAfter,
     windowStart: direction?.windowStart ?? new Date(deployedMs - windowMs).toISOString(),
     windowEnd: direction?.windowEnd ?? new Date(deployedMs + windowMs).toISOString(),
@@ -184,6 +187,11 @@ interface Onset {
   uncertaintyMinutes: number;
   /** The symptom series, when this specialist read one (a linked Sentry issue's events). */
   samples?: Sample[];
+  /**
+   * `first_seen`: a new issue's first event. Its series is zero before by definition, so
+   * a deploy before it needs no direction test (and sparse counts would fail one).
+   */
+  datedBy?: "first_seen" | "change_point";
 }
 
 /**
@@ -215,6 +223,7 @@ function onsetOf(input: SpecialistInput, view: SentryView): Onset | undefined {
             : `${view.issue.shortId}'s events rose (±${reading.uncertaintyMinutes} min)`,
         uncertaintyMinutes: reading.uncertaintyMinutes ?? 0,
         samples: reading.samples,
+        ...(reading.datedBy ? { datedBy: reading.datedBy } : {}),
       };
     }
     const firstSeen = Date.parse(view.issue.firstSeen);
@@ -257,7 +266,7 @@ interface Assessment {
 function assess(views: DeployView[], onset: Onset): Assessment {
   const c = correlate(views, onset.at, windowMinutesOf(onset), onset.uncertaintyMinutes);
   if (!c) return {};
-  if (!onset.samples) return { correlation: c };
+  if (!onset.samples || onset.datedBy === "first_seen") return { correlation: c };
   const direction = directionAtDeploy(
     onset.samples,
     Date.parse(c.deployedAt),
@@ -326,13 +335,16 @@ async function run(input: SpecialistInput): Promise<RawSpecialistOutput> {
     if (onset && (onset.from === "series" || onset.from === "data_state")) {
       const a = assess(views, onset);
       if (a.correlation) {
-        recordCorrelation(ev, a.correlation, view, service, onset, a.direction);
+        const stack = stackFiles(view.event);
         const diff = await compareDeploy(
           { github, ev, signal: input.signal },
           previousDeploy(views, a.correlation.deploy),
           a.correlation.deploy,
-          stackFiles(view.event),
+          stack,
         );
+        // Whether the diff reached the stack is known only when both were read.
+        const touches = diff && stack.length > 0 ? diff.filesInStack.length > 0 : undefined;
+        recordCorrelation(ev, a.correlation, view, service, onset, a.direction, touches);
         return ev.returned(nextPivot(a.correlation, diff, false));
       }
       // No deploy in the window before the onset (or one the series contradicts): the

@@ -7,7 +7,7 @@ import {
   type SourceRef,
   settle,
 } from "../shared/collector.ts";
-import { issueSeries } from "../shared/sentry-series.ts";
+import { issueSeries, type SeriesReading } from "../shared/sentry-series.ts";
 import type {
   SentryEventSummary,
   SentryIssueSummary,
@@ -118,15 +118,35 @@ function recordIssue(ctx: Context, issue: SentryIssueSummary, issueRef: SourceRe
 /**
  * The issue's 24h event series as `series_change` (measure `error_events`): a spike of a
  * long-lived issue is dated by its change point, a new issue by its first-seen time.
+ * `signal: false` keeps it a finding: for client aborts (not server errors: they are
+ * `client_aborts`), and for a new issue reported as `new_exception`, whose first-seen
+ * time is the same fact (one issue is not two pieces of evidence).
  */
 export function recordSeries(
   ctx: Pick<Context, "ev" | "now">,
   issue: SentryIssueSummary,
   issueRef: SourceRef,
   path: string | undefined,
+  options: { clientAbort: boolean; newException: boolean } = {
+    clientAbort: false,
+    newException: false,
+  },
 ): void {
   const reading = issueSeries(issue, ctx.now);
   if (!reading) return;
+  const sameAsNewException = options.newException && reading.datedBy === "first_seen";
+  if (!options.clientAbort && !sameAsNewException)
+    recordSeriesSignal(ctx, issue, issueRef, path, reading);
+  recordSeriesFinding(ctx, issue, issueRef, reading);
+}
+
+function recordSeriesSignal(
+  ctx: Pick<Context, "ev">,
+  issue: SentryIssueSummary,
+  issueRef: SourceRef,
+  path: string | undefined,
+  reading: SeriesReading,
+): void {
   ctx.ev.signal({
     kind: "series_change",
     source: issueRef,
@@ -142,6 +162,14 @@ export function recordSeries(
     windowStart: reading.windowStart,
     windowEnd: reading.windowEnd,
   });
+}
+
+function recordSeriesFinding(
+  ctx: Pick<Context, "ev">,
+  issue: SentryIssueSummary,
+  issueRef: SourceRef,
+  reading: SeriesReading,
+): void {
   const how =
     reading.datedBy === "first_seen"
       ? `from its first event at ${reading.onset}`
@@ -275,11 +303,15 @@ export async function collectIssue(ctx: Context, issueId: string): Promise<Issue
 
   const statusCodes = statusCodesOf(values(statusRead), event);
   const path = requestPathOf(issue, event, values(transactionRead));
-  recordSeries(ctx, issue, issueRef, path);
+  const clientAbort = isClientAbort(issue, event, statusCodes);
+  recordSeries(ctx, issue, issueRef, path, {
+    clientAbort,
+    newException: !clientAbort && isNewIssue(issue.firstSeen, ctx.now) && path !== undefined,
+  });
   const version = event?.release ?? [...releases].sort((a, b) => b.count - a.count)[0]?.value;
   if (version) await recordRelease(ctx, version);
 
-  if (isClientAbort(issue, event, statusCodes)) {
+  if (clientAbort) {
     await recordClients(ctx, issue.id, issueRef);
     if (statusCodes.length === 0) {
       ev.gap({

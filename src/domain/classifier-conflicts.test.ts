@@ -35,7 +35,7 @@ describe("onset order", () => {
       index(release("2026-11-20T14:02:00Z"), series("2026-11-20T12:40:00Z")),
     );
     expect(found.map((c) => c.subject)).toEqual([
-      "onset order: errors_5xx of svc-a rose at 2026-11-20T12:40:00Z, before release v2 was deployed at 2026-11-20T14:02:00Z",
+      "onset order: errors_5xx of svc-a rose at 2026-11-20T12:40:00Z, before release v2 was deployed (2026-11-20T14:02:00Z)",
     ]);
   });
 
@@ -48,11 +48,55 @@ describe("onset order", () => {
     ).toEqual([]);
   });
 
+  it("compares with the rollout's start when the release records it", () => {
+    const started = returnedOutput("release", { kind: "github_deploy", ref: "github_deploy:8" }, [
+      {
+        kind: "release_correlation",
+        release: "v3",
+        service: "svc-a",
+        deployedAt: "2026-11-20T14:05:00Z",
+        deployStartedAt: "2026-11-20T14:00:00Z",
+        firstSeenAfterDeployMinutes: 2,
+      },
+    ]);
+    // 13:51 is within the 15 min slack of the recorded 14:05, but before the 14:00 start.
+    expect(findContradictions(index(started, series("2026-11-20T13:51:00Z")))[0]?.subject).toBe(
+      "onset order: errors_5xx of svc-a rose at 2026-11-20T13:51:00Z, before release v3 was deployed (2026-11-20T14:00:00Z)",
+    );
+    expect(findContradictions(index(started, series("2026-11-20T14:01:00Z")))).toEqual([]);
+  });
+
   it("does not compare a release with another service's series", () => {
     expect(
       findContradictions(
         index(release("2026-11-20T14:02:00Z"), series("2026-11-20T10:00:00Z", "svc-b")),
       ),
+    ).toEqual([]);
+  });
+});
+
+describe("competing causes", () => {
+  const vendor = (startedAt: string, correlated: number) =>
+    returnedOutput("vendor", { kind: "vendor_status", ref: "vendor_status:v1" }, [
+      { kind: "vendor_incident", vendor: "v1", status: "investigating", startedAt },
+      { kind: "vendor_error_correlation", vendor: "v1", correlatedRequests: correlated },
+    ]);
+
+  it("names a release and an implicated vendor incident that both explain the symptom", () => {
+    const found = findContradictions(
+      index(release("2026-11-20T14:02:00Z"), vendor("2026-11-20T13:58:00Z", 4)),
+    );
+    expect(found.map((c) => c.subject)).toEqual([
+      "cause: release v2 and v1's incident (since 2026-11-20T13:58:00Z) both explain the symptom, and the failing requests carry v1 IDs",
+    ]);
+  });
+
+  it("needs the failing requests to implicate the vendor, and the incident under way at the onset", () => {
+    expect(
+      findContradictions(index(release("2026-11-20T14:02:00Z"), vendor("2026-11-20T13:58:00Z", 0))),
+    ).toEqual([]);
+    expect(
+      findContradictions(index(release("2026-11-20T14:02:00Z"), vendor("2026-11-20T16:00:00Z", 4))),
     ).toEqual([]);
   });
 });

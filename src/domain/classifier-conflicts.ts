@@ -14,14 +14,19 @@ interface Contradiction<A extends SignalKind, B extends SignalKind> {
   a: A;
   b: B;
   /** The shared subject, or undefined when the pair does not concern the same thing. */
-  subject(a: TaggedSignal<A>["signal"], b: TaggedSignal<B>["signal"]): string | undefined;
+  subject(
+    a: TaggedSignal<A>["signal"],
+    b: TaggedSignal<B>["signal"],
+    i: SignalIndex,
+  ): string | undefined;
 }
 
 const contradiction = <A extends SignalKind, B extends SignalKind>(c: Contradiction<A, B>) => c;
 
 /**
- * A rollout takes minutes, and the recorded deploy time may be its end: a symptom that
- * began within this many minutes before it may be the rollout itself, not an earlier start.
+ * A rollout takes minutes, and the recorded deploy time may be its end: when the rollout's
+ * start is not known, a symptom that began within this many minutes before the recorded
+ * time may be the rollout itself, not an earlier start.
  */
 export const ROLLOUT_SLACK_MINUTES = 15;
 
@@ -38,10 +43,36 @@ function onsetBeforeRelease(
 ): string | undefined {
   if (s.direction !== "rise" || !s.onset || !SYMPTOM_MEASURES.has(s.measure)) return undefined;
   if (!sameOrUnstated(r.service, s.service)) return undefined;
-  const slackMs = ((s.onsetUncertaintyMinutes ?? 0) + ROLLOUT_SLACK_MINUTES) * 60_000;
-  if (Date.parse(s.onset) + slackMs >= Date.parse(r.deployedAt)) return undefined;
+  // Against the rollout's start when known, else against the recorded time less the slack.
+  const deployed = r.deployStartedAt
+    ? Date.parse(r.deployStartedAt)
+    : Date.parse(r.deployedAt) - ROLLOUT_SLACK_MINUTES * 60_000;
+  if (Date.parse(s.onset) + (s.onsetUncertaintyMinutes ?? 0) * 60_000 >= deployed) return undefined;
   const where = seriesWhere(s);
-  return `onset order: ${s.measure}${where ? ` of ${where}` : ""} rose at ${s.onset}, before release ${r.release} was deployed at ${r.deployedAt}`;
+  return `onset order: ${s.measure}${where ? ` of ${where}` : ""} rose at ${s.onset}, before release ${r.release} was deployed (${r.deployStartedAt ?? r.deployedAt})`;
+}
+
+/**
+ * Competing causes: a correlated release and an active incident of a vendor whose IDs
+ * the failing requests carry, the incident already under way when the symptom began (or
+ * within the rollout slack after). Each explains the symptom; the data do not separate
+ * them, so neither may be blamed until a test (a rollback, the vendor's answer) does.
+ */
+function releaseAndVendorIncident(
+  r: SignalOf<"release_correlation">,
+  v: SignalOf<"vendor_incident">,
+  i: SignalIndex,
+): string | undefined {
+  if (v.status === "resolved") return undefined;
+  const implicated = i
+    .of("vendor_error_correlation")
+    .some((t) => t.signal.vendor === v.vendor && t.signal.correlatedRequests > 0);
+  if (!implicated) return undefined;
+  const onset = Date.parse(r.deployedAt) + r.firstSeenAfterDeployMinutes * 60_000;
+  if (v.startedAt && Date.parse(v.startedAt) > onset + ROLLOUT_SLACK_MINUTES * 60_000) {
+    return undefined;
+  }
+  return `cause: release ${r.release} and ${v.vendor}'s incident${v.startedAt ? ` (since ${v.startedAt})` : ""} both explain the symptom, and the failing requests carry ${v.vendor} IDs`;
 }
 
 const overlaps = (a: readonly string[], b: readonly string[]) =>
@@ -78,6 +109,11 @@ const CONTRADICTIONS = [
     a: "release_correlation",
     b: "series_change",
     subject: onsetBeforeRelease,
+  }),
+  contradiction({
+    a: "release_correlation",
+    b: "vendor_incident",
+    subject: releaseAndVendorIncident,
   }),
   contradiction({
     a: "impact_scope",
@@ -120,6 +156,11 @@ export const CONFLICT_CHECKS = [
     subjectPrefix: "derived rows",
   },
   { id: "onset_order", pair: "release_correlation × series_change", subjectPrefix: "onset order" },
+  {
+    id: "cause",
+    pair: "release_correlation × vendor_incident (with vendor_error_correlation)",
+    subjectPrefix: "cause",
+  },
   {
     id: "scope",
     pair: "impact_scope × impact_scope, new_exception × impact_scope",
@@ -172,7 +213,7 @@ export function findContradictions(i: SignalIndex): Contradicting[] {
     const check = c as Contradiction<SignalKind, SignalKind>;
     for (const a of i.of(check.a)) {
       for (const b of i.of(check.b)) {
-        const subject = check.subject(a.signal, b.signal);
+        const subject = check.subject(a.signal, b.signal, i);
         if (subject === undefined) continue;
         conflicts.push({ subject, a, b });
       }

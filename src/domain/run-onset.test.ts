@@ -49,6 +49,26 @@ describe("runOnset", () => {
     expect(onset?.candidates).toBe(1);
   });
 
+  it("counts a new exception's first event as a measured rise of its error events", () => {
+    const onset = runOnset([
+      returnedOutput("sentry", { kind: "sentry_issue", ref: "sentry_issue:9" }, [
+        {
+          kind: "new_exception",
+          issueId: "9",
+          path: "POST /v1/x",
+          firstSeen: "2026-11-20T14:06:11Z",
+          culprit: "f(x.ts)",
+        },
+      ]),
+    ]);
+    expect(onset).toMatchObject({
+      at: "2026-11-20T14:06:11Z",
+      measure: "error_events",
+      uncertaintyMinutes: 0,
+      sourceRef: "sentry_issue:9",
+    });
+  });
+
   it("falls back to the oldest stale derived row, marked as data state", () => {
     const onset = runOnset([
       returnedOutput("db", { kind: "db_query", ref: "db_query:q1" }, [

@@ -5,8 +5,9 @@ import type { SpecialistOutput } from "./specialist-output.ts";
  * The run's onset: when the symptom began, chosen from every returned specialist's
  * evidence the same way for every source. The earliest credible rise among the symptom's
  * series (`series_change` rises with an onset, in a measure that describes the symptom,
- * dated to within {@link MAX_ONSET_UNCERTAINTY_MINUTES}); failing that, the oldest stale
- * derived row, which only bounds when a write path went wrong. Pure.
+ * dated to within {@link MAX_ONSET_UNCERTAINTY_MINUTES}; a new exception's first event
+ * counts as one); failing that, the oldest stale derived row, which only bounds when a
+ * write path went wrong. Pure.
  */
 
 /**
@@ -47,11 +48,30 @@ export interface RunOnset {
 
 type Rise = { specialistId: string; signal: SignalOf<"series_change"> };
 
+/**
+ * A new exception's first event is a rise of its error events from zero at a measured
+ * time (no estimate): it competes with the series' change points as one.
+ */
+function asRise(s: SignalOf<"new_exception">): SignalOf<"series_change"> {
+  return {
+    kind: "series_change",
+    sourceRef: s.sourceRef,
+    measure: "error_events",
+    direction: "rise",
+    before: 0,
+    after: s.events ?? 1,
+    scope: { route: s.path },
+    onset: s.firstSeen,
+    onsetUncertaintyMinutes: 0,
+  };
+}
+
 function credibleRises(outputs: readonly SpecialistOutput[]): Rise[] {
   const rises: Rise[] = [];
   for (const output of outputs) {
     if (output.status !== "returned") continue;
-    for (const signal of output.signals) {
+    for (const raw of output.signals) {
+      const signal = raw.kind === "new_exception" ? asRise(raw) : raw;
       if (signal.kind !== "series_change" || signal.direction !== "rise" || !signal.onset) continue;
       if (!SYMPTOM_MEASURES.has(signal.measure)) continue;
       if ((signal.onsetUncertaintyMinutes ?? 0) > MAX_ONSET_UNCERTAINTY_MINUTES) continue;

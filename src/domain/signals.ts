@@ -68,6 +68,8 @@ export const ReleaseCorrelationSignal = z.object({
    * release specialist compared them (absent when it could not: no stack, no compare).
    */
   diffTouchesStack: z.boolean().optional(),
+  /** When the rollout began (`deployedAt` may be its end): a symptom before it predates the deploy. */
+  deployStartedAt: timestamp.optional(),
   /** The before/after window around the deploy the direction was tested over. */
   windowStart: timestamp.optional(),
   windowEnd: timestamp.optional(),
