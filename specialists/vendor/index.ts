@@ -171,8 +171,9 @@ export function createVendorSpecialist(options: VendorSpecialistOptions = {}): S
       const found = implicatedByTicket(input.ticket, matchers);
       const events = await linkedEvents(ev, input.ticket, input.tools.sentry, signal);
       implicatedByEvents(events, matchers, found);
-      const lines = await errorLogLines(ev, input, signal);
-      implicatedByLogLines(lines, matchers, found);
+      const logs = await errorLogLines(ev, input, signal);
+      implicatedByLogLines(logs?.lines ?? [], matchers, found);
+      const logsRef = logs?.ref;
       const implicated = ranked(found);
 
       const key = input.ticket.snapshot.ticketKey;
@@ -192,8 +193,7 @@ export function createVendorSpecialist(options: VendorSpecialistOptions = {}): S
         });
         return ev.returned();
       }
-      for (const v of implicated)
-        recordImplication(ev, v, key, ticketRef, events.length > 0 || lines.length > 0);
+      for (const v of implicated) recordImplication(ev, v, { key, ticketRef, logsRef });
 
       await Promise.all([
         ...implicated.map((v) =>
@@ -301,11 +301,11 @@ async function errorLogLines(
   ev: EvidenceCollector,
   input: SpecialistInput,
   signal: AbortSignal,
-): Promise<string[]> {
+): Promise<{ ref: Ref; lines: string[] } | undefined> {
   const cloudwatch = input.tools.cloudwatch;
-  if (!cloudwatch) return [];
+  if (!cloudwatch) return undefined;
   const groups = await logGroupsFor(input, cloudwatch, signal);
-  if (groups.length === 0) return [];
+  if (groups.length === 0) return undefined;
   const result = await settle(
     () =>
       cloudwatch.queryLogs({
@@ -322,28 +322,36 @@ async function errorLogLines(
       what: `error log lines of ${groups.join(", ")} unavailable (${result.error.code}): vendor marks in logs not checked`,
       confidenceImpact: 0,
     });
-    return [];
+    return undefined;
   }
-  ev.source({ kind: "cloudwatch_logs", ref: `cloudwatch_logs:${groups.join(",")}` });
-  return result.value.map((row) => row["@message"] ?? Object.values(row).join(" "));
+  const ref = ev.source({ kind: "cloudwatch_logs", ref: `cloudwatch_logs:${groups.join(",")}` });
+  return {
+    ref,
+    lines: result.value.map((row) => row["@message"] ?? Object.values(row).join(" ")),
+  };
 }
 
+type Ref = ReturnType<EvidenceCollector["source"]>;
+
+/** The finding and, for failing requests that carry the vendor's marks, the signal. */
 function recordImplication(
   ev: EvidenceCollector,
   v: Implication,
-  key: string,
-  ticketRef: ReturnType<EvidenceCollector["source"]>,
-  fromEvents: boolean,
+  at: { key: string; ticketRef: Ref; logsRef: Ref | undefined },
 ): void {
+  const { key, ticketRef } = at;
   for (const id of v.ids.slice(0, 20)) ev.correlate({ kind: "vendor_correlation_id", value: id });
   ev.finding({
     fact: `${v.vendor} is implicated by ${v.reasons.join("; ")}`,
     source: ticketRef,
   });
   if (v.correlated > 0 || v.ids.length > 0) {
-    const ref = fromEvents
+    // Cite where the failing requests were seen: Sentry events, else log lines, else the ticket.
+    const ref = v.reasons.some((r) => r.includes("Sentry event"))
       ? ev.source({ kind: "sentry_event", ref: `sentry_events:${key}:${v.vendor}` })
-      : ticketRef;
+      : v.reasons.some((r) => r.includes("error log line")) && at.logsRef
+        ? at.logsRef
+        : ticketRef;
     ev.signal({
       source: ref,
       kind: "vendor_error_correlation",
