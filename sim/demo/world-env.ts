@@ -42,7 +42,7 @@ export function worldEnv(
       AWS_REGION: s.aws.region,
       AWS_ACCESS_KEY_ID: s.aws.accessKeyIds[0] ?? "AKIASIMPRODE0000000",
       AWS_SECRET_ACCESS_KEY: "sim-secret-access-key-for-the-world-only",
-      AWS_EXPECTED_ACCOUNT_ID: s.aws.accountId,
+      AWS_EXPECTED_ACCOUNT_ID: s.aws.expectedAccountId ?? s.aws.accountId,
       AWS_ENDPOINT_URL: world.urls.aws,
     });
   }

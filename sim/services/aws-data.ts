@@ -94,6 +94,15 @@ const healthEventSchema = z.object({
 
 export const awsDataSchema = z.object({
   accountId: z.string().regex(/^\d{12}$/, "a 12-digit AWS account id"),
+  /**
+   * The account prode is configured to expect (AWS_EXPECTED_ACCOUNT_ID); the STS caller's
+   * `accountId` when absent. A different value is a world whose credentials belong to
+   * another account: the tool inventory must refuse them.
+   */
+  expectedAccountId: z
+    .string()
+    .regex(/^\d{12}$/, "a 12-digit AWS account id")
+    .optional(),
   region: z.string().default("us-east-1"),
   /** Caller ARN and user id as STS GetCallerIdentity reports them. */
   arn: z.string(),
