@@ -90,6 +90,8 @@ export interface SpecialistInput {
   question: string;
   /** Present only in the second wave, when another specialist established the onset. */
   onset?: EvidenceOnset;
+  /** Policy `deploy_proximity_minutes`, when the run's policy sets it. */
+  deployProximityMinutes?: number;
   ticket: TicketContext;
   hints: RoutingHints;
   /** Only the tools the specialist declared in `needs`, and only those available. */

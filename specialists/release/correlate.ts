@@ -1,4 +1,5 @@
 import { detectChangePoint, type Sample } from "../../src/domain/change-point.ts";
+import { DEFAULT_DEPLOY_PROXIMITY_MINUTES } from "../../src/domain/run-onset.ts";
 import type { GitHubReader, SentryEventSummary, SentryReleaseSummary } from "../tools.ts";
 
 /**
@@ -8,12 +9,10 @@ import type { GitHubReader, SentryEventSummary, SentryReleaseSummary } from "../
  */
 
 /**
- * A deploy can explain a symptom series' rise only when the rise began within this many
- * minutes after it (plus the onset's own uncertainty): a bad release shows within one
- * rollout and a traffic cycle; one that was out for hours without the series moving did
- * not start it. A constant, not yet a policy knob: the specialists receive no policy.
+ * How long after a deploy a symptom may begin and still be blamed on it, unless the run's
+ * policy sets `deploy_proximity_minutes` (src/domain/run-onset.ts explains the default).
  */
-export const DEPLOY_PROXIMITY_MINUTES = 90;
+export const DEPLOY_PROXIMITY_MINUTES = DEFAULT_DEPLOY_PROXIMITY_MINUTES;
 /**
  * An onset read from data state (the oldest stale derived row) marks when a write path
  * first ran wrongly, which waits for a user to exercise it: the deploy before it counts

@@ -187,6 +187,8 @@ interface Onset {
   uncertaintyMinutes: number;
   /** The symptom series, when this specialist read one (a linked Sentry issue's events). */
   samples?: Sample[];
+  /** Policy's deploy proximity (minutes), else {@link DEPLOY_PROXIMITY_MINUTES}. */
+  proximityMinutes: number;
   /**
    * `first_seen`: a new issue's first event. Its series is zero before by definition, so
    * a deploy before it needs no direction test (and sparse counts would fail one).
@@ -202,9 +204,11 @@ interface Onset {
  * control, never a correlation, and says so.
  */
 function onsetOf(input: SpecialistInput, view: SentryView): Onset | undefined {
+  const proximityMinutes = input.deployProximityMinutes ?? DEPLOY_PROXIMITY_MINUTES;
   const handed = input.onset ? Date.parse(input.onset.at) : Number.NaN;
   if (input.onset && !Number.isNaN(handed)) {
     return {
+      proximityMinutes,
       at: new Date(handed),
       from: input.onset.source === "series" ? "series" : "data_state",
       what: input.onset.what,
@@ -215,6 +219,7 @@ function onsetOf(input: SpecialistInput, view: SentryView): Onset | undefined {
     const reading = issueSeries(view.issue, input.now);
     if (reading?.direction === "rise" && reading.onset) {
       return {
+        proximityMinutes,
         at: new Date(reading.onset),
         from: "series",
         what:
@@ -229,6 +234,7 @@ function onsetOf(input: SpecialistInput, view: SentryView): Onset | undefined {
     const firstSeen = Date.parse(view.issue.firstSeen);
     if (!Number.isNaN(firstSeen)) {
       return {
+        proximityMinutes,
         at: new Date(firstSeen),
         from: reading ? "long_lived" : "series",
         what: `${view.issue.shortId} was first seen`,
@@ -242,6 +248,7 @@ function onsetOf(input: SpecialistInput, view: SentryView): Onset | undefined {
   const ageHours = (input.now.getTime() - filed) / 3_600_000;
   if (snapshot.linked.awsRefs.length > 0 && ageHours >= 0 && ageHours <= ABSENCE_WINDOW_HOURS) {
     return {
+      proximityMinutes,
       at: new Date(filed),
       from: "alert",
       what: "the alert filed the ticket",
@@ -253,7 +260,7 @@ function onsetOf(input: SpecialistInput, view: SentryView): Onset | undefined {
 
 /** How far before the onset a deploy may be and still explain it. */
 const windowMinutesOf = (onset: Onset) =>
-  onset.from === "data_state" ? DATA_STATE_WINDOW_HOURS * 60 : DEPLOY_PROXIMITY_MINUTES;
+  onset.from === "data_state" ? DATA_STATE_WINDOW_HOURS * 60 : onset.proximityMinutes;
 
 interface Assessment {
   correlation?: Correlation;

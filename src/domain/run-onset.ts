@@ -28,6 +28,14 @@ export const SYMPTOM_MEASURES: ReadonlySet<string> = new Set([
   "restarts",
 ]);
 
+/**
+ * A deploy can explain a symptom series' rise only when the rise began within this many
+ * minutes after it (plus the onset's uncertainty): a bad release shows within one rollout
+ * and a traffic cycle; one that was out for hours without the series moving did not start
+ * it. Policy `deploy_proximity_minutes` may set it (lower levels may only tighten).
+ */
+export const DEFAULT_DEPLOY_PROXIMITY_MINUTES = 90;
+
 /** Coarser onsets (e.g. daily buckets) cannot place a deploy before or after the symptom. */
 export const MAX_ONSET_UNCERTAINTY_MINUTES = 60;
 

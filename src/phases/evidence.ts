@@ -44,6 +44,8 @@ export async function collectEvidence(input: {
   now: Date;
   signal: AbortSignal;
   onset?: EvidenceOnset;
+  /** Policy `deploy_proximity_minutes`, handed to every specialist. */
+  deployProximityMinutes?: number;
 }): Promise<SpecialistOutput[]> {
   // One listener on the phase's signal for the whole wave; each specialist listens here.
   const wave = new AbortController();
@@ -101,6 +103,9 @@ async function collectWave(
               deadline,
               now: input.now,
               ...(input.onset ? { onset: input.onset } : {}),
+              ...(input.deployProximityMinutes === undefined
+                ? {}
+                : { deployProximityMinutes: input.deployProximityMinutes }),
             }),
           ),
           timedOut,

@@ -126,8 +126,11 @@ export function evidencePhases(deps: PipelineDeps): PhaseHandlers {
         const entry = entries.get(specialist.id);
         return entry ? [{ specialist, entry, ...gapsFor(specialist, available) }] : [];
       });
+      // The policy's deploy proximity, when set (lower levels may only tighten it).
+      const { deploy_proximity_minutes: proximity } = await deps.policyFor(scopeOf(t));
       const outputs = await collectWithOnset({
         routed,
+        ...(proximity === undefined ? {} : { deployProximityMinutes: proximity }),
         tools: deps.tools,
         ticket: t.ticket!,
         hints: t.hints!,

@@ -58,6 +58,13 @@ const base = {
     .optional(),
   actions: z.partialRecord(z.enum(ACTIONS), actionRule).optional(),
   forbidden_paths: z.array(glob).optional(),
+  // How long after a deploy a symptom may begin and still be blamed on it (minutes).
+  // Lower levels may only shorten it: a tighter window blames fewer releases.
+  deploy_proximity_minutes: z
+    .int()
+    .positive()
+    .max(24 * 60)
+    .optional(),
   max_pr_size: z
     .strictObject({ lines: z.int().positive().optional(), files: z.int().positive().optional() })
     .optional(),

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { canonicalJson } from "../audit/canonical-json.ts";
 import { CONFIDENCE_FLOOR } from "../domain/classifier-gate.ts";
 import { AppError, ErrorCode } from "../domain/errors.ts";
+import { DEFAULT_DEPLOY_PROXIMITY_MINUTES } from "../domain/run-onset.ts";
 import type { PolicyFile, PolicyFileKillSwitch } from "./file-schema.ts";
 import { compareKillSwitches } from "./kill-switch-match.ts";
 import {
@@ -26,7 +27,8 @@ import {
  *
  * Per rule:
  * - confidence_threshold may only rise; approval_expiry_minutes may only shorten;
- *   max_pr_size may only shrink; requires_approval may only turn on.
+ *   max_pr_size may only shrink; requires_approval may only turn on;
+ *   deploy_proximity_minutes may only shorten.
  * - approvers may only narrow (the lowest role named may only rise).
  * - specialists may only shrink: a lower file lists the subset it keeps.
  * - forbidden_paths and kill_switches only grow: a lower file's entries are added.
@@ -133,6 +135,13 @@ class Merge {
       this.policy.max_pr_size[key] = this.isPlatform()
         ? value
         : Math.min(this.policy.max_pr_size[key], value);
+    }
+    if (f.deploy_proximity_minutes !== undefined) {
+      const current = this.policy.deploy_proximity_minutes ?? DEFAULT_DEPLOY_PROXIMITY_MINUTES;
+      this.mayOnlyFall("deploy_proximity_minutes", current, f.deploy_proximity_minutes);
+      this.policy.deploy_proximity_minutes = this.isPlatform()
+        ? f.deploy_proximity_minutes
+        : Math.min(current, f.deploy_proximity_minutes);
     }
     if (f.specialists) this.applySpecialists(f.specialists);
     this.policy.forbidden_paths = sorted([
@@ -336,6 +345,10 @@ function effectiveOnly(policy: EffectivePolicy): EffectivePolicy {
     actions: p.actions,
     forbidden_paths: p.forbidden_paths,
     max_pr_size: p.max_pr_size,
+    // Only when set, so policies that do not use it keep their hash.
+    ...(p.deploy_proximity_minutes === undefined
+      ? {}
+      : { deploy_proximity_minutes: p.deploy_proximity_minutes }),
     specialists: p.specialists,
     kill_switches: p.kill_switches,
     roles: p.roles,

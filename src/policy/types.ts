@@ -94,6 +94,11 @@ export interface EffectivePolicy {
   /** Globs (see glob.ts) that no prode change may touch. */
   forbidden_paths: string[];
   max_pr_size: { lines: number; files: number };
+  /**
+   * Minutes after a deploy within which a symptom's onset may be blamed on it; absent:
+   * the built-in default (src/domain/run-onset.ts DEFAULT_DEPLOY_PROXIMITY_MINUTES).
+   */
+  deploy_proximity_minutes?: number;
   /** Specialist ids the router may run. */
   specialists: string[];
   kill_switches: PolicyKillSwitch[];
