@@ -89,29 +89,56 @@ describe("regressions after a release → code defect", () => {
   });
 });
 
-describe("a defect that is not a regression", () => {
-  it("an exception first seen weeks ago at a flat rate, no release: CANNOT_AUTO_FIX, with the reason", () => {
-    const { c, gate } = judge(
+describe("defects that are not regressions", () => {
+  it("an unhandled exception first seen weeks ago at a flat rate, no release: a code defect to fix, no release blamed", () => {
+    const { c, gate, fired } = judge(
       [exception("2025-01-10T08:00:00Z")],
       [no5xxRise, flat("error_events")],
       [deployAbsent],
     );
     expect(c.class).toBe("code_defect");
-    expect(c.notAutoFixable).toContain("not a regression");
-    expect(c.rootCauseHypothesis).not.toContain("Release");
-    expect(gate.outcome).toBe("CANNOT_AUTO_FIX");
-    expect(gate.reasons[0]).toContain("long-standing");
+    expect(fired).not.toContain("code.no_deploy");
+    expect(c.rootCauseHypothesis).toContain("long-standing");
+    expect(c.rootCauseHypothesis).not.toMatch(/^Release/);
+    expect(gate.decision).toBe("proceed_to_delivery");
   });
 
-  it("the same old issue spiking after a release is a regression, not long-standing", () => {
+  it("a handled exception recurring at a flat rate, no deploy: noise", () => {
+    const { c, gate } = judge(
+      [{ ...exception("2025-01-10T08:00:00Z"), handled: true } as UnsourcedSignal],
+      [no5xxRise, flat("error_events")],
+      [deployAbsent],
+    );
+    expect(c.class).toBe("noise");
+    expect(gate.outcome).toBe("NOISE_NO_FIX");
+  });
+
+  it("the same old issue spiking right after a release is still a code defect", () => {
     const { c, gate } = judge(
       [exception("2025-01-10T08:00:00Z")],
       [rise("error_events"), rise("errors_5xx")],
       [release()],
     );
     expect(c.class).toBe("code_defect");
-    expect(c.notAutoFixable).toBeUndefined();
     expect(gate.decision).toBe("proceed_to_delivery");
+  });
+});
+
+describe("competing hypotheses", () => {
+  it("a release and the implicated vendor's open incident both explain the errors: CANNOT_AUTO_FIX", () => {
+    const { c, gate } = judge(
+      [rise("errors_5xx"), exception()],
+      [release()],
+      [
+        { kind: "vendor_incident", vendor: "vendor-a", status: "investigating", impact: "minor" },
+        { kind: "vendor_error_correlation", vendor: "vendor-a", correlatedRequests: 3 },
+      ],
+    );
+    expect(c.class).toBe("code_defect");
+    expect(c.conflicts).toContainEqual(
+      expect.objectContaining({ material: true, subject: expect.stringContaining("competing") }),
+    );
+    expect(gate.outcome).toBe("CANNOT_AUTO_FIX");
   });
 });
 
@@ -176,6 +203,23 @@ describe("providers and vendors → VENDOR_OR_INFRA", () => {
       [provider({ zones: ["z-a"] })],
       [deployAbsent],
       [scope([SERVICE], ["z-a"])],
+    );
+    expect(c.class).toBe("infra");
+    expect(c.severity).not.toBe("sev1");
+    expect(gate.outcome).toBe("VENDOR_OR_INFRA");
+  });
+
+  it("errors and unhealthy hosts in one zone, the other zones flat, no provider post yet: infra", () => {
+    const { c, gate } = judge(
+      [
+        rise("errors_5xx", { zones: ["z-c"] }),
+        flat("errors_5xx", ["z-a"]),
+        flat("errors_5xx", ["z-b"]),
+        rise("unhealthy_hosts", { zones: ["z-c"] }),
+        flat("unhealthy_hosts", ["z-a"]),
+      ],
+      [deployAbsent],
+      [exception()],
     );
     expect(c.class).toBe("infra");
     expect(c.severity).not.toBe("sev1");

@@ -310,6 +310,14 @@ export const clientAborts = (i: SignalIndex) =>
 
 // --- defects that are not regressions -------------------------------------------------
 
+/** A release within this many minutes before the onset is tight: rollout reaches traffic within it. */
+export const TIGHT_RELEASE_MINUTES = 15;
+/**
+ * A regression shows as soon as traffic reaches the new code; a symptom beginning more
+ * than this many minutes after the release is weakly tied to it.
+ */
+export const LOOSE_RELEASE_MINUTES = 60;
+
 /** Exceptions first seen {@link LONG_STANDING_DAYS} or more before `now`. */
 export const longStandingExceptions = (i: SignalIndex) =>
   i.now === undefined
@@ -327,3 +335,40 @@ export const withoutDeploy = (i: SignalIndex, ...symptoms: Tagged[][]): Tagged[]
   symptoms.some((s) => s.length > 0)
     ? unless(i.of("release_correlation"), i.of("deploy_absent"))
     : [];
+
+/** Exceptions the code caught and recovered from. */
+export const handledExceptions = (i: SignalIndex) =>
+  i.of("new_exception").filter((t) => t.signal.handled === true);
+/** Every reported exception was handled (and there is at least one). */
+export const onlyHandledExceptions = (i: SignalIndex) => {
+  const all = i.of("new_exception");
+  return all.length > 0 && all.every((t) => t.signal.handled === true) ? all : [];
+};
+
+/**
+ * A symptom (errors, latency, unhealthy hosts) that rose in some availability zones while
+ * the same measure of the same resource stayed flat in others: the rising series and the
+ * flat ones that make the contrast. Code runs the same in every zone, so a zonal
+ * difference points at the zone's infrastructure.
+ */
+export function zonalSymptoms(i: SignalIndex): Series[] {
+  const measures: readonly SeriesMeasure[] = [
+    "errors_5xx",
+    "latency_p50",
+    "latency_p99",
+    "unhealthy_hosts",
+  ];
+  const zoned = (dirs: readonly ("rise" | "drop" | "flat")[]) =>
+    series(i, measures, dirs).filter((t) => (t.signal.scope?.zones ?? []).length > 0);
+  const same = (a: Series, b: Series) =>
+    a.signal.measure === b.signal.measure &&
+    sameOrUnstated(a.signal.scope?.resource, b.signal.scope?.resource) &&
+    sameOrUnstated(a.signal.service, b.signal.service) &&
+    !(a.signal.scope?.zones ?? []).some((z) => (b.signal.scope?.zones ?? []).includes(z));
+  const rises = zoned(["rise"]);
+  const flats = zoned(["flat"]);
+  const paired = rises.filter((r) => flats.some((f) => same(r, f)));
+  return paired.length > 0
+    ? [...paired, ...flats.filter((f) => paired.some((r) => same(r, f)))]
+    : [];
+}

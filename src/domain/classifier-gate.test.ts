@@ -12,7 +12,7 @@ import type { Classification } from "./classifier-schema.ts";
 import { AppError } from "./errors.ts";
 
 const now = SCENARIO_NOW;
-const codeDefect = classify(input(backend500()), { now }); // confidence 85
+const codeDefect = classify(input(backend500()), { now }); // confidence 95 (the ceiling)
 const noise = classify(input(abortNoise()), { now }); // confidence 80
 const at = (c: Classification, confidence: number): Classification => ({ ...c, confidence });
 
@@ -30,7 +30,7 @@ describe("decideGate thresholds", () => {
   });
 
   it("lets policy raise the bar for a code change", () => {
-    const gate = decideGate(codeDefect, { now, threshold: 90 });
+    const gate = decideGate(at(codeDefect, 85), { now, threshold: 90 });
     expect(gate).toMatchObject({ decision: "exit", outcome: "BLOCKED_NEEDS_INFO" });
     expect(gate.reasons.at(-1)).toContain("below the policy threshold 90");
   });

@@ -79,8 +79,6 @@ function unsatisfied(approval: RequiredApproval, now: Date): string | undefined 
  * | 2 | a material conflict between specialists                | exit `CANNOT_AUTO_FIX`    |
  * | 3 | a blocking gap or `requiredEvidenceMissing`            | exit `BLOCKED_NEEDS_INFO` |
  * | 4 | class `unknown`                                        | exit `BLOCKED_NEEDS_INFO` |
- * |4b | a fixable class marked `notAutoFixable` (not a         | exit `CANNOT_AUTO_FIX`    |
- * |   | regression: no last good release to verify against)    |                           |
  * | 5 | confidence < 70 (the floor, for any class)             | exit `BLOCKED_NEEDS_INFO` |
  * | 6 | class `noise`                                          | exit `NOISE_NO_FIX`       |
  * | 7 | class `infra` or `vendor`                              | exit `VENDOR_OR_INFRA`    |
@@ -96,9 +94,6 @@ function unsatisfied(approval: RequiredApproval, now: Date): string | undefined 
  * because they are the more specific reason (and usually also lower confidence).
  * The floor applies to non-code exits too (a "noise" verdict at 50% is not a safe
  * stop); a policy threshold above it applies to code changes only.
- * `notAutoFixable` is checked before the floor: like a conflict, it is a hand-off to
- * humans that changes nothing, so it is safe at any confidence, and no further evidence
- * would make an automatic fix appropriate.
  * `needsDataCorrection` is set on `proceed_to_delivery` and `NO_CODE_CHANGE` when the
  * remedy includes a production write: the runner asks for its approval, never runs it.
  */
@@ -144,9 +139,6 @@ export function decideGate(classification: Classification, options: GateOptions)
         ? "no classification rule fired"
         : "no class has net supporting evidence: every hypothesis was refuted or unsupported";
     return exit("BLOCKED_NEEDS_INFO", [why, ...costly]);
-  }
-  if (c.notAutoFixable !== undefined && (c.class === "code_defect" || c.class === "data_defect")) {
-    return exit("CANNOT_AUTO_FIX", [`${c.class} at ${c.confidence}: ${c.notAutoFixable}`]);
   }
   if (c.confidence < CONFIDENCE_FLOOR) {
     return exit("BLOCKED_NEEDS_INFO", [

@@ -80,6 +80,13 @@ export const PENALTIES = {
   materialConflict: 20,
 } as const;
 
+/**
+ * Another class whose net evidence reaches this while a different one leads is a live
+ * alternative (the strongest single supporting rules are worth 45–50): two supported
+ * explanations are a conflict a human settles, never a coin toss the classifier makes.
+ */
+export const COMPETING_SCORE = 50;
+
 /** Evidence never proves certainty. */
 export const CONFIDENCE_CEILING = 95;
 /** With a required source missing, confidence cannot reach the 70 floor, whatever else says. */

@@ -13,11 +13,6 @@ export interface Rule {
   /** Magnitude in confidence points; refuting rules subtract it. */
   points: number;
   explanation: string;
-  /**
-   * When this supporting rule fired for the leading class, the class is right but an
-   * automatic fix is not: the reason becomes the classification's `notAutoFixable`.
-   */
-  blocksAutoFix?: string;
   /** The signals the rule rests on, or an empty list when it does not fire. */
   match(index: SignalIndex): TaggedSignal[];
 }

@@ -8,9 +8,9 @@ import {
   errorRises,
   flagChanges,
   flatDependencies,
-  flatErrors,
   flatServerErrors,
   LONG_STANDING_DAYS,
+  LOOSE_RELEASE_MINUTES,
   latencyRises,
   longStandingExceptions,
   matchedPairs,
@@ -22,6 +22,7 @@ import {
   saturatedDependencies,
   series,
   serviceOf,
+  TIGHT_RELEASE_MINUTES,
   unless,
 } from "./classifier-features.ts";
 import type { SignalIndex } from "./classifier-index.ts";
@@ -41,19 +42,37 @@ const errorAfterRelease = (i: SignalIndex) => matchedPairs(errorRises(i), releas
 const latencyAfterRelease = (i: SignalIndex) =>
   unless(errorAfterRelease(i), matchedPairs(latencyRises(i), releases(i), beganAfter));
 const crashAfterRelease = (i: SignalIndex) => matchedPairs(crashLoops(i), releases(i), beganAfter);
-/** Any user-visible symptom that began after a correlated release. */
-const releasePairedSymptom = (i: SignalIndex) => [
-  ...errorAfterRelease(i),
-  ...latencyAfterRelease(i),
-  ...crashAfterRelease(i),
-];
+/** Releases paired with a symptom that began after them (within the release window). */
+const pairedReleases = (i: SignalIndex) =>
+  releases(i).filter((r) =>
+    [...errorRises(i), ...latencyRises(i), ...crashLoops(i)].some((s) => beganAfter(s, r)),
+  );
+/**
+ * Paired releases close enough to the onset to be the likely cause: only these earn the
+ * corroborating rules (steady load, healthy dependencies, confinement).
+ */
+const nearReleases = (i: SignalIndex) =>
+  pairedReleases(i).filter((r) => r.signal.firstSeenAfterDeployMinutes <= LOOSE_RELEASE_MINUTES);
+/** A user-visible symptom that began after a near release, with that release. */
+const releasePairedSymptom = (i: SignalIndex) =>
+  matchedPairs(
+    [...errorRises(i), ...latencyRises(i), ...crashLoops(i)],
+    nearReleases(i),
+    beganAfter,
+  );
 const flagPaired = (i: SignalIndex) =>
   matchedPairs([...errorRises(i), ...latencyRises(i)], flagChanges(i), (s, f) =>
     sameOrUnstated(serviceOf(s), f.signal.service),
   );
-/** An old exception whose rate is flat, with nothing released near it: not a regression. */
+/**
+ * An unhandled exception first seen weeks ago: a defect that predates the recent
+ * releases, whether its rate is flat or spikes on a periodic condition.
+ */
 const longStandingDefect = (i: SignalIndex) =>
-  unless([...errorRises(i), ...releases(i)], all(longStandingExceptions(i), flatErrors(i)));
+  longStandingExceptions(i).filter((t) => t.signal.handled !== true);
+/** A latency rise that began after a release, whether or not an error rise also pairs. */
+const anyLatencyAfterRelease = (i: SignalIndex) =>
+  matchedPairs(latencyRises(i), releases(i), beganAfter);
 
 export const CODE_RULES: readonly Rule[] = [
   {
@@ -102,6 +121,36 @@ export const CODE_RULES: readonly Rule[] = [
       crashAfterRelease(i).length + latencyAfterRelease(i).length > 0
         ? matchedPairs(series(i, ["memory"], ["rise"]), releases(i), beganAfter)
         : [],
+  },
+  {
+    id: "code.release_within_minutes",
+    class: "code_defect",
+    effect: "supports",
+    points: 15,
+    explanation: `the symptom began within ${TIGHT_RELEASE_MINUTES} min of the release it pairs with: as soon as the rollout reached traffic, which coincidence rarely matches`,
+    match: (i) =>
+      pairedReleases(i).filter(
+        (r) => r.signal.firstSeenAfterDeployMinutes <= TIGHT_RELEASE_MINUTES,
+      ),
+  },
+  {
+    id: "code.confined_to_released_service",
+    class: "code_defect",
+    effect: "supports",
+    points: 10,
+    explanation:
+      "the symptom is confined to the one service that was released: a shared dependency or platform fault would spread to others",
+    match: (i) => {
+      const released = nearReleases(i);
+      const one = i
+        .of("impact_scope")
+        .filter(
+          (t) =>
+            t.signal.services.length === 1 &&
+            released.some((r) => sameOrUnstated(t.signal.services[0], r.signal.service)),
+        );
+      return all(one, released);
+    },
   },
   {
     id: "code.new_exception_one_path",
@@ -213,9 +262,8 @@ export const CODE_RULES: readonly Rule[] = [
     id: "code.long_standing_defect",
     class: "code_defect",
     effect: "supports",
-    points: 40,
-    explanation: `the exception was first seen ${LONG_STANDING_DAYS}+ days ago, its error rate is flat and no release correlates: a real defect, but not a new regression`,
-    blocksAutoFix: `a long-standing defect, not a regression (first seen ${LONG_STANDING_DAYS}+ days ago, flat error rate, no correlated release): there is no last good release to verify a fix against, so the owning team schedules it`,
+    points: 45,
+    explanation: `an unhandled exception first seen ${LONG_STANDING_DAYS}+ days ago: a defect in the code that predates the recent releases (fix it; do not blame or roll back today's release)`,
     match: longStandingDefect,
   },
   {
@@ -241,7 +289,7 @@ export const CODE_RULES: readonly Rule[] = [
     match: (i) =>
       unless(
         [
-          ...latencyAfterRelease(i),
+          ...anyLatencyAfterRelease(i),
           ...crashAfterRelease(i),
           ...poisonMessages(i),
           ...longStandingDefect(i),
@@ -256,6 +304,20 @@ export const CODE_RULES: readonly Rule[] = [
     points: 20,
     explanation: "the failure did not reproduce on the path",
     match: (i) => i.of("reproduction").filter((t) => !t.signal.reproduced),
+  },
+  {
+    id: "code.release_long_before_onset",
+    class: "code_defect",
+    effect: "refutes",
+    points: 25,
+    explanation: `the only correlated release came more than ${LOOSE_RELEASE_MINUTES} min before the onset: a regression shows as soon as traffic reaches the new code, so the release is weakly tied to the symptom`,
+    match: (i) => {
+      const paired = pairedReleases(i);
+      return paired.length > 0 &&
+        paired.every((r) => r.signal.firstSeenAfterDeployMinutes > LOOSE_RELEASE_MINUTES)
+        ? paired
+        : [];
+    },
   },
   {
     id: "code.release_misses_stack",

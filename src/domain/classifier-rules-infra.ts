@@ -18,6 +18,7 @@ import {
   series,
   unless,
   withoutDeploy,
+  zonalSymptoms,
 } from "./classifier-features.ts";
 import type { SignalIndex, TaggedSignal } from "./classifier-index.ts";
 import type { Rule } from "./classifier-rule.ts";
@@ -53,7 +54,7 @@ const dependencyLeads = (i: SignalIndex): TaggedSignal[] => {
 const crashUnderPressure = (i: SignalIndex) =>
   unless(i.of("release_correlation"), all(crashLoops(i), memoryPressure(i)));
 /** Symptom series scoped to zones that all lie inside an overlapping provider incident's zones. */
-const zonalSymptoms = (i: SignalIndex): TaggedSignal[] => {
+const incidentZoneSymptoms = (i: SignalIndex): TaggedSignal[] => {
   const incidents = overlappingProviderIncidents(i).filter(
     (t) => (t.signal.zones ?? []).length > 0,
   );
@@ -121,7 +122,28 @@ export const INFRA_RULES: readonly Rule[] = [
     effect: "supports",
     points: 15,
     explanation: "the symptom is confined to zones the provider's incident covers",
+    match: incidentZoneSymptoms,
+  },
+  {
+    id: "infra.zonal_symptom",
+    class: "infra",
+    effect: "supports",
+    points: 50,
+    explanation:
+      "errors, latency or unhealthy hosts rose in some availability zones while the same measure stayed flat in the others: code runs the same in every zone, so the zone's infrastructure is failing (whether or not the provider has posted an incident yet)",
     match: zonalSymptoms,
+  },
+  {
+    id: "infra.hosts_unhealthy_in_zone",
+    class: "infra",
+    effect: "supports",
+    points: 15,
+    explanation:
+      "hosts fail their load balancer health checks in the affected zone: the instances or their network are down, not one request path",
+    match: (i) =>
+      zonalSymptoms(i).filter(
+        (t) => t.signal.measure === "unhealthy_hosts" && t.signal.direction === "rise",
+      ),
   },
   {
     id: "infra.crash_under_memory_pressure",
@@ -172,6 +194,7 @@ export const INFRA_RULES: readonly Rule[] = [
         saturatedDependencies(i),
         dependencyRises(i),
         overlappingProviderIncidents(i),
+        zonalSymptoms(i),
       ),
   },
   {

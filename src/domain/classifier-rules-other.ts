@@ -7,7 +7,9 @@ import {
   implicatedVendorOperational,
   MAJORITY_SHARE,
   nonUserMajority,
+  onlyHandledExceptions,
   STATUS_POSTING_LAG_MINUTES,
+  series,
   serverErrorRises,
   unless,
   userMajority,
@@ -181,6 +183,28 @@ export const NOISE_RULES: readonly Rule[] = [
       ),
   },
   {
+    id: "noise.handled_errors_flat",
+    class: "noise",
+    effect: "supports",
+    points: 45,
+    explanation:
+      "every reported exception is handled (the code caught it and recovered), its rate is not rising and the 5xx rate did not rise: nothing failed for a user",
+    match: (i) =>
+      unless(
+        [...serverErrorRises(i), ...series(i, ["error_events"], ["rise"])],
+        all(onlyHandledExceptions(i), flatServerErrors(i)),
+      ),
+  },
+  {
+    id: "noise.handled_errors_without_deploy",
+    class: "noise",
+    effect: "supports",
+    points: 25,
+    explanation: "every reported exception is handled, with no deploy in the window",
+    match: (i) =>
+      unless(i.of("release_correlation"), all(onlyHandledExceptions(i), i.of("deploy_absent"))),
+  },
+  {
     id: "noise.server_errors_rising",
     class: "noise",
     effect: "refutes",
@@ -202,8 +226,12 @@ export const NOISE_RULES: readonly Rule[] = [
     effect: "refutes",
     points: 15,
     explanation:
-      "a new exception appeared (not counted when most failing requests are synthetic, bots or health checks: they raise it)",
-    match: (i) => unless(nonUserMajority(i), i.of("new_exception")),
+      "an unhandled exception appeared (not counted when most failing requests are synthetic, bots or health checks: they raise it)",
+    match: (i) =>
+      unless(
+        nonUserMajority(i),
+        i.of("new_exception").filter((t) => t.signal.handled !== true),
+      ),
   },
   {
     id: "noise.real_user_traffic",

@@ -18,6 +18,7 @@ import {
   RULES_NOW,
   release,
   rise,
+  SERVICE,
   saturation,
   tasks,
 } from "../../test/setup/classifier-signals.ts";
@@ -144,8 +145,35 @@ const CASES: Record<string, Case> = {
   },
   "code.long_standing_defect": {
     fires: [exception("2025-01-10T08:00:00Z"), no5xxRise, deployAbsent],
-    blocked: [exception("2025-01-10T08:00:00Z"), rise("error_events"), deployAbsent],
-    because: "its error events spiked: a change, not a steady old bug",
+    blocked: [
+      { ...exception("2025-01-10T08:00:00Z"), handled: true } as UnsourcedSignal,
+      no5xxRise,
+      deployAbsent,
+    ],
+    because: "the code handles the exception",
+  },
+  "code.release_within_minutes": {
+    fires: [rise("errors_5xx"), release({ after: 10 })],
+    blocked: [rise("errors_5xx", { onset: "2025-03-04T10:40:00Z" }), release({ after: 40 })],
+    because: "the symptom began 40 min after the release",
+  },
+  "code.confined_to_released_service": {
+    fires: [
+      rise("errors_5xx"),
+      release(),
+      { kind: "impact_scope", services: [SERVICE], zones: [] },
+    ],
+    blocked: [
+      rise("errors_5xx"),
+      release(),
+      { kind: "impact_scope", services: [SERVICE, "svc-b"], zones: [] },
+    ],
+    because: "the symptom spreads to another service",
+  },
+  "code.release_long_before_onset": {
+    fires: [rise("errors_5xx", { onset: "2025-03-04T11:30:00Z" }), release({ after: 90 })],
+    blocked: [rise("errors_5xx", { onset: "2025-03-04T10:20:00Z" }), release({ after: 20 })],
+    because: "the symptom began 20 min after the release",
   },
   "code.no_deploy": {
     fires: [deployAbsent],
@@ -226,6 +254,16 @@ const CASES: Record<string, Case> = {
     fires: [provider({ zones: ["z-a"] }), rise("errors_5xx", { zones: ["z-a"] })],
     blocked: [provider({ zones: ["z-a"] }), rise("errors_5xx", { zones: ["z-a", "z-b"] })],
     because: "the symptom is also in a zone the incident does not cover",
+  },
+  "infra.zonal_symptom": {
+    fires: [rise("errors_5xx", { zones: ["z-a"] }), flat("errors_5xx", ["z-b", "z-c"])],
+    blocked: [rise("errors_5xx", { zones: ["z-a"] }), rise("errors_5xx", { zones: ["z-b"] })],
+    because: "the errors rose in every zone read",
+  },
+  "infra.hosts_unhealthy_in_zone": {
+    fires: [rise("unhealthy_hosts", { zones: ["z-a"] }), flat("unhealthy_hosts", ["z-b"])],
+    blocked: [rise("errors_5xx", { zones: ["z-a"] }), flat("errors_5xx", ["z-b"])],
+    because: "no host is unhealthy, only errors differ by zone",
   },
   "infra.crash_under_memory_pressure": {
     fires: [crash("out_of_memory"), saturation("memory", 990, 1000, "memory")],
@@ -332,6 +370,20 @@ const CASES: Record<string, Case> = {
     fires: [origin("bots", 0.6), deployAbsent],
     blocked: [origin("bots", 0.6), deployAbsent, release()],
     because: "a release correlates",
+  },
+  "noise.handled_errors_flat": {
+    fires: [{ ...exception(), handled: true } as UnsourcedSignal, no5xxRise],
+    blocked: [
+      { ...exception(), handled: true } as UnsourcedSignal,
+      no5xxRise,
+      rise("error_events"),
+    ],
+    because: "its rate is rising",
+  },
+  "noise.handled_errors_without_deploy": {
+    fires: [{ ...exception(), handled: true } as UnsourcedSignal, deployAbsent],
+    blocked: [exception(), deployAbsent],
+    because: "the exception is unhandled",
   },
   "noise.server_errors_rising": {
     fires: [rise("errors_5xx")],

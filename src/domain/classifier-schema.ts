@@ -101,12 +101,5 @@ export const ClassificationSchema = z.object({
     codeChange: z.boolean(),
     dataCorrection: z.boolean().describe("needs a production write: a human-approved action"),
   }),
-  notAutoFixable: z
-    .string()
-    .min(1)
-    .optional()
-    .describe(
-      "why the leading class, though fixable, gets no automatic fix (e.g. not a regression)",
-    ),
 });
 export type Classification = z.infer<typeof ClassificationSchema>;

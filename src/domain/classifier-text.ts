@@ -1,3 +1,4 @@
+import { longStandingExceptions } from "./classifier-features.ts";
 import type { SignalIndex, TaggedSignal } from "./classifier-index.ts";
 import type { EvidenceRef, IncidentClass } from "./classifier-schema.ts";
 import type { Signal } from "./signals.ts";
@@ -14,7 +15,7 @@ function describeSignal(s: Signal): string {
     case "no_5xx_rise":
       return `no 5xx rise on ${s.service} over ${s.windowMinutes} min`;
     case "new_exception":
-      return `new exception ${s.issueId} on ${s.path} (${s.culprit}), first seen ${s.firstSeen}`;
+      return `${s.handled ? "handled" : "new"} exception ${s.issueId} on ${s.path} (${s.culprit}), first seen ${s.firstSeen}`;
     case "release_correlation":
       return `release ${s.release} deployed ${s.deployedAt}, symptom ${s.firstSeenAfterDeployMinutes} min later${s.diffTouchesStack === undefined ? "" : s.diffTouchesStack ? "; its diff touches the exception's stack" : "; its diff does not touch the exception's stack"}`;
     case "deploy_absent":
@@ -97,6 +98,10 @@ export function hypothesisStatement(
         .of("poison_message")
         .find((t) => t.signal.repeatedReceives > 0 || t.signal.dlqDepth > 0)?.signal;
       const flag = i.of("change_event").find((t) => t.signal.change === "flag")?.signal;
+      const old = longStandingExceptions(i).find((t) => t.signal.handled !== true)?.signal;
+      if (old) {
+        return `A long-standing defect on ${old.path} (${old.issueId}: ${old.culprit}), first seen ${old.firstSeen}${release ? `, predating release ${release.release}` : ""}: fix the code; no release introduced it`;
+      }
       if (release) return `Release ${release.release} introduced a defect${where}`;
       if (poison)
         return `The consumer of ${poison.queue} cannot process some messages${where}: they are redelivered and dead-lettered`;

@@ -37,6 +37,7 @@ const signal: fc.Arbitrary<Signal> = fc.oneof(
     path: names("GET /a", "POST /b"),
     firstSeen: when,
     culprit: names("x.y"),
+    handled: fc.option(fc.boolean(), { nil: undefined }),
   }),
   fc.record({
     kind: fc.constant("release_correlation" as const),
@@ -287,7 +288,6 @@ describe("classifier properties", () => {
         expect(c.gaps.some((g) => g.blocking)).toBe(false);
         expect(c.conflicts.some((k) => k.material)).toBe(false);
         expect(["code_defect", "data_defect"]).toContain(c.class);
-        expect(c.notAutoFixable).toBeUndefined();
       }),
       { numRuns: 300 },
     );

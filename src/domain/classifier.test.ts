@@ -31,7 +31,7 @@ describe("reference scenario 1: backend 500 → PR", () => {
   it("classifies a release-correlated exception on one path as a code defect and proceeds", () => {
     expect(c.class).toBe("code_defect");
     expect(c.confidence).toBeGreaterThanOrEqual(80);
-    expect(c.confidence).toBeLessThanOrEqual(90);
+    expect(c.confidence).toBeLessThanOrEqual(95);
     expect(c.severity).toBe("sev2");
     expect(c.remedy).toEqual({ codeChange: true, dataCorrection: false });
     expect(gate).toMatchObject({ decision: "proceed_to_delivery", effectiveThreshold: 70 });
@@ -43,15 +43,16 @@ describe("reference scenario 1: backend 500 → PR", () => {
     const supports = c.rulesFired.filter((r) => r.class === "code_defect");
     expect(supports.map((r) => [r.ruleId, r.contribution])).toEqual([
       ["code.5xx_rise_after_release", 35],
+      ["code.release_within_minutes", 15],
       ["code.new_exception_one_path", 25],
       ["code.exception_after_deploy", 15],
       ["code.data_precondition_present", 10],
     ]);
     expect(c.confidenceBreakdown).toEqual({
-      evidenceScore: 85,
+      evidenceScore: 100,
       gapPenalty: 0,
       conflictPenalty: 0,
-      caps: [],
+      caps: ["ceiling 95: evidence never proves certainty"],
     });
   });
 

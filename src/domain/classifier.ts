@@ -7,6 +7,7 @@ import {
 } from "./classifier-index.ts";
 import { type ClassifierInput, parseClassifierInput } from "./classifier-input.ts";
 import {
+  COMPETING_SCORE,
   CONFIDENCE_CEILING,
   DEFAULT_MAX_EVIDENCE_AGE_MINUTES,
   LINKED_SENTRY_REQUIREMENT,
@@ -19,6 +20,7 @@ import { RULES, type Rule } from "./classifier-rules.ts";
 import type {
   Classification,
   ClassificationGap,
+  EvidenceRef,
   Hypothesis,
   IncidentClass,
   RejectedHypothesis,
@@ -177,6 +179,33 @@ function evidenceGaps(input: ClassifierInput, options: ClassifyOptions): Classif
   return gaps;
 }
 
+/**
+ * Classes other than the leader whose net evidence reaches {@link COMPETING_SCORE}: each
+ * is recorded as a material conflict between the two hypotheses' strongest evidence, so
+ * the gate stops on CANNOT_AUTO_FIX instead of picking one.
+ */
+function competingHypotheses(
+  tallies: ClassTally[],
+  leader: IncidentClass,
+): (Contradicting & { classes: RuledClass[] })[] {
+  const lead = tallies.find((t) => t.cls === leader);
+  if (lead === undefined) return [];
+  const out: (Contradicting & { classes: RuledClass[] })[] = [];
+  for (const rival of tallies) {
+    if (rival === lead || rival.score < COMPETING_SCORE) continue;
+    const [a] = lead.evidenceFor;
+    const [b] = rival.evidenceFor;
+    if (a === undefined || b === undefined) continue;
+    out.push({
+      subject: `competing hypotheses: ${lead.cls} (score ${lead.score}) and ${rival.cls} (score ${rival.score}) are both supported`,
+      a,
+      b,
+      classes: [lead.cls, rival.cls],
+    });
+  }
+  return out;
+}
+
 const sum = (gaps: ClassificationGap[]) => gaps.reduce((s, g) => s + g.confidenceImpact, 0);
 
 /**
@@ -191,10 +220,7 @@ const sum = (gaps: ClassificationGap[]) => gaps.reduce((s, g) => s + g.confidenc
  * missing or blocked it is further capped at {@link MISSING_REQUIRED_SOURCE_CAP}, below
  * the 70 floor, because a missing source is never replaced by a weaker one (invariant 7).
  * A non-leading class whose score is not positive and that some rule refuted is
- * rejected, and kept with the evidence that rejected it. A supporting rule of the
- * leading class may say the class is right but an automatic fix is not (a defect that is
- * not a regression): its reason becomes `notAutoFixable`, which the gate turns into
- * `CANNOT_AUTO_FIX`.
+ * rejected, and kept with the evidence that rejected it.
  *
  * Pure: the same input and `now` always give a deep-equal result.
  */
@@ -211,12 +237,15 @@ export function classify(raw: ClassifierInput, options: ClassifyOptions): Classi
   const contradictions = findContradictions(index);
   const isMaterialFor = (t: ClassTally | undefined) => (c: Contradicting) =>
     t !== undefined && (t.used.has(c.a.signal) || t.used.has(c.b.signal));
+  const competing = competingHypotheses(tallies, leader);
+  const competes = (t: ClassTally | undefined) =>
+    competing.filter((c) => t !== undefined && c.classes.includes(t.cls)).length;
 
   const assess = (t: ClassTally | undefined, cls: IncidentClass) => {
     const tools = toolGaps(cls, input);
     const score = t?.score ?? 0;
     const conflictPenalty =
-      contradictions.filter(isMaterialFor(t)).length * PENALTIES.materialConflict;
+      (contradictions.filter(isMaterialFor(t)).length + competes(t)) * PENALTIES.materialConflict;
     const gapPenalty = sum(shared) + sum(tools);
     const caps: string[] = [];
     let confidence = Math.round(score - gapPenalty - conflictPenalty);
@@ -239,11 +268,6 @@ export function classify(raw: ClassifierInput, options: ClassifyOptions): Classi
   const verdict = assess(leading, leader);
   const severity = assessSeverity(index, leader, options.escalation);
   const remedy = remedyFor(leader, leading?.fired ?? []);
-  const autoFixBlockers = unique(
-    (leading?.fired ?? [])
-      .filter((f) => f.rule.effect === "supports" && f.rule.blocksAutoFix !== undefined)
-      .map((f) => f.rule.blocksAutoFix as string),
-  );
 
   const hypotheses: Hypothesis[] = [];
   const rejected: RejectedHypothesis[] = [];
@@ -296,12 +320,18 @@ export function classify(raw: ClassifierInput, options: ClassifyOptions): Classi
       evidence: unique(f.evidence).map(toEvidenceRef),
     })),
     gaps: [...verdict.tools, ...shared],
-    conflicts: contradictions.map((c) => ({
-      subject: c.subject,
-      between: [toEvidenceRef(c.a), toEvidenceRef(c.b)],
-      material: isMaterialFor(leading)(c),
-    })),
+    conflicts: [
+      ...contradictions.map((c) => ({
+        subject: c.subject,
+        between: [toEvidenceRef(c.a), toEvidenceRef(c.b)] as [EvidenceRef, EvidenceRef],
+        material: isMaterialFor(leading)(c),
+      })),
+      ...competing.map((c) => ({
+        subject: c.subject,
+        between: [toEvidenceRef(c.a), toEvidenceRef(c.b)] as [EvidenceRef, EvidenceRef],
+        material: true,
+      })),
+    ],
     remedy,
-    ...(autoFixBlockers.length > 0 ? { notAutoFixable: autoFixBlockers.join("; ") } : {}),
   };
 }

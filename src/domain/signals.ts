@@ -41,7 +41,7 @@ export const No5xxRiseSignal = z.object({
 });
 
 /**
- * An exception first seen recently, on one request path (a Sentry issue). Requests the
+ * An exception on one request path (a Sentry issue), new or long-standing. Requests the
  * client aborted are `client_aborts`, not exceptions, even when Sentry groups them as
  * an issue: reporting them here would argue against the noise they are.
  */
@@ -53,6 +53,12 @@ export const NewExceptionSignal = z.object({
   firstSeen: timestamp,
   culprit: z.string().min(1),
   events: count.optional(),
+  /**
+   * The code caught the exception and recovered (Sentry's mechanism.handled / the issue's
+   * isUnhandled false); absent when unknown. An old issue is reported too: `firstSeen`
+   * tells its age, and the classifier judges whether it is new.
+   */
+  handled: z.boolean().optional(),
 });
 
 /** A release was deployed shortly before the symptom began. */

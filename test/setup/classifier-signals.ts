@@ -45,13 +45,14 @@ export const rise = (
   ...(opts.zones ? { scope: { zones: opts.zones } } : {}),
 });
 
-export const flat = (measure: SeriesMeasure, service = SERVICE): UnsourcedSignal => ({
+export const flat = (measure: SeriesMeasure, zones?: string[]): UnsourcedSignal => ({
   kind: "series_change",
   measure,
   direction: "flat",
   before: 5,
   after: 5,
-  service,
+  service: SERVICE,
+  ...(zones ? { scope: { zones } } : {}),
 });
 
 export const release = (
