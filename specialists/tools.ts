@@ -65,6 +65,8 @@ export interface SentryReader {
    * For a ticket that links no issue. Optional: readers that cannot search omit it.
    */
   searchProjectIssues?(project: string, limit: number): Promise<SentryIssueSummary[]>;
+  /** The organization's project slugs (service discovery). Optional like the search. */
+  listProjects?(): Promise<string[]>;
 }
 
 export interface MetricQuery {

@@ -248,6 +248,25 @@ export function createSentryInstance(state: SentryData, ctx: SimContext): Sentry
         }),
     },
     {
+      // https://docs.sentry.io/api/organizations/list-an-organizations-projects/
+      method: "GET",
+      pattern: /^\/api\/0\/organizations\/([^/]+)\/projects\/?$/,
+      name: "GET /api/0/organizations/{org}/projects/",
+      run: ([org]) =>
+        org !== state.org
+          ? json(404, NOT_FOUND)
+          : json(
+              200,
+              state.projects.map((p) => ({
+                id: p.id,
+                slug: p.slug,
+                name: p.name,
+                platform: p.platform,
+                status: "active",
+              })),
+            ),
+    },
+    {
       // https://docs.sentry.io/api/events/list-a-projects-issues/: `statsPeriod` "24h"
       // (default), "14d" or ""; `query` defaults to `is:unresolved` (its `is:` tokens are
       // honoured, other words match the title); `sort` date (last seen, default), new,

@@ -147,4 +147,36 @@ describe("resolveService", () => {
     expect(r).toMatchObject({ team: "team-a" });
     expect(r.service).toBeUndefined();
   });
+
+  it("discovers services from the provider's projects: a label's prefix decides only when nothing else does", () => {
+    const discovered = ["checkout-api", "orders-api", "payments-gateway"];
+    expect(
+      resolveService({
+        ticket: ticket({ team: null, labels: ["checkout"], title: "checkout weird" }),
+        sentryProjects: [],
+        awsRefs: [],
+        catalog,
+        discovered,
+      }),
+    ).toMatchObject({ service: "checkout-api", decidedBy: "linear_label", declared: false });
+    // The Sentry project decides; the label's prefix is not asked, so it disputes nothing.
+    const linked = resolveService({
+      ticket: ticket({ team: null, labels: ["orders"] }),
+      sentryProjects: [{ issueId: "9", project: "payments-gateway" }],
+      awsRefs: [],
+      catalog,
+      discovered,
+    });
+    expect(linked).toMatchObject({ service: "payments-gateway" });
+    expect(linked.mismatch).toBeUndefined();
+    // A discovered service named in full in the text disputes the link.
+    const named = resolveService({
+      ticket: ticket({ team: null, description: "orders-api returns 500" }),
+      sentryProjects: [{ issueId: "9", project: "payments-gateway" }],
+      awsRefs: [],
+      catalog,
+      discovered,
+    });
+    expect(named.mismatch?.services).toEqual(["payments-gateway", "orders-api"]);
+  });
 });

@@ -27,6 +27,8 @@ export interface ScopeInput {
   /** AWS references the ticket links (alarm names, log groups, queue URLs, ARNs). */
   awsRefs: string[];
   catalog: ServiceCatalog;
+  /** Services discovered from the provider (the Sentry organization's project slugs). */
+  discovered?: readonly string[];
 }
 
 const slug = (text: string) =>
@@ -48,7 +50,11 @@ function fromSentry(catalog: ServiceCatalog, project: string): string {
   return declared?.name ?? byName(catalog, project)?.name ?? project;
 }
 
-function labelVotes(ticket: LinearTicket, catalog: ServiceCatalog): ResolutionVote[] {
+function labelVotes(
+  ticket: LinearTicket,
+  catalog: ServiceCatalog,
+  discovered: readonly string[],
+): ResolutionVote[] {
   const votes: ResolutionVote[] = [];
   for (const label of ticket.labels) {
     const prefixed = /^service[:/](.+)$/i.exec(label)?.[1];
@@ -56,7 +62,8 @@ function labelVotes(ticket: LinearTicket, catalog: ServiceCatalog): ResolutionVo
       (prefixed ? (byName(catalog, prefixed)?.name ?? slug(prefixed)) : undefined) ??
       Object.values(catalog.services).find(
         (s) => same(s.name, label) || s.linear.labels.some((l) => same(l, label)),
-      )?.name;
+      )?.name ??
+      discovered.find((d) => same(d, label));
     if (service) {
       votes.push({
         source: "linear_label",
@@ -131,19 +138,44 @@ function repositoryVotes(ticket: LinearTicket, catalog: ServiceCatalog): Resolut
   });
 }
 
-/** Catalog services named as whole words in the title or description: a hint only. */
-function textVotes(ticket: LinearTicket, catalog: ServiceCatalog): ResolutionVote[] {
+/**
+ * A label that is the first part of exactly one discovered or catalogued service's name
+ * (`checkout` → `checkout-api`). Weaker than any other structured source: it is asked
+ * only when none of them names a service, so it never disputes one.
+ */
+function labelPrefixVote(
+  ticket: LinearTicket,
+  names: readonly string[],
+): ResolutionVote | undefined {
+  for (const label of ticket.labels) {
+    const l = slug(label);
+    if (l.length < 3) continue;
+    const matching = names.filter((n) => slug(n).startsWith(`${l}-`));
+    if (matching.length === 1) {
+      return {
+        source: "linear_label",
+        value: label,
+        service: matching[0]!,
+        detail: `Linear label "${label}" is the prefix of one known service, ${matching[0]}`,
+      };
+    }
+  }
+  return undefined;
+}
+
+/** Known services named as whole words in the title or description: a hint only. */
+function textVotes(ticket: LinearTicket, names: readonly string[]): ResolutionVote[] {
   const text = `${ticket.title}\n${ticket.description}`.toLowerCase();
-  return Object.values(catalog.services)
-    .filter((s) => {
-      const escaped = s.name.toLowerCase().replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  return names
+    .filter((name) => {
+      const escaped = name.toLowerCase().replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
       return new RegExp(`(?<![\\w-])${escaped}(?![\\w-])`).test(text);
     })
-    .map((s) => ({
+    .map((name) => ({
       source: "ticket_text",
-      value: s.name,
-      service: s.name,
-      detail: `the ticket's text names ${s.name}`,
+      value: name,
+      service: name,
+      detail: `the ticket's text names ${name}`,
     }));
 }
 
@@ -164,7 +196,9 @@ export function resolveService(input: ScopeInput): ServiceResolution {
   }
   const project = projectVote(ticket, catalog);
   if (project) votes.push(project);
-  votes.push(...labelVotes(ticket, catalog));
+  const discovered = input.discovered ?? [];
+  const known = [...new Set([...Object.keys(catalog.services), ...discovered])];
+  votes.push(...labelVotes(ticket, catalog, discovered));
   for (const ref of input.awsRefs) {
     const owner = serviceOwning(catalog, ref);
     if (owner) {
@@ -179,7 +213,11 @@ export function resolveService(input: ScopeInput): ServiceResolution {
   votes.push(...repositoryVotes(ticket, catalog));
   const team = teamVote(ticket, catalog);
   if (team) votes.push(team);
-  const hints = textVotes(ticket, catalog);
+  if (!votes.some((v) => v.service)) {
+    const prefix = labelPrefixVote(ticket, known);
+    if (prefix) votes.push(prefix);
+  }
+  const hints = textVotes(ticket, known);
   votes.push(...hints);
 
   const structured = votes.filter((v) => v.source !== "ticket_text" && v.service);
@@ -257,26 +295,32 @@ export async function resolveTicketScope(
   const links = extractLinks(raw);
   const reader = deps.tools.sentry;
   const unread: string[] = [];
-  const sentryProjects = reader
-    ? await withCallBudget({ deadline: new Date(Date.now() + SENTRY_LOOKUP_MS) }, () =>
-        Promise.all(
-          links.sentryIssueIds.slice(0, MAX_LINKED_ISSUES).map(async (issueId) => {
-            try {
-              const issue = await reader.getIssue(issueId);
-              return issue.project ? [{ issueId, project: issue.project }] : [];
-            } catch (error) {
-              unread.push(`${issueId} (${asAppError(error).code})`);
-              return [];
-            }
-          }),
-        ),
-      ).then((found) => found.flat())
-    : [];
+  const budget = { deadline: new Date(Date.now() + SENTRY_LOOKUP_MS) };
+  const [sentryProjects, discovered] = await withCallBudget(budget, () =>
+    Promise.all([
+      reader
+        ? Promise.all(
+            links.sentryIssueIds.slice(0, MAX_LINKED_ISSUES).map(async (issueId) => {
+              try {
+                const issue = await reader.getIssue(issueId);
+                return issue.project ? [{ issueId, project: issue.project }] : [];
+              } catch (error) {
+                unread.push(`${issueId} (${asAppError(error).code})`);
+                return [];
+              }
+            }),
+          ).then((found) => found.flat())
+        : [],
+      // Service discovery: the organization's projects name services without a policy file.
+      reader?.listProjects ? reader.listProjects().catch(() => [] as string[]) : [],
+    ]),
+  );
   const resolution = resolveService({
     ticket: raw,
     sentryProjects,
     awsRefs: links.awsRefs,
     catalog: deps.catalog,
+    discovered,
   });
   if (unread.length > 0) {
     resolution.gaps.push({

@@ -156,6 +156,11 @@ describe("createSentryReader over the simulated Sentry", () => {
     expect(Date.now() - started).toBeLessThan(2_000);
   });
 
+  it("lists the organization's project slugs (service discovery)", async () => {
+    const slugs = await reader().listProjects!();
+    expect(slugs).toContain("onboarding-api");
+  });
+
   it("never sends anything but GET", async () => {
     const sentry = reader();
     await sentry.getIssue(ISSUE);

@@ -72,6 +72,19 @@ export function createSentryReader(options: SentryReaderOptions): SentryReader {
       return mapReleases(body).slice(0, limit);
     },
 
+    // https://docs.sentry.io/api/organizations/list-an-organizations-projects/: the slugs
+    // (one page of up to 100), for service discovery.
+    async listProjects() {
+      const { body } = await http.get(`${org}/projects/`, { per_page: MAX_PAGE });
+      return Array.isArray(body)
+        ? body.flatMap((p) =>
+            p && typeof p === "object" && typeof (p as { slug?: unknown }).slug === "string"
+              ? [(p as { slug: string }).slug]
+              : [],
+          )
+        : [];
+    },
+
     // https://docs.sentry.io/api/events/list-a-projects-issues/: `statsPeriod=24h` puts
     // the hourly series in `stats["24h"]`; `query` defaults to `is:unresolved` and `sort`
     // to `date` (last seen). One page: the most recently active issues are the symptom.
