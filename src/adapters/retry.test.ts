@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { AppError, ErrorCode } from "../domain/errors.ts";
-import { parseRetryAfter, type RetryEvent, withCallBudget, withRetry } from "./retry.ts";
+import { withCallBudget } from "../observability/call-budget.ts";
+import { parseRetryAfter, type RetryEvent, withRetry } from "./retry.ts";
 
 const limited = (retryAfterMs?: number) =>
   new AppError(ErrorCode.UpstreamRateLimited, "rate limited", {

@@ -1,31 +1,17 @@
-import { AsyncLocalStorage } from "node:async_hooks";
 import { type AppError, asAppError, ErrorCode } from "../domain/errors.ts";
+import { type CallBudget, currentCallBudget } from "../observability/call-budget.ts";
 
 /**
  * The one retry every read adapter uses (Sentry, GitHub, Linear, vendor status). A
  * provider's rate limit with Retry-After becomes a wait, not a gap, as long as the wait
  * fits the caller's budget: the deadline and abort signal of the specialist that reads
- * (set once around the specialist's run with {@link withCallBudget}, so the read ports
- * keep their signatures), or an explicit one. A Retry-After beyond the budget gives up at
+ * (set once around the specialist's run with `withCallBudget`, src/observability/call-budget.ts,
+ * so the read ports keep their signatures), or an explicit one. A Retry-After beyond the budget gives up at
  * once with the provider's error, so the specialist records the gap instead of idling to
  * its timeout. 5xx and transport failures back off exponentially with full jitter; a
  * timeout is not retried (the request already spent its own budget). Each retry and each
  * give-up is reported to `onRetry`, for metrics and the operator log.
  */
-
-export interface CallBudget {
-  /** The caller's deadline: no wait may end after it. */
-  deadline?: Date;
-  /** Aborts a wait in progress (the specialist's deadline or the phase's abort). */
-  signal?: AbortSignal;
-}
-
-const budgets = new AsyncLocalStorage<CallBudget>();
-
-/** Runs `fn` with `budget` as the budget of every adapter call it makes (across awaits). */
-export function withCallBudget<T>(budget: CallBudget, fn: () => T): T {
-  return budgets.run(budget, fn);
-}
 
 export interface RetryEvent {
   /** The provider: "sentry", "github", "linear", "vendor_status". */
@@ -55,7 +41,7 @@ export interface RetryOptions {
   maxDelayMs?: number;
   /** Time the retried call needs after the wait; a wait leaving less is not made. Default 250 ms. */
   reserveMs?: number;
-  /** Overrides the ambient budget of {@link withCallBudget}. */
+  /** Overrides the ambient budget (src/observability/call-budget.ts). */
   budget?: CallBudget;
   onRetry?: RetryObserver;
   /** For tests: randomness in [0, 1) and the clock. */
@@ -124,7 +110,7 @@ export async function withRetry<T>(
   const reserveMs = options.reserveMs ?? 250;
   const random = options.random ?? Math.random;
   const now = options.now ?? Date.now;
-  const budget = options.budget ?? budgets.getStore() ?? {};
+  const budget = options.budget ?? currentCallBudget() ?? {};
   for (let attempt = 1; ; attempt += 1) {
     try {
       return await fn(attempt);

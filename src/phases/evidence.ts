@@ -1,7 +1,6 @@
 import { setMaxListeners } from "node:events";
 import type { SpecialistTools } from "../../specialists/tools.ts";
 import type { EvidenceOnset, RoutingHints, TicketContext } from "../../specialists/types.ts";
-import { withCallBudget } from "../adapters/retry.ts";
 import { asAppError } from "../domain/errors.ts";
 import { runOnset } from "../domain/run-onset.ts";
 import {
@@ -10,6 +9,7 @@ import {
   SPECIALIST_OUTPUT_SCHEMA_VERSION,
   type SpecialistOutput,
 } from "../domain/specialist-output.ts";
+import { withCallBudget } from "../observability/call-budget.ts";
 import type { RoutedSpecialist } from "./route.ts";
 import { CONNECTOR_OF, toolsFor } from "./route.ts";
 

@@ -1,5 +1,4 @@
 import type { LinearTicket } from "../adapters/linear/client.ts";
-import { withCallBudget } from "../adapters/retry.ts";
 import { asAppError } from "../domain/errors.ts";
 import {
   MISMATCH_IMPACT,
@@ -7,6 +6,7 @@ import {
   type ServiceResolution,
   UNRESOLVED_IMPACT,
 } from "../domain/service-resolution.ts";
+import { withCallBudget } from "../observability/call-budget.ts";
 import { type CatalogService, type ServiceCatalog, serviceOwning } from "../policy/catalog.ts";
 import { mostRestrictive } from "../policy/restrictive.ts";
 import type { LoadedPolicy } from "../policy/types.ts";

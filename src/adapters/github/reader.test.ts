@@ -3,7 +3,7 @@ import { Octokit } from "@octokit/rest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startWorld, type World } from "../../../sim/server.ts";
 import { ErrorCode } from "../../domain/errors.ts";
-import { withCallBudget } from "../retry.ts";
+import { withCallBudget } from "../../observability/call-budget.ts";
 import { createInstallationOctokit, probeGitHub } from "./app.ts";
 import { createGitHubReader } from "./reader.ts";
 

@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startWorld, type World } from "../../../sim/server.ts";
 import { ErrorCode } from "../../domain/errors.ts";
-import { type RetryEvent, withCallBudget } from "../retry.ts";
+import { withCallBudget } from "../../observability/call-budget.ts";
+import type { RetryEvent } from "../retry.ts";
 import { createSentryReader, probeSentry } from "./reader.ts";
 
 /** The reader against the simulated Sentry (real HTTP, Sentry's own paths and shapes). */

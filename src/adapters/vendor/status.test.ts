@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startWorld, type World } from "../../../sim/server.ts";
 import { ErrorCode } from "../../domain/errors.ts";
-import { withCallBudget } from "../retry.ts";
+import { withCallBudget } from "../../observability/call-budget.ts";
 import { createVendorStatusReader, toVendorStatus } from "./status.ts";
 
 describe("toVendorStatus", () => {
