@@ -1,6 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { AppError, ErrorCode } from "../../src/domain/errors.ts";
-import { normalizeSpecialistOutput } from "../../src/domain/specialist-output.ts";
+import {
+  normalizeSpecialistOutput,
+  type RawSpecialistOutput,
+} from "../../src/domain/specialist-output.ts";
 import type { CloudWatchReader, MetricQuery, MetricSeries } from "../tools.ts";
 import type { SpecialistInput, TicketContext } from "../types.ts";
 import { createAwsSpecialist } from "./index.ts";
@@ -323,5 +326,46 @@ describe("aws specialist: the ticket's own alarm", () => {
     expect(out.signals).toContainEqual(
       expect.objectContaining({ kind: "queue_saturation", queue: "orders-jobs", threshold: 450 }),
     );
+  });
+});
+
+describe("aws specialist: a second wave for an earlier onset", () => {
+  const output = (fetchedAt: string): RawSpecialistOutput => ({
+    schemaVersion: 1,
+    specialistId: "aws",
+    question: "q",
+    status: "returned",
+    sources: [{ kind: "cloudwatch_metric", ref: "cloudwatch_metric:x", fetchedAt }],
+    findings: [],
+    correlationIds: [],
+    signals: [],
+    confidence: 85,
+    gaps: [],
+  });
+
+  it("asks again when the onset lies before the series it read, with an hour to spare", () => {
+    const aws = createAwsSpecialist();
+    const onset = (at: string) => ({ at, what: "a Sentry spike", specialistId: "sentry" });
+    const out = output("2026-11-21T12:00:00.000Z");
+    expect(aws.wantsOnset?.(out, onset("2026-11-21T07:30:00.000Z"))).toBe(true);
+    expect(aws.wantsOnset?.(out, onset("2026-11-21T10:30:00.000Z"))).toBe(false);
+    expect(aws.wantsOnset?.({ ...out, sources: [] }, onset("2026-11-21T07:30:00.000Z"))).toBe(
+      false,
+    );
+  });
+
+  it("reads from an hour before an onset it is handed", async () => {
+    const aws = createAwsSpecialist({ services: catalog });
+    const starts: number[] = [];
+    await aws.run(
+      input(
+        reader((q) => {
+          starts.push(q.start.getTime());
+          return fromTable(q);
+        }),
+        { onset: { at: "2026-11-20T20:40:00.000Z", what: "x", specialistId: "sentry" } },
+      ),
+    );
+    expect(Math.min(...starts)).toBe(Date.parse("2026-11-20T19:40:00.000Z"));
   });
 });

@@ -1,3 +1,4 @@
+import type { RawSpecialistOutput } from "../../src/domain/specialist-output.ts";
 import { CHECK_RULES, EvidenceCollector } from "../shared/collector.ts";
 import { deadlineSignal, runClock } from "../shared/deadline.ts";
 import type { Specialist } from "../types.ts";
@@ -151,6 +152,23 @@ function nextPivot(readings: AwsReadings, assessed: Assessed[]): string | undefi
   return undefined;
 }
 
+/**
+ * Whether an onset another specialist dated lies before the series this run read (with
+ * the hour before it that a before/after comparison needs): then a second run reads from
+ * there. The run's reads were fetched at its `now`; they reached {@link SERIES_LOOKBACK_MINUTES} back.
+ */
+export function readBefore(output: RawSpecialistOutput, onsetAt: string): boolean {
+  if (output.status !== "returned" && output.status !== "timed_out") return false;
+  const fetched = output.sources
+    .filter((s) => s.kind === "cloudwatch_metric")
+    .map((s) => Date.parse(s.fetchedAt))
+    .filter(Number.isFinite);
+  const at = Date.parse(onsetAt);
+  if (fetched.length === 0 || !Number.isFinite(at)) return false;
+  const readFrom = Math.min(...fetched) - SERIES_LOOKBACK_MINUTES * MINUTE;
+  return at - ONSET_MARGIN_MINUTES * MINUTE < readFrom;
+}
+
 /** The availability zones the catalog declares for the service, when it does. */
 function declaredZones(resources: unknown): string[] {
   const zones = (resources as { zones?: unknown } | undefined)?.zones;
@@ -198,6 +216,8 @@ export function createAwsSpecialist(options: AwsSpecialistOptions = {}): Special
           : "the service may run on AWS";
       return { applies: true, required, reason: `${why} (${describeTargets(targets)})` };
     },
+
+    wantsOnset: (output, onset) => readBefore(output, onset.at),
 
     question(ticket) {
       const service = ticket.service ?? "the ticket's service";

@@ -16,6 +16,7 @@ import type { MetricQuery } from "../tools.ts";
  *   function: below those a user does not notice;
  * - percentages (CPU, memory): 10 points;
  * - connections: 5; queue age: 60 s; queue depth: 10 messages; tasks: 1;
+ * - cache misses: 10 a minute; items held: 10;
  * - free memory: 100 MiB.
  */
 
@@ -156,6 +157,14 @@ export const KINDS: readonly KindSpec[] = [
         sparse: true,
       },
       { metricName: "CPUUtilization", stat: "Average", measure: "cpu", unit: "%", minChange: 10 },
+      {
+        metricName: "CacheMisses",
+        stat: "Sum",
+        measure: "cache_misses",
+        unit: "/min",
+        minChange: 10,
+      },
+      { metricName: "CurrItems", stat: "Average", measure: "cache_items", minChange: 10 },
       {
         metricName: "DatabaseMemoryUsagePercentage",
         stat: "Maximum",

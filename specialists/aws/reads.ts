@@ -38,6 +38,8 @@ export interface SeriesRead {
 
 /** Per-zone series of one metric read at most: a region has three to six zones. */
 const MAX_ZONE_SERIES = 6;
+/** Per-node series of one metric read at most, when it has no resource-level series. */
+const MAX_NODE_SERIES = 3;
 
 /** Restart counters, when Container Insights publishes one for the service. */
 const restartSpec = (metricName: string): SeriesSpec => ({
@@ -152,6 +154,11 @@ export function planReads(
     const ofMetric = listed.filter((d) => d.metricName === spec.metricName);
     if (!spec.noResourceLevel && ofMetric.some((d) => sameKeys(d.dimensions, kind.identity))) {
       plans.push({ spec, dims: resource.dims });
+    } else if (!spec.noResourceLevel && !spec.perZone) {
+      // Published only per node (an ElastiCache cluster's CacheNodeId): read the nodes.
+      const nodes = ofMetric.filter((d) => d.dimensions.AvailabilityZone === undefined);
+      for (const node of nodes.slice(0, MAX_NODE_SERIES))
+        plans.push({ spec, dims: node.dimensions });
     }
     if (!spec.perZone) continue;
     const zonal = ofMetric.filter((d) => d.dimensions.AvailabilityZone !== undefined);

@@ -169,6 +169,24 @@ describe("planReads", () => {
     ]);
   });
 
+  it("reads a metric per node when it has no resource-level series (ElastiCache)", () => {
+    const cache: Resource = {
+      kind: "cache",
+      id: "c-001",
+      dims: { CacheClusterId: "c-001" },
+      origin: "declared",
+    };
+    const plans = planReads(cache, [
+      d("AWS/ElastiCache", "CacheMisses", { CacheClusterId: "c-001", CacheNodeId: "0001" }),
+      d("AWS/ElastiCache", "CPUUtilization", { CacheClusterId: "c-001" }),
+      d("AWS/ElastiCache", "CPUUtilization", { CacheClusterId: "c-001", CacheNodeId: "0001" }),
+    ]);
+    expect(plans.map((p) => [p.spec.metricName, p.dims])).toEqual([
+      ["CPUUtilization", { CacheClusterId: "c-001" }],
+      ["CacheMisses", { CacheClusterId: "c-001", CacheNodeId: "0001" }],
+    ]);
+  });
+
   it("reads every resource-level series when the inventory is unavailable", () => {
     expect(planReads(lb, undefined).map((p) => p.spec.metricName)).toEqual([
       "HTTPCode_Target_5XX_Count",

@@ -34,6 +34,15 @@ export const POISON_RATIO = 3;
 export const POISON_MIN_RECEIVES = 10;
 /** Receives within 20% of deletes: every message is handled once (the negative control). */
 const CLEAN_RATIO = 1.2;
+/**
+ * detectChangePoint's bounds for CloudWatch series, besides each measure's smallest step
+ * (measures.ts): a change of one pooled standard deviation is enough, because an incident
+ * is often a spike that decays (a cold cache warming, a dependency recovering) and the
+ * decay widens the spread after the onset; five samples on each side keep one or two
+ * noisy minutes at either end of the window from passing as a change (a rise in the last
+ * minutes is still caught by the 5xx check's fixed halves).
+ */
+export const CHANGE_OPTIONS = { minEffect: 1, minSegment: 5 } as const;
 /** Three restarts in the window is a loop; one or two is a deploy or a single crash. */
 export const CRASH_LOOP_MIN_RESTARTS = 3;
 
@@ -111,7 +120,7 @@ export function assessSeries(
     now: options.now,
   });
   if (samples.length === 0) return undefined;
-  const cp = detectChangePoint(samples, { minAbsoluteChange: spec.minChange });
+  const cp = detectChangePoint(samples, { ...CHANGE_OPTIONS, minAbsoluteChange: spec.minChange });
   const now = options.now.getTime();
   const changed = cp.direction !== "flat" && cp.onset !== undefined;
   const from = changed ? cp.onset! : now - RECENT_WINDOW_MINUTES * MINUTE;

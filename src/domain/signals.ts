@@ -227,6 +227,10 @@ export const SeriesMeasure = z.enum([
   /** Concurrent executions (functions, workers). */
   "concurrency",
   "running_tasks",
+  /** Cache lookups that missed (a cold or evicting cache sends them to the database). */
+  "cache_misses",
+  /** Items held by a cache: a drop to near zero is a cache emptied (restart, node replaced). */
+  "cache_items",
 ]);
 export type SeriesMeasure = z.infer<typeof SeriesMeasure>;
 
