@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { UnsourcedSignal } from "../../test/setup/classifier-fixtures.ts";
 import {
+  change,
   crash,
   deployAbsent,
   exception,
@@ -164,6 +165,19 @@ describe("dependencies and capacity → infra", () => {
       [deployAbsent],
     );
     expect(c.class).toBe("infra");
+    expect(gate.outcome).toBe("VENDOR_OR_INFRA");
+  });
+
+  it("a database failover at the onset, the only release long before it: infra, not the release", () => {
+    const { c, gate } = judge(
+      [rise("latency_p99"), no5xxRise, rise("connections", { onset: "2025-03-04T10:09:00Z" })],
+      [release({ deployedAt: "2025-03-04T08:45:00Z", after: 85 })],
+      [{ ...change("infra", 1), ref: "db-failover" } as UnsourcedSignal],
+      [exception("2025-03-04T10:11:00Z")],
+    );
+    expect(c.class).toBe("infra");
+    const code = c.hypotheses.find((h) => h.class === "code_defect");
+    expect(code?.evidenceAgainst.map((e) => e.signalKind)).toContain("change_event");
     expect(gate.outcome).toBe("VENDOR_OR_INFRA");
   });
 

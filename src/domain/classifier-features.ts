@@ -372,3 +372,19 @@ export function zonalSymptoms(i: SignalIndex): Series[] {
     ? [...paired, ...flats.filter((f) => paired.some((r) => same(r, f)))]
     : [];
 }
+
+/**
+ * An infrastructure event (failover, node replacement, maintenance, scaling) within
+ * {@link TIGHT_RELEASE_MINUTES} before the onset, or within the onset's default
+ * uncertainty after it: the platform changed under the service as the symptom began.
+ */
+export const infraEventsAtOnset = (i: SignalIndex) =>
+  i
+    .of("change_event")
+    .filter(
+      (t) =>
+        (t.signal.change === "infra" || t.signal.change === "scaling") &&
+        t.signal.minutesBeforeOnset !== undefined &&
+        t.signal.minutesBeforeOnset >= -DEFAULT_ONSET_UNCERTAINTY_MINUTES &&
+        t.signal.minutesBeforeOnset <= TIGHT_RELEASE_MINUTES,
+    );

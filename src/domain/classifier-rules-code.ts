@@ -9,6 +9,7 @@ import {
   flagChanges,
   flatDependencies,
   flatServerErrors,
+  infraEventsAtOnset,
   LONG_STANDING_DAYS,
   LOOSE_RELEASE_MINUTES,
   latencyRises,
@@ -353,6 +354,15 @@ export const CODE_RULES: readonly Rule[] = [
         );
       return dated.length > 0 ? dated : all(symptoms, lateDeploys);
     },
+  },
+  {
+    id: "code.infra_event_at_onset",
+    class: "code_defect",
+    effect: "refutes",
+    points: 25,
+    explanation:
+      "an infrastructure event (failover, node replacement, maintenance, scaling) came at the onset: the platform changing under the service explains the symptom",
+    match: infraEventsAtOnset,
   },
   {
     id: "code.provider_incident_overlaps",

@@ -5,6 +5,8 @@ import {
   dependencyRises,
   errorRises,
   exhaustedTasks,
+  infraEventsAtOnset,
+  LOOSE_RELEASE_MINUTES,
   latencyRises,
   memoryPressure,
   onsetOf,
@@ -16,6 +18,7 @@ import {
   saturatedDependencies,
   saturatedQueues,
   series,
+  TIGHT_RELEASE_MINUTES,
   unless,
   withoutDeploy,
   zonalSymptoms,
@@ -172,6 +175,14 @@ export const INFRA_RULES: readonly Rule[] = [
     match: (i) => all(operationalChanges(i), [...symptoms(i), ...saturatedDependencies(i)]),
   },
   {
+    id: "infra.infra_event_at_onset",
+    class: "infra",
+    effect: "supports",
+    points: 35,
+    explanation: `an infrastructure event (failover, node replacement, maintenance, scaling) came within ${TIGHT_RELEASE_MINUTES} min before the onset: the platform changed under the service as the symptom began`,
+    match: (i) => all(infraEventsAtOnset(i), [...symptoms(i), ...saturatedDependencies(i)]),
+  },
+  {
     id: "infra.load_surge",
     class: "infra",
     effect: "supports",
@@ -202,8 +213,11 @@ export const INFRA_RULES: readonly Rule[] = [
     class: "infra",
     effect: "refutes",
     points: 25,
-    explanation: "a release correlates with the symptom: a regression is likelier than capacity",
-    match: (i) => i.of("release_correlation"),
+    explanation: `a release within ${LOOSE_RELEASE_MINUTES} min before the onset correlates with the symptom: a regression is likelier than capacity (a release long before the onset does not count against infrastructure)`,
+    match: (i) =>
+      i
+        .of("release_correlation")
+        .filter((r) => r.signal.firstSeenAfterDeployMinutes <= LOOSE_RELEASE_MINUTES),
   },
   {
     id: "infra.tasks_have_headroom",

@@ -280,6 +280,11 @@ const CASES: Record<string, Case> = {
     blocked: [change("config", 400), rise("latency_p99")],
     because: "the change is far outside the window",
   },
+  "infra.infra_event_at_onset": {
+    fires: [change("infra", 2), rise("latency_p99")],
+    blocked: [change("infra", 45), rise("latency_p99")],
+    because: "the event came 45 min before the onset",
+  },
   "infra.load_surge": {
     fires: [rise("requests"), rise("latency_p99")],
     blocked: [flat("requests"), rise("latency_p99")],
@@ -292,8 +297,13 @@ const CASES: Record<string, Case> = {
   },
   "infra.release_correlated": {
     fires: [release()],
-    blocked: [deployAbsent],
-    because: "no release",
+    blocked: [release({ after: 85 })],
+    because: "the release came 85 min before the onset",
+  },
+  "code.infra_event_at_onset": {
+    fires: [change("scaling", 0)],
+    blocked: [change("config", 0)],
+    because: "a configuration change is not an infrastructure event",
   },
   "infra.tasks_have_headroom": {
     fires: [tasks(6, 6, 10)],
