@@ -181,6 +181,25 @@ describe("dependencies and capacity → infra", () => {
     expect(gate.outcome).toBe("VENDOR_OR_INFRA");
   });
 
+  it("a cache emptied (items dropped, misses up) before the latency rise, no deploy: VENDOR_OR_INFRA", () => {
+    const { c, gate } = judge(
+      [
+        { ...rise("cache_misses", { onset: "2025-03-04T10:01:00Z" }) } as UnsourcedSignal,
+        {
+          ...rise("cache_items", { onset: "2025-03-04T10:01:00Z" }),
+          direction: "drop",
+          before: 900,
+          after: 0,
+        } as UnsourcedSignal,
+        rise("latency_p99", { onset: "2025-03-04T10:03:00Z" }),
+        { ...change("infra", 2), ref: "cache-node-replaced" } as UnsourcedSignal,
+      ],
+      [deployAbsent],
+    );
+    expect(c.class).toBe("infra");
+    expect(gate.outcome).toBe("VENDOR_OR_INFRA");
+  });
+
   it("queue lag with clean receives/deletes and consumers at their ceiling: VENDOR_OR_INFRA", () => {
     const { c, gate } = judge([queueAge(1800), tasks(10, 10, 10), poison(0, 0)], [deployAbsent]);
     expect(c.class).toBe("infra");

@@ -43,9 +43,13 @@ const DEPENDENCY_MEASURES: readonly SeriesMeasure[] = [
   "evictions",
   "throttles",
   "concurrency",
+  "cache_misses",
 ];
-/** Dependency measures where a drop, not a rise, is pressure (memory still free). */
-const HEADROOM_MEASURES: readonly SeriesMeasure[] = ["free_memory"];
+/**
+ * Dependency measures where a drop, not a rise, is pressure: memory still free, items a
+ * cache holds (an emptied cache sends every read to what is behind it).
+ */
+const HEADROOM_MEASURES: readonly SeriesMeasure[] = ["free_memory", "cache_items"];
 const QUEUE_MEASURES: readonly SeriesMeasure[] = ["queue_age", "queue_depth"];
 
 export const series = (

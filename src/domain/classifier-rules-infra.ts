@@ -107,7 +107,7 @@ export const INFRA_RULES: readonly Rule[] = [
     effect: "supports",
     points: 25,
     explanation:
-      "a dependency series (connections, CPU, memory, evictions, throttles, concurrency; or free memory dropping) moved no later than the errors, latency or queue backlog: the dependency moved first",
+      "a dependency series (connections, CPU, memory, evictions, cache misses, throttles, concurrency; or free memory or cached items dropping) moved no later than the errors, latency or queue backlog: the dependency moved first",
     match: dependencyLeads,
   },
   {
