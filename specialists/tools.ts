@@ -20,6 +20,8 @@ export interface SentryIssueSummary {
   /** Hourly event counts, oldest first: [unix seconds, count]. */
   stats24h?: [number, number][];
   permalink?: string;
+  /** Sentry's isUnhandled: an event of the issue was not caught by the code; absent when unknown. */
+  unhandled?: boolean;
 }
 
 export interface SentryEventSummary {
@@ -31,11 +33,16 @@ export interface SentryEventSummary {
   exception?: {
     type: string;
     value: string;
+    /** The exception mechanism's `handled`: the code caught it; absent when unknown. */
+    handled?: boolean;
     /** Innermost last, as Sentry sends them. */
     frames: { filename: string; function?: string; lineno?: number; inApp: boolean }[];
   };
-  /** Method and URL path only; headers, cookies and bodies never leave the adapter. */
-  request?: { method?: string; path?: string };
+  /**
+   * Method, URL path and User-Agent only; other headers, cookies and bodies never leave
+   * the adapter.
+   */
+  request?: { method?: string; path?: string; userAgent?: string };
 }
 
 export interface SentryReleaseSummary {

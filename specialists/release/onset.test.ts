@@ -151,3 +151,69 @@ describe("release specialist: onset from the data", () => {
     expect(release.wantsOnset?.(out, { ...covered, at: "2026-11-20T08:00:00Z" })).toBe(true);
   });
 });
+
+describe("release specialist: does the correlated diff touch the stack", () => {
+  const withStack: SentryReader = {
+    ...sentry,
+    getEvent: async () => ({
+      eventId: "e",
+      dateCreated: "2026-11-20T14:00:00Z",
+      tags: [],
+      exception: {
+        type: "Error",
+        value: "v",
+        frames: [
+          { filename: "node_modules/lib/index.js", inApp: false },
+          { filename: "/app/src/orders/total.ts", function: "total", lineno: 9, inApp: true },
+        ],
+      },
+    }),
+  };
+  async function runWith(changed: string[], reads: SentryReader = withStack) {
+    const deploys = [
+      { id: 1, createdAt: "2026-11-19T09:00:00Z" },
+      { id: 2, createdAt: "2026-11-20T10:40:00Z" },
+    ];
+    const gh: GitHubReader = {
+      ...github(deploys),
+      compare: async () => ({
+        commits: [
+          { sha: "a".repeat(40), message: "change", author: "dev", date: "2026-11-20T10:00:00Z" },
+        ],
+        files: changed.map((filename) => ({
+          filename,
+          status: "modified",
+          additions: 1,
+          deletions: 1,
+        })),
+      }),
+    };
+    const out = normalizeSpecialistOutput(
+      await release.run({
+        question: "q",
+        ticket,
+        hints: { pages: [], recipes: [], negativeControls: [] },
+        tools: { github: gh, sentry: reads },
+        signal: new AbortController().signal,
+        deadline: new Date(NOW.getTime() + 60_000),
+        now: NOW,
+      }),
+    );
+    return out.signals.find((s) => s.kind === "release_correlation");
+  }
+
+  it("is true when the range changed a file of the exception's in-app stack", async () => {
+    expect(await runWith(["src/orders/total.ts", "README.md"])).toMatchObject({
+      release: "v2",
+      diffTouchesStack: true,
+    });
+  });
+
+  it("is false when it changed none of them", async () => {
+    expect(await runWith(["src/billing/tax.ts"])).toMatchObject({ diffTouchesStack: false });
+  });
+
+  it("is absent when there is no stack to compare against", async () => {
+    expect(await runWith(["src/orders/total.ts"], sentry)).not.toHaveProperty("diffTouchesStack");
+  });
+});

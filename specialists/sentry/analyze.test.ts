@@ -4,6 +4,7 @@ import {
   correlationTags,
   culpritOf,
   describeDistribution,
+  handledOf,
   isClientAbort,
   isNewIssue,
   isoTimestamp,
@@ -155,5 +156,25 @@ describe("correlationTags, describeDistribution, isoTimestamp", () => {
   it("keeps ISO timestamps verbatim and normalises others", () => {
     expect(isoTimestamp("2026-11-20T14:06:11Z")).toBe("2026-11-20T14:06:11Z");
     expect(isoTimestamp("2026-11-20 14:06:11+00:00")).toBe("2026-11-20T14:06:11.000Z");
+  });
+});
+
+describe("handledOf", () => {
+  const ex = (handled?: boolean) =>
+    event({
+      exception: {
+        type: "E",
+        value: "v",
+        frames: [],
+        ...(handled === undefined ? {} : { handled }),
+      },
+    });
+  it("is false when the issue or the event says unhandled, true when what is known says handled", () => {
+    expect(handledOf({ unhandled: true }, ex(true))).toBe(false);
+    expect(handledOf({ unhandled: false }, ex(false))).toBe(false);
+    expect(handledOf({ unhandled: false }, ex())).toBe(true);
+    expect(handledOf({}, ex(true))).toBe(true);
+    expect(handledOf({}, ex())).toBeUndefined();
+    expect(handledOf({}, undefined)).toBeUndefined();
   });
 });

@@ -94,6 +94,21 @@ export function isoTimestamp(value: string): string {
   return ISO.test(value) ? value : new Date(value).toISOString();
 }
 
+/**
+ * Whether the code caught the exception: false when the issue says an event was
+ * unhandled (Sentry's isUnhandled) or the event's mechanism says so, true when what is
+ * known says handled, undefined when neither tells.
+ */
+export function handledOf(
+  issue: Pick<SentryIssueSummary, "unhandled">,
+  event: SentryEventSummary | undefined,
+): boolean | undefined {
+  const fromEvent = event?.exception?.handled;
+  if (issue.unhandled === true || fromEvent === false) return false;
+  if (issue.unhandled === false || fromEvent === true) return true;
+  return undefined;
+}
+
 export function isNewIssue(firstSeen: string, now: Date): boolean {
   const at = Date.parse(firstSeen);
   if (Number.isNaN(at)) return false;

@@ -19,6 +19,7 @@ import {
   culpritFrame,
   culpritOf,
   describeDistribution,
+  handledOf,
   isClientAbort,
   isNewIssue,
   isoTimestamp,
@@ -27,6 +28,7 @@ import {
   statusCodesOf,
   summarizeTrend,
 } from "./analyze.ts";
+import { originShares } from "./origin.ts";
 
 /**
  * Reads one Sentry issue — the issue with its 24h series, the recommended event, recent
@@ -252,6 +254,37 @@ async function recordClients(ctx: Context, issueId: string, issueRef: SourceRef)
     ctx.ev.finding({ fact: `clients: ${described.join("; ")}`, source: issueRef });
 }
 
+/**
+ * Who sent the failing requests (not for client aborts): the events read (the representative one and the
+ * recent ones), each classified by its User-Agent and tags, as one `traffic_origin` per
+ * origin with its share of them.
+ */
+export function recordOrigins(
+  ctx: Pick<Context, "ev">,
+  issue: SentryIssueSummary,
+  issueRef: SourceRef,
+  events: SentryEventSummary[],
+): void {
+  const shares = originShares(events);
+  if (shares.length === 0) return;
+  for (const share of shares) {
+    ctx.ev.signal({
+      kind: "traffic_origin",
+      source: issueRef,
+      origin: share.origin,
+      share: share.share,
+      requests: share.requests,
+    });
+  }
+  const total = shares.reduce((s, o) => s + o.requests, 0);
+  ctx.ev.finding({
+    fact: `${issue.shortId}'s ${total} events read come from ${shares
+      .map((o) => `${o.origin.replace("_", " ")} ${Math.round(o.share * 100)}%`)
+      .join(", ")} (by User-Agent and tags)`,
+    source: issueRef,
+  });
+}
+
 export async function collectIssue(ctx: Context, issueId: string): Promise<IssueOutcome> {
   const { ev } = ctx;
   const read = await settle(() => ctx.sentry.getIssue(issueId), ctx.signal);
@@ -306,7 +339,7 @@ export async function collectIssue(ctx: Context, issueId: string): Promise<Issue
   const clientAbort = isClientAbort(issue, event, statusCodes);
   recordSeries(ctx, issue, issueRef, path, {
     clientAbort,
-    newException: !clientAbort && isNewIssue(issue.firstSeen, ctx.now) && path !== undefined,
+    newException: !clientAbort && path !== undefined,
   });
   const version = event?.release ?? [...releases].sort((a, b) => b.count - a.count)[0]?.value;
   if (version) await recordRelease(ctx, version);
@@ -333,20 +366,34 @@ export async function collectIssue(ctx: Context, issueId: string): Promise<Issue
     });
     return { ok: true, issue, kind: "client_abort" };
   }
-  if (!isNewIssue(issue.firstSeen, ctx.now)) {
+  // Only failing requests: a client abort is not a server failure (no origin to weigh).
+  recordOrigins(ctx, issue, issueRef, [
+    ...(event ? [event] : []),
+    ...(recentRead.ok ? recentRead.value : []),
+  ]);
+  const recurring = !isNewIssue(issue.firstSeen, ctx.now);
+  if (recurring) {
     ev.finding({
       fact: `${issue.shortId} is not new: first seen ${issue.firstSeen}, before the ${NEW_EXCEPTION_MAX_AGE_HOURS}h window ending ${ctx.now.toISOString()}`,
       source: issueRef,
     });
-    return { ok: true, issue, kind: "recurring" };
   }
+  const kind = recurring ? "recurring" : "new_exception";
   if (!path) {
     ev.gap({
-      what: `request path of ${issue.shortId} unknown: the new exception is not typed`,
+      what: `request path of ${issue.shortId} unknown: the exception is not typed`,
       confidenceImpact: GAP_IMPACT.path,
     });
-    return { ok: true, issue, kind: "new_exception" };
+    return { ok: true, issue, kind };
   }
+  if (Number.isNaN(Date.parse(issue.firstSeen))) {
+    ev.gap({
+      what: `first-seen time of ${issue.shortId} unknown: the exception's age is not typed`,
+      confidenceImpact: GAP_IMPACT.path,
+    });
+    return { ok: true, issue, kind };
+  }
+  const handled = handledOf(issue, event);
   ev.signal({
     kind: "new_exception",
     source: issueRef,
@@ -355,6 +402,7 @@ export async function collectIssue(ctx: Context, issueId: string): Promise<Issue
     firstSeen: isoTimestamp(issue.firstSeen),
     culprit: culpritOf(issue, event),
     events: issue.count,
+    ...(handled !== undefined ? { handled } : {}),
   });
-  return { ok: true, issue, kind: "new_exception" };
+  return { ok: true, issue, kind };
 }

@@ -136,3 +136,67 @@ describe("sentry specialist with several linked issues", () => {
     );
   });
 });
+
+describe("sentry specialist on an old issue and its traffic", () => {
+  const old: SentryIssueSummary = {
+    id: "7",
+    shortId: "API-7",
+    title: "DeadlockError",
+    culprit: "POST /v1/items",
+    level: "error",
+    status: "unresolved",
+    count: 40,
+    userCount: 0,
+    firstSeen: "2026-03-12T14:20:00Z",
+    lastSeen: "2026-11-20T14:30:00Z",
+    project: "api",
+    unhandled: false,
+  };
+  const ev = (id: string, userAgent: string) => ({
+    eventId: id,
+    dateCreated: "2026-11-20T14:30:00Z",
+    tags: [{ key: "transaction", value: "POST /v1/items" }],
+    exception: { type: "DeadlockError", value: "deadlock", handled: true, frames: [] },
+    request: { method: "POST", path: "/v1/items", userAgent },
+  });
+  const reads: SentryReader = {
+    getIssue: async () => old,
+    getEvent: async () => ev("a", "Mozilla/5.0 (compatible; Googlebot/2.1)"),
+    listEvents: async () => [
+      ev("a", "Mozilla/5.0 (compatible; Googlebot/2.1)"),
+      ev("b", "Mozilla/5.0 (compatible; Googlebot/2.1)"),
+      ev("c", "Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/131.0"),
+    ],
+    getTagValues: async (_id, key) => ({ key, values: [] }),
+    listReleases: async () => [],
+  };
+
+  it("reports the old issue as new_exception with its first-seen time and handled flag, and who sent it", async () => {
+    const t = ticket({ ids: ["7"] });
+    const out = normalizeSpecialistOutput(
+      await sentry.run({
+        question: sentry.question(t),
+        ticket: t,
+        hints,
+        tools: { sentry: reads },
+        signal: new AbortController().signal,
+        deadline: new Date(Date.now() + 5_000),
+        now: new Date("2026-11-20T14:35:00Z"),
+      }),
+    );
+    expect(out.signals).toContainEqual(
+      expect.objectContaining({
+        kind: "new_exception",
+        issueId: "7",
+        firstSeen: "2026-03-12T14:20:00Z",
+        handled: true,
+        path: "POST /v1/items",
+      }),
+    );
+    const origins = out.signals.filter((s) => s.kind === "traffic_origin");
+    expect(origins).toEqual([
+      expect.objectContaining({ origin: "bots", requests: 2, share: 0.667 }),
+      expect.objectContaining({ origin: "users", requests: 1, share: 0.333 }),
+    ]);
+  });
+});

@@ -11,8 +11,10 @@ import { searchProjects } from "./search.ts";
  * release — or that it is client aborts rather than a server failure. It never writes to
  * Sentry (no resolve, no suppression: invariant 4).
  *
- * Signals: `new_exception` for an issue first seen within 72h on one path, or
- * `client_aborts` for requests the client ended. The 24h recurrence series is reported
+ * Signals: `new_exception` for each issue on one path, old ones included (`firstSeen`
+ * tells its age, `handled` whether the code caught it), or `client_aborts` for requests
+ * the client ended; `traffic_origin` for who sent the failing requests (User-Agent and
+ * tags of the events read). The 24h recurrence series is reported
  * as a finding, not as `error_rate_rise`: that signal is the service's 5xx rate, which
  * only the metrics (aws specialist) measure; Sentry's event counts are sampled
  * exceptions.

@@ -45,14 +45,16 @@ describe("release specialist in the simulated world", () => {
     expect(out.status).toBe("returned");
     expect(kinds(out)).toEqual(fixtureKinds(backend500().specialists));
     expect(out.signals).toEqual([
-      {
+      expect.objectContaining({
         kind: "release_correlation",
         sourceRef: "github_deploy:90017",
         release: "onboarding-api@v2026.11.20-3",
         service: "onboarding-api",
         deployedAt: "2026-11-20T14:02:14Z",
         firstSeenAfterDeployMinutes: 4,
-      },
+        // The compared range changed the culprit frame's file.
+        diffTouchesStack: true,
+      }),
     ]);
     const culpritCommit = "github_commit:249e44cf83d0ce742707a40dbfffcbda89e05623";
     expect(out.sources.map((s) => s.ref)).toEqual(

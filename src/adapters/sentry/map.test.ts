@@ -24,6 +24,7 @@ const event = {
           {
             type: "TypeError",
             value: "Cannot read properties of null (reading 'plan')",
+            mechanism: { type: "onunhandledrejection", handled: false },
             stacktrace: {
               frames: [
                 { filename: "node:internal/process", function: "tick", lineNo: 95, inApp: false },
@@ -50,6 +51,7 @@ const event = {
         headers: [
           ["Authorization", "Bearer eyJhbGciOi.payload.sig"],
           ["Cookie", "acme_session=s%3Asim"],
+          ["User-Agent", "ExampleApp/2.1 (iOS 18.1)"],
         ],
         cookies: [["acme_session", "s%3Asim"]],
       },
@@ -59,15 +61,20 @@ const event = {
 };
 
 describe("mapEvent", () => {
-  it("keeps the exception, in-app flags and method + path, and nothing of headers, cookies, bodies or the user", () => {
+  it("keeps the exception, its handled flag, in-app flags, method + path and User-Agent, and no other header, cookie, body or the user", () => {
     const mapped = mapEvent(event);
     expect(mapped).toMatchObject({
       eventId: "65eca93c4205830a530f3e4e628ece43",
       release: "api@1.2.3",
       environment: "production",
-      request: { method: "POST", path: "/v1/onboarding/complete" },
+      request: {
+        method: "POST",
+        path: "/v1/onboarding/complete",
+        userAgent: "ExampleApp/2.1 (iOS 18.1)",
+      },
       exception: {
         type: "TypeError",
+        handled: false,
         frames: [
           { filename: "node:internal/process", function: "tick", lineno: 95, inApp: false },
           {
@@ -125,6 +132,12 @@ describe("mapEvent", () => {
 });
 
 describe("mapIssue", () => {
+  it("keeps Sentry's isUnhandled as unhandled, and leaves it out when absent", () => {
+    expect(mapIssue({ id: "1", isUnhandled: true }).unhandled).toBe(true);
+    expect(mapIssue({ id: "1", isUnhandled: false }).unhandled).toBe(false);
+    expect(mapIssue({ id: "1" })).not.toHaveProperty("unhandled");
+  });
+
   it("turns Sentry's string count into a number and keeps the 24h series and project slug", () => {
     const issue = mapIssue({
       id: "4502117730",

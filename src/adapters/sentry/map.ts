@@ -8,7 +8,7 @@ import { AppError, ErrorCode } from "../../domain/errors.ts";
 
 /**
  * Sentry payloads mapped down to the summaries specialists read. The schemas name only
- * the fields we keep (zod strips the rest), so request headers, cookies, bodies, query
+ * the fields we keep (zod strips the rest), so request headers (but User-Agent), cookies, bodies, query
  * strings, breadcrumbs, frame variables, source context and user data never leave the
  * adapter (invariant 6). Shapes: https://docs.sentry.io/api/events/retrieve-an-issue/,
  * …/retrieve-an-issue-event/, …/list-an-organizations-releases/.
@@ -31,6 +31,8 @@ const issueSchema = z.object({
   project: z.object({ slug: z.string() }).nullish(),
   stats: z.record(z.string(), z.array(z.tuple([z.number(), z.number()]))).nullish(),
   permalink: text,
+  /** True when an event of the issue was not caught by the code (Sentry's mechanism.handled false). */
+  isUnhandled: z.boolean().nullish(),
 });
 
 const tagSchema = z.object({ key: z.string(), value: z.string().nullable() });
@@ -60,13 +62,19 @@ const exceptionEntrySchema = z.object({
       z.object({
         type: text,
         value: text,
+        mechanism: z.object({ handled: z.boolean().nullish() }).nullish(),
         stacktrace: z.object({ frames: z.array(frameSchema).nullish() }).nullish(),
       }),
     )
     .nullish(),
 });
 
-const requestEntrySchema = z.object({ url: text, method: text });
+const requestEntrySchema = z.object({
+  url: text,
+  method: text,
+  // `[name, value]` pairs; only User-Agent is read (it tells who sent the request).
+  headers: z.array(z.tuple([z.string(), z.string().nullable()])).nullish(),
+});
 
 const tagValuesSchema = z.object({
   key: z.string(),
@@ -129,6 +137,7 @@ export function mapIssue(body: unknown): SentryIssueSummary {
     project: issue.project?.slug ?? "",
     ...(stats24h ? { stats24h } : {}),
     ...(issue.permalink ? { permalink: issue.permalink } : {}),
+    ...(typeof issue.isUnhandled === "boolean" ? { unhandled: issue.isUnhandled } : {}),
   };
 }
 
@@ -153,6 +162,7 @@ function mapException(entries: { type: string; data: unknown }[]) {
   return {
     type: value.type ?? "Error",
     value: value.value ?? "",
+    ...(typeof value.mechanism?.handled === "boolean" ? { handled: value.mechanism.handled } : {}),
     frames: (value.stacktrace?.frames ?? []).map((f) => ({
       filename: f.filename ?? f.absPath ?? f.module ?? "?",
       ...(f.function ? { function: f.function } : {}),
@@ -167,10 +177,12 @@ function mapRequest(entries: { type: string; data: unknown }[]) {
   if (!entry) return undefined;
   const parsed = requestEntrySchema.safeParse(entry.data);
   if (!parsed.success) return undefined;
-  const { method, url } = parsed.data;
+  const { method, url, headers } = parsed.data;
+  const userAgent = headers?.find(([name]) => name.toLowerCase() === "user-agent")?.[1];
   return {
     ...(method ? { method } : {}),
     ...(url ? { path: pathOf(url) } : {}),
+    ...(userAgent ? { userAgent } : {}),
   };
 }
 

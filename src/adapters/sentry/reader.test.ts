@@ -44,7 +44,8 @@ describe("createSentryReader over the simulated Sentry", () => {
     expect(issue.stats24h).toHaveLength(24);
 
     const event = await sentry.getEvent(ISSUE, "recommended");
-    expect(event.request).toEqual({ method: "POST", path: "/v1/onboarding/complete" });
+    expect(event.request).toMatchObject({ method: "POST", path: "/v1/onboarding/complete" });
+    expect(Object.keys(event.request ?? {}).sort()).toEqual(["method", "path", "userAgent"]);
     expect(event.release).toBe("onboarding-api@v2026.11.20-3");
     // The world did send the secrets: the adapter is what keeps them in.
     const raw = JSON.stringify(world.calls({ service: "sentry" }).at(-1)?.response);
