@@ -5,6 +5,7 @@ import {
   crossedAt,
   dominantRoute,
   droppedBelowAt,
+  infraEventsOf,
   insightsTimeToIso,
   summarizeCapacityEvents,
   summarizeErrorRows,
@@ -168,5 +169,36 @@ describe("summarizeCapacityEvents", () => {
       tasksStopped: 0,
       capacityChanges: [],
     });
+  });
+});
+
+describe("infraEventsOf", () => {
+  it("keeps infrastructure events on our resources, with their category", () => {
+    const rows = [
+      {
+        "@timestamp": "2026-01-01 10:00:00.000",
+        "@message": JSON.stringify({
+          detail: { EventCategories: ["failover"], SourceIdentifier: "ours-db", Message: "x" },
+        }),
+      },
+      {
+        "@timestamp": "2026-01-01 10:01:00.000",
+        "@message": JSON.stringify({
+          detail: { EventCategories: ["failover"], SourceIdentifier: "other-db", Message: "x" },
+        }),
+      },
+      {
+        "@timestamp": "2026-01-01 10:02:00.000",
+        "@message": JSON.stringify({
+          detail: { EventCategories: ["backup"], SourceIdentifier: "ours-db", Message: "done" },
+        }),
+      },
+      { "@timestamp": "2026-01-01 10:03:00.000", "@message": "Replacing node 0001 of ours-cache" },
+    ];
+    expect(infraEventsOf(rows, ["ours-db", "ours-cache"])).toEqual([
+      { at: "2026-01-01T10:00:00.000Z", resource: "ours-db", what: "failover" },
+      { at: "2026-01-01T10:03:00.000Z", resource: "ours-cache", what: "replacing" },
+    ]);
+    expect(infraEventsOf(rows, [])).toEqual([]);
   });
 });

@@ -291,3 +291,57 @@ export function summarizeCapacityEvents(rows: Record<string, string>[]): Capacit
   events.placementFailures = Math.max(eventFailures, messageFailures);
   return events;
 }
+
+/** An infrastructure event on one of our resources: a failover, a replacement, maintenance. */
+export interface InfraEvent {
+  at: string;
+  /** The resource the event names. */
+  resource: string;
+  /** What happened, as the event says it (its category or id), e.g. `failover`. */
+  what: string;
+}
+
+/** Event words that say the infrastructure under a resource changed. */
+export const INFRA_EVENT =
+  /failover|fail-over|replac\w*|maintenance|reboot|recover|restart|patch|promot|scal(?:ing|ed)|node/i;
+
+/**
+ * Infrastructure events in an event log group's rows (EventBridge JSON or plain lines)
+ * that name one of `resources`: each with its time, the resource, and the event's
+ * category (or id, or the infra word in its message). Pure: messages are not kept.
+ */
+export function infraEventsOf(
+  rows: Record<string, string>[],
+  resources: readonly string[],
+): InfraEvent[] {
+  const out: InfraEvent[] = [];
+  for (const row of rows) {
+    const message = row["@message"] ?? "";
+    const resource = resources.find((r) => r.length >= 3 && message.includes(r));
+    if (!resource) continue;
+    let what: string | undefined;
+    try {
+      const detail = (JSON.parse(message) as { detail?: Record<string, unknown> }).detail ?? {};
+      const categories = Array.isArray(detail.EventCategories)
+        ? detail.EventCategories.filter((c): c is string => typeof c === "string")
+        : [];
+      const text = [...categories, String(detail.Message ?? ""), String(detail.EventID ?? "")];
+      if (!text.some((t) => INFRA_EVENT.test(t)) && !INFRA_EVENT.test(JSON.stringify(detail))) {
+        continue;
+      }
+      what =
+        categories.find((c) => INFRA_EVENT.test(c)) ??
+        String(detail.Message ?? "")
+          .match(INFRA_EVENT)?.[0]
+          ?.toLowerCase() ??
+        (typeof detail.EventID === "string" ? detail.EventID : undefined);
+    } catch {
+      what = message.match(INFRA_EVENT)?.[0]?.toLowerCase();
+    }
+    if (!what) continue;
+    const at = insightsTimeToIso(row["@timestamp"] ?? "");
+    if (!Number.isFinite(Date.parse(at))) continue;
+    out.push({ at, resource, what });
+  }
+  return out.sort((a, b) => a.at.localeCompare(b.at));
+}

@@ -7,6 +7,9 @@ import {
   droppedBelowAt,
   type ErrorLogSummary,
   type ErrorRateReading,
+  INFRA_EVENT,
+  type InfraEvent,
+  infraEventsOf,
   LOOKBACK_MINUTES,
   latest,
   RECENT_MINUTES,
@@ -40,6 +43,7 @@ export interface AwsReadings {
   tasks?: { ref: SourceRef; service: string; running: number; desired: number };
   errorLogs: { ref: SourceRef; summary: ErrorLogSummary }[];
   capacity: { ref: SourceRef; events: CapacityEvents }[];
+  infra?: { ref: SourceRef; events: InfraEvent[] }[];
 }
 
 const MINUTE = 60_000;
@@ -361,6 +365,45 @@ export async function checkCapacityEvents(
     ctx.ev.finding({
       fact: `no placement failures, stopped tasks or scaling in ${group}`,
       source: ref,
+    });
+  }
+}
+
+/** Infrastructure events are read over the series' own three hours, not the last hour. */
+const INFRA_LOOKBACK_MINUTES = 180;
+const INFRA_QUERY = [
+  "fields @timestamp, @message",
+  `filter @message like /${INFRA_EVENT.source}/`,
+  "sort @timestamp asc",
+  `limit ${LOG_ROWS}`,
+].join(" | ");
+
+/** Failovers, replacements and maintenance on `resources` in an event log group. */
+export async function checkInfraEvents(
+  ctx: CheckContext,
+  readings: AwsReadings,
+  group: string,
+  resources: readonly string[],
+): Promise<void> {
+  const rows = await ctx.cloudwatch.queryLogs({
+    logGroupNames: [group],
+    query: INFRA_QUERY,
+    start: new Date(ctx.now.getTime() - INFRA_LOOKBACK_MINUTES * MINUTE),
+    end: ctx.now,
+    limit: LOG_ROWS,
+  });
+  const ref = ctx.ev.source({
+    kind: "cloudwatch_logs",
+    ref: logsRef(group),
+    fetchedAt: ctx.clock(),
+  });
+  const events = infraEventsOf(rows, resources);
+  readings.infra = [...(readings.infra ?? []), { ref, events }];
+  for (const e of events) {
+    ctx.ev.finding({
+      fact: `${e.resource}: ${e.what} event at ${hhmm(e.at)} (${group})`,
+      source: ref,
+      observedAt: e.at,
     });
   }
 }

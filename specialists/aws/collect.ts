@@ -6,6 +6,7 @@ import {
   checkCapacityEvents,
   checkErrorLogs,
   checkErrorRate,
+  checkInfraEvents,
   checkQueue,
   checkTasks,
 } from "./checks.ts";
@@ -61,6 +62,9 @@ export interface Collected {
   resources: Resource[];
   assessed: Assessed[];
   deadLetters: Assessed[];
+  /** Every alarm read (the account's in ALARM and the ticket's), and the names of ours. */
+  alarms: MetricAlarm[];
+  ourAlarms: string[];
   health?: { ref: SourceRef; events: ProviderHealthEvent[] };
 }
 
@@ -127,7 +131,7 @@ async function findResources(input: CollectInput) {
     discovery?.queueNames ?? [],
   );
   const others = alarms.filter((a) => a.state === "ALARM" && !ours.includes(a)).length;
-  return { resources, ours, others };
+  return { resources, ours, others, alarms };
 }
 
 function reportAlarms(ctx: CheckContext, ours: MetricAlarm[], others: number, label: string) {
@@ -180,7 +184,7 @@ function alarmHistoryCheck(ctx: CheckContext, alarm: MetricAlarm): Check {
 /** The metrics chain; returns the series read and the resources they belong to. */
 async function readMetrics(input: CollectInput, readings: AwsReadings, label: string) {
   const { ctx, targets, run } = input;
-  const { resources, ours, others } = await findResources(input);
+  const { resources, ours, others, alarms } = await findResources(input);
   reportAlarms(ctx, ours, others, label);
 
   const listed = new Map<Resource, MetricDescriptor[]>();
@@ -262,7 +266,7 @@ async function readMetrics(input: CollectInput, readings: AwsReadings, label: st
   }
   checks.push(...ours.map((a) => alarmHistoryCheck(ctx, a)));
   await run(checks);
-  return { resources, reads, deadLetters };
+  return { resources, reads, deadLetters, alarms, ours: ours.map((a) => a.name) };
 }
 
 /** The logs chain: the service's log groups (listed, else named), then their error lines. */
@@ -315,6 +319,41 @@ async function eventGroupsOf(input: CollectInput, resources: Resource[]): Promis
   return [...groups].slice(0, MAX_LOG_GROUPS);
 }
 
+/** Resource kinds whose infrastructure the provider changes under us (failover, node replacement). */
+const MANAGED_KINDS = new Set(["rds", "cache"]);
+const EVENTS_PREFIX = "/aws/events/";
+const MAX_EVENT_GROUPS = 5;
+
+/** Failovers, node replacements and maintenance on our databases and caches, from event log groups. */
+async function readInfraEvents(
+  input: CollectInput,
+  readings: AwsReadings,
+  resources: Resource[],
+): Promise<void> {
+  const managed = resources.filter((r) => MANAGED_KINDS.has(r.kind));
+  if (managed.length === 0 || input.aborted()) return;
+  const names = [...new Set(managed.flatMap((r) => Object.values(r.dims)))];
+  const groups = new Set(input.targets.eventLogGroups);
+  await input.run([
+    {
+      what: "event log groups (failovers, node replacements, maintenance)",
+      confidenceImpact: 0,
+      run: async () => {
+        for (const g of await input.ctx.cloudwatch.listLogGroups(EVENTS_PREFIX)) {
+          if (g.startsWith(EVENTS_PREFIX)) groups.add(g);
+        }
+      },
+    },
+  ]);
+  await input.run(
+    [...groups].slice(0, MAX_EVENT_GROUPS).map((group) => ({
+      what: `infrastructure events in ${group}`,
+      confidenceImpact: 0,
+      run: () => checkInfraEvents(input.ctx, readings, group, names),
+    })),
+  );
+}
+
 async function readHealth(input: CollectInput): Promise<Collected["health"]> {
   const { ctx } = input;
   let health: Collected["health"];
@@ -358,6 +397,7 @@ export async function collect(input: CollectInput): Promise<Collected> {
     readHealth(input),
     events,
   ]);
+  await readInfraEvents(input, readings, m.resources);
   const assessed = assessAll(m.reads, input.ctx.now);
   const deadLetters = assessAll(m.deadLetters, input.ctx.now);
   // Pivot: when capacity looks short or tasks drop, read the events that say why.
@@ -381,6 +421,8 @@ export async function collect(input: CollectInput): Promise<Collected> {
     resources: m.resources,
     assessed,
     deadLetters,
+    alarms: m.alarms,
+    ourAlarms: m.ours,
     ...(health ? { health } : {}),
   };
 }

@@ -1,17 +1,20 @@
 import type { EvidenceCollector, SourceRef } from "../shared/collector.ts";
 import type { ProviderHealthEvent } from "../tools.ts";
-import type { ErrorLogSummary } from "./analysis.ts";
+import type { ErrorLogSummary, InfraEvent } from "./analysis.ts";
 import type { SeriesRead } from "./reads.ts";
 import { overlapsUs } from "./reads.ts";
 import type { Resource } from "./resources.ts";
 import {
   assessPoison,
   assessSeries,
+  type CrashEvidence,
   crashLoopOf,
+  crashReasonOf,
   impactOf,
   type SeriesChange,
   saturationOf,
 } from "./series.ts";
+import { SAME_ONSET_MINUTES, type Spread, servicesHit } from "./spread.ts";
 
 /**
  * The general signals of one run (src/domain/signals.ts), drawn once every read has
@@ -24,6 +27,9 @@ export interface Assessed {
   read: SeriesRead;
   change: SeriesChange;
 }
+
+/** The label a run uses when no service is known. */
+export const UNKNOWN_SERVICE = "unknown";
 
 const hhmm = (iso: string) => iso.slice(11, 16);
 const fmt = (n: number) => (Number.isInteger(n) ? String(n) : n.toFixed(n < 1 ? 3 : 1));
@@ -148,16 +154,24 @@ export function emitPoison(
   }
 }
 
-/** Restart counters that count a loop. */
-export function emitRestarts(ev: EvidenceCollector, assessed: Assessed[], service: string): void {
+/** Restart counters that count a loop, with why the tasks restart when evidence says. */
+export function emitRestarts(
+  ev: EvidenceCollector,
+  assessed: Assessed[],
+  service: string,
+  evidence: Omit<CrashEvidence, "memory"> = {},
+): void {
   for (const { read, change } of assessed) {
     if (read.spec.measure !== "restarts") continue;
     const loop = crashLoopOf(change);
     if (!loop) continue;
+    const memory = assessed.find(
+      (a) => a.read.resource.id === read.resource.id && a.read.spec.measure === "memory",
+    )?.change;
     ev.signal({
       source: read.ref,
       kind: "crash_loop",
-      reason: "unknown",
+      reason: crashReasonOf({ ...evidence, ...(memory ? { memory } : {}) }),
       restarts: loop.restarts,
       service,
       ...(loop.onset ? { onset: loop.onset } : {}),
@@ -181,7 +195,9 @@ export function emitImpact(
   logs: ErrorLogSummary[],
   errorShare: number | undefined,
   resourcesRead: number,
+  spread?: { spread: Spread; source: SourceRef },
 ): void {
+  const ownService = service === UNKNOWN_SERVICE ? undefined : service;
   const impact = impactOf(
     assessed.map((a) => ({
       measure: a.read.spec.measure,
@@ -190,15 +206,38 @@ export function emitImpact(
       ...(a.read.zone ? { zone: a.read.zone } : {}),
     })),
   );
-  if (!impact) return;
-  const source = assessed.find(
-    (a) => a.change.direction === "rise" && impact.resources.includes(a.read.resource.id),
-  )!.read.ref;
+  const rose = impact
+    ? assessed.find(
+        (a) => a.change.direction === "rise" && impact.resources.includes(a.read.resource.id),
+      )
+    : undefined;
+  const ourOnset = rose?.change.onset
+    ? { at: rose.change.onset, uncertaintyMinutes: rose.change.uncertaintyMinutes ?? 0 }
+    : undefined;
+  const services = servicesHit(ownService, spread?.spread, ourOnset);
+  if (!impact || !rose) {
+    // No series of ours rose: the account's alarms alone can still show a spread.
+    if (!spread || services.length < 2) return;
+    ev.signal({
+      source: spread.source,
+      kind: "impact_scope",
+      services,
+      zones: [],
+      ...(errorShare !== undefined ? { errorShare: Math.min(1, Math.max(0, errorShare)) } : {}),
+    });
+    ev.finding({
+      fact: `${spread.spread.alarms.length} symptom alarm(s) went into ALARM within ${SAME_ONSET_MINUTES} min of ${spread.spread.onset} on ${services.length} services: ${services.join(", ")}`,
+      source: spread.source,
+      observedAt: spread.spread.onset,
+    });
+    return;
+  }
+  const source = rose.read.ref;
   const routes = routesOf(logs);
   ev.signal({
     source,
     kind: "impact_scope",
-    services: [service],
+    services: services.length ? services : [service],
     zones: impact.zones,
     ...(routes ? { routes } : {}),
     ...(errorShare !== undefined ? { errorShare: Math.min(1, Math.max(0, errorShare)) } : {}),
@@ -210,6 +249,13 @@ export function emitImpact(
     fact: `the symptom shows on ${impact.resources.length} of ${resourcesRead} resources read for ${service}${zones}`,
     source,
   });
+  if (spread && services.length > 1) {
+    ev.finding({
+      fact: `symptom alarms went into ALARM within ${SAME_ONSET_MINUTES} min of ${spread.spread.onset} on ${services.length} services: ${services.join(", ")}`,
+      source: spread.source,
+      observedAt: spread.spread.onset,
+    });
+  }
 }
 
 const STATUS = { open: "investigating", upcoming: "investigating", closed: "resolved" } as const;
@@ -250,3 +296,44 @@ export function emitProvider(
 /** The zones our per-zone series come from. */
 export const zonesRead = (assessed: Assessed[]) =>
   [...new Set(assessed.map((a) => a.read.zone).filter((z): z is string => z !== undefined))].sort();
+
+/** Measures users feel, whose rise dates the symptom an infra event may explain. */
+const SYMPTOMS = new Set(["errors_5xx", "error_events", "latency_p99", "unhealthy_hosts"]);
+
+/** The symptom's onset: the earliest rise of a symptom series, else of any series. */
+export function symptomOnset(assessed: Assessed[]): string | undefined {
+  const rises = assessed.filter((a) => a.change.direction === "rise" && a.change.onset);
+  const pick = rises.some((a) => SYMPTOMS.has(a.read.spec.measure))
+    ? rises.filter((a) => SYMPTOMS.has(a.read.spec.measure))
+    : rises;
+  return pick.map((a) => a.change.onset!).sort()[0];
+}
+
+/** Infrastructure events on our resources as `change_event`s of kind infra. */
+export function emitInfra(
+  ev: EvidenceCollector,
+  infra: { ref: SourceRef; events: InfraEvent[] }[],
+  assessed: Assessed[],
+  service: string,
+): void {
+  const onset = symptomOnset(assessed);
+  const seen = new Set<string>();
+  for (const { ref, events } of infra) {
+    for (const e of events) {
+      const key = `${e.what}:${e.resource}`;
+      if (seen.has(key)) continue; // an event's start and its completion are one change
+      seen.add(key);
+      ev.signal({
+        source: ref,
+        kind: "change_event",
+        change: "infra",
+        ref: key,
+        ...(service !== UNKNOWN_SERVICE ? { service } : {}),
+        at: e.at,
+        ...(onset
+          ? { minutesBeforeOnset: Math.round((Date.parse(onset) - Date.parse(e.at)) / 6_000) / 10 }
+          : {}),
+      });
+    }
+  }
+}

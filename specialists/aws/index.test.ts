@@ -184,7 +184,7 @@ describe("aws specialist decisions", () => {
     expect((await pending).status).toBe("timed_out");
   });
 
-  it("is skipped without a CloudWatch reader or without any known resource", async () => {
+  it("is skipped without a CloudWatch reader; routed whenever AWS is configured", async () => {
     const aws = createAwsSpecialist({ services: {} });
     const none = await aws.run({ ...input(reader(fromTable)), tools: {} });
     expect(none).toMatchObject({
@@ -200,9 +200,19 @@ describe("aws specialist decisions", () => {
         linked: { ...ticket.snapshot.linked, awsRefs: [] },
       },
     };
+    // Nothing named: it still runs (the account's alarms and AWS Health) and says so.
     const unknown = await aws.run({ ...input(reader(fromTable)), ticket: bare });
-    expect(unknown.status).toBe("skipped");
-    expect(aws.appliesTo(bare, [], input(reader(fromTable)).hints).applies).toBe(false);
+    expect(unknown.status).toBe("returned");
+    expect(unknown.gaps.map((g) => g.what).join("; ")).toContain("no service and no AWS resource");
+    const hints = input(reader(fromTable)).hints;
+    expect(aws.appliesTo(bare, [], hints).applies).toBe(false);
+    const configured = [
+      { connector: "aws" as const, status: "available" as const, confidenceImpact: 0 },
+    ];
+    expect(aws.appliesTo(bare, configured, hints)).toMatchObject({
+      applies: true,
+      required: false,
+    });
   });
 
   it("is required for alarms and HTTP failures, optional otherwise", () => {

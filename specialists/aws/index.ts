@@ -1,6 +1,8 @@
+import type { ToolEntry } from "../../src/domain/evidence-context.ts";
 import type { RawSpecialistOutput } from "../../src/domain/specialist-output.ts";
 import { CHECK_RULES, EvidenceCollector } from "../shared/collector.ts";
 import { deadlineSignal, runClock } from "../shared/deadline.ts";
+import type { MetricAlarm } from "../tools.ts";
 import type { Specialist } from "../types.ts";
 import { dominantRoute, LOOKBACK_MINUTES, RECENT_MINUTES } from "./analysis.ts";
 import { type AwsReadings, type CheckContext, seriesReader } from "./checks.ts";
@@ -9,15 +11,18 @@ import { DEFAULT_QUEUE_AGE_THRESHOLD_SECONDS, DEFAULT_SERVICE_CATALOG } from "./
 import {
   type Assessed,
   emitImpact,
+  emitInfra,
   emitPoison,
   emitProvider,
   emitRestarts,
   emitSaturation,
   emitSeries,
+  UNKNOWN_SERVICE,
   zonesRead,
 } from "./emit.ts";
 import { healthServicesOf } from "./reads.ts";
 import { CRASH_LOOP_MIN_RESTARTS } from "./series.ts";
+import { spreadOf } from "./spread.ts";
 import { type ResolvedTargets, resolveTargets, type ServiceCatalog } from "./targets.ts";
 
 /**
@@ -70,6 +75,10 @@ function describeTargets(t: ResolvedTargets): string {
   ].filter(Boolean);
   return parts.length ? parts.join("; ") : "resources found through CloudWatch ListMetrics";
 }
+
+/** The aws connector is available in the inventory. */
+const awsConfigured = (tools: readonly ToolEntry[]) =>
+  tools.some((t) => t.connector === "aws" && t.status === "available");
 
 function hasTargets(t: ResolvedTargets): boolean {
   return (
@@ -135,6 +144,24 @@ function emitClassic(ev: EvidenceCollector, readings: AwsReadings, service: stri
   }
 }
 
+/** The spread across services the account's alarms show, with the source it cites. */
+function spreadAt(
+  ev: EvidenceCollector,
+  alarms: MetricAlarm[],
+  catalog: ServiceCatalog,
+  ours: string[],
+  clock: ReturnType<typeof runClock>,
+) {
+  const spread = spreadOf(alarms, catalog, new Set(ours));
+  if (!spread || spread.services.length < 2) return undefined;
+  const source = ev.source({
+    kind: "cloudwatch_alarm",
+    ref: `cloudwatch_alarm:${spread.alarms[0]}`,
+    fetchedAt: clock(),
+  });
+  return { spread, source };
+}
+
 function nextPivot(readings: AwsReadings, assessed: Assessed[]): string | undefined {
   if (isCapacityShort(readings)) {
     return "cluster capacity: why ECS cannot place the missing tasks (instances, limits)";
@@ -198,22 +225,29 @@ export function createAwsSpecialist(options: AwsSpecialistOptions = {}): Special
     needs: ["cloudwatch"],
     timeoutMs,
 
-    appliesTo(ticket, _tools, hints) {
+    appliesTo(ticket, tools, hints) {
       const targets = resolveTargets(ticket, hints, catalog);
       const alarm = ticket.snapshot.linked.awsRefs.length > 0 || targets.queues.length > 0;
       const required = alarm || targets.httpSymptom;
-      if (!hasTargets(targets) && !alarm && !targets.service) {
+      const known = hasTargets(targets) || alarm || targets.service !== undefined;
+      // With AWS configured it always runs: its reads are cheap and read-only, the account's
+      // alarms and ListMetrics can find what the ticket does not name, and "nothing found"
+      // is a gap it records. Without AWS, only a ticket that names AWS routes it (as a gap).
+      if (!known && !awsConfigured(tools)) {
         return {
           applies: false,
           required: false,
-          reason: "no service and no AWS resource is known for this ticket",
+          reason:
+            "no service and no AWS resource is known for this ticket, and AWS is not configured",
         };
       }
       const why = alarm
         ? "the ticket is a CloudWatch alarm or names a queue"
         : targets.httpSymptom
           ? "the ticket is about HTTP failures: the 5xx rate confirms or refutes them"
-          : "the service may run on AWS";
+          : known
+            ? "the service may run on AWS"
+            : "AWS is configured: the account's alarms and metrics may show what the ticket does not name";
       return { applies: true, required, reason: `${why} (${describeTargets(targets)})` };
     },
 
@@ -239,11 +273,6 @@ export function createAwsSpecialist(options: AwsSpecialistOptions = {}): Special
       const targets = resolveTargets(input.ticket, input.hints, catalog);
       const service =
         targets.service ?? targets.ecs?.service ?? targets.loadBalancer?.split("/")[1];
-      if (!hasTargets(targets) && !service) {
-        return ev.skipped(
-          "no service and no AWS resource is known for this ticket: name the service, or the load balancer, queue, ECS service or log group",
-        );
-      }
       const now = input.now;
       const ctx: CheckContext = {
         cloudwatch,
@@ -252,19 +281,22 @@ export function createAwsSpecialist(options: AwsSpecialistOptions = {}): Special
         clock,
         read: seriesReader(cloudwatch, seriesStart(now, input.onset?.at), now),
       };
-      const label = service ?? "unknown";
-      const { readings, resources, assessed, deadLetters, health } = await collect({
-        ctx,
-        targets,
-        service,
-        ticketAlarms: new Set(input.ticket.snapshot.linked.awsRefs),
-        defaultThreshold,
-        run: (checks) => Promise.all(checks.map((c) => ev.check(c, signal))),
-        aborted: () => signal.aborted,
-      });
+      const label = service ?? UNKNOWN_SERVICE;
+      const { readings, resources, assessed, deadLetters, health, alarms, ourAlarms } =
+        await collect({
+          ctx,
+          targets,
+          service,
+          ticketAlarms: new Set(input.ticket.snapshot.linked.awsRefs),
+          defaultThreshold,
+          run: (checks) => Promise.all(checks.map((c) => ev.check(c, signal))),
+          aborted: () => signal.aborted,
+        });
       if (resources.length === 0 && !hasTargets(targets)) {
         ev.gap({
-          what: `no AWS resource of ${label} found: the catalog declares none and ListMetrics shows none named after it`,
+          what: service
+            ? `no AWS resource of ${label} found: the catalog declares none and ListMetrics shows none named after it`
+            : "no service and no AWS resource is known for this ticket, and no alarm it names: only the account's alarms and AWS Health were read",
           confidenceImpact: 0,
         });
       }
@@ -273,8 +305,19 @@ export function createAwsSpecialist(options: AwsSpecialistOptions = {}): Special
       emitClassic(ev, readings, label);
       emitSeries(ev, [...assessed, ...deadLetters], label);
       emitSaturation(ev, assessed, label);
+      emitInfra(ev, readings.infra ?? [], assessed, label);
       emitPoison(ev, assessed, dlqs, now);
-      emitRestarts(ev, assessed, label);
+      const stops = readings.capacity.reduce(
+        (n, c) => ({
+          outOfMemory: n.outOfMemory + c.events.outOfMemory,
+          containerExits: n.containerExits + c.events.containerExits,
+        }),
+        { outOfMemory: 0, containerExits: 0 },
+      );
+      emitRestarts(ev, assessed, label, {
+        events: stops,
+        errorTexts: readings.errorLogs.flatMap((l) => l.summary.types.map((t) => t.type)),
+      });
       const share = readings.errorRate?.reading.ratioTo;
       emitImpact(
         ev,
@@ -283,6 +326,7 @@ export function createAwsSpecialist(options: AwsSpecialistOptions = {}): Special
         readings.errorLogs.map((l) => l.summary),
         share !== undefined ? share / 100 : undefined,
         resources.length,
+        spreadAt(ev, alarms, catalog, ourAlarms, clock),
       );
       if (health) {
         // Our zones: those the catalog declares and those our per-zone series come from.

@@ -5,6 +5,7 @@ import {
   assessPoison,
   assessSeries,
   crashLoopOf,
+  crashReasonOf,
   impactOf,
   type SeriesChange,
   saturationOf,
@@ -251,5 +252,29 @@ describe("crashLoopOf and impactOf", () => {
     expect(
       impactOf([{ measure: "connections", direction: "rise", resource: "db" }]),
     ).toBeUndefined();
+  });
+});
+
+describe("crashReasonOf", () => {
+  const MEMORY = spec("ecs_service", "MemoryUtilization");
+  it("reads the reason from stop reasons, log lines and the memory series", () => {
+    expect(crashReasonOf({})).toBe("unknown");
+    expect(crashReasonOf({ events: { outOfMemory: 3, containerExits: 1 } })).toBe("out_of_memory");
+    expect(crashReasonOf({ events: { outOfMemory: 0, containerExits: 4 } })).toBe("exit");
+    expect(crashReasonOf({ errorTexts: ["java.lang.OutOfMemoryError"] })).toBe("out_of_memory");
+    expect(crashReasonOf({ errorTexts: ["container exited with code 137"] })).toBe("out_of_memory");
+    expect(crashReasonOf({ errorTexts: ["TimeoutError"] })).toBe("unknown");
+    const atLimit = assessSeries(
+      series((ago) => (ago > 60 ? 40 : 97)),
+      MEMORY,
+      { now: NOW },
+    )!;
+    expect(crashReasonOf({ memory: atLimit })).toBe("out_of_memory");
+    const steady = assessSeries(
+      series(() => 45),
+      MEMORY,
+      { now: NOW },
+    )!;
+    expect(crashReasonOf({ memory: steady })).toBe("unknown");
   });
 });

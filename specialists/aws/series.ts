@@ -270,6 +270,35 @@ export function crashLoopOf(
   return { restarts, ...(change.onset ? { onset: change.onset } : {}) };
 }
 
+/** Memory this close to its limit (percent) before restarts: the tasks were killed for it. */
+export const MEMORY_AT_LIMIT_PERCENT = 90;
+const OOM_TEXT =
+  /out ?of ?memory|\boom(?:killed|_killed)?\b|heap|exit(?:ed)?(?: with)?(?: code)?[ =:]*137\b/i;
+
+export interface CrashEvidence {
+  /** ECS stop reasons counted in the cluster's events. */
+  events?: { outOfMemory: number; containerExits: number };
+  /** The memory series (percent of the limit) of the restarting resource. */
+  memory?: SeriesChange;
+  /** Error types or messages from the service's logs. */
+  errorTexts?: readonly string[];
+}
+
+/**
+ * Why tasks restart, from evidence: stop reasons (killed out of memory, or an essential
+ * container exiting), out-of-memory kills in the logs, or the memory series at its limit
+ * before the restarts; `unknown` when nothing says.
+ */
+export function crashReasonOf(e: CrashEvidence): "out_of_memory" | "exit" | "unknown" {
+  const oom = e.events?.outOfMemory ?? 0;
+  const exits = e.events?.containerExits ?? 0;
+  if (oom > 0 && oom >= exits) return "out_of_memory";
+  if ((e.errorTexts ?? []).some((t) => OOM_TEXT.test(t))) return "out_of_memory";
+  if (e.memory && e.memory.peak >= MEMORY_AT_LIMIT_PERCENT) return "out_of_memory";
+  if (exits > 0) return "exit";
+  return "unknown";
+}
+
 /** Measures users feel: a rise in one of these is the symptom, not a cause. */
 const SYMPTOM_MEASURES = new Set(["errors_5xx", "error_events", "latency_p99", "unhealthy_hosts"]);
 
