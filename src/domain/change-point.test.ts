@@ -55,7 +55,10 @@ describe("detectChangePoint", () => {
     fc.assert(
       fc.property(
         fc.array(fc.nat({ max: 50 }), { minLength: 2, maxLength: 20 }),
-        fc.array(fc.integer({ min: 200, max: 400 }), { minLength: 2, maxLength: 20 }),
+        // Each segment's spread (≤ 50) well under the step (≥ 150): the step is the one
+        // change. With a wide upper band (e.g. 200 then 400s) least squares rightly puts
+        // the split at the larger jump, which this property does not describe.
+        fc.array(fc.integer({ min: 200, max: 250 }), { minLength: 2, maxLength: 20 }),
         (low, high) => {
           const cp = detectChangePoint(series([...low, ...high]));
           expect(cp.direction).toBe("rise");

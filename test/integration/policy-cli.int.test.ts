@@ -30,7 +30,8 @@ describe("prode policy check", () => {
       "onboarding-api",
     ]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain("# policy ok: 3 chain(s) in policy");
+    // platform → org, the onboarding team, and one chain per service file (the catalog).
+    expect(r.stdout).toContain("# policy ok: 6 chain(s) in policy");
     const printed = parse(r.stdout) as { hash: string; confidence_threshold: number };
     const loaded = await loadPolicy("policy", { service: "onboarding-api" });
     expect(printed.hash).toBe(loaded.hash);

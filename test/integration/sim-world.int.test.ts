@@ -35,7 +35,10 @@ describe("every shipped scenario", () => {
           expect(res.status, scenario.name).toBe(200);
           expect(((await res.json()) as { title: string }).title).toBe(issue.title);
         }
-        for (const vendor of Object.keys(scenario.vendorStatus ?? {})) {
+        // A scenario with faults answers them (a throttled status page is the point of one).
+        for (const vendor of scenario.faults.length
+          ? []
+          : Object.keys(scenario.vendorStatus ?? {})) {
           const res = await fetch(`${world.urls.statuspage}/${vendor}/api/v2/status.json`);
           expect(res.status, `${scenario.name} ${vendor}`).toBe(200);
         }

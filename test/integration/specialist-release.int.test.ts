@@ -73,7 +73,7 @@ describe("release specialist in the simulated world", () => {
     expect(writes).toEqual([]);
   });
 
-  it("abort-noise: no deploy in the 24h before now is the deploy_absent control", async () => {
+  it("abort-noise: no deploy in the window anchored to the onset (proximity before it, its uncertainty after) is the deploy_absent control", async () => {
     world = await startWorld({ scenario: "abort-noise" });
     const out = await runSpecialistIn(world, release);
     expect(kinds(out)).toEqual(fixtureKinds(abortNoise().specialists));
@@ -82,10 +82,14 @@ describe("release specialist in the simulated world", () => {
         kind: "deploy_absent",
         sourceRef: "github_deploy:production",
         service: "mobile-bff",
-        windowHours: 24,
+        // The aborts' burst dated from Sentry's hourly stats (07:00 ± 30 min): the
+        // 90-minute deploy proximity plus that uncertainty before it, the uncertainty after.
+        windowStart: "2026-11-20T05:00:00.000Z",
+        windowEnd: "2026-11-20T07:30:00.000Z",
+        windowHours: 2.5,
       },
     ]);
-    expect(facts(out)).toContain("began 2026-11-18T16:41:48Z, 40.1h before");
+    expect(facts(out)).toContain("began 2026-11-18T16:41:48Z, 38.8h before");
   });
 
   it("an alert-filed ticket bounds the onset: queue-alarm-infra gets deploy_absent too", async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { runCliCaptured as cli } from "../../../test/setup/io.ts";
+import { EVIDENCE_BUNDLE_SCHEMA_VERSION } from "../../domain/evidence-bundle.ts";
 
 describe("prode schema", () => {
   it("prints the evidence bundle's JSON Schema with its schemaVersion and exits 0", async () => {
@@ -12,7 +13,7 @@ describe("prode schema", () => {
       properties: { schemaVersion: { const: number } };
     };
     expect(schema.$schema).toContain("json-schema.org");
-    expect(schema.properties.schemaVersion.const).toBe(1);
+    expect(schema.properties.schemaVersion.const).toBe(EVIDENCE_BUNDLE_SCHEMA_VERSION);
     expect(schema.title).toBe("prode evidence bundle");
   });
 
