@@ -42,15 +42,11 @@ const KNOWN_MISSES: Record<string, string> = {
   "mailer-sendgrid-delays": "BLOCKED_NEEDS_INFO", // expected VENDOR_OR_INFRA
   "multi-service-dns-resolution-failures": "CANNOT_AUTO_FIX", // expected ESCALATED_INCIDENT
   "multi-service-shared-auth-library-401s": "BLOCKED_NEEDS_INFO", // expected ESCALATED_INCIDENT
-  "multi-service-shared-redis-outage": "CANNOT_AUTO_FIX", // expected ESCALATED_INCIDENT
   "orders-stuck-payment-pending": "BLOCKED_NEEDS_INFO", // expected APPROVAL_REQUIRED
   "pdf-renderer-memory-leak-after-bump": "BLOCKED_NEEDS_INFO", // expected DELIVERY
   "pricing-cache-node-replaced-cold": "BLOCKED_NEEDS_INFO", // expected VENDOR_OR_INFRA
-  "public-api-scanner-bot-burst": "BLOCKED_NEEDS_INFO", // expected NOISE_NO_FIX
   "recommendations-oom-after-deploy": "BLOCKED_NEEDS_INFO", // expected DELIVERY
-  "reports-export-unicode-old-bug": "BLOCKED_NEEDS_INFO", // expected DELIVERY
   "session-cache-evictions-campaign": "BLOCKED_NEEDS_INFO", // expected VENDOR_OR_INFRA
-  "storefront-synthetic-check-noise": "BLOCKED_NEEDS_INFO", // expected NOISE_NO_FIX
   "subscriptions-db-connections-exhausted": "BLOCKED_NEEDS_INFO", // expected VENDOR_OR_INFRA
   "throttled-statuspage-sendgrid": "BLOCKED_NEEDS_INFO", // expected VENDOR_OR_INFRA
   "thumbnails-queue-burst-at-max-capacity": "BLOCKED_NEEDS_INFO", // expected VENDOR_OR_INFRA
