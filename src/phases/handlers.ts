@@ -1,3 +1,4 @@
+import { handoffMarker } from "../domain/handoff-comment.ts";
 import { type RunContextPatch, scopeOf } from "../domain/run-context.ts";
 import { readProdeWiki } from "../memory/read-prode-wiki.ts";
 import { recordHintsForRoute } from "../memory/wiki.ts";
@@ -31,7 +32,15 @@ export function evidencePhases(deps: PipelineDeps): PhaseHandlers {
           "BLOCKED_NEEDS_INFO",
           "Linear is not configured (LINEAR_API_KEY): the ticket cannot be read",
         );
-      const raw = await deps.linear.fetchTicket(ctx.run.ticket);
+      const fetched = await deps.linear.fetchTicket(ctx.run.ticket);
+      // prode's own handoff comment is an earlier conclusion, not evidence: its links,
+      // resources and service names must not steer this run (DESIGN: old conclusions are
+      // re-tested, never answers).
+      const marker = handoffMarker(ctx.run.ticket);
+      const raw = {
+        ...fetched,
+        comments: fetched.comments.filter((c) => !c.body.includes(marker)),
+      };
       if (isClosedByHuman(raw.state.type, raw.state.name)) {
         return {
           kind: "stop",

@@ -69,7 +69,9 @@ describe("an approval click through the production wiring", () => {
     const accepted = await h.trigger();
     expect(accepted.status).toBe(200);
     const run = await h.follow(accepted.runId!);
-    expect(run.outcome).toBe("APPROVAL_REQUIRED");
+    expect(run.outcome, JSON.stringify((run.context as { decision?: unknown }).decision)).toBe(
+      "APPROVAL_REQUIRED",
+    );
     const [approval] = await t.db.select().from(approvals).where(eq(approvals.runId, run.id));
     const message = h.world.state.slack
       .withMetadata(APPROVAL_EVENT, channel())

@@ -41,9 +41,11 @@ describe("sentry specialist in the simulated world", () => {
   it("backend-500-pr: a new exception on one path, first seen after the deploy, with its sources", async () => {
     const out = await runSentry("backend-500-pr");
     expect(out.status).toBe("returned");
-    expect(kinds(out)).toEqual(fixtureKinds(backend500().specialists));
+    // The fixture predates traffic_origin: the failing requests' origin is new evidence.
+    expect(kinds(out)).toEqual([...fixtureKinds(backend500().specialists), "traffic_origin"]);
     expect(out.signals).toEqual([
-      {
+      expect.objectContaining({ kind: "traffic_origin", origin: "users" }),
+      expect.objectContaining({
         kind: "new_exception",
         sourceRef: "sentry_issue:4502117730",
         issueId: "4502117730",
@@ -51,7 +53,7 @@ describe("sentry specialist in the simulated world", () => {
         firstSeen: "2026-11-20T14:06:11Z",
         culprit: "completeOnboarding(src/onboarding/complete.ts)",
         events: 312,
-      },
+      }),
     ]);
     expect(out.sources.map((s) => s.ref)).toEqual(
       expect.arrayContaining([
