@@ -140,7 +140,7 @@ function repositoryVotes(ticket: LinearTicket, catalog: ServiceCatalog): Resolut
 
 /**
  * A label that is the first part of exactly one discovered or catalogued service's name
- * (`checkout` → `checkout-api`). Weaker than any other structured source: it is asked
+ * (a label `<name>` → the one service `<name>-<suffix>`). Weaker than any other structured source: it is asked
  * only when none of them names a service, so it never disputes one.
  */
 function labelPrefixVote(
