@@ -7,7 +7,7 @@ import type {
 } from "../../blocks/view-models.ts";
 import type { Classification } from "../domain/classifier-schema.ts";
 import { isOutcome, isPhase, type Phase } from "../domain/phases.ts";
-import { parseRunContext } from "../domain/run-context.ts";
+import { parseRunContext, type RunContext } from "../domain/run-context.ts";
 import type { TriageSnapshot } from "../runner/ports.ts";
 import type { RunRow } from "../runner/types.ts";
 
@@ -29,7 +29,10 @@ function contextString(
   run: Pick<RunRow, "context">,
   key: "service" | "team" | "title" | "ticketUrl" | "prUrl",
 ): string | undefined {
-  const value = parseRunContext(run.context)[key];
+  return nonEmpty(parseRunContext(run.context)[key]);
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
   return value !== undefined && value !== "" ? value : undefined;
 }
 
@@ -46,12 +49,15 @@ export function ticketView(
   run: Pick<RunRow, "ticket" | "context">,
   triage?: TriageSnapshot,
 ): TicketView {
+  // The run's context is parsed at most once, and only when the live snapshot lacks a field.
+  let parsed: RunContext | undefined;
+  const context = () => (parsed ??= parseRunContext(run.context));
   // The live triage snapshot, else what FETCH_LINEAR stored in the run's context.
-  const t = triage?.ticket ?? parseRunContext(run.context).ticket?.snapshot;
-  const url = t?.url || contextString(run, "ticketUrl");
+  const t = triage?.ticket ?? context().ticket?.snapshot;
+  const url = t?.url || nonEmpty(context().ticketUrl);
   return {
     key: t?.ticketKey ?? run.ticket,
-    title: t?.title || contextString(run, "title") || "(ticket not fetched yet)",
+    title: t?.title || nonEmpty(context().title) || "(ticket not fetched yet)",
     ...(url ? { url } : {}),
   };
 }
