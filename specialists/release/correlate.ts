@@ -1,5 +1,6 @@
 import { detectChangePoint, type Sample } from "../../src/domain/change-point.ts";
 import { DEFAULT_DEPLOY_PROXIMITY_MINUTES } from "../../src/domain/run-onset.ts";
+import { mean, round } from "../shared/sentry-series.ts";
 import type { GitHubReader, SentryEventSummary, SentryReleaseSummary } from "../tools.ts";
 
 /**
@@ -129,9 +130,6 @@ export interface DirectionAtDeploy {
   windowEnd: string;
 }
 
-const meanOf = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
-const round2 = (n: number) => Math.round(n * 100) / 100;
-
 /**
  * Whether a symptom series moved the way a bad deploy would make it move: its mean over
  * the window after `anchorMs` is above the window before by change-point's default bounds
@@ -157,8 +155,8 @@ export function directionAtDeploy(
     (s) => s.at + period > anchorMs && s.at < anchorMs + afterSpan,
   );
   if (beforeWindow.length === 0 || afterWindow.length === 0) return undefined;
-  const before = meanOf(beforeWindow.map((s) => s.value));
-  const after = meanOf(afterWindow.map((s) => s.value));
+  const before = mean(beforeWindow.map((s) => s.value));
+  const after = mean(afterWindow.map((s) => s.value));
   const delta = after - before;
   const rose = delta >= 1 && delta >= 0.5 * Math.max(before, after);
   const baseline = samples.filter(
@@ -167,8 +165,8 @@ export function directionAtDeploy(
   const risingBefore = detectChangePoint(baseline).direction === "rise";
   return {
     consistent: rose && !risingBefore,
-    before: round2(before),
-    after: round2(after),
+    before: round(before),
+    after: round(after),
     risingBefore,
     windowStart: new Date(Math.min(beforeWindow[0]!.at, baseline[0]?.at ?? Infinity)).toISOString(),
     windowEnd: new Date(afterWindow.at(-1)!.at + period).toISOString(),

@@ -8,7 +8,7 @@ import type { TicketContext } from "../types.ts";
 const ISSUE_URL = /https?:\/\/[^\s/]*sentry[^\s/]*\/(?:organizations\/[^/\s]+\/)?issues\/(\d+)/gi;
 
 /** At most this many issues are read per run: a ticket is about one symptom. */
-const MAX_LINKED_ISSUES = 3;
+export const MAX_LINKED_ISSUES = 3;
 
 /** The Linear label that marks a ticket as being about a Sentry issue. */
 const SENTRY_LABEL = "sentry-issue";

@@ -29,8 +29,8 @@ export interface SeriesReading {
 /** Fewest buckets for a change point: two on each side (change-point's minSegment). */
 const MIN_SAMPLES = 4;
 
-const round = (n: number) => Math.round(n * 100) / 100;
-const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
+export const round = (n: number) => Math.round(n * 100) / 100;
+export const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
 
 export function toSamples(stats: readonly [number, number][] | undefined): Sample[] {
   return (stats ?? [])
