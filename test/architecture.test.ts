@@ -191,6 +191,11 @@ function badPackages(file: string, bad: (p: string) => boolean): string[] {
     .map(([p, chain]) => `${arrow(chain)} → ${p}`);
 }
 
+/** The wiring and the tools around the product: no layer below them may reach these. */
+const WIRING = ["src/compose/", "src/cli/", "sim/"];
+/** The listeners, the phases and the wiring: what sits above the adapters. */
+const ABOVE_ADAPTERS = ["src/slack/", "src/phases/", "src/intake/", ...WIRING];
+
 /** The layer rules: who may not reach whom. Each holds today; keep it that way. */
 const RULES: Record<string, Rule> = {
   // The engine takes its ports (runner/ports.ts, runner/types.ts) and is handed the
@@ -198,45 +203,30 @@ const RULES: Record<string, Rule> = {
   // handlers and no provider.
   "src/runner reaches no adapter, listener, phase, intake or wiring": {
     from: files("src/runner"),
-    forbidden: under(
-      "src/adapters/",
-      "src/slack/",
-      "src/phases/",
-      "src/intake/",
-      "src/compose/",
-      "src/cli/",
-      "sim/",
-    ),
+    forbidden: under("src/adapters/", ...ABOVE_ADAPTERS),
   },
   // SDK in, domain out: an adapter is called, it never calls up into the code that
   // listens to Slack or Linear, runs phases or wires processes.
   "src/adapters reach no listener (Slack, phases, intake) and no wiring": {
     from: files("src/adapters"),
-    forbidden: under(
-      "src/slack/",
-      "src/phases/",
-      "src/intake/",
-      "src/compose/",
-      "src/cli/",
-      "sim/",
-    ),
+    forbidden: under(...ABOVE_ADAPTERS),
   },
   // Phases post to Slack through the runner's notifier port, never by importing the
   // Slack listeners; they are started by the runner, not by intake.
   "src/phases reach no Slack listener, intake or wiring": {
     from: files("src/phases"),
-    forbidden: under("src/slack/", "src/intake/", "src/compose/", "src/cli/", "sim/"),
+    forbidden: under("src/slack/", "src/intake/", ...WIRING),
   },
   // Slack listeners and intake are peers: each turns a request into runner calls, neither
   // imports the other (`/prode triage` gets intake's startTriage from src/compose as a
   // function), and neither runs a phase inline.
   "src/slack reaches no intake, phase or wiring": {
     from: files("src/slack"),
-    forbidden: under("src/intake/", "src/phases/", "src/compose/", "src/cli/", "sim/"),
+    forbidden: under("src/intake/", "src/phases/", ...WIRING),
   },
   "src/intake reaches no Slack listener or wiring": {
     from: files("src/intake"),
-    forbidden: under("src/slack/", "src/compose/", "src/cli/", "sim/"),
+    forbidden: under("src/slack/", ...WIRING),
   },
   // The services every layer builds on (persistence, policy, approvals, audit, memory,
   // redaction and the guarded replica, config, logging) sit below the adapters and the
@@ -252,15 +242,7 @@ const RULES: Record<string, Rule> = {
       "src/policy",
       "src/safety",
     ].flatMap((d) => files(d)),
-    forbidden: under(
-      "src/adapters/",
-      "src/slack/",
-      "src/phases/",
-      "src/intake/",
-      "src/compose/",
-      "src/cli/",
-      "sim/",
-    ),
+    forbidden: under("src/adapters/", ...ABOVE_ADAPTERS),
   },
   // The composition root is the top: nothing it wires can reach back up to it. Only
   // src/main.ts and the CLI commands start it.

@@ -1,27 +1,12 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { usePolicyDirs } from "../../test/setup/policy-dir.ts";
 import { AppError, ErrorCode } from "../domain/errors.ts";
 import { DEFAULT_DEPLOY_PROXIMITY_MINUTES } from "../domain/run-onset.ts";
 import { loadPolicy } from "./load.ts";
 
 /** `deploy_proximity_minutes`: how long after a deploy a symptom may be blamed on it. */
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-
-function policyDir(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), "prode-policy-"));
-  dirs.push(dir);
-  for (const [rel, text] of Object.entries(files)) {
-    mkdirSync(dirname(join(dir, rel)), { recursive: true });
-    writeFileSync(join(dir, rel), text);
-  }
-  return dir;
-}
+const policyDir = usePolicyDirs();
 
 describe("policy deploy_proximity_minutes", () => {
   it("is unset by default (the built-in default applies) and leaves the hash alone", async () => {

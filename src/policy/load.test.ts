@@ -1,25 +1,10 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { usePolicyDirs } from "../../test/setup/policy-dir.ts";
 import { AppError, ErrorCode } from "../domain/errors.ts";
 import { checkPolicyDir, loadPolicy, loadPolicyFiles } from "./load.ts";
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-
-/** A policy directory with these files (relative path → YAML text). */
-function policyDir(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), "prode-policy-"));
-  dirs.push(dir);
-  for (const [rel, text] of Object.entries(files)) {
-    mkdirSync(dirname(join(dir, rel)), { recursive: true });
-    writeFileSync(join(dir, rel), text);
-  }
-  return dir;
-}
+const policyDir = usePolicyDirs();
 
 const PLATFORM = `version: 1
 confidence_threshold: 75
