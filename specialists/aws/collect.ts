@@ -1,16 +1,15 @@
 import type { Check, SourceRef } from "../shared/collector.ts";
 import type { MetricAlarm, MetricDescriptor, ProviderHealthEvent } from "../tools.ts";
+import { alarmHistoryCheck, HISTORY_MINUTES, reportAlarms } from "./alarms.ts";
 import {
   type AwsReadings,
   type CheckContext,
-  checkCapacityEvents,
-  checkErrorLogs,
   checkErrorRate,
-  checkInfraEvents,
   checkQueue,
   checkTasks,
 } from "./checks.ts";
 import { type Assessed, assessAll } from "./emit.ts";
+import { checkCapacityEvents, checkErrorLogs, checkInfraEvents } from "./log-checks.ts";
 import { kindSpec } from "./measures.ts";
 import {
   alarmResource,
@@ -50,8 +49,6 @@ export const SERIES_IMPACT = 2;
 /** Alarms say what the account already knows is wrong; Health, what the provider does. */
 const ALARMS_IMPACT = 3;
 const HEALTH_IMPACT = 3;
-/** Alarm history and provider events: the last day. */
-const HISTORY_MINUTES = 24 * 60;
 const MAX_LOG_GROUPS = 3;
 /** Log groups holding ECS service events and scaling activity, not application lines. */
 const EVENT_LOG_GROUP = /^\/aws\/(?:events|autoscaling)\//;
@@ -132,53 +129,6 @@ async function findResources(input: CollectInput) {
   );
   const others = alarms.filter((a) => a.state === "ALARM" && !ours.includes(a)).length;
   return { resources, ours, others, alarms };
-}
-
-function reportAlarms(ctx: CheckContext, ours: MetricAlarm[], others: number, label: string) {
-  for (const a of ours) {
-    const ref = ctx.ev.source({
-      kind: "cloudwatch_alarm",
-      ref: `cloudwatch_alarm:${a.name}`,
-      fetchedAt: ctx.clock(),
-    });
-    ctx.ev.finding({
-      fact: `alarm ${a.name} is in ${a.state} since ${a.stateUpdatedAt} on ${a.namespace} ${a.metricName}${a.threshold !== undefined ? ` (threshold ${a.threshold})` : ""}`,
-      source: ref,
-      observedAt: a.stateUpdatedAt,
-    });
-  }
-  if (others > 0) {
-    const ref = ctx.ev.source({
-      kind: "cloudwatch_alarm",
-      ref: "cloudwatch_alarm:*",
-      fetchedAt: ctx.clock(),
-    });
-    ctx.ev.finding({
-      fact: `${others} other alarm(s) in ALARM in the account, on resources not found for ${label}`,
-      source: ref,
-    });
-  }
-}
-
-function alarmHistoryCheck(ctx: CheckContext, alarm: MetricAlarm): Check {
-  return {
-    what: `history of alarm ${alarm.name}`,
-    confidenceImpact: 0,
-    run: async () => {
-      const changes = await ctx.cloudwatch.describeAlarmHistory({
-        alarmName: alarm.name,
-        start: new Date(ctx.now.getTime() - HISTORY_MINUTES * MINUTE),
-        end: ctx.now,
-      });
-      if (changes.length === 0) return;
-      const toAlarm = changes.filter((c) => c.to === "ALARM");
-      ctx.ev.finding({
-        fact: `alarm ${alarm.name}: ${changes.length} state change(s) in the last day, into ALARM ${toAlarm.length} time(s)${toAlarm[0] ? `, last at ${toAlarm[0].at}` : ""}`,
-        source: `cloudwatch_alarm:${alarm.name}` as SourceRef,
-        observedAt: toAlarm[0]?.at ?? changes[0]!.at,
-      });
-    },
-  };
 }
 
 /** The metrics chain; returns the series read and the resources they belong to. */

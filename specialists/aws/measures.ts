@@ -60,6 +60,14 @@ export interface KindSpec {
 
 const MIB = 1024 * 1024;
 
+/** What the two ECS kinds (Container Insights and AWS/ECS) share: one service, two namespaces. */
+const ECS_SERVICE = {
+  label: "ECS service",
+  identity: ["ClusterName", "ServiceName"],
+  healthServices: ["ECS", "EC2", "FARGATE"],
+  dependency: "compute",
+} satisfies Partial<KindSpec>;
+
 export const KINDS: readonly KindSpec[] = [
   {
     kind: "alb",
@@ -250,24 +258,18 @@ export const KINDS: readonly KindSpec[] = [
   },
   {
     kind: "ecs",
-    label: "ECS service",
+    ...ECS_SERVICE,
     namespace: "ECS/ContainerInsights",
-    identity: ["ClusterName", "ServiceName"],
     probe: ["RunningTaskCount"],
-    healthServices: ["ECS", "EC2", "FARGATE"],
-    dependency: "compute",
     series: [
       { metricName: "RunningTaskCount", stat: "Average", measure: "running_tasks", minChange: 1 },
     ],
   },
   {
     kind: "ecs_service",
-    label: "ECS service",
+    ...ECS_SERVICE,
     namespace: "AWS/ECS",
-    identity: ["ClusterName", "ServiceName"],
     probe: ["CPUUtilization"],
-    healthServices: ["ECS", "EC2", "FARGATE"],
-    dependency: "compute",
     series: [
       { metricName: "CPUUtilization", stat: "Average", measure: "cpu", unit: "%", minChange: 10 },
       {

@@ -50,6 +50,15 @@ const metric = (
   datapoints,
 });
 
+/** The metrics of one resource: its namespace and dimensions fixed. */
+const metricsOf =
+  (namespace: string, dims: Record<string, string>) =>
+  (metricName: string, datapoints: { timestamp: string; value: number }[]) =>
+    metric(namespace, metricName, dims, datapoints);
+const db = metricsOf("AWS/RDS", { DBInstanceIdentifier: "orders-api-db" });
+const cache = metricsOf("AWS/ElastiCache", { CacheClusterId: "orders-api-cache" });
+const queue = metricsOf("AWS/SQS", { QueueName: "orders-api-events" });
+
 const at = (ago: number) => new Date(NOW - ago * 60_000).toISOString();
 
 const awsWorld: AwsDataInput = {
@@ -108,18 +117,8 @@ const awsWorld: AwsDataInput = {
       { TargetGroup: TG, LoadBalancer: LB, AvailabilityZone: ZONE_B },
       step(0, 0, 40),
     ),
-    metric(
-      "AWS/RDS",
-      "DatabaseConnections",
-      { DBInstanceIdentifier: "orders-api-db" },
-      step(40, 97, 45, 1),
-    ),
-    metric(
-      "AWS/RDS",
-      "CPUUtilization",
-      { DBInstanceIdentifier: "orders-api-db" },
-      step(35, 36, 45, 2),
-    ),
+    db("DatabaseConnections", step(40, 97, 45, 1)),
+    db("CPUUtilization", step(35, 36, 45, 2)),
     // Another service's database, rising too: not ours, never read.
     metric(
       "AWS/RDS",
@@ -127,42 +126,15 @@ const awsWorld: AwsDataInput = {
       { DBInstanceIdentifier: "billing-db" },
       step(10, 90, 45),
     ),
-    metric(
-      "AWS/ElastiCache",
-      "CPUUtilization",
-      { CacheClusterId: "orders-api-cache" },
-      step(20, 22, 30, 1),
-    ),
-    metric(
-      "AWS/ElastiCache",
+    cache("CPUUtilization", step(20, 22, 30, 1)),
+    cache(
       "Evictions",
-      { CacheClusterId: "orders-api-cache" },
       step(0, 120, 30).filter((p) => p.value > 0),
     ),
-    metric(
-      "AWS/SQS",
-      "ApproximateNumberOfMessagesVisible",
-      { QueueName: "orders-api-events" },
-      step(5, 60, 50, 2),
-    ),
-    metric(
-      "AWS/SQS",
-      "ApproximateAgeOfOldestMessage",
-      { QueueName: "orders-api-events" },
-      step(4, 200, 50, 1),
-    ),
-    metric(
-      "AWS/SQS",
-      "NumberOfMessagesReceived",
-      { QueueName: "orders-api-events" },
-      step(100, 400, 50, 5),
-    ),
-    metric(
-      "AWS/SQS",
-      "NumberOfMessagesDeleted",
-      { QueueName: "orders-api-events" },
-      step(100, 60, 50, 5),
-    ),
+    queue("ApproximateNumberOfMessagesVisible", step(5, 60, 50, 2)),
+    queue("ApproximateAgeOfOldestMessage", step(4, 200, 50, 1)),
+    queue("NumberOfMessagesReceived", step(100, 400, 50, 5)),
+    queue("NumberOfMessagesDeleted", step(100, 60, 50, 5)),
     metric(
       "AWS/SQS",
       "ApproximateNumberOfMessagesVisible",
@@ -361,8 +333,8 @@ describe("aws specialist: generic reads in a world of its own", () => {
   });
 
   it("records Health as a gap when the account has no support plan, and keeps the rest", async () => {
-    (world.state.aws as { data: { health: { subscribed: boolean } } }).data.health.subscribed =
-      false;
+    const health = (world.state.aws as { data: { health: { subscribed: boolean } } }).data.health;
+    health.subscribed = false;
     try {
       const again = await runOnce();
       expect(again.status).toBe("returned");
@@ -373,8 +345,7 @@ describe("aws specialist: generic reads in a world of its own", () => {
       expect(signals(again, "provider_incident")).toEqual([]);
       expect(signals(again, "poison_message")).toHaveLength(1);
     } finally {
-      (world.state.aws as { data: { health: { subscribed: boolean } } }).data.health.subscribed =
-        true;
+      health.subscribed = true;
     }
   });
 });

@@ -1,0 +1,189 @@
+import {
+  INFRA_EVENT,
+  infraEventsOf,
+  LOOKBACK_MINUTES,
+  summarizeCapacityEvents,
+  summarizeErrorRows,
+} from "./analysis.ts";
+import { type AwsReadings, type CheckContext, hhmm } from "./checks.ts";
+
+/**
+ * The checks that read log groups through Logs Insights: the service's error lines, its
+ * scaling activity and the infrastructure events of its cluster and managed resources.
+ */
+
+const MINUTE = 60_000;
+
+const logsRef = (group: string) => `cloudwatch_logs:${group}`;
+
+function window(now: Date) {
+  return { start: new Date(now.getTime() - LOOKBACK_MINUTES * MINUTE), end: now };
+}
+
+/** Rows a Logs Insights query returns at most; its `limit` clause says the same. */
+const LOG_ROWS = 200;
+
+/** One Logs Insights query over `group` in the lookback window. */
+function readLogs(
+  ctx: CheckContext,
+  group: string,
+  query: string,
+): Promise<Record<string, string>[]> {
+  return ctx.cloudwatch.queryLogs({
+    logGroupNames: [group],
+    query,
+    ...window(ctx.now),
+    limit: LOG_ROWS,
+  });
+}
+
+/** Logs Insights over an application log group: error lines by type and route. */
+const ERROR_QUERY = [
+  "fields @timestamp, level, status, method, path, req_id, requestId, request_id, err.type, error.type",
+  'filter level in ["error", "fatal"] or status >= 500',
+  "sort @timestamp desc",
+  `limit ${LOG_ROWS}`,
+].join(" | ");
+
+export async function checkErrorLogs(
+  ctx: CheckContext,
+  readings: AwsReadings,
+  group: string,
+): Promise<void> {
+  const rows = await readLogs(ctx, group, ERROR_QUERY);
+  const ref = ctx.ev.source({
+    kind: "cloudwatch_logs",
+    ref: logsRef(group),
+    fetchedAt: ctx.clock(),
+  });
+  const summary = summarizeErrorRows(rows);
+  readings.errorLogs.push({ ref, summary });
+  for (const id of summary.requestIds.slice(0, 20))
+    ctx.ev.correlate({ kind: "request_id", value: id });
+  if (summary.lines === 0) {
+    ctx.ev.finding({
+      fact: `no error lines in ${group} in the last ${LOOKBACK_MINUTES} min`,
+      source: ref,
+    });
+    return;
+  }
+  const types = summary.types
+    .slice(0, 3)
+    .map((t) => `${t.type} ×${t.count}`)
+    .join(", ");
+  const routes = summary.routes
+    .slice(0, 3)
+    .map((r) => `${r.route} ×${r.count}`)
+    .join(", ");
+  ctx.ev.finding({
+    fact: `${summary.lines} error lines in ${group} in the last ${LOOKBACK_MINUTES} min${types ? `; types: ${types}` : ""}${routes ? `; routes: ${routes}` : ""}`,
+    source: ref,
+  });
+}
+
+/** Logs Insights over ECS service events and scaling activity: why tasks are missing. */
+const CAPACITY_QUERY = [
+  "fields @timestamp, @message",
+  "filter @message like /unable to place a task|SERVICE_TASK_PLACEMENT_FAILURE|has stopped \\d+ running task|desired capacity from|OutOfMemory|Essential container in task exited|exit code/",
+  "sort @timestamp desc",
+  `limit ${LOG_ROWS}`,
+].join(" | ");
+
+export async function checkCapacityEvents(
+  ctx: CheckContext,
+  readings: AwsReadings,
+  group: string,
+): Promise<void> {
+  const rows = await readLogs(ctx, group, CAPACITY_QUERY);
+  const ref = ctx.ev.source({
+    kind: "cloudwatch_logs",
+    ref: logsRef(group),
+    fetchedAt: ctx.clock(),
+  });
+  const events = summarizeCapacityEvents(rows);
+  readings.capacity.push({ ref, events });
+  const at = events.firstAt ?? ctx.now.toISOString();
+  if (events.placementFailures > 0) {
+    const why = events.placementReasons.length
+      ? ` (insufficient ${events.placementReasons.join(", ")})`
+      : "";
+    ctx.ev.finding({
+      fact: `ECS could not place tasks ${events.placementFailures} times in the last hour${why}`,
+      source: ref,
+      observedAt: at,
+    });
+  }
+  if (events.tasksStopped > 0) {
+    ctx.ev.finding({
+      fact: `ECS stopped ${events.tasksStopped} running tasks`,
+      source: ref,
+      observedAt: at,
+    });
+  }
+  for (const change of events.capacityChanges) {
+    ctx.ev.finding({
+      fact: `scaling activity changed desired capacity from ${change.from} to ${change.to} at ${hhmm(change.at)}`,
+      source: ref,
+      observedAt: change.at || at,
+    });
+  }
+  if (events.outOfMemory + events.containerExits > 0) {
+    ctx.ev.finding({
+      fact: `containers were killed out of memory ${events.outOfMemory} times and exited ${events.containerExits} times`,
+      source: ref,
+      observedAt: at,
+    });
+  }
+  if (
+    events.placementFailures +
+      events.tasksStopped +
+      events.capacityChanges.length +
+      events.outOfMemory +
+      events.containerExits ===
+    0
+  ) {
+    ctx.ev.finding({
+      fact: `no placement failures, stopped tasks or scaling in ${group}`,
+      source: ref,
+    });
+  }
+}
+
+/** Infrastructure events are read over the series' own three hours, not the last hour. */
+const INFRA_LOOKBACK_MINUTES = 180;
+const INFRA_QUERY = [
+  "fields @timestamp, @message",
+  `filter @message like /${INFRA_EVENT.source}/`,
+  "sort @timestamp asc",
+  `limit ${LOG_ROWS}`,
+].join(" | ");
+
+/** Failovers, replacements and maintenance on `resources` in an event log group. */
+export async function checkInfraEvents(
+  ctx: CheckContext,
+  readings: AwsReadings,
+  group: string,
+  resources: readonly string[],
+): Promise<void> {
+  const rows = await ctx.cloudwatch.queryLogs({
+    logGroupNames: [group],
+    query: INFRA_QUERY,
+    start: new Date(ctx.now.getTime() - INFRA_LOOKBACK_MINUTES * MINUTE),
+    end: ctx.now,
+    limit: LOG_ROWS,
+  });
+  const ref = ctx.ev.source({
+    kind: "cloudwatch_logs",
+    ref: logsRef(group),
+    fetchedAt: ctx.clock(),
+  });
+  const events = infraEventsOf(rows, resources);
+  readings.infra = [...(readings.infra ?? []), { ref, events }];
+  for (const e of events) {
+    ctx.ev.finding({
+      fact: `${e.resource}: ${e.what} event at ${hhmm(e.at)} (${group})`,
+      source: ref,
+      observedAt: e.at,
+    });
+  }
+}
