@@ -46,8 +46,8 @@ const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&
 
 /**
  * Whether a resource name or dimension value names the service: the service's name
- * appears in it between non-alphanumeric boundaries (`app/orders-api-prod/…` names
- * `orders-api`; `orders-apis` does not). Names shorter than three characters must match
+ * appears in it between non-alphanumeric boundaries (`app/<svc>-prod/…` names
+ * `<svc>`; `<svc>s` does not). Names shorter than three characters must match
  * whole, so a two-letter service does not claim every resource.
  */
 export function namesService(value: string, service: string | undefined): boolean {
