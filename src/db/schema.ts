@@ -93,6 +93,8 @@ export const effects = pgTable(
     result: jsonb("result"),
     attempts: integer("attempts").notNull().default(0),
     fencing: bigint("fencing", { mode: "number" }).notNull(),
+    /** Until when the last attempt may still land remotely (ADR 0002): reconcile waits for it. */
+    inFlightUntil: at("in_flight_until"),
     createdAt: createdAt(),
     updatedAt: at("updated_at").notNull().defaultNow(),
   },

@@ -1,0 +1,1 @@
+ALTER TABLE "effects" ADD COLUMN "in_flight_until" timestamp with time zone;
