@@ -1,4 +1,5 @@
 import pino, { type Logger } from "pino";
+import { withoutStatement } from "../domain/errors.ts";
 import { defaultRedactor } from "../safety/redact.ts";
 
 /**
@@ -6,7 +7,9 @@ import { defaultRedactor } from "../safety/redact.ts";
  * an egress (invariant 6), so every serialised line passes the redactor on its way to
  * the destination: messages, fields and child bindings alike (pino serialises child
  * bindings before any formatter could see them, so redacting the line is the one
- * place nothing slips past).
+ * place nothing slips past). An error that carries a failed statement is logged without
+ * the statement text and its parameters (a ticket's text, a row): its SQLSTATE, table,
+ * constraint and a short message are enough to act on.
  */
 export function createLogger(
   level: string,
@@ -21,7 +24,9 @@ export function createLogger(
       level,
       base: { ...base },
       timestamp: pino.stdTimeFunctions.isoTime,
-      serializers: { err: pino.stdSerializers.err },
+      serializers: {
+        err: (err: unknown) => pino.stdSerializers.err(withoutStatement(err) as Error),
+      },
     },
     redacting,
   );
