@@ -1,4 +1,5 @@
 import { sql } from "drizzle-orm";
+import postgres from "postgres";
 import { describe, expect, it } from "vitest";
 import { runs } from "../../src/db/schema.ts";
 import { AppError, asAppError, ErrorCode, withoutStatement } from "../../src/domain/errors.ts";
@@ -38,6 +39,27 @@ describe("database errors as drizzle and postgres.js throw them", () => {
     expect(app.message).not.toContain("pg_terminate_backend");
     // The pool recovers: the next statement gets a fresh connection.
     await t.db.execute(sql`select 1`);
+  });
+
+  it("a write on a connection whose backend died rejects instead of crashing the process", async () => {
+    // postgres.js defers small writes with setImmediate; when the socket is already gone the
+    // unpatched driver throws from the timer: an uncaught TypeError that ends the process
+    // (porsager/postgres #1154, #1208). patches/postgres+*.patch settles the query instead.
+    const client = postgres(t.url, { max: 1, onnotice: () => {} });
+    const admin = postgres(t.url, { max: 1, onnotice: () => {} });
+    try {
+      const reserved = await client.reserve();
+      const [row] = await reserved`select pg_backend_pid() as pid`;
+      await admin`select pg_terminate_backend(${row?.pid})`;
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const error = await thrownBy(() => reserved`select ${"after the backend died"}::text`);
+      expect((error as { code?: unknown }).code).toBe("CONNECTION_CLOSED");
+      expect(asAppError(error).retryable).toBe(true);
+      reserved.release();
+    } finally {
+      await client.end({ timeout: 1 });
+      await admin.end({ timeout: 1 });
+    }
   });
 
   it("a serialization failure and a deadlock are retryable; a constraint violation is not", async () => {
