@@ -1,3 +1,4 @@
+import { exitOnFatalError } from "../../compose/fatal.ts";
 import { untilSignal } from "../../compose/processes.ts";
 import { type ProcessRole, startProde } from "../../compose/prode.ts";
 import { loadConfig } from "../../config/index.ts";
@@ -9,6 +10,8 @@ function serve(role: ProcessRole): Command {
     async run(_args, io) {
       const config = loadConfig();
       const prode = await startProde({ role, config });
+      // An error nothing handled ends the process non-zero; its supervisor restarts it.
+      exitOnFatalError(prode.resources.log);
       if (prode.url) io.stdout.write(`prode ${role}: listening on ${prode.url}\n`);
       if (prode.worker)
         io.stdout.write(`prode ${role}: worker ${prode.resources.workerId} running\n`);
