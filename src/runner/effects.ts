@@ -2,7 +2,7 @@ import { and, eq, type SQL, sql } from "drizzle-orm";
 import { appendAudit } from "../audit/audit.ts";
 import type { Db } from "../db/client.ts";
 import { effects } from "../db/schema.ts";
-import { AppError, ErrorCode } from "../domain/errors.ts";
+import { AppError, asAppError, ErrorCode } from "../domain/errors.ts";
 import type { EffectOutcome, EffectSpec, KillSwitchCheck } from "./types.ts";
 
 export interface EffectOwner {
@@ -57,6 +57,8 @@ export async function performEffect<T>(
     }
   }
 
+  if (existing && spec.reconcile) await waitForAttemptInFlight(db, key, spec.name);
+
   if (!existing) {
     await db
       .insert(effects)
@@ -76,10 +78,19 @@ export async function performEffect<T>(
     }
   }
 
-  // Claim the attempt only while this writer still holds the run's lease.
+  // Claim the attempt only while this writer still holds the run's lease, recording until
+  // when it may still land remotely (a call that timed out may yet succeed).
+  const inFlightUntil = spec.inFlightMs
+    ? sql`now() + ${Math.ceil(spec.inFlightMs)}::int * interval '1 millisecond'`
+    : null;
   const claimed = await db
     .update(effects)
-    .set({ attempts: sql`${effects.attempts} + 1`, fencing: owner.fencing, updatedAt: new Date() })
+    .set({
+      attempts: sql`${effects.attempts} + 1`,
+      fencing: owner.fencing,
+      inFlightUntil,
+      updatedAt: new Date(),
+    })
     .where(
       and(
         eq(effects.key, key),
@@ -101,9 +112,62 @@ export async function performEffect<T>(
     );
   }
 
-  const performed = await spec.perform();
+  let performed: { externalId: string; result: T };
+  try {
+    performed = await spec.perform();
+  } catch (thrown) {
+    // A provider's answer ends the attempt: it can no longer land, and the next attempt's
+    // lookup need not wait. A timeout or a lost connection leaves the deadline standing.
+    if (inFlightUntil && answered(asAppError(thrown))) {
+      await db
+        .update(effects)
+        .set({ inFlightUntil: null })
+        .where(and(eq(effects.key, key), eq(effects.status, "pending")))
+        .catch(() => {});
+    }
+    throw thrown;
+  }
   await markDone(db, owner, key, spec.name, performed, "performed");
   return { ...performed, reused: false };
+}
+
+/** Failures that cannot hide a request still on its way: the provider (or prode) answered. */
+const UNANSWERED: ReadonlySet<string> = new Set([
+  ErrorCode.UpstreamUnavailable,
+  ErrorCode.Timeout,
+  ErrorCode.Internal,
+  ErrorCode.EffectFailed,
+]);
+function answered(error: AppError): boolean {
+  return !UNANSWERED.has(error.code);
+}
+
+/**
+ * A pending effect whose last attempt may still land (its `in_flight_until` is ahead)
+ * cannot be decided by a remote lookup yet: a message that Slack accepts after the client
+ * gave up appears only later. Throws a retryable `EffectFailed` carrying the time left;
+ * the engine turns it into a delayed job, so no worker sits waiting (issue 17, ADR 0002).
+ */
+async function waitForAttemptInFlight(db: Db, key: string, name: string): Promise<void> {
+  const [row] = await db
+    .select({
+      leftMs: sql<number>`ceil(extract(epoch from (${effects.inFlightUntil} - now())) * 1000)::int`,
+    })
+    .from(effects)
+    .where(
+      and(
+        eq(effects.key, key),
+        eq(effects.status, "pending"),
+        sql`${effects.inFlightUntil} > now()`,
+      ),
+    );
+  if (!row) return;
+  const leftMs = Math.max(1, Number(row.leftMs));
+  throw new AppError(
+    ErrorCode.EffectFailed,
+    `effect ${name}: an earlier attempt may still land for ${leftMs} ms; deciding after that`,
+    { retryable: true, retryAfterMs: leftMs },
+  );
 }
 
 async function markDone(
@@ -119,6 +183,7 @@ async function markDone(
       .update(effects)
       .set({
         status: "done",
+        inFlightUntil: null,
         externalId: done.externalId,
         result: (done.result ?? null) as never,
         updatedAt: new Date(),

@@ -6,6 +6,7 @@ import { parseRunContext, type RunContext, scopeOf } from "../domain/run-context
 import { performEffect } from "./effects.ts";
 import { acquireLease, releaseLease, startHeartbeat } from "./lease.ts";
 import { resolveNext } from "./next-step.ts";
+import { DEFAULT_PROVIDER_WAIT, decideRetry } from "./retry-policy.ts";
 import { commitTransition, needsJob } from "./transition.ts";
 import type {
   PhaseContext,
@@ -29,6 +30,7 @@ export type StepOutcome =
   | "paused" // a kill switch stops the run before the phase
   | "released" // the phase was interrupted (shutdown, lost lease) and released
   | "retry" // a retryable failure: released for another attempt
+  | "waiting" // released to wait (a provider's trouble, an effect in flight): see onWait
   | "failed"; // the run ended FAILED
 
 /** The team and service a run belongs to, for kill switches and policy. */
@@ -44,6 +46,8 @@ export async function executeStep(
   deps: RunnerDeps,
   job: StepJob,
   shutdown?: AbortSignal,
+  /** Told how long a "waiting" step waits; the worker delays the step's job that long. */
+  onWait?: (delayMs: number) => void,
 ): Promise<StepOutcome> {
   const run = await acquireLease(deps, job);
   if (!run) {
@@ -141,12 +145,38 @@ export async function executeStep(
       log.warn({ err: error }, "kill switch engaged during the phase; paused before the effect");
       return "paused";
     }
-    if (error.retryable && run.attempt < deps.timing.maxAttempts) {
+    const decision = decideRetry(error, {
+      attempt: run.attempt,
+      maxAttempts: deps.timing.maxAttempts,
+      startedAt: run.phaseStartedAt,
+      now: new Date(),
+      policy: deps.timing.providerWait ?? DEFAULT_PROVIDER_WAIT,
+    });
+    if (decision.kind === "wait") {
+      await releaseLease(deps, run);
+      log.warn(
+        { err: error, attempt: run.attempt, delayMs: decision.delayMs, why: decision.why },
+        decision.why === "in_flight"
+          ? "an effect's earlier attempt may still land; waiting before looking it up"
+          : "provider trouble; the step waits and retries",
+      );
+      onWait?.(decision.delayMs);
+      return "waiting";
+    }
+    if (decision.kind === "retry") {
       await releaseLease(deps, run);
       log.warn({ err: error, attempt: run.attempt }, "phase failed; will retry");
       return "retry";
     }
-    return await failRun(deps, run, phase, error, log);
+    return await failRun(
+      deps,
+      run,
+      phase,
+      decision.reason
+        ? new AppError(error.code, `${error.message}; ${decision.reason}`, { cause: error })
+        : error,
+      log,
+    );
   } finally {
     stopHeartbeat();
     shutdown?.removeEventListener("abort", onShutdown);

@@ -4,6 +4,7 @@ import type { runs } from "../db/schema.ts";
 import type { ExitOutcome, Phase, RunState } from "../domain/phases.ts";
 import type { RunContext, RunContextPatch } from "../domain/run-context.ts";
 import type { LeaseHandoffs } from "./lease-handoff.ts";
+import type { ProviderWaitPolicy } from "./retry-policy.ts";
 
 export type RunRow = typeof runs.$inferSelect;
 
@@ -33,6 +34,12 @@ export interface EffectSpec<T> {
   perform: () => Promise<{ externalId: string; result: T }>;
   /** After a crash left the effect pending: look it up remotely before performing again. */
   reconcile?: () => Promise<{ externalId: string; result: T } | null>;
+  /**
+   * How long after an attempt starts it may still land remotely: the call's timeout with
+   * its own retries, plus a margin for the provider's processing. A pending effect is not
+   * reconciled before its last attempt's deadline (ADR 0002). Omitted: reconcile at once.
+   */
+  inFlightMs?: number;
 }
 
 /** Everything a phase handler may use. It never sees a lease or a fencing counter. */
@@ -65,6 +72,8 @@ export interface RunnerTiming {
   heartbeatMs: number;
   /** Leases for one step before the run fails (a crash-looping phase). */
   maxAttempts: number;
+  /** How a step waits out a provider's trouble (retry-policy.ts); the default when omitted. */
+  providerWait?: ProviderWaitPolicy;
 }
 
 export const DEFAULT_TIMING: RunnerTiming = { leaseMs: 30_000, heartbeatMs: 5_000, maxAttempts: 5 };

@@ -1,5 +1,5 @@
 import { setMaxListeners } from "node:events";
-import { type Job, Worker } from "bullmq";
+import { DelayedError, type Job, Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import { CommitBatcher } from "./commit-batcher.ts";
 import { executeStep, type StepOutcome } from "./engine.ts";
@@ -49,13 +49,23 @@ export function startPhaseWorker(base: RunnerDeps, options: PhaseWorkerOptions):
   };
   const worker = new Worker<PhaseJobData>(
     PHASE_QUEUE,
-    async (job: Job<PhaseJobData>) => {
+    async (job: Job<PhaseJobData>, token?: string) => {
+      let waitMs = 0;
       const outcome = await executeStep(
         deps,
         { ...job.data, redelivered: job.attemptsStarted > 1 || job.stalledCounter > 0 },
         shutdown.signal,
+        (ms) => {
+          waitMs = ms;
+        },
       );
       options.onStep?.(job.data, outcome);
+      if (outcome === "waiting") {
+        // The step waits as a delayed job (a provider's Retry-After, an effect in flight):
+        // no worker slot is held, and the job's attempts are not spent (issue 17).
+        await job.moveToDelayed(Date.now() + waitMs, token);
+        throw new DelayedError();
+      }
       if (outcome === "retry" || outcome === "released") throw new StepNotDone(outcome);
       return outcome;
     },

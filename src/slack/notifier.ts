@@ -5,6 +5,7 @@ import { renderEvidenceBundle } from "../../blocks/evidence-bundle.ts";
 import type { RenderedMessage } from "../../blocks/kit.ts";
 import { renderMilestone } from "../../blocks/milestone.ts";
 import { renderParentMessage } from "../../blocks/parent-message.ts";
+import { slackCallWindowMs } from "../adapters/slack/client.ts";
 import { getApproval } from "../approvals/create.ts";
 import type { MilestoneKind, TriageNotifier, TriageSnapshot } from "../runner/ports.ts";
 import type { EffectOutcome, PhaseContext } from "../runner/types.ts";
@@ -78,6 +79,8 @@ export function createSlackNotifier(options: SlackNotifierOptions): SlackNotifie
   const links = options.links ?? {};
   const redactor = options.redactor ?? defaultRedactor;
   const pages = options.historyPages ?? 5;
+  // A post that timed out may still land: its retry looks it up only after this (ADR 0002).
+  const inFlightMs = slackCallWindowMs(client);
   // Updates go through the ledger too (kill switch, audit): one entry per update call
   // of a step, so a retried step skips the updates it already made.
   const updatesMade = new WeakMap<PhaseContext, number>();
@@ -98,6 +101,7 @@ export function createSlackNotifier(options: SlackNotifierOptions): SlackNotifie
     return ctx.effect<SlackMessageRef>({
       name: PARENT_EFFECT,
       capability: "slack_post",
+      inFlightMs,
       perform: async () => {
         const posted = await postMessage(client, {
           channel,
@@ -127,6 +131,7 @@ export function createSlackNotifier(options: SlackNotifierOptions): SlackNotifie
     const outcome = await ctx.effect<SlackMessageRef>({
       name,
       capability: "slack_post",
+      inFlightMs,
       perform: async () => {
         const posted = await postMessage(client, {
           channel: parent.channel,

@@ -111,7 +111,7 @@ describe("the handoff's Linear comment through the effect ledger", () => {
       },
     };
     const { runId, job } = await atHandoff();
-    expect(await executeStep(worker(handoff(replyLost)), job)).toBe("retry");
+    expect(await executeStep(worker(handoff(replyLost)), job)).toBe("waiting");
     expect(lost).toBe(true);
     expect(await executeStep(worker(handoff(replyLost)), job)).toBe("executed");
 
@@ -160,7 +160,7 @@ describe("the handoff's Linear comment through the effect ledger", () => {
       }
     });
     const { runId, job } = await atHandoff();
-    expect(await executeStep(worker(crashesOnce), job)).toBe("retry");
+    expect(await executeStep(worker(crashesOnce), job)).toBe("waiting");
     expect(linearWrites()).toEqual(["commentCreate"]);
 
     await engage(t.db, "capability", "linear_comment", { actor: "U_ADMIN", reason: "noisy" });

@@ -7,6 +7,7 @@ import {
 } from "@slack/web-api";
 import type { Logger } from "pino";
 import { AppError, ErrorCode } from "../../domain/errors.ts";
+import { parseRetryAfter } from "../retry.ts";
 import { slackLogger } from "./logger.ts";
 
 export interface SlackClientOptions {
@@ -36,7 +37,26 @@ export function slackClientOptions(options: Omit<SlackClientOptions, "token">) {
 
 /** A WebClient for posting: no SDK retries, rate limits surfaced (see {@link slackClientOptions}). */
 export function createSlackWebClient(options: SlackClientOptions): WebClient {
-  return new WebClient(options.token, slackClientOptions(options));
+  const client = new WebClient(options.token, slackClientOptions(options));
+  callWindows.set(client, callWindowFor(options.timeoutMs ?? 10_000));
+  return client;
+}
+
+const callWindows = new WeakMap<WebClient, number>();
+
+/**
+ * How long after a call starts Slack may still act on it: the client's timeout (the SDK
+ * makes no retries of its own), plus as long again and a second for a request Slack
+ * accepted just before the client gave up and processes slowly. A post that timed out is
+ * looked up only after this (the effect ledger's in-flight deadline, ADR 0002).
+ */
+function callWindowFor(timeoutMs: number): number {
+  return 2 * timeoutMs + 1_000;
+}
+
+/** {@link callWindowFor} of a client built by {@link createSlackWebClient} (else its default). */
+export function slackCallWindowMs(client: WebClient): number {
+  return callWindows.get(client) ?? callWindowFor(10_000);
 }
 
 function ensureTrailingSlash(url: string): string {
@@ -63,11 +83,18 @@ export function slackAppError(error: unknown, method: string): AppError {
   const code = (error as { code?: unknown } | null)?.code;
   switch (code) {
     case SlackErrorCode.RateLimitedError: {
+      // Slack's Retry-After, honoured by whoever retries (the runner waits as a delayed job).
       const retryAfter = (error as WebAPIRateLimitedError).retryAfter;
       return new AppError(
         ErrorCode.UpstreamRateLimited,
         `slack ${method} rate limited; retry after ${retryAfter}s`,
-        { retryable: true, cause: error },
+        {
+          retryable: true,
+          cause: error,
+          ...(Number.isFinite(retryAfter) && retryAfter >= 0
+            ? { retryAfterMs: retryAfter * 1000 }
+            : {}),
+        },
       );
     }
     case SlackErrorCode.PlatformError: {
@@ -78,11 +105,21 @@ export function slackAppError(error: unknown, method: string): AppError {
       });
     }
     case SlackErrorCode.HTTPError: {
-      const status = (error as WebAPIHTTPError).statusCode;
+      const http = error as WebAPIHTTPError;
+      const status = http.statusCode;
+      const retryAfterMs = parseRetryAfter(retryAfterHeader(http.headers), Date.now());
       return new AppError(
-        status >= 500 ? ErrorCode.UpstreamUnavailable : ErrorCode.UpstreamRejected,
+        status === 429
+          ? ErrorCode.UpstreamRateLimited
+          : status >= 500
+            ? ErrorCode.UpstreamUnavailable
+            : ErrorCode.UpstreamRejected,
         `slack ${method} answered HTTP ${status}`,
-        { retryable: status >= 500 || status === 429, cause: error },
+        {
+          retryable: status >= 500 || status === 429,
+          cause: error,
+          ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+        },
       );
     }
     case SlackErrorCode.RequestError:
@@ -97,6 +134,12 @@ export function slackAppError(error: unknown, method: string): AppError {
         { retryable: true, cause: error },
       );
   }
+}
+
+function retryAfterHeader(headers: unknown): string | undefined {
+  if (!headers || typeof headers !== "object") return undefined;
+  const value = (headers as Record<string, unknown>)["retry-after"];
+  return typeof value === "string" || typeof value === "number" ? String(value) : undefined;
 }
 
 /** The Slack platform error string of a call that failed (`channel_not_found`), if any. */
