@@ -73,13 +73,47 @@ export function isInertValue(value: string): boolean {
   if (NOT_A_VALUE.has(v.toLowerCase())) return true;
   if (isPlaceholder(v)) return true;
   if (/^\*+$/.test(v)) return true;
-  // References to where the secret lives, and YAML block-scalar markers (`key: |`).
-  return /^(?:\$\{|\$\(|\{\{|<%|\$[A-Z_][A-Z0-9_]*$|[|>][+-]?$)/.test(v);
+  // References to where the secret lives (`${X}`, `$(cmd)`, `{{ x }}`, `<%= x %>`,
+  // `{expr}`, `var.db_password`, a SCREAMING_SNAKE constant) and YAML block-scalar markers.
+  if (/^(?:\$\{|\$\(|\{|<%|\$[A-Z_][A-Z0-9_]*$|[|>][+-]?$)/.test(v)) return true;
+  if (
+    /^(?:var|local|locals|data|module|env|process\.env|os\.environ|settings|config)\.[\w.]{1,128}$/.test(
+      v,
+    )
+  ) {
+    return true;
+  }
+  if (/^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$/.test(v)) return true;
+  return isPlaceholderSecret(v);
+}
+
+/**
+ * A value that shows where a secret would go rather than being one: `<your token>`,
+ * `…`, `xxxxxxxx`, `AKIA…EXAMPLE`, `PUT_YOUR_TOKEN_HERE`, `abcdefghijklmnop`, `12345678`,
+ * a vendor prefix followed by one repeated character (`ghp_xxxx…`, `AIzaaaaa…`). Leaving
+ * these is what keeps documentation and config templates readable.
+ */
+export function isPlaceholderSecret(value: string): boolean {
+  if (value.length === 0 || isPlaceholder(value)) return false;
+  if (/^<[^<>]{1,80}>$/.test(value) || /^[.…#*xX-]+$/.test(value)) return true;
+  if (/\s|\[REDACTED:/.test(value)) return false;
+  if (/example|your_|changeme|placeholder/i.test(value) || /(?:Here|HERE|_here)\b/.test(value)) {
+    return true;
+  }
+  if (/abcdefghij|xxxxxx|XXXXXX/.test(value)) return true;
+  // Low variety: the longest run of one character covers most of the value's tail.
+  let longest = 0;
+  let run = 0;
+  for (let i = 0; i < value.length; i++) {
+    run = i > 0 && value[i] === value[i - 1] ? run + 1 : 1;
+    if (run > longest) longest = run;
+  }
+  return value.length >= 8 && longest >= Math.max(6, value.length * 0.5);
 }
 
 /** Splits a quoted value into quote, inner text, quote ("\"x\"" → `"`, `x`, `"`). */
 export function unquote(value: string): [open: string, inner: string, close: string] {
-  for (const q of ['\\"', '"', "'"]) {
+  for (const q of ['\\"', '"', "'", "`"]) {
     if (value.length >= q.length * 2 && value.startsWith(q) && value.endsWith(q)) {
       return [q, value.slice(q.length, value.length - q.length), q];
     }

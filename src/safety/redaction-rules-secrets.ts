@@ -17,15 +17,31 @@ import {
   unquote,
 } from "./redaction-rule-kit.ts";
 
-/** `"key": `, `key=`, `\"key\":\"`, `key => ` — the glue between a name and its value. */
-const ASSIGN = String.raw`\\?["']?[ \t]*(?:=>|[:=])[ \t]*`;
+/**
+ * Assignment operators across config and code: `=`, `:`, `=>`, Go and Makefile `:=`,
+ * `::=`, `:::=`, `?=`, PHP `.=`, `+=`, `??=`, `||=`. Never a comparison (`==`, `=>` aside).
+ */
+const OPERATOR = String.raw`(?:=>|:{1,3}=|\?\?=|\|\|=|[?.+]=|[:=])(?![=>])`;
+
+/**
+ * A declared type between a name and `=` before a quoted literal: `var token string = "…"`,
+ * `token: String = "…"`. (Unquoted, `Cookie: session=…` is a header, not a type.)
+ */
+const TYPE = String.raw`(?:[ \t]*:?[ \t]+[A-Za-z_][\w.]{0,40}(?=[ \t]*=[ \t]*["'\x60]))?`;
+
+/**
+ * The glue between a name and its value: `"key": `, `key=`, `\"key\":\"`, `key => `,
+ * `key := `, `var key string = `, or a call's comma between quoted name and value
+ * (`setProperty("KEY", "…")`).
+ */
+const ASSIGN = String.raw`(?:\\?["']?${TYPE}[ \t]*${OPERATOR}|\\?["'][ \t]*,(?=[ \t]*\\?["']))[ \t]*`;
 const ASSIGN_QUOTED = String.raw`${ASSIGN}\\?["']?`;
 
 /**
  * A value after ASSIGN: escaped-quoted, double-quoted, single-quoted, a quote left open
  * (a truncated line), a `${VAR}` or `{{ template }}` reference (kept), or bare.
  */
-const VALUE = String.raw`(\\"(?:[^"\\\r\n]|\\[^"\r\n]){0,4096}\\"|"[^"\r\n]{0,4096}"|'[^'\r\n]{0,4096}'|["'][^"'\r\n]{1,4096}|\$\{[^}\r\n]{1,256}\}|\{\{[^}\r\n]{1,256}\}\}|[^\s"'\\&,;<>(){}\[\]]{1,4096})`;
+const VALUE = String.raw`(\\"(?:[^"\\\r\n]|\\[^"\r\n]){0,4096}\\"|"[^"\r\n]{0,4096}"|'[^'\r\n]{0,4096}'|\x60[^\x60\r\n]{0,4096}\x60|["'][^"'\r\n]{1,4096}|\$\{[^}\r\n]{1,256}\}|\{\{[^}\r\n]{1,256}\}\}|[^\s"'\\&,;<>(){}\[\]]{1,4096})`;
 
 /**
  * PEM private keys, armour included. The second branch catches a key whose END line
@@ -248,6 +264,9 @@ const assignedSecret: RedactionRule = {
     if (prefix === undefined || value === undefined) return undefined;
     const [open, inner, close] = unquote(value);
     if (isInertValue(inner) || isTypeAnnotation(m, prefix, open)) return undefined;
+    // Too short to be a credential (`Password=0`, `secretKey: foo`), or a shell command
+    // substitution (`` `vault read …` ``).
+    if (inner.length < 4 || (open === "`" && /\s/.test(inner))) return undefined;
     return `${prefix}${open}${hit(assignedCategory(prefix))}${close}`;
   },
 };
