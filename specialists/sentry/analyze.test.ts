@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { SentryEventSummary } from "../tools.ts";
 import {
+  codePathOf,
   correlationTags,
   culpritOf,
   describeDistribution,
@@ -56,7 +57,7 @@ describe("isClientAbort", () => {
   });
 });
 
-describe("requestPathOf and culpritOf", () => {
+describe("requestPathOf, codePathOf and culpritOf", () => {
   it("prefers the event's transaction, then the commonest one, then the request, then a route-like culprit", () => {
     const issue = { culprit: "GET /v1/feed" };
     const withTag = event({ tags: [{ key: "transaction", value: "POST /v1/a" }] });
@@ -74,6 +75,23 @@ describe("requestPathOf and culpritOf", () => {
     expect(
       requestPathOf({ culprit: "sendEmail(src/providers/email.ts)" }, undefined, []),
     ).toBeUndefined();
+  });
+
+  it("gives a worker's exception its job, else its code frame, as the path; a request keeps its route", () => {
+    const routeIssue = { culprit: "GET /v1/feed", title: "t" };
+    expect(codePathOf(routeIssue, event(), [])).toBe("GET /v1/feed");
+    const job = event({ tags: [{ key: "job", value: "nightly-export" }] });
+    expect(codePathOf({ culprit: "run(src/x.ts)", title: "t" }, job, [])).toBe(
+      "job nightly-export",
+    );
+    const framed = event({ exception: { type: "TypeError", value: "x", frames } });
+    expect(codePathOf({ culprit: "whatever", title: "t" }, framed, [])).toBe(
+      "completeOnboarding(src/onboarding/complete.ts)",
+    );
+    expect(
+      codePathOf({ culprit: "sendEmail(src/providers/email.ts)", title: "t" }, undefined, []),
+    ).toBe("sendEmail(src/providers/email.ts)");
+    expect(codePathOf({ culprit: "", title: "Error" }, event(), [])).toBeUndefined();
   });
 
   it("names the innermost in-app frame as the culprit, as Sentry writes it", () => {

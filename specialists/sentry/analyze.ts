@@ -59,6 +59,36 @@ export function requestPathOf(
   return isRoute(issue.culprit) ? issue.culprit : undefined;
 }
 
+/**
+ * Tags that name the background job, task or cron monitor an exception ran in, by the
+ * conventions of Sentry's SDK integrations and common job runners (a worker has no
+ * request route; its job is the path).
+ */
+const JOB_TAGS = ["job", "job.name", "job_name", "task", "task.name", "task_name", "monitor.slug"];
+
+/** Sentry's culprit for an issue outside a request: `function(file)`. */
+const FUNCTION_CULPRIT = /^[\w$.<>]+\([^()\s]+\)$/;
+
+/**
+ * The path an exception failed on: its request route ({@link requestPathOf}), else the
+ * background job it ran in (`job <name>`), else the code path Sentry grouped it by (the
+ * innermost in-app frame as `function(file)`, or the issue's culprit in that form). A
+ * worker's or consumer's exception has no route, yet it fails on one code path all the
+ * same; only an issue with none of these is untyped.
+ */
+export function codePathOf(
+  issue: Pick<SentryIssueSummary, "culprit" | "title">,
+  event: SentryEventSummary | undefined,
+  transactions: { value: string; count: number }[],
+): string | undefined {
+  const route = requestPathOf(issue, event, transactions);
+  if (route) return route;
+  const job = JOB_TAGS.map((key) => tag(event, key)).find((v) => v !== undefined && v !== "");
+  if (job) return `job ${job}`;
+  if (culpritFrame(event)) return culpritOf(issue, event);
+  return FUNCTION_CULPRIT.test(issue.culprit) ? issue.culprit : undefined;
+}
+
 /** The innermost in-app frame: where the code that threw lives. */
 export function culpritFrame(event: SentryEventSummary | undefined) {
   return event?.exception?.frames.findLast((f) => f.inApp);

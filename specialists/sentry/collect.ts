@@ -15,6 +15,7 @@ import type {
   SentryReleaseSummary,
 } from "../tools.ts";
 import {
+  codePathOf,
   correlationTags,
   culpritFrame,
   culpritOf,
@@ -335,9 +336,11 @@ export async function collectIssue(ctx: Context, issueId: string): Promise<Issue
     ev.finding({ fact: `events by release: ${describeDistribution(releases)}`, source: issueRef });
 
   const statusCodes = statusCodesOf(values(statusRead), event);
-  const path = requestPathOf(issue, event, values(transactionRead));
+  const route = requestPathOf(issue, event, values(transactionRead));
+  // A worker's exception has no route but still one path (its job or code frame).
+  const path = codePathOf(issue, event, values(transactionRead));
   const clientAbort = isClientAbort(issue, event, statusCodes);
-  recordSeries(ctx, issue, issueRef, path, {
+  recordSeries(ctx, issue, issueRef, route, {
     clientAbort,
     newException: !clientAbort && path !== undefined,
   });
@@ -357,11 +360,11 @@ export async function collectIssue(ctx: Context, issueId: string): Promise<Issue
         source: issueRef,
         count: issue.count,
         statusCodes,
-        ...(path ? { path } : {}),
+        ...(route ? { path: route } : {}),
       });
     }
     ev.finding({
-      fact: `${issue.shortId} records requests the client aborted (statuses ${statusCodes.join("/") || "unknown"}${path ? ` on ${path}` : ""}), not a server exception`,
+      fact: `${issue.shortId} records requests the client aborted (statuses ${statusCodes.join("/") || "unknown"}${route ? ` on ${route}` : ""}), not a server exception`,
       source: issueRef,
     });
     return { ok: true, issue, kind: "client_abort" };
@@ -381,7 +384,7 @@ export async function collectIssue(ctx: Context, issueId: string): Promise<Issue
   const kind = recurring ? "recurring" : "new_exception";
   if (!path) {
     ev.gap({
-      what: `request path of ${issue.shortId} unknown: the exception is not typed`,
+      what: `request path, job or code frame of ${issue.shortId} unknown: the exception is not typed`,
       confidenceImpact: GAP_IMPACT.path,
     });
     return { ok: true, issue, kind };

@@ -61,6 +61,14 @@ describe("originShares", () => {
     ]);
   });
 
+  it("leaves out a background job's events: no request, no User-Agent, no marker is no origin", () => {
+    const job = event("j1", undefined, [{ key: "job", value: "nightly" }]);
+    expect(originShares([job, event("j2")])).toEqual([]);
+    expect(originShares([job, event("s", undefined, [{ key: "synthetic", value: "1" }])])).toEqual([
+      { origin: "synthetic", requests: 1, share: 1 },
+    ]);
+  });
+
   it("is empty without events", () => {
     expect(originShares([])).toEqual([]);
   });

@@ -100,7 +100,16 @@ export interface OriginShare {
   share: number;
 }
 
-/** Events per origin (deduplicated by event id), largest first. */
+/** The event records a request: a method, a path or a User-Agent (a job's event has none). */
+function isRequest(event: SentryEventSummary): boolean {
+  return Boolean(event.request?.method || event.request?.path || userAgentOf(event));
+}
+
+/**
+ * Events per origin (deduplicated by event id), largest first. An event that records no
+ * request and carries no origin marker (a background job's exception) has no origin to
+ * weigh: it is left out rather than counted as a user's request.
+ */
 export function originShares(events: SentryEventSummary[]): OriginShare[] {
   const seen = new Set<string>();
   const counts = new Map<TrafficOrigin, number>();
@@ -108,6 +117,7 @@ export function originShares(events: SentryEventSummary[]): OriginShare[] {
     if (event.eventId && seen.has(event.eventId)) continue;
     if (event.eventId) seen.add(event.eventId);
     const origin = originOf(event);
+    if (origin === "users" && !isRequest(event)) continue;
     counts.set(origin, (counts.get(origin) ?? 0) + 1);
   }
   const total = [...counts.values()].reduce((s, n) => s + n, 0);

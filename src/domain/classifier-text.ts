@@ -150,6 +150,11 @@ export function hypothesisStatement(
       if (o && i.of("client_aborts").length === 0) {
         return `Failing requests come mostly from ${o.origin.replace("_", " ")} (${Math.round(o.share * 100)}%) without a 5xx rise or deploy correlation: noise, nothing to fix`;
       }
+      const handled = i.of("new_exception").filter((t) => t.signal.handled === true);
+      if (handled.length > 0 && i.of("client_aborts").length === 0) {
+        const ex = handled[0]!.signal;
+        return `Handled exception ${ex.issueId} on ${ex.path} (first seen ${ex.firstSeen}): the code catches it and recovers, its rate is not rising and the 5xx rate did not rise: noise, nothing to fix now`;
+      }
       const a = i.of("client_aborts")[0]?.signal;
       const what = a ? `${a.count} client aborts${a.path ? ` on ${a.path}` : ""}` : "Client aborts";
       return `${what} without a 5xx rise or deploy correlation: noise, nothing to fix`;

@@ -37,8 +37,6 @@ const KNOWN_MISSES: Record<string, string> = {
   "edge-api-crashloop-all-tasks-down": "BLOCKED_NEEDS_INFO", // expected ESCALATED_INCIDENT
   "fulfillment-poison-message": "BLOCKED_NEEDS_INFO", // expected DELIVERY
   "image-resizer-lambda-region-errors": "BLOCKED_NEEDS_INFO", // expected VENDOR_OR_INFRA
-  "invoice-month-end-old-bug-spike": "BLOCKED_NEEDS_INFO", // expected DELIVERY
-  "ledger-handled-deadlock-old": "BLOCKED_NEEDS_INFO", // expected NOISE_NO_FIX
   "mailer-sendgrid-delays": "BLOCKED_NEEDS_INFO", // expected VENDOR_OR_INFRA
   "multi-service-dns-resolution-failures": "CANNOT_AUTO_FIX", // expected ESCALATED_INCIDENT
   "multi-service-shared-auth-library-401s": "BLOCKED_NEEDS_INFO", // expected ESCALATED_INCIDENT
