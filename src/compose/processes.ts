@@ -60,12 +60,15 @@ export async function startWeb(
   fallback?: Fallback,
   host = "0.0.0.0",
 ): Promise<WebRole> {
-  const server = createHttpServer(
-    [...coreRoutes(res), ...extraRoutes],
-    res.log,
-    res.metrics,
+  const server = createHttpServer([...coreRoutes(res), ...extraRoutes], res.log, {
+    metrics: res.metrics,
     fallback,
-  );
+    rateLimits: {
+      perSourcePerMinute: res.config.PRODE_HTTP_RATE_PER_SOURCE,
+      perRoutePerMinute: res.config.PRODE_HTTP_RATE_PER_ROUTE,
+    },
+    clientIpHeader: res.config.PRODE_CLIENT_IP_HEADER,
+  });
   const port = await listen(server, res.config.PORT, host);
   res.log.info({ port }, "web listening");
   return {
@@ -102,6 +105,12 @@ export function startWorkerRole(
         ...DEFAULT_TIMING,
         leaseMs: res.config.PRODE_LEASE_MS,
         heartbeatMs: res.config.PRODE_HEARTBEAT_MS,
+        // A provider throttling or down is waited out up to this bound (issue 17).
+        providerWait: {
+          outageMaxMs: res.config.PRODE_PROVIDER_OUTAGE_MAX_MINUTES * 60_000,
+          baseDelayMs: res.config.PRODE_PROVIDER_BACKOFF_MS,
+          maxDelayMs: res.config.PRODE_PROVIDER_BACKOFF_MAX_MS,
+        },
       },
       enqueue: (data) => res.queue.enqueue(data),
       killSwitch: killSwitchCheck(res.dbh.db),
@@ -121,6 +130,21 @@ export function startWorkerRole(
       log: res.log,
       actor: `reconciler@${res.workerId}`,
       handoffs: worker.handoffs,
+      // A FAILED run still gets its handoff once the provider is back (failed-handoffs.ts).
+      ...(handlers.LINEAR_HANDOFF
+        ? {
+            failedHandoffs: {
+              db: res.dbh.db,
+              log: res.log,
+              workerId: res.workerId,
+              handoff: handlers.LINEAR_HANDOFF,
+              killSwitch: killSwitchCheck(res.dbh.db),
+              retryBaseMs: res.config.PRODE_PROVIDER_BACKOFF_MS,
+              retryMaxMs: res.config.PRODE_PROVIDER_BACKOFF_MAX_MS,
+              ...(hooks.now ? { now: hooks.now } : {}),
+            },
+          }
+        : {}),
       ...(hooks.now ? { now: hooks.now } : {}),
       ...(hooks.onApprovalExpired ? { onApprovalExpired: hooks.onApprovalExpired } : {}),
     },

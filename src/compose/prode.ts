@@ -100,8 +100,11 @@ export async function startProde(options: StartProdeOptions): Promise<Prode> {
     if (role !== "worker") {
       web = await startWeb(
         res,
-        [linearWebhookRoute(intake, config.linear?.LINEAR_WEBHOOK_SECRET?.reveal())],
-        slack?.app?.fallback,
+        [
+          linearWebhookRoute(intake, config.linear?.LINEAR_WEBHOOK_SECRET?.reveal()),
+          ...(slack?.app?.routes ?? []),
+        ],
+        undefined,
         options.host,
       );
     }

@@ -120,6 +120,15 @@ const coreSchema = z.object({
     .optional(),
   /** How often the poller looks for labelled tickets the webhooks missed (0 = off). */
   PRODE_POLL_MS: z.coerce.number().int().min(0).default(300_000),
+  /** Requests per minute one source may make to one HTTP route (docs/runbooks/security.md). */
+  PRODE_HTTP_RATE_PER_SOURCE: z.coerce.number().int().positive().default(1_200),
+  /** Requests per minute one HTTP route accepts from all sources together. */
+  PRODE_HTTP_RATE_PER_ROUTE: z.coerce.number().int().positive().default(6_000),
+  /** The trusted proxy's client-address header (e.g. fly-client-ip) rate limits key on. */
+  PRODE_CLIENT_IP_HEADER: z
+    .string()
+    .regex(/^[A-Za-z0-9-]{1,64}$/, "an HTTP header name")
+    .optional(),
 });
 
 const regexSource = z.string().refine((source) => {

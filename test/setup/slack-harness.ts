@@ -167,7 +167,7 @@ export async function startSlackHarness(
     : [wireSlack(config, res, "dev", policyFor)!];
   const slack = wired[0]!.app!;
   for (const w of wired) await w.start();
-  const web = await startWeb(res, [], slack.fallback, "127.0.0.1");
+  const web = await startWeb(res, slack.routes, undefined, "127.0.0.1");
   const url = `${web.url}/slack/events`;
   const secret = world.scenario.slack.signingSecret;
   const interactions = options.viaQueue

@@ -1,7 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Logger } from "pino";
-import { AppError, asAppError, ErrorCode } from "../../domain/errors.ts";
+import { asAppError, ErrorCode } from "../../domain/errors.ts";
 import type { Metrics } from "../../observability/metrics.ts";
+import { createRateLimiter, DEFAULT_RATE_LIMITS, type RateLimits } from "./rate-limit.ts";
 
 /** A request with its raw body read (signature checks need the exact bytes). */
 export interface HttpRequest {
@@ -24,23 +25,42 @@ export interface Route {
   handle(req: HttpRequest): Promise<HttpReply>;
 }
 
-/** Passes requests no route claimed to another handler (e.g. Bolt's receiver). */
+/** Passes requests no route claimed to another handler (e.g. a benchmark's raw receiver). */
 export type Fallback = (req: IncomingMessage, res: ServerResponse) => void;
 
-const MAX_BODY_BYTES = 1_048_576;
+/** The largest body any route reads; a larger one is refused before it is buffered. */
+export const MAX_BODY_BYTES = 1_048_576;
+
+export interface HttpServerOptions {
+  metrics?: Metrics | undefined;
+  fallback?: Fallback | undefined;
+  rateLimits?: RateLimits | undefined;
+  /**
+   * A header set by the trusted proxy in front of prode with the client's address (e.g.
+   * `fly-client-ip`); the per-source rate limit keys on it. Without it, on the socket's
+   * peer address (behind a proxy that is the proxy, and the limit is per route only).
+   */
+  clientIpHeader?: string | undefined;
+}
+
+class BodyTooLarge extends Error {}
 
 async function readBody(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new AppError(ErrorCode.BadInput, "request body over 1 MiB");
+    if (size > MAX_BODY_BYTES) throw new BodyTooLarge();
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks);
 }
 
 function send(res: ServerResponse, reply: HttpReply): void {
+  if (res.headersSent) {
+    if (!res.writableEnded) res.end();
+    return;
+  }
   const isText = typeof reply.body === "string";
   res.writeHead(reply.status, {
     "content-type": isText ? "text/plain; charset=utf-8" : "application/json",
@@ -56,28 +76,65 @@ const STATUS_OF: Partial<Record<ErrorCode, number>> = {
   [ErrorCode.NotFound]: 404,
 };
 
+const TOO_LARGE: HttpReply = {
+  status: 413,
+  body: { error: "request body over 1 MiB" },
+  // The rest of the body is not read: the connection cannot carry another request.
+  headers: { connection: "close" },
+};
+
+function sourceOf(req: IncomingMessage, header: string | undefined): string {
+  const forwarded = header ? req.headers[header.toLowerCase()] : undefined;
+  if (typeof forwarded === "string" && forwarded !== "") return forwarded.slice(0, 100);
+  return req.socket.remoteAddress ?? "unknown";
+}
+
 /**
- * The web process's one HTTP server: routes are data; transport only. Errors become a
- * short JSON error with a non-2xx status, and the process stays up.
+ * The web process's one HTTP server: routes are data; transport only. Every request is
+ * rate limited per route and per source (429 with Retry-After), bodies are capped at
+ * 1 MiB (a declared larger Content-Length is refused before a byte is read), and errors
+ * become a short JSON error with a non-2xx status. Nothing a request does can reject
+ * outside this handler: the process stays up whatever arrives.
  */
 export function createHttpServer(
   routes: Route[],
   log: Logger,
-  metrics?: Metrics,
-  fallback?: Fallback,
+  metricsOrOptions?: Metrics | HttpServerOptions,
+  fallbackArg?: Fallback,
 ): Server {
-  return createServer(async (req, res) => {
+  const options: HttpServerOptions =
+    metricsOrOptions && "registry" in metricsOrOptions
+      ? { metrics: metricsOrOptions, fallback: fallbackArg }
+      : { ...metricsOrOptions, ...(fallbackArg ? { fallback: fallbackArg } : {}) };
+  const { metrics, fallback } = options;
+  const limiter = createRateLimiter(options.rateLimits ?? DEFAULT_RATE_LIMITS);
+
+  const serve = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? "/", "http://localhost");
     const route = routes.find((r) => r.path === url.pathname && r.method === req.method);
+    const label = route ? route.path : fallback ? "fallback" : "unknown";
+    const answer = (reply: HttpReply) => {
+      metrics?.httpRequests.inc({ route: label, status: reply.status });
+      send(res, reply);
+    };
+    const limit = limiter.take(label, sourceOf(req, options.clientIpHeader));
+    if (!limit.ok) {
+      return answer({
+        status: 429,
+        body: { error: "rate limited" },
+        headers: { "retry-after": String(limit.retryAfterSec) },
+      });
+    }
     if (!route) {
       if (fallback) return fallback(req, res);
       const known = routes.some((r) => r.path === url.pathname);
-      metrics?.httpRequests.inc({ route: "unknown", status: known ? 405 : 404 });
-      return send(res, {
+      return answer({
         status: known ? 405 : 404,
         body: { error: known ? "method not allowed" : "not found" },
       });
     }
+    const declared = Number(req.headers["content-length"] ?? 0);
+    if (declared > MAX_BODY_BYTES) return answer(TOO_LARGE);
     let reply: HttpReply;
     try {
       const rawBody = await readBody(req);
@@ -89,6 +146,7 @@ export function createHttpServer(
         rawBody,
       });
     } catch (error) {
+      if (error instanceof BodyTooLarge) return answer(TOO_LARGE);
       const e = asAppError(error);
       const status = STATUS_OF[e.code] ?? 500;
       if (status >= 500) log.error({ err: e, route: route.path }, "request failed");
@@ -97,9 +155,25 @@ export function createHttpServer(
         body: { error: status >= 500 ? "internal error" : e.message, code: e.code },
       };
     }
-    metrics?.httpRequests.inc({ route: route.path, status: reply.status });
-    send(res, reply);
+    answer(reply);
+  };
+
+  const server = createServer((req, res) => {
+    serve(req, res).catch((error: unknown) => {
+      // A bug of ours (a reply that cannot be serialised, a socket gone mid-write): a
+      // logged 500, never an unhandled rejection.
+      log.error({ err: asAppError(error), path: req.url }, "request handling failed");
+      try {
+        send(res, { status: 500, body: { error: "internal error", code: ErrorCode.Internal } });
+      } catch {
+        res.destroy();
+      }
+    });
   });
+  // A client that trickles its headers or body cannot hold a socket for minutes.
+  server.headersTimeout = 20_000;
+  server.requestTimeout = 30_000;
+  return server;
 }
 
 export function listen(server: Server, port: number, host = "0.0.0.0"): Promise<number> {

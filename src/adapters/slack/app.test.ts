@@ -17,10 +17,10 @@ const env = {
 };
 
 describe("createSlackApp", () => {
-  it("serves HTTP through our server's fallback by default", () => {
+  it("serves HTTP as one POST route of our server by default", () => {
     const app = createSlackApp({ config: loadConfig(env), deps });
     expect(app.mode).toBe("http");
-    expect(app.fallback).toBeTypeOf("function");
+    expect(app.routes.map((r) => `${r.method} ${r.path}`)).toEqual(["POST /slack/events"]);
   });
 
   it("uses Socket Mode when SLACK_APP_TOKEN is set, with no HTTP endpoint", () => {
@@ -29,7 +29,7 @@ describe("createSlackApp", () => {
       deps,
     });
     expect(app.mode).toBe("socket");
-    expect(app.fallback).toBeUndefined();
+    expect(app.routes).toEqual([]);
   });
 
   it("refuses to start without Slack configured", () => {

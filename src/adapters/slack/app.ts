@@ -1,21 +1,19 @@
-import type { IncomingMessage, ServerResponse } from "node:http";
 import {
   App,
   type Authorize,
   type BlockAction,
   type ButtonAction,
-  HTTPReceiver,
-  HTTPReceiverDeferredRequestError,
   type Receiver,
   SocketModeReceiver,
 } from "@slack/bolt";
 import type { WebClient } from "@slack/web-api";
 import type { Logger } from "pino";
 import { APPROVE_ACTION_ID, REJECT_ACTION_ID } from "../../../blocks/approval-request.ts";
-import type { Fallback } from "../http/server.ts";
+import type { Route } from "../http/server.ts";
 import { type BackgroundTasks, createBackgroundTasks } from "./background.ts";
 import { callSlack, slackClientOptions } from "./client.ts";
 import { deliveryIdOf } from "./deliveries.ts";
+import { SlackEventsReceiver, slackEventsRoute } from "./events-route.ts";
 import {
   type HandleSlackInteraction,
   requireSlack,
@@ -24,10 +22,16 @@ import {
 } from "./interaction.ts";
 import type { SlackInteractionQueue } from "./interaction-queue.ts";
 import { slackLogger } from "./logger.ts";
+import { slackResponseUrl } from "./reply.ts";
 
 /** Where Slack posts events, commands and interactions (manifest: slack/manifest.yaml). */
 export const SLACK_EVENTS_PATH = "/slack/events";
 export const PRODE_COMMAND = "/prode";
+/** What a user sees when prode could not take their request (its queue is unavailable). */
+const NOT_ACCEPTED =
+  ":warning: prode could not take this request right now (its queue is unavailable). Nothing was done: please try again in a minute.";
+/** The Events API types prode listens to; other events are acknowledged and dropped. */
+const LISTENED_EVENTS = ["app_home_opened"] as const;
 
 export interface SlackAppDeps {
   log: Logger;
@@ -47,10 +51,10 @@ export interface SlackApp {
   app: App;
   mode: "http" | "socket";
   /**
-   * HTTP mode: the handler for our web server's fallback (startWeb's third argument):
-   * serves POST /slack/events, answers 404 to anything else. Undefined in Socket Mode.
+   * HTTP mode: POST /slack/events, served by our web server (startWeb's routes) with its
+   * body cap and rate limits. Empty in Socket Mode.
    */
-  fallback: Fallback | undefined;
+  routes: Route[];
   /** Post-ack work of this process: enqueueing, or handling when inline. */
   background: BackgroundTasks;
   /** Verifies the bot token (auth.test) and, in Socket Mode, connects. */
@@ -83,24 +87,11 @@ function singleTokenAuthorize(client: WebClient, token: string): Authorize<boole
   };
 }
 
-/** Serves Bolt's receiver from our server: a path it does not own gets a plain 404. */
-function receiverFallback(receiver: HTTPReceiver, log: Logger): Fallback {
-  return (req: IncomingMessage, res: ServerResponse) => {
-    try {
-      receiver.requestListener(req, res);
-    } catch (error) {
-      const notOurs = error instanceof HTTPReceiverDeferredRequestError;
-      if (!notOurs) log.error({ err: error, path: req.url }, "slack receiver failed");
-      res.writeHead(notOurs ? 404 : 500, { "content-type": "application/json" });
-      res.end(JSON.stringify({ error: notOurs ? "not found" : "internal error" }));
-    }
-  };
-}
-
 /**
  * The Slack surface (DESIGN.md): `/prode`, the Approve/Reject buttons and App Home, on
- * Bolt. HTTP mode shares our web server (no port of its own) with Bolt's signature and
- * 5-minute timestamp checks kept; Socket Mode when SLACK_APP_TOKEN is set. Listeners do
+ * Bolt. HTTP mode is a route of our web server (no port of its own) that verifies the
+ * signature and validates the body before Bolt sees it (events-route.ts); Socket Mode
+ * when SLACK_APP_TOKEN is set. Listeners do
  * nothing but ack and hand a {@link SlackInteraction} on (a job, or work after the ack);
  * retried deliveries are dropped by their delivery id.
  */
@@ -113,20 +104,33 @@ export function createSlackApp(input: { config: SlackConfig; deps: SlackAppDeps 
   const socketMode = slack.SLACK_APP_TOKEN !== undefined;
 
   let receiver: Receiver;
-  let fallback: Fallback | undefined;
+  const routes: Route[] = [];
   if (slack.SLACK_APP_TOKEN) {
     receiver = new SocketModeReceiver({ appToken: slack.SLACK_APP_TOKEN.reveal(), logger });
   } else {
-    const http = new HTTPReceiver({
-      signingSecret: slack.SLACK_SIGNING_SECRET.reveal(),
-      endpoints: SLACK_EVENTS_PATH,
-      logger,
-      // Ack first: the HTTP response leaves at ack(), listeners go on afterwards.
-      processBeforeResponse: false,
-    });
-    receiver = http;
-    fallback = receiverFallback(http, log);
+    // Ack first: the HTTP response leaves at ack(), listeners go on afterwards.
+    const events = new SlackEventsReceiver();
+    receiver = events;
+    routes.push(
+      slackEventsRoute({
+        path: SLACK_EVENTS_PATH,
+        signingSecret: slack.SLACK_SIGNING_SECRET.reveal(),
+        receiver: events,
+        listened: {
+          command: PRODE_COMMAND,
+          actionIds: [APPROVE_ACTION_ID, REJECT_ACTION_ID],
+          eventTypes: LISTENED_EVENTS,
+        },
+        log,
+      }),
+    );
   }
+  /** A response_url only when it points at Slack (or the configured Slack API's host). */
+  const responseUrlOf = (url: string | undefined) => {
+    const allowed = slackResponseUrl(url, slack.SLACK_API_URL);
+    if (url && !allowed) log.warn("slack response_url not on a Slack host; ignored");
+    return allowed;
+  };
 
   const authorize = singleTokenAuthorize(deps.client, token);
   const app = new App({
@@ -138,48 +142,60 @@ export function createSlackApp(input: { config: SlackConfig; deps: SlackAppDeps 
   });
   const background = createBackgroundTasks(log);
 
-  /** After the ack: enqueue (or, without a queue or when Redis fails, handle here). */
-  const dispatch = (interaction: SlackInteraction, retryNum: unknown) => {
+  /**
+   * web (with the stream): the interaction is appended before Slack is acknowledged, so
+   * one Redis did not take (down, restarting) is never acknowledged as accepted: the
+   * user is told to try again and the queue counts it refused (issue 17.5). Resolves
+   * false then. dev (no stream): true, and {@link handleHere} handles it after the ack.
+   */
+  const handOn = async (interaction: SlackInteraction, retryNum: unknown): Promise<boolean> => {
     if (retryNum !== undefined)
       log.info({ deliveryId: interaction.deliveryId, retryNum }, "slack retry");
-    background.run(`slack.${interaction.kind}`, async () => {
-      if (deps.interactions) {
-        try {
-          await deps.interactions.enqueue(interaction);
-          return;
-        } catch (error) {
-          log.warn({ err: error }, "could not enqueue slack interaction; handling it here");
-        }
-      }
-      await deps.handle(interaction);
-    });
+    if (!deps.interactions) return true;
+    try {
+      await deps.interactions.enqueue(interaction);
+      return true;
+    } catch (error) {
+      log.error(
+        { err: error, deliveryId: interaction.deliveryId, kind: interaction.kind },
+        "could not enqueue slack interaction; refused",
+      );
+      return false;
+    }
+  };
+  const handleHere = (interaction: SlackInteraction) => {
+    if (!deps.interactions)
+      background.run(`slack.${interaction.kind}`, () => deps.handle(interaction));
   };
 
   app.command(PRODE_COMMAND, async ({ ack, command, body, context }) => {
+    const interaction: SlackInteraction = {
+      kind: "command",
+      deliveryId: deliveryIdOf(body),
+      text: command.text ?? "",
+      userId: command.user_id,
+      channelId: command.channel_id,
+      responseUrl: responseUrlOf(command.response_url),
+    };
+    if (!(await handOn(interaction, context.retryNum))) {
+      await ack({ response_type: "ephemeral", text: NOT_ACCEPTED });
+      return;
+    }
     await ack();
-    dispatch(
-      {
-        kind: "command",
-        deliveryId: deliveryIdOf(body),
-        text: command.text ?? "",
-        userId: command.user_id,
-        channelId: command.channel_id,
-        responseUrl: command.response_url,
-      },
-      context.retryNum,
-    );
+    handleHere(interaction);
   });
 
   for (const [actionId, verdict] of [
     [APPROVE_ACTION_ID, "approve"],
     [REJECT_ACTION_ID, "reject"],
   ] as const) {
-    app.action<BlockAction<ButtonAction>>(actionId, async ({ ack, body, action, context }) => {
-      await ack();
-      const threadTs = body.message?.thread_ts;
-      const messageTs = body.message?.ts ?? body.container?.message_ts;
-      dispatch(
-        {
+    app.action<BlockAction<ButtonAction>>(
+      actionId,
+      async ({ ack, body, action, context, respond }) => {
+        const threadTs = body.message?.thread_ts;
+        const messageTs = body.message?.ts ?? body.container?.message_ts;
+        const responseUrl = responseUrlOf(body.response_url);
+        const interaction: SlackInteraction = {
           kind: "approval",
           deliveryId: deliveryIdOf(body),
           approvalId: action.value ?? "",
@@ -189,20 +205,32 @@ export function createSlackApp(input: { config: SlackConfig; deps: SlackAppDeps 
           channel: body.channel?.id ?? body.container?.channel_id,
           messageTs,
           threadTs: threadTs && threadTs !== messageTs ? threadTs : undefined,
-          responseUrl: body.response_url,
-        },
-        context.retryNum,
-      );
-    });
+          responseUrl,
+        };
+        const accepted = await handOn(interaction, context.retryNum);
+        await ack();
+        if (accepted) handleHere(interaction);
+        // A click's ack carries no message: the refusal goes to the clicker alone, and
+        // only to a response_url on Slack's host.
+        else if (responseUrl)
+          await respond({
+            response_type: "ephemeral",
+            replace_original: false,
+            text: NOT_ACCEPTED,
+          }).catch((error: unknown) => log.warn({ err: error }, "could not tell the clicker"));
+      },
+    );
   }
 
   // Events are acknowledged by Bolt before listeners run.
-  app.event("app_home_opened", async ({ event, body, context }) => {
+  app.event(LISTENED_EVENTS[0], async ({ event, body, context }) => {
     if (event.tab !== "home") return;
-    dispatch(
-      { kind: "home", deliveryId: deliveryIdOf(body), userId: event.user },
-      context.retryNum,
-    );
+    const interaction: SlackInteraction = {
+      kind: "home",
+      deliveryId: deliveryIdOf(body),
+      userId: event.user,
+    };
+    if (await handOn(interaction, context.retryNum)) handleHere(interaction);
   });
 
   app.error(async (error) => {
@@ -212,7 +240,7 @@ export function createSlackApp(input: { config: SlackConfig; deps: SlackAppDeps 
   return {
     app,
     mode: socketMode ? "socket" : "http",
-    fallback,
+    routes,
     background,
     async start() {
       // Fails fast on a bad token, and warms the cached identity for the first request.

@@ -36,3 +36,36 @@ export async function replyEphemeral(
   await respond(message);
   return "response_url";
 }
+
+/** Where Slack's response_urls live (https://docs.slack.dev/interactivity/handling-user-interaction#message_responses). */
+const SLACK_RESPONSE_HOST = "hooks.slack.com";
+
+/**
+ * The response_url of a command or click when it points at Slack, else undefined. The
+ * URL comes inside the request body; a request that passed the signature check is still
+ * not a reason to POST to any host it names. Allowed: https://hooks.slack.com, and the
+ * host of the configured Slack API URL (the simulated world, which serves both on one
+ * host; its port may differ).
+ */
+export function slackResponseUrl(
+  url: string | undefined,
+  slackApiUrl: string | undefined,
+): string | undefined {
+  if (!url) return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return undefined;
+  }
+  if (parsed.username || parsed.password) return undefined;
+  if (parsed.protocol === "https:" && parsed.hostname === SLACK_RESPONSE_HOST && parsed.port === "")
+    return url;
+  if (!slackApiUrl) return undefined;
+  try {
+    const api = new URL(slackApiUrl);
+    return api.protocol === parsed.protocol && api.hostname === parsed.hostname ? url : undefined;
+  } catch {
+    return undefined;
+  }
+}
