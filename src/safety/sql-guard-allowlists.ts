@@ -345,28 +345,5 @@ export const ALLOWED_TYPES: ReadonlySet<string> = new Set([
   "daterange",
 ]);
 
-/**
- * Catalogs refused by name, whatever the schema: password hashes (pg_authid, pg_shadow),
- * foreign-server credentials (pg_user_mapping[s]), subscription connection strings,
- * settings that can hold secrets (pg_settings, pg_db_role_setting, pg_file_settings),
- * server auth files, column statistics with sampled values (pg_statistic*), and large
- * object data.
- */
-export const SENSITIVE_RELATIONS: ReadonlySet<string> = new Set([
-  "pg_authid",
-  "pg_shadow",
-  "pg_user_mapping",
-  "pg_user_mappings",
-  "pg_subscription",
-  "pg_settings",
-  "pg_db_role_setting",
-  "pg_file_settings",
-  "pg_hba_file_rules",
-  "pg_ident_file_mappings",
-  "pg_statistic",
-  "pg_statistic_ext_data",
-  "pg_largeobject",
-]);
-
 /** TABLESAMPLE methods built into Postgres (extensions add others, which are refused). */
 export const ALLOWED_SAMPLE_METHODS: ReadonlySet<string> = new Set(["bernoulli", "system"]);

@@ -3,10 +3,22 @@ import {
   ALLOWED_OPERATORS,
   ALLOWED_SAMPLE_METHODS,
   ALLOWED_TYPES,
-  MAX_SERIES_ROWS,
-  SENSITIVE_RELATIONS,
 } from "./sql-guard-allowlists.ts";
+import { catalogRule } from "./sql-guard-catalogs.ts";
+import { checkFoldingCall, checkFoldingExpr, isValueSubquery } from "./sql-guard-folding.ts";
+import {
+  catalogName,
+  displayName,
+  type JsonObject,
+  names,
+  refuse,
+  stringLiteral,
+} from "./sql-guard-names.ts";
+import { checkRegexCall, checkRegexOperator, checkRegexText } from "./sql-guard-regex-use.ts";
+import { checkSeries } from "./sql-guard-series.ts";
 import { describeRefusedNode, refusalHint, statementVerb } from "./sql-guard-statements.ts";
+
+export { catalogName, type JsonObject, names, SqlRefusal } from "./sql-guard-names.ts";
 
 /**
  * The generic walk over a libpg-query parse tree (JSON). Every object is visited; every
@@ -15,20 +27,6 @@ import { describeRefusedNode, refusalHint, statementVerb } from "./sql-guard-sta
  * Functions hidden in ORDER BY, FILTER, window frames, LATERAL, VALUES, casts or CTEs are
  * found because nothing is walked selectively.
  */
-
-export type JsonObject = { [key: string]: unknown };
-
-/**
- * Thrown inside the walk to stop at the first refusal; never escapes the guard. Not an
- * Error on purpose: capturing a stack trace per refusal was an eighth of the guard's time.
- */
-export class SqlRefusal {
-  constructor(readonly reason: string) {}
-}
-
-function refuse(reason: string): never {
-  throw new SqlRefusal(reason);
-}
 
 /** What the walk collects for checks that need the whole statement. */
 interface WalkFacts {
@@ -40,6 +38,12 @@ interface WalkFacts {
   relationNames: Set<string>;
   /** Unqualified column references (`x`, not `t.x`). */
   bareColumnRefs: string[];
+  /** The last name of every column reference (`t.query` → `query`). */
+  columnNames: Set<string>;
+  /** Columns refused because a catalog that holds them is read, with the reason. */
+  forbiddenColumns: Map<string, string>;
+  /** Scalar subqueries that pick a row's value (sql-guard-folding.ts). */
+  valueSubqueries: number;
   /** Current nesting of syntax nodes, capped at {@link MAX_NODE_DEPTH}. */
   depth: number;
 }
@@ -57,7 +61,6 @@ const PLAIN_NODES = [
   "Float",
   "Boolean",
   "BitString",
-  "A_Const",
   "BoolExpr",
   "CaseExpr",
   "CaseWhen",
@@ -71,8 +74,6 @@ const PLAIN_NODES = [
   "CTECycleClause",
   "A_Indirection",
   "A_Indices",
-  "A_ArrayExpr",
-  "RowExpr",
   "SQLValueFunction",
   "Alias",
   "List",
@@ -84,6 +85,15 @@ const PLAIN_NODES = [
 
 const HANDLERS: Record<string, Handler> = {
   SelectStmt: visitSelect,
+  A_Const: visitConst,
+  A_ArrayExpr: (body, facts) => {
+    checkFoldingExpr("A_ArrayExpr", body);
+    visitChildren(body, facts);
+  },
+  RowExpr: (body, facts) => {
+    checkFoldingExpr("RowExpr", body);
+    visitChildren(body, facts);
+  },
   CommonTableExpr: visitCommonTableExpr,
   RangeVar: visitRangeVar,
   RangeSubselect: visitChildren,
@@ -107,7 +117,14 @@ for (const type of PLAIN_NODES) HANDLERS[type] = visitChildren;
 
 /** Walks one top-level SelectStmt body; throws {@link SqlRefusal} on the first problem. */
 export function walkSelect(select: JsonObject): WalkFacts {
-  const facts: WalkFacts = { relationNames: new Set(), bareColumnRefs: [], depth: 0 };
+  const facts: WalkFacts = {
+    relationNames: new Set(),
+    bareColumnRefs: [],
+    columnNames: new Set(),
+    forbiddenColumns: new Map(),
+    valueSubqueries: 0,
+    depth: 0,
+  };
   visitSelect(select, facts);
   return facts;
 }
@@ -158,12 +175,24 @@ function visitSelect(body: JsonObject, facts: WalkFacts): void {
     const strength = LOCK_STRENGTHS[first?.strength ?? ""] ?? "a locking clause";
     refuse(`SELECT ... ${strength} is not allowed`);
   }
+  const withClause = body.withClause as JsonObject | undefined;
+  if (withClause?.recursive) {
+    refuse(
+      "WITH RECURSIVE is not allowed: a recursive query can fold every row into one value or recurse until the timeout",
+    );
+  }
   for (const key in body) {
     const child = body[key];
     // UNION/INTERSECT/EXCEPT arms are SelectStmt bodies without the wrapper key.
     if ((key === "larg" || key === "rarg") && child) visitSelect(child as JsonObject, facts);
     else visit(child, facts);
   }
+}
+
+/** A string literal may be a jsonpath with `like_regex`: its pattern is checked too. */
+function visitConst(body: JsonObject): void {
+  const text = stringLiteral({ A_Const: body });
+  if (text?.includes("like_regex")) checkRegexText(text);
 }
 
 function visitCommonTableExpr(body: JsonObject, facts: WalkFacts): void {
@@ -183,7 +212,21 @@ function addAlias(body: JsonObject, facts: WalkFacts): void {
 function visitRangeVar(body: JsonObject, facts: WalkFacts): void {
   const name = String(body.relname ?? "");
   if (body.catalogname) refuse(`cross-database reference to ${name} is not allowed`);
-  if (SENSITIVE_RELATIONS.has(name)) refuse(`relation ${name} is not allowed`);
+  const schema = typeof body.schemaname === "string" ? body.schemaname : undefined;
+  const verdict = catalogRule(schema, name);
+  if ("refused" in verdict) refuse(verdict.refused);
+  if (verdict.catalog) {
+    const colnames = (body.alias as { colnames?: unknown } | undefined)?.colnames;
+    if (Array.isArray(colnames) && colnames.length > 0) {
+      refuse(`column aliases on ${name} are not allowed: name its columns instead`);
+    }
+    for (const column of verdict.rule.forbiddenColumns ?? []) {
+      facts.forbiddenColumns.set(
+        column,
+        `column ${column} of ${name} is not allowed: ${verdict.rule.why}`,
+      );
+    }
+  }
   facts.relationNames.add(name);
   addAlias(body, facts);
   visitChildren(body, facts);
@@ -204,29 +247,6 @@ function visitTableSample(body: JsonObject, facts: WalkFacts): void {
   visitChildren(body, facts);
 }
 
-/** The `sval`s of a list of String nodes (function, type and operator names). */
-export function names(list: unknown): string[] {
-  if (!Array.isArray(list)) return [];
-  return list.map((item) => {
-    const s = (item as { String?: { sval?: string } }).String;
-    return s?.sval ?? "";
-  });
-}
-
-/** A name as the user would write it: quoted when Postgres would not fold it to itself. */
-function displayName(parts: string[]): string {
-  return parts
-    .map((p) => (/^[a-z_][a-z0-9_$]*$/.test(p) ? p : `"${p.replace(/"/g, '""')}"`))
-    .join(".");
-}
-
-/** The function's own name when it is unqualified or `pg_catalog.`-qualified, else undefined. */
-export function catalogName(parts: string[]): string | undefined {
-  if (parts.length === 1) return parts[0];
-  if (parts.length === 2 && parts[0] === "pg_catalog") return parts[1];
-  return undefined;
-}
-
 function visitFuncCall(body: JsonObject, facts: WalkFacts): void {
   const parts = names(body.funcname);
   const name = catalogName(parts);
@@ -235,58 +255,9 @@ function visitFuncCall(body: JsonObject, facts: WalkFacts): void {
     refuse(`function ${displayName(parts)} is not allowed${hint ? `: ${hint}` : ""}`);
   }
   if (name === "generate_series") checkSeries(body.args);
+  checkFoldingCall(name, body);
+  checkRegexCall(name, body);
   visitChildren(body, facts);
-}
-
-function numericConst(node: unknown): number | undefined {
-  const c = (node as { A_Const?: JsonObject } | undefined)?.A_Const;
-  if (!c) return undefined;
-  const ival = c.ival as { ival?: number } | undefined;
-  if (ival) return ival.ival ?? 0;
-  const fval = c.fval as { fval?: string } | undefined;
-  if (fval?.fval !== undefined) return Number(fval.fval);
-  return undefined;
-}
-
-function isIntervalLiteral(node: unknown): boolean {
-  const cast = (node as { TypeCast?: JsonObject } | undefined)?.TypeCast;
-  if (!cast) return false;
-  const type = catalogName(names((cast.typeName as JsonObject | undefined)?.names));
-  const arg = (cast.arg as { A_Const?: { sval?: unknown } } | undefined)?.A_Const;
-  return type === "interval" && arg?.sval !== undefined;
-}
-
-function containsColumnOrSubquery(value: unknown): boolean {
-  if (Array.isArray(value)) return value.some(containsColumnOrSubquery);
-  if (typeof value !== "object" || value === null) return false;
-  for (const key in value as JsonObject) {
-    if (key === "ColumnRef" || key === "SubLink") return true;
-    if (containsColumnOrSubquery((value as JsonObject)[key])) return true;
-  }
-  return false;
-}
-
-/**
- * generate_series is allowed with numeric literal bounds producing at most
- * MAX_SERIES_ROWS rows, or as a time series with a literal interval step and constant
- * bounds (bounded by the statement timeout). A set-returning function in FROM is
- * materialised in full before LIMIT applies, so the bound matters.
- */
-function checkSeries(args: unknown): void {
-  const list = Array.isArray(args) ? args : [];
-  if (list.length < 2 || list.length > 3) refuse("generate_series needs 2 or 3 arguments");
-  const values = list.map(numericConst);
-  if (values.every((v) => v !== undefined && Number.isFinite(v))) {
-    const [start, stop, step = 1] = values as number[];
-    if (step === 0) refuse("generate_series step must not be zero");
-    const rows = Math.floor((stop! - start!) / step) + 1;
-    if (rows > MAX_SERIES_ROWS) {
-      refuse(`generate_series would produce ${rows} rows (at most ${MAX_SERIES_ROWS})`);
-    }
-    return;
-  }
-  if (list.length === 3 && isIntervalLiteral(list[2]) && !containsColumnOrSubquery(list)) return;
-  refuse("generate_series needs numeric literal bounds, or constant bounds and an interval step");
 }
 
 const KEYWORD_EXPR_KINDS = new Set([
@@ -307,6 +278,8 @@ function checkOperator(list: unknown): void {
 function visitAExpr(body: JsonObject, facts: WalkFacts): void {
   // BETWEEN carries the keyword as its "name"; every other kind names a real operator.
   if (!KEYWORD_EXPR_KINDS.has(String(body.kind))) checkOperator(body.name);
+  checkFoldingExpr("A_Expr", body);
+  checkRegexOperator(body);
   visitChildren(body, facts);
 }
 
@@ -315,6 +288,7 @@ function visitSubLink(body: JsonObject, facts: WalkFacts): void {
     refuse("ARRAY(subquery) is not allowed: it folds many rows into one value");
   }
   if (body.operName !== undefined) checkOperator(body.operName);
+  if (isValueSubquery(body)) facts.valueSubqueries++;
   visitChildren(body, facts);
 }
 
@@ -348,8 +322,9 @@ function visitColumnRef(body: JsonObject, facts: WalkFacts): void {
     }
     refuse("SELECT * is not allowed: name the columns");
   }
-  if (fields.length === 1) {
-    const s = (last as { String?: { sval?: string } } | undefined)?.String?.sval;
-    if (s !== undefined) facts.bareColumnRefs.push(s);
+  const s = (last as { String?: { sval?: string } } | undefined)?.String?.sval;
+  if (s !== undefined) {
+    facts.columnNames.add(s);
+    if (fields.length === 1) facts.bareColumnRefs.push(s);
   }
 }

@@ -4,6 +4,8 @@
  * statement really runs in a READ ONLY transaction against {@link CASES_SCHEMA}).
  */
 
+import { ATTACK_ALLOWED_CASES, ATTACK_REFUSED_CASES } from "./sql-guard.attack-cases.ts";
+
 /** The schema the allowed statements are written against. */
 export const CASES_SCHEMA = `
 create table users (
@@ -57,6 +59,7 @@ interface RefusedCase {
 }
 
 export const ALLOWED_CASES: AllowedCase[] = [
+  ...ATTACK_ALLOWED_CASES,
   // everyday triage
   { sql: "select id, email from users order by created_at desc limit 10" },
   { sql: "SELECT count(*) FROM users" },
@@ -88,9 +91,6 @@ export const ALLOWED_CASES: AllowedCase[] = [
   },
   {
     sql: "with recent as (select id, created_at from users where created_at > now() - interval '7 days') select count(*) from recent",
-  },
-  {
-    sql: "with recursive r(n) as (select 1 union all select n + 1 from r where n < 5) select n from r limit 10",
   },
   { sql: "select extract(epoch from now() - created_at) as age_s from users limit 3" },
   { sql: "select to_char(created_at, 'YYYY-MM-DD') from users limit 3" },
@@ -236,6 +236,7 @@ export const ALLOWED_CASES: AllowedCase[] = [
 const SELECT_STAR = "SELECT * is not allowed: name the columns";
 
 export const REFUSED_CASES: RefusedCase[] = [
+  ...ATTACK_REFUSED_CASES,
   // SELECT *, TABLE and whole-row references
   { sql: "select * from users limit 1", reason: SELECT_STAR },
   { sql: "select u.* from users u limit 1", reason: SELECT_STAR },

@@ -1,8 +1,11 @@
 import { loadModule, parseSync } from "libpg-query";
 import { AppError, ErrorCode } from "../domain/errors.ts";
-import { AGGREGATES, SET_RETURNING_FUNCTIONS, WINDOW_FUNCTIONS } from "./sql-guard-allowlists.ts";
+import { MAX_VALUE_SUBQUERIES } from "./sql-guard-folding.ts";
+import { isPureAggregate } from "./sql-guard-shape.ts";
 import { statementVerb } from "./sql-guard-statements.ts";
-import { catalogName, type JsonObject, names, SqlRefusal, walkSelect } from "./sql-guard-walk.ts";
+import { type JsonObject, SqlRefusal, walkSelect } from "./sql-guard-walk.ts";
+
+export { isPureAggregate } from "./sql-guard-shape.ts";
 
 /**
  * The SQL guard for the production read replica (DESIGN.md, Invariant 3): the second of
@@ -118,6 +121,16 @@ export function checkSqlSync(sql: string, options: SqlGuardOptions = {}): SqlChe
         };
       }
     }
+    for (const column of facts.columnNames) {
+      const forbidden = facts.forbiddenColumns.get(column);
+      if (forbidden) return { allowed: false, reason: forbidden };
+    }
+    if (facts.valueSubqueries > MAX_VALUE_SUBQUERIES) {
+      return {
+        allowed: false,
+        reason: `more than ${MAX_VALUE_SUBQUERIES} scalar subqueries that return a row's value are not allowed: each picks one row, together they fold rows past the row cap`,
+      };
+    }
     const limitProblem = checkLimit(body, options.maxLimit ?? DEFAULT_MAX_LIMIT);
     if (limitProblem) return { allowed: false, reason: limitProblem };
   } catch (error) {
@@ -170,64 +183,4 @@ function checkLimit(select: JsonObject, maxLimit: number): string | undefined {
   if (limit.value < 0n) return "LIMIT must not be negative";
   if (limit.value > BigInt(maxLimit)) return `LIMIT ${limit.value} exceeds the cap of ${maxLimit}`;
   return undefined;
-}
-
-interface TargetShape {
-  /** An aggregate call (not windowed, not inside a subquery) was seen. */
-  aggregate: boolean;
-  /** Something that can make more than one row per input: a column outside an
-   * aggregate, a window function, a set-returning function. */
-  perRow: boolean;
-}
-
-function isAggregateCall(call: JsonObject, name: string | undefined): boolean {
-  if (name === undefined) return false;
-  if (AGGREGATES.has(name)) return true;
-  // rank(…) WITHIN GROUP (ORDER BY …) is a hypothetical-set aggregate.
-  return WINDOW_FUNCTIONS.has(name) && call.agg_within_group === true;
-}
-
-function shapeOf(value: unknown, shape: TargetShape): void {
-  if (Array.isArray(value)) {
-    for (const item of value) shapeOf(item, shape);
-    return;
-  }
-  if (typeof value !== "object" || value === null) return;
-  const obj = value as JsonObject;
-  for (const key in obj) {
-    const child = obj[key] as JsonObject;
-    if (key === "ColumnRef") {
-      shape.perRow = true;
-    } else if (key === "FuncCall") {
-      const name = catalogName(names(child.funcname));
-      if (child.over !== undefined) shape.perRow = true;
-      else if (isAggregateCall(child, name)) shape.aggregate = true;
-      else if (name !== undefined && SET_RETURNING_FUNCTIONS.has(name)) shape.perRow = true;
-      else shapeOf(child, shape);
-    } else if (key === "SubLink") {
-      // A scalar subquery yields one value; only the compared expression counts.
-      shapeOf(child.testexpr, shape);
-    } else {
-      shapeOf(child, shape);
-    }
-  }
-}
-
-/** True when the SELECT returns at most one row whatever the data (module comment). */
-export function isPureAggregate(select: JsonObject): boolean {
-  if (select.op !== undefined && select.op !== "SETOP_NONE") return false;
-  if (select.valuesLists !== undefined || select.groupClause !== undefined) return false;
-  const targets = select.targetList;
-  if (!Array.isArray(targets) || targets.length === 0) return false;
-  const shape: TargetShape = { aggregate: false, perRow: false };
-  shapeOf(targets, shape);
-  if (shape.perRow) return false;
-  const hasFrom = Array.isArray(select.fromClause) && select.fromClause.length > 0;
-  if (!hasFrom) return true;
-  if (!shape.aggregate && select.havingClause !== undefined) {
-    const having: TargetShape = { aggregate: false, perRow: false };
-    shapeOf(select.havingClause, having);
-    return having.aggregate;
-  }
-  return shape.aggregate;
 }
