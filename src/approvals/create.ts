@@ -3,6 +3,7 @@ import { eq } from "drizzle-orm";
 import { appendAudit } from "../audit/audit.ts";
 import type { Db, Tx } from "../db/client.ts";
 import { approvals } from "../db/schema.ts";
+import { parseRequester, type RunStarter, requesterOf } from "../domain/run-starter.ts";
 import type { Action, EffectivePolicy } from "../policy/types.ts";
 
 export type ApprovalRow = typeof approvals.$inferSelect;
@@ -25,8 +26,11 @@ export interface ApprovalRequest {
   detail: string;
   risk: string;
   rollback: string;
-  /** Who asks: "prode" for the runner, or a Slack user id. */
-  requester: string;
+  /**
+   * Who asks: the human who started the run (see src/domain/run-starter.ts), or an
+   * already encoded requester (`slack:U…`, `linear:<id>`, `prode` for no human).
+   */
+  requester: string | RunStarter;
   scope?: Record<string, string>;
 }
 
@@ -43,6 +47,12 @@ export async function createApproval(
 ): Promise<ApprovalRow> {
   const minutes = policy.actions[request.action]?.approval_expiry_minutes ?? 30;
   const id = `apr_${now.getTime().toString(36)}${randomBytes(4).toString("hex")}`;
+  const starter =
+    typeof request.requester === "string" ? parseRequester(request.requester) : request.requester;
+  const requester =
+    typeof request.requester === "string" ? request.requester : requesterOf(request.requester);
+  // A Linear requester has no Slack name: the one Linear gave is shown instead.
+  const requesterName = starter.kind === "linear" && starter.name ? starter.name : undefined;
   const write = async (tx: Tx) => {
     const [row] = await tx
       .insert(approvals)
@@ -54,8 +64,8 @@ export async function createApproval(
         detail: request.detail,
         risk: request.risk,
         rollback: request.rollback,
-        scope: request.scope ?? {},
-        requester: request.requester,
+        scope: { ...(request.scope ?? {}), ...(requesterName ? { requesterName } : {}) },
+        requester,
         expiresAt: new Date(now.getTime() + minutes * 60_000),
         createdAt: now,
       })
@@ -63,11 +73,14 @@ export async function createApproval(
     await appendAudit(tx, {
       runId: request.runId,
       type: "approval.requested",
-      actor: request.requester,
+      actor: requester,
       payload: {
         approvalId: id,
         action: request.action,
+        // The digest as requested: a decision is checked against this, never against
+        // the row alone (an edited row recomputes to its own digest).
         digest: row!.digest,
+        requester,
         expiresAt: row!.expiresAt.toISOString(),
       },
       at: now,

@@ -13,6 +13,14 @@ const REFUSAL_REASONS = [
   "wrong_role",
   "digest_changed",
   "kill_switch",
+  /** The click did not come from this approval's request message. */
+  "wrong_message",
+  /** The clicker could not be told apart from the human who started the run. */
+  "identity_unverified",
+  /** The click's value, verdict or user is not what prode's buttons send. */
+  "malformed",
+  /** No intact `approval.requested` record to check the action against. */
+  "not_requested",
 ] as const;
 export type RefusalReason = (typeof REFUSAL_REASONS)[number];
 

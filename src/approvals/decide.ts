@@ -1,9 +1,10 @@
 import { and, count, eq, gt } from "drizzle-orm";
-import { appendAudit } from "../audit/audit.ts";
+import { appendAudit, verifyAudit } from "../audit/audit.ts";
 import type { Db } from "../db/client.ts";
 import { approvals, runs } from "../db/schema.ts";
 import { asAppError, ErrorCode } from "../domain/errors.ts";
 import { isPhase } from "../domain/phases.ts";
+import { type RunContext, RunContextSchema } from "../domain/run-context.ts";
 import { activeKillSwitch, describeKillSwitch } from "../policy/kill-switches.ts";
 import type { PolicyScope } from "../policy/load.ts";
 import { canApprove } from "../policy/roles.ts";
@@ -12,7 +13,21 @@ import { runScope } from "../runner/engine.ts";
 import { advanceWaitingRun } from "../runner/runs.ts";
 import type { RunnerDeps, RunRow } from "../runner/types.ts";
 import { type ApprovalRow, approvalDigest, getApproval } from "./create.ts";
+import {
+  type MessageRef,
+  messageMismatch,
+  requestedDigest,
+  requesterOfApproval,
+  sameHuman,
+  type UserIdentity,
+} from "./decide-checks.ts";
 import { type RefusalReason, stateRefusal } from "./decide-refusals.ts";
+
+/** The run's context, or nothing when it does not parse (no starter is then known). */
+function safeContext(stored: unknown): RunContext | undefined {
+  const parsed = RunContextSchema.safeParse(stored);
+  return parsed.success ? parsed.data : undefined;
+}
 
 /**
  * Deciding an approval (invariant 4): a fresh, action-specific, single-use decision by an
@@ -28,6 +43,8 @@ interface DecideRequest {
   verdict: ApprovalVerdict;
   /** The Slack user who clicked. */
   userId: string;
+  /** The message the click came from (Slack's signed payload says which). */
+  message?: Partial<MessageRef> | undefined;
   /** Why (a rejection may say); stored on the approval. */
   comment?: string;
 }
@@ -40,6 +57,10 @@ export interface DecideDeps {
   policyFor(scope: PolicyScope): Promise<LoadedPolicy>;
   /** The user groups `userId` belongs to among `candidates` (the groups policy names). */
   groupsOf(userId: string, candidates: readonly string[]): Promise<readonly string[]>;
+  /** Where the approval's request message was posted (the effect ledger), or null. */
+  messageOf(approval: Pick<ApprovalRow, "id" | "runId">): Promise<MessageRef | null>;
+  /** The clicker's e-mail and names, to tell them from a Linear requester. */
+  identityOf?(userId: string): Promise<UserIdentity | undefined>;
   now?: () => Date;
 }
 
@@ -88,14 +109,16 @@ async function refuse(
 }
 
 /**
- * Decides one approval for one clicker. Checks, in order: it exists; it is still pending
- * and unexpired; the clicker is not the requester; the clicker holds an approver role
- * for this action; the action is unchanged (its digest recomputed from the stored action
- * and detail); no kill switch holds the run (for approving). Then one atomic UPDATE …
- * WHERE status = 'pending' makes it single-use: of two racing clicks exactly one wins,
- * the other is refused as already decided. A run waiting in AWAIT_APPROVAL moves on to
- * its resume phase once nothing else is pending, or to the APPROVAL_REQUIRED exit on
- * a rejection.
+ * Decides one approval for one clicker. Checks, in order: it exists; the click came
+ * from its own request message; it is still pending and unexpired; the clicker is
+ * another human than the one who started the run (two-person rule); the clicker holds
+ * an approver role for this action; the action is the one requested (recomputed from
+ * the row and compared with the digest of its `approval.requested` audit event, in an
+ * intact chain); no kill switch holds the run (for approving). Then one atomic UPDATE …
+ * WHERE status = 'pending' (and the action unchanged) makes it single-use: of two racing
+ * clicks exactly one wins, the other is refused as already decided. A run waiting in
+ * AWAIT_APPROVAL moves on to its resume phase once nothing else is pending, or to the
+ * APPROVAL_REQUIRED exit on a rejection.
  */
 export async function decideApproval(deps: DecideDeps, req: DecideRequest): Promise<DecideOutcome> {
   const now = deps.now?.() ?? new Date();
@@ -109,20 +132,39 @@ export async function decideApproval(deps: DecideDeps, req: DecideRequest): Prom
       "This approval no longer exists. Nothing was decided.",
     );
   }
-  const state = stateRefusal(approval, req, now);
-  if (state) return refuse(deps, req, approval, state.reason, state.message);
-
-  if (approval.requester === req.userId) {
+  const mismatch = messageMismatch(await deps.messageOf(approval), req.message);
+  if (mismatch) {
     return refuse(
       deps,
       req,
       approval,
-      "self_approval",
-      "You requested this action, so you cannot decide it yourself. Another approver has to.",
+      "wrong_message",
+      "This button does not belong to this approval's request message. Nothing was decided; use the buttons on the request itself.",
+      { why: mismatch, clicked: req.message ?? null },
     );
   }
 
+  const state = stateRefusal(approval, req, now);
+  if (state) return refuse(deps, req, approval, state.reason, state.message);
+
   const [run] = await deps.db.select().from(runs).where(eq(runs.id, approval.runId));
+  const context = run ? safeContext(run.context) : undefined;
+  const requester = requesterOfApproval(approval, context?.startedBy);
+  const identity = requester.kind === "linear" ? await deps.identityOf?.(req.userId) : undefined;
+  const same = sameHuman(requester, { userId: req.userId, identity });
+  if (same !== "different") {
+    return refuse(
+      deps,
+      req,
+      approval,
+      same === "same" ? "self_approval" : "identity_unverified",
+      same === "same"
+        ? "You started this run, so you cannot decide its approvals yourself (two-person rule). Another approver has to."
+        : "prode could not tell you apart from the person who started this run (Slack gave no e-mail to compare), so you cannot decide it. Another approver has to.",
+      { requester: approval.requester },
+    );
+  }
+
   const scope: PolicyScope = run ? runScope(run) : {};
   const policy = await deps.policyFor(scope);
   const groupIds = await deps.groupsOf(req.userId, policyGroups(policy));
@@ -139,15 +181,27 @@ export async function decideApproval(deps: DecideDeps, req: DecideRequest): Prom
     );
   }
 
+  const requested = await requestedDigest(deps.db, approval);
+  const chain = requested ? await verifyAudit(deps.db, { runId: approval.runId }) : null;
+  if (!requested || !chain?.ok) {
+    return refuse(
+      deps,
+      req,
+      approval,
+      "not_requested",
+      "prode has no intact record of this request, so it cannot tell whether the action is the one asked for. Nothing was decided; prode has to ask again.",
+      { auditIntact: chain?.ok ?? null },
+    );
+  }
   const digest = approvalDigest(approval.action, approval.detail);
-  if (digest !== approval.digest) {
+  if (digest !== requested || approval.digest !== requested) {
     return refuse(
       deps,
       req,
       approval,
       "digest_changed",
       "The proposed action changed after this request was made (its digest no longer matches). Nothing was decided; prode has to ask again for the new action.",
-      { storedDigest: approval.digest, currentDigest: digest },
+      { requestedDigest: requested, storedDigest: approval.digest, currentDigest: digest },
     );
   }
 
@@ -187,7 +241,10 @@ export async function decideApproval(deps: DecideDeps, req: DecideRequest): Prom
           eq(approvals.id, approval.id),
           eq(approvals.status, "pending"),
           gt(approvals.expiresAt, now),
-          eq(approvals.digest, digest),
+          // The row still holds the action that was checked (no edit between).
+          eq(approvals.digest, requested),
+          eq(approvals.action, approval.action),
+          eq(approvals.detail, approval.detail),
         ),
       )
       .returning();

@@ -7,6 +7,7 @@ import {
   ToolEntrySchema,
 } from "./evidence-context.ts";
 import { OUTCOMES } from "./phases.ts";
+import { RunStarterSchema } from "./run-starter.ts";
 import { ServiceResolutionSchema } from "./service-resolution.ts";
 import { SpecialistIdSchema } from "./specialist-output.ts";
 
@@ -111,6 +112,8 @@ export const RunContextSchema = z.object({
   title: z.string().optional(),
   ticketUrl: z.string().optional(),
   prUrl: z.string().optional(),
+  /** Who started the run (intake): the requester of its approvals (invariant 4). */
+  startedBy: RunStarterSchema.optional(),
 });
 export type RunContext = z.infer<typeof RunContextSchema>;
 

@@ -8,6 +8,7 @@ import type { Db } from "../db/client.ts";
 import { deliveries, runs } from "../db/schema.ts";
 import { AppError, ErrorCode } from "../domain/errors.ts";
 import { TICKET_KEY } from "../domain/evidence-context.ts";
+import { type RunStarter, starterFromActor } from "../domain/run-starter.ts";
 import { isClosedByHuman, isClosedStateType } from "../phases/ticket.ts";
 import { createRun, stopRun } from "../runner/runs.ts";
 import type { RunnerDeps } from "../runner/types.ts";
@@ -26,6 +27,8 @@ export async function startTriage(
   ticketKey: string,
   actor: string,
   trigger = "manual",
+  /** Who started it (the requester of its approvals); read from `actor` when absent. */
+  startedBy: RunStarter = starterFromActor(actor),
 ) {
   const key = ticketKey.trim().toUpperCase();
   if (!TICKET_KEY.test(key)) {
@@ -34,7 +37,12 @@ export async function startTriage(
       `'${ticketKey}' is not a Linear ticket key (e.g. ENG-123)`,
     );
   }
-  const { run, created } = await createRun(deps, { ticket: key, trigger, actor });
+  const { run, created } = await createRun(deps, {
+    ticket: key,
+    trigger,
+    actor,
+    context: { startedBy },
+  });
   return { runId: run.id, created };
 }
 
@@ -43,6 +51,8 @@ const IssuePayload = z
     action: z.enum(["create", "update", "remove"]),
     type: z.string(),
     webhookTimestamp: z.number(),
+    /** Who did it: the human who labelled or filed the ticket (the run's requester). */
+    actor: z.unknown().optional(),
     data: z
       .object({
         identifier: z.string().regex(TICKET_KEY).optional(),
@@ -128,9 +138,42 @@ export function linearWebhookRoute(deps: IntakeDeps, secret: string | undefined)
       if (!labels.some((l) => deps.triggerLabels.includes(l))) {
         return { status: 200, body: { ok: true, ignored: "no trigger label" } };
       }
-      const started = await startTriage(deps, key, "linear-webhook", "webhook");
+      const started = await startTriage(
+        deps,
+        key,
+        "linear-webhook",
+        "webhook",
+        linearStarter(payload.actor),
+      );
       return { status: 200, body: { ok: true, ...started } };
     },
+  };
+}
+
+const LinearActor = z
+  .object({
+    id: z.string().min(1).max(128),
+    type: z.string().max(64).optional(),
+    name: z.string().max(200).optional(),
+    email: z.string().max(320).optional(),
+  })
+  .loose();
+
+/**
+ * The Linear actor as the run's starter: a user is a human; an app, an integration or
+ * an actor that does not parse is not (a malformed actor never loses the delivery).
+ */
+function linearStarter(raw: unknown): RunStarter {
+  const parsed = LinearActor.safeParse(raw);
+  const actor = parsed.success ? parsed.data : undefined;
+  if (!actor || (actor.type !== undefined && actor.type !== "user")) {
+    return { kind: "none", via: `linear:${actor?.type?.slice(0, 40) ?? "unknown"}` };
+  }
+  return {
+    kind: "linear",
+    userId: actor.id,
+    ...(actor.name ? { name: actor.name } : {}),
+    ...(actor.email ? { email: actor.email } : {}),
   };
 }
 

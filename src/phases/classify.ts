@@ -51,7 +51,8 @@ export function classifyPhase(deps: PipelineDeps, notify: Notify): PhaseHandler 
               detail: deps.redactor.redact(correction.statement).text,
               risk: correction.risk,
               rollback: correction.rollback,
-              requester: "prode",
+              // The human who started the run (invariant 4: the approver must be another).
+              requester: t.startedBy ?? { kind: "none", via: ctx.run.trigger },
               scope: { table: correction.table },
             },
             now,

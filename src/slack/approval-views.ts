@@ -7,6 +7,7 @@ import type {
   TicketView,
 } from "../../blocks/view-models.ts";
 import type { ApprovalRow } from "../approvals/create.ts";
+import { parseRequester } from "../domain/run-starter.ts";
 
 /**
  * Approval rows as the approval renderers want them. The row stores the exact action
@@ -54,10 +55,24 @@ function defaultSummary(row: ApprovalRow): string {
   return first.length > 0 && first.length <= 120 ? `${what}: ${first}` : what;
 }
 
-/** "prode" for the runner; a Slack user id is shown as itself (no mention, no ping). */
-export function requesterName(requester: string, names?: ReadonlyMap<string, string>): string {
-  if (requester === "prode") return "prode";
-  return names?.get(requester) ?? requester;
+/**
+ * Who asked, for people: a Slack user by name (or id; never a mention, no ping), a
+ * Linear user by the name Linear gave, "prode (no human started this run)" otherwise.
+ */
+export function requesterName(
+  requester: string,
+  names?: ReadonlyMap<string, string>,
+  linearName?: string,
+): string {
+  const who = parseRequester(requester);
+  switch (who.kind) {
+    case "slack":
+      return names?.get(who.userId) ?? who.userId;
+    case "linear":
+      return `${linearName ?? "a Linear user"} (Linear)`;
+    default:
+      return "prode (no human started this run)";
+  }
 }
 
 export function approvalRequestView(
@@ -80,7 +95,7 @@ export function approvalRequestView(
     digest: row.digest,
     risk,
     rollback: row.rollback || "none stated",
-    requestedBy: requesterName(row.requester, names),
+    requestedBy: requesterName(row.requester, names, row.scope.requesterName),
     requestedAt: row.createdAt.toISOString(),
     expiresAt: row.expiresAt.toISOString(),
   };

@@ -19,6 +19,7 @@ import type { RunnerDeps } from "../runner/types.ts";
 import { handleApprovalClick } from "./approval-actions.ts";
 import { answerProdeCommand, type StartTriage } from "./commands.ts";
 import { publishHome } from "./home.ts";
+import { createUserIdentities } from "./user-identity.ts";
 
 /** What handling interactions needs; the same in the web and the worker process. */
 export interface SlackInteractionDeps {
@@ -81,6 +82,7 @@ export function createSlackInteractionHandler(input: {
   const now = deps.now ?? (() => new Date());
   const groupsOf = (userId: string, candidates: readonly string[]) =>
     groups.groupsOf(userId, candidates);
+  const identityOf = createUserIdentities(client);
 
   const reply = (
     to: { channel?: string | undefined; user: string; threadTs?: string | undefined },
@@ -107,7 +109,17 @@ export function createSlackInteractionHandler(input: {
       }
       case "approval":
         await handleApprovalClick(
-          { client, db: deps.db, log, names, enqueue: deps.enqueue, policyFor, groupsOf, now },
+          {
+            client,
+            db: deps.db,
+            log,
+            names,
+            enqueue: deps.enqueue,
+            policyFor,
+            groupsOf,
+            identityOf,
+            now,
+          },
           i,
           (message) =>
             reply(

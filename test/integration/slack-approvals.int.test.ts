@@ -168,7 +168,7 @@ describe("approving from Slack", () => {
   it("refuses the requester approving their own request", async () => {
     const p = await waitingApproval(h, { requester: USERS.lead });
     await click(p, "approve", USERS.lead);
-    await expectRefused(p, USERS.lead, "self_approval", /You requested this action/);
+    await expectRefused(p, USERS.lead, "self_approval", /You started this run/);
     expect((await stored(p.approval.id)).status).toBe("pending");
   });
 

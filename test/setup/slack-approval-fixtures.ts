@@ -4,6 +4,7 @@ import { type ApprovalRow, createApproval } from "../../src/approvals/create.ts"
 import type { Db } from "../../src/db/client.ts";
 import { runs } from "../../src/db/schema.ts";
 import { parseRunContext } from "../../src/domain/run-context.ts";
+import type { RunStarter } from "../../src/domain/run-starter.ts";
 import { loadPolicy } from "../../src/policy/load.ts";
 import { performEffect } from "../../src/runner/effects.ts";
 import type { PhaseContext, RunRow } from "../../src/runner/types.ts";
@@ -76,11 +77,25 @@ export interface PostedApproval {
  */
 export async function waitingApproval(
   h: SlackHarness,
-  options: { requester?: string; createdAt?: Date; runId?: string } = {},
+  options: {
+    requester?: string | RunStarter;
+    createdAt?: Date;
+    runId?: string;
+    context?: Record<string, unknown>;
+  } = {},
 ): Promise<PostedApproval> {
   const run = await insertLeasedRun(
     h.t.db,
     options.runId ?? `run_apr_${Math.random().toString(36).slice(2, 10)}`,
+    options.context
+      ? {
+          context: {
+            title: "Completed-step counts disagree with totals",
+            service: "onboarding-api",
+            ...options.context,
+          },
+        }
+      : {},
   );
   const policy = await loadPolicy(h.policyDir);
   const approval = await createApproval(

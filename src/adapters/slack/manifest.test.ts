@@ -18,6 +18,7 @@ describe("slack/manifest.yaml", () => {
         "metadata.message:read",
         "usergroups:read",
         "users:read",
+        "users:read.email",
       ].sort(),
     );
   });
