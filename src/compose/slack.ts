@@ -64,7 +64,9 @@ export function wireSlack(
   if (role === "web" || role === "dev") {
     const interactions =
       role === "web"
-        ? createSlackInteractionQueue(res.connection, config.PRODE_QUEUE_PREFIX)
+        ? createSlackInteractionQueue(res.connection, config.PRODE_QUEUE_PREFIX, {
+            count: (outcome) => res.metrics.slackInteractions.inc({ outcome }),
+          })
         : undefined;
     app = createSlackApp({
       config,
@@ -90,6 +92,8 @@ export function wireSlack(
       handle: handler.handle,
       log: res.log,
       concurrency: 8,
+      count: (outcome) => res.metrics.slackInteractions.inc({ outcome }),
+      countError: (code) => res.metrics.slackConsumerErrors.inc({ code }),
     });
     closers.push(async () => {
       await consumer.close();

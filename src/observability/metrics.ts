@@ -9,6 +9,14 @@ export interface Metrics {
   httpRequests: Counter<"route" | "status">;
   /** Provider reads retried (a wait, e.g. for Retry-After) or given up on, by provider. */
   upstreamRetries: Counter<"service" | "outcome" | "code">;
+  /**
+   * Slack interactions by outcome: enqueued / refused by web (Redis did not take it: the
+   * user is told to retry, nothing is acknowledged) / handled / failed / unreadable by the
+   * worker. `refused` and `unreadable` are interactions lost to prode.
+   */
+  slackInteractions: Counter<"outcome">;
+  /** Errors of the worker's interaction consumer, by Redis or prode code (NOGROUP: flushed). */
+  slackConsumerErrors: Counter<"code">;
 }
 
 export function createMetrics(): Metrics {
@@ -44,6 +52,18 @@ export function createMetrics(): Metrics {
       name: "prode_upstream_retries_total",
       help: "Provider reads retried (outcome retry) or given up on (outcome gave_up), by provider and error code",
       labelNames: ["service", "outcome", "code"],
+      registers: [registry],
+    }),
+    slackInteractions: new Counter({
+      name: "prode_slack_interactions_total",
+      help: "Slack interactions by outcome (enqueued, refused, handled, failed, unreadable); refused and unreadable ones are lost",
+      labelNames: ["outcome"],
+      registers: [registry],
+    }),
+    slackConsumerErrors: new Counter({
+      name: "prode_slack_interaction_consumer_errors_total",
+      help: "Errors of the Slack interaction consumer by code; it recreates its group on NOGROUP and retries the rest with backoff",
+      labelNames: ["code"],
       registers: [registry],
     }),
   };

@@ -1,6 +1,6 @@
 import { type Redis, ReplyError } from "ioredis";
 import type { Logger } from "pino";
-import { asAppError } from "../../domain/errors.ts";
+import { AppError, asAppError, ErrorCode } from "../../domain/errors.ts";
 import type { SlackInteraction } from "./interaction.ts";
 
 /**
@@ -47,17 +47,27 @@ export interface SlackInteractionQueue {
 /**
  * The web side. Interactions arriving within `batchMs` (10 ms) of each other go to Redis in
  * one pipelined write. The stream is capped (approximately `maxLength` entries) so a
- * stopped worker cannot fill Redis.
+ * stopped worker cannot fill Redis. An interaction Redis has not taken within
+ * `timeoutMs` (Redis down or restarting: the connection queues commands until it is
+ * back) is refused with a retryable UpstreamUnavailable, so the caller can tell the user
+ * instead of acknowledging work that went nowhere; each outcome is counted.
  */
 export function createSlackInteractionQueue(
   redis: Redis,
   prefix: string,
-  options: { batchMs?: number; maxBatch?: number; maxLength?: number } = {},
+  options: {
+    batchMs?: number;
+    maxBatch?: number;
+    maxLength?: number;
+    timeoutMs?: number;
+    count?: (outcome: InteractionOutcome) => void;
+  } = {},
 ): SlackInteractionQueue {
   const key = interactionStreamKey(prefix);
   const batchMs = options.batchMs ?? 10;
   const maxBatch = options.maxBatch ?? 100;
   const maxLength = options.maxLength ?? 100_000;
+  const timeoutMs = options.timeoutMs ?? 2_000;
   let batch: { data: string; done: (error?: unknown) => void }[] = [];
   let timer: NodeJS.Timeout | undefined;
 
@@ -82,7 +92,27 @@ export function createSlackInteractionQueue(
     enqueue(interaction) {
       return new Promise<void>((resolve, reject) => {
         const data = JSON.stringify(interaction);
-        batch.push({ data, done: (error) => (error ? reject(error) : resolve()) });
+        let settled = false;
+        const done = (error?: unknown) => {
+          if (settled) return;
+          settled = true;
+          clearTimeout(deadline);
+          options.count?.(error ? "refused" : "enqueued");
+          if (error) reject(asAppError(error, ErrorCode.UpstreamUnavailable));
+          else resolve();
+        };
+        const deadline = setTimeout(
+          () =>
+            done(
+              new AppError(
+                ErrorCode.UpstreamUnavailable,
+                `redis did not take the interaction within ${timeoutMs} ms`,
+                { retryable: true },
+              ),
+            ),
+          timeoutMs,
+        );
+        batch.push({ data, done });
         if (batch.length >= maxBatch) void flush();
         else timer ??= setTimeout(() => void flush(), batchMs);
       });
@@ -113,6 +143,20 @@ function parseEntry(fields: string[]): SlackInteraction | undefined {
   }
 }
 
+/** What happened to one interaction: counted by the caller (prode_slack_interactions_total). */
+export type InteractionOutcome =
+  | "enqueued"
+  | "refused" // web could not enqueue it: not acknowledged, the user is told to retry
+  | "handled"
+  | "failed" // the handler failed: reported to the user, not replayed
+  | "unreadable";
+
+/** Delay after the nth consecutive consumer error: exponential from 100 ms, capped, jittered. */
+export function consumerBackoffMs(failures: number, capMs = 10_000): number {
+  const base = Math.min(capMs, 100 * 2 ** Math.min(failures - 1, 16));
+  return Math.round(base / 2 + (Math.random() * base) / 2);
+}
+
 /**
  * The worker side: reads the stream as consumer `consumer` of the group, handles up to
  * `concurrency` interactions at once, and acknowledges (and deletes) each entry once
@@ -121,6 +165,11 @@ function parseEntry(fields: string[]): SlackInteraction | undefined {
  * consumer read but never acknowledged (it crashed); handling is deduplicated by the
  * delivery id, so a claimed entry that was in fact handled is dropped. Blocking reads
  * use a duplicate of `connection`, so acknowledgements never queue behind them.
+ *
+ * The loop outlives Redis: a flush or a restart without persistence removes the stream
+ * and its group (NOGROUP), so the group is created again, from the start of whatever
+ * the web process appended since (XGROUP CREATE ... 0 MKSTREAM); any other error (Redis
+ * down, a timeout) is logged and retried with backoff. Only close() ends it (issue 17.5).
  */
 export function startSlackInteractionWorker(options: {
   connection: Redis;
@@ -131,6 +180,9 @@ export function startSlackInteractionWorker(options: {
   concurrency?: number;
   claimIdleMs?: number;
   blockMs?: number;
+  /** Called once per interaction outcome, and once per consumer error (by its code). */
+  count?: (outcome: InteractionOutcome) => void;
+  countError?: (code: string) => void;
 }): SlackInteractionWorker {
   const redis = options.connection;
   const blocking = redis.duplicate();
@@ -147,10 +199,16 @@ export function startSlackInteractionWorker(options: {
     inFlight += 1;
     try {
       const interaction = parseEntry(fields);
-      if (interaction) await options.handle(interaction);
-      else options.log.error({ id }, "unreadable slack interaction dropped");
+      if (interaction) {
+        await options.handle(interaction);
+        options.count?.("handled");
+      } else {
+        options.count?.("unreadable");
+        options.log.error({ id }, "unreadable slack interaction dropped");
+      }
     } catch (error) {
       const e = asAppError(error);
+      options.count?.("failed");
       options.log.error({ err: e, code: e.code, id }, "slack interaction failed");
     } finally {
       await redis
@@ -173,49 +231,87 @@ export function startSlackInteractionWorker(options: {
           wake = resolve;
         });
 
-  const loop = async () => {
-    await redis.xgroup("CREATE", key, GROUP, "0", "MKSTREAM").catch((error: unknown) => {
+  /** Sleeps `ms`, or less when close() is called. */
+  const pause = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+
+  const createGroup = () =>
+    redis.xgroup("CREATE", key, GROUP, "0", "MKSTREAM").catch((error: unknown) => {
       if (redisErrorCode(error) !== "BUSYGROUP") throw error;
     });
+
+  const readSome = async (): Promise<StreamEntry[]> => {
+    const room = concurrency - inFlight;
+    if (Date.now() - lastClaim >= Math.min(claimIdleMs, 10_000)) {
+      lastClaim = Date.now();
+      const claimed = (await redis.xautoclaim(
+        key,
+        GROUP,
+        options.consumer,
+        claimIdleMs,
+        "0",
+        "COUNT",
+        room,
+      )) as [string, StreamEntry[]];
+      const entries = (claimed[1] ?? []).filter((e) => e?.[1]);
+      if (entries.length > 0) return entries;
+    }
+    const read = (await blocking.xreadgroup(
+      "GROUP",
+      GROUP,
+      options.consumer,
+      "COUNT",
+      room,
+      "BLOCK",
+      blockMs,
+      "STREAMS",
+      key,
+      ">",
+    )) as [string, StreamEntry[]][] | null;
+    return read?.[0]?.[1] ?? [];
+  };
+
+  const loop = async () => {
+    let groupReady = false;
+    let failures = 0;
     while (!stopped) {
-      await slotFree();
-      const room = concurrency - inFlight;
-      let entries: StreamEntry[] = [];
-      if (Date.now() - lastClaim >= Math.min(claimIdleMs, 10_000)) {
-        lastClaim = Date.now();
-        const claimed = (await redis.xautoclaim(
-          key,
-          GROUP,
-          options.consumer,
-          claimIdleMs,
-          "0",
-          "COUNT",
-          room,
-        )) as [string, StreamEntry[]];
-        entries = (claimed[1] ?? []).filter((e) => e?.[1]);
+      try {
+        if (!groupReady) {
+          await createGroup();
+          groupReady = true;
+        }
+        await slotFree();
+        if (stopped) break;
+        for (const entry of await readSome()) void handleEntry(entry);
+        failures = 0;
+      } catch (error) {
+        if (stopped) break;
+        const code = redisErrorCode(error) ?? asAppError(error).code;
+        options.countError?.(code);
+        failures += 1;
+        if (code === "NOGROUP") {
+          // The stream or its group is gone (FLUSHALL, a restart without persistence).
+          groupReady = false;
+          options.log.warn({ key }, "slack interaction group gone (Redis flushed?); recreating");
+          if (failures === 1) continue;
+        }
+        const delayMs = consumerBackoffMs(failures);
+        options.log.warn(
+          { err: error, code, failures, delayMs },
+          "slack interaction consumer error; retrying",
+        );
+        await pause(delayMs);
       }
-      if (entries.length === 0) {
-        const read = (await blocking.xreadgroup(
-          "GROUP",
-          GROUP,
-          options.consumer,
-          "COUNT",
-          room,
-          "BLOCK",
-          blockMs,
-          "STREAMS",
-          key,
-          ">",
-        )) as [string, StreamEntry[]][] | null;
-        entries = read?.[0]?.[1] ?? [];
-      }
-      for (const entry of entries) void handleEntry(entry);
     }
   };
 
-  const running = loop().catch((error) =>
-    options.log.error({ err: error }, "slack interaction worker stopped"),
-  );
+  const running = loop();
 
   return {
     get inFlight() {
