@@ -183,14 +183,15 @@ export async function decideApproval(deps: DecideDeps, req: DecideRequest): Prom
 
   const requested = await requestedDigest(deps.db, approval);
   const chain = requested ? await verifyAudit(deps.db, { runId: approval.runId }) : null;
-  if (!requested || !chain?.ok) {
+  // The chain's hashes only: a digest mismatch is this check's own refusal below.
+  if (!requested || !chain || chain.breaks.length > 0) {
     return refuse(
       deps,
       req,
       approval,
       "not_requested",
       "prode has no intact record of this request, so it cannot tell whether the action is the one asked for. Nothing was decided; prode has to ask again.",
-      { auditIntact: chain?.ok ?? null },
+      { auditIntact: chain ? chain.breaks.length === 0 : null },
     );
   }
   const digest = approvalDigest(approval.action, approval.detail);

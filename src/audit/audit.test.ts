@@ -68,6 +68,52 @@ describe("audit chain", () => {
     expect(result).toMatchObject({ ok: true, events: 25 });
   });
 
+  it("flags an approval decided on another digest than requested, with every hash intact", async () => {
+    const asked = "a".repeat(64);
+    await appendAudit(t.db, {
+      runId: "r1",
+      type: "approval.requested",
+      actor: "slack:U0ASKER01",
+      payload: { approvalId: "apr_1", action: "production_write", digest: asked },
+    });
+    await appendAudit(t.db, {
+      runId: "r1",
+      type: "approval.approved",
+      actor: "slack:U0APPROVE",
+      payload: { approvalId: "apr_1", action: "production_write", digest: "b".repeat(64) },
+    });
+    const result = await verifyAudit(t.db, { runId: "r1" });
+    expect(result.breaks).toEqual([]);
+    expect(result.ok).toBe(false);
+    expect(result.approvalMismatches).toEqual([
+      expect.objectContaining({
+        chain: "run:r1",
+        approvalId: "apr_1",
+        seq: 7,
+        reason: expect.stringContaining(`is not the requested ${asked}`),
+      }),
+    ]);
+  });
+
+  it("flags an approval row whose digest is no longer the requested one", async () => {
+    await appendAudit(t.db, {
+      runId: "r1",
+      type: "approval.requested",
+      actor: "prode",
+      payload: { approvalId: "apr_2", action: "production_write", digest: "c".repeat(64) },
+    });
+    await t.db.execute(sql`insert into approvals (id, run_id, action, digest, requester, expires_at)
+      values ('apr_2', 'r1', 'production_write', ${"d".repeat(64)}, 'prode', now())`);
+    const result = await verifyAudit(t.db);
+    expect(result.ok).toBe(false);
+    expect(result.approvalMismatches).toEqual([
+      expect.objectContaining({
+        approvalId: "apr_2",
+        reason: expect.stringContaining("row edited"),
+      }),
+    ]);
+  });
+
   it("hashes the same event the same whatever its key order", () => {
     expect(canonicalJson({ b: 1, a: { d: [1, { y: 2, x: 1 }], c: undefined } })).toBe(
       '{"a":{"d":[1,{"x":1,"y":2}]},"b":1}',

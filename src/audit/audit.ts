@@ -2,9 +2,10 @@ import { createHash } from "node:crypto";
 import { asc, eq, type SQL, sql } from "drizzle-orm";
 import { PgTransaction } from "drizzle-orm/pg-core";
 import type { Db, Tx } from "../db/client.ts";
-import { auditEvents, auditHeads } from "../db/schema.ts";
+import { approvals, auditEvents, auditHeads } from "../db/schema.ts";
 import { param, statement } from "../db/statement.ts";
 import { defaultRedactor } from "../safety/redact.ts";
+import { type ApprovalDigestMismatch, approvalDigestMismatches } from "./approval-digests.ts";
 import { canonicalJson } from "./canonical-json.ts";
 
 /**
@@ -192,6 +193,8 @@ interface AuditVerification {
   events: number;
   /** The first broken link of each broken chain. */
   breaks: AuditBreak[];
+  /** Approvals decided (or stored) on another digest than the one requested. */
+  approvalMismatches: ApprovalDigestMismatch[];
 }
 
 /** Walks every chain (or one run's) from genesis and reports the first broken link. */
@@ -209,7 +212,13 @@ export async function verifyAudit(
     ? [chainOf(options.runId)]
     : (await db.selectDistinct({ chain: auditEvents.chain }).from(auditEvents)).map((r) => r.chain);
   const chains = [...new Set([...heads.map((h) => h.chain), ...chainsWithRows])].sort();
-  const result: AuditVerification = { ok: true, chains: chains.length, events: 0, breaks: [] };
+  const result: AuditVerification = {
+    ok: true,
+    chains: chains.length,
+    events: 0,
+    breaks: [],
+    approvalMismatches: [],
+  };
 
   const headOf = new Map(heads.map((h) => [h.chain, h]));
   // One chain in memory at a time: the whole log may not fit.
@@ -222,8 +231,16 @@ export async function verifyAudit(
     result.events += rows.length;
     const brk = verifyChain(chain, rows, headOf.get(chain));
     if (brk) result.breaks.push(brk);
+    const runId = chain.startsWith("run:") ? chain.slice(4) : null;
+    const stored = runId
+      ? await db
+          .select({ id: approvals.id, digest: approvals.digest })
+          .from(approvals)
+          .where(eq(approvals.runId, runId))
+      : [];
+    result.approvalMismatches.push(...approvalDigestMismatches(chain, rows, stored));
   }
-  result.ok = result.breaks.length === 0;
+  result.ok = result.breaks.length === 0 && result.approvalMismatches.length === 0;
   return result;
 }
 

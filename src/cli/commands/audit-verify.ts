@@ -23,6 +23,12 @@ const auditVerify: Command = {
           const row = b.id === null ? "" : ` (row id ${b.id})`;
           io.stdout.write(`audit broken: ${b.chain} at event ${b.seq}${row}: ${b.reason}\n`);
         }
+        for (const m of result.approvalMismatches) {
+          const at = m.seq === null ? "" : ` at event ${m.seq}`;
+          io.stdout.write(
+            `approval digest mismatch: ${m.chain} approval ${m.approvalId}${at}: ${m.reason}\n`,
+          );
+        }
       }
       return result.ok ? 0 : 1;
     } finally {
