@@ -120,6 +120,19 @@ const coreSchema = z.object({
     .optional(),
   /** How often the poller looks for labelled tickets the webhooks missed (0 = off). */
   PRODE_POLL_MS: z.coerce.number().int().min(0).default(300_000),
+  /**
+   * How long a run's step waits out a provider that is throttling or down (Retry-After
+   * honoured, backoff from PRODE_PROVIDER_BACKOFF_MS up to PRODE_PROVIDER_BACKOFF_MAX_MS)
+   * before the run fails; its handoff is still written once the provider is back.
+   * Minutes; fractions allowed (docs/runbooks/provider-storms.md).
+   */
+  PRODE_PROVIDER_OUTAGE_MAX_MINUTES: z.coerce
+    .number()
+    .positive()
+    .max(24 * 60)
+    .default(30),
+  PRODE_PROVIDER_BACKOFF_MS: durationMs.default(2_000),
+  PRODE_PROVIDER_BACKOFF_MAX_MS: durationMs.default(120_000),
   /** Requests per minute one source may make to one HTTP route (docs/runbooks/security.md). */
   PRODE_HTTP_RATE_PER_SOURCE: z.coerce.number().int().positive().default(1_200),
   /** Requests per minute one HTTP route accepts from all sources together. */
