@@ -25,7 +25,12 @@ describe("the posting WebClient and its errors", () => {
     const error = await callSlack("chat.postMessage", () =>
       client().chat.postMessage({ channel: "C0INCIDENTS", text: "x" }),
     ).catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: ErrorCode.UpstreamRateLimited, retryable: true });
+    // Slack's Retry-After travels with the error: the runner waits that long (issue 17).
+    expect(error).toMatchObject({
+      code: ErrorCode.UpstreamRateLimited,
+      retryable: true,
+      retryAfterMs: 30_000,
+    });
     expect(world.calls({ service: "slack", method: "chat.postMessage" })).toHaveLength(1);
   });
 
