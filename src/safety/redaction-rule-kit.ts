@@ -1,6 +1,6 @@
 /** The vocabulary redaction rules are written in, and the helpers they share. */
 
-import { isPlaceholder } from "./redaction-categories.ts";
+import { isPlaceholder, touchesPlaceholder } from "./redaction-categories.ts";
 
 /** One regex match handed to a rule's `replace`. */
 export interface RuleMatch {
@@ -89,19 +89,33 @@ export function isInertValue(value: string): boolean {
 
 /**
  * A value that shows where a secret would go rather than being one: `<your token>`,
- * `…`, `xxxxxxxx`, `AKIA…EXAMPLE`, `PUT_YOUR_TOKEN_HERE`, `abcdefghijklmnop`, `12345678`,
- * a vendor prefix followed by one repeated character (`ghp_xxxx…`, `AIzaaaaa…`). Leaving
- * these is what keeps documentation and config templates readable.
+ * `[PASSWORD]`, `%DB_PASSWORD%`, `$1`, `…`, `xxxxxxxx`, `AKIA…EXAMPLE`,
+ * `PUT_YOUR_TOKEN_HERE`, the word `password` itself, a run of the alphabet or of digits
+ * (`abcdefgh`, `1234567`), a vendor prefix followed by one repeated character
+ * (`ghp_xxxx…`, `AIzaaaaa…`), or an elided value (`ops_eyJzaWdu..`). Leaving these is
+ * what keeps documentation, templates and config examples readable.
  */
 export function isPlaceholderSecret(value: string): boolean {
   if (value.length === 0 || isPlaceholder(value)) return false;
-  if (/^<[^<>]{1,80}>$/.test(value) || /^[.…#*xX-]+$/.test(value)) return true;
+  if (/^<[^<>]{1,80}>$|^<[A-Za-z?!/]|^\[[A-Z_ -]{1,40}\]$|^%[\w.-]{1,80}%$|^\$\d$/.test(value)) {
+    return true;
+  }
+  if (/^[.…#*xX-]+$/.test(value) || /(?:\.\.|…)$/.test(value)) return true;
   if (/\s|\[REDACTED:/.test(value)) return false;
+  if (
+    /^(?:pass(?:word)?|passwd|pwd|token|secret|api[_-]?key|test|user(?:name)?|y{3,}|x{3,})$/i.test(
+      value,
+    )
+  ) {
+    return true;
+  }
   if (/example|your_|changeme|placeholder/i.test(value) || /(?:Here|HERE|_here)\b/.test(value)) {
     return true;
   }
-  if (/abcdefghij|xxxxxx|XXXXXX/.test(value)) return true;
-  // Low variety: the longest run of one character covers most of the value's tail.
+  if (/xxxxxx|XXXXXX/.test(value) || longestAscendingRun(value) >= 7) return true;
+  // Random tokens of this length carry well over 3 bits per character (numeric ids aside).
+  if (value.length >= 16 && /[A-Za-z]/.test(value) && entropy(value) < 2.5) return true;
+  // Low variety: one character repeated over most of the value.
   let longest = 0;
   let run = 0;
   for (let i = 0; i < value.length; i++) {
@@ -109,6 +123,17 @@ export function isPlaceholderSecret(value: string): boolean {
     if (run > longest) longest = run;
   }
   return value.length >= 8 && longest >= Math.max(6, value.length * 0.5);
+}
+
+/** Longest run of consecutive code points going up by one (`abcdef`, `34567`). */
+function longestAscendingRun(value: string): number {
+  let longest = 1;
+  let run = 1;
+  for (let i = 1; i < value.length; i++) {
+    run = value.charCodeAt(i) === value.charCodeAt(i - 1) + 1 ? run + 1 : 1;
+    if (run > longest) longest = run;
+  }
+  return longest;
 }
 
 /** Splits a quoted value into quote, inner text, quote ("\"x\"" → `"`, `x`, `"`). */
@@ -139,6 +164,17 @@ export function replaceGroup(
     out += i === index ? hit(category) : (match.groups[i] ?? "");
   }
   return out;
+}
+
+/**
+ * `replace` for a rule whose whole match is the secret: the match becomes the category's
+ * placeholder unless it is a placeholder-looking value (`ghp_xxxx…`, `AKIA…EXAMPLE`).
+ */
+export function unlessPlaceholder(category: string): NonNullable<RedactionRule["replace"]> {
+  return (m, hit) =>
+    isPlaceholderSecret(m.text) || touchesPlaceholder(m.input, m.offset, m.offset + m.text.length)
+      ? undefined
+      : hit(category);
 }
 
 /** Shannon entropy in bits per character. */

@@ -11,9 +11,11 @@ import {
   entropy,
   type Hit,
   isInertValue,
+  isPlaceholderSecret,
   type RedactionRule,
   type RuleMatch,
   replaceGroup,
+  unlessPlaceholder,
   unquote,
 } from "./redaction-rule-kit.ts";
 
@@ -53,6 +55,11 @@ const privateKey: RedactionRule = {
   multiline: true,
   pattern:
     /-----BEGIN[A-Z0-9 ]{0,30}PRIVATE KEY(?: BLOCK)?-----(?:[\s\S]{0,16384}?-----END[A-Z0-9 ]{0,30}PRIVATE KEY(?: BLOCK)?-----|(?:[A-Za-z0-9+/=\s:,-]|\\[nr]){0,16384})/g,
+  // Armour around a few words (`anything`, nothing at all) is an example, not a key.
+  replace: (m, hit) => {
+    const body = m.text.replace(/-----(?:BEGIN|END)[^-]{0,60}-----/g, "");
+    return (body.match(/[A-Za-z0-9+/]/g)?.length ?? 0) >= 32 ? hit("private_key") : undefined;
+  },
 };
 
 /** Header and payload are base64url JSON, so both start with `ey` (`{"` or `{ "`). */
@@ -60,6 +67,7 @@ const jwt: RedactionRule = {
   category: "jwt",
   keywords: ["eyj", "eya"],
   pattern: /\bey[JA][A-Za-z0-9_-]{9,4096}\.ey[A-Za-z0-9_-]{10,8192}\.[A-Za-z0-9_-]{0,4096}/g,
+  replace: unlessPlaceholder("jwt"),
 };
 
 /** The path is the secret; keeping the host says which integration leaked. */
@@ -75,13 +83,20 @@ const slackToken: RedactionRule = {
   category: "slack_token",
   keywords: ["xox", "xapp-"],
   pattern:
-    /\b(?:xox[abposre](?:\.xox[abposre])?|xapp)-[A-Za-z0-9]{1,80}(?:-[A-Za-z0-9]{1,80}){1,8}/g,
+    /\b(?:xox[abposre](?:\.xox[abposre])?|xapp)-[A-Za-z0-9]{1,300}(?:-[A-Za-z0-9]{1,300}){1,8}/g,
+  // Real tokens carry numeric team/user ids: `xoxb-12345-abcd` and `xoxb-my-bot-token` are
+  // examples, and `xoxo-indieweb-1.jpg` a file name.
+  replace: (m, hit) =>
+    m.text.length >= 24 && /[0-9]{4}/.test(m.text) && !isPlaceholderSecret(m.text)
+      ? hit("slack_token")
+      : undefined,
 };
 
 const githubToken: RedactionRule = {
   category: "github_token",
   keywords: ["ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"],
   pattern: /\b(?:gh[pousr]_[A-Za-z0-9]{36,251}|github_pat_[A-Za-z0-9_]{22,255})(?![A-Za-z0-9_])/g,
+  replace: unlessPlaceholder("github_token"),
 };
 
 /** Secret and restricted keys and webhook signing secrets; `pk_` keys are public. */
@@ -89,12 +104,14 @@ const stripeKey: RedactionRule = {
   category: "stripe_key",
   keywords: ["sk_live_", "sk_test_", "rk_live_", "rk_test_", "whsec_"],
   pattern: /\b(?:(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{10,247}|whsec_[A-Za-z0-9+/=]{24,128})\b/g,
+  replace: unlessPlaceholder("stripe_key"),
 };
 
 const linearApiKey: RedactionRule = {
   category: "linear_api_key",
   keywords: ["lin_api_", "lin_oauth_"],
   pattern: /\blin_(?:api|oauth)_[A-Za-z0-9]{32,128}\b/g,
+  replace: unlessPlaceholder("linear_api_key"),
 };
 
 /** Org (sntrys_, base64 with `_` separators) and user (sntryu_) auth tokens. */
@@ -102,6 +119,7 @@ const sentryPrefixedToken: RedactionRule = {
   category: "sentry_token",
   keywords: ["sntrys_", "sntryu_"],
   pattern: /\bsntry[su]_[A-Za-z0-9_+/=]{32,512}/g,
+  replace: unlessPlaceholder("sentry_token"),
 };
 
 /** Older Sentry auth tokens are 64 hex characters, recognisable only by what precedes them. */
@@ -117,6 +135,7 @@ const googleApiKey: RedactionRule = {
   category: "google_api_key",
   keywords: ["aiza"],
   pattern: /\bAIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])/g,
+  replace: unlessPlaceholder("google_api_key"),
 };
 
 /** Long-term (AKIA), STS temporary (ASIA) and legacy key ids. */
@@ -124,6 +143,7 @@ const awsAccessKeyId: RedactionRule = {
   category: "aws_access_key_id",
   keywords: ["a3t", "akia", "asia", "abia", "acca"],
   pattern: /\b(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b/g,
+  replace: unlessPlaceholder("aws_access_key_id"),
 };
 
 const awsSecretKeyAssigned: RedactionRule = {
@@ -256,7 +276,7 @@ const assignedSecret: RedactionRule = {
   category: "api_key",
   keywords: ["key", "token", "secret", "pass", "signature"],
   pattern: new RegExp(
-    `((?:api[_-]?key|apikey|access[_-]?key|secret[_-]?key|private[_-]?key|signature|token|secret|password|passwd|passphrase)${ASSIGN})${VALUE}`,
+    `((?:api[_-]?key|apikey|access[_-]?key|secret[_-]?key|private[_-]?key|signature|token|secret|password|passwd|passphrase)\\d{0,3}${ASSIGN})${VALUE}`,
     "gi",
   ),
   replace: (m, hit) => {
@@ -267,9 +287,28 @@ const assignedSecret: RedactionRule = {
     // Too short to be a credential (`Password=0`, `secretKey: foo`), or a shell command
     // substitution (`` `vault read …` ``).
     if (inner.length < 4 || (open === "`" && /\s/.test(inner))) return undefined;
+    // Code, not a credential: the quoted text is itself an assignment (`"token = "`).
+    if (/\s=(?:\s|$)/.test(inner) || namesAPublicValue(m) || looksLikeAName(prefix, inner)) {
+      return undefined;
+    }
     return `${prefix}${open}${hit(assignedCategory(prefix))}${close}`;
   },
 };
+
+/** `publicKey`, `public_token`, `publishableKey`: published by design. */
+function namesAPublicValue(m: RuleMatch): boolean {
+  return /(?:public|publishable)[_-]?$/i.test(m.input.slice(Math.max(0, m.offset - 12), m.offset));
+}
+
+/**
+ * A value that names something rather than being a credential: a package coordinate
+ * with a version (`jjwt-jackson-0.11.2`), or, outside password fields, a kebab-case name
+ * (`secretKey: api-key` in a Kubernetes ExternalSecret).
+ */
+function looksLikeAName(prefix: string, value: string): boolean {
+  if (/^[A-Za-z][\w.-]*[-:@]v?\d+(?:\.\d+){1,3}(?:[-+][\w.]+)?$/.test(value)) return true;
+  return !/pass/i.test(prefix) && /^[a-z]+(?:-[a-z]+)+$/.test(value);
+}
 
 /**
  * `const apiKey: ApiKey = …` or `token: string;` in code quoted into a PR body or a

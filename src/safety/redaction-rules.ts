@@ -23,5 +23,15 @@
 import type { RedactionRule } from "./redaction-rule-kit.ts";
 import { PII_RULES } from "./redaction-rules-pii.ts";
 import { SECRET_RULES } from "./redaction-rules-secrets.ts";
+import { VENDOR_MULTILINE_RULES, VENDOR_RULES } from "./redaction-rules-vendors.ts";
 
-export const BUILT_IN_RULES: readonly RedactionRule[] = [...SECRET_RULES, ...PII_RULES];
+/**
+ * Single-line rules stay consecutive so one keyword pass serves them all (see
+ * redaction-engine.ts); the multi-line XML rule runs last.
+ */
+export const BUILT_IN_RULES: readonly RedactionRule[] = [
+  ...SECRET_RULES,
+  ...VENDOR_RULES,
+  ...PII_RULES,
+  ...VENDOR_MULTILINE_RULES,
+];

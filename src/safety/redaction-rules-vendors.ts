@@ -1,0 +1,202 @@
+/**
+ * Credentials recognisable by their own shape, whatever surrounds them: vendor tokens with
+ * a registered prefix (shapes from gitleaks' default rules, cmd/generate/config/rules),
+ * base64-wrapped JWTs, webhook URLs whose path is the secret, `curl -u user:password`,
+ * and secrets held in XML elements and `key=… value=…` attribute pairs.
+ *
+ * Every pattern is linear: one literal prefix, then bounded character classes.
+ */
+
+import { sensitiveKeyCategory } from "./redaction-keys.ts";
+import {
+  type Hit,
+  isInertValue,
+  isPlaceholderSecret,
+  type RedactionRule,
+  type RuleMatch,
+  replaceGroup,
+} from "./redaction-rule-kit.ts";
+
+/**
+ * Vendor token shapes: `[keywords, shape]`. The keywords (space-separated, lower-case,
+ * for the prefilter) are the literal starts the shape can have; the shape is the whole
+ * token, prefix included.
+ */
+const PREFIXED_SHAPES: readonly (readonly [keyword: string, shape: string])[] = [
+  // OpenAI project, service-account and admin keys, and the older `sk-…T3BlbkFJ…`.
+  ["sk-", String.raw`sk-(?:proj|svcacct|admin)-[A-Za-z0-9_-]{40,300}`],
+  ["sk-", String.raw`sk-[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20}`],
+  ["sk-", String.raw`sk-(?:ant-(?:api|admin|sid)\d{2}-)?[A-Za-z0-9_-]{40,300}`],
+  ["npm_", String.raw`npm_[A-Za-z0-9]{36}`],
+  // GitLab: personal, OAuth, deploy, runner, CI job, trigger, feed, mail, agent, SCIM,
+  // feature-flag tokens, and runner registration tokens.
+  [
+    "glpat- gloas- gldt- glrt- glcbt- glptt- glft- glimt- glagent- glsoat- glffct-",
+    String.raw`gl(?:pat|oas|dt|rt|cbt|ptt|ft|imt|agent|soat|ffct)-[A-Za-z0-9_-]{20,300}(?:\.[0-9a-z]{9})?`,
+  ],
+  ["gr1348941", String.raw`GR1348941[\w-]{20}`],
+  ["hf_", String.raw`hf_[A-Za-z]{34}`],
+  ["api_org_", String.raw`api_org_[A-Za-z]{34}`],
+  ["p8e-", String.raw`p8e-[A-Za-z0-9]{32}`],
+  ["ltai", String.raw`LTAI[A-Za-z0-9]{20}`],
+  ["akcp", String.raw`AKCp[A-Za-z0-9]{69}`],
+  ["cmvmd", String.raw`cmVmd[A-Za-z0-9]{59}`],
+  ["eaam eaac", String.raw`EAA[MC][A-Za-z0-9]{100,1024}`],
+  ["ntn_", String.raw`ntn_[0-9]{11}[A-Za-z0-9]{35}`],
+  ["sgp_", String.raw`sgp_(?:(?:[a-fA-F0-9]{16}|local)_)?[a-fA-F0-9]{40}`],
+  ["s-s4t2", String.raw`s-s4t2(?:ud|af)-[a-fA-F0-9]{64}`],
+  ["pypi-", String.raw`pypi-AgEIcHlwaS5vcmc[\w-]{50,1000}`],
+  ["dop_v1_ doo_v1_ dor_v1_", String.raw`do[opr]_v1_[a-f0-9]{64}`],
+  ["shpat_ shpca_ shppa_ shpss_", String.raw`shp(?:at|ca|pa|ss)_[a-fA-F0-9]{32}`],
+  ["xai-", String.raw`xai-[A-Za-z0-9]{80}`],
+  ["age-secret-key-1", String.raw`AGE-SECRET-KEY-1[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{58}`],
+  ["pscale_", String.raw`pscale_(?:tkn|pw|oauth)_[\w=.-]{32,64}`],
+  ["sg.", String.raw`SG\.[\w-]{22}\.[\w-]{43}`],
+  ["dp.", String.raw`dp\.(?:pt|st|sa|ct|scim|audit)\.[A-Za-z0-9]{40,44}`],
+  ["hvs. hvb.", String.raw`hv[sb]\.[\w-]{90,300}`],
+  ["fo1_", String.raw`fo1_[\w-]{43}`],
+  ["glc_ glsa_", String.raw`gl(?:c|sa)_[A-Za-z0-9+/_=-]{32,400}`],
+  ["ezak eztk", String.raw`EZ[AT]K[A-Za-z0-9]{54}`],
+  ["shippo_", String.raw`shippo_(?:live|test)_[a-fA-F0-9]{40}`],
+  ["rdme_", String.raw`rdme_[a-z0-9]{70}`],
+  ["pplx-", String.raw`pplx-[A-Za-z0-9]{48}`],
+  ["pnu_", String.raw`pnu_[A-Za-z0-9]{36}`],
+  ["dapi", String.raw`dapi[a-f0-9]{32}(?:-\d)?`],
+  ["ops_eyj", String.raw`ops_eyJ[A-Za-z0-9+/=]{250,4096}`],
+  [
+    "a3-",
+    String.raw`A3-[A-Z0-9]{6}-(?:[A-Z0-9]{11}|[A-Z0-9]{6}-[A-Z0-9]{5})-[A-Z0-9]{5}-[A-Z0-9]{5}-[A-Z0-9]{5}`,
+  ],
+  ["atatt3", String.raw`ATATT3[A-Za-z0-9_=-]{150,300}`],
+  // Azure AD client secrets: three characters, a digit, `Q~`, then 31–34 more.
+  ["q~", String.raw`[A-Za-z0-9_~.]{3}\dQ~[A-Za-z0-9_~.-]{31,34}`],
+  ["rubygems_", String.raw`rubygems_[a-f0-9]{48}`],
+];
+
+/** A random token mixes letters with digits or both cases; `sk-my-own-words-here` does not. */
+function looksRandom(token: string): boolean {
+  const mixed = /[0-9]/.test(token)
+    ? /[A-Za-z]/.test(token)
+    : /[a-z]/.test(token) && /[A-Z]/.test(token);
+  return mixed && !isPlaceholderSecret(token);
+}
+
+const vendorToken: RedactionRule = {
+  category: "api_key",
+  keywords: [...new Set(PREFIXED_SHAPES.flatMap(([k]) => k.split(" ")))],
+  pattern: new RegExp(
+    String.raw`(?<![A-Za-z0-9_-])(?:${PREFIXED_SHAPES.map(([, s]) => s).join("|")})(?![A-Za-z0-9_-])`,
+    "g",
+  ),
+  replace: (m, hit) => (looksRandom(m.text) ? hit("api_key") : undefined),
+};
+
+/** A JWT wrapped in base64 (`ZXlK` is base64 for `eyJ`), as Kubernetes and CI configs hold them. */
+const base64Jwt: RedactionRule = {
+  category: "jwt",
+  keywords: ["zxlk"],
+  pattern: /(?<![A-Za-z0-9+/_-])ZXlK[A-Za-z0-9+/_-]{40,8192}={0,2}/g,
+  replace: (m, hit) => {
+    const decoded = Buffer.from(m.text.slice(0, 400), "base64").toString("latin1");
+    return /^eyJ[A-Za-z0-9_-]{8,}\.eyJ/.test(decoded) ? hit("jwt") : undefined;
+  },
+};
+
+/** Teams / Office 365 incoming webhooks: the path after the host is the credential. */
+const officeWebhook: RedactionRule = {
+  category: "slack_webhook",
+  keywords: ["webhook.office.com"],
+  pattern: /(\b[a-z0-9-]{1,64}\.webhook\.office\.com\/)(webhookb2\/[A-Za-z0-9@/_-]{32,512})/g,
+  replace: (m, hit) => replaceGroup(m, 1, "slack_webhook", hit),
+};
+
+/** `curl -u user:password` / `--user user:password`: the password goes, the user stays. */
+const curlUser: RedactionRule = {
+  category: "password",
+  keywords: [" -u", "--user"],
+  pattern: /((?:^|\s)(?:-u|--user)[ \t=]+["']?[^\s:"']{0,128}:)([^\s"']{1,256})/g,
+  replace: (m, hit) => {
+    if (m.text.includes("[REDACTED:")) return undefined;
+    const line = commandBefore(m.input, m.offset);
+    // `docker run -u 1000:1000` and `sort -u` are not credentials: only curl's `-u` is.
+    const user = m.groups[0]!.replace(/^\s*(?:-u|--user)[ \t=]+["']?/, "");
+    if (!/\bcurl\b/i.test(line) || /^\d+$/.test(m.groups[1] ?? "") || user.startsWith("<")) {
+      return undefined;
+    }
+    return replaceGroup(m, 1, "password", hit);
+  },
+};
+
+/** The shell command up to `offset`, following `\` line continuations back. */
+function commandBefore(input: string, offset: number): string {
+  let start = input.lastIndexOf("\n", offset - 1);
+  for (let lines = 0; start > 0 && input[start - 1] === "\\" && lines < 20; lines++) {
+    start = input.lastIndexOf("\n", start - 1);
+  }
+  return input.slice(start + 1, offset);
+}
+
+const SECRET_NAME = String.raw`[\w.:-]{0,60}(?:token|secret|password|passwd|api[_-]?key|apikey|access[_-]?key|private[_-]?key)[\w.:-]{0,60}`;
+
+/**
+ * `<apiToken>…</apiToken>`, the value on the same line or the next one (the element name
+ * says what it holds; the tags stay).
+ */
+const xmlElementSecret: RedactionRule = {
+  category: "secret",
+  keywords: ["</"],
+  multiline: true,
+  pattern: new RegExp(
+    String.raw`(<(${SECRET_NAME})>[ \t]*(?:\r?\n[ \t]*)?)([^<>\s]{4,4096})([ \t]*(?:\r?\n[ \t]*)?<\/\2>)`,
+    "gi",
+  ),
+  replace: (m, hit) => replaceValue(m, m.groups[1]!, 2, hit, m.groups[0]!, m.groups[3]!),
+};
+
+/** `<add key="ClearTextPassword" value="…"/>`, `<entry name="apiToken" value="…">`. */
+const keyValueAttribute: RedactionRule = {
+  category: "secret",
+  keywords: ["value="],
+  pattern: new RegExp(
+    String.raw`((?:key|name)\s*=\s*["']${SECRET_NAME}["']\s+value\s*=\s*["'])([^"'\r\n]{1,4096})(["'])`,
+    "gi",
+  ),
+  replace: (m, hit) =>
+    replaceValue(
+      m,
+      /["']([^"']*)["']/.exec(m.groups[0]!)?.[1] ?? "",
+      1,
+      hit,
+      m.groups[0]!,
+      m.groups[2]!,
+    ),
+};
+
+/**
+ * The match with its value group replaced, when `name` is a secret's name by its ending
+ * (`apiToken`, `ClearTextPassword`; not `UserSecretsId`) and the value is not inert.
+ */
+function replaceValue(
+  m: RuleMatch,
+  name: string,
+  index: number,
+  hit: Hit,
+  before: string,
+  after: string,
+): string | undefined {
+  const value = m.groups[index];
+  const category = sensitiveKeyCategory(name);
+  if (category === undefined || value === undefined) return undefined;
+  if (isInertValue(value) || value.length < 4) return undefined;
+  return `${before}${hit(category)}${after}`;
+}
+
+export const VENDOR_RULES: readonly RedactionRule[] = [
+  vendorToken,
+  base64Jwt,
+  officeWebhook,
+  curlUser,
+  keyValueAttribute,
+];
+
+export const VENDOR_MULTILINE_RULES: readonly RedactionRule[] = [xmlElementSecret];
