@@ -78,8 +78,16 @@ export interface ReclaimedLease {
   phase: string;
 }
 
-/** Reclaims every expired lease of an active run, each with its audit event, in one statement. */
-export async function reclaimExpiredLeases(db: Db, actor: string): Promise<ReclaimedLease[]> {
+/**
+ * Reclaims every expired lease of an active run, each with its audit event, in one
+ * statement; a lease `isQueued` says its step's job is still waiting for a worker is
+ * left alone (see reconcileOnce).
+ */
+export async function reclaimExpiredLeases(
+  db: Db,
+  actor: string,
+  isQueued: (lease: { id: string; seq: number }) => Promise<boolean> = async () => false,
+): Promise<ReclaimedLease[]> {
   const expired = await db
     .select({
       id: runs.id,
@@ -92,8 +100,10 @@ export async function reclaimExpiredLeases(db: Db, actor: string): Promise<Recla
     .where(
       and(isNull(runs.outcome), isNotNull(runs.leaseOwner), lt(runs.leaseExpiresAt, sql`now()`)),
     );
-  if (expired.length === 0) return [];
-  const batch = expired.map((run) => ({
+  const abandoned = [];
+  for (const run of expired) if (!(await isQueued(run))) abandoned.push(run);
+  if (abandoned.length === 0) return [];
+  const batch = abandoned.map((run) => ({
     id: run.id,
     seq: run.seq,
     fencing: run.fencing,

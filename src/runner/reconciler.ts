@@ -3,6 +3,7 @@ import type { Logger } from "pino";
 import type { Db } from "../db/client.ts";
 import { approvals, runs } from "../db/schema.ts";
 import { isPhase, type Phase, WAIT_PHASES } from "../domain/phases.ts";
+import { type FailedHandoffDeps, handOffFailedRuns } from "./failed-handoffs.ts";
 import { phaseJobId } from "./ids.ts";
 import type { LeaseHandoffs } from "./lease-handoff.ts";
 import type { PhaseQueue } from "./queue.ts";
@@ -30,6 +31,8 @@ export interface ReconcilerDeps {
    * lost its job, the reconciler of the process holding the lease re-enqueues it now.
    */
   handoffs?: LeaseHandoffs;
+  /** Writes the handoff of FAILED runs that could not write it (failed-handoffs.ts). */
+  failedHandoffs?: FailedHandoffDeps;
 }
 
 export interface ReconcileReport {
@@ -43,6 +46,8 @@ export interface ReconcileReport {
 
 /** Active states with no job: the wait phases, and the completing phase. */
 const NO_JOB_STATES = [...WAIT_PHASES, "RUN_COMPLETE"];
+/** A job in one of these states waits for a worker; none holds its step yet. */
+const QUEUED_JOB_STATES = new Set(["waiting", "delayed", "prioritized", "waiting-children"]);
 /** A step whose job is in one of these states will run; others get a fresh job. */
 const LIVE_JOB_STATES = new Set([
   "waiting",
@@ -66,7 +71,11 @@ export async function reconcileOnce(deps: ReconcilerDeps): Promise<ReconcileRepo
   };
 
   // Each change commits with its audit events in one statement (reconciler-statements.ts).
-  const reclaimed = await reclaimExpiredLeases(deps.db, deps.actor);
+  // An expired lease whose step's job will still take it is not reclaimed (issue 17.7):
+  // see jobWillTakeLease.
+  const reclaimed = await reclaimExpiredLeases(deps.db, deps.actor, (lease) =>
+    jobWillTakeLease(deps.queue, lease),
+  );
   report.leasesReclaimed = reclaimed.length;
 
   const runnable = await deps.db
@@ -110,6 +119,7 @@ export async function reconcileOnce(deps: ReconcilerDeps): Promise<ReconcileRepo
       );
   }
   report.approvalsExpired = expired.length;
+  if (deps.failedHandoffs) await handOffFailedRuns(deps.failedHandoffs);
   if (
     report.reenqueued ||
     report.leasesReclaimed ||
@@ -194,6 +204,32 @@ async function handedWithoutTaker(deps: ReconcilerDeps): Promise<RunRow[]> {
     );
   const ids = new Set(still.map((row) => row.id));
   return kept.filter((run) => ids.has(run.id));
+}
+
+/**
+ * Whether the step's own job will take its expired lease, so reclaiming it would only
+ * bump the fencing counter and record a `lease.reclaimed` that no worker earned:
+ * - the job waits for its first delivery: a lease handed to it (ADR 0010) expires while
+ *   it queues behind a backlog longer than the lease; the worker that picks it adopts or
+ *   takes the lease, fencing out any earlier holder in that same statement;
+ * - the job is active and its BullMQ lock is held: a live worker picked it and is about
+ *   to take the lease (or runs the step, its heartbeat failing: nobody else has a job
+ *   for that step to run it).
+ * A job redelivered after a stall, one whose lock is gone, and a lost job are the marks
+ * of a worker that stopped holding its step: their leases are reclaimed and audited.
+ */
+async function jobWillTakeLease(
+  queue: PhaseQueue,
+  lease: { id: string; seq: number },
+): Promise<boolean> {
+  const jobId = phaseJobId(lease.id, lease.seq);
+  const job = await queue.queue.getJob(jobId);
+  if (!job) return false;
+  const state = await job.getState();
+  if (QUEUED_JOB_STATES.has(state)) return job.attemptsStarted === 0 && !job.stalledCounter;
+  if (state !== "active") return false;
+  const client = await queue.queue.client;
+  return (await client.exists(`${queue.queue.toKey(jobId)}:lock`)) === 1;
 }
 
 const stepOf = (run: { id: string; seq: number; phase: string }): PhaseJobData => ({
