@@ -29,6 +29,7 @@ import {
   type Resource,
   resourceOf,
 } from "./resources.ts";
+import { adoptMoved, scanCandidates } from "./scan.ts";
 import type { ResolvedTargets } from "./targets.ts";
 
 /**
@@ -63,6 +64,8 @@ export interface Collected {
   alarms: MetricAlarm[];
   ourAlarms: string[];
   health?: { ref: SourceRef; events: ProviderHealthEvent[] };
+  /** The service the account scan found moving, when nothing named one (scan.ts). */
+  scanned?: { service: string; resources: string[]; alsoMoved: string[] };
 }
 
 export interface CollectInput {
@@ -72,6 +75,8 @@ export interface CollectInput {
   /** Alarm names the ticket links (the alarm e-mail's subject). */
   ticketAlarms: ReadonlySet<string>;
   defaultThreshold: number;
+  /** The ticket's title and description: ranks the account scan's resources, never selects one. */
+  ticketText: string;
   run: (checks: Check[]) => Promise<unknown>;
   aborted: () => boolean;
 }
@@ -123,10 +128,17 @@ async function findResources(input: CollectInput) {
   const names = new Set([...declared, ...discovered.flatMap((r) => Object.values(r.dims))]);
   const ours = relevantAlarms(alarms, service, names, input.ticketAlarms);
   const fromAlarms = ours.map(alarmResource).filter((r): r is Resource => r !== undefined);
-  const resources = pairDeadLetters(
+  let resources = pairDeadLetters(
     mergeResources(declaredResources(targets), discovered, fromAlarms),
     discovery?.queueNames ?? [],
   );
+  if (resources.length === 0 && !service && discovery) {
+    // Nothing named a resource: scan the account for what moved (scan.ts).
+    resources = pairDeadLetters(
+      scanCandidates(discovery.account, input.ticketText),
+      discovery.queueNames,
+    );
+  }
   const others = alarms.filter((a) => a.state === "ALARM" && !ours.includes(a)).length;
   return { resources, ours, others, alarms };
 }
@@ -167,7 +179,9 @@ async function readMetrics(input: CollectInput, readings: AwsReadings, label: st
   const agedQueues = new Set<string>();
   for (const q of resources.filter((r) => r.kind === "queue")) {
     // A queue-age verdict needs a threshold: a stated one, or the default for a named queue.
-    if (q.thresholdSeconds === undefined && q.origin === "discovered") continue;
+    if (q.thresholdSeconds === undefined && (q.origin === "discovered" || q.origin === "scanned")) {
+      continue;
+    }
     const threshold = q.thresholdSeconds ?? input.defaultThreshold;
     agedQueues.add(q.id);
     checks.push({
@@ -336,20 +350,63 @@ export const isCapacityShort = (readings: AwsReadings) =>
 export const isQueueSaturated = (readings: AwsReadings) =>
   readings.queues.some((q) => q.ageSeconds > q.threshold);
 
+type MetricsRead = Awaited<ReturnType<typeof readMetrics>>;
+
+/**
+ * After an account scan, keeps the group of resources that moved and drops every read of
+ * the others (their flat series say nothing about this ticket); without one that moved,
+ * drops them all.
+ */
+function keepAdopted(input: CollectInput, readings: AwsReadings, m: MetricsRead) {
+  const assessed = assessAll(m.reads, input.ctx.now);
+  const deadLetters = assessAll(m.deadLetters, input.ctx.now);
+  if (!m.resources.some((r) => r.origin === "scanned")) {
+    return { m, assessed, deadLetters, scanned: undefined };
+  }
+  const adoption = adoptMoved(m.resources, [...assessed, ...deadLetters], input.ticketText);
+  const kept = new Set(adoption?.resources ?? []);
+  const keep = (r: Resource) => kept.has(r);
+  const resourceIds = new Set([...kept].map((r) => r.id));
+  if (readings.errorRate && ![...kept].some((r) => r.kind === "alb")) delete readings.errorRate;
+  if (readings.tasks && ![...kept].some((r) => r.kind === "ecs")) delete readings.tasks;
+  readings.queues = readings.queues.filter((q) => resourceIds.has(q.queue));
+  return {
+    m: { ...m, resources: m.resources.filter(keep) },
+    assessed: assessed.filter((a) => keep(a.read.resource)),
+    deadLetters: deadLetters.filter((a) => kept.has(a.read.resource)),
+    scanned: adoption
+      ? {
+          service: adoption.service,
+          resources: adoption.resources.map((r) => r.id),
+          alsoMoved: adoption.alsoMoved,
+        }
+      : undefined,
+  };
+}
+
 export async function collect(input: CollectInput): Promise<Collected> {
   const readings: AwsReadings = { queues: [], errorLogs: [], capacity: [] };
   const label = input.service ?? "unknown";
-  const metrics = readMetrics(input, readings, label);
-  const events = metrics.then((m) => eventGroupsOf(input, m.resources));
-  const [m, , health, eventGroups] = await Promise.all([
-    metrics,
-    readLogs(input, readings),
-    readHealth(input),
-    events,
-  ]);
+  const metrics = readMetrics(input, readings, label).then((m) => keepAdopted(input, readings, m));
+  const events = metrics.then((k) => eventGroupsOf(input, k.m.resources));
+  // The logs chain needs a service: the named one at once, a scanned one once found.
+  const logs = input.service
+    ? readLogs(input, readings)
+    : metrics.then((k) =>
+        k.scanned
+          ? readLogs(
+              {
+                ...input,
+                service: k.scanned.service,
+                targets: { ...input.targets, conventionalLogGroup: `/ecs/${k.scanned.service}` },
+              },
+              readings,
+            )
+          : undefined,
+      );
+  const [k, , health, eventGroups] = await Promise.all([metrics, logs, readHealth(input), events]);
+  const { m, assessed, deadLetters } = k;
   await readInfraEvents(input, readings, m.resources);
-  const assessed = assessAll(m.reads, input.ctx.now);
-  const deadLetters = assessAll(m.deadLetters, input.ctx.now);
   // Pivot: when capacity looks short or tasks drop, read the events that say why.
   const tasksDropped = assessed.some(
     (a) => a.read.spec.measure === "running_tasks" && a.change.direction === "drop",
@@ -374,5 +431,6 @@ export async function collect(input: CollectInput): Promise<Collected> {
     alarms: m.alarms,
     ourAlarms: m.ours,
     ...(health ? { health } : {}),
+    ...(k.scanned ? { scanned: k.scanned } : {}),
   };
 }

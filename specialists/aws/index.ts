@@ -130,9 +130,12 @@ function emitClassic(ev: EvidenceCollector, readings: AwsReadings, service: stri
       desired: Math.max(0, t.desired),
     });
   }
+  // Fewer stops than a crash loop's minimum still are one while the service runs short of
+  // its desired tasks: the stops are what keeps it short (ECS events are sampled, not all kept).
+  const short = readings.tasks !== undefined && readings.tasks.running < readings.tasks.desired;
   for (const { ref, events } of readings.capacity) {
     const restarts = events.outOfMemory + events.containerExits;
-    if (restarts < CRASH_LOOP_MIN_RESTARTS) continue;
+    if (restarts < (short ? 1 : CRASH_LOOP_MIN_RESTARTS)) continue;
     ev.signal({
       source: ref,
       kind: "crash_loop",
@@ -281,18 +284,27 @@ export function createAwsSpecialist(options: AwsSpecialistOptions = {}): Special
         clock,
         read: seriesReader(cloudwatch, seriesStart(now, input.onset?.at), now),
       };
-      const label = service ?? UNKNOWN_SERVICE;
-      const { readings, resources, assessed, deadLetters, health, alarms, ourAlarms } =
+      const { readings, resources, assessed, deadLetters, health, alarms, ourAlarms, scanned } =
         await collect({
           ctx,
           targets,
           service,
           ticketAlarms: new Set(input.ticket.snapshot.linked.awsRefs),
           defaultThreshold,
+          ticketText: `${input.ticket.snapshot.title}\n${input.ticket.snapshot.descriptionExcerpt}`,
           run: (checks) => Promise.all(checks.map((c) => ev.check(c, signal))),
           aborted: () => signal.aborted,
         });
-      if (resources.length === 0 && !hasTargets(targets)) {
+      const label = service ?? scanned?.service ?? UNKNOWN_SERVICE;
+      if (scanned) {
+        const source = assessed.find((a) => a.change.direction !== "flat")?.read.ref;
+        if (source) {
+          ev.finding({
+            fact: `no service or resource named: of the account's resources, ${scanned.resources.join(", ")} (${scanned.service}) moved, so they are read as the ticket's${scanned.alsoMoved.length ? `; ${scanned.alsoMoved.join(", ")} moved too` : ""}`,
+            source,
+          });
+        }
+      } else if (resources.length === 0 && !hasTargets(targets)) {
         ev.gap({
           what: service
             ? `no AWS resource of ${label} found: the catalog declares none and ListMetrics shows none named after it`

@@ -269,7 +269,8 @@ export const KINDS: readonly KindSpec[] = [
     kind: "ecs_service",
     ...ECS_SERVICE,
     namespace: "AWS/ECS",
-    probe: ["CPUUtilization"],
+    // A service may publish only one of the two (memory alone, on some task definitions).
+    probe: ["CPUUtilization", "MemoryUtilization"],
     series: [
       { metricName: "CPUUtilization", stat: "Average", measure: "cpu", unit: "%", minChange: 10 },
       {

@@ -54,6 +54,8 @@ export interface Discovery {
   resources: Resource[];
   /** Every queue name listed, ours or not: where dead-letter queues are found. */
   queueNames: string[];
+  /** Every resource listed, ours or not: what the account scan ranks (scan.ts). */
+  account: Resource[];
   failedKinds: string[];
 }
 
@@ -84,8 +86,13 @@ export async function discover(
     byKind.set(kind, [...(byKind.get(kind) ?? []), ...s.value]);
   });
   const resources: Resource[] = [];
+  const account = new Map<string, Resource>();
   for (const [kind, descriptors] of byKind) {
     resources.push(...matchDiscovered(kind, descriptors, service, declared));
+    for (const d of descriptors) {
+      const r = resourceOf(kind, d.dimensions, "discovered");
+      if (r && !account.has(`${r.kind}:${r.id}`)) account.set(`${r.kind}:${r.id}`, r);
+    }
   }
   const queueNames = [
     ...new Set(
@@ -94,7 +101,12 @@ export async function discover(
         .filter((q): q is string => q !== undefined),
     ),
   ];
-  return { resources, queueNames, failedKinds: [...new Set(failed)] };
+  return {
+    resources,
+    queueNames,
+    account: [...account.values()].filter((r) => !(r.kind === "queue" && isDeadLetterName(r.id))),
+    failedKinds: [...new Set(failed)],
+  };
 }
 
 /**
@@ -110,7 +122,12 @@ export function pairDeadLetters(resources: Resource[], queueNames: string[]): Re
     if (q.deadLetterQueue) paired.add(q.deadLetterQueue);
   }
   return resources.filter(
-    (r) => !(r.kind === "queue" && r.origin === "discovered" && paired.has(r.id)),
+    (r) =>
+      !(
+        r.kind === "queue" &&
+        (r.origin === "discovered" || r.origin === "scanned") &&
+        paired.has(r.id)
+      ),
   );
 }
 

@@ -16,7 +16,8 @@ export interface Resource {
   id: string;
   /** The identity dimensions, as CloudWatch queries take them. */
   dims: Record<string, string>;
-  origin: "declared" | "discovered" | "alarm";
+  /** `scanned`: read only to look for what moved, when nothing named a resource (scan.ts). */
+  origin: "declared" | "discovered" | "alarm" | "scanned";
   maxConnections?: number;
   /** Queue-age alarm threshold, seconds. */
   thresholdSeconds?: number;

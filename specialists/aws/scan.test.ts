@@ -1,0 +1,115 @@
+import { describe, expect, it } from "vitest";
+import type { Assessed } from "./emit.ts";
+import { kindSpec } from "./measures.ts";
+import type { Resource } from "./resources.ts";
+import { adoptMoved, affinity, groupOf, scanCandidates, serviceOfGroup, wordsOf } from "./scan.ts";
+
+const res = (kind: Resource["kind"], dims: Record<string, string>): Resource => ({
+  kind,
+  id: Object.values(dims).join("/"),
+  dims,
+  origin: "discovered",
+});
+const lb = (name: string) => res("alb", { LoadBalancer: `app/${name}/0a1b2c3d` });
+const ecs = (cluster: string, service: string) =>
+  res("ecs", { ClusterName: cluster, ServiceName: service });
+const queue = (name: string) => res("queue", { QueueName: name });
+const fn = (name: string) => res("function", { FunctionName: name });
+
+/** One assessed series of a scanned resource. */
+function moved(
+  r: Resource,
+  measure: string,
+  direction: "rise" | "drop" | "flat",
+  onset?: string,
+): Assessed {
+  const kind = kindSpec(r.kind);
+  return {
+    read: {
+      kind,
+      spec: { metricName: "M", stat: "Sum", measure, minChange: 1 } as never,
+      resource: r,
+      dims: r.dims,
+      ref: { kind: "cloudwatch_metric", ref: `cloudwatch_metric:${r.id}` } as never,
+      series: { timestamps: [], values: [] } as never,
+    },
+    change: {
+      direction,
+      before: 0,
+      after: 1,
+      ...(onset ? { onset, uncertaintyMinutes: 0.5 } : {}),
+      windowStart: "2026-01-01T09:00:00Z",
+      windowEnd: "2026-01-01T11:00:00Z",
+      level: 1,
+      total: 1,
+      peak: 1,
+      samples: [],
+    },
+  };
+}
+
+describe("account scan", () => {
+  it("groups resources by the first word of their name that says what they are", () => {
+    expect(groupOf(queue("widget-jobs"))).toBe("widget");
+    expect(groupOf(ecs("prod-core", "widget-worker"))).toBe("widget");
+    expect(groupOf(lb("prod-widgets-7"))).toBe("widget");
+    expect(groupOf(res("cache", { CacheClusterId: "tokens-prod-0001-002" }))).toBe("token");
+  });
+
+  it("names a group's service after its ECS service or function, else its load balancer less the environment", () => {
+    expect(serviceOfGroup([lb("gizmo-api-prod"), ecs("c1", "gizmo-api")])).toBe("gizmo-api");
+    expect(serviceOfGroup([lb("gizmo-api-prod")])).toBe("gizmo-api");
+    expect(serviceOfGroup([fn("shrinker")])).toBe("shrinker");
+  });
+
+  it("ranks the account's resources by the ticket's words, at most three per kind", () => {
+    const words = wordsOf("Scanned receipts stuck; receipt OCR never finishes");
+    expect(affinity(queue("receipt-ocr-jobs"), words)).toBe(2);
+    expect(affinity(queue("billing-events"), words)).toBe(0);
+    const queues = ["a-jobs", "b-jobs", "c-jobs", "receipt-ocr-jobs"].map(queue);
+    const picked = scanCandidates(queues, "receipts stuck in OCR");
+    expect(picked.map((r) => r.id)).toEqual(["receipt-ocr-jobs", "a-jobs", "b-jobs"]);
+    expect(picked.every((r) => r.origin === "scanned")).toBe(true);
+  });
+
+  it("adopts the group whose series moved, never a quiet one", () => {
+    const scanned = scanCandidates(
+      [queue("alpha-jobs"), ecs("c", "alpha-worker"), lb("beta-web-prod")],
+      "things are slow",
+    );
+    const [aq, ae, bl] = [...scanned].sort((a, b) => a.id.localeCompare(b.id));
+    expect(adoptMoved(scanned, [moved(bl!, "errors_5xx", "flat")], "x")).toBeUndefined();
+    const adoption = adoptMoved(
+      scanned,
+      [
+        moved(aq!, "queue_age", "rise", "2026-01-01T10:00:00Z"),
+        moved(bl!, "errors_5xx", "flat"),
+        moved(ae!, "requests", "rise", "2026-01-01T09:00:00Z"),
+      ],
+      "things are slow",
+    );
+    expect(adoption?.service).toBe("alpha-worker");
+    expect(adoption?.resources.map((r) => r.id).sort()).toEqual(["alpha-jobs", "c/alpha-worker"]);
+    expect(adoption?.alsoMoved).toEqual([]);
+  });
+
+  it("load alone does not make a resource the symptom's", () => {
+    const scanned = scanCandidates([lb("gamma-web-prod")], "x");
+    expect(
+      adoptMoved(scanned, [moved(scanned[0]!, "requests", "rise", "2026-01-01T10:00:00Z")], "x"),
+    ).toBeUndefined();
+  });
+
+  it("between two groups that moved, prefers the one the ticket names, then the earlier", () => {
+    const scanned = scanCandidates([queue("delta-jobs"), queue("omega-jobs")], "omega is stuck");
+    const [d, o] = [...scanned].sort((a, b) => a.id.localeCompare(b.id));
+    const both = [
+      moved(d!, "queue_age", "rise", "2026-01-01T09:00:00Z"),
+      moved(o!, "queue_age", "rise", "2026-01-01T10:00:00Z"),
+    ];
+    expect(adoptMoved(scanned, both, "omega is stuck")?.group).toBe("omega");
+    const adoption = adoptMoved(scanned, both, "something is stuck");
+    expect(adoption?.group).toBe("delta");
+    expect(adoption?.alsoMoved).toEqual(["omega"]);
+  });
+});

@@ -1,0 +1,196 @@
+import type { Assessed } from "./emit.ts";
+import { KINDS } from "./measures.ts";
+import { MAX_PER_KIND, type Resource } from "./resources.ts";
+
+/**
+ * The account scan: what an on-call engineer does when a ticket names no service and no
+ * resource ("images show no thumbnails", "the public API answers 503") — open the
+ * account's metrics and look for what is red. It is asked only when nothing else (the
+ * router's service, the catalog, the ticket's identifiers, an alarm of ours) gave one
+ * resource to read.
+ *
+ * Which resources: every resource discovery listed (ListMetrics, already read), ranked by
+ * how many words of the resource's name the ticket's words share (a hint for the order
+ * only: the ticket's prose never makes a resource ours), at most {@link MAX_PER_KIND} of
+ * each kind. Which ones concern us: the group of resources — those sharing the first word
+ * of their name (`<word>-jobs` and `<word>-worker`) — whose series moved; never a
+ * resource whose telemetry is quiet. When several groups moved, the one the ticket's words
+ * rank first, then the one that moved first; the others are named in a finding.
+ */
+
+/** Measures whose movement marks a resource as the symptom's, not load alone. */
+const LOAD_ONLY = new Set(["requests"]);
+/** Words in resource names that say where, not what. */
+const ENVIRONMENT_WORDS = new Set([
+  "prod",
+  "production",
+  "prd",
+  "live",
+  "staging",
+  "stage",
+  "dev",
+  "app",
+  "tg",
+  "targetgroup",
+]);
+/** Ticket words too common to rank a resource by. */
+const STOP_WORDS = new Set([
+  "the",
+  "and",
+  "for",
+  "are",
+  "was",
+  "were",
+  "not",
+  "but",
+  "with",
+  "from",
+  "since",
+  "this",
+  "that",
+  "they",
+  "them",
+  "our",
+  "some",
+  "all",
+  "any",
+  "every",
+  "get",
+  "gets",
+  "got",
+  "has",
+  "have",
+  "had",
+  "been",
+  "into",
+  "out",
+  "now",
+  "say",
+  "says",
+  "show",
+  "shows",
+  "new",
+  "utc",
+  "api",
+  "service",
+  "server",
+  "error",
+  "errors",
+]);
+
+/** A word without a plural "s" (`thumbnails` → `thumbnail`; short words kept whole). */
+const stem = (word: string) =>
+  word.length > 3 && word.endsWith("s") && !word.endsWith("ss") ? word.slice(0, -1) : word;
+
+/** The words of a text, lower-cased and stemmed, without numbers and stop words. */
+export function wordsOf(text: string): Set<string> {
+  return new Set(
+    text
+      .toLowerCase()
+      .split(/[^a-z0-9]+/)
+      .filter((w) => w.length >= 3 && !/^\d+$/.test(w) && !STOP_WORDS.has(w))
+      .map(stem),
+  );
+}
+
+/** A resource's own name: the ECS service, the load balancer's name, else its identity. */
+export function nameOf(r: Resource): string {
+  if (r.dims.ServiceName) return r.dims.ServiceName;
+  if (r.dims.LoadBalancer) return r.dims.LoadBalancer.split("/")[1] ?? r.dims.LoadBalancer;
+  return Object.values(r.dims)[0] ?? r.id;
+}
+
+/** The words of a resource's name that say what it is (not environment, ids or numbers). */
+function nameWords(r: Resource): string[] {
+  return nameOf(r)
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter((w) => w.length >= 2 && !ENVIRONMENT_WORDS.has(w) && !/^[0-9a-f]*\d[0-9a-f]*$/.test(w))
+    .map(stem);
+}
+
+/** The group a resource belongs to: the first word of its name that says what it is. */
+export function groupOf(r: Resource): string {
+  return nameWords(r)[0] ?? nameOf(r).toLowerCase();
+}
+
+/** How many words of the resource's name the ticket uses. */
+export function affinity(r: Resource, ticketWords: ReadonlySet<string>): number {
+  return nameWords(r).filter((w) => ticketWords.has(w)).length;
+}
+
+/** The account's resources to read, best ranked first, at most {@link MAX_PER_KIND} per kind. */
+export function scanCandidates(account: Resource[], ticketText: string): Resource[] {
+  const words = wordsOf(ticketText);
+  const out: Resource[] = [];
+  for (const kind of KINDS) {
+    const ofKind = account
+      .filter((r) => r.kind === kind.kind)
+      .map((r) => ({ r, score: affinity(r, words) }))
+      .sort((a, b) => b.score - a.score || a.r.id.localeCompare(b.r.id));
+    out.push(
+      ...ofKind.slice(0, MAX_PER_KIND).map(({ r }) => ({ ...r, origin: "scanned" as const })),
+    );
+  }
+  return out;
+}
+
+/** The service a group of resources is: its ECS service or function, else its load balancer's name less the environment. */
+export function serviceOfGroup(resources: Resource[]): string {
+  const named =
+    resources.find((r) => r.dims.ServiceName)?.dims.ServiceName ??
+    resources.find((r) => r.dims.FunctionName)?.dims.FunctionName;
+  if (named) return named;
+  const lb = resources.find((r) => r.dims.LoadBalancer);
+  if (lb) {
+    const name = nameOf(lb);
+    return name.replace(/[-_](?:prod|production|prd|live)$/i, "") || name;
+  }
+  return nameOf(resources[0]!);
+}
+
+export interface Adoption {
+  service: string;
+  group: string;
+  resources: Resource[];
+  /** Other groups whose series moved too, for a finding. */
+  alsoMoved: string[];
+}
+
+/**
+ * The group of scanned resources whose series moved (a rise or drop in anything but load,
+ * dated by its change point), ranked by the ticket's words then by the earliest onset;
+ * undefined when every scanned series is flat.
+ */
+export function adoptMoved(
+  scanned: Resource[],
+  assessed: Assessed[],
+  ticketText: string,
+): Adoption | undefined {
+  const words = wordsOf(ticketText);
+  const moved = new Map<string, { onset: number; score: number }>();
+  for (const a of assessed) {
+    if (a.read.resource.origin !== "scanned") continue;
+    if (a.change.direction === "flat" || !a.change.onset) continue;
+    if (LOAD_ONLY.has(a.read.spec.measure)) continue;
+    const group = groupOf(a.read.resource);
+    const onset = Date.parse(a.change.onset);
+    const members = scanned.filter((r) => groupOf(r) === group);
+    const score = Math.max(0, ...members.map((r) => affinity(r, words)));
+    const seen = moved.get(group);
+    moved.set(group, { onset: Math.min(onset, seen?.onset ?? onset), score });
+  }
+  const ranked = [...moved.entries()].sort(
+    ([, a], [, b]) => b.score - a.score || a.onset - b.onset,
+  );
+  const first = ranked[0];
+  if (!first) return undefined;
+  const group = first[0];
+  const resources = scanned.filter((r) => groupOf(r) === group);
+  return {
+    service: serviceOfGroup(resources),
+    group,
+    resources,
+    alsoMoved: ranked.slice(1).map(([g]) => g),
+  };
+}
