@@ -90,7 +90,7 @@ export function createRedactor(options: RedactorOptions = {}): Redactor {
   let findingPlan: FindingPlan | undefined;
 
   function redactText(text: string, counts: Map<string, number>): string {
-    return runRules(text, plan, counterFor(counts), exhaustive);
+    return runRules(stripZeroWidth(text), plan, counterFor(counts), exhaustive);
   }
 
   return {
@@ -210,6 +210,18 @@ export function redactValue(value: unknown, options?: RedactOptions): ValueRedac
     const { text, summary } = withheld();
     return { value: text, summary };
   }
+}
+
+/** Zero-width characters inside a token: invisible, and enough to split a secret apart. */
+const ZERO_WIDTH_IN_TOKEN = /(?<=[\w+/=.-])[\u200B-\u200D\u2060\uFEFF\u00AD]+(?=[\w+/=.-])/g;
+const ZERO_WIDTH = /[\u200B-\u200D\u2060\uFEFF\u00AD]/;
+
+/**
+ * Removes zero-width characters (and soft hyphens) between token characters before the
+ * rules run, so `ghp_\u200bABC…` is seen whole. Elsewhere (an emoji's joiner) they stay.
+ */
+function stripZeroWidth(text: string): string {
+  return ZERO_WIDTH.test(text) ? text.replace(ZERO_WIDTH_IN_TOKEN, "") : text;
 }
 
 function withheld(): RedactionResult {

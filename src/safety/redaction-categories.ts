@@ -25,6 +25,7 @@ export const REDACTION_CATEGORIES = [
   "iban",
   "payment_card",
   "phone",
+  "ssn",
   /** The redactor itself failed on this input; the whole text was withheld. */
   "redactor_error",
 ] as const;

@@ -98,21 +98,46 @@ const DIGIT = 1;
 const CAPITAL = 2;
 /** Space, `(`, `)`, `-`, `.`: what separates the groups of a card or phone number. */
 const SEPARATOR = 3;
+const LOWER = 4;
+/** `+` and `/`: base64 symbols, otherwise like OTHER. */
+const B64_SYMBOL = 5;
 const CLASS = new Uint8Array(128);
 for (let c = 48; c <= 57; c++) CLASS[c] = DIGIT;
 for (let c = 65; c <= 90; c++) CLASS[c] = CAPITAL;
+for (let c = 97; c <= 122; c++) CLASS[c] = LOWER;
 for (const c of " ()-.") CLASS[c.charCodeAt(0)] = SEPARATOR;
+for (const c of "+/") CLASS[c.charCodeAt(0)] = B64_SYMBOL;
+/** Digits, capitals and lower case all present in a base64 run. */
+const MIXED_CASE_DIGITS = (1 << DIGIT) | (1 << CAPITAL) | (1 << LOWER);
+/** Length of an AWS secret access key. */
+const AWS_SECRET_LENGTH = 40;
+
+function isAlphanumeric(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+}
+
+/** Letters and digits from `from` on, up to `limit`. */
+function alphanumericRun(text: string, from: number, limit: number): number {
+  let n = 0;
+  while (n < limit && from + n < text.length && isAlphanumeric(text.charCodeAt(from + n))) n++;
+  return n;
+}
 
 /**
  * Start offsets of the lines that could hold a card number, a North American phone
- * number or an IBAN. A "cluster" is digits in groups split by one or two of ` ().-`,
- * every group but the last 3+ digits long (a leading country code "1" aside); it
- * qualifies with 13+ digits either grouped or starting with an issuer digit 2–6 (a card;
- * epochs are one contiguous run starting with 1), or 10+ digits split by punctuation (a phone; access logs' "200 5123 234"
- * use spaces). Two capitals followed by two digits may start an IBAN. Timestamps,
- * IPs and versions break into short groups. A qualifying line skips straight to the
- * next. One pass of plain character tests: several times faster than a regex that must
- * try a match at every digit, and most log lines don't qualify.
+ * number, an IBAN or a bare AWS secret key. A "cluster" is digits in groups split by
+ * one or two of ` ().-`, every group but the last 3+ digits long (a leading country
+ * code "1" aside); it qualifies with 13+ digits either grouped or starting with an issuer
+ * digit 2–6 (a card; epochs are one contiguous run starting with 1), or 10+ digits split
+ * by punctuation (a phone; access logs' "200 5123 234" use spaces). Two capitals followed
+ * by two digits may start an IBAN, and so may two lower-case letters at a word start
+ * followed by two digits and 11+ letters or digits (a compact lower-case IBAN). A run of 40
+ * or more base64 characters mixing upper case, lower case and digits may hold an AWS
+ * secret key (hex SHAs are one case; longer runs count because an earlier rule can cut
+ * one down to 40, as in a phone number glued to a key). Timestamps, IPs and versions break into short
+ * groups. A qualifying line skips straight to the next. One pass of plain character
+ * tests: several times faster than a regex that must try a match at every digit, and
+ * most log lines don't qualify.
  */
 export function scanNumericLines(text: string): number[] {
   const starts: number[] = [];
@@ -125,11 +150,36 @@ export function scanNumericLines(text: string): number[] {
   let punctuated = false;
   let capitals = 0;
   let ibanDigits = 0;
+  let lowers = 0;
+  let lowersAtWordStart = false;
+  let lowerIbanDigits = 0;
+  let b64 = 0;
+  let b64Kinds = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     const kind = c < 128 ? CLASS[c]! : OTHER;
-    if (kind === OTHER) {
-      if (c === 10) lineStart = i + 1;
+    let qualifies = false;
+    if (kind === DIGIT || kind === CAPITAL || kind === LOWER || kind === B64_SYMBOL) {
+      b64++;
+      b64Kinds |= 1 << kind;
+    } else {
+      qualifies = b64 >= AWS_SECRET_LENGTH && (b64Kinds & MIXED_CASE_DIGITS) === MIXED_CASE_DIGITS;
+      b64 = b64Kinds = 0;
+    }
+    if (kind === LOWER) {
+      lowersAtWordStart =
+        lowers === 0 ? i === 0 || !isAlphanumeric(text.charCodeAt(i - 1)) : lowersAtWordStart;
+      lowers++;
+      lowerIbanDigits = 0;
+    } else if (kind !== DIGIT) {
+      lowers = lowerIbanDigits = 0;
+    }
+    if (kind === OTHER || kind === LOWER || kind === B64_SYMBOL) {
+      if (c === 10) {
+        if (qualifies) starts.push(lineStart);
+        lineStart = i + 1;
+        qualifies = false;
+      }
       cluster = group = groups = separators = capitals = ibanDigits = 0;
       punctuated = false;
     } else if (kind === DIGIT) {
@@ -139,19 +189,14 @@ export function scanNumericLines(text: string): number[] {
       separators = 0;
       ibanDigits = capitals >= 2 || ibanDigits > 0 ? ibanDigits + 1 : 0;
       capitals = 0;
-      const qualifies =
+      lowerIbanDigits =
+        (lowers === 2 && lowersAtWordStart) || lowerIbanDigits > 0 ? lowerIbanDigits + 1 : 0;
+      lowers = 0;
+      qualifies ||=
         (cluster >= 13 && (groups > 0 || (firstDigit >= 2 && firstDigit <= 6))) ||
         (cluster >= 10 && punctuated) ||
-        ibanDigits === 2;
-      if (qualifies) {
-        starts.push(lineStart);
-        const next = text.indexOf("\n", i);
-        if (next === -1) break;
-        i = next;
-        lineStart = next + 1;
-        cluster = group = groups = separators = capitals = ibanDigits = 0;
-        punctuated = false;
-      }
+        ibanDigits === 2 ||
+        (lowerIbanDigits === 2 && alphanumericRun(text, i + 1, 11) === 11);
     } else if (kind === CAPITAL) {
       capitals++;
       ibanDigits = cluster = group = groups = separators = 0;
@@ -174,6 +219,35 @@ export function scanNumericLines(text: string): number[] {
         punctuated = false;
       }
     }
+    if (qualifies) {
+      starts.push(lineStart);
+      const next = text.indexOf("\n", i);
+      if (next === -1) return starts;
+      i = next;
+      lineStart = next + 1;
+      cluster = group = groups = separators = capitals = ibanDigits = 0;
+      lowers = lowerIbanDigits = b64 = b64Kinds = 0;
+      punctuated = false;
+    }
+  }
+  if (b64 >= AWS_SECRET_LENGTH && (b64Kinds & MIXED_CASE_DIGITS) === MIXED_CASE_DIGITS) {
+    starts.push(lineStart);
+  }
+  return starts;
+}
+
+const SSN_SHAPE = /\d{3}-\d{2}-\d{4}/g;
+
+/** Start offsets of the lines holding a `ddd-dd-dddd` run (an SSN's shape). */
+export function scanSsnLines(text: string): number[] {
+  const starts: number[] = [];
+  SSN_SHAPE.lastIndex = 0;
+  for (let m = SSN_SHAPE.exec(text); m !== null; m = SSN_SHAPE.exec(text)) {
+    const start = text.lastIndexOf("\n", m.index) + 1;
+    starts.push(start);
+    const next = text.indexOf("\n", m.index);
+    if (next === -1) break;
+    SSN_SHAPE.lastIndex = next + 1;
   }
   return starts;
 }

@@ -10,6 +10,7 @@ import {
   isPaymentCardNumber,
   isValidIban,
   scanNumericLines,
+  scanSsnLines,
 } from "./redaction-checks.ts";
 import type { RedactionRule } from "./redaction-rule-kit.ts";
 
@@ -44,15 +45,34 @@ const IBAN_SHAPE = new RegExp(
         String.raw`(?:${countries.join("|")})\d{2}(?: ?[A-Z0-9]){${length - 4}}`,
     )
     .join("|")})\b`,
-  "g",
+  "gi",
 );
 
-/** Upper-case IBANs, compact or in groups of four; the check digits must verify. */
+/** IBANs in either case, compact or in groups of four; the check digits must verify. */
 const iban: RedactionRule = {
   category: "iban",
   scanLines: scanNumericLines,
   pattern: IBAN_SHAPE,
-  replace: (m, hit) => (isValidIban(m.text.replace(/ /g, "")) ? hit("iban") : undefined),
+  replace: (m, hit) =>
+    isValidIban(m.text.replace(/ /g, "").toUpperCase()) ? hit("iban") : undefined,
+};
+
+/**
+ * US Social Security numbers, `AAA-GG-SSSS`, minus the ranges never issued (area 000,
+ * 666 and 900–999, group 00, serial 0000); or nine digits after an SSN label.
+ */
+const ssn: RedactionRule = {
+  category: "ssn",
+  scanLines: scanSsnLines,
+  pattern: /(?<![\w.+\-/])(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}(?![\w.-]|\/\d)/g,
+};
+
+const labelledSsn: RedactionRule = {
+  category: "ssn",
+  keywords: ["ssn", "social security"],
+  pattern:
+    /((?:ssn|social[ _-]?security(?:[ _-]?(?:number|no))?)\\?["']?[ \t]*(?:=>|[:=#])?[ \t]*\\?["']?)((?!000|666|9\d\d)\d{3}[ -]?(?!00)\d{2}[ -]?(?!0000)\d{4})(?!\d)/gi,
+  replace: (m, hit) => `${m.groups[0]}${hit("ssn")}`,
 };
 
 /** 13–19 digits, contiguous or grouped 4-4-4-4(-3) / 4-6-5 with one separator kind. */
@@ -113,6 +133,8 @@ export const PII_RULES: readonly RedactionRule[] = [
   email,
   iban,
   paymentCard,
+  labelledSsn,
+  ssn,
   labelledPhone,
   // Before the international rule, so "415.555.0100+49 30 1234567" needs one pass.
   nationalPhone,

@@ -7,6 +7,7 @@
  * (except the PEM block) nothing that crosses a line break, so a hostile or huge input
  * cannot make the redactor backtrack for seconds.
  */
+import { scanNumericLines } from "./redaction-checks.ts";
 import {
   entropy,
   type Hit,
@@ -167,6 +168,21 @@ const awsSecretKeyInContext: RedactionRule = {
   pattern: /(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])/g,
   replace: (m, hit) =>
     looksLikeAwsSecret(m.text) && lineMentionsAws(m.input, m.offset)
+      ? hit("aws_secret_key")
+      : undefined,
+};
+
+/**
+ * A bare 40-character key with no keyword near it. The line scan picks runs of exactly
+ * 40 base64 characters mixing upper case, lower case and digits, so hex SHAs (one case)
+ * never reach the regex; the candidate must then look random and not be a path.
+ */
+const awsSecretKeyBare: RedactionRule = {
+  category: "aws_secret_key",
+  scanLines: scanNumericLines,
+  pattern: /(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])/g,
+  replace: (m, hit) =>
+    looksLikeAwsSecret(m.text) && (m.text.match(/\//g)?.length ?? 0) <= 3
       ? hit("aws_secret_key")
       : undefined,
 };
@@ -345,6 +361,7 @@ export const SECRET_RULES: readonly RedactionRule[] = [
   awsAccessKeyId,
   awsSecretKeyAssigned,
   awsSecretKeyInContext,
+  awsSecretKeyBare,
   urlPassword,
   authorizationHeader,
   bearerToken,
