@@ -1,5 +1,12 @@
 import postgres from "postgres";
 import { AppError, ErrorCode, isAppError } from "../domain/errors.ts";
+import {
+  DEFAULT_MAX_CELL_BYTES,
+  DEFAULT_MAX_PLAN_COST,
+  DEFAULT_MAX_RESULT_BYTES,
+  planCost,
+  ResultBudget,
+} from "./replica-limits.ts";
 import { queryReplicaProbe, type ReplicaProbe } from "./replica-probe.ts";
 import { checkSql } from "./sql-guard.ts";
 
@@ -9,8 +16,10 @@ import { checkSql } from "./sql-guard.ts";
  *    whether it is, for the tool inventory;
  * 2. every statement passes the SQL guard ({@link checkSql}) before it is sent;
  * 3. it runs in `BEGIN READ ONLY` with SET LOCAL statement_timeout, lock_timeout and
- *    idle_in_transaction_session_timeout, fetched through a portal that stops after
- *    rowCap + 1 rows, and the transaction is always rolled back.
+ *    idle_in_transaction_session_timeout; `EXPLAIN (FORMAT JSON)` first, refused above
+ *    `maxPlanCost`; fetched through a portal in small batches that stops after rowCap
+ *    rows or `maxResultBytes`, each cell cut to `maxCellBytes` (replica-limits.ts); the
+ *    transaction is always rolled back.
  *
  * The statement goes over the extended query protocol (postgres.js cursor), which the
  * server itself refuses to run with more than one command in it. The session also forces
@@ -30,6 +39,15 @@ export interface ReadOnlyQueryOptions {
   rowCap: number;
   /** The largest LIMIT the guard accepts; the guard's default when omitted. */
   maxLimit?: number;
+  /** All returned cells together hold at most this many bytes; later rows are dropped
+   * and the result is `truncated`. Default 256 KiB. */
+  maxResultBytes?: number;
+  /** One returned cell holds at most this many bytes; a longer one is cut and ends with
+   * a marker naming its size. Default 8 KiB. */
+  maxCellBytes?: number;
+  /** A statement whose planned total cost (EXPLAIN) is above this is refused before it
+   * runs. Default 1,000,000. */
+  maxPlanCost?: number;
 }
 
 interface ReadOnlyColumn {
@@ -43,8 +61,17 @@ interface ReadOnlyResult {
   /** One array per row, aligned with `columns` (arrays, so duplicate names survive). */
   rows: unknown[][];
   rowCount: number;
-  /** The statement had more rows than the cap; only the first `rowCap` are here. */
+  /** The statement had more rows than the row cap or the byte cap allowed; only the
+   * first ones are here. */
   truncated: boolean;
+  /** Which cap cut the rows, when `truncated`. */
+  truncatedBy?: "rows" | "bytes";
+  /** Cells cut to `maxCellBytes` (each ends with a "truncated by prode" marker). */
+  cellsTruncated: number;
+  /** Bytes of the returned cells. */
+  bytes: number;
+  /** The planner's total cost estimate, checked against `maxPlanCost`. */
+  planCost: number;
   durationMs: number;
 }
 
@@ -70,6 +97,8 @@ export interface GuardedReplicaOptions extends ReadOnlyQueryOptions {
 export type { ReplicaProbe } from "./replica-probe.ts";
 
 const MAX_ROW_CAP = 10_000;
+/** Rows fetched per round trip: small, so the byte cap stops the portal early. */
+const FETCH_BATCH = 20;
 
 function positiveInt(name: string, value: number, max = 86_400_000): number {
   if (!Number.isSafeInteger(value) || value <= 0 || value > max) {
@@ -122,6 +151,12 @@ async function inReadOnlyTransaction<T>(
   }
 }
 
+/** The result's column names and type oids (postgres.js hangs them on the row array). */
+function columnsOf(result: unknown): ReadOnlyColumn[] {
+  const described = (result as { columns?: postgres.ColumnList<string> } | undefined)?.columns;
+  return (described ?? []).map((c) => ({ name: c.name, typeOid: c.type }));
+}
+
 /**
  * Checks `statement` with the SQL guard, then runs it read-only with the row cap.
  * A refused statement is never sent: it throws AppError(SqlRefused) with the reason.
@@ -139,19 +174,66 @@ export async function runReadOnlyQuery(
   if (!check.allowed) {
     throw new AppError(ErrorCode.SqlRefused, `SQL refused: ${check.reason}`);
   }
+  const maxPlanCost = options.maxPlanCost ?? DEFAULT_MAX_PLAN_COST;
+  const budget = new ResultBudget({
+    maxResultBytes: positiveInt(
+      "maxResultBytes",
+      options.maxResultBytes ?? DEFAULT_MAX_RESULT_BYTES,
+    ),
+    maxCellBytes: positiveInt("maxCellBytes", options.maxCellBytes ?? DEFAULT_MAX_CELL_BYTES),
+  });
   return inReadOnlyTransaction(client, options, async (connection) => {
     const started = performance.now();
-    // The portal is suspended after rowCap + 1 rows and then closed: the server never
-    // produces the rest, and one extra row is enough to know there were more.
-    const result = await connection
+    // EXPLAIN without ANALYZE plans the checked statement without running it; CPU burners
+    // the guard cannot see in the text (huge joins) are refused here, before they run.
+    const [explained] = await connection.unsafe(`EXPLAIN (FORMAT JSON) ${check.normalized}`);
+    const cost = planCost(explained);
+    if (cost === undefined) {
+      throw new AppError(ErrorCode.SqlRefused, "SQL refused: the replica returned no plan cost");
+    }
+    if (cost > maxPlanCost) {
+      throw new AppError(
+        ErrorCode.SqlRefused,
+        `SQL refused: the planner estimates a cost of ${Math.round(cost)}, above the ceiling of ${maxPlanCost}: narrow it (a WHERE on an indexed column, a smaller time window) or aggregate less`,
+      );
+    }
+    const rows: unknown[][] = [];
+    let columns: ReadOnlyColumn[] = [];
+    let truncatedBy: "rows" | "bytes" | undefined;
+    // The portal is suspended after each batch and closed as soon as a cap is reached:
+    // the server never produces the rest.
+    const final = await connection
       .unsafe(check.normalized)
       .values()
-      .cursor(rowCap + 1, () => client.CLOSE);
+      .cursor(Math.min(FETCH_BATCH, rowCap + 1), (batch) => {
+        if (columns.length === 0) columns = columnsOf(batch);
+        for (const row of batch as unknown as unknown[][]) {
+          if (rows.length === rowCap) truncatedBy = "rows";
+          const kept = truncatedBy ? undefined : budget.add(row);
+          if (!kept) {
+            truncatedBy ??= "bytes";
+            return client.CLOSE;
+          }
+          rows.push(kept);
+        }
+        return undefined;
+      });
     const durationMs = Math.round((performance.now() - started) * 10) / 10;
-    const all = result as unknown as unknown[][];
-    const rows = all.slice(0, rowCap);
-    const columns = (result.columns ?? []).map((c) => ({ name: c.name, typeOid: c.type }));
-    return { columns, rows, rowCount: rows.length, truncated: all.length > rowCap, durationMs };
+    if (columns.length === 0) {
+      // No row arrived, so no batch carried the columns; the statement's own result does.
+      columns = columnsOf(final);
+    }
+    return {
+      columns,
+      rows,
+      rowCount: rows.length,
+      truncated: truncatedBy !== undefined,
+      ...(truncatedBy ? { truncatedBy } : {}),
+      cellsTruncated: budget.cellsTruncated,
+      bytes: budget.bytes,
+      planCost: cost,
+      durationMs,
+    };
   });
 }
 
@@ -222,6 +304,11 @@ function toAppError(error: unknown, options: ReadOnlyQueryOptions): AppError {
 export function createGuardedReplica(url: string, options: GuardedReplicaOptions): GuardedReplica {
   readOnlyPrelude(options); // validate the timeouts now, not on the first query
   positiveInt("rowCap", options.rowCap, MAX_ROW_CAP);
+  if (options.maxResultBytes !== undefined) positiveInt("maxResultBytes", options.maxResultBytes);
+  if (options.maxCellBytes !== undefined) positiveInt("maxCellBytes", options.maxCellBytes);
+  if (options.maxPlanCost !== undefined && !(options.maxPlanCost > 0)) {
+    throw new AppError(ErrorCode.BadInput, "maxPlanCost must be a positive number");
+  }
   const client = postgres(url, {
     max: options.maxConnections ?? 2,
     prepare: false,

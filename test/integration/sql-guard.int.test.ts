@@ -129,7 +129,8 @@ describe("read-replica reader", () => {
   });
 
   it("reports a query past statement_timeout as a Timeout, and the reader keeps working", async () => {
-    const r = reader({ statementTimeoutMs: 50 });
+    // The cost ceiling would refuse this join before it runs; lift it to reach the timeout.
+    const r = reader({ statementTimeoutMs: 50, maxPlanCost: 1e12 });
     const started = Date.now();
     const error = await expectAppError(
       r.query("select count(*) from generate_series(1, 100000) a, generate_series(1, 100000) b"),
@@ -138,6 +139,70 @@ describe("read-replica reader", () => {
     expect(error.message).toContain("statement_timeout (50 ms)");
     expect(Date.now() - started).toBeLessThan(3_000);
     expect((await r.query("select count(*) from users")).rows).toEqual([["3"]]);
+  });
+
+  it("refuses a statement the planner costs above the ceiling, before it runs", async () => {
+    const r = reader();
+    const started = Date.now();
+    const error = await expectAppError(
+      r.query("select count(*) from generate_series(1, 100000) a, generate_series(1, 100000) b"),
+      ErrorCode.SqlRefused,
+    );
+    expect(error.message).toMatch(/planner estimates a cost of \d+, above the ceiling of 1000000/);
+    // Refused from the plan: nowhere near the 5 s statement timeout a run would reach.
+    expect(Date.now() - started).toBeLessThan(2_000);
+    const cheap = await r.query("select count(*) from users");
+    expect(cheap.planCost).toBeGreaterThan(0);
+    expect(cheap.planCost).toBeLessThan(1_000);
+    // The ceiling is the reader's option.
+    await expectAppError(
+      reader({ maxPlanCost: 0.001 }).query("select count(*) from users"),
+      ErrorCode.SqlRefused,
+    );
+  });
+
+  it("cuts a cell above maxCellBytes to the cap with a marker naming its size", async () => {
+    await admin.unsafe(`insert into users (id, email, name, status, created_at)
+      values (100, 'big@example.com', repeat('é', 20000), 'active', now())`);
+    const result = await reader({ maxCellBytes: 1_024 }).query(
+      "select id, name, email from users where id >= 100 order by id limit 5",
+    );
+    expect(result.rowCount).toBe(1);
+    const [id, name, email] = result.rows[0] as [string, string, string];
+    expect(id).toBe("100");
+    expect(email).toBe("big@example.com");
+    expect(name).toMatch(/^é+…\[truncated by prode: 40000 bytes, cell cap 1024\]$/);
+    expect(Buffer.byteLength(name.slice(0, name.indexOf("…")))).toBeLessThanOrEqual(1_024);
+    expect(result).toMatchObject({ cellsTruncated: 1, truncated: false });
+  });
+
+  it("stops at maxResultBytes and reports the result as truncated by bytes", async () => {
+    await admin.unsafe(`insert into users (id, email, name, status, created_at)
+      select 1000 + g, 'u' || g || '@example.com', repeat('x', 1000), 'active', now()
+      from generate_series(1, 60) g`);
+    const result = await reader({ maxResultBytes: 10_000 }).query(
+      "select name from users where id > 1000 order by id limit 60",
+    );
+    expect(result).toMatchObject({ truncated: true, truncatedBy: "bytes", cellsTruncated: 0 });
+    expect(result.rowCount).toBe(10);
+    expect(result.bytes).toBeLessThanOrEqual(10_000);
+    const byRows = await reader({ rowCap: 5 }).query(
+      "select name from users where id > 1000 order by id limit 60",
+    );
+    expect(byRows).toMatchObject({ rowCount: 5, truncated: true, truncatedBy: "rows" });
+  });
+
+  it("refuses the issue 18 attacks before the replica sees them, even for a superuser", async () => {
+    const r = reader({}, "postgres");
+    for (const sql of [
+      "select query from pg_stat_activity limit 10",
+      "select rolname from pg_roles limit 10",
+      "select jsonb_build_array((select email from users order by id limit 1), (select email from users order by id offset 1 limit 1))",
+      "with recursive r(n) as (select 1 union all select n + 1 from r) select n from r limit 1",
+      "select count(*) from users where name ~ '(a+)+$'",
+    ]) {
+      await expectAppError(r.query(sql), ErrorCode.SqlRefused);
+    }
   });
 
   it("gives up behind a lock after lock_timeout, as a retryable Timeout", async () => {
@@ -233,5 +298,11 @@ describe("read-replica reader", () => {
       /statementTimeoutMs/,
     );
     expect(() => createGuardedReplica(t.url, { ...OPTIONS, rowCap: 1_000_000 })).toThrow(/rowCap/);
+    expect(() => createGuardedReplica(t.url, { ...OPTIONS, maxCellBytes: 0 })).toThrow(
+      /maxCellBytes/,
+    );
+    expect(() => createGuardedReplica(t.url, { ...OPTIONS, maxPlanCost: -1 })).toThrow(
+      /maxPlanCost/,
+    );
   });
 });
