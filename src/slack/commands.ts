@@ -20,6 +20,7 @@ import { CAPABILITIES, type KillSwitchScope, type Role } from "../policy/types.t
 import { defaultRedactor } from "../safety/redact.ts";
 import { redactView } from "./messages.ts";
 import { activeRunViews, runDetailView } from "./run-queries.ts";
+import { runVisibility } from "./visibility.ts";
 
 /**
  * `/prode`: status, triage, pause/resume, help. Parsing is pure; answering reads the
@@ -238,6 +239,43 @@ async function triageCommand(
   }
 }
 
+/**
+ * `/prode status [ticket|run]`: runs are shown only to holders of the viewer role under
+ * their team's policy; someone with no viewer role anywhere prode looks is refused
+ * (audited). Titles and kill-switch reasons come from outside: views are redacted.
+ */
+async function statusCommand(
+  deps: CommandDeps,
+  who: Caller,
+  query: string | undefined,
+  now: Date,
+): Promise<RenderedMessage> {
+  const canView = runVisibility(deps, who.userId);
+  const orgViewer = (await highestRole(deps, who)) !== undefined;
+  if (query) {
+    const view = await runDetailView(deps.db, query, now, canView);
+    if (view.kind === "not_found" && !orgViewer) return refuseStatus(deps, who, query);
+    return renderStatus(redactView(view), now);
+  }
+  const { runs, pauses } = await activeRunViews(deps.db, 60, canView);
+  if (!orgViewer && runs.length === 0) return refuseStatus(deps, who);
+  // Engaged kill switches are org-wide facts: shown to org viewers only.
+  return renderStatus(
+    redactView({ kind: "list" as const, runs, pauses: orgViewer ? pauses : [] }),
+    now,
+  );
+}
+
+function refuseStatus(deps: CommandDeps, who: Caller, query?: string): Promise<RenderedMessage> {
+  return refuse(
+    deps,
+    who,
+    "status.refused",
+    { reason: "not_viewer", ...(query ? { query: query.slice(0, 80) } : {}) },
+    ":no_entry: `/prode status` needs the viewer role in prode's policy (for the run's team); you hold none. Nothing is shown.",
+  );
+}
+
 /** The ephemeral reply to `/prode <text>` from `who`. */
 export async function answerProdeCommand(
   deps: CommandDeps,
@@ -251,14 +289,8 @@ export async function answerProdeCommand(
       return helpMessage(deps, await highestRole(deps, who));
     case "invalid":
       return helpMessage(deps, await highestRole(deps, who), cmd.message);
-    case "status": {
-      // Titles and kill-switch reasons come from outside: views are redacted (invariant 6).
-      if (cmd.query) {
-        return renderStatus(redactView(await runDetailView(deps.db, cmd.query, now)), now);
-      }
-      const { runs, pauses } = await activeRunViews(deps.db);
-      return renderStatus(redactView({ kind: "list" as const, runs, pauses }), now);
-    }
+    case "status":
+      return statusCommand(deps, who, cmd.query, now);
     case "triage":
       return triageCommand(deps, who, cmd.ticket);
     case "pause":

@@ -7,6 +7,7 @@ import type { PolicySource } from "../policy/source.ts";
 import { defaultRedactor, type Redactor } from "../safety/redact.ts";
 import { redactView } from "./messages.ts";
 import { activeRunViews, approvalsWaitingFor } from "./run-queries.ts";
+import { runVisibility } from "./visibility.ts";
 
 export interface HomeDeps {
   db: Db;
@@ -21,13 +22,13 @@ export interface HomeDeps {
 /**
  * Publishes the App Home of one viewer (on `app_home_opened`): the approvals waiting
  * for them (pending, theirs to decide under policy, not their own requests), the active
- * runs and the engaged kill switches.
+ * runs they may see (viewer role under each run's policy) and the engaged kill switches.
  */
 export async function publishHome(deps: HomeDeps, userId: string): Promise<void> {
   const now = deps.now();
   const [viewerName, active, waiting] = await Promise.all([
     deps.names.nameOf(userId),
-    activeRunViews(deps.db, 100),
+    activeRunViews(deps.db, 100, runVisibility(deps, userId)),
     approvalsWaitingFor(deps.db, userId, deps.policyFor, deps.groupsOf, now),
   ]);
   const view = redactView(

@@ -19,6 +19,7 @@ import { canApprove } from "../policy/roles.ts";
 import type { PolicySource } from "../policy/source.ts";
 import { isAction } from "../policy/types.ts";
 import { effectKey, effectKeySql } from "../runner/effects.ts";
+import { runScope } from "../runner/engine.ts";
 import { findRun } from "../runner/status.ts";
 import type { RunRow } from "../runner/types.ts";
 import { pendingApprovalView } from "./approval-views.ts";
@@ -75,10 +76,17 @@ const runColumns = {
     where e.key = ${effectKeySql(sql`runs.id`, PARENT_EFFECT)} and e.status = 'done')`,
 };
 
-/** Active runs, newest first, with waiting approvals, thread links and kill switches. */
+/** Whether a caller may see a run (viewer role under the run's team/service policy). */
+export type RunVisibility = (run: RunRow) => Promise<boolean>;
+
+/**
+ * Active runs, newest first, with waiting approvals, thread links and kill switches.
+ * With `canView`, only the runs it allows are listed (and counted).
+ */
 export async function activeRunViews(
   db: Db,
   limit = 60,
+  canView?: RunVisibility,
 ): Promise<{ runs: ActiveRunView[]; pauses: PauseView[]; total: number }> {
   const [rows, switches, total] = await Promise.all([
     db
@@ -90,13 +98,20 @@ export async function activeRunViews(
     listEngagedKillSwitches(db),
     db.select({ n: sql<number>`count(*)::int` }).from(runs).where(isNull(runs.outcome)),
   ]);
+  const visible = canView ? await filterVisible(rows, (r) => canView(r.run)) : rows;
   return {
-    runs: rows.map((r) =>
+    runs: visible.map((r) =>
       activeRunView({ ...r.run, pending: r.pending, thread: r.thread }, switches),
     ),
     pauses: pauseViews(switches),
-    total: total[0]?.n ?? 0,
+    // Filtered: what this caller may see of the fetched page, not how many exist.
+    total: canView ? visible.length : (total[0]?.n ?? 0),
   };
+}
+
+async function filterVisible<T>(rows: readonly T[], allowed: (row: T) => Promise<boolean>) {
+  const keep = await Promise.all(rows.map(allowed));
+  return rows.filter((_, i) => keep[i]);
 }
 
 /** Each approval's request message link (by approval id), from the effect ledger. */
@@ -156,9 +171,11 @@ export async function runDetailView(
   db: Db,
   query: string,
   now: Date,
+  canView?: RunVisibility,
 ): Promise<RunDetailView | RunNotFoundView> {
   const run = await findRun(db, query);
-  if (!run) return { kind: "not_found", query };
+  // A run the caller may not see reads as absent: its existence is not disclosed either.
+  if (!run || (canView && !(await canView(run)))) return { kind: "not_found", query };
   const [transitions, pending, bundle, switches, thread] = await Promise.all([
     db
       .select()
@@ -239,18 +256,15 @@ export async function approvalsWaitingFor(
         eq(approvals.status, "pending"),
         gt(approvals.expiresAt, now),
         ne(approvals.requester, userId),
+        ne(approvals.requester, `slack:${userId}`),
       ),
     )
     .orderBy(asc(approvals.expiresAt))
     .limit(limit);
   const mine: { approval: ApprovalRow; run: RunRow }[] = [];
   for (const row of rows) {
-    const team = teamOf(row.run);
-    const service = serviceOf(row.run);
-    const policy = await policyFor({
-      ...(team ? { team } : {}),
-      ...(service ? { service } : {}),
-    });
+    // The run's policy scope, as the decision uses it (the stricter one when disputed).
+    const policy = await policyFor(runScope(row.run));
     const groupIds = await groupsOf(userId, policyGroups(policy));
     const action = row.approval.action;
     if (isAction(action) && canApprove(policy, action, { userId, groupIds })) mine.push(row);

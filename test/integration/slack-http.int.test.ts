@@ -297,10 +297,10 @@ describe("App Home", () => {
     expect(lead).toContain("Waiting for your approval* (1)");
     expect(lead).toContain("Reset one stale count");
     expect(lead).toContain("ENG-200");
-    // Someone who may not approve production writes sees the run but no approval.
+    // Someone with no role in prode's policy sees no approval and no run (issue 18.9).
     const other = JSON.stringify(h.world.state.slack.homeView(USERS.backend)?.view);
     expect(other).toContain("Waiting for your approval* (0)");
-    expect(other).toContain("ENG-200");
+    expect(other).not.toContain("ENG-200");
     expect(h.world.calls({ service: "slack", method: "views.publish" })).toHaveLength(2);
     expect(
       await h.t.db
