@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 import type { Config } from "../config/index.ts";
 import type { DbHandle } from "../db/client.ts";
-import { linearWebhookRoute } from "../intake/intake.ts";
+import { linearWebhookRoute } from "../intake/linear-webhook.ts";
 import { startPoller } from "../intake/poller.ts";
 import { evidencePhases } from "../phases/handlers.ts";
 import { cachedPolicySource } from "../policy/source.ts";

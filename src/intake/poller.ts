@@ -1,22 +1,71 @@
+import { eq } from "drizzle-orm";
 import type { LinearGateway } from "../adapters/linear/client.ts";
-import { type IntakeDeps, pollOnce } from "./intake.ts";
+import { runs } from "../db/schema.ts";
+import { isClosedStateType } from "../phases/ticket.ts";
+import { type IntakeDeps, startTriage, supersedeActive } from "./intake.ts";
+
+/** How far back the first pass after a start looks: covers webhooks missed while down. */
+export const FIRST_PASS_LOOKBACK_MS = 24 * 60 * 60_000;
+/** Added to every later pass's lookback: a pass that overlaps the previous one loses nothing. */
+const OVERLAP_MS = 5 * 60_000;
 
 /**
- * Schedules the fallback poller: every `intervalMs`, tickets with a trigger label updated
- * since the previous pass (with a margin for clock skew) that never had a run get one.
+ * The fallback for missed webhooks: tickets with a trigger label (every page of them),
+ * updated within `updatedWithinMs` by Linear's clock (all of them when undefined), that
+ * never had a run get one; closed ones end their active run as SUPERSEDED. One pass;
+ * the caller schedules it.
+ */
+export async function pollOnce(
+  deps: IntakeDeps & { linear: LinearGateway },
+  updatedWithinMs?: number,
+): Promise<string[]> {
+  const issues = await deps.linear.listLabelled([...deps.triggerLabels], updatedWithinMs);
+  const started: string[] = [];
+  for (const issue of issues) {
+    if (isClosedStateType(issue.stateType)) {
+      // Closed by a human while a run was active, and the webhook that said so was missed.
+      const stopped = await supersedeActive(
+        deps,
+        issue.identifier,
+        "ticket closed (seen by the poller)",
+        "poller",
+      );
+      if (stopped)
+        deps.log.info({ runId: stopped, ticket: issue.identifier }, "poller superseded a run");
+      continue;
+    }
+    const [seen] = await deps.db
+      .select({ id: runs.id })
+      .from(runs)
+      .where(eq(runs.ticket, issue.identifier))
+      .limit(1);
+    if (seen) continue;
+    const { runId, created } = await startTriage(deps, issue.identifier, "poller", "poller");
+    if (created) started.push(runId);
+  }
+  if (started.length) deps.log.info({ started }, "poller started runs for missed tickets");
+  return started;
+}
+
+/**
+ * Schedules the fallback poller: every `intervalMs`, a pass over the tickets updated since
+ * the last successful pass began (an elapsed time, measured here, with an overlap; Linear
+ * compares it with its own clock, so clock skew between prode and Linear hides nothing).
  */
 export function startPoller(
   deps: IntakeDeps & { linear: LinearGateway },
   intervalMs: number,
 ): { stop(): void } {
-  let since = new Date(Date.now() - intervalMs);
+  let lastStart: number | undefined;
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
   const tick = async () => {
-    const started = new Date();
+    const started = performance.now();
+    const lookback =
+      lastStart === undefined ? FIRST_PASS_LOOKBACK_MS : started - lastStart + OVERLAP_MS;
     try {
-      await pollOnce(deps, new Date(since.getTime() - 60_000));
-      since = started;
+      await pollOnce(deps, lookback);
+      lastStart = started;
     } catch (error) {
       deps.log.warn({ err: error }, "poller pass failed; will retry");
     } finally {

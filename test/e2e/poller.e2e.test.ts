@@ -4,7 +4,8 @@ import { findScenario } from "../../sim/scenario.ts";
 import { startWorld, type World } from "../../sim/server.ts";
 import { createLinearGateway } from "../../src/adapters/linear/client.ts";
 import { runs } from "../../src/db/schema.ts";
-import { pollOnce, startTriage } from "../../src/intake/intake.ts";
+import { startTriage } from "../../src/intake/intake.ts";
+import { pollOnce } from "../../src/intake/poller.ts";
 import { createTestDb, type TestDb } from "../setup/db.ts";
 import { quietLog, runRow } from "../setup/runner.ts";
 
@@ -63,13 +64,12 @@ describe("the Linear poller (missed webhooks)", () => {
   it("starts a run for each labelled, open ticket that never had one, and only once", async () => {
     const enqueued: string[] = [];
     const deps = pollerDeps(["prode", "sentry-issue"], async (d) => void enqueued.push(d.runId));
-    const since = new Date("2020-01-01T00:00:00Z");
-    const first = await pollOnce(deps, since);
+    const first = await pollOnce(deps);
     const tickets = (await t.db.select().from(runs)).map((r) => r.ticket).sort();
     expect(tickets).toEqual(["ENG-4852", "ENG-7001"]);
     expect(first).toHaveLength(2);
     expect(enqueued).toHaveLength(2);
-    expect(await pollOnce(deps, since)).toEqual([]);
+    expect(await pollOnce(deps)).toEqual([]);
     const [missed] = await t.db.select().from(runs).where(eq(runs.ticket, "ENG-7001"));
     expect(missed?.trigger).toBe("poller");
   });
@@ -77,7 +77,7 @@ describe("the Linear poller (missed webhooks)", () => {
   it("ends the active run of a ticket a human closed when the webhook saying so was missed", async () => {
     const deps = pollerDeps(["prode"]);
     const { runId } = await startTriage(deps, "ENG-7002", "test");
-    await pollOnce(deps, new Date("2020-01-01T00:00:00Z"));
+    await pollOnce(deps);
     const run = await runRow(t, runId);
     expect(run).toMatchObject({ outcome: "SUPERSEDED" });
   });

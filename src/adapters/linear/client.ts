@@ -28,6 +28,41 @@ export interface LinearTicket {
   updatedAt: string;
 }
 
+/** One issue of the poller's listing. */
+export interface LabelledIssue {
+  identifier: string;
+  stateType: string;
+  updatedAt: string;
+}
+
+/** Page size of the poller's listing (Linear allows up to 250). */
+const POLL_PAGE_SIZE = 100;
+/** A bound on pages per listing, so a cursor that never ends cannot loop forever. */
+const MAX_POLL_PAGES = 1_000;
+
+/** One request per page, the state inline (the SDK's models would fetch it issue by issue). */
+const LABELLED_ISSUES = `query prodeLabelledIssues($first: Int!, $after: String, $filter: IssueFilter) {
+  issues(first: $first, after: $after, filter: $filter) {
+    nodes { identifier updatedAt state { type } }
+    pageInfo { hasNextPage endCursor }
+  }
+}`;
+
+interface LabelledPage {
+  issues: {
+    nodes: { identifier: string; updatedAt: string; state: { type: string } | null }[];
+    pageInfo: { hasNextPage: boolean; endCursor: string | null };
+  };
+}
+
+/**
+ * Linear's relative date filter ("-PT90M"): evaluated by Linear's clock, so a skewed or
+ * simulated clock here never hides a ticket from the poller.
+ */
+function updatedWithin(ms: number): string {
+  return `-PT${Math.max(1, Math.ceil(ms / 60_000))}M`;
+}
+
 /** What the pipeline needs from Linear: reads, and the one run-owned comment. */
 export interface LinearGateway {
   fetchTicket(key: string): Promise<LinearTicket>;
@@ -36,8 +71,11 @@ export interface LinearGateway {
   findComment(key: string, marker: string): Promise<{ id: string; body: string } | null>;
   createComment(key: string, body: string): Promise<{ id: string }>;
   updateComment(id: string, body: string): Promise<void>;
-  /** Issues carrying any of `labels` updated since `since` (the poller's fallback). */
-  listLabelled(labels: string[], since: Date): Promise<{ identifier: string; stateType: string }[]>;
+  /**
+   * Every issue carrying any of `labels` (all pages), for the poller's fallback; with
+   * `updatedWithinMs`, only those updated that long before now by Linear's own clock.
+   */
+  listLabelled(labels: string[], updatedWithinMs?: number): Promise<LabelledIssue[]>;
 }
 
 /**
@@ -201,20 +239,39 @@ export function createLinearGateway(options: {
         if (!updated.success)
           throw new AppError(ErrorCode.UpstreamRejected, `Linear did not update comment ${id}`);
       }),
-    listLabelled: (labels, since) =>
+    listLabelled: (labels, updatedWithinMs) =>
       read(
         "labelled issues",
         async () => {
-          const page = await client.issues({
-            first: 50,
-            filter: { labels: { some: { name: { in: labels } } }, updatedAt: { gte: since } },
-          });
-          return Promise.all(
-            page.nodes.map(async (i) => ({
-              identifier: i.identifier,
-              stateType: (await i.state)?.type ?? "unknown",
-            })),
-          );
+          const filter = {
+            labels: { some: { name: { in: labels } } },
+            ...(updatedWithinMs === undefined
+              ? {}
+              : { updatedAt: { gte: updatedWithin(updatedWithinMs) } }),
+          };
+          const found: LabelledIssue[] = [];
+          let after: string | null = null;
+          for (let page = 0; page < MAX_POLL_PAGES; page += 1) {
+            const res: { data?: LabelledPage } = await client.client.rawRequest<
+              LabelledPage,
+              Record<string, unknown>
+            >(LABELLED_ISSUES, { first: POLL_PAGE_SIZE, after, filter });
+            const issues: LabelledPage["issues"] | undefined = res.data?.issues;
+            if (!issues)
+              throw new AppError(ErrorCode.UpstreamUnavailable, "Linear returned no issues page", {
+                retryable: true,
+              });
+            for (const i of issues.nodes) {
+              found.push({
+                identifier: i.identifier,
+                stateType: i.state?.type ?? "unknown",
+                updatedAt: i.updatedAt,
+              });
+            }
+            if (!issues.pageInfo.hasNextPage || !issues.pageInfo.endCursor) break;
+            after = issues.pageInfo.endCursor;
+          }
+          return found;
         },
         options.onRetry,
       ),
