@@ -228,6 +228,8 @@ export interface CapacityEvents {
   outOfMemory: number;
   /** Essential containers that exited on their own (a non-zero exit code). */
   containerExits: number;
+  /** The scaling ceiling a scaling activity reported (it could not go beyond it). */
+  maxCapacity?: number;
   firstAt?: string;
 }
 
@@ -235,6 +237,10 @@ const PLACEMENT = /unable to place a task|SERVICE_TASK_PLACEMENT_FAILURE/i;
 const PLACEMENT_REASON = /insufficient (memory|cpu|ports?)|RESOURCE:(MEMORY|CPU|PORTS)/gi;
 const STOPPED = /has stopped (\d+) running tasks?/i;
 const CAPACITY = /desired capacity from (\d+) to (\d+)/i;
+/** Application Auto Scaling: "Successfully set desired count to 40". */
+const DESIRED_SET = /successfully set desired count to (\d+)/i;
+/** Application Auto Scaling: "… would exceed the maximum capacity of 40", "at max capacity (40)". */
+const MAX_CAPACITY = /max(?:imum)? capacity(?: of| is|:)? \(?(\d+)\)?/i;
 const OUT_OF_MEMORY = /OutOfMemory|exit code:? 137|killed due to memory/i;
 const CONTAINER_EXIT = /Essential container in task exited|exit code:? [1-9]\d*/i;
 
@@ -277,6 +283,17 @@ export function summarizeCapacityEvents(rows: Record<string, string>[]): Capacit
     const capacity = CAPACITY.exec(message);
     if (capacity) {
       events.capacityChanges.push({ from: Number(capacity[1]), to: Number(capacity[2]), at });
+      relevant = true;
+    }
+    const set = capacity ? undefined : DESIRED_SET.exec(message);
+    if (set) {
+      const from = events.capacityChanges.at(-1)?.to ?? Number.NaN;
+      events.capacityChanges.push({ from, to: Number(set[1]), at });
+      relevant = true;
+    }
+    const ceiling = MAX_CAPACITY.exec(message);
+    if (ceiling) {
+      events.maxCapacity = Number(ceiling[1]);
       relevant = true;
     }
     if (OUT_OF_MEMORY.test(message)) {

@@ -52,7 +52,7 @@ const ALARMS_IMPACT = 3;
 const HEALTH_IMPACT = 3;
 const MAX_LOG_GROUPS = 3;
 /** Log groups holding ECS service events and scaling activity, not application lines. */
-const EVENT_LOG_GROUP = /^\/aws\/(?:events|autoscaling)\//;
+const EVENT_LOG_GROUP = /^\/aws\/(?:events|autoscaling|application-autoscaling)\//;
 const MINUTE = 60_000;
 
 export interface Collected {
@@ -408,11 +408,17 @@ export async function collect(input: CollectInput): Promise<Collected> {
   const { m, assessed, deadLetters } = k;
   await readInfraEvents(input, readings, m.resources);
   // Pivot: when capacity looks short or tasks drop, read the events that say why.
-  const tasksDropped = assessed.some(
-    (a) => a.read.spec.measure === "running_tasks" && a.change.direction === "drop",
+  // Tasks that dropped or scaled, and a backlog that grew, are what scaling events explain.
+  const tasksMoved = assessed.some(
+    (a) => a.read.spec.measure === "running_tasks" && a.change.direction !== "flat",
+  );
+  const backlogGrew = assessed.some(
+    (a) =>
+      (a.read.spec.measure === "queue_age" || a.read.spec.measure === "queue_depth") &&
+      a.change.direction === "rise",
   );
   if (
-    (isCapacityShort(readings) || isQueueSaturated(readings) || tasksDropped) &&
+    (isCapacityShort(readings) || isQueueSaturated(readings) || tasksMoved || backlogGrew) &&
     !input.aborted()
   ) {
     await input.run(

@@ -122,12 +122,16 @@ function emitClassic(ev: EvidenceCollector, readings: AwsReadings, service: stri
   }
   if (readings.tasks) {
     const t = readings.tasks;
+    const ceilings = readings.capacity
+      .map((c) => c.events.maxCapacity)
+      .filter((m): m is number => m !== undefined);
     ev.signal({
       source: t.ref,
       kind: "task_health",
       service: t.service,
       healthy: Math.max(0, t.running),
       desired: Math.max(0, t.desired),
+      ...(ceilings.length ? { max: Math.max(...ceilings) } : {}),
     });
   }
   // Fewer stops than a crash loop's minimum still are one while the service runs short of

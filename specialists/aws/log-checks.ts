@@ -84,7 +84,7 @@ export async function checkErrorLogs(
 /** Logs Insights over ECS service events and scaling activity: why tasks are missing. */
 const CAPACITY_QUERY = [
   "fields @timestamp, @message",
-  "filter @message like /unable to place a task|SERVICE_TASK_PLACEMENT_FAILURE|has stopped \\d+ running task|desired capacity from|OutOfMemory|Essential container in task exited|exit code/",
+  "filter @message like /unable to place a task|SERVICE_TASK_PLACEMENT_FAILURE|has stopped \\d+ running task|desired capacity from|set desired count|maximum capacity|max capacity|OutOfMemory|Essential container in task exited|exit code/",
   "sort @timestamp desc",
   `limit ${LOG_ROWS}`,
 ].join(" | ");
@@ -122,9 +122,18 @@ export async function checkCapacityEvents(
   }
   for (const change of events.capacityChanges) {
     ctx.ev.finding({
-      fact: `scaling activity changed desired capacity from ${change.from} to ${change.to} at ${hhmm(change.at)}`,
+      fact: Number.isFinite(change.from)
+        ? `scaling activity changed desired capacity from ${change.from} to ${change.to} at ${hhmm(change.at)}`
+        : `scaling activity set desired capacity to ${change.to} at ${hhmm(change.at)}`,
       source: ref,
       observedAt: change.at || at,
+    });
+  }
+  if (events.maxCapacity !== undefined) {
+    ctx.ev.finding({
+      fact: `scaling activity reports a maximum capacity of ${events.maxCapacity} tasks`,
+      source: ref,
+      observedAt: at,
     });
   }
   if (events.outOfMemory + events.containerExits > 0) {

@@ -220,6 +220,15 @@ export const KINDS: readonly KindSpec[] = [
         minChange: 10,
         sparse: true,
       },
+      // What producers send is the queue's load, as requests are a load balancer's.
+      {
+        metricName: "NumberOfMessagesSent",
+        stat: "Sum",
+        measure: "requests",
+        unit: "/min",
+        minChange: 10,
+        sparse: true,
+      },
     ],
   },
   {

@@ -78,7 +78,7 @@ const ECS_SERVICE_ARN = new RegExp(`:service/(${NAME})/(${NAME})`, "g");
 const LOG_GROUP =
   /(?<![\w.:/-])(\/(?:ecs|aws|lambda|app|apps|services?)\/[A-Za-z0-9_./#-]*[A-Za-z0-9_#-])/g;
 /** EventBridge ECS events and scaling activity: read for capacity, not for app errors. */
-const EVENT_LOG_GROUP = /^\/aws\/(?:events|autoscaling)\//;
+const EVENT_LOG_GROUP = /^\/aws\/(?:events|autoscaling|application-autoscaling)\//;
 /** CloudWatch alarm e-mails: "… were greater than the threshold (900.0) …". */
 const ALARM_THRESHOLD = /\bthreshold\s*\((\d+(?:\.\d+)?)\)/i;
 /** Recipes: "threshold: 300s" / "threshold = 300". */
