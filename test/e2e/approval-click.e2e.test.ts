@@ -1,18 +1,18 @@
 import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { and, eq } from "drizzle-orm";
+import { and, eq, isNull } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness } from "../../sim/demo/run-scenario.ts";
 import { interactionBody, signedSlackHeaders } from "../../src/adapters/slack/signing.ts";
 import { verifyAudit } from "../../src/audit/audit.ts";
-import { approvals, auditEvents } from "../../src/db/schema.ts";
+import { approvals, auditEvents, runs } from "../../src/db/schema.ts";
 import { APPROVAL_EVENT, HANDOFF_EVENT } from "../../src/slack/messages.ts";
 import { createTestDb, type TestDb } from "../setup/db.ts";
 import { TEST_ADMIN_URL } from "../setup/env.ts";
 import { harnessOpts } from "../setup/harness.ts";
 import { dropQueuePrefix, testQueuePrefix } from "../setup/redis.ts";
-import { clickPayload, USERS } from "../setup/slack-harness.ts";
+import { clickPayload, commandBody, USERS } from "../setup/slack-harness.ts";
 
 /**
  * The approval path through the production wiring: the db-state-approval scenario runs in
@@ -127,6 +127,61 @@ describe("an approval click through the production wiring", () => {
     });
     expect(forged.status).toBe(401);
     expect(h.world.state.slack.withMetadata(HANDOFF_EVENT, channel())).toHaveLength(1);
+  }, 60_000);
+
+  it("the engineer who started the run with /prode triage cannot approve its production write", async () => {
+    const secret = h.scenario.slack.signingSecret;
+    const ticket = h.scenario.ticket.identifier;
+    const command = commandBody(`triage ${ticket}`, USERS.lead, { channel_id: channel() });
+    const started = await fetch(`${h.url}/slack/events`, {
+      method: "POST",
+      headers: signedSlackHeaders(secret, command),
+      body: command,
+    });
+    expect(started.status).toBe(200);
+    const active = await until("the run /prode triage started", async () => {
+      const [row] = await t.db
+        .select()
+        .from(runs)
+        .where(and(eq(runs.ticket, ticket), isNull(runs.outcome)));
+      return row;
+    });
+    const run = await h.follow(active.id);
+    expect(run.outcome).toBe("APPROVAL_REQUIRED");
+    const [approval] = await t.db.select().from(approvals).where(eq(approvals.runId, run.id));
+    // The requester is the human who typed the command, not prode.
+    expect(approval!.requester).toBe(`slack:${USERS.lead}`);
+    const message = h.world.state.slack
+      .withMetadata(APPROVAL_EVENT, channel())
+      .find((m) => JSON.stringify(m.blocks).includes(approval!.id))!;
+    const click = interactionBody(
+      clickPayload(approval!.id, "approve", USERS.lead, {
+        ts: message.ts,
+        ...(message.thread_ts ? { threadTs: message.thread_ts } : {}),
+      }),
+    );
+    const response = await fetch(`${h.url}/slack/events`, {
+      method: "POST",
+      headers: signedSlackHeaders(secret, click),
+      body: click,
+    });
+    expect(response.status).toBe(200);
+    const refused = await until("the refusal to be audited", async () => {
+      const [row] = await t.db
+        .select()
+        .from(auditEvents)
+        .where(and(eq(auditEvents.runId, run.id), eq(auditEvents.type, "approval.refused")));
+      return row;
+    });
+    expect(refused.payload).toMatchObject({ approvalId: approval!.id, reason: "self_approval" });
+    const [row] = await t.db.select().from(approvals).where(eq(approvals.id, approval!.id));
+    expect(row!.status).toBe("pending");
+    const told = await until("the clicker to be told", async () =>
+      h.world.state.slack
+        .ephemerals()
+        .find((e) => e.user === USERS.lead && /two-person rule/.test(e.text ?? "")),
+    );
+    expect(told).toBeDefined();
   }, 60_000);
 
   it("the harness's reconciler expires an approval past its expiry and updates its message", async () => {
