@@ -65,6 +65,34 @@ describe("withRetry", () => {
     });
   });
 
+  it("without a caller budget, a long Retry-After is thrown to the runner at once, carried on the error", async () => {
+    const events: RetryEvent[] = [];
+    const call = flaky([limited(20_000)], "ok");
+    const started = Date.now();
+    await expect(
+      withRetry(call.fn, { service: "linear", what: "issue", onRetry: (e) => events.push(e) }),
+    ).rejects.toMatchObject({ code: ErrorCode.UpstreamRateLimited, retryAfterMs: 20_000 });
+    expect(Date.now() - started).toBeLessThan(500);
+    expect(call.calls()).toBe(1);
+    expect(events[0]).toMatchObject({
+      outcome: "gave_up",
+      reason: expect.stringContaining("more than"),
+    });
+    // Within a specialist's budget the cap is its deadline, not those 5 s.
+    const inBudget = flaky([limited(20_000)], "ok");
+    const events2: RetryEvent[] = [];
+    await expect(
+      withCallBudget({ deadline: new Date(Date.now() + 1_000) }, () =>
+        withRetry(inBudget.fn, {
+          service: "linear",
+          what: "issue",
+          onRetry: (e) => events2.push(e),
+        }),
+      ),
+    ).rejects.toMatchObject({ code: ErrorCode.UpstreamRateLimited });
+    expect(events2[0]?.reason).toContain("deadline");
+  });
+
   it("never retries an error that is not retryable, nor past max attempts", async () => {
     const refused = flaky([new AppError(ErrorCode.Unauthorized, "no")], "ok");
     await expect(withRetry(refused.fn, { service: "s", what: "w" })).rejects.toMatchObject({

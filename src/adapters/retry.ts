@@ -9,8 +9,10 @@ import { type CallBudget, currentCallBudget } from "../observability/call-budget
  * so the read ports keep their signatures), or an explicit one. A Retry-After beyond the budget gives up at
  * once with the provider's error, so the specialist records the gap instead of idling to
  * its timeout. 5xx and transport failures back off exponentially with full jitter; a
- * timeout is not retried (the request already spent its own budget). Each retry and each
- * give-up is reported to `onRetry`, for metrics and the operator log.
+ * timeout is not retried (the request already spent its own budget). Without a budget (a
+ * phase's own read) waits are short, and a longer Retry-After is left to the runner, which
+ * waits without holding a worker. Each retry and each give-up is reported to `onRetry`,
+ * for metrics and the operator log.
  */
 
 export interface RetryEvent {
@@ -37,7 +39,12 @@ export interface RetryOptions {
   maxAttempts?: number;
   /** First backoff without Retry-After; doubles each attempt. Default 200 ms. */
   baseDelayMs?: number;
-  /** The longest single wait accepted (with or without a deadline). Default 30 s. */
+  /**
+   * The longest single wait accepted. Default 30 s inside a caller's budget (a specialist
+   * waits for its data within its deadline); 5 s without one: a phase's own read does not
+   * sleep in a worker slot, a longer Retry-After is thrown to the runner, which waits it
+   * out as a delayed job (src/runner/retry-policy.ts).
+   */
   maxDelayMs?: number;
   /** Time the retried call needs after the wait; a wait leaving less is not made. Default 250 ms. */
   reserveMs?: number;
@@ -100,17 +107,21 @@ function delayFor(error: AppError, attempt: number, options: RetryOptions, rando
   return Math.round(random() * base * 2 ** (attempt - 1));
 }
 
+/** The longest in-call wait of a read with no caller budget (see RetryOptions.maxDelayMs). */
+const UNBUDGETED_MAX_DELAY_MS = 5_000;
+
 /** Calls `fn` until it succeeds, the error is not retryable, or the budget runs out. */
 export async function withRetry<T>(
   fn: (attempt: number) => Promise<T>,
   options: RetryOptions,
 ): Promise<T> {
   const maxAttempts = options.maxAttempts ?? 4;
-  const maxDelayMs = options.maxDelayMs ?? 30_000;
   const reserveMs = options.reserveMs ?? 250;
   const random = options.random ?? Math.random;
   const now = options.now ?? Date.now;
   const budget = options.budget ?? currentCallBudget() ?? {};
+  const maxDelayMs =
+    options.maxDelayMs ?? (budget.deadline || budget.signal ? 30_000 : UNBUDGETED_MAX_DELAY_MS);
   for (let attempt = 1; ; attempt += 1) {
     try {
       return await fn(attempt);
