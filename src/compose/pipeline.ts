@@ -192,6 +192,9 @@ export async function buildPipeline(
     replica = openReplica(config.replica.REPLICA_DATABASE_URL.reveal(), {
       statementTimeoutMs: config.replica.REPLICA_STATEMENT_TIMEOUT_MS,
       rowCap: config.replica.REPLICA_ROW_CAP,
+      maxResultBytes: config.replica.REPLICA_MAX_RESULT_BYTES,
+      maxCellBytes: config.replica.REPLICA_MAX_CELL_BYTES,
+      maxPlanCost: config.replica.REPLICA_MAX_PLAN_COST,
     });
     tools.replica = replica.reader;
     const adapter = replica;

@@ -214,6 +214,18 @@ const replicaSchema = z.object({
     .transform((v) => new Secret(v)),
   REPLICA_STATEMENT_TIMEOUT_MS: durationMs.default(5_000),
   REPLICA_ROW_CAP: z.coerce.number().int().positive().default(200),
+  // Byte caps and the EXPLAIN cost ceiling of the replica reader (src/safety/replica-limits.ts).
+  REPLICA_MAX_RESULT_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(256 * 1024),
+  REPLICA_MAX_CELL_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(8 * 1024),
+  REPLICA_MAX_PLAN_COST: z.coerce.number().positive().default(1_000_000),
 });
 
 /** Each optional integration: the variables that switch it on, and its schema. */

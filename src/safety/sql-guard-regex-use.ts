@@ -63,6 +63,50 @@ export function checkRegexCall(name: string, call: JsonObject): void {
   }
 }
 
+/** The longest replacement text replace() and regexp_replace() may insert per match. */
+export const MAX_REPLACEMENT_LENGTH = 100;
+
+const REPLACERS: ReadonlySet<string> = new Set(["replace", "regexp_replace"]);
+
+function containsReplacer(value: unknown): boolean {
+  if (Array.isArray(value)) return value.some(containsReplacer);
+  if (typeof value !== "object" || value === null) return false;
+  const obj = value as JsonObject;
+  for (const key in obj) {
+    const child = obj[key] as JsonObject;
+    if (key === "FuncCall") {
+      const name = catalogName(names(child.funcname));
+      if (name !== undefined && REPLACERS.has(name)) return true;
+    }
+    if (containsReplacer(child)) return true;
+  }
+  return false;
+}
+
+/**
+ * replace() and regexp_replace() multiply their input: every match of a one-character
+ * pattern becomes the whole replacement, and a replace of a replace multiplies again
+ * (ten nested calls turn two bytes into gigabytes on the replica). The replacement must be
+ * a literal of at most {@link MAX_REPLACEMENT_LENGTH} characters, and neither may be
+ * nested in the text the other rewrites.
+ */
+export function checkReplaceCall(name: string, call: JsonObject): void {
+  if (!REPLACERS.has(name)) return;
+  const args = Array.isArray(call.args) ? call.args : [];
+  const replacement = stringLiteral(args[2]);
+  if (replacement === undefined) {
+    refuse(`the replacement of ${name} must be a string literal, so its growth can be bounded`);
+  }
+  if (replacement.length > MAX_REPLACEMENT_LENGTH) {
+    refuse(`the replacement of ${name} is longer than ${MAX_REPLACEMENT_LENGTH} characters`);
+  }
+  if (containsReplacer(args[0])) {
+    refuse(
+      `${name} of a replace() or regexp_replace() is not allowed: each level multiplies the text`,
+    );
+  }
+}
+
 /** Checks the pattern on the right of `~`, `~*`, `!~`, `!~*` (also with ANY/ALL). */
 export function checkRegexOperator(expr: JsonObject): void {
   if (expr.kind === "AEXPR_SIMILAR" || expr.lexpr === undefined) return;

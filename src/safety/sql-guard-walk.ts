@@ -14,7 +14,12 @@ import {
   refuse,
   stringLiteral,
 } from "./sql-guard-names.ts";
-import { checkRegexCall, checkRegexOperator, checkRegexText } from "./sql-guard-regex-use.ts";
+import {
+  checkRegexCall,
+  checkRegexOperator,
+  checkRegexText,
+  checkReplaceCall,
+} from "./sql-guard-regex-use.ts";
 import { checkSeries } from "./sql-guard-series.ts";
 import { describeRefusedNode, refusalHint, statementVerb } from "./sql-guard-statements.ts";
 
@@ -257,6 +262,7 @@ function visitFuncCall(body: JsonObject, facts: WalkFacts): void {
   if (name === "generate_series") checkSeries(body.args);
   checkFoldingCall(name, body);
   checkRegexCall(name, body);
+  checkReplaceCall(name, body);
   visitChildren(body, facts);
 }
 

@@ -2,7 +2,8 @@
  * Cases from the black-box probe of issue 18 (item 5), written against the schema of
  * sql-guard.cases.ts, which spreads them into its tables: rows folded into one cell or
  * one row past the row cap, sensitive system catalogs and columns, and statements that
- * burn CPU until the statement timeout. Every refused case here was allowed before.
+ * burn CPU until the statement timeout. Every refused case here was allowed before,
+ * except four function calls kept to show the function allowlist already covers them.
  */
 
 /** Still allowed: the safe neighbours of the attacks below. */
@@ -184,5 +185,18 @@ export const ATTACK_REFUSED_CASES: { sql: string; reason: string }[] = [
   {
     sql: `select count(*) from users where email ~ '${"a".repeat(501)}'`,
     reason: "regular expression is too long",
+  },
+  // text amplification
+  {
+    sql: `select length(${"replace(".repeat(10)}'ab'${", 'a', 'aaaaaaaaaa')".repeat(10)})`,
+    reason: "replace of a replace() or regexp_replace() is not allowed",
+  },
+  {
+    sql: `select length(replace(email, '@', '${"x".repeat(101)}')) from users limit 1`,
+    reason: "the replacement of replace is longer than 100 characters",
+  },
+  {
+    sql: "select replace(email, '@', name) from users limit 1",
+    reason: "the replacement of replace must be a string literal",
   },
 ];
