@@ -92,34 +92,33 @@ export function countDigits(text: string): number {
   return n;
 }
 
-/** Character classes for the numeric scan (ASCII only; anything else is OTHER). */
-const OTHER = 0;
+/** Character classes for the numeric scan, as bits (ASCII only; anything else is 0). */
 const DIGIT = 1;
 const CAPITAL = 2;
 /** Space, `(`, `)`, `-`, `.`: what separates the groups of a card or phone number. */
-const SEPARATOR = 3;
-const LOWER = 4;
-/** `+` and `/`: base64 symbols, otherwise like OTHER. */
-const B64_SYMBOL = 5;
+const SEPARATOR = 4;
+const LOWER = 8;
+/** `+` and `/`: base64 symbols; for cards, phones and IBANs like any other character. */
+const B64_SYMBOL = 16;
+const BASE64 = DIGIT | CAPITAL | LOWER | B64_SYMBOL;
+const ALPHANUMERIC = DIGIT | CAPITAL | LOWER;
 const CLASS = new Uint8Array(128);
 for (let c = 48; c <= 57; c++) CLASS[c] = DIGIT;
 for (let c = 65; c <= 90; c++) CLASS[c] = CAPITAL;
 for (let c = 97; c <= 122; c++) CLASS[c] = LOWER;
 for (const c of " ()-.") CLASS[c.charCodeAt(0)] = SEPARATOR;
 for (const c of "+/") CLASS[c.charCodeAt(0)] = B64_SYMBOL;
-/** Digits, capitals and lower case all present in a base64 run. */
-const MIXED_CASE_DIGITS = (1 << DIGIT) | (1 << CAPITAL) | (1 << LOWER);
 /** Length of an AWS secret access key. */
 const AWS_SECRET_LENGTH = 40;
-
-function isAlphanumeric(c: number): boolean {
-  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
-}
 
 /** Letters and digits from `from` on, up to `limit`. */
 function alphanumericRun(text: string, from: number, limit: number): number {
   let n = 0;
-  while (n < limit && from + n < text.length && isAlphanumeric(text.charCodeAt(from + n))) n++;
+  while (n < limit && from + n < text.length) {
+    const c = text.charCodeAt(from + n);
+    if (c >= 128 || (CLASS[c]! & ALPHANUMERIC) === 0) break;
+    n++;
+  }
   return n;
 }
 
@@ -131,13 +130,13 @@ function alphanumericRun(text: string, from: number, limit: number): number {
  * digit 2–6 (a card; epochs are one contiguous run starting with 1), or 10+ digits split
  * by punctuation (a phone; access logs' "200 5123 234" use spaces). Two capitals followed
  * by two digits may start an IBAN, and so may two lower-case letters at a word start
- * followed by two digits and 11+ letters or digits (a compact lower-case IBAN). A run of 40
- * or more base64 characters mixing upper case, lower case and digits may hold an AWS
+ * followed by two digits and 11+ letters or digits (a compact lower-case IBAN). A run of
+ * 40 or more base64 characters mixing upper case, lower case and digits may hold an AWS
  * secret key (hex SHAs are one case; longer runs count because an earlier rule can cut
- * one down to 40, as in a phone number glued to a key). Timestamps, IPs and versions break into short
- * groups. A qualifying line skips straight to the next. One pass of plain character
- * tests: several times faster than a regex that must try a match at every digit, and
- * most log lines don't qualify.
+ * one down to 40, as in a phone number glued to a key). Timestamps, IPs and versions
+ * break into short groups. A qualifying line skips straight to the next. One pass of
+ * plain character tests: several times faster than a regex that must try a match at
+ * every digit, and most log lines don't qualify.
  */
 export function scanNumericLines(text: string): number[] {
   const starts: number[] = [];
@@ -151,58 +150,42 @@ export function scanNumericLines(text: string): number[] {
   let capitals = 0;
   let ibanDigits = 0;
   let lowers = 0;
-  let lowersAtWordStart = false;
-  let lowerIbanDigits = 0;
+  let lowerIban = 0;
   let b64 = 0;
   let b64Kinds = 0;
+  let previous = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    const kind = c < 128 ? CLASS[c]! : OTHER;
+    const kind = c < 128 ? CLASS[c]! : 0;
     let qualifies = false;
-    if (kind === DIGIT || kind === CAPITAL || kind === LOWER || kind === B64_SYMBOL) {
+    if ((kind & BASE64) !== 0) {
       b64++;
-      b64Kinds |= 1 << kind;
-    } else {
-      qualifies = b64 >= AWS_SECRET_LENGTH && (b64Kinds & MIXED_CASE_DIGITS) === MIXED_CASE_DIGITS;
+      b64Kinds |= kind;
+    } else if (b64 !== 0) {
+      qualifies = b64 >= AWS_SECRET_LENGTH && (b64Kinds & ALPHANUMERIC) === ALPHANUMERIC;
       b64 = b64Kinds = 0;
     }
-    if (kind === LOWER) {
-      lowersAtWordStart =
-        lowers === 0 ? i === 0 || !isAlphanumeric(text.charCodeAt(i - 1)) : lowersAtWordStart;
-      lowers++;
-      lowerIbanDigits = 0;
-    } else if (kind !== DIGIT) {
-      lowers = lowerIbanDigits = 0;
-    }
-    if (kind === OTHER || kind === LOWER || kind === B64_SYMBOL) {
-      if (c === 10) {
-        if (qualifies) starts.push(lineStart);
-        lineStart = i + 1;
-        qualifies = false;
-      }
-      cluster = group = groups = separators = capitals = ibanDigits = 0;
-      punctuated = false;
-    } else if (kind === DIGIT) {
+    if (kind === DIGIT) {
       if (cluster === 0) firstDigit = c - 48;
       cluster++;
       group++;
       separators = 0;
       ibanDigits = capitals >= 2 || ibanDigits > 0 ? ibanDigits + 1 : 0;
       capitals = 0;
-      lowerIbanDigits =
-        (lowers === 2 && lowersAtWordStart) || lowerIbanDigits > 0 ? lowerIbanDigits + 1 : 0;
+      // lowerIban: 1 after two lower-case letters at a word start, then counts digits.
+      lowerIban = lowers === 2 && lowerIban === 1 ? 2 : lowerIban >= 2 ? lowerIban + 1 : 0;
       lowers = 0;
       qualifies ||=
         (cluster >= 13 && (groups > 0 || (firstDigit >= 2 && firstDigit <= 6))) ||
         (cluster >= 10 && punctuated) ||
         ibanDigits === 2 ||
-        (lowerIbanDigits === 2 && alphanumericRun(text, i + 1, 11) === 11);
+        (lowerIban === 3 && alphanumericRun(text, i + 1, 11) === 11);
     } else if (kind === CAPITAL) {
       capitals++;
-      ibanDigits = cluster = group = groups = separators = 0;
+      ibanDigits = cluster = group = groups = separators = lowers = lowerIban = 0;
       punctuated = false;
-    } else {
-      ibanDigits = capitals = 0;
+    } else if (kind === SEPARATOR) {
+      ibanDigits = capitals = lowers = lowerIban = 0;
       if (separators < 2 && (cluster > 0 || c === 40)) {
         const groupEnds = separators === 0 && cluster > 0;
         if (groupEnds && !(group >= 3 || (groups === 0 && group === 1))) {
@@ -218,7 +201,22 @@ export function scanNumericLines(text: string): number[] {
         cluster = group = groups = separators = 0;
         punctuated = false;
       }
+    } else {
+      if (kind === LOWER) {
+        if (lowers === 0) lowerIban = (previous & ALPHANUMERIC) === 0 ? 1 : 0;
+        lowers++;
+      } else {
+        lowers = lowerIban = 0;
+        if (c === 10) {
+          if (qualifies) starts.push(lineStart);
+          lineStart = i + 1;
+          qualifies = false;
+        }
+      }
+      cluster = group = groups = separators = capitals = ibanDigits = 0;
+      punctuated = false;
     }
+    previous = kind;
     if (qualifies) {
       starts.push(lineStart);
       const next = text.indexOf("\n", i);
@@ -226,11 +224,11 @@ export function scanNumericLines(text: string): number[] {
       i = next;
       lineStart = next + 1;
       cluster = group = groups = separators = capitals = ibanDigits = 0;
-      lowers = lowerIbanDigits = b64 = b64Kinds = 0;
+      lowers = lowerIban = b64 = b64Kinds = previous = 0;
       punctuated = false;
     }
   }
-  if (b64 >= AWS_SECRET_LENGTH && (b64Kinds & MIXED_CASE_DIGITS) === MIXED_CASE_DIGITS) {
+  if (b64 >= AWS_SECRET_LENGTH && (b64Kinds & ALPHANUMERIC) === ALPHANUMERIC) {
     starts.push(lineStart);
   }
   return starts;

@@ -20,7 +20,11 @@ import type { Hit, RedactionRule } from "./redaction-rule-kit.ts";
 
 type Step =
   | { kind: "whole"; rule: RedactionRule }
-  | { kind: "block"; rule: RedactionRule; gate: KeywordAutomaton | undefined }
+  | {
+      kind: "block";
+      rule: RedactionRule;
+      gate: Pick<KeywordAutomaton, "containsAny"> | undefined;
+    }
   | {
       kind: "sweep";
       rules: readonly RedactionRule[];
@@ -44,7 +48,7 @@ export function planRules(rules: readonly RedactionRule[]): RulePlan {
   while (i < rules.length) {
     const rule = rules[i]!;
     if (rule.multiline) {
-      const gate = rule.keywords ? buildKeywordAutomaton([rule.keywords]) : undefined;
+      const gate = rule.keywords ? blockGate(rule.keywords) : undefined;
       steps.push({ kind: "block", rule, gate });
       i++;
       continue;
@@ -70,6 +74,15 @@ export function planRules(rules: readonly RedactionRule[]): RulePlan {
     i = j;
   }
   return { rules, steps };
+}
+
+/**
+ * The gate of a multi-line rule: literals without letters (`</`) need no case folding,
+ * and `indexOf` finds them at memory speed; others go through the automaton.
+ */
+function blockGate(keywords: readonly string[]): Pick<KeywordAutomaton, "containsAny"> {
+  if (keywords.some((k) => /[a-z]/i.test(k))) return buildKeywordAutomaton([keywords]);
+  return { containsAny: (text) => keywords.some((k) => text.includes(k)) };
 }
 
 /**

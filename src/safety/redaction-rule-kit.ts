@@ -115,13 +115,17 @@ export function isPlaceholderSecret(value: string): boolean {
   if (/xxxxxx|XXXXXX/.test(value) || longestAscendingRun(value) >= 7) return true;
   // Random tokens of this length carry well over 3 bits per character (numeric ids aside).
   if (value.length >= 16 && /[A-Za-z]/.test(value) && entropy(value) < 2.5) return true;
-  // Low variety: one character repeated over most of the value.
+  // Low variety: one character repeated over most of the value, or runs of repeats
+  // throughout (`5555555dAAAAA7777777…`); in a random token a repeat is rare.
   let longest = 0;
   let run = 0;
+  let repeats = 0;
   for (let i = 0; i < value.length; i++) {
     run = i > 0 && value[i] === value[i - 1] ? run + 1 : 1;
+    if (run > 1) repeats++;
     if (run > longest) longest = run;
   }
+  if (value.length >= 16 && repeats > value.length * 0.5) return true;
   return value.length >= 8 && longest >= Math.max(6, value.length * 0.5);
 }
 

@@ -361,10 +361,11 @@ export const SECRET_RULES: readonly RedactionRule[] = [
   awsAccessKeyId,
   awsSecretKeyAssigned,
   awsSecretKeyInContext,
-  awsSecretKeyBare,
   urlPassword,
   authorizationHeader,
   bearerToken,
   cookieHeader,
   assignedSecret,
+  // Last: a value under a name is categorised by the name first.
+  awsSecretKeyBare,
 ];
