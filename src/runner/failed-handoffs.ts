@@ -39,13 +39,22 @@ export interface FailedHandoffDeps {
   batchSize?: number;
   /** How long the FAILED run is leased while its handoff is written. Default 5 minutes. */
   leaseMs?: number;
+  /**
+   * No further run is started after this much of a pass: the reconciler's other duties
+   * (reclaiming leases, re-enqueueing steps) must not wait long behind a slow provider.
+   * Default 10 s; the rest is left to the next pass.
+   */
+  passBudgetMs?: number;
 }
 
 /** Tries the handoff of each FAILED run that is due; returns how many were written. */
 export async function handOffFailedRuns(deps: FailedHandoffDeps): Promise<number> {
+  const started = Date.now();
+  const budget = deps.passBudgetMs ?? 10_000;
   const due = await dueRuns(deps);
   let written = 0;
   for (const id of due) {
+    if (Date.now() - started > budget) break;
     if (await handOffOne(deps, id)) written += 1;
   }
   return written;
