@@ -43,7 +43,11 @@ interface WalkFacts {
   relationNames: Set<string>;
   /** Unqualified column references (`x`, not `t.x`). */
   bareColumnRefs: string[];
-  /** The last name of every column reference (`t.query` → `query`). */
+  /**
+   * Every column name the statement mentions: the last name of each reference (`t.query`
+   * → `query`), output names (`… as query`), alias column lists and USING lists — a
+   * NATURAL or USING join compares a column without referencing it.
+   */
   columnNames: Set<string>;
   /** Columns refused because a catalog that holds them is read, with the reason. */
   forbiddenColumns: Map<string, string>;
@@ -60,7 +64,6 @@ type Handler = (body: JsonObject, facts: WalkFacts) => void;
 
 /** Node types that need no check of their own beyond visiting their children. */
 const PLAIN_NODES = [
-  "ResTarget",
   "String",
   "Integer",
   "Float",
@@ -101,8 +104,12 @@ const HANDLERS: Record<string, Handler> = {
   },
   CommonTableExpr: visitCommonTableExpr,
   RangeVar: visitRangeVar,
-  RangeSubselect: visitChildren,
-  RangeFunction: visitChildren,
+  ResTarget: (body, facts) => {
+    if (typeof body.name === "string") facts.columnNames.add(body.name);
+    visitChildren(body, facts);
+  },
+  RangeSubselect: visitAliased,
+  RangeFunction: visitAliased,
   JoinExpr: visitJoin,
   RangeTableSample: visitTableSample,
   FuncCall: visitFuncCall,
@@ -206,6 +213,7 @@ function visitCommonTableExpr(body: JsonObject, facts: WalkFacts): void {
   if (type !== "SelectStmt") {
     refuse(`data-modifying WITH (${statementVerb(type ?? "unknown", {})}) is not allowed`);
   }
+  for (const name of names(body.aliascolnames)) facts.columnNames.add(name);
   visitChildren(body, facts);
 }
 
@@ -240,6 +248,14 @@ function visitRangeVar(body: JsonObject, facts: WalkFacts): void {
 /** `(a JOIN b USING (id)) j` makes `j` a whole-row name for both tables' columns. */
 function visitJoin(body: JsonObject, facts: WalkFacts): void {
   addAlias(body, facts);
+  for (const name of names(body.usingClause)) facts.columnNames.add(name);
+  visitAliased(body, facts);
+}
+
+/** A FROM item whose alias may rename its columns: `(…) v(query)`. */
+function visitAliased(body: JsonObject, facts: WalkFacts): void {
+  const colnames = (body.alias as { colnames?: unknown } | undefined)?.colnames;
+  for (const name of names(colnames)) facts.columnNames.add(name);
   visitChildren(body, facts);
 }
 

@@ -99,6 +99,14 @@ export const ATTACK_REFUSED_CASES: { sql: string; reason: string }[] = [
   },
   { sql: "select pid, client_addr from pg_stat_activity limit 5", reason: "column client_addr" },
   {
+    sql: "select count(*) from pg_stat_activity natural join (select 'select 1' as query) v",
+    reason: "column query of pg_stat_activity",
+  },
+  {
+    sql: "select count(*) from pg_stat_activity join (values ('select 1')) v(query) using (query)",
+    reason: "column query of pg_stat_activity",
+  },
+  {
     sql: "select q from pg_stat_activity a(d, n, p, l, u, un, ap, ca, ch, cp, bs, xs, qs, sc, wet, we, st, bx, bxm, qi, q) limit 1",
     reason: "column aliases on pg_stat_activity are not allowed",
   },
