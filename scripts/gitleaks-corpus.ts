@@ -12,7 +12,7 @@
  * bodies (the sample templates, the regex helpers) as they are in the checkout, and
  * draws `secrets.NewSecret(regex)` with randexp from a PRNG seeded by the rule's function
  * name, so a given checkout always yields the same corpus. A case the evaluator cannot
- * build is skipped and counted (`stats.skipped`), never guessed.
+ * build is skipped and counted (`stats.skippedStatements`, listed in `skips`), never guessed.
  *
  * gitleaks is MIT licensed (Copyright (c) 2019 Zachary Rice); the corpus header names
  * the commit it came from.
@@ -44,7 +44,13 @@ export interface CorpusRule {
 export interface Corpus {
   source: { repository: string; commit: string; license: string };
   generator: string;
-  stats: { rules: number; truePositives: number; falsePositives: number; skipped: number };
+  stats: {
+    rules: number;
+    truePositives: number;
+    falsePositives: number;
+    /** Statements or elements the evaluator could not run; each is listed in `skips`. */
+    skippedStatements: number;
+  };
   skips: { rule: string; reason: string }[];
   rules: CorpusRule[];
 }
@@ -197,7 +203,7 @@ export function buildCorpus(checkout: string, commit: string): Corpus {
       rules: rules.length,
       truePositives: count((r) => r.truePositives),
       falsePositives: count((r) => r.falsePositives),
-      skipped: skips.length,
+      skippedStatements: skips.length,
     },
     skips,
     rules,
