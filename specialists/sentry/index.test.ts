@@ -39,8 +39,16 @@ describe("sentry specialist routing", () => {
     expect(route.reason).toContain("Sentry is missing");
   });
 
-  it("does not apply to a ticket with no Sentry link or label", () => {
-    expect(sentry.appliesTo(ticket({}), tools, hints)).toMatchObject({ applies: false });
+  it("does not apply to a ticket with no Sentry link or label when Sentry is not available", () => {
+    expect(sentry.appliesTo(ticket({}), [tool("sentry", "missing", 15)], hints)).toMatchObject({
+      applies: false,
+    });
+  });
+
+  it("sweeps the organization (optional) for a ticket with no link, label or service", () => {
+    const route = sentry.appliesTo(ticket({}), tools, hints);
+    expect(route).toMatchObject({ applies: true, required: false });
+    expect(route.reason).toContain("sweeping");
   });
 });
 

@@ -4,6 +4,7 @@ import { hasSentryLabel, linkedSentryIssueIds } from "../shared/linked-issues.ts
 import type { Specialist, SpecialistInput } from "../types.ts";
 import { collectIssue, type IssueOutcome, issueContext } from "./collect.ts";
 import { searchProjects } from "./search.ts";
+import { sweepOrganization } from "./sweep.ts";
 
 /**
  * The sentry specialist: reads the Sentry issue(s) a ticket links and says which
@@ -17,7 +18,9 @@ import { searchProjects } from "./search.ts";
  * tags of the events read). The 24h recurrence series is reported
  * as a finding, not as `error_rate_rise`: that signal is the service's 5xx rate, which
  * only the metrics (aws specialist) measure; Sentry's event counts are sampled
- * exceptions.
+ * exceptions. A ticket that links no issue is searched in its service's project
+ * (search.ts); one that no structured source ties to a service sweeps the organization's
+ * projects for errors rising together (`impact_scope` across services, sweep.ts).
  */
 
 const TIMEOUT_MS = 45_000;
@@ -85,6 +88,25 @@ async function run(input: SpecialistInput): Promise<RawSpecialistOutput> {
       return ev.thrown(error);
     }
   }
+  if (ids.length === 0 && !input.ticket.service && sentry.listProjects) {
+    const ctx = issueContext({ sentry, ev, signal: input.signal, now: input.now });
+    try {
+      const swept = await sweepOrganization(ctx);
+      if (swept.searched.length === 0) {
+        return ev.failed(
+          new Error("no Sentry project of the organization could be searched"),
+          "Link the Sentry issue on the ticket, or name the service in a label",
+        );
+      }
+      return ev.returned(
+        swept.together.length > 1
+          ? `Errors rose together in ${swept.together.join(", ")}: look for what they share (a dependency, a library, the network) and escalate`
+          : "No spread across services in Sentry: name the service (label or Sentry link) to investigate it",
+      );
+    } catch (error) {
+      return ev.thrown(error);
+    }
+  }
   if (ids.length === 0) {
     ev.gap({
       what: "the ticket is labelled sentry-issue but links no Sentry issue id",
@@ -130,6 +152,14 @@ const sentrySpecialist: Specialist = {
         reason: `the ticket links no Sentry issue: searching project ${projects.join(", ")} for unresolved issues of the last 24h${availability}`,
       };
     }
+    if (ids.length === 0 && !ticket.service && tool?.status === "available") {
+      return {
+        applies: true,
+        required: false,
+        reason:
+          "no Sentry link and no service resolved: sweeping the organization's projects for errors rising together",
+      };
+    }
     if (ids.length === 0 && !labelled) {
       return { applies: false, required: false, reason: "the ticket links no Sentry issue" };
     }
@@ -147,6 +177,9 @@ const sentrySpecialist: Specialist = {
   question(ticket) {
     const ids = linkedSentryIssueIds(ticket);
     const projects = projectsOf(ticket);
+    if (ids.length === 0 && projects.length === 0 && !ticket.service) {
+      return "Which services' Sentry errors rose in the last 24h, and did several rise together?";
+    }
     if (ids.length === 0 && projects.length > 0) {
       return `Which unresolved Sentry issues of ${projects.join(", ")} rose in the last 24h, since when, and which exception carries the rise?`;
     }

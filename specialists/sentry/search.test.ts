@@ -84,7 +84,12 @@ describe("sentry specialist: project search when the ticket links no issue", () 
       applies: true,
       required: false,
     });
-    expect(sentry.appliesTo(ticket(), [tool("sentry")], hints)).toMatchObject({ applies: false });
+    // No service at all: the organization is swept instead (sweep.test.ts).
+    expect(sentry.appliesTo(ticket(), [tool("sentry")], hints)).toMatchObject({
+      applies: true,
+      required: false,
+    });
+    expect(sentry.appliesTo(ticket(), [], hints)).toMatchObject({ applies: false });
     expect(sentry.question(ticket("svc-a", ["svc-a-prod"]))).toContain("svc-a-prod");
   });
 

@@ -171,6 +171,25 @@ describe("service identity", () => {
     ).toEqual([]);
     expect(identityConflicts(undefined)).toEqual([]);
   });
+
+  it("finds nothing when only the ticket's text names services (several named, none linked)", () => {
+    const text = (service: string) => ({
+      source: "ticket_text" as const,
+      value: service,
+      service,
+      detail: `text names ${service}`,
+    });
+    const {
+      service: _s,
+      decidedBy: _d,
+      ...unresolved
+    } = resolution([text("svc-a"), text("svc-b"), text("svc-c")]);
+    expect(identityConflicts({ ...unresolved, policyScope: {} })).toEqual([]);
+    // A structured source disputed by the text is still a conflict.
+    expect(
+      identityConflicts(resolution([vote("sentry_project", "svc-a"), text("svc-b")])),
+    ).toHaveLength(1);
+  });
 });
 
 describe("CONFLICT_CHECKS", () => {

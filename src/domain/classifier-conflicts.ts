@@ -175,12 +175,17 @@ export const CONFLICT_CHECKS = [
  * or project vs the linked Sentry issue's project vs the catalogued repository or AWS
  * resource). Material: the evidence may describe another service than the ticket's, so no
  * conclusion is safe until a human says which. Without a resolution (the input is
- * optional) nothing is checked. One conflict per service disputing the decided one.
+ * optional), or when only the ticket's text names services, nothing is checked. One
+ * conflict per service disputing the decided one.
  */
 export function identityConflicts(resolution: ServiceResolution | undefined): Conflict[] {
   const votes = (resolution?.mismatch?.votes ?? resolution?.sources ?? []).filter(
     (v) => v.service !== undefined,
   );
+  // Free text never decides a service, so text alone cannot dispute one: a ticket that
+  // names several services and links none is a question of spread (impact_scope), not
+  // of identity.
+  if (!votes.some((v) => v.source !== "ticket_text")) return [];
   const first =
     votes.find((v) => v.service === resolution?.service && v.source === resolution?.decidedBy) ??
     votes.find((v) => v.service === resolution?.service) ??

@@ -37,16 +37,12 @@ const KNOWN_MISSES: Record<string, string> = {
   "edge-api-crashloop-all-tasks-down": "BLOCKED_NEEDS_INFO", // expected ESCALATED_INCIDENT
   "fulfillment-poison-message": "BLOCKED_NEEDS_INFO", // expected DELIVERY
   "image-resizer-lambda-region-errors": "BLOCKED_NEEDS_INFO", // expected VENDOR_OR_INFRA
-  "mailer-sendgrid-delays": "BLOCKED_NEEDS_INFO", // expected VENDOR_OR_INFRA
-  "multi-service-dns-resolution-failures": "CANNOT_AUTO_FIX", // expected ESCALATED_INCIDENT
-  "multi-service-shared-auth-library-401s": "BLOCKED_NEEDS_INFO", // expected ESCALATED_INCIDENT
   "orders-stuck-payment-pending": "BLOCKED_NEEDS_INFO", // expected APPROVAL_REQUIRED
   "pdf-renderer-memory-leak-after-bump": "BLOCKED_NEEDS_INFO", // expected DELIVERY
   "pricing-cache-node-replaced-cold": "BLOCKED_NEEDS_INFO", // expected VENDOR_OR_INFRA
   "recommendations-oom-after-deploy": "BLOCKED_NEEDS_INFO", // expected DELIVERY
   "session-cache-evictions-campaign": "BLOCKED_NEEDS_INFO", // expected VENDOR_OR_INFRA
   "subscriptions-db-connections-exhausted": "BLOCKED_NEEDS_INFO", // expected VENDOR_OR_INFRA
-  "throttled-statuspage-sendgrid": "BLOCKED_NEEDS_INFO", // expected VENDOR_OR_INFRA
   "thumbnails-queue-burst-at-max-capacity": "BLOCKED_NEEDS_INFO", // expected VENDOR_OR_INFRA
 };
 

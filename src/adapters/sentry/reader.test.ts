@@ -163,6 +163,19 @@ describe("createSentryReader over the simulated Sentry", () => {
     expect(slugs).toContain("onboarding-api");
   });
 
+  it("reads the project list once for a run's callers, and again after a failed read", async () => {
+    const sentry = reader();
+    const projectReads = () =>
+      world.calls({ service: "sentry" }).filter((c) => c.method.includes("/projects/")).length;
+    // Every attempt of the first read fails (the retry's four), then Sentry answers again.
+    world.injectFault({ service: "sentry", kind: "error", status: 503, count: 4 });
+    await expect(sentry.listProjects!()).rejects.toMatchObject({ retryable: true });
+    const afterFailure = projectReads();
+    expect(await sentry.listProjects!()).toContain("onboarding-api");
+    expect(await sentry.listProjects!()).toContain("onboarding-api");
+    expect(projectReads()).toBe(afterFailure + 1);
+  });
+
   it("never sends anything but GET", async () => {
     const sentry = reader();
     await sentry.getIssue(ISSUE);

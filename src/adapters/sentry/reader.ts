@@ -23,6 +23,8 @@ export interface SentryReaderOptions extends SentryHttpOptions {
 
 /** Sentry pages lists at most 100 items (sentry/api/paginator.py MAX_LIMIT). */
 const MAX_PAGE = 100;
+/** How long one read of the organization's projects is reused: about one run's evidence phase. */
+export const PROJECTS_TTL_MS = 60_000;
 
 const segment = (value: string) => encodeURIComponent(value);
 
@@ -30,6 +32,7 @@ export function createSentryReader(options: SentryReaderOptions): SentryReader {
   const http = createSentryHttp(options);
   const org = `/api/0/organizations/${segment(options.org)}`;
   const issuePath = (id: string) => `${org}/issues/${segment(id)}`;
+  let projects: { at: number; read: Promise<string[]> } | undefined;
 
   return {
     async getIssue(issueId) {
@@ -73,16 +76,29 @@ export function createSentryReader(options: SentryReaderOptions): SentryReader {
     },
 
     // https://docs.sentry.io/api/organizations/list-an-organizations-projects/: the slugs
-    // (one page of up to 100), for service discovery.
-    async listProjects() {
-      const { body } = await http.get(`${org}/projects/`, { per_page: MAX_PAGE });
-      return Array.isArray(body)
-        ? body.flatMap((p) =>
-            p && typeof p === "object" && typeof (p as { slug?: unknown }).slug === "string"
-              ? [(p as { slug: string }).slug]
-              : [],
-          )
-        : [];
+    // (one page of up to 100), for service discovery. Read by FETCH_LINEAR and again by
+    // the sentry specialist's sweep within seconds: one read serves a run (a failed read is
+    // not kept, so the next caller tries again).
+    listProjects() {
+      const now = Date.now();
+      if (projects && now - projects.at < PROJECTS_TTL_MS) return projects.read;
+      const read = http
+        .get(`${org}/projects/`, { per_page: MAX_PAGE })
+        .then(({ body }) =>
+          Array.isArray(body)
+            ? body.flatMap((p) =>
+                p && typeof p === "object" && typeof (p as { slug?: unknown }).slug === "string"
+                  ? [(p as { slug: string }).slug]
+                  : [],
+              )
+            : [],
+        );
+      const entry = { at: now, read };
+      projects = entry;
+      read.catch(() => {
+        if (projects === entry) projects = undefined;
+      });
+      return read;
     },
 
     // https://docs.sentry.io/api/events/list-a-projects-issues/: `statsPeriod=24h` puts
