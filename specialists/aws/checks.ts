@@ -40,6 +40,8 @@ export interface AwsReadings {
   errorLogs: { ref: SourceRef; summary: ErrorLogSummary }[];
   capacity: { ref: SourceRef; events: CapacityEvents }[];
   infra?: { ref: SourceRef; events: InfraEvent[] }[];
+  /** Connections a database refused for want of a free slot, from its own log group. */
+  connectionRefusals?: { ref: SourceRef; database: string; count: number; firstAt?: string }[];
 }
 
 const MINUTE = 60_000;

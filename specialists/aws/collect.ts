@@ -9,7 +9,12 @@ import {
   checkTasks,
 } from "./checks.ts";
 import { type Assessed, assessAll } from "./emit.ts";
-import { checkCapacityEvents, checkErrorLogs, checkInfraEvents } from "./log-checks.ts";
+import {
+  checkCapacityEvents,
+  checkConnectionRefusals,
+  checkErrorLogs,
+  checkInfraEvents,
+} from "./log-checks.ts";
 import { kindSpec } from "./measures.ts";
 import {
   alarmResource,
@@ -29,7 +34,7 @@ import {
   type Resource,
   resourceOf,
 } from "./resources.ts";
-import { adoptMoved, scanCandidates } from "./scan.ts";
+import { adoptMoved, groupOf, scanCandidates } from "./scan.ts";
 import type { ResolvedTargets } from "./targets.ts";
 
 /**
@@ -79,6 +84,33 @@ export interface CollectInput {
   ticketText: string;
   run: (checks: Check[]) => Promise<unknown>;
   aborted: () => boolean;
+}
+
+/** Kinds a service depends on, found by name beside it when nothing declares them. */
+const DEPENDENCY_KINDS = new Set(["rds", "cache", "queue"]);
+
+/**
+ * The service's databases, caches and queues named like it but not after it
+ * (`<word>-prod-db` beside `<word>-api`): resources of a dependency kind the service has
+ * none of yet whose name begins with the same word as the service's or one of its
+ * load balancers, functions or ECS services. A dependency that is not read cannot be
+ * seen saturating.
+ */
+export function siblingDependencies(
+  resources: Resource[],
+  service: string | undefined,
+  account: Resource[],
+): Resource[] {
+  const own = resources.filter((r) => !DEPENDENCY_KINDS.has(r.kind));
+  const words = new Set(own.map(groupOf));
+  if (service)
+    words.add(
+      groupOf({ kind: "ecs", id: service, dims: { ServiceName: service }, origin: "declared" }),
+    );
+  const have = new Set(resources.map((r) => r.kind));
+  return account.filter(
+    (r) => DEPENDENCY_KINDS.has(r.kind) && !have.has(r.kind) && words.has(groupOf(r)),
+  );
 }
 
 /** Which resources: declared, discovered, and those an alarm that concerns us watches. */
@@ -132,6 +164,12 @@ async function findResources(input: CollectInput) {
     mergeResources(declaredResources(targets), discovered, fromAlarms),
     discovery?.queueNames ?? [],
   );
+  if (discovery && resources.length > 0) {
+    resources = pairDeadLetters(
+      mergeResources(resources, siblingDependencies(resources, service, discovery.account)),
+      discovery.queueNames,
+    );
+  }
   if (resources.length === 0 && !service && discovery) {
     // Nothing named a resource: scan the account for what moved (scan.ts).
     resources = pairDeadLetters(
@@ -318,6 +356,37 @@ async function readInfraEvents(
   );
 }
 
+/** Each database's own log group (`/aws/rds/instance/<id>/…`): connections it refused. */
+async function readDatabaseLogs(
+  input: CollectInput,
+  readings: AwsReadings,
+  resources: Resource[],
+): Promise<void> {
+  const databases = resources.filter((r) => r.kind === "rds").map((r) => r.id);
+  if (databases.length === 0 || input.aborted()) return;
+  const groups: { group: string; database: string }[] = [];
+  await input.run(
+    databases.map((database) => ({
+      what: `log groups of database ${database}`,
+      confidenceImpact: 0,
+      run: async () => {
+        for (const g of await input.ctx.cloudwatch.listLogGroups(
+          `/aws/rds/instance/${database}/`,
+        )) {
+          if (g.startsWith(`/aws/rds/instance/${database}/`)) groups.push({ group: g, database });
+        }
+      },
+    })),
+  );
+  await input.run(
+    groups.slice(0, MAX_LOG_GROUPS).map(({ group, database }) => ({
+      what: `connection refusals in ${group}`,
+      confidenceImpact: 0,
+      run: () => checkConnectionRefusals(input.ctx, readings, group, database),
+    })),
+  );
+}
+
 async function readHealth(input: CollectInput): Promise<Collected["health"]> {
   const { ctx } = input;
   let health: Collected["health"];
@@ -406,7 +475,10 @@ export async function collect(input: CollectInput): Promise<Collected> {
       );
   const [k, , health, eventGroups] = await Promise.all([metrics, logs, readHealth(input), events]);
   const { m, assessed, deadLetters } = k;
-  await readInfraEvents(input, readings, m.resources);
+  await Promise.all([
+    readInfraEvents(input, readings, m.resources),
+    readDatabaseLogs(input, readings, m.resources),
+  ]);
   // Pivot: when capacity looks short or tasks drop, read the events that say why.
   // Tasks that dropped or scaled, and a backlog that grew, are what scaling events explain.
   const tasksMoved = assessed.some(

@@ -93,13 +93,28 @@ export function emitSeries(ev: EvidenceCollector, assessed: Assessed[], service:
   }
 }
 
-export function emitSaturation(ev: EvidenceCollector, assessed: Assessed[], service: string): void {
+export function emitSaturation(
+  ev: EvidenceCollector,
+  assessed: Assessed[],
+  service: string,
+  refusedBy: ReadonlySet<string> = new Set(),
+): void {
   for (const { read, change } of assessed) {
     if (read.zone) continue;
+    // A database that refused connections for want of a slot reached its limit at the
+    // connections' peak, whatever max_connections is set to.
+    const refused =
+      read.resource.kind === "rds" &&
+      read.spec.measure === "connections" &&
+      read.resource.maxConnections === undefined &&
+      refusedBy.has(read.resource.id) &&
+      change.peak > 0;
     const limits =
       read.resource.maxConnections !== undefined
         ? { maxConnections: read.resource.maxConnections }
-        : {};
+        : refused
+          ? { maxConnections: change.peak }
+          : {};
     const s = saturationOf(read.kind, read.spec, change, limits);
     if (!s) continue;
     ev.signal({

@@ -278,8 +278,11 @@ export function createAwsSpecialist(options: AwsSpecialistOptions = {}): Special
       const cloudwatch = input.tools.cloudwatch;
       if (!cloudwatch) return ev.skipped("no CloudWatch reader: the aws connector is absent");
       const targets = resolveTargets(input.ticket, input.hints, catalog);
+      // A load balancer's name less its environment suffix names the service (`<svc>-prod`).
       const service =
-        targets.service ?? targets.ecs?.service ?? targets.loadBalancer?.split("/")[1];
+        targets.service ??
+        targets.ecs?.service ??
+        targets.loadBalancer?.split("/")[1]?.replace(/[-_](?:prod|production|prd|live)$/i, "");
       const now = input.now;
       const ctx: CheckContext = {
         cloudwatch,
@@ -320,7 +323,10 @@ export function createAwsSpecialist(options: AwsSpecialistOptions = {}): Special
       const dlqs = new Map(deadLetters.map((a) => [a.read.resource.id, a]));
       emitClassic(ev, readings, label);
       emitSeries(ev, [...assessed, ...deadLetters], label);
-      emitSaturation(ev, assessed, label);
+      const refusedBy = new Set(
+        (readings.connectionRefusals ?? []).filter((r) => r.count > 0).map((r) => r.database),
+      );
+      emitSaturation(ev, assessed, label, refusedBy);
       emitInfra(ev, readings.infra ?? [], assessed, label);
       emitPoison(ev, assessed, dlqs, now);
       const stops = readings.capacity.reduce(

@@ -196,3 +196,51 @@ export async function checkInfraEvents(
     });
   }
 }
+
+/**
+ * A database refusing connections because every slot is taken: PostgreSQL's "too many
+ * clients" / "remaining connection slots are reserved" (SQLSTATE 53300), MySQL's "Too many
+ * connections" (ER_CON_COUNT_ERROR, 1040). Counts only; no line is kept.
+ */
+export const CONNECTION_LIMIT =
+  /too many clients|remaining connection slots are reserved|too many connections|53300|ER_CON_COUNT_ERROR/i;
+const CONNECTION_LIMIT_QUERY = [
+  "fields @timestamp, @message",
+  `filter @message like /${CONNECTION_LIMIT.source}/`,
+  "sort @timestamp asc",
+  `limit ${LOG_ROWS}`,
+].join(" | ");
+
+/** Connection refusals in a database instance's log group (`/aws/rds/instance/<id>/…`). */
+export async function checkConnectionRefusals(
+  ctx: CheckContext,
+  readings: AwsReadings,
+  group: string,
+  database: string,
+): Promise<void> {
+  const rows = await ctx.cloudwatch.queryLogs({
+    logGroupNames: [group],
+    query: CONNECTION_LIMIT_QUERY,
+    start: new Date(ctx.now.getTime() - INFRA_LOOKBACK_MINUTES * MINUTE),
+    end: ctx.now,
+    limit: LOG_ROWS,
+  });
+  const ref = ctx.ev.source({
+    kind: "cloudwatch_logs",
+    ref: logsRef(group),
+    fetchedAt: ctx.clock(),
+  });
+  const refused = rows.filter((r) => CONNECTION_LIMIT.test(r["@message"] ?? ""));
+  const firstAt = refused[0]?.["@timestamp"];
+  readings.connectionRefusals = [
+    ...(readings.connectionRefusals ?? []),
+    { ref, database, count: refused.length, ...(firstAt ? { firstAt } : {}) },
+  ];
+  ctx.ev.finding({
+    fact:
+      refused.length > 0
+        ? `database ${database} refused connections for want of a free slot ${refused.length} time(s) (${group})`
+        : `database ${database} refused no connection for want of a slot (${group})`,
+    source: ref,
+  });
+}
