@@ -27,6 +27,17 @@ describe("FaultPlan", () => {
     expect(plan.decide("slack", ["chat.update"]).terminal?.kind).toBe("error");
   });
 
+  it("a fault with `forMs` is a storm: it hits every matching call for that long, then none", () => {
+    let now = 1_000;
+    const plan = new FaultPlan(1, () => now);
+    plan.add({ service: "slack", kind: "rate_limit", retryAfterSec: 2, forMs: 10_000 });
+    expect(plan.decide("slack", ["chat.postMessage"]).terminal?.kind).toBe("rate_limit");
+    now += 9_999;
+    expect(plan.decide("slack", ["chat.update"]).terminal?.kind).toBe("rate_limit");
+    now += 1;
+    expect(plan.decide("slack", ["chat.postMessage"]).terminal).toBeUndefined();
+  });
+
   it("lets `after` calls through, then applies `count` times, then stops", () => {
     const plan = new FaultPlan();
     plan.add({ service: "sentry", kind: "error", status: 503, after: 1, count: 2 });

@@ -12,6 +12,11 @@ import {
  * limit, a 5xx, or a timeout (the request is held unanswered until the client gives up or
  * the world closes). They are declared in a scenario file or injected at runtime, and
  * match per service and optionally per method (exact, or a glob with `*`).
+ *
+ * Latency is added *before* the service handles the call: a client that gives up first
+ * sees a timeout, yet the call still takes effect when the latency has passed (a slow
+ * success: the post lands after the client stopped waiting). `forMs` bounds a fault in
+ * time, for storms ("429s for 30 s from now").
  */
 export const faultSpecSchema = z
   .object({
@@ -28,6 +33,8 @@ export const faultSpecSchema = z
     count: z.number().int().positive().optional(),
     /** Chance in [0, 1] that a matching call is hit; drawn from the world's seeded RNG. */
     probability: z.number().min(0).max(1).optional(),
+    /** Active for this long after it is added (the world's start, for a scenario's); then spent. */
+    forMs: z.number().int().positive().optional(),
   })
   .strict();
 export type FaultSpec = z.infer<typeof faultSpecSchema>;
@@ -38,6 +45,8 @@ interface ActiveFault {
   matches: (names: readonly string[]) => boolean;
   matched: number;
   applied: number;
+  /** When it was added (the plan's clock), for `forMs`. */
+  addedAt: number;
 }
 
 /** The faults that hit one call: latency to add first, then at most one terminal fault. */
@@ -76,9 +85,12 @@ function seededRandom(seed: number): () => number {
 export class FaultPlan {
   readonly #faults: ActiveFault[] = [];
   readonly #random: () => number;
+  readonly #now: () => number;
 
-  constructor(seed = 1) {
+  /** `now`: the clock `forMs` is measured by (real time unless a test gives its own). */
+  constructor(seed = 1, now: () => number = Date.now) {
     this.#random = seededRandom(seed);
+    this.#now = now;
   }
 
   add(spec: FaultSpec): void {
@@ -88,6 +100,7 @@ export class FaultPlan {
       matches: globMatcher(parsed.method),
       matched: 0,
       applied: 0,
+      addedAt: this.#now(),
     });
   }
 
@@ -101,6 +114,7 @@ export class FaultPlan {
     for (const fault of this.#faults) {
       const { spec } = fault;
       if (spec.service !== service || !fault.matches(names)) continue;
+      if (spec.forMs !== undefined && this.#now() - fault.addedAt >= spec.forMs) continue;
       fault.matched += 1;
       if (spec.after !== undefined && fault.matched <= spec.after) continue;
       if (spec.count !== undefined && fault.applied >= spec.count) continue;

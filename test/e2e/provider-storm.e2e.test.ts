@@ -131,13 +131,11 @@ const ones = (n: number) => Array.from({ length: n }, () => 1);
 describe("a provider storm while runs are in flight", () => {
   it("a Slack 429 storm: every run waits it out and completes, nothing posted twice", async () => {
     const { world: w, prode: p, t: db } = await start(1);
-    w.injectFault({ service: "slack", kind: "rate_limit", retryAfterSec: 1 });
+    w.injectFault({ service: "slack", kind: "rate_limit", retryAfterSec: 1, forMs: STORM_MS });
     const ids = await Promise.all(TICKETS.map((key) => trigger(w, p, key)));
-    await new Promise((r) => setTimeout(r, STORM_MS));
-    const limited = w.calls((c) => c.service === "slack" && c.fault === "rate_limit").length;
-    w.clearFaults();
 
     const ended = await allEnded(db, ids);
+    const limited = w.calls((c) => c.service === "slack" && c.fault === "rate_limit").length;
     expect(limited).toBeGreaterThan(0);
     expect(ended.map((r) => r.outcome)).toEqual(ids.map(() => "NOISE_NO_FIX"));
     expect(written(w, ids)).toEqual({
@@ -150,12 +148,10 @@ describe("a provider storm while runs are in flight", () => {
   it("a Linear 500 storm: every run waits it out and completes, one comment per ticket", async () => {
     const { world: w, prode: p, t: db } = await start(1);
     const ids = await Promise.all(TICKETS.map((key) => trigger(w, p, key)));
-    w.injectFault({ service: "linear", kind: "error", status: 500 });
-    await new Promise((r) => setTimeout(r, STORM_MS));
-    const failed = w.calls((c) => c.service === "linear" && c.fault === "error").length;
-    w.clearFaults();
+    w.injectFault({ service: "linear", kind: "error", status: 500, forMs: STORM_MS });
 
     const ended = await allEnded(db, ids);
+    const failed = w.calls((c) => c.service === "linear" && c.fault === "error").length;
     expect(failed).toBeGreaterThan(0);
     expect(ended.map((r) => r.outcome)).toEqual(ids.map(() => "NOISE_NO_FIX"));
     expect(written(w, ids)).toEqual({
