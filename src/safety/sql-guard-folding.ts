@@ -16,10 +16,17 @@ import { isNumericAggregate } from "./sql-guard-shape.ts";
  *   per fraction: `percentile_disc(array[0, 0.001, …])` is array_agg by another name.
  *   They take one constant fraction here.
  * A scalar subquery made only of counting or arithmetic aggregates (count, sum, avg, …)
- * is a number, not a row, and is allowed anywhere.
+ * is a number, not a row, and is allowed in those places; a statement still holds at
+ * most {@link MAX_SCALAR_SUBQUERIES} scalar subqueries of any kind.
  */
 
 export const MAX_VALUE_SUBQUERIES = 4;
+/**
+ * Scalar subqueries of any kind per statement. A number can encode a row's value
+ * (`sum(ascii(…) * 256 ^ k)`), so even counting subqueries are capped: enough for a
+ * dashboard of counts, too few to rebuild a table past the row cap.
+ */
+export const MAX_SCALAR_SUBQUERIES = 16;
 
 /** Functions whose result holds every argument: a place where rows can be folded. */
 const VALUE_BUILDERS: ReadonlySet<string> = new Set([

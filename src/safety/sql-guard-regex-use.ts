@@ -52,6 +52,8 @@ export function checkRegexCall(name: string, call: JsonObject): void {
   const args = Array.isArray(call.args) ? call.args : [];
   if (REGEX_FUNCTIONS.has(name)) {
     checkPatternArg(name, args[1], "posix");
+  } else if (JSONPATH_FUNCTIONS.has(name)) {
+    checkJsonpathArg(name, args[1]);
   } else if (name === "similar_to_escape") {
     // x SIMILAR TO p [ESCAPE e] arrives as x ~ similar_to_escape(p [, e]).
     checkPatternArg("SIMILAR TO", args[0], "similar");
@@ -113,6 +115,26 @@ export function checkRegexOperator(expr: JsonObject): void {
   const op = catalogName(names(expr.name));
   if (op === undefined || !REGEX_OPERATORS.has(op)) return;
   checkPatternArg(`the ${op} operator`, expr.rexpr, "posix");
+}
+
+/** jsonpath functions: their path (second argument) must be a literal, for like_regex. */
+const JSONPATH_FUNCTIONS: ReadonlySet<string> = new Set([
+  "jsonb_path_exists",
+  "jsonb_path_query_first",
+]);
+
+function checkJsonpathArg(what: string, node: unknown): void {
+  const text = stringLiteral(node);
+  if (text === undefined) {
+    refuse(`the path of ${what} must be a string literal, so its like_regex can be checked`);
+  }
+  checkRegexText(text);
+}
+
+/** A cast to jsonpath must cast a literal (a path from a column could hold any regex). */
+export function checkJsonpathCast(cast: JsonObject): void {
+  const type = catalogName(names((cast.typeName as JsonObject | undefined)?.names));
+  if (type === "jsonpath") checkJsonpathArg("a jsonpath cast", cast.arg);
 }
 
 /** Checks every `like_regex` pattern in a string literal that may be a jsonpath. */

@@ -15,6 +15,7 @@ import {
   stringLiteral,
 } from "./sql-guard-names.ts";
 import {
+  checkJsonpathCast,
   checkRegexCall,
   checkRegexOperator,
   checkRegexText,
@@ -53,6 +54,8 @@ interface WalkFacts {
   forbiddenColumns: Map<string, string>;
   /** Scalar subqueries that pick a row's value (sql-guard-folding.ts). */
   valueSubqueries: number;
+  /** Scalar subqueries of any kind: numbers can encode a row's value too. */
+  scalarSubqueries: number;
   /** Current nesting of syntax nodes, capped at {@link MAX_NODE_DEPTH}. */
   depth: number;
 }
@@ -135,6 +138,7 @@ export function walkSelect(select: JsonObject): WalkFacts {
     columnNames: new Set(),
     forbiddenColumns: new Map(),
     valueSubqueries: 0,
+    scalarSubqueries: 0,
     depth: 0,
   };
   visitSelect(select, facts);
@@ -310,6 +314,7 @@ function visitSubLink(body: JsonObject, facts: WalkFacts): void {
     refuse("ARRAY(subquery) is not allowed: it folds many rows into one value");
   }
   if (body.operName !== undefined) checkOperator(body.operName);
+  if (body.subLinkType === "EXPR_SUBLINK") facts.scalarSubqueries++;
   if (isValueSubquery(body)) facts.valueSubqueries++;
   visitChildren(body, facts);
 }
@@ -331,6 +336,7 @@ function checkTypeName(typeName: JsonObject | undefined): void {
 
 function visitTypeCast(body: JsonObject, facts: WalkFacts): void {
   checkTypeName(body.typeName as JsonObject | undefined);
+  checkJsonpathCast(body);
   visitChildren(body, facts);
 }
 

@@ -207,4 +207,16 @@ export const ATTACK_REFUSED_CASES: { sql: string; reason: string }[] = [
     sql: "select replace(email, '@', name) from users limit 1",
     reason: "the replacement of replace must be a string literal",
   },
+  {
+    sql: `select ${Array.from({ length: 17 }, (_, i) => `(select sum(ascii(email)) from users where id = ${i})`).join(", ")}`,
+    reason: "more than 16 scalar subqueries are not allowed",
+  },
+  {
+    sql: "select count(*) from users where metadata @? name::jsonpath",
+    reason: "the path of a jsonpath cast must be a string literal",
+  },
+  {
+    sql: "select count(*) from users where jsonb_path_exists(metadata, name)",
+    reason: "the path of jsonb_path_exists must be a string literal",
+  },
 ];

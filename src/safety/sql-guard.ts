@@ -1,6 +1,6 @@
 import { loadModule, parseSync } from "libpg-query";
 import { AppError, ErrorCode } from "../domain/errors.ts";
-import { MAX_VALUE_SUBQUERIES } from "./sql-guard-folding.ts";
+import { MAX_SCALAR_SUBQUERIES, MAX_VALUE_SUBQUERIES } from "./sql-guard-folding.ts";
 import { isPureAggregate } from "./sql-guard-shape.ts";
 import { statementVerb } from "./sql-guard-statements.ts";
 import { type JsonObject, SqlRefusal, walkSelect } from "./sql-guard-walk.ts";
@@ -124,6 +124,12 @@ export function checkSqlSync(sql: string, options: SqlGuardOptions = {}): SqlChe
     for (const column of facts.columnNames) {
       const forbidden = facts.forbiddenColumns.get(column);
       if (forbidden) return { allowed: false, reason: forbidden };
+    }
+    if (facts.scalarSubqueries > MAX_SCALAR_SUBQUERIES) {
+      return {
+        allowed: false,
+        reason: `more than ${MAX_SCALAR_SUBQUERIES} scalar subqueries are not allowed: side by side they fold many rows into one`,
+      };
     }
     if (facts.valueSubqueries > MAX_VALUE_SUBQUERIES) {
       return {
