@@ -21,7 +21,13 @@ export { isPureAggregate } from "./sql-guard-shape.ts";
  *   too (the parse tree cannot tell the two apart); qualify it (`t.status`);
  * - only allowlisted functions, operators, cast types and syntax nodes
  *   (sql-guard-allowlists.ts), unqualified or qualified with exactly `pg_catalog`;
- * - no sensitive catalogs (pg_authid, pg_shadow, pg_user_mapping, pg_settings, …);
+ * - system catalogs only from an allowlist (sql-guard-catalogs.ts), without their
+ *   sensitive columns (`pg_stat_activity.query`); pg_authid, pg_roles, pg_proc,
+ *   pg_stat_statements, pg_settings … refused;
+ * - nothing that folds rows into one cell or one row past the row cap
+ *   (sql-guard-folding.ts), and no CPU burner the text shows: regexps with nested
+ *   quantifiers or non-literal patterns (sql-guard-regex*.ts), series whose rows
+ *   cannot be counted (sql-guard-series.ts), growing replace() calls;
  * - a LIMIT that is an integer literal ≤ `maxLimit` (an OFFSET, if any, an integer
  *   literal too; FETCH … WITH TIES refused) — unless the result is a *pure aggregate*,
  *   which returns at most one row: a non-set-operation SELECT with no GROUP BY, no
@@ -34,18 +40,21 @@ export { isPureAggregate } from "./sql-guard-shape.ts";
  * - pg_sleep is refused outright: triage never needs to wait, and a sleeping query holds
  *   one of the replica reader's few connections.
  * - current_setting is refused: custom settings (`app.jwt_secret`) can hold secrets.
- * - generate_series: numeric literal bounds producing ≤ 100,000 rows, or constant bounds
- *   with a literal interval step (time buckets; bounded by the statement timeout).
+ * - generate_series: at most 100,000 rows, counted from numeric literal bounds, or from
+ *   time bounds that differ by literal intervals with a literal interval step.
  * - casts: only to built-in scalar types, plus regclass/regtype (read-only name lookups,
  *   needed for `tableoid::regclass`); other reg* types and user-defined types refused.
  * - system columns (ctid, xmin, …) are allowed: read-only metadata.
- * - recursive CTEs are allowed: LIMIT stops them lazily, the statement timeout otherwise.
+ * - WITH RECURSIVE is refused (issue 18): a recursive CTE concatenated every id into one
+ *   row under LIMIT 1, and one without a bound recursed until the statement timeout.
  * - SHOW, EXPLAIN (even without ANALYZE), ARRAY(subquery), array_agg/string_agg/json_agg
  *   (they fold rows into one cell, bypassing the row cap), XML and SQL/JSON functions,
  *   parameters ($1), column definition lists, cross-database names: refused.
  *
  * What the parse tree cannot show — a user-defined overload of an allowlisted name or
- * operator symbol — is reported by the replica reader's probe (replica.ts).
+ * operator symbol — is reported by the replica reader's probe (replica.ts); what it
+ * cannot bound — a huge join, a giant stored value — is stopped by the reader's EXPLAIN
+ * cost ceiling and byte caps (replica-limits.ts).
  */
 
 type SqlCheck = { allowed: true; normalized: string } | { allowed: false; reason: string };
