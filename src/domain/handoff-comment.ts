@@ -1,6 +1,7 @@
 import type { Classification } from "./classifier-schema.ts";
 import type { EvidenceBundle } from "./evidence-bundle.ts";
 import type { LinearSnapshot, ToolMap } from "./evidence-context.ts";
+import { escapeMarkdown, fencedCode, inlineCode } from "./markdown.ts";
 import type { SpecialistOutput } from "./specialist-output.ts";
 
 /** The marker that makes prode's comment findable on the ticket (effect reconcile). */
@@ -20,6 +21,11 @@ interface HandoffInput {
   bundleSha?: string;
   approvals?: { id: string; action: string; digest: string; expiresAt: string; detail: string }[];
   now: Date;
+  /**
+   * Applied to every string that did not come from prode's own code before it is escaped
+   * (the redactor: escaping inserts characters into what the redactor matches).
+   */
+  clean?: (text: string) => string;
 }
 
 const OUTCOME_LINE: Record<string, string> = {
@@ -46,53 +52,68 @@ function list(items: string[], empty: string): string {
  * template). Plain data in, markdown out; the caller redacts it before it leaves.
  */
 export function renderHandoff(h: HandoffInput): string {
+  const clean = h.clean ?? ((text: string) => text);
+  /** Outside text as literal Markdown (redacted first). */
+  const md = (text: string) => escapeMarkdown(clean(text));
   const c = h.classification;
   const gaps = [
     ...(h.toolMap?.tools ?? [])
       .filter((t) => t.status !== "available")
       .map(
         (t) =>
-          `${t.connector} ${t.status}: ${t.reason ?? ""} (−${t.confidenceImpact} confidence when needed)`,
+          `${md(t.connector)} ${md(t.status)}: ${md(t.reason ?? "")} (−${t.confidenceImpact} confidence when needed)`,
       ),
-    ...(c?.gaps ?? []).map((g) => `${g.what}${g.blocking ? " (blocking)" : ""}`),
+    ...(c?.gaps ?? []).map((g) => `${md(g.what)}${g.blocking ? " (blocking)" : ""}`),
   ];
   const specialists = (h.specialists ?? []).map((s) => {
     const detail =
-      s.status === "skipped" ? `: ${s.reason}` : s.status === "failed" ? `: ${s.error.code}` : "";
-    return `${s.specialistId}: ${s.status}${detail}, ${s.findings.length} findings`;
+      s.status === "skipped"
+        ? `: ${md(s.reason)}`
+        : s.status === "failed"
+          ? `: ${md(s.error.code)}`
+          : "";
+    return `${md(s.specialistId)}: ${s.status}${detail}, ${s.findings.length} findings`;
   });
+  const summaries = (items: { summary: string }[]) => items.map((e) => md(e.summary)).join("; ");
   const hypotheses = (c?.hypotheses ?? []).map(
     (hyp, i) =>
-      `${i + 1}. **${hyp.class}**: ${hyp.statement}\n   - for: ${hyp.evidenceFor.map((e) => e.summary).join("; ") || "—"}\n   - against: ${hyp.evidenceAgainst.map((e) => e.summary).join("; ") || "—"}\n   - settling test: ${hyp.settlingTest}`,
+      `${i + 1}. **${md(hyp.class)}**: ${md(hyp.statement)}\n   - for: ${summaries(hyp.evidenceFor) || "—"}\n   - against: ${summaries(hyp.evidenceAgainst) || "—"}\n   - settling test: ${md(hyp.settlingTest)}`,
   );
   const rejected = (c?.rejected ?? []).map(
-    (r) => `~~${r.statement}~~ — rejected by ${r.rejectedBy.map((e) => e.summary).join("; ")}`,
+    (r) => `~~${md(r.statement)}~~ — rejected by ${summaries(r.rejectedBy)}`,
   );
   const mitigations = (h.bundle?.mitigations ?? []).map(
     (m) =>
-      `${m.action} — risk ${m.risk}; rollback: ${m.rollback}; ${m.performedBy === "human" ? "a human does this" : "prode prepares it"}${m.requiresApproval ? " (approval required)" : ""}`,
+      `${md(m.action)} — risk ${md(m.risk)}; rollback: ${md(m.rollback)}; ${m.performedBy === "human" ? "a human does this" : "prode prepares it"}${m.requiresApproval ? " (approval required)" : ""}`,
   );
   const fix =
     h.outcome === "RUN_COMPLETE" ||
     (c?.remedy.codeChange && !["NOISE_NO_FIX", "VENDOR_OR_INFRA"].includes(h.outcome))
       ? c?.remedy.codeChange
-        ? `A code change on the failing path: ${c.rootCauseHypothesis}${h.outcome === "CANNOT_AUTO_FIX" ? " — to be made by a human (automated delivery is not enabled)." : ""}`
+        ? `A code change on the failing path: ${md(c.rootCauseHypothesis)}${h.outcome === "CANNOT_AUTO_FIX" ? " — to be made by a human (automated delivery is not enabled)." : ""}`
         : "None."
-      : `None: ${h.reasons[0] ?? OUTCOME_LINE[h.outcome] ?? h.outcome}`;
+      : `None: ${h.reasons[0] !== undefined ? md(h.reasons[0]) : (OUTCOME_LINE[h.outcome] ?? md(h.outcome))}`;
   const approvals = (h.approvals ?? []).map(
     (a) =>
-      `\`${a.action}\` pending until ${a.expiresAt} (digest \`${a.digest.slice(0, 12)}\`, id ${a.id}). prode never performs it.\n\n\`\`\`sql\n${a.detail}\n\`\`\``,
+      `${inlineCode(clean(a.action))} pending until ${md(a.expiresAt)} (digest ${inlineCode(clean(a.digest.slice(0, 12)))}, id ${md(a.id)}). prode never performs it.\n\n${fencedCode(clean(a.detail), "sql")}`,
   );
-  const verification = (h.bundle?.verification ?? []).map((v) => `[ ] ${v.check} — ${v.how}`);
+  const verification = (h.bundle?.verification ?? []).map(
+    (v) => `[ ] ${md(v.check)} — ${md(v.how)}`,
+  );
+  const key = md(h.ticket.ticketKey);
+  const outcome = OUTCOME_LINE[h.outcome] ? h.outcome : md(h.outcome);
   return [
     handoffMarker(h.ticket.ticketKey),
-    `### prode triage — ${h.ticket.ticketKey}: ${h.outcome}`,
-    `${OUTCOME_LINE[h.outcome] ?? h.outcome}${c ? ` Classification **${c.class}**, ${c.severity}, confidence **${c.confidence}%**.` : ""}`,
+    `### prode triage — ${key}: ${outcome}`,
+    `${OUTCOME_LINE[h.outcome] ?? outcome}${c ? ` Classification **${md(c.class)}**, ${md(c.severity)}, confidence **${c.confidence}%**.` : ""}`,
     "#### Situation",
-    `${h.ticket.title} (status ${h.ticket.status}).\n${list(h.reasons, "no further reasons")}`,
+    `${md(h.ticket.title)} (status ${md(h.ticket.status)}).\n${list(
+      h.reasons.map((r) => md(r)),
+      "no further reasons",
+    )}`,
     "#### Impact and blast radius",
     h.bundle
-      ? `${h.bundle.impact.summary}\n- scope: ${h.bundle.impact.scope}; customer visible: ${h.bundle.impact.customerVisible ? "yes" : "no"}\n- blast radius: ${h.bundle.impact.blastRadius}`
+      ? `${md(h.bundle.impact.summary)}\n- scope: ${md(h.bundle.impact.scope)}; customer visible: ${h.bundle.impact.customerVisible ? "yes" : "no"}\n- blast radius: ${md(h.bundle.impact.blastRadius)}`
       : "- not assessed: the run stopped before the evidence bundle",
     "#### Ranked hypotheses",
     hypotheses.length ? hypotheses.join("\n") : "- none yet",

@@ -46,6 +46,8 @@ export function handoffPhases(
               : [],
           ),
           now: ctx.now(),
+          // Each outside string is redacted before it is escaped as Markdown.
+          clean: (text) => deps.redactor.redact(text).text,
         }),
       ).text;
       const linear = deps.linear;

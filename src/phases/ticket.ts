@@ -1,6 +1,7 @@
 import type { TicketContext } from "../../specialists/types.ts";
 import type { LinearTicket } from "../adapters/linear/client.ts";
 import type { LinearSnapshot } from "../domain/evidence-context.ts";
+import { storableDeep } from "../domain/storable-text.ts";
 import type { Redactor } from "../safety/redact.ts";
 
 const SENTRY_ISSUE_URL = /sentry\.io\/(?:organizations\/[\w-]+\/)?issues\/(\d+)/g;
@@ -50,10 +51,12 @@ export function extractLinks(ticket: LinearTicket): LinearSnapshot["linked"] {
 
 /**
  * The redacted view of the ticket every later phase uses. Everything that came from
- * Linear passes the redactor here, once, before it is stored, shown or sent to a specialist.
+ * Linear passes the redactor here, once, before it is stored, shown or sent to a
+ * specialist; and is made storable (no NUL, no lone surrogate: storable-text.ts) whatever
+ * gateway fetched it.
  */
 export function buildTicketContext(
-  ticket: LinearTicket,
+  fetched: LinearTicket,
   redactor: Redactor,
   now: Date,
   scope: Pick<
@@ -61,6 +64,7 @@ export function buildTicketContext(
     "team" | "service" | "resolution" | "awsResources" | "sentryProjects"
   > = {},
 ): TicketContext {
+  const ticket = storableDeep(fetched);
   const clean = (text: string) => redactor.redact(text).text;
   const snapshot: LinearSnapshot = {
     ticketKey: ticket.identifier,

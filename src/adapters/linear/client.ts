@@ -7,6 +7,7 @@ import {
   RatelimitedLinearError,
 } from "@linear/sdk";
 import { AppError, ErrorCode } from "../../domain/errors.ts";
+import { storableDeep } from "../../domain/storable-text.ts";
 import { type RetryObserver, withRetry } from "../retry.ts";
 
 /** The ticket as Linear has it, before redaction (the pipeline redacts at the snapshot). */
@@ -168,7 +169,8 @@ export function createLinearGateway(options: {
           const authors = await Promise.all(
             comments.nodes.map(async (c) => (await c.user)?.name ?? "unknown"),
           );
-          return {
+          // NUL and lone surrogates never leave the adapter: Postgres refuses them.
+          return storableDeep({
             id: issue.id,
             identifier: issue.identifier,
             title: issue.title,
@@ -192,7 +194,7 @@ export function createLinearGateway(options: {
             })),
             createdAt: new Date(issue.createdAt).toISOString(),
             updatedAt: new Date(issue.updatedAt).toISOString(),
-          };
+          });
         },
         options.onRetry,
         true,
