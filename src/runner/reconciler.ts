@@ -228,8 +228,8 @@ async function jobWillTakeLease(
   const state = await job.getState();
   if (QUEUED_JOB_STATES.has(state)) return job.attemptsStarted === 0 && !job.stalledCounter;
   if (state !== "active") return false;
-  const client = await queue.queue.client;
-  return (await client.exists(`${queue.queue.toKey(jobId)}:lock`)) === 1;
+  const client = await queue.queue.getBackend().client;
+  return (await client.get(`${queue.queue.toKey(jobId)}:lock`)) != null;
 }
 
 const stepOf = (run: { id: string; seq: number; phase: string }): PhaseJobData => ({

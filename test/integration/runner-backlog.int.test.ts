@@ -1,12 +1,20 @@
-import { eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { auditEvents } from "../../src/db/schema.ts";
+import { auditEvents, runs } from "../../src/db/schema.ts";
 import { PHASES } from "../../src/domain/phases.ts";
-import { startReconciler } from "../../src/runner/reconciler.ts";
+import { phaseJobId } from "../../src/runner/ids.ts";
+import { reconcileOnce, startReconciler } from "../../src/runner/reconciler.ts";
 import { createRun } from "../../src/runner/runs.ts";
 import type { PhaseContext, PhaseHandlers, RunnerTiming } from "../../src/runner/types.ts";
 import type { TestDb } from "../setup/db.ts";
-import { hasEnded, quietLog, type TestRunner, useTestRunner, waitForRun } from "../setup/runner.ts";
+import {
+  hasEnded,
+  quietLog,
+  runRow,
+  type TestRunner,
+  useTestRunner,
+  waitForRun,
+} from "../setup/runner.ts";
 
 /**
  * Under a queue backlog, a lease handed to the next step (ADR 0010) outlives its expiry
@@ -66,4 +74,31 @@ describe("handed leases under a queue backlog", () => {
     expect(reclaimed).toEqual([]);
     expect([...executed.values()].every((n) => n === 1)).toBe(true);
   }, 90_000);
+
+  it("an expired lease is left to a job waiting for its first delivery, and reclaimed once that job is gone", async () => {
+    const { run } = await createRun(
+      { db: t.db, enqueue: r.queue.enqueue },
+      { ticket: "ENG-R1", trigger: "test" },
+    );
+    // A lease handed to the step's job, expired while the job waits (no worker runs).
+    await t.db
+      .update(runs)
+      .set({ leaseOwner: "w-gone", leaseExpiresAt: sql`now() - interval '1 second'` })
+      .where(eq(runs.id, run.id));
+    const deps = { db: t.db, queue: r.queue, log: quietLog, actor: "reconciler" };
+    expect((await reconcileOnce(deps)).leasesReclaimed).toBe(0);
+    expect((await runRow(t, run.id)).leaseOwner).toBe("w-gone");
+
+    // The job is lost (Redis flushed): nobody will take the lease; it is reclaimed.
+    await r.queue.queue.remove(phaseJobId(run.id, run.seq));
+    expect((await reconcileOnce(deps)).leasesReclaimed).toBe(1);
+    const after = await runRow(t, run.id);
+    expect(after.leaseOwner).toBeNull();
+    expect(after.fencing).toBe(run.fencing + 1);
+    const events = await t.db
+      .select()
+      .from(auditEvents)
+      .where(and(eq(auditEvents.runId, run.id), eq(auditEvents.type, "lease.reclaimed")));
+    expect(events).toHaveLength(1);
+  });
 });
