@@ -5,9 +5,10 @@ import { approvals, runs } from "../db/schema.ts";
 import { asAppError, ErrorCode } from "../domain/errors.ts";
 import { isPhase } from "../domain/phases.ts";
 import { type RunContext, RunContextSchema } from "../domain/run-context.ts";
-import { activeKillSwitch, describeKillSwitch } from "../policy/kill-switches.ts";
-import type { PolicyScope } from "../policy/load.ts";
+import { activeKillSwitchForRun } from "../policy/kill-switch-check.ts";
+import { describeKillSwitch } from "../policy/kill-switches.ts";
 import { canApprove } from "../policy/roles.ts";
+import type { PolicyRequest } from "../policy/source.ts";
 import { isAction, type LoadedPolicy, ROLES } from "../policy/types.ts";
 import { runScope } from "../runner/engine.ts";
 import { advanceWaitingRun } from "../runner/runs.ts";
@@ -54,7 +55,7 @@ export interface DecideDeps {
   /** Enqueues the run's next step when a decision moves it out of AWAIT_APPROVAL. */
   enqueue: RunnerDeps["enqueue"];
   /** The effective policy for the run's team/service. */
-  policyFor(scope: PolicyScope): Promise<LoadedPolicy>;
+  policyFor(scope: PolicyRequest): Promise<LoadedPolicy>;
   /** The user groups `userId` belongs to among `candidates` (the groups policy names). */
   groupsOf(userId: string, candidates: readonly string[]): Promise<readonly string[]>;
   /** Where the approval's request message was posted (the effect ledger), or null. */
@@ -165,7 +166,7 @@ export async function decideApproval(deps: DecideDeps, req: DecideRequest): Prom
     );
   }
 
-  const scope: PolicyScope = run ? runScope(run) : {};
+  const scope: PolicyRequest = run ? runScope(run) : {};
   const policy = await deps.policyFor(scope);
   const groupIds = await deps.groupsOf(req.userId, policyGroups(policy));
   const action = approval.action;
@@ -209,11 +210,8 @@ export async function decideApproval(deps: DecideDeps, req: DecideRequest): Prom
   // Rejecting stays possible under a kill switch: it only stops things. Approving a
   // kill-switch change must stay possible too, or a switch could never be released.
   if (req.verdict === "approve" && action !== "kill_switch_change") {
-    const engaged = await activeKillSwitch(
-      deps.db,
-      { team: scope.team ?? null, service: scope.service ?? null },
-      policy,
-    );
+    // The run's scope and every disputed candidate scope (issue 18 item 3).
+    const engaged = await activeKillSwitchForRun(deps.db, scope, null, policy);
     if (engaged) {
       return refuse(
         deps,

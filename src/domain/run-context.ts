@@ -136,18 +136,57 @@ export function parseRunContext(stored: unknown): RunContext {
   return parsed.data;
 }
 
-/** The run's team and service, as far as they are known (for policy and kill switches). */
-export function scopeOf(context: RunContext): { team?: string; service?: string } {
+/** A team/service pair policy and kill switches are looked up for. */
+export interface ScopeRef {
+  team?: string;
+  service?: string;
+}
+
+/**
+ * The run's team and service, as far as they are known (for policy and kill switches).
+ * When structured sources (or the ticket's text) name other services or another team
+ * than the chosen scope, those scopes ride along as `candidates`: the policy source
+ * merges the strictest of every candidate's policy, and kill switches of every candidate
+ * stop the run (src/policy/policy-scope.ts), so naming a laxer service never loosens
+ * anything.
+ */
+export function scopeOf(context: RunContext): ScopeRef & { candidates?: ScopeRef[] } {
   // On a disputed service, policy and kill switches use the more restrictive scope.
   const chosen = context.resolution?.policyScope;
-  if (chosen && (chosen.team || chosen.service)) {
-    return {
-      ...(chosen.team ? { team: chosen.team } : {}),
-      ...(chosen.service ? { service: chosen.service } : {}),
-    };
-  }
-  return {
-    ...(context.team ? { team: context.team } : {}),
-    ...(context.service ? { service: context.service } : {}),
+  const main: ScopeRef =
+    chosen && (chosen.team || chosen.service)
+      ? {
+          ...(chosen.team ? { team: chosen.team } : {}),
+          ...(chosen.service ? { service: chosen.service } : {}),
+        }
+      : {
+          ...(context.team ? { team: context.team } : {}),
+          ...(context.service ? { service: context.service } : {}),
+        };
+  const candidates = scopeCandidates(context, main);
+  return candidates.length > 0 ? { ...main, candidates } : main;
+}
+
+/** The scopes other than `main` that the run's resolution names (services, a team). */
+function scopeCandidates(context: RunContext, main: ScopeRef): ScopeRef[] {
+  const resolution = context.resolution;
+  if (!resolution) return [];
+  const found = new Map<string, ScopeRef>();
+  const add = (ref: ScopeRef) => {
+    const key = `${ref.team ?? ""}\u0000${ref.service ?? ""}`;
+    if (!found.has(key)) found.set(key, ref);
   };
+  const services = new Set([
+    ...(resolution.mismatch?.services ?? []),
+    ...(resolution.service ? [resolution.service] : []),
+    ...(context.service ? [context.service] : []),
+  ]);
+  for (const service of services) if (service !== main.service) add({ service });
+  const teams = new Set([
+    ...resolution.sources.flatMap((v) => (v.team ? [v.team] : [])),
+    ...(resolution.team ? [resolution.team] : []),
+    ...(context.team ? [context.team] : []),
+  ]);
+  for (const team of teams) if (team !== main.team) add({ team });
+  return [...found.values()].slice(0, 8);
 }

@@ -3,6 +3,7 @@ import { type RunContextPatch, scopeOf } from "../domain/run-context.ts";
 import { readProdeWiki } from "../memory/read-prode-wiki.ts";
 import { recordHintsForRoute } from "../memory/wiki.ts";
 import { resourcesOfOthers } from "../policy/catalog.ts";
+import { recordScopeConflict } from "../policy/policy-scope.ts";
 import { putArtifact } from "../runner/artifacts.ts";
 import type { PhaseHandlers, PhaseResult } from "../runner/types.ts";
 import { classifyPhase } from "./classify.ts";
@@ -49,6 +50,8 @@ export function evidencePhases(deps: PipelineDeps): PhaseHandlers {
         };
       }
       const { resolution, entry } = await resolveTicketScope(raw, deps);
+      // Sources that disagree on the scope are audited (and a disputed team is a gap).
+      await recordScopeConflict(ctx.db, ctx.run.id, resolution, ctx.now());
       const scope = {
         ...(resolution.team ? { team: resolution.team } : {}),
         ...(resolution.service ? { service: resolution.service } : {}),

@@ -1,4 +1,6 @@
-import type { LoadedPolicy } from "./types.ts";
+import { createHash } from "node:crypto";
+import { compareKillSwitches } from "./kill-switch-match.ts";
+import { ACTIONS, type LoadedPolicy, ROLES, roleRank } from "./types.ts";
 
 /**
  * The most restrictive of several effective policies, for a run whose service is
@@ -25,4 +27,64 @@ export function mostRestrictive(
     if (i >= 0 && a[i]! > b[i]!) best = candidate;
   }
   return best;
+}
+
+const intersect = (a: readonly string[], b: readonly string[]) => a.filter((x) => b.includes(x));
+const union = (a: readonly string[], b: readonly string[]) => [...new Set([...a, ...b])].sort();
+
+/**
+ * The strictest of each rule across several effective policies (a run whose scope is
+ * disputed, issue 18 item 3): the highest confidence threshold, approval required where
+ * any requires it, the shortest expiry, only the approver roles every policy accepts
+ * (the highest role when they share none), the smallest change, every forbidden path
+ * and kill switch, the shortest deploy proximity, and role members only where every
+ * policy grants them. The first policy (the chosen scope) keeps its scope and
+ * specialists: which evidence is gathered is not a permission. The hash covers the
+ * merge and names every policy merged, so a decision record shows it was merged.
+ */
+export function strictestPolicy(
+  policies: readonly [LoadedPolicy, ...LoadedPolicy[]],
+): LoadedPolicy {
+  const [first, ...rest] = policies;
+  if (rest.length === 0) return first;
+  const merged: LoadedPolicy = structuredClone(first);
+  for (const p of rest) {
+    merged.confidence_threshold = Math.max(merged.confidence_threshold, p.confidence_threshold);
+    for (const action of ACTIONS) {
+      const a = merged.actions[action];
+      const b = p.actions[action];
+      const shared = a.approvers.filter((r) => b.approvers.includes(r));
+      const highest = [...a.approvers, ...b.approvers].sort((x, y) => roleRank(y) - roleRank(x));
+      merged.actions[action] = {
+        requires_approval: a.requires_approval || b.requires_approval,
+        approval_expiry_minutes: Math.min(a.approval_expiry_minutes, b.approval_expiry_minutes),
+        approvers: shared.length > 0 ? shared : highest.slice(0, 1),
+      };
+    }
+    merged.forbidden_paths = union(merged.forbidden_paths, p.forbidden_paths);
+    merged.max_pr_size = {
+      lines: Math.min(merged.max_pr_size.lines, p.max_pr_size.lines),
+      files: Math.min(merged.max_pr_size.files, p.max_pr_size.files),
+    };
+    const proximity = [merged.deploy_proximity_minutes, p.deploy_proximity_minutes].filter(
+      (m): m is number => m !== undefined,
+    );
+    if (proximity.length > 0) merged.deploy_proximity_minutes = Math.min(...proximity);
+    const switches = [...merged.kill_switches];
+    for (const k of p.kill_switches) {
+      if (!switches.some((s) => s.scope === k.scope && s.value === k.value)) switches.push(k);
+    }
+    merged.kill_switches = switches.sort(compareKillSwitches);
+    for (const role of ROLES) {
+      merged.roles[role] = {
+        users: intersect(merged.roles[role].users, p.roles[role].users),
+        groups: intersect(merged.roles[role].groups, p.roles[role].groups),
+      };
+    }
+  }
+  merged.hash = createHash("sha256")
+    .update(policies.map((p) => p.hash).join("+"))
+    .digest("hex");
+  merged.sources = [...new Set(policies.flatMap((p) => p.sources))];
+  return merged;
 }

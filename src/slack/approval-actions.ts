@@ -13,7 +13,8 @@ import {
 } from "../approvals/decide.ts";
 import { appendAudit } from "../audit/audit.ts";
 import { runs } from "../db/schema.ts";
-import { activeKillSwitch, describeKillSwitch } from "../policy/kill-switches.ts";
+import { activeKillSwitchForRun } from "../policy/kill-switch-check.ts";
+import { describeKillSwitch } from "../policy/kill-switches.ts";
 import { runScope } from "../runner/engine.ts";
 import {
   type ApprovalMessageDeps,
@@ -109,12 +110,7 @@ async function slackWriteHeld(
   capability: "slack_post" | "slack_update",
 ) {
   const [run] = await deps.db.select().from(runs).where(eq(runs.id, approval.runId));
-  const scope = run ? runScope(run) : {};
-  return activeKillSwitch(deps.db, {
-    team: scope.team ?? null,
-    service: scope.service ?? null,
-    capability,
-  });
+  return activeKillSwitchForRun(deps.db, run ? runScope(run) : {}, capability);
 }
 
 const STATE_REFUSALS = new Set(["expired", "already_decided", "already_consumed"]);
