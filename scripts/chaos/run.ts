@@ -60,7 +60,7 @@ interface Fault {
   inject(s: Suite): Promise<void>;
 }
 
-const FAULTS: Fault[] = [
+const ALL_FAULTS: Fault[] = [
   { name: "none (baseline)", inject: async () => {} },
   {
     name: "worker SIGKILL x3",
@@ -76,6 +76,13 @@ const FAULTS: Fault[] = [
   { name: "Postgres restart (fast)", inject: (s) => s.pg.restart("fast") },
   { name: "Postgres restart (immediate)", inject: (s) => s.pg.restart("immediate") },
 ];
+
+/** CHAOS_FAULTS: a comma-separated list of fault-name prefixes to run (default: all). */
+const FAULTS = process.env.CHAOS_FAULTS
+  ? ALL_FAULTS.filter((f) =>
+      process.env.CHAOS_FAULTS?.split(",").some((p) => f.name.startsWith(p.trim())),
+    )
+  : ALL_FAULTS;
 
 interface Row {
   fault: string;
@@ -200,6 +207,18 @@ async function runFault(s: Suite, fault: Fault, tickets: string[], suiteDeadline
     await sleep(500);
   }
   const endedAt = Date.now();
+  // Where the time went: each phase's mean duration over the batch (the transition out
+  // of a phase minus the one into it), slowest first.
+  const phases = await query(
+    s,
+    (sql) =>
+      sql<{ phase: string; seconds: number }[]>`
+      select from_state as phase, round(avg(extract(epoch from d))::numeric, 1)::float as seconds
+      from (
+        select t.from_state, t.created_at - lag(t.created_at) over (partition by t.run_id order by t.seq) as d
+        from phase_transitions t join runs r on r.id = t.run_id where r.ticket = any(${tickets})
+      ) x where d is not null group by from_state order by 2 desc limit 3`,
+  ).catch(() => []);
   const ended = rows.filter((r) => r.outcome !== null);
   const withRun = new Set(rows.map((r) => r.ticket));
   const row: Row = {
@@ -215,6 +234,9 @@ async function runFault(s: Suite, fault: Fault, tickets: string[], suiteDeadline
         ? Math.round((endedAt - faultAt) / 100) / 10
         : "timeout",
   };
+  process.stdout.write(
+    `chaos: ${fault.name}: slowest phases ${phases.map((p) => `${p.phase} ${p.seconds}s`).join(", ")}\n`,
+  );
   return row;
 }
 
