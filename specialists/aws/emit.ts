@@ -344,6 +344,7 @@ export function emitInfra(
         change: "infra",
         ref: key,
         ...(service !== UNKNOWN_SERVICE ? { service } : {}),
+        resource: e.resource,
         at: e.at,
         ...(onset
           ? { minutesBeforeOnset: Math.round((Date.parse(onset) - Date.parse(e.at)) / 6_000) / 10 }

@@ -54,6 +54,24 @@ const dependencyLeads = (i: SignalIndex): TaggedSignal[] => {
     ? [...paired, ...after.filter((s) => paired.some((d) => leads(d, s)))]
     : [];
 };
+/**
+ * Infra events at the onset whose own resource changed within {@link TIGHT_RELEASE_MINUTES}
+ * after them (or by the series' uncertainty before), with those series: the event visibly
+ * disturbed what it hit.
+ */
+const eventResourceMoved = (i: SignalIndex): TaggedSignal[] => {
+  const events = infraEventsAtOnset(i).filter((e) => e.signal.resource !== undefined);
+  const moved = i.of("series_change").filter((s) => s.signal.direction !== "flat");
+  const hit = (e: (typeof events)[number], s: (typeof moved)[number]) => {
+    if (s.signal.scope?.resource !== e.signal.resource) return false;
+    const at = onsetOf(s);
+    if (at === undefined) return false;
+    const minutes = (at.at - Date.parse(e.signal.at)) / 60_000;
+    return minutes >= -Math.max(at.uncertainty, 1) && minutes <= TIGHT_RELEASE_MINUTES;
+  };
+  const pairs = events.filter((e) => moved.some((s) => hit(e, s)));
+  return pairs.length > 0 ? [...pairs, ...moved.filter((s) => pairs.some((e) => hit(e, s)))] : [];
+};
 const crashUnderPressure = (i: SignalIndex) =>
   unless(i.of("release_correlation"), all(crashLoops(i), memoryPressure(i)));
 /** Symptom series scoped to zones that all lie inside an overlapping provider incident's zones. */
@@ -181,6 +199,14 @@ export const INFRA_RULES: readonly Rule[] = [
     points: 35,
     explanation: `an infrastructure event (failover, node replacement, maintenance, scaling) came within ${TIGHT_RELEASE_MINUTES} min before the onset: the platform changed under the service as the symptom began`,
     match: (i) => all(infraEventsAtOnset(i), [...symptoms(i), ...saturatedDependencies(i)]),
+  },
+  {
+    id: "infra.event_disturbed_its_resource",
+    class: "infra",
+    effect: "supports",
+    points: 20,
+    explanation: `the resource an infrastructure event at the onset hit (the database that failed over, the cache whose node was replaced) shows a change of its own within ${TIGHT_RELEASE_MINUTES} min of the event: the event visibly disturbed the dependency the service reads`,
+    match: (i) => all(eventResourceMoved(i), symptoms(i)),
   },
   {
     id: "infra.load_surge",

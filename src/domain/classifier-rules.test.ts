@@ -37,6 +37,27 @@ interface Case {
 }
 
 const otherRelease = release({ service: "svc-b" });
+/** An infra event on `resource` one minute before the onset, and a series of a resource moving at it. */
+const eventOn = (resource: string): UnsourcedSignal => ({
+  kind: "change_event",
+  change: "infra",
+  ref: `failover:${resource}`,
+  service: SERVICE,
+  resource,
+  at: "2025-03-04T10:00:00Z",
+  minutesBeforeOnset: 1,
+});
+const movedAt = (resource: string, onset: string): UnsourcedSignal => ({
+  kind: "series_change",
+  measure: "latency_p99",
+  direction: "rise",
+  before: 0.001,
+  after: 0.02,
+  service: SERVICE,
+  onset,
+  onsetUncertaintyMinutes: 0.5,
+  scope: { resource },
+});
 const vendorIncident = (vendor: string, startedAt?: string): UnsourcedSignal => ({
   kind: "vendor_incident",
   vendor,
@@ -284,6 +305,11 @@ const CASES: Record<string, Case> = {
     fires: [change("infra", 2), rise("latency_p99")],
     blocked: [change("infra", 45), rise("latency_p99")],
     because: "the event came 45 min before the onset",
+  },
+  "infra.event_disturbed_its_resource": {
+    fires: [eventOn("db-1"), movedAt("db-1", "2025-03-04T10:01:00Z"), rise("latency_p99")],
+    blocked: [eventOn("db-1"), movedAt("db-2", "2025-03-04T10:01:00Z"), rise("latency_p99")],
+    because: "the series that moved is another resource's, not the one the event hit",
   },
   "infra.load_surge": {
     fires: [rise("requests"), rise("latency_p99")],

@@ -330,6 +330,8 @@ export const ChangeEventSignal = z.object({
   change: z.enum(["config", "flag", "infra", "scaling", "deploy"]),
   ref: z.string().min(1),
   service: z.string().min(1).optional(),
+  /** The resource an infra event hit (a database, a cache cluster), when it names one. */
+  resource: z.string().min(1).optional(),
   at: timestamp,
   /** Minutes from the change to the onset; negative when the change came after it. */
   minutesBeforeOnset: z.number().optional(),
