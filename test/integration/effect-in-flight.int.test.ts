@@ -4,11 +4,17 @@ import { startWorld, type World } from "../../sim/server.ts";
 import { createSlackWebClient } from "../../src/adapters/slack/client.ts";
 import { effects } from "../../src/db/schema.ts";
 import { createRun } from "../../src/runner/runs.ts";
-import type { PhaseContext, PhaseHandlers } from "../../src/runner/types.ts";
+import type { PhaseContext, PhaseHandlers, RunnerTiming } from "../../src/runner/types.ts";
 import { createSlackNotifier, type SlackNotifier } from "../../src/slack/notifier.ts";
 import { abortNoise } from "../setup/classifier-fixtures.ts";
 import { createTestDb, type TestDb } from "../setup/db.ts";
-import { createTestRunner, hasEnded, type TestRunner, waitForRun } from "../setup/runner.ts";
+import {
+  createTestRunner,
+  FAST_TIMING,
+  hasEnded,
+  type TestRunner,
+  waitForRun,
+} from "../setup/runner.ts";
 import { CHANNEL } from "../setup/slack-harness.ts";
 
 /**
@@ -20,6 +26,11 @@ import { CHANNEL } from "../setup/slack-harness.ts";
 
 /** The client gives up after this; a slow post lands after it. */
 const CLIENT_TIMEOUT_MS = 300;
+/** Production's proportions (2 s first backoff behind a 10 s timeout), scaled to the test's timeout. */
+const TIMING: RunnerTiming = {
+  ...FAST_TIMING,
+  providerWait: { outageMaxMs: 60_000, baseDelayMs: 60, maxDelayMs: 600 },
+};
 
 let t: TestDb;
 let runner: TestRunner;
@@ -70,7 +81,7 @@ describe("an effect whose attempt may still land", () => {
       latencyMs: CLIENT_TIMEOUT_MS * 3,
       count: 2,
     });
-    runner.startWorker("w1", postingHandlers());
+    runner.startWorker("w1", postingHandlers(), TIMING);
     const { run } = await createRun(
       { db: t.db, enqueue: runner.queue.enqueue },
       { ticket: "ENG-901", trigger: "test" },
@@ -90,29 +101,35 @@ describe("an effect whose attempt may still land", () => {
     );
   });
 
-  it("many slow posts across runs: zero duplicates", async () => {
+  it("19 tickets, 30% of posts landing after the client's timeout: zero duplicates", async () => {
+    // The issue's chaos run (19 tickets, 30% of posts landing after a 10 s timeout),
+    // scaled; here they land after the retry's lookup would have run without the deadline.
     world.injectFault({
       service: "slack",
       method: "chat.postMessage",
       kind: "latency",
-      latencyMs: CLIENT_TIMEOUT_MS * 2,
-      probability: 0.5,
+      latencyMs: CLIENT_TIMEOUT_MS * 3,
+      probability: 0.3,
     });
-    runner.startWorker("w1", postingHandlers());
+    runner.startWorker("w1", postingHandlers(), TIMING);
     const ids: string[] = [];
-    for (let i = 0; i < 6; i += 1) {
+    for (let i = 0; i < 19; i += 1) {
       const { run } = await createRun(
         { db: t.db, enqueue: runner.queue.enqueue },
-        { ticket: `ENG-91${i}`, trigger: "test" },
+        { ticket: `ENG-${920 + i}`, trigger: "test" },
       );
       ids.push(run.id);
+      // Tickets arrive over time, as in production: a retry is not queued behind a backlog.
+      await new Promise((r) => setTimeout(r, 200));
     }
     for (const id of ids)
-      expect((await waitForRun(t, id, hasEnded, 40_000)).outcome).toBe("NOISE_NO_FIX");
+      expect((await waitForRun(t, id, hasEnded, 90_000)).outcome).toBe("NOISE_NO_FIX");
+    const slow = world.calls((c) => c.method === "chat.postMessage" && c.fault === "latency");
+    expect(slow.length).toBeGreaterThan(0);
 
     const perRun = (list: typeof parents extends () => infer R ? R : never) =>
       ids.map((id) => list.filter((m) => m.metadata?.event_payload.run_id === id).length);
     expect(perRun(parents())).toEqual(ids.map(() => 1));
     expect(perRun(milestones())).toEqual(ids.map(() => 1));
-  });
+  }, 120_000);
 });
