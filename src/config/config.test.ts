@@ -37,6 +37,18 @@ describe("loadConfig", () => {
     ).toBe(7500);
   });
 
+  it("waits out a provider for 30 minutes by default; fractions of a minute for tests, never zero", () => {
+    const defaults = loadConfig({});
+    expect(defaults.PRODE_PROVIDER_OUTAGE_MAX_MINUTES).toBe(30);
+    expect(defaults.PRODE_PROVIDER_BACKOFF_MS).toBeLessThan(defaults.PRODE_PROVIDER_BACKOFF_MAX_MS);
+    expect(
+      loadConfig({ PRODE_PROVIDER_OUTAGE_MAX_MINUTES: "0.05" }).PRODE_PROVIDER_OUTAGE_MAX_MINUTES,
+    ).toBe(0.05);
+    expect(() => loadConfig({ PRODE_PROVIDER_OUTAGE_MAX_MINUTES: "0" })).toThrowError(
+      /^PRODE_PROVIDER_OUTAGE_MAX_MINUTES is malformed/,
+    );
+  });
+
   it("fails on a partly configured integration, naming the missing variable", () => {
     expect(() => loadConfig({ SLACK_BOT_TOKEN: "xoxb-1" })).toThrowError(
       /^SLACK_SIGNING_SECRET is required/,
