@@ -1,5 +1,6 @@
 import { type Query, type SQL, sql } from "drizzle-orm";
 import { PgDialect } from "drizzle-orm/pg-core";
+import { asAppError } from "../domain/errors.ts";
 import type { Db, Tx } from "./client.ts";
 
 /**
@@ -9,7 +10,7 @@ import type { Db, Tx } from "./client.ts";
  * statement here is written with drizzle's `sql` and a named placeholder for every
  * value (`param("id")`), turned into text once, and then only executed. Both drivers
  * run it (postgres.js as a named prepared statement, ADR 0009; PGlite). It returns the
- * raw rows: snake_case keys and driver values.
+ * raw rows: snake_case keys and driver values, and throws an AppError (asAppError).
  */
 type Statement = (db: Db | Tx, values: Record<string, unknown>) => Promise<RawRow[]>;
 type RawRow = Record<string, unknown>;
@@ -23,7 +24,14 @@ export function statement(build: () => SQL): Statement {
   return async (db, values) => {
     query ??= dialect.sqlToQuery(build());
     const prepared = db._.session.prepareQuery(query, undefined, undefined, false);
-    return rowsOf(await prepared.execute(values));
+    try {
+      return rowsOf(await prepared.execute(values));
+    } catch (error) {
+      // drizzle's error carries the statement and its parameters (a ticket's text, a
+      // row); what leaves here is the AppError without them, retryable when the cause is
+      // (a lost connection, a deadlock), so no caller stores or logs the statement.
+      throw asAppError(error);
+    }
   };
 }
 

@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 import postgres from "postgres";
 import { describe, expect, it } from "vitest";
 import { runs } from "../../src/db/schema.ts";
+import { param, statement } from "../../src/db/statement.ts";
 import { AppError, asAppError, ErrorCode, withoutStatement } from "../../src/domain/errors.ts";
 import { createLogger } from "../../src/observability/logger.ts";
 import { type TestDb, useTestDb } from "../setup/db.ts";
@@ -128,5 +129,14 @@ describe("database errors as drizzle and postgres.js throw them", () => {
     const stored = withoutStatement(error) as Error;
     expect(stored.message).not.toContain("PARAMETER-VALUE");
     expect(stored.stack).toMatch(/\n\s+at /);
+  });
+
+  it("a prepared runner statement throws an AppError without its parameters", async () => {
+    const failing = statement(() => sql`select ${param("value")}::int as n`);
+    const error = await thrownBy(() => failing(t.db, { value: "PARAMETER-VALUE" }));
+    expect(error).toBeInstanceOf(AppError);
+    expect((error as AppError).message).toContain("22P02");
+    expect((error as AppError).message).not.toContain("PARAMETER-VALUE");
+    expect(JSON.stringify(withoutStatement(error))).not.toContain("PARAMETER-VALUE");
   });
 });
