@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { AppError, ErrorCode } from "../domain/errors.ts";
 import { KEEP_CASES, RECALL_CASES } from "./__corpus__/cases.ts";
+import { generateConfigText } from "./__corpus__/config-lines.ts";
 import { createRng, FAKE } from "./__corpus__/fake-secrets.ts";
 import { generateLogText } from "./__corpus__/log-lines.ts";
 import {
@@ -65,6 +66,7 @@ describe("keyword prefilter", () => {
       ...RECALL_CASES.map((c) => c.text),
       ...KEEP_CASES.map((c) => c.text),
       generateLogText(200_000, 7, 0.2),
+      generateConfigText(200_000, 7, 0.2),
     ];
     for (const text of texts) expect(defaultRedactor.redact(text)).toEqual(exhaustive.redact(text));
   });

@@ -497,4 +497,8 @@ export const KEEP_CASES: KeepCase[] = [
   { name: "not curl's -u", text: "docker run -u 1000:1000 app && sort -u names.txt" },
   { name: "ids that are not SSNs", text: "order 000-12-3456 build 2024-10-01 ref 666-12-3456" },
   { name: "a comparison is not an assignment", text: 'if token == "" { return }' },
+  {
+    name: "an emoji's zero-width joiner stays",
+    text: "deploy by 👩\u200d💻 ok, family 👨\u200d👩\u200d👧",
+  },
 ];
