@@ -83,6 +83,20 @@ const TOO_LARGE: HttpReply = {
   headers: { connection: "close" },
 };
 
+/**
+ * The request target as a URL, or undefined when it is not an origin-form path. Parsed
+ * against a fixed origin by concatenation: `new URL("//x", base)` would read `//x` as a
+ * host and throw.
+ */
+function requestUrl(target: string | undefined): URL | undefined {
+  if (!target?.startsWith("/")) return undefined;
+  try {
+    return new URL(`http://localhost${target}`);
+  } catch {
+    return undefined;
+  }
+}
+
 function sourceOf(req: IncomingMessage, header: string | undefined): string {
   const forwarded = header ? req.headers[header.toLowerCase()] : undefined;
   if (typeof forwarded === "string" && forwarded !== "") return forwarded.slice(0, 100);
@@ -110,7 +124,11 @@ export function createHttpServer(
   const limiter = createRateLimiter(options.rateLimits ?? DEFAULT_RATE_LIMITS);
 
   const serve = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const url = new URL(req.url ?? "/", "http://localhost");
+    const url = requestUrl(req.url);
+    if (!url) {
+      metrics?.httpRequests.inc({ route: "unknown", status: 400 });
+      return send(res, { status: 400, body: { error: "bad request target" } });
+    }
     const route = routes.find((r) => r.path === url.pathname && r.method === req.method);
     const label = route ? route.path : fallback ? "fallback" : "unknown";
     const answer = (reply: HttpReply) => {
