@@ -51,6 +51,14 @@ const coreSchema = z.object({
   PRODE_DATA_DIR: z.string().min(1).default(".prode/data"),
   REDIS_URL: url.optional(),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  /** Port of `prode worker`'s own /healthz, /readyz and /metrics (0 = any free port). */
+  PRODE_WORKER_PORT: z.coerce.number().int().min(0).max(65535).default(9091),
+  /**
+   * How long a SIGTERM'd process may take to stop (phases finish or release their
+   * leases) before it exits anyway, whatever Redis and Postgres are doing. Keep it under
+   * the supervisor's kill timeout (fly.toml kill_timeout).
+   */
+  PRODE_SHUTDOWN_GRACE_MS: durationMs.default(20_000),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   PRODE_QUEUE_PREFIX: z
     .string()
