@@ -151,3 +151,44 @@ describe("the poller", () => {
     expect(await pollOnce(deps)).toEqual([]);
   });
 });
+
+describe("a rate-limited webhook", () => {
+  it("is answered 429 with Retry-After, and its ticket still gets a run from the poller", async () => {
+    const deps = {
+      db: t.db,
+      enqueue: async () => {},
+      log: quietLog,
+      triggerLabels: ["prode", "sentry-issue"],
+    };
+    const limited = createHttpServer(
+      [linearWebhookRoute(deps, world.scenario.linear.webhookSecret)],
+      quietLog,
+      { rateLimits: { perSourcePerMinute: 1, perRoutePerMinute: 100 } },
+    );
+    const port = await listen(limited, 0, "127.0.0.1");
+    try {
+      const post = (d: { headers: Record<string, string>; body: string }) =>
+        fetch(`http://127.0.0.1:${port}/webhooks/linear`, {
+          method: "POST",
+          headers: d.headers,
+          body: d.body,
+        });
+      expect((await post(labelled("ENG-8010"))).status).toBe(200);
+      const refused = await post(labelled("ENG-8011"));
+      expect(refused.status).toBe(429);
+      expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(0);
+      expect(await runsOf("ENG-8011")).toHaveLength(0);
+
+      // Linear retries later; if every retry is refused too, the poller's pass catches it.
+      const linear = createLinearGateway({
+        apiKey: world.scenario.linear.apiKey,
+        apiUrl: world.urls.linear,
+      });
+      await pollOnce({ ...deps, linear });
+      expect(await runsOf("ENG-8011")).toHaveLength(1);
+      expect(await runsOf("ENG-8010")).toHaveLength(1);
+    } finally {
+      await new Promise((r) => limited.close(r));
+    }
+  });
+});

@@ -48,3 +48,62 @@ describe("createHttpServer", () => {
     });
   });
 });
+
+describe("createHttpServer limits", () => {
+  const echo = {
+    method: "POST" as const,
+    path: "/in",
+    handle: async (req: { rawBody: Buffer }) => ({
+      status: 200,
+      body: { bytes: req.rawBody.length },
+    }),
+  };
+
+  it("answers 429 with Retry-After past a source's rate, per route", async () => {
+    server = createHttpServer([echo], pino({ level: "silent" }), {
+      rateLimits: { perSourcePerMinute: 2, perRoutePerMinute: 100 },
+    });
+    const port = await listen(server, 0, "127.0.0.1");
+    const post = () => fetch(`http://127.0.0.1:${port}/in`, { method: "POST", body: "x" });
+    expect((await post()).status).toBe(200);
+    expect((await post()).status).toBe(200);
+    const limited = await post();
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+  });
+
+  it("refuses a declared body over 1 MiB with 413 without reading it, and keeps serving", async () => {
+    let handled = 0;
+    server = createHttpServer(
+      [{ ...echo, handle: async (req) => ((handled += 1), echo.handle(req)) }],
+      pino({ level: "silent" }),
+    );
+    const port = await listen(server, 0, "127.0.0.1");
+    const big = await fetch(`http://127.0.0.1:${port}/in`, {
+      method: "POST",
+      body: new Uint8Array(1_048_577),
+    });
+    expect(big.status).toBe(413);
+    expect(handled).toBe(0);
+    const ok = await fetch(`http://127.0.0.1:${port}/in`, { method: "POST", body: "small" });
+    expect(await ok.json()).toEqual({ bytes: 5 });
+  });
+
+  it("answers a target that is not a path 400, and '//' 404, never 500", async () => {
+    server = createHttpServer([echo], pino({ level: "silent" }));
+    const port = await listen(server, 0, "127.0.0.1");
+    const { request } = await import("node:http");
+    const statusOf = (path: string) =>
+      new Promise<number>((resolve, reject) => {
+        const req = request({ host: "127.0.0.1", port, path, method: "GET" }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        req.on("error", reject);
+        req.end();
+      });
+    expect(await statusOf("*")).toBe(400);
+    expect(await statusOf("http://elsewhere.example/in")).toBe(400);
+    expect(await statusOf("//")).toBe(404);
+  });
+});
