@@ -183,11 +183,19 @@ export function buildCorpus(checkout: string, commit: string): Corpus {
       skips.push({ rule: fn.name, reason: "whole rule: no Validate call evaluated" });
       continue;
     }
+    // A case with no text is a file path for a path-only rule (PKCS#12 files): nothing a
+    // text redactor can see.
+    const withText = (cases: GoStr[]) => cases.filter((c) => c.text.length > 0);
+    const pathOnly = result.tps.length + result.fps.length;
+    const tps = withText(result.tps);
+    const fps = withText(result.fps);
+    const dropped = pathOnly - tps.length - fps.length;
+    if (dropped > 0) skips.push({ rule: fn.name, reason: `${dropped} path-only cases (no text)` });
     rules.push({
       id: result.id,
       source: `${fn.file}:${fn.name}`,
-      truePositives: result.tps.map(truePositive),
-      falsePositives: result.fps.map((s) => s.text),
+      truePositives: tps.map(truePositive),
+      falsePositives: fps.map((s) => s.text),
     });
   }
   const count = (pick: (r: CorpusRule) => unknown[]) =>

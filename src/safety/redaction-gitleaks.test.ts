@@ -27,7 +27,7 @@ const CANDIDATES = ["./__corpus__/gitleaks.json", "../../../shared/redaction/git
 const corpusPath = CANDIDATES.find((p) => existsSync(p));
 const RECALL_TARGET = 0.95;
 /**
- * The probe asked for 90%; 83.7% is where the redactor stands (ADR 0007): most of the
+ * The probe asked for 90%; 83.6% is where the redactor stands (ADR 0007): most of the
  * false positives it still rewrites are credentials by shape — another rule's key, a
  * token one character too long for gitleaks' exact regex, published example keys
  * gitleaks allowlists by value — and a redactor errs toward withholding them.
