@@ -307,6 +307,14 @@ const assignedSecret: RedactionRule = {
     if (/\s=(?:\s|$)/.test(inner) || namesAPublicValue(m) || looksLikeAName(prefix, inner)) {
       return undefined;
     }
+    // After a comma (`setProperty("API_TOKEN", "…")`) only a random-looking value counts:
+    // `["password", "email"]` is a list of field names, `getenv("TOKEN", "none")` a default.
+    if (
+      /,[ \t]*$/.test(prefix) &&
+      !(inner.length >= 8 && /[0-9]/.test(inner) && /[A-Za-z]/.test(inner))
+    ) {
+      return undefined;
+    }
     return `${prefix}${open}${hit(assignedCategory(prefix))}${close}`;
   },
 };

@@ -498,6 +498,10 @@ export const KEEP_CASES: KeepCase[] = [
   { name: "ids that are not SSNs", text: "order 000-12-3456 build 2024-10-01 ref 666-12-3456" },
   { name: "a comparison is not an assignment", text: 'if token == "" { return }' },
   {
+    name: "field names listed after a secret's name",
+    text: '{"fields": ["password", "email"], "scopes": ["token", "read:org"]} getenv("API_TOKEN", "none")',
+  },
+  {
     name: "an emoji's zero-width joiner stays",
     text: "deploy by 👩\u200d💻 ok, family 👨\u200d👩\u200d👧",
   },
