@@ -11,8 +11,8 @@ import type { ServiceResolution } from "../domain/service-resolution.ts";
  * service cannot dodge approvers or a switch. This records the disagreement.
  */
 
-/** Confidence a disputed team costs: the ticket may belong to another team's service. */
-const TEAM_CONFLICT_IMPACT = 5;
+/** A disputed team costs no confidence (the evidence is the same); the strictest policy of both applies. */
+const TEAM_CONFLICT_IMPACT = 0;
 
 export interface ScopeConflict {
   services: string[];
