@@ -175,8 +175,21 @@ export interface ErrorLogSummary {
   /** "METHOD /path" by count, most frequent first. */
   routes: { route: string; count: number }[];
   requestIds: string[];
+  /**
+   * The most times one message was received among the error lines: its receive count
+   * when the line states one, else how many error lines name the same message id. The
+   * ids themselves are not kept.
+   */
+  redelivered: number;
 }
 
+const MESSAGE_ID_FIELDS = ["message_id", "messageId", "MessageId"];
+const RECEIVE_COUNT_FIELDS = [
+  "receive_count",
+  "receiveCount",
+  "ApproximateReceiveCount",
+  "approximate_receive_count",
+];
 const REQUEST_ID_FIELDS = ["req_id", "requestId", "request_id", "x_request_id"];
 const ERROR_TYPE_FIELDS = ["err.type", "error.type", "exception.type", "errorType"];
 /** Request ids are allowed egress (DESIGN invariant 6); anything else in the row is not read. */
@@ -193,7 +206,13 @@ export function summarizeErrorRows(rows: Record<string, string>[]): ErrorLogSumm
   const types = new Map<string, number>();
   const routes = new Map<string, number>();
   const requestIds: string[] = [];
+  const perMessage = new Map<string, number>();
+  let redelivered = 0;
   for (const row of rows) {
+    const message = MESSAGE_ID_FIELDS.map((f) => row[f]).find(Boolean);
+    if (message) perMessage.set(message, (perMessage.get(message) ?? 0) + 1);
+    const receives = Number(RECEIVE_COUNT_FIELDS.map((f) => row[f]).find(Boolean));
+    if (Number.isFinite(receives)) redelivered = Math.max(redelivered, receives);
     const type = ERROR_TYPE_FIELDS.map((f) => row[f]).find(Boolean);
     if (type) types.set(type, (types.get(type) ?? 0) + 1);
     if (row.path) {
@@ -208,6 +227,7 @@ export function summarizeErrorRows(rows: Record<string, string>[]): ErrorLogSumm
     types: ranked(types).map(({ key, count }) => ({ type: key, count })),
     routes: ranked(routes).map(({ key, count }) => ({ route: key, count })),
     requestIds,
+    redelivered: Math.max(redelivered, ...perMessage.values()),
   };
 }
 

@@ -71,6 +71,8 @@ export interface Collected {
   health?: { ref: SourceRef; events: ProviderHealthEvent[] };
   /** The service the account scan found moving, when nothing named one (scan.ts). */
   scanned?: { service: string; resources: string[]; alsoMoved: string[] };
+  /** The service the resources read name when the run had none (a queue's consumer, a scan). */
+  found?: string;
 }
 
 export interface CollectInput {
@@ -111,6 +113,25 @@ export function siblingDependencies(
   return account.filter(
     (r) => DEPENDENCY_KINDS.has(r.kind) && !have.has(r.kind) && words.has(groupOf(r)),
   );
+}
+
+const COMPUTE_KINDS = new Set(["ecs", "ecs_service", "function"]);
+
+/**
+ * A queue's consumers when nothing names the service: the ECS services and functions
+ * named like the queue (`<word>-worker` beside `<word>-jobs`). Their tasks and logs say
+ * whether messages wait for capacity or fail.
+ */
+export function queueConsumers(resources: Resource[], account: Resource[]): Resource[] {
+  if (resources.some((r) => COMPUTE_KINDS.has(r.kind))) return [];
+  const words = new Set(resources.filter((r) => r.kind === "queue").map(groupOf));
+  return account.filter((r) => COMPUTE_KINDS.has(r.kind) && words.has(groupOf(r)));
+}
+
+/** The service a run's compute resources name: an ECS service's or a function's name. */
+export function computeService(resources: Resource[]): string | undefined {
+  const r = resources.find((x) => COMPUTE_KINDS.has(x.kind));
+  return r?.dims.ServiceName ?? r?.dims.FunctionName;
 }
 
 /** Which resources: declared, discovered, and those an alarm that concerns us watches. */
@@ -166,7 +187,11 @@ async function findResources(input: CollectInput) {
   );
   if (discovery && resources.length > 0) {
     resources = pairDeadLetters(
-      mergeResources(resources, siblingDependencies(resources, service, discovery.account)),
+      mergeResources(
+        resources,
+        siblingDependencies(resources, service, discovery.account),
+        service ? [] : queueConsumers(resources, discovery.account),
+      ),
       discovery.queueNames,
     );
   }
@@ -458,21 +483,24 @@ export async function collect(input: CollectInput): Promise<Collected> {
   const label = input.service ?? "unknown";
   const metrics = readMetrics(input, readings, label).then((m) => keepAdopted(input, readings, m));
   const events = metrics.then((k) => eventGroupsOf(input, k.m.resources));
-  // The logs chain needs a service: the named one at once, a scanned one once found.
+  // The logs chain needs a service: the named one at once, one the resources name once read.
+  const foundOf = (k: Awaited<typeof metrics>) =>
+    k.scanned?.service ?? computeService(k.m.resources);
   const logs = input.service
     ? readLogs(input, readings)
-    : metrics.then((k) =>
-        k.scanned
+    : metrics.then((k) => {
+        const found = foundOf(k);
+        return found
           ? readLogs(
               {
                 ...input,
-                service: k.scanned.service,
-                targets: { ...input.targets, conventionalLogGroup: `/ecs/${k.scanned.service}` },
+                service: found,
+                targets: { ...input.targets, conventionalLogGroup: `/ecs/${found}` },
               },
               readings,
             )
-          : undefined,
-      );
+          : undefined;
+      });
   const [k, , health, eventGroups] = await Promise.all([metrics, logs, readHealth(input), events]);
   const { m, assessed, deadLetters } = k;
   await Promise.all([
@@ -510,5 +538,6 @@ export async function collect(input: CollectInput): Promise<Collected> {
     ourAlarms: m.ours,
     ...(health ? { health } : {}),
     ...(k.scanned ? { scanned: k.scanned } : {}),
+    ...(!input.service && foundOf(k) ? { found: foundOf(k) } : {}),
   };
 }

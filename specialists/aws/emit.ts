@@ -11,6 +11,7 @@ import {
   crashLoopOf,
   crashReasonOf,
   impactOf,
+  POISON_RATIO,
   type SeriesChange,
   saturationOf,
 } from "./series.ts";
@@ -141,10 +142,29 @@ export function emitPoison(
   assessed: Assessed[],
   dlqs: Map<string, Assessed>,
   now: Date,
+  logs: { redelivered: number; ref?: SourceRef } = { redelivered: 0 },
 ): void {
   const queues = new Set(
     assessed.filter((a) => a.read.kind.kind === "queue").map((a) => a.read.resource),
   );
+  // The consumer's error lines show one message received again and again: with one queue
+  // read, it is that queue's. Metrics cannot show it: one message among hundreds a minute
+  // leaves receives and deletes in balance.
+  if (queues.size === 1 && logs.redelivered >= POISON_RATIO && logs.ref) {
+    const queue = [...queues][0]!;
+    ev.signal({
+      source: logs.ref,
+      kind: "poison_message",
+      queue: queue.id,
+      repeatedReceives: logs.redelivered,
+      dlqDepth: 0,
+    });
+    ev.finding({
+      fact: `queue ${queue.id}: the consumer's error lines show one message received ${logs.redelivered} times and rejected each time`,
+      source: logs.ref,
+    });
+    return;
+  }
   for (const queue of queues) {
     const of = (measure: string) =>
       assessed.find((a) => a.read.resource === queue && a.read.spec.measure === measure);

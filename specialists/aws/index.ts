@@ -291,18 +291,27 @@ export function createAwsSpecialist(options: AwsSpecialistOptions = {}): Special
         clock,
         read: seriesReader(cloudwatch, seriesStart(now, input.onset?.at), now),
       };
-      const { readings, resources, assessed, deadLetters, health, alarms, ourAlarms, scanned } =
-        await collect({
-          ctx,
-          targets,
-          service,
-          ticketAlarms: new Set(input.ticket.snapshot.linked.awsRefs),
-          defaultThreshold,
-          ticketText: `${input.ticket.snapshot.title}\n${input.ticket.snapshot.descriptionExcerpt}`,
-          run: (checks) => Promise.all(checks.map((c) => ev.check(c, signal))),
-          aborted: () => signal.aborted,
-        });
-      const label = service ?? scanned?.service ?? UNKNOWN_SERVICE;
+      const {
+        readings,
+        resources,
+        assessed,
+        deadLetters,
+        health,
+        alarms,
+        ourAlarms,
+        scanned,
+        found,
+      } = await collect({
+        ctx,
+        targets,
+        service,
+        ticketAlarms: new Set(input.ticket.snapshot.linked.awsRefs),
+        defaultThreshold,
+        ticketText: `${input.ticket.snapshot.title}\n${input.ticket.snapshot.descriptionExcerpt}`,
+        run: (checks) => Promise.all(checks.map((c) => ev.check(c, signal))),
+        aborted: () => signal.aborted,
+      });
+      const label = service ?? found ?? UNKNOWN_SERVICE;
       if (scanned) {
         const source = assessed.find((a) => a.change.direction !== "flat")?.read.ref;
         if (source) {
@@ -328,7 +337,10 @@ export function createAwsSpecialist(options: AwsSpecialistOptions = {}): Special
       );
       emitSaturation(ev, assessed, label, refusedBy);
       emitInfra(ev, readings.infra ?? [], assessed, label);
-      emitPoison(ev, assessed, dlqs, now);
+      const redelivered = readings.errorLogs
+        .map((l) => ({ redelivered: l.summary.redelivered, ref: l.ref }))
+        .sort((a, b) => b.redelivered - a.redelivered)[0];
+      emitPoison(ev, assessed, dlqs, now, redelivered);
       const stops = readings.capacity.reduce(
         (n, c) => ({
           outOfMemory: n.outOfMemory + c.events.outOfMemory,
