@@ -168,6 +168,20 @@ describe("deployment extra patterns", () => {
 });
 
 describe("redactValue", () => {
+  it("withholds any value under a secret's name, even one a text rule would read as an example", () => {
+    const { value, summary } = redactValue({
+      password: "DB_PASSWORD_1",
+      apiKey: "abcdefgh12",
+      clientSecret: "{rotated}",
+    });
+    expect(value).toEqual({
+      password: "[REDACTED:password]",
+      apiKey: "[REDACTED:api_key]",
+      clientSecret: "[REDACTED:secret]",
+    });
+    expect(summary).toEqual({ password: 1, api_key: 1, secret: 1 });
+  });
+
   it("redacts strings deep inside objects and arrays, keys included", () => {
     const email = FAKE.email(createRng(11));
     const input = {

@@ -73,9 +73,20 @@ export function isInertValue(value: string): boolean {
   if (NOT_A_VALUE.has(v.toLowerCase())) return true;
   if (isPlaceholder(v)) return true;
   if (/^\*+$/.test(v)) return true;
-  // References to where the secret lives (`${X}`, `$(cmd)`, `{{ x }}`, `<%= x %>`,
-  // `{expr}`, `var.db_password`, a SCREAMING_SNAKE constant) and YAML block-scalar markers.
-  if (/^(?:\$\{|\$\(|\{|<%|\$[A-Z_][A-Z0-9_]*$|[|>][+-]?$)/.test(v)) return true;
+  // References to where the secret lives, and YAML block-scalar markers (`key: |`).
+  return /^(?:\$\{|\$\(|\{\{|<%|\$[A-Z_][A-Z0-9_]*$|[|>][+-]?$)/.test(v);
+}
+
+/**
+ * For text rules, which must guess from what surrounds a value: inert, or a reference or
+ * example rather than a credential — `{expr}`, `var.db_password`, a SCREAMING_SNAKE
+ * constant, or a placeholder ({@link isPlaceholderSecret}). Structured fields keep the
+ * stricter {@link isInertValue}: there the field name alone makes the value secret.
+ */
+export function isNotASecret(value: string): boolean {
+  if (isInertValue(value)) return true;
+  const v = value.trim();
+  if (v.startsWith("{") || /^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$/.test(v)) return true;
   if (
     /^(?:var|local|locals|data|module|env|process\.env|os\.environ|settings|config)\.[\w.]{1,128}$/.test(
       v,
@@ -83,7 +94,6 @@ export function isInertValue(value: string): boolean {
   ) {
     return true;
   }
-  if (/^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$/.test(v)) return true;
   return isPlaceholderSecret(v);
 }
 
@@ -162,7 +172,7 @@ export function replaceGroup(
   hit: Hit,
 ): string | undefined {
   const secret = match.groups[index];
-  if (secret === undefined || isInertValue(secret)) return undefined;
+  if (secret === undefined || isNotASecret(secret)) return undefined;
   let out = "";
   for (let i = 0; i < match.groups.length; i++) {
     out += i === index ? hit(category) : (match.groups[i] ?? "");

@@ -11,7 +11,7 @@ import { scanNumericLines } from "./redaction-checks.ts";
 import {
   entropy,
   type Hit,
-  isInertValue,
+  isNotASecret,
   isPlaceholderSecret,
   type RedactionRule,
   type RuleMatch,
@@ -225,11 +225,11 @@ const authorizationHeader: RedactionRule = {
   replace: (m, hit) => {
     const [prefix, scheme, space, credential, other] = m.groups;
     if (credential !== undefined) {
-      if (isInertValue(credential)) return undefined;
+      if (isNotASecret(credential)) return undefined;
       const category = scheme?.toLowerCase() === "bearer" ? "bearer_token" : "authorization";
       return `${prefix}${scheme}${space}${hit(category)}`;
     }
-    if (other === undefined || isInertValue(other)) return undefined;
+    if (other === undefined || isNotASecret(other)) return undefined;
     return `${prefix}${hit("authorization")}`;
   },
 };
@@ -263,7 +263,7 @@ const cookieHeader: RedactionRule = {
   pattern: new RegExp(String.raw`\b((?:set-)?cookie${ASSIGN_QUOTED})([^\r\n"'\\]{1,8192})`, "gi"),
   replace: (m, hit) => {
     const [prefix, value] = m.groups;
-    if (value === undefined || isInertValue(value)) return undefined;
+    if (value === undefined || isNotASecret(value)) return undefined;
     const parts = value.split(";").map((part) => redactCookiePart(part, hit));
     return `${prefix}${parts.join(";")}`;
   },
@@ -274,12 +274,12 @@ function redactCookiePart(part: string, hit: Hit): string {
   const name = (eq === -1 ? part : part.slice(0, eq)).trim();
   if (COOKIE_ATTRIBUTES.has(name.toLowerCase())) return part;
   if (eq === -1) {
-    if (isInertValue(name)) return part;
+    if (isNotASecret(name)) return part;
     const lead = part.slice(0, part.length - part.trimStart().length);
     return `${lead}${hit("cookie")}`;
   }
   const value = part.slice(eq + 1);
-  if (isInertValue(value)) return part;
+  if (isNotASecret(value)) return part;
   return `${part.slice(0, eq + 1)}${hit("cookie")}`;
 }
 
@@ -299,7 +299,7 @@ const assignedSecret: RedactionRule = {
     const [prefix, value] = m.groups;
     if (prefix === undefined || value === undefined) return undefined;
     const [open, inner, close] = unquote(value);
-    if (isInertValue(inner) || isTypeAnnotation(m, prefix, open)) return undefined;
+    if (isNotASecret(inner) || isTypeAnnotation(m, prefix, open)) return undefined;
     // Too short to be a credential (`Password=0`, `secretKey: foo`), or a shell command
     // substitution (`` `vault read …` ``).
     if (inner.length < 4 || (open === "`" && /\s/.test(inner))) return undefined;

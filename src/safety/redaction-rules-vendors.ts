@@ -10,7 +10,7 @@
 import { sensitiveKeyCategory } from "./redaction-keys.ts";
 import {
   type Hit,
-  isInertValue,
+  isNotASecret,
   isPlaceholderSecret,
   type RedactionRule,
   type RuleMatch,
@@ -24,10 +24,10 @@ import {
  */
 const PREFIXED_SHAPES: readonly (readonly [keyword: string, shape: string])[] = [
   // OpenAI project, service-account and admin keys, and the older `sk-…T3BlbkFJ…`.
-  ["sk-", String.raw`sk-(?:proj|svcacct|admin)-[A-Za-z0-9_-]{40,300}`],
-  ["sk-", String.raw`sk-[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20}`],
+  ["sk-", "sk-(?:proj|svcacct|admin)-[A-Za-z0-9_-]{40,300}"],
+  ["sk-", "sk-[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20}"],
   ["sk-", String.raw`sk-(?:ant-(?:api|admin|sid)\d{2}-)?[A-Za-z0-9_-]{40,300}`],
-  ["npm_", String.raw`npm_[A-Za-z0-9]{36}`],
+  ["npm_", "npm_[A-Za-z0-9]{36}"],
   // GitLab: personal, OAuth, deploy, runner, CI job, trigger, feed, mail, agent, SCIM,
   // feature-flag tokens, and runner registration tokens.
   [
@@ -35,42 +35,42 @@ const PREFIXED_SHAPES: readonly (readonly [keyword: string, shape: string])[] = 
     String.raw`gl(?:pat|oas|dt|rt|cbt|ptt|ft|imt|agent|soat|ffct)-[A-Za-z0-9_-]{20,300}(?:\.[0-9a-z]{9})?`,
   ],
   ["gr1348941", String.raw`GR1348941[\w-]{20}`],
-  ["hf_", String.raw`hf_[A-Za-z]{34}`],
-  ["api_org_", String.raw`api_org_[A-Za-z]{34}`],
-  ["p8e-", String.raw`p8e-[A-Za-z0-9]{32}`],
-  ["ltai", String.raw`LTAI[A-Za-z0-9]{20}`],
-  ["akcp", String.raw`AKCp[A-Za-z0-9]{69}`],
-  ["cmvmd", String.raw`cmVmd[A-Za-z0-9]{59}`],
-  ["eaam eaac", String.raw`EAA[MC][A-Za-z0-9]{100,1024}`],
-  ["ntn_", String.raw`ntn_[0-9]{11}[A-Za-z0-9]{35}`],
-  ["sgp_", String.raw`sgp_(?:(?:[a-fA-F0-9]{16}|local)_)?[a-fA-F0-9]{40}`],
-  ["s-s4t2", String.raw`s-s4t2(?:ud|af)-[a-fA-F0-9]{64}`],
+  ["hf_", "hf_[A-Za-z]{34}"],
+  ["api_org_", "api_org_[A-Za-z]{34}"],
+  ["p8e-", "p8e-[A-Za-z0-9]{32}"],
+  ["ltai", "LTAI[A-Za-z0-9]{20}"],
+  ["akcp", "AKCp[A-Za-z0-9]{69}"],
+  ["cmvmd", "cmVmd[A-Za-z0-9]{59}"],
+  ["eaam eaac", "EAA[MC][A-Za-z0-9]{100,1024}"],
+  ["ntn_", "ntn_[0-9]{11}[A-Za-z0-9]{35}"],
+  ["sgp_", "sgp_(?:(?:[a-fA-F0-9]{16}|local)_)?[a-fA-F0-9]{40}"],
+  ["s-s4t2", "s-s4t2(?:ud|af)-[a-fA-F0-9]{64}"],
   ["pypi-", String.raw`pypi-AgEIcHlwaS5vcmc[\w-]{50,1000}`],
-  ["dop_v1_ doo_v1_ dor_v1_", String.raw`do[opr]_v1_[a-f0-9]{64}`],
-  ["shpat_ shpca_ shppa_ shpss_", String.raw`shp(?:at|ca|pa|ss)_[a-fA-F0-9]{32}`],
-  ["xai-", String.raw`xai-[A-Za-z0-9]{80}`],
-  ["age-secret-key-1", String.raw`AGE-SECRET-KEY-1[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{58}`],
+  ["dop_v1_ doo_v1_ dor_v1_", "do[opr]_v1_[a-f0-9]{64}"],
+  ["shpat_ shpca_ shppa_ shpss_", "shp(?:at|ca|pa|ss)_[a-fA-F0-9]{32}"],
+  ["xai-", "xai-[A-Za-z0-9]{80}"],
+  ["age-secret-key-1", "AGE-SECRET-KEY-1[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{58}"],
   ["pscale_", String.raw`pscale_(?:tkn|pw|oauth)_[\w=.-]{32,64}`],
   ["sg.", String.raw`SG\.[\w-]{22}\.[\w-]{43}`],
   ["dp.", String.raw`dp\.(?:pt|st|sa|ct|scim|audit)\.[A-Za-z0-9]{40,44}`],
   ["hvs. hvb.", String.raw`hv[sb]\.[\w-]{90,300}`],
   ["fo1_", String.raw`fo1_[\w-]{43}`],
-  ["glc_ glsa_", String.raw`gl(?:c|sa)_[A-Za-z0-9+/_=-]{32,400}`],
-  ["ezak eztk", String.raw`EZ[AT]K[A-Za-z0-9]{54}`],
-  ["shippo_", String.raw`shippo_(?:live|test)_[a-fA-F0-9]{40}`],
-  ["rdme_", String.raw`rdme_[a-z0-9]{70}`],
-  ["pplx-", String.raw`pplx-[A-Za-z0-9]{48}`],
-  ["pnu_", String.raw`pnu_[A-Za-z0-9]{36}`],
+  ["glc_ glsa_", "gl(?:c|sa)_[A-Za-z0-9+/_=-]{32,400}"],
+  ["ezak eztk", "EZ[AT]K[A-Za-z0-9]{54}"],
+  ["shippo_", "shippo_(?:live|test)_[a-fA-F0-9]{40}"],
+  ["rdme_", "rdme_[a-z0-9]{70}"],
+  ["pplx-", "pplx-[A-Za-z0-9]{48}"],
+  ["pnu_", "pnu_[A-Za-z0-9]{36}"],
   ["dapi", String.raw`dapi[a-f0-9]{32}(?:-\d)?`],
-  ["ops_eyj", String.raw`ops_eyJ[A-Za-z0-9+/=]{250,4096}`],
+  ["ops_eyj", "ops_eyJ[A-Za-z0-9+/=]{250,4096}"],
   [
     "a3-",
-    String.raw`A3-[A-Z0-9]{6}-(?:[A-Z0-9]{11}|[A-Z0-9]{6}-[A-Z0-9]{5})-[A-Z0-9]{5}-[A-Z0-9]{5}-[A-Z0-9]{5}`,
+    "A3-[A-Z0-9]{6}-(?:[A-Z0-9]{11}|[A-Z0-9]{6}-[A-Z0-9]{5})-[A-Z0-9]{5}-[A-Z0-9]{5}-[A-Z0-9]{5}",
   ],
-  ["atatt3", String.raw`ATATT3[A-Za-z0-9_=-]{150,300}`],
+  ["atatt3", "ATATT3[A-Za-z0-9_=-]{150,300}"],
   // Azure AD client secrets: three characters, a digit, `Q~`, then 31–34 more.
   ["q~", String.raw`[A-Za-z0-9_~.]{3}\dQ~[A-Za-z0-9_~.-]{31,34}`],
-  ["rubygems_", String.raw`rubygems_[a-f0-9]{48}`],
+  ["rubygems_", "rubygems_[a-f0-9]{48}"],
 ];
 
 /** A random token mixes letters with digits or both cases; `sk-my-own-words-here` does not. */
@@ -85,7 +85,7 @@ const vendorToken: RedactionRule = {
   category: "api_key",
   keywords: [...new Set(PREFIXED_SHAPES.flatMap(([k]) => k.split(" ")))],
   pattern: new RegExp(
-    String.raw`(?<![A-Za-z0-9_-])(?:${PREFIXED_SHAPES.map(([, s]) => s).join("|")})(?![A-Za-z0-9_-])`,
+    `(?<![A-Za-z0-9_-])(?:${PREFIXED_SHAPES.map(([, s]) => s).join("|")})(?![A-Za-z0-9_-])`,
     "g",
   ),
   replace: (m, hit) => (looksRandom(m.text) ? hit("api_key") : undefined),
@@ -187,7 +187,7 @@ function replaceValue(
   const value = m.groups[index];
   const category = sensitiveKeyCategory(name);
   if (category === undefined || value === undefined) return undefined;
-  if (isInertValue(value) || value.length < 4) return undefined;
+  if (isNotASecret(value) || value.length < 4) return undefined;
   return `${before}${hit(category)}${after}`;
 }
 
