@@ -2,6 +2,7 @@ import {
   all,
   beganAfter,
   beganBefore,
+  correlatedVendorErrors,
   crashLoops,
   DEFAULT_ONSET_UNCERTAINTY_MINUTES,
   dependencyRises,
@@ -71,6 +72,27 @@ const flagPaired = (i: SignalIndex) =>
  */
 const longStandingDefect = (i: SignalIndex) =>
   longStandingExceptions(i).filter((t) => t.signal.handled !== true);
+/**
+ * A long-standing defect whose own error events rose now (its issue's series, same
+ * source), while nothing else explains a spike: no dependency saturated or rising, no
+ * infrastructure event at the onset, no provider incident, no implicated vendor.
+ */
+const longStandingDefectSpiking = (i: SignalIndex) => {
+  const defects = longStandingDefect(i);
+  const own = series(i, ["error_events"], ["rise"]).filter((t) =>
+    defects.some((d) => d.signal.sourceRef === t.signal.sourceRef),
+  );
+  return unless(
+    [
+      ...saturatedDependencies(i),
+      ...dependencyRises(i),
+      ...infraEventsAtOnset(i),
+      ...overlappingProviderIncidents(i),
+      ...correlatedVendorErrors(i),
+    ],
+    all(defects, own),
+  );
+};
 /** A latency rise that began after a release, whether or not an error rise also pairs. */
 const anyLatencyAfterRelease = (i: SignalIndex) =>
   matchedPairs(latencyRises(i), releases(i), beganAfter);
@@ -266,6 +288,15 @@ export const CODE_RULES: readonly Rule[] = [
     points: 45,
     explanation: `an unhandled exception first seen ${LONG_STANDING_DAYS}+ days ago: a defect in the code that predates the recent releases (fix it; do not blame or roll back today's release)`,
     match: longStandingDefect,
+  },
+  {
+    id: "code.long_standing_defect_spiking",
+    class: "code_defect",
+    effect: "supports",
+    points: 15,
+    explanation:
+      "the long-standing unhandled exception's own error events rose now while no dependency, infrastructure event, provider or vendor explains a spike: the old defect is meeting more of the inputs it fails on (a periodic job, a data condition), the symptom the ticket is about",
+    match: longStandingDefectSpiking,
   },
   {
     id: "code.no_deploy",

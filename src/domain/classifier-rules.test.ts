@@ -173,6 +173,11 @@ const CASES: Record<string, Case> = {
     ],
     because: "the code handles the exception",
   },
+  "code.long_standing_defect_spiking": {
+    fires: [exception("2025-01-10T08:00:00Z"), rise("error_events"), deployAbsent],
+    blocked: [exception("2025-01-10T08:00:00Z"), rise("error_events"), rise("connections")],
+    because: "a dependency's load rose with the spike",
+  },
   "code.release_within_minutes": {
     fires: [rise("errors_5xx"), release({ after: 10 })],
     blocked: [rise("errors_5xx", { onset: "2025-03-04T10:40:00Z" }), release({ after: 40 })],

@@ -69,6 +69,31 @@ describe("runOnset", () => {
     });
   });
 
+  it("dates a long-lived issue that spikes by its own series' rise, not by its first event months ago", () => {
+    const oldIssue = {
+      kind: "new_exception",
+      issueId: "7",
+      path: "job nightly",
+      firstSeen: "2026-08-02T03:00:00Z",
+      culprit: "f(x.ts)",
+    } as const;
+    const spiking = runOnset([
+      returnedOutput("sentry", { kind: "sentry_issue", ref: "sentry_issue:7" }, [
+        oldIssue,
+        rise("error_events", "2026-11-20T03:00:00Z", 30),
+      ]),
+    ]);
+    expect(spiking).toMatchObject({ at: "2026-11-20T03:00:00Z", uncertaintyMinutes: 30 });
+    const steady = runOnset([
+      returnedOutput("sentry", { kind: "sentry_issue", ref: "sentry_issue:7" }, [
+        oldIssue,
+        { kind: "series_change", measure: "error_events", direction: "flat", before: 2, after: 2 },
+      ]),
+    ]);
+    // A steady old issue: its first event still dates when the defect appeared.
+    expect(steady).toMatchObject({ at: "2026-08-02T03:00:00Z" });
+  });
+
   it("falls back to the oldest stale derived row, marked as data state", () => {
     const onset = runOnset([
       returnedOutput("db", { kind: "db_query", ref: "db_query:q1" }, [

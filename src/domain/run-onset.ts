@@ -6,7 +6,8 @@ import type { SpecialistOutput } from "./specialist-output.ts";
  * evidence the same way for every source. The earliest credible rise among the symptom's
  * series (`series_change` rises with an onset, in a measure that describes the symptom,
  * dated to within {@link MAX_ONSET_UNCERTAINTY_MINUTES}; a new exception's first event
- * counts as one); failing that, the oldest stale derived row, which only bounds when a
+ * counts as one, unless the same source saw the issue's own event series rise, which then
+ * dates it: a months-old issue that spikes today began today); failing that, the oldest stale derived row, which only bounds when a
  * write path went wrong. Pure.
  */
 
@@ -78,7 +79,16 @@ function credibleRises(outputs: readonly SpecialistOutput[]): Rise[] {
   const rises: Rise[] = [];
   for (const output of outputs) {
     if (output.status !== "returned") continue;
+    // An issue whose own event series rose is dated by that rise (a long-lived issue's
+    // spike today), not by the first event it ever had months ago. A steady old issue
+    // keeps its first event: it dates when the defect appeared (and which release did it).
+    const spiked = new Set(
+      output.signals
+        .filter((s) => s.kind === "series_change" && s.direction === "rise" && s.onset)
+        .map((s) => s.sourceRef),
+    );
     for (const raw of output.signals) {
+      if (raw.kind === "new_exception" && spiked.has(raw.sourceRef)) continue;
       const signal = raw.kind === "new_exception" ? asRise(raw) : raw;
       if (signal.kind !== "series_change" || signal.direction !== "rise" || !signal.onset) continue;
       if (!SYMPTOM_MEASURES.has(signal.measure)) continue;
