@@ -167,7 +167,12 @@ export async function handleApprovalClick(
 
   if (outcome.kind === "refused") {
     await reply(ephemeral(outcome.message));
-    if (approval && ref && STATE_REFUSALS.has(outcome.reason)) {
+    if (
+      approval &&
+      ref &&
+      STATE_REFUSALS.has(outcome.reason) &&
+      !(await slackWriteHeld(deps, approval, "slack_update"))
+    ) {
       await showApprovalOutcome(atNow, approval, ref).catch((error) =>
         deps.log.warn(
           { err: error, approvalId: approval.id },

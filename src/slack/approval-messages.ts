@@ -13,7 +13,9 @@ import type { UserNames } from "../adapters/slack/user-names.ts";
 import { type ApprovalRow, getApproval } from "../approvals/create.ts";
 import type { Db } from "../db/client.ts";
 import { effects, runs } from "../db/schema.ts";
+import { activeKillSwitchForRun } from "../policy/kill-switch-check.ts";
 import { effectKey } from "../runner/effects.ts";
+import { runScope } from "../runner/engine.ts";
 import { defaultRedactor, type Redactor } from "../safety/redact.ts";
 import { approvalDecidedView, decisionOf } from "./approval-views.ts";
 import {
@@ -94,6 +96,15 @@ export function createApprovalExpiryHook(
     const ref = await approvalMessageRef(deps.db, approval);
     if (!ref) {
       deps.log.info({ approvalId }, "expired approval had no Slack message");
+      return;
+    }
+    const [run] = await deps.db.select().from(runs).where(eq(runs.id, approval.runId));
+    const held = await activeKillSwitchForRun(deps.db, run ? runScope(run) : {}, "slack_update");
+    if (held) {
+      deps.log.info(
+        { approvalId, killSwitch: held.scope },
+        "expired approval message not updated: paused",
+      );
       return;
     }
     await showApprovalOutcome(deps, approval, ref, {
