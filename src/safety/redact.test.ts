@@ -287,6 +287,12 @@ describe("findings (for the lint)", () => {
     ]);
     expect(defaultRedactor.findings("nothing to see\nhere")).toEqual([]);
   });
+
+  it("agrees with redact on multi-line examples a rule's check keeps", () => {
+    const example = "-----BEGIN PRIVATE KEY-----\nanything\n-----END PRIVATE KEY-----";
+    expect(redact(example).text).toBe(example);
+    expect(defaultRedactor.findings(example)).toEqual([]);
+  });
 });
 
 describe("touchesPlaceholder", () => {

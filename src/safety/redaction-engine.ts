@@ -265,7 +265,19 @@ export function locateFindings(text: string, plan: FindingPlan): LocatedFinding[
     let line = 1;
     let scanned = 0;
     working = working.replace(rule.pattern, (match: string, ...rest: unknown[]) => {
-      const offset = rest.find((r) => typeof r === "number") as number;
+      const at = rest.findIndex((r) => typeof r === "number");
+      const offset = rest[at] as number;
+      // A rule's own check (a PEM armour around an example, an XML element that names no
+      // secret) decides here as it does when redacting.
+      if (rule.replace) {
+        const groups = rest.slice(0, at) as (string | undefined)[];
+        const input = rest[at + 1] as string;
+        const kept = rule.replace(
+          { text: match, groups, offset, input, previousEnd: -1 },
+          placeholder,
+        );
+        if (kept === undefined) return match;
+      }
       line += countNewlines(working, scanned, offset);
       scanned = offset;
       found.push({ category: rule.category, line });
