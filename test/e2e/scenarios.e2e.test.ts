@@ -31,19 +31,12 @@ import { dropQueuePrefix, testQueuePrefix } from "../setup/redis.ts";
  * suite says so when it does). Never change a scenario's data to leave this list.
  */
 const KNOWN_MISSES: Record<string, string> = {
-  "billing-latency-rds-failover": "BLOCKED_NEEDS_INFO", // expected VENDOR_OR_INFRA
   "catalog-cache-key-change-evictions": "BLOCKED_NEEDS_INFO", // expected DELIVERY
   "duplicate-subscriptions-one-off-script": "BLOCKED_NEEDS_INFO", // expected NO_CODE_CHANGE
-  "edge-api-crashloop-all-tasks-down": "BLOCKED_NEEDS_INFO", // expected ESCALATED_INCIDENT
   "fulfillment-poison-message": "BLOCKED_NEEDS_INFO", // expected DELIVERY
-  "image-resizer-lambda-region-errors": "BLOCKED_NEEDS_INFO", // expected VENDOR_OR_INFRA
   "orders-stuck-payment-pending": "BLOCKED_NEEDS_INFO", // expected APPROVAL_REQUIRED
   "pdf-renderer-memory-leak-after-bump": "BLOCKED_NEEDS_INFO", // expected DELIVERY
-  "pricing-cache-node-replaced-cold": "BLOCKED_NEEDS_INFO", // expected VENDOR_OR_INFRA
-  "recommendations-oom-after-deploy": "BLOCKED_NEEDS_INFO", // expected DELIVERY
   "session-cache-evictions-campaign": "BLOCKED_NEEDS_INFO", // expected VENDOR_OR_INFRA
-  "subscriptions-db-connections-exhausted": "BLOCKED_NEEDS_INFO", // expected VENDOR_OR_INFRA
-  "thumbnails-queue-burst-at-max-capacity": "BLOCKED_NEEDS_INFO", // expected VENDOR_OR_INFRA
 };
 
 /** Runs at once: each takes ~1-4 s of mostly waiting on the world and the queue. */
