@@ -8,11 +8,12 @@
  * The cases are Go code, not data: most true positives are built at generation time
  * (`utils.GenerateSampleSecrets(id, secrets.NewSecret(regex))` expands one secret into
  * two dozen assignment forms). This script reads gitleaks' Go source and evaluates that
- * subset of Go with scripts/gitleaks-corpus.go-eval.ts, running gitleaks' own helper
- * bodies (the sample templates, the regex helpers) as they are in the checkout, and
- * draws `secrets.NewSecret(regex)` with randexp from a PRNG seeded by the rule's function
- * name, so a given checkout always yields the same corpus. A case the evaluator cannot
- * build is skipped and counted (`stats.skippedStatements`, listed in `skips`), never guessed.
+ * subset of Go (gitleaks-corpus.go-syntax.ts reads it, gitleaks-corpus.go-eval.ts runs
+ * it), running gitleaks' own helper bodies (the sample templates, the regex helpers) as
+ * they are in the checkout, and draws `secrets.NewSecret(regex)` with randexp from a
+ * PRNG seeded by the rule's function name, so a given checkout always yields the same
+ * corpus. A case the evaluator cannot build is skipped and counted
+ * (`stats.skippedStatements`, listed in `skips`), never guessed.
  *
  * gitleaks is MIT licensed (Copyright (c) 2019 Zachary Rice); the corpus header names
  * the commit it came from.
@@ -24,14 +25,11 @@ import RandExp from "randexp";
 import {
   call,
   declareGlobals,
-  type GoFunc,
   type GoStr,
   type GoVal,
   type Host,
-  parseFuncs,
-  tokenize,
-  Unsupported,
 } from "./gitleaks-corpus.go-eval.ts";
+import { type GoFunc, parseFuncs, tokenize, Unsupported } from "./gitleaks-corpus.go-syntax.ts";
 
 export interface CorpusRule {
   id: string;
