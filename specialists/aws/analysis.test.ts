@@ -202,3 +202,37 @@ describe("infraEventsOf", () => {
     expect(infraEventsOf(rows, [])).toEqual([]);
   });
 });
+
+describe("poison and capacity evidence in log lines", () => {
+  it("counts how many times one message was received: its receive count, else its repeated id", () => {
+    const stated = summarizeErrorRows([
+      { level: "error", message_id: "m-1", receive_count: "1" },
+      { level: "error", message_id: "m-1", receive_count: "42" },
+    ]);
+    expect(stated.redelivered).toBe(42);
+    const repeated = summarizeErrorRows([
+      { level: "error", messageId: "m-9" },
+      { level: "error", messageId: "m-9" },
+      { level: "error", messageId: "m-9" },
+      { level: "error", messageId: "m-2" },
+    ]);
+    expect(repeated.redelivered).toBe(3);
+    expect(summarizeErrorRows([{ level: "error", path: "/a" }]).redelivered).toBe(0);
+  });
+
+  it("reads the scaling ceiling and a desired count set by Application Auto Scaling", () => {
+    const events = summarizeCapacityEvents([
+      {
+        "@timestamp": "2026-11-20 14:00:00.000",
+        "@message": "Successfully set desired count to 18. Change successfully fulfilled by ecs.",
+      },
+      {
+        "@timestamp": "2026-11-20 14:10:00.000",
+        "@message":
+          "Failed to set desired count to 30: the desired count would exceed the maximum capacity of 18.",
+      },
+    ]);
+    expect(events.maxCapacity).toBe(18);
+    expect(events.capacityChanges.map((c) => c.to)).toEqual([18]);
+  });
+});

@@ -1,0 +1,44 @@
+import { describe, expect, it } from "vitest";
+import { computeService, queueConsumers, siblingDependencies } from "./collect.ts";
+import type { Resource } from "./resources.ts";
+
+const res = (kind: Resource["kind"], dims: Record<string, string>): Resource => ({
+  kind,
+  id: Object.values(dims).join("/"),
+  dims,
+  origin: "discovered",
+});
+
+describe("resources found beside the service", () => {
+  const account = [
+    res("rds", { DBInstanceIdentifier: "ledger-prod-db" }),
+    res("rds", { DBInstanceIdentifier: "audit-prod-db" }),
+    res("cache", { CacheClusterId: "ledger-prod-0001-001" }),
+    res("queue", { QueueName: "ledger-exports" }),
+    res("ecs", { ClusterName: "prod-fin", ServiceName: "ledger-exporter" }),
+  ];
+
+  it("reads databases, caches and queues named with the service's first word, not another's", () => {
+    const lb = res("alb", { LoadBalancer: "app/ledger-api-prod/0a1b2c3d" });
+    const found = siblingDependencies([lb], "ledger-api", account).map((r) => r.id);
+    expect(found).toEqual(["ledger-prod-db", "ledger-prod-0001-001", "ledger-exports"]);
+    expect(found).not.toContain("audit-prod-db");
+  });
+
+  it("adds none of a kind the service already has", () => {
+    const own = [
+      res("alb", { LoadBalancer: "app/ledger-api-prod/0a1b2c3d" }),
+      res("rds", { DBInstanceIdentifier: "ledger-main" }),
+    ];
+    const kinds = siblingDependencies(own, "ledger-api", account).map((r) => r.kind);
+    expect(kinds).not.toContain("rds");
+  });
+
+  it("finds a queue's consumer by name when nothing names the service, and names the service after it", () => {
+    const queue = res("queue", { QueueName: "ledger-exports" });
+    const consumers = queueConsumers([queue], account);
+    expect(consumers.map((r) => r.id)).toEqual(["prod-fin/ledger-exporter"]);
+    expect(computeService([queue, ...consumers])).toBe("ledger-exporter");
+    expect(queueConsumers([queue, ...consumers], account)).toEqual([]);
+  });
+});
