@@ -142,6 +142,10 @@ export function linearWebhookRoute(deps: IntakeDeps, secret: string | undefined)
   return {
     method: "POST",
     path: LINEAR_WEBHOOK_PATH,
+    precheck: (headers) =>
+      verifier && typeof headers["linear-signature"] !== "string"
+        ? { status: 401, body: { error: "missing linear-signature" } }
+        : undefined,
     async handle(req): Promise<HttpReply> {
       if (!verifier)
         return {

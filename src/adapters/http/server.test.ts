@@ -89,6 +89,28 @@ describe("createHttpServer limits", () => {
     expect(await ok.json()).toEqual({ bytes: 5 });
   });
 
+  it("refuses from the headers alone when the route's precheck says so, without reading the body", async () => {
+    let handled = 0;
+    server = createHttpServer(
+      [
+        {
+          ...echo,
+          precheck: (headers) =>
+            headers["x-sig"] ? undefined : { status: 401, body: { error: "unsigned" } },
+          handle: async (req) => ((handled += 1), echo.handle(req)),
+        },
+      ],
+      pino({ level: "silent" }),
+    );
+    const port = await listen(server, 0, "127.0.0.1");
+    const url = `http://127.0.0.1:${port}/in`;
+    const refused = await fetch(url, { method: "POST", body: new Uint8Array(500_000) });
+    expect(refused.status).toBe(401);
+    expect(handled).toBe(0);
+    const ok = await fetch(url, { method: "POST", headers: { "x-sig": "1" }, body: "ab" });
+    expect(await ok.json()).toEqual({ bytes: 2 });
+  });
+
   it("answers a target that is not a path 400, and '//' 404, never 500", async () => {
     server = createHttpServer([echo], pino({ level: "silent" }));
     const port = await listen(server, 0, "127.0.0.1");

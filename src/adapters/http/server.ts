@@ -22,6 +22,11 @@ export interface HttpReply {
 export interface Route {
   method: "GET" | "POST";
   path: string;
+  /**
+   * Checks what can be checked from the headers alone (a signature header present, a
+   * timestamp in its window) before the body is read: a refusal here costs no buffering.
+   */
+  precheck?(headers: IncomingMessage["headers"]): HttpReply | undefined;
   handle(req: HttpRequest): Promise<HttpReply>;
 }
 
@@ -153,6 +158,9 @@ export function createHttpServer(
     }
     const declared = Number(req.headers["content-length"] ?? 0);
     if (declared > MAX_BODY_BYTES) return answer(TOO_LARGE);
+    const refused = route.precheck?.(req.headers);
+    if (refused)
+      return answer({ ...refused, headers: { ...refused.headers, connection: "close" } });
     let reply: HttpReply;
     try {
       const rawBody = await readBody(req);

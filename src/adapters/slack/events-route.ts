@@ -3,7 +3,7 @@ import type { Logger } from "pino";
 import { asAppError } from "../../domain/errors.ts";
 import type { HttpReply, HttpRequest, Route } from "../http/server.ts";
 import { isSslCheck, parseSlackBody, type SlackListened } from "./events-body.ts";
-import { verifySlackSignature } from "./signing.ts";
+import { SLACK_TIMESTAMP_WINDOW_SEC, verifySlackSignature } from "./signing.ts";
 
 /** Slack's acknowledgement deadline; past it the request is answered without Bolt's ack. */
 const ACK_DEADLINE_MS = 3_000;
@@ -86,6 +86,22 @@ export class SlackEventsReceiver implements Receiver {
   }
 }
 
+function slackHeaderRefusal(headers: HttpRequest["headers"]): string | undefined {
+  const ts = headers["x-slack-request-timestamp"];
+  const signature = headers["x-slack-signature"];
+  if (ts === undefined && signature === undefined) {
+    const type = String(headers["content-type"] ?? "")
+      .split(";")[0]!
+      .trim()
+      .toLowerCase();
+    return type === "application/x-www-form-urlencoded" ? undefined : "missing_headers";
+  }
+  if (typeof ts !== "string" || typeof signature !== "string") return "missing_headers";
+  if (!/^\d{1,12}$/.test(ts)) return "bad_timestamp";
+  const skew = Math.abs(Math.floor(Date.now() / 1000) - Number(ts));
+  return skew > SLACK_TIMESTAMP_WINDOW_SEC ? "stale_timestamp" : undefined;
+}
+
 function header(req: HttpRequest, name: string): string | undefined {
   const value = req.headers[name];
   return typeof value === "string" ? value : undefined;
@@ -108,6 +124,14 @@ export function slackEventsRoute(input: {
   return {
     method: "POST",
     path: input.path,
+    // Before the body is read: a present timestamp outside the window, or no signature on
+    // a body that cannot be Slack's unsigned SSL check (a form post).
+    precheck(headers) {
+      const reason = slackHeaderRefusal(headers);
+      if (!reason) return undefined;
+      log.warn({ reason }, "slack request refused");
+      return { status: 401, body: { error: "invalid signature", reason } };
+    },
     async handle(req): Promise<HttpReply> {
       const contentType = req.headers["content-type"];
       // Slack checks our certificate with an unsigned form post; nothing is processed.
