@@ -43,6 +43,26 @@ describe("strictestPolicy", () => {
     }
   });
 
+  it("carries another candidate's own service switch as a switch on the whole run", () => {
+    const frozen = resolveLoadedPolicy(
+      [
+        {
+          level: "platform",
+          source: "platform.yaml",
+          file: {
+            version: 1,
+            kill_switches: [{ scope: "service", value: "ledger-api", reason: "freeze" }],
+          } as never,
+        },
+      ],
+      { team: null, service: "ledger-api" },
+    );
+    const merged = strictestPolicy([lax, frozen]);
+    expect(merged.kill_switches).toEqual([
+      expect.objectContaining({ scope: "global", reason: expect.stringContaining("ledger-api") }),
+    ]);
+  });
+
   it("is the policy itself when there is one", () => {
     expect(strictestPolicy([lax])).toBe(lax);
   });

@@ -38,7 +38,8 @@ const union = (a: readonly string[], b: readonly string[]) => [...new Set([...a,
  * any requires it, the shortest expiry, only the approver roles every policy accepts
  * (the highest role when they share none), the smallest change, every forbidden path
  * and kill switch, the shortest deploy proximity, and role members only where every
- * policy grants them. The first policy (the chosen scope) keeps its scope and
+ * policy grants them (another candidate's own team or service switch becomes a switch on
+ * the whole run, its reason naming it). The first policy (the chosen scope) keeps its scope and
  * specialists: which evidence is gathered is not a permission. The hash covers the
  * merge and names every policy merged, so a decision record shows it was merged.
  */
@@ -71,7 +72,19 @@ export function strictestPolicy(
     );
     if (proximity.length > 0) merged.deploy_proximity_minutes = Math.min(...proximity);
     const switches = [...merged.kill_switches];
-    for (const k of p.kill_switches) {
+    for (const declared of p.kill_switches) {
+      // A candidate's own team or service switch holds this run whatever scope was
+      // chosen: carried as a run-wide switch that names where it came from.
+      const own =
+        (declared.scope === "team" && declared.value === p.scope.team) ||
+        (declared.scope === "service" && declared.value === p.scope.service);
+      const k = own
+        ? {
+            scope: "global" as const,
+            value: "",
+            reason: `${declared.scope} ${declared.value} (a disputed scope of this run): ${declared.reason}`,
+          }
+        : declared;
       if (!switches.some((s) => s.scope === k.scope && s.value === k.value)) switches.push(k);
     }
     merged.kill_switches = switches.sort(compareKillSwitches);
