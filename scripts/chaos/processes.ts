@@ -21,7 +21,8 @@ export class Supervised {
   readonly #env: NodeJS.ProcessEnv;
   readonly #log: WriteStream;
   readonly #restartMs: number;
-  #ready: Promise<void> = Promise.resolve();
+  #up!: Promise<void>;
+  #markUp: () => void = () => {};
 
   constructor(options: {
     name: string;
@@ -35,9 +36,16 @@ export class Supervised {
     this.#env = options.env;
     this.#log = createWriteStream(options.logFile, { flags: "a" });
     this.#restartMs = options.restartMs ?? 500;
+    this.#expectUp();
   }
 
-  /** Starts the process; resolves once it said it is up (a line on stdout). */
+  #expectUp(): void {
+    this.#up = new Promise<void>((resolve) => {
+      this.#markUp = resolve;
+    });
+  }
+
+  /** Starts the process; resolves once one of its incarnations said it is up. */
   start(): Promise<void> {
     const child = spawn(process.execPath, [BIN, ...this.#args], {
       env: this.#env,
@@ -45,24 +53,22 @@ export class Supervised {
     });
     this.#child = child;
     child.stderr?.pipe(this.#log, { end: false });
-    this.#ready = new Promise<void>((resolve, reject) => {
-      let out = "";
-      child.stdout?.on("data", (chunk: Buffer) => {
-        this.#log.write(chunk);
-        out += chunk.toString();
-        if (/listening on|running/.test(out)) resolve();
-      });
-      child.once("exit", (code) => {
-        reject(new Error(`${this.name} exited (${code}) before it was up`));
-        if (this.#stopping || this.#child !== child) return;
-        this.crashes.push(code);
-        this.restarts += 1;
-        setTimeout(() => {
-          if (!this.#stopping) void this.start().catch(() => {});
-        }, this.#restartMs);
-      });
+    let out = "";
+    child.stdout?.on("data", (chunk: Buffer) => {
+      this.#log.write(chunk);
+      out += chunk.toString();
+      if (/listening on|running/.test(out)) this.#markUp();
     });
-    return this.#ready;
+    child.once("exit", (code) => {
+      if (this.#stopping || this.#child !== child) return;
+      this.crashes.push(code);
+      this.restarts += 1;
+      this.#expectUp();
+      setTimeout(() => {
+        if (!this.#stopping) void this.start();
+      }, this.#restartMs);
+    });
+    return this.#up;
   }
 
   /** SIGKILL, as an OOM killer or a lost machine would; the supervisor restarts it. */
@@ -70,9 +76,9 @@ export class Supervised {
     this.#child?.kill("SIGKILL");
   }
 
-  /** Waits until the current process said it is up. */
+  /** Waits until the current incarnation said it is up. */
   ready(): Promise<void> {
-    return this.#ready;
+    return this.#up;
   }
 
   async stop(): Promise<void> {

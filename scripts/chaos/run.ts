@@ -303,7 +303,8 @@ async function main(): Promise<number> {
       new Supervised({
         name: `worker-${n}`,
         args: ["worker"],
-        env: { ...env, PORT: "0", PRODE_WORKER_ID: `chaos-worker-${n}` },
+        // Two workers on one host: each its own health port.
+        env: { ...env, PORT: "0", PRODE_WORKER_PORT: "0", PRODE_WORKER_ID: `chaos-worker-${n}` },
         logFile: join(logDir, `worker-${n}.log`),
       }),
   );
@@ -320,8 +321,13 @@ async function main(): Promise<number> {
   };
   const rows: Row[] = [];
   try {
-    await web.start();
-    await Promise.all(workers.map((w) => w.start()));
+    // As a deployment does: migrate once, then start the processes.
+    await run(process.execPath, [BIN, "migrate"], { env, timeout: 120_000 });
+    const up = Promise.all([web.start(), ...workers.map((w) => w.start())]);
+    await Promise.race([
+      up,
+      sleep(120_000).then(() => Promise.reject(new Error("not up in 2 min"))),
+    ]);
     process.stdout.write(
       `chaos: web + ${workers.length} workers on a private Postgres and Redis; ${TICKETS_PER_FAULT} tickets per fault; logs in ${logDir}\n`,
     );
@@ -330,7 +336,10 @@ async function main(): Promise<number> {
         process.stdout.write(`chaos: time bound reached; skipped from "${fault.name}" on\n`);
         break;
       }
-      await Promise.all([web.ready(), ...workers.map((w) => w.ready())]).catch(() => {});
+      await Promise.race([
+        Promise.all([web.ready(), ...workers.map((w) => w.ready())]),
+        sleep(60_000),
+      ]);
       const batch = tickets.slice(i * TICKETS_PER_FAULT, (i + 1) * TICKETS_PER_FAULT);
       const row = await runFault(s, fault, batch, suiteDeadline);
       rows.push(row);
