@@ -5,6 +5,7 @@ import type { HttpReply, Route } from "../adapters/http/server.ts";
 import type { Db } from "../db/client.ts";
 import { deliveries } from "../db/schema.ts";
 import type { RunStarter } from "../domain/run-starter.ts";
+import { storableDeep } from "../domain/storable-text.ts";
 import { isClosedByHuman } from "../phases/ticket.ts";
 import type { RunnerDeps } from "../runner/types.ts";
 import {
@@ -171,7 +172,8 @@ export function linearWebhookRoute(deps: IntakeDeps, secret: string | undefined)
           return unreachable;
         }
       }
-      const parsed = IssuePayload.safeParse(JSON.parse(req.rawBody.toString("utf8")));
+      // Storable before anything of it is stored (the actor's name goes into the run).
+      const parsed = IssuePayload.safeParse(storableDeep(JSON.parse(req.rawBody.toString("utf8"))));
       if (!parsed.success) {
         const why = z.prettifyError(parsed.error).split("\n").join(" ").slice(0, 300);
         return { status: 400, body: { error: `bad payload: ${why}` } };

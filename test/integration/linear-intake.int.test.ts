@@ -3,7 +3,7 @@ import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { findScenario } from "../../sim/scenario.ts";
 import { startWorld, type World } from "../../sim/server.ts";
-import { linearWebhook } from "../../sim/services/linear-webhook.ts";
+import { linearWebhook, signLinearBody } from "../../sim/services/linear-webhook.ts";
 import { createHttpServer, listen } from "../../src/adapters/http/server.ts";
 import { createLinearGateway } from "../../src/adapters/linear/client.ts";
 import { runs } from "../../src/db/schema.ts";
@@ -113,6 +113,26 @@ describe("Linear webhook intake", () => {
       duplicate: true,
     });
     expect(await runsOf("ENG-8002")).toHaveLength(1);
+  });
+
+  it("stores a run whose Linear actor's name carries NUL and a lone surrogate", async () => {
+    const d = linearWebhook(world, {
+      action: "create",
+      type: "Issue",
+      data: { identifier: "ENG-8003", labels: [{ name: "prode" }] },
+    });
+    const payload = { ...d.payload, actor: { id: "u1", type: "user", name: "Ann\u0000 \uDC00" } };
+    const body = JSON.stringify(payload);
+    const res = await send({
+      headers: {
+        ...d.headers,
+        "linear-signature": signLinearBody(body, world.scenario.linear.webhookSecret),
+      },
+      body,
+    });
+    expect(res).toMatchObject({ status: 200, body: { created: true } });
+    const [run] = await runsOf("ENG-8003");
+    expect(run?.context).toMatchObject({ startedBy: { name: "Ann \uFFFD" } });
   });
 
   it("refuses a ticket key over 32 characters with a clear 400, from the webhook and from triage", async () => {

@@ -2,6 +2,7 @@ import { createHmac } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { formBody } from "../../src/adapters/slack/signing.ts";
+import { killSwitches } from "../../src/db/schema.ts";
 import {
   commandBody,
   ephemeralsFor,
@@ -104,6 +105,16 @@ describe("/slack/events refuses malformed signed bodies and stays up", () => {
     expect(unsigned.status).toBe(401);
     await h.slack.idle();
     expect(await h.triaged()).toHaveLength(0);
+  });
+});
+
+describe("text Postgres cannot store", () => {
+  it("a NUL or lone surrogate in a command is dropped before it is stored", async () => {
+    const res = await h.command("pause global deploy\u0000 freeze \uD800", USERS.dba);
+    expect(res.status).toBe(200);
+    await h.slack.idle();
+    const [sw] = await h.t.db.select().from(killSwitches);
+    expect(sw).toMatchObject({ engaged: true, reason: "deploy freeze \uFFFD" });
   });
 });
 

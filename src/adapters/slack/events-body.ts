@@ -1,11 +1,12 @@
 import { z } from "zod";
+import { storableDeep } from "../../domain/storable-text.ts";
 
 /**
  * What a signed request to /slack/events may carry, checked before Bolt sees it. Bolt
  * trusts the shape of what Slack sends (a signed `payload=null` once made it read a
  * property of null outside any handler and took the process down), so only the shapes
- * prode listens to reach it, rebuilt from the validated fields; anything else is
- * answered here.
+ * prode listens to reach it, rebuilt from the validated fields and made storable (no
+ * NUL or lone surrogate, which Postgres refuses); anything else is answered here.
  */
 export type SlackBody =
   | { kind: "ssl_check" }
@@ -157,7 +158,7 @@ function fromForm(form: URLSearchParams, listened: SlackListened): ParsedSlackBo
   if (!command.success) return bad(`not a slash command: ${issues(command.error)}`);
   if (command.data.command !== listened.command)
     return { ok: true, value: { kind: "ignored", what: "command" } };
-  return { ok: true, value: { kind: "bolt", body: command.data } };
+  return { ok: true, value: { kind: "bolt", body: storableDeep(command.data) } };
 }
 
 function fromInteraction(parsed: unknown, listened: SlackListened): ParsedSlackBody {
@@ -171,7 +172,7 @@ function fromInteraction(parsed: unknown, listened: SlackListened): ParsedSlackB
   const ours = actions.data.actions.some((a) => listened.actionIds.includes(a.action_id));
   // Link buttons and other apps' elements still send block_actions; acknowledging is all.
   if (!ours) return { ok: true, value: { kind: "ignored", what: "action" } };
-  return { ok: true, value: { kind: "bolt", body: actions.data } };
+  return { ok: true, value: { kind: "bolt", body: storableDeep(actions.data) } };
 }
 
 function fromJson(parsed: unknown, listened: SlackListened): ParsedSlackBody {
@@ -190,7 +191,7 @@ function fromJson(parsed: unknown, listened: SlackListened): ParsedSlackBody {
   if (!event.success) return bad(`malformed event_callback: ${issues(event.error)}`);
   if (!listened.eventTypes.includes(event.data.event.type))
     return { ok: true, value: { kind: "ignored", what: "event" } };
-  return { ok: true, value: { kind: "bolt", body: event.data } };
+  return { ok: true, value: { kind: "bolt", body: storableDeep(event.data) } };
 }
 
 /**
