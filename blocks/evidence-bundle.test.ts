@@ -56,10 +56,10 @@ describe("renderEvidenceBundle", () => {
       textOf(b).includes("Memory (routing only — not evidence)"),
     );
     const facts = blocks.findIndex((b) => textOf(b).startsWith("*Facts*"));
-    const specialists = blocks.findIndex((b) => textOf(b).startsWith("*Specialists*"));
+    const gaps = blocks.findIndex((b) => textOf(b).startsWith("*Gaps*"));
     expect(facts).toBeGreaterThan(0);
     expect(labelled).toBeGreaterThan(facts);
-    expect(labelled).toBeGreaterThan(specialists);
+    expect(labelled).toBeGreaterThan(gaps);
     expect(blocks[labelled - 1]?.type).toBe("divider");
     const memory = textOf(blocks[labelled + 1]);
     expect(memory).toContain("Onboarding API failure modes (read)");
@@ -78,10 +78,18 @@ describe("renderEvidenceBundle", () => {
     const { blocks } = render({ ...example, facts });
     const section = blocks.map(textOf).find((t) => t.startsWith("*Facts* (1000)")) ?? "";
     const shown = section.split("\n").filter((l) => l.startsWith("• fact number")).length;
-    expect(shown).toBe(15);
+    expect(shown).toBe(8);
     expect(section).toContain(
       `…and ${1_000 - shown} more — see <https://prode.acme.internal/runs/run_01JNF3Q8K2M4/artifacts/evidence-bundle|full artifact>`,
     );
+  });
+
+  it("does not repeat the specialists' statuses, which the specialist reply already shows", () => {
+    const text = allText(render(example));
+    expect(text).not.toContain("*Specialists*");
+    for (const s of example.specialists) {
+      if (s.headline !== undefined) expect(text).not.toContain(s.headline);
+    }
   });
 
   it("shows at most five hypotheses, counting the others", () => {

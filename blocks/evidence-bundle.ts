@@ -1,14 +1,6 @@
 import type { KnownBlock } from "@slack/types";
 import { inlineCode, link } from "./escape.ts";
-import {
-  confidenceLabel,
-  humanize,
-  impactLabel,
-  percent,
-  short,
-  specialistLine,
-  word,
-} from "./format.ts";
+import { confidenceLabel, humanize, impactLabel, percent, short, word } from "./format.ts";
 import {
   context,
   divider,
@@ -32,9 +24,9 @@ import type {
 
 /** Hypotheses get one section each; beyond this they are counted. */
 const MAX_HYPOTHESES = 5;
-const MAX_FACTS = 15;
+/** The strongest facts; the rest are one click away in the full bundle. */
+const MAX_FACTS = 8;
 const MAX_GAPS = 10;
-const MAX_SPECIALISTS = 12;
 const MAX_MEMORY_ITEMS = 8;
 
 const HYPOTHESIS_EMOJI: Record<HypothesisView["status"], string> = {
@@ -108,9 +100,9 @@ function memoryBlocks(memory: MemoryView, moreUrl?: string): KnownBlock[] {
 /**
  * The evidence bundle as a thread reply: classification with confidence and severity,
  * the root-cause hypothesis, ranked hypotheses (for, against, test), facts each citing its
- * source, gaps with their confidence impact, specialists at a glance, and — set apart
- * under its own label — the memory used for routing. Long lists end in "…and N more"
- * linking the full bundle artifact.
+ * source, gaps with their confidence impact, and — set apart under its own label — the
+ * memory used for routing. The specialists' statuses are not repeated: the specialist
+ * reply just above has them. Long lists end in "…and N more" linking the full bundle.
  */
 export function renderEvidenceBundle(view: EvidenceBundleView, _now: Date): RenderedMessage {
   const moreUrl = view.artifactUrl;
@@ -151,11 +143,6 @@ export function renderEvidenceBundle(view: EvidenceBundleView, _now: Date): Rend
       `*Gaps* (${view.gaps.length})`,
       view.gaps.length === 0 ? ["_none_"] : view.gaps.map(gapLine),
       more(MAX_GAPS),
-    ),
-    linesSection(
-      `*Specialists* (${view.specialists.length})`,
-      view.specialists.length === 0 ? ["_none ran_"] : view.specialists.map(specialistLine),
-      more(MAX_SPECIALISTS),
     ),
     ...memoryBlocks(view.memory, moreUrl),
     context(

@@ -10,7 +10,7 @@ import { type Outcome, PHASES, type Phase } from "../src/domain/phases.ts";
 import { escapeMrkdwn, inlineCode, link, oneLine } from "./escape.ts";
 import { fields, header, section } from "./kit.ts";
 import { truncate } from "./limits.ts";
-import { formatAge, slackDate } from "./time.ts";
+import { slackDateAgo } from "./time.ts";
 import type {
   ClassificationView,
   ParentMessageView,
@@ -50,7 +50,7 @@ export function phaseProgress(phase: Phase): string {
 }
 
 /** A bar of filled and empty cells, one per phase on the straight path. */
-function phaseBar(phase: Phase, status: RunStatusView): string {
+export function phaseBar(phase: Phase, status: RunStatusView): string {
   if (phase === "AWAIT_APPROVAL") return "";
   const complete = status.kind === "stopped" && status.outcome === "RUN_COMPLETE";
   const filled = complete ? PHASES.length : PHASES.indexOf(phase) + 1;
@@ -248,9 +248,9 @@ export function ticketLink(ticket: { key: string; url?: string }): string {
 }
 
 /**
- * The head of a message about one run, as the parent message and `/prode status <run>`
- * show it: the ticket as header, the status with phase progress, then four columns —
- * classification, service, start, and `lastColumn` (the renderer's own fourth).
+ * The head of a message about one run, as `/prode status <run>` shows it: the ticket as
+ * header, the status with phase progress, then four columns — classification, service,
+ * start (a Slack `{ago}` token, true whenever it is read), and `lastColumn`.
  */
 export function runHeadBlocks(
   run: Pick<
@@ -258,7 +258,7 @@ export function runHeadBlocks(
     "ticket" | "phase" | "status" | "classification" | "service" | "startedAt"
   >,
   lastColumn: string,
-  now: Date,
+  _now: Date,
 ): KnownBlock[] {
   const bar = phaseBar(run.phase, run.status);
   return [
@@ -269,7 +269,7 @@ export function runHeadBlocks(
     fields([
       `*Classification*\n${run.classification === undefined ? "_not yet classified_" : classificationLine(run.classification)}`,
       `*Service*\n${run.service === undefined ? "_unknown_" : inlineCode(truncate(run.service, 80))}`,
-      `*Started*\n${slackDate(run.startedAt)} (${formatAge(run.startedAt, now)} ago)`,
+      `*Started*\n${slackDateAgo(run.startedAt)}`,
       lastColumn,
     ]),
   ];

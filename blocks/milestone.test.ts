@@ -55,17 +55,36 @@ describe("renderMilestone", () => {
     expect(text).toContain(":x: *support* failed — HTTP 503 from the support API");
   });
 
-  it("decision: an exit names its outcome", () => {
+  it("decision: an exit says what prode does next in words, with its outcome beside", () => {
     const view: DecisionMilestone = {
       ...loadExample<DecisionMilestone>("milestone--decision"),
       decision: "exit",
       outcome: "VENDOR_OR_INFRA",
+      gatePassed: false,
     };
     const rendered = render(view);
     expect(allText(rendered)).toContain(
-      ":octagonal_sign: *Decision: stop* — :cloud: Vendor or infra — handed off · VENDOR_OR_INFRA",
+      ":cloud: *Next: prode stops here — a vendor or infrastructure problem, not code; handed to its owner* · `VENDOR_OR_INFRA`",
     );
-    expect(rendered.text).toBe("ENG-4812 decision: stop VENDOR_OR_INFRA");
+    expect(allText(rendered)).toContain("Evidence gate not passed · *Code defect* · 82% · SEV2");
+    expect(rendered.text).toBe(
+      "ENG-4812 · next: prode stops here — a vendor or infrastructure problem, not code; handed to its owner",
+    );
+  });
+
+  it("decision: a run that passed the gate and still stops never reads as a failed gate", () => {
+    const view: DecisionMilestone = {
+      ...loadExample<DecisionMilestone>("milestone--decision"),
+      decision: "exit",
+      outcome: "CANNOT_AUTO_FIX",
+      gatePassed: true,
+      reason: "automated delivery is not enabled, so the proposed fix is handed to a human",
+    };
+    const text = allText(render(view));
+    expect(text).toContain("*Next: prode stops here — the fix is handed to a human*");
+    expect(text).toContain("Evidence gate passed · ");
+    expect(text).not.toContain("Decision: stop");
+    expect(text).not.toContain("not passed");
   });
 
   it("handoff: a long list of next steps is cut with a count and a link to the artifact", () => {

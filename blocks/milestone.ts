@@ -14,6 +14,7 @@ import {
 import { context, finish, linesSection, type RenderedMessage, section } from "./kit.ts";
 import { type FitLinesOptions, fitList, truncate } from "./limits.ts";
 import { slackDate } from "./time.ts";
+import { outcomeEmoji, outcomeSentence } from "./verdict.ts";
 import type {
   DecisionMilestone,
   HandoffMilestone,
@@ -85,30 +86,44 @@ function renderSpecialistResults(view: SpecialistResultsMilestone): RenderedMess
   });
 }
 
-function decisionHeadline(view: DecisionMilestone): string {
+/** What prode does next, in words, with the canonical phase or outcome beside it. */
+function decisionNext(view: DecisionMilestone): string {
   switch (view.decision) {
     case "proceed":
-      return `:white_check_mark: *Decision: proceed*${view.nextPhase === undefined ? "" : ` to ${word(view.nextPhase)}`}`;
+      return `:white_check_mark: *Next: prode prepares the smallest safe fix as a draft PR*${view.nextPhase === undefined ? "" : ` · ${inlineCode(view.nextPhase)}`}`;
     case "await_approval":
-      return ":raised_hand: *Decision: wait for a human approval*";
+      return `:raised_hand: *Next: prode waits for a human to approve the proposed action* · ${inlineCode("AWAIT_APPROVAL")}`;
     case "exit":
-      return `:octagonal_sign: *Decision: stop*${view.outcome === undefined ? "" : ` — ${outcomeLabel(view.outcome)}`}`;
+      return view.outcome === undefined
+        ? ":octagonal_sign: *Next: prode stops here*"
+        : `${outcomeEmoji(view.outcome)} *Next: prode stops here — ${outcomeSentence(view.outcome)}* · ${inlineCode(view.outcome)}`;
     default:
       return assertNever(view.decision, "decision");
   }
 }
 
+/**
+ * The decision reply: what prode will do next and why, said once. The gate's result and
+ * the classification sit on one line under it; the evidence is in the evidence reply.
+ */
 function renderDecision(view: DecisionMilestone): RenderedMessage {
-  const blocks: KnownBlock[] = [section(decisionHeadline(view))];
-  if (view.classification !== undefined) {
-    blocks.push(section(`*Classification:* ${classificationLine(view.classification)}`));
+  const facts: string[] = [];
+  if (view.gatePassed !== undefined) {
+    facts.push(view.gatePassed ? "Evidence gate passed" : "Evidence gate not passed");
   }
+  if (view.classification !== undefined) facts.push(classificationLine(view.classification));
+  const blocks: KnownBlock[] = [section(decisionNext(view))];
+  if (facts.length > 0) blocks.push(section(facts.join(" · ")));
   blocks.push(section(`*Why:* ${short(view.reason, 2_500)}`), footer(view));
-  const what =
+  const next =
     view.decision === "exit"
-      ? `stop ${word(view.outcome ?? "")}`.trim()
-      : word(view.decision.replace("_", " "));
-  return finish(`${short(view.ticketKey, 40)} decision: ${what}`, blocks, {
+      ? view.outcome === undefined
+        ? "prode stops here"
+        : `prode stops here — ${outcomeSentence(view.outcome)}`
+      : view.decision === "proceed"
+        ? "prode prepares the smallest safe fix as a draft PR"
+        : "prode waits for a human to approve the proposed action";
+  return finish(`${short(view.ticketKey, 40)} · next: ${short(next, 300)}`, blocks, {
     moreUrl: view.artifactUrl,
   });
 }

@@ -33,32 +33,62 @@ describe("renderParentMessage", () => {
 
   it("says when a run waits for an approval", () => {
     const text = allText(render({ phase: "AWAIT_APPROVAL", status: { kind: "waiting_approval" } }));
-    expect(text).toContain(":raised_hand: Waiting for approval");
+    expect(text).toContain("Code defect (82% confidence): waiting for a human's approval.");
     expect(text).toContain("AWAIT_APPROVAL");
   });
 
-  it("shows a stopped run's outcome by its canonical name", () => {
-    const rendered = render({
-      phase: "WRITE_CANDIDATE_LEARNING",
-      status: { kind: "stopped", outcome: "NOISE_NO_FIX" },
-    });
-    expect(allText(rendered)).toContain("Stopped — :zzz: Noise — no fix · NOISE_NO_FIX");
-    expect(rendered.text).toContain("stopped: NOISE_NO_FIX");
+  const stopped = {
+    phase: "WRITE_CANDIDATE_LEARNING",
+    status: { kind: "stopped", outcome: "CANNOT_AUTO_FIX" },
+  } as const;
+
+  it("leads a stopped run with the verdict in words, its outcome beside, then the cause", () => {
+    const { blocks } = render(stopped);
+    const lead = (blocks[1] as { text: { text: string } }).text.text;
+    expect(lead.split("\n")[0]).toBe(
+      ":construction: *Code defect (82% confidence): the fix is handed to a human.* · `CANNOT_AUTO_FIX`",
+    );
+    expect(lead.split("\n")[1]).toBe(`*Cause:* ${example.cause}`);
   });
 
-  it("shows classification and confidence, and warns below the 70% floor", () => {
-    expect(allText(render({}))).toContain("*Code defect* · 82% · SEV2");
+  it("puts owner, first action with its risk, confidence and service in the first screen", () => {
+    const { blocks } = render(stopped);
+    const columns = (blocks[2] as { fields: { text: string }[] }).fields.map((f) => f.text);
+    expect(columns).toEqual([
+      "*Owner*\nOnboarding team",
+      "*First action*\nroll back to the previous release if the error rate keeps rising · risk medium",
+      "*Confidence*\n82% · Code defect · SEV2",
+      "*Service*\n`onboarding-api`",
+    ]);
+  });
+
+  it("shows the phase progress only while the run is running", () => {
+    expect(allText(render({}))).toContain("Phase 10/18");
+    const done = allText(render(stopped));
+    expect(done).not.toContain("Phase 17/18");
+    expect(done).not.toContain("▰");
+    expect(done).not.toContain("WRITE_CANDIDATE_LEARNING");
+  });
+
+  it("says why a stopped run stopped in place of the progress line", () => {
+    const text = allText(render({ ...stopped, summary: "automated delivery is not enabled" }));
+    expect(text).toContain("*Why it stopped:* automated delivery is not enabled");
+  });
+
+  it("warns below the 70% floor, and says when nothing is classified yet", () => {
     expect(allText(render({ classification: { label: "noise", confidence: 64 } }))).toContain(
       "64% :warning: below the 70% floor",
     );
     expect(allText(render({ classification: undefined }))).toContain("_not yet classified_");
   });
 
-  it("renders times as Slack date tokens with a UTC fallback, and ages from now", () => {
+  it("renders start and update times as Slack {ago} tokens, true whenever they are read", () => {
     const text = allText(render({}));
     expect(text).toContain(
-      "<!date^1741055892^{date_short_pretty} {time}|2025-03-04 02:38 UTC> (41m ago)",
+      "Started <!date^1741055892^{date_short_pretty} {time} ({ago})|2025-03-04 02:38 UTC>",
     );
+    expect(text).toContain("updated <!date^1741058265^{date_short_pretty} {time} ({ago})|");
+    expect(text).not.toMatch(/\(\d+[smhd]( \d+[smhd])? ago\)/);
   });
 
   it("links Linear, Sentry, PR and the run, and never a non-http URL", () => {
@@ -77,9 +107,15 @@ describe("renderParentMessage", () => {
     expect(text).not.toContain("javascript:");
   });
 
-  it("puts status, phase and confidence in the notification text", () => {
-    expect(render({}).text).toBe(
-      "ENG-4812 Onboarding API returns 500 on POST /v2/onboarding/steps after 2025.03.03 deploy — Phase 10/18 · IMPLEMENT, running, code_defect 82%",
+  it("makes the notification text the verdict sentence, never an internal phase name", () => {
+    expect(render(stopped).text).toBe(
+      `ENG-4812 · Code defect (82% confidence): the fix is handed to a human. Cause: ${example.cause}`,
     );
+    expect(render({ classification: undefined, cause: undefined }).text).toBe(
+      "ENG-4812 · Investigating (phase 10 of 18).",
+    );
+    for (const patch of [{}, stopped]) {
+      expect(render(patch).text).not.toMatch(/[A-Z]+_[A-Z_]+|Phase \d+\/\d+/);
+    }
   });
 });

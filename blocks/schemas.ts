@@ -32,6 +32,8 @@ const status = z.discriminatedUnion("kind", [
   z.strictObject({ kind: z.literal("stopped"), outcome }),
 ]);
 
+const riskLevel = z.enum(["low", "medium", "high", "critical"]);
+
 const classification = z.strictObject({
   label: z.string().min(1),
   confidence: percent,
@@ -54,6 +56,9 @@ export const parentMessageSchema = z.strictObject({
   phase,
   status,
   classification: classification.optional(),
+  cause: text.optional(),
+  owner: text.optional(),
+  firstAction: z.strictObject({ text, risk: riskLevel.optional() }).optional(),
   summary: text.optional(),
   startedAt: timestamp,
   updatedAt: timestamp,
@@ -104,6 +109,7 @@ export const milestoneSchema = z.discriminatedUnion("kind", [
     decision: z.enum(["proceed", "await_approval", "exit"]),
     outcome: outcome.optional(),
     classification: classification.optional(),
+    gatePassed: z.boolean().optional(),
     reason: text,
     nextPhase: phase.optional(),
   }),
@@ -169,8 +175,6 @@ export const evidenceBundleSchema = z.strictObject({
   }),
   artifactUrl: text.optional(),
 });
-
-const riskLevel = z.enum(["low", "medium", "high", "critical"]);
 
 const approvalRequestShape = {
   approvalId: z.string().min(1),

@@ -30,6 +30,19 @@ export function slackDate(value: IsoTimestamp | undefined): string {
   return `<!date^${seconds}^{date_short_pretty} {time}|${formatUtc(value)}>`;
 }
 
+/**
+ * `<!date^…^{date_short_pretty} {time} ({ago})|fallback>`: the reader's local time and how
+ * long ago it was, computed by Slack when the message is read, so a message that is not
+ * edited again never says "0s ago" forever. The fallback is the UTC time.
+ */
+export function slackDateAgo(value: IsoTimestamp | undefined): string {
+  const ms = parseTime(value);
+  if (ms === undefined) return "unknown time";
+  const seconds = Math.floor(ms / 1000);
+  if (seconds < 0) return formatUtc(value);
+  return `<!date^${seconds}^{date_short_pretty} {time} ({ago})|${formatUtc(value)}>`;
+}
+
 /** A compact duration: "45s", "12m", "3h 5m", "2d 4h". */
 export function formatDuration(ms: number): string {
   const seconds = Math.max(0, Math.floor(ms / 1000));

@@ -48,6 +48,16 @@ export interface RunLinksView {
   thread?: string;
 }
 
+/** How risky an action is; one level per action, the same in every message. */
+export type RiskLevel = "low" | "medium" | "high" | "critical";
+
+/** The first thing a human should do, with its risk. */
+export interface ActionView {
+  /** In words: "roll back to the previous release if the error rate keeps rising". */
+  text: string;
+  risk?: RiskLevel;
+}
+
 /** The one parent message per ticket in the incident channel, updated in place. */
 export interface ParentMessageView {
   runId: string;
@@ -56,7 +66,13 @@ export interface ParentMessageView {
   phase: Phase;
   status: RunStatusView;
   classification?: ClassificationView;
-  /** One line of latest news, e.g. "4 of 5 specialists returned". */
+  /** The one-line cause (the leading root-cause hypothesis), once classified. */
+  cause?: string;
+  /** Who owns it now (a team or person, display name). */
+  owner?: string;
+  /** The first action a human should take, once there is one. */
+  firstAction?: ActionView;
+  /** One line of latest news ("4 of 5 specialists returned"), or why the run stopped. */
   summary?: string;
   startedAt: IsoTimestamp;
   updatedAt: IsoTimestamp;
@@ -120,6 +136,9 @@ export interface DecisionMilestone extends MilestoneBase {
   /** Required in practice for "exit": the named outcome. */
   outcome?: Outcome;
   classification?: ClassificationView;
+  /** Whether the evidence gate passed (a run can pass it and still stop, e.g. no delivery). */
+  gatePassed?: boolean;
+  /** Why prode does what it does next: the deciding reasons, each said once. */
   reason: string;
   nextPhase?: Phase;
 }
@@ -234,7 +253,7 @@ export interface ApprovalRequestView {
   action: ApprovalActionView;
   /** sha256 of the canonical action, hex (optionally "sha256:"-prefixed). */
   digest: string;
-  risk: { level: "low" | "medium" | "high" | "critical"; notes?: string };
+  risk: { level: RiskLevel; notes?: string };
   rollback: string;
   requestedBy: string;
   requestedAt: IsoTimestamp;

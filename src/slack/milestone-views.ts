@@ -117,6 +117,28 @@ function decisionOutcome(d: NonNullable<TriageSnapshot["decision"]>): Outcome | 
   return isOutcome(d.decision) ? d.decision : undefined;
 }
 
+/** The gate's verdict as the stored decision records it; unknown for other decisions. */
+function gateResult(d: NonNullable<TriageSnapshot["decision"]>): boolean | undefined {
+  if (d.decision === "proceed_to_delivery") return true;
+  if (d.decision === "exit") return false;
+  return undefined;
+}
+
+/**
+ * Why prode does what it does next, each clause once. After a passed gate only the last
+ * reason decides (the gate's own reasons restate the classification shown beside it);
+ * after a failed gate every reason counts. Clauses repeated across reasons are dropped.
+ */
+function decisionReason(
+  d: NonNullable<TriageSnapshot["decision"]>,
+  gatePassed: boolean | undefined,
+): string {
+  const deciding = gatePassed === true ? d.reasons.slice(-1) : d.reasons;
+  const clauses = [...new Set(deciding.flatMap((r) => r.split("; ")).map((c) => c.trim()))];
+  const kept = clauses.filter((c) => c !== "");
+  return kept.length > 0 ? kept.join("; ") : d.decision;
+}
+
 export function decisionMilestone(
   triage: TriageSnapshot & { decision: NonNullable<TriageSnapshot["decision"]> },
   now: Date,
@@ -124,6 +146,7 @@ export function decisionMilestone(
 ): DecisionMilestone {
   const d = triage.decision;
   const outcome = decisionOutcome(d);
+  const gatePassed = gateResult(d);
   const waits =
     d.decision === "await_approval" ||
     (!outcome &&
@@ -147,7 +170,8 @@ export function decisionMilestone(
     decision: kind,
     ...(outcome ? { outcome } : {}),
     ...(classification ? { classification } : {}),
-    reason: d.reasons.length > 0 ? d.reasons.join("; ") : d.decision,
+    ...(gatePassed === undefined ? {} : { gatePassed }),
+    reason: decisionReason(d, gatePassed),
     nextPhase: next,
   };
 }

@@ -1,4 +1,5 @@
 import type {
+  ActionView,
   ClassificationView,
   ParentMessageView,
   RunLinksView,
@@ -18,10 +19,12 @@ import type { RunRow } from "../runner/types.ts";
  * with plain data.
  */
 
-/** Links prode can build for a run: its own page, an artifact. Both optional. */
+/** Links prode can build for a run: its own page, an artifact, a Sentry issue. All optional. */
 export interface RunLinkBuilder {
   run?: (runId: string) => string | undefined;
   artifact?: (runId: string, sha256: string) => string | undefined;
+  /** The Sentry issue's page, from its numeric id (the ticket's first linked issue). */
+  sentryIssue?: (issueId: string) => string | undefined;
 }
 
 /** A non-empty string the runner stored in the run's context under `key`. */
@@ -91,20 +94,22 @@ export function runLinks(triage: TriageSnapshot, links: RunLinkBuilder): RunLink
     triage.handoff?.url ?? triage.ticket?.url ?? contextString(triage.run, "ticketUrl");
   const pr = contextString(triage.run, "prUrl");
   const runUrl = links.run?.(triage.run.id);
+  const issueId = triage.ticket?.linked.sentryIssueIds[0];
+  const sentry = issueId ? links.sentryIssue?.(issueId) : undefined;
   return {
     ...(linear ? { linear } : {}),
+    ...(sentry ? { sentry } : {}),
     ...(pr ? { pullRequest: pr } : {}),
     ...(runUrl ? { run: runUrl } : {}),
   };
 }
 
-/** One line of latest news for the parent message. */
+/**
+ * One line for the parent message: once decided, the reason that decided it (the last
+ * one, as the phase's own description); before, the latest news of the investigation.
+ */
 export function summaryLine(triage: TriageSnapshot): string | undefined {
-  if (triage.decision) {
-    const reason = triage.decision.reasons[0];
-    const what = triage.decision.outcome ?? triage.decision.decision;
-    return reason ? `${what}: ${reason}` : what;
-  }
+  if (triage.decision) return triage.decision.reasons.at(-1);
   if (triage.specialists && triage.specialists.length > 0) {
     const returned = triage.specialists.filter((s) => s.status === "returned").length;
     return `${returned} of ${triage.specialists.length} specialists returned`;
@@ -116,6 +121,20 @@ export function summaryLine(triage: TriageSnapshot): string | undefined {
   return undefined;
 }
 
+/**
+ * The first thing a human should do: the first mitigation a human performs (prode's own
+ * steps are not the on-call's), else the first one, with the risk the bundle gives it.
+ */
+export function firstActionView(triage: TriageSnapshot): ActionView | undefined {
+  const mitigations = triage.bundle?.mitigations ?? [];
+  const first = mitigations.find((m) => m.performedBy === "human") ?? mitigations[0];
+  if (first) return { text: first.action, risk: first.risk };
+  if ((triage.pendingApprovalIds?.length ?? 0) > 0) {
+    return { text: "decide the approval request in this thread" };
+  }
+  return undefined;
+}
+
 export function parentMessageView(
   triage: TriageSnapshot,
   now: Date,
@@ -123,8 +142,11 @@ export function parentMessageView(
 ): ParentMessageView {
   const { run } = triage;
   const service = serviceOf(run);
-  const classification = classificationView(triage.classification ?? triage.bundle?.classification);
+  const c = triage.classification ?? triage.bundle?.classification;
+  const classification = classificationView(c);
   const summary = summaryLine(triage);
+  const owner = teamOf(run);
+  const firstAction = firstActionView(triage);
   return {
     runId: run.id,
     ticket: ticketView(run, triage),
@@ -132,6 +154,9 @@ export function parentMessageView(
     phase: displayPhase(run),
     status: runStatusView(run),
     ...(classification ? { classification } : {}),
+    ...(c?.rootCauseHypothesis ? { cause: c.rootCauseHypothesis } : {}),
+    ...(owner ? { owner } : {}),
+    ...(firstAction ? { firstAction } : {}),
     ...(summary ? { summary } : {}),
     startedAt: run.createdAt.toISOString(),
     updatedAt: now.toISOString(),
