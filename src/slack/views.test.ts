@@ -124,6 +124,84 @@ describe("triage → view models", () => {
     });
   });
 
+  it("puts cause, owner, first action with its risk and the Sentry link in the parent view", () => {
+    const triage = full(backend500());
+    const mitigations = [
+      {
+        action: "prode drafts a PR",
+        kind: "code_change" as const,
+        risk: "low" as const,
+        rollback: "revert",
+        requiresApproval: false,
+        performedBy: "prode" as const,
+      },
+      {
+        action: "roll back the release",
+        kind: "rollback" as const,
+        risk: "medium" as const,
+        rollback: "redeploy",
+        requiresApproval: true,
+        performedBy: "human" as const,
+      },
+    ];
+    const bundle = { mitigations } as unknown as NonNullable<TriageSnapshot["bundle"]>;
+    const view = parentMessageView({ ...triage, bundle }, SCENARIO_NOW, {
+      sentryIssue: (id) => `https://sentry.example/issues/${id}/`,
+    });
+    expect(view.cause).toBe(triage.classification?.rootCauseHypothesis);
+    expect(view.owner).toBe("onboarding");
+    // The on-call's first action is a human one, not prode's own step.
+    expect(view.firstAction).toEqual({ text: "roll back the release", risk: "medium" });
+    const issue = triage.ticket?.linked.sentryIssueIds[0];
+    expect(issue).toBeDefined();
+    expect(view.links.sentry).toBe(`https://sentry.example/issues/${issue}/`);
+  });
+
+  it("says why the run stopped with the deciding reason, not the whole list", () => {
+    const triage = full(backend500());
+    const decided = {
+      ...triage,
+      decision: {
+        decision: "proceed_to_delivery",
+        outcome: "CANNOT_AUTO_FIX",
+        reasons: [
+          "code_defect at 95 (threshold 80): a release broke the path",
+          "gate passed at 95% (threshold 80); automated delivery is not enabled, so the proposed fix is handed to a human",
+        ],
+      },
+    };
+    expect(parentMessageView(decided, SCENARIO_NOW).summary).toBe(decided.decision.reasons[1]);
+    const milestone = decisionMilestone(decided, SCENARIO_NOW);
+    expect(milestone).toMatchObject({
+      decision: "exit",
+      outcome: "CANNOT_AUTO_FIX",
+      gatePassed: true,
+    });
+    // The threshold is said once; the classification restated by the gate is not repeated.
+    expect(milestone.reason.match(/threshold/g)).toHaveLength(1);
+    expect(milestone.reason).not.toContain("a release broke the path");
+  });
+
+  it("keeps every reason of a failed gate, each clause once", () => {
+    const triage = full(abortNoise());
+    const failed = {
+      ...triage,
+      decision: {
+        decision: "exit",
+        outcome: "BLOCKED_NEEDS_INFO",
+        reasons: [
+          "confidence 55 is below the policy threshold 80",
+          "a material conflict; confidence 55 is below the policy threshold 80",
+        ],
+      },
+    };
+    const milestone = decisionMilestone(failed, SCENARIO_NOW);
+    expect(milestone.gatePassed).toBe(false);
+    expect(milestone.reason).toBe(
+      "confidence 55 is below the policy threshold 80; a material conflict",
+    );
+  });
+
   it("keeps every fact with its source and rejected hypotheses in the bundle", () => {
     const bundle = evidenceBundleView(full(abortNoise()), SCENARIO_NOW);
     expect(bundle.facts.length).toBeGreaterThan(0);
