@@ -21,9 +21,20 @@ interface DataCorrection {
   table: string;
   statement: string;
   affectsRows: number;
+  /** The one risk level of this write: the handoff's mitigation and the approval show it. */
+  riskLevel: Mitigation["risk"];
+  /** "high: rewrites …": the level first, as the approval's risk field is read. */
   risk: string;
   rollback: string;
 }
+
+/**
+ * A production write is high risk: it changes customer-visible data outside a deploy and
+ * its rollback depends on a snapshot taken first. Policy's default for the
+ * `production_write` approval class is the same level; stating it here keeps the handoff
+ * and the approval message from disagreeing.
+ */
+const DATA_CORRECTION_RISK: Mitigation["risk"] = "high";
 
 interface TriageDecision {
   classification: Classification;
@@ -46,7 +57,8 @@ function proposeCorrection(signals: SignalIndex, runId: string): DataCorrection 
     table: stale.table,
     statement,
     affectsRows: stale.proposedCorrection?.affectsRows ?? stale.staleCount,
-    risk: `rewrites ${stale.proposedCorrection?.affectsRows ?? stale.staleCount} derived rows of ${stale.table} in production`,
+    riskLevel: DATA_CORRECTION_RISK,
+    risk: `${DATA_CORRECTION_RISK}: rewrites ${stale.proposedCorrection?.affectsRows ?? stale.staleCount} derived rows of ${stale.table} in production`,
     rollback: `snapshot the affected ${stale.table} rows first (SELECT … INTO a backup table) and restore them from it`,
   };
 }
@@ -112,7 +124,7 @@ function mitigationsOf(classification: Classification, correction?: DataCorrecti
     out.push({
       action: `backfill ${correction.table} (${correction.affectsRows} rows) — approved statement run by a human`,
       kind: "data_correction",
-      risk: "medium",
+      risk: correction.riskLevel,
       rollback: correction.rollback,
       requiresApproval: true,
       performedBy: "human",

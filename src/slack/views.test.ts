@@ -14,8 +14,10 @@ import {
   staleCounts,
 } from "../../test/setup/classifier-fixtures.ts";
 import { classify, decideGate } from "../domain/classifier.ts";
+import { decideTriage } from "../domain/triage-decision.ts";
 import type { TriageSnapshot } from "../runner/ports.ts";
 import type { RunRow } from "../runner/types.ts";
+import { riskView } from "./approval-views.ts";
 import {
   decisionMilestone,
   evidenceBundleView,
@@ -200,6 +202,24 @@ describe("triage → view models", () => {
     expect(milestone.reason).toBe(
       "confidence 55 is below the policy threshold 80; a material conflict",
     );
+  });
+
+  it("gives a production write one risk level: the handoff's mitigation and the approval agree", () => {
+    const s = staleCounts();
+    const decided = decideTriage({
+      runId: "run_1",
+      linear: s.linear,
+      toolMap: s.toolMap,
+      specialists: s.specialists,
+      threshold: 70,
+      now: SCENARIO_NOW,
+    });
+    const correction = decided.correction;
+    expect(correction).toBeDefined();
+    const mitigation = decided.mitigations.find((m) => m.kind === "data_correction");
+    const approvalRisk = riskView("production_write", correction!.risk);
+    expect(mitigation?.risk).toBe(approvalRisk.level);
+    expect(approvalRisk.notes).toMatch(/derived rows/);
   });
 
   it("keeps every fact with its source and rejected hypotheses in the bundle", () => {
