@@ -1,5 +1,6 @@
-import { asAppError } from "../domain/errors.ts";
-import type { CliIo } from "./command.ts";
+import { readFileSync } from "node:fs";
+import { asAppError, ErrorCode } from "../domain/errors.ts";
+import { type CliIo, isUsageError } from "./command.ts";
 import { COMMANDS } from "./registry.ts";
 
 function help(): string {
@@ -22,10 +23,26 @@ function match(argv: string[]) {
   return best;
 }
 
+/** The package's version, from package.json (read here: no build step stamps it). */
+export function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+    version: string;
+  };
+  return pkg.version;
+}
+
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   if (argv.length === 0 || argv[0] === "--help" || argv[0] === "-h" || argv[0] === "help") {
     io.stdout.write(help());
     return 0;
+  }
+  if (argv[0] === "--version" || argv[0] === "-v" || argv[0] === "version") {
+    io.stdout.write(`prode ${version()}\n`);
+    return 0;
+  }
+  if (argv[0]?.startsWith("-")) {
+    io.stderr.write(`prode: unknown option '${argv[0]}'\n${help()}`);
+    return 2;
   }
   const found = match(argv);
   if (!found) {
@@ -39,8 +56,9 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     }
     return 2;
   }
+  let command: Awaited<ReturnType<(typeof COMMANDS)[number]["load"]>> | undefined;
   try {
-    const command = await found.entry.load();
+    command = await found.entry.load();
     if (found.rest.includes("--help") || found.rest.includes("-h")) {
       const { name, summary } = found.entry;
       io.stdout.write(`prode ${name}: ${summary}\n${command.usage ?? ""}\n`);
@@ -48,7 +66,20 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     }
     return await command.run(found.rest, io);
   } catch (error) {
+    if (isUsageError(error)) {
+      // One line saying what is wrong, then how to call the command; exit 2 (README).
+      const usage = command?.usage?.trim() ?? `Usage: prode ${found.entry.name}`;
+      // parseArgs appends advice about '--' after its first sentence; the usage says more.
+      const what = error.message.split(/\.\s/)[0]!.replace(/\.$/, "");
+      io.stderr.write(`prode ${found.entry.name}: ${what}\n${usage}\n`);
+      return 2;
+    }
     const e = asAppError(error);
+    if (e.code === ErrorCode.BadInput) {
+      const usage = command?.usage?.trim() ?? `Usage: prode ${found.entry.name}`;
+      io.stderr.write(`prode ${found.entry.name}: ${e.message}\n${usage}\n`);
+      return 2;
+    }
     io.stderr.write(`prode ${found.entry.name}: ${e.message} (${e.code})\n`);
     return 1;
   }

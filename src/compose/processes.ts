@@ -1,5 +1,6 @@
 import type { Server } from "node:http";
 import { createHttpServer, type Fallback, listen, type Route } from "../adapters/http/server.ts";
+import { logRedisErrors } from "../observability/redis-errors.ts";
 import { killSwitchCheck } from "../policy/kill-switch-check.ts";
 import { createRedis } from "../runner/queue.ts";
 import { startReconciler } from "../runner/reconciler.ts";
@@ -7,6 +8,35 @@ import { countActiveRuns } from "../runner/status.ts";
 import { DEFAULT_TIMING, type PhaseHandlers } from "../runner/types.ts";
 import { type PhaseWorker, startPhaseWorker } from "../runner/worker.ts";
 import type { Resources } from "./resources.ts";
+
+/** Each readiness probe's bound: a probe must answer well inside its checker's timeout. */
+export const READINESS_TIMEOUT_MS = 1_500;
+
+/**
+ * "ok" or "down: why" within READINESS_TIMEOUT_MS. A Redis client that is not connected
+ * queues commands until it reconnects (BullMQ wants maxRetriesPerRequest: null), so a bare
+ * PING would wait for Redis to come back: /readyz hung over 30 s (issue 16).
+ */
+async function probe(check: () => Promise<unknown>): Promise<string> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<string>((resolve) => {
+    timer = setTimeout(
+      () => resolve(`down: no answer within ${READINESS_TIMEOUT_MS} ms`),
+      READINESS_TIMEOUT_MS,
+    );
+  });
+  try {
+    return await Promise.race([
+      check().then(
+        () => "ok",
+        (e: Error) => `down: ${e.message}`,
+      ),
+      timeout,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 /** /healthz (alive), /readyz (Postgres and Redis answer), /metrics (Prometheus). */
 function coreRoutes(res: Resources): Route[] {
@@ -17,14 +47,10 @@ function coreRoutes(res: Resources): Route[] {
       path: "/readyz",
       handle: async () => {
         const checks = await Promise.all([
-          res.dbh.ping().then(
-            () => "ok",
-            (e: Error) => `down: ${e.message}`,
-          ),
-          res.connection.ping().then(
-            () => "ok",
-            (e: Error) => `down: ${e.message}`,
-          ),
+          probe(() => res.dbh.ping()),
+          res.connection.status === "ready"
+            ? probe(() => res.connection.ping())
+            : Promise.resolve(`down: connection ${res.connection.status}`),
         ]);
         const [postgres, redis] = checks;
         const ok = checks.every((c) => c === "ok");
@@ -35,7 +61,12 @@ function coreRoutes(res: Resources): Route[] {
       method: "GET",
       path: "/metrics",
       handle: async () => {
-        res.metrics.activeRuns.set(await countActiveRuns(res.dbh.db));
+        // A database that does not answer leaves the gauge at its last value: the rest of
+        // the metrics are still worth scraping.
+        const active = await probe(async () =>
+          res.metrics.activeRuns.set(await countActiveRuns(res.dbh.db)),
+        );
+        if (active !== "ok") res.log.warn({ postgres: active }, "metrics: active runs unknown");
         return {
           status: 200,
           body: await res.metrics.registry.metrics(),
@@ -79,6 +110,42 @@ export async function startWeb(
   };
 }
 
+/**
+ * A worker's own /healthz, /readyz and /metrics (its phase counters and histograms live in
+ * its registry, so only it can serve them) on PRODE_WORKER_PORT.
+ */
+export async function startHealthServer(res: Resources, host = "0.0.0.0"): Promise<WebRole> {
+  const server = createHttpServer(coreRoutes(res), res.log, { metrics: res.metrics });
+  const port = await listen(server, res.config.PRODE_WORKER_PORT, host);
+  res.log.info({ port }, "worker health and metrics listening");
+  return {
+    server,
+    port,
+    url: `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}`,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** Every phase handler, timed into prode_phase_step_seconds (failures included). */
+function timed(handlers: PhaseHandlers, res: Resources): PhaseHandlers {
+  const out: PhaseHandlers = {};
+  for (const [phase, handler] of Object.entries(handlers) as [
+    keyof PhaseHandlers,
+    PhaseHandlers[keyof PhaseHandlers],
+  ][]) {
+    if (!handler) continue;
+    out[phase] = async (ctx) => {
+      const end = res.metrics.stepSeconds.startTimer({ phase });
+      try {
+        return await handler(ctx);
+      } finally {
+        end();
+      }
+    };
+  }
+  return out;
+}
+
 export interface WorkerRole {
   worker: PhaseWorker;
   close(): Promise<void>;
@@ -95,12 +162,13 @@ export function startWorkerRole(
   } = {},
 ): WorkerRole {
   const connection = createRedis(res.redis.url);
+  logRedisErrors(connection, res.log, "worker");
   const worker = startPhaseWorker(
     {
       db: res.dbh.db,
       log: res.log,
       workerId: res.workerId,
-      handlers,
+      handlers: timed(handlers, res),
       timing: {
         ...DEFAULT_TIMING,
         leaseMs: res.config.PRODE_LEASE_MS,

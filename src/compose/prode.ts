@@ -2,11 +2,17 @@ import type { Logger } from "pino";
 import type { Config } from "../config/index.ts";
 import type { DbHandle } from "../db/client.ts";
 import { linearWebhookRoute } from "../intake/linear-webhook.ts";
-import { startPoller } from "../intake/poller.ts";
 import { evidencePhases } from "../phases/handlers.ts";
 import { cachedPolicySource } from "../policy/source.ts";
 import { buildPipeline, type Pipeline } from "./pipeline.ts";
-import { startWeb, startWorkerRole, type WebRole, type WorkerRole } from "./processes.ts";
+import { type PollerSchedule, schedulePoller } from "./poller-schedule.ts";
+import {
+  startHealthServer,
+  startWeb,
+  startWorkerRole,
+  type WebRole,
+  type WorkerRole,
+} from "./processes.ts";
 import { intakeDeps, openResources, type Resources } from "./resources.ts";
 import { type SlackWiring, wireSlack } from "./slack.ts";
 
@@ -40,6 +46,8 @@ export interface Prode {
   resources: Resources;
   /** The web role's base URL (http://host:port), when this process serves HTTP. */
   url?: string;
+  /** The worker role's /healthz, /readyz and /metrics (PRODE_WORKER_PORT). */
+  healthUrl?: string;
   slack?: SlackWiring;
   pipeline?: Pipeline;
   worker?: WorkerRole;
@@ -62,24 +70,40 @@ export async function startProde(options: StartProdeOptions): Promise<Prode> {
   let slack: SlackWiring | undefined;
   let web: WebRole | undefined;
   let worker: WorkerRole | undefined;
-  let poller: { stop(): void } | undefined;
+  let poller: PollerSchedule | undefined;
+  let health: WebRole | undefined;
   let closed = false;
   // Intake stops first (poller, Slack, HTTP), then work in flight, then what it used.
   const close = async () => {
     if (closed) return;
     closed = true;
-    const steps: [string, (() => Promise<void>) | undefined][] = [
-      ["poller", poller && (async () => poller?.stop())],
-      ["slack", slack?.stop],
-      ["web", web?.close],
-      ["worker", worker?.close],
-      ["pipeline", pipeline?.close],
-      ["resources", res.close],
+    // Each step is bounded: with Redis or Postgres down a client's close() can wait for a
+    // server that never answers, and the next steps (the leases' release among them)
+    // must still run. The worker's bound covers its phases' grace (runner/worker.ts).
+    const steps: [string, (() => Promise<void>) | undefined, number][] = [
+      ["poller", poller?.stop, 3_000],
+      ["slack", slack?.stop, 12_000],
+      ["web", web?.close, 3_000],
+      ["worker", worker?.close, 12_000],
+      ["health", health?.close, 1_000],
+      ["pipeline", pipeline?.close, 3_000],
+      ["resources", res.close, 3_000],
     ];
-    for (const [name, stop] of steps) {
-      await stop?.().catch((error: unknown) =>
-        res.log.error({ err: error, step: name }, "shutdown step failed"),
-      );
+    for (const [name, stop, boundMs] of steps) {
+      if (!stop) continue;
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<"late">((resolve) => {
+        timer = setTimeout(() => resolve("late"), boundMs);
+      });
+      const outcome = await Promise.race([
+        stop().catch((error: unknown) =>
+          res.log.error({ err: error, step: name }, "shutdown step failed"),
+        ),
+        late,
+      ]);
+      clearTimeout(timer);
+      if (outcome === "late")
+        res.log.warn({ step: name, boundMs }, "shutdown step did not finish in time; going on");
     }
   };
   try {
@@ -115,12 +139,23 @@ export async function startProde(options: StartProdeOptions): Promise<Prode> {
         ...(options.now ? { now: options.now } : {}),
       });
       if (pipeline.deps.linear && config.PRODE_POLL_MS > 0)
-        poller = startPoller({ ...intake, linear: pipeline.deps.linear }, config.PRODE_POLL_MS);
+        poller = await schedulePoller(
+          { ...intake, linear: pipeline.deps.linear },
+          {
+            redisUrl: res.redis.url,
+            prefix: config.PRODE_QUEUE_PREFIX,
+            intervalMs: config.PRODE_POLL_MS,
+            log: res.log,
+          },
+        );
     }
+    // dev serves these on its web port; a worker alone needs its own (issue 16).
+    if (role === "worker") health = await startHealthServer(res, options.host);
     return {
       role,
       resources: res,
       ...(web ? { url: web.url } : {}),
+      ...(health ? { healthUrl: health.url } : {}),
       ...(slack ? { slack } : {}),
       ...(pipeline ? { pipeline } : {}),
       ...(worker ? { worker } : {}),

@@ -98,3 +98,41 @@ export async function startRedisServer(
   }
   throw new AppError(ErrorCode.UpstreamUnavailable, "started redis-server but it never answered");
 }
+
+/**
+ * Refuses a Redis whose `maxmemory-policy` may evict keys: BullMQ loses jobs under
+ * eviction (https://docs.bullmq.io/guide/going-to-production#max-memory-policy). Read
+ * from INFO, which managed Redis services answer where CONFIG GET is disabled. A Redis
+ * that does not answer within `timeoutMs` is refused too: a process must not come up
+ * ready on a queue it cannot reach.
+ */
+export async function checkEvictionPolicy(url: string, timeoutMs = 5_000): Promise<void> {
+  const probe = new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    connectTimeout: timeoutMs,
+    commandTimeout: timeoutMs,
+  });
+  probe.on("error", () => {});
+  let info: string;
+  try {
+    await probe.connect();
+    info = await probe.info("memory");
+  } catch (error) {
+    throw new AppError(
+      ErrorCode.UpstreamUnavailable,
+      `Redis at REDIS_URL did not answer within ${timeoutMs} ms (${(error as Error).message})`,
+      { cause: error },
+    );
+  } finally {
+    probe.disconnect();
+  }
+  const policy = /^maxmemory_policy:(\S+)/m.exec(info)?.[1];
+  if (policy && policy !== "noeviction") {
+    throw new AppError(
+      ErrorCode.ConfigInvalid,
+      `Redis runs with maxmemory-policy ${policy}: BullMQ loses jobs when Redis evicts; set maxmemory-policy noeviction (redis.conf, or CONFIG SET maxmemory-policy noeviction)`,
+    );
+  }
+}

@@ -6,10 +6,11 @@ import type { DbHandle } from "../db/client.ts";
 import type { IntakeDeps } from "../intake/intake.ts";
 import { createLogger } from "../observability/logger.ts";
 import { createMetrics, type Metrics } from "../observability/metrics.ts";
+import { logRedisErrors } from "../observability/redis-errors.ts";
 import { createPhaseQueue, createRedis, type PhaseQueue } from "../runner/queue.ts";
 import { configureDefaultRedactor } from "../safety/redact.ts";
-import { openMigratedDb } from "./open-db.ts";
-import { type ResolvedRedis, resolveRedis } from "./redis.ts";
+import { openCurrentDb } from "./open-db.ts";
+import { checkEvictionPolicy, type ResolvedRedis, resolveRedis } from "./redis.ts";
 
 /** The explicit bundle of resources every process role receives (after trigger.dev). */
 export interface Resources {
@@ -33,11 +34,23 @@ export async function openResources(
 ): Promise<Resources> {
   configureDefaultRedactor(config.PRODE_REDACT_PATTERNS ?? []);
   const log = given.log ?? createLogger(config.LOG_LEVEL, { role });
-  const dbh = given.db ?? (await openMigratedDb(config));
-  const redis = await resolveRedis(config.REDIS_URL, config.PRODE_DATA_DIR);
-  if (redis.source === "private") log.info({ url: redis.url }, "started a private redis-server");
+  const dbh = given.db ?? (await openCurrentDb(config));
+  let redis: ResolvedRedis | undefined;
+  try {
+    redis = await resolveRedis(config.REDIS_URL, config.PRODE_DATA_DIR);
+    if (redis.source === "private") log.info({ url: redis.url }, "started a private redis-server");
+    // BullMQ loses jobs to eviction: refuse a Redis that evicts, at start, in one line.
+    await checkEvictionPolicy(redis.url);
+  } catch (error) {
+    await redis?.stop();
+    if (!given.db) await dbh.close().catch(() => {});
+    throw error;
+  }
   const connection = createRedis(redis.url);
+  logRedisErrors(connection, log, "queue-connection");
   const queue = createPhaseQueue(connection, config.PRODE_QUEUE_PREFIX);
+  // BullMQ prints an error its Queue has no listener for raw on stderr (issue 16).
+  logRedisErrors(queue.queue, log, "queue");
   const workerId = config.PRODE_WORKER_ID ?? `${hostname()}-${process.pid}`;
   for (const name of config.missing) log.info({ integration: name }, "integration not configured");
   return {

@@ -7,13 +7,14 @@ import { type IntakeDeps, startTriage, supersedeActive } from "./intake.ts";
 /** How far back the first pass after a start looks: covers webhooks missed while down. */
 export const FIRST_PASS_LOOKBACK_MS = 24 * 60 * 60_000;
 /** Added to every later pass's lookback: a pass that overlaps the previous one loses nothing. */
-const OVERLAP_MS = 5 * 60_000;
+export const POLL_OVERLAP_MS = 5 * 60_000;
 
 /**
  * The fallback for missed webhooks: tickets with a trigger label (every page of them),
  * updated within `updatedWithinMs` by Linear's clock (all of them when undefined), that
  * never had a run get one; closed ones end their active run as SUPERSEDED. One pass;
- * the caller schedules it.
+ * the caller schedules it
+ * (src/compose/poller-schedule.ts: once per cluster, through a BullMQ job scheduler).
  */
 export async function pollOnce(
   deps: IntakeDeps & { linear: LinearGateway },
@@ -45,38 +46,4 @@ export async function pollOnce(
   }
   if (started.length) deps.log.info({ started }, "poller started runs for missed tickets");
   return started;
-}
-
-/**
- * Schedules the fallback poller: every `intervalMs`, a pass over the tickets updated since
- * the last successful pass began (an elapsed time, measured here, with an overlap; Linear
- * compares it with its own clock, so clock skew between prode and Linear hides nothing).
- */
-export function startPoller(
-  deps: IntakeDeps & { linear: LinearGateway },
-  intervalMs: number,
-): { stop(): void } {
-  let lastStart: number | undefined;
-  let timer: NodeJS.Timeout | undefined;
-  let stopped = false;
-  const tick = async () => {
-    const started = performance.now();
-    const lookback =
-      lastStart === undefined ? FIRST_PASS_LOOKBACK_MS : started - lastStart + OVERLAP_MS;
-    try {
-      await pollOnce(deps, lookback);
-      lastStart = started;
-    } catch (error) {
-      deps.log.warn({ err: error }, "poller pass failed; will retry");
-    } finally {
-      if (!stopped) timer = setTimeout(tick, intervalMs).unref();
-    }
-  };
-  timer = setTimeout(tick, intervalMs).unref();
-  return {
-    stop() {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-    },
-  };
 }

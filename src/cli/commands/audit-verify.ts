@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
 import { verifyAudit } from "../../audit/audit.ts";
-import { openMigratedDb } from "../../compose/open-db.ts";
+import { openCurrentDb } from "../../compose/open-db.ts";
 import { loadConfig } from "../../config/index.ts";
 import type { Command } from "../command.ts";
 
@@ -11,7 +11,7 @@ const auditVerify: Command = {
       args,
       options: { run: { type: "string" }, json: { type: "boolean", default: false } },
     });
-    const handle = await openMigratedDb(loadConfig());
+    const handle = await openCurrentDb(loadConfig());
     try {
       const result = await verifyAudit(handle.db, values.run ? { runId: values.run } : {});
       if (values.json) {

@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { openMigratedDb } from "../../compose/open-db.ts";
+import { openCurrentDb } from "../../compose/open-db.ts";
 import { loadConfig } from "../../config/index.ts";
 import type { EvidenceBundle } from "../../domain/evidence-bundle.ts";
 import { parseRunContext } from "../../domain/run-context.ts";
@@ -52,7 +52,7 @@ const bundleShow: Command = {
       io.stderr.write("prode bundle show: give one run id or ticket key\n");
       return 2;
     }
-    const handle = await openMigratedDb(loadConfig());
+    const handle = await openCurrentDb(loadConfig());
     try {
       const run = await findRun(handle.db, positionals[0]!);
       if (!run) {

@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { openMigratedDb } from "../../compose/open-db.ts";
+import { openCurrentDb } from "../../compose/open-db.ts";
 import { loadConfig } from "../../config/index.ts";
 import type { Db } from "../../db/client.ts";
 import { AppError, ErrorCode, isAppError } from "../../domain/errors.ts";
@@ -109,7 +109,7 @@ export async function runKillSwitchCommand(
     io.stderr.write(`prode ${verb}: ${error.message}\n${killSwitchUsage(verb)}\n`);
     return 2;
   }
-  const handle = await openMigratedDb(loadConfig());
+  const handle = await openCurrentDb(loadConfig());
   try {
     return await applyKillSwitchCommand(handle.db, verb, parsed, io);
   } finally {

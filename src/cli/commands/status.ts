@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
 import { formatDuration } from "../../../blocks/time.ts";
-import { openMigratedDb } from "../../compose/open-db.ts";
+import { openCurrentDb } from "../../compose/open-db.ts";
 import { loadConfig } from "../../config/index.ts";
 import { listActiveRuns } from "../../runner/status.ts";
 import type { Command } from "../command.ts";
@@ -20,7 +20,7 @@ const status: Command = {
       io.stderr.write("prode status: --limit takes a positive whole number\n");
       return 2;
     }
-    const handle = await openMigratedDb(loadConfig());
+    const handle = await openCurrentDb(loadConfig());
     try {
       const { total, runs } = await listActiveRuns(handle.db, limit);
       if (values.json) {

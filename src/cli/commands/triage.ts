@@ -1,3 +1,4 @@
+import { parseArgs } from "node:util";
 import { intakeDeps, openResources } from "../../compose/resources.ts";
 import { loadConfig } from "../../config/index.ts";
 import { startTriage } from "../../intake/intake.ts";
@@ -7,7 +8,8 @@ const triage: Command = {
   usage:
     "Usage: prode triage ENG-123\nA running worker (prode worker or prode dev) executes the run.",
   async run(args, io) {
-    if (args.length !== 1) {
+    const { positionals } = parseArgs({ args, options: {}, strict: true, allowPositionals: true });
+    if (positionals.length !== 1) {
       io.stderr.write("prode triage: give exactly one ticket key, e.g. prode triage ENG-123\n");
       return 2;
     }
