@@ -19,6 +19,8 @@ import type { SpecialistOutput } from "./specialist-output.ts";
 /** A production write the evidence calls for; prode only ever asks a human to run it. */
 interface DataCorrection {
   table: string;
+  /** The action in words, the approval message's title: "Backfill t (12 derived rows)". */
+  summary: string;
   statement: string;
   affectsRows: number;
   /** The one risk level of this write: the handoff's mitigation and the approval show it. */
@@ -53,8 +55,10 @@ function proposeCorrection(signals: SignalIndex, runId: string): DataCorrection 
   const statement = stale.proposedCorrection
     ? `${header}${stale.proposedCorrection.statement}`
     : `${header}-- The owning team writes the recompute for ${stale.table}; approve only the final text.`;
+  const rows = stale.proposedCorrection?.affectsRows ?? stale.staleCount;
   return {
     table: stale.table,
+    summary: `Backfill ${stale.table} (${rows} derived row${rows === 1 ? "" : "s"} from their source of truth)`,
     statement,
     affectsRows: stale.proposedCorrection?.affectsRows ?? stale.staleCount,
     riskLevel: DATA_CORRECTION_RISK,

@@ -53,7 +53,8 @@ export function classifyPhase(deps: PipelineDeps, notify: Notify): PhaseHandler 
               rollback: correction.rollback,
               // The human who started the run (invariant 4: the approver must be another).
               requester: t.startedBy ?? { kind: "none", via: ctx.run.trigger },
-              scope: { table: correction.table },
+              // The title the approval message shows: the action in words, not the SQL.
+              scope: { table: correction.table, summary: correction.summary },
             },
             now,
           );

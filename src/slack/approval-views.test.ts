@@ -58,6 +58,15 @@ describe("approval views", () => {
     expect(
       approvalRequestView(row({ scope: { summary: "Backfill" } }), ticket).action.summary,
     ).toBe("Backfill");
+    // A leading SQL comment is prose about the statement, never its title.
+    const commented = row({
+      detail:
+        "-- Proposed by prode (run run_1); prode never runs it.\n-- 3 rows disagree.\nUPDATE t SET n = 1",
+      scope: { table: "t" },
+    });
+    expect(approvalRequestView(commented, ticket).action.summary).toBe(
+      "production write on t: UPDATE t SET n = 1",
+    );
     const rendered = renderApprovalRequest(view, now);
     assertWithinSlackLimits(rendered, "message");
   });

@@ -45,13 +45,17 @@ function actionKind(row: ApprovalRow): ApprovalActionView["kind"] {
   return row.action === "production_write" ? "sql" : "text";
 }
 
+/** A comment line of SQL or a shell command: never a title (it is prose about the action). */
+const COMMENT_LINE = /^(--|#|\/\/|\/\*)/;
+
+/** The action in words when the request gave none: its class, its table, its first statement. */
 function defaultSummary(row: ApprovalRow): string {
   const first =
     row.detail
       .split("\n")
-      .find((l) => l.trim() !== "")
-      ?.trim() ?? "";
-  const what = row.action.replace(/_/g, " ");
+      .map((l) => l.trim())
+      .find((l) => l !== "" && !COMMENT_LINE.test(l)) ?? "";
+  const what = `${row.action.replace(/_/g, " ")}${row.scope.table ? ` on ${row.scope.table}` : ""}`;
   return first.length > 0 && first.length <= 120 ? `${what}: ${first}` : what;
 }
 

@@ -220,6 +220,8 @@ describe("triage → view models", () => {
     const approvalRisk = riskView("production_write", correction!.risk);
     expect(mitigation?.risk).toBe(approvalRisk.level);
     expect(approvalRisk.notes).toMatch(/derived rows/);
+    // The approval is titled by the action in words, not by the statement's SQL comment.
+    expect(correction!.summary).toMatch(/^Backfill \S+ \(\d+ derived rows? /);
   });
 
   it("keeps every fact with its source and rejected hypotheses in the bundle", () => {
