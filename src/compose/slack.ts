@@ -11,6 +11,7 @@ import { createRedis } from "../runner/queue.ts";
 import { createApprovalExpiryHook } from "../slack/approval-messages.ts";
 import { createSlackInteractionHandler } from "../slack/dispatcher.ts";
 import { createSlackNotifier, type SlackNotifier } from "../slack/notifier.ts";
+import { sentryIssueUrl } from "../slack/views.ts";
 import { intakeDeps, type Resources } from "./resources.ts";
 
 /** The Slack side of a process. */
@@ -45,7 +46,15 @@ export function wireSlack(
     apiUrl: slack.SLACK_API_URL,
     log: res.log,
   });
-  const notifier = createSlackNotifier({ client, channel: slack.SLACK_INCIDENT_CHANNEL });
+  const sentry = config.sentry;
+  const notifier = createSlackNotifier({
+    client,
+    channel: slack.SLACK_INCIDENT_CHANNEL,
+    // The parent message links the ticket's Sentry issue (issue 19.1).
+    ...(sentry
+      ? { links: { sentryIssue: sentryIssueUrl(sentry.SENTRY_API_URL, sentry.SENTRY_ORG) } }
+      : {}),
+  });
   const onApprovalExpired = createApprovalExpiryHook({ client, db: res.dbh.db, log: res.log });
   const intake = intakeDeps(res);
   const deps = {

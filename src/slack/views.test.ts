@@ -25,7 +25,7 @@ import {
   specialistResultsMilestone,
   toolInventoryMilestone,
 } from "./milestone-views.ts";
-import { parentMessageView, runStatusView, ticketView } from "./views.ts";
+import { parentMessageView, runStatusView, sentryIssueUrl, ticketView } from "./views.ts";
 
 function runRow(overrides: Partial<RunRow> = {}): RunRow {
   return {
@@ -157,6 +157,12 @@ describe("triage → view models", () => {
     const issue = triage.ticket?.linked.sentryIssueIds[0];
     expect(issue).toBeDefined();
     expect(view.links.sentry).toBe(`https://sentry.example/issues/${issue}/`);
+  });
+
+  it("links a Sentry issue on the organization prode reads", () => {
+    expect(sentryIssueUrl("https://sentry.io/", "acme")("4502117730")).toBe(
+      "https://sentry.io/organizations/acme/issues/4502117730/",
+    );
   });
 
   it("says why the run stopped with the deciding reason, not the whole list", () => {

@@ -27,6 +27,16 @@ export interface RunLinkBuilder {
   sentryIssue?: (issueId: string) => string | undefined;
 }
 
+/**
+ * The Sentry web page of an issue by its numeric id, on the organization prode reads:
+ * `<base>/organizations/<org>/issues/<id>/` (the form sentry.io and self-hosted both serve).
+ */
+export function sentryIssueUrl(baseUrl: string, org: string): (issueId: string) => string {
+  const base = baseUrl.replace(/\/+$/, "");
+  return (issueId) =>
+    `${base}/organizations/${encodeURIComponent(org)}/issues/${encodeURIComponent(issueId)}/`;
+}
+
 /** A non-empty string the runner stored in the run's context under `key`. */
 function contextString(
   run: Pick<RunRow, "context">,
