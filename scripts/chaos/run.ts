@@ -33,11 +33,11 @@ import {
  *
  * Loopback only. Bounded: CHAOS_MAX_SECONDS (default 280) for the whole suite, each
  * fault's drain at most CHAOS_DRAIN_SECONDS (default 90). CHAOS_TICKETS per fault
- * (default 17: about 100 in all). Not in CI. Exit code 1 when a row shows a loss, a
+ * (default 12: about 100 in all). Not in CI. Exit code 1 when a row shows a loss, a
  * FAILED run, a duplicate or a broken audit chain.
  */
 
-const TICKETS_PER_FAULT = Number(process.env.CHAOS_TICKETS ?? 17);
+const TICKETS_PER_FAULT = Number(process.env.CHAOS_TICKETS ?? 12);
 const MAX_SECONDS = Number(process.env.CHAOS_MAX_SECONDS ?? 280);
 const DRAIN_SECONDS = Number(process.env.CHAOS_DRAIN_SECONDS ?? 90);
 const BIN = fileURLToPath(new URL("../../bin/prode.mjs", import.meta.url));
@@ -75,6 +75,33 @@ const ALL_FAULTS: Fault[] = [
   { name: "Redis restart", inject: (s) => s.redis.restart() },
   { name: "Postgres restart (fast)", inject: (s) => s.pg.restart("fast") },
   { name: "Postgres restart (immediate)", inject: (s) => s.pg.restart("immediate") },
+  {
+    name: "Slack 429 storm (10 s)",
+    inject: async (s) =>
+      s.world.injectFault({
+        service: "slack",
+        kind: "rate_limit",
+        retryAfterSec: 2,
+        forMs: 10_000,
+      }),
+  },
+  {
+    name: "Linear 500 storm (10 s)",
+    inject: async (s) =>
+      s.world.injectFault({ service: "linear", kind: "error", status: 500, forMs: 10_000 }),
+  },
+  {
+    name: "Slack slow posts (30% take 12 s, 30 s)",
+    inject: async (s) =>
+      s.world.injectFault({
+        service: "slack",
+        method: "chat.postMessage",
+        kind: "latency",
+        latencyMs: 12_000,
+        probability: 0.3,
+        forMs: 30_000,
+      }),
+  },
 ];
 
 /** CHAOS_FAULTS: a comma-separated list of fault-name prefixes to run (default: all). */
