@@ -75,7 +75,15 @@ describe("createHttpServer limits", () => {
   it("refuses a declared body over 1 MiB with 413 without reading it, and keeps serving", async () => {
     let handled = 0;
     server = createHttpServer(
-      [{ ...echo, handle: async (req) => ((handled += 1), echo.handle(req)) }],
+      [
+        {
+          ...echo,
+          handle: async (req) => {
+            handled += 1;
+            return echo.handle(req);
+          },
+        },
+      ],
       pino({ level: "silent" }),
     );
     const port = await listen(server, 0, "127.0.0.1");
@@ -97,7 +105,10 @@ describe("createHttpServer limits", () => {
           ...echo,
           precheck: (headers) =>
             headers["x-sig"] ? undefined : { status: 401, body: { error: "unsigned" } },
-          handle: async (req) => ((handled += 1), echo.handle(req)),
+          handle: async (req) => {
+            handled += 1;
+            return echo.handle(req);
+          },
         },
       ],
       pino({ level: "silent" }),
