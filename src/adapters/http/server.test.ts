@@ -40,6 +40,25 @@ describe("createHttpServer", () => {
     expect(answer).toEqual({ status, body: { error: "no such ticket", code } });
   });
 
+  it("answers a reply it cannot send with a logged 500, not an unhandled rejection", async () => {
+    const escaped: unknown[] = [];
+    const onEscape = (e: unknown) => void escaped.push(e);
+    process.on("unhandledRejection", onEscape);
+    try {
+      server = createHttpServer(
+        [{ method: "GET", path: "/thing", handle: async () => ({ status: 200, body: { n: 1n } }) }],
+        pino({ level: "silent" }),
+      );
+      const port = await listen(server, 0, "127.0.0.1");
+      const response = await fetch(`http://127.0.0.1:${port}/thing`);
+      expect(response.status).toBe(500);
+      expect((await fetch(`http://127.0.0.1:${port}/thing`)).status).toBe(500);
+      expect(escaped).toEqual([]);
+    } finally {
+      process.off("unhandledRejection", onEscape);
+    }
+  });
+
   it("hides the message of anything else behind a 500", async () => {
     const answer = await answerTo(new Error("secret detail"));
     expect(answer).toEqual({

@@ -67,11 +67,13 @@ function send(res: ServerResponse, reply: HttpReply): void {
     return;
   }
   const isText = typeof reply.body === "string";
+  // Serialised before the status line: a body that cannot be serialised is a 500.
+  const payload = isText ? (reply.body as string) : JSON.stringify(reply.body);
   res.writeHead(reply.status, {
     "content-type": isText ? "text/plain; charset=utf-8" : "application/json",
     ...reply.headers,
   });
-  res.end(isText ? reply.body : JSON.stringify(reply.body));
+  res.end(payload);
 }
 
 const STATUS_OF: Partial<Record<ErrorCode, number>> = {
