@@ -5,7 +5,7 @@ import type { EvidenceBundle } from "../../domain/evidence-bundle.ts";
 import { parseRunContext } from "../../domain/run-context.ts";
 import { getArtifact } from "../../runner/artifacts.ts";
 import { findRun } from "../../runner/status.ts";
-import type { Command } from "../command.ts";
+import { type Command, UsageError } from "../command.ts";
 
 function summarize(bundle: EvidenceBundle): string {
   const c = bundle.classification;
@@ -49,8 +49,7 @@ const bundleShow: Command = {
       options: { json: { type: "boolean", default: false } },
     });
     if (positionals.length !== 1) {
-      io.stderr.write("prode bundle show: give one run id or ticket key\n");
-      return 2;
+      throw new UsageError("give one run id or ticket key");
     }
     const handle = await openCurrentDb(loadConfig());
     try {

@@ -8,7 +8,7 @@ import { resolveRedis } from "../../compose/redis.ts";
 import { loadConfig } from "../../config/index.ts";
 import { openDb } from "../../db/client.ts";
 import { createLogger } from "../../observability/logger.ts";
-import type { Command } from "../command.ts";
+import { type Command, UsageError } from "../command.ts";
 
 const LOCAL_POSTGRES = "postgres://postgres@127.0.0.1:5432/postgres";
 
@@ -61,10 +61,9 @@ const demo: Command = {
     const wanted = values.scenario ?? [];
     const unknown = wanted.filter((w) => !all.some((s) => s.name === w));
     if (unknown.length) {
-      io.stderr.write(
-        `prode demo: unknown scenario ${unknown.join(", ")}; known: ${all.map((s) => s.name).join(", ")}\n`,
+      throw new UsageError(
+        `unknown scenario ${unknown.join(", ")}; known: ${all.map((s) => s.name).join(", ")}`,
       );
-      return 2;
     }
     const scenarios = all.filter((s) => (wanted.length ? wanted : DEMO_SCENARIOS).includes(s.name));
     // The demo's story is on stdout; the log (stderr) only speaks up for errors unless asked.

@@ -7,7 +7,7 @@ import { resolveRedis } from "../../compose/redis.ts";
 import { loadConfig } from "../../config/index.ts";
 import { openDb } from "../../db/client.ts";
 import { createLogger } from "../../observability/logger.ts";
-import type { Command } from "../command.ts";
+import { type Command, UsageError } from "../command.ts";
 import { replicaServer } from "./demo.ts";
 
 const evalCommand: Command = {
@@ -36,10 +36,9 @@ const evalCommand: Command = {
     ];
     if (unknown.length) {
       const known = [...new Set(all.map(familyOf))].sort();
-      io.stderr.write(
-        `prode eval: unknown scenario or family ${unknown.join(", ")}; families: ${known.join(", ")}\n`,
+      throw new UsageError(
+        `unknown scenario or family ${unknown.join(", ")}; families: ${known.join(", ")}`,
       );
-      return 2;
     }
     const scenarios = all.filter(
       (s) =>

@@ -1,5 +1,5 @@
 import { redact } from "../../safety/redact.ts";
-import { type Command, readAll } from "../command.ts";
+import { type Command, readAll, UsageError } from "../command.ts";
 
 const USAGE = `Usage: prode redact [--json] < input
 
@@ -14,8 +14,7 @@ const redactCommand: Command = {
   async run(args, io) {
     const unknown = args.filter((a) => a !== "--json");
     if (unknown.length > 0) {
-      io.stderr.write(`prode redact: unexpected argument '${unknown[0]}'\n\n${USAGE}`);
-      return 2;
+      throw new UsageError(`unexpected argument '${unknown[0]}'`);
     }
     const { text, summary } = redact(await readAll(io.stdin));
     io.stdout.write(args.includes("--json") ? `${JSON.stringify({ text, summary })}\n` : text);

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { isRenderKindName, RENDER_KINDS } from "../../../blocks/kinds.ts";
 import { findSlackLimitViolations } from "../../../blocks/validate.ts";
-import { type Command, readAll } from "../command.ts";
+import { type Command, readAll, UsageError } from "../command.ts";
 
 const KINDS = Object.keys(RENDER_KINDS).join(", ");
 
@@ -54,17 +54,14 @@ const render: Command = {
   async run(args, io) {
     const parsed = parseArgs(args);
     if (parsed.error !== undefined || parsed.kind === undefined || parsed.input === undefined) {
-      io.stderr.write(`prode render: ${parsed.error ?? "missing <kind> or --input"}\n${USAGE}\n`);
-      return 2;
+      throw new UsageError(`${parsed.error ?? "missing <kind> or --input"}`);
     }
     if (!isRenderKindName(parsed.kind)) {
-      io.stderr.write(`prode render: unknown kind '${parsed.kind}'; expected one of: ${KINDS}\n`);
-      return 2;
+      throw new UsageError(`unknown kind '${parsed.kind}'; expected one of: ${KINDS}`);
     }
     const now = parsed.now === undefined ? new Date() : new Date(parsed.now);
     if (Number.isNaN(now.getTime())) {
-      io.stderr.write(`prode render: --now '${parsed.now}' is not a date\n`);
-      return 2;
+      throw new UsageError(`--now '${parsed.now}' is not a date`);
     }
 
     const source = parsed.input === "-" ? "stdin" : parsed.input;

@@ -3,7 +3,7 @@ import {
   isPublishedSchemaName,
   PUBLISHED_SCHEMA_NAMES,
 } from "../../domain/evidence.ts";
-import type { Command } from "../command.ts";
+import { type Command, UsageError } from "../command.ts";
 
 const schema: Command = {
   usage: `Usage: prode schema <name>\n\nNames: ${PUBLISHED_SCHEMA_NAMES.join(", ")}\nPrints the JSON Schema (draft 2020-12) to stdout.`,
@@ -11,8 +11,7 @@ const schema: Command = {
     const name = args[0];
     if (name === undefined || args.length > 1 || !isPublishedSchemaName(name)) {
       const got = name === undefined ? "no schema name" : `unknown schema '${args.join(" ")}'`;
-      io.stderr.write(`prode schema: ${got}; known: ${PUBLISHED_SCHEMA_NAMES.join(", ")}\n`);
-      return 2;
+      throw new UsageError(`${got}; known: ${PUBLISHED_SCHEMA_NAMES.join(", ")}`);
     }
     io.stdout.write(`${JSON.stringify(evidenceJsonSchema(name), null, 2)}\n`);
     return 0;

@@ -1,10 +1,11 @@
 import { parseArgs } from "node:util";
+import { worldEnv } from "../../../sim/demo/world-env.ts";
 import { startWorld } from "../../../sim/server.ts";
 import { AppError, ErrorCode } from "../../domain/errors.ts";
 import type { Command } from "../command.ts";
 
 const usage = `
-Usage: prode sim [--scenario NAME|FILE] [--port N] [--host H] [--record FILE]
+Usage: prode sim [--scenario NAME|FILE] [--port N] [--host H] [--record FILE] [--env]
 
 Runs the simulated world (Slack, Linear, Sentry, GitHub, AWS, vendor status pages) for a
 scenario and prints the URLs to point prode's SDKs at. Stays up until SIGINT/SIGTERM.
@@ -13,7 +14,15 @@ scenario and prints the URLs to point prode's SDKs at. Stays up until SIGINT/SIG
   --port       port to listen on (default: 0, any free port)
   --host       interface to bind (default: 127.0.0.1)
   --record     write every call to FILE, one JSON object per line
+  --env        print 'export NAME=value' lines on stdout that point prode at the world
+               (the rest goes to stderr), e.g.
+                 prode sim --env > /tmp/world.env &  sleep 5; . /tmp/world.env; prode dev
 `;
+
+/** A value quoted for a POSIX shell: single quotes, each ' closed, escaped and reopened. */
+function shellQuote(value: string): string {
+  return `'${value.replaceAll("'", "'\\''")}'`;
+}
 
 const sim: Command = {
   usage,
@@ -25,6 +34,7 @@ const sim: Command = {
         port: { type: "string", default: "0" },
         host: { type: "string", default: "127.0.0.1" },
         record: { type: "string" },
+        env: { type: "boolean", default: false },
       },
       strict: true,
     });
@@ -50,7 +60,15 @@ const sim: Command = {
       values.record ? `recording calls to ${values.record}` : "",
       "press Ctrl-C to stop",
     ].filter((l) => l !== "");
-    io.stdout.write(`${lines.join("\n")}\n`);
+    if (values.env) {
+      const exports = Object.entries(worldEnv(world)).map(
+        ([name, value]) => `export ${name}=${shellQuote(value)}`,
+      );
+      io.stdout.write(`${exports.join("\n")}\n`);
+      io.stderr.write(`${lines.join("\n")}\n`);
+    } else {
+      io.stdout.write(`${lines.join("\n")}\n`);
+    }
     await new Promise<void>((resolve) => {
       const stop = () => {
         process.off("SIGINT", stop);

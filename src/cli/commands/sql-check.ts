@@ -1,5 +1,5 @@
 import { checkSql } from "../../safety/sql-guard.ts";
-import { type Command, readAll } from "../command.ts";
+import { type Command, readAll, UsageError } from "../command.ts";
 
 /**
  * `prode sql check [--json]`: runs the replica SQL guard on one statement read from
@@ -18,8 +18,7 @@ const sqlCheck: Command = {
   async run(args, io) {
     const unknown = args.filter((a) => a !== "--json");
     if (unknown.length > 0) {
-      io.stderr.write(`prode sql check: unknown option ${unknown[0]}\n`);
-      return 2;
+      throw new UsageError(`unknown option ${unknown[0]}`);
     }
     const result = await checkSql(await readAll(io.stdin));
     if (args.includes("--json")) {

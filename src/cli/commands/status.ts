@@ -3,7 +3,7 @@ import { formatDuration } from "../../../blocks/time.ts";
 import { openCurrentDb } from "../../compose/open-db.ts";
 import { loadConfig } from "../../config/index.ts";
 import { listActiveRuns } from "../../runner/status.ts";
-import type { Command } from "../command.ts";
+import { type Command, UsageError } from "../command.ts";
 
 const status: Command = {
   usage: "Usage: prode status [--json] [--limit N]",
@@ -17,8 +17,7 @@ const status: Command = {
     });
     const limit = Number(values.limit);
     if (!Number.isInteger(limit) || limit < 1) {
-      io.stderr.write("prode status: --limit takes a positive whole number\n");
-      return 2;
+      throw new UsageError("--limit takes a positive whole number");
     }
     const handle = await openCurrentDb(loadConfig());
     try {

@@ -2,7 +2,7 @@ import { parseArgs } from "node:util";
 import { intakeDeps, openResources } from "../../compose/resources.ts";
 import { loadConfig } from "../../config/index.ts";
 import { startTriage } from "../../intake/intake.ts";
-import { type Command, defaultActor } from "../command.ts";
+import { type Command, defaultActor, UsageError } from "../command.ts";
 
 const triage: Command = {
   usage:
@@ -10,8 +10,7 @@ const triage: Command = {
   async run(args, io) {
     const { positionals } = parseArgs({ args, options: {}, strict: true, allowPositionals: true });
     if (positionals.length !== 1) {
-      io.stderr.write("prode triage: give exactly one ticket key, e.g. prode triage ENG-123\n");
-      return 2;
+      throw new UsageError("give exactly one ticket key, e.g. prode triage ENG-123");
     }
     const config = loadConfig();
     const res = await openResources(config, "cli");
