@@ -64,11 +64,11 @@ describe("renderMilestone", () => {
     };
     const rendered = render(view);
     expect(allText(rendered)).toContain(
-      ":cloud: *Next: prode stops here — a vendor or infrastructure problem, not code; handed to its owner* · `VENDOR_OR_INFRA`",
+      ":cloud: *Next: prode stops here — not a code problem; handed to its owner* · `VENDOR_OR_INFRA`",
     );
     expect(allText(rendered)).toContain("Evidence gate not passed · *Code defect* · 82% · SEV2");
     expect(rendered.text).toBe(
-      "ENG-4812 · next: prode stops here — a vendor or infrastructure problem, not code; handed to its owner",
+      "ENG-4812 · next: prode stops here — not a code problem; handed to its owner",
     );
   });
 

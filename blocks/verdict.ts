@@ -19,9 +19,9 @@ export function outcomeSentence(outcome: Outcome): string {
     case "NO_CODE_CHANGE":
       return "no code change is needed";
     case "NOISE_NO_FIX":
-      return "noise; nothing to fix";
+      return "nothing to fix";
     case "VENDOR_OR_INFRA":
-      return "a vendor or infrastructure problem, not code; handed to its owner";
+      return "not a code problem; handed to its owner";
     case "CANNOT_AUTO_FIX":
       return "the fix is handed to a human";
     case "ESCALATED_INCIDENT":
@@ -29,7 +29,7 @@ export function outcomeSentence(outcome: Outcome): string {
     case "SUPERSEDED":
       return "superseded by a newer run";
     case "FAILED":
-      return "prode failed before reaching a verdict";
+      return "failed before reaching a verdict";
     case "RUN_COMPLETE":
       return "done";
     default:

@@ -147,12 +147,15 @@ describe("the Slack triage thread against the world", () => {
     expect(world.state.slack.thread(CHANNEL, parent.ts)).toHaveLength(6);
     expect(world.calls({ service: "slack", method: "chat.update" }).length).toBeGreaterThan(0);
     expect(parent.text).toContain("ENG-310");
-    expect(parent.text).toContain("stopped: NOISE_NO_FIX");
+    // The notification is the verdict in words, never a phase or outcome name (issue 19.1).
+    expect(parent.text).toContain("nothing to fix.");
+    expect(parent.text).not.toMatch(/[A-Z]+_[A-Z_]+|Phase \d+\/\d+/);
+    expect(JSON.stringify(parent.blocks)).toContain("`NOISE_NO_FIX`");
     expect(JSON.stringify(parent.blocks)).toContain("https://prode.acme.internal/runs/");
     const decision = world.state.slack
       .withMetadata("prode_milestone", CHANNEL)
       .find((m) => m.metadata?.event_payload.kind === "decision");
-    expect(decision?.text).toMatch(/NOISE/);
+    expect(decision?.text).toContain("next: prode stops here — nothing to fix");
   });
 
   it("finds a post the ledger did not record by its metadata instead of posting again", async () => {
