@@ -92,6 +92,21 @@ describe("renderEvidenceBundle", () => {
     }
   });
 
+  it("keeps a rejected hypothesis short: no empty For line, two items of what rejected it", () => {
+    const rejected = {
+      statement: "Capacity exhaustion",
+      status: "rejected" as const,
+      evidenceFor: [],
+      evidenceAgainst: ["a1", "a2", "a3", "a4", "a5"],
+    };
+    const text = allText(render({ ...example, hypotheses: [rejected] }));
+    expect(text).toContain(
+      ":no_entry_sign: *1. Capacity exhaustion* · rejected\n:heavy_minus_sign:",
+    );
+    expect(text).toContain("*Against:* a1; a2; …and 3 more");
+    expect(text).not.toContain("a3");
+  });
+
   it("shows at most five hypotheses, counting the others", () => {
     const hypotheses = Array.from({ length: 9 }, (_, i) => ({
       statement: `hypothesis ${i}`,

@@ -35,19 +35,29 @@ const HYPOTHESIS_EMOJI: Record<HypothesisView["status"], string> = {
   rejected: ":no_entry_sign:",
 };
 
-function evidenceList(items: readonly string[]): string {
+function evidenceList(items: readonly string[], max = 4): string {
   if (items.length === 0) return "_none_";
-  const shown = items.slice(0, 4).map((i) => short(i, 240));
-  return items.length > 4 ? `${shown.join("; ")}; ${moreLine(items.length - 4)}` : shown.join("; ");
+  const shown = items.slice(0, max).map((i) => short(i, 240));
+  return items.length > max
+    ? `${shown.join("; ")}; ${moreLine(items.length - max)}`
+    : shown.join("; ");
 }
 
+/**
+ * One hypothesis. A rejected one is kept short: what rejected it is usually the leading
+ * hypothesis's own evidence, already listed above, so it shows two items and no empty
+ * "For" line; the full lists are in the bundle.
+ */
 function hypothesisSection(h: HypothesisView, rank: number): KnownBlock {
   const pct = percent(h.confidence);
+  const rejected = h.status === "rejected";
   const lines = [
     `${HYPOTHESIS_EMOJI[h.status]} *${rank}. ${short(h.statement, 400)}* · ${word(h.status)}${pct === undefined ? "" : ` · ${pct}%`}`,
-    `:heavy_plus_sign: *For:* ${evidenceList(h.evidenceFor)}`,
-    `:heavy_minus_sign: *Against:* ${evidenceList(h.evidenceAgainst)}`,
   ];
+  if (!rejected || h.evidenceFor.length > 0) {
+    lines.push(`:heavy_plus_sign: *For:* ${evidenceList(h.evidenceFor, rejected ? 2 : 4)}`);
+  }
+  lines.push(`:heavy_minus_sign: *Against:* ${evidenceList(h.evidenceAgainst, rejected ? 2 : 4)}`);
   if (h.test !== undefined) lines.push(`:test_tube: *Test:* ${short(h.test, 400)}`);
   return section(lines.join("\n"));
 }
