@@ -18,6 +18,9 @@ import {
   ticketEntities,
   validateChecks,
 } from "./checks.ts";
+import { runGenericChecks } from "./generic.ts";
+import { ticketRecordIds } from "./schema.ts";
+import { asCount, asTimestamp } from "./values.ts";
 
 /**
  * The db specialist: aggregate SELECTs on the read replica, through the guarded
@@ -43,30 +46,13 @@ const IMPACT: Record<DbCheck["kind"], number> = {
 
 type Cell = unknown;
 
+export { asCount, asTimestamp } from "./values.ts";
+
 /** One row of the result by column name. */
 function firstRow(result: ReplicaQueryResult): Record<string, Cell> | undefined {
   const row = result.rows[0];
   if (!row) return undefined;
   return Object.fromEntries(result.columns.map((name, i) => [name, row[i]]));
-}
-
-/** Counts arrive as bigint strings (int8) or numbers; anything else is not a count. */
-export function asCount(value: Cell): number | undefined {
-  if (typeof value === "number" && Number.isFinite(value)) return value;
-  if (typeof value === "bigint") return Number(value);
-  if (typeof value === "string" && /^-?\d+(\.\d+)?$/.test(value)) return Number(value);
-  return undefined;
-}
-
-export function asTimestamp(value: Cell): string | undefined {
-  if (value instanceof Date && !Number.isNaN(value.getTime())) return value.toISOString();
-  if (typeof value === "string" && /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}/.test(value)) {
-    // Postgres prints "2026-11-20 14:02:40+00"; JavaScript wants "T" and "+00:00".
-    const iso = value.replace(" ", "T").replace(/([+-]\d{2})$/, "$1:00");
-    const ms = Date.parse(iso);
-    return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
-  }
-  return undefined;
 }
 
 function requireCount(row: Record<string, Cell> | undefined, column: string, id: string): number {
@@ -264,9 +250,20 @@ export function createDbSpecialist(options: DbSpecialistOptions = {}): Specialis
     needs: ["replica"],
     timeoutMs,
 
-    appliesTo(ticket, _tools, hints) {
+    appliesTo(ticket, tools, hints) {
       const selected = selectChecks(checks, ticket, hints);
       if (selected.length === 0) {
+        // The schema-generic checks: only for a ticket that quotes record ids, and only
+        // where a replica is connected (a world without one is not missing evidence).
+        const ids = ticketRecordIds(ticket);
+        const replica = tools.some((t) => t.connector === "db" && t.status === "available");
+        if (ids.length > 0 && replica) {
+          return {
+            applies: true,
+            required: false,
+            reason: `the ticket quotes record ids (${ids.length}): duplicate and stuck-state checks on the replica`,
+          };
+        }
         return {
           applies: false,
           required: false,
@@ -299,12 +296,20 @@ export function createDbSpecialist(options: DbSpecialistOptions = {}): Specialis
       const replica = input.tools.replica;
       if (!replica) return ev.skipped("no replica reader: the db connector is absent");
       const selected = selectChecks(checks, input.ticket, input.hints);
-      if (selected.length === 0) {
+      const ids = ticketRecordIds(input.ticket);
+      if (selected.length === 0 && ids.length === 0) {
         return ev.skipped("no built-in aggregate check matches the ticket's symptoms");
       }
       const ctx: RunContext = { replica, ev, now: input.now, clock };
       // One at a time: the replica serves production reads, and the pool is small.
       const steps = selected.flatMap(({ check }) => stepsOf(ctx, check, input.ticket));
+      if (selected.length === 0) {
+        steps.push({
+          what: "db generic data-state checks (duplicates, stuck states) on the ticket's records",
+          confidenceImpact: 10,
+          run: () => runGenericChecks(ctx, ids),
+        });
+      }
       for (const step of steps) {
         if (signal.aborted) break;
         await ev.check(step, signal);

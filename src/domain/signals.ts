@@ -158,6 +158,19 @@ export const StaleDerivedRowsSignal = z.object({
    * becomes a pending production_write approval, and once approved it is handed to a human.
    */
   proposedCorrection: z.object({ statement: z.string().min(1), affectsRows: count }).optional(),
+  /**
+   * What disagrees: a derived counter (the default), duplicate rows on a natural key, or
+   * records stuck in a state their related rows have moved past (db schema-generic checks).
+   */
+  discrepancy: z.enum(["derived_counter", "duplicate_rows", "stuck_state"]).optional(),
+  /** When the newest bad row appeared (with `oldestStaleAt`: a burst or a trickle). */
+  newestStaleAt: timestamp.optional(),
+  /** Bad rows kept appearing in the last day: the cause is still active (a write path). */
+  ongoing: z.boolean().optional(),
+  /** How many of the record ids the ticket quotes are among the bad rows. */
+  ticketEntitiesAffected: count.optional(),
+  /** A few bad rows' ids (capped), for the human who reviews the fix. */
+  sampleIds: z.array(z.string().min(1).max(64)).max(5).optional(),
 });
 
 /** Negative control: the aggregate check found derived rows consistent. */

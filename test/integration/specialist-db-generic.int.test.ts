@@ -1,0 +1,92 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type SeededReplica, seedReplica } from "../../sim/replica-seed.ts";
+import { findScenario, type Scenario } from "../../sim/scenario.ts";
+import db from "../../specialists/db/index.ts";
+import { openReplica, type ReplicaAdapter } from "../../src/adapters/replica/reader.ts";
+import { normalizeSpecialistOutput } from "../../src/domain/specialist-output.ts";
+import { TEST_ADMIN_URL } from "../setup/env.ts";
+import { specialistInput } from "../setup/scenario-ticket.ts";
+
+/**
+ * The db specialist's schema-generic checks on real replicas seeded from scenarios,
+ * through the guarded reader: duplicate rows on a natural key and records stuck in a
+ * state their related rows moved past are found from the ticket's record ids alone (no
+ * declared check names those tables), and a one-to-many reference is not a duplicate.
+ */
+
+interface Replica {
+  scenario: Scenario;
+  seeded: SeededReplica;
+  adapter: ReplicaAdapter;
+}
+const replicas = new Map<string, Replica>();
+const NAMES = [
+  "duplicate-subscriptions-one-off-script",
+  "orders-stuck-payment-pending",
+];
+
+beforeAll(async () => {
+  for (const name of NAMES) {
+    const scenario = await findScenario(name);
+    const seeded = await seedReplica(TEST_ADMIN_URL, scenario);
+    replicas.set(name, { scenario, seeded, adapter: openReplica(seeded.url) });
+  }
+}, 60_000);
+
+afterAll(async () => {
+  for (const r of replicas.values()) {
+    await r.adapter.close();
+    await r.seeded.drop();
+  }
+});
+
+async function run(name: string) {
+  const { scenario, adapter } = replicas.get(name)!;
+  const input = specialistInput(scenario, { replica: adapter.reader });
+  const applies = db.appliesTo(
+    input.ticket,
+    [{ connector: "db", status: "available", confidenceImpact: 0 }],
+    input.hints,
+  );
+  const out = normalizeSpecialistOutput(await db.run(input));
+  return { applies, out };
+}
+
+describe("db specialist: schema-generic data-state checks", () => {
+  it("finds the one-off duplicates from the ticket's account ids, none appearing lately", async () => {
+    const { applies, out } = await run("duplicate-subscriptions-one-off-script");
+    expect(applies).toMatchObject({ applies: true, required: false });
+    expect(out.status).toBe("returned");
+    const stale = out.signals.filter((s) => s.kind === "stale_derived_rows");
+    expect(stale).toHaveLength(1);
+    expect(stale[0]).toMatchObject({
+      discrepancy: "duplicate_rows",
+      table: "subscriptions",
+      staleCount: 58,
+      ongoing: false,
+      ticketEntitiesAffected: 2,
+      oldestStaleAt: "2026-11-28T02:10:00.000Z",
+    });
+    const s = stale[0] as { sampleIds?: string[]; proposedCorrection?: { affectsRows: number } };
+    expect(s.sampleIds?.length).toBe(5);
+    expect(s.proposedCorrection?.affectsRows).toBe(58);
+  });
+
+  it("finds records stuck in a state their related rows moved past, still appearing", async () => {
+    const { out } = await run("orders-stuck-payment-pending");
+    expect(out.status).toBe("returned");
+    const stale = out.signals.filter((s) => s.kind === "stale_derived_rows");
+    expect(stale).toHaveLength(1);
+    expect(stale[0]).toMatchObject({
+      discrepancy: "stuck_state",
+      table: "orders",
+      staleCount: 212,
+      ongoing: true,
+      ticketEntitiesAffected: 1,
+      oldestStaleAt: "2026-12-15T10:20:00.000Z",
+    });
+    expect(
+      (stale[0] as { proposedCorrection?: { statement: string } }).proposedCorrection?.statement,
+    ).toMatch(/^update orders t set status = :next_state where/m);
+  });
+});
