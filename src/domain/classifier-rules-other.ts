@@ -24,6 +24,14 @@ import type { Rule } from "./classifier-rule.ts";
 
 const staleRows = (i: SignalIndex) =>
   i.of("stale_derived_rows").filter((t) => t.signal.staleCount > 0);
+/** Bad rows still appearing within the last day: the cause is active (a write path). */
+const ongoingRows = (i: SignalIndex) => staleRows(i).filter((t) => t.signal.ongoing === true);
+/** Bad rows the ticket's own quoted records are among (the reporter's case re-observed). */
+const ticketRecordsAffected = (i: SignalIndex) =>
+  unless(
+    i.of("count_mismatch"),
+    staleRows(i).filter((t) => (t.signal.ticketEntitiesAffected ?? 0) > 0),
+  );
 const abortsWithout5xx = (i: SignalIndex) => all(clientAborts(i), flatServerErrors(i));
 const abortsWithoutDeploy = (i: SignalIndex) =>
   unless(i.of("release_correlation"), all(i.of("client_aborts"), i.of("deploy_absent")));
@@ -47,21 +55,34 @@ export const DATA_RULES: readonly Rule[] = [
     match: (i) => i.of("count_mismatch").filter((t) => t.signal.displayed !== t.signal.computed),
   },
   {
+    id: "data.ticket_records_affected",
+    class: "data_defect",
+    effect: "supports",
+    points: 20,
+    explanation:
+      "the records the ticket quotes are among the rows found wrong: the reporter's own case, re-observed (counted only when no visible-count mismatch already is)",
+    match: ticketRecordsAffected,
+  },
+  {
     id: "data.write_path_changed",
     class: "data_defect",
     effect: "supports",
     points: 15,
-    explanation: "a release or new exception explains why the derived rows stopped updating",
+    explanation:
+      "a release or new exception explains why the rows went wrong, or wrong rows are still appearing (within the last day): a write path keeps producing them",
     match: (i) =>
-      staleRows(i).length > 0 ? [...i.of("release_correlation"), ...i.of("new_exception")] : [],
+      staleRows(i).length > 0
+        ? [...i.of("release_correlation"), ...i.of("new_exception"), ...ongoingRows(i)]
+        : [],
   },
   {
     id: "data.no_write_path_change",
     class: "data_defect",
     effect: "supports",
     points: 15,
-    explanation: "stale rows with no deploy in the window: a one-off failure, a correction only",
-    match: (i) => withoutDeploy(i, staleRows(i)),
+    explanation:
+      "wrong rows with no deploy in the window and none still appearing: a one-off failure, a correction only",
+    match: (i) => (ongoingRows(i).length > 0 ? [] : withoutDeploy(i, staleRows(i))),
   },
   {
     id: "data.rows_consistent",

@@ -243,8 +243,13 @@ const CASES: Record<string, Case> = {
   },
   "data.no_write_path_change": {
     fires: [stale(3), deployAbsent],
-    blocked: [stale(3), deployAbsent, release()],
-    because: "a release correlates",
+    blocked: [{ ...stale(3), ongoing: true }, deployAbsent],
+    because: "wrong rows are still appearing",
+  },
+  "data.ticket_records_affected": {
+    fires: [{ ...stale(3), ticketEntitiesAffected: 2 }],
+    blocked: [{ ...stale(3), ticketEntitiesAffected: 0 }],
+    because: "none of the ticket's records is among the wrong rows",
   },
   "data.rows_consistent": {
     fires: [{ kind: "derived_rows_consistent", table: "t-1" }],
