@@ -86,7 +86,11 @@ function newerDuplicates(t: TableInfo, column: string, states: readonly string[]
   return `select d.id from (select t.id, row_number() over (partition by t.${column}${group} order by ${order}) as rn from ${t.name} t${stateFilter(t, states)}) d where d.rn > 1`;
 }
 
-export function duplicateSamplesSql(t: TableInfo, column: string, states: readonly string[]): string {
+export function duplicateSamplesSql(
+  t: TableInfo,
+  column: string,
+  states: readonly string[],
+): string {
   return `${newerDuplicates(t, column, states)} order by d.id limit ${MAX_SAMPLES}`;
 }
 

@@ -10,19 +10,13 @@ import {
   ONGOING_WINDOW_HOURS,
   rowsInStatesSql,
   STUCK_AFTER_MINUTES,
-  UNIQUE_KEY_SHARE,
   stuckCorrectionSql,
   stuckEntitySql,
   stuckSamplesSql,
   stuckSummarySql,
+  UNIQUE_KEY_SHARE,
 } from "./discrepancies.ts";
-import {
-  discoverTables,
-  type EntityHit,
-  locateSql,
-  referrers,
-  type TableInfo,
-} from "./schema.ts";
+import { discoverTables, type EntityHit, locateSql, referrers, type TableInfo } from "./schema.ts";
 import { asCount, asTimestamp, rowsOf } from "./values.ts";
 
 /**
@@ -81,7 +75,11 @@ async function samples(ctx: GenericContext, id: string, sql: string): Promise<st
 
 async function checkDuplicates(ctx: GenericContext, hit: EntityHit, ids: string[]) {
   const t = hit.table;
-  const entity = await query(ctx, `duplicates/${t.name}.${hit.column}/ticket`, duplicateEntitySql(t, hit.column, ids));
+  const entity = await query(
+    ctx,
+    `duplicates/${t.name}.${hit.column}/ticket`,
+    duplicateEntitySql(t, hit.column, ids),
+  );
   if (entity.rows.length === 0) return;
   const states = [...new Set(entity.rows.map((r) => r.state).filter(isStateValue))];
   if (t.state && states.length === 0) return;
@@ -107,7 +105,9 @@ async function checkDuplicates(ctx: GenericContext, hit: EntityHit, ids: string[
   const first = asTimestamp(s.first_at);
   const last = asTimestamp(s.last_at);
   const recent = t.created ? num(s.recent) : undefined;
-  const sample = t.key ? await samples(ctx, `${id}/samples`, duplicateSamplesSql(t, hit.column, states)) : [];
+  const sample = t.key
+    ? await samples(ctx, `${id}/samples`, duplicateSamplesSql(t, hit.column, states))
+    : [];
   const key = `${t.name}.${hit.column}${t.state ? ` (${t.state} ${states.join("/")})` : ""}`;
   ctx.ev.finding({
     fact:
@@ -147,7 +147,11 @@ async function checkStuck(ctx: GenericContext, hit: EntityHit, tables: TableInfo
   const since = new Date(ctx.now.getTime() - ONGOING_WINDOW_HOURS * 3_600_000);
   for (const { table: r, column } of referrers(t, tables)) {
     if (!r.state) continue;
-    const entity = await query(ctx, `stuck/${t.name}/${r.name}/ticket`, stuckEntitySql(t, r, column, ids));
+    const entity = await query(
+      ctx,
+      `stuck/${t.name}/${r.name}/ticket`,
+      stuckEntitySql(t, r, column, ids),
+    );
     const pairs = entity.rows
       .filter((row) => isStateValue(row.state) && isStateValue(row.related_state))
       .slice(0, 3);
@@ -164,7 +168,11 @@ async function checkStuck(ctx: GenericContext, hit: EntityHit, tables: TableInfo
       const first = asTimestamp(s.first_at);
       const last = asTimestamp(s.last_at);
       const recent = num(s.recent);
-      const sample = await samples(ctx, `${id}/samples`, stuckSamplesSql(t, r, column, pair, cutoff));
+      const sample = await samples(
+        ctx,
+        `${id}/samples`,
+        stuckSamplesSql(t, r, column, pair, cutoff),
+      );
       ctx.ev.finding({
         fact:
           `${stuck} ${t.name} rows are '${pair.state}' for over ${STUCK_AFTER_MINUTES} min while their ${r.name} row is '${pair.relatedState}'` +
@@ -198,7 +206,10 @@ async function checkStuck(ctx: GenericContext, hit: EntityHit, tables: TableInfo
 export async function runGenericChecks(ctx: GenericContext, ids: string[]): Promise<void> {
   const { tables, truncated } = await discoverTables(ctx.replica);
   if (truncated) {
-    ctx.ev.gap({ what: "the replica's column list was truncated: some tables were not searched", confidenceImpact: 5 });
+    ctx.ev.gap({
+      what: "the replica's column list was truncated: some tables were not searched",
+      confidenceImpact: 5,
+    });
   }
   const hits = await locate(ctx, tables, ids);
   if (hits.length === 0) {

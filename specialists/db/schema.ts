@@ -33,8 +33,11 @@ export const MAX_TABLES = 30;
 export const MAX_TICKET_IDS = 5;
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
-/** A record id as tickets quote them: a short prefix, `_`, then letters and digits. */
-const RECORD_ID = /\b[a-z]{2,12}_[A-Za-z0-9]{1,40}\b/g;
+/**
+ * A record id as tickets quote them: a short prefix, `_`, then letters and at least one
+ * digit (`acc_d3`, `ord_9Kx2`); a snake_case word (`payment_intent`) is not an id.
+ */
+const RECORD_ID = /\b[a-z]{2,12}_(?=[A-Za-z0-9]{0,39}\d)[A-Za-z0-9]{1,40}\b/g;
 /** An id we splice into SQL as a literal: nothing a quote could escape. */
 const PLAIN_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const TEXTUAL = new Set(["text", "character varying", "uuid", "character"]);
@@ -69,7 +72,9 @@ export function tablesOf(result: ReplicaQueryResult): TableInfo[] {
   return [...byName.entries()].slice(0, MAX_TABLES).map(([name, columns]) => {
     const has = (c: string) => columns.some((x) => x.name === c);
     const state = columns.find((c) => STATE.test(c.name) && TEXTUAL.has(c.type))?.name;
-    const created = CREATED.find((c) => has(c) && TIME.has(columns.find((x) => x.name === c)!.type));
+    const created = CREATED.find(
+      (c) => has(c) && TIME.has(columns.find((x) => x.name === c)!.type),
+    );
     return {
       name,
       columns,
@@ -87,9 +92,7 @@ export function tablesOf(result: ReplicaQueryResult): TableInfo[] {
 export function locateSql(table: TableInfo, ids: readonly string[]): string | undefined {
   if (table.idColumns.length === 0) return undefined;
   const list = literalList(ids);
-  const targets = table.idColumns.map(
-    (c) => `count(*) filter (where t.${c} in (${list})) as ${c}`,
-  );
+  const targets = table.idColumns.map((c) => `count(*) filter (where t.${c} in (${list})) as ${c}`);
   const where = table.idColumns.map((c) => `t.${c} in (${list})`).join(" or ");
   return `select ${targets.join(", ")} from ${table.name} t where ${where}`;
 }
@@ -102,7 +105,10 @@ export interface EntityHit {
 }
 
 /** Tables `table` is referred to by: those with a `<singular>_id` column. */
-export function referrers(table: TableInfo, tables: readonly TableInfo[]): { table: TableInfo; column: string }[] {
+export function referrers(
+  table: TableInfo,
+  tables: readonly TableInfo[],
+): { table: TableInfo; column: string }[] {
   const singulars = singularsOf(table.name);
   return tables.flatMap((t) =>
     t.name === table.name

@@ -20,9 +20,6 @@ export function asTimestamp(value: Cell): string | undefined {
 }
 
 /** Each row of a result keyed by column name. */
-export function rowsOf(result: {
-  columns: string[];
-  rows: unknown[][];
-}): Record<string, Cell>[] {
+export function rowsOf(result: { columns: string[]; rows: unknown[][] }): Record<string, Cell>[] {
   return result.rows.map((row) => Object.fromEntries(result.columns.map((n, i) => [n, row[i]])));
 }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type SeededReplica, seedReplica } from "../../sim/replica-seed.ts";
 import { findScenario, type Scenario } from "../../sim/scenario.ts";
-import db from "../../specialists/db/index.ts";
+import db, { createDbSpecialist } from "../../specialists/db/index.ts";
 import { openReplica, type ReplicaAdapter } from "../../src/adapters/replica/reader.ts";
 import { normalizeSpecialistOutput } from "../../src/domain/specialist-output.ts";
 import { TEST_ADMIN_URL } from "../setup/env.ts";
@@ -23,6 +23,8 @@ const replicas = new Map<string, Replica>();
 const NAMES = [
   "duplicate-subscriptions-one-off-script",
   "orders-stuck-payment-pending",
+  "refunds-stuck-after-maintenance-window",
+  "db-state-approval",
 ];
 
 beforeAll(async () => {
@@ -40,15 +42,15 @@ afterAll(async () => {
   }
 });
 
-async function run(name: string) {
+async function run(name: string, specialist = db) {
   const { scenario, adapter } = replicas.get(name)!;
   const input = specialistInput(scenario, { replica: adapter.reader });
-  const applies = db.appliesTo(
+  const applies = specialist.appliesTo(
     input.ticket,
     [{ connector: "db", status: "available", confidenceImpact: 0 }],
     input.hints,
   );
-  const out = normalizeSpecialistOutput(await db.run(input));
+  const out = normalizeSpecialistOutput(await specialist.run(input));
   return { applies, out };
 }
 
@@ -88,5 +90,26 @@ describe("db specialist: schema-generic data-state checks", () => {
     expect(
       (stale[0] as { proposedCorrection?: { statement: string } }).proposedCorrection?.statement,
     ).toMatch(/^update orders t set status = :next_state where/m);
+  });
+
+  it("a burst stuck in one window, none since and the in-flight ones too young: one-off", async () => {
+    const { out } = await run("refunds-stuck-after-maintenance-window");
+    const stale = out.signals.filter((s) => s.kind === "stale_derived_rows");
+    expect(stale).toHaveLength(1);
+    expect(stale[0]).toMatchObject({
+      discrepancy: "stuck_state",
+      table: "refunds",
+      staleCount: 73,
+      ongoing: false,
+      ticketEntitiesAffected: 2,
+      oldestStaleAt: "2026-12-01T03:00:30.000Z",
+    });
+  });
+
+  it("a one-to-many reference (members of a workspace) is not a duplicate", async () => {
+    const { out } = await run("db-state-approval", createDbSpecialist({ checks: [] }));
+    expect(out.status).toBe("returned");
+    expect(out.signals.filter((s) => s.kind === "stale_derived_rows")).toEqual([]);
+    expect(out.findings.map((f) => f.fact).join("\n")).toMatch(/one-to-many reference/);
   });
 });
