@@ -305,7 +305,7 @@ export function createAwsSpecialist(options: AwsSpecialistOptions = {}): Special
         ctx,
         targets,
         service,
-        ticketAlarms: new Set(input.ticket.snapshot.linked.awsRefs),
+        ticketAlarms: new Set([...input.ticket.snapshot.linked.awsRefs, ...targets.alarms]),
         defaultThreshold,
         ticketText: `${input.ticket.snapshot.title}\n${input.ticket.snapshot.descriptionExcerpt}`,
         run: (checks) => Promise.all(checks.map((c) => ev.check(c, signal))),

@@ -143,3 +143,15 @@ describe("resolveTargets", () => {
     expect(targets.queues).toEqual([{ name: "orders", thresholdSeconds: 600 }]);
   });
 });
+
+describe("alarm e-mails naming caches, databases, functions and the alarm itself", () => {
+  it("reads CacheClusterId, DBInstanceIdentifier and FunctionName dimensions", () => {
+    const parsed = parseAwsMentions(
+      "Metric: AWS/ElastiCache Evictions, CacheClusterId = cart-prod-0002-001, Statistic: Sum\n" +
+        "DBInstanceIdentifier: cart-main-db; FunctionName=cart-pricer",
+    );
+    expect(parsed.caches).toEqual(["cart-prod-0002-001"]);
+    expect(parsed.databases).toEqual(["cart-main-db"]);
+    expect(parsed.functions).toEqual(["cart-pricer"]);
+  });
+});

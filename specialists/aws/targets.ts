@@ -40,6 +40,8 @@ export interface ResolvedTargets {
   conventionalLogGroup?: string;
   /** The ticket is about HTTP failures, so a missing 5xx check is a real gap. */
   httpSymptom: boolean;
+  /** Alarm names the ticket's own text quotes (a CloudWatch alarm e-mail). */
+  alarms: string[];
 }
 
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
@@ -62,6 +64,9 @@ interface Parsed {
   clusters: string[];
   ecsServices: { cluster?: string; service: string }[];
   logGroups: string[];
+  caches: string[];
+  databases: string[];
+  functions: string[];
 }
 
 const NAME = "[A-Za-z0-9_-]{1,255}";
@@ -74,6 +79,10 @@ const ALB_ARN = /:loadbalancer\/(app\/[A-Za-z0-9-]{1,32}\/[0-9a-f]{6,32})/g;
 const CLUSTER = new RegExp(`\\bClusterName\\s*[=:]\\s*(${NAME})`, "g");
 const ECS_SERVICE = new RegExp(`\\bServiceName\\s*[=:]\\s*(${NAME})`, "g");
 const ECS_SERVICE_ARN = new RegExp(`:service/(${NAME})/(${NAME})`, "g");
+/** Alarm e-mails and runbooks name these dimensions as `Dimension = value`. */
+const CACHE_CLUSTER = new RegExp(`\\bCacheClusterId\\s*[=:]\\s*(${NAME})`, "g");
+const DB_INSTANCE = new RegExp(`\\bDBInstanceIdentifier\\s*[=:]\\s*(${NAME})`, "g");
+const FUNCTION_NAME = new RegExp(`\\bFunctionName\\s*[=:]\\s*(${NAME})`, "g");
 /** Log groups prode's deployments use; a URL path (`https://host/aws/…`) is not one. */
 const LOG_GROUP =
   /(?<![\w.:/-])(\/(?:ecs|aws|lambda|app|apps|services?)\/[A-Za-z0-9_./#-]*[A-Za-z0-9_#-])/g;
@@ -89,6 +98,9 @@ const OTHER_SQS_METRIC = /ApproximateNumberOf\w+|NumberOfMessages\w+/;
 /** HTTP failure words; not bare numbers (alarm datapoints) nor URLs (runbook links). */
 const HTTP_SYMPTOM =
   /\b5xx\b|\b50[0-4]\b(?![.:]\d)|\bHTTP [45]\d\d\b|\bendpoint\b|\babort(?:ed|s)?\b|\berror rate\b|\b(?:GET|POST|PUT|PATCH|DELETE) \/\w/i;
+
+/** CloudWatch alarm e-mails: `… your Amazon CloudWatch Alarm "<name>" in the …`. */
+const ALARM_NAME = /\bCloudWatch Alarm "([^"\n]{1,255})"/g;
 
 const matches = (text: string, re: RegExp) => [...text.matchAll(re)].map((m) => m[1]!);
 
@@ -127,6 +139,9 @@ export function parseAwsMentions(text: string): Parsed {
       ),
     ],
     logGroups: [...new Set(matches(text, LOG_GROUP))],
+    caches: [...new Set(matches(text, CACHE_CLUSTER))],
+    databases: [...new Set(matches(text, DB_INSTANCE))],
+    functions: [...new Set(matches(text, FUNCTION_NAME))],
   };
 }
 
@@ -193,6 +208,9 @@ function ownOnly(
     clusters: parsed.clusters.filter(ours),
     ecsServices: parsed.ecsServices.filter((e) => ours(e.service)),
     logGroups: parsed.logGroups.filter(ours),
+    caches: parsed.caches.filter(ours),
+    databases: parsed.databases.filter(ours),
+    functions: parsed.functions.filter(ours),
   };
 }
 
@@ -249,13 +267,20 @@ export function resolveTargets(
     targetGroups: [...(known?.targetGroups ?? [])],
     ...(cluster && ecsName ? { ecs: { cluster, service: ecsName } } : {}),
     queues: [...queues.values()],
-    databases: [...(known?.databases ?? [])],
-    caches: [...(known?.caches ?? [])],
-    functions: [...(known?.functions ?? [])],
+    databases: [
+      ...parsed
+        .flatMap((p) => p.databases)
+        .filter((id) => !known?.databases?.some((d) => d.identifier === id))
+        .map((identifier) => ({ identifier })),
+      ...(known?.databases ?? []),
+    ],
+    caches: unique([...parsed.flatMap((p) => p.caches), ...(known?.caches ?? [])]),
+    functions: unique([...parsed.flatMap((p) => p.functions), ...(known?.functions ?? [])]),
     ...(service ? { conventionalLogGroup: `/ecs/${service}` } : {}),
     // Event log groups named in the ticket are read as events, not application logs.
     logGroups: logGroups.filter((g) => !eventLogGroups.includes(g)).slice(0, 3),
     eventLogGroups: eventLogGroups.slice(0, 3),
     httpSymptom: HTTP_SYMPTOM.test(text),
+    alarms: unique(fromTicket.length ? matches(text, ALARM_NAME) : []),
   };
 }
