@@ -1,5 +1,6 @@
 import type { Server } from "node:http";
 import { createHttpServer, type Fallback, listen, type Route } from "../adapters/http/server.ts";
+import type { Metrics } from "../observability/metrics.ts";
 import { logRedisErrors } from "../observability/redis-errors.ts";
 import { killSwitchCheck } from "../policy/kill-switch-check.ts";
 import { createRedis } from "../runner/queue.ts";
@@ -127,7 +128,7 @@ export async function startHealthServer(res: Resources, host = "0.0.0.0"): Promi
 }
 
 /** Every phase handler, timed into prode_phase_step_seconds (failures included). */
-function timed(handlers: PhaseHandlers, res: Resources): PhaseHandlers {
+export function timedHandlers(handlers: PhaseHandlers, metrics: Metrics): PhaseHandlers {
   const out: PhaseHandlers = {};
   for (const [phase, handler] of Object.entries(handlers) as [
     keyof PhaseHandlers,
@@ -135,7 +136,7 @@ function timed(handlers: PhaseHandlers, res: Resources): PhaseHandlers {
   ][]) {
     if (!handler) continue;
     out[phase] = async (ctx) => {
-      const end = res.metrics.stepSeconds.startTimer({ phase });
+      const end = metrics.stepSeconds.startTimer({ phase });
       try {
         return await handler(ctx);
       } finally {
@@ -168,7 +169,7 @@ export function startWorkerRole(
       db: res.dbh.db,
       log: res.log,
       workerId: res.workerId,
-      handlers: timed(handlers, res),
+      handlers: timedHandlers(handlers, res.metrics),
       timing: {
         ...DEFAULT_TIMING,
         leaseMs: res.config.PRODE_LEASE_MS,
