@@ -32,9 +32,7 @@ import { dropQueuePrefix, testQueuePrefix } from "../setup/redis.ts";
  */
 const KNOWN_MISSES: Record<string, string> = {
   "catalog-cache-key-change-evictions": "BLOCKED_NEEDS_INFO", // expected DELIVERY
-  "duplicate-subscriptions-one-off-script": "BLOCKED_NEEDS_INFO", // expected NO_CODE_CHANGE
   "fulfillment-poison-message": "BLOCKED_NEEDS_INFO", // expected DELIVERY
-  "orders-stuck-payment-pending": "BLOCKED_NEEDS_INFO", // expected APPROVAL_REQUIRED
   "pdf-renderer-memory-leak-after-bump": "BLOCKED_NEEDS_INFO", // expected DELIVERY
   "session-cache-evictions-campaign": "BLOCKED_NEEDS_INFO", // expected VENDOR_OR_INFRA
 };
