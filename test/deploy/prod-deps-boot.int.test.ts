@@ -58,7 +58,7 @@ describe.skipIf(!ENABLED)("the production install boots (issue 16 item 1)", () =
     await t?.drop();
     await dropQueuePrefix(prefix);
     rmSync(dir, { recursive: true, force: true });
-  });
+  }, 180_000);
 
   it("installs production dependencies only, without engine warnings, and runs migrate, web and worker", async () => {
     const ci = spawnSync("npm", ["ci", "--no-audit", "--no-fund"], { cwd: dir, encoding: "utf8" });
