@@ -142,7 +142,7 @@ function renderHandoff(view: HandoffMilestone): RenderedMessage {
   if (links !== "") blocks.push(context(links));
   blocks.push(footer(view));
   return finish(
-    `${short(view.ticketKey, 40)} handoff: ${word(view.outcome)} — ${short(view.summary, 300)}`,
+    `${short(view.ticketKey, 40)} handoff: ${outcomeSentence(view.outcome)} — ${short(view.summary, 300)}`,
     blocks,
     { moreUrl: view.artifactUrl },
   );
