@@ -4,6 +4,7 @@ import { findScenario, type Scenario } from "../../sim/scenario.ts";
 import db, { createDbSpecialist } from "../../specialists/db/index.ts";
 import { openReplica, type ReplicaAdapter } from "../../src/adapters/replica/reader.ts";
 import { normalizeSpecialistOutput } from "../../src/domain/specialist-output.ts";
+import { checkSql } from "../../src/safety/sql-guard.ts";
 import { TEST_ADMIN_URL } from "../setup/env.ts";
 import { specialistInput } from "../setup/scenario-ticket.ts";
 
@@ -87,9 +88,10 @@ describe("db specialist: schema-generic data-state checks", () => {
       ticketEntitiesAffected: 1,
       oldestStaleAt: "2026-12-15T10:20:00.000Z",
     });
-    expect(
-      (stale[0] as { proposedCorrection?: { statement: string } }).proposedCorrection?.statement,
-    ).toMatch(/^update orders t set status = :next_state where/m);
+    const fix = (stale[0] as { proposedCorrection?: { statement: string } }).proposedCorrection;
+    expect(fix?.statement).toMatch(/^update orders t set status = :next_state where/m);
+    // The proposal is for a human: the guard refuses it, so prode could never run it.
+    expect(await checkSql(fix!.statement)).toMatchObject({ allowed: false });
   });
 
   it("a burst stuck in one window, none since and the in-flight ones too young: one-off", async () => {
