@@ -9,7 +9,7 @@ import { createMetrics, type Metrics } from "../observability/metrics.ts";
 import { logRedisErrors } from "../observability/redis-errors.ts";
 import { createPhaseQueue, createRedis, type PhaseQueue } from "../runner/queue.ts";
 import { configureDefaultRedactor } from "../safety/redact.ts";
-import { openCurrentDb } from "./open-db.ts";
+import { openCurrentDb, openMigratedDb } from "./open-db.ts";
 import { checkEvictionPolicy, type ResolvedRedis, resolveRedis } from "./redis.ts";
 
 /** The explicit bundle of resources every process role receives (after trigger.dev). */
@@ -34,7 +34,10 @@ export async function openResources(
 ): Promise<Resources> {
   configureDefaultRedactor(config.PRODE_REDACT_PATTERNS ?? []);
   const log = given.log ?? createLogger(config.LOG_LEVEL, { role });
-  const dbh = given.db ?? (await openCurrentDb(config));
+  // `prode dev` is the one-machine mode: it migrates what it opens, like the demo. Every
+  // other role leaves the schema to `prode migrate` (issue 16).
+  const dbh =
+    given.db ?? (role === "dev" ? await openMigratedDb(config) : await openCurrentDb(config));
   let redis: ResolvedRedis | undefined;
   try {
     redis = await resolveRedis(config.REDIS_URL, config.PRODE_DATA_DIR);
