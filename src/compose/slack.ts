@@ -6,6 +6,7 @@ import {
 } from "../adapters/slack/interaction-queue.ts";
 import type { Config } from "../config/index.ts";
 import { startTriage } from "../intake/intake.ts";
+import { logRedisErrors } from "../observability/redis-errors.ts";
 import type { PolicySource } from "../policy/source.ts";
 import { createRedis } from "../runner/queue.ts";
 import { createApprovalExpiryHook } from "../slack/approval-messages.ts";
@@ -94,6 +95,8 @@ export function wireSlack(
   }
   if (role === "worker") {
     const connection = createRedis(res.redis.url);
+    // Without a listener ioredis prints each reconnect failure raw on stderr (issue 16).
+    logRedisErrors(connection, res.log, "slack-interactions");
     const consumer = startSlackInteractionWorker({
       connection,
       prefix: config.PRODE_QUEUE_PREFIX,
