@@ -76,6 +76,17 @@ const stale = (staleCount: number): UnsourcedSignal => ({
   staleCount,
   totalCount: 100,
 });
+/** Three wrong rows with the data-state fields a generic db check adds. */
+const staleWith = (extra: {
+  ongoing?: boolean;
+  ticketEntitiesAffected?: number;
+}): UnsourcedSignal => ({
+  kind: "stale_derived_rows",
+  table: "t-1",
+  staleCount: 3,
+  totalCount: 100,
+  ...extra,
+});
 const reproduction = (reproduced: boolean): UnsourcedSignal => ({
   kind: "reproduction",
   path: "POST /a",
@@ -243,12 +254,12 @@ const CASES: Record<string, Case> = {
   },
   "data.no_write_path_change": {
     fires: [stale(3), deployAbsent],
-    blocked: [{ ...stale(3), ongoing: true }, deployAbsent],
+    blocked: [staleWith({ ongoing: true }), deployAbsent],
     because: "wrong rows are still appearing",
   },
   "data.ticket_records_affected": {
-    fires: [{ ...stale(3), ticketEntitiesAffected: 2 }],
-    blocked: [{ ...stale(3), ticketEntitiesAffected: 0 }],
+    fires: [staleWith({ ticketEntitiesAffected: 2 })],
+    blocked: [staleWith({ ticketEntitiesAffected: 0 })],
     because: "none of the ticket's records is among the wrong rows",
   },
   "data.rows_consistent": {
