@@ -27,8 +27,11 @@ import { asCount, asTimestamp } from "./values.ts";
  * ReplicaReader only. It proves or refutes stale derived rows (`stale_derived_rows` /
  * `derived_rows_consistent`), compares the reporter's own visible count with the
  * recomputed one (`count_mismatch`), and counts rows in the state a failing path
- * mishandles (`data_precondition`). Findings carry numbers and the query id, never row
- * contents. A statement the guard refuses, or that fails, is a gap, not a crash.
+ * mishandles (`data_precondition`). When no declared check matches and the ticket quotes
+ * record ids, the schema-generic checks (generic.ts) look for duplicate rows and stuck
+ * states around those records. Findings carry numbers, the query id, state names and at
+ * most five record ids, never row contents. A statement the guard refuses, or that
+ * fails, is a gap, not a crash.
  */
 
 export interface DbSpecialistOptions {
