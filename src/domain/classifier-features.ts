@@ -110,10 +110,16 @@ export const errorRises = (i: SignalIndex): Tagged[] => [
   ...series(i, ["error_events"], ["rise"]),
 ];
 export const latencyRises = (i: SignalIndex): Series[] => series(i, LATENCY_MEASURES, ["rise"]);
-/** Negative control: the 5xx rate was read over the window and did not rise. */
+/**
+ * Negative control: the whole service's 5xx rate was read over the window and did not
+ * rise. A zone-scoped flat series is not one: it is flat in that zone only, and is the
+ * contrast of a zonal symptom (the errors may have risen in another zone).
+ */
 export const flatServerErrors = (i: SignalIndex): Tagged[] => [
   ...i.of("no_5xx_rise"),
-  ...series(i, ["errors_5xx"], ["flat", "drop"]),
+  ...series(i, ["errors_5xx"], ["flat", "drop"]).filter(
+    (t) => (t.signal.scope?.zones ?? []).length === 0,
+  ),
 ];
 /** Negative control for a long-standing defect: its error rate did not change. */
 export const flatErrors = (i: SignalIndex): Tagged[] => [

@@ -1,3 +1,4 @@
+import { COMPETING_EXPLANATION_RULES } from "./classifier-rules-code-against.ts";
 import type { Classification, IncidentClass } from "./classifier-schema.ts";
 import { AppError, ErrorCode } from "./errors.ts";
 import type { ExitOutcome } from "./phases.ts";
@@ -83,10 +84,12 @@ function unsatisfied(approval: RequiredApproval, now: Date): string | undefined 
  * | 6 | class `noise`                                          | exit `NOISE_NO_FIX`       |
  * | 7 | class `infra` or `vendor`                              | exit `VENDOR_OR_INFRA`    |
  * | 8 | no code change in the remedy (data correction only)    | exit `NO_CODE_CHANGE`     |
- * | 9 | class not in `autoFixableClasses`                      | exit `CANNOT_AUTO_FIX`    |
- * |10 | confidence < policy threshold (clamped to ≥ 70)        | exit `BLOCKED_NEEDS_INFO` |
- * |11 | a required approval pending, rejected or expired       | exit `APPROVAL_REQUIRED`  |
- * |12 | otherwise                                              | `proceed_to_delivery`     |
+ * | 9 | a competing explanation fired against the class (a     | exit `CANNOT_AUTO_FIX`    |
+ * |   | vendor implicated, load or a dependency moved first)   |                           |
+ * |10 | class not in `autoFixableClasses`                      | exit `CANNOT_AUTO_FIX`    |
+ * |11 | confidence < policy threshold (clamped to ≥ 70)        | exit `BLOCKED_NEEDS_INFO` |
+ * |12 | a required approval pending, rejected or expired       | exit `APPROVAL_REQUIRED`  |
+ * |13 | otherwise                                              | `proceed_to_delivery`     |
  *
  * Conflicts exit `CANNOT_AUTO_FIX`, not `BLOCKED_NEEDS_INFO`: the evidence was gathered
  * and disagrees, so no named missing piece would unblock the run; a human has to judge
@@ -165,6 +168,18 @@ export function decideGate(classification: Classification, options: GateOptions)
       "NO_CODE_CHANGE",
       [`no code change needed: ${c.rootCauseHypothesis}`],
       dataCorrection,
+    );
+  }
+  // The score is capped after the sum, so a refuting rule cannot outweigh a regression's
+  // many corroborating ones: a live alternative cause stops a code change by itself.
+  const competing = c.rulesFired.filter(
+    (r) =>
+      r.class === c.class && r.effect === "refutes" && COMPETING_EXPLANATION_RULES.has(r.ruleId),
+  );
+  if (competing.length > 0) {
+    return exit(
+      "CANNOT_AUTO_FIX",
+      competing.map((r) => `a competing explanation is live (${r.ruleId}): ${r.explanation}`),
     );
   }
   const fixable = options.autoFixableClasses ?? DEFAULT_AUTO_FIXABLE;

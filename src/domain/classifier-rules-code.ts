@@ -2,7 +2,6 @@ import {
   all,
   beganAfter,
   beganBefore,
-  correlatedVendorErrors,
   crashLoops,
   DEFAULT_ONSET_UNCERTAINTY_MINUTES,
   dependencyRises,
@@ -14,7 +13,6 @@ import {
   LONG_STANDING_DAYS,
   LOOSE_RELEASE_MINUTES,
   latencyRises,
-  longStandingExceptions,
   matchedPairs,
   outOfMemoryLoops,
   overlappingProviderIncidents,
@@ -27,9 +25,16 @@ import {
   TIGHT_RELEASE_MINUTES,
   unless,
 } from "./classifier-features.ts";
+import {
+  longStandingDefect,
+  longStandingDefectSpiking,
+  longStandingDefectUnexplained,
+  oneFailingPath,
+} from "./classifier-features-code.ts";
 import type { SignalIndex } from "./classifier-index.ts";
 import { sameOrUnstated } from "./classifier-index.ts";
 import type { Rule } from "./classifier-rule.ts";
+import { CODE_AGAINST_RULES } from "./classifier-rules-code-against.ts";
 
 /**
  * Rules for and against a code defect. A regression is argued from order and proximity:
@@ -66,33 +71,6 @@ const flagPaired = (i: SignalIndex) =>
   matchedPairs([...errorRises(i), ...latencyRises(i)], flagChanges(i), (s, f) =>
     sameOrUnstated(serviceOf(s), f.signal.service),
   );
-/**
- * An unhandled exception first seen weeks ago: a defect that predates the recent
- * releases, whether its rate is flat or spikes on a periodic condition.
- */
-const longStandingDefect = (i: SignalIndex) =>
-  longStandingExceptions(i).filter((t) => t.signal.handled !== true);
-/**
- * A long-standing defect whose own error events rose now (its issue's series, same
- * source), while nothing else explains a spike: no dependency saturated or rising, no
- * infrastructure event at the onset, no provider incident, no implicated vendor.
- */
-const longStandingDefectSpiking = (i: SignalIndex) => {
-  const defects = longStandingDefect(i);
-  const own = series(i, ["error_events"], ["rise"]).filter((t) =>
-    defects.some((d) => d.signal.sourceRef === t.signal.sourceRef),
-  );
-  return unless(
-    [
-      ...saturatedDependencies(i),
-      ...dependencyRises(i),
-      ...infraEventsAtOnset(i),
-      ...overlappingProviderIncidents(i),
-      ...correlatedVendorErrors(i),
-    ],
-    all(defects, own),
-  );
-};
 /** A latency rise that began after a release, whether or not an error rise also pairs. */
 const anyLatencyAfterRelease = (i: SignalIndex) =>
   matchedPairs(latencyRises(i), releases(i), beganAfter);
@@ -180,12 +158,9 @@ export const CODE_RULES: readonly Rule[] = [
     class: "code_defect",
     effect: "supports",
     points: 25,
-    explanation: "new exceptions are confined to one request path",
-    match(i) {
-      const exceptions = i.of("new_exception");
-      const paths = new Set(exceptions.map((t) => t.signal.path));
-      return paths.size === 1 ? exceptions : [];
-    },
+    explanation:
+      "new exceptions are confined to one request path: two or more exceptions on the same path, or one with a contrast (the scope is one route, the service's whole 5xx rate stayed flat, or the same messages fail again and again on the consumer's path); a single exception alone says nothing about confinement",
+    match: oneFailingPath,
   },
   {
     id: "code.exception_after_deploy",
@@ -287,13 +262,13 @@ export const CODE_RULES: readonly Rule[] = [
     effect: "supports",
     points: 45,
     explanation: `an unhandled exception first seen ${LONG_STANDING_DAYS}+ days ago: a defect in the code that predates the recent releases (fix it; do not blame or roll back today's release)`,
-    match: longStandingDefect,
+    match: longStandingDefectUnexplained,
   },
   {
     id: "code.long_standing_defect_spiking",
     class: "code_defect",
     effect: "supports",
-    points: 15,
+    points: 25,
     explanation:
       "the long-standing unhandled exception's own error events rose now while no dependency, infrastructure event, provider or vendor explains a spike: the old defect is meeting more of the inputs it fails on (a periodic job, a data condition), the symptom the ticket is about",
     match: longStandingDefectSpiking,
@@ -404,4 +379,5 @@ export const CODE_RULES: readonly Rule[] = [
       "an open cloud-provider incident covers the region, zones or component our symptom is in: the platform under the code explains it",
     match: overlappingProviderIncidents,
   },
+  ...CODE_AGAINST_RULES,
 ];

@@ -120,9 +120,37 @@ const CASES: Record<string, Case> = {
     because: "memory grew but nothing crash-loops or slows",
   },
   "code.new_exception_one_path": {
-    fires: [exception()],
-    blocked: [exception(), { ...exception(), issueId: "I-2", path: "GET /b" } as UnsourcedSignal],
-    because: "exceptions on two paths",
+    fires: [exception(), no5xxRise],
+    blocked: [exception()],
+    because: "one exception alone, with no contrast (no second exception on the path, no flat 5xx)",
+  },
+  "code.vendor_implicated": {
+    fires: [rise("errors_5xx"), release(), vendorErrors("vendor-a")],
+    blocked: [
+      rise("errors_5xx"),
+      { ...release(), diffTouchesStack: true } as UnsourcedSignal,
+      exception(),
+      vendorErrors("vendor-a"),
+    ],
+    because: "the correlated release changed a file in the failing stack",
+  },
+  "code.load_rose_with_symptom": {
+    fires: [rise("errors_5xx"), release(), rise("requests", { onset: "2025-03-04T10:08:00Z" })],
+    blocked: [rise("errors_5xx"), release(), rise("requests", { onset: "2025-03-04T10:40:00Z" })],
+    because: "requests rose half an hour after the errors (the errors came first)",
+  },
+  "code.dependency_moved_first": {
+    fires: [
+      rise("latency_p99", { uncertainty: 1 }),
+      release(),
+      rise("connections", { onset: "2025-03-04T10:02:00Z", uncertainty: 1 }),
+    ],
+    blocked: [
+      rise("latency_p99", { uncertainty: 1 }),
+      release(),
+      rise("connections", { onset: "2025-03-04T10:10:00Z", uncertainty: 1 }),
+    ],
+    because: "the dependency moved together with the symptom (a release can load it)",
   },
   "code.exception_after_deploy": {
     fires: [exception("2025-03-04T10:05:00Z"), release()],

@@ -1,0 +1,128 @@
+import {
+  correlatedVendorErrors,
+  dependencyRises,
+  errorRises,
+  latencyRises,
+  onsetOf,
+  releases,
+  series,
+} from "./classifier-features.ts";
+import type { SignalIndex, TaggedSignal } from "./classifier-index.ts";
+import type { Rule } from "./classifier-rule.ts";
+
+/**
+ * Competing explanations that argue against a code defect even when a release is near:
+ * the failing requests implicate a vendor, the load rose with the symptom, or a
+ * dependency moved before it. A release close to the onset earns a regression many points
+ * (order, proximity, steady controls); without these rules a deploy that happened to land
+ * just before a vendor outage, a traffic surge or a dependency fault would pass the gate.
+ * Each is weaker than the strongest supporting rule (one alone does not reject code) but
+ * takes a borderline regression under the gate's floor.
+ */
+
+const MINUTE = 60_000;
+type Tagged = TaggedSignal;
+
+/** User-visible symptoms a competing cause must lead or coincide with. */
+const symptoms = (i: SignalIndex): Tagged[] => [...errorRises(i), ...latencyRises(i)];
+
+/** `a` began no later than `b` (within the larger uncertainty); undated pairs pass. */
+function noLaterThan(a: Tagged, b: Tagged): boolean {
+  const x = onsetOf(a);
+  const y = onsetOf(b);
+  if (x === undefined || y === undefined) return true;
+  return x.at <= y.at + Math.max(x.uncertainty, y.uncertainty) * MINUTE;
+}
+
+/** `a` began before `b` by more than the larger uncertainty; undated pairs do not. */
+function strictlyBefore(a: Tagged, b: Tagged): boolean {
+  const x = onsetOf(a);
+  const y = onsetOf(b);
+  if (x === undefined || y === undefined) return false;
+  return x.at < y.at - Math.max(x.uncertainty, y.uncertainty) * MINUTE;
+}
+
+/** The `causes` paired with a symptom they precede by `order`, with those symptoms. */
+function leading(
+  causes: Tagged[],
+  effects: Tagged[],
+  order: (a: Tagged, b: Tagged) => boolean,
+): Tagged[] {
+  const paired = causes.filter((c) => effects.some((e) => order(c, e)));
+  return paired.length > 0
+    ? [...paired, ...effects.filter((e) => paired.some((c) => order(c, e)))]
+    : [];
+}
+
+/**
+ * A dependency series that moved before a symptom, or before the release it is blamed
+ * on, by more than the onsets' uncertainty. Only a dated, strict lead counts: a release
+ * can itself load a dependency (a heavier query, a cache key change) as the symptom
+ * begins, so moving together is not evidence against the release.
+ */
+export function dependencyMovedFirst(i: SignalIndex): Tagged[] {
+  const deps = dependencyRises(i);
+  const beforeSymptom = leading(deps, symptoms(i), strictlyBefore);
+  if (beforeSymptom.length > 0) return beforeSymptom;
+  const beforeRelease = deps.filter((d) => {
+    const o = onsetOf(d);
+    return (
+      o !== undefined &&
+      releases(i).some((r) => o.at < Date.parse(r.signal.deployedAt) - o.uncertainty * MINUTE)
+    );
+  });
+  return beforeRelease.length > 0 ? [...beforeRelease, ...releases(i)] : [];
+}
+
+/** Request volume rose no later than a symptom: more load, not different code. */
+export const loadRoseWithSymptom = (i: SignalIndex): Tagged[] =>
+  leading(series(i, ["requests"], ["rise"]), symptoms(i), noLaterThan);
+
+/**
+ * Failing requests carry a vendor's marks (its hosts, error types, correlation IDs),
+ * unless a correlated release changed a file in the failing stack: then the code that
+ * calls the vendor changed, and the vendor's marks do not clear it.
+ */
+export const vendorImplicated = (i: SignalIndex): Tagged[] =>
+  releases(i).some((r) => r.signal.diffTouchesStack === true) ? [] : correlatedVendorErrors(i);
+
+/**
+ * Rules naming a competing explanation. Their points alone cannot outweigh a regression's
+ * many corroborating rules (the score is capped after the sum), so the gate also refuses a
+ * code change while any of them fires: a live alternative cause is for a human to rule out.
+ */
+export const COMPETING_EXPLANATION_RULES: ReadonlySet<string> = new Set([
+  "code.vendor_implicated",
+  "code.load_rose_with_symptom",
+  "code.dependency_moved_first",
+]);
+
+export const CODE_AGAINST_RULES: readonly Rule[] = [
+  {
+    id: "code.vendor_implicated",
+    class: "code_defect",
+    effect: "refutes",
+    points: 30,
+    explanation:
+      "the failing requests carry a vendor's hosts, error types or correlation IDs (whether or not its status page has posted an incident): the vendor is a live explanation (not counted when the correlated release changed a file in the failing stack)",
+    match: vendorImplicated,
+  },
+  {
+    id: "code.load_rose_with_symptom",
+    class: "code_defect",
+    effect: "refutes",
+    points: 30,
+    explanation:
+      "request volume rose before or together with the errors or latency: a traffic surge explains the symptom as well as a release does",
+    match: loadRoseWithSymptom,
+  },
+  {
+    id: "code.dependency_moved_first",
+    class: "code_defect",
+    effect: "refutes",
+    points: 25,
+    explanation:
+      "a dependency series (connections, CPU, memory, evictions, cache misses; free memory or cached items dropping) moved before the symptom, or before the release, by more than the onsets' uncertainty: the dependency changed first (moving together with the symptom does not count: a release can load a dependency)",
+    match: dependencyMovedFirst,
+  },
+];

@@ -1,0 +1,172 @@
+import { describe, expect, it } from "vitest";
+import type { UnsourcedSignal } from "../../test/setup/classifier-fixtures.ts";
+import {
+  deployAbsent,
+  exception,
+  flat,
+  inputOf,
+  no5xxRise,
+  RULES_NOW,
+  release,
+  rise,
+} from "../../test/setup/classifier-signals.ts";
+import { classify, decideGate } from "./classifier.ts";
+
+/**
+ * A deploy near the onset must not carry a code change through the gate when the
+ * evidence points elsewhere (a vendor, a surge, a dependency that moved first), and an
+ * old exception's age alone must not either. Each case is the reviewer's hand-built
+ * shape; the last ones are the legitimate regressions that must still pass.
+ */
+const now = RULES_NOW;
+const judge = (...groups: UnsourcedSignal[][]) => {
+  const c = classify(inputOf(...groups), { now });
+  return { c, gate: decideGate(c, { now }), fired: c.rulesFired.map((r) => r.ruleId) };
+};
+const OLD = "2024-11-02T08:00:00Z";
+const vendorErrors: UnsourcedSignal = {
+  kind: "vendor_error_correlation",
+  vendor: "vendor-a",
+  correlatedRequests: 40,
+};
+const vendorGreen: UnsourcedSignal = { kind: "vendor_operational", vendor: "vendor-a" };
+/** A regression's strongest shape: errors after a tight release, dependencies and load flat. */
+const cleanRegression = (): UnsourcedSignal[][] => [
+  [rise("errors_5xx"), rise("error_events"), flat("connections"), flat("cpu"), flat("requests")],
+  [release()],
+  [exception()],
+];
+
+describe("competing evidence near a release keeps the gate closed", () => {
+  it("vendor errors with a harmless deploy 10 min before and no status post yet: no delivery", () => {
+    const { gate, fired } = judge(...cleanRegression(), [vendorErrors, vendorGreen]);
+    expect(fired).toContain("code.vendor_implicated");
+    expect(gate.decision).toBe("exit");
+  });
+
+  it("requests doubled with DB connections rising, deploy just before: no delivery", () => {
+    const { gate, fired } = judge(
+      [rise("errors_5xx"), rise("latency_p99"), flat("cpu")],
+      [rise("requests", { onset: "2025-03-04T10:06:00Z" })],
+      [rise("connections", { onset: "2025-03-04T10:08:00Z" })],
+      [release({ after: 10 })],
+      [exception()],
+    );
+    expect(fired).toContain("code.load_rose_with_symptom");
+    expect(gate.decision).toBe("exit");
+  });
+
+  it("the cache emptied minutes before the latency, deploy just before: no delivery", () => {
+    const { gate, fired } = judge(
+      [rise("latency_p99", { uncertainty: 1 }), flat("requests"), flat("connections")],
+      [
+        {
+          kind: "series_change",
+          measure: "cache_items",
+          direction: "drop",
+          before: 90_000,
+          after: 200,
+          service: "svc-a",
+          onset: "2025-03-04T10:02:00Z",
+          onsetUncertaintyMinutes: 1,
+        },
+      ],
+      [release({ after: 10 })],
+      [exception()],
+    );
+    expect(fired).toContain("code.dependency_moved_first");
+    expect(gate.decision).toBe("exit");
+  });
+
+  it("a request rise after the errors began is not a surge that explains them", () => {
+    const { fired } = judge(
+      [rise("errors_5xx", { uncertainty: 1 })],
+      [rise("requests", { onset: "2025-03-04T10:40:00Z", uncertainty: 1 })],
+      [release()],
+    );
+    expect(fired).not.toContain("code.load_rose_with_symptom");
+  });
+});
+
+describe("an old exception's age alone does not pass the gate", () => {
+  it("an old unhandled issue alone stays under the floor", () => {
+    const { c, gate, fired } = judge([exception(OLD)]);
+    expect(fired).toContain("code.long_standing_defect");
+    expect(fired).not.toContain("code.new_exception_one_path");
+    expect(c.confidence).toBeLessThan(70);
+    expect(gate.decision).toBe("exit");
+  });
+
+  it("an old timeout exception while the cache's items drop, no deploy: the old defect does not count", () => {
+    const { gate, fired } = judge(
+      [exception(OLD)],
+      [
+        {
+          kind: "series_change",
+          measure: "cache_items",
+          direction: "drop",
+          before: 50_000,
+          after: 10,
+          service: "svc-a",
+          onset: "2025-03-04T10:05:00Z",
+        },
+        rise("latency_p99"),
+      ],
+      [deployAbsent],
+    );
+    expect(fired).not.toContain("code.long_standing_defect");
+    expect(gate.decision).toBe("exit");
+  });
+
+  it("an old defect whose own events spike with nothing else moving still passes", () => {
+    const { gate } = judge([exception(OLD), rise("error_events")], [deployAbsent]);
+    expect(gate.decision).toBe("proceed_to_delivery");
+  });
+
+  it("an old defect with the whole service's 5xx flat (confined to its path) still passes", () => {
+    const { gate, fired } = judge([exception(OLD)], [no5xxRise]);
+    expect(fired).toContain("code.new_exception_one_path");
+    expect(gate.decision).toBe("proceed_to_delivery");
+  });
+});
+
+describe("the 5xx negative control is the whole service's", () => {
+  it("a zone's flat 5xx series does not say the 5xx rate did not rise", () => {
+    const { fired } = judge(
+      [rise("errors_5xx", { zones: ["zone-a"] }), flat("errors_5xx", ["zone-b"])],
+      [release()],
+    );
+    expect(fired).not.toContain("code.no_5xx_rise");
+  });
+
+  it("a whole-service flat 5xx series still does", () => {
+    const { fired } = judge([rise("latency_p99"), flat("errors_5xx")], [deployAbsent]);
+    expect(fired).toContain("code.no_5xx_rise");
+  });
+});
+
+describe("legitimate regressions still pass", () => {
+  it("errors after a tight release with dependencies and load flat", () => {
+    expect(judge(...cleanRegression()).gate.decision).toBe("proceed_to_delivery");
+  });
+
+  it("a release that loads the database as the latency begins (moving together) is not refuted", () => {
+    const { gate, fired } = judge(
+      [rise("latency_p99", { onset: "2025-03-04T10:06:00Z" }), flat("requests")],
+      [rise("connections", { onset: "2025-03-04T10:05:00Z" })],
+      [release({ after: 6 })],
+      [{ ...exception("2025-03-04T10:05:00Z"), events: 30 } as UnsourcedSignal, no5xxRise],
+    );
+    expect(fired).not.toContain("code.dependency_moved_first");
+    expect(gate.decision).toBe("proceed_to_delivery");
+  });
+
+  it("vendor marks on a failure whose stack the release changed do not clear the release", () => {
+    const { fired } = judge(
+      [rise("errors_5xx")],
+      [{ ...release(), diffTouchesStack: true } as UnsourcedSignal],
+      [exception(), vendorErrors],
+    );
+    expect(fired).not.toContain("code.vendor_implicated");
+  });
+});
