@@ -151,6 +151,22 @@ export function stuckSummarySql(
   ].join(" ");
 }
 
+/**
+ * Records with the related state created before `before` (the first stuck one): the
+ * baseline. Records that once moved past the state and then stopped are stuck; a state
+ * records have always sat in (a final one, like delivered) has no such baseline.
+ */
+export function stuckBaselineSql(
+  t: TableInfo,
+  r: TableInfo,
+  refColumn: string,
+  relatedState: string,
+  before: string,
+): string {
+  stateList([relatedState]);
+  return `select count(*) as prior from ${t.name} t where t.${t.created} < ${iso(new Date(before))} and ${relatedIn(r, refColumn, relatedState)}`;
+}
+
 function stuckWhere(
   t: TableInfo,
   r: TableInfo,

@@ -10,6 +10,7 @@ import {
   ONGOING_WINDOW_HOURS,
   rowsInStatesSql,
   STUCK_AFTER_MINUTES,
+  stuckBaselineSql,
   stuckCorrectionSql,
   stuckEntitySql,
   stuckSamplesSql,
@@ -168,6 +169,22 @@ async function checkStuck(ctx: GenericContext, hit: EntityHit, tables: TableInfo
       const first = asTimestamp(s.first_at);
       const last = asTimestamp(s.last_at);
       const recent = num(s.recent);
+      if (!first) continue;
+      // Records with the related state before the first stuck one all moved on: without
+      // as many of them as are stuck now, the state is where such records usually rest.
+      const baseline = await query(
+        ctx,
+        `${id}/baseline`,
+        stuckBaselineSql(t, r, column, pair.relatedState, first),
+      );
+      const prior = num(baseline.rows[0]?.prior);
+      if (prior < stuck) {
+        ctx.ev.finding({
+          fact: `${t.name} rows in '${pair.state}' with a '${pair.relatedState}' ${r.name} row date from the start of the data (${prior} earlier rows): a usual state, not a stuck one`,
+          source: baseline.source,
+        });
+        continue;
+      }
       const sample = await samples(
         ctx,
         `${id}/samples`,

@@ -43,8 +43,11 @@ afterAll(async () => {
   }
 });
 
-async function run(name: string, specialist = db) {
-  const { scenario, adapter } = replicas.get(name)!;
+async function run(name: string, specialist = db, description?: string) {
+  const { scenario: seeded, adapter } = replicas.get(name)!;
+  const scenario = description
+    ? { ...seeded, ticket: { ...seeded.ticket, description, comments: [] } }
+    : seeded;
   const input = specialistInput(scenario, { replica: adapter.reader });
   const applies = specialist.appliesTo(
     input.ticket,
@@ -113,5 +116,15 @@ describe("db specialist: schema-generic data-state checks", () => {
     expect(out.status).toBe("returned");
     expect(out.signals.filter((s) => s.kind === "stale_derived_rows")).toEqual([]);
     expect(out.findings.map((f) => f.fact).join("\n")).toMatch(/one-to-many reference/);
+  });
+
+  it("a record in the usual state for its related rows is not stuck (healthy records quoted)", async () => {
+    const { out } = await run(
+      "orders-stuck-payment-pending",
+      db,
+      "Customer asks about order ord_h4 and ord_n7, both fine as far as we can tell.",
+    );
+    expect(out.status).toBe("returned");
+    expect(out.signals.filter((s) => s.kind === "stale_derived_rows")).toEqual([]);
   });
 });
