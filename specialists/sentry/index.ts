@@ -91,7 +91,10 @@ async function run(input: SpecialistInput): Promise<RawSpecialistOutput> {
   if (ids.length === 0 && !input.ticket.service && sentry.listProjects) {
     const ctx = issueContext({ sentry, ev, signal: input.signal, now: input.now });
     try {
-      const swept = await sweepOrganization(ctx);
+      const swept = await sweepOrganization({
+        ...ctx,
+        anchor: input.onset?.at ?? input.ticket.snapshot.createdAt,
+      });
       if (swept.searched.length === 0) {
         return ev.failed(
           new Error("no Sentry project of the organization could be searched"),

@@ -146,4 +146,62 @@ describe("projectRise and risingTogether", () => {
     ]);
     expect(together.map((r) => r.project)).toEqual(["a", "b"]);
   });
+
+  it("anchors the spread to the run's onset or the ticket, not the earliest rise of the day", () => {
+    const at = (project: string, onset: string) => ({
+      project,
+      reading: {
+        direction: "rise" as const,
+        before: 1,
+        after: 50,
+        peak: 60,
+        onset,
+        uncertaintyMinutes: 0,
+        windowStart: "2027-02-02T07:00:00Z",
+        windowEnd: "2027-02-03T06:50:00Z",
+        periodMinutes: 60,
+        samples: [],
+      },
+    });
+    const rises = [
+      at("early-a", "2027-02-02T23:00:00Z"),
+      at("early-b", "2027-02-02T23:20:00Z"),
+      at("near-a", "2027-02-03T05:40:00Z"),
+      at("near-b", "2027-02-03T06:00:00Z"),
+    ];
+    expect(risingTogether(rises, "2027-02-03T06:30:00Z").map((r) => r.project)).toEqual([
+      "near-a",
+      "near-b",
+    ]);
+    // Rises long before the ticket are not its symptom, however many rose together.
+    expect(risingTogether(rises.slice(0, 2), "2027-02-03T06:30:00Z")).toEqual([]);
+  });
+
+  it("judges a project's new issue against the project's own baseline", () => {
+    const fresh = issue(
+      "svc",
+      [...Array(23).fill(0), MIN_NEW_ISSUE_EVENTS],
+      "2027-02-03T06:10:00Z",
+      {
+        count: MIN_NEW_ISSUE_EVENTS,
+      },
+    );
+    const busy = issue("svc", Array(24).fill(400));
+    expect(projectRise([fresh], NOW)).toBeDefined();
+    expect(projectRise([fresh, busy], NOW)).toBeUndefined();
+  });
+
+  it("three quiet projects with a new stray-sized issue each, hours before the ticket: no spread", async () => {
+    const stray = (project: string) =>
+      issue(
+        project,
+        [...Array(14).fill(0), MIN_NEW_ISSUE_EVENTS, ...Array(9).fill(0)],
+        "2027-02-02T20:10:00Z",
+        {
+          count: MIN_NEW_ISSUE_EVENTS,
+        },
+      );
+    const out = await run(reader({ a: [stray("a")], b: [stray("b")], c: [stray("c")] }));
+    expect(out.signals.filter((s) => s.kind === "impact_scope")).toEqual([]);
+  });
 });

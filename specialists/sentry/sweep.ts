@@ -14,7 +14,8 @@ import type { SentryIssueSummary, SentryReader } from "../tools.ts";
  * the Sentry organization is searched (read-only, bounded) for its unresolved issues of
  * the last 24h; each project's summed hourly events are read for a change point, and the
  * projects whose errors rose together — onsets within {@link CO_ONSET_MINUTES} of the
- * earliest — are the symptom's spread: one `series_change` per such project (with its
+ * rise nearest the run's onset (else the ticket's creation), each project's rise judged
+ * against its own baseline — are the symptom's spread: one `series_change` per such project (with its
  * service) and, when two or more rose together, one `impact_scope` naming them. The
  * services come from telemetry, never from the ticket's words; a single project rising
  * alone is a finding only (the sweep does not pick a run's service).
@@ -28,6 +29,12 @@ export const MAX_SWEPT_PROJECTS = 25;
  * out with deploys or retries reaches its services within the hour.
  */
 export const CO_ONSET_MINUTES = 60;
+/**
+ * A rise that began more than this long before the anchor is not the symptom the run is
+ * about: a ticket is filed, or an onset dated, within hours of what it reports, and an
+ * hourly series dates an onset to within about half an hour.
+ */
+export const ANCHOR_LOOKBACK_MINUTES = 240;
 /** Issues read per project: the most recently seen carry a current rise. */
 const ISSUES_PER_PROJECT = 10;
 /** Projects searched at once: Sentry's rate limits are per organization. */
@@ -40,6 +47,8 @@ interface Context {
   ev: EvidenceCollector;
   signal: AbortSignal;
   now: Date;
+  /** The run's onset when known, else the ticket's creation: what the rises must be near. */
+  anchor?: string;
 }
 
 interface Rising {
@@ -54,18 +63,30 @@ export interface SweepOutcome {
   together: string[];
 }
 
-/** The rises that began within {@link CO_ONSET_MINUTES} (plus their uncertainty) of the earliest. */
-export function risingTogether(rises: readonly Rising[]): Rising[] {
-  const sorted = [...rises].sort(
-    (a, b) => Date.parse(a.reading.onset) - Date.parse(b.reading.onset),
-  );
-  const first = sorted[0];
-  if (!first) return [];
-  const start = Date.parse(first.reading.onset);
-  return sorted.filter((r) => {
-    const slack = CO_ONSET_MINUTES + (r.reading.uncertaintyMinutes ?? 0);
-    return Date.parse(r.reading.onset) - start <= slack * 60_000;
-  });
+/**
+ * The rises that began within {@link CO_ONSET_MINUTES} (plus their uncertainty) of a
+ * reference rise. With an `anchor` (the run's onset, else the ticket's creation) the
+ * reference is the rise nearest to it among those that began no later than the window
+ * after it and no earlier than {@link ANCHOR_LOOKBACK_MINUTES} before it: the symptom this
+ * run is about, not whichever project happened to rise first in the last 24h. Without an
+ * anchor the reference is the earliest rise.
+ */
+export function risingTogether(rises: readonly Rising[], anchor?: string): Rising[] {
+  const onset = (r: Rising) => Date.parse(r.reading.onset);
+  const slack = (r: Rising) => (CO_ONSET_MINUTES + (r.reading.uncertaintyMinutes ?? 0)) * 60_000;
+  const sorted = [...rises].sort((a, b) => onset(a) - onset(b));
+  const at = anchor === undefined ? Number.NaN : Date.parse(anchor);
+  const candidates = Number.isNaN(at)
+    ? sorted
+    : sorted.filter(
+        (r) => onset(r) <= at + slack(r) && onset(r) >= at - ANCHOR_LOOKBACK_MINUTES * 60_000,
+      );
+  const reference = Number.isNaN(at)
+    ? candidates[0]
+    : [...candidates].sort((a, b) => Math.abs(onset(a) - at) - Math.abs(onset(b) - at))[0];
+  if (!reference) return [];
+  const start = onset(reference);
+  return candidates.filter((r) => Math.abs(onset(r) - start) <= slack(r));
 }
 
 /** An issue with fewer events than this is a stray exception, not a failure. */
@@ -90,13 +111,14 @@ export function projectRise(
       fresh.push({ ...own, onset: own.onset });
     }
   }
+  // Against the project's own baseline: its summed events must rise, so a handful of new
+  // events in a project that always throws hundreds is not a rise of that project.
+  const summed = readSeries(sumSeries(counted.map((i) => toSamples(i.stats24h))), now);
+  if (summed?.direction !== "rise") return undefined;
   // A new issue's first event is measured; a change point is an estimate: prefer the first.
   const first = fresh.sort((x, y) => Date.parse(x.onset) - Date.parse(y.onset))[0];
   if (first) return first;
-  const summed = readSeries(sumSeries(counted.map((i) => toSamples(i.stats24h))), now);
-  return summed?.direction === "rise" && summed.onset
-    ? { ...summed, onset: summed.onset }
-    : undefined;
+  return summed.onset ? { ...summed, onset: summed.onset } : undefined;
 }
 
 async function mapLimited<T, R>(items: T[], limit: number, fn: (t: T) => Promise<R>) {
@@ -151,7 +173,7 @@ export async function sweepOrganization(ctx: Context): Promise<SweepOutcome> {
     if (rise) rises.push({ project, reading: rise });
   }
   const orgRef = ev.source({ kind: "sentry_issue", ref: "sentry_issue:organization/projects" });
-  const together = risingTogether(rises);
+  const together = risingTogether(rises, ctx.anchor);
   outcome.together = together.map((r) => r.project);
   ev.finding({
     fact:

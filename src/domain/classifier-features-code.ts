@@ -64,15 +64,19 @@ export const longStandingDefectUnexplained = (i: SignalIndex) =>
     longStandingDefect(i),
   );
 /**
- * Exceptions confined to one path: two or more on the same path, or one with a contrast
- * (an impact scope of one route, the whole service's 5xx rate read flat, or the same
- * messages failing again and again on the consumer's path).
+ * Exceptions confined to one path: two or more on the same path, one that is new (first
+ * seen within {@link LONG_STANDING_DAYS} days: a fresh failure on one path), or an old one
+ * with a contrast (an impact scope of one route, the whole service's 5xx rate read flat,
+ * or the same messages failing again and again on the consumer's path). An old exception
+ * alone is on "one path" by construction, which says nothing: its age would otherwise
+ * carry it to the gate's floor by itself.
  */
 export const oneFailingPath = (i: SignalIndex) => {
   const exceptions = i.of("new_exception");
   const paths = new Set(exceptions.map((t) => t.signal.path));
   if (paths.size !== 1) return [];
   if (exceptions.length >= 2) return exceptions;
+  if (longStandingExceptions(i).length === 0) return exceptions;
   const contrast = [
     ...i.of("impact_scope").filter((t) => t.signal.routes === "one"),
     ...flatServerErrors(i),

@@ -58,11 +58,15 @@ function leading(
  * A dependency series that moved before a symptom, or before the release it is blamed
  * on, by more than the onsets' uncertainty. Only a dated, strict lead counts: a release
  * can itself load a dependency (a heavier query, a cache key change) as the symptom
- * begins, so moving together is not evidence against the release.
+ * begins, so moving together is not evidence against the release; nor is moving first
+ * when the release changed a file in the failing stack.
  */
 export function dependencyMovedFirst(i: SignalIndex): Tagged[] {
   const deps = dependencyRises(i);
-  const beforeSymptom = leading(deps, symptoms(i), strictlyBefore);
+  // A release whose diff is in the failing stack can itself move the dependency first (a
+  // leaked connection per request fills the pool before requests fail).
+  const releaseInStack = releases(i).some((r) => r.signal.diffTouchesStack === true);
+  const beforeSymptom = releaseInStack ? [] : leading(deps, symptoms(i), strictlyBefore);
   if (beforeSymptom.length > 0) return beforeSymptom;
   const beforeRelease = deps.filter((d) => {
     const o = onsetOf(d);
@@ -122,7 +126,7 @@ export const CODE_AGAINST_RULES: readonly Rule[] = [
     effect: "refutes",
     points: 25,
     explanation:
-      "a dependency series (connections, CPU, memory, evictions, cache misses; free memory or cached items dropping) moved before the symptom, or before the release, by more than the onsets' uncertainty: the dependency changed first (moving together with the symptom does not count: a release can load a dependency)",
+      "a dependency series (connections, CPU, memory, evictions, cache misses; free memory or cached items dropping) moved before the release, or before the symptom (unless the correlated release changed a file in the failing stack), by more than the onsets' uncertainty: the dependency changed first (moving together with the symptom does not count: a release can load a dependency)",
     match: dependencyMovedFirst,
   },
 ];

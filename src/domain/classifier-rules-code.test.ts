@@ -161,6 +161,17 @@ describe("legitimate regressions still pass", () => {
     expect(gate.decision).toBe("proceed_to_delivery");
   });
 
+  it("a dependency filling before the errors, from a release that changed the failing stack, still passes", () => {
+    const { gate, fired } = judge(
+      [rise("errors_5xx", { onset: "2025-03-04T10:30:00Z", uncertainty: 1 }), flat("requests")],
+      [rise("connections", { onset: "2025-03-04T10:05:00Z", uncertainty: 1 })],
+      [{ ...release({ after: 30 }), diffTouchesStack: true } as UnsourcedSignal],
+      [exception("2025-03-04T10:30:00Z")],
+    );
+    expect(fired).not.toContain("code.dependency_moved_first");
+    expect(gate.decision).toBe("proceed_to_delivery");
+  });
+
   it("vendor marks on a failure whose stack the release changed do not clear the release", () => {
     const { fired } = judge(
       [rise("errors_5xx")],

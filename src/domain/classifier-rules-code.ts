@@ -159,7 +159,7 @@ export const CODE_RULES: readonly Rule[] = [
     effect: "supports",
     points: 25,
     explanation:
-      "new exceptions are confined to one request path: two or more exceptions on the same path, or one with a contrast (the scope is one route, the service's whole 5xx rate stayed flat, or the same messages fail again and again on the consumer's path); a single exception alone says nothing about confinement",
+      "new exceptions are confined to one request path: two or more exceptions on the same path, one new exception, or an old one with a contrast (the scope is one route, the service's whole 5xx rate stayed flat, or the same messages fail again and again on the consumer's path); an old exception alone says nothing about confinement",
     match: oneFailingPath,
   },
   {
@@ -268,7 +268,7 @@ export const CODE_RULES: readonly Rule[] = [
     id: "code.long_standing_defect_spiking",
     class: "code_defect",
     effect: "supports",
-    points: 25,
+    points: 30,
     explanation:
       "the long-standing unhandled exception's own error events rose now while no dependency, infrastructure event, provider or vendor explains a spike: the old defect is meeting more of the inputs it fails on (a periodic job, a data condition), the symptom the ticket is about",
     match: longStandingDefectSpiking,

@@ -120,9 +120,10 @@ const CASES: Record<string, Case> = {
     because: "memory grew but nothing crash-loops or slows",
   },
   "code.new_exception_one_path": {
-    fires: [exception(), no5xxRise],
-    blocked: [exception()],
-    because: "one exception alone, with no contrast (no second exception on the path, no flat 5xx)",
+    fires: [exception("2025-01-10T08:00:00Z"), no5xxRise],
+    blocked: [exception("2025-01-10T08:00:00Z")],
+    because:
+      "an old exception alone, with no contrast (no second exception on its path, no flat 5xx)",
   },
   "code.vendor_implicated": {
     fires: [rise("errors_5xx"), release(), vendorErrors("vendor-a")],
