@@ -190,7 +190,7 @@ export function correlationTags(event: SentryEventSummary): {
   return { requestIds, traceIds };
 }
 
-/** The share of events per value, largest first: "v2026.11.20-3 100%". */
+/** The share of events per value, largest first: "<release> 100%". */
 export function describeDistribution(values: { value: string; count: number }[], max = 3): string {
   const total = values.reduce((sum, v) => sum + v.count, 0);
   if (total === 0) return "";

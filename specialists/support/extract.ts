@@ -51,7 +51,7 @@ const SUPPORT_CONTACT =
 /** "40 customers affected", "12 users are impacted" — a count next to what it did to them. */
 const STATED_AFFECTED =
   /\b(\d[\d,]{0,9})\s+(?:users|customers|accounts|workspaces|people)\s+(?:are\s+|were\s+|seem\s+|appear\s+)?(?:affected|impacted|blocked|reporting)\b/gi;
-/** Sentry's issue attachments: "ONBOARDING-API-3F · 312 events · 187 users". */
+/** Sentry's issue attachments: "<SHORT-ID> · <n> events · <n> users". */
 const SENTRY_USERS = /\u00b7\s*(\d[\d,]{0,9})\s+users?\b/gi;
 const NO_REPORTS = /\bno (?:customer |user |support )?(?:reports?|complaints?|tickets?)\b/i;
 const WIDESPREAD =

@@ -31,7 +31,7 @@ export const ResolutionVoteSchema = z.object({
   /** The service it names, through the catalog or by discovery (a Sentry project's name). */
   service: z.string().min(1).optional(),
   team: z.string().min(1).optional(),
-  /** What was read, for people: "Sentry issue 4502117730 is in project x". */
+  /** What was read, for people: "Sentry issue <id> is in project <slug>". */
   detail: z.string().min(1),
 });
 export type ResolutionVote = z.infer<typeof ResolutionVoteSchema>;

@@ -49,7 +49,7 @@ export const NewExceptionSignal = z.object({
   kind: z.literal("new_exception"),
   ...base,
   issueId: z.string().min(1),
-  path: z.string().min(1).describe("request route or job name, e.g. 'POST /v1/onboarding'"),
+  path: z.string().min(1).describe("request route or job name, e.g. 'POST /v1/<resource>'"),
   firstSeen: timestamp,
   culprit: z.string().min(1),
   events: count.optional(),
