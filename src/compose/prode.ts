@@ -77,12 +77,14 @@ export async function startProde(options: StartProdeOptions): Promise<Prode> {
   const close = async () => {
     if (closed) return;
     closed = true;
-    // Each step is bounded: with Redis or Postgres down a client's close() can wait for a
-    // server that never answers, and the next steps (the leases' release among them)
-    // must still run. The worker's bound covers its phases' grace (runner/worker.ts).
+    // Each step is bounded, and all of them by the process's shutdown grace: with Redis or
+    // Postgres down a client's close() can wait for a server that never answers, and the
+    // next steps (the leases' release among them) must still run before the supervisor's
+    // kill. The worker's bound covers its phases' grace (runner/worker.ts).
+    const deadline = Date.now() + config.PRODE_SHUTDOWN_GRACE_MS - 1_000;
     const steps: [string, (() => Promise<void>) | undefined, number][] = [
-      ["poller", poller?.stop, 3_000],
-      ["slack", slack?.stop, 12_000],
+      ["poller", poller?.stop, 2_000],
+      ["slack", slack?.stop, 5_000],
       ["web", web?.close, 3_000],
       ["worker", worker?.close, 12_000],
       ["health", health?.close, 1_000],
@@ -91,9 +93,10 @@ export async function startProde(options: StartProdeOptions): Promise<Prode> {
     ];
     for (const [name, stop, boundMs] of steps) {
       if (!stop) continue;
+      const allowedMs = Math.max(250, Math.min(boundMs, deadline - Date.now()));
       let timer: NodeJS.Timeout | undefined;
       const late = new Promise<"late">((resolve) => {
-        timer = setTimeout(() => resolve("late"), boundMs);
+        timer = setTimeout(() => resolve("late"), allowedMs);
       });
       const outcome = await Promise.race([
         stop().catch((error: unknown) =>
@@ -103,7 +106,10 @@ export async function startProde(options: StartProdeOptions): Promise<Prode> {
       ]);
       clearTimeout(timer);
       if (outcome === "late")
-        res.log.warn({ step: name, boundMs }, "shutdown step did not finish in time; going on");
+        res.log.warn(
+          { step: name, boundMs: allowedMs },
+          "shutdown step did not finish in time; going on",
+        );
     }
   };
   try {

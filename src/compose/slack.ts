@@ -95,8 +95,15 @@ export function wireSlack(
   }
   if (role === "worker") {
     const connection = createRedis(res.redis.url);
-    // Without a listener ioredis prints each reconnect failure raw on stderr (issue 16).
+    // Without a listener ioredis prints each reconnect failure raw on stderr (issue 16),
+    // and a duplicate() (the consumer's blocking reader) starts with no listener.
     logRedisErrors(connection, res.log, "slack-interactions");
+    const duplicate = connection.duplicate.bind(connection);
+    connection.duplicate = (...args: Parameters<typeof connection.duplicate>) => {
+      const copy = duplicate(...args);
+      logRedisErrors(copy, res.log, "slack-interactions-blocking");
+      return copy;
+    };
     const consumer = startSlackInteractionWorker({
       connection,
       prefix: config.PRODE_QUEUE_PREFIX,
@@ -108,7 +115,8 @@ export function wireSlack(
       countError: (code) => res.metrics.slackConsumerErrors.inc({ code }),
     });
     closers.push(async () => {
-      await consumer.close();
+      // Inside the slack step's bound in startProde's close (interactions are redelivered).
+      await consumer.close({ graceMs: 4_000 });
       connection.disconnect();
     });
   }
