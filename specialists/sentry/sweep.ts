@@ -89,6 +89,8 @@ export function risingTogether(rises: readonly Rising[], anchor?: string): Risin
   return candidates.filter((r) => Math.abs(onset(r) - start) <= slack(r));
 }
 
+/** A project's events rose when they at least doubled against its own baseline. */
+export const BASELINE_RISE_FACTOR = 2;
 /** An issue with fewer events than this is a stray exception, not a failure. */
 export const MIN_NEW_ISSUE_EVENTS = 10;
 
@@ -111,14 +113,22 @@ export function projectRise(
       fresh.push({ ...own, onset: own.onset });
     }
   }
-  // Against the project's own baseline: its summed events must rise, so a handful of new
-  // events in a project that always throws hundreds is not a rise of that project.
-  const summed = readSeries(sumSeries(counted.map((i) => toSamples(i.stats24h))), now);
-  if (summed?.direction !== "rise") return undefined;
-  // A new issue's first event is measured; a change point is an estimate: prefer the first.
+  const samples = sumSeries(counted.map((i) => toSamples(i.stats24h)));
+  // A new issue's first event is measured; a change point is an estimate: prefer the first,
+  // judged against the project's own baseline: its summed events, split at that first
+  // event, must at least double, so a handful of new events in a project that always
+  // throws hundreds is not a rise of that project.
   const first = fresh.sort((x, y) => Date.parse(x.onset) - Date.parse(y.onset))[0];
-  if (first) return first;
-  return summed.onset ? { ...summed, onset: summed.onset } : undefined;
+  if (first) {
+    const own = readSeries(samples, now, first.onset);
+    return own?.direction === "rise" && own.after >= BASELINE_RISE_FACTOR * own.before
+      ? first
+      : undefined;
+  }
+  const summed = readSeries(samples, now);
+  return summed?.direction === "rise" && summed.onset
+    ? { ...summed, onset: summed.onset }
+    : undefined;
 }
 
 async function mapLimited<T, R>(items: T[], limit: number, fn: (t: T) => Promise<R>) {
