@@ -9,7 +9,10 @@ import {
   insightsTimeToIso,
   summarizeCapacityEvents,
   summarizeErrorRows,
+  sustainedShortfallSince,
 } from "./analysis.ts";
+import { poisonInLogs } from "./emit.ts";
+import type { SeriesChange } from "./series.ts";
 
 const NOW = new Date("2026-11-20T14:35:00Z");
 
@@ -234,5 +237,84 @@ describe("poison and capacity evidence in log lines", () => {
     ]);
     expect(events.maxCapacity).toBe(18);
     expect(events.capacityChanges.map((c) => c.to)).toEqual([18]);
+  });
+});
+
+describe("redeliveries that are poison, and those that are an outage", () => {
+  const deletes = (direction: SeriesChange["direction"], latest: number): SeriesChange => ({
+    direction,
+    before: 400,
+    after: latest,
+    windowStart: "2026-11-20T14:00:00Z",
+    windowEnd: "2026-11-20T14:35:00Z",
+    level: latest,
+    total: latest * 30,
+    latest,
+    peak: 400,
+    samples: [],
+  });
+  /** `ids` messages, each named in error lines with a stated receive count. */
+  const failing = (ids: number, receives: number) =>
+    Array.from({ length: ids }, (_, n) => ({
+      level: "error",
+      message_id: `m-${n}`,
+      receive_count: String(receives),
+    }));
+
+  it("one message received many times while the others are deleted is poison", () => {
+    const logs = summarizeErrorRows(failing(1, 40));
+    expect(logs).toMatchObject({ messages: 1, redeliveredMessages: 1 });
+    expect(poisonInLogs(logs, deletes("flat", 400))).toBe(true);
+  });
+
+  it("many messages redelivered (a dependency or vendor down) is not", () => {
+    const logs = summarizeErrorRows(failing(25, 30));
+    expect(logs.redeliveredMessages).toBe(25);
+    expect(poisonInLogs(logs, deletes("flat", 400))).toBe(false);
+  });
+
+  it("a few receives per message is a retry, not a redelivery loop", () => {
+    // Three receives: what one blip or a consumer restart gives any message.
+    const logs = summarizeErrorRows(failing(1, 3));
+    expect(logs.redeliveredMessages).toBe(0);
+    expect(poisonInLogs(logs, deletes("flat", 400))).toBe(false);
+  });
+
+  it("deletes that dropped, or were never read, leave it unproven", () => {
+    const logs = summarizeErrorRows(failing(1, 40));
+    expect(poisonInLogs(logs, deletes("drop", 3))).toBe(false);
+    expect(poisonInLogs(logs, undefined)).toBe(false);
+  });
+});
+
+describe("a sustained shortfall of running tasks", () => {
+  const at = (minute: number) => new Date(Date.parse("2026-11-20T14:00:00Z") + minute * 60_000);
+  const perMinute = (value: (minute: number) => number, minutes = 30): MetricSeries => ({
+    label: "m",
+    timestamps: Array.from({ length: minutes }, (_, m) => at(m).toISOString()),
+    values: Array.from({ length: minutes }, (_, m) => value(m)),
+  });
+
+  it("is dated where running fell below an unchanged desired count", () => {
+    const since = sustainedShortfallSince(
+      perMinute((m) => (m < 10 ? 6 : 3)),
+      perMinute(() => 6),
+    );
+    expect(since).toBe(at(10).toISOString());
+  });
+
+  it("is none during a scale-out (desired just raised, new tasks starting) or a brief dip", () => {
+    expect(
+      sustainedShortfallSince(
+        perMinute(() => 4),
+        perMinute((m) => (m < 28 ? 4 : 6)),
+      ),
+    ).toBeUndefined();
+    expect(
+      sustainedShortfallSince(
+        perMinute((m) => (m < 25 ? 6 : 5)),
+        perMinute(() => 6),
+      ),
+    ).toBeUndefined();
   });
 });

@@ -168,6 +168,58 @@ export const crossedAt = (series: MetricSeries, threshold: number) =>
 export const droppedBelowAt = (series: MetricSeries, level: number) =>
   runStartedAt(series, (v) => v < level);
 
+/**
+ * A shortfall lasting at least this long, against a desired count that did not change
+ * during it, is the service failing to keep its tasks running. Shorter, or while desired
+ * was raised, is a scale-out's new tasks still starting (running < desired for a minute
+ * or two in any scale-out).
+ */
+export const SUSTAINED_SHORTFALL_MINUTES = 10;
+/** …over at least this many datapoints of the running-task series. */
+const SUSTAINED_SHORTFALL_POINTS = 3;
+
+/**
+ * When the running-task series' final run below the desired count in effect at each
+ * datapoint began, if that run is sustained: desired did not change during it, it lasts
+ * {@link SUSTAINED_SHORTFALL_MINUTES} or more and spans {@link SUSTAINED_SHORTFALL_POINTS}
+ * datapoints or more. Undefined otherwise (no shortfall now, a short one, or a scale-out).
+ */
+export function sustainedShortfallSince(
+  running: MetricSeries,
+  desired: MetricSeries,
+): string | undefined {
+  const desiredAt = (t: number): number | undefined => {
+    let value: number | undefined;
+    desired.timestamps.forEach((at, i) => {
+      if (Date.parse(at) <= t) value = desired.values[i];
+    });
+    return value;
+  };
+  let start: number | undefined;
+  let points = 0;
+  let level: number | undefined;
+  running.values.forEach((v, i) => {
+    const t = Date.parse(running.timestamps[i]!);
+    const want = desiredAt(t);
+    const short = want !== undefined && v < want && (level === undefined || want === level);
+    if (short) {
+      start ??= i;
+      level = want;
+      points += 1;
+    } else {
+      start = want !== undefined && v < want ? i : undefined;
+      level = start !== undefined ? want : undefined;
+      points = start !== undefined ? 1 : 0;
+    }
+  });
+  if (start === undefined || points < SUSTAINED_SHORTFALL_POINTS) return undefined;
+  const from = running.timestamps[start]!;
+  const to = running.timestamps[running.timestamps.length - 1]!;
+  return (Date.parse(to) - Date.parse(from)) / MINUTE >= SUSTAINED_SHORTFALL_MINUTES
+    ? from
+    : undefined;
+}
+
 export interface ErrorLogSummary {
   lines: number;
   /** Error types by count, most frequent first. */
@@ -181,7 +233,27 @@ export interface ErrorLogSummary {
    * ids themselves are not kept.
    */
   redelivered: number;
+  /** Distinct message ids the error lines name. */
+  messages: number;
+  /**
+   * Distinct message ids received {@link POISON_MIN_REDELIVERIES} times or more (their
+   * stated receive count, else the error lines naming them).
+   */
+  redeliveredMessages: number;
 }
+
+/**
+ * A message received this many times and rejected each time is being redelivered, not
+ * retried through a blip: well beyond the few receives a transient failure or a
+ * consumer restart causes (a redrive policy's maxReceiveCount is usually 3–5; a queue
+ * without one redelivers forever).
+ */
+export const POISON_MIN_REDELIVERIES = 10;
+/**
+ * Poison is a few messages: more distinct ids redelivered than this is the consumer
+ * failing on everything (a dependency or vendor down), not messages it cannot process.
+ */
+export const POISON_MAX_MESSAGES = 3;
 
 const MESSAGE_ID_FIELDS = ["message_id", "messageId", "MessageId"];
 const RECEIVE_COUNT_FIELDS = [
@@ -206,13 +278,20 @@ export function summarizeErrorRows(rows: Record<string, string>[]): ErrorLogSumm
   const types = new Map<string, number>();
   const routes = new Map<string, number>();
   const requestIds: string[] = [];
-  const perMessage = new Map<string, number>();
+  /** Per message id: error lines naming it, and the highest receive count stated. */
+  const perMessage = new Map<string, { lines: number; stated: number }>();
   let redelivered = 0;
   for (const row of rows) {
     const message = MESSAGE_ID_FIELDS.map((f) => row[f]).find(Boolean);
-    if (message) perMessage.set(message, (perMessage.get(message) ?? 0) + 1);
     const receives = Number(RECEIVE_COUNT_FIELDS.map((f) => row[f]).find(Boolean));
     if (Number.isFinite(receives)) redelivered = Math.max(redelivered, receives);
+    if (message) {
+      const seen = perMessage.get(message) ?? { lines: 0, stated: 0 };
+      perMessage.set(message, {
+        lines: seen.lines + 1,
+        stated: Number.isFinite(receives) ? Math.max(seen.stated, receives) : seen.stated,
+      });
+    }
     const type = ERROR_TYPE_FIELDS.map((f) => row[f]).find(Boolean);
     if (type) types.set(type, (types.get(type) ?? 0) + 1);
     if (row.path) {
@@ -227,7 +306,11 @@ export function summarizeErrorRows(rows: Record<string, string>[]): ErrorLogSumm
     types: ranked(types).map(({ key, count }) => ({ type: key, count })),
     routes: ranked(routes).map(({ key, count }) => ({ route: key, count })),
     requestIds,
-    redelivered: Math.max(redelivered, ...perMessage.values()),
+    redelivered: Math.max(redelivered, ...[...perMessage.values()].map((m) => m.lines)),
+    messages: perMessage.size,
+    redeliveredMessages: [...perMessage.values()].filter(
+      (m) => Math.max(m.lines, m.stated) >= POISON_MIN_REDELIVERIES,
+    ).length,
   };
 }
 

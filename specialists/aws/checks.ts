@@ -11,6 +11,7 @@ import {
   LOOKBACK_MINUTES,
   latest,
   RECENT_MINUTES,
+  sustainedShortfallSince,
 } from "./analysis.ts";
 
 /**
@@ -36,7 +37,14 @@ export interface CheckContext {
 export interface AwsReadings {
   errorRate?: { ref: SourceRef; reading: ErrorRateReading; loadBalancer: string };
   queues: { ref: SourceRef; queue: string; ageSeconds: number; threshold: number }[];
-  tasks?: { ref: SourceRef; service: string; running: number; desired: number };
+  tasks?: {
+    ref: SourceRef;
+    service: string;
+    running: number;
+    desired: number;
+    /** Start of a sustained shortfall (analysis.ts `sustainedShortfallSince`), if one. */
+    shortSince?: string;
+  };
   errorLogs: { ref: SourceRef; summary: ErrorLogSummary }[];
   capacity: { ref: SourceRef; events: CapacityEvents }[];
   infra?: { ref: SourceRef; events: InfraEvent[] }[];
@@ -223,7 +231,14 @@ export async function checkTasks(
   }
   const runningNow = Math.round(run.value);
   const desiredNow = Math.round(want.value);
-  readings.tasks = { ref, service: ecs.service, running: runningNow, desired: desiredNow };
+  const shortSince = sustainedShortfallSince(running, desired);
+  readings.tasks = {
+    ref,
+    service: ecs.service,
+    running: runningNow,
+    desired: desiredNow,
+    ...(shortSince ? { shortSince } : {}),
+  };
   const since = runningNow < desiredNow ? droppedBelowAt(running, desiredNow) : undefined;
   ctx.ev.finding({
     fact: `${ecs.service} on ${ecs.cluster}: ${runningNow} of ${desiredNow} desired tasks running at ${hhmm(run.at)}${since ? `, short since ${hhmm(since)}` : ""}`,

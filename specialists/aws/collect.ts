@@ -70,7 +70,9 @@ export interface Collected {
   ourAlarms: string[];
   health?: { ref: SourceRef; events: ProviderHealthEvent[] };
   /** The service the account scan found moving, when nothing named one (scan.ts). */
-  scanned?: { service: string; resources: string[]; alsoMoved: string[] };
+  scanned?: { service: string; resources: string[] };
+  /** Groups of scanned resources that all moved: none is adopted (scan.ts), a gap names them. */
+  ambiguous?: string[];
   /** The service the resources read name when the run had none (a queue's consumer, a scan). */
   found?: string;
 }
@@ -457,7 +459,8 @@ function keepAdopted(input: CollectInput, readings: AwsReadings, m: MetricsRead)
   if (!m.resources.some((r) => r.origin === "scanned")) {
     return { m, assessed, deadLetters, scanned: undefined };
   }
-  const adoption = adoptMoved(m.resources, [...assessed, ...deadLetters], input.ticketText);
+  const outcome = adoptMoved(m.resources, [...assessed, ...deadLetters]);
+  const adoption = outcome && "service" in outcome ? outcome : undefined;
   const kept = new Set(adoption?.resources ?? []);
   const keep = (r: Resource) => kept.has(r);
   const resourceIds = new Set([...kept].map((r) => r.id));
@@ -472,9 +475,9 @@ function keepAdopted(input: CollectInput, readings: AwsReadings, m: MetricsRead)
       ? {
           service: adoption.service,
           resources: adoption.resources.map((r) => r.id),
-          alsoMoved: adoption.alsoMoved,
         }
       : undefined,
+    ...(outcome && "ambiguous" in outcome ? { ambiguous: outcome.ambiguous } : {}),
   };
 }
 
@@ -538,6 +541,7 @@ export async function collect(input: CollectInput): Promise<Collected> {
     ourAlarms: m.ours,
     ...(health ? { health } : {}),
     ...(k.scanned ? { scanned: k.scanned } : {}),
+    ...(k.ambiguous ? { ambiguous: k.ambiguous } : {}),
     ...(!input.service && foundOf(k) ? { found: foundOf(k) } : {}),
   };
 }

@@ -1,6 +1,6 @@
 import type { EvidenceCollector, SourceRef } from "../shared/collector.ts";
 import type { ProviderHealthEvent } from "../tools.ts";
-import type { ErrorLogSummary, InfraEvent } from "./analysis.ts";
+import { type ErrorLogSummary, type InfraEvent, POISON_MAX_MESSAGES } from "./analysis.ts";
 import type { SeriesRead } from "./reads.ts";
 import { overlapsUs } from "./reads.ts";
 import type { Resource } from "./resources.ts";
@@ -11,7 +11,6 @@ import {
   crashLoopOf,
   crashReasonOf,
   impactOf,
-  POISON_RATIO,
   type SeriesChange,
   saturationOf,
 } from "./series.ts";
@@ -136,31 +135,62 @@ export function emitSaturation(
   }
 }
 
+/** What the consumer's error lines say about redeliveries (analysis.ts `summarizeErrorRows`). */
+export interface RedeliveryLogs {
+  /** The highest number of receives of one message. */
+  redelivered: number;
+  /** Distinct message ids in the error lines. */
+  messages: number;
+  /** Distinct ids received `POISON_MIN_REDELIVERIES` times or more (analysis.ts). */
+  redeliveredMessages: number;
+  ref?: SourceRef;
+}
+
+/**
+ * Poison in the consumer's error lines: a few messages ({@link POISON_MAX_MESSAGES} at
+ * most, and most of the ids failing) received again and again, while the queue keeps
+ * deleting the others (its deletes read, not dropping, not zero). Every message
+ * redelivered, or deletes stopping, is the consumer failing on everything (a dependency
+ * or vendor down, a broken build), not messages it cannot process.
+ */
+export function poisonInLogs(logs: RedeliveryLogs, deleted: SeriesChange | undefined): boolean {
+  const few =
+    logs.redeliveredMessages >= 1 &&
+    logs.redeliveredMessages <= POISON_MAX_MESSAGES &&
+    logs.redeliveredMessages * 2 >= logs.messages;
+  const deletesContinue =
+    deleted !== undefined && deleted.direction !== "drop" && (deleted.latest ?? 0) > 0;
+  return few && deletesContinue;
+}
+
 /** Receives against deletes per queue, with its dead-letter queue's depth. */
 export function emitPoison(
   ev: EvidenceCollector,
   assessed: Assessed[],
   dlqs: Map<string, Assessed>,
   now: Date,
-  logs: { redelivered: number; ref?: SourceRef } = { redelivered: 0 },
+  logs: RedeliveryLogs = { redelivered: 0, messages: 0, redeliveredMessages: 0 },
 ): void {
   const queues = new Set(
     assessed.filter((a) => a.read.kind.kind === "queue").map((a) => a.read.resource),
   );
-  // The consumer's error lines show one message received again and again: with one queue
-  // read, it is that queue's. Metrics cannot show it: one message among hundreds a minute
-  // leaves receives and deletes in balance.
-  if (queues.size === 1 && logs.redelivered >= POISON_RATIO && logs.ref) {
-    const queue = [...queues][0]!;
+  // The consumer's error lines show a few messages received again and again while the
+  // others are deleted: with one queue read, it is that queue's. Metrics cannot show it:
+  // one message among hundreds a minute leaves receives and deletes in balance.
+  const only = queues.size === 1 ? [...queues][0]! : undefined;
+  const deletedOf = (queue: Assessed["read"]["resource"]) =>
+    assessed.find((a) => a.read.resource === queue && a.read.spec.measure === "messages_deleted")
+      ?.change;
+  if (only && logs.ref && poisonInLogs(logs, deletedOf(only))) {
     ev.signal({
       source: logs.ref,
       kind: "poison_message",
-      queue: queue.id,
+      queue: only.id,
       repeatedReceives: logs.redelivered,
       dlqDepth: 0,
     });
     ev.finding({
-      fact: `queue ${queue.id}: the consumer's error lines show one message received ${logs.redelivered} times and rejected each time`,
+      fact: `queue ${only.id}: the consumer's error lines show ${logs.redeliveredMessages} message(s) received up to ${logs.redelivered} times and rejected each time, while the queue keeps deleting the others`,
       source: logs.ref,
     });
     return;

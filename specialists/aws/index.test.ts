@@ -378,4 +378,63 @@ describe("aws specialist: a second wave for an earlier onset", () => {
     );
     expect(Math.min(...starts)).toBe(Date.parse("2026-11-20T19:40:00.000Z"));
   });
+
+  /** The crash_loop signals one OOM stop yields under the given task-count series. */
+  async function oneStopLoops(running: MetricSeries, desired: MetricSeries) {
+    const aws = createAwsSpecialist({ services: {} });
+    const table: Record<string, MetricSeries> = {
+      ...healthy,
+      RunningTaskCount: running,
+      DesiredTaskCount: desired,
+    };
+    const stop = [
+      {
+        "@timestamp": "2026-11-21 02:38:00.000",
+        "@message":
+          "(service orders-worker) task 1 stopped: OutOfMemoryError: Container killed due to memory usage",
+      },
+    ];
+    const out = normalizeSpecialistOutput(
+      await aws.run(
+        input(
+          reader(
+            (q) =>
+              Promise.resolve(table[q.metricName] ?? { label: "m", timestamps: [], values: [] }),
+            async () => stop,
+            {
+              listMetrics: async (q) =>
+                q.namespace === "ECS/ContainerInsights"
+                  ? [
+                      {
+                        namespace: "ECS/ContainerInsights",
+                        metricName: "RunningTaskCount",
+                        dimensions: { ClusterName: "c9", ServiceName: "orders-worker" },
+                      },
+                    ]
+                  : [],
+              listLogGroups: async (p) => (p === "c9" ? ["/aws/events/ecs/c9"] : []),
+            },
+          ),
+        ),
+      ),
+    );
+    return out.signals.filter((s) => s.kind === "crash_loop");
+  }
+
+  it("one stop during a scale-out (desired just raised, new tasks starting) is no crash loop", async () => {
+    // Desired raised from 4 to 6 two minutes ago; running is 4 until the new tasks start.
+    const loops = await oneStopLoops(
+      minutes(() => 4),
+      minutes((ago) => (ago > 2 ? 4 : 6)),
+    );
+    expect(loops).toEqual([]);
+  });
+
+  it("one stop while an unchanged desired count has run short for a sustained stretch is", async () => {
+    const loops = await oneStopLoops(
+      minutes((ago) => (ago > 20 ? 6 : 3)),
+      minutes(() => 6),
+    );
+    expect(loops).toEqual([expect.objectContaining({ kind: "crash_loop", restarts: 1 })]);
+  });
 });

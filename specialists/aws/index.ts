@@ -61,6 +61,11 @@ const ONSET_MARGIN_MINUTES = 60;
 const MAX_LOOKBACK_MINUTES = 24 * 60;
 
 const MINUTE = 60_000;
+/**
+ * Confidence several moving groups cost: the run has no service, and the symptom may be
+ * any of them (what an unresolved service costs, service-resolution.ts, again).
+ */
+const AMBIGUOUS_SCAN_IMPACT = 10;
 const hhmm = (iso: string) => iso.slice(11, 16);
 
 function describeTargets(t: ResolvedTargets): string {
@@ -134,9 +139,11 @@ function emitClassic(ev: EvidenceCollector, readings: AwsReadings, service: stri
       ...(ceilings.length ? { max: Math.max(...ceilings) } : {}),
     });
   }
-  // Fewer stops than a crash loop's minimum still are one while the service runs short of
-  // its desired tasks: the stops are what keeps it short (ECS events are sampled, not all kept).
-  const short = readings.tasks !== undefined && readings.tasks.running < readings.tasks.desired;
+  // Fewer stops than a crash loop's minimum still are one while the service has run short
+  // of an unchanged desired count for a sustained stretch (the running-task series, not one
+  // snapshot: any scale-out is briefly short while its new tasks start): the stops are what
+  // keeps it short (ECS events are sampled, not all kept).
+  const short = readings.tasks?.shortSince !== undefined;
   for (const { ref, events } of readings.capacity) {
     const restarts = events.outOfMemory + events.containerExits;
     if (restarts < (short ? 1 : CRASH_LOOP_MIN_RESTARTS)) continue;
@@ -300,6 +307,7 @@ export function createAwsSpecialist(options: AwsSpecialistOptions = {}): Special
         alarms,
         ourAlarms,
         scanned,
+        ambiguous,
         found,
       } = await collect({
         ctx,
@@ -316,10 +324,15 @@ export function createAwsSpecialist(options: AwsSpecialistOptions = {}): Special
         const source = assessed.find((a) => a.change.direction !== "flat")?.read.ref;
         if (source) {
           ev.finding({
-            fact: `no service or resource named: of the account's resources, ${scanned.resources.join(", ")} (${scanned.service}) moved, so they are read as the ticket's${scanned.alsoMoved.length ? `; ${scanned.alsoMoved.join(", ")} moved too` : ""}`,
+            fact: `no service or resource named: of the account's resources, only ${scanned.resources.join(", ")} (${scanned.service}) moved, so they are read as the ticket's`,
             source,
           });
         }
+      } else if (ambiguous) {
+        ev.gap({
+          what: `no service or resource named, and the account's resources of ${ambiguous.length} unrelated groups moved (${ambiguous.join(", ")}): none is read as the ticket's (the ticket's words do not pick a service)`,
+          confidenceImpact: AMBIGUOUS_SCAN_IMPACT,
+        });
       } else if (resources.length === 0 && !hasTargets(targets)) {
         ev.gap({
           what: service
@@ -338,7 +351,12 @@ export function createAwsSpecialist(options: AwsSpecialistOptions = {}): Special
       emitSaturation(ev, assessed, label, refusedBy);
       emitInfra(ev, readings.infra ?? [], assessed, label);
       const redelivered = readings.errorLogs
-        .map((l) => ({ redelivered: l.summary.redelivered, ref: l.ref }))
+        .map((l) => ({
+          redelivered: l.summary.redelivered,
+          messages: l.summary.messages,
+          redeliveredMessages: l.summary.redeliveredMessages,
+          ref: l.ref,
+        }))
         .sort((a, b) => b.redelivered - a.redelivered)[0];
       emitPoison(ev, assessed, dlqs, now, redelivered);
       const stops = readings.capacity.reduce(

@@ -78,38 +78,33 @@ describe("account scan", () => {
       "things are slow",
     );
     const [aq, ae, bl] = [...scanned].sort((a, b) => a.id.localeCompare(b.id));
-    expect(adoptMoved(scanned, [moved(bl!, "errors_5xx", "flat")], "x")).toBeUndefined();
-    const adoption = adoptMoved(
-      scanned,
-      [
-        moved(aq!, "queue_age", "rise", "2026-01-01T10:00:00Z"),
-        moved(bl!, "errors_5xx", "flat"),
-        moved(ae!, "requests", "rise", "2026-01-01T09:00:00Z"),
-      ],
-      "things are slow",
-    );
-    expect(adoption?.service).toBe("alpha-worker");
-    expect(adoption?.resources.map((r) => r.id).sort()).toEqual(["alpha-jobs", "c/alpha-worker"]);
-    expect(adoption?.alsoMoved).toEqual([]);
+    expect(adoptMoved(scanned, [moved(bl!, "errors_5xx", "flat")])).toBeUndefined();
+    const adoption = adoptMoved(scanned, [
+      moved(aq!, "queue_age", "rise", "2026-01-01T10:00:00Z"),
+      moved(bl!, "errors_5xx", "flat"),
+      moved(ae!, "requests", "rise", "2026-01-01T09:00:00Z"),
+    ]);
+    expect(adoption && "service" in adoption).toBe(true);
+    if (!adoption || !("service" in adoption)) return;
+    expect(adoption.service).toBe("alpha-worker");
+    expect(adoption.resources.map((r) => r.id).sort()).toEqual(["alpha-jobs", "c/alpha-worker"]);
   });
 
   it("load alone does not make a resource the symptom's", () => {
     const scanned = scanCandidates([lb("gamma-web-prod")], "x");
     expect(
-      adoptMoved(scanned, [moved(scanned[0]!, "requests", "rise", "2026-01-01T10:00:00Z")], "x"),
+      adoptMoved(scanned, [moved(scanned[0]!, "requests", "rise", "2026-01-01T10:00:00Z")]),
     ).toBeUndefined();
   });
 
-  it("between two groups that moved, prefers the one the ticket names, then the earlier", () => {
+  it("adopts no group when two unrelated groups moved, whatever the ticket's words say", () => {
     const scanned = scanCandidates([queue("delta-jobs"), queue("omega-jobs")], "omega is stuck");
     const [d, o] = [...scanned].sort((a, b) => a.id.localeCompare(b.id));
     const both = [
-      moved(d!, "queue_age", "rise", "2026-01-01T09:00:00Z"),
-      moved(o!, "queue_age", "rise", "2026-01-01T10:00:00Z"),
+      moved(d!, "queue_age", "rise", "2026-01-01T10:00:00Z"),
+      moved(o!, "queue_age", "rise", "2026-01-01T09:00:00Z"),
     ];
-    expect(adoptMoved(scanned, both, "omega is stuck")?.group).toBe("omega");
-    const adoption = adoptMoved(scanned, both, "something is stuck");
-    expect(adoption?.group).toBe("delta");
-    expect(adoption?.alsoMoved).toEqual(["omega"]);
+    // The ticket names one of them: its words still do not pick the service.
+    expect(adoptMoved(scanned, both)).toEqual({ ambiguous: ["omega", "delta"] });
   });
 });

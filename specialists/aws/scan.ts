@@ -4,7 +4,7 @@ import { MAX_PER_KIND, type Resource } from "./resources.ts";
 
 /**
  * The account scan: what an on-call engineer does when a ticket names no service and no
- * resource ("images show no thumbnails", "the public API answers 503") — open the
+ * resource ("<feature> is broken", "the public API answers 503") — open the
  * account's metrics and look for what is red. It is asked only when nothing else (the
  * router's service, the catalog, the ticket's identifiers, an alarm of ours) gave one
  * resource to read.
@@ -14,8 +14,10 @@ import { MAX_PER_KIND, type Resource } from "./resources.ts";
  * only: the ticket's prose never makes a resource ours), at most {@link MAX_PER_KIND} of
  * each kind. Which ones concern us: the group of resources — those sharing the first word
  * of their name (`<word>-jobs` and `<word>-worker`) — whose series moved; never a
- * resource whose telemetry is quiet. When several groups moved, the one the ticket's words
- * rank first, then the one that moved first; the others are named in a finding.
+ * resource whose telemetry is quiet. When several groups moved, none is adopted: the
+ * ticket's prose would be what picks among them (DESIGN: the service comes from structured
+ * data, never from free text), so the groups are named in a gap and the run reads no
+ * service's resources as the ticket's.
  */
 
 /** Measures whose movement marks a resource as the symptom's, not load alone. */
@@ -78,7 +80,7 @@ const STOP_WORDS = new Set([
   "errors",
 ]);
 
-/** A word without a plural "s" (`thumbnails` → `thumbnail`; short words kept whole). */
+/** A word without a plural "s" (`<word>s` → `<word>`; short words kept whole). */
 const stem = (word: string) =>
   word.length > 3 && word.endsWith("s") && !word.endsWith("ss") ? word.slice(0, -1) : word;
 
@@ -153,44 +155,36 @@ export interface Adoption {
   service: string;
   group: string;
   resources: Resource[];
-  /** Other groups whose series moved too, for a finding. */
-  alsoMoved: string[];
+}
+
+/** Several groups moved: the scan cannot tell which one is the ticket's. */
+export interface Ambiguous {
+  ambiguous: string[];
 }
 
 /**
- * The group of scanned resources whose series moved (a rise or drop in anything but load,
- * dated by its change point), ranked by the ticket's words then by the earliest onset;
- * undefined when every scanned series is flat.
+ * The one group of scanned resources whose series moved (a rise or drop in anything but
+ * load, dated by its change point); {@link Ambiguous} with the groups, earliest onset
+ * first, when more than one moved; undefined when every scanned series is flat. The
+ * ticket's words play no part: they would pick the service from free text.
  */
 export function adoptMoved(
   scanned: Resource[],
   assessed: Assessed[],
-  ticketText: string,
-): Adoption | undefined {
-  const words = wordsOf(ticketText);
-  const moved = new Map<string, { onset: number; score: number }>();
+): Adoption | Ambiguous | undefined {
+  const moved = new Map<string, number>();
   for (const a of assessed) {
     if (a.read.resource.origin !== "scanned") continue;
     if (a.change.direction === "flat" || !a.change.onset) continue;
     if (LOAD_ONLY.has(a.read.spec.measure)) continue;
     const group = groupOf(a.read.resource);
     const onset = Date.parse(a.change.onset);
-    const members = scanned.filter((r) => groupOf(r) === group);
-    const score = Math.max(0, ...members.map((r) => affinity(r, words)));
-    const seen = moved.get(group);
-    moved.set(group, { onset: Math.min(onset, seen?.onset ?? onset), score });
+    moved.set(group, Math.min(onset, moved.get(group) ?? onset));
   }
-  const ranked = [...moved.entries()].sort(
-    ([, a], [, b]) => b.score - a.score || a.onset - b.onset,
-  );
-  const first = ranked[0];
-  if (!first) return undefined;
-  const group = first[0];
+  const ranked = [...moved.entries()].sort(([, a], [, b]) => a - b).map(([g]) => g);
+  if (ranked.length > 1) return { ambiguous: ranked };
+  const group = ranked[0];
+  if (group === undefined) return undefined;
   const resources = scanned.filter((r) => groupOf(r) === group);
-  return {
-    service: serviceOfGroup(resources),
-    group,
-    resources,
-    alsoMoved: ranked.slice(1).map(([g]) => g),
-  };
+  return { service: serviceOfGroup(resources), group, resources };
 }

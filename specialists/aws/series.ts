@@ -232,7 +232,8 @@ export interface PoisonReading {
  * Receives against deletes over a common window (from the earliest onset among the three
  * series, else the last half hour), with the dead-letter queue's depth when it is known.
  * Poison: receives ≥ {@link POISON_RATIO} × deletes (and ≥ {@link POISON_MIN_RECEIVES}), or
- * the DLQ rising while receives exceed deletes. Clean: receives within 20% of deletes and
+ * the DLQ rising while receives exceed deletes, and in both cases deletes that did not
+ * drop (the consumer still handles the other messages). Clean: receives within 20% of deletes and
  * an empty DLQ. Anything between is neither, and undefined without both counts.
  */
 export function assessPoison(
@@ -251,9 +252,13 @@ export function assessPoison(
   const dlqDepth = Math.max(0, Math.round(dlq?.latest ?? 0));
   const dlqRising = dlq?.direction === "rise";
   const repeated = Math.max(0, Math.round(recv - del));
+  // Deletes that dropped mean the consumer stopped handling messages at all (a dependency
+  // or vendor down, a broken build): every message is redelivered, none is poison.
+  const deletesContinue = deleted.direction !== "drop";
   const poison =
-    (recv >= POISON_MIN_RECEIVES && recv >= POISON_RATIO * Math.max(del, 1)) ||
-    (dlqRising && recv > del);
+    deletesContinue &&
+    ((recv >= POISON_MIN_RECEIVES && recv >= POISON_RATIO * Math.max(del, 1)) ||
+      (dlqRising && recv > del));
   if (poison) return { repeatedReceives: repeated, dlqDepth, clean: false };
   if (recv > 0 && recv <= CLEAN_RATIO * del && dlqDepth === 0 && !dlqRising) {
     return { repeatedReceives: 0, dlqDepth: 0, clean: true };

@@ -235,11 +235,31 @@ export const crashLoops = (i: SignalIndex) =>
 export const outOfMemoryLoops = (i: SignalIndex) =>
   crashLoops(i).filter((t) => t.signal.reason === "out_of_memory");
 
-/** The same messages fail again and again: repeated receives or a growing dead-letter queue. */
-export const poisonMessages = (i: SignalIndex): Tagged[] => [
-  ...i.of("poison_message").filter((t) => t.signal.repeatedReceives > 0 || t.signal.dlqDepth > 0),
-  ...series(i, ["dlq_depth"], ["rise"]),
-];
+/**
+ * The same messages fail again and again: repeated receives or a growing dead-letter
+ * queue, counted only while nothing else explains redeliveries. During a dependency or
+ * vendor outage every message is redelivered and dead-lettered while the consumer is
+ * fine: so not while a dependency is saturated or rising, an infrastructure event came at
+ * the onset, a provider incident overlaps, the failing requests implicate a vendor, or
+ * the queue's deletes dropped (the consumer stopped handling the other messages too).
+ */
+export const poisonMessages = (i: SignalIndex): Tagged[] =>
+  unless(
+    [
+      ...saturatedDependencies(i),
+      ...dependencyRises(i),
+      ...infraEventsAtOnset(i),
+      ...overlappingProviderIncidents(i),
+      ...correlatedVendorErrors(i),
+      ...series(i, ["messages_deleted"], ["drop"]),
+    ],
+    [
+      ...i
+        .of("poison_message")
+        .filter((t) => t.signal.repeatedReceives > 0 || t.signal.dlqDepth > 0),
+      ...series(i, ["dlq_depth"], ["rise"]),
+    ],
+  );
 /** Negative control: messages are received once and deleted; nothing reaches the DLQ. */
 export const cleanDrain = (i: SignalIndex): Tagged[] => [
   ...i
