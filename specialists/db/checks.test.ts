@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { RoutingHints, TicketContext } from "../types.ts";
 import {
-  BUILT_IN_CHECKS,
+  type DbCheck,
   type DerivedCounterCheck,
   entityCountSql,
   nullPreconditionSql,
@@ -30,11 +30,37 @@ function ticket(title: string, description = ""): TicketContext {
 }
 
 const NO_HINTS: RoutingHints = { pages: [], recipes: [], negativeControls: [] };
-const memberCount = BUILT_IN_CHECKS.find(
-  (c) => c.id === "workspace-member-count",
-) as DerivedCounterCheck;
+/** Declared checks as the catalog compiles them (test data: no check is built in). */
+const memberCount: DerivedCounterCheck = {
+  kind: "derived_counter",
+  id: "workspace-member-count",
+  service: "svc-a",
+  table: "workspaces",
+  key: "id",
+  counter: "member_count",
+  source: {
+    table: "workspace_members",
+    key: "workspace_id",
+    where: "removed_at is null",
+    changedColumn: "removed_at",
+  },
+  subject: "billed seats",
+  entity: /\bws_[A-Za-z0-9]{1,40}\b/g,
+  symptoms: [/\bseats?\b/i, /\bmembers? (?:list|page)\b/i],
+};
+const nullPlan: DbCheck = {
+  kind: "null_precondition",
+  id: "accounts-null-plan",
+  service: "svc-b",
+  table: "accounts",
+  column: "plan_id",
+  createdColumn: "created_at",
+  lookbackHours: 24,
+  symptoms: [/reading '?plan'?/i],
+};
+const DECLARED: DbCheck[] = [memberCount, nullPlan];
 
-describe("built-in aggregate statements", () => {
+describe("declared aggregate statements", () => {
   it("counts stale counters against a recomputed count, selecting no row content", () => {
     const sql = staleCountSql(memberCount);
     expect(sql).toContain(
@@ -51,7 +77,7 @@ describe("built-in aggregate statements", () => {
   });
 
   it("bounds the null-precondition window with the run's clock", () => {
-    const check = BUILT_IN_CHECKS.find((c) => c.kind === "null_precondition")!;
+    const check = nullPlan;
     if (check.kind !== "null_precondition") throw new Error("unreachable");
     const sql = nullPreconditionSql(check, new Date("2026-11-20T14:35:00Z"));
     expect(sql).toContain("created_at >= '2026-11-19T14:35:00.000Z'::timestamptz");
@@ -69,24 +95,26 @@ describe("validateChecks", () => {
     };
     expect(() => validateChecks([predicate])).toThrow(/simple predicate/);
     expect(() => validateChecks([memberCount, memberCount])).toThrow(/unique/);
-    expect(validateChecks(BUILT_IN_CHECKS)).toHaveLength(BUILT_IN_CHECKS.length);
+    expect(validateChecks(DECLARED)).toHaveLength(DECLARED.length);
+    // Ids are unique per service: two services may each declare their own.
+    expect(validateChecks([memberCount, { ...memberCount, service: "svc-c" }])).toHaveLength(2);
   });
 });
 
 describe("selectChecks", () => {
   it("picks checks by the ticket's symptoms", () => {
     const seats = ticket("Billing page shows more seats than the members list");
-    expect(selectChecks(BUILT_IN_CHECKS, seats, NO_HINTS).map((s) => s.check.id)).toEqual([
+    expect(selectChecks(DECLARED, seats, NO_HINTS).map((s) => s.check.id)).toEqual([
       "workspace-member-count",
     ]);
     const onboarding = ticket(
       "Onboarding fails",
       "TypeError: Cannot read properties of null (reading 'plan')",
     );
-    expect(selectChecks(BUILT_IN_CHECKS, onboarding, NO_HINTS).map((s) => s.check.id)).toEqual([
+    expect(selectChecks(DECLARED, onboarding, NO_HINTS).map((s) => s.check.id)).toEqual([
       "accounts-null-plan",
     ]);
-    expect(selectChecks(BUILT_IN_CHECKS, ticket("Feed is slow"), NO_HINTS)).toEqual([]);
+    expect(selectChecks(DECLARED, ticket("Feed is slow"), NO_HINTS)).toEqual([]);
   });
 
   it("picks a check a db recipe names, and ignores recipes for other specialists", () => {
@@ -103,7 +131,7 @@ describe("selectChecks", () => {
       ],
       negativeControls: [],
     };
-    const selected = selectChecks(BUILT_IN_CHECKS, ticket("Invoice total wrong"), hints);
+    const selected = selectChecks(DECLARED, ticket("Invoice total wrong"), hints);
     expect(selected.map((s) => [s.check.id, s.why])).toEqual([
       ["workspace-member-count", "wiki billing names workspace-member-count"],
     ]);

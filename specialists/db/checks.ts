@@ -2,13 +2,15 @@ import { hintTextsFor, ticketText } from "../shared/ticket-text.ts";
 import type { RoutingHints, TicketContext } from "../types.ts";
 
 /**
- * The db specialist's built-in aggregate checks, keyed by symptom. Each returns counts
+ * The db specialist's declared aggregate checks, keyed by symptom. Each returns counts
  * and timestamps only — never a row, never an identifying column — and names its query,
  * so a finding cites `db_query:<id>` and a human can re-run exactly that statement.
  *
- * The built-in set describes the data model of prode's simulated Acme world (the demo
- * and end-to-end scenarios); a deployment passes its own set to `createDbSpecialist`.
- * Identifiers are checked when the set is built; the only value ever spliced into SQL
+ * A check names one service's tables, ids and words, so it is data, not code: each
+ * service declares its own under `data_checks:` in policy/services/<service>.yaml (the
+ * service catalog, src/policy/catalog.ts), and the composition root hands them to
+ * `createDbSpecialist`. There is no built-in set. Identifiers are checked when the
+ * catalog is read and again when the set is built; the only value ever spliced into SQL
  * from a ticket is an entity id matching a strict pattern, quoted as a literal.
  */
 
@@ -16,6 +18,8 @@ import type { RoutingHints, TicketContext } from "../types.ts";
 export interface DerivedCounterCheck {
   kind: "derived_counter";
   id: string;
+  /** The catalog service that declared it: it runs only on that service's runs. */
+  service: string;
   table: string;
   key: string;
   counter: string;
@@ -37,6 +41,7 @@ export interface DerivedCounterCheck {
 export interface NullPreconditionCheck {
   kind: "null_precondition";
   id: string;
+  service: string;
   table: string;
   column: string;
   createdColumn: string;
@@ -51,6 +56,7 @@ export interface NullPreconditionCheck {
 export interface AggregateCheck {
   kind: "aggregate";
   id: string;
+  service: string;
   sql: string;
   /** What the numbers are, for the finding ("unsent outbox e-mails"). */
   describes: string;
@@ -59,48 +65,24 @@ export interface AggregateCheck {
 
 export type DbCheck = DerivedCounterCheck | NullPreconditionCheck | AggregateCheck;
 
-export const BUILT_IN_CHECKS: DbCheck[] = [
-  {
-    kind: "derived_counter",
-    id: "workspace-member-count",
-    table: "workspaces",
-    key: "id",
-    counter: "member_count",
-    source: {
-      table: "workspace_members",
-      key: "workspace_id",
-      where: "removed_at is null",
-      changedColumn: "removed_at",
-    },
-    subject: "billed seats (workspaces.member_count)",
-    entity: /\bws_[A-Za-z0-9]{1,40}\b/g,
-    symptoms: [/\bseats?\b/i, /\bmember[ _]?count\b/i, /\bmembers? (?:list|page)\b/i],
-  },
-  {
-    kind: "null_precondition",
-    id: "accounts-null-plan",
-    table: "accounts",
-    column: "plan_id",
-    createdColumn: "created_at",
-    lookbackHours: 24,
-    symptoms: [/reading '?plan'?/i, /\bnull plan\b/i, /\bonboarding\b.*\b(fail|500|error)/i],
-  },
-];
-
-const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
-const CHECK_ID = /^[a-z][a-z0-9-]{0,62}$/;
+/** A table or column name: lower-case, unquoted, at most 63 characters (Postgres's limit). */
+export const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
+export const CHECK_ID = /^[a-z][a-z0-9-]{0,62}$/;
 /** A static predicate on the source table: identifiers, `is [not] null`, `=`, literals. */
-const PREDICATE = /^[a-z0-9_ ='<>!.-]+$/i;
+export const PREDICATE = /^[a-z0-9_ ='<>!.-]+$/i;
 const ENTITY_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 /** Throws on a check whose identifiers could smuggle SQL; run when a set is built. */
 export function validateChecks(checks: DbCheck[]): DbCheck[] {
   const ids = new Set<string>();
   for (const check of checks) {
-    if (!CHECK_ID.test(check.id) || ids.has(check.id)) {
+    // Unique within a service: only one service's checks run in a run.
+    const key = `${check.service}/${check.id}`;
+    if (!CHECK_ID.test(check.id) || ids.has(key)) {
       throw new Error(`db check id '${check.id}' is not a unique kebab-case name`);
     }
-    ids.add(check.id);
+    if (!check.service) throw new Error(`db check ${check.id} names no service`);
+    ids.add(key);
     const names =
       check.kind === "derived_counter"
         ? [

@@ -3,6 +3,7 @@ import { AppError, ErrorCode } from "../../src/domain/errors.ts";
 import { normalizeSpecialistOutput } from "../../src/domain/specialist-output.ts";
 import type { ReplicaQueryResult, ReplicaReader } from "../tools.ts";
 import type { SpecialistInput, TicketContext } from "../types.ts";
+import type { DbCheck } from "./checks.ts";
 import { asCount, asTimestamp, createDbSpecialist } from "./index.ts";
 
 /**
@@ -11,7 +12,28 @@ import { asCount, asTimestamp, createDbSpecialist } from "./index.ts";
  * test/integration/specialist-db.int.test.ts.
  */
 
+/** A declared check as the catalog would compile it (test data: no check is built in). */
+const SEATS: DbCheck = {
+  kind: "derived_counter",
+  id: "workspace-member-count",
+  service: "svc-seats",
+  table: "workspaces",
+  key: "id",
+  counter: "member_count",
+  source: {
+    table: "workspace_members",
+    key: "workspace_id",
+    where: "removed_at is null",
+    changedColumn: "removed_at",
+  },
+  subject: "billed seats (workspaces.member_count)",
+  entity: /\bws_[A-Za-z0-9]{1,40}\b/g,
+  symptoms: [/\bseats?\b/i],
+};
+const declared = (...checks: DbCheck[]) => createDbSpecialist({ checks });
+
 const ticket: TicketContext = {
+  service: "svc-seats",
   snapshot: {
     ticketKey: "ENG-4840",
     title: "Billing page shows more seats than the members list",
@@ -63,7 +85,7 @@ function replica(
 
 describe("db specialist decisions", () => {
   it("reports stale rows with their counts and the reporter's own mismatch", async () => {
-    const db = createDbSpecialist();
+    const db = declared(SEATS);
     const r = replica((sql) =>
       sql.includes("stale_count")
         ? result(["stale_count", "total_count"], ["37", "437"])
@@ -99,7 +121,7 @@ describe("db specialist decisions", () => {
   });
 
   it("reports consistent rows as the negative control", async () => {
-    const db = createDbSpecialist();
+    const db = declared(SEATS);
     const r = replica((sql) =>
       sql.includes("stale_count")
         ? result(["stale_count", "total_count"], ["0", "437"])
@@ -121,6 +143,7 @@ describe("db specialist decisions", () => {
         {
           kind: "aggregate",
           id: "refused",
+          service: "svc-seats",
           sql: "select pg_sleep(10)",
           describes: "sleep",
           symptoms: [/seats/],
@@ -128,6 +151,7 @@ describe("db specialist decisions", () => {
         {
           kind: "aggregate",
           id: "outbox",
+          service: "svc-seats",
           sql: "select count(*) as unsent from x",
           describes: "unsent e-mails",
           symptoms: [/seats/],
@@ -154,6 +178,7 @@ describe("db specialist decisions", () => {
         {
           kind: "aggregate",
           id: "leaky",
+          service: "svc-seats",
           sql: "select email from users limit 1",
           describes: "x",
           symptoms: [/seats/],
@@ -168,7 +193,7 @@ describe("db specialist decisions", () => {
   });
 
   it("fails with the replica's error when every statement fails", async () => {
-    const db = createDbSpecialist();
+    const db = declared(SEATS);
     const down = replica(
       () => new AppError(ErrorCode.UpstreamUnavailable, "replica unavailable", { retryable: true }),
     );
@@ -180,7 +205,7 @@ describe("db specialist decisions", () => {
   });
 
   it("is skipped without the replica or without a matching check", async () => {
-    const db = createDbSpecialist();
+    const db = declared(SEATS);
     expect((await db.run({ ...input(replica(() => new Error("x"))), tools: {} })).status).toBe(
       "skipped",
     );
@@ -192,6 +217,52 @@ describe("db specialist decisions", () => {
     expect(db.appliesTo(ticket, [], input(replica(() => new Error("x"))).hints)).toMatchObject({
       applies: true,
       required: true,
+    });
+  });
+});
+
+describe("declared checks and the run's service", () => {
+  const hints = { pages: [], recipes: [], negativeControls: [] };
+  const available = [{ connector: "db" as const, status: "available" as const }];
+
+  it("declares nothing by default: a matching ticket finds no check to run", () => {
+    const db = createDbSpecialist();
+    expect(db.appliesTo(ticket, [], hints).applies).toBe(false);
+  });
+
+  it("runs only the resolved service's checks, never another service's", async () => {
+    const db = declared({ ...SEATS, service: "svc-other" });
+    expect(db.appliesTo(ticket, [], hints).applies).toBe(false);
+    const noIds = {
+      ...ticket,
+      snapshot: { ...ticket.snapshot, descriptionExcerpt: "More seats than members." },
+    };
+    const r = replica(() => result(["stale_count", "total_count"], ["1", "2"]));
+    expect((await db.run({ ...input(r), ticket: noIds })).status).toBe("skipped");
+    expect(r.seen).toEqual([]);
+  });
+
+  it("with the service unresolved, runs no declared check and names the skipped ones in a gap", async () => {
+    const db = declared(SEATS);
+    const { service: _, ...unresolved } = ticket;
+    const noIds = {
+      ...unresolved,
+      snapshot: { ...unresolved.snapshot, descriptionExcerpt: "More seats than members." },
+    };
+    expect(db.appliesTo(noIds, available as never, hints)).toMatchObject({
+      applies: true,
+      required: false,
+      reason: expect.stringContaining("workspace-member-count (svc-seats)"),
+    });
+    const r = replica(() => new Error("no statement should run"));
+    const out = normalizeSpecialistOutput(await db.run({ ...input(r), ticket: noIds }));
+    expect(r.seen).toEqual([]);
+    expect(out.signals).toEqual([]);
+    expect(out.gaps).toContainEqual({
+      what: expect.stringMatching(
+        /workspace-member-count \(svc-seats\) match the ticket but were not run: the run's service is unresolved/,
+      ),
+      confidenceImpact: 10,
     });
   });
 });

@@ -5,13 +5,13 @@ import type { ReplicaQueryResult, ReplicaReader } from "../tools.ts";
 import type { Specialist, TicketContext } from "../types.ts";
 import {
   type AggregateCheck,
-  BUILT_IN_CHECKS,
   correctionSql,
   type DbCheck,
   type DerivedCounterCheck,
   entityCountSql,
   type NullPreconditionCheck,
   nullPreconditionSql,
+  type SelectedCheck,
   selectChecks,
   staleCountSql,
   staleSinceSql,
@@ -32,10 +32,17 @@ import { asCount, asTimestamp } from "./values.ts";
  * states around those records. Findings carry numbers, the query id, state names and at
  * most five record ids, never row contents. A statement the guard refuses, or that
  * fails, is a gap, not a crash.
+ *
+ * The declared checks come from the service catalog (`data_checks:` in
+ * policy/services/<service>.yaml, handed over by src/compose); there are none built in.
+ * A declared check runs only on a run whose resolved service declared it. When the
+ * service is unresolved, a check whose symptoms the ticket shows is not run (its tables
+ * may belong to another service's database): a gap names it, and the schema-generic
+ * checks still run on quoted record ids.
  */
 
 export interface DbSpecialistOptions {
-  /** The aggregate checks keyed by symptom; defaults to {@link BUILT_IN_CHECKS}. */
+  /** The services' declared checks (the catalog's `data_checks`); none by default. */
   checks?: DbCheck[];
   timeoutMs?: number;
 }
@@ -243,8 +250,31 @@ function stepsOf(ctx: RunContext, check: DbCheck, ticket: TicketContext): Check[
   }
 }
 
+/** Confidence a declared check costs when it matches but the service is unresolved. */
+const UNRESOLVED_CHECK_IMPACT = 10;
+
+/**
+ * The declared checks a ticket calls for, split by whether they may run: only the
+ * resolved service's run; with no resolved service, those that match are `skipped`.
+ */
+function checksFor(
+  checks: DbCheck[],
+  ticket: TicketContext,
+  hints: Parameters<typeof selectChecks>[2],
+): { selected: SelectedCheck[]; skipped: SelectedCheck[] } {
+  const service = ticket.service;
+  if (service) {
+    const own = checks.filter((c) => c.service === service);
+    return { selected: selectChecks(own, ticket, hints), skipped: [] };
+  }
+  return { selected: [], skipped: selectChecks(checks, ticket, hints) };
+}
+
+const named = (skipped: SelectedCheck[]) =>
+  skipped.map((s) => `${s.check.id} (${s.check.service})`).join(", ");
+
 export function createDbSpecialist(options: DbSpecialistOptions = {}): Specialist {
-  const checks = validateChecks(options.checks ?? BUILT_IN_CHECKS);
+  const checks = validateChecks(options.checks ?? []);
   const timeoutMs = options.timeoutMs ?? 30_000;
 
   return {
@@ -254,12 +284,20 @@ export function createDbSpecialist(options: DbSpecialistOptions = {}): Specialis
     timeoutMs,
 
     appliesTo(ticket, tools, hints) {
-      const selected = selectChecks(checks, ticket, hints);
+      const { selected, skipped } = checksFor(checks, ticket, hints);
+      const replica = tools.some((t) => t.connector === "db" && t.status === "available");
+      if (selected.length === 0 && skipped.length > 0 && replica) {
+        // Run to record the gap (and the generic checks on quoted ids), never required.
+        return {
+          applies: true,
+          required: false,
+          reason: `declared data checks ${named(skipped)} match the ticket, but the run's service is unresolved: not run`,
+        };
+      }
       if (selected.length === 0) {
         // The schema-generic checks: only for a ticket that quotes record ids, and only
         // where a replica is connected (a world without one is not missing evidence).
         const ids = ticketRecordIds(ticket);
-        const replica = tools.some((t) => t.connector === "db" && t.status === "available");
         if (ids.length > 0 && replica) {
           return {
             applies: true,
@@ -270,7 +308,7 @@ export function createDbSpecialist(options: DbSpecialistOptions = {}): Specialis
         return {
           applies: false,
           required: false,
-          reason: "no aggregate check matches the ticket's symptoms",
+          reason: "no declared data check of the run's service matches the ticket's symptoms",
         };
       }
       // Only the replica proves stale derived rows: the data-defect class requires it.
@@ -298,15 +336,23 @@ export function createDbSpecialist(options: DbSpecialistOptions = {}): Specialis
       });
       const replica = input.tools.replica;
       if (!replica) return ev.skipped("no replica reader: the db connector is absent");
-      const selected = selectChecks(checks, input.ticket, input.hints);
+      const { selected, skipped } = checksFor(checks, input.ticket, input.hints);
       const ids = ticketRecordIds(input.ticket);
-      if (selected.length === 0 && ids.length === 0) {
-        return ev.skipped("no built-in aggregate check matches the ticket's symptoms");
+      if (selected.length === 0 && skipped.length === 0 && ids.length === 0) {
+        return ev.skipped(
+          "no declared data check of the run's service matches the ticket's symptoms",
+        );
+      }
+      if (skipped.length > 0) {
+        ev.gap({
+          what: `declared data checks ${named(skipped)} match the ticket but were not run: the run's service is unresolved`,
+          confidenceImpact: UNRESOLVED_CHECK_IMPACT,
+        });
       }
       const ctx: RunContext = { replica, ev, now: input.now, clock };
       // One at a time: the replica serves production reads, and the pool is small.
       const steps = selected.flatMap(({ check }) => stepsOf(ctx, check, input.ticket));
-      if (selected.length === 0) {
+      if (selected.length === 0 && ids.length > 0) {
         steps.push({
           what: "db generic data-state checks (duplicates, stuck states) on the ticket's records",
           confidenceImpact: 10,
@@ -326,5 +372,6 @@ export function createDbSpecialist(options: DbSpecialistOptions = {}): Specialis
   };
 }
 
+/** With no declared checks (schema-generic checks only): src/compose passes the catalog's. */
 const db: Specialist = createDbSpecialist();
 export default db;

@@ -1,5 +1,6 @@
 import type { Octokit } from "@octokit/rest";
 import type { Logger } from "pino";
+import { createDbSpecialist } from "../../specialists/db/index.ts";
 import { SPECIALISTS } from "../../specialists/registry.ts";
 import type { GitHubReader, SpecialistTools } from "../../specialists/tools.ts";
 import { type CloudWatchReaderHandle, createCloudWatchReader } from "../adapters/aws/cloudwatch.ts";
@@ -13,7 +14,7 @@ import { createSentryReader, probeSentry } from "../adapters/sentry/reader.ts";
 import { createVendorStatusReader } from "../adapters/vendor/status.ts";
 import type { Config } from "../config/index.ts";
 import type { ConnectorProbe, PipelineDeps } from "../phases/deps.ts";
-import { loadServiceCatalog } from "../policy/catalog.ts";
+import { catalogDataChecks, loadServiceCatalog } from "../policy/catalog.ts";
 import { cachedPolicySource, type PolicySource } from "../policy/source.ts";
 import { silentNotifier, type TriageNotifier } from "../runner/ports.ts";
 import { defaultRedactor } from "../safety/redact.ts";
@@ -222,6 +223,9 @@ export async function buildPipeline(
     });
   } else connectors.push(missing("vendor_status", "PRODE_VENDOR_STATUS is not set"));
 
+  const catalog = await loadServiceCatalog(config.PRODE_POLICY_DIR);
+  // The db specialist's checks are the services' declared `data_checks` (none built in).
+  const db = createDbSpecialist({ checks: catalogDataChecks(catalog) });
   return {
     deps: {
       log,
@@ -229,9 +233,9 @@ export async function buildPipeline(
       ...(linear ? { linear } : {}),
       connectors,
       tools,
-      specialists: [...SPECIALISTS],
+      specialists: SPECIALISTS.map((s) => (s.id === "db" ? db : s)),
       policyFor,
-      catalog: await loadServiceCatalog(config.PRODE_POLICY_DIR),
+      catalog,
       wikiDir: config.PRODE_WIKI_DIR,
       notifier,
       deliveryConfigured: false,

@@ -1,15 +1,20 @@
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parse } from "yaml";
+import { type DbCheck, validateChecks } from "../../specialists/db/checks.ts";
+import { compilePattern } from "../../specialists/db/patterns.ts";
 import type { AwsResources } from "../../specialists/types.ts";
-import { parsePolicyFile, type ServiceCatalogFields } from "./file-schema.ts";
+import { AppError, ErrorCode } from "../domain/errors.ts";
+import { type DataCheckFields, parsePolicyFile, type ServiceCatalogFields } from "./file-schema.ts";
 
 /**
  * The service catalog: what policy/services/<service>.yaml declares about each service
  * (team, repository, Sentry projects, Linear teams/projects/labels, AWS resources), read
  * once when the pipeline is wired. It routes evidence to a service's own resources; a
  * service without a file is still resolved from the Sentry project or Linear (scope.ts)
- * and gets the default policy. Teams are the names of policy/teams/<team>.yaml.
+ * and gets the default policy. Teams are the names of policy/teams/<team>.yaml. A service
+ * may also declare the db specialist's data checks (`data_checks:`): its tables, ids and
+ * symptom words, which run only on that service's runs.
  */
 
 export interface CatalogService {
@@ -21,6 +26,8 @@ export interface CatalogService {
   aws: AwsResources;
   /** Availability zones the service runs in, when declared. */
   zones: string[];
+  /** The db specialist's checks this service declares (`data_checks:`), compiled. */
+  dataChecks: DbCheck[];
 }
 
 export interface ServiceCatalog {
@@ -63,6 +70,64 @@ function awsOf(aws: ServiceCatalogFields["aws"]): AwsResources {
   return out;
 }
 
+function dataCheckOf(service: string, c: DataCheckFields): DbCheck {
+  const symptoms = c.symptoms.map((p) => compilePattern(p, "symptom"));
+  switch (c.kind) {
+    case "derived_counter":
+      return {
+        kind: c.kind,
+        id: c.id,
+        service,
+        table: c.table,
+        key: c.key,
+        counter: c.counter,
+        source: {
+          table: c.source.table,
+          key: c.source.key,
+          ...(c.source.where ? { where: c.source.where } : {}),
+          ...(c.source.changed_column ? { changedColumn: c.source.changed_column } : {}),
+        },
+        subject: c.subject,
+        ...(c.entity ? { entity: compilePattern(c.entity, "entity") } : {}),
+        symptoms,
+      };
+    case "null_precondition":
+      return {
+        kind: c.kind,
+        id: c.id,
+        service,
+        table: c.table,
+        column: c.column,
+        createdColumn: c.created_column,
+        lookbackHours: c.lookback_hours,
+        symptoms,
+      };
+    case "aggregate":
+      return { kind: c.kind, id: c.id, service, sql: c.sql, describes: c.describes, symptoms };
+    default: {
+      const never: never = c;
+      throw new Error(`unknown data check ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+/** A service's declared data checks, compiled and checked; refused naming the file. */
+function dataChecksOf(service: string, declared: DataCheckFields[], source: string): DbCheck[] {
+  try {
+    return validateChecks(declared.map((c) => dataCheckOf(service, c)));
+  } catch (error) {
+    throw new AppError(
+      ErrorCode.PolicyInvalid,
+      `${source}: data_checks: ${(error as Error).message}`,
+    );
+  }
+}
+
+/** Every service's declared data checks, for the db specialist (src/compose). */
+export function catalogDataChecks(catalog: ServiceCatalog): DbCheck[] {
+  return Object.values(catalog.services).flatMap((s) => s.dataChecks);
+}
+
 /** One service file's catalog entry (exported for tests). */
 export function catalogEntry(name: string, doc: unknown, source = name): CatalogService {
   const file = parsePolicyFile(source, "service", doc) as ServiceCatalogFields & { team: string };
@@ -78,6 +143,7 @@ export function catalogEntry(name: string, doc: unknown, source = name): Catalog
     },
     aws: awsOf(file.aws),
     zones: file.aws?.zones ?? [],
+    dataChecks: dataChecksOf(name, file.data_checks ?? [], source),
   };
 }
 

@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { CHECK_ID, IDENTIFIER, PREDICATE } from "../../specialists/db/checks.ts";
+import { patternProblem } from "../../specialists/db/patterns.ts";
 import { CONFIDENCE_FLOOR } from "../domain/classifier-gate.ts";
 import { AppError, ErrorCode } from "../domain/errors.ts";
 import { POLICY_NAME, POLICY_NAME_RULE } from "./names.ts";
@@ -126,9 +128,76 @@ const catalogFields = {
     })
     .optional(),
 };
+/**
+ * The db specialist's data checks a service declares (`data_checks:`): its tables, ids
+ * and symptom words are data, so they live with the service, never in code. Identifiers
+ * are plain lower-case SQL names, patterns are bounded (specialists/db/patterns.ts).
+ */
+const pattern = z.string().superRefine((p, ctx) => {
+  const problem = patternProblem(p);
+  if (problem) ctx.addIssue({ code: "custom", message: problem });
+});
+const identifier = z.string().regex(IDENTIFIER, "a plain lower-case SQL identifier");
+const checkBase = {
+  id: z.string().regex(CHECK_ID, "a kebab-case check id"),
+  /** Regular expressions (case-insensitive) the ticket's text must match for it to run. */
+  symptoms: z.array(pattern).min(1, "at least one symptom pattern"),
+};
+const dataCheck = z.discriminatedUnion("kind", [
+  z.strictObject({
+    kind: z.literal("derived_counter"),
+    ...checkBase,
+    table: identifier,
+    key: identifier,
+    counter: identifier,
+    source: z.strictObject({
+      table: identifier,
+      key: identifier,
+      where: z.string().regex(PREDICATE, "a simple predicate").optional(),
+      changed_column: identifier.optional(),
+    }),
+    subject: z.string().trim().min(1),
+    entity: pattern.optional(),
+  }),
+  z.strictObject({
+    kind: z.literal("null_precondition"),
+    ...checkBase,
+    table: identifier,
+    column: identifier,
+    created_column: identifier,
+    lookback_hours: z
+      .int()
+      .positive()
+      .max(24 * 30),
+  }),
+  z.strictObject({
+    kind: z.literal("aggregate"),
+    ...checkBase,
+    sql: z.string().trim().min(1),
+    describes: z.string().trim().min(1),
+  }),
+]);
+const dataChecks = z.array(dataCheck).superRefine((checks, ctx) => {
+  const seen = new Set<string>();
+  checks.forEach((c, i) => {
+    if (seen.has(c.id)) {
+      ctx.addIssue({ code: "custom", path: [i, "id"], message: `duplicate check id '${c.id}'` });
+    }
+    seen.add(c.id);
+  });
+});
+export type DataCheckFields = z.infer<typeof dataCheck>;
+
 /** A service file names the team that owns the service, and may describe the service. */
-const serviceFile = z.strictObject({ ...base, team: slug, ...catalogFields });
-export type ServiceCatalogFields = Partial<z.infer<z.ZodObject<typeof catalogFields>>>;
+const serviceFile = z.strictObject({
+  ...base,
+  team: slug,
+  ...catalogFields,
+  data_checks: dataChecks.optional(),
+});
+export type ServiceCatalogFields = Partial<z.infer<z.ZodObject<typeof catalogFields>>> & {
+  data_checks?: DataCheckFields[];
+};
 
 export type PolicyFile = z.infer<typeof levelFile> & { team?: string };
 export type PolicyFileKillSwitch = z.infer<typeof killSwitch>;

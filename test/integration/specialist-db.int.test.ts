@@ -2,14 +2,15 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type SeededReplica, seedReplica } from "../../sim/replica-seed.ts";
 import { findScenario, type Scenario } from "../../sim/scenario.ts";
 import {
-  BUILT_IN_CHECKS,
   correctionSql,
+  type DbCheck,
   entityCountSql,
   nullPreconditionSql,
   staleCountSql,
   staleSinceSql,
 } from "../../specialists/db/checks.ts";
-import db, { createDbSpecialist } from "../../specialists/db/index.ts";
+import { createDbSpecialist } from "../../specialists/db/index.ts";
+import type { Specialist } from "../../specialists/types.ts";
 import {
   openReplica,
   probeReplica,
@@ -17,6 +18,7 @@ import {
 } from "../../src/adapters/replica/reader.ts";
 import { classify } from "../../src/domain/classifier.ts";
 import { normalizeSpecialistOutput } from "../../src/domain/specialist-output.ts";
+import { catalogDataChecks, loadServiceCatalog } from "../../src/policy/catalog.ts";
 import { createGuardedReplica } from "../../src/safety/replica.ts";
 import { checkSql } from "../../src/safety/sql-guard.ts";
 import { input as classifierInput, staleCounts } from "../setup/classifier-fixtures.ts";
@@ -27,6 +29,8 @@ import { specialistInput } from "../setup/scenario-ticket.ts";
  * The db specialist on real Postgres replicas seeded from the reference scenarios,
  * reached only through the guarded reader (SQL guard + READ ONLY transaction) with the
  * SELECT-only role: aggregate counts become signals, a refused statement becomes a gap.
+ * The checks are the shipped service catalog's `data_checks` (policy/services/*.yaml),
+ * handed over as src/compose does: none is built into the specialist.
  */
 
 interface Replica {
@@ -35,8 +39,13 @@ interface Replica {
   adapter: ReplicaAdapter;
 }
 const replicas = new Map<string, Replica>();
+/** The catalog's declared checks, and the db specialist built from them. */
+let CATALOG_CHECKS: DbCheck[] = [];
+let db: Specialist;
 
 beforeAll(async () => {
+  CATALOG_CHECKS = catalogDataChecks(await loadServiceCatalog("policy"));
+  db = createDbSpecialist({ checks: CATALOG_CHECKS });
   for (const name of ["db-state-approval", "backend-500-pr"]) {
     const scenario = await findScenario(name);
     const seeded = await seedReplica(TEST_ADMIN_URL, scenario);
@@ -138,6 +147,7 @@ describe("db specialist on the seeded replicas", () => {
           id: "two-statements",
           sql: "select count(*) from workspaces; delete from workspaces",
           describes: "workspaces",
+          service: scenario.service!,
           symptoms: [/seats/],
         },
         {
@@ -145,9 +155,10 @@ describe("db specialist on the seeded replicas", () => {
           id: "sleeps",
           sql: "select pg_sleep(5)",
           describes: "sleep",
+          service: scenario.service!,
           symptoms: [/seats/],
         },
-        ...BUILT_IN_CHECKS,
+        ...CATALOG_CHECKS,
       ],
     });
     const out = normalizeSpecialistOutput(
@@ -165,9 +176,32 @@ describe("db specialist on the seeded replicas", () => {
     expect(Number(rows.rows[0]?.[0])).toBe(437);
   });
 
-  it("every built-in statement passes the SQL guard", async () => {
+  it("without a resolved service, runs no declared check and names the skipped one in a gap", async () => {
+    const { scenario, adapter } = replica("db-state-approval");
+    const input = specialistInput(scenario, { replica: adapter.reader });
+    const { service: _, ...unresolved } = input.ticket;
+    const out = normalizeSpecialistOutput(await db.run({ ...input, ticket: unresolved }));
+    expect(out.signals.filter((s) => s.kind === "stale_derived_rows")).toEqual([]);
+    expect(out.sources.map((s) => s.ref)).not.toContain("db_query:workspace-member-count");
+    expect(out.gaps).toContainEqual({
+      what: expect.stringMatching(/workspace-member-count \(workspace-api\) match the ticket/),
+      confidenceImpact: 10,
+    });
+  });
+
+  it("another service's run never runs this service's declared checks", async () => {
+    const { scenario, adapter } = replica("db-state-approval");
+    const input = specialistInput(scenario, { replica: adapter.reader });
+    const other = { ...input.ticket, service: "svc-without-data-checks" };
+    const out = normalizeSpecialistOutput(await db.run({ ...input, ticket: other }));
+    expect(out.sources.map((s) => s.ref)).not.toContain("db_query:workspace-member-count");
+    expect(out.gaps).toEqual([]);
+  });
+
+  it("every declared statement of the shipped catalog passes the SQL guard", async () => {
     const now = new Date("2026-11-20T14:35:00Z");
-    for (const check of BUILT_IN_CHECKS) {
+    expect(CATALOG_CHECKS.length).toBeGreaterThan(0);
+    for (const check of CATALOG_CHECKS) {
       const statements =
         check.kind === "derived_counter"
           ? [
@@ -185,7 +219,7 @@ describe("db specialist on the seeded replicas", () => {
   });
 
   it("proposes a recount the guard would refuse: a production write can never run through the replica path", async () => {
-    for (const check of BUILT_IN_CHECKS) {
+    for (const check of CATALOG_CHECKS) {
       if (check.kind !== "derived_counter") continue;
       expect(await checkSql(correctionSql(check))).toMatchObject({ allowed: false });
     }
