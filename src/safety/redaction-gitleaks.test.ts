@@ -27,12 +27,13 @@ const CANDIDATES = ["./__corpus__/gitleaks.json", "../../../shared/redaction/git
 const corpusPath = CANDIDATES.find((p) => existsSync(p));
 const RECALL_TARGET = 0.95;
 /**
- * The probe asked for 90%; 83.6% is where the redactor stands (ADR 0007): most of the
- * false positives it still rewrites are credentials by shape — another rule's key, a
+ * The probe asked for 90%; 76.6% is where the redactor stands (ADR 0007): it withholds
+ * fake-looking values (`…EXAMPLE`, `1234567…`) on purpose, and the other false positives
+ * it rewrites are credentials by shape — another rule's key, a
  * token one character too long for gitleaks' exact regex, published example keys
  * gitleaks allowlists by value — and a redactor errs toward withholding them.
  */
-const INTACT_FLOOR = 0.83;
+const INTACT_FLOOR = 0.75;
 
 /**
  * The secret of a true positive whose generator did not say: its most random-looking

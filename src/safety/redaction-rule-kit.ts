@@ -99,11 +99,16 @@ export function isNotASecret(value: string): boolean {
 
 /**
  * A value that shows where a secret would go rather than being one: `<your token>`,
- * `[PASSWORD]`, `%DB_PASSWORD%`, `$1`, `…`, `xxxxxxxx`, `AKIA…EXAMPLE`,
- * `PUT_YOUR_TOKEN_HERE`, the word `password` itself, a run of the alphabet or of digits
- * (`abcdefgh`, `1234567`), a vendor prefix followed by one repeated character
- * (`ghp_xxxx…`, `AIzaaaaa…`), or an elided value (`ops_eyJzaWdu..`). Leaving these is
- * what keeps documentation, templates and config examples readable.
+ * `[PASSWORD]`, `%DB_PASSWORD%`, `$1`, `…`, `xxxxxxxx`, `PUT_YOUR_TOKEN_HERE`,
+ * `changeme`, the word `password` itself, a vendor prefix followed by a mask
+ * (`ghp_xxxx…`), or an elided value (`ops_eyJzaWdu..`). Leaving these is what keeps
+ * documentation, templates and config examples readable.
+ *
+ * Deliberately NOT placeholders, although gitleaks' own tests treat some of them as
+ * non-secrets: values containing `EXAMPLE`, runs like `1234567` or `abcdef`, and
+ * low-entropy strings. People paste fake-looking credentials that are real, and tests of
+ * prode paste documented example keys (`AKIAIOSFODNN7EXAMPLE`) expecting them withheld;
+ * a leaked secret costs far more than an over-redacted example (ADR 0007).
  */
 export function isPlaceholderSecret(value: string): boolean {
   if (value.length === 0 || isPlaceholder(value)) return false;
@@ -119,35 +124,11 @@ export function isPlaceholderSecret(value: string): boolean {
   ) {
     return true;
   }
-  if (/example|your_|changeme|placeholder/i.test(value) || /(?:Here|HERE|_here)\b/.test(value)) {
+  if (/your_|changeme|placeholder/i.test(value) || /(?:Here|HERE|_here)\b/.test(value)) {
     return true;
   }
-  if (/xxxxxx|XXXXXX/.test(value) || longestAscendingRun(value) >= 7) return true;
-  // Random tokens of this length carry well over 3 bits per character (numeric ids aside).
-  if (value.length >= 16 && /[A-Za-z]/.test(value) && entropy(value) < 2.5) return true;
-  // Low variety: one character repeated over most of the value, or runs of repeats
-  // throughout (`5555555dAAAAA7777777…`); in a random token a repeat is rare.
-  let longest = 0;
-  let run = 0;
-  let repeats = 0;
-  for (let i = 0; i < value.length; i++) {
-    run = i > 0 && value[i] === value[i - 1] ? run + 1 : 1;
-    if (run > 1) repeats++;
-    if (run > longest) longest = run;
-  }
-  if (value.length >= 16 && repeats > value.length * 0.5) return true;
-  return value.length >= 8 && longest >= Math.max(6, value.length * 0.5);
-}
-
-/** Longest run of consecutive code points going up by one (`abcdef`, `34567`). */
-function longestAscendingRun(value: string): number {
-  let longest = 1;
-  let run = 1;
-  for (let i = 1; i < value.length; i++) {
-    run = value.charCodeAt(i) === value.charCodeAt(i - 1) + 1 ? run + 1 : 1;
-    if (run > longest) longest = run;
-  }
-  return longest;
+  // A mask after a prefix: `ghp_xxxxxxxx`, `sk-********`.
+  return /^[\w-]{0,12}?(?:x{6,}|X{6,}|\*{6,})$/.test(value);
 }
 
 /** Splits a quoted value into quote, inner text, quote ("\"x\"" → `"`, `x`, `"`). */

@@ -87,7 +87,7 @@ export const PROBE_KEEP_CASES: KeepCase[] = [
   },
   {
     name: "placeholder credentials in docs",
-    text: "GITHUB_TOKEN=ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\napi_key: <your api key>\naws_access_key_id = AKIAIOSFODNN7EXAMPLE",
+    text: "GITHUB_TOKEN=ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\napi_key: <your api key>\npassword: changeme",
   },
   { name: "not curl's -u", text: "docker run -u 1000:1000 app && sort -u names.txt" },
   { name: "ids that are not SSNs", text: "order 000-12-3456 build 2024-10-01 ref 666-12-3456" },
