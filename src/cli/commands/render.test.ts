@@ -55,7 +55,9 @@ describe("prode render", () => {
     ];
     const first = await run(argv);
     expect((await run(argv)).stdout).toBe(first.stdout);
-    expect(first.stdout).toContain("(41m ago)");
+    // Times are Slack date tokens (Slack computes "ago" when read), with a UTC fallback.
+    expect(first.stdout).toContain("<!date^1741055892^");
+    expect(first.stdout).toContain("|2025-03-04 02:38 UTC>");
   });
 
   it("reads stdin with --input -", async () => {
