@@ -216,6 +216,13 @@ describe("assessPoison", () => {
     });
   });
 
+  it("calls nothing poison when the queue's deletes dropped: the consumer fails on every message", () => {
+    // A dependency or vendor down: every message comes back and dead-letters, deletes stop.
+    const dlq = change({ direction: "rise", latest: 400, samples: [] });
+    expect(assessPoison(counts(90), counts(2, 30, "drop"), dlq, NOW)).toBeUndefined();
+    expect(assessPoison(counts(90), counts(20, 30, "drop"), undefined, NOW)).toBeUndefined();
+  });
+
   it("calls balanced receives and deletes with an empty DLQ clean, a backlog neither", () => {
     expect(assessPoison(counts(50), counts(48), change({ latest: 0 }), NOW)).toEqual({
       repeatedReceives: 0,
