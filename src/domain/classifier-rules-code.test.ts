@@ -39,9 +39,13 @@ const cleanRegression = (): UnsourcedSignal[][] => [
 
 describe("competing evidence near a release keeps the gate closed", () => {
   it("vendor errors with a harmless deploy 10 min before and no status post yet: no delivery", () => {
-    const { gate, fired } = judge(...cleanRegression(), [vendorErrors, vendorGreen]);
+    const { c, gate, fired } = judge(...cleanRegression(), [vendorErrors, vendorGreen]);
     expect(fired).toContain("code.vendor_implicated");
-    expect(gate.decision).toBe("exit");
+    // The regression's corroborating rules still clear the floor; the gate stops it anyway.
+    expect(c.class).toBe("code_defect");
+    expect(c.confidence).toBeGreaterThanOrEqual(70);
+    expect(gate.outcome).toBe("CANNOT_AUTO_FIX");
+    expect(gate.reasons.join(" ")).toContain("code.vendor_implicated");
   });
 
   it("requests doubled with DB connections rising, deploy just before: no delivery", () => {
