@@ -189,6 +189,8 @@ export interface SelectedCheck {
   check: DbCheck;
   /** Why it runs: the symptom it matched, or the wiki recipe that named it. */
   why: string;
+  /** What selected it: the ticket's own words, or only a wiki page (routing). */
+  by: "symptom" | "wiki";
 }
 
 /**
@@ -206,8 +208,51 @@ export function selectChecks(
   for (const check of checks) {
     const symptom = check.symptoms.find((s) => s.test(text));
     const hint = hinted.find((h) => h.text.includes(check.id));
-    if (symptom) selected.push({ check, why: `the ticket matches ${symptom.source}` });
-    else if (hint) selected.push({ check, why: `wiki ${hint.pageId} names ${check.id}` });
+    if (symptom) {
+      selected.push({ check, why: `the ticket matches ${symptom.source}`, by: "symptom" });
+    } else if (hint) {
+      selected.push({ check, why: `wiki ${hint.pageId} names ${check.id}`, by: "wiki" });
+    }
   }
   return selected;
 }
+
+/** Confidence a declared check costs when it matches but may not run (service unresolved). */
+export const UNRESOLVED_CHECK_IMPACT = 10;
+
+export interface ChecksForRun {
+  /** The checks that run. */
+  selected: SelectedCheck[];
+  /** Checks that match the ticket but do not run: the service is unresolved and ambiguous. */
+  skipped: SelectedCheck[];
+  /** The service whose checks run on the ticket's symptoms alone (service unresolved). */
+  bySymptomOnly?: string;
+}
+
+/**
+ * The declared checks a ticket calls for. With a resolved service, only that service's
+ * checks run. With none, the matching checks run only when the match is unambiguous:
+ * they all belong to one service and the ticket's own words (not a wiki page alone)
+ * matched at least one; otherwise none runs and each is named in a gap.
+ */
+export function checksFor(
+  checks: DbCheck[],
+  ticket: TicketContext,
+  hints: RoutingHints,
+): ChecksForRun {
+  const service = ticket.service;
+  if (service) {
+    const own = checks.filter((c) => c.service === service);
+    return { selected: selectChecks(own, ticket, hints), skipped: [] };
+  }
+  const matched = selectChecks(checks, ticket, hints);
+  const services = new Set(matched.map((s) => s.check.service));
+  const [only] = services;
+  if (only !== undefined && services.size === 1 && matched.some((s) => s.by === "symptom")) {
+    return { selected: matched, skipped: [], bySymptomOnly: only };
+  }
+  return { selected: [], skipped: matched };
+}
+
+export const named = (checks: SelectedCheck[]) =>
+  checks.map((s) => `${s.check.id} (${s.check.service})`).join(", ");

@@ -242,28 +242,72 @@ describe("declared checks and the run's service", () => {
     expect(r.seen).toEqual([]);
   });
 
-  it("with the service unresolved, runs no declared check and names the skipped ones in a gap", async () => {
+  const { service: _, ...unresolvedTicket } = ticket;
+  const unresolved = {
+    ...unresolvedTicket,
+    snapshot: { ...unresolvedTicket.snapshot, descriptionExcerpt: "More seats than members." },
+  };
+
+  it("with the service unresolved, runs the checks of the one service the symptoms match, saying so", async () => {
     const db = declared(SEATS);
-    const { service: _, ...unresolved } = ticket;
-    const noIds = {
-      ...unresolved,
-      snapshot: { ...unresolved.snapshot, descriptionExcerpt: "More seats than members." },
-    };
-    expect(db.appliesTo(noIds, available as never, hints)).toMatchObject({
+    expect(db.appliesTo(unresolved, available as never, hints)).toMatchObject({
+      applies: true,
+      required: true,
+      reason: expect.stringContaining("service unresolved: only svc-seats's checks match"),
+    });
+    const r = replica((sql) =>
+      sql.includes("stale_count")
+        ? result(["stale_count", "total_count"], ["0", "437"])
+        : new Error("unexpected"),
+    );
+    const out = normalizeSpecialistOutput(await db.run({ ...input(r), ticket: unresolved }));
+    expect(out.signals.map((s) => s.kind)).toEqual(["derived_rows_consistent"]);
+    // Already charged by the service resolution: recorded, not charged twice.
+    expect(out.gaps).toContainEqual({
+      what: expect.stringMatching(
+        /service is unresolved: declared data checks workspace-member-count \(svc-seats\) ran because only svc-seats's checks match/,
+      ),
+      confidenceImpact: 0,
+    });
+  });
+
+  it("with the service unresolved and two services' checks matching, runs none and names them in a gap", async () => {
+    const db = declared(SEATS, { ...SEATS, service: "svc-other" });
+    expect(db.appliesTo(unresolved, available as never, hints)).toMatchObject({
       applies: true,
       required: false,
-      reason: expect.stringContaining("workspace-member-count (svc-seats)"),
     });
     const r = replica(() => new Error("no statement should run"));
-    const out = normalizeSpecialistOutput(await db.run({ ...input(r), ticket: noIds }));
+    const out = normalizeSpecialistOutput(await db.run({ ...input(r), ticket: unresolved }));
     expect(r.seen).toEqual([]);
     expect(out.signals).toEqual([]);
     expect(out.gaps).toContainEqual({
       what: expect.stringMatching(
-        /workspace-member-count \(svc-seats\) match the ticket but were not run: the run's service is unresolved/,
+        /workspace-member-count \(svc-seats\), workspace-member-count \(svc-other\) match the ticket but were not run: the run's service is unresolved/,
       ),
       confidenceImpact: 10,
     });
+  });
+
+  it("with the service unresolved, a wiki page naming a check is not enough to run it", async () => {
+    const db = declared(SEATS);
+    const wikiOnly = {
+      ...unresolved,
+      snapshot: { ...unresolved.snapshot, title: "Invoice wrong", descriptionExcerpt: "" },
+    };
+    const named = {
+      pages: ["p"],
+      recipes: [
+        { pageId: "p", specialist: "db" as const, name: "r", body: "workspace-member-count" },
+      ],
+      negativeControls: [],
+    };
+    const r = replica(() => new Error("no statement should run"));
+    const out = normalizeSpecialistOutput(
+      await db.run({ ...input(r), ticket: wikiOnly, hints: named }),
+    );
+    expect(r.seen).toEqual([]);
+    expect(out.gaps.map((g) => g.confidenceImpact)).toEqual([10]);
   });
 });
 

@@ -5,17 +5,18 @@ import type { ReplicaQueryResult, ReplicaReader } from "../tools.ts";
 import type { Specialist, TicketContext } from "../types.ts";
 import {
   type AggregateCheck,
+  checksFor,
   correctionSql,
   type DbCheck,
   type DerivedCounterCheck,
   entityCountSql,
   type NullPreconditionCheck,
+  named,
   nullPreconditionSql,
-  type SelectedCheck,
-  selectChecks,
   staleCountSql,
   staleSinceSql,
   ticketEntities,
+  UNRESOLVED_CHECK_IMPACT,
   validateChecks,
 } from "./checks.ts";
 import { runGenericChecks } from "./generic.ts";
@@ -36,9 +37,10 @@ import { asCount, asTimestamp } from "./values.ts";
  * The declared checks come from the service catalog (`data_checks:` in
  * policy/services/<service>.yaml, handed over by src/compose); there are none built in.
  * A declared check runs only on a run whose resolved service declared it. When the
- * service is unresolved, a check whose symptoms the ticket shows is not run (its tables
- * may belong to another service's database): a gap names it, and the schema-generic
- * checks still run on quoted record ids.
+ * service is unresolved, the matching checks run only if the match is unambiguous (all of
+ * one service, at least one matched by the ticket's own words), with a gap saying so;
+ * otherwise none runs (their tables may be another service's) and a gap names each. The
+ * schema-generic checks still run on quoted record ids.
  */
 
 export interface DbSpecialistOptions {
@@ -250,29 +252,6 @@ function stepsOf(ctx: RunContext, check: DbCheck, ticket: TicketContext): Check[
   }
 }
 
-/** Confidence a declared check costs when it matches but the service is unresolved. */
-const UNRESOLVED_CHECK_IMPACT = 10;
-
-/**
- * The declared checks a ticket calls for, split by whether they may run: only the
- * resolved service's run; with no resolved service, those that match are `skipped`.
- */
-function checksFor(
-  checks: DbCheck[],
-  ticket: TicketContext,
-  hints: Parameters<typeof selectChecks>[2],
-): { selected: SelectedCheck[]; skipped: SelectedCheck[] } {
-  const service = ticket.service;
-  if (service) {
-    const own = checks.filter((c) => c.service === service);
-    return { selected: selectChecks(own, ticket, hints), skipped: [] };
-  }
-  return { selected: [], skipped: selectChecks(checks, ticket, hints) };
-}
-
-const named = (skipped: SelectedCheck[]) =>
-  skipped.map((s) => `${s.check.id} (${s.check.service})`).join(", ");
-
 export function createDbSpecialist(options: DbSpecialistOptions = {}): Specialist {
   const checks = validateChecks(options.checks ?? []);
   const timeoutMs = options.timeoutMs ?? 30_000;
@@ -284,14 +263,14 @@ export function createDbSpecialist(options: DbSpecialistOptions = {}): Specialis
     timeoutMs,
 
     appliesTo(ticket, tools, hints) {
-      const { selected, skipped } = checksFor(checks, ticket, hints);
+      const { selected, skipped, bySymptomOnly } = checksFor(checks, ticket, hints);
       const replica = tools.some((t) => t.connector === "db" && t.status === "available");
       if (selected.length === 0 && skipped.length > 0 && replica) {
         // Run to record the gap (and the generic checks on quoted ids), never required.
         return {
           applies: true,
           required: false,
-          reason: `declared data checks ${named(skipped)} match the ticket, but the run's service is unresolved: not run`,
+          reason: `declared data checks ${named(skipped)} match the ticket, but the run's service is unresolved and they are not one service's: not run`,
         };
       }
       if (selected.length === 0) {
@@ -316,7 +295,9 @@ export function createDbSpecialist(options: DbSpecialistOptions = {}): Specialis
       return {
         applies: true,
         required,
-        reason: selected.map((s) => `${s.check.id}: ${s.why}`).join("; "),
+        reason:
+          selected.map((s) => `${s.check.id}: ${s.why}`).join("; ") +
+          (bySymptomOnly ? ` (service unresolved: only ${bySymptomOnly}'s checks match)` : ""),
       };
     },
 
@@ -336,7 +317,7 @@ export function createDbSpecialist(options: DbSpecialistOptions = {}): Specialis
       });
       const replica = input.tools.replica;
       if (!replica) return ev.skipped("no replica reader: the db connector is absent");
-      const { selected, skipped } = checksFor(checks, input.ticket, input.hints);
+      const { selected, skipped, bySymptomOnly } = checksFor(checks, input.ticket, input.hints);
       const ids = ticketRecordIds(input.ticket);
       if (selected.length === 0 && skipped.length === 0 && ids.length === 0) {
         return ev.skipped(
@@ -345,8 +326,16 @@ export function createDbSpecialist(options: DbSpecialistOptions = {}): Specialis
       }
       if (skipped.length > 0) {
         ev.gap({
-          what: `declared data checks ${named(skipped)} match the ticket but were not run: the run's service is unresolved`,
+          what: `declared data checks ${named(skipped)} match the ticket but were not run: the run's service is unresolved and the checks are not one service's`,
           confidenceImpact: UNRESOLVED_CHECK_IMPACT,
+        });
+      }
+      if (bySymptomOnly) {
+        // The unresolved service is already charged by the service resolution (scope.ts):
+        // recorded so the handoff says whose checks ran and why, not charged twice.
+        ev.gap({
+          what: `the run's service is unresolved: declared data checks ${named(selected)} ran because only ${bySymptomOnly}'s checks match the ticket's symptoms`,
+          confidenceImpact: 0,
         });
       }
       const ctx: RunContext = { replica, ev, now: input.now, clock };

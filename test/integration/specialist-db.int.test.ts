@@ -176,17 +176,20 @@ describe("db specialist on the seeded replicas", () => {
     expect(Number(rows.rows[0]?.[0])).toBe(437);
   });
 
-  it("without a resolved service, runs no declared check and names the skipped one in a gap", async () => {
+  it("without a resolved service, runs the one service's checks the symptoms match, and says so", async () => {
     const { scenario, adapter } = replica("db-state-approval");
     const input = specialistInput(scenario, { replica: adapter.reader });
     const { service: _, ...unresolved } = input.ticket;
     const out = normalizeSpecialistOutput(await db.run({ ...input, ticket: unresolved }));
-    expect(out.signals.filter((s) => s.kind === "stale_derived_rows")).toEqual([]);
-    expect(out.sources.map((s) => s.ref)).not.toContain("db_query:workspace-member-count");
-    expect(out.gaps).toContainEqual({
-      what: expect.stringMatching(/workspace-member-count \(workspace-api\) match the ticket/),
-      confidenceImpact: 10,
-    });
+    expect(out.signals.map((s) => s.kind)).toEqual(["stale_derived_rows", "count_mismatch"]);
+    expect(out.gaps).toEqual([
+      {
+        what: expect.stringMatching(
+          /service is unresolved: declared data checks workspace-member-count \(workspace-api\) ran because only workspace-api's checks match/,
+        ),
+        confidenceImpact: 0,
+      },
+    ]);
   });
 
   it("another service's run never runs this service's declared checks", async () => {
