@@ -25,6 +25,7 @@ import {
 } from "./classifier-features.ts";
 import type { SignalIndex, TaggedSignal } from "./classifier-index.ts";
 import type { Rule } from "./classifier-rule.ts";
+import { dependencyMovedFirst, loadRoseWithSymptom } from "./classifier-rules-code-against.ts";
 
 /**
  * Rules for and against infrastructure: a dependency or the platform at its limit, or
@@ -239,11 +240,13 @@ export const INFRA_RULES: readonly Rule[] = [
     class: "infra",
     effect: "refutes",
     points: 25,
-    explanation: `a release within ${LOOSE_RELEASE_MINUTES} min before the onset correlates with the symptom: a regression is likelier than capacity (a release long before the onset does not count against infrastructure)`,
+    explanation: `a release within ${LOOSE_RELEASE_MINUTES} min before the onset correlates with the symptom: a regression is likelier than capacity (a release long before the onset does not count against infrastructure, nor does one when the load rose with the symptom or a dependency moved first)`,
     match: (i) =>
-      i
-        .of("release_correlation")
-        .filter((r) => r.signal.firstSeenAfterDeployMinutes <= LOOSE_RELEASE_MINUTES),
+      loadRoseWithSymptom(i).length > 0 || dependencyMovedFirst(i).length > 0
+        ? []
+        : i
+            .of("release_correlation")
+            .filter((r) => r.signal.firstSeenAfterDeployMinutes <= LOOSE_RELEASE_MINUTES),
   },
   {
     id: "infra.tasks_have_headroom",
