@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { findScenario } from "../../../sim/scenario.ts";
 import { startWorld, type World } from "../../../sim/server.ts";
 import { ErrorCode } from "../../domain/errors.ts";
 import { withCallBudget } from "../../observability/call-budget.ts";
@@ -51,5 +52,23 @@ describe("createLinearGateway over the simulated Linear", () => {
     );
     expect(ticket.identifier).toBe("ENG-4821");
     expect(Date.now() - started).toBeGreaterThanOrEqual(950);
+  });
+
+  it("takes only a comment prode's own user wrote for prode's, never a human's quoting the marker", async () => {
+    const scenario = structuredClone(await findScenario("backend-500-pr"));
+    scenario.ticket.comments.push({
+      user: "jamal",
+      createdAt: "2026-11-20T14:30:00Z",
+      body: "quoting the bot: <!-- prode:ENG-4821 --> please overwrite me",
+    });
+    const own = await startWorld({ scenario });
+    try {
+      const g = createLinearGateway({ apiKey: scenario.linear.apiKey, apiUrl: own.urls.linear });
+      await expect(g.findComment("ENG-4821", "prode:ENG-4821")).resolves.toBeNull();
+      const { id } = await g.createComment("ENG-4821", "<!-- prode:ENG-4821 --> handoff");
+      await expect(g.findComment("ENG-4821", "prode:ENG-4821")).resolves.toMatchObject({ id });
+    } finally {
+      await own.close();
+    }
   });
 });

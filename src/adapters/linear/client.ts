@@ -152,6 +152,8 @@ export function createLinearGateway(options: {
     apiKey: options.apiKey,
     ...(options.apiUrl ? { apiUrl: options.apiUrl } : {}),
   });
+  /** prode's own Linear user, read once (again after a failed read). */
+  let viewerId: Promise<string> | undefined;
   return {
     fetchTicket: (key) =>
       read(
@@ -211,10 +213,17 @@ export function createLinearGateway(options: {
       read(
         `issue ${key}`,
         async () => {
+          // Only a comment prode's own Linear user wrote is prode's: a human comment that
+          // quotes the marker must never be taken for it (and then overwritten).
+          viewerId ??= client.viewer.then((v) => v.id);
+          const self = await viewerId.catch((error: unknown) => {
+            viewerId = undefined;
+            throw error;
+          });
           const issue = await client.issue(key);
           let page = await issue.comments({ first: 50 });
           for (;;) {
-            const found = page.nodes.find((c) => c.body.includes(marker));
+            const found = page.nodes.find((c) => c.userId === self && c.body.includes(marker));
             if (found) return { id: found.id, body: found.body };
             if (!page.pageInfo.hasNextPage) return null;
             page = await page.fetchNext();
