@@ -33,13 +33,14 @@ import { dropQueuePrefix, testQueuePrefix } from "../setup/redis.ts";
 const KNOWN_MISSES: Record<string, string> = {
   "catalog-cache-key-change-evictions": "BLOCKED_NEEDS_INFO", // expected DELIVERY
   // The consumer's service is not resolved from the alarm, so its database is not read: no
-  // dependency evidence for infra. Safe (no poison, no PR); review-aws finding 3.
+  // dependency evidence for infra. Safe (no poison, no PR).
   "dispatch-consumer-db-slots-exhausted": "BLOCKED_NEEDS_INFO", // expected VENDOR_OR_INFRA
   // The traffic ramp and CPU read flat; no infra rule names a load handled by autoscaling.
-  // Safe (no crash loop from one normal stop during a scale-out); review-aws finding 4.
+  // Safe (no crash loop from one normal stop during a scale-out).
   "courier-eta-scale-out-after-release": "BLOCKED_NEEDS_INFO", // expected VENDOR_OR_INFRA
   "fulfillment-poison-message": "BLOCKED_NEEDS_INFO", // expected DELIVERY
-  // infra.release_correlated (−25) still counts a release against a surge that led the symptom.
+  // Load and DB connections rising first now keep the release from counting against infra,
+  // but with no connection limit or refusal visible, infra reaches only 45 (< 70): safe.
   "listings-traffic-surge-db-pool-after-deploy": "BLOCKED_NEEDS_INFO", // expected VENDOR_OR_INFRA
   "pdf-renderer-memory-leak-after-bump": "BLOCKED_NEEDS_INFO", // expected DELIVERY
   "session-cache-evictions-campaign": "BLOCKED_NEEDS_INFO", // expected VENDOR_OR_INFRA
