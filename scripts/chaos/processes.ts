@@ -76,6 +76,11 @@ export class Supervised {
     this.#child?.kill("SIGKILL");
   }
 
+  /** SIGSTOP / SIGCONT: pauses the process without an exit (the ladder measures intake alone). */
+  signal(signal: "SIGSTOP" | "SIGCONT"): void {
+    this.#child?.kill(signal);
+  }
+
   /** Waits until the current incarnation said it is up. */
   ready(): Promise<void> {
     return this.#up;

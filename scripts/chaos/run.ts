@@ -11,14 +11,19 @@ import { findScenario } from "../../sim/scenario.ts";
 import { startWorld, type World } from "../../sim/server.ts";
 import { linearWebhook } from "../../sim/services/linear-webhook.ts";
 import { handoffMarker } from "../../src/domain/handoff-comment.ts";
-import { Supervised } from "./processes.ts";
 import {
-  freePort,
-  type PrivatePostgres,
-  type PrivateRedis,
-  startPrivatePostgres,
-  startPrivateRedis,
-} from "./servers.ts";
+  INTAKE_FAULTS,
+  intakeLadder,
+  LADDER_NAME,
+  type LadderRow,
+  ladderTickets,
+  printLadder,
+  SMOKE_FAULTS,
+} from "./intake.ts";
+import { Supervised } from "./processes.ts";
+import { printRows, type Row } from "./report.ts";
+import { freePort, startPrivatePostgres, startPrivateRedis } from "./servers.ts";
+import { type Fault, type Suite, sleep } from "./suite.ts";
 
 /**
  * `npm run chaos`: prode as deployed (web + 2 workers, each a `prode web|worker` process
@@ -37,28 +42,17 @@ import {
  * FAILED run, a duplicate or a broken audit chain.
  */
 
+/**
+ * `npm run chaos -- --smoke` or CHAOS_SMOKE=1: a Redis restart and a worker SIGKILL, 5
+ * tickets each. Bounded at 150 s: a SIGKILLed worker's phase waits for its BullMQ lock
+ * to expire and the stalled check (30 s each in src/runner/worker.ts) before it resumes.
+ */
+const SMOKE = process.argv.includes("--smoke") || process.env.CHAOS_SMOKE === "1";
 const TICKETS_PER_FAULT = Number(process.env.CHAOS_TICKETS ?? 12);
-const MAX_SECONDS = Number(process.env.CHAOS_MAX_SECONDS ?? 280);
+const MAX_SECONDS = Number(process.env.CHAOS_MAX_SECONDS ?? (SMOKE ? 150 : 280));
 const DRAIN_SECONDS = Number(process.env.CHAOS_DRAIN_SECONDS ?? 90);
 const BIN = fileURLToPath(new URL("../../bin/prode.mjs", import.meta.url));
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const run = promisify(execFile);
-
-interface Suite {
-  world: World;
-  pg: PrivatePostgres;
-  redis: PrivateRedis;
-  web: Supervised;
-  workers: Supervised[];
-  webUrl: string;
-  env: NodeJS.ProcessEnv;
-  sql: postgres.Sql;
-}
-
-interface Fault {
-  name: string;
-  inject(s: Suite): Promise<void>;
-}
 
 const ALL_FAULTS: Fault[] = [
   { name: "none (baseline)", inject: async () => {} },
@@ -102,25 +96,17 @@ const ALL_FAULTS: Fault[] = [
         forMs: 30_000,
       }),
   },
+  ...INTAKE_FAULTS,
 ];
 
 /** CHAOS_FAULTS: a comma-separated list of fault-name prefixes to run (default: all). */
-const FAULTS = process.env.CHAOS_FAULTS
-  ? ALL_FAULTS.filter((f) =>
-      process.env.CHAOS_FAULTS?.split(",").some((p) => f.name.startsWith(p.trim())),
-    )
-  : ALL_FAULTS;
-
-interface Row {
-  fault: string;
-  started: number;
-  completed: number;
-  failed: number;
-  lost: number;
-  duplicated: number;
-  auditValid: boolean | "?";
-  drainSeconds: number | "timeout";
-}
+const selected = (name: string) =>
+  !process.env.CHAOS_FAULTS ||
+  process.env.CHAOS_FAULTS.split(",").some((p) => name.startsWith(p.trim()));
+const FAULTS = SMOKE ? SMOKE_FAULTS : ALL_FAULTS.filter((f) => selected(f.name));
+/** The intake load ladder runs after the faults (not in the smoke variant). */
+const LADDER = !SMOKE && selected(LADDER_NAME);
+const ticketsOf = (f: Fault) => f.tickets ?? TICKETS_PER_FAULT;
 
 /** The abort-noise world with `count` extra tickets like its own, keyed ENG-9000…. */
 async function chaosWorld(count: number): Promise<{ world: World; tickets: string[] }> {
@@ -135,9 +121,9 @@ async function chaosWorld(count: number): Promise<{ world: World; tickets: strin
 }
 
 /** Delivers the ticket's webhook, retrying one delivery like Linear does while web errs. */
-async function trigger(s: Suite, identifier: string, deadline: number): Promise<boolean> {
+async function trigger(s: Suite, identifier: string, deadline: number): Promise<number> {
   const deliveryId = randomUUID();
-  while (Date.now() < deadline) {
+  for (let attempt = 1; Date.now() < deadline; attempt += 1) {
     const delivery = linearWebhook(s.world, {
       action: "create",
       type: "Issue",
@@ -153,12 +139,12 @@ async function trigger(s: Suite, identifier: string, deadline: number): Promise<
       });
       if (res.ok) {
         const body = (await res.json()) as { runId?: string; duplicate?: boolean };
-        if (body.runId || body.duplicate) return true;
+        if (body.runId || body.duplicate) return attempt;
       }
     } catch {}
     await sleep(500);
   }
-  return false;
+  return 0;
 }
 
 /** Reads Postgres, retrying while it restarts. */
@@ -219,7 +205,10 @@ async function auditValid(s: Suite): Promise<boolean | "?"> {
 
 async function runFault(s: Suite, fault: Fault, tickets: string[], suiteDeadline: number) {
   const triggerDeadline = Date.now() + 60_000;
-  const accepted = tickets.map((t) => trigger(s, t, triggerDeadline));
+  const gapMs = fault.perSecond ? 1_000 / fault.perSecond : 0;
+  const accepted = tickets.map((t, i) =>
+    sleep(i * gapMs).then(() => trigger(s, t, triggerDeadline)),
+  );
   // The fault lands while the first runs are in flight.
   await sleep(1_000);
   const faultAt = Date.now();
@@ -254,6 +243,7 @@ async function runFault(s: Suite, fault: Fault, tickets: string[], suiteDeadline
     completed: ended.filter((r) => r.outcome !== "FAILED").length,
     failed: ended.filter((r) => r.outcome === "FAILED").length,
     lost: tickets.filter((t) => !withRun.has(t)).length + (rows.length - ended.length),
+    retried: delivered.filter((attempts) => attempts > 1).length,
     duplicated: duplicatedTickets(s.world, rows, tickets),
     auditValid: await auditValid(s),
     drainSeconds:
@@ -267,41 +257,12 @@ async function runFault(s: Suite, fault: Fault, tickets: string[], suiteDeadline
   return row;
 }
 
-function printRows(rows: Row[], s: Suite): void {
-  const header = [
-    "fault",
-    "started",
-    "completed",
-    "FAILED",
-    "lost",
-    "duplicated",
-    "audit",
-    "drain s",
-  ];
-  const cells = rows.map((r) => [
-    r.fault,
-    String(r.started),
-    String(r.completed),
-    String(r.failed),
-    String(r.lost),
-    String(r.duplicated),
-    r.auditValid === true ? "valid" : r.auditValid === false ? "BROKEN" : "?",
-    String(r.drainSeconds),
-  ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]?.length ?? 0)));
-  const line = (c: string[]) => c.map((v, i) => v.padEnd(widths[i] ?? 0)).join("  ");
-  process.stdout.write(`${line(header)}\n${cells.map(line).join("\n")}\n`);
-  const restarts = [s.web, ...s.workers].map(
-    (p) => `${p.name}: ${p.restarts} restarts (exit codes ${JSON.stringify(p.crashes)})`,
-  );
-  process.stdout.write(`supervisor: ${restarts.join("; ")}\n`);
-}
-
 async function main(): Promise<number> {
   const startedAt = Date.now();
   const suiteDeadline = startedAt + MAX_SECONDS * 1_000;
   const logDir = mkdtempSync(join(tmpdir(), "prode-chaos-logs-"));
-  const { world, tickets } = await chaosWorld(TICKETS_PER_FAULT * FAULTS.length);
+  const faultTickets = FAULTS.reduce((n, f) => n + ticketsOf(f), 0);
+  const { world, tickets } = await chaosWorld(faultTickets + (LADDER ? ladderTickets() : 0));
   const pg = await startPrivatePostgres();
   const redis = await startPrivateRedis();
   const webPort = await freePort();
@@ -317,6 +278,9 @@ async function main(): Promise<number> {
     PRODE_LEASE_MS: "8000",
     PRODE_HEARTBEAT_MS: "1000",
     PRODE_WORKER_CONCURRENCY: "4",
+    // The ladder measures intake capacity, not the per-source limiter (one sender here).
+    PRODE_HTTP_RATE_PER_SOURCE: "1000000",
+    PRODE_HTTP_RATE_PER_ROUTE: "1000000",
     LOG_LEVEL: "warn",
   };
   const web = new Supervised({
@@ -347,6 +311,7 @@ async function main(): Promise<number> {
     sql,
   };
   const rows: Row[] = [];
+  let ladder: LadderRow[] = [];
   try {
     // As a deployment does: migrate once, then start the processes.
     await run(process.execPath, [BIN, "migrate"], { env, timeout: 120_000 });
@@ -356,9 +321,10 @@ async function main(): Promise<number> {
       sleep(120_000).then(() => Promise.reject(new Error("not up in 2 min"))),
     ]);
     process.stdout.write(
-      `chaos: web + ${workers.length} workers on a private Postgres and Redis; ${TICKETS_PER_FAULT} tickets per fault; logs in ${logDir}\n`,
+      `chaos: web + ${workers.length} workers on a private Postgres and Redis; ${FAULTS.length} faults, ${faultTickets} tickets${LADDER ? ` + ${LADDER_NAME}` : ""}; logs in ${logDir}\n`,
     );
-    for (const [i, fault] of FAULTS.entries()) {
+    let next = 0;
+    for (const fault of FAULTS) {
       if (Date.now() > suiteDeadline - 20_000) {
         process.stdout.write(`chaos: time bound reached; skipped from "${fault.name}" on\n`);
         break;
@@ -367,22 +333,31 @@ async function main(): Promise<number> {
         Promise.all([web.ready(), ...workers.map((w) => w.ready())]),
         sleep(60_000),
       ]);
-      const batch = tickets.slice(i * TICKETS_PER_FAULT, (i + 1) * TICKETS_PER_FAULT);
+      const batch = tickets.slice(next, next + ticketsOf(fault));
+      next += ticketsOf(fault);
       const row = await runFault(s, fault, batch, suiteDeadline);
       rows.push(row);
       process.stdout.write(`chaos: ${JSON.stringify(row)}\n`);
     }
+    if (LADDER && Date.now() < suiteDeadline - 30_000)
+      ladder = await intakeLadder(s, tickets.slice(faultTickets));
+    else if (LADDER) process.stdout.write(`chaos: time bound reached; ${LADDER_NAME} skipped\n`);
   } finally {
     printRows(rows, s);
+    printLadder(ladder);
     process.stdout.write(`chaos: ${Math.round((Date.now() - startedAt) / 1000)} s in all\n`);
+    const stopAt = Date.now();
     await Promise.all([web.stop(), ...workers.map((w) => w.stop())]);
     await sql.end({ timeout: 1 }).catch(() => {});
     await redis.stop();
     await pg.stop();
     await world.close();
+    process.stdout.write(`chaos: stopped in ${Math.round((Date.now() - stopAt) / 1000)} s\n`);
   }
   const bad =
     rows.length < FAULTS.length ||
+    (LADDER && ladder.length === 0) ||
+    ladder.some((r) => r.lost) ||
     rows.some(
       (r) =>
         r.lost || r.failed || r.duplicated || r.auditValid !== true || r.drainSeconds === "timeout",
@@ -394,4 +369,5 @@ async function main(): Promise<number> {
   return bad ? 1 : 0;
 }
 
-process.exitCode = await main();
+// Exit now: the start-up and readiness races leave timers that would hold the process.
+process.exit(await main());
