@@ -34,11 +34,12 @@ import { type Fault, type Suite, sleep } from "./suite.ts";
  * per fault: runs started, completed, FAILED, lost (an accepted ticket with no run, or a
  * run that never ended), tickets with a duplicated external effect (a second run, Slack
  * parent, handoff reply or Linear comment, from the world's record), whether `prode audit
- * verify` holds, and the time from the fault to the last run's end.
+ * verify` holds, and the time from the fault to the last run's end. The intake faults and
+ * the intake load ladder are in intake.ts; `--smoke` runs two faults only.
  *
- * Loopback only. Bounded: CHAOS_MAX_SECONDS (default 280) for the whole suite, each
+ * Loopback only. Bounded: CHAOS_MAX_SECONDS (default 480) for the whole suite, each
  * fault's drain at most CHAOS_DRAIN_SECONDS (default 90). CHAOS_TICKETS per fault
- * (default 12: about 100 in all). Not in CI. Exit code 1 when a row shows a loss, a
+ * (default 12: about 140 in all, plus the ladder's). Not in CI. Exit code 1 when a row shows a loss, a
  * FAILED run, a duplicate or a broken audit chain.
  */
 
@@ -49,7 +50,7 @@ import { type Fault, type Suite, sleep } from "./suite.ts";
  */
 const SMOKE = process.argv.includes("--smoke") || process.env.CHAOS_SMOKE === "1";
 const TICKETS_PER_FAULT = Number(process.env.CHAOS_TICKETS ?? 12);
-const MAX_SECONDS = Number(process.env.CHAOS_MAX_SECONDS ?? (SMOKE ? 150 : 280));
+const MAX_SECONDS = Number(process.env.CHAOS_MAX_SECONDS ?? (SMOKE ? 150 : 480));
 const DRAIN_SECONDS = Number(process.env.CHAOS_DRAIN_SECONDS ?? 90);
 const BIN = fileURLToPath(new URL("../../bin/prode.mjs", import.meta.url));
 const run = promisify(execFile);
