@@ -88,8 +88,14 @@ function score(corpus: Corpus): Score {
   return s;
 }
 
-describe.runIf(corpusPath !== undefined)("gitleaks rule test cases", () => {
-  const corpus = JSON.parse(readFileSync(corpusPath ?? "", "utf8")) as Corpus;
+describe("gitleaks rule test cases", () => {
+  // A describe's body runs at collection even when the suite is skipped: read nothing
+  // without the corpus (it is extracted locally, never committed; see the README there).
+  if (corpusPath === undefined) {
+    it.skip("needs the corpus extracted by scripts/gitleaks-corpus.ts", () => {});
+    return;
+  }
+  const corpus = JSON.parse(readFileSync(corpusPath, "utf8")) as Corpus;
   const s = score(corpus);
   const recall = s.caught / s.secrets;
   const intact = s.intact / s.nonSecrets;
