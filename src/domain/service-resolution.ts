@@ -10,7 +10,10 @@ import { z } from "zod";
  * (`ticket_text`) is listed, so a disagreement is visible, but never decides alone. A
  * mismatch is recorded with every vote (and checked as a conflict:
  * classifier-conflicts.ts `identityConflicts`), policy and kill switches use the most
- * restrictive of the disputed scopes, and confidence drops by the gap.
+ * restrictive of the disputed scopes, and the gap is recorded in the bundle with its
+ * cost. The cost is not yet subtracted from the classifier's confidence: an unresolved
+ * service is charged by the specialists' own gaps, and a material mismatch stops the run
+ * as a conflict.
  */
 
 export const RESOLUTION_SOURCES = [
