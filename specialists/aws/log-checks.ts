@@ -14,7 +14,13 @@ import { type AwsReadings, type CheckContext, hhmm } from "./checks.ts";
 
 const MINUTE = 60_000;
 
-const logsRef = (group: string) => `cloudwatch_logs:${group}`;
+/** The evidence source of a log group read now. */
+const logsSource = (ctx: CheckContext, group: string) =>
+  ctx.ev.source({
+    kind: "cloudwatch_logs",
+    ref: `cloudwatch_logs:${group}`,
+    fetchedAt: ctx.clock(),
+  });
 
 function window(now: Date) {
   return { start: new Date(now.getTime() - LOOKBACK_MINUTES * MINUTE), end: now };
@@ -51,11 +57,7 @@ export async function checkErrorLogs(
   group: string,
 ): Promise<void> {
   const rows = await readLogs(ctx, group, ERROR_QUERY);
-  const ref = ctx.ev.source({
-    kind: "cloudwatch_logs",
-    ref: logsRef(group),
-    fetchedAt: ctx.clock(),
-  });
+  const ref = logsSource(ctx, group);
   const summary = summarizeErrorRows(rows);
   readings.errorLogs.push({ ref, summary });
   for (const id of summary.requestIds.slice(0, 20))
@@ -95,11 +97,7 @@ export async function checkCapacityEvents(
   group: string,
 ): Promise<void> {
   const rows = await readLogs(ctx, group, CAPACITY_QUERY);
-  const ref = ctx.ev.source({
-    kind: "cloudwatch_logs",
-    ref: logsRef(group),
-    fetchedAt: ctx.clock(),
-  });
+  const ref = logsSource(ctx, group);
   const events = summarizeCapacityEvents(rows);
   readings.capacity.push({ ref, events });
   const at = events.firstAt ?? ctx.now.toISOString();
@@ -181,11 +179,7 @@ export async function checkInfraEvents(
     end: ctx.now,
     limit: LOG_ROWS,
   });
-  const ref = ctx.ev.source({
-    kind: "cloudwatch_logs",
-    ref: logsRef(group),
-    fetchedAt: ctx.clock(),
-  });
+  const ref = logsSource(ctx, group);
   const events = infraEventsOf(rows, resources);
   readings.infra = [...(readings.infra ?? []), { ref, events }];
   for (const e of events) {
@@ -225,11 +219,7 @@ export async function checkConnectionRefusals(
     end: ctx.now,
     limit: LOG_ROWS,
   });
-  const ref = ctx.ev.source({
-    kind: "cloudwatch_logs",
-    ref: logsRef(group),
-    fetchedAt: ctx.clock(),
-  });
+  const ref = logsSource(ctx, group);
   const refused = rows.filter((r) => CONNECTION_LIMIT.test(r["@message"] ?? ""));
   const firstAt = refused[0]?.["@timestamp"];
   readings.connectionRefusals = [
