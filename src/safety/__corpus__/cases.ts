@@ -325,7 +325,7 @@ export const KEEP_CASES: KeepCase[] = [
   },
   {
     name: "Sentry issue ids",
-    text: "Sentry issue 4509876543 (PROJ-1A2, ONBOARDING-API-3F) first seen in release onboarding-api@2.14.0",
+    text: "Sentry issue 4509876543 (PROJ-1A2, INTAKE-API-3F) first seen in release intake-api@2.14.0",
   },
   {
     name: "versions",
@@ -338,7 +338,7 @@ export const KEEP_CASES: KeepCase[] = [
   { name: "content digest", text: `image digest sha256:${chars(rng, HEX, 64)}` },
   {
     name: "log group and stream names",
-    text: "log_group=/aws/ecs/onboarding-api stream=ecs/api/4bf92f3577b34da6a3ce929d0e0e4736 /aws/lambda/OrderServiceProdHandlerFunc1",
+    text: "log_group=/aws/ecs/intake-api stream=ecs/api/4bf92f3577b34da6a3ce929d0e0e4736 /aws/lambda/OrderServiceProdHandlerFunc1",
   },
   {
     name: "AWS ARN with account id",
@@ -380,7 +380,7 @@ export const KEEP_CASES: KeepCase[] = [
     name: "node stack trace with package versions",
     text: "    at Object.<anonymous> (/app/node_modules/.pnpm/lodash@4.17.21/node_modules/lodash/lodash.js:10:5)\n    at @slack/web-api@8.2.0 (internal)",
   },
-  { name: "git SSH remote", text: "git@github.com:acme/onboarding-api.git" },
+  { name: "git SSH remote", text: "git@github.com:acme/intake-api.git" },
   {
     name: "prose about credentials",
     text: "password reset requested for user 42; the bearer token expired; rotate the api key; set-cookie missing",
@@ -396,7 +396,7 @@ export const KEEP_CASES: KeepCase[] = [
   },
   {
     name: "kubernetes names",
-    text: "pod onboarding-api-7d9f8b6c5-x2k4p node ip-10-0-1-23.eu-west-1.compute.internal",
+    text: "pod intake-api-7d9f8b6c5-x2k4p node ip-10-0-1-23.eu-west-1.compute.internal",
   },
   { name: "Datadog trace id", text: "dd.trace_id=1234567890123456789 dd.span_id=987654321" },
   {

@@ -5,7 +5,7 @@
  */
 import { createRng, FAKE, pick, type Rng } from "./fake-secrets.ts";
 
-const SERVICES = ["onboarding-api", "billing-worker", "ledger", "notifications", "auth"];
+const SERVICES = ["intake-api", "billing-worker", "ledger", "notifications", "auth"];
 const PATHS = ["/api/v1/users", "/api/v1/accounts", "/webhooks/stripe", "/healthz", "/api/v2/kyc"];
 const HEX = "0123456789abcdef";
 const ALNUM = "abcdefghijklmnopqrstuvwxyz0123456789";
