@@ -27,6 +27,7 @@ import {
   relevantAlarms,
   type SeriesRead,
 } from "./reads.ts";
+import { computeService, queueConsumers, siblingDependencies } from "./relations.ts";
 import {
   declaredNames,
   declaredResources,
@@ -34,7 +35,7 @@ import {
   type Resource,
   resourceOf,
 } from "./resources.ts";
-import { adoptMoved, groupOf, scanCandidates } from "./scan.ts";
+import { adoptMoved, scanCandidates } from "./scan.ts";
 import type { ResolvedTargets } from "./targets.ts";
 
 /**
@@ -88,52 +89,6 @@ export interface CollectInput {
   ticketText: string;
   run: (checks: Check[]) => Promise<unknown>;
   aborted: () => boolean;
-}
-
-/** Kinds a service depends on, found by name beside it when nothing declares them. */
-const DEPENDENCY_KINDS = new Set(["rds", "cache", "queue"]);
-
-/**
- * The service's databases, caches and queues named like it but not after it
- * (`<word>-prod-db` beside `<word>-api`): resources of a dependency kind the service has
- * none of yet whose name begins with the same word as the service's or one of its
- * load balancers, functions or ECS services. A dependency that is not read cannot be
- * seen saturating.
- */
-export function siblingDependencies(
-  resources: Resource[],
-  service: string | undefined,
-  account: Resource[],
-): Resource[] {
-  const own = resources.filter((r) => !DEPENDENCY_KINDS.has(r.kind));
-  const words = new Set(own.map(groupOf));
-  if (service)
-    words.add(
-      groupOf({ kind: "ecs", id: service, dims: { ServiceName: service }, origin: "declared" }),
-    );
-  const have = new Set(resources.map((r) => r.kind));
-  return account.filter(
-    (r) => DEPENDENCY_KINDS.has(r.kind) && !have.has(r.kind) && words.has(groupOf(r)),
-  );
-}
-
-const COMPUTE_KINDS = new Set(["ecs", "ecs_service", "function"]);
-
-/**
- * A queue's consumers when nothing names the service: the ECS services and functions
- * named like the queue (`<word>-worker` beside `<word>-jobs`). Their tasks and logs say
- * whether messages wait for capacity or fail.
- */
-export function queueConsumers(resources: Resource[], account: Resource[]): Resource[] {
-  if (resources.some((r) => COMPUTE_KINDS.has(r.kind))) return [];
-  const words = new Set(resources.filter((r) => r.kind === "queue").map(groupOf));
-  return account.filter((r) => COMPUTE_KINDS.has(r.kind) && words.has(groupOf(r)));
-}
-
-/** The service a run's compute resources name: an ECS service's or a function's name. */
-export function computeService(resources: Resource[]): string | undefined {
-  const r = resources.find((x) => COMPUTE_KINDS.has(x.kind));
-  return r?.dims.ServiceName ?? r?.dims.FunctionName;
 }
 
 /** Which resources: declared, discovered, and those an alarm that concerns us watches. */

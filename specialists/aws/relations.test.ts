@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { computeService, queueConsumers, siblingDependencies } from "./collect.ts";
+import { computeService, queueConsumers, siblingDependencies } from "./relations.ts";
 import type { Resource } from "./resources.ts";
 
 const res = (kind: Resource["kind"], dims: Record<string, string>): Resource => ({
