@@ -19,6 +19,13 @@ FROM node:22-bookworm-slim AS run
 ENV NODE_ENV=production \
     PORT=3000 \
     PRODE_WORKER_PORT=9091
+# Delivery builds each run's worktree with git (src/delivery/worktree.ts); it never pushes
+# with it (the GitHub API does), so no credential helper or ssh is installed. bubblewrap is
+# the sandbox the coding agent and the checks run in (src/delivery/sandbox.ts); as the
+# `node` user it needs unprivileged user namespaces from the runtime (docs/deploy.md).
+RUN apt-get update \
+  && apt-get install -y --no-install-recommends git bubblewrap \
+  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY --from=build --chown=node:node /app/node_modules ./node_modules
 COPY --chown=node:node package.json package-lock.json tsconfig.json ./

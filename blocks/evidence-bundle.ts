@@ -1,6 +1,14 @@
 import type { KnownBlock } from "@slack/types";
 import { inlineCode, link } from "./escape.ts";
-import { confidenceLabel, humanize, impactLabel, percent, short, word } from "./format.ts";
+import {
+  confidenceLabel,
+  humanize,
+  impactLabel,
+  percent,
+  serviceLine,
+  short,
+  word,
+} from "./format.ts";
 import {
   context,
   divider,
@@ -124,7 +132,7 @@ export function renderEvidenceBundle(view: EvidenceBundleView, _now: Date): Rend
       `*Classification*\n${short(humanize(c.label), 80)}`,
       `*Confidence*\n${confidenceLabel(c.confidence)}`,
       `*Severity*\n${c.severity === undefined ? "_unknown_" : short(c.severity, 40)}`,
-      `*Service*\n${view.service === undefined ? "_unknown_" : inlineCode(truncate(view.service, 80))}`,
+      `*Service*\n${serviceLine(view)}`,
     ]),
   ];
   if (view.rootCause !== undefined) {

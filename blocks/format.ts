@@ -95,6 +95,8 @@ function statusLabel(status: RunStatusView): string {
       return ":arrows_counterclockwise: Running";
     case "waiting_approval":
       return ":raised_hand: Waiting for approval";
+    case "waiting_review":
+      return `:eyes: Draft PR${status.pr === undefined ? "" : ` #${status.pr}`} waiting for review`;
     case "paused":
       return `:double_vertical_bar: Paused by kill switch${status.scope === undefined ? "" : ` (${short(status.scope, 80)})`}`;
     case "stopped":
@@ -111,6 +113,8 @@ export function statusEmoji(status: RunStatusView): string {
       return ":arrows_counterclockwise:";
     case "waiting_approval":
       return ":raised_hand:";
+    case "waiting_review":
+      return ":eyes:";
     case "paused":
       return ":double_vertical_bar:";
     case "stopped":
@@ -127,6 +131,8 @@ export function statusWords(status: RunStatusView): string {
       return "running";
     case "waiting_approval":
       return "waiting for approval";
+    case "waiting_review":
+      return "draft PR waiting for review";
     case "paused":
       return "paused";
     case "stopped":
@@ -273,4 +279,17 @@ export function runHeadBlocks(
       lastColumn,
     ]),
   ];
+}
+
+/**
+ * The service as a field shows it: unknown, named, or named as inferred (no structured
+ * source named it; the evidence that dated the symptom is about it), so nobody reads a
+ * guess as a fact.
+ */
+export function serviceLine(view: { service?: string; serviceInferred?: boolean }): string {
+  if (view.service === undefined) return "_unknown_";
+  const name = inlineCode(truncate(view.service, 80));
+  return view.serviceInferred
+    ? `${name} _(inferred from the evidence; nothing on the ticket names it)_`
+    : name;
 }

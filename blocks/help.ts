@@ -1,5 +1,6 @@
 import type { KnownBlock } from "@slack/types";
 import { escapeMrkdwn, inlineCode } from "./escape.ts";
+import { FOLLOW_UP_QUESTIONS } from "./follow-up.ts";
 import { context, finish, header, type RenderedMessage, section } from "./kit.ts";
 import type { HelpView } from "./view-models.ts";
 
@@ -41,6 +42,11 @@ function commands(cmd: string): CommandHelp[] {
       what: "Release a kill switch. Kill-switch changes are audited.",
       role: "admin",
     },
+    {
+      usage: `${cmd} report [weekly | calibration]`,
+      what: "The last 7 days' reliability review (runs by exit, time by phase, PRs, approvals), or how often each confidence band was right. Needs a role in the platform policy.",
+      role: "viewer",
+    },
     { usage: `${cmd} help`, what: "This message.", role: "viewer" },
   ];
 }
@@ -63,9 +69,12 @@ export function renderHelp(view: HelpView, _now: Date): RenderedMessage {
       "prode triages production tickets: it gathers current evidence with read-only specialists, classifies it with a confidence, and either stops with a handoff or opens a draft PR. Humans merge, and approve every risky action.",
     ),
     section(lines.join("\n\n")),
+    section(
+      `*In a triage thread*, mention prode with a question: ${FOLLOW_UP_QUESTIONS.map((q) => inlineCode(`@prode ${q.ask}`)).join(", ")}. Answers come from the run's stored evidence; *Right / Wrong* under the decision records whether the verdict held.`,
+    ),
     context(
       `Approvals are decided with the buttons on each approval message; a button authorises one exact action, once, before it expires.${role === undefined ? "" : ` Your role: *${role}*.`}`,
     ),
   ];
-  return finish(`prode commands: ${cmd} status, triage, pause, resume, help`, blocks);
+  return finish(`prode commands: ${cmd} status, triage, pause, resume, report, help`, blocks);
 }

@@ -1,5 +1,6 @@
 import type { KnownBlock } from "@slack/types";
-import { inlineCode } from "./escape.ts";
+import { codeBlock, inlineCode } from "./escape.ts";
+import { feedbackButtons } from "./feedback.ts";
 import {
   assertNever,
   classificationLine,
@@ -114,7 +115,11 @@ function renderDecision(view: DecisionMilestone): RenderedMessage {
   if (view.classification !== undefined) facts.push(classificationLine(view.classification));
   const blocks: KnownBlock[] = [section(decisionNext(view))];
   if (facts.length > 0) blocks.push(section(facts.join(" · ")));
-  blocks.push(section(`*Why:* ${short(view.reason, 2_500)}`), footer(view));
+  blocks.push(section(`*Why:* ${short(view.reason, 2_500)}`));
+  // Was the verdict right? One click, stored per person and run (issue 19.3).
+  const feedback = feedbackButtons(view.runId);
+  if (feedback) blocks.push(context("Was this verdict right?"), feedback);
+  blocks.push(footer(view));
   const next =
     view.decision === "exit"
       ? view.outcome === undefined
@@ -138,6 +143,7 @@ function renderHandoff(view: HandoffMilestone): RenderedMessage {
     blocks.push(linesSection("*Next steps*", steps, more(view)));
   }
   if (view.owner !== undefined) blocks.push(section(`*Owner:* ${short(view.owner, 200)}`));
+  if (view.patch) blocks.push(section(`*Proposed patch*\n${codeBlock(patchExcerpt(view.patch))}`));
   const links = linksLine(view.links);
   if (links !== "") blocks.push(context(links));
   blocks.push(footer(view));
@@ -146,6 +152,22 @@ function renderHandoff(view: HandoffMilestone): RenderedMessage {
     blocks,
     { moreUrl: view.artifactUrl },
   );
+}
+
+/** A section holds 3,000 characters: the patch's head, with how many lines were left out. */
+function patchExcerpt(patch: string): string {
+  const lines = patch.split("\n");
+  const kept: string[] = [];
+  let size = 0;
+  for (const line of lines) {
+    if (size + line.length + 1 > 2_600) break;
+    kept.push(line);
+    size += line.length + 1;
+  }
+  const left = lines.length - kept.length;
+  return left > 0
+    ? `${kept.join("\n")}\n… ${left} more line(s) in the run's artifacts`
+    : kept.join("\n");
 }
 
 function more(view: MilestoneView): FitLinesOptions {

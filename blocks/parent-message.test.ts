@@ -62,12 +62,31 @@ describe("renderParentMessage", () => {
     ]);
   });
 
+  it("marks a service no structured source named as inferred, and an unknown one as unknown", () => {
+    const serviceField = (patch: Partial<ParentMessageView>) =>
+      (render({ ...stopped, ...patch }).blocks[2] as { fields: { text: string }[] }).fields[3]
+        ?.text;
+    expect(serviceField({ serviceInferred: true })).toBe(
+      "*Service*\n`onboarding-api` _(inferred from the evidence; nothing on the ticket names it)_",
+    );
+    expect(serviceField({ service: undefined })).toBe("*Service*\n_unknown_");
+  });
+
   it("shows the phase progress only while the run is running", () => {
     expect(allText(render({}))).toContain("Phase 10/18");
     const done = allText(render(stopped));
     expect(done).not.toContain("Phase 17/18");
     expect(done).not.toContain("▰");
     expect(done).not.toContain("WRITE_CANDIDATE_LEARNING");
+  });
+
+  it("leads with the draft PR once it is open, and drops the progress line", () => {
+    const text = allText(
+      render({ status: { kind: "waiting_review", pr: 7 }, phase: "AWAIT_HUMAN_REVIEW" }),
+    );
+    expect(text).toContain("draft PR #7 opened, waiting for a human's review and merge");
+    expect(text).not.toContain("▰");
+    expect(text).not.toContain("Phase 15/18");
   });
 
   it("says why a stopped run stopped in place of the progress line", () => {

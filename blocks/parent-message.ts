@@ -6,12 +6,12 @@ import {
   linksLine,
   phaseBar,
   phaseProgress,
+  serviceLine,
   short,
   statusEmoji,
   word,
 } from "./format.ts";
 import { context, fields, finish, header, type RenderedMessage, section } from "./kit.ts";
-import { truncate } from "./limits.ts";
 import { slackDateAgo } from "./time.ts";
 import { outcomeEmoji, verdictSentence } from "./verdict.ts";
 import type { ParentMessageView } from "./view-models.ts";
@@ -55,14 +55,17 @@ export function renderParentMessage(view: ParentMessageView, _now: Date): Render
     c === undefined
       ? "*Confidence*\n_not yet classified_"
       : `*Confidence*\n${confidenceLabel(c.confidence)} · ${short(humanize(c.label), 80)}${c.severity === undefined ? "" : ` · ${short(c.severity, 40)}`}`,
-    `*Service*\n${view.service === undefined ? "_unknown_" : inlineCode(truncate(view.service, 80))}`,
+    `*Service*\n${serviceLine(view)}`,
   );
   blocks.push(fields(columns));
 
   // While the run works: where it is, and the latest news. A stopped run shows why instead.
-  const running = view.status.kind !== "stopped";
+  const running = view.status.kind !== "stopped" && view.status.kind !== "waiting_review";
   const news = view.summary !== undefined && view.summary.trim() !== "" ? view.summary : undefined;
-  if (running) {
+  if (view.status.kind === "waiting_review") {
+    // prode's work is done: the PR is the human's now (the verdict line says so).
+    if (news !== undefined) blocks.push(context(`*Why:* ${short(news, 1_500)}`));
+  } else if (running) {
     const bar = phaseBar(view.phase, view.status);
     const progress = `*${phaseProgress(view.phase)}*${bar === "" ? "" : ` ${bar}`}`;
     blocks.push(context(news === undefined ? progress : `${progress} · ${short(news, 1_000)}`));

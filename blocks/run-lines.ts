@@ -20,7 +20,11 @@ import type { ActiveRunView, PendingApprovalView } from "./view-models.ts";
  */
 export function sortRuns(runs: readonly ActiveRunView[]): ActiveRunView[] {
   const waiting = (r: ActiveRunView) =>
-    r.status.kind === "waiting_approval" || r.waitingApprovals > 0 ? 0 : 1;
+    r.status.kind === "waiting_approval" ||
+    r.status.kind === "waiting_review" ||
+    r.waitingApprovals > 0
+      ? 0
+      : 1;
   return [...runs].sort(
     (a, b) =>
       waiting(a) - waiting(b) ||

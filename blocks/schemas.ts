@@ -28,6 +28,7 @@ const ticket = z.strictObject({ key: z.string().min(1), title: text, url: text.o
 const status = z.discriminatedUnion("kind", [
   z.strictObject({ kind: z.literal("running") }),
   z.strictObject({ kind: z.literal("waiting_approval") }),
+  z.strictObject({ kind: z.literal("waiting_review"), pr: z.number().int().optional() }),
   z.strictObject({ kind: z.literal("paused"), scope: text.optional() }),
   z.strictObject({ kind: z.literal("stopped"), outcome }),
 ]);
@@ -53,6 +54,7 @@ export const parentMessageSchema = z.strictObject({
   runId: z.string().min(1),
   ticket,
   service: text.optional(),
+  serviceInferred: z.boolean().optional(),
   phase,
   status,
   classification: classification.optional(),
@@ -120,6 +122,7 @@ export const milestoneSchema = z.discriminatedUnion("kind", [
     summary: text,
     nextSteps: z.array(text),
     owner: text.optional(),
+    patch: text.optional(),
     links,
   }),
 ]);
@@ -129,6 +132,7 @@ export const evidenceBundleSchema = z.strictObject({
   runId: z.string().min(1),
   ticket,
   service: text.optional(),
+  serviceInferred: z.boolean().optional(),
   createdAt: timestamp,
   classification,
   rootCause: text.optional(),
@@ -261,6 +265,7 @@ export const statusSchema = z.discriminatedUnion("kind", [
     ),
     approvals: z.array(pendingApproval),
     specialists: z.array(specialist),
+    feedback: text.optional(),
   }),
   z.strictObject({ kind: z.literal("not_found"), query: text }),
 ]);

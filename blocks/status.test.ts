@@ -70,6 +70,17 @@ describe("renderStatus", () => {
     expect(text).toContain(":hourglass: *db* timed out");
   });
 
+  it("shows the verdict feedback of a run, escaped, and nothing when there is none", () => {
+    const detail = loadExample<Extract<StatusView, { kind: "detail" }>>("status--detail");
+    expect(allText(status(detail))).not.toContain("Verdict feedback");
+    const text = allText(
+      status({ ...detail, feedback: "1 right, 1 wrong (said NO_CODE_CHANGE) <!here>" }),
+    );
+    expect(text).toContain(
+      "*Verdict feedback:* 1 right, 1 wrong (said NO_CODE_CHANGE) &lt;!here&gt;",
+    );
+  });
+
   it("keeps the most recent transitions of a long timeline", () => {
     const detail = loadExample<Extract<StatusView, { kind: "detail" }>>("status--detail");
     const timeline = Array.from({ length: 40 }, (_, i) => ({

@@ -95,6 +95,9 @@ function renderRunDetail(view: RunDetailView, now: Date): RenderedMessage {
       linesSection("*Specialists*", view.specialists.map(specialistLine), { maxItems: 12 }),
     );
   }
+  if (view.feedback !== undefined && view.feedback !== "") {
+    blocks.push(section(`*Verdict feedback:* ${short(view.feedback, 300)}`));
+  }
   // The most recent transitions matter; older ones are counted, newest last.
   const recent = view.timeline.slice(-MAX_TIMELINE);
   const older = view.timeline.length - recent.length;

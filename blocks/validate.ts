@@ -64,6 +64,7 @@ function isObject(value: unknown): value is Json {
 }
 
 class Checker {
+  constructor(readonly surface: Surface = "message") {}
   readonly violations: string[] = [];
   readonly texts: FoundText[] = [];
 
@@ -152,6 +153,22 @@ class Checker {
     if (value.confirm !== undefined) this.confirm(`${path}.confirm`, value.confirm);
   }
 
+  /** A static_select: at most 100 options, text 75 and value 150 characters each. */
+  staticSelect(path: string, value: unknown): void {
+    if (!isObject(value) || value.type !== "static_select") {
+      this.fail(`${path}.type`, "expected a static_select");
+      return;
+    }
+    this.id(`${path}.action_id`, value.action_id);
+    if (value.placeholder !== undefined)
+      this.textObject(`${path}.placeholder`, value.placeholder, 150, true);
+    this.list(`${path}.options`, value.options, 100).forEach((o, i) => {
+      const option = isObject(o) ? o : {};
+      this.textObject(`${path}.options[${i}].text`, option.text, 75, true);
+      this.length(`${path}.options[${i}].value`, option.value, 150, 1);
+    });
+  }
+
   list(path: string, value: unknown, max: number): unknown[] {
     if (!Array.isArray(value)) {
       this.fail(path, "expected an array");
@@ -209,6 +226,12 @@ class Checker {
       }
       case "divider":
         return;
+      case "input":
+        // Inputs live in modals only (the feedback modal's exit choice).
+        if (this.surface !== "modal") this.fail(`${path}.type`, "input blocks belong in modals");
+        this.textObject(`${path}.label`, block.label, 2_000, true);
+        this.staticSelect(`${path}.element`, block.element);
+        return;
       default:
         this.fail(`${path}.type`, `unsupported block type ${String(block.type)}`);
     }
@@ -216,7 +239,7 @@ class Checker {
 }
 
 function check(payload: unknown, surface: Surface): Checker {
-  const c = new Checker();
+  const c = new Checker(surface);
   if (!isObject(payload)) {
     c.fail("payload", "expected an object");
     return c;

@@ -94,6 +94,10 @@ export function verdictSentence(
         : lead(`${what === undefined ? "investigating" : "in progress"} (${phaseWords(phase)})`);
     case "waiting_approval":
       return lead("waiting for a human's approval");
+    case "waiting_review":
+      return lead(
+        `draft PR${status.pr === undefined ? "" : ` #${status.pr}`} opened, waiting for a human's review and merge`,
+      );
     case "paused":
       return lead("paused by a kill switch");
     case "stopped":

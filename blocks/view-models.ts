@@ -23,6 +23,8 @@ export interface TicketView {
 export type RunStatusView =
   | { kind: "running" }
   | { kind: "waiting_approval" }
+  /** A draft PR is open and waits for a human's review and merge. */
+  | { kind: "waiting_review"; pr?: number }
   /** A kill switch stopped the worker before its next phase; `scope` says which one. */
   | { kind: "paused"; scope?: string }
   | { kind: "stopped"; outcome: Outcome };
@@ -63,6 +65,8 @@ export interface ParentMessageView {
   runId: string;
   ticket: TicketView;
   service?: string;
+  /** No structured source named `service`: only its resources' evidence points at it. */
+  serviceInferred?: boolean;
   phase: Phase;
   status: RunStatusView;
   classification?: ClassificationView;
@@ -151,6 +155,8 @@ export interface HandoffMilestone extends MilestoneBase {
   nextSteps: string[];
   /** Who owns it now (a team or person, display name). */
   owner?: string;
+  /** A proposed patch (unified diff, redacted), shown as code and cut with a count. */
+  patch?: string;
   links: RunLinksView;
 }
 
@@ -217,6 +223,8 @@ export interface EvidenceBundleView {
   runId: string;
   ticket: TicketView;
   service?: string;
+  /** As {@link ParentMessageView.serviceInferred}. */
+  serviceInferred?: boolean;
   createdAt: IsoTimestamp;
   classification: ClassificationView;
   rootCause?: string;
@@ -331,6 +339,8 @@ export interface RunDetailView {
   timeline: TimelineEntryView[];
   approvals: PendingApprovalView[];
   specialists: SpecialistView[];
+  /** The on-call's Right / Wrong answers on the verdict, in a line ("2 right, 1 wrong …"). */
+  feedback?: string;
 }
 
 /** `/prode status <ticket|run>` when nothing matches. */

@@ -4,7 +4,7 @@ import { OUTCOMES, PHASES } from "../src/domain/phases.ts";
 import { faultSpecSchema } from "./faults.ts";
 import { replicaSchema } from "./scenario-replica.ts";
 import { awsDataSchema } from "./services/aws-data.ts";
-import { githubDataSchema } from "./services/github-data.ts";
+import { githubDataSchema, repoPath } from "./services/github-data.ts";
 import {
   checkIssueReferences,
   linearDataSchema,
@@ -43,10 +43,7 @@ const expectedSchema = z
   .object({
     /** The canonical outcome the run ends with. */
     outcome: z.enum(OUTCOMES),
-    /**
-     * The furthest phase the run must reach. Until delivery is built, a run on the PR path
-     * stops at the delivery boundary (CREATE_WORKTREE) and tests assert this instead.
-     */
+    /** The furthest phase the run must reach. */
     reaches: z.enum(PHASES).optional(),
     /** The class prode must reach; absent where a senior SRE would not commit to one. */
     classification: IncidentClassSchema.optional(),
@@ -61,6 +58,19 @@ const expectedSchema = z
     calls: z.record(callKey, z.number().int().nonnegative()).default({}),
     /** Globs over "service:method" that must never be called (e.g. "aws:*.Put*", "sentry:PUT *"). */
     forbiddenCalls: z.array(callKey).default([]),
+  })
+  .strict();
+
+/**
+ * What the reference coding agent of the simulated world applies in IMPLEMENT (issue 14):
+ * files written over the repository at the run's base commit, path → full new content.
+ */
+const deliverySchema = z
+  .object({
+    /** The correct fix, with the test that shows it. */
+    fix: z.record(repoPath, z.string()).refine((f) => Object.keys(f).length > 0, "no files"),
+    /** A plausible change whose checks fail (VERIFY must stop it). */
+    broken: z.record(repoPath, z.string()).optional(),
   })
   .strict();
 
@@ -98,6 +108,7 @@ export const scenarioSchema = z
     replica: replicaSchema.optional(),
     vendorStatus: statuspageDataSchema.optional(),
     faults: z.array(faultSpecSchema).default([]),
+    delivery: deliverySchema.optional(),
     expected: expectedSchema,
   })
   .strict()

@@ -80,8 +80,16 @@ export interface World {
   injectFault(spec: FaultSpec): void;
   clearFaults(): void;
   state: WorldState;
+  /**
+   * Serves requests under `prefix` (e.g. "/ui", the workspace page) with a raw handler,
+   * outside the providers' mounts: not recorded, no faults, the body left unread.
+   */
+  attach(prefix: string, handler: RawHandler): void;
   close(): Promise<void>;
 }
+
+/** A handler of the world's HTTP server that writes its own response (pages, SSE). */
+export type RawHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -117,9 +125,14 @@ export async function startWorld(options: StartWorldOptions): Promise<World> {
   const mounts = SIM_SERVICES.map((s) => ({ service: s, prefix: s.mount }));
   /** Requests held by a timeout fault, with what records their end. */
   const held = new Map<ServerResponse, () => void>();
+  const attached: { prefix: string; handler: RawHandler }[] = [];
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? "/", "http://sim.invalid");
+    const page = attached.find(
+      (a) => url.pathname === a.prefix || url.pathname.startsWith(`${a.prefix}/`),
+    );
+    if (page) return page.handler(req, res);
     const raw = await readBody(req);
     const at = now().toISOString();
     const mount = mounts.find(
@@ -271,6 +284,9 @@ export async function startWorld(options: StartWorldOptions): Promise<World> {
     },
     clearFaults() {
       faults.clear();
+    },
+    attach(prefix, handler) {
+      attached.push({ prefix, handler });
     },
     async close() {
       if (closed) return;

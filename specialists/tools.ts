@@ -211,8 +211,42 @@ export interface GitHubReader {
       environment: string;
       createdAt: string;
       state?: string;
+      /** When its first `success` status was posted: the rollout finished. */
+      finishedAt?: string;
     }[]
   >;
+  /**
+   * One file's text at `ref` (GitHub "Get repository content"), or null when the path
+   * does not exist there. The adapter decodes it, refuses a file over its size cap
+   * (AppError bad_input) and redacts it line by line, so line numbers still match the
+   * repository. Optional: readers that cannot read contents omit it.
+   */
+  getFile?(path: string, ref: string): Promise<RepoFileText | null>;
+  /**
+   * One commit (Git Data API "Get a commit"): its parents, first author date and message,
+   * or null when the SHA is unknown. Optional like {@link GitHubReader.getFile}.
+   */
+  getCommit?(sha: string): Promise<RepoCommit | null>;
+}
+
+/** A file of the repository as {@link GitHubReader.getFile} returns it. */
+export interface RepoFileText {
+  path: string;
+  /** The blob's SHA. */
+  sha: string;
+  /** Bytes as stored. */
+  size: number;
+  /** The text, redacted line by line (line n is still line n). */
+  content: string;
+}
+
+/** A commit as {@link GitHubReader.getCommit} returns it (no author emails). */
+export interface RepoCommit {
+  sha: string;
+  parents: string[];
+  message: string;
+  /** The author date, ISO 8601; empty when GitHub gave none. */
+  date: string;
 }
 
 export interface VendorStatus {

@@ -84,6 +84,8 @@ export interface EvidenceOnset {
    */
   source?: "series" | "data_state";
   uncertaintyMinutes?: number;
+  /** The service the onset's series is about, when its source resolved one (run-onset.ts). */
+  service?: string;
 }
 
 export interface SpecialistInput {

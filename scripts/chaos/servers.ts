@@ -1,8 +1,16 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import {
+  accessSync,
+  chmodSync,
+  constants,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+} from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { delimiter, join } from "node:path";
 import { Redis } from "ioredis";
 import postgres from "postgres";
 
@@ -11,7 +19,51 @@ import postgres from "postgres";
  * the suite may restart, flush and kill without touching anyone else's.
  */
 
-const PG_BIN = process.env.CHAOS_PG_BIN ?? "/usr/lib/postgresql/15/bin";
+const isExecutable = (path: string) => {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** The first directory of PATH holding `name`, if any. */
+const onPath = (name: string) =>
+  (process.env.PATH ?? "").split(delimiter).find((dir) => dir && isExecutable(join(dir, name)));
+
+/**
+ * Where initdb, pg_ctl and postgres live: CHAOS_PG_BIN, else the newest Debian/Ubuntu
+ * server package (/usr/lib/postgresql/<major>/bin, which is not on PATH there: the
+ * packages put only wrappers for the client tools in /usr/bin), else the directory of
+ * the initdb on PATH (Homebrew, Fedora, the official images).
+ */
+export function postgresBinDir(): string {
+  if (process.env.CHAOS_PG_BIN) return process.env.CHAOS_PG_BIN;
+  const debian = "/usr/lib/postgresql";
+  let majors: string[] = [];
+  try {
+    majors = readdirSync(debian)
+      .filter((m) => /^\d+$/.test(m))
+      .sort((a, b) => Number(b) - Number(a));
+  } catch {}
+  const packaged = majors
+    .map((major) => join(debian, major, "bin"))
+    .find((dir) => isExecutable(join(dir, "initdb")) && isExecutable(join(dir, "postgres")));
+  const found = packaged ?? onPath("initdb");
+  if (!found)
+    throw new Error(
+      "chaos: no PostgreSQL server binaries (initdb, pg_ctl, postgres) in /usr/lib/postgresql/*/bin or on PATH; install the server package or set CHAOS_PG_BIN",
+    );
+  return found;
+}
+
+/** redis-server from PATH, checked up front: a missing binary would only be a spawn error. */
+function redisServer(): string {
+  const dir = onPath("redis-server");
+  if (!dir) throw new Error("chaos: no redis-server on PATH; install Redis (the server)");
+  return join(dir, "redis-server");
+}
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -42,15 +94,16 @@ export interface PrivatePostgres {
 }
 
 export async function startPrivatePostgres(): Promise<PrivatePostgres> {
+  const pgBin = postgresBinDir();
   const dir = mkdtempSync(join(tmpdir(), "prode-chaos-pg-"));
   chmodSync(dir, 0o777);
   const data = join(dir, "data");
   const port = await freePort();
   const pgCtl = (args: string[]) => {
-    const [cmd, full] = asPostgresUser(join(PG_BIN, "pg_ctl"), args);
+    const [cmd, full] = asPostgresUser(join(pgBin, "pg_ctl"), args);
     execFileSync(cmd, full, { stdio: "ignore" });
   };
-  const [initCmd, initArgs] = asPostgresUser(join(PG_BIN, "initdb"), [
+  const [initCmd, initArgs] = asPostgresUser(join(pgBin, "initdb"), [
     "-D",
     data,
     "-A",
@@ -93,6 +146,7 @@ export interface PrivateRedis {
 }
 
 export async function startPrivateRedis(): Promise<PrivateRedis> {
+  const bin = redisServer();
   const dir = mkdtempSync(join(tmpdir(), "prode-chaos-redis-"));
   mkdirSync(dir, { recursive: true });
   const port = await freePort();
@@ -100,7 +154,7 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
   let proc: ChildProcess | undefined;
   const start = async () => {
     proc = spawn(
-      "redis-server",
+      bin,
       [
         "--port",
         String(port),

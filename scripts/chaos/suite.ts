@@ -24,6 +24,11 @@ export interface Fault {
    * so the fault lands while deliveries are arriving and being processed.
    */
   perSecond?: number;
+  /**
+   * How long the fault goes on after `inject` returns (a storm's length): the drain bound
+   * (CHAOS_DRAIN_SECONDS) counts from its end, not from its start.
+   */
+  lastsSeconds?: number;
   inject(s: Suite): Promise<void>;
 }
 

@@ -46,6 +46,8 @@ export interface ScenarioRunOptions {
   wikiDir?: string;
   /** The reconciler's pass interval (default 2 s, so a scenario sees it act). */
   reconcileMs?: number;
+  /** More configuration, as an operator would set it (e.g. delivery's agent command). */
+  env?: Record<string, string>;
 }
 
 export interface ScenarioRunResult {
@@ -124,6 +126,7 @@ export async function startHarness(options: ScenarioRunOptions): Promise<Harness
       PRODE_POLL_MS: "0",
       PRODE_RECONCILE_MS: String(options.reconcileMs ?? 2_000),
       PORT: "0",
+      ...options.env,
     });
     prode = await startProde({
       role: "dev",
@@ -211,7 +214,9 @@ async function followRun(
   options: ScenarioRunOptions,
   scenario: Scenario,
   runId: string,
-  until: (run: RunRow) => boolean = (run) => run.outcome !== null,
+  // A run that opened its draft PR waits for a human's review: it has stopped working.
+  until: (run: RunRow) => boolean = (run) =>
+    run.outcome !== null || run.phase === "AWAIT_HUMAN_REVIEW",
 ): Promise<{ run: RunRow; transitions: (typeof phaseTransitions.$inferSelect)[] }> {
   const deadline = Date.now() + (options.timeoutMs ?? 60_000);
   let seen = 0;

@@ -21,6 +21,23 @@ const fileChangeSchema = z.object({
   previous_filename: z.string().optional(),
 });
 
+/** A repository-relative POSIX path: no leading or trailing slash, no empty, "." or ".." part. */
+export const repoPath = z
+  .string()
+  .refine(
+    (p) => p.split("/").every((part) => part !== "" && part !== "." && part !== ".."),
+    "a relative path without empty, '.' or '..' parts",
+  );
+
+/** A file of a snapshot: its text, or its text and mode (executable, symlink target). */
+const snapshotFileSchema = z.union([
+  z.string(),
+  z.object({
+    content: z.string(),
+    mode: z.enum(["100644", "100755", "120000"]).default("100644"),
+  }),
+]);
+
 export const githubCommitSchema = z.object({
   sha,
   message: z.string(),
@@ -33,7 +50,13 @@ export const githubCommitSchema = z.object({
   }),
   /** Parent SHAs (first parent first). Ancestry drives `compare`. */
   parents: z.array(sha).default([]),
+  /** Changed files (compare, pull files); computed from the snapshots when left empty. */
   files: z.array(fileChangeSchema).default([]),
+  /**
+   * The full snapshot of the repository at this commit, path → content. A commit without
+   * one has its first parent's files (or none): its `files` list what changed, not what is.
+   */
+  tree: z.record(repoPath, snapshotFileSchema).optional(),
 });
 
 const deploymentStatusSchema = z.object({

@@ -1,6 +1,7 @@
 import type { SimResponse } from "../types.ts";
-import { type Commit, objectSha, type TreeEntry } from "./github-git.ts";
-import { renderCommit, renderRef } from "./github-render.ts";
+import { type Commit, objectSha, type TreeItem } from "./github-git.ts";
+import { renderGitCommit, renderTree } from "./github-git-read.ts";
+import { renderRef } from "./github-render.ts";
 import { type Body, DOCS, ghError, notFound, ok, type SimRepo, str } from "./github-repo.ts";
 
 /**
@@ -12,6 +13,18 @@ import { type Body, DOCS, ghError, notFound, ok, type SimRepo, str } from "./git
 export function getRef(repo: SimRepo, branch: string): SimResponse {
   const sha = repo.data.branches[branch];
   return sha ? ok(renderRef(repo.data, branch, sha, repo.urls)) : notFound();
+}
+
+/**
+ * `GET git/matching-refs/{ref}`: every branch whose full name starts with `refs/{ref}`, an
+ * empty list when none (unlike `git/ref/{ref}`, which answers 404).
+ */
+export function matchingRefs(repo: SimRepo, prefix: string): SimResponse {
+  const refs = Object.entries(repo.data.branches)
+    .filter(([branch]) => `refs/heads/${branch}`.startsWith(`refs/${prefix}`))
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([branch, sha]) => renderRef(repo.data, branch, sha, repo.urls));
+  return ok(refs);
 }
 
 export function createRef(repo: SimRepo, body: Body): SimResponse {
@@ -54,40 +67,69 @@ export function createBlob(repo: SimRepo, body: Body): SimResponse {
   if (content === undefined) return ghError(422, "Invalid request.", `${DOCS}/git/blobs`);
   const text =
     body.encoding === "base64" ? Buffer.from(content, "base64").toString("utf8") : content;
-  const sha = objectSha("blob", text);
-  repo.graph.blobs.set(sha, text);
+  const sha = repo.graph.putBlob(text);
   return ok({ sha, url: `${repo.urls.api}/repos/${repo.fullName}/git/blobs/${sha}` }, 201);
 }
 
+const MODES: Record<string, TreeItem["type"] | "tree"> = {
+  "100644": "blob",
+  "100755": "blob",
+  "120000": "blob",
+  "160000": "commit",
+  "040000": "tree",
+};
+
+/**
+ * `POST git/trees`: the entries of `base_tree` (when given) with `tree` applied in order:
+ * `content` or a blob `sha` sets a file, a tree `sha` places that tree at the path, a
+ * submodule entry records its commit, `sha: null` deletes the path (and what is below it).
+ */
 export function createTree(repo: SimRepo, body: Body): SimResponse {
   const docs = `${DOCS}/git/trees#create-a-tree`;
   if (!Array.isArray(body.tree)) return ghError(422, "Invalid request.", docs);
-  const entries: TreeEntry[] = [];
+  const baseRef = str(body.base_tree);
+  // GitHub peels a commit given as base_tree to its tree; accept both, as it does.
+  const baseSha =
+    baseRef && !repo.graph.trees.has(baseRef) && repo.graph.commits.has(baseRef)
+      ? repo.graph.treeOf(baseRef)
+      : baseRef;
+  const base = baseSha ? repo.graph.trees.get(baseSha) : undefined;
+  if (baseSha && !base) return ghError(422, "base_tree is not a valid tree oid", docs);
+  const files = new Map<string, TreeItem>(base?.files);
+  const removeUnder = (path: string) => {
+    files.delete(path);
+    for (const key of [...files.keys()]) if (key.startsWith(`${path}/`)) files.delete(key);
+  };
   for (const raw of body.tree as Body[]) {
-    const path = str(raw.path);
-    if (!path) return ghError(422, "Invalid request.", docs);
-    let sha = raw.sha === null ? null : (str(raw.sha) ?? null);
-    const content = str(raw.content);
-    if (content !== undefined) {
-      sha = objectSha("blob", content);
-      repo.graph.blobs.set(sha, content);
-    } else if (sha !== null && !repo.graph.blobs.has(sha)) {
-      return ghError(422, `tree.sha ${sha} is not a valid blob`, docs);
+    const path = str(raw?.path);
+    const mode = str(raw?.mode) ?? "100644";
+    const kind = MODES[mode];
+    if (!path || path.startsWith("/") || path.endsWith("/") || !kind) {
+      return ghError(422, "Invalid tree info", docs);
     }
-    entries.push({ path, mode: str(raw.mode) ?? "100644", type: "blob", sha });
+    const type = str(raw.type) ?? kind;
+    if (type !== kind)
+      return ghError(422, `Invalid tree info: mode ${mode} is not a ${type}`, docs);
+    const content = str(raw.content);
+    if (raw.sha === null && content === undefined) {
+      removeUnder(path);
+      continue;
+    }
+    const sha = content !== undefined ? repo.graph.putBlob(content) : str(raw.sha);
+    if (!sha || !/^[0-9a-f]{40}$/.test(sha)) return ghError(422, "Invalid tree info", docs);
+    removeUnder(path);
+    if (kind === "tree") {
+      const sub = repo.graph.trees.get(sha);
+      if (!sub) return ghError(422, `tree.sha ${sha} is not a valid tree`, docs);
+      for (const [inner, item] of sub.files) files.set(`${path}/${inner}`, item);
+    } else if (kind === "blob" && !repo.graph.blobs.has(sha)) {
+      return ghError(422, `tree.sha ${sha} is not a valid blob`, docs);
+    } else {
+      files.set(path, { mode, type: kind, sha });
+    }
   }
-  const base = str(body.base_tree) ?? "";
-  const sha = objectSha("tree", base, JSON.stringify(entries));
-  repo.graph.trees.set(sha, entries);
-  return ok(
-    {
-      sha,
-      url: `${repo.urls.api}/repos/${repo.fullName}/git/trees/${sha}`,
-      tree: entries.map((e) => ({ ...e, size: e.sha ? repo.graph.blobs.get(e.sha)?.length : 0 })),
-      truncated: false,
-    },
-    201,
-  );
+  const sha = repo.graph.storeTree(files);
+  return ok(renderTree(repo, sha, false), 201);
 }
 
 export function createCommit(repo: SimRepo, body: Body): SimResponse {
@@ -101,32 +143,23 @@ export function createCommit(repo: SimRepo, body: Body): SimResponse {
     return ghError(422, "Parent SHA does not exist or is not a commit object", docs);
   }
   const author = (body.author ?? {}) as Body;
+  const committer = (body.committer ?? {}) as Body;
+  const parentTree = parents[0] ? repo.graph.treeOf(parents[0]) : repo.graph.emptyTree;
+  // As in git, the dates are part of the object: without them GitHub stamps "now", so
+  // the same content pushed twice makes two commits; with them it makes one.
+  const date = str(author.date) ?? repo.now();
+  const committed = str(committer.date) ?? str(author.date) ?? repo.now();
   const commit: Commit = {
-    sha: objectSha("commit", tree, parents.join(","), message),
+    sha: objectSha("commit", tree, parents.join(","), message, date, committed),
     message,
     author: {
       name: str(author.name) ?? "prode[bot]",
       email: str(author.email) ?? "prode[bot]@users.noreply.github.com",
-      date: str(author.date) ?? repo.now(),
+      date,
     },
     parents,
-    files: repo.graph.filesOfTree(tree),
+    files: repo.graph.diffTrees(parentTree, tree),
   };
-  repo.graph.addCommit(commit);
-  const rendered = renderCommit(repo.data, commit, repo.urls);
-  return ok(
-    {
-      sha: commit.sha,
-      node_id: rendered.node_id,
-      url: rendered.commit.url,
-      html_url: rendered.html_url,
-      author: rendered.commit.author,
-      committer: rendered.commit.committer,
-      message,
-      tree: { sha: tree, url: `${repo.urls.api}/repos/${repo.fullName}/git/trees/${tree}` },
-      parents: rendered.parents,
-      verification: rendered.commit.verification,
-    },
-    201,
-  );
+  repo.graph.addCommit(commit, tree);
+  return ok(renderGitCommit(repo, repo.graph.commits.get(commit.sha)!), 201);
 }

@@ -81,7 +81,8 @@ export function renderRepo(repo: GithubRepoData, urls: Urls) {
   };
 }
 
-export function renderCommit(repo: GithubRepoData, commit: Commit, urls: Urls) {
+/** A commit in the REST commits shape; `treeSha` is its root tree (the world's graph knows it). */
+export function renderCommit(repo: GithubRepoData, commit: Commit, treeSha: string, urls: Urls) {
   const full = `${repo.owner}/${repo.name}`;
   const person = { name: commit.author.name, email: commit.author.email, date: commit.author.date };
   const login = commit.author.login ? user(commit.author.login, urls) : null;
@@ -92,7 +93,7 @@ export function renderCommit(repo: GithubRepoData, commit: Commit, urls: Urls) {
       author: person,
       committer: person,
       message: commit.message,
-      tree: { sha: commit.sha, url: `${urls.api}/repos/${full}/git/trees/${commit.sha}` },
+      tree: { sha: treeSha, url: `${urls.api}/repos/${full}/git/trees/${treeSha}` },
       url: `${urls.api}/repos/${full}/git/commits/${commit.sha}`,
       comment_count: 0,
       verification: { verified: false, reason: "unsigned", signature: null, payload: null },
@@ -128,11 +129,16 @@ export function renderFile(repo: GithubRepoData, file: FileChange, ref: string, 
 }
 
 /** `GET /repos/{o}/{r}/commits/{ref}`: the commit with stats and files. */
-export function renderCommitDetail(repo: GithubRepoData, commit: Commit, urls: Urls) {
+export function renderCommitDetail(
+  repo: GithubRepoData,
+  commit: Commit,
+  treeSha: string,
+  urls: Urls,
+) {
   const additions = commit.files.reduce((sum, f) => sum + f.additions, 0);
   const deletions = commit.files.reduce((sum, f) => sum + f.deletions, 0);
   return {
-    ...renderCommit(repo, commit, urls),
+    ...renderCommit(repo, commit, treeSha, urls),
     stats: { additions, deletions, total: additions + deletions },
     files: commit.files.map((f) => renderFile(repo, f, commit.sha, urls)),
   };
@@ -143,22 +149,24 @@ export function renderCompare(
   result: CompareResult,
   basehead: string,
   head: Commit,
+  treeOf: (commitSha: string) => string,
   urls: Urls,
 ) {
   const full = `${repo.owner}/${repo.name}`;
+  const commit = (c: Commit) => renderCommit(repo, c, treeOf(c.sha), urls);
   return {
     url: `${urls.api}/repos/${full}/compare/${basehead}`,
     html_url: `${urls.web}/${full}/compare/${basehead}`,
     permalink_url: `${urls.web}/${full}/compare/${result.base.sha}...${head.sha}`,
     diff_url: `${urls.web}/${full}/compare/${basehead}.diff`,
     patch_url: `${urls.web}/${full}/compare/${basehead}.patch`,
-    base_commit: renderCommit(repo, result.base, urls),
-    merge_base_commit: renderCommit(repo, result.mergeBase, urls),
+    base_commit: commit(result.base),
+    merge_base_commit: commit(result.mergeBase),
     status: result.status,
     ahead_by: result.ahead.length,
     behind_by: result.behindBy,
     total_commits: result.ahead.length,
-    commits: result.ahead.map((c) => renderCommit(repo, c, urls)),
+    commits: result.ahead.map(commit),
     files: result.files.map((f) => renderFile(repo, f, head.sha, urls)),
   };
 }

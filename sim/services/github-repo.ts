@@ -98,7 +98,9 @@ export class SimRepo {
     const head = this.graph.resolve(headRef);
     if (!base || !head) return notFound();
     const result = this.graph.compare(base, head);
-    return ok(renderCompare(this.data, result, basehead, head, this.urls));
+    return ok(
+      renderCompare(this.data, result, basehead, head, (c) => this.graph.treeOf(c), this.urls),
+    );
   }
 
   commit(ref: string): SimResponse {
@@ -110,7 +112,7 @@ export class SimRepo {
         `${DOCS}/commits/commits#get-a-commit`,
       );
     }
-    return ok(renderCommitDetail(this.data, commit, this.urls));
+    return ok(renderCommitDetail(this.data, commit, this.graph.treeOf(commit.sha), this.urls));
   }
 
   /** Newest first, filtered like the API's `sha`, `ref`, `task` and `environment`. */
@@ -363,14 +365,20 @@ export class SimRepo {
     const baseSha = this.data.branches[pull.base]!;
     const head = this.graph.commits.get(pull.head_sha)!;
     const now = this.now();
+    const result = this.graph.compare(this.graph.commits.get(baseSha)!, head);
     const commit: Commit = {
       sha: objectSha("merge", baseSha, pull.head_sha),
       message: `Merge pull request #${pull.number} from ${this.data.owner}/${pull.head}\n\n${pull.title}`,
       author: { name: by, email: `${by}@users.noreply.github.com`, login: by, date: now },
       parents: [baseSha, pull.head_sha],
-      files: this.graph.compare(this.graph.commits.get(baseSha)!, head).files,
+      files: result.files,
     };
-    this.graph.addCommit(commit);
+    const tree = this.graph.mergeTree(
+      this.graph.treeOf(baseSha),
+      this.graph.treeOf(result.mergeBase.sha),
+      this.graph.treeOf(head.sha),
+    );
+    this.graph.addCommit(commit, tree);
     this.data.branches[pull.base] = commit.sha;
     pull.merged = true;
     pull.merged_at = now;

@@ -25,6 +25,11 @@ const fixture: GithubDataInput = {
           sha: sha("a"),
           message: "init",
           author: { name: "A", email: "a@x", date: "2025-05-01T00:00:00Z" },
+          tree: {
+            "README.md": "hello\n",
+            "src/onboarding.ts": "export const plan = 1;\nexport const seats = 3;\n",
+            "bin/run": { content: "#!/bin/sh\n", mode: "100755" },
+          },
         },
         {
           sha: sha("b"),
@@ -187,6 +192,13 @@ describe("simulated GitHub", () => {
       }),
     );
     expect((again.body as Json).message).toBe("Reference already exists");
+    const matching = async (prefix: string) =>
+      (
+        (await gh.handle(call("GET", `/repos/acme/api/git/matching-refs/${prefix}`, token)))
+          .body as Json[]
+      ).map((r) => r.ref);
+    expect(await matching("heads/prode/")).toEqual(["refs/heads/prode/ENG-1"]);
+    expect(await matching("heads/prode/ENG-2")).toEqual([]);
     const empty = await gh.handle(
       call("POST", "/repos/acme/api/pulls", token, {
         title: "t",
@@ -335,6 +347,142 @@ describe("simulated GitHub", () => {
     expect(checkAppJwt(appJwt({ iat, exp: iat + 600, iss: 1 }), 4242)).toBe(
       "Integration not found",
     );
+  });
+
+  it("serves a commit's files: git commit → recursive tree → blobs, and the contents API", async () => {
+    const gh = world();
+    const get = async (path: string) =>
+      (await gh.handle(call("GET", path, "ghp_human"))).body as Json;
+    // c lists only changed files: it has the snapshot it inherits from a.
+    const commit = await get(`/repos/acme/api/git/commits/${sha("c")}`);
+    expect(commit).toMatchObject({ sha: sha("c"), parents: [{ sha: sha("b") }] });
+    expect((await get(`/repos/acme/api/commits/${sha("c")}`)).commit.tree.sha).toBe(
+      commit.tree.sha,
+    );
+    const top = await get(`/repos/acme/api/git/trees/${commit.tree.sha}`);
+    expect(top.tree.map((e: Json) => [e.path, e.type])).toEqual([
+      ["README.md", "blob"],
+      ["bin", "tree"],
+      ["src", "tree"],
+    ]);
+    const all = await get(`/repos/acme/api/git/trees/${commit.tree.sha}?recursive=1`);
+    expect(all.truncated).toBe(false);
+    const readme = all.tree.find((e: Json) => e.path === "README.md");
+    // Blob SHAs are git's own (`git hash-object` of "hello\n").
+    expect(readme).toMatchObject({
+      mode: "100644",
+      size: 6,
+      sha: "ce013625030ba8dba906f756967f9e9ca394464a",
+    });
+    expect(all.tree.find((e: Json) => e.path === "bin/run").mode).toBe("100755");
+    const blob = await get(`/repos/acme/api/git/blobs/${readme.sha}`);
+    expect(blob).toMatchObject({ encoding: "base64", size: 6 });
+    expect(Buffer.from(blob.content, "base64").toString()).toBe("hello\n");
+
+    const file = await get("/repos/acme/api/contents/src/onboarding.ts?ref=release");
+    expect(file).toMatchObject({ type: "file", encoding: "base64", path: "src/onboarding.ts" });
+    expect(Buffer.from(file.content, "base64").toString()).toContain("export const plan = 1;");
+    const dir = (await get("/repos/acme/api/contents/src")) as Json[];
+    expect(dir.map((e) => [e.name, e.type])).toEqual([["onboarding.ts", "file"]]);
+    const missing = await gh.handle(call("GET", "/repos/acme/api/contents/nope.ts", "ghp_human"));
+    expect(missing.status).toBe(404);
+    const badRef = await gh.handle(
+      call("GET", "/repos/acme/api/contents/README.md?ref=nope", "ghp_human"),
+    );
+    expect((badRef.body as Json).message).toBe("No commit found for the ref nope");
+    expect(
+      (await gh.handle(call("GET", `/repos/acme/api/git/trees/${sha("d")}`, "ghp_human"))).status,
+    ).toBe(404);
+  });
+
+  it("a tree on base_tree keeps the base's files, overrides and deletes; the commit's files are the real change", async () => {
+    const gh = world();
+    const token = "ghp_human";
+    const post = async (path: string, body: unknown) =>
+      (await gh.handle(call("POST", path, token, body))).body as Json;
+    const base = (await gh.handle(call("GET", `/repos/acme/api/git/commits/${sha("c")}`, token)))
+      .body as Json;
+    const blob = await post("/repos/acme/api/git/blobs", {
+      content: "hello\nworld\n",
+      encoding: "utf-8",
+    });
+    const tree = await post("/repos/acme/api/git/trees", {
+      base_tree: base.tree.sha,
+      tree: [
+        { path: "README.md", mode: "100644", type: "blob", sha: blob.sha },
+        { path: "src/onboarding.ts", mode: "100644", type: "blob", sha: null },
+        { path: "src/new/a.ts", mode: "100644", type: "blob", content: "x\n" },
+        { path: "vendor/lib", mode: "160000", type: "commit", sha: sha("e") },
+        { path: "link", mode: "120000", type: "blob", content: "README.md" },
+      ],
+    });
+    const listed = (
+      await gh.handle(call("GET", `/repos/acme/api/git/trees/${tree.sha}?recursive=1`, token))
+    ).body as Json;
+    expect(
+      listed.tree.filter((e: Json) => e.type !== "tree").map((e: Json) => [e.path, e.mode]),
+    ).toEqual([
+      ["README.md", "100644"],
+      ["bin/run", "100755"],
+      ["link", "120000"],
+      ["src/new/a.ts", "100644"],
+      ["vendor/lib", "160000"],
+    ]);
+    const commit = await post("/repos/acme/api/git/commits", {
+      message: "change",
+      tree: tree.sha,
+      parents: [sha("c")],
+      author: { name: "prode[bot]", email: "prode[bot]@users.noreply.github.com" },
+    });
+    expect(commit.tree.sha).toBe(tree.sha);
+    const detail = (await gh.handle(call("GET", `/repos/acme/api/commits/${commit.sha}`, token)))
+      .body as Json;
+    const files = Object.fromEntries(
+      detail.files.map((f: Json) => [f.filename, [f.status, f.additions, f.deletions]]),
+    );
+    expect(files).toEqual({
+      "README.md": ["modified", 1, 0],
+      link: ["added", 1, 0],
+      "src/new/a.ts": ["added", 1, 0],
+      "src/onboarding.ts": ["removed", 0, 2],
+      "vendor/lib": ["added", 0, 0],
+    });
+    const bad = await gh.handle(
+      call("POST", "/repos/acme/api/git/trees", token, { base_tree: sha("d"), tree: [] }),
+    );
+    expect(bad.status).toBe(422);
+  });
+
+  it("a merge by hand carries the pull request's files onto the base branch's tree", async () => {
+    const gh = world();
+    const token = "ghp_human";
+    const post = async (path: string, body: unknown) =>
+      (await gh.handle(call("POST", path, token, body))).body as Json;
+    await post("/repos/acme/api/git/refs", { ref: "refs/heads/fix", sha: sha("c") });
+    const tree = await post("/repos/acme/api/git/trees", {
+      base_tree: sha("c"),
+      tree: [{ path: "src/onboarding.ts", mode: "100644", type: "blob", content: "fixed\n" }],
+    });
+    const commit = await post("/repos/acme/api/git/commits", {
+      message: "fix",
+      tree: tree.sha,
+      parents: [sha("c")],
+    });
+    await gh.handle(
+      call("PATCH", "/repos/acme/api/git/refs/heads/fix", token, { sha: commit.sha }),
+    );
+    const pr = await post("/repos/acme/api/pulls", {
+      title: "fix",
+      head: "fix",
+      base: "main",
+      draft: true,
+    });
+    expect(pr.draft).toBe(true);
+    gh.mergePull("acme/api", pr.number);
+    const file = (
+      await gh.handle(call("GET", "/repos/acme/api/contents/src/onboarding.ts?ref=main", token))
+    ).body as Json;
+    expect(Buffer.from(file.content, "base64").toString()).toBe("fixed\n");
   });
 
   it("pages lists with a Link header", async () => {

@@ -22,15 +22,17 @@ import {
   createTree,
   deleteRef,
   getRef,
+  matchingRefs,
   updateRef,
 } from "./github-git-data.ts";
+import { getBlob, getContents, getGitCommit, getTree } from "./github-git-read.ts";
 import { GithubHooks, type WebhookDelivery } from "./github-hooks.ts";
 import type { Urls } from "./github-render.ts";
 import { type Body, ghError, notFound, SimRepo } from "./github-repo.ts";
 
 /**
- * Simulated GitHub REST API: the repository, compare, deployment, git ref, pull request
- * and label endpoints prode uses, and the App endpoints @octokit/app needs. Mounted at
+ * Simulated GitHub REST API: the repository, compare, deployment, git ref, Git Data
+ * (commits, trees, blobs), contents, pull request and label endpoints prode uses, and the App endpoints @octokit/app needs. Mounted at
  * "/github": Octokit's `baseUrl` is `<world>/github`. Test hooks (`/_sim/…` and the
  * instance methods) stand in for humans: merging or closing a pull request by hand,
  * pushing a commit, recording a deployment.
@@ -253,12 +255,27 @@ export function createGithubInstance(state: GithubData, ctx: SimContext): Github
     repoRoute("GET", "/git/ref/heads/(.+?)", "/git/ref/heads/{branch}", (repo, [branch]) =>
       getRef(repo, decodeURIComponent(branch!)),
     ),
+    repoRoute("GET", "/git/matching-refs/(.*?)", "/git/matching-refs/{ref}", (repo, [ref]) =>
+      matchingRefs(repo, decodeURIComponent(ref!)),
+    ),
     repoRoute("POST", "/git/refs", "/git/refs", (repo, _r, req) => createRef(repo, bodyOf(req))),
     repoRoute("PATCH", "/git/refs/heads/(.+?)", "/git/refs/heads/{branch}", (repo, [branch], req) =>
       updateRef(repo, decodeURIComponent(branch!), bodyOf(req)),
     ),
     repoRoute("DELETE", "/git/refs/heads/(.+?)", "/git/refs/heads/{branch}", (repo, [branch]) =>
       deleteRef(repo, decodeURIComponent(branch!)),
+    ),
+    repoRoute("GET", "/git/commits/([0-9a-f]{40})", "/git/commits/{commit_sha}", (repo, [sha]) =>
+      getGitCommit(repo, sha!),
+    ),
+    repoRoute("GET", "/git/trees/([0-9a-f]{40})", "/git/trees/{tree_sha}", (repo, [sha], req) =>
+      getTree(repo, sha!, req.query),
+    ),
+    repoRoute("GET", "/git/blobs/([0-9a-f]{40})", "/git/blobs/{file_sha}", (repo, [sha]) =>
+      getBlob(repo, sha!),
+    ),
+    repoRoute("GET", "/contents(?:/(.*?))?", "/contents/{path}", (repo, [path], req) =>
+      getContents(repo, decodeURIComponent(path ?? ""), req.query.get("ref")),
     ),
     repoRoute("POST", "/git/blobs", "/git/blobs", (repo, _r, req) => createBlob(repo, bodyOf(req))),
     repoRoute("POST", "/git/trees", "/git/trees", (repo, _r, req) => createTree(repo, bodyOf(req))),

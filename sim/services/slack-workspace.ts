@@ -50,7 +50,27 @@ export interface SlackState {
   withMetadata(eventType: string, channel?: string): SlackMessage[];
   ephemerals(): SlackEphemeral[];
   homeView(userId: string): SlackHomeView | undefined;
+  /**
+   * A person writes a message (a test hook: the follow-up questions of issue 19.2). It is
+   * stored as Slack stores it and returned; delivering its event is the caller's step.
+   */
+  postAsUser(input: {
+    channel: string;
+    user: string;
+    text: string;
+    threadTs?: string;
+  }): SlackMessage;
+  /** Modals opened with views.open, oldest first, with the trigger that opened each. */
+  openedViews(): SlackModalView[];
   readonly data: SlackData;
+}
+
+/** A modal opened by views.open. */
+export interface SlackModalView {
+  id: string;
+  trigger_id: string;
+  hash: string;
+  view: Record<string, unknown>;
 }
 
 /**
@@ -64,6 +84,7 @@ export class SlackWorkspace implements SlackState {
   readonly #messages = new Map<string, SlackMessage[]>();
   readonly #ephemerals: SlackEphemeral[] = [];
   readonly #views = new Map<string, SlackHomeView>();
+  readonly #modals: SlackModalView[] = [];
   #lastMicros = 0;
   #viewSeq = 0;
 
@@ -152,6 +173,43 @@ export class SlackWorkspace implements SlackState {
     };
     this.#views.set(userId, published);
     return published;
+  }
+
+  postAsUser(input: {
+    channel: string;
+    user: string;
+    text: string;
+    threadTs?: string;
+  }): SlackMessage {
+    const message: SlackMessage = {
+      type: "message",
+      ts: this.nextTs(),
+      channel: input.channel,
+      user: input.user,
+      text: input.text,
+      team: this.data.team.id,
+      ...(input.threadTs ? { thread_ts: input.threadTs } : {}),
+    };
+    this.append(message);
+    return message;
+  }
+
+  /** Opens a modal; undefined when the trigger was already used (Slack: trigger_exchanged). */
+  openView(triggerId: string, view: Record<string, unknown>): SlackModalView | undefined {
+    if (this.#modals.some((m) => m.trigger_id === triggerId)) return undefined;
+    this.#viewSeq += 1;
+    const opened: SlackModalView = {
+      id: `V0MODAL${String(this.#modals.length + 1).padStart(4, "0")}`,
+      trigger_id: triggerId,
+      hash: `${Math.floor(this.#ctx.now().getTime() / 1000)}.${String(this.#viewSeq).padStart(8, "0")}`,
+      view,
+    };
+    this.#modals.push(opened);
+    return opened;
+  }
+
+  openedViews(): SlackModalView[] {
+    return [...this.#modals];
   }
 
   messages(channel?: string): SlackMessage[] {

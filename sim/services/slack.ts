@@ -62,6 +62,7 @@ class SlackSim implements SimServiceInstance {
       "conversations.history": (a) => messages.history(a),
       "conversations.replies": (a) => messages.replies(a),
       "views.publish": (a) => this.#publishView(a),
+      "views.open": (a) => this.#openView(a),
       "users.info": (a) => this.#usersInfo(a),
       "usergroups.users.list": (a) => this.#usergroupUsers(a),
     };
@@ -175,6 +176,58 @@ class SlackSim implements SimServiceInstance {
         previous_view_id: null,
         app_id: this.#data.bot.appId,
         external_id: v.external_id ?? "",
+        bot_id: this.#data.bot.botId,
+      },
+    };
+  }
+
+  /**
+   * views.open: a modal for the user whose click carried `trigger_id`. Like Slack, a
+   * trigger is good once (`trigger_exchanged`); the modal's limits are checked and it is
+   * kept for tests ({@link SlackState.openedViews}). Triggers are not timed out here.
+   */
+  #openView(args: Args): Answer {
+    const trigger = str(args, "trigger_id");
+    if (trigger === undefined) {
+      throw new SlackApiError("invalid_arguments", {
+        response_metadata: { messages: ["[ERROR] missing required field: trigger_id"] },
+      });
+    }
+    const view = json(args, "view", "invalid_arguments");
+    if (typeof view !== "object" || view === null || Array.isArray(view)) {
+      throw new SlackApiError("invalid_arguments", {
+        response_metadata: { messages: ["[ERROR] missing required field: view"] },
+      });
+    }
+    const v = view as Record<string, unknown>;
+    const errors: string[] = [];
+    if (v.type !== "modal") errors.push('must be "modal" [json-pointer:/view/type]');
+    const title = (v.title as { text?: unknown } | undefined)?.text;
+    if (typeof title !== "string" || title.length === 0 || title.length > 24)
+      errors.push("must be 1 to 24 characters [json-pointer:/view/title/text]");
+    for (const key of ["submit", "close"]) {
+      const t = (v[key] as { text?: unknown } | undefined)?.text;
+      if (t !== undefined && (typeof t !== "string" || t.length > 24))
+        errors.push(`must be less than 25 characters [json-pointer:/view/${key}/text]`);
+    }
+    if (typeof v.private_metadata === "string" && v.private_metadata.length > 3000)
+      errors.push("must be less than 3001 characters [json-pointer:/view/private_metadata]");
+    errors.push(...validateBlocks(v.blocks, BLOCK_LIMITS.surfaceBlocks, "/view/blocks"));
+    if (errors.length > 0) throw invalidBlocks(errors, "invalid_arguments");
+    const opened = this.workspace.openView(trigger, v);
+    if (!opened) throw new SlackApiError("trigger_exchanged");
+    return {
+      view: {
+        id: opened.id,
+        team_id: this.#data.team.id,
+        type: "modal",
+        blocks: v.blocks,
+        private_metadata: v.private_metadata ?? "",
+        callback_id: v.callback_id ?? "",
+        state: { values: {} },
+        hash: opened.hash,
+        root_view_id: opened.id,
+        app_id: this.#data.bot.appId,
         bot_id: this.#data.bot.botId,
       },
     };

@@ -1,20 +1,19 @@
-import type { Check, SourceRef } from "../shared/collector.ts";
-import type { MetricAlarm, MetricDescriptor, ProviderHealthEvent } from "../tools.ts";
-import { alarmHistoryCheck, HISTORY_MINUTES, reportAlarms } from "./alarms.ts";
+import type { Check } from "../shared/collector.ts";
+import type { MetricAlarm, MetricDescriptor } from "../tools.ts";
+import { alarmHistoryCheck, reportAlarms } from "./alarms.ts";
+import { type AwsReadings, checkErrorRate, checkQueue, checkTasks } from "./checks.ts";
 import {
-  type AwsReadings,
-  type CheckContext,
-  checkErrorRate,
-  checkQueue,
-  checkTasks,
-} from "./checks.ts";
+  eventGroupsOf,
+  type HealthRead,
+  type LogsInput,
+  readDatabaseLogs,
+  readHealth,
+  readInfraEvents,
+  readLogs,
+} from "./collect-logs.ts";
 import { type Assessed, assessAll } from "./emit.ts";
-import {
-  checkCapacityEvents,
-  checkConnectionRefusals,
-  checkErrorLogs,
-  checkInfraEvents,
-} from "./log-checks.ts";
+import { type Leak, leakEventsSince, withLeaks, zoomCandidates, zoomChecks } from "./leak.ts";
+import { checkCapacityEvents } from "./log-checks.ts";
 import { kindSpec } from "./measures.ts";
 import {
   alarmResource,
@@ -27,7 +26,7 @@ import {
   relevantAlarms,
   type SeriesRead,
 } from "./reads.ts";
-import { computeService, queueConsumers, siblingDependencies } from "./relations.ts";
+import { computeService, relatedResources } from "./relations.ts";
 import {
   declaredNames,
   declaredResources,
@@ -36,7 +35,6 @@ import {
   resourceOf,
 } from "./resources.ts";
 import { adoptMoved, scanCandidates } from "./scan.ts";
-import type { ResolvedTargets } from "./targets.ts";
 
 /**
  * One run's reads, in three chains that run side by side so a slow API delays only its
@@ -53,13 +51,8 @@ const MISSING_5XX_IMPACT = 15;
 const DISCOVERY_IMPACT = 10;
 /** One series beyond the classic checks: a partial view of one resource. */
 export const SERIES_IMPACT = 2;
-/** Alarms say what the account already knows is wrong; Health, what the provider does. */
+/** Alarms say what the account already knows is wrong (Health's cost: collect-logs.ts). */
 const ALARMS_IMPACT = 3;
-const HEALTH_IMPACT = 3;
-const MAX_LOG_GROUPS = 3;
-/** Log groups holding ECS service events and scaling activity, not application lines. */
-const EVENT_LOG_GROUP = /^\/aws\/(?:events|autoscaling|application-autoscaling)\//;
-const MINUTE = 60_000;
 
 export interface Collected {
   readings: AwsReadings;
@@ -69,26 +62,23 @@ export interface Collected {
   /** Every alarm read (the account's in ALARM and the ticket's), and the names of ours. */
   alarms: MetricAlarm[];
   ourAlarms: string[];
-  health?: { ref: SourceRef; events: ProviderHealthEvent[] };
+  health?: HealthRead;
   /** The service the account scan found moving, when nothing named one (scan.ts). */
   scanned?: { service: string; resources: string[] };
   /** Groups of scanned resources that all moved: none is adopted (scan.ts), a gap names them. */
   ambiguous?: string[];
   /** The service the resources read name when the run had none (a queue's consumer, a scan). */
   found?: string;
+  /** Memory series whose zoomed read is a sawtooth: tasks killed at the limit (leak.ts). */
+  leaks: Leak[];
 }
 
-export interface CollectInput {
-  ctx: CheckContext;
-  targets: ResolvedTargets;
-  service: string | undefined;
+export interface CollectInput extends LogsInput {
   /** Alarm names the ticket links (the alarm e-mail's subject). */
   ticketAlarms: ReadonlySet<string>;
   defaultThreshold: number;
   /** The ticket's title and description: ranks the account scan's resources, never selects one. */
   ticketText: string;
-  run: (checks: Check[]) => Promise<unknown>;
-  aborted: () => boolean;
 }
 
 /** Which resources: declared, discovered, and those an alarm that concerns us watches. */
@@ -144,11 +134,7 @@ async function findResources(input: CollectInput) {
   );
   if (discovery && resources.length > 0) {
     resources = pairDeadLetters(
-      mergeResources(
-        resources,
-        siblingDependencies(resources, service, discovery.account),
-        service ? [] : queueConsumers(resources, discovery.account),
-      ),
+      mergeResources(resources, relatedResources(resources, service, discovery.account)),
       discovery.queueNames,
     );
   }
@@ -253,146 +239,6 @@ async function readMetrics(input: CollectInput, readings: AwsReadings, label: st
   return { resources, reads, deadLetters, alarms, ours: ours.map((a) => a.name) };
 }
 
-/** The logs chain: the service's log groups (listed, else named), then their error lines. */
-async function readLogs(input: CollectInput, readings: AwsReadings): Promise<void> {
-  const { ctx, targets, service, run } = input;
-  let listed: string[] | undefined;
-  if (service) {
-    await run([
-      {
-        what: `log groups of ${service}`,
-        confidenceImpact: 0,
-        run: async () => {
-          listed = await ctx.cloudwatch.listLogGroups(service);
-        },
-      },
-    ]);
-  }
-  const named = listed ?? (targets.conventionalLogGroup ? [targets.conventionalLogGroup] : []);
-  const groups = [...new Set([...targets.logGroups, ...named])]
-    .filter((g) => !EVENT_LOG_GROUP.test(g) && !targets.eventLogGroups.includes(g))
-    .slice(0, MAX_LOG_GROUPS);
-  await run(
-    groups.map((group) => ({
-      what: `error logs of ${group}`,
-      confidenceImpact: 5,
-      run: () => checkErrorLogs(ctx, readings, group),
-    })),
-  );
-}
-
-/** Event log groups: named, and those of the service's ECS clusters. */
-async function eventGroupsOf(input: CollectInput, resources: Resource[]): Promise<string[]> {
-  const groups = new Set(input.targets.eventLogGroups);
-  const clusters = new Set(
-    resources
-      .filter((r) => r.kind === "ecs" || r.kind === "ecs_service")
-      .map((r) => r.dims.ClusterName!),
-  );
-  await input.run(
-    [...clusters].map((cluster) => ({
-      what: `event log groups of cluster ${cluster}`,
-      confidenceImpact: 0,
-      run: async () => {
-        for (const g of await input.ctx.cloudwatch.listLogGroups(cluster)) {
-          if (EVENT_LOG_GROUP.test(g)) groups.add(g);
-        }
-      },
-    })),
-  );
-  return [...groups].slice(0, MAX_LOG_GROUPS);
-}
-
-/** Resource kinds whose infrastructure the provider changes under us (failover, node replacement). */
-const MANAGED_KINDS = new Set(["rds", "cache"]);
-const EVENTS_PREFIX = "/aws/events/";
-const MAX_EVENT_GROUPS = 5;
-
-/** Failovers, node replacements and maintenance on our databases and caches, from event log groups. */
-async function readInfraEvents(
-  input: CollectInput,
-  readings: AwsReadings,
-  resources: Resource[],
-): Promise<void> {
-  const managed = resources.filter((r) => MANAGED_KINDS.has(r.kind));
-  if (managed.length === 0 || input.aborted()) return;
-  const names = [...new Set(managed.flatMap((r) => Object.values(r.dims)))];
-  const groups = new Set(input.targets.eventLogGroups);
-  await input.run([
-    {
-      what: "event log groups (failovers, node replacements, maintenance)",
-      confidenceImpact: 0,
-      run: async () => {
-        for (const g of await input.ctx.cloudwatch.listLogGroups(EVENTS_PREFIX)) {
-          if (g.startsWith(EVENTS_PREFIX)) groups.add(g);
-        }
-      },
-    },
-  ]);
-  await input.run(
-    [...groups].slice(0, MAX_EVENT_GROUPS).map((group) => ({
-      what: `infrastructure events in ${group}`,
-      confidenceImpact: 0,
-      run: () => checkInfraEvents(input.ctx, readings, group, names),
-    })),
-  );
-}
-
-/** Each database's own log group (`/aws/rds/instance/<id>/…`): connections it refused. */
-async function readDatabaseLogs(
-  input: CollectInput,
-  readings: AwsReadings,
-  resources: Resource[],
-): Promise<void> {
-  const databases = resources.filter((r) => r.kind === "rds").map((r) => r.id);
-  if (databases.length === 0 || input.aborted()) return;
-  const groups: { group: string; database: string }[] = [];
-  await input.run(
-    databases.map((database) => ({
-      what: `log groups of database ${database}`,
-      confidenceImpact: 0,
-      run: async () => {
-        for (const g of await input.ctx.cloudwatch.listLogGroups(
-          `/aws/rds/instance/${database}/`,
-        )) {
-          if (g.startsWith(`/aws/rds/instance/${database}/`)) groups.push({ group: g, database });
-        }
-      },
-    })),
-  );
-  await input.run(
-    groups.slice(0, MAX_LOG_GROUPS).map(({ group, database }) => ({
-      what: `connection refusals in ${group}`,
-      confidenceImpact: 0,
-      run: () => checkConnectionRefusals(input.ctx, readings, group, database),
-    })),
-  );
-}
-
-async function readHealth(input: CollectInput): Promise<Collected["health"]> {
-  const { ctx } = input;
-  let health: Collected["health"];
-  await input.run([
-    {
-      what: "AWS Health events",
-      confidenceImpact: HEALTH_IMPACT,
-      run: async () => {
-        const events = await ctx.cloudwatch.describeHealthEvents({
-          start: new Date(ctx.now.getTime() - HISTORY_MINUTES * MINUTE),
-          end: ctx.now,
-        });
-        const ref = ctx.ev.source({
-          kind: "aws_health",
-          ref: "aws_health:events",
-          fetchedAt: ctx.clock(),
-        });
-        health = { ref, events };
-      },
-    },
-  ]);
-  return health;
-}
-
 /** Running tasks are fewer than desired. */
 export const isCapacityShort = (readings: AwsReadings) =>
   readings.tasks !== undefined && readings.tasks.running < readings.tasks.desired;
@@ -404,15 +250,31 @@ export const isQueueSaturated = (readings: AwsReadings) =>
 type MetricsRead = Awaited<ReturnType<typeof readMetrics>>;
 
 /**
+ * The change of every series read; memory that fell from its limit is read again over
+ * days (leak.ts), and a sawtooth there dates the series' change where its first climb began.
+ */
+async function assessRead(input: CollectInput, m: MetricsRead) {
+  const assessed = assessAll(m.reads, input.ctx.now);
+  const deadLetters = assessAll(m.deadLetters, input.ctx.now);
+  const leaks: Leak[] = [];
+  const candidates = zoomCandidates(assessed);
+  if (candidates.length > 0 && !input.aborted()) {
+    await input.run(zoomChecks(input.ctx, candidates, leaks));
+  }
+  return { m, assessed: withLeaks(assessed, leaks), deadLetters, leaks };
+}
+
+/**
  * After an account scan, keeps the group of resources that moved and drops every read of
  * the others (their flat series say nothing about this ticket); without one that moved,
  * drops them all.
  */
-function keepAdopted(input: CollectInput, readings: AwsReadings, m: MetricsRead) {
-  const assessed = assessAll(m.reads, input.ctx.now);
-  const deadLetters = assessAll(m.deadLetters, input.ctx.now);
+function keepAdopted(
+  readings: AwsReadings,
+  { m, assessed, deadLetters, leaks }: Awaited<ReturnType<typeof assessRead>>,
+) {
   if (!m.resources.some((r) => r.origin === "scanned")) {
-    return { m, assessed, deadLetters, scanned: undefined };
+    return { m, assessed, deadLetters, leaks, scanned: undefined };
   }
   const outcome = adoptMoved(m.resources, [...assessed, ...deadLetters]);
   const adoption = outcome && "service" in outcome ? outcome : undefined;
@@ -426,6 +288,7 @@ function keepAdopted(input: CollectInput, readings: AwsReadings, m: MetricsRead)
     m: { ...m, resources: m.resources.filter(keep) },
     assessed: assessed.filter((a) => keep(a.read.resource)),
     deadLetters: deadLetters.filter((a) => kept.has(a.read.resource)),
+    leaks: leaks.filter((l) => kept.has(l.read.resource)),
     scanned: adoption
       ? {
           service: adoption.service,
@@ -439,7 +302,9 @@ function keepAdopted(input: CollectInput, readings: AwsReadings, m: MetricsRead)
 export async function collect(input: CollectInput): Promise<Collected> {
   const readings: AwsReadings = { queues: [], errorLogs: [], capacity: [] };
   const label = input.service ?? "unknown";
-  const metrics = readMetrics(input, readings, label).then((m) => keepAdopted(input, readings, m));
+  const metrics = readMetrics(input, readings, label)
+    .then((m) => assessRead(input, m))
+    .then((a) => keepAdopted(readings, a));
   const events = metrics.then((k) => eventGroupsOf(input, k.m.resources));
   // The logs chain needs a service: the named one at once, one the resources name once read.
   const foundOf = (k: Awaited<typeof metrics>) =>
@@ -460,7 +325,7 @@ export async function collect(input: CollectInput): Promise<Collected> {
           : undefined;
       });
   const [k, , health, eventGroups] = await Promise.all([metrics, logs, readHealth(input), events]);
-  const { m, assessed, deadLetters } = k;
+  const { m, assessed, deadLetters, leaks } = k;
   await Promise.all([
     readInfraEvents(input, readings, m.resources),
     readDatabaseLogs(input, readings, m.resources),
@@ -475,15 +340,21 @@ export async function collect(input: CollectInput): Promise<Collected> {
       (a.read.spec.measure === "queue_age" || a.read.spec.measure === "queue_depth") &&
       a.change.direction === "rise",
   );
+  // Memory killed at its limit: the stop reasons say whether it was, since the leak began.
+  const since = leakEventsSince(leaks, input.ctx.now);
   if (
-    (isCapacityShort(readings) || isQueueSaturated(readings) || tasksMoved || backlogGrew) &&
+    (isCapacityShort(readings) ||
+      isQueueSaturated(readings) ||
+      tasksMoved ||
+      backlogGrew ||
+      since !== undefined) &&
     !input.aborted()
   ) {
     await input.run(
       eventGroups.map((group) => ({
         what: `ECS and scaling events in ${group}`,
         confidenceImpact: 0,
-        run: () => checkCapacityEvents(input.ctx, readings, group),
+        run: () => checkCapacityEvents(input.ctx, readings, group, since),
       })),
     );
   }
@@ -492,6 +363,7 @@ export async function collect(input: CollectInput): Promise<Collected> {
     resources: m.resources,
     assessed,
     deadLetters,
+    leaks,
     alarms: m.alarms,
     ourAlarms: m.ours,
     ...(health ? { health } : {}),

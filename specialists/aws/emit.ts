@@ -32,6 +32,9 @@ export interface Assessed {
 export const UNKNOWN_SERVICE = "unknown";
 
 const hhmm = (iso: string) => iso.slice(11, 16);
+/** A time as hh:mm, with its date (MM-DD) when it is not the day of `ref` (a read over days). */
+const when = (iso: string, ref: string) =>
+  iso.slice(0, 10) === ref.slice(0, 10) ? hhmm(iso) : `${iso.slice(5, 10)} ${hhmm(iso)}`;
 const fmt = (n: number) => (Number.isInteger(n) ? String(n) : n.toFixed(n < 1 ? 3 : 1));
 
 /** The resource's first datapoint in any series: from then on a missing count is a zero. */
@@ -61,9 +64,9 @@ function describe(a: Assessed): string {
   const unit = read.spec.unit ? ` ${read.spec.unit}` : "";
   const where = `${read.spec.metricName} of ${read.kind.label} ${read.resource.id}${read.zone ? ` in ${read.zone}` : ""}`;
   if (change.direction === "flat") {
-    return `${where}: flat at ${fmt(change.level)}${unit} over ${hhmm(change.windowStart)}–${hhmm(change.windowEnd)}`;
+    return `${where}: flat at ${fmt(change.level)}${unit} over ${when(change.windowStart, change.windowEnd)}–${hhmm(change.windowEnd)}`;
   }
-  return `${where}: ${change.direction} from ${fmt(change.before)} to ${fmt(change.after)}${unit} at ${hhmm(change.onset!)} (±${change.uncertaintyMinutes} min)`;
+  return `${where}: ${change.direction} from ${fmt(change.before)} to ${fmt(change.after)}${unit} at ${when(change.onset!, change.windowEnd)} (±${change.uncertaintyMinutes} min)`;
 }
 
 export function emitSeries(ev: EvidenceCollector, assessed: Assessed[], service: string): void {
@@ -182,12 +185,15 @@ export function emitPoison(
     assessed.find((a) => a.read.resource === queue && a.read.spec.measure === "messages_deleted")
       ?.change;
   if (only && logs.ref && poisonInLogs(logs, deletedOf(only))) {
+    // The dead-letter queue's depth when it was read; absent, not 0, when it was not.
+    const dlq = only.deadLetterQueue ? dlqs.get(only.deadLetterQueue)?.change : undefined;
+    const depth = dlq?.latest === undefined ? undefined : Math.max(0, Math.round(dlq.latest));
     ev.signal({
       source: logs.ref,
       kind: "poison_message",
       queue: only.id,
       repeatedReceives: logs.redelivered,
-      dlqDepth: 0,
+      ...(depth === undefined ? {} : { dlqDepth: depth }),
     });
     ev.finding({
       fact: `queue ${only.id}: the consumer's error lines show ${logs.redeliveredMessages} message(s) received up to ${logs.redelivered} times and rejected each time, while the queue keeps deleting the others`,
@@ -208,7 +214,7 @@ export function emitPoison(
       kind: "poison_message",
       queue: queue.id,
       repeatedReceives: poison.repeatedReceives,
-      dlqDepth: poison.dlqDepth,
+      ...(dlq ? { dlqDepth: poison.dlqDepth } : {}),
     });
     ev.finding({
       fact: poison.clean
@@ -233,6 +239,7 @@ export function emitRestarts(
     const memory = assessed.find(
       (a) => a.read.resource.id === read.resource.id && a.read.spec.measure === "memory",
     )?.change;
+    const stops = evidence.events;
     ev.signal({
       source: read.ref,
       kind: "crash_loop",
@@ -240,6 +247,9 @@ export function emitRestarts(
       restarts: loop.restarts,
       service,
       ...(loop.onset ? { onset: loop.onset } : {}),
+      ...(stops && stops.outOfMemory + stops.containerExits > 0
+        ? { stopEvents: { outOfMemory: stops.outOfMemory, exits: stops.containerExits } }
+        : {}),
     });
   }
 }

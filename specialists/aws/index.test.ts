@@ -287,8 +287,15 @@ describe("aws specialist: generic reads over the port", () => {
     expect(out.signals).toContainEqual(
       expect.objectContaining({ kind: "task_health", healthy: 3, desired: 6 }),
     );
+    // The stop events by reason: what lets a code defect argued from these kills do
+    // without Sentry (classifier-requirements-basis.ts).
     expect(out.signals).toContainEqual(
-      expect.objectContaining({ kind: "crash_loop", reason: "out_of_memory", restarts: 4 }),
+      expect.objectContaining({
+        kind: "crash_loop",
+        reason: "out_of_memory",
+        restarts: 4,
+        stopEvents: { outOfMemory: 4, exits: 0 },
+      }),
     );
     expect(out.signals).toContainEqual(
       expect.objectContaining({

@@ -4,7 +4,6 @@ import { CHECK_RULES, EvidenceCollector } from "../shared/collector.ts";
 import { deadlineSignal, runClock } from "../shared/deadline.ts";
 import type { MetricAlarm } from "../tools.ts";
 import type { Specialist } from "../types.ts";
-import { dominantRoute, LOOKBACK_MINUTES, RECENT_MINUTES } from "./analysis.ts";
 import { type AwsReadings, type CheckContext, seriesReader } from "./checks.ts";
 import { collect, isCapacityShort, isQueueSaturated } from "./collect.ts";
 import { DEFAULT_QUEUE_AGE_THRESHOLD_SECONDS, DEFAULT_SERVICE_CATALOG } from "./defaults.ts";
@@ -20,8 +19,9 @@ import {
   UNKNOWN_SERVICE,
   zonesRead,
 } from "./emit.ts";
+import { emitClassic } from "./emit-classic.ts";
+import { emitLeaks } from "./leak.ts";
 import { healthServicesOf } from "./reads.ts";
-import { CRASH_LOOP_MIN_RESTARTS } from "./series.ts";
 import { spreadOf } from "./spread.ts";
 import { type ResolvedTargets, resolveTargets, type ServiceCatalog } from "./targets.ts";
 
@@ -95,67 +95,6 @@ function hasTargets(t: ResolvedTargets): boolean {
     t.caches.length > 0 ||
     t.functions.length > 0
   );
-}
-
-/** Turns the classic readings into the kinds the classifier has long used. */
-function emitClassic(ev: EvidenceCollector, readings: AwsReadings, service: string): void {
-  if (readings.errorRate) {
-    const { ref, reading } = readings.errorRate;
-    if (reading.rising) {
-      const route = readings.errorLogs.map((l) => dominantRoute(l.summary)).find(Boolean);
-      ev.signal({
-        source: ref,
-        kind: "error_rate_rise",
-        service,
-        ...(route ? { path: route } : {}),
-        from: reading.from,
-        to: reading.to,
-        windowMinutes: reading.windowMinutes ?? RECENT_MINUTES,
-      });
-    } else {
-      ev.signal({ source: ref, kind: "no_5xx_rise", service, windowMinutes: LOOKBACK_MINUTES });
-    }
-  }
-  for (const q of readings.queues) {
-    ev.signal({
-      source: q.ref,
-      kind: "queue_saturation",
-      queue: q.queue,
-      ageSeconds: Math.round(q.ageSeconds * 10) / 10,
-      threshold: q.threshold,
-    });
-  }
-  if (readings.tasks) {
-    const t = readings.tasks;
-    const ceilings = readings.capacity
-      .map((c) => c.events.maxCapacity)
-      .filter((m): m is number => m !== undefined);
-    ev.signal({
-      source: t.ref,
-      kind: "task_health",
-      service: t.service,
-      healthy: Math.max(0, t.running),
-      desired: Math.max(0, t.desired),
-      ...(ceilings.length ? { max: Math.max(...ceilings) } : {}),
-    });
-  }
-  // Fewer stops than a crash loop's minimum still are one while the service has run short
-  // of an unchanged desired count for a sustained stretch (the running-task series, not one
-  // snapshot: any scale-out is briefly short while its new tasks start): the stops are what
-  // keeps it short (ECS events are sampled, not all kept).
-  const short = readings.tasks?.shortSince !== undefined;
-  for (const { ref, events } of readings.capacity) {
-    const restarts = events.outOfMemory + events.containerExits;
-    if (restarts < (short ? 1 : CRASH_LOOP_MIN_RESTARTS)) continue;
-    ev.signal({
-      source: ref,
-      kind: "crash_loop",
-      reason: events.outOfMemory >= events.containerExits ? "out_of_memory" : "exit",
-      restarts,
-      service,
-      ...(events.firstAt ? { onset: events.firstAt } : {}),
-    });
-  }
 }
 
 /** The spread across services the account's alarms show, with the source it cites. */
@@ -303,6 +242,7 @@ export function createAwsSpecialist(options: AwsSpecialistOptions = {}): Special
         resources,
         assessed,
         deadLetters,
+        leaks,
         health,
         alarms,
         ourAlarms,
@@ -320,11 +260,14 @@ export function createAwsSpecialist(options: AwsSpecialistOptions = {}): Special
         aborted: () => signal.aborted,
       });
       const label = service ?? found ?? UNKNOWN_SERVICE;
+      // With no service resolved, the one whose resources were read joins the run's scope.
+      const adopted = input.ticket.service ? undefined : (scanned?.service ?? service ?? found);
+      if (adopted) ev.readService(adopted);
       if (scanned) {
         const source = assessed.find((a) => a.change.direction !== "flat")?.read.ref;
         if (source) {
           ev.finding({
-            fact: `no service or resource named: of the account's resources, only ${scanned.resources.join(", ")} (${scanned.service}) moved, so they are read as the ticket's`,
+            fact: `no service or resource named: of the account's resources, only ${[...new Set(scanned.resources)].join(", ")} (${scanned.service}) moved, so they are read as the ticket's`,
             source,
           });
         }
@@ -343,7 +286,14 @@ export function createAwsSpecialist(options: AwsSpecialistOptions = {}): Special
       }
 
       const dlqs = new Map(deadLetters.map((a) => [a.read.resource.id, a]));
-      emitClassic(ev, readings, label);
+      const stops = readings.capacity.reduce(
+        (n, c) => ({
+          outOfMemory: n.outOfMemory + c.events.outOfMemory,
+          containerExits: n.containerExits + c.events.containerExits,
+        }),
+        { outOfMemory: 0, containerExits: 0 },
+      );
+      emitClassic(ev, readings, label, emitLeaks(ev, leaks, label, stops));
       emitSeries(ev, [...assessed, ...deadLetters], label);
       const refusedBy = new Set(
         (readings.connectionRefusals ?? []).filter((r) => r.count > 0).map((r) => r.database),
@@ -359,13 +309,6 @@ export function createAwsSpecialist(options: AwsSpecialistOptions = {}): Special
         }))
         .sort((a, b) => b.redelivered - a.redelivered)[0];
       emitPoison(ev, assessed, dlqs, now, redelivered);
-      const stops = readings.capacity.reduce(
-        (n, c) => ({
-          outOfMemory: n.outOfMemory + c.events.outOfMemory,
-          containerExits: n.containerExits + c.events.containerExits,
-        }),
-        { outOfMemory: 0, containerExits: 0 },
-      );
       emitRestarts(ev, assessed, label, {
         events: stops,
         errorTexts: readings.errorLogs.flatMap((l) => l.summary.types.map((t) => t.type)),

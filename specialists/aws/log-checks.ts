@@ -22,8 +22,9 @@ const logsSource = (ctx: CheckContext, group: string) =>
     fetchedAt: ctx.clock(),
   });
 
-function window(now: Date) {
-  return { start: new Date(now.getTime() - LOOKBACK_MINUTES * MINUTE), end: now };
+/** The lookback window, or from `since` when a reading needs to reach further back. */
+function window(now: Date, since?: Date) {
+  return { start: since ?? new Date(now.getTime() - LOOKBACK_MINUTES * MINUTE), end: now };
 }
 
 /** Rows a Logs Insights query returns at most; its `limit` clause says the same. */
@@ -34,11 +35,12 @@ function readLogs(
   ctx: CheckContext,
   group: string,
   query: string,
+  since?: Date,
 ): Promise<Record<string, string>[]> {
   return ctx.cloudwatch.queryLogs({
     logGroupNames: [group],
     query,
-    ...window(ctx.now),
+    ...window(ctx.now, since),
     limit: LOG_ROWS,
   });
 }
@@ -91,12 +93,17 @@ const CAPACITY_QUERY = [
   `limit ${LOG_ROWS}`,
 ].join(" | ");
 
+/**
+ * ECS and scaling events of the last hour, or since `since` (a memory leak's first climb:
+ * its kills are hours apart, so the last hour may hold none).
+ */
 export async function checkCapacityEvents(
   ctx: CheckContext,
   readings: AwsReadings,
   group: string,
+  since?: Date,
 ): Promise<void> {
-  const rows = await readLogs(ctx, group, CAPACITY_QUERY);
+  const rows = await readLogs(ctx, group, CAPACITY_QUERY, since);
   const ref = logsSource(ctx, group);
   const events = summarizeCapacityEvents(rows);
   readings.capacity.push({ ref, events });

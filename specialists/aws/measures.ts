@@ -88,6 +88,14 @@ export const KINDS: readonly KindSpec[] = [
         perZone: true,
       },
       {
+        metricName: "HTTPCode_Target_4XX_Count",
+        stat: "Sum",
+        measure: "errors_4xx",
+        unit: "/min",
+        minChange: 10,
+        sparse: true,
+      },
+      {
         metricName: "HTTPCode_ELB_5XX_Count",
         stat: "Sum",
         measure: "errors_5xx",

@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { computeService, queueConsumers, siblingDependencies } from "./relations.ts";
+import {
+  computeService,
+  queueConsumers,
+  relatedResources,
+  siblingDependencies,
+} from "./relations.ts";
 import type { Resource } from "./resources.ts";
 
 const res = (kind: Resource["kind"], dims: Record<string, string>): Resource => ({
@@ -40,5 +45,27 @@ describe("resources found beside the service", () => {
     expect(consumers.map((r) => r.id)).toEqual(["prod-fin/ledger-exporter"]);
     expect(computeService([queue, ...consumers])).toBe("ledger-exporter");
     expect(queueConsumers([queue, ...consumers], account)).toEqual([]);
+  });
+
+  it("reads the database of a queue's consumer, named after the consumer, not the queue", () => {
+    const queue = res("queue", { QueueName: "billing-jobs" });
+    const account2 = [
+      queue,
+      res("ecs", { ClusterName: "prod-batch", ServiceName: "billing-worker" }),
+      res("rds", { DBInstanceIdentifier: "billing-prod-db" }),
+      res("rds", { DBInstanceIdentifier: "search-prod-db" }),
+    ];
+    const found = relatedResources([queue], undefined, account2).map((r) => r.id);
+    expect(found).toEqual(["prod-batch/billing-worker", "billing-prod-db"]);
+  });
+
+  it("adds no consumer when the service is named; its dependencies still come by its name", () => {
+    const queue = res("queue", { QueueName: "billing-jobs" });
+    const account2 = [
+      res("ecs", { ClusterName: "prod-batch", ServiceName: "billing-worker" }),
+      res("rds", { DBInstanceIdentifier: "billing-prod-db" }),
+    ];
+    const found = relatedResources([queue], "billing-api", account2).map((r) => r.id);
+    expect(found).toEqual(["billing-prod-db"]);
   });
 });

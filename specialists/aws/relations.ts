@@ -52,3 +52,19 @@ export function computeService(resources: Resource[]): string | undefined {
   const r = resources.find((x) => COMPUTE_KINDS.has(x.kind));
   return r?.dims.ServiceName ?? r?.dims.FunctionName;
 }
+
+/**
+ * Everything read beside the resources a run starts from: a queue's consumers when
+ * nothing names the service, then the dependencies named like any of them. Consumers
+ * come first because a failing consumer waits on its own database or cache, named after
+ * the consumer, not after the queue it drains.
+ */
+export function relatedResources(
+  resources: Resource[],
+  service: string | undefined,
+  account: Resource[],
+): Resource[] {
+  const consumers = service ? [] : queueConsumers(resources, account);
+  const withConsumers = [...resources, ...consumers];
+  return [...consumers, ...siblingDependencies(withConsumers, service, account)];
+}

@@ -190,6 +190,7 @@ describe("planReads", () => {
   it("reads every resource-level series when the inventory is unavailable", () => {
     expect(planReads(lb, undefined).map((p) => p.spec.metricName)).toEqual([
       "HTTPCode_Target_5XX_Count",
+      "HTTPCode_Target_4XX_Count",
       "HTTPCode_ELB_5XX_Count",
       "TargetResponseTime",
       "RequestCount",

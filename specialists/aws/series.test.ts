@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { MetricSeries } from "../tools.ts";
+import { takesHeadroom } from "./change-sensitivity.ts";
 import { kindSpec, type SeriesSpec } from "./measures.ts";
 import {
   assessPoison,
@@ -283,5 +284,84 @@ describe("crashReasonOf", () => {
       { now: NOW },
     )!;
     expect(crashReasonOf({ memory: steady })).toBe("unknown");
+  });
+});
+
+describe("per-measure sensitivity and climbs into a limit", () => {
+  const REQUESTS = spec("alb", "RequestCount");
+  const CACHE_MEMORY = spec("cache", "DatabaseMemoryUsagePercentage");
+  const ECS_CPU = spec("ecs_service", "CPUUtilization");
+  const ECS_MEMORY = spec("ecs_service", "MemoryUtilization");
+  /** ±1.5% deterministic wobble, so the series is not perfectly smooth. */
+  const wobble = (ago: number) => 1 + ((ago * 7) % 5) * 0.0075 - 0.015;
+  /** A share of a limit: `before` until `at` minutes ago, `after` since, ±1 point. */
+  const stepped = (before: number, after: number, at = 30) =>
+    series((ago) => (ago > at ? before : after) + (ago % 3) - 1, 90);
+
+  it("reads a sustained ramp to ×1.5 in request volume as a rise from where it began", () => {
+    // 1000/min, then from 40 min ago a climb to ~1500/min.
+    const s = series((ago) => (ago > 40 ? 1000 : 1000 + (40 - ago) * 12.5) * wobble(ago), 90);
+    const change = assessSeries(s, REQUESTS, { now: NOW })!;
+    expect(change.direction).toBe("rise");
+    expect(Date.parse(change.onset!)).toBeLessThanOrEqual(NOW.getTime() - 35 * MIN);
+  });
+
+  it("keeps a ±10% wobble in request volume flat", () => {
+    const s = series((ago) => 1000 * (ago % 3 === 0 ? 1.1 : 0.95), 90);
+    expect(assessSeries(s, REQUESTS, { now: NOW })!.direction).toBe("flat");
+  });
+
+  it("dates a share of a limit that climbs into 100% and stays there where the climb began", () => {
+    // 40% until 90 min ago, +1.5 points a minute to 100% (50 min ago), then at the limit.
+    const s = series(
+      (ago) => (ago > 90 ? 40 : Math.min(100, 40 + (90 - ago) * 1.5)) - (ago % 2),
+      120,
+    );
+    const change = assessSeries(s, CACHE_MEMORY, { now: NOW })!;
+    expect(change.direction).toBe("rise");
+    const onset = Date.parse(change.onset!);
+    expect(Math.abs(onset - (NOW.getTime() - 90 * MIN))).toBeLessThanOrEqual(3 * MIN);
+    expect(change.before).toBeLessThan(42);
+  });
+
+  it("counts a quarter of the level gained as a rise, ±3 points as flat", () => {
+    expect(assessSeries(stepped(40, 60), ECS_CPU, { now: NOW })!.direction).toBe("rise");
+    const steady = series((ago) => 50 + (ago % 7) - 3, 90);
+    expect(assessSeries(steady, ECS_CPU, { now: NOW })!.direction).toBe("flat");
+  });
+
+  it("counts a climb that takes half the room left below 100% as a rise, whatever the ratio", () => {
+    // 20 points: a fifth of a level of 75-95%, but most of the room that was left.
+    for (const [before, after] of [
+      [75, 95],
+      [70, 90],
+      [80, 90],
+    ] as const) {
+      const change = assessSeries(stepped(before, after), ECS_MEMORY, { now: NOW })!;
+      expect(change.direction, `${before}% → ${after}%`).toBe("rise");
+      expect(Date.parse(change.onset!)).toBe(NOW.getTime() - 30 * MIN);
+    }
+    // The relative rule still holds low down.
+    expect(assessSeries(stepped(20, 31), ECS_MEMORY, { now: NOW })!.direction).toBe("rise");
+  });
+
+  it("keeps a rise that leaves most of the room, or gains under ten points, flat", () => {
+    // 12 points from 50%: a fifth of the level, a quarter of the room left.
+    expect(assessSeries(stepped(50, 62), ECS_MEMORY, { now: NOW })!.direction).toBe("flat");
+    // 6 points from 90%: most of the room left, but within a steady workload's wobble.
+    expect(assessSeries(stepped(90, 96), ECS_MEMORY, { now: NOW })!.direction).toBe("flat");
+    // A fall is not read against the room left.
+    expect(assessSeries(stepped(95, 80), ECS_MEMORY, { now: NOW })!.direction).toBe("flat");
+  });
+});
+
+describe("takesHeadroom", () => {
+  it("needs half the room left and ten points", () => {
+    expect(takesHeadroom(75, 95)).toBe(true);
+    expect(takesHeadroom(80, 90)).toBe(true);
+    expect(takesHeadroom(80, 89)).toBe(false);
+    expect(takesHeadroom(50, 74)).toBe(false);
+    expect(takesHeadroom(100, 100)).toBe(false);
+    expect(takesHeadroom(95, 80)).toBe(false);
   });
 });

@@ -1,5 +1,16 @@
-import { detectChangePoint, type Sample } from "../../src/domain/change-point.ts";
+import {
+  type ChangePointOptions,
+  detectChangePoint,
+  type Sample,
+} from "../../src/domain/change-point.ts";
 import type { MetricSeries } from "../tools.ts";
+import {
+  CHANGE_OPTIONS,
+  climbStart,
+  detectPercentChange,
+  PERCENT_LIMIT,
+  relativeChangeOf,
+} from "./change-sensitivity.ts";
 import type { KindSpec, SeriesSpec } from "./measures.ts";
 
 /**
@@ -18,8 +29,6 @@ export const RECENT_WINDOW_MINUTES = 30;
  * alarms use for CPU, memory and connections (and the classifier's SATURATION_LOAD).
  */
 export const SATURATION_SHARE = 0.9;
-/** CPU and memory percentages have a limit of 100. */
-const PERCENT_LIMIT = 100;
 /**
  * Free memory that fell to a tenth of what it was (or less) is memory pressure: a
  * database swaps and its latency rises well before free memory reaches zero.
@@ -34,15 +43,6 @@ export const POISON_RATIO = 3;
 export const POISON_MIN_RECEIVES = 10;
 /** Receives within 20% of deletes: every message is handled once (the negative control). */
 const CLEAN_RATIO = 1.2;
-/**
- * detectChangePoint's bounds for CloudWatch series, besides each measure's smallest step
- * (measures.ts): a change of one pooled standard deviation is enough, because an incident
- * is often a spike that decays (a cold cache warming, a dependency recovering) and the
- * decay widens the spread after the onset; five samples on each side keep one or two
- * noisy minutes at either end of the window from passing as a change (a rise in the last
- * minutes is still caught by the 5xx check's fixed halves).
- */
-export const CHANGE_OPTIONS = { minEffect: 1, minSegment: 5 } as const;
 /** Three restarts in the window is a loop; one or two is a deploy or a single crash. */
 export const CRASH_LOOP_MIN_RESTARTS = 3;
 
@@ -120,7 +120,16 @@ export function assessSeries(
     now: options.now,
   });
   if (samples.length === 0) return undefined;
-  const cp = detectChangePoint(samples, { ...CHANGE_OPTIONS, minAbsoluteChange: spec.minChange });
+  const relative = relativeChangeOf(spec);
+  const cpOptions: ChangePointOptions = {
+    ...CHANGE_OPTIONS,
+    minAbsoluteChange: spec.minChange,
+    ...(relative !== undefined ? { minRelativeChange: relative } : {}),
+  };
+  const cp =
+    spec.unit === "%"
+      ? climbStart(samples, detectPercentChange(samples, cpOptions), cpOptions)
+      : detectChangePoint(samples, cpOptions);
   const now = options.now.getTime();
   const changed = cp.direction !== "flat" && cp.onset !== undefined;
   const from = changed ? cp.onset! : now - RECENT_WINDOW_MINUTES * MINUTE;

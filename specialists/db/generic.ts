@@ -1,5 +1,3 @@
-import type { EvidenceCollector } from "../shared/collector.ts";
-import type { ReplicaReader } from "../tools.ts";
 import {
   duplicateCorrectionSql,
   duplicateEntitySql,
@@ -17,34 +15,22 @@ import {
   stuckSummarySql,
   UNIQUE_KEY_SHARE,
 } from "./discrepancies.ts";
+import { checkMissingRelated } from "./generic-missing-related.ts";
+import { type GenericContext, num, query, ref, samples } from "./generic-query.ts";
 import { discoverTables, type EntityHit, locateSql, referrers, type TableInfo } from "./schema.ts";
-import { asCount, asTimestamp, rowsOf } from "./values.ts";
+import { asTimestamp } from "./values.ts";
+
+export type { GenericContext } from "./generic-query.ts";
 
 /**
  * The schema-generic data-state checks, run when the ticket quotes record ids and the
  * replica is connected: find where those ids live, then look for duplicate rows on the
- * reference column that holds them and for records stuck in a state their related rows
- * have moved past. Each finding becomes a `stale_derived_rows` signal with its kind of
- * discrepancy, counts, the window the bad rows appeared in, whether they still appear
+ * reference column that holds them, for records stuck in a state their related rows
+ * have moved past, and for records lacking the related row nearly all records in their
+ * state have (generic-missing-related.ts). Each finding becomes a `stale_derived_rows`
+ * signal with its kind of discrepancy, counts, the window the bad rows appeared in, whether they still appear
  * (ongoing), and a proposed fix that only a human's approval can run.
  */
-
-export interface GenericContext {
-  replica: ReplicaReader;
-  ev: EvidenceCollector;
-  now: Date;
-  clock: () => Date;
-}
-
-const ref = (name: string) => `db_query:${name}`;
-
-async function query(ctx: GenericContext, id: string, sql: string) {
-  const result = await ctx.replica.query(sql);
-  const source = ctx.ev.source({ kind: "db_query", ref: ref(id), fetchedAt: ctx.clock() });
-  return { rows: rowsOf(result), source };
-}
-
-const num = (v: unknown) => asCount(v) ?? 0;
 
 /** Where the ticket's ids live: one aggregate per table with id-like columns. */
 async function locate(
@@ -63,15 +49,6 @@ async function locate(
     }
   }
   return hits;
-}
-
-async function samples(ctx: GenericContext, id: string, sql: string): Promise<string[]> {
-  try {
-    const { rows } = await query(ctx, id, sql);
-    return rows.map((r) => r.id).filter((v): v is string => typeof v === "string");
-  } catch {
-    return [];
-  }
 }
 
 async function checkDuplicates(ctx: GenericContext, hit: EntityHit, ids: string[]) {
@@ -237,7 +214,9 @@ export async function runGenericChecks(ctx: GenericContext, ids: string[]): Prom
     return;
   }
   for (const hit of hits) {
-    if (hit.column === hit.table.key) await checkStuck(ctx, hit, tables, ids);
-    else await checkDuplicates(ctx, hit, ids);
+    if (hit.column === hit.table.key) {
+      await checkStuck(ctx, hit, tables, ids);
+      await checkMissingRelated(ctx, hit, tables, ids);
+    } else await checkDuplicates(ctx, hit, ids);
   }
 }

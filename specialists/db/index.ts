@@ -331,6 +331,7 @@ export function createDbSpecialist(options: DbSpecialistOptions = {}): Specialis
         });
       }
       if (bySymptomOnly) {
+        ev.readService(bySymptomOnly);
         // The unresolved service is already charged by the service resolution (scope.ts):
         // recorded so the handoff says whose checks ran and why, not charged twice.
         ev.gap({

@@ -63,6 +63,28 @@ describe("toDeployViews", () => {
   });
 });
 
+describe("toDeployViews without a Sentry record", () => {
+  it("times a deploy by its first success status, never by a status older than its start", () => {
+    const views = toDeployViews(
+      [
+        {
+          ...deployment(5, "e", "v6", "2026-11-20T15:00:00Z", "inactive"),
+          finishedAt: "2026-11-20T15:06:00Z",
+        },
+        {
+          ...deployment(6, "f", "v7", "2026-11-20T16:00:00Z", "success"),
+          finishedAt: "2026-11-20T15:59:00Z",
+        },
+      ],
+      [],
+    );
+    expect(views.map((v) => [v.id, v.finishedFrom, v.finishedAt])).toEqual([
+      [6, "github", "2026-11-20T16:00:00Z"],
+      [5, "github_status", "2026-11-20T15:06:00Z"],
+    ]);
+  });
+});
+
 describe("correlate", () => {
   const views = toDeployViews(
     [

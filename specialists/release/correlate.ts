@@ -1,5 +1,6 @@
 import { detectChangePoint, type Sample } from "../../src/domain/change-point.ts";
 import { DEFAULT_DEPLOY_PROXIMITY_MINUTES } from "../../src/domain/run-onset.ts";
+import { clipText } from "../clip.ts";
 import { mean, round } from "../shared/sentry-series.ts";
 import type { GitHubReader, SentryEventSummary, SentryReleaseSummary } from "../tools.ts";
 
@@ -43,10 +44,13 @@ export interface DeployView {
   state?: string;
   /** When the deployment was created: the rollout began. */
   startedAt: string;
-  /** When it finished: Sentry's deploy record of the matching release, else `startedAt`. */
+  /**
+   * When it finished: Sentry's deploy record of the matching release, else the
+   * deployment's first `success` status, else `startedAt`.
+   */
   finishedAt: string;
-  /** Whether `finishedAt` is Sentry's record of the rollout's end or only GitHub's start. */
-  finishedFrom: "sentry" | "github";
+  /** Sentry's record of the rollout's end, GitHub's success status, or only GitHub's start. */
+  finishedFrom: "sentry" | "github_status" | "github";
   /** The matching Sentry release version, when one matches. */
   release?: string;
 }
@@ -77,6 +81,15 @@ export function toDeployViews(
       const release = matchRelease(d, releases);
       const recorded = release?.lastDeployAt ?? release?.dateReleased;
       const known = recorded !== undefined && Date.parse(recorded) >= Date.parse(d.createdAt);
+      const succeeded =
+        d.finishedAt !== undefined && Date.parse(d.finishedAt) >= Date.parse(d.createdAt)
+          ? d.finishedAt
+          : undefined;
+      const finish = known
+        ? { finishedAt: recorded, finishedFrom: "sentry" as const }
+        : succeeded
+          ? { finishedAt: succeeded, finishedFrom: "github_status" as const }
+          : { finishedAt: d.createdAt, finishedFrom: "github" as const };
       return {
         id: d.id,
         sha: d.sha,
@@ -84,8 +97,7 @@ export function toDeployViews(
         environment: d.environment,
         ...(d.state ? { state: d.state } : {}),
         startedAt: d.createdAt,
-        finishedAt: known ? recorded : d.createdAt,
-        finishedFrom: known ? ("sentry" as const) : ("github" as const),
+        ...finish,
         ...(release ? { release: release.version } : {}),
       };
     })
@@ -217,5 +229,5 @@ export const shortSha = (sha: string) => sha.slice(0, 7);
 
 export const firstLine = (message: string, max = 120) => {
   const line = message.split("\n", 1)[0] ?? "";
-  return line.length > max ? `${line.slice(0, max)}…` : line;
+  return clipText(line, max);
 };

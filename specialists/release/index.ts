@@ -46,6 +46,13 @@ const DEFAULT_ENVIRONMENT = "production";
 const MISSING_GITHUB_IMPACT = 20;
 const UNKNOWN_ONSET_IMPACT = 10;
 
+/** Where a deploy's finish time came from, as the finding says it. */
+const FINISH_SOURCE: Record<DeployView["finishedFrom"], string | undefined> = {
+  sentry: "Sentry deploy record",
+  github_status: "GitHub deployment status",
+  github: undefined,
+};
+
 const hoursBetween = (a: Date, b: string) =>
   Math.round(((a.getTime() - Date.parse(b)) / 3_600_000) * 10) / 10;
 
@@ -86,7 +93,7 @@ function recordCorrelation(
   ev.finding({
     fact:
       `deploy ${deploy.id} of ${deploy.ref} (${shortSha(deploy.sha)}) to ${deploy.environment}${deploy.state ? ` (${deploy.state})` : ""} ` +
-      `began ${deploy.startedAt}${deploy.finishedFrom === "sentry" ? ` and finished ${deploy.finishedAt} (Sentry deploy record)` : " (finish time unknown)"}; ` +
+      `began ${deploy.startedAt}${FINISH_SOURCE[deploy.finishedFrom] ? ` and finished ${deploy.finishedAt} (${FINISH_SOURCE[deploy.finishedFrom]})` : " (finish time unknown)"}; ` +
       `${symptom} ${c.minutesAfter} min after ${c.deployedAt}`,
     source: ref,
   });

@@ -1,4 +1,5 @@
 import type { AppError } from "../../src/domain/errors.ts";
+import { clipText } from "../clip.ts";
 import {
   describeError,
   type EvidenceCollector,
@@ -98,7 +99,8 @@ async function readTag(ctx: Context, issueId: string, key: string): Promise<Sett
   return isNotFound(read.error) ? { ok: true, value: [] } : read;
 }
 
-const short = (text: string, max = 160) => (text.length > max ? `${text.slice(0, max)}…` : text);
+/** Cuts provider text at a token boundary (specialists/clip.ts): never half a secret. */
+const short = (text: string, max = 160) => clipText(text, max);
 
 function recordIssue(ctx: Context, issue: SentryIssueSummary, issueRef: SourceRef): void {
   ctx.ev.finding({

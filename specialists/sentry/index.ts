@@ -4,7 +4,7 @@ import { hasSentryLabel, linkedSentryIssueIds } from "../shared/linked-issues.ts
 import type { Specialist, SpecialistInput } from "../types.ts";
 import { collectIssue, type IssueOutcome, issueContext } from "./collect.ts";
 import { searchProjects } from "./search.ts";
-import { sweepOrganization } from "./sweep.ts";
+import { SWEEP_SOURCE_REF, sweepOrganization } from "./sweep.ts";
 
 /**
  * The sentry specialist: reads the Sentry issue(s) a ticket links and says which
@@ -48,6 +48,12 @@ function nextPivotFor(outcomes: Extract<IssueOutcome, { ok: true }>[]): string |
       return unreachable;
     }
   }
+}
+
+/** The onset's service, when the ticket links an AWS alarm or resource its series could come from. */
+function anchoredOnsetService(input: SpecialistInput): string | undefined {
+  if (input.ticket.snapshot.linked.awsRefs.length === 0) return undefined;
+  return input.onset?.service;
 }
 
 async function run(input: SpecialistInput): Promise<RawSpecialistOutput> {
@@ -100,6 +106,23 @@ async function run(input: SpecialistInput): Promise<RawSpecialistOutput> {
           new Error("no Sentry project of the organization could be searched"),
           "Link the Sentry issue on the ticket, or name the service in a label",
         );
+      }
+      // No spread, and another source dated the symptom on the resources of an AWS
+      // alarm or resource the ticket links (an alarm's queue and its consumer): that
+      // service's project is searched like a named one, so the exception the failing
+      // work throws is read, not just counted. Never for a service an account scan
+      // adopted with nothing structured behind it: that scope is inferred.
+      const dated = anchoredOnsetService(input);
+      if (swept.together.length < 2 && dated && swept.searched.includes(dated)) {
+        const found = await searchProjects(ctx, [dated]);
+        // Its issues are read as the ticket's: that service joins the run's scope.
+        ev.readService(dated);
+        if (found.leading) {
+          await collectIssue(ctx, found.leading.id);
+          return ev.returned(
+            `${found.leading.shortId} carries the rise in ${dated}, the service the symptom's onset was measured on: correlate its onset with deploys`,
+          );
+        }
       }
       return ev.returned(
         swept.together.length > 1
@@ -176,6 +199,16 @@ const sentrySpecialist: Specialist = {
       reason: `${what}${labelled ? " and carries the sentry-issue label" : ""}${availability}`,
     };
   },
+
+  /**
+   * Asked again when it swept the organization for want of a service, found no spread and
+   * no exception, and another specialist dated the onset on a service's own resources.
+   */
+  wantsOnset: (output, onset) =>
+    output.status === "returned" &&
+    onset.service !== undefined &&
+    output.sources.some((s) => s.ref === SWEEP_SOURCE_REF) &&
+    !output.signals.some((s) => s.kind === "impact_scope" || s.kind === "new_exception"),
 
   question(ticket) {
     const ids = linkedSentryIssueIds(ticket);

@@ -205,3 +205,94 @@ describe("projectRise and risingTogether", () => {
     expect(out.signals.filter((s) => s.kind === "impact_scope")).toEqual([]);
   });
 });
+
+describe("sentry specialist: the second wave after the sweep", () => {
+  const onset = {
+    at: "2027-02-03T04:00:00Z",
+    what: "queue_age of billing-jobs rose (aws)",
+    specialistId: "aws",
+    source: "series" as const,
+    uncertaintyMinutes: 0.5,
+    service: "billing-svc",
+  };
+  const fresh = issue("billing-svc", [...Array(21).fill(0), 40, 40, 40], "2027-02-03T04:01:00Z", {
+    id: "77",
+    shortId: "BILLING-SVC-7",
+    title: "ZodError: bad field",
+  });
+  const withIssue: SentryReader = {
+    ...reader({ "billing-svc": [fresh], "web-edge": [quiet("web-edge")] }),
+    getIssue: async () => fresh,
+    getEvent: async () => ({
+      eventId: "e1",
+      dateCreated: "2027-02-03T06:40:00Z",
+      release: "billing-svc@1",
+      tags: [],
+    }),
+  };
+
+  it("asks again when it swept, found no spread, and another source dated the onset on a service", async () => {
+    const first = await run(withIssue);
+    expect(sentry.wantsOnset?.(first, onset)).toBe(true);
+    const { service: _, ...undated } = onset;
+    expect(sentry.wantsOnset?.(first, undated)).toBe(false);
+  });
+
+  const alarmed: TicketContext = {
+    ...ticket,
+    snapshot: {
+      ...ticket.snapshot,
+      linked: { ...ticket.snapshot.linked, awsRefs: ["alarm:billing-jobs-oldest-message-age"] },
+    },
+  };
+
+  it("then reads that service's project and its rising issue as a new exception", async () => {
+    const out = normalizeSpecialistOutput(
+      await sentry.run({
+        question: sentry.question(alarmed),
+        ticket: alarmed,
+        hints,
+        onset,
+        tools: { sentry: withIssue },
+        signal: new AbortController().signal,
+        deadline: new Date(NOW.getTime() + 60_000),
+        now: NOW,
+      }),
+    );
+    const exceptions = out.signals.filter((s) => s.kind === "new_exception");
+    expect(exceptions).toHaveLength(1);
+    expect(exceptions[0]).toMatchObject({ issueId: "77" });
+  });
+
+  it("does not when the ticket links no AWS alarm or resource (a scan's service is inferred)", async () => {
+    const out = normalizeSpecialistOutput(
+      await sentry.run({
+        question: sentry.question(ticket),
+        ticket,
+        hints,
+        onset,
+        tools: { sentry: withIssue },
+        signal: new AbortController().signal,
+        deadline: new Date(NOW.getTime() + 60_000),
+        now: NOW,
+      }),
+    );
+    expect(out.signals.filter((s) => s.kind === "new_exception")).toEqual([]);
+  });
+
+  it("does not when the onset's service has no project of its own in the organization", async () => {
+    const out = normalizeSpecialistOutput(
+      await sentry.run({
+        question: sentry.question(alarmed),
+        ticket: alarmed,
+        hints,
+        onset: { ...onset, service: "payments-worker" },
+        tools: { sentry: withIssue },
+        signal: new AbortController().signal,
+        deadline: new Date(NOW.getTime() + 60_000),
+        now: NOW,
+      }),
+    );
+    expect(out.signals.filter((s) => s.kind === "new_exception")).toEqual([]);
+  });
+});

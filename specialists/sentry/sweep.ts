@@ -40,6 +40,9 @@ const ISSUES_PER_PROJECT = 10;
 /** Projects searched at once: Sentry's rate limits are per organization. */
 const CONCURRENCY = 5;
 
+/** The sweep's own source: its presence in an output says the organization was swept. */
+export const SWEEP_SOURCE_REF = "sentry_issue:organization/projects";
+
 export const SWEEP_GAP_IMPACT = { projects: 10, search: 5 } as const;
 
 interface Context {
@@ -182,7 +185,7 @@ export async function sweepOrganization(ctx: Context): Promise<SweepOutcome> {
     const rise = projectRise(read.value, ctx.now);
     if (rise) rises.push({ project, reading: rise });
   }
-  const orgRef = ev.source({ kind: "sentry_issue", ref: "sentry_issue:organization/projects" });
+  const orgRef = ev.source({ kind: "sentry_issue", ref: SWEEP_SOURCE_REF });
   const together = risingTogether(rises, ctx.anchor);
   outcome.together = together.map((r) => r.project);
   ev.finding({

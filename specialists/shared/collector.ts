@@ -120,6 +120,7 @@ export class EvidenceCollector {
   readonly #findings: Finding[] = [];
   readonly #signals: Signal[] = [];
   readonly #gaps: EvidenceGap[] = [];
+  readonly #servicesRead = new Set<string>();
   readonly #correlationIds = new Map<string, CorrelationId>();
   #firstFailure: AppError | undefined;
   #checksSucceeded = 0;
@@ -162,6 +163,15 @@ export class EvidenceCollector {
   /** Something the run could not see, costing `confidenceImpact` points (clamped to 0–100). */
   gap(input: { what: string; confidenceImpact: number }): void {
     this.#gaps.push({ what: input.what, confidenceImpact: clamp(input.confidenceImpact) });
+  }
+
+  /**
+   * On a run whose service is unresolved, the specialist chose `service`'s declared
+   * resources (its data checks, its project): that service joins the run's policy scope,
+   * so its kill switch and stricter rules apply.
+   */
+  readService(service: string): void {
+    this.#servicesRead.add(service);
   }
 
   /** A correlation ID for other specialists to pivot on; listed once, empty values ignored. */
@@ -225,6 +235,7 @@ export class EvidenceCollector {
       signals: [...this.#signals],
       confidence: clamp(confidence),
       gaps: [...this.#gaps],
+      ...(this.#servicesRead.size > 0 ? { servicesRead: [...this.#servicesRead] } : {}),
     };
   }
 

@@ -1,3 +1,4 @@
+import { clipText } from "../clip.ts";
 import { ticketTexts } from "../shared/ticket-text.ts";
 import type { TicketContext } from "../types.ts";
 
@@ -77,7 +78,7 @@ export function sentences(text: string): string[] {
     .filter((s) => s.length > 0);
 }
 
-const clip = (s: string) => (s.length > 240 ? `${s.slice(0, 237)}…` : s);
+const clip = (s: string) => (s.length > 240 ? clipText(s, 237) : s);
 
 export function readTicket(ticket: TicketContext): SupportReading {
   const reading: SupportReading = {

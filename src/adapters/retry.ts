@@ -1,5 +1,6 @@
 import { type AppError, asAppError, ErrorCode } from "../domain/errors.ts";
 import { type CallBudget, currentCallBudget } from "../observability/call-budget.ts";
+import { inSpan } from "../observability/tracing.ts";
 
 /**
  * The one retry every read adapter uses (Sentry, GitHub, Linear, vendor status). A
@@ -110,11 +111,26 @@ function delayFor(error: AppError, attempt: number, options: RetryOptions, rando
 /** The longest in-call wait of a read with no caller budget (see RetryOptions.maxDelayMs). */
 const UNBUDGETED_MAX_DELAY_MS = 5_000;
 
-/** Calls `fn` until it succeeds, the error is not retryable, or the budget runs out. */
-export async function withRetry<T>(
+/**
+ * Calls `fn` until it succeeds, the error is not retryable, or the budget runs out; one
+ * trace span (`<provider> <call>`) covers every attempt and wait.
+ */
+export function withRetry<T>(
   fn: (attempt: number) => Promise<T>,
   options: RetryOptions,
 ): Promise<T> {
+  return inSpan(
+    `${options.service} ${options.what}`,
+    { "prode.provider": options.service, "prode.call": options.what },
+    (span) =>
+      retrying((attempt) => {
+        span.setAttribute("prode.attempts", attempt);
+        return fn(attempt);
+      }, options),
+  );
+}
+
+async function retrying<T>(fn: (attempt: number) => Promise<T>, options: RetryOptions): Promise<T> {
   const maxAttempts = options.maxAttempts ?? 4;
   const reserveMs = options.reserveMs ?? 250;
   const random = options.random ?? Math.random;

@@ -198,10 +198,16 @@ interface AuditVerification {
 }
 
 /** Walks every chain (or one run's) from genesis and reports the first broken link. */
-export async function verifyAudit(
-  db: Db,
-  options: { runId?: string } = {},
-): Promise<AuditVerification> {
+export function verifyAudit(db: Db, options: { runId?: string } = {}): Promise<AuditVerification> {
+  // One snapshot for the heads and the rows: read apart, an append committed in between
+  // (a racing approver's decision) reads as a chain longer than its head, a false break.
+  return db.transaction((tx) => verifyInSnapshot(tx as unknown as Db, options), {
+    isolationLevel: "repeatable read",
+    accessMode: "read only",
+  });
+}
+
+async function verifyInSnapshot(db: Db, options: { runId?: string }): Promise<AuditVerification> {
   const heads = options.runId
     ? await db
         .select()

@@ -117,4 +117,19 @@ export const COMMANDS: CommandEntry[] = [
     summary: "find secrets or personal data in wiki/ and docs/learnings/ (or given paths)",
     load: async () => (await import("./commands/lint-redaction.ts")).default,
   },
+  {
+    name: "learnings export",
+    summary: "write the stored candidate learnings in the docs/learnings/inbox.md format",
+    load: async () => (await import("./commands/learnings-export.ts")).default,
+  },
+  {
+    name: "report calibration",
+    summary: "per confidence band: runs, how often the hypothesis held, Brier score",
+    load: async () => (await import("./commands/report-calibration.ts")).default,
+  },
+  {
+    name: "report weekly",
+    summary: "weekly reliability review: exits, phase times, failures, PRs, approvals",
+    load: async () => (await import("./commands/report-weekly.ts")).default,
+  },
 ];

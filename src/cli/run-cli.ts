@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { packageVersion } from "../config/version.ts";
 import { asAppError, ErrorCode } from "../domain/errors.ts";
 import { type CliIo, isUsageError } from "./command.ts";
 import { COMMANDS } from "./registry.ts";
@@ -23,21 +23,13 @@ function match(argv: string[]) {
   return best;
 }
 
-/** The package's version, from package.json (read here: no build step stamps it). */
-export function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
-    version: string;
-  };
-  return pkg.version;
-}
-
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   if (argv.length === 0 || argv[0] === "--help" || argv[0] === "-h" || argv[0] === "help") {
     io.stdout.write(help());
     return 0;
   }
   if (argv[0] === "--version" || argv[0] === "-v" || argv[0] === "version") {
-    io.stdout.write(`prode ${version()}\n`);
+    io.stdout.write(`prode ${packageVersion()}\n`);
     return 0;
   }
   if (argv[0]?.startsWith("-")) {

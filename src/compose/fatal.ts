@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import { type ErrorReporter, FATAL_FLUSH_TIMEOUT_MS } from "../observability/sentry.ts";
 
 /** The exit code of a process stopped by an error nothing handled (sysexits EX_SOFTWARE). */
 export const FATAL_EXIT_CODE = 70;
@@ -17,6 +18,7 @@ export const FATAL_EXIT_CODE = 70;
 export function exitOnFatalError(
   log: Logger,
   exit: (code: number) => void = (code) => process.exit(code),
+  reporter?: ErrorReporter,
 ): () => void {
   let exiting = false;
   const fatal = (kind: "uncaughtException" | "unhandledRejection") => (error: unknown) => {
@@ -27,7 +29,14 @@ export function exitOnFatalError(
     } catch {
       // The logger itself failed: the exit code still tells the supervisor.
     }
-    exit(FATAL_EXIT_CODE);
+    if (!reporter) return exit(FATAL_EXIT_CODE);
+    // With Sentry on, the error is sent before the exit; the flush is bounded, and so is
+    // this wait, in case the SDK itself hangs.
+    const bound = setTimeout(() => exit(FATAL_EXIT_CODE), FATAL_FLUSH_TIMEOUT_MS + 500);
+    void reporter.captureAndFlush(error, FATAL_FLUSH_TIMEOUT_MS).finally(() => {
+      clearTimeout(bound);
+      exit(FATAL_EXIT_CODE);
+    });
   };
   const onException = fatal("uncaughtException");
   const onRejection = fatal("unhandledRejection");

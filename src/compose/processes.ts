@@ -1,10 +1,14 @@
 import type { Server } from "node:http";
 import { createHttpServer, type Fallback, listen, type Route } from "../adapters/http/server.ts";
+import { sweepOrphanWorktrees } from "../delivery/orphans.ts";
+import { refreshClusterGauges } from "../observability/cluster-metrics.ts";
 import type { Metrics } from "../observability/metrics.ts";
 import { logRedisErrors } from "../observability/redis-errors.ts";
 import { killSwitchCheck } from "../policy/kill-switch-check.ts";
+import { type PullLookup, pullWatcher } from "../runner/pr-watch.ts";
 import { createRedis } from "../runner/queue.ts";
 import { startReconciler } from "../runner/reconciler.ts";
+import { postPendingReviewNotes, type ReviewNoteSink } from "../runner/review-notes.ts";
 import { countActiveRuns } from "../runner/status.ts";
 import { DEFAULT_TIMING, type PhaseHandlers } from "../runner/types.ts";
 import { type PhaseWorker, startPhaseWorker } from "../runner/worker.ts";
@@ -68,6 +72,12 @@ function coreRoutes(res: Resources): Route[] {
           res.metrics.activeRuns.set(await countActiveRuns(res.dbh.db)),
         );
         if (active !== "ok") res.log.warn({ postgres: active }, "metrics: active runs unknown");
+        const unread = await refreshClusterGauges(
+          res.metrics.cluster,
+          { db: res.dbh.db, queue: res.queue },
+          probe,
+        );
+        if (unread.length > 0) res.log.warn({ unread }, "metrics: some cluster gauges not read");
         return {
           status: 200,
           body: await res.metrics.registry.metrics(),
@@ -160,6 +170,10 @@ export function startWorkerRole(
     onApprovalExpired?: (approvalId: string) => Promise<void>;
     /** The clock phases read (the simulated world's in the demo). */
     now?: () => Date;
+    /** Reads a waiting run's PR for the reconciler's poll (delivery on). */
+    pullLookup?: PullLookup;
+    /** Posts reviews of runs' PRs in their threads (Slack on). */
+    reviewNotes?: ReviewNoteSink;
   } = {},
 ): WorkerRole {
   const connection = createRedis(res.redis.url);
@@ -181,7 +195,7 @@ export function startWorkerRole(
           maxDelayMs: res.config.PRODE_PROVIDER_BACKOFF_MAX_MS,
         },
       },
-      enqueue: (data) => res.queue.enqueue(data),
+      enqueue: (data, options) => res.queue.enqueue(data, options),
       killSwitch: killSwitchCheck(res.dbh.db),
       ...(hooks.now ? { now: hooks.now } : {}),
     },
@@ -189,6 +203,11 @@ export function startWorkerRole(
       connection,
       prefix: res.config.PRODE_QUEUE_PREFIX,
       concurrency: res.config.PRODE_WORKER_CONCURRENCY,
+      lockDurationMs: res.config.PRODE_JOB_LOCK_MS,
+      // BullMQ moves a stalled job back on the check after its lock expired (a worker
+      // killed mid-step): checking every third of the lock bounds that to lock + 2/3 lock
+      // instead of up to twice the lock. One small Redis script per check per worker.
+      stalledIntervalMs: Math.max(5_000, Math.round(res.config.PRODE_JOB_LOCK_MS / 3)),
       onStep: (job, outcome) => res.metrics.steps.inc({ phase: job.phase, outcome }),
     },
   );
@@ -199,6 +218,25 @@ export function startWorkerRole(
       log: res.log,
       actor: `reconciler@${res.workerId}`,
       handoffs: worker.handoffs,
+      ...(res.config.delivery
+        ? {
+            sweepWorktrees: async () =>
+              (await sweepOrphanWorktrees(res.dbh.db, res.config.delivery!.PRODE_WORKTREE_DIR))
+                .length,
+          }
+        : {}),
+      ...(hooks.pullLookup
+        ? {
+            watchPulls: pullWatcher({
+              db: res.dbh.db,
+              enqueue: (data) => res.queue.enqueue(data),
+              log: res.log,
+              actor: `reconciler@${res.workerId}`,
+              lookup: hooks.pullLookup,
+              minIntervalMs: res.config.PRODE_PR_POLL_MS,
+            }),
+          }
+        : {}),
       // A FAILED run still gets its handoff once the provider is back (failed-handoffs.ts).
       ...(handlers.LINEAR_HANDOFF
         ? {
@@ -212,6 +250,18 @@ export function startWorkerRole(
               retryMaxMs: res.config.PRODE_PROVIDER_BACKOFF_MAX_MS,
               ...(hooks.now ? { now: hooks.now } : {}),
             },
+          }
+        : {}),
+      ...(hooks.reviewNotes
+        ? {
+            postReviewNotes: () =>
+              postPendingReviewNotes({
+                db: res.dbh.db,
+                log: res.log,
+                workerId: res.workerId,
+                sink: hooks.reviewNotes!,
+                killSwitch: killSwitchCheck(res.dbh.db),
+              }),
           }
         : {}),
       ...(hooks.now ? { now: hooks.now } : {}),

@@ -1,7 +1,11 @@
 import type { Logger } from "pino";
 import type { Config } from "../config/index.ts";
 import type { DbHandle } from "../db/client.ts";
+import { githubWebhookRoute } from "../intake/github-webhook.ts";
 import { linearWebhookRoute } from "../intake/linear-webhook.ts";
+import { tracedHandlers } from "../observability/traced-handlers.ts";
+import { observeProviderCalls } from "../observability/tracing.ts";
+import { initTracing } from "../observability/tracing-sdk.ts";
 import { evidencePhases } from "../phases/handlers.ts";
 import { cachedPolicySource } from "../policy/source.ts";
 import { buildPipeline, type Pipeline } from "./pipeline.ts";
@@ -62,10 +66,16 @@ export interface Prode {
  */
 export async function startProde(options: StartProdeOptions): Promise<Prode> {
   const { role, config } = options;
+  // Traces of every role when OTEL_EXPORTER_OTLP_ENDPOINT is set (nothing loaded otherwise).
+  const tracing = await initTracing(config, role);
   const res = await openResources(config, role, {
     ...(options.db ? { db: options.db } : {}),
     ...(options.log ? { log: options.log } : {}),
   });
+  // Every provider call this process makes is counted (prode_provider_calls_total).
+  observeProviderCalls((provider, outcome, code) =>
+    res.metrics.providerCalls.inc({ provider, outcome, code }),
+  );
   let pipeline: Pipeline | undefined;
   let slack: SlackWiring | undefined;
   let web: WebRole | undefined;
@@ -90,6 +100,7 @@ export async function startProde(options: StartProdeOptions): Promise<Prode> {
       ["health", health?.close, 1_000],
       ["pipeline", pipeline?.close, 3_000],
       ["resources", res.close, 3_000],
+      ["traces", tracing?.flush, 2_000],
     ];
     for (const [name, stop, boundMs] of steps) {
       if (!stop) continue;
@@ -113,7 +124,7 @@ export async function startProde(options: StartProdeOptions): Promise<Prode> {
     }
   };
   try {
-    const intake = intakeDeps(res);
+    const intake = intakeDeps(res, options.now);
     // One policy cache per process, shared by Slack interactions and the pipeline.
     const policyFor = cachedPolicySource(config.PRODE_POLICY_DIR);
     slack = wireSlack(config, res, role, policyFor, options.now);
@@ -132,6 +143,10 @@ export async function startProde(options: StartProdeOptions): Promise<Prode> {
         res,
         [
           linearWebhookRoute(intake, config.linear?.LINEAR_WEBHOOK_SECRET?.reveal()),
+          githubWebhookRoute(intake, config.github?.GITHUB_WEBHOOK_SECRET?.reveal(), {
+            // Reviews are queued for the thread only where a worker will post them.
+            reviewNotes: Boolean(config.slack),
+          }),
           ...(slack?.app?.routes ?? []),
         ],
         undefined,
@@ -140,8 +155,22 @@ export async function startProde(options: StartProdeOptions): Promise<Prode> {
     }
     await slack?.start();
     if (pipeline) {
-      worker = startWorkerRole(res, evidencePhases(pipeline.deps), {
-        ...(slack ? { onApprovalExpired: slack.onApprovalExpired } : {}),
+      const delivery = pipeline.deps.delivery;
+      worker = startWorkerRole(res, tracedHandlers(evidencePhases(pipeline.deps)), {
+        // The PR a run waits on, read through delivery's port (GitHub never redelivers).
+        ...(delivery
+          ? {
+              pullLookup: async ({ repository, branch }) => {
+                const pull = await delivery.github(repository).findPullByHead(branch);
+                if (!pull) return null;
+                const { mergedAt, ...rest } = pull;
+                return { ...rest, ...(mergedAt ? { at: mergedAt } : {}) };
+              },
+            }
+          : {}),
+        ...(slack
+          ? { onApprovalExpired: slack.onApprovalExpired, reviewNotes: slack.reviewNotes }
+          : {}),
         ...(options.now ? { now: options.now } : {}),
       });
       if (pipeline.deps.linear && config.PRODE_POLL_MS > 0)

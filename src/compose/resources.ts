@@ -75,11 +75,12 @@ export async function openResources(
 }
 
 /** What intake needs (webhook, poller, `/prode triage`, `prode triage`), from the resources. */
-export function intakeDeps(res: Resources): IntakeDeps {
+export function intakeDeps(res: Resources, now?: () => Date): IntakeDeps {
   return {
     db: res.dbh.db,
     enqueue: res.queue.enqueue,
     log: res.log,
     triggerLabels: res.config.triggerLabels,
+    ...(now ? { now } : {}),
   };
 }

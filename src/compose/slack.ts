@@ -9,9 +9,11 @@ import { startTriage } from "../intake/intake.ts";
 import { logRedisErrors } from "../observability/redis-errors.ts";
 import type { PolicySource } from "../policy/source.ts";
 import { createRedis } from "../runner/queue.ts";
+import type { ReviewNoteSink } from "../runner/review-notes.ts";
 import { createApprovalExpiryHook } from "../slack/approval-messages.ts";
 import { createSlackInteractionHandler } from "../slack/dispatcher.ts";
 import { createSlackNotifier, type SlackNotifier } from "../slack/notifier.ts";
+import { createReviewNoteSink } from "../slack/pr-review-notes.ts";
 import { sentryIssueUrl } from "../slack/views.ts";
 import { intakeDeps, type Resources } from "./resources.ts";
 
@@ -20,6 +22,8 @@ export interface SlackWiring {
   notifier: SlackNotifier;
   /** Updates an expired approval's message (the reconciler's hook). */
   onApprovalExpired: (approvalId: string) => Promise<void>;
+  /** Posts a review of a run's PR in its thread (the reconciler's review-note pass). */
+  reviewNotes: ReviewNoteSink;
   /** The Bolt app, for roles that serve HTTP (or hold the Socket Mode connection). */
   app?: SlackApp;
   start(): Promise<void>;
@@ -57,7 +61,8 @@ export function wireSlack(
       : {}),
   });
   const onApprovalExpired = createApprovalExpiryHook({ client, db: res.dbh.db, log: res.log });
-  const intake = intakeDeps(res);
+  const reviewNotes = createReviewNoteSink({ client, db: res.dbh.db, ...(now ? { now } : {}) });
+  const intake = intakeDeps(res, now);
   const deps = {
     db: res.dbh.db,
     log: res.log,
@@ -123,6 +128,7 @@ export function wireSlack(
   return {
     notifier,
     onApprovalExpired,
+    reviewNotes,
     ...(app ? { app } : {}),
     start: async () => {
       await app?.start();

@@ -7,7 +7,15 @@ describe("loadConfig", () => {
     const config = loadConfig({});
     expect(config.DATABASE_URL).toBeUndefined();
     expect(config.PORT).toBe(3000);
-    expect(config.missing).toEqual(["slack", "linear", "github", "sentry", "aws", "replica"]);
+    expect(config.missing).toEqual([
+      "slack",
+      "linear",
+      "github",
+      "sentry",
+      "aws",
+      "replica",
+      "delivery",
+    ]);
     expect(config.triggerLabels).toEqual(["prode", "sentry-issue"]);
   });
 
@@ -72,6 +80,18 @@ describe("loadConfig", () => {
     expect(config.missing).not.toContain("linear");
   });
 
+  it("takes temporary AWS credentials' session token as a secret, and none when unset", () => {
+    const aws = {
+      AWS_ACCESS_KEY_ID: "ASIAKEY",
+      AWS_SECRET_ACCESS_KEY: "s",
+      AWS_REGION: "eu-west-1",
+    };
+    const config = loadConfig({ ...aws, AWS_SESSION_TOKEN: "session-token-value" });
+    expect(config.aws?.AWS_SESSION_TOKEN?.reveal()).toBe("session-token-value");
+    expect(JSON.stringify(config)).not.toContain("session-token-value");
+    expect(loadConfig({ ...aws, AWS_SESSION_TOKEN: "" }).aws?.AWS_SESSION_TOKEN).toBeUndefined();
+  });
+
   it("treats empty strings as unset", () => {
     expect(loadConfig({ DATABASE_URL: "", SLACK_BOT_TOKEN: "" }).missing).toContain("slack");
   });
@@ -127,5 +147,18 @@ describe("vendor match patterns", () => {
     expect(() =>
       loadConfig({ PRODE_VENDOR_MATCH: JSON.stringify({ x: { errorTypes: ["("] } }) }),
     ).toThrowError(/PRODE_VENDOR_MATCH is malformed/);
+  });
+
+  it("turns delivery on with a coding-agent command, dry run off unless asked", () => {
+    const on = loadConfig({ PRODE_AGENT_COMMAND: "agent --print {brief}" });
+    expect(on.delivery?.PRODE_AGENT_COMMAND).toBe("agent --print {brief}");
+    expect(on.delivery?.PRODE_DRY_RUN).toBe(false);
+    expect(on.delivery?.PRODE_WORKTREE_DIR).toMatch(/prode-worktrees$/);
+    expect(
+      loadConfig({ PRODE_AGENT_COMMAND: "a", PRODE_DRY_RUN: "1" }).delivery?.PRODE_DRY_RUN,
+    ).toBe(true);
+    expect(() => loadConfig({ PRODE_AGENT_COMMAND: "a", PRODE_DRY_RUN: "yes" })).toThrow(
+      /PRODE_DRY_RUN is malformed/,
+    );
   });
 });

@@ -1,3 +1,5 @@
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { z } from "zod";
 import { AppError, ErrorCode } from "../domain/errors.ts";
 
@@ -69,6 +71,23 @@ const coreSchema = z.object({
   PRODE_LEASE_MS: durationMs.default(30_000),
   PRODE_HEARTBEAT_MS: durationMs.default(5_000),
   PRODE_RECONCILE_MS: durationMs.default(15_000),
+  /**
+   * How often the reconciler reads the PR of each run waiting in AWAIT_HUMAN_REVIEW (GitHub
+   * never redelivers a lost webhook; a PR merged or closed by hand is found this way).
+   */
+  PRODE_PR_POLL_MS: durationMs.default(120_000),
+  /**
+   * BullMQ's lock on a running step's job (renewed every half of it) and the interval of
+   * the stalled-job check: a worker that died holding a step (SIGKILL, a lost machine)
+   * has it redelivered to another worker within about two of these.
+   */
+  PRODE_JOB_LOCK_MS: durationMs.default(30_000),
+  /**
+   * `prode dev` only: prode's clock runs this many milliseconds off the wall clock, so it
+   * reads the simulated world's time (`prode sim --env` prints it). The demo and the
+   * end-to-end harness hand prode the world's clock the same way (startProde's `now`).
+   */
+  PRODE_CLOCK_OFFSET_MS: z.coerce.number().int().optional(),
   PRODE_POLICY_DIR: z.string().min(1).default("policy"),
   PRODE_WIKI_DIR: z.string().min(1).default("wiki"),
   PRODE_TRIGGER_LABELS: z.string().min(1).default("prode,sentry-issue"),
@@ -150,6 +169,17 @@ const coreSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9-]{1,64}$/, "an HTTP header name")
     .optional(),
+  /**
+   * Sentry for prode's own errors (src/observability/sentry.ts); unset = nothing loaded,
+   * no network. A secret: its key lets anyone post events to the project.
+   */
+  PRODE_SENTRY_DSN: url.transform((v) => new Secret(v)).optional(),
+  PRODE_SENTRY_ENVIRONMENT: optionalString,
+  /**
+   * OpenTelemetry traces over OTLP/HTTP (src/observability/tracing.ts); unset = the SDK is
+   * not loaded. The exporter reads the other OTEL_* variables (headers, service name) itself.
+   */
+  OTEL_EXPORTER_OTLP_ENDPOINT: url.optional(),
 });
 
 const regexSource = z.string().refine((source) => {
@@ -209,6 +239,8 @@ const awsSchema = z.object({
   AWS_REGION: z.string().min(1),
   AWS_ACCESS_KEY_ID: secret,
   AWS_SECRET_ACCESS_KEY: secret,
+  /** With temporary credentials (an assumed role, SSO): the session token that goes with them. */
+  AWS_SESSION_TOKEN: secret.optional(),
   AWS_EXPECTED_ACCOUNT_ID: z
     .string()
     .regex(/^\d{12}$/, "a 12-digit AWS account id")
@@ -222,7 +254,7 @@ const replicaSchema = z.object({
     .transform((v) => new Secret(v)),
   REPLICA_STATEMENT_TIMEOUT_MS: durationMs.default(5_000),
   REPLICA_ROW_CAP: z.coerce.number().int().positive().default(200),
-  // Byte caps and the EXPLAIN cost ceiling of the replica reader (src/safety/replica-limits.ts).
+  // Byte caps and the EXPLAIN cost and row ceilings of the replica reader (src/safety/replica-limits.ts).
   REPLICA_MAX_RESULT_BYTES: z.coerce
     .number()
     .int()
@@ -234,6 +266,36 @@ const replicaSchema = z.object({
     .positive()
     .default(8 * 1024),
   REPLICA_MAX_PLAN_COST: z.coerce.number().positive().default(1_000_000),
+  REPLICA_MAX_PLAN_ROWS: z.coerce.number().positive().default(100_000_000),
+});
+
+/**
+ * Delivery (worktree → coding agent → checks → draft PR): on when a coding-agent command
+ * is configured. The command is a template run without a shell in the run's worktree:
+ * `{brief}` is the brief file, `{worktree}` the repository, `{run}` the run id.
+ */
+const deliverySchema = z.object({
+  PRODE_AGENT_COMMAND: z.string().trim().min(1),
+  /** Reported in each PR's provenance, e.g. the agent CLI's version. */
+  PRODE_AGENT_VERSION: z.string().trim().min(1).optional(),
+  /** An optional reviewer run on the diff in REVIEW (same template rules). */
+  PRODE_REVIEWER_COMMAND: z.string().trim().min(1).optional(),
+  /** Where run worktrees live; each run gets `<dir>/<run id>`, removed when it stops. */
+  PRODE_WORKTREE_DIR: z.string().min(1).default(join(tmpdir(), "prode-worktrees")),
+  /** The skill handed to the agent with the brief (DESIGN.md, "Delivery"). */
+  PRODE_SKILL_FILE: z.string().min(1).default(".agents/skills/prode-triage/SKILL.md"),
+  /**
+   * The OS sandbox around the coding agent, the checks and the reviewer
+   * (src/delivery/sandbox.ts): `required` never runs them without one (IMPLEMENT and VERIFY
+   * stop with a handoff instead), `auto` runs them unsandboxed where none can be built,
+   * `off` never sandboxes. docs/deploy.md says what the worker needs.
+   */
+  PRODE_AGENT_SANDBOX: z.enum(["required", "auto", "off"]).default("required"),
+  /** Dry run everywhere: every mutation is shown as "would have …" and none is made. */
+  PRODE_DRY_RUN: z
+    .enum(["0", "1", "true", "false"])
+    .default("0")
+    .transform((v) => v === "1" || v === "true"),
 });
 
 /** Each optional integration: the variables that switch it on, and its schema. */
@@ -244,6 +306,7 @@ const integrations = {
   sentry: { trigger: ["SENTRY_AUTH_TOKEN"], schema: sentrySchema },
   aws: { trigger: ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"], schema: awsSchema },
   replica: { trigger: ["REPLICA_DATABASE_URL"], schema: replicaSchema },
+  delivery: { trigger: ["PRODE_AGENT_COMMAND"], schema: deliverySchema },
 } as const;
 
 type IntegrationName = keyof typeof integrations;
@@ -257,6 +320,7 @@ export interface Config extends CoreConfig {
   sentry?: z.infer<typeof sentrySchema>;
   aws?: z.infer<typeof awsSchema>;
   replica?: z.infer<typeof replicaSchema>;
+  delivery?: z.infer<typeof deliverySchema>;
   /** Integrations with none of their variables set: reported, not fatal. */
   missing: IntegrationName[];
   triggerLabels: string[];

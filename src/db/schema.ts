@@ -35,6 +35,13 @@ export const runs = pgTable(
     pendingOutcome: text("pending_outcome"),
     /** Where AWAIT_APPROVAL resumes once the approval is decided. */
     resumePhase: text("resume_phase"),
+    /**
+     * When the current step is due: set by a phase that checks again later (a delayed job,
+     * POST_MERGE_MONITOR's re-checks), cleared by every other transition. The queue's
+     * delayed job is only the wake-up call; the reconciler re-enqueues a lost one with the
+     * time left from here, and the engine defers a step woken before it.
+     */
+    wakeAt: at("wake_at"),
     attempt: integer("attempt").notNull().default(0),
     leaseOwner: text("lease_owner"),
     leaseExpiresAt: at("lease_expires_at"),
@@ -98,7 +105,11 @@ export const effects = pgTable(
     createdAt: createdAt(),
     updatedAt: at("updated_at").notNull().defaultNow(),
   },
-  (t) => [index("effects_run").on(t.runId)],
+  (t) => [
+    index("effects_run").on(t.runId),
+    // A thread's run (a follow-up question in it): the parent message's ts, parents only.
+    index("effects_parent_ts").on(sql`(${t.result}->>'ts')`).where(sql`${t.name} = 'slack.parent'`),
+  ],
 );
 
 /** Redacted outputs, addressed by sha256 of the stored (already redacted) body. */
@@ -221,3 +232,59 @@ export const auditHeads = pgTable("audit_heads", {
   seq: integer("seq").notNull(),
   hash: text("hash").notNull(),
 });
+
+/**
+ * What the on-call said about a run's verdict (issue 19.3): one row per run and Slack
+ * user, so a second click replaces the first (each change audited). `correctOutcome` is
+ * the exit the user says was right, set when the verdict was wrong.
+ */
+export const verdictFeedback = pgTable(
+  "verdict_feedback",
+  {
+    runId: text("run_id")
+      .notNull()
+      .references(() => runs.id),
+    userId: text("user_id").notNull(),
+    verdict: text("verdict").$type<"right" | "wrong">().notNull(),
+    /** The run's outcome when the feedback was given (what the user judged). */
+    prodeOutcome: text("prode_outcome"),
+    correctOutcome: text("correct_outcome"),
+    createdAt: createdAt(),
+    updatedAt: at("updated_at").notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.runId, t.userId] })],
+);
+
+/**
+ * One candidate learning per finished run (issue 15.4), written by
+ * WRITE_CANDIDATE_LEARNING, redacted before insert, and exported for human review by
+ * `prode learnings export` (workers never write a local file). `runId` is the key, so a
+ * rerun of the phase rewrites the same row. `monitorVerdict` is the post-merge monitor's
+ * verdict when the run had one.
+ */
+export const learnings = pgTable(
+  "learnings",
+  {
+    runId: text("run_id")
+      .primaryKey()
+      .references(() => runs.id),
+    ticket: text("ticket").notNull(),
+    outcome: text("outcome").notNull(),
+    class: text("class"),
+    confidence: integer("confidence"),
+    /** The gate's decision (proceed_to_delivery or exit) and its reasons. */
+    decision: text("decision"),
+    reasons: jsonb("reasons").$type<string[]>().notNull().default([]),
+    /** What helped: the evidence the leading hypothesis rested on, in a few words each. */
+    helped: jsonb("helped").$type<string[]>().notNull().default([]),
+    /** What was missing: the classification's gaps and the tools that were not available. */
+    gaps: jsonb("gaps").$type<string[]>().notNull().default([]),
+    /** The wiki pages that steered routing (routing only, never proof). */
+    wikiPages: jsonb("wiki_pages").$type<string[]>().notNull().default([]),
+    monitorVerdict: text("monitor_verdict"),
+    prUrl: text("pr_url"),
+    createdAt: createdAt(),
+    updatedAt: at("updated_at").notNull().defaultNow(),
+  },
+  (t) => [index("learnings_created").on(t.createdAt)],
+);

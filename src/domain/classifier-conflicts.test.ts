@@ -185,10 +185,16 @@ describe("service identity", () => {
       ...unresolved
     } = resolution([text("svc-a"), text("svc-b"), text("svc-c")]);
     expect(identityConflicts({ ...unresolved, policyScope: {} })).toEqual([]);
-    // A structured source disputed by the text is still a conflict.
+    // A structured source disputed by the text is still a conflict, recorded but not
+    // material: a name typed in a ticket must not veto the run (the probe's F5).
     expect(
       identityConflicts(resolution([vote("sentry_project", "svc-a"), text("svc-b")])),
-    ).toHaveLength(1);
+    ).toMatchObject([{ material: false }]);
+    expect(
+      identityConflicts(
+        resolution([vote("sentry_project", "svc-a"), vote("linear_label", "svc-b")]),
+      ),
+    ).toMatchObject([{ material: true }]);
   });
 });
 

@@ -205,7 +205,10 @@ export function identityConflicts(resolution: ServiceResolution | undefined): Co
     conflicts.push({
       subject: `service identity: ${first.source.replaceAll("_", " ")} names ${first.service}, ${other.source.replaceAll("_", " ")} names ${other.service}`,
       between: [ref(first), ref(other)],
-      material: true,
+      // Recorded, and its scope's stricter policy and kill switch apply (scopeOf), but a
+      // name typed in the ticket does not stop the run: anyone who can write a ticket
+      // could otherwise veto any conclusion. Structured sources that disagree do.
+      material: other.source !== "ticket_text" && first.source !== "ticket_text",
     });
   }
   return conflicts;

@@ -256,7 +256,7 @@ export const poisonMessages = (i: SignalIndex): Tagged[] =>
     [
       ...i
         .of("poison_message")
-        .filter((t) => t.signal.repeatedReceives > 0 || t.signal.dlqDepth > 0),
+        .filter((t) => t.signal.repeatedReceives > 0 || (t.signal.dlqDepth ?? 0) > 0),
       ...series(i, ["dlq_depth"], ["rise"]),
     ],
   );
@@ -264,7 +264,7 @@ export const poisonMessages = (i: SignalIndex): Tagged[] =>
 export const cleanDrain = (i: SignalIndex): Tagged[] => [
   ...i
     .of("poison_message")
-    .filter((t) => t.signal.repeatedReceives === 0 && t.signal.dlqDepth === 0),
+    .filter((t) => t.signal.repeatedReceives === 0 && (t.signal.dlqDepth ?? 0) === 0),
   ...series(i, ["dlq_depth"], ["flat"]),
 ];
 

@@ -97,3 +97,40 @@ describe("decideGate exits", () => {
     });
   });
 });
+
+describe("decideGate with a competing explanation under the floor", () => {
+  const against = (c: Classification, points: number): Classification => ({
+    ...c,
+    rulesFired: [
+      ...c.rulesFired,
+      {
+        ruleId: "code.load_rose_with_symptom",
+        class: "code_defect",
+        effect: "refutes",
+        contribution: -points,
+        explanation: "request volume rose with the errors",
+        evidence: c.rulesFired[0]!.evidence,
+      },
+    ],
+  });
+
+  it("hands a human the two live explanations when the rival alone put it under the floor", () => {
+    const gate = decideGate(at(against(codeDefect, 30), 55), { now });
+    expect(gate.outcome).toBe("CANNOT_AUTO_FIX");
+    expect(gate.reasons[0]).toContain("code.load_rose_with_symptom");
+    expect(gate.reasons[1]).toContain("would stand at 85 without it");
+  });
+
+  it("still needs information when the class is under the floor even without the rival", () => {
+    const gate = decideGate(at(against(codeDefect, 30), 35), { now });
+    expect(gate.outcome).toBe("BLOCKED_NEEDS_INFO");
+  });
+
+  it("blocks on a missing required source before weighing rivals", () => {
+    const gate = decideGate(at(against(codeDefect, 30), 55), {
+      now,
+      requiredEvidenceMissing: ["sentry"],
+    });
+    expect(gate.outcome).toBe("BLOCKED_NEEDS_INFO");
+  });
+});

@@ -80,7 +80,8 @@ function unsatisfied(approval: RequiredApproval, now: Date): string | undefined 
  * | 2 | a material conflict between specialists                | exit `CANNOT_AUTO_FIX`    |
  * | 3 | a blocking gap or `requiredEvidenceMissing`            | exit `BLOCKED_NEEDS_INFO` |
  * | 4 | class `unknown`                                        | exit `BLOCKED_NEEDS_INFO` |
- * | 5 | confidence < 70 (the floor, for any class)             | exit `BLOCKED_NEEDS_INFO` |
+ * | 5 | confidence < 70 (the floor, for any class), unless a   | exit `BLOCKED_NEEDS_INFO` |
+ * |   | competing explanation (rule 9) alone put it there      | exit `CANNOT_AUTO_FIX`    |
  * | 6 | class `noise`                                          | exit `NOISE_NO_FIX`       |
  * | 7 | class `infra` or `vendor`                              | exit `VENDOR_OR_INFRA`    |
  * | 8 | no code change in the remedy (data correction only)    | exit `NO_CODE_CHANGE`     |
@@ -143,7 +144,26 @@ export function decideGate(classification: Classification, options: GateOptions)
         : "no class has net supporting evidence: every hypothesis was refuted or unsupported";
     return exit("BLOCKED_NEEDS_INFO", [why, ...costly]);
   }
+  // The score is capped after the sum, so a refuting rule cannot outweigh a regression's
+  // many corroborating ones: a live alternative cause stops a code change by itself.
+  const competing = c.rulesFired.filter(
+    (r) =>
+      r.class === c.class && r.effect === "refutes" && COMPETING_EXPLANATION_RULES.has(r.ruleId),
+  );
+  const liveAlternatives = competing.map(
+    (r) => `a competing explanation is live (${r.ruleId}): ${r.explanation}`,
+  );
   if (c.confidence < CONFIDENCE_FLOOR) {
+    // Below the floor only because a competing explanation counts against the class: the
+    // evidence was gathered and points two ways, so no missing piece would unblock the
+    // run (as with a material conflict, rule 2); a human weighs the two.
+    const against = competing.reduce((sum, r) => sum + Math.abs(r.contribution), 0);
+    if (competing.length > 0 && c.confidence + against >= CONFIDENCE_FLOOR) {
+      return exit("CANNOT_AUTO_FIX", [
+        ...liveAlternatives,
+        `${c.class} would stand at ${Math.min(100, c.confidence + against)} without it; at ${c.confidence} neither explanation can be ruled out from the data`,
+      ]);
+    }
     return exit("BLOCKED_NEEDS_INFO", [
       `confidence ${c.confidence} is below the ${CONFIDENCE_FLOOR} floor`,
       ...c.gaps.filter((g) => g.confidenceImpact > 0).map((g) => g.what),
@@ -170,18 +190,7 @@ export function decideGate(classification: Classification, options: GateOptions)
       dataCorrection,
     );
   }
-  // The score is capped after the sum, so a refuting rule cannot outweigh a regression's
-  // many corroborating ones: a live alternative cause stops a code change by itself.
-  const competing = c.rulesFired.filter(
-    (r) =>
-      r.class === c.class && r.effect === "refutes" && COMPETING_EXPLANATION_RULES.has(r.ruleId),
-  );
-  if (competing.length > 0) {
-    return exit(
-      "CANNOT_AUTO_FIX",
-      competing.map((r) => `a competing explanation is live (${r.ruleId}): ${r.explanation}`),
-    );
-  }
+  if (competing.length > 0) return exit("CANNOT_AUTO_FIX", liveAlternatives);
   const fixable = options.autoFixableClasses ?? DEFAULT_AUTO_FIXABLE;
   if (!fixable.includes(c.class)) {
     return exit("CANNOT_AUTO_FIX", [`policy does not allow an automatic fix for ${c.class}`]);

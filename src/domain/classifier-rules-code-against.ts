@@ -1,12 +1,12 @@
 import {
   correlatedVendorErrors,
-  dependencyRises,
   errorRises,
   latencyRises,
   onsetOf,
   releases,
   series,
 } from "./classifier-features.ts";
+import { independentDependencyRises } from "./classifier-features-drivers.ts";
 import type { SignalIndex, TaggedSignal } from "./classifier-index.ts";
 import type { Rule } from "./classifier-rule.ts";
 
@@ -62,7 +62,9 @@ function leading(
  * when the release changed a file in the failing stack.
  */
 export function dependencyMovedFirst(i: SignalIndex): Tagged[] {
-  const deps = dependencyRises(i);
+  // A dependency whose climb began within a correlated release's rollout, with the load
+  // flat until then, was moved by the release: it leads the symptom as the release's effect.
+  const deps = independentDependencyRises(i);
   // A release whose diff is in the failing stack can itself move the dependency first (a
   // leaked connection per request fills the pool before requests fail).
   const releaseInStack = releases(i).some((r) => r.signal.diffTouchesStack === true);
@@ -78,9 +80,17 @@ export function dependencyMovedFirst(i: SignalIndex): Tagged[] {
   return beforeRelease.length > 0 ? [...beforeRelease, ...releases(i)] : [];
 }
 
-/** Request volume rose no later than a symptom: more load, not different code. */
-export const loadRoseWithSymptom = (i: SignalIndex): Tagged[] =>
-  leading(series(i, ["requests"], ["rise"]), symptoms(i), noLaterThan);
+/**
+ * Request volume rose no later than a symptom: more load, not different code. When the
+ * symptom is dated (a change point), its undated encodings (a 5xx rate over a window) do
+ * not pair on their own: they describe the same rise, and "undated passes" would let load
+ * that followed the errors (clients retrying a failure) pass for load that caused them.
+ */
+export const loadRoseWithSymptom = (i: SignalIndex): Tagged[] => {
+  const all = symptoms(i);
+  const dated = all.filter((s) => onsetOf(s) !== undefined);
+  return leading(series(i, ["requests"], ["rise"]), dated.length > 0 ? dated : all, noLaterThan);
+};
 
 /**
  * Failing requests carry a vendor's marks (its hosts, error types, correlation IDs),

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { UnsourcedSignal } from "../../test/setup/classifier-fixtures.ts";
 import {
+  crash,
   deployAbsent,
   exception,
   flat,
@@ -183,5 +184,54 @@ describe("legitimate regressions still pass", () => {
       [exception(), vendorErrors],
     );
     expect(fired).not.toContain("code.vendor_implicated");
+  });
+});
+
+describe("a memory leak's crash loop (tasks killed at the limit, memory climbing from an onset)", () => {
+  const leakFrom = (onset: string): UnsourcedSignal[] => [
+    { ...crash("out_of_memory"), onset } as UnsourcedSignal,
+    rise("memory", { onset, uncertainty: 15 }),
+  ];
+  it("that began right after a release of the service is a regression and passes", () => {
+    const { c, gate, fired } = judge(leakFrom("2025-03-04T10:05:00Z"), [release({ after: 5 })]);
+    expect(fired).toEqual(
+      expect.arrayContaining([
+        "code.crash_loop_after_release",
+        "code.oom_after_release",
+        "code.memory_rise_after_release",
+        "code.release_within_minutes",
+      ]),
+    );
+    expect(c.class).toBe("code_defect");
+    expect(gate.decision).toBe("proceed_to_delivery");
+  });
+
+  it("that began with no deploy nearby is no regression", () => {
+    const { c, gate } = judge(leakFrom("2025-03-04T10:05:00Z"), [deployAbsent]);
+    expect(c.class).not.toBe("code_defect");
+    expect(gate.decision).toBe("exit");
+  });
+
+  it("that began long after the only release does not pass", () => {
+    const { gate, fired } = judge(leakFrom("2025-03-04T12:30:00Z"), [release({ after: 150 })]);
+    expect(fired).toContain("code.release_long_before_onset");
+    expect(gate.decision).toBe("exit");
+  });
+
+  it("that was a sawtooth from the first sample of a week's read does not pair with a release inside it", () => {
+    // The loop began before the read: placed at the read's start, ± the read's length.
+    const undated: UnsourcedSignal[] = [
+      {
+        ...crash("out_of_memory"),
+        onset: "2025-02-25T10:30:00Z",
+        onsetUncertaintyMinutes: 7 * 24 * 60,
+        stopEvents: { outOfMemory: 3, exits: 0 },
+      } as UnsourcedSignal,
+      flat("memory"),
+    ];
+    const { gate, fired } = judge(undated, [release({ after: 5 })]);
+    expect(fired).not.toContain("code.crash_loop_after_release");
+    expect(fired).not.toContain("code.oom_after_release");
+    expect(gate.decision).toBe("exit");
   });
 });

@@ -75,6 +75,21 @@ const flagPaired = (i: SignalIndex) =>
 const anyLatencyAfterRelease = (i: SignalIndex) =>
   matchedPairs(latencyRises(i), releases(i), beganAfter);
 
+/**
+ * New exceptions first seen at a queue backlog's onset, with those backlog series: a
+ * message that cannot be processed throws on its first receive, as the backlog begins.
+ */
+const exceptionAtBacklogOnset = (i: SignalIndex) =>
+  matchedPairs(i.of("new_exception"), series(i, ["queue_age", "queue_depth"], ["rise"]), (e, q) => {
+    if (q.signal.onset === undefined) return false;
+    const slack =
+      Math.max(
+        q.signal.onsetUncertaintyMinutes ?? DEFAULT_ONSET_UNCERTAINTY_MINUTES,
+        DEFAULT_ONSET_UNCERTAINTY_MINUTES,
+      ) * 60_000;
+    return Math.abs(Date.parse(e.signal.firstSeen) - Date.parse(q.signal.onset)) <= slack;
+  });
+
 export const CODE_RULES: readonly Rule[] = [
   {
     id: "code.5xx_rise_after_release",
@@ -255,6 +270,14 @@ export const CODE_RULES: readonly Rule[] = [
     explanation:
       "the same messages are received again and again or land in the dead-letter queue: the consumer cannot process them, a defect whether or not we deployed (a new message shape or a rare case reaches existing code); more consumers would not drain them",
     match: poisonMessages,
+  },
+  {
+    id: "code.exception_at_backlog_onset",
+    class: "code_defect",
+    effect: "supports",
+    points: 15,
+    explanation: `while messages fail again and again, an exception was first seen within the queue backlog's onset (its uncertainty, at least ${DEFAULT_ONSET_UNCERTAINTY_MINUTES} min): the consumer's own failure names why the message cannot be processed`,
+    match: (i) => all(poisonMessages(i), exceptionAtBacklogOnset(i)),
   },
   {
     id: "code.long_standing_defect",

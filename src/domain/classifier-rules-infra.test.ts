@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import type { UnsourcedSignal } from "../../test/setup/classifier-fixtures.ts";
 import { inputOf, RULES_NOW, release, rise } from "../../test/setup/classifier-signals.ts";
 import { classify } from "./classifier.ts";
 
@@ -25,5 +26,89 @@ describe("infra.release_correlated", () => {
     );
     expect(rules).toContain("code.load_rose_with_symptom");
     expect(rules).not.toContain("infra.release_correlated");
+  });
+});
+
+describe("infra.load_drives_dependency", () => {
+  const chain = [
+    rise("requests", { onset: "2025-03-04T10:00:00Z" }),
+    rise("connections", { onset: "2025-03-04T10:06:00Z" }),
+    rise("latency_p99", { onset: "2025-03-04T10:12:00Z" }),
+  ];
+
+  it("fires on load, then the dependency, then the symptom, with a harmless release near", () => {
+    expect(
+      fired(chain, [{ ...release({ after: 12 }), diffTouchesStack: false } as UnsourcedSignal]),
+    ).toContain("infra.load_drives_dependency");
+  });
+
+  it("does not when the correlated release changed a file in the failing stack", () => {
+    expect(
+      fired(chain, [{ ...release({ after: 12 }), diffTouchesStack: true } as UnsourcedSignal]),
+    ).not.toContain("infra.load_drives_dependency");
+  });
+
+  it("does not when the dependency moved long before the load (it was already failing)", () => {
+    const rules = fired([
+      rise("connections", { onset: "2025-03-04T09:40:00Z" }),
+      rise("requests", { onset: "2025-03-04T10:00:00Z" }),
+      rise("latency_p99", { onset: "2025-03-04T10:12:00Z" }),
+    ]);
+    expect(rules).not.toContain("infra.load_drives_dependency");
+  });
+
+  it("does not when load and symptom moved together (no order to tell a surge from retries)", () => {
+    const rules = fired([
+      rise("requests", { onset: "2025-03-04T10:10:00Z" }),
+      rise("connections", { onset: "2025-03-04T10:10:00Z" }),
+      rise("latency_p99", { onset: "2025-03-04T10:11:00Z" }),
+    ]);
+    expect(rules).not.toContain("infra.load_drives_dependency");
+  });
+});
+
+describe("code.load_rose_with_symptom with two encodings of the 5xx rise", () => {
+  const rateOverWindow = {
+    kind: "error_rate_rise",
+    service: "svc-a",
+    from: 0.3,
+    to: 40,
+    windowMinutes: 40,
+  } as UnsourcedSignal;
+
+  it("does not pair load that followed the dated rise through the undated 5xx rate", () => {
+    const rules = fired(
+      [rise("errors_5xx", { onset: "2025-03-04T10:04:00Z", uncertainty: 0.5 }), rateOverWindow],
+      [rise("requests", { onset: "2025-03-04T10:07:00Z", uncertainty: 0.5 })],
+      [release({ after: 4 })],
+    );
+    expect(rules).not.toContain("code.load_rose_with_symptom");
+  });
+
+  it("still fires when the load rose before the dated rise", () => {
+    const rules = fired(
+      [rise("errors_5xx", { onset: "2025-03-04T10:07:00Z", uncertainty: 0.5 }), rateOverWindow],
+      [rise("requests", { onset: "2025-03-04T10:04:00Z", uncertainty: 0.5 })],
+      [release({ after: 7 })],
+    );
+    expect(rules).toContain("code.load_rose_with_symptom");
+  });
+});
+
+describe("client errors (4xx) as a dependency's symptom", () => {
+  it("count as the symptom an evicting cache that moved no later explains", () => {
+    const rules = fired(
+      [rise("evictions", { onset: "2025-03-04T10:00:00Z", uncertainty: 1 })],
+      [rise("errors_4xx", { onset: "2025-03-04T10:01:00Z", uncertainty: 1 })],
+    );
+    expect(rules).toContain("infra.dependency_leads_symptom");
+  });
+
+  it("are no symptom alone: a 4xx rise with the load (a scanner, a bot) fires no infra rule", () => {
+    const rules = fired(
+      [rise("requests", { onset: "2025-03-04T10:00:00Z", uncertainty: 1 })],
+      [rise("errors_4xx", { onset: "2025-03-04T10:00:00Z", uncertainty: 1 })],
+    );
+    expect(rules.filter((r) => r.startsWith("infra."))).toEqual([]);
   });
 });

@@ -15,6 +15,7 @@ import {
   poisonMessages,
   queueBacklog,
   RELEASE_WINDOW_MINUTES,
+  releases,
   saturatedDependencies,
   saturatedQueues,
   series,
@@ -23,6 +24,8 @@ import {
   withoutDeploy,
   zonalSymptoms,
 } from "./classifier-features.ts";
+import { scaledOutUnderLoad } from "./classifier-features-capacity.ts";
+import { capacitySaturations, independentDependencyRises } from "./classifier-features-drivers.ts";
 import type { SignalIndex, TaggedSignal } from "./classifier-index.ts";
 import type { Rule } from "./classifier-rule.ts";
 import { dependencyMovedFirst, loadRoseWithSymptom } from "./classifier-rules-code-against.ts";
@@ -34,16 +37,32 @@ import { dependencyMovedFirst, loadRoseWithSymptom } from "./classifier-rules-co
  * where our symptom is.
  */
 
+/** Dependencies whose limit is not the service's own tasks' (compute and memory are). */
+const OUTSIDE_THE_TASKS: ReadonlySet<string> = new Set(["database", "cache", "queue", "network"]);
+
 /** User-visible symptoms: errors, latency, or work waiting in a queue. */
 const symptoms = (i: SignalIndex): TaggedSignal[] => [
   ...errorRises(i),
   ...latencyRises(i),
   ...queueBacklog(i),
 ];
-/** A dependency series that rose no later than the symptom it explains (undated pairs pass). */
+/**
+ * Symptoms a dependency can explain: those above, and client errors (4xx) the service
+ * answers because a dependency lost what it held (an evicted session answers 401). A 4xx
+ * rise alone is no symptom (scanners, bots and clients make them); it counts only paired
+ * with a dependency that moved no later.
+ */
+const dependencySymptoms = (i: SignalIndex): TaggedSignal[] => [
+  ...symptoms(i),
+  ...series(i, ["errors_4xx"], ["rise"]),
+];
+/**
+ * A dependency series that rose no later than the symptom it explains (undated pairs
+ * pass), unless a release drove its load (classifier-features-drivers.ts).
+ */
 const dependencyLeads = (i: SignalIndex): TaggedSignal[] => {
-  const deps = dependencyRises(i);
-  const after = symptoms(i);
+  const deps = independentDependencyRises(i);
+  const after = dependencySymptoms(i);
   const leads = (d: TaggedSignal, s: TaggedSignal) => {
     const a = onsetOf(d);
     const b = onsetOf(s);
@@ -72,6 +91,46 @@ const eventResourceMoved = (i: SignalIndex): TaggedSignal[] => {
   };
   const pairs = events.filter((e) => moved.some((s) => hit(e, s)));
   return pairs.length > 0 ? [...pairs, ...moved.filter((s) => pairs.some((e) => hit(e, s)))] : [];
+};
+/**
+ * Load, then the dependency, then the symptom: request volume rose before every dated
+ * symptom by more than the onsets' uncertainty, and a dependency series rose no earlier
+ * than the load and no later than the symptom. The extra requests drove the dependency
+ * to where it failed the service (capacity). The order is what tells it from a retry
+ * storm, where clients retry a failing release and the load follows the errors; and a
+ * correlated release that changed a file in the failing stack can itself load the
+ * dependency, so it blocks the rule.
+ */
+const loadDrivesDependency = (i: SignalIndex): TaggedSignal[] => {
+  if (releases(i).some((r) => r.signal.diffTouchesStack === true)) return [];
+  const dated = dependencySymptoms(i).filter((s) => onsetOf(s) !== undefined);
+  if (dated.length === 0) return [];
+  const slack = (a: { uncertainty: number }, b: { uncertainty: number }) =>
+    Math.max(a.uncertainty, b.uncertainty) * 60_000;
+  const beforeAll = (t: TaggedSignal) => {
+    const a = onsetOf(t)!;
+    return dated.every((s) => {
+      const b = onsetOf(s)!;
+      return a.at < b.at - slack(a, b);
+    });
+  };
+  const loads = series(i, ["requests"], ["rise"]).filter(
+    (l) => onsetOf(l) !== undefined && beforeAll(l),
+  );
+  const driven = dependencyRises(i).filter((d) => {
+    const o = onsetOf(d);
+    if (o === undefined) return false;
+    const afterLoad = loads.some((l) => {
+      const a = onsetOf(l)!;
+      return o.at >= a.at - slack(a, o);
+    });
+    const noLater = dated.some((s) => {
+      const b = onsetOf(s)!;
+      return o.at <= b.at + slack(o, b);
+    });
+    return afterLoad && noLater;
+  });
+  return loads.length > 0 && driven.length > 0 ? [...loads, ...driven, ...dated] : [];
 };
 const crashUnderPressure = (i: SignalIndex) =>
   unless(i.of("release_correlation"), all(crashLoops(i), memoryPressure(i)));
@@ -117,8 +176,8 @@ export const INFRA_RULES: readonly Rule[] = [
     effect: "supports",
     points: 35,
     explanation:
-      "a dependency (database, cache, queue, compute, memory, network) is at 90% or more of its limit",
-    match: saturatedDependencies,
+      "a dependency (database, cache, queue, compute, memory, network) is at 90% or more of its limit, and no release drove its load (its climb did not begin within a correlated release's rollout with request volume flat until then)",
+    match: capacitySaturations,
   },
   {
     id: "infra.dependency_leads_symptom",
@@ -126,7 +185,7 @@ export const INFRA_RULES: readonly Rule[] = [
     effect: "supports",
     points: 25,
     explanation:
-      "a dependency series (connections, CPU, memory, evictions, cache misses, throttles, concurrency; or free memory or cached items dropping) moved no later than the errors, latency or queue backlog: the dependency moved first",
+      "a dependency series (connections, CPU, memory, evictions, cache misses, throttles, concurrency; or free memory or cached items dropping) moved no later than the errors, latency or queue backlog: the dependency moved first (not counted when its climb began within a correlated release's rollout with request volume flat until then: the release loaded it)",
     match: dependencyLeads,
   },
   {
@@ -219,6 +278,24 @@ export const INFRA_RULES: readonly Rule[] = [
     match: (i) => all(series(i, ["requests"], ["rise"]), symptoms(i)),
   },
   {
+    id: "infra.load_drives_dependency",
+    class: "infra",
+    effect: "supports",
+    points: 25,
+    explanation:
+      "request volume rose first, a dependency (connections, CPU, memory) rose after it, and errors or latency followed: the extra load drove the dependency past what the service can use (capacity), in the order a retry storm after a bad release does not show (not counted when a correlated release changed a file in the failing stack)",
+    match: loadDrivesDependency,
+  },
+  {
+    id: "infra.scaled_out_under_load",
+    class: "infra",
+    effect: "supports",
+    points: 50,
+    explanation:
+      "request volume rose, the autoscaler raised the desired task count and the new tasks are starting, while the 5xx rate and latency stayed flat: capacity working as designed (the alarm is the scale-out's trigger), not a defect",
+    match: scaledOutUnderLoad,
+  },
+  {
     id: "infra.without_deploy",
     class: "infra",
     effect: "supports",
@@ -253,15 +330,19 @@ export const INFRA_RULES: readonly Rule[] = [
     class: "infra",
     effect: "refutes",
     points: 25,
-    explanation: "all desired tasks are healthy and below their ceiling",
+    explanation:
+      "all desired tasks are healthy and below their ceiling (not counted against a dependency outside the tasks, a database, cache, queue or network at its limit: healthy tasks say nothing about it)",
     match: (i) =>
-      i
-        .of("task_health")
-        .filter(
-          (t) =>
-            t.signal.healthy >= t.signal.desired &&
-            (t.signal.max === undefined || t.signal.desired < t.signal.max),
-        ),
+      unless(
+        capacitySaturations(i).filter((t) => OUTSIDE_THE_TASKS.has(t.signal.dependency)),
+        i
+          .of("task_health")
+          .filter(
+            (t) =>
+              t.signal.healthy >= t.signal.desired &&
+              (t.signal.max === undefined || t.signal.desired < t.signal.max),
+          ),
+      ),
   },
   {
     id: "infra.queue_within_threshold",

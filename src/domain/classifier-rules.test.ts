@@ -141,9 +141,11 @@ const CASES: Record<string, Case> = {
     because: "requests rose half an hour after the errors (the errors came first)",
   },
   "code.dependency_moved_first": {
+    // The release went out 40 min before the symptom: the dependency's climb 8 min before
+    // the symptom began long after the rollout, so the release did not drive it.
     fires: [
       rise("latency_p99", { uncertainty: 1 }),
-      release(),
+      release({ deployedAt: "2025-03-04T09:30:00Z", after: 40 }),
       rise("connections", { onset: "2025-03-04T10:02:00Z", uncertainty: 1 }),
     ],
     blocked: [
@@ -203,6 +205,19 @@ const CASES: Record<string, Case> = {
     fires: [poison(40, 12)],
     blocked: [poison(0, 0)],
     because: "messages are received once and nothing is dead-lettered",
+  },
+  "code.exception_at_backlog_onset": {
+    fires: [
+      poison(40, 12),
+      exception("2025-03-04T10:11:00Z"),
+      rise("queue_age", { onset: "2025-03-04T10:10:00Z", uncertainty: 0.5 }),
+    ],
+    blocked: [
+      poison(40, 12),
+      exception("2025-03-04T08:00:00Z"),
+      rise("queue_age", { onset: "2025-03-04T10:10:00Z", uncertainty: 0.5 }),
+    ],
+    because: "the exception was first seen hours before the backlog began",
   },
   "code.long_standing_defect": {
     fires: [exception("2025-01-10T08:00:00Z"), no5xxRise, deployAbsent],
@@ -366,6 +381,36 @@ const CASES: Record<string, Case> = {
     blocked: [flat("requests"), rise("latency_p99")],
     because: "request volume is flat",
   },
+  "infra.load_drives_dependency": {
+    fires: [
+      rise("requests", { onset: "2025-03-04T10:00:00Z" }),
+      rise("connections", { onset: "2025-03-04T10:06:00Z" }),
+      rise("latency_p99", { onset: "2025-03-04T10:12:00Z" }),
+    ],
+    blocked: [
+      rise("latency_p99", { onset: "2025-03-04T10:00:00Z" }),
+      rise("requests", { onset: "2025-03-04T10:12:00Z" }),
+      rise("connections", { onset: "2025-03-04T10:12:00Z" }),
+    ],
+    because: "the load rose after the symptom (clients retrying a failure)",
+  },
+  "infra.scaled_out_under_load": {
+    fires: [
+      rise("requests"),
+      flat("running_tasks"),
+      tasks(8, 9),
+      flat("errors_5xx"),
+      flat("latency_p99"),
+    ],
+    blocked: [
+      rise("requests"),
+      flat("running_tasks"),
+      tasks(5, 9),
+      flat("errors_5xx"),
+      flat("latency_p99"),
+    ],
+    because: "the raised desired count is not being met (tasks still at the old level)",
+  },
   "infra.without_deploy": {
     fires: [saturation("database", 99), deployAbsent],
     blocked: [saturation("database", 99), deployAbsent, release()],
@@ -526,6 +571,20 @@ describe("every classifier rule", () => {
       expect(firedIds(c.blocked)).not.toContain(rule.id);
     });
   }
+});
+
+describe("infra.tasks_have_headroom", () => {
+  it("does not count healthy tasks against a database, cache or queue at its limit", () => {
+    for (const dependency of ["database", "cache", "queue"] as const) {
+      expect(firedIds([tasks(6, 6, 10), saturation(dependency, 99)])).not.toContain(
+        "infra.tasks_have_headroom",
+      );
+    }
+    // The service's own CPU at its limit is the tasks' capacity: headroom still argues.
+    expect(firedIds([tasks(6, 6, 10), saturation("compute", 99)])).toContain(
+      "infra.tasks_have_headroom",
+    );
+  });
 });
 
 describe("docs/evidence-vocabulary.md", () => {

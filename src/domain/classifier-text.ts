@@ -1,4 +1,11 @@
-import { longStandingExceptions } from "./classifier-features.ts";
+import {
+  errorRises,
+  latencyRises,
+  longStandingExceptions,
+  onsetOf,
+  serviceOf,
+} from "./classifier-features.ts";
+import { scaledOutUnderLoad } from "./classifier-features-capacity.ts";
 import type { SignalIndex, TaggedSignal } from "./classifier-index.ts";
 import type { EvidenceRef, IncidentClass } from "./classifier-schema.ts";
 import type { Signal } from "./signals.ts";
@@ -66,7 +73,7 @@ function describeSignal(s: Signal): string {
     case "crash_loop":
       return `${s.restarts} restarts (${s.reason.replaceAll("_", " ")})${s.service ? ` of ${s.service}` : ""}`;
     case "poison_message":
-      return `queue ${s.queue}: ${s.repeatedReceives} repeated receives, ${s.dlqDepth} in the dead-letter queue`;
+      return `queue ${s.queue}: ${s.repeatedReceives} repeated receives${s.dlqDepth === undefined ? "" : `, ${s.dlqDepth} in the dead-letter queue`}`;
     default: {
       const never: never = s;
       return never;
@@ -83,6 +90,68 @@ export function toEvidenceRef(t: TaggedSignal): EvidenceRef {
   };
 }
 
+/**
+ * Which infrastructure story the evidence tells, most specific first: a provider incident
+ * over our resources, a saturated dependency, a scale-out absorbing load, else capacity.
+ * The statement, its settling test and the first action (triage-decision.ts) all follow
+ * it, so the thread never says one thing and asks for another.
+ */
+export type InfraKind = "provider_incident" | "dependency_saturated" | "scale_out" | "capacity";
+
+function saturatedDependency(i: SignalIndex) {
+  return i.of("dependency_saturation").find((t) => t.signal.dependency !== "vendor")?.signal;
+}
+
+export function infraKind(i: SignalIndex): InfraKind {
+  if (i.of("provider_incident").some((t) => t.signal.overlapsUs)) return "provider_incident";
+  if (saturatedDependency(i)) return "dependency_saturated";
+  if (scaledOutUnderLoad(i).length > 0) return "scale_out";
+  return "capacity";
+}
+
+const INFRA_SETTLING_TESTS: Record<InfraKind, string> = {
+  provider_incident:
+    "Compare the symptom per zone with the provider incident's zones and times: it is confined to them and ends when they recover",
+  dependency_saturated:
+    "Check that the saturated dependency's load rose before the symptom and that the symptom tracks it over the window, with no deploy in between",
+  scale_out:
+    "Watch the new tasks reach the desired count and pass their health checks, and the alarmed measure fall back under its threshold while requests stay high, with errors and latency flat",
+  capacity:
+    "Check that queue age tracks healthy task count and the scaling ceiling over the window, with no deploy in between",
+};
+
+const MINUTE = 60_000;
+
+/**
+ * No class has net support: say what the evidence does show. Symptoms on several
+ * services at once point at something they share; the one whose symptom began first, by
+ * more than the onsets' uncertainty, is where to look first.
+ */
+function unknownStatement(i: SignalIndex): string {
+  const fallback = "No rule fired on the evidence gathered: the root cause is unknown";
+  const symptoms = [...errorRises(i), ...latencyRises(i)].filter((t) => serviceOf(t));
+  const services = [...new Set(symptoms.map((t) => serviceOf(t)!))];
+  if (services.length < 2) return fallback;
+  const named = `${services.slice(0, 4).join(", ")}${services.length > 4 ? ` and ${services.length - 4} more` : ""}`;
+  const dated = symptoms
+    .map((t) => ({ service: serviceOf(t)!, onset: onsetOf(t) }))
+    .filter((d) => d.onset !== undefined)
+    .sort((a, b) => a.onset!.at - b.onset!.at);
+  const first = dated[0];
+  const leads =
+    first !== undefined &&
+    dated.every(
+      (d) =>
+        d.service === first.service ||
+        d.onset!.at - first.onset!.at >
+          Math.max(d.onset!.uncertainty, first.onset!.uncertainty) * MINUTE,
+    );
+  const where = leads
+    ? `${first.service}'s began first (${new Date(first.onset!.at).toISOString().slice(11, 16)} UTC), the first place to look`
+    : "they began together: look first at a dependency or platform they share";
+  return `No single cause found: symptoms on ${services.length} services (${named}); ${where}`;
+}
+
 /** The one-line hypothesis for a class, made as specific as the signals allow. */
 export function hypothesisStatement(
   cls: IncidentClass,
@@ -96,11 +165,11 @@ export function hypothesisStatement(
       const where = ex ? ` on ${ex.path} (${ex.issueId}: ${ex.culprit})` : "";
       const poison = i
         .of("poison_message")
-        .find((t) => t.signal.repeatedReceives > 0 || t.signal.dlqDepth > 0)?.signal;
+        .find((t) => t.signal.repeatedReceives > 0 || (t.signal.dlqDepth ?? 0) > 0)?.signal;
       const flag = i.of("change_event").find((t) => t.signal.change === "flag")?.signal;
       const old = longStandingExceptions(i).find((t) => t.signal.handled !== true)?.signal;
       if (old) {
-        return `A long-standing defect on ${old.path} (${old.issueId}: ${old.culprit}), first seen ${old.firstSeen}${release ? `, predating release ${release.release}` : ""}: fix the code; no release introduced it`;
+        return `A long-standing defect on ${old.path} (${old.issueId}: ${old.culprit}), first seen ${old.firstSeen}${release ? `, predating release ${release.release}` : ""}: fix the code; no recent release introduced it`;
       }
       if (release) return `Release ${release.release} introduced a defect${where}`;
       if (poison)
@@ -119,17 +188,21 @@ export function hypothesisStatement(
       return `Derived rows${rows} disagree with their source of truth${fix}`;
     }
     case "infra": {
-      const p = i.of("provider_incident").find((t) => t.signal.overlapsUs)?.signal;
-      if (p) {
+      const kind = infraKind(i);
+      if (kind === "provider_incident") {
+        const p = i.of("provider_incident").find((t) => t.signal.overlapsUs)!.signal;
         const where = [p.region, p.zones?.join("/"), p.component].filter(Boolean).join(" ");
         return `${p.provider} incident${where ? ` in ${where}` : ""} under our service: infrastructure, not a regression`;
       }
-      const d = i.of("dependency_saturation").find((t) => t.signal.dependency !== "vendor")?.signal;
-      if (d) {
+      if (kind === "dependency_saturated") {
+        const d = saturatedDependency(i)!;
         return `${d.dependency} ${d.resource} saturated (${d.measure} at ${d.value}${d.limit === undefined ? "" : ` of ${d.limit}`}): infrastructure, not a regression`;
       }
       const q = i.of("queue_saturation")[0]?.signal;
       const t = i.of("task_health")[0]?.signal;
+      if (kind === "scale_out") {
+        return `Load rose and autoscaling is adding tasks${t ? ` (${t.service} at ${t.healthy}/${t.desired})` : ""} while errors and latency held: capacity working as designed, not a regression`;
+      }
       const parts = [
         q ? `queue ${q.queue} at ${q.ageSeconds}s age (threshold ${q.threshold}s)` : undefined,
         t
@@ -160,7 +233,7 @@ export function hypothesisStatement(
       return `${what} without a 5xx rise or deploy correlation: noise, nothing to fix`;
     }
     case "unknown":
-      return "No rule fired on the evidence gathered: the root cause is unknown";
+      return unknownStatement(i);
     default: {
       const never: never = cls;
       return never;
@@ -181,11 +254,7 @@ export function settlingTest(cls: IncidentClass, i: SignalIndex): string {
       return `Recompute the derived value of a sample of ${stale ? stale.table : "the derived"} rows with SELECTs over the source tables and compare with the stored value`;
     }
     case "infra":
-      return i.of("provider_incident").some((t) => t.signal.overlapsUs)
-        ? "Compare the symptom per zone with the provider incident's zones and times: it is confined to them and ends when they recover"
-        : i.of("dependency_saturation").length > 0
-          ? "Check that the saturated dependency's load rose before the symptom and that the symptom tracks it over the window, with no deploy in between"
-          : "Check that queue age tracks healthy task count and the scaling ceiling over the window, with no deploy in between";
+      return INFRA_SETTLING_TESTS[infraKind(i)];
     case "vendor":
       return "Match failing request times and correlation IDs against the vendor's incident window: failures stop when the vendor recovers";
     case "noise":

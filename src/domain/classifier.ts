@@ -13,9 +13,9 @@ import {
   LINKED_SENTRY_REQUIREMENT,
   MISSING_REQUIRED_SOURCE_CAP,
   PENALTIES,
-  TOOL_REQUIREMENTS,
   type ToolRequirement,
 } from "./classifier-requirements.ts";
+import { requirementsFor } from "./classifier-requirements-basis.ts";
 import { RULES, type Rule } from "./classifier-rules.ts";
 import type {
   Classification,
@@ -85,8 +85,12 @@ function remedyFor(cls: IncidentClass, fired: Fired[]): Classification["remedy"]
   return { codeChange: false, dataCorrection: false };
 }
 
-function requirementsOf(cls: IncidentClass, input: ClassifierInput): ToolRequirement[] {
-  const own = [...TOOL_REQUIREMENTS[cls]];
+function requirementsOf(
+  cls: IncidentClass,
+  input: ClassifierInput,
+  evidenceFor: readonly TaggedSignal[],
+): ToolRequirement[] {
+  const own = requirementsFor(cls, evidenceFor);
   const linksSentry =
     input.ticket.linkedSentryIssueIds.length > 0 || input.ticket.labels.includes("sentry-issue");
   if (cls !== "unknown" && linksSentry && !own.some((r) => r.connector === "sentry")) {
@@ -95,9 +99,13 @@ function requirementsOf(cls: IncidentClass, input: ClassifierInput): ToolRequire
   return own;
 }
 
-/** Gaps from the tool map, as they bear on one class. */
-function toolGaps(cls: IncidentClass, input: ClassifierInput): ClassificationGap[] {
-  const needs = requirementsOf(cls, input);
+/** Gaps from the tool map, as they bear on one class argued from `evidenceFor`. */
+function toolGaps(
+  cls: IncidentClass,
+  input: ClassifierInput,
+  evidenceFor: readonly TaggedSignal[] = [],
+): ClassificationGap[] {
+  const needs = requirementsOf(cls, input, evidenceFor);
   const gaps: ClassificationGap[] = [];
   for (const tool of input.tools) {
     if (tool.status === "available") continue;
@@ -242,7 +250,7 @@ export function classify(raw: ClassifierInput, options: ClassifyOptions): Classi
     competing.filter((c) => t !== undefined && c.classes.includes(t.cls)).length;
 
   const assess = (t: ClassTally | undefined, cls: IncidentClass) => {
-    const tools = toolGaps(cls, input);
+    const tools = toolGaps(cls, input, t?.evidenceFor);
     const score = t?.score ?? 0;
     const conflictPenalty =
       (contradictions.filter(isMaterialFor(t)).length + competes(t)) * PENALTIES.materialConflict;

@@ -1,4 +1,5 @@
 import type { Classification } from "./classifier-schema.ts";
+import type { DeliverySummary } from "./delivery-lines.ts";
 import type { EvidenceBundle } from "./evidence-bundle.ts";
 import type { LinearSnapshot, ToolMap } from "./evidence-context.ts";
 import { escapeMarkdown, fencedCode, inlineCode } from "./markdown.ts";
@@ -20,6 +21,8 @@ interface HandoffInput {
   bundle?: EvidenceBundle;
   bundleSha?: string;
   approvals?: { id: string; action: string; digest: string; expiresAt: string; detail: string }[];
+  /** What delivery did (the draft PR, the patch, or a dry run's "would have" lines). */
+  delivery?: DeliverySummary;
   now: Date;
   /**
    * Applied to every string that did not come from prode's own code before it is escaped
@@ -90,7 +93,7 @@ export function renderHandoff(h: HandoffInput): string {
     h.outcome === "RUN_COMPLETE" ||
     (c?.remedy.codeChange && !["NOISE_NO_FIX", "VENDOR_OR_INFRA"].includes(h.outcome))
       ? c?.remedy.codeChange
-        ? `A code change on the failing path: ${md(c.rootCauseHypothesis)}${h.outcome === "CANNOT_AUTO_FIX" ? " — to be made by a human (automated delivery is not enabled)." : ""}`
+        ? `A code change on the failing path: ${md(c.rootCauseHypothesis)}${h.delivery?.prUrl ? ` — draft PR #${h.delivery.prNumber}: ${h.delivery.prUrl}` : h.outcome === "CANNOT_AUTO_FIX" ? " — to be made by a human (why: see Situation)." : ""}`
         : "None."
       : `None: ${h.reasons[0] !== undefined ? md(h.reasons[0]) : (OUTCOME_LINE[h.outcome] ?? md(h.outcome))}`;
   const approvals = (h.approvals ?? []).map(
@@ -125,6 +128,15 @@ export function renderHandoff(h: HandoffInput): string {
     list([...specialists, ...gaps.map((g) => `gap — ${g}`)], "no specialists ran"),
     "#### Proposed fix",
     fix,
+    ...(h.delivery?.lines.length
+      ? [
+          "#### Delivery",
+          list(
+            h.delivery.lines.map((l) => md(l)),
+            "",
+          ),
+        ]
+      : []),
     "#### Rollback plan",
     c?.remedy.codeChange
       ? "- revert the PR; if already deployed, redeploy the previous release"

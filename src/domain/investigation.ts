@@ -24,6 +24,11 @@ export const InvestigationSchema = z.object({
       uncertaintyMinutes: z.number().nonnegative(),
       what: z.string().min(1),
       candidates: z.number().int().nonnegative().describe("credible rises compared"),
+      service: z
+        .string()
+        .min(1)
+        .optional()
+        .describe("the service the dating series is about, as its source resolved it"),
     })
     .optional()
     .describe("absent: no returned evidence dated the symptom"),

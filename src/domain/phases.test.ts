@@ -42,6 +42,8 @@ describe("transition table", () => {
       "AWAIT_APPROVAL>CREATE_WORKTREE",
       "AWAIT_APPROVAL>OPEN_PR",
       "AWAIT_APPROVAL>LINEAR_HANDOFF",
+      // The monitor's re-check due later, and its verdict step.
+      "POST_MERGE_MONITOR>POST_MERGE_MONITOR",
     ];
     const engineStops = ALL_PHASES.filter((p) => p !== "RUN_COMPLETE").flatMap((p) => [
       `${p}>SUPERSEDED`,

@@ -98,7 +98,8 @@ const FORWARD: Edges = {
   // LINEAR_HANDOFF is also where every exit hands off before WRITE_CANDIDATE_LEARNING.
   LINEAR_HANDOFF: ["AWAIT_HUMAN_REVIEW", "WRITE_CANDIDATE_LEARNING"],
   AWAIT_HUMAN_REVIEW: ["POST_MERGE_MONITOR"],
-  POST_MERGE_MONITOR: ["WRITE_CANDIDATE_LEARNING"],
+  // The monitor re-enters itself: a re-check due later, and the step that posts a verdict.
+  POST_MERGE_MONITOR: ["WRITE_CANDIDATE_LEARNING", "POST_MERGE_MONITOR"],
   WRITE_CANDIDATE_LEARNING: ["RUN_COMPLETE"],
   // AWAIT_APPROVAL resumes into the phase that asked; the engine records which.
   AWAIT_APPROVAL: ["CREATE_WORKTREE", "OPEN_PR", "LINEAR_HANDOFF"],

@@ -71,6 +71,72 @@ const RoutingHintsSchema = z.object({
 });
 
 /**
+ * What delivery knows about a run (CREATE_WORKTREE → OPEN_PR). A patch replaces the whole
+ * object (the context merges one level deep), so each phase writes it back complete.
+ */
+const DeliveryStateSchema = z.object({
+  /** The band CLASSIFY chose: analysis_only never gets here. */
+  band: z.enum(["proposed_patch", "draft_pr"]),
+  /** The classification's confidence the band was chosen at (for the open_pr policy gate). */
+  confidence: z.number(),
+  dryRun: z.boolean(),
+  /** GitHub `owner/name`. */
+  repository: z.string(),
+  baseBranch: z.string().optional(),
+  baseSha: z.string().optional(),
+  branch: z.string().optional(),
+  /** The code-path specialist's stored output, and the files it names (REVIEW's scope). */
+  codePathSha: z.string().optional(),
+  scopeFiles: z.array(z.string()).optional(),
+  /** The agent's diff (artifact `diff`), its output, and how it ended. */
+  diffSha: z.string().optional(),
+  agentOutputSha: z.string().optional(),
+  checksSha: z.string().optional(),
+  reviewSha: z.string().optional(),
+  headSha: z.string().optional(),
+  pr: z.object({ number: z.number(), url: z.string() }).optional(),
+  /** Dry run: each mutation the run would have made, in words. */
+  wouldHave: z.array(z.string()).optional(),
+  /** How the PR left AWAIT_HUMAN_REVIEW (src/runner/pr-watch.ts): merged or closed, by whom. */
+  review: z
+    .object({
+      state: z.enum(["merged", "closed"]),
+      /** The GitHub login that merged or closed it, when the source said. */
+      by: z.string().optional(),
+      at: z.string().optional(),
+      mergeCommitSha: z.string().optional(),
+      /** Who noticed: the webhook, or the reconciler's poll of the PR. */
+      via: z.enum(["webhook", "poll"]),
+    })
+    .optional(),
+  /** POST_MERGE_MONITOR's verdict, with the reason (src/phases/post-merge-monitor.ts). */
+  monitor: z
+    .object({
+      verdict: z.enum(["resolved", "still_recurring", "inconclusive"]),
+      reason: z.string(),
+      deploy: z.object({ id: z.number(), sha: z.string(), createdAt: z.string() }).optional(),
+      /** The signals the verdict rests on, the deciding one first (deploy, sentry, 5xx, latency). */
+      decidedBy: z.array(z.string()).optional(),
+      /** Checks made before the verdict (re-checks on delayed jobs over the policy window). */
+      checks: z.number().optional(),
+      /** When the deciding check ran: the post renders "as of" it, the same on every retry. */
+      decidedAt: z.string().optional(),
+    })
+    .optional(),
+  /** POST_MERGE_MONITOR's watch while no verdict is taken yet: when it began, its checks. */
+  watch: z
+    .object({
+      since: z.string(),
+      checks: z.number(),
+      /** When the next check is due, and why the last one did not decide. */
+      nextCheckAt: z.string(),
+      reason: z.string(),
+    })
+    .optional(),
+});
+export type DeliveryState = z.infer<typeof DeliveryStateSchema>;
+
+/**
  * Unknown keys are stripped (zod's default), not passed through: a row written by an
  * older prode still reads, and the type stays exact, so a misspelt field fails to
  * compile instead of reading `unknown`. Nothing is lost by stripping: the context is
@@ -91,6 +157,13 @@ export const RunContextSchema = z.object({
   route: z.object({ specialists: z.array(RouteEntrySchema), rationale: z.string() }).optional(),
   /** Each specialist's stored output (WAIT_FOR_EVIDENCE), by artifact sha256. */
   evidence: z.array(z.object({ specialistId: z.string(), sha256: z.string() })).optional(),
+  /**
+   * When the ticket's structured data named no service, the services the evidence turned
+   * out to concern (WAIT_FOR_EVIDENCE): those whose resources a specialist chose to read,
+   * and the one the symptom was dated on. Scope candidates: their policy and kill switches
+   * count too.
+   */
+  inferredServices: z.array(z.string()).optional(),
   /** The gate's decision (CLASSIFY) or the exit a phase chose, with its reasons. */
   decision: z
     .object({
@@ -112,6 +185,8 @@ export const RunContextSchema = z.object({
   title: z.string().optional(),
   ticketUrl: z.string().optional(),
   prUrl: z.string().optional(),
+  /** Delivery after the gate (CLASSIFY chose the band; each delivery phase adds its part). */
+  delivery: DeliveryStateSchema.optional(),
   /** Who started the run (intake): the requester of its approvals (invariant 4). */
   startedBy: RunStarterSchema.optional(),
 });
@@ -170,21 +245,23 @@ export function scopeOf(context: RunContext): ScopeRef & { candidates?: ScopeRef
 /** The scopes other than `main` that the run's resolution names (services, a team). */
 function scopeCandidates(context: RunContext, main: ScopeRef): ScopeRef[] {
   const resolution = context.resolution;
-  if (!resolution) return [];
+  const inferred = context.inferredServices ?? [];
+  if (!resolution && inferred.length === 0) return [];
   const found = new Map<string, ScopeRef>();
   const add = (ref: ScopeRef) => {
     const key = `${ref.team ?? ""}\u0000${ref.service ?? ""}`;
     if (!found.has(key)) found.set(key, ref);
   };
   const services = new Set([
-    ...(resolution.mismatch?.services ?? []),
-    ...(resolution.service ? [resolution.service] : []),
+    ...(resolution?.mismatch?.services ?? []),
+    ...(resolution?.service ? [resolution.service] : []),
     ...(context.service ? [context.service] : []),
+    ...inferred,
   ]);
   for (const service of services) if (service !== main.service) add({ service });
   const teams = new Set([
-    ...resolution.sources.flatMap((v) => (v.team ? [v.team] : [])),
-    ...(resolution.team ? [resolution.team] : []),
+    ...(resolution?.sources ?? []).flatMap((v) => (v.team ? [v.team] : [])),
+    ...(resolution?.team ? [resolution.team] : []),
     ...(context.team ? [context.team] : []),
   ]);
   for (const team of teams) if (team !== main.team) add({ team });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { returnedOutput, skippedOutput } from "../../test/setup/classifier-fixtures.ts";
-import { runOnset } from "./run-onset.ts";
+import { CRASH_LOOP_ONSET_UNCERTAINTY_MINUTES, runOnset } from "./run-onset.ts";
 import type { SeriesMeasure } from "./signals.ts";
 
 const rise = (measure: SeriesMeasure, onset: string, uncertainty = 2) =>
@@ -49,6 +49,28 @@ describe("runOnset", () => {
     expect(onset?.candidates).toBe(1);
   });
 
+  it("dates the symptom by a 4xx rise only when no other symptom series rose", () => {
+    const aws = (...signals: ReturnType<typeof rise>[]) =>
+      returnedOutput("aws", { kind: "cloudwatch_metric", ref: "cw:alb" }, [...signals]);
+    expect(runOnset([aws(rise("errors_4xx", "2026-11-20T10:00:00Z"))])).toMatchObject({
+      at: "2026-11-20T10:00:00Z",
+      measure: "errors_4xx",
+    });
+    const both = runOnset([
+      aws(rise("errors_4xx", "2026-11-20T10:00:00Z"), rise("latency_p99", "2026-11-20T11:00:00Z")),
+    ]);
+    expect(both).toMatchObject({ at: "2026-11-20T11:00:00Z", measure: "latency_p99" });
+  });
+
+  it("carries the service the onset's series names", () => {
+    const onset = runOnset([
+      returnedOutput("aws", { kind: "cloudwatch_metric", ref: "cw:q" }, [
+        { ...rise("queue_age", "2026-11-20T10:00:00Z"), service: "svc-worker" },
+      ]),
+    ]);
+    expect(onset?.service).toBe("svc-worker");
+  });
+
   it("counts a new exception's first event as a measured rise of its error events", () => {
     const onset = runOnset([
       returnedOutput("sentry", { kind: "sentry_issue", ref: "sentry_issue:9" }, [
@@ -67,6 +89,63 @@ describe("runOnset", () => {
       uncertaintyMinutes: 0,
       sourceRef: "sentry_issue:9",
     });
+  });
+
+  it("dates the symptom by a crash loop's onset, as a rise of restarts, when it came first", () => {
+    const loop = (onset?: string, restarts = 12) =>
+      ({
+        kind: "crash_loop",
+        reason: "out_of_memory",
+        restarts,
+        service: "svc-render",
+        ...(onset ? { onset } : {}),
+      }) as const;
+    const onset = runOnset([
+      returnedOutput("aws", { kind: "cloudwatch_metric", ref: "cw:mem" }, [
+        loop("2026-11-16T10:00:00Z"),
+        rise("latency_p99", "2026-11-18T10:00:00Z"),
+      ]),
+    ]);
+    expect(onset).toMatchObject({
+      at: "2026-11-16T10:00:00Z",
+      measure: "restarts",
+      service: "svc-render",
+      uncertaintyMinutes: CRASH_LOOP_ONSET_UNCERTAINTY_MINUTES,
+      sourceRef: "cw:mem",
+      candidates: 2,
+    });
+    // Undated, or no restart at all: nothing to date.
+    const aws = returnedOutput("aws", { kind: "cloudwatch_metric", ref: "cw:mem" }, [
+      loop(undefined),
+      loop("2026-11-16T10:00:00Z", 0),
+    ]);
+    expect(runOnset([aws])).toBeUndefined();
+  });
+
+  it("states a crash loop's onset with the loop's own uncertainty, and skips a loop older than the read", () => {
+    const loop = (onset: string, uncertainty: number) =>
+      ({
+        kind: "crash_loop",
+        reason: "out_of_memory",
+        restarts: 3,
+        onset,
+        onsetUncertaintyMinutes: uncertainty,
+      }) as const;
+    const at = (...signals: ReturnType<typeof loop | typeof rise>[]) =>
+      runOnset([returnedOutput("aws", { kind: "cloudwatch_metric", ref: "cw:mem" }, signals)]);
+    // A memory climb sampled every 30 min is dated to ±30 min, not to a 5-minute sample.
+    expect(at(loop("2026-11-16T10:00:00Z", 30))).toMatchObject({
+      at: "2026-11-16T10:00:00Z",
+      measure: "restarts",
+      uncertaintyMinutes: 30,
+    });
+    // A sawtooth from the read's first sample began before it: ± the read's length dates
+    // nothing, so the later symptom that is dated stands as the onset.
+    const week = 7 * 24 * 60;
+    expect(at(loop("2026-11-09T12:00:00Z", week))).toBeUndefined();
+    expect(
+      at(loop("2026-11-09T12:00:00Z", week), rise("latency_p99", "2026-11-15T08:00:00Z")),
+    ).toMatchObject({ at: "2026-11-15T08:00:00Z", measure: "latency_p99", candidates: 1 });
   });
 
   it("dates a long-lived issue that spikes by its own series' rise, not by its first event months ago", () => {

@@ -5,10 +5,11 @@ import type { SpecialistOutput } from "./specialist-output.ts";
  * The run's onset: when the symptom began, chosen from every returned specialist's
  * evidence the same way for every source. The earliest credible rise among the symptom's
  * series (`series_change` rises with an onset, in a measure that describes the symptom,
- * dated to within {@link MAX_ONSET_UNCERTAINTY_MINUTES}; a new exception's first event
- * counts as one, unless the same source saw the issue's own event series rise, which then
- * dates it: a months-old issue that spikes today began today); failing that, the oldest stale derived row, which only bounds when a
- * write path went wrong. Pure.
+ * dated to within {@link MAX_ONSET_UNCERTAINTY_MINUTES}; a crash loop's onset counts as a
+ * rise of its restarts; a new exception's first event counts as one, unless the same
+ * source saw the issue's own event series rise, which then dates it: a months-old issue
+ * that spikes today began today); failing that, the oldest stale derived row, which only
+ * bounds when a write path went wrong. Pure.
  */
 
 /**
@@ -28,6 +29,13 @@ export const SYMPTOM_MEASURES: ReadonlySet<string> = new Set([
   "throttles",
   "restarts",
 ]);
+
+/**
+ * Measures that date a symptom only when none of {@link SYMPTOM_MEASURES} rose: client
+ * errors (4xx) are often scanners, bots or clients, but when nothing else moved they are
+ * what users feel (sessions lost, requests refused), and the change still has a time.
+ */
+export const FALLBACK_SYMPTOM_MEASURES: ReadonlySet<string> = new Set(["errors_4xx"]);
 
 /**
  * A deploy can explain a symptom series' rise only when the rise began within this many
@@ -53,9 +61,43 @@ export interface RunOnset {
   sourceRef: string;
   /** How many credible rises were compared. */
   candidates: number;
+  /**
+   * The service the onset's series is about, as its source resolved it from structured
+   * data (a resource's dimensions, a Sentry project); absent when the series names none.
+   */
+  service?: string;
 }
 
 type Rise = { specialistId: string; signal: SignalOf<"series_change"> };
+
+/**
+ * A crash loop's onset is stated to the sampling period of what dated it (a stop event's
+ * time, a restart counter's or a memory climb's change point). A loop that does not say
+ * (`onsetUncertaintyMinutes` absent) is assumed one 5-minute sampling period, as the
+ * classifier does.
+ */
+export const CRASH_LOOP_ONSET_UNCERTAINTY_MINUTES = 5;
+
+/**
+ * A crash loop is tasks restarting: every restart fails the requests in flight, so its
+ * onset dates the symptom as a rise of `restarts` would, with the loop's own uncertainty:
+ * a memory climb sampled every half hour is dated to the half hour, and a loop older than
+ * what was read (its uncertainty the read's length) dates nothing.
+ */
+function crashAsRise(s: SignalOf<"crash_loop">): SignalOf<"series_change"> | undefined {
+  if (s.onset === undefined || s.restarts === 0) return undefined;
+  return {
+    kind: "series_change",
+    sourceRef: s.sourceRef,
+    measure: "restarts",
+    direction: "rise",
+    before: 0,
+    after: s.restarts,
+    ...(s.service ? { service: s.service } : {}),
+    onset: s.onset,
+    onsetUncertaintyMinutes: s.onsetUncertaintyMinutes ?? CRASH_LOOP_ONSET_UNCERTAINTY_MINUTES,
+  };
+}
 
 /**
  * A new exception's first event is a rise of its error events from zero at a measured
@@ -75,7 +117,10 @@ function asRise(s: SignalOf<"new_exception">): SignalOf<"series_change"> {
   };
 }
 
-function credibleRises(outputs: readonly SpecialistOutput[]): Rise[] {
+function credibleRises(
+  outputs: readonly SpecialistOutput[],
+  measures: ReadonlySet<string> = SYMPTOM_MEASURES,
+): Rise[] {
   const rises: Rise[] = [];
   for (const output of outputs) {
     if (output.status !== "returned") continue;
@@ -89,9 +134,20 @@ function credibleRises(outputs: readonly SpecialistOutput[]): Rise[] {
     );
     for (const raw of output.signals) {
       if (raw.kind === "new_exception" && spiked.has(raw.sourceRef)) continue;
-      const signal = raw.kind === "new_exception" ? asRise(raw) : raw;
-      if (signal.kind !== "series_change" || signal.direction !== "rise" || !signal.onset) continue;
-      if (!SYMPTOM_MEASURES.has(signal.measure)) continue;
+      const signal =
+        raw.kind === "new_exception"
+          ? asRise(raw)
+          : raw.kind === "crash_loop"
+            ? crashAsRise(raw)
+            : raw;
+      if (
+        signal === undefined ||
+        signal.kind !== "series_change" ||
+        signal.direction !== "rise" ||
+        !signal.onset
+      )
+        continue;
+      if (!measures.has(signal.measure)) continue;
       if ((signal.onsetUncertaintyMinutes ?? 0) > MAX_ONSET_UNCERTAINTY_MINUTES) continue;
       rises.push({ specialistId: output.specialistId, signal });
     }
@@ -103,7 +159,8 @@ const where = (s: SignalOf<"series_change">) =>
   [s.service, s.scope?.resource, s.scope?.route].filter(Boolean).join(" ");
 
 export function runOnset(outputs: readonly SpecialistOutput[]): RunOnset | undefined {
-  const rises = credibleRises(outputs);
+  const primary = credibleRises(outputs);
+  const rises = primary.length > 0 ? primary : credibleRises(outputs, FALLBACK_SYMPTOM_MEASURES);
   const earliest = rises
     .slice()
     .sort((a, b) => Date.parse(a.signal.onset!) - Date.parse(b.signal.onset!))[0];
@@ -119,6 +176,7 @@ export function runOnset(outputs: readonly SpecialistOutput[]): RunOnset | undef
       measure: s.measure,
       sourceRef: s.sourceRef,
       candidates: rises.length,
+      ...(s.service ? { service: s.service } : {}),
     };
   }
   let best: RunOnset | undefined;

@@ -5,10 +5,16 @@ import { z } from "zod";
  * src/phases/scope.ts). Every source's answer is a vote. Structured sources decide, in
  * this order of trust: the linked Sentry issues' projects, the Linear project, `service:`
  * and catalogued labels, AWS resources the ticket links that the catalog assigns to a
- * service, GitHub repositories the ticket links that the catalog assigns, then the Linear
- * team (team only). A service named in the ticket's free text
- * (`ticket_text`) is listed, so a disagreement is visible, but never decides alone. A
- * mismatch is recorded with every vote (and checked as a conflict:
+ * service, the dimensions of the CloudWatch alarms the ticket's description quotes as
+ * DescribeAlarms returns them, of alarms in ALARM or that went into ALARM within a day
+ * before the ticket (a value the catalog assigns, or that names one known service:
+ * src/phases/scope-alarms.ts), GitHub repositories the ticket links that the catalog
+ * assigns, then the Linear team (team only). Only when none of them names a service and
+ * every source could be read, the weakest votes are asked: a label that is the prefix of
+ * one known service's name, or an alarm dimension whose distinctive words belong to one
+ * known service's name; a decision of theirs is marked (`weakDecision`). A service named
+ * in the ticket's free text (`ticket_text`) is listed, so a disagreement is visible, but
+ * never decides alone. A mismatch is recorded with every vote (and checked as a conflict:
  * classifier-conflicts.ts `identityConflicts`), policy and kill switches use the most
  * restrictive of the disputed scopes, and the gap is recorded in the bundle with its
  * cost. The cost is not yet subtracted from the classifier's confidence: an unresolved
@@ -44,6 +50,16 @@ export const ServiceResolutionSchema = z.object({
   team: z.string().min(1).optional(),
   /** The source whose vote decided the service, when one did. */
   decidedBy: z.enum(RESOLUTION_SOURCES).optional(),
+  /**
+   * Set when the service was decided by one of the weakest votes, asked only because no
+   * other source named a service: a label that is the prefix of one known service's name
+   * (`label_prefix`), or an alarm dimension whose distinctive words belong to one known
+   * service's name (`alarm_words`). The decision rests on a likeness of names, not on a
+   * mapping any source declares, and the bundle says so.
+   */
+  weakDecision: z
+    .object({ kind: z.enum(["label_prefix", "alarm_words"]), detail: z.string().min(1) })
+    .optional(),
   /** Whether the service has a policy file (else it runs on the default policy). */
   declared: z.boolean(),
   /** Every source read, most trusted first. */

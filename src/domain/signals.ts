@@ -159,10 +159,13 @@ export const StaleDerivedRowsSignal = z.object({
    */
   proposedCorrection: z.object({ statement: z.string().min(1), affectsRows: count }).optional(),
   /**
-   * What disagrees: a derived counter (the default), duplicate rows on a natural key, or
-   * records stuck in a state their related rows have moved past (db schema-generic checks).
+   * What disagrees: a derived counter (the default), duplicate rows on a natural key,
+   * records stuck in a state their related rows have moved past, or records without the
+   * related row nearly all records in their state have (db schema-generic checks).
    */
-  discrepancy: z.enum(["derived_counter", "duplicate_rows", "stuck_state"]).optional(),
+  discrepancy: z
+    .enum(["derived_counter", "duplicate_rows", "stuck_state", "missing_related_row"])
+    .optional(),
   /** When the newest bad row appeared (with `oldestStaleAt`: a burst or a trickle). */
   newestStaleAt: timestamp.optional(),
   /** Bad rows kept appearing in the last day: the cause is still active (a write path). */
@@ -218,6 +221,8 @@ export const UserImpactSignal = z.object({
 /** What a series measures: the same names whichever source (CloudWatch, Sentry, logs) read it. */
 export const SeriesMeasure = z.enum([
   "errors_5xx",
+  /** Client errors the service answered (4xx): a symptom only when something explains them. */
+  "errors_4xx",
   "error_events",
   "latency_p50",
   "latency_p99",
@@ -358,6 +363,18 @@ export const CrashLoopSignal = z.object({
   restarts: count,
   service: z.string().min(1).optional(),
   onset: timestamp.optional(),
+  /**
+   * The onset lies within ± this many minutes: the sampling period of what dated it.
+   * Absent: one stop event's time or a 5-minute sample (run-onset.ts).
+   */
+  onsetUncertaintyMinutes: z.number().nonnegative().optional(),
+  /**
+   * The stop events read (a platform keeps a sample of them), by reason: killed for
+   * exceeding the memory limit (OutOfMemoryError, exit 137), or a container exiting on
+   * its own with another code. Absent when no stop event was read; `reason` may then
+   * come from the memory series or error lines alone.
+   */
+  stopEvents: z.object({ outOfMemory: count, exits: count }).optional(),
 });
 
 /** The same messages fail again and again: redriven, landing in the dead-letter queue. */
@@ -367,7 +384,8 @@ export const PoisonMessageSignal = z.object({
   queue: z.string().min(1),
   /** Receives of the same message ids (or deliveries beyond the redrive limit). */
   repeatedReceives: count,
-  dlqDepth: count,
+  /** Messages in its dead-letter queue; absent when that queue was not read. */
+  dlqDepth: count.optional(),
 });
 
 export const SignalSchema = z.discriminatedUnion("kind", [

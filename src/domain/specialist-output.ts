@@ -89,6 +89,12 @@ const common = {
   confidence: percent,
   gaps: z.array(EvidenceGapSchema),
   nextPivot: z.string().min(1).optional().describe("what to look at next, if anything"),
+  servicesRead: z
+    .array(z.string().min(1))
+    .optional()
+    .describe(
+      "services whose declared resources the specialist chose to read on a run whose service was unresolved: they join the run's policy scope",
+    ),
 };
 
 /**

@@ -4,6 +4,7 @@ import { decideGate, type GateDecision } from "./classifier-gate.ts";
 import { indexSignals, type SignalIndex } from "./classifier-index.ts";
 import { toClassifierInput } from "./classifier-input.ts";
 import type { Classification } from "./classifier-schema.ts";
+import { type InfraKind, infraKind } from "./classifier-text.ts";
 import {
   EVIDENCE_BUNDLE_SCHEMA_VERSION,
   type EvidenceBundle,
@@ -91,7 +92,54 @@ function impactOf(classification: Classification, signals: SignalIndex, service?
   };
 }
 
-function mitigationsOf(classification: Classification, correction?: DataCorrection): Mitigation[] {
+/**
+ * What an infrastructure verdict asks of a human, by the story its statement tells
+ * ({@link infraKind}): a zone or provider is routed around, a saturated dependency
+ * relieved, a scale-out left to finish; queue and task shortfalls restore capacity.
+ */
+const INFRA_MITIGATIONS: Record<InfraKind, Mitigation> = {
+  provider_incident: {
+    action:
+      "shift traffic away from the affected zone(s) and follow the provider's incident — a human action",
+    kind: "config",
+    risk: "medium",
+    rollback: "return the zone to rotation once the provider recovers",
+    requiresApproval: true,
+    performedBy: "human",
+  },
+  dependency_saturated: {
+    action:
+      "relieve the saturated dependency (add capacity to it, or shed the load driving it) — a human action",
+    kind: "scale",
+    risk: "medium",
+    rollback: "return the dependency to its previous size",
+    requiresApproval: true,
+    performedBy: "human",
+  },
+  scale_out: {
+    action:
+      "no change now: watch the scale-out finish (new tasks healthy, the alarm clears); raise the autoscaling ceiling only if it stalls there — a human decision",
+    kind: "scale",
+    risk: "low",
+    rollback: "nothing to undo",
+    requiresApproval: false,
+    performedBy: "human",
+  },
+  capacity: {
+    action: "restore capacity (scale the consumer service to its desired count) — a human action",
+    kind: "scale",
+    risk: "low",
+    rollback: "scale back to the previous desired count",
+    requiresApproval: true,
+    performedBy: "human",
+  },
+};
+
+function mitigationsOf(
+  classification: Classification,
+  signals: SignalIndex,
+  correction?: DataCorrection,
+): Mitigation[] {
   const out: Mitigation[] = [];
   if (classification.class === "code_defect") {
     out.push({
@@ -114,16 +162,7 @@ function mitigationsOf(classification: Classification, correction?: DataCorrecti
       performedBy: "prode",
     });
   }
-  if (classification.class === "infra") {
-    out.push({
-      action: "restore capacity (scale the consumer service to its desired count) — a human action",
-      kind: "scale",
-      risk: "low",
-      rollback: "scale back to the previous desired count",
-      requiresApproval: true,
-      performedBy: "human",
-    });
-  }
+  if (classification.class === "infra") out.push(INFRA_MITIGATIONS[infraKind(signals)]);
   if (correction) {
     out.push({
       action: `backfill ${correction.table} (${correction.affectsRows} rows) — approved statement run by a human`,
@@ -189,7 +228,7 @@ export function decideTriage(input: {
     gate,
     ...(correction ? { correction } : {}),
     impact: impactOf(classification, signals, input.service),
-    mitigations: mitigationsOf(classification, correction),
+    mitigations: mitigationsOf(classification, signals, correction),
     verification: verificationOf(classification),
   };
 }

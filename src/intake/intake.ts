@@ -13,6 +13,8 @@ export interface IntakeDeps {
   enqueue: RunnerDeps["enqueue"];
   log: Logger;
   triggerLabels: readonly string[];
+  /** The process's clock (the simulated world's in the demo): a run's start is stamped by it. */
+  now?: () => Date;
 }
 
 /**
@@ -58,6 +60,7 @@ export async function startTriage(
     trigger,
     actor,
     context: { startedBy },
+    ...(deps.now ? { createdAt: deps.now() } : {}),
   });
   return { runId: run.id, created };
 }

@@ -1,4 +1,5 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import { type ClusterGauges, clusterGauges } from "./cluster-metrics.ts";
 
 /** Prometheus metrics for /metrics; one registry per process. */
 export interface Metrics {
@@ -17,6 +18,12 @@ export interface Metrics {
   slackInteractions: Counter<"outcome">;
   /** Errors of the worker's interaction consumer, by Redis or prode code (NOGROUP: flushed). */
   slackConsumerErrors: Counter<"code">;
+  /** Provider calls this process made, by provider, outcome (ok/error) and error code (429s: upstream_rate_limited). */
+  providerCalls: Counter<"provider" | "outcome" | "code">;
+  /** Requests refused with a 4xx, by route and a short reason (bad signature, stale, rate limited…). */
+  httpRejects: Counter<"route" | "reason">;
+  /** Cluster state read at scrape time (cluster-metrics.ts). */
+  cluster: ClusterGauges;
 }
 
 export function createMetrics(): Metrics {
@@ -66,5 +73,18 @@ export function createMetrics(): Metrics {
       labelNames: ["code"],
       registers: [registry],
     }),
+    providerCalls: new Counter({
+      name: "prode_provider_calls_total",
+      help: "Provider calls (Sentry, GitHub, Linear, vendor status, Slack, AWS) by provider, outcome and error code",
+      labelNames: ["provider", "outcome", "code"],
+      registers: [registry],
+    }),
+    httpRejects: new Counter({
+      name: "prode_http_rejects_total",
+      help: "Requests refused with a 4xx (webhooks, Slack, health), by route and reason",
+      labelNames: ["route", "reason"],
+      registers: [registry],
+    }),
+    cluster: clusterGauges(registry),
   };
 }

@@ -1,4 +1,5 @@
 import { createApproval, getApproval } from "../approvals/create.ts";
+import { deliveryBand } from "../delivery/autonomy.ts";
 import type { EvidenceBundle } from "../domain/evidence-bundle.ts";
 import { type RunContextPatch, scopeOf } from "../domain/run-context.ts";
 import { assembleBundle, decideTriage } from "../domain/triage-decision.ts";
@@ -122,11 +123,11 @@ export function classifyPhase(deps: PipelineDeps, notify: Notify): PhaseHandler 
         outcome: gate.outcome,
         description: reasons[reasons.length - 1] ?? gate.outcome,
       };
-    } else if (!deps.deliveryConfigured) {
+    } else if (!deps.delivery || approvalIds.length > 0) {
       // The delivery boundary: what is left is a human's (the fix, and any approval).
       const waiting = approvalIds.length > 0;
       reasons.push(
-        `gate passed at ${decision.classification.confidence}% (threshold ${gate.effectiveThreshold}); automated delivery is not enabled, so the proposed fix is handed to a human${waiting ? "; the production write waits for its approval and is never run by prode" : ""}`,
+        `gate passed at ${decision.classification.confidence}% (threshold ${gate.effectiveThreshold}); ${deps.delivery ? "the fix is a correction of production data, not code" : `automated delivery is not enabled: ${deps.deliveryOff ?? "not configured"}`}, so the proposed fix is handed to a human${waiting ? "; the production write waits for its approval and is never run by prode" : ""}`,
       );
       result = {
         kind: "exit",
@@ -134,17 +135,51 @@ export function classifyPhase(deps: PipelineDeps, notify: Notify): PhaseHandler 
         description: reasons[reasons.length - 1]!,
       };
     } else {
-      result = {
-        next: "CREATE_WORKTREE",
-        description: `gate passed at ${decision.classification.confidence}%`,
-      };
+      const repository = deps.delivery.repositoryFor(t.service);
+      const { band, reasons: why } = deliveryBand({
+        policy: policy.delivery,
+        confidence: decision.classification.confidence,
+        repository,
+      });
+      if (band === "analysis_only" || !repository) {
+        reasons.push(
+          `gate passed at ${decision.classification.confidence}%, but prode changes no code here: ${why.join("; ")}; the fix is handed to a human`,
+        );
+        result = {
+          kind: "exit",
+          outcome: "CANNOT_AUTO_FIX",
+          description: reasons[reasons.length - 1]!,
+        };
+      } else {
+        const dryRun = deps.delivery.dryRun || policy.delivery.dry_run;
+        reasons.push(
+          `gate passed at ${decision.classification.confidence}%: ${band === "draft_pr" ? "prode prepares a draft PR for a human to review" : "prode proposes a patch in this thread (no branch)"} (${why.join("; ")})${dryRun ? "; dry run: nothing outside this thread is changed" : ""}`,
+        );
+        result = {
+          next: "CREATE_WORKTREE",
+          description: reasons[reasons.length - 1]!,
+          patch: {
+            delivery: {
+              band,
+              dryRun,
+              repository,
+              confidence: decision.classification.confidence,
+            },
+          },
+        };
+      }
     }
     const decided = {
       decision: gate.decision,
       ...(result.kind === "exit" ? { outcome: result.outcome } : {}),
       reasons,
     };
-    const patch: RunContextPatch = { bundleSha, decision: decided, approvalIds };
+    const patch: RunContextPatch = {
+      bundleSha,
+      decision: decided,
+      approvalIds,
+      ...(result.patch ?? {}),
+    };
     // The decision milestone also posts each approval request (from pendingApprovalIds).
     await notify(ctx, patch, ["evidence_bundle", "decision"], { specialists, bundle });
     return { ...result, patch };

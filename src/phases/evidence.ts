@@ -157,6 +157,7 @@ export function evidenceOnset(outputs: readonly SpecialistOutput[]): EvidenceOns
     specialistId: onset.specialistId,
     source: onset.source,
     uncertaintyMinutes: onset.uncertaintyMinutes,
+    ...(onset.service ? { service: onset.service } : {}),
   };
 }
 

@@ -1,30 +1,46 @@
+import { asAppError, ErrorCode } from "../domain/errors.ts";
 import { handoffMarker } from "../domain/handoff-comment.ts";
 import { type RunContextPatch, scopeOf } from "../domain/run-context.ts";
+import { runOnset } from "../domain/run-onset.ts";
+import type { SpecialistOutput } from "../domain/specialist-output.ts";
 import { readProdeWiki } from "../memory/read-prode-wiki.ts";
 import { recordHintsForRoute } from "../memory/wiki.ts";
 import { resourcesOfOthers } from "../policy/catalog.ts";
+import { POLICY_NAME } from "../policy/names.ts";
 import { recordScopeConflict } from "../policy/policy-scope.ts";
 import { putArtifact } from "../runner/artifacts.ts";
-import type { PhaseHandlers, PhaseResult } from "../runner/types.ts";
+import type { PhaseHandlers } from "../runner/types.ts";
 import { classifyPhase } from "./classify.ts";
+import { deliveryPhases } from "./delivery.ts";
 import type { PipelineDeps } from "./deps.ts";
 import { collectWithOnset } from "./evidence.ts";
 import { handoffPhases } from "./handoff.ts";
 import { takeInventory } from "./inventory.ts";
+import { postMergePhases } from "./post-merge-monitor.ts";
 import { availableConnectors, gapsFor, type RoutedSpecialist, routeSpecialists } from "./route.ts";
 import { resolveTicketScope } from "./scope.ts";
 import { buildTicketContext, isClosedByHuman } from "./ticket.ts";
 import { exit, notifyWith } from "./triage-context.ts";
 
 /**
+ * The services a run with no resolved service turned out to concern: those whose declared
+ * resources a specialist chose to read, and the one the symptom was dated on (valid policy
+ * names only, at most a few: each is a kill switch and a policy to honour).
+ */
+function servicesConcerned(outputs: readonly SpecialistOutput[]): string[] {
+  const read = outputs.flatMap((o) => (o.status === "returned" ? (o.servicesRead ?? []) : []));
+  const dated = runOnset(outputs)?.service;
+  const all = [...new Set([...read, ...(dated ? [dated] : [])])];
+  return all.filter((s) => POLICY_NAME.test(s)).slice(0, 8);
+}
+
+/**
  * The evidence phases of DESIGN.md as handlers: FETCH_LINEAR → INVENTORY_TOOLS →
  * READ_PRODE_WIKI → ROUTE_SPECIALISTS → WAIT_FOR_EVIDENCE → CLASSIFY, then the handoff
- * that every stop writes. Delivery phases are not built: they stop honestly.
+ * that every stop writes, with the delivery phases (src/phases/delivery.ts) between.
  */
 export function evidencePhases(deps: PipelineDeps): PhaseHandlers {
   const notify = notifyWith(deps);
-  const notBuilt = (phase: string) => async (): Promise<PhaseResult> =>
-    exit("CANNOT_AUTO_FIX", `${phase} is not built yet: a human takes the fix from the handoff`);
 
   return {
     FETCH_LINEAR: async (ctx) => {
@@ -143,7 +159,11 @@ export function evidencePhases(deps: PipelineDeps): PhaseHandlers {
       const outputs = await collectWithOnset({
         routed,
         ...(proximity === undefined ? {} : { deployProximityMinutes: proximity }),
-        tools: deps.tools,
+        // Deploys and diffs from the run's service's own repository, when it has one.
+        tools:
+          deps.githubFor && deps.tools.github
+            ? { ...deps.tools, github: deps.githubFor(t.service) }
+            : deps.tools,
         ticket: t.ticket!,
         hints: t.hints!,
         now: ctx.now(),
@@ -162,22 +182,33 @@ export function evidencePhases(deps: PipelineDeps): PhaseHandlers {
           ).sha256,
         })),
       );
-      await notify(ctx, { evidence }, ["specialist_results"], { specialists: outputs });
+      // A ticket whose structured data named no service: the services whose resources the
+      // specialists chose, and the one the evidence dated the symptom on, join the scope
+      // before anything is posted, so their kill switches and stricter policy apply.
+      const inferredServices = t.service ? [] : servicesConcerned(outputs);
+      ctx.widenScope(inferredServices);
+      try {
+        await notify(ctx, { evidence }, ["specialist_results"], { specialists: outputs });
+      } catch (error) {
+        // A switch on a service the evidence revealed: keep the evidence and its scope
+        // (the next phase's check holds the run there), rather than read it all again on
+        // every reconciler pass while paused.
+        if (asAppError(error).code !== ErrorCode.KillSwitchEngaged) throw error;
+        ctx.log.warn({ err: error }, "evidence kept; its post waits for the kill switch");
+      }
       const summary = outputs.map((o) => `${o.specialistId}:${o.status}`).join(", ");
       return {
-        patch: { evidence },
+        patch: { evidence, ...(inferredServices.length > 0 ? { inferredServices } : {}) },
         description: `evidence: ${summary || "none"}${available.size ? "" : " (no tools)"}`,
       };
     },
 
     CLASSIFY: classifyPhase(deps, notify),
 
-    CREATE_WORKTREE: notBuilt("CREATE_WORKTREE"),
-    IMPLEMENT: notBuilt("IMPLEMENT"),
-    VERIFY: notBuilt("VERIFY"),
-    REVIEW: notBuilt("REVIEW"),
-    OPEN_PR: notBuilt("OPEN_PR"),
+    ...deliveryPhases(deps, notify),
 
     ...handoffPhases(deps, notify),
+
+    ...postMergePhases(deps, notify),
   };
 }

@@ -11,6 +11,12 @@ import { type CatalogService, type ServiceCatalog, serviceOwning } from "../poli
 import { mostRestrictive } from "../policy/restrictive.ts";
 import type { LoadedPolicy } from "../policy/types.ts";
 import type { PipelineDeps } from "./deps.ts";
+import {
+  type AlarmDimension,
+  alarmVotes,
+  alarmWordVote,
+  readAlarmDimensions,
+} from "./scope-alarms.ts";
 import { extractLinks } from "./ticket.ts";
 
 /**
@@ -29,6 +35,17 @@ export interface ScopeInput {
   catalog: ServiceCatalog;
   /** Services discovered from the provider (the Sentry organization's project slugs). */
   discovered?: readonly string[];
+  /**
+   * Dimensions of the alarms the ticket quotes, as the AWS API returned them, of the
+   * alarms that are about the ticket (scope-alarms.ts `isAlarmAboutTicket`).
+   */
+  alarmDimensions?: readonly AlarmDimension[];
+  /**
+   * Reads that failed, each with its reason: the Sentry organization's projects
+   * (`discovery`), the quoted alarms (`alarms`), linked Sentry issues (`sentryIssues`).
+   * Each is a gap; see {@link resolveService} for the votes a failed read holds back.
+   */
+  unread?: { discovery?: string; alarms?: string; sentryIssues?: readonly string[] };
 }
 
 const slug = (text: string) =>
@@ -182,6 +199,14 @@ function textVotes(ticket: LinearTicket, names: readonly string[]): ResolutionVo
 /**
  * Every source's answer and the decision. `policyScope` is the decided scope; on a
  * mismatch the caller replaces it with the more restrictive candidate's.
+ *
+ * Votes that rest on a name being the only match among the known services (an alarm
+ * dimension naming a service, a label's prefix, an alarm's distinctive words) need every
+ * known service: when discovery failed they are not counted, since fewer competitors
+ * make a unique match cheap. The weakest votes (a label's prefix, an alarm's words) are
+ * asked only when no other source names a service, which is only known when every
+ * source was read: when discovery, the quoted alarms or a linked Sentry issue could not
+ * be read, they are not asked and the service stays unresolved, with the reason.
  */
 export function resolveService(input: ScopeInput): ServiceResolution {
   const { ticket, catalog } = input;
@@ -210,12 +235,33 @@ export function resolveService(input: ScopeInput): ServiceResolution {
       });
     }
   }
+  const unread = input.unread ?? {};
+  const alarms = input.alarmDimensions ?? [];
+  votes.push(...alarmVotes(alarms, catalog, unread.discovery === undefined ? known : undefined));
   votes.push(...repositoryVotes(ticket, catalog));
   const team = teamVote(ticket, catalog);
   if (team) votes.push(team);
+  const missing = unreadSources(unread);
+  const gaps: ServiceResolution["gaps"] = missing.map((what) => ({
+    what: `${what} could not be read for the service`,
+    confidenceImpact: 0,
+  }));
+  let weakDecision: ServiceResolution["weakDecision"];
   if (!votes.some((v) => v.service)) {
-    const prefix = labelPrefixVote(ticket, known);
-    if (prefix) votes.push(prefix);
+    if (missing.length > 0) {
+      gaps.push({
+        what: `no source read names the service, and the weakest votes (a label's prefix, an alarm's words) were not asked: ${missing.join("; ")} could not be read and may have named another`,
+        confidenceImpact: 0,
+      });
+    } else {
+      const prefix = labelPrefixVote(ticket, known);
+      const words = prefix ? undefined : alarmWordVote(alarms, known);
+      const weak = prefix ?? words;
+      if (weak) {
+        votes.push(weak);
+        weakDecision = { kind: prefix ? "label_prefix" : "alarm_words", detail: weak.detail };
+      }
+    }
   }
   const hints = textVotes(ticket, known);
   votes.push(...hints);
@@ -229,7 +275,6 @@ export function resolveService(input: ScopeInput): ServiceResolution {
   // A free-text mention counts in a mismatch (it is what a human reading the ticket sees),
   // but never decides: a ticket resolved only by its text has no service.
   const named = [...new Set([...structured, ...hints].map((v) => v.service!))];
-  const gaps: ServiceResolution["gaps"] = [];
   let mismatch: ServiceResolution["mismatch"];
   if (service && named.length > 1) {
     const votesFor = votes.filter((v) => v.service);
@@ -256,6 +301,7 @@ export function resolveService(input: ScopeInput): ServiceResolution {
     ...(service ? { service } : {}),
     ...(resolvedTeam ? { team: resolvedTeam } : {}),
     ...(decided ? { decidedBy: decided.source } : {}),
+    ...(weakDecision ? { weakDecision } : {}),
     declared: entry !== undefined,
     sources: votes,
     ...(mismatch ? { mismatch } : {}),
@@ -265,6 +311,17 @@ export function resolveService(input: ScopeInput): ServiceResolution {
     },
     gaps,
   };
+}
+
+/** The reads {@link ScopeInput.unread} names, in words, in the order of trust. */
+function unreadSources(unread: NonNullable<ScopeInput["unread"]>): string[] {
+  return [
+    ...(unread.sentryIssues?.length
+      ? [`linked Sentry issue(s) ${unread.sentryIssues.join(", ")}`]
+      : []),
+    ...(unread.alarms ? [`the quoted alarm(s) ${unread.alarms}`] : []),
+    ...(unread.discovery ? [`the Sentry organization's projects (${unread.discovery})`] : []),
+  ];
 }
 
 /** The scopes a mismatch puts in play: the decided one first, then each other service's. */
@@ -277,6 +334,12 @@ export function mismatchScopes(
     const team = catalog.services[service]?.team;
     return { service, ...(team ? { team } : {}) };
   });
+}
+
+/** The Sentry organization's projects, or why they could not be listed. */
+interface Discovery {
+  projects: string[];
+  unread?: string;
 }
 
 /** How long FETCH_LINEAR waits for the linked Sentry issues' projects. */
@@ -296,7 +359,9 @@ export async function resolveTicketScope(
   const reader = deps.tools.sentry;
   const unread: string[] = [];
   const budget = { deadline: new Date(Date.now() + SENTRY_LOOKUP_MS) };
-  const [sentryProjects, discovered] = await withCallBudget(budget, () =>
+  const created = Date.parse(raw.createdAt);
+  const createdAt = new Date(Number.isFinite(created) ? created : Date.now());
+  const [sentryProjects, discovery, alarms] = await withCallBudget(budget, () =>
     Promise.all([
       reader
         ? Promise.all(
@@ -312,7 +377,14 @@ export async function resolveTicketScope(
           ).then((found) => found.flat())
         : [],
       // Service discovery: the organization's projects name services without a policy file.
-      reader?.listProjects ? reader.listProjects().catch(() => [] as string[]) : [],
+      reader?.listProjects
+        ? reader.listProjects().then(
+            (projects): Discovery => ({ projects }),
+            (error): Discovery => ({ projects: [], unread: asAppError(error).code }),
+          )
+        : ({ projects: [] } as Discovery),
+      // The alarms the ticket quotes, read back: their dimensions are structured data.
+      readAlarmDimensions(deps.tools.cloudwatch, links.awsRefs, createdAt),
     ]),
   );
   const resolution = resolveService({
@@ -320,14 +392,15 @@ export async function resolveTicketScope(
     sentryProjects,
     awsRefs: links.awsRefs,
     catalog: deps.catalog,
-    discovered,
+    discovered: discovery.projects,
+    alarmDimensions: alarms.dimensions,
+    unread: {
+      ...(discovery.unread ? { discovery: discovery.unread } : {}),
+      ...(alarms.unread ? { alarms: alarms.unread } : {}),
+      ...(unread.length > 0 ? { sentryIssues: unread } : {}),
+    },
   });
-  if (unread.length > 0) {
-    resolution.gaps.push({
-      what: `the project of linked Sentry issue(s) ${unread.join(", ")} could not be read for the service`,
-      confidenceImpact: 0,
-    });
-  }
+  resolution.gaps.push(...alarms.gaps);
   if (resolution.mismatch) {
     const scopes = mismatchScopes(resolution, deps.catalog);
     try {

@@ -28,13 +28,16 @@ export async function snapshotOf(
   known: KnownArtifacts = {},
 ): Promise<TriageSnapshot> {
   const t: RunContext = { ...ctx.context, ...patch };
-  const bundle =
-    known.bundle ??
-    (t.bundleSha ? await getArtifact<EvidenceBundle>(ctx.db, ctx.run.id, t.bundleSha) : undefined);
+  const bundle = known.bundle ?? (await bundleOf(ctx, t));
   const specialists =
     known.specialists ?? (t.evidence ? await loadEvidence(ctx, t.evidence) : undefined);
+  const proposed =
+    t.delivery?.band === "proposed_patch" && t.delivery.diffSha
+      ? await getArtifact<{ patch: string }>(ctx.db, ctx.run.id, t.delivery.diffSha)
+      : undefined;
   return {
     run: { ...ctx.run, context: t },
+    ...(proposed?.patch ? { proposedPatch: proposed.patch } : {}),
     ...(t.ticket ? { ticket: t.ticket.snapshot } : {}),
     ...(t.tools && t.route ? { toolMap: { tools: t.tools, route: t.route } } : {}),
     ...(t.memory ? { memory: t.memory } : {}),
@@ -46,6 +49,14 @@ export async function snapshotOf(
     ...(t.handoff ? { handoff: { linearCommentId: t.handoff.linearCommentId } } : {}),
     ...(t.approvalIds ? { pendingApprovalIds: t.approvalIds } : {}),
   };
+}
+
+/** The run's stored evidence bundle (CLASSIFY), when there is one. */
+export async function bundleOf(
+  ctx: PhaseContext,
+  t: RunContext = ctx.context,
+): Promise<EvidenceBundle | undefined> {
+  return t.bundleSha ? getArtifact<EvidenceBundle>(ctx.db, ctx.run.id, t.bundleSha) : undefined;
 }
 
 export function exit(

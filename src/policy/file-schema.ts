@@ -4,7 +4,7 @@ import { patternProblem } from "../../specialists/db/patterns.ts";
 import { CONFIDENCE_FLOOR } from "../domain/classifier-gate.ts";
 import { AppError, ErrorCode } from "../domain/errors.ts";
 import { POLICY_NAME, POLICY_NAME_RULE } from "./names.ts";
-import { ACTIONS, CAPABILITIES, type Level, ROLES } from "./types.ts";
+import { ACTIONS, AUTONOMY_LEVELS, CAPABILITIES, type Level, ROLES } from "./types.ts";
 
 /**
  * The shape of one policy file. Strict objects throughout: a typo'd key
@@ -50,6 +50,59 @@ const members = z.strictObject({
   groups: z.array(slackGroup).optional(),
 });
 
+const floor = z
+  .int()
+  .min(CONFIDENCE_FLOOR, `must be at least ${CONFIDENCE_FLOOR} (the floor of DESIGN.md)`)
+  .max(100);
+/** `delivery:` at every level; each field may only restrict what the levels above set. */
+const deliveryFields = {
+  autonomy: z.enum(AUTONOMY_LEVELS).optional(),
+  confidence_floors: z
+    .strictObject({ proposed_patch: floor.optional(), draft_pr: floor.optional() })
+    .optional(),
+  dry_run: z.boolean().optional(),
+  max_open_prs_per_team: z.int().min(0).max(100).optional(),
+  agent_timeout_seconds: z
+    .int()
+    .positive()
+    .max(4 * 3600)
+    .optional(),
+  worktree: z
+    .strictObject({
+      max_files: z.int().positive().optional(),
+      max_bytes: z.int().positive().optional(),
+    })
+    .optional(),
+  /**
+   * POST_MERGE_MONITOR's watch (seconds): how long after the merge a deploy is waited
+   * for, how often it checks again, and how long after the deploy the error must stay
+   * away before "resolved". The window may only shorten, the others only lengthen.
+   */
+  monitor: z
+    .strictObject({
+      window_seconds: z
+        .int()
+        .positive()
+        .max(7 * 86_400)
+        .optional(),
+      recheck_seconds: z.int().positive().max(86_400).optional(),
+      min_observation_seconds: z.int().positive().max(86_400).optional(),
+    })
+    .refine(
+      (m) =>
+        m.window_seconds === undefined ||
+        m.recheck_seconds === undefined ||
+        m.recheck_seconds <= m.window_seconds,
+      { message: "recheck_seconds must not exceed window_seconds", path: ["recheck_seconds"] },
+    )
+    .optional(),
+};
+const deliveryCheck = z.strictObject({
+  name: z.string().trim().min(1),
+  command: z.string().trim().min(1),
+  timeout_seconds: z.int().positive().max(3600),
+});
+
 const base = {
   version: z.literal(1, "version must be 1"),
   // The floor of DESIGN.md ("confidence >= 70%"): policy may raise it, never lower it.
@@ -73,6 +126,7 @@ const base = {
   specialists: z.array(slug).optional(),
   kill_switches: z.array(killSwitch).optional(),
   roles: z.partialRecord(role, members).optional(),
+  delivery: z.strictObject(deliveryFields).optional(),
 };
 
 const levelFile = z.strictObject(base);
@@ -191,6 +245,10 @@ export type DataCheckFields = z.infer<typeof dataCheck>;
 /** A service file names the team that owns the service, and may describe the service. */
 const serviceFile = z.strictObject({
   ...base,
+  // A service also declares its checks: what VERIFY runs on prode's change.
+  delivery: z
+    .strictObject({ ...deliveryFields, checks: z.array(deliveryCheck).optional() })
+    .optional(),
   team: slug,
   ...catalogFields,
   data_checks: dataChecks.optional(),
@@ -199,7 +257,10 @@ export type ServiceCatalogFields = Partial<z.infer<z.ZodObject<typeof catalogFie
   data_checks?: DataCheckFields[];
 };
 
-export type PolicyFile = z.infer<typeof levelFile> & { team?: string };
+export type PolicyFile = z.infer<typeof levelFile> & {
+  team?: string;
+  delivery?: { checks?: z.infer<typeof deliveryCheck>[] };
+};
 export type PolicyFileKillSwitch = z.infer<typeof killSwitch>;
 
 function describeIssue(issue: z.core.$ZodIssue): string {

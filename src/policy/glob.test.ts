@@ -20,6 +20,21 @@ describe("forbidden-path globs", () => {
     ["src/a?.ts", "src/ab.ts", true],
     ["src/a?.ts", "src/a/b.ts", false],
     ["src/(x).ts", "src/(x).ts", true],
+    ["src/(x).ts", "src/x.ts", false],
+    ["app/(auth)/**", "app/(auth)/page.tsx", true],
+    ["*.env", ".env", true],
+    ["*.env", "config/.env", true],
+    ["**/*.key", ".secrets/a.key", true],
+    [".github/**", ".github/workflows/ci.yml", true],
+    ["!keep.txt", "other.txt", false],
+    ["!keep.txt", "!keep.txt", true],
+    ["src/**/*.ts", "src/a.ts", true],
+    ["src/**/*.ts", "src/a/b/c.ts", true],
+    ["src/[ab].ts", "src/a.ts", true],
+    ["src/[!a].ts", "src/b.ts", true],
+    ["src/[!a].ts", "src/a.ts", false],
+    ["src/*.{ts", "src/x.{ts", true],
+    ["src/*.{ts", "src/x.ts", false],
   ])("%s matches %s: %s", (glob, path, expected) => {
     expect(globToRegExp(glob).test(path)).toBe(expected);
   });

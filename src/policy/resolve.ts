@@ -9,6 +9,7 @@ import {
   ACTIONS,
   type Action,
   type ActionRule,
+  autonomyRank,
   type EffectivePolicy,
   INVARIANT_APPROVAL_ACTIONS,
   LEVELS,
@@ -32,6 +33,10 @@ import {
  * - approvers may only narrow (the lowest role named may only rise).
  * - specialists may only shrink: a lower file lists the subset it keeps.
  * - forbidden_paths and kill_switches only grow: a lower file's entries are added.
+ * - delivery: autonomy may only step down, confidence floors only rise, dry_run only turn
+ *   on, the review-load cap, agent time limit and worktree caps only shrink; checks are
+ *   the service's own (a service file declares them); the monitor's window only
+ *   shortens, its re-check interval and quiet period after the deploy only lengthen.
  * - roles are identity: platform and org grant them (their members are added); a team
  *   or service file may only narrow them: its entry replaces the role's members and may
  *   name only members it inherited.
@@ -80,6 +85,18 @@ function builtInDefaults(): EffectivePolicy {
       "vendor",
     ],
     kill_switches: [],
+    // Nothing past the bundle until platform.yaml says so.
+    delivery: {
+      autonomy: "analysis_only",
+      confidence_floors: { proposed_patch: CONFIDENCE_FLOOR, draft_pr: 80 },
+      dry_run: false,
+      max_open_prs_per_team: 3,
+      agent_timeout_seconds: 900,
+      worktree: { max_files: 5_000, max_bytes: 50_000_000 },
+      checks: [],
+      // Two hours for the deploy, a look every ten minutes, half an hour quiet after it.
+      monitor: { window_seconds: 7_200, recheck_seconds: 600, min_observation_seconds: 1_800 },
+    },
     roles: Object.fromEntries(
       ROLES.map((r): [Role, RoleMembers] => [r, { users: [], groups: [] }]),
     ) as Record<Role, RoleMembers>,
@@ -149,6 +166,7 @@ class Merge {
       ...(f.forbidden_paths ?? []),
     ]);
     for (const ks of f.kill_switches ?? []) this.applyKillSwitch(ks);
+    if (f.delivery) this.applyDelivery(f.delivery);
     for (const [role, members] of Object.entries(f.roles ?? {}) as [
       Role,
       { users?: string[]; groups?: string[] },
@@ -231,6 +249,93 @@ class Merge {
         current.approvers = next;
         this.record(r);
       }
+    }
+  }
+
+  private applyDelivery(file: NonNullable<PolicyFile["delivery"]>): void {
+    const current = this.policy.delivery;
+    if (file.autonomy !== undefined) {
+      const rule = "delivery.autonomy";
+      if (!this.isPlatform() && autonomyRank(file.autonomy) > autonomyRank(current.autonomy)) {
+        this.loosening(rule, file.autonomy, current.autonomy);
+      } else {
+        current.autonomy = file.autonomy;
+        this.record(rule);
+      }
+    }
+    for (const level of ["proposed_patch", "draft_pr"] as const) {
+      const value = file.confidence_floors?.[level];
+      if (value === undefined) continue;
+      this.mayOnlyRise(
+        `delivery.confidence_floors.${level}`,
+        current.confidence_floors[level],
+        value,
+      );
+      current.confidence_floors[level] = this.isPlatform()
+        ? value
+        : Math.max(current.confidence_floors[level], value);
+    }
+    if (file.dry_run !== undefined) {
+      if (!this.isPlatform() && current.dry_run && !file.dry_run) {
+        this.loosening("delivery.dry_run", false, true);
+      } else {
+        current.dry_run = this.isPlatform() ? file.dry_run : current.dry_run || file.dry_run;
+        this.record("delivery.dry_run");
+      }
+    }
+    const shrink = (rule: string, now: number, value: number | undefined): number => {
+      if (value === undefined) return now;
+      this.mayOnlyFall(rule, now, value);
+      return this.isPlatform() ? value : Math.min(now, value);
+    };
+    current.max_open_prs_per_team = shrink(
+      "delivery.max_open_prs_per_team",
+      current.max_open_prs_per_team,
+      file.max_open_prs_per_team,
+    );
+    current.agent_timeout_seconds = shrink(
+      "delivery.agent_timeout_seconds",
+      current.agent_timeout_seconds,
+      file.agent_timeout_seconds,
+    );
+    current.worktree = {
+      max_files: shrink(
+        "delivery.worktree.max_files",
+        current.worktree.max_files,
+        file.worktree?.max_files,
+      ),
+      max_bytes: shrink(
+        "delivery.worktree.max_bytes",
+        current.worktree.max_bytes,
+        file.worktree?.max_bytes,
+      ),
+    };
+    if (file.checks) {
+      current.checks = file.checks.map((c) => ({ ...c }));
+      this.record("delivery.checks");
+    }
+    if (file.monitor) this.applyMonitor(file.monitor);
+  }
+
+  /** The monitor's window may only shorten; its re-check interval and quiet period only lengthen. */
+  private applyMonitor(file: NonNullable<NonNullable<PolicyFile["delivery"]>["monitor"]>): void {
+    const current = this.policy.delivery.monitor;
+    const platform = this.isPlatform();
+    if (file.window_seconds !== undefined) {
+      this.mayOnlyFall(
+        "delivery.monitor.window_seconds",
+        current.window_seconds,
+        file.window_seconds,
+      );
+      current.window_seconds = platform
+        ? file.window_seconds
+        : Math.min(current.window_seconds, file.window_seconds);
+    }
+    for (const key of ["recheck_seconds", "min_observation_seconds"] as const) {
+      const value = file[key];
+      if (value === undefined) continue;
+      this.mayOnlyRise(`delivery.monitor.${key}`, current[key], value);
+      current[key] = platform ? value : Math.max(current[key], value);
     }
   }
 
@@ -352,6 +457,7 @@ function effectiveOnly(policy: EffectivePolicy): EffectivePolicy {
     specialists: p.specialists,
     kill_switches: p.kill_switches,
     roles: p.roles,
+    delivery: p.delivery,
   };
 }
 

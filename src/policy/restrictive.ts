@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { compareKillSwitches } from "./kill-switch-match.ts";
-import { ACTIONS, type LoadedPolicy, ROLES, roleRank } from "./types.ts";
+import { ACTIONS, autonomyRank, type LoadedPolicy, ROLES, roleRank } from "./types.ts";
 
 /**
  * The most restrictive of several effective policies, for a run whose service is
@@ -38,7 +38,7 @@ const union = (a: readonly string[], b: readonly string[]) => [...new Set([...a,
  * any requires it, the shortest expiry, only the approver roles every policy accepts
  * (the highest role when they share none), the smallest change, every forbidden path
  * and kill switch, the shortest deploy proximity, and role members only where every
- * policy grants them (another candidate's own team or service switch becomes a switch on
+ * policy grants them, the lowest autonomy and the strictest delivery limits (another candidate's own team or service switch becomes a switch on
  * the whole run, its reason naming it). The first policy (the chosen scope) keeps its scope and
  * specialists: which evidence is gathered is not a permission. The hash covers the
  * merge and names every policy merged, so a decision record shows it was merged.
@@ -88,6 +88,36 @@ export function strictestPolicy(
       if (!switches.some((s) => s.scope === k.scope && s.value === k.value)) switches.push(k);
     }
     merged.kill_switches = switches.sort(compareKillSwitches);
+    const d = merged.delivery;
+    const e = p.delivery;
+    merged.delivery = {
+      autonomy: autonomyRank(e.autonomy) < autonomyRank(d.autonomy) ? e.autonomy : d.autonomy,
+      confidence_floors: {
+        proposed_patch: Math.max(
+          d.confidence_floors.proposed_patch,
+          e.confidence_floors.proposed_patch,
+        ),
+        draft_pr: Math.max(d.confidence_floors.draft_pr, e.confidence_floors.draft_pr),
+      },
+      dry_run: d.dry_run || e.dry_run,
+      max_open_prs_per_team: Math.min(d.max_open_prs_per_team, e.max_open_prs_per_team),
+      agent_timeout_seconds: Math.min(d.agent_timeout_seconds, e.agent_timeout_seconds),
+      worktree: {
+        max_files: Math.min(d.worktree.max_files, e.worktree.max_files),
+        max_bytes: Math.min(d.worktree.max_bytes, e.worktree.max_bytes),
+      },
+      // The checks are the chosen service's: another candidate's would test other code.
+      checks: d.checks,
+      // The monitor's restrictions, as the levels merge them (resolve.ts applyMonitor).
+      monitor: {
+        window_seconds: Math.min(d.monitor.window_seconds, e.monitor.window_seconds),
+        recheck_seconds: Math.max(d.monitor.recheck_seconds, e.monitor.recheck_seconds),
+        min_observation_seconds: Math.max(
+          d.monitor.min_observation_seconds,
+          e.monitor.min_observation_seconds,
+        ),
+      },
+    };
     for (const role of ROLES) {
       merged.roles[role] = {
         users: intersect(merged.roles[role].users, p.roles[role].users),

@@ -103,6 +103,61 @@ export interface EffectivePolicy {
   specialists: string[];
   kill_switches: PolicyKillSwitch[];
   roles: Record<Role, RoleMembers>;
+  /** What prode may do after the evidence gate (DESIGN.md, "Delivery"). */
+  delivery: DeliveryPolicy;
+}
+
+/**
+ * How far prode goes after the gate, in rising order: the bundle and a handoff only; a
+ * patch in the thread (no branch); a draft pull request. A lower level may only step down.
+ */
+export const AUTONOMY_LEVELS = ["analysis_only", "proposed_patch", "draft_pr"] as const;
+export type Autonomy = (typeof AUTONOMY_LEVELS)[number];
+
+/** A check a service runs on prode's change before any PR (`delivery.checks`). */
+export interface DeliveryCheck {
+  name: string;
+  /** A command line, split into words without a shell (src/delivery/exec.ts). */
+  command: string;
+  timeout_seconds: number;
+}
+
+export interface DeliveryPolicy {
+  autonomy: Autonomy;
+  /** The confidence each level needs (never below the gate's floor); may only rise. */
+  confidence_floors: { proposed_patch: number; draft_pr: number };
+  /** Record every mutation as "would have …" and make none; may only turn on. */
+  dry_run: boolean;
+  /** Open prode PRs a team reviews at once; over it a run stops with a handoff. May only shrink. */
+  max_open_prs_per_team: number;
+  /** The coding agent's time limit; may only shorten. */
+  agent_timeout_seconds: number;
+  /** What a run's worktree may hold; may only shrink. */
+  worktree: { max_files: number; max_bytes: number };
+  /** The service's checks (a service file declares them; the service's own data). */
+  checks: DeliveryCheck[];
+  /** POST_MERGE_MONITOR's watch over the merge (src/phases/post-merge-monitor.ts). */
+  monitor: MonitorPolicy;
+}
+
+/**
+ * How POST_MERGE_MONITOR watches a merged fix, in seconds. The deploy holding the merge is
+ * waited for until `window_seconds` after the merge; once deployed, the error must stay
+ * away `min_observation_seconds` before "resolved" (the watch runs that long after a deploy
+ * even when it lands late in the window); between checks the run sleeps on a delayed job
+ * for `recheck_seconds`.
+ */
+export interface MonitorPolicy {
+  /** May only shorten: a lower level never keeps a run reading production for longer. */
+  window_seconds: number;
+  /** May only lengthen: fewer reads of the providers. */
+  recheck_seconds: number;
+  /** May only lengthen: "resolved" never needs less quiet than the level above asks. */
+  min_observation_seconds: number;
+}
+
+export function autonomyRank(level: Autonomy): number {
+  return AUTONOMY_LEVELS.indexOf(level);
 }
 
 /** An effective policy with its identity: the sha256 of its canonical JSON, and its files. */

@@ -3,14 +3,44 @@ import { appendAudit } from "../audit/audit.ts";
 import type { Db } from "../db/client.ts";
 import { effects } from "../db/schema.ts";
 import { AppError, asAppError, ErrorCode } from "../domain/errors.ts";
-import type { EffectOutcome, EffectSpec, KillSwitchCheck } from "./types.ts";
+import type { EffectOutcome, EffectSpec, KillSwitchCheck, PhaseContext } from "./types.ts";
 
 export interface EffectOwner {
   runId: string;
   fencing: number;
   workerId: string;
-  /** The run's team and service, for the kill switch (engine.ts `runScope`). */
-  scope?: { team?: string; service?: string };
+  /** The run's team and service and its candidate scopes, for the kill switch (`scopeOf`). */
+  scope?: Scope;
+}
+
+type Scope = {
+  team?: string;
+  service?: string;
+  candidates?: { team?: string; service?: string }[];
+};
+
+/**
+ * A step's `effect` and `widenScope`: every effect checks kill switches against the run's
+ * scope as the step began plus the services the phase added since (widenScope), so a
+ * phase that learns the run concerns another service stops at that service's switch.
+ */
+export function stepEffects(
+  db: Db,
+  owner: Omit<EffectOwner, "scope"> & { scope?: Scope },
+  killSwitch?: KillSwitchCheck,
+): Pick<PhaseContext, "effect" | "widenScope"> {
+  const scope = { ...owner.scope, candidates: [...(owner.scope?.candidates ?? [])] };
+  return {
+    effect: (spec) => performEffect(db, { ...owner, scope }, spec, killSwitch),
+    widenScope(services) {
+      for (const service of services) {
+        if (service === scope.service || scope.candidates.some((c) => c.service === service)) {
+          continue;
+        }
+        scope.candidates.push({ service });
+      }
+    },
+  };
 }
 
 /** Between the run id and the effect name in a ledger key; run ids never contain it. */

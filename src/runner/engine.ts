@@ -1,9 +1,9 @@
-import { and, eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { phaseTransitions, runs } from "../db/schema.ts";
 import { AppError, asAppError, ErrorCode } from "../domain/errors.ts";
 import type { Phase, RunState } from "../domain/phases.ts";
 import { parseRunContext, type RunContext, scopeOf } from "../domain/run-context.ts";
-import { performEffect } from "./effects.ts";
+import { stepEffects } from "./effects.ts";
 import { acquireLease, releaseLease, startHeartbeat } from "./lease.ts";
 import { resolveNext } from "./next-step.ts";
 import { DEFAULT_PROVIDER_WAIT, decideRetry } from "./retry-policy.ts";
@@ -22,6 +22,13 @@ import type {
  * enqueue the next step. Postgres is the truth; the queue only wakes workers, so every
  * path here is safe to repeat. Creating, advancing and stopping runs: runs.ts.
  */
+
+/** The capability kill switch that stops a phase before it starts (effects check their own). */
+const PHASE_CAPABILITY: Partial<Record<Phase, string>> = {
+  CREATE_WORKTREE: "create_worktree",
+  IMPLEMENT: "run_coding_agent",
+  VERIFY: "run_coding_agent",
+};
 
 export type StepOutcome =
   | "executed"
@@ -61,6 +68,16 @@ export async function executeStep(
     await releaseLease(deps, run);
     return "stale";
   }
+  const now = deps.now ?? (() => new Date());
+  const earlyMs = run.wakeAt ? run.wakeAt.getTime() - now().getTime() : 0;
+  if (earlyMs > 0) {
+    // A job woke a step before it is due (enqueued without its delay, ADR 0017): it goes
+    // back to sleep for the time left, and this wake-up does not count as an attempt.
+    await deferEarlyStep(deps, run);
+    log.info({ wakeAt: run.wakeAt, earlyMs }, "step not due yet; waiting");
+    onWait?.(earlyMs);
+    return "waiting";
+  }
 
   let context: RunContext;
   try {
@@ -71,7 +88,12 @@ export async function executeStep(
     return failRun(deps, run, phase, asAppError(thrown), log);
   }
   const scope = scopeOf(context);
-  const engaged = deps.killSwitch ? await deps.killSwitch(scope) : null;
+  // A code-changing phase is also stopped by its capability's switch (a worktree, the
+  // coding agent), before it starts: its work is not one effect the ledger could stop.
+  const capability = PHASE_CAPABILITY[phase];
+  const engaged = deps.killSwitch
+    ? await deps.killSwitch({ ...scope, ...(capability ? { capability } : {}) })
+    : null;
   if (engaged) {
     await releaseLease(deps, run);
     log.warn({ killSwitch: engaged }, "kill switch engaged; phase not started");
@@ -92,14 +114,12 @@ export async function executeStep(
     db: deps.db,
     log,
     signal: controller.signal,
-    now: deps.now ?? (() => new Date()),
-    effect: (spec) =>
-      performEffect(
-        deps.db,
-        { runId: run.id, fencing: run.fencing, workerId: deps.workerId, scope },
-        spec,
-        deps.killSwitch,
-      ),
+    now,
+    ...stepEffects(
+      deps.db,
+      { runId: run.id, fencing: run.fencing, workerId: deps.workerId, scope },
+      deps.killSwitch,
+    ),
   };
 
   try {
@@ -113,7 +133,8 @@ export async function executeStep(
       fencing: run.fencing,
       actor: deps.workerId,
       ...(result.patch ? { patch: result.patch } : {}),
-      ...(deps.handoffs && needsJob(next.to)
+      // A step due later is released, not handed on: no lease waits out its delay.
+      ...(deps.handoffs && needsJob(next.to) && !next.wakeAt
         ? { handoff: { owner: deps.workerId, leaseMs: deps.timing.leaseMs } }
         : {}),
     };
@@ -121,12 +142,16 @@ export async function executeStep(
     if (needsJob(updated.phase as RunState)) {
       const handed = updated.leaseOwner === deps.workerId;
       if (handed) deps.handoffs?.keep(updated);
-      await deps.enqueue({
-        runId: updated.id,
-        seq: updated.seq,
-        phase: updated.phase as Phase,
-        ...(handed ? { lease: updated.fencing } : {}),
-      });
+      const delayMs = updated.wakeAt ? updated.wakeAt.getTime() - now().getTime() : 0;
+      await deps.enqueue(
+        {
+          runId: updated.id,
+          seq: updated.seq,
+          phase: updated.phase as Phase,
+          ...(handed ? { lease: updated.fencing } : {}),
+        },
+        delayMs > 0 ? { delayMs } : {},
+      );
     }
     return "executed";
   } catch (thrown) {
@@ -181,6 +206,17 @@ export async function executeStep(
     stopHeartbeat();
     shutdown?.removeEventListener("abort", onShutdown);
   }
+}
+
+/**
+ * Releases a step woken before its `wake_at` and gives back the attempt the lease took:
+ * waiting for a due time is not a failure, so it must not bring the run nearer FAILED.
+ */
+async function deferEarlyStep(deps: RunnerDeps, run: RunRow): Promise<void> {
+  await deps.db
+    .update(runs)
+    .set({ leaseOwner: null, leaseExpiresAt: null, attempt: sql`greatest(${runs.attempt} - 1, 0)` })
+    .where(and(eq(runs.id, run.id), eq(runs.fencing, run.fencing)));
 }
 
 /** Ends the run FAILED with the error that stopped its step. */

@@ -5,7 +5,7 @@ import type { Db } from "../db/client.ts";
 import { effects, runs } from "../db/schema.ts";
 import { asAppError } from "../domain/errors.ts";
 import { parseRunContext, scopeOf } from "../domain/run-context.ts";
-import { effectKey, effectKeySql, performEffect } from "./effects.ts";
+import { effectKey, effectKeySql, stepEffects } from "./effects.ts";
 import type { KillSwitchCheck, PhaseContext, PhaseHandler, RunRow } from "./types.ts";
 
 /**
@@ -165,12 +165,10 @@ function failedRunContext(deps: FailedHandoffDeps, run: RunRow, leaseMs: number)
     log: deps.log.child({ runId: run.id, handoff: "failed" }),
     signal: AbortSignal.timeout(leaseMs),
     now: deps.now ?? (() => new Date()),
-    effect: (spec) =>
-      performEffect(
-        deps.db,
-        { runId: run.id, fencing: run.fencing, workerId: deps.workerId, scope },
-        spec,
-        deps.killSwitch,
-      ),
+    ...stepEffects(
+      deps.db,
+      { runId: run.id, fencing: run.fencing, workerId: deps.workerId, scope },
+      deps.killSwitch,
+    ),
   };
 }

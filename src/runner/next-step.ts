@@ -4,7 +4,7 @@ import type { PhaseResult, RunRow, TransitionRequest } from "./types.ts";
 
 type NextStep = Pick<
   TransitionRequest,
-  "to" | "exiting" | "description" | "pendingOutcome" | "resumePhase"
+  "to" | "exiting" | "description" | "pendingOutcome" | "resumePhase" | "wakeAt"
 >;
 
 /** Where a handler's decision takes the run, as a transition request. */
@@ -27,6 +27,11 @@ export function resolveNext(run: RunRow, phase: Phase, result: PhaseResult): Nex
       resumePhase: result.resume,
       description: result.description,
     };
+  }
+  if (result.kind === "recheck") {
+    // A new step of the same phase, due later: its own job id (run, seq), so the delayed
+    // job is not the one now running, and a retried step re-enqueues nothing new.
+    return { to: phase, exiting: false, wakeAt: result.at, description: result.description };
   }
   const pending = run.pendingOutcome;
   if (pending && isExitOutcome(pending) && !result.next) {

@@ -10,7 +10,9 @@ export type MilestoneKind =
   | "specialist_results"
   | "evidence_bundle"
   | "decision"
-  | "handoff";
+  | "handoff"
+  /** POST_MERGE_MONITOR's verdict: one reply per verdict (a parent edit notifies no one). */
+  | "monitor_verdict";
 
 /** Everything known about a triage so far; later fields are absent early in the run. */
 export interface TriageSnapshot {
@@ -27,6 +29,8 @@ export interface TriageSnapshot {
   bundleSha?: string;
   handoff?: { linearCommentId?: string; url?: string };
   pendingApprovalIds?: string[];
+  /** The patch delivery proposes in the thread (unified diff, redacted), when it proposes one. */
+  proposedPatch?: string;
 }
 
 /**

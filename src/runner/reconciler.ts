@@ -19,8 +19,9 @@ export interface ReconcilerDeps {
   /** Runs examined per pass, oldest update first. */
   batchSize?: number;
   /**
-   * The clock approvals are judged by: the one the phases created them with and Slack
-   * checks clicks against (the simulated world's in the demo). Leases use Postgres's.
+   * The clock approvals and due steps are judged by: the one the phases created them
+   * with and Slack checks clicks against (the simulated world's in the demo). Leases use
+   * Postgres's.
    */
   now?: () => Date;
   /** Called for each approval that expired (the Slack surface updates its message). */
@@ -33,6 +34,15 @@ export interface ReconcilerDeps {
   handoffs?: LeaseHandoffs;
   /** Writes the handoff of FAILED runs that could not write it (failed-handoffs.ts). */
   failedHandoffs?: FailedHandoffDeps;
+  /** Removes worktrees of runs no longer delivering (src/delivery/orphans.ts); returns how many. */
+  sweepWorktrees?: () => Promise<number>;
+  /**
+   * Reads the PR of every run in AWAIT_HUMAN_REVIEW (throttled) and moves the runs whose PR
+   * was merged or closed without a webhook (src/runner/pr-watch.ts); returns how many.
+   */
+  watchPulls?: () => Promise<number>;
+  /** Posts reviews queued for runs' Slack threads (src/runner/review-notes.ts); returns how many. */
+  postReviewNotes?: () => Promise<number>;
 }
 
 export interface ReconcileReport {
@@ -79,7 +89,7 @@ export async function reconcileOnce(deps: ReconcilerDeps): Promise<ReconcileRepo
   report.leasesReclaimed = reclaimed.length;
 
   const runnable = await deps.db
-    .select({ id: runs.id, seq: runs.seq, phase: runs.phase })
+    .select({ id: runs.id, seq: runs.seq, phase: runs.phase, wakeAt: runs.wakeAt })
     .from(runs)
     .where(
       and(
@@ -90,14 +100,20 @@ export async function reconcileOnce(deps: ReconcilerDeps): Promise<ReconcileRepo
     )
     .orderBy(asc(runs.updatedAt))
     .limit(deps.batchSize ?? 1000);
-  const steps: { step: PhaseJobData; handed?: RunRow }[] = [
-    ...runnable.map((run) => ({ step: stepOf(run) })),
+  const now = (deps.now ?? (() => new Date()))();
+  const steps: { step: PhaseJobData; handed?: RunRow; delayMs?: number }[] = [
+    // A step due later (a re-check, ADR 0017) gets its delayed job back with the time
+    // left, judged by the clock its phase set the due time with.
+    ...runnable.map((run) => ({
+      step: stepOf(run),
+      delayMs: run.wakeAt ? Math.max(0, run.wakeAt.getTime() - now.getTime()) : 0,
+    })),
     ...(await handedWithoutTaker(deps)).map((run) => ({
       step: { ...stepOf(run), lease: run.fencing },
       handed: run,
     })),
   ];
-  for (const { step, handed } of steps) {
+  for (const { step, handed, delayMs } of steps) {
     const jobId = phaseJobId(step.runId, step.seq);
     const state = await deps.queue.queue.getJobState(jobId);
     if (LIVE_JOB_STATES.has(state)) continue;
@@ -105,7 +121,7 @@ export async function reconcileOnce(deps: ReconcilerDeps): Promise<ReconcileRepo
     // running here and gets none.
     if (handed && !deps.handoffs?.withdraw(handed)) continue;
     if (state !== "unknown") await deps.queue.queue.remove(jobId).catch(() => {});
-    await deps.queue.enqueue(step);
+    await deps.queue.enqueue(step, delayMs ? { delayMs } : {});
     report.reenqueued += 1;
   }
 
@@ -120,6 +136,23 @@ export async function reconcileOnce(deps: ReconcilerDeps): Promise<ReconcileRepo
   }
   report.approvalsExpired = expired.length;
   if (deps.failedHandoffs) await handOffFailedRuns(deps.failedHandoffs);
+  const swept = deps.sweepWorktrees
+    ? await deps.sweepWorktrees().catch((error: unknown) => {
+        deps.log.warn({ err: error }, "worktree sweep failed");
+        return 0;
+      })
+    : 0;
+  if (swept) deps.log.info({ swept }, "orphan worktrees removed");
+  const pulls = deps.watchPulls
+    ? await deps.watchPulls().catch((error: unknown) => {
+        deps.log.warn({ err: error }, "PR watch failed");
+        return 0;
+      })
+    : 0;
+  if (pulls) deps.log.info({ pulls }, "runs moved on their PR's state");
+  await deps.postReviewNotes?.().catch((error: unknown) => {
+    deps.log.warn({ err: error }, "review notes not posted");
+  });
   if (
     report.reenqueued ||
     report.leasesReclaimed ||

@@ -11,7 +11,7 @@ import { runs } from "../db/schema.ts";
 import { param, statement } from "../db/statement.ts";
 import { AppError, asAppError, ErrorCode } from "../domain/errors.ts";
 import type { ExitOutcome, Phase, RunState } from "../domain/phases.ts";
-import type { RunContext } from "../domain/run-context.ts";
+import type { RunContext, RunContextPatch } from "../domain/run-context.ts";
 import { newRunId } from "./ids.ts";
 import { commitTransition, needsJob, runFromRow } from "./transition.ts";
 import type { RunnerDeps, RunRow } from "./types.ts";
@@ -27,6 +27,8 @@ interface CreateRunInput {
   trigger: string;
   context?: RunContext;
   actor?: string;
+  /** When it started by the process's clock (the world's in the demo); the database's otherwise. */
+  createdAt?: Date;
 }
 
 /**
@@ -36,9 +38,9 @@ interface CreateRunInput {
 const CREATE = statement(
   () => sql`
     with moved as (
-      insert into runs (id, ticket, phase, trigger, context)
+      insert into runs (id, ticket, phase, trigger, context, created_at)
       values (${param("id")}::text, ${param("ticket")}::text, 'QUEUED', ${param("trigger")}::text,
-        ${param("context")}::jsonb)
+        ${param("context")}::jsonb, coalesce(${param("createdAt")}::timestamptz, now()))
       on conflict do nothing
       returning *
     ), head as (
@@ -64,6 +66,7 @@ export async function createRun(
     ticket: input.ticket,
     trigger: input.trigger,
     context: JSON.stringify(input.context ?? {}),
+    createdAt: input.createdAt?.toISOString() ?? null,
     ...eventParams(event),
   });
   if (row) {
@@ -86,9 +89,13 @@ export async function createRun(
  */
 export async function advanceWaitingRun(
   deps: Pick<RunnerDeps, "db" | "enqueue">,
-  input:
+  input: (
     | { runId: string; from: Phase; to: Phase }
-    | { runId: string; from: Phase; exit: ExitOutcome },
+    | { runId: string; from: Phase; exit: ExitOutcome }
+  ) & {
+    /** What the decider learnt (who merged, why it stops), merged into the context. */
+    patch?: RunContextPatch;
+  },
   actor: string,
   description: string,
 ): Promise<RunRow> {
@@ -107,12 +114,14 @@ export async function advanceWaitingRun(
           to: "LINEAR_HANDOFF",
           exiting: true,
           pendingOutcome: input.exit,
+          ...(input.patch ? { patch: input.patch } : {}),
           actor,
           description,
         })
       : await commitTransition(deps.db, {
           run,
           to: input.to,
+          ...(input.patch ? { patch: input.patch } : {}),
           actor,
           description,
           resumePhase: null,

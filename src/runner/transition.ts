@@ -38,7 +38,8 @@ const COMMIT = statement(
         id text, seq int, from_state text, to_state text, outcome text, actor text,
         description text, fencing bigint, fence_bump int, next_owner text, next_lease_ms int,
         patch jsonb, set_pending boolean, pending text, set_resume boolean, resume text,
-        set_error boolean, error text, chain text, payload jsonb, now timestamptz, body text)
+        set_error boolean, error text, wake_at timestamptz, chain text, payload jsonb, now timestamptz,
+        body text)
     ), locked as (
       -- Lock order: the runs by id, then (once every run has moved) their heads by chain.
       -- Every other writer takes one run and then its head, or a head alone, so none
@@ -59,7 +60,9 @@ const COMMIT = statement(
         context = case when i.patch is null then r.context else r.context || i.patch end,
         pending_outcome = case when i.set_pending then i.pending else r.pending_outcome end,
         resume_phase = case when i.set_resume then i.resume else r.resume_phase end,
-        error = case when i.set_error then i.error else r.error end
+        error = case when i.set_error then i.error else r.error end,
+        -- Only the step that asked for a time is due later (ADR 0017).
+        wake_at = i.wake_at
       from input i
       -- coalesce: "outcome is null" would let the planner pick the partial index of
       -- active runs and filter all of them whenever its statistics think there are none.
@@ -121,6 +124,7 @@ function inputOf(req: TransitionRequest): Record<string, unknown> | AppError {
     resume: req.resumePhase ?? null,
     set_error: req.error !== undefined,
     error: req.error ?? null,
+    wake_at: req.wakeAt?.toISOString() ?? null,
     chain: event.chain,
     payload: event.payload,
     now: event.createdAt.toISOString(),

@@ -17,7 +17,13 @@ export type PhaseResult =
   /** End now, without a handoff: the ticket was closed or replaced by a human. */
   | { kind: "stop"; outcome: "SUPERSEDED"; patch?: RunContextPatch; description: string }
   /** Wait for a human decision; the run resumes at `resume` once approved. */
-  | { kind: "await_approval"; resume: Phase; patch?: RunContextPatch; description: string };
+  | { kind: "await_approval"; resume: Phase; patch?: RunContextPatch; description: string }
+  /**
+   * Check again at `at` (POST_MERGE_MONITOR's re-checks over its policy window): the run
+   * commits a new step of the same phase, due at `at`, and is released; a delayed job
+   * wakes it. No job is held and no worker waits meanwhile (ADR 0017).
+   */
+  | { kind: "recheck"; at: Date; patch?: RunContextPatch; description: string };
 
 export interface EffectOutcome<T> {
   externalId: string;
@@ -55,6 +61,12 @@ export interface PhaseContext {
   now(): Date;
   /** The effect ledger: performs an external mutation at most once per run and name. */
   effect<T>(spec: EffectSpec<T>): Promise<EffectOutcome<T>>;
+  /**
+   * Adds services to the scope this step's later effects check kill switches against
+   * (the phase learned the run concerns them); the phase also records them in its patch
+   * so the next phases' scope includes them.
+   */
+  widenScope(services: readonly string[]): void;
 }
 
 export type PhaseHandler = (ctx: PhaseContext) => Promise<PhaseResult>;
@@ -86,8 +98,11 @@ export interface RunnerDeps {
   timing: RunnerTiming;
   killSwitch?: KillSwitchCheck;
   now?: () => Date;
-  /** Enqueue the job for a run's next step (after the transition committed). */
-  enqueue(data: PhaseJobData): Promise<void>;
+  /**
+   * Enqueue the job for a run's next step (after the transition committed); `delayMs`
+   * makes it a delayed job (a step due later, see `wakeAt`).
+   */
+  enqueue(data: PhaseJobData, options?: { delayMs?: number }): Promise<void>;
   /**
    * Leases this process handed to its runs' next steps (ADR 0010). With it, a committed
    * step keeps the run leased for the next step's job; without it, the run is released.
@@ -112,6 +127,11 @@ export interface TransitionRequest {
   pendingOutcome?: string | null;
   resumePhase?: string | null;
   error?: string | null;
+  /**
+   * When the new step is due (a re-check); every transition without it clears the run's
+   * `wake_at`, so only the step that asked for a time carries one.
+   */
+  wakeAt?: Date;
   /**
    * Keep the next step leased to this worker (owner id) instead of releasing the run:
    * the fencing counter moves on, and the next step's job carries it (ADR 0010).

@@ -1,6 +1,7 @@
 import { setMaxListeners } from "node:events";
 import { DelayedError, type Job, Worker } from "bullmq";
 import type { Redis } from "ioredis";
+import { logRedisErrors } from "../observability/redis-errors.ts";
 import { CommitBatcher } from "./commit-batcher.ts";
 import { executeStep, type StepOutcome } from "./engine.ts";
 import { LeaseHandoffs } from "./lease-handoff.ts";
@@ -79,7 +80,9 @@ export function startPhaseWorker(base: RunnerDeps, options: PhaseWorkerOptions):
       autorun: true,
     },
   );
-  worker.on("error", (error) => deps.log.error({ err: error }, "phase worker error"));
+  // Worker errors are its Redis connection's, about two a second while Redis is down: one
+  // JSON line per burst, then one per 30 s with the count suppressed (issue 16).
+  logRedisErrors(worker, deps.log, "phase worker");
   return {
     worker,
     handoffs,

@@ -11,6 +11,7 @@
  */
 import { AppError, ErrorCode } from "../domain/errors.ts";
 import { CATEGORY_NAME, placeholder, type RedactionSummary } from "./redaction-categories.ts";
+import { redactEncoded } from "./redaction-encoded.ts";
 import {
   type FindingPlan,
   type LocatedFinding,
@@ -22,6 +23,7 @@ import {
 import { redactSensitiveScalar, sensitiveKeyCategory } from "./redaction-keys.ts";
 import type { Hit, RedactionRule } from "./redaction-rule-kit.ts";
 import { BUILT_IN_RULES } from "./redaction-rules.ts";
+import { redactSplitTokens, redactTruncatedTokens } from "./redaction-rules-fragments.ts";
 
 export { REDACTION_CATEGORIES, type RedactionCategory } from "./redaction-categories.ts";
 export type { RedactionSummary };
@@ -76,6 +78,10 @@ export interface Redactor {
 }
 
 const MAX_DEPTH = 64;
+/** Encodings inside encodings decoded before giving up (base64 of a URL-encoded query). */
+const MAX_DECODE_DEPTH = 2;
+/** Rounds of rules plus decoding before the text is taken as it is. */
+const MAX_ROUNDS = 3;
 const REDACTOR_ERROR = "redactor_error";
 
 /**
@@ -89,8 +95,38 @@ export function createRedactor(options: RedactorOptions = {}): Redactor {
   // Only the lint asks for findings: their plan is built on its first call, not per text.
   let findingPlan: FindingPlan | undefined;
 
+  /**
+   * The rules, then what they cannot see on their own: tokens cut by a truncation mark
+   * or split across lines, and
+   * secrets inside URL, base64 and hex encodings, whose decodings go through this same
+   * function (`depth` bounds the nesting). When those passes change the text, the whole
+   * round runs again, so the result is a fixed point (a decoded span can complete a
+   * match with its neighbours).
+   */
+  function redactWith(text: string, hit: Hit, depth: number): string {
+    let out = stripZeroWidth(text);
+    for (let round = 0; round < MAX_ROUNDS; round++) {
+      out = runRules(out, plan, hit, exhaustive);
+      const before = out;
+      out = redactAfterRules(out, hit, depth);
+      if (out === before) return out;
+    }
+    return out;
+  }
+
+  function redactAfterRules(text: string, hit: Hit, depth: number): string {
+    let out = redactTruncatedTokens(text, hit);
+    out = redactSplitTokens(out, rescan, hit);
+    if (depth < MAX_DECODE_DEPTH) {
+      out = redactEncoded(out, (t, h) => redactWith(t, h, depth + 1), hit);
+    }
+    return out;
+  }
+
+  const rescan = (text: string, hit: Hit) => runRules(text, plan, hit, exhaustive);
+
   function redactText(text: string, counts: Map<string, number>): string {
-    return runRules(stripZeroWidth(text), plan, counterFor(counts), exhaustive);
+    return redactWith(text, counterFor(counts), 0);
   }
 
   return {
@@ -152,7 +188,23 @@ export function createRedactor(options: RedactorOptions = {}): Redactor {
     findings(text) {
       try {
         findingPlan ??= planFindings(plan.rules);
-        return locateFindings(asText(text), findingPlan);
+        const input = asText(text);
+        const found = locateFindings(input, findingPlan);
+        // What the passes after the rules find (truncated pieces, encoded secrets), line
+        // by line on the line the rules already redacted, so nothing is counted twice.
+        // A token split across two lines is the one thing only `redact` sees.
+        input.split("\n").forEach((line, i) => {
+          const ruled = runRules(stripZeroWidth(line), plan, placeholder);
+          redactAfterRules(
+            ruled,
+            (category) => {
+              found.push({ category, line: i + 1 });
+              return placeholder(category);
+            },
+            0,
+          );
+        });
+        return found.sort((a, b) => a.line - b.line);
       } catch {
         return [{ category: REDACTOR_ERROR, line: 1 }];
       }

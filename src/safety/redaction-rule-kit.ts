@@ -115,7 +115,8 @@ export function isPlaceholderSecret(value: string): boolean {
   if (/^<[^<>]{1,80}>$|^<[A-Za-z?!/]|^\[[A-Z_ -]{1,40}\]$|^%[\w.-]{1,80}%$|^\$\d$/.test(value)) {
     return true;
   }
-  if (/^[.…#*xX-]+$/.test(value) || /(?:\.\.|…)$/.test(value)) return true;
+  if (/^[.…#*xX-]+$/.test(value)) return true;
+  if (/(?:\.\.|…)$/.test(value)) return isElidedExample(value.replace(/(?:\.+|…)$/, ""));
   if (/\s|\[REDACTED:/.test(value)) return false;
   if (
     /^(?:pass(?:word)?|passwd|pwd|token|secret|api[_-]?key|test|user(?:name)?|y{3,}|x{3,})$/i.test(
@@ -129,6 +130,17 @@ export function isPlaceholderSecret(value: string): boolean {
   }
   // A mask after a prefix: `ghp_xxxxxxxx`, `sk-********`.
   return /^[\w-]{0,12}?(?:x{6,}|X{6,}|\*{6,})$/.test(value);
+}
+
+/**
+ * What precedes an ellipsis is an example (`abc…`, `your-token…`, `ops_eyJzaWdu..`'s
+ * shorter cousins) when it is short or reads as words; a longer random-looking head is
+ * the start of a real value someone cut (`password=Sup3rS3cr…`), and withheld like
+ * the whole value would be (probe issue 19, F2).
+ */
+function isElidedExample(head: string): boolean {
+  if (head.length < 8) return true;
+  return !(/[0-9]/.test(head) && /[A-Za-z]/.test(head)) && !/[a-z][A-Z]/.test(head);
 }
 
 /** Splits a quoted value into quote, inner text, quote ("\"x\"" → `"`, `x`, `"`). */

@@ -96,7 +96,9 @@ const slackToken: RedactionRule = {
 const githubToken: RedactionRule = {
   category: "github_token",
   keywords: ["ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"],
-  pattern: /\b(?:gh[pousr]_[A-Za-z0-9]{36,251}|github_pat_[A-Za-z0-9_]{22,255})(?![A-Za-z0-9_])/g,
+  // Classic tokens are 36 characters after the prefix; 30 already leaves no doubt, and
+  // catches one that lost its last characters to a cut without a mark.
+  pattern: /\b(?:gh[pousr]_[A-Za-z0-9]{30,251}|github_pat_[A-Za-z0-9_]{22,255})(?![A-Za-z0-9_])/g,
   replace: unlessPlaceholder("github_token"),
 };
 
@@ -292,7 +294,7 @@ const assignedSecret: RedactionRule = {
   category: "api_key",
   keywords: ["key", "token", "secret", "pass", "signature"],
   pattern: new RegExp(
-    `((?:api[_-]?key|apikey|access[_-]?key|secret[_-]?key|private[_-]?key|signature|token|secret|password|passwd|passphrase)\\d{0,3}${ASSIGN})${VALUE}`,
+    `((?:api[_-]?key|apikey|access[_-]?key|secret[_-]?key(?:[_-]?base)?|private[_-]?key|signature|token|secret|password|passwd|passphrase)\\d{0,3}${ASSIGN})${VALUE}`,
     "gi",
   ),
   replace: (m, hit) => {
@@ -354,6 +356,20 @@ function assignedCategory(name: string): string {
   if (lower.includes("secret") || lower.includes("private")) return "secret";
   return "api_key";
 }
+
+/**
+ * The rules whose keywords are the literal start of the token they match: a truncated or
+ * line-split token is recognised by the same prefixes (redaction-rules-fragments.ts).
+ */
+export const PREFIXED_SECRET_RULES: readonly RedactionRule[] = [
+  slackToken,
+  githubToken,
+  stripeKey,
+  linearApiKey,
+  sentryPrefixedToken,
+  googleApiKey,
+  awsAccessKeyId,
+];
 
 export const SECRET_RULES: readonly RedactionRule[] = [
   privateKey,

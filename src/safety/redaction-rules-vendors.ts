@@ -102,12 +102,31 @@ const base64Jwt: RedactionRule = {
   },
 };
 
-/** Teams / Office 365 incoming webhooks: the path after the host is the credential. */
-const officeWebhook: RedactionRule = {
+/**
+ * URLs whose path or one parameter is the credential. Teams / Office 365 incoming
+ * webhooks and Discord webhooks (`discord.com/api/webhooks/<id>/<token>`): whoever holds
+ * the path can post, so it goes like a Slack webhook's. A shared access signature's `sig`
+ * parameter (Azure SAS URLs, percent-encoded base64): the other parameters (`sv`, `se`,
+ * `sp`) stay. One rule, so the keyword pass keeps room for every rule (see
+ * redaction-rules.ts).
+ */
+const urlCredential: RedactionRule = {
   category: "slack_webhook",
-  keywords: ["webhook.office.com"],
-  pattern: /(\b[a-z0-9-]{1,64}\.webhook\.office\.com\/)(webhookb2\/[A-Za-z0-9@/_-]{32,512})/g,
-  replace: (m, hit) => replaceGroup(m, 1, "slack_webhook", hit),
+  keywords: ["webhook.office.com", "discord", "sig="],
+  pattern:
+    /(\b[a-z0-9-]{1,64}\.webhook\.office\.com\/|\bdiscord(?:app)?\.com\/api(?:\/v\d{1,2})?\/webhooks\/|(?:^|[?&;\s])sig=)(webhookb2\/[A-Za-z0-9@/_-]{32,512}|[0-9]{17,20}\/[A-Za-z0-9_-]{60,68}(?![A-Za-z0-9_-])|[A-Za-z0-9%+/_=-]{16,512})/g,
+  replace: (m, hit) => {
+    const value = m.groups[1]!;
+    if (!m.groups[0]!.endsWith("sig=")) {
+      return /^(?:webhookb2\/|[0-9]{17})/.test(value)
+        ? replaceGroup(m, 1, "slack_webhook", hit)
+        : undefined;
+    }
+    // A signature is random: digits or escapes, or both cases (`sig=SIGTERM` is not one).
+    return /[0-9%]/.test(value) || /[a-z][A-Z]|[A-Z][a-z]/.test(value)
+      ? replaceGroup(m, 1, "api_key", hit)
+      : undefined;
+  },
 };
 
 /** `curl -u user:password` / `--user user:password`: the password goes, the user stays. */
@@ -191,10 +210,13 @@ function replaceValue(
   return `${before}${hit(category)}${after}`;
 }
 
+/** Vendor tokens by literal prefix, for the fragment rules (redaction-rules-fragments.ts). */
+export const PREFIXED_VENDOR_RULES: readonly RedactionRule[] = [vendorToken];
+
 export const VENDOR_RULES: readonly RedactionRule[] = [
   vendorToken,
   base64Jwt,
-  officeWebhook,
+  urlCredential,
   curlUser,
   keyValueAttribute,
 ];

@@ -22,16 +22,21 @@
  */
 import type { RedactionRule } from "./redaction-rule-kit.ts";
 import { PII_RULES } from "./redaction-rules-pii.ts";
+import { PROSE_RULES } from "./redaction-rules-prose.ts";
 import { SECRET_RULES } from "./redaction-rules-secrets.ts";
 import { VENDOR_MULTILINE_RULES, VENDOR_RULES } from "./redaction-rules-vendors.ts";
 
 /**
  * Single-line rules stay consecutive so one keyword pass serves them all (see
- * redaction-engine.ts); the multi-line XML rule runs last.
+ * redaction-engine.ts); the multi-line XML rule runs last. One pass takes at most 32
+ * rules (MAX_AUTOMATON_RULES), and only rules of one pass see each other's placeholders
+ * within the line's rounds, and each further pass costs another scan of the text. Keep
+ * the count at 32 or below (merge rules of one shape, as the URL-credential rule does).
  */
 export const BUILT_IN_RULES: readonly RedactionRule[] = [
   ...SECRET_RULES,
   ...VENDOR_RULES,
   ...PII_RULES,
+  ...PROSE_RULES,
   ...VENDOR_MULTILINE_RULES,
 ];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { cellBytes, planCost, ResultBudget, truncateCell } from "./replica-limits.ts";
+import { cellBytes, planCost, planMaxRows, ResultBudget, truncateCell } from "./replica-limits.ts";
 
 describe("cellBytes", () => {
   it("measures values as prode holds them, in UTF-8 bytes", () => {
@@ -46,5 +46,34 @@ describe("planCost", () => {
     expect(planCost({ "QUERY PLAN": JSON.stringify(plan) })).toBe(225001000);
     expect(planCost({ "QUERY PLAN": [] })).toBeUndefined();
     expect(planCost(undefined)).toBeUndefined();
+  });
+});
+
+describe("planMaxRows", () => {
+  it("reads the largest row estimate of any plan node, not only the top one", () => {
+    // EXPLAIN (FORMAT JSON) of count(*) over two 100,000-row series, PostgreSQL 15.
+    const plan = [
+      {
+        Plan: {
+          "Node Type": "Aggregate",
+          "Total Cost": 225001000.01,
+          "Plan Rows": 1,
+          Plans: [
+            {
+              "Node Type": "Nested Loop",
+              "Plan Rows": 10000000000,
+              Plans: [
+                { "Node Type": "Function Scan", "Plan Rows": 100000 },
+                { "Node Type": "Function Scan", "Plan Rows": 100000 },
+              ],
+            },
+          ],
+        },
+      },
+    ];
+    expect(planMaxRows({ "QUERY PLAN": plan })).toBe(10000000000);
+    expect(planMaxRows({ "QUERY PLAN": JSON.stringify(plan) })).toBe(10000000000);
+    expect(planMaxRows({ "QUERY PLAN": [] })).toBeUndefined();
+    expect(planMaxRows(undefined)).toBeUndefined();
   });
 });

@@ -1,7 +1,8 @@
 /**
  * The size limits of the replica reader, beyond its row cap: a result may hold at most
  * `maxResultBytes` in all and `maxCellBytes` per cell, and a statement whose planned cost
- * is above `maxPlanCost` is refused before it runs (replica.ts applies them).
+ * is above `maxPlanCost`, or one of whose plan nodes expects more than `maxPlanRows` rows,
+ * is refused before it runs (replica.ts applies them).
  *
  * Why bytes and not only rows: one cell can carry a whole table (a concatenating
  * aggregate, a recursive CTE, a large stored document). The SQL guard refuses the ways it
@@ -28,6 +29,15 @@ export const DEFAULT_MAX_CELL_BYTES = 8 * 1024;
  * was killed.
  */
 export const DEFAULT_MAX_PLAN_COST = 1_000_000;
+/**
+ * The most rows the planner may expect any one plan node to produce. Rows are the
+ * planner's own unit, independent of the cost settings: a replica tuned with a lower
+ * cpu_tuple_cost or seq_page_cost prices the same cross join lower, but a join node still
+ * estimates the product of its sides. 100 million is about what the cost ceiling admits
+ * under the default settings (a count over ~60 million narrow rows), so by default the two
+ * agree, and a product of tables is refused whatever the cost settings say.
+ */
+export const DEFAULT_MAX_PLAN_ROWS = 100_000_000;
 
 /** The size of one value as prode holds it, in UTF-8 bytes of its text form. */
 export function cellBytes(value: unknown): number {
@@ -92,13 +102,38 @@ export class ResultBudget {
   }
 }
 
-/** The top plan node's total cost from `EXPLAIN (FORMAT JSON)`'s one row. */
-export function planCost(explainRow: unknown): number | undefined {
+interface PlanNode {
+  "Total Cost"?: unknown;
+  "Plan Rows"?: unknown;
+  Plans?: unknown;
+}
+
+function topPlan(explainRow: unknown): PlanNode | undefined {
   const plan = (explainRow as { "QUERY PLAN"?: unknown } | undefined)?.["QUERY PLAN"];
   const parsed = typeof plan === "string" ? (JSON.parse(plan) as unknown) : plan;
-  const top = Array.isArray(parsed)
-    ? (parsed[0] as { Plan?: { "Total Cost"?: unknown } })
-    : undefined;
-  const cost = top?.Plan?.["Total Cost"];
+  return Array.isArray(parsed) ? (parsed[0] as { Plan?: PlanNode } | undefined)?.Plan : undefined;
+}
+
+/** The top plan node's total cost from `EXPLAIN (FORMAT JSON)`'s one row. */
+export function planCost(explainRow: unknown): number | undefined {
+  const cost = topPlan(explainRow)?.["Total Cost"];
   return typeof cost === "number" && Number.isFinite(cost) ? cost : undefined;
+}
+
+/**
+ * The most rows any node of the plan is expected to produce. The top node alone would not
+ * do: `count(*)` over a cross join returns one row from a join node of billions.
+ */
+export function planMaxRows(explainRow: unknown): number | undefined {
+  const top = topPlan(explainRow);
+  if (!top) return undefined;
+  let max: number | undefined;
+  const stack: PlanNode[] = [top];
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    const rows = node["Plan Rows"];
+    if (typeof rows === "number" && Number.isFinite(rows)) max = Math.max(max ?? 0, rows);
+    if (Array.isArray(node.Plans)) stack.push(...(node.Plans as PlanNode[]));
+  }
+  return max;
 }

@@ -3,8 +3,10 @@ import { AppError, ErrorCode, isAppError } from "../domain/errors.ts";
 import {
   DEFAULT_MAX_CELL_BYTES,
   DEFAULT_MAX_PLAN_COST,
+  DEFAULT_MAX_PLAN_ROWS,
   DEFAULT_MAX_RESULT_BYTES,
   planCost,
+  planMaxRows,
   ResultBudget,
 } from "./replica-limits.ts";
 import { queryReplicaProbe, type ReplicaProbe } from "./replica-probe.ts";
@@ -17,9 +19,10 @@ import { checkSql } from "./sql-guard.ts";
  * 2. every statement passes the SQL guard ({@link checkSql}) before it is sent;
  * 3. it runs in `BEGIN READ ONLY` with SET LOCAL statement_timeout, lock_timeout and
  *    idle_in_transaction_session_timeout; `EXPLAIN (FORMAT JSON)` first, refused above
- *    `maxPlanCost`; fetched through a portal in small batches that stops after rowCap
- *    rows or `maxResultBytes`, each cell cut to `maxCellBytes` (replica-limits.ts); the
- *    transaction is always rolled back.
+ *    `maxPlanCost` or with a plan node expecting more than `maxPlanRows` rows; fetched
+ *    through a portal in small batches that stops after rowCap rows or `maxResultBytes`,
+ *    each cell cut to `maxCellBytes` (replica-limits.ts); the transaction is always
+ *    rolled back.
  *
  * The statement goes over the extended query protocol (postgres.js cursor), which the
  * server itself refuses to run with more than one command in it. The session also forces
@@ -48,6 +51,9 @@ export interface ReadOnlyQueryOptions {
   /** A statement whose planned total cost (EXPLAIN) is above this is refused before it
    * runs. Default 1,000,000. */
   maxPlanCost?: number;
+  /** A statement with a plan node expected to produce more rows than this (EXPLAIN) is
+   * refused before it runs. Default 100,000,000. */
+  maxPlanRows?: number;
 }
 
 interface ReadOnlyColumn {
@@ -72,6 +78,8 @@ interface ReadOnlyResult {
   bytes: number;
   /** The planner's total cost estimate, checked against `maxPlanCost`. */
   planCost: number;
+  /** The most rows the planner expects of any plan node, checked against `maxPlanRows`. */
+  planRows: number;
   durationMs: number;
 }
 
@@ -175,6 +183,7 @@ export async function runReadOnlyQuery(
     throw new AppError(ErrorCode.SqlRefused, `SQL refused: ${check.reason}`);
   }
   const maxPlanCost = options.maxPlanCost ?? DEFAULT_MAX_PLAN_COST;
+  const maxPlanRows = options.maxPlanRows ?? DEFAULT_MAX_PLAN_ROWS;
   const budget = new ResultBudget({
     maxResultBytes: positiveInt(
       "maxResultBytes",
@@ -186,15 +195,26 @@ export async function runReadOnlyQuery(
     const started = performance.now();
     // EXPLAIN without ANALYZE plans the checked statement without running it; CPU burners
     // the guard cannot see in the text (huge joins) are refused here, before they run.
+    // Inside the same READ ONLY transaction and statement_timeout as the statement itself.
     const [explained] = await connection.unsafe(`EXPLAIN (FORMAT JSON) ${check.normalized}`);
     const cost = planCost(explained);
-    if (cost === undefined) {
-      throw new AppError(ErrorCode.SqlRefused, "SQL refused: the replica returned no plan cost");
+    const planRows = planMaxRows(explained);
+    if (cost === undefined || planRows === undefined) {
+      throw new AppError(
+        ErrorCode.SqlRefused,
+        "SQL refused: the replica returned no plan estimate",
+      );
     }
     if (cost > maxPlanCost) {
       throw new AppError(
         ErrorCode.SqlRefused,
         `SQL refused: the planner estimates a cost of ${Math.round(cost)}, above the ceiling of ${maxPlanCost}: narrow it (a WHERE on an indexed column, a smaller time window) or aggregate less`,
+      );
+    }
+    if (planRows > maxPlanRows) {
+      throw new AppError(
+        ErrorCode.SqlRefused,
+        `SQL refused: the planner expects a step of ${Math.round(planRows)} rows, above the ceiling of ${maxPlanRows}: join on a condition, narrow it (a WHERE on an indexed column) or aggregate less`,
       );
     }
     const rows: unknown[][] = [];
@@ -232,6 +252,7 @@ export async function runReadOnlyQuery(
       cellsTruncated: budget.cellsTruncated,
       bytes: budget.bytes,
       planCost: cost,
+      planRows,
       durationMs,
     };
   });
@@ -308,6 +329,9 @@ export function createGuardedReplica(url: string, options: GuardedReplicaOptions
   if (options.maxCellBytes !== undefined) positiveInt("maxCellBytes", options.maxCellBytes);
   if (options.maxPlanCost !== undefined && !(options.maxPlanCost > 0)) {
     throw new AppError(ErrorCode.BadInput, "maxPlanCost must be a positive number");
+  }
+  if (options.maxPlanRows !== undefined && !(options.maxPlanRows > 0)) {
+    throw new AppError(ErrorCode.BadInput, "maxPlanRows must be a positive number");
   }
   const client = postgres(url, {
     max: options.maxConnections ?? 2,

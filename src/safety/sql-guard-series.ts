@@ -131,22 +131,25 @@ function anchored(node: unknown): { base: string; offset: number } | undefined {
   return { base: shapeKey(node), offset: 0 };
 }
 
-function checkRows(rows: number): void {
+function checkRows(rows: number): number {
   if (rows > MAX_SERIES_ROWS) {
     refuse(`generate_series would produce ${Math.round(rows)} rows (at most ${MAX_SERIES_ROWS})`);
   }
+  return Math.max(rows, 0);
 }
 
-/** Refuses a generate_series call whose row count is unknown or above MAX_SERIES_ROWS. */
-export function checkSeries(args: unknown): void {
+/**
+ * Refuses a generate_series call whose row count is unknown or above MAX_SERIES_ROWS;
+ * returns its row count, so the caller can bound the product of several series.
+ */
+export function checkSeries(args: unknown): number {
   const list = Array.isArray(args) ? args : [];
   if (list.length < 2 || list.length > 3) refuse("generate_series needs 2 or 3 arguments");
   const values = list.map(numericLiteral);
   if (values.every((v) => v !== undefined && Number.isFinite(v))) {
     const [start, stop, step = 1] = values as number[];
     if (step === 0) refuse("generate_series step must not be zero");
-    checkRows(Math.floor((stop! - start!) / step) + 1);
-    return;
+    return checkRows(Math.floor((stop! - start!) / step) + 1);
   }
   const step = list.length === 3 ? intervalLiteral(list[2]) : undefined;
   if (step === undefined || containsColumnOrSubquery(list)) {
@@ -160,5 +163,5 @@ export function checkSeries(args: unknown): void {
       "generate_series over time needs bounds that differ by literal intervals (now() - interval '1 day' … now()) or two timestamp literals, so its rows can be counted",
     );
   }
-  checkRows(Math.floor((stop.offset - start.offset) / step) + 1);
+  return checkRows(Math.floor((stop.offset - start.offset) / step) + 1);
 }

@@ -14,6 +14,7 @@ import {
   refuse,
   stringLiteral,
 } from "./sql-guard-names.ts";
+import { checkFromProducts } from "./sql-guard-products.ts";
 import {
   checkJsonpathCast,
   checkRegexCall,
@@ -56,6 +57,9 @@ interface WalkFacts {
   valueSubqueries: number;
   /** Scalar subqueries of any kind: numbers can encode a row's value too. */
   scalarSubqueries: number;
+  /** The product of every generate_series' rows in the statement: the walk cannot tell
+   * which series multiply each other (a correlated subquery runs once per outer row). */
+  seriesRows: number;
   /** Current nesting of syntax nodes, capped at {@link MAX_NODE_DEPTH}. */
   depth: number;
 }
@@ -139,6 +143,7 @@ export function walkSelect(select: JsonObject): WalkFacts {
     forbiddenColumns: new Map(),
     valueSubqueries: 0,
     scalarSubqueries: 0,
+    seriesRows: 1,
     depth: 0,
   };
   visitSelect(select, facts);
@@ -203,6 +208,8 @@ function visitSelect(body: JsonObject, facts: WalkFacts): void {
     if ((key === "larg" || key === "rarg") && child) visitSelect(child as JsonObject, facts);
     else visit(child, facts);
   }
+  // After the children, so a refused function or catalog inside is named first.
+  checkFromProducts(body);
 }
 
 /** A string literal may be a jsonpath with `like_regex`: its pattern is checked too. */
@@ -279,7 +286,7 @@ function visitFuncCall(body: JsonObject, facts: WalkFacts): void {
     const hint = refusalHint(name ?? parts[parts.length - 1] ?? "");
     refuse(`function ${displayName(parts)} is not allowed${hint ? `: ${hint}` : ""}`);
   }
-  if (name === "generate_series") checkSeries(body.args);
+  if (name === "generate_series") facts.seriesRows *= checkSeries(body.args);
   checkFoldingCall(name, body);
   checkRegexCall(name, body);
   checkReplaceCall(name, body);

@@ -5,6 +5,7 @@
  */
 
 import { ATTACK_ALLOWED_CASES, ATTACK_REFUSED_CASES } from "./sql-guard.attack-cases.ts";
+import { PRODUCT_ALLOWED_CASES, PRODUCT_REFUSED_CASES } from "./sql-guard.product-cases.ts";
 
 /** The schema the allowed statements are written against. */
 export const CASES_SCHEMA = `
@@ -15,7 +16,9 @@ create table users (
   status text not null,
   country text,
   created_at timestamptz not null,
-  metadata jsonb not null default '{}'
+  metadata jsonb not null default '{}',
+  password_hash text,
+  api_token text
 );
 create table onboarding_steps (
   id bigint primary key,
@@ -60,8 +63,9 @@ interface RefusedCase {
 
 export const ALLOWED_CASES: AllowedCase[] = [
   ...ATTACK_ALLOWED_CASES,
+  ...PRODUCT_ALLOWED_CASES,
   // everyday triage
-  { sql: "select id, email from users order by created_at desc limit 10" },
+  { sql: "select id, name from users order by created_at desc limit 10" },
   { sql: "SELECT count(*) FROM users" },
   {
     sql: "select count(*) filter (where status = 'active') as active, count(*) as total from users",
@@ -76,7 +80,7 @@ export const ALLOWED_CASES: AllowedCase[] = [
   { sql: "select avg(balance), min(balance), max(balance), sum(balance) from account_balances" },
   { sql: "select percentile_cont(0.95) within group (order by attempts) from onboarding_steps" },
   { sql: "select id from users where email ilike '%@example.com' limit 5" },
-  { sql: "select id, lower(email), upper(name), length(name) from users limit 5" },
+  { sql: "select id, lower(name), upper(name), length(email) from users limit 5" },
   { sql: "select coalesce(name, 'unknown') as name from users limit 5" },
   { sql: "select nullif(country, '') from users limit 5" },
   { sql: "select greatest(attempts, 1), least(attempts, 10) from onboarding_steps limit 5" },
@@ -114,9 +118,9 @@ export const ALLOWED_CASES: AllowedCase[] = [
   },
   { sql: "select cast(attempts as bigint) from onboarding_steps limit 3" },
   {
-    sql: "select split_part(email, '@', 2) as domain, count(*) from users group by 1 order by 2 desc limit 10",
+    sql: "select split_part(name, ' ', 1) as first, count(*) from users group by 1 order by 2 desc limit 10",
   },
-  { sql: "select md5(email) from users limit 3" },
+  { sql: "select md5(name) from users limit 3" },
   { sql: "select id from users order by id limit 10 offset 10" },
   { sql: "select id from users fetch first 5 rows only" },
   { sql: "select distinct status from users limit 10" },
@@ -191,12 +195,12 @@ export const ALLOWED_CASES: AllowedCase[] = [
   { sql: "select (select max(balance) from account_balances) as max_balance" },
   { sql: "select concat_ws(' ', name, country) from users limit 3" },
   { sql: "select id from users where position('@' in email) > 0 limit 3" },
-  { sql: "select substring(email from 1 for 3) from users limit 3" },
+  { sql: "select substring(name from 1 for 3) from users limit 3" },
   { sql: "select trim(both ' ' from name) from users limit 3" },
-  { sql: "select regexp_replace(email, '@.*', '') from users limit 3" },
+  { sql: "select regexp_replace(name, ' .*', '') from users limit 3" },
   { sql: "select metadata #>> '{plan}' from users limit 3" },
   { sql: "select id from users where metadata ? 'beta' limit 3" },
-  { sql: "select array_length(string_to_array(email, '@'), 1) from users limit 1" },
+  { sql: "select array_length(string_to_array(name, ' '), 1) from users limit 1" },
   {
     sql: "select id, lag(created_at) over w, lead(created_at) over w from users window w as (order by created_at) limit 10",
   },
@@ -237,6 +241,7 @@ const SELECT_STAR = "SELECT * is not allowed: name the columns";
 
 export const REFUSED_CASES: RefusedCase[] = [
   ...ATTACK_REFUSED_CASES,
+  ...PRODUCT_REFUSED_CASES,
   // SELECT *, TABLE and whole-row references
   { sql: "select * from users limit 1", reason: SELECT_STAR },
   { sql: "select u.* from users u limit 1", reason: SELECT_STAR },

@@ -1,6 +1,8 @@
 import { loadModule, parseSync } from "libpg-query";
 import { AppError, ErrorCode } from "../domain/errors.ts";
+import { MAX_SERIES_ROWS } from "./sql-guard-allowlists.ts";
 import { MAX_SCALAR_SUBQUERIES, MAX_VALUE_SUBQUERIES } from "./sql-guard-folding.ts";
+import { checkSensitiveColumns } from "./sql-guard-sensitive.ts";
 import { isPureAggregate } from "./sql-guard-shape.ts";
 import { statementVerb } from "./sql-guard-statements.ts";
 import { type JsonObject, SqlRefusal, walkSelect } from "./sql-guard-walk.ts";
@@ -27,7 +29,12 @@ export { isPureAggregate } from "./sql-guard-shape.ts";
  * - nothing that folds rows into one cell or one row past the row cap
  *   (sql-guard-folding.ts), and no CPU burner the text shows: regexps with nested
  *   quantifiers or non-literal patterns (sql-guard-regex*.ts), series whose rows
- *   cannot be counted (sql-guard-series.ts), growing replace() calls;
+ *   cannot be counted (sql-guard-series.ts), growing replace() calls, series whose
+ *   product is above the series cap, cartesian products of tables and more than 8
+ *   relations in one FROM (sql-guard-products.ts);
+ * - no credential, secret or personal-data column (by name) read out as a value: in a
+ *   result column or inside min/max/string functions; counted or compared is fine
+ *   (sql-guard-sensitive.ts);
  * - a LIMIT that is an integer literal ≤ `maxLimit` (an OFFSET, if any, an integer
  *   literal too; FETCH … WITH TIES refused) — unless the result is a *pure aggregate*,
  *   which returns at most one row: a non-set-operation SELECT with no GROUP BY, no
@@ -53,8 +60,8 @@ export { isPureAggregate } from "./sql-guard-shape.ts";
  *
  * What the parse tree cannot show — a user-defined overload of an allowlisted name or
  * operator symbol — is reported by the replica reader's probe (replica.ts); what it
- * cannot bound — a huge join, a giant stored value — is stopped by the reader's EXPLAIN
- * cost ceiling and byte caps (replica-limits.ts).
+ * cannot bound — a join whose condition does not narrow it, a giant stored value — is
+ * stopped by the reader's EXPLAIN cost and row ceilings and byte caps (replica-limits.ts).
  */
 
 type SqlCheck = { allowed: true; normalized: string } | { allowed: false; reason: string };
@@ -146,8 +153,15 @@ export function checkSqlSync(sql: string, options: SqlGuardOptions = {}): SqlChe
         reason: `more than ${MAX_VALUE_SUBQUERIES} scalar subqueries that return a row's value are not allowed: each picks one row, together they fold rows past the row cap`,
       };
     }
+    if (facts.seriesRows > MAX_SERIES_ROWS) {
+      return {
+        allowed: false,
+        reason: `generate_series calls that multiply to ${facts.seriesRows} rows are not allowed (at most ${MAX_SERIES_ROWS} in one statement)`,
+      };
+    }
     const limitProblem = checkLimit(body, options.maxLimit ?? DEFAULT_MAX_LIMIT);
     if (limitProblem) return { allowed: false, reason: limitProblem };
+    checkSensitiveColumns(body);
   } catch (error) {
     if (error instanceof SqlRefusal) return { allowed: false, reason: error.reason };
     // A parse tree deep enough to overflow the walk is not a triage query.

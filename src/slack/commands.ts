@@ -2,6 +2,7 @@ import type { Logger } from "pino";
 import { escapeMrkdwn, inlineCode } from "../../blocks/escape.ts";
 import { renderHelp } from "../../blocks/help.ts";
 import { finish, type RenderedMessage, section } from "../../blocks/kit.ts";
+import { renderReport } from "../../blocks/report.ts";
 import { renderStatus } from "../../blocks/status.ts";
 import type { HelpView } from "../../blocks/view-models.ts";
 import { policyGroups } from "../approvals/decide.ts";
@@ -17,13 +18,17 @@ import {
 import { rolesOf } from "../policy/roles.ts";
 import type { PolicySource } from "../policy/source.ts";
 import { CAPABILITIES, type KillSwitchScope, type Role } from "../policy/types.ts";
+import { calibrate, formatCalibration } from "../reports/calibration.ts";
+import { loadCalibrationRows } from "../reports/calibration-query.ts";
+import { formatWeekly } from "../reports/weekly.ts";
+import { loadWeeklyReport } from "../reports/weekly-query.ts";
 import { defaultRedactor } from "../safety/redact.ts";
 import { redactView } from "./messages.ts";
 import { activeRunViews, runDetailView } from "./run-queries.ts";
 import { runVisibility } from "./visibility.ts";
 
 /**
- * `/prode`: status, triage, pause/resume, help. Parsing is pure; answering reads the
+ * `/prode`: status, triage, pause/resume, report, help. Parsing is pure; answering reads the
  * database and policy and returns the ephemeral reply. Commands that change something
  * check the caller's role in policy first and are audited either way.
  */
@@ -38,6 +43,7 @@ export type ProdeCommand =
   | { kind: "status"; query?: string }
   | { kind: "triage"; ticket: string }
   | { kind: "pause" | "resume"; scope: KillSwitchScope; value: string; reason?: string }
+  | { kind: "report"; which: "weekly" | "calibration" }
   | { kind: "help" }
   | { kind: "invalid"; message: string };
 
@@ -99,6 +105,12 @@ export function parseProdeCommand(text: string): ProdeCommand {
     case "pause":
     case "resume":
       return parseScope(verb.toLowerCase() as "pause" | "resume", args);
+    case "report": {
+      const which = (args[0] ?? "weekly").toLowerCase();
+      if (args.length > 1 || (which !== "weekly" && which !== "calibration"))
+        return invalid("`report` takes `weekly` (the default) or `calibration`.");
+      return { kind: "report", which };
+    }
     default:
       return invalid(`Unknown subcommand \`${verb}\`.`);
   }
@@ -206,36 +218,56 @@ async function killSwitchCommand(
   );
 }
 
-async function triageCommand(
+/** The result of asking for a triage: started or joined (`ok`), or refused / failed. */
+export interface TriageAnswer {
+  ok: boolean;
+  message: RenderedMessage;
+}
+
+/**
+ * Starts (or joins) a ticket's triage for `who` through the pipeline's intake, the same
+ * path for `/prode triage` and a thread's "rerun": the operator role is checked (a refusal
+ * is audited) and one active run per ticket holds.
+ */
+export async function triageAs(
   deps: CommandDeps,
   who: Caller,
   ticket: string,
-): Promise<RenderedMessage> {
+): Promise<TriageAnswer> {
   const role = await highestRole(deps, who);
   if (role === undefined || role === "viewer") {
-    return refuse(
-      deps,
-      who,
-      "triage.refused",
-      { ticket, reason: "not_operator", role: role ?? null },
-      `:no_entry: Starting a triage needs the operator role in prode's policy; your role is ${role ?? "none"}. Nothing was started.`,
-    );
+    return {
+      ok: false,
+      message: await refuse(
+        deps,
+        who,
+        "triage.refused",
+        { ticket, reason: "not_operator", role: role ?? null },
+        `:no_entry: Starting a triage needs the operator role in prode's policy; your role is ${role ?? "none"}. Nothing was started.`,
+      ),
+    };
   }
   try {
     const { runId, created } = await deps.startTriage(ticket, `slack:${who.userId}`);
-    return reply(
-      created
-        ? `:mag: Started triage of *${escapeMrkdwn(ticket)}* (run ${inlineCode(runId)}). Its thread appears in the incident channel.`
-        : `*${escapeMrkdwn(ticket)}* already has an active run (${inlineCode(runId)}); joined it instead of starting another.`,
-    );
+    return {
+      ok: true,
+      message: reply(
+        created
+          ? `:mag: Started triage of *${escapeMrkdwn(ticket)}* (run ${inlineCode(runId)}). Its thread appears in the incident channel.`
+          : `*${escapeMrkdwn(ticket)}* already has an active run (${inlineCode(runId)}); joined it instead of starting another.`,
+      ),
+    };
   } catch (error) {
     const e = asAppError(error);
     deps.log.warn({ err: e, ticket }, "slack triage command failed");
-    return reply(
-      e.code === ErrorCode.BadInput
-        ? `:warning: Could not start triage of *${escapeMrkdwn(ticket)}*: ${escapeMrkdwn(e.message)}`
-        : `:warning: Could not start triage of *${escapeMrkdwn(ticket)}* (${e.code}). Try again in a minute; if it keeps failing, check \`prode status\`.`,
-    );
+    return {
+      ok: false,
+      message: reply(
+        e.code === ErrorCode.BadInput
+          ? `:warning: Could not start triage of *${escapeMrkdwn(ticket)}*: ${escapeMrkdwn(e.message)}`
+          : `:warning: Could not start triage of *${escapeMrkdwn(ticket)}* (${e.code}). Try again in a minute; if it keeps failing, check \`prode status\`.`,
+      ),
+    };
   }
 }
 
@@ -276,6 +308,44 @@ function refuseStatus(deps: CommandDeps, who: Caller, query?: string): Promise<R
   );
 }
 
+const WEEK_MS = 7 * 24 * 3600 * 1000;
+
+/**
+ * `/prode report [weekly|calibration]`: the reliability review of the last 7 days, or the
+ * calibration of every run's confidence, as `prode report` prints them. They span every
+ * team, so they need a role in the platform policy; a refusal is audited. The reports'
+ * texts (failure examples) are redacted when loaded.
+ */
+async function reportCommand(
+  deps: CommandDeps,
+  who: Caller,
+  which: "weekly" | "calibration",
+  now: Date,
+): Promise<RenderedMessage> {
+  if ((await highestRole(deps, who)) === undefined) {
+    return refuse(
+      deps,
+      who,
+      "report.refused",
+      { which, reason: "not_viewer" },
+      ":no_entry: `/prode report` spans every team: it needs a role in prode's platform policy; you hold none. Nothing is shown.",
+    );
+  }
+  const clean = (text: string) => defaultRedactor.redact(text).text;
+  if (which === "weekly") {
+    const since = new Date(now.getTime() - WEEK_MS);
+    const report = await loadWeeklyReport(deps.db, { since, until: now, clean });
+    return renderReport("Weekly reliability review", formatWeekly(report), "prode report weekly");
+  }
+  const { rows, unclassified } = await loadCalibrationRows(deps.db);
+  const report = calibrate(rows, { since: null, unclassified });
+  return renderReport(
+    "Confidence calibration",
+    clean(formatCalibration(report)),
+    "prode report calibration",
+  );
+}
+
 /** The ephemeral reply to `/prode <text>` from `who`. */
 export async function answerProdeCommand(
   deps: CommandDeps,
@@ -292,10 +362,12 @@ export async function answerProdeCommand(
     case "status":
       return statusCommand(deps, who, cmd.query, now);
     case "triage":
-      return triageCommand(deps, who, cmd.ticket);
+      return (await triageAs(deps, who, cmd.ticket)).message;
     case "pause":
     case "resume":
       return killSwitchCommand(deps, who, cmd);
+    case "report":
+      return reportCommand(deps, who, cmd.which, now);
     default: {
       const never: never = cmd;
       return reply(`unknown command ${String(never)}`);

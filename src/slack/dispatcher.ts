@@ -18,6 +18,8 @@ import { cachedPolicySource, type PolicySource } from "../policy/source.ts";
 import type { RunnerDeps } from "../runner/types.ts";
 import { handleApprovalClick } from "./approval-actions.ts";
 import { answerProdeCommand, type StartTriage } from "./commands.ts";
+import { handleFeedbackClick, handleFeedbackSubmit } from "./feedback.ts";
+import { answerMention } from "./follow-up.ts";
 import { publishHome } from "./home.ts";
 import { createUserIdentities } from "./user-identity.ts";
 
@@ -132,6 +134,42 @@ export function createSlackInteractionHandler(input: {
       case "home":
         await publishHome({ db: deps.db, client, policyFor, groupsOf, names, now }, i.userId);
         return;
+      case "mention":
+        await answerMention(
+          { db: deps.db, log, policyFor, groupsOf, startTriage: deps.startTriage, now, client },
+          i,
+          (message) =>
+            reply(
+              { channel: i.channel, user: i.userId, threadTs: i.threadTs },
+              undefined,
+              message,
+            ).then(() => undefined),
+        );
+        return;
+      case "feedback":
+        await handleFeedbackClick({ db: deps.db, client, policyFor, groupsOf, now }, i, (message) =>
+          reply(
+            { channel: i.channel, user: i.userId, threadTs: i.threadTs },
+            i.responseUrl,
+            message,
+          ).then(() => undefined),
+        );
+        return;
+      case "feedback_submit":
+        await handleFeedbackSubmit(
+          { db: deps.db, client, policyFor, groupsOf, now },
+          i,
+          async (to, message) => {
+            // A modal has no response_url: without the thread's channel the answer is lost.
+            if (!to.channel) return;
+            await reply(
+              { channel: to.channel, user: i.userId, threadTs: to.threadTs },
+              undefined,
+              message,
+            );
+          },
+        );
+        return;
       default: {
         const never: never = i;
         throw new AppError(ErrorCode.BadInput, `unknown interaction ${JSON.stringify(never)}`);
@@ -152,9 +190,10 @@ export function createSlackInteractionHandler(input: {
       } catch (error) {
         const e = asAppError(error);
         log.error({ err: e, code: e.code, kind: i.kind }, "slack interaction failed");
-        if (i.kind !== "home") {
+        if (i.kind !== "home" && i.kind !== "feedback_submit") {
           const to = i.kind === "command" ? { channel: i.channelId } : { channel: i.channel };
-          await reply({ ...to, user: i.userId }, i.responseUrl, failure(e)).catch(() => {});
+          const url = i.kind === "mention" ? undefined : i.responseUrl;
+          await reply({ ...to, user: i.userId }, url, failure(e)).catch(() => {});
         }
         throw e;
       }

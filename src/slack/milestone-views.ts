@@ -12,15 +12,17 @@ import type {
   ToolView,
 } from "../../blocks/view-models.ts";
 import type { Classification } from "../domain/classifier-schema.ts";
+import { deliveryLines } from "../domain/delivery-lines.ts";
 import type { OperationalMemory, ToolMap } from "../domain/evidence-context.ts";
 import { isOutcome, type Outcome, type Phase } from "../domain/phases.ts";
 import type { SpecialistOutput } from "../domain/specialist-output.ts";
 import type { TriageSnapshot } from "../runner/ports.ts";
 import {
   classificationView,
+  deliveryOf,
+  displayedService,
   type RunLinkBuilder,
   runLinks,
-  serviceOf,
   teamOf,
   ticketView,
 } from "./views.ts";
@@ -248,12 +250,11 @@ export function evidenceBundleView(
   const { run, bundle } = triage;
   const specialists = bundle?.specialists ?? triage.specialists ?? [];
   const c = bundle?.classification ?? triage.classification;
-  const service = serviceOf(run);
   const base = milestoneBase(triage, now, links);
   return {
     runId: run.id,
     ticket: ticketView(run, triage),
-    ...(service ? { service } : {}),
+    ...displayedService(triage),
     createdAt: bundle?.createdAt ?? now.toISOString(),
     classification: classificationView(c) ?? { label: "not yet classified", confidence: 0 },
     ...(c ? { rootCause: c.rootCauseHypothesis } : {}),
@@ -279,7 +280,9 @@ export function handoffMilestone(
   const c = triage.classification ?? triage.bundle?.classification;
   const summary =
     c?.rootCauseHypothesis ?? triage.decision?.reasons.join("; ") ?? `stopped on ${outcome}`;
+  const delivered = deliveryOf(run.context);
   const nextSteps = [
+    ...(delivered ? deliveryLines(delivered).lines : []),
     ...(triage.bundle?.mitigations ?? [])
       .filter((m) => m.performedBy === "human")
       .map((m) => `${m.action} (risk ${m.risk}; rollback: ${m.rollback})`),
@@ -299,6 +302,7 @@ export function handoffMilestone(
     nextSteps:
       nextSteps.length > 0 ? nextSteps : ["Nothing left for prode; see the evidence above."],
     ...(team ? { owner: team } : {}),
+    ...(triage.proposedPatch ? { patch: triage.proposedPatch } : {}),
     links: runLinks(triage, links),
   };
 }

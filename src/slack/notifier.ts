@@ -4,6 +4,7 @@ import { renderApprovalRequest } from "../../blocks/approval-request.ts";
 import { renderEvidenceBundle } from "../../blocks/evidence-bundle.ts";
 import type { RenderedMessage } from "../../blocks/kit.ts";
 import { renderMilestone } from "../../blocks/milestone.ts";
+import { type MonitorVerdictView, renderMonitorVerdict } from "../../blocks/monitor-verdict.ts";
 import { renderParentMessage } from "../../blocks/parent-message.ts";
 import { slackCallWindowMs } from "../adapters/slack/client.ts";
 import { getApproval } from "../approvals/create.ts";
@@ -32,7 +33,7 @@ import {
   specialistResultsMilestone,
   toolInventoryMilestone,
 } from "./milestone-views.ts";
-import { parentMessageView, type RunLinkBuilder, ticketView } from "./views.ts";
+import { deliveryOf, parentMessageView, type RunLinkBuilder, ticketView } from "./views.ts";
 
 export interface SlackNotifierOptions {
   /** A WebClient built with {@link createSlackWebClient} (no SDK retries). */
@@ -56,6 +57,30 @@ export interface SlackNotifier extends TriageNotifier {
     approvalId: string,
     triage?: TriageSnapshot,
   ): Promise<SlackMessageRef | null>;
+}
+
+/** The run's monitor verdict as the reply's view (unredacted), once there is one. */
+function monitorVerdictView(triage: TriageSnapshot): MonitorVerdictView | undefined {
+  const delivery = deliveryOf(triage.run.context);
+  const m = delivery?.monitor;
+  if (!m) return undefined;
+  return {
+    runId: triage.run.id,
+    ticketKey: triage.ticket?.ticketKey ?? triage.run.ticket,
+    verdict: m.verdict,
+    reason: m.reason,
+    ...(m.decidedBy ? { decidedBy: m.decidedBy } : {}),
+    ...(m.checks !== undefined ? { checks: m.checks } : {}),
+    ...(m.deploy ? { deploy: m.deploy } : {}),
+    ...(delivery.pr ? { pr: { number: delivery.pr.number, url: delivery.pr.url } } : {}),
+    ...(m.decidedAt ? { at: m.decidedAt } : {}),
+  };
+}
+
+/** Which verdict a reply is for: its decision time (committed with it), else the verdict. */
+function monitorVerdictKey(triage: TriageSnapshot): string | undefined {
+  const m = deliveryOf(triage.run.context)?.monitor;
+  return m ? (m.decidedAt ?? m.verdict) : undefined;
 }
 
 /** The ledger's effect name of a ticket's parent message (its result is the message ref). */
@@ -198,6 +223,12 @@ export function createSlackNotifier(options: SlackNotifierOptions): SlackNotifie
           : "no decision yet";
       case "handoff":
         return renderMilestone(redactView(handoffMilestone(triage, now, links), redactor), now);
+      case "monitor_verdict": {
+        const view = monitorVerdictView(triage);
+        return view
+          ? renderMonitorVerdict(redactView(view, redactor), now)
+          : "no monitor verdict yet";
+      }
       default: {
         const never: never = kind;
         return `unknown milestone ${String(never)}`;
@@ -234,11 +265,21 @@ export function createSlackNotifier(options: SlackNotifierOptions): SlackNotifie
         ctx.log.warn({ milestone: kind, reason: message }, "milestone not posted");
         return;
       }
+      // A verdict's reply is keyed by the verdict (its decision time), so its retries post
+      // once and a later verdict of the same run would get its own reply.
+      const verdictAt = kind === "monitor_verdict" ? monitorVerdictKey(triage) : undefined;
       await postReply(
         ctx,
         triage,
-        `slack.milestone.${kind}`,
-        { event_type: MILESTONE_EVENT, event_payload: { run_id: triage.run.id, kind } },
+        verdictAt ? `slack.milestone.${kind}.${verdictAt}` : `slack.milestone.${kind}`,
+        {
+          event_type: MILESTONE_EVENT,
+          event_payload: {
+            run_id: triage.run.id,
+            kind,
+            ...(verdictAt ? { verdict_at: verdictAt } : {}),
+          },
+        },
         () => message,
       );
       if (kind === "decision") {

@@ -23,6 +23,7 @@ import { runScope } from "../runner/engine.ts";
 import { findRun } from "../runner/status.ts";
 import type { RunRow } from "../runner/types.ts";
 import { pendingApprovalView } from "./approval-views.ts";
+import { feedbackOf, feedbackSummary } from "./feedback-store.ts";
 import type { SlackMessageRef } from "./messages.ts";
 import { approvalEffectName, PARENT_EFFECT } from "./notifier.ts";
 import { displayPhase, runLinks, runStatusView, serviceOf, teamOf, ticketView } from "./views.ts";
@@ -176,7 +177,7 @@ export async function runDetailView(
   const run = await findRun(db, query);
   // A run the caller may not see reads as absent: its existence is not disclosed either.
   if (!run || (canView && !(await canView(run)))) return { kind: "not_found", query };
-  const [transitions, pending, bundle, switches, thread] = await Promise.all([
+  const [transitions, pending, bundle, switches, thread, feedback] = await Promise.all([
     db
       .select()
       .from(phaseTransitions)
@@ -203,6 +204,7 @@ export async function runDetailView(
       .select({ result: effects.result })
       .from(effects)
       .where(and(eq(effects.key, effectKey(run.id, PARENT_EFFECT)), eq(effects.status, "done"))),
+    feedbackOf(db, run.id),
   ]);
   const ticket = ticketView(run);
   const links = await approvalLinks(db, pending);
@@ -232,6 +234,7 @@ export async function runDetailView(
     timeline,
     approvals: pending.map((a) => pendingApprovalView(a, ticket, links.get(a.id))),
     specialists: specialistsOf(bundle[0]?.body),
+    ...(feedback.length > 0 ? { feedback: feedbackSummary(feedback) } : {}),
   };
 }
 

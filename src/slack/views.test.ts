@@ -36,6 +36,7 @@ function runRow(overrides: Partial<RunRow> = {}): RunRow {
     seq: 7,
     pendingOutcome: null,
     resumePhase: null,
+    wakeAt: null,
     attempt: 1,
     leaseOwner: null,
     leaseExpiresAt: null,

@@ -8,7 +8,8 @@ import type {
 } from "../../blocks/view-models.ts";
 import type { Classification } from "../domain/classifier-schema.ts";
 import { isOutcome, isPhase, type Phase } from "../domain/phases.ts";
-import { parseRunContext, type RunContext } from "../domain/run-context.ts";
+import { type DeliveryState, parseRunContext, type RunContext } from "../domain/run-context.ts";
+import { runOnset } from "../domain/run-onset.ts";
 import type { TriageSnapshot } from "../runner/ports.ts";
 import type { RunRow } from "../runner/types.ts";
 
@@ -53,6 +54,23 @@ export function serviceOf(run: Pick<RunRow, "context">): string | undefined {
   return contextString(run, "service");
 }
 
+/**
+ * The service a message shows: the one the ticket's structured data named, else the one
+ * the evidence dated the symptom on (an account scan adopted the only resources that
+ * moved), marked inferred. Policy and kill switches use {@link serviceOf} only.
+ */
+export function displayedService(triage: TriageSnapshot): {
+  service?: string;
+  serviceInferred?: boolean;
+} {
+  const named = serviceOf(triage.run);
+  if (named) return { service: named };
+  const inferred =
+    triage.bundle?.investigation?.onset?.service ??
+    (triage.specialists ? runOnset(triage.specialists)?.service : undefined);
+  return inferred ? { service: inferred, serviceInferred: true } : {};
+}
+
 export function teamOf(run: Pick<RunRow, "context">): string | undefined {
   return contextString(run, "team");
 }
@@ -82,7 +100,7 @@ export function displayPhase(run: Pick<RunRow, "phase">): Phase {
 
 /** Running, waiting, paused by a kill switch (when `pausedBy` is known) or stopped. */
 export function runStatusView(
-  run: Pick<RunRow, "phase" | "outcome" | "pendingOutcome">,
+  run: Pick<RunRow, "phase" | "outcome" | "pendingOutcome"> & Partial<Pick<RunRow, "context">>,
   pausedBy?: string,
 ): RunStatusView {
   if (run.outcome && isOutcome(run.outcome)) return { kind: "stopped", outcome: run.outcome };
@@ -91,6 +109,13 @@ export function runStatusView(
   }
   if (pausedBy !== undefined) return { kind: "paused", scope: pausedBy };
   if (run.phase === "AWAIT_APPROVAL") return { kind: "waiting_approval" };
+  // From its handoff on, a run whose draft PR is open waits for the human review.
+  if (run.phase === "AWAIT_HUMAN_REVIEW" || run.phase === "LINEAR_HANDOFF") {
+    const pr = deliveryOf(run.context)?.pr?.number;
+    if (pr !== undefined || run.phase === "AWAIT_HUMAN_REVIEW") {
+      return { kind: "waiting_review", ...(pr === undefined ? {} : { pr }) };
+    }
+  }
   return { kind: "running" };
 }
 
@@ -151,7 +176,7 @@ export function parentMessageView(
   links: RunLinkBuilder = {},
 ): ParentMessageView {
   const { run } = triage;
-  const service = serviceOf(run);
+  const shown = displayedService(triage);
   const c = triage.classification ?? triage.bundle?.classification;
   const classification = classificationView(c);
   const summary = summaryLine(triage);
@@ -160,7 +185,7 @@ export function parentMessageView(
   return {
     runId: run.id,
     ticket: ticketView(run, triage),
-    ...(service ? { service } : {}),
+    ...shown,
     phase: displayPhase(run),
     status: runStatusView(run),
     ...(classification ? { classification } : {}),
@@ -172,4 +197,14 @@ export function parentMessageView(
     updatedAt: now.toISOString(),
     links: runLinks(triage, links),
   };
+}
+
+/** The run's delivery state, when its stored context has one that parses. */
+export function deliveryOf(context: unknown): DeliveryState | undefined {
+  if (!context || typeof context !== "object") return undefined;
+  try {
+    return parseRunContext(context).delivery;
+  } catch {
+    return undefined;
+  }
 }

@@ -5,7 +5,9 @@ import { describe, expect, it } from "vitest";
 /**
  * docs/least-privilege.md's IAM policy is exactly the actions of the AWS SDK commands
  * prode's runtime code imports (src/ and specialists/, tests excluded): a new command
- * without its action, or an action no code sends any more, fails here.
+ * without its action, or an action no code sends any more, fails here. Its GitHub App
+ * table likewise lists, under the permission GitHub requires, every Octokit call the
+ * runtime code makes, and no permission no call needs.
  */
 
 const ROOT = join(import.meta.dirname, "../..");
@@ -131,5 +133,87 @@ describe("actionsInCode", () => {
     expect(problems).toHaveLength(2);
     expect(problems[0]).toContain("client-ecs");
     expect(problems[1]).toContain("c.ts");
+  });
+});
+
+/**
+ * Every Octokit REST method prode's runtime code may call: the repository permission
+ * GitHub checks for it (https://docs.github.com/en/rest/authentication/permissions-required-for-github-apps)
+ * and the endpoint text the doc's row for that permission must hold. A method not listed
+ * here fails the test: add it, and its row, in the same commit.
+ */
+const GITHUB_CALLS: Record<string, { permission: string; endpoint: string }> = {
+  "repos.get": { permission: "Metadata", endpoint: "GET /repos/{owner}/{repo}" },
+  "repos.compareCommitsWithBasehead": { permission: "Contents", endpoint: "/compare/" },
+  "repos.getContent": { permission: "Contents", endpoint: "/contents/{path}" },
+  "git.getCommit": { permission: "Contents", endpoint: "/git/commits/{sha}" },
+  "git.getTree": { permission: "Contents", endpoint: "/git/trees/" },
+  "git.getBlob": { permission: "Contents", endpoint: "/git/blobs/{sha}" },
+  "git.listMatchingRefs": { permission: "Contents", endpoint: "/git/matching-refs/" },
+  "git.createBlob": { permission: "Contents", endpoint: "POST …/git/blobs" },
+  "git.createTree": { permission: "Contents", endpoint: "POST …/git/trees" },
+  "git.createCommit": { permission: "Contents", endpoint: "POST …/git/commits" },
+  "git.createRef": { permission: "Contents", endpoint: "POST …/git/refs" },
+  "git.updateRef": { permission: "Contents", endpoint: "PATCH …/git/refs/" },
+  "repos.listDeployments": { permission: "Deployments", endpoint: "GET …/deployments" },
+  "repos.listDeploymentStatuses": { permission: "Deployments", endpoint: "/statuses" },
+  "pulls.list": { permission: "Pull requests", endpoint: "GET …/pulls" },
+  "pulls.create": { permission: "Pull requests", endpoint: "POST …/pulls" },
+  "issues.addLabels": { permission: "Issues", endpoint: "/labels" },
+};
+
+/** `octokit.rest.<namespace>.<method>` calls (line breaks allowed between the parts). */
+function octokitCalls(files: { path: string; text: string }[]): Map<string, string> {
+  const calls = new Map<string, string>();
+  for (const { path, text } of files) {
+    for (const m of text.matchAll(/\.rest\s*\.\s*(\w+)\s*\.\s*(\w+)/g)) {
+      calls.set(`${m[1]}.${m[2]}`, path);
+    }
+  }
+  return calls;
+}
+
+/** The rows of the doc's GitHub App table: permission → the text of its rows. */
+function githubRows(markdown: string): Map<string, string> {
+  const section = markdown.slice(markdown.indexOf("## GitHub App"));
+  const table = section.slice(0, section.indexOf("\n## "));
+  const rows = new Map<string, string>();
+  for (const line of table.split("\n")) {
+    const cells = line.split("|").map((c) => c.trim());
+    if (cells.length < 4 || cells[1] === "repository permission" || /^-+$/.test(cells[1]!)) {
+      continue;
+    }
+    rows.set(cells[1]!, `${rows.get(cells[1]!) ?? ""} ${cells[3]}`);
+  }
+  return rows;
+}
+
+describe("docs/least-privilege.md GitHub App permissions", () => {
+  const files = ["src", "specialists"].flatMap((dir) =>
+    sourceFiles(join(ROOT, dir)).map((path) => ({
+      path: relative(ROOT, path),
+      text: readFileSync(path, "utf8"),
+    })),
+  );
+  const calls = octokitCalls(files);
+  const rows = githubRows(readFileSync(DOC, "utf8"));
+
+  it("knows the permission of every Octokit call the code makes", () => {
+    expect(calls.size).toBeGreaterThan(0);
+    const unknown = [...calls].filter(([call]) => !GITHUB_CALLS[call]);
+    expect(unknown, "add these to GITHUB_CALLS and to the doc's table").toEqual([]);
+  });
+
+  it("lists each call under the permission it needs", () => {
+    for (const call of calls.keys()) {
+      const { permission, endpoint } = GITHUB_CALLS[call]!;
+      expect(rows.get(permission) ?? "", `${call} under ${permission}`).toContain(endpoint);
+    }
+  });
+
+  it("asks for no permission that no call needs, and never for merging", () => {
+    const needed = new Set([...calls.keys()].map((c) => GITHUB_CALLS[c]!.permission));
+    expect([...rows.keys()].filter((p) => !needed.has(p))).toEqual([]);
+    expect([...calls.keys()].filter((c) => /merge|update$|ready/i.test(c))).toEqual([]);
   });
 });

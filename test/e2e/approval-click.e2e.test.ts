@@ -115,7 +115,11 @@ describe("an approval click through the production wiring", () => {
       return now && !JSON.stringify(now.blocks).includes("prode_approve") ? now : undefined;
     });
     expect(updated.text).toContain("approved by");
-    const handed = h.world.state.slack.withMetadata(HANDOFF_EVENT, channel());
+    // The statement's handoff is posted after the request is updated: wait for it too.
+    const handed = await until("the statement's handoff to be posted", async () => {
+      const posted = h.world.state.slack.withMetadata(HANDOFF_EVENT, channel());
+      return posted.length > 0 ? posted : undefined;
+    });
     expect(handed).toHaveLength(1);
     expect(JSON.stringify(handed[0]!.blocks)).toContain("prode never runs production writes");
 

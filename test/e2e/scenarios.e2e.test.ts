@@ -31,19 +31,20 @@ import { dropQueuePrefix, testQueuePrefix } from "../setup/redis.ts";
  * suite says so when it does). Never change a scenario's data to leave this list.
  */
 const KNOWN_MISSES: Record<string, string> = {
-  "catalog-cache-key-change-evictions": "BLOCKED_NEEDS_INFO", // expected DELIVERY
-  // The consumer's service is not resolved from the alarm, so its database is not read: no
-  // dependency evidence for infra. Safe (no poison, no PR).
-  "dispatch-consumer-db-slots-exhausted": "BLOCKED_NEEDS_INFO", // expected VENDOR_OR_INFRA
-  // The traffic ramp and CPU read flat; no infra rule names a load handled by autoscaling.
-  // Safe (no crash loop from one normal stop during a scale-out).
-  "courier-eta-scale-out-after-release": "BLOCKED_NEEDS_INFO", // expected VENDOR_OR_INFRA
-  "fulfillment-poison-message": "BLOCKED_NEEDS_INFO", // expected DELIVERY
-  // Load and DB connections rising first now keep the release from counting against infra,
-  // but with no connection limit or refusal visible, infra reaches only 45 (< 70): safe.
-  "listings-traffic-surge-db-pool-after-deploy": "BLOCKED_NEEDS_INFO", // expected VENDOR_OR_INFRA
-  "pdf-renderer-memory-leak-after-bump": "BLOCKED_NEEDS_INFO", // expected DELIVERY
-  "session-cache-evictions-campaign": "BLOCKED_NEEDS_INFO", // expected VENDOR_OR_INFRA
+  // Code leads at 60% with no exception in Sentry; the surge began 6 min after the 5xx onset
+  // (more than the onset's uncertainty), so it is not counted as a competing explanation and
+  // the floor stops the run before the competing-explanation rule could. Safe: no gate pass.
+  "menu-api-scale-out-5xx-after-release": "BLOCKED_NEEDS_INFO", // expected CANNOT_AUTO_FIX
+  // Blind (session 9). The ticket blames a release the onset precedes; the vendor the errors
+  // name is operational: every hypothesis is refuted, so "needs info" (what changed at the
+  // onset?) where the author wants the conflict named as CANNOT_AUTO_FIX. The ticket's own
+  // claim is not a source the conflict checks read. Safe: no gate pass.
+  "tax-api-ticket-blames-release-onset-earlier": "BLOCKED_NEEDS_INFO", // expected CANNOT_AUTO_FIX
+  // Blind (session 9). The Sentry project and the Linear label name different services: a
+  // material identity conflict exits CANNOT_AUTO_FIX; the author wants "re-route the
+  // ticket" as BLOCKED_NEEDS_INFO (orders-ticket-links-payments-issue, a team-only
+  // mismatch, expects delivery). Safe: no gate pass, both services named.
+  "search-ticket-links-recommendations-issue": "CANNOT_AUTO_FIX", // expected BLOCKED_NEEDS_INFO
 };
 
 /** Runs at once: each takes ~1-4 s of mostly waiting on the world and the queue. */
@@ -51,7 +52,12 @@ const CONCURRENCY = 3;
 
 const ALL = await loadScenarios();
 const SCENARIOS = ALL.map((s) => s.name);
-/** Scenarios that expect a PR: delivery (worktree, PR) is not built yet. */
+/**
+ * Scenarios that expect a PR. This suite measures investigations, so it runs without a
+ * coding agent (the gate's pass hands off); delivery itself runs in
+ * test/e2e/delivery.e2e.test.ts on the scenarios whose world carries the repository's
+ * files and a reference fix (`delivery:`).
+ */
 const EXPECTS_PR = new Set(ALL.filter((s) => s.expected.pullRequest).map((s) => s.name));
 
 interface ScenarioRecord {
@@ -248,8 +254,10 @@ describe.each(SCENARIOS)("scenario %s", (name) => {
     }
   });
 
-  if (EXPECTS_PR.has(name)) {
-    it.todo("opens the draft PR and waits for a human merge (delivery phases are not built yet)");
+  if (EXPECTS_PR.has(name) && !ALL.find((s) => s.name === name)?.delivery) {
+    it.todo(
+      "opens the draft PR with the reference agent (its world needs the repository's files and a fix)",
+    );
   }
 });
 

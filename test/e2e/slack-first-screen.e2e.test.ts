@@ -21,6 +21,9 @@ interface Thread {
   parent: SlackMessage;
   replies: SlackMessage[];
   outcome: string;
+  /** The run's start and the world's clock when it was triggered. */
+  createdAt: Date;
+  worldNow: Date;
 }
 
 const threads = new Map<string, Thread>();
@@ -41,7 +44,13 @@ async function readThread(name: string): Promise<Thread> {
     const parent = slack.withMetadata("prode_triage", channel)[0];
     if (!parent) throw new Error(`${name}: no parent message`);
     const replies = slack.thread(channel, parent.ts).filter((m) => m.ts !== parent.ts);
-    return { parent, replies, outcome: result.run.outcome ?? "" };
+    return {
+      parent,
+      replies,
+      outcome: result.run.outcome ?? "",
+      createdAt: result.run.createdAt,
+      worldNow: result.world.now(),
+    };
   } finally {
     await result?.close();
     await dropQueuePrefix(prefix);
@@ -98,6 +107,13 @@ describe.each(REFERENCE)("%s: the thread leads with the answer", (name) => {
     expect(all).not.toContain("▰");
     expect(all).not.toMatch(/Phase \d+\/\d+/);
     expect(all).toContain("({ago})");
+  });
+
+  it("a run starts by the clock prode runs on, so 'Started' is never in the future", () => {
+    for (const [name, t] of threads) {
+      const skewMs = Math.abs(t.createdAt.getTime() - t.worldNow.getTime());
+      expect(skewMs, name).toBeLessThan(10 * 60_000);
+    }
   });
 
   it("the decision reply says what prode does next, once", () => {

@@ -29,7 +29,7 @@ describe("storage", () => {
     expect(row?.phase).toBe("QUEUED");
     expect(row?.fencing).toBe(0);
     await lite.close();
-  });
+  }, 120_000);
 });
 
 describe("migrations", () => {

@@ -113,4 +113,34 @@ describe("kill switches in the runner", () => {
     await reconcileOnce({ db: t.db, queue: r.queue, log: quietLog, actor: "reconciler" });
     await waitForRun(t, held.run.id, isAt("RUN_COMPLETE"));
   });
+
+  it("a capability switch on the coding agent holds a run before IMPLEMENT starts, not before earlier phases", async () => {
+    const reached: string[] = [];
+    const mark = (phase: string) => async () => {
+      reached.push(phase);
+      return {};
+    };
+    r.startWorker("w1", {
+      CLASSIFY: async () => ({ next: "CREATE_WORKTREE" }),
+      CREATE_WORKTREE: mark("CREATE_WORKTREE"),
+      IMPLEMENT: mark("IMPLEMENT"),
+      LINEAR_HANDOFF: async () => ({ next: "WRITE_CANDIDATE_LEARNING" }),
+    });
+    await engage(t.db, "capability", "run_coding_agent", {
+      actor: "U_ADMIN",
+      reason: "agent review",
+    });
+    const { run } = await createRun(
+      { db: t.db, enqueue: r.queue.enqueue },
+      { ticket: "ENG-AGENT", trigger: "test" },
+    );
+    await waitForRun(t, run.id, (x) => x.phase === "IMPLEMENT" && x.leaseOwner === null);
+    await new Promise((res) => setTimeout(res, 300));
+    expect(reached).toEqual(["CREATE_WORKTREE"]);
+    expect((await runRow(t, run.id))?.outcome).toBeNull();
+    await release(t.db, "capability", "run_coding_agent", { actor: "U_ADMIN", reason: "done" });
+    await reconcileOnce({ db: t.db, queue: r.queue, log: quietLog, actor: "reconciler" });
+    await waitForRun(t, run.id, hasEnded);
+    expect(reached).toEqual(["CREATE_WORKTREE", "IMPLEMENT"]);
+  });
 });

@@ -129,6 +129,23 @@ describe("a disputed scope never loosens policy or kill switches", () => {
     expect(found).not.toBeNull();
   });
 
+  it("a ticket that named no service: the one its evidence dated the symptom on counts too", async () => {
+    // The ticket's structured data named only the lax team; the evidence found the
+    // symptom on ledger-api (WAIT_FOR_EVIDENCE records it in inferredServices).
+    const scope = scopeOf(parseRunContext({ team: "growth", inferredServices: ["ledger-api"] }));
+    expect(scope).toEqual({ team: "growth", candidates: [{ service: "ledger-api" }] });
+    const policy = await cachedPolicySource(dir)(scope);
+    expect(policy.confidence_threshold).toBe(90);
+    expect(canApprove(policy, "production_write", { userId: "U0LEAD0001" })).toBe(false);
+    const check = killSwitchCheck(t.db);
+    expect(await check(scope)).toBeNull();
+    await engage(t.db, "service", "ledger-api", { actor: "test", reason: "ledger freeze" });
+    expect(await check({ ...scope, capability: "slack_post" })).toMatchObject({
+      scope: "service",
+      value: "ledger-api",
+    });
+  });
+
   it("audits the disagreement with every vote and the scope applied", async () => {
     await t.db.execute(
       `insert into runs (id, ticket, phase) values ('run_scope', 'ENG-77', 'FETCH_LINEAR')`,

@@ -50,7 +50,7 @@ describe("every shipped scenario", () => {
         await world.close();
       }
     }
-  });
+  }, 180_000);
 
   it("seeds its replica, when it has one", async () => {
     for (const scenario of await loadScenarios()) {

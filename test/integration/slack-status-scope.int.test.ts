@@ -3,12 +3,7 @@ import { join } from "node:path";
 import { eq } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { auditEvents, runs } from "../../src/db/schema.ts";
-import {
-  ephemeralsFor,
-  type SlackHarness,
-  startSlackHarness,
-  USERS,
-} from "../setup/slack-harness.ts";
+import { askCommand, type SlackHarness, startSlackHarness, USERS } from "../setup/slack-harness.ts";
 
 /**
  * Issue 18 item 9: `/prode status` shows a run only to holders of the viewer role under
@@ -43,12 +38,7 @@ afterEach(async () => {
   await h.close();
 });
 
-async function ask(text: string, user: string): Promise<string> {
-  expect((await h.command(text, user)).status).toBe(200);
-  await h.drain();
-  const last = ephemeralsFor(h.world, user).at(-1);
-  return `${last?.text ?? ""} ${JSON.stringify(last?.blocks ?? [])}`;
-}
+const ask = (text: string, user: string) => askCommand(h, text, user);
 
 describe("/prode status is scoped to viewers of each run's team", () => {
   it("refuses someone with no viewer role, list and detail, and audits it", async () => {

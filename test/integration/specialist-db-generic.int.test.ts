@@ -12,7 +12,9 @@ import { specialistInput } from "../setup/scenario-ticket.ts";
  * The db specialist's schema-generic checks on real replicas seeded from scenarios,
  * through the guarded reader: duplicate rows on a natural key and records stuck in a
  * state their related rows moved past are found from the ticket's record ids alone (no
- * declared check names those tables), and a one-to-many reference is not a duplicate.
+ * declared check names those tables), and a one-to-many reference is not a duplicate;
+ * records lacking the related row nearly all their peers in the same state have are found
+ * the same way.
  */
 
 interface Replica {
@@ -26,6 +28,7 @@ const NAMES = [
   "orders-stuck-payment-pending",
   "refunds-stuck-after-maintenance-window",
   "db-state-approval",
+  "outbound-shipped-orders-without-tracking",
 ];
 
 beforeAll(async () => {
@@ -123,6 +126,38 @@ describe("db specialist: schema-generic data-state checks", () => {
       "orders-stuck-payment-pending",
       db,
       "Customer asks about order ord_h4 and ord_n7, both fine as far as we can tell.",
+    );
+    expect(out.status).toBe("returned");
+    expect(out.signals.filter((s) => s.kind === "stale_derived_rows")).toEqual([]);
+  });
+
+  it("finds records without the related row nearly all their state's peers have: a burst that ended", async () => {
+    const { out } = await run("outbound-shipped-orders-without-tracking");
+    expect(out.status).toBe("returned");
+    expect(out.gaps).toEqual([]);
+    const stale = out.signals.filter((s) => s.kind === "stale_derived_rows");
+    expect(stale).toHaveLength(1);
+    expect(stale[0]).toMatchObject({
+      discrepancy: "missing_related_row",
+      table: "orders",
+      staleCount: 300,
+      totalCount: 5720,
+      ongoing: false,
+      ticketEntitiesAffected: 3,
+      oldestStaleAt: "2027-03-02T15:40:00.000Z",
+      newestStaleAt: "2027-03-02T15:59:56.000Z",
+    });
+    const s = stale[0] as { sampleIds?: string[]; proposedCorrection?: unknown };
+    expect(s.sampleIds).toHaveLength(5);
+    // The missing rows' content is not in the replica: no correction is guessed.
+    expect(s.proposedCorrection).toBeUndefined();
+  });
+
+  it("records with their related row, or too young to have it yet (in flight), are not missing one", async () => {
+    const { out } = await run(
+      "outbound-shipped-orders-without-tracking",
+      db,
+      "Orders ord_h4 and ord_a7 look fine; ord_p2 was placed a few minutes ago.",
     );
     expect(out.status).toBe("returned");
     expect(out.signals.filter((s) => s.kind === "stale_derived_rows")).toEqual([]);

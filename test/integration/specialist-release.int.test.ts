@@ -119,10 +119,12 @@ describe("release specialist in the simulated world", () => {
       {
         kind: "release_correlation",
         release: "v2026.11.20-3",
-        deployedAt: "2026-11-20T13:58:40Z",
-        firstSeenAfterDeployMinutes: 8,
+        // The deployment's success status (GitHub), as Sentry's deploy record is missing.
+        deployedAt: "2026-11-20T14:02:14Z",
+        firstSeenAfterDeployMinutes: 4,
       },
     ]);
+    expect(facts(out)).toContain("finished 2026-11-20T14:02:14Z (GitHub deployment status)");
     expect(out.gaps.length).toBe(2);
     expect(out.gaps.every((g) => g.what.startsWith("Sentry "))).toBe(true);
     expect(out.confidence).toBeLessThan(85);

@@ -92,16 +92,16 @@ describe("read-replica reader", () => {
 
   it("returns columns with type oids and rows as arrays, so duplicate names survive", async () => {
     const result = await reader().query(
-      "select id, email, id as id from users where id <= 2 order by id limit 5",
+      "select id, name, id as id from users where id <= 2 order by id limit 5",
     );
     expect(result.columns).toEqual([
       { name: "id", typeOid: 20 },
-      { name: "email", typeOid: 25 },
+      { name: "name", typeOid: 25 },
       { name: "id", typeOid: 20 },
     ]);
     expect(result.rows).toEqual([
-      ["1", "alice@example.com", "1"],
-      ["2", "bob@example.com", "2"],
+      ["1", "Alice", "1"],
+      ["2", "Bob", "2"],
     ]);
     expect(result).toMatchObject({ rowCount: 2, truncated: false });
     expect(result.durationMs).toBeGreaterThanOrEqual(0);
@@ -129,11 +129,14 @@ describe("read-replica reader", () => {
   });
 
   it("reports a query past statement_timeout as a Timeout, and the reader keeps working", async () => {
-    // The cost ceiling would refuse this join before it runs; lift it to reach the timeout.
-    const r = reader({ statementTimeoutMs: 50, maxPlanCost: 1e12 });
+    await admin.unsafe(`insert into onboarding_steps (id, user_id, step)
+      select 100 + g, 1, 'bulk' from generate_series(1, 20000) g;
+      analyze onboarding_steps`);
+    // The plan ceilings would refuse this join before it runs; lift them to reach the timeout.
+    const r = reader({ statementTimeoutMs: 50, maxPlanCost: 1e12, maxPlanRows: 1e12 });
     const started = Date.now();
     const error = await expectAppError(
-      r.query("select count(*) from generate_series(1, 100000) a, generate_series(1, 100000) b"),
+      r.query("select count(*) from onboarding_steps a join onboarding_steps b on a.id < b.id"),
       ErrorCode.Timeout,
     );
     expect(error.message).toContain("statement_timeout (50 ms)");
@@ -141,16 +144,9 @@ describe("read-replica reader", () => {
     expect((await r.query("select count(*) from users")).rows).toEqual([["3"]]);
   });
 
-  it("refuses a statement the planner costs above the ceiling, before it runs", async () => {
+  it("reports the plan's cost and row estimates, and refuses above the configured ceiling", async () => {
+    // An expensive statement the guard allows is refused in replica-ceilings.int.test.ts.
     const r = reader();
-    const started = Date.now();
-    const error = await expectAppError(
-      r.query("select count(*) from generate_series(1, 100000) a, generate_series(1, 100000) b"),
-      ErrorCode.SqlRefused,
-    );
-    expect(error.message).toMatch(/planner estimates a cost of \d+, above the ceiling of 1000000/);
-    // Refused from the plan: nowhere near the 5 s statement timeout a run would reach.
-    expect(Date.now() - started).toBeLessThan(2_000);
     const cheap = await r.query("select count(*) from users");
     expect(cheap.planCost).toBeGreaterThan(0);
     expect(cheap.planCost).toBeLessThan(1_000);
@@ -165,12 +161,12 @@ describe("read-replica reader", () => {
     await admin.unsafe(`insert into users (id, email, name, status, created_at)
       values (100, 'big@example.com', repeat('é', 20000), 'active', now())`);
     const result = await reader({ maxCellBytes: 1_024 }).query(
-      "select id, name, email from users where id >= 100 order by id limit 5",
+      "select id, name, status from users where id >= 100 order by id limit 5",
     );
     expect(result.rowCount).toBe(1);
-    const [id, name, email] = result.rows[0] as [string, string, string];
+    const [id, name, status] = result.rows[0] as [string, string, string];
     expect(id).toBe("100");
-    expect(email).toBe("big@example.com");
+    expect(status).toBe("active");
     expect(name).toMatch(/^é+…\[truncated by prode: 40000 bytes, cell cap 1024\]$/);
     expect(Buffer.byteLength(name.slice(0, name.indexOf("…")))).toBeLessThanOrEqual(1_024);
     expect(result).toMatchObject({ cellsTruncated: 1, truncated: false });

@@ -47,6 +47,19 @@ export function linearHeaders(
   return { "linear-signature": createHmac("sha256", key).update(body).digest("hex") };
 }
 
+/** GitHub's `X-Hub-Signature-256` (no timestamp: "stale"/"future" sign validly). */
+export function githubHeaders(
+  secret: string,
+  body: Uint8Array,
+  signing: Signing,
+): Record<string, string> {
+  if (signing === "none") return {};
+  const key = signing === "wrong" ? "not-the-secret" : secret;
+  return {
+    "x-hub-signature-256": `sha256=${createHmac("sha256", key).update(body).digest("hex")}`,
+  };
+}
+
 export const utf8 = (s: string) => new Uint8Array(Buffer.from(s, "utf8"));
 export const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
 
@@ -194,6 +207,45 @@ const linearPayload = fc
   )
   .map((v) => JSON.stringify(v) ?? "null");
 
+/** A `pull_request` (or review) delivery on a prode-looking PR with parts replaced, or any JSON. */
+const githubPayload = fc
+  .oneof(
+    fc.record(
+      {
+        action: fc.oneof(fc.constantFrom("closed", "reopened", "opened", "submitted"), field),
+        number: fc.oneof(fc.integer(), field),
+        pull_request: fc.oneof(
+          fc.record(
+            {
+              number: fc.oneof(fc.integer({ min: -1, max: 3 }), fc.double(), field),
+              state: fc.oneof(fc.constantFrom("open", "closed"), field),
+              merged: fc.oneof(fc.boolean(), json),
+              merged_at: fc.oneof(fc.constant("2026-01-01T00:00:00Z"), json),
+              merge_commit_sha: field,
+              merged_by: fc.oneof(fc.record({ login: field }), json),
+              head: fc.oneof(
+                fc.record({
+                  ref: fc.oneof(fc.constantFrom("prode/ENG-1-abc", "main"), field),
+                }),
+                json,
+              ),
+            },
+            { requiredKeys: [] },
+          ),
+          json,
+        ),
+        repository: fc.oneof(
+          fc.record({ full_name: fc.oneof(fc.constant("acme-sim/onboarding-api"), field) }),
+          json,
+        ),
+        sender: fc.oneof(fc.record({ login: field }), json),
+      },
+      { requiredKeys: [] },
+    ),
+    json,
+  )
+  .map((v) => JSON.stringify(v) ?? "null");
+
 const contentType = fc.oneof(
   fc.constantFrom(
     "application/json",
@@ -251,6 +303,11 @@ const extraHeaders = fc
       ),
       "x-slack-retry-reason": fc.string({ maxLength: 20 }),
       "linear-delivery": fc.oneof(fc.uuid(), fc.string({ maxLength: 300 })),
+      "x-github-event": fc.oneof(
+        fc.constantFrom("pull_request", "pull_request_review", "ping", "push"),
+        fc.string({ maxLength: 120 }),
+      ),
+      "x-github-delivery": fc.oneof(fc.uuid(), fc.string({ maxLength: 300 })),
     },
     { requiredKeys: [] },
   )
@@ -266,6 +323,7 @@ const slackPayload = fc.oneof(
   payload(slackEvent, JSON_TYPE),
 );
 const linearRequestPayload = payload(linearPayload, JSON_TYPE);
+const githubRequestPayload = payload(githubPayload, JSON_TYPE);
 
 /** A request: where, how, what (content type and body), signed how, other headers. */
 const requestTo = (
@@ -280,6 +338,7 @@ const requestTo = (
 export const request: fc.Arbitrary<FuzzRequest> = fc.oneof(
   { weight: 5, arbitrary: requestTo(fc.constant("/slack/events"), slackPayload) },
   { weight: 4, arbitrary: requestTo(fc.constant("/webhooks/linear"), linearRequestPayload) },
+  { weight: 3, arbitrary: requestTo(fc.constant("/webhooks/github"), githubRequestPayload) },
   {
     weight: 2,
     arbitrary: requestTo(

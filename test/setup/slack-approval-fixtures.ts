@@ -6,7 +6,7 @@ import { runs } from "../../src/db/schema.ts";
 import { parseRunContext } from "../../src/domain/run-context.ts";
 import type { RunStarter } from "../../src/domain/run-starter.ts";
 import { loadPolicy } from "../../src/policy/load.ts";
-import { performEffect } from "../../src/runner/effects.ts";
+import { stepEffects } from "../../src/runner/effects.ts";
 import type { PhaseContext, RunRow } from "../../src/runner/types.ts";
 import type { SlackMessageRef } from "../../src/slack/messages.ts";
 import { createSlackNotifier, type SlackNotifier } from "../../src/slack/notifier.ts";
@@ -27,8 +27,7 @@ export function leasedContext(db: Db, run: RunRow): PhaseContext {
     log: quietLog,
     signal: new AbortController().signal,
     now: () => new Date(),
-    effect: (spec) =>
-      performEffect(db, { runId: run.id, fencing: run.fencing, workerId: WORKER }, spec),
+    ...stepEffects(db, { runId: run.id, fencing: run.fencing, workerId: WORKER }),
   };
 }
 

@@ -236,3 +236,15 @@ export async function startSlackHarness(
 export function ephemeralsFor(world: World, user: string) {
   return world.state.slack.ephemerals().filter((e) => e.user === user);
 }
+
+/**
+ * `/prode <text>` as `user`, through the signed endpoint and the interaction stream: the
+ * text and blocks of the last ephemeral reply `user` got, as one string to match.
+ */
+export async function askCommand(h: SlackHarness, text: string, user: string): Promise<string> {
+  const answer = await h.command(text, user);
+  if (answer.status !== 200) throw new Error(`/prode ${text}: HTTP ${answer.status}`);
+  await h.drain();
+  const last = ephemeralsFor(h.world, user).at(-1);
+  return `${last?.text ?? ""} ${JSON.stringify(last?.blocks ?? [])}`;
+}

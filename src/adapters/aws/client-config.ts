@@ -1,3 +1,5 @@
+import { inSpan } from "../../observability/tracing.ts";
+
 /**
  * What every prode AWS client is built from, and the SDK settings they share. The SDK
  * retries three times with backoff by default; retries belong to prode's runner (which
@@ -45,4 +47,31 @@ export function awsClientConfig(connection: AwsConnection) {
       throwOnRequestTimeout: true,
     },
   };
+}
+
+/** The part of an SDK v3 client the tracing middleware needs. */
+interface MiddlewareClient {
+  middlewareStack: {
+    add(
+      middleware: (
+        next: (args: unknown) => Promise<unknown>,
+        context: { clientName?: string; commandName?: string },
+      ) => (args: unknown) => Promise<unknown>,
+      options: { step: "initialize"; name: string },
+    ): void;
+  };
+}
+
+/** The client with a trace span per command (`aws <client> <command>`): names only. */
+export function traced<C>(client: C): C {
+  (client as unknown as MiddlewareClient).middlewareStack.add(
+    (next, context) => (args) =>
+      inSpan(
+        `aws ${context.clientName ?? "client"} ${context.commandName ?? "command"}`,
+        { "prode.provider": "aws", "prode.call": context.commandName ?? "command" },
+        () => next(args),
+      ),
+    { step: "initialize", name: "prodeTracing" },
+  );
+  return client;
 }

@@ -13,7 +13,7 @@ import {
 import type { CloudWatchReader, MetricQuery, MetricSeries } from "../../../specialists/tools.ts";
 import { AppError, ErrorCode } from "../../domain/errors.ts";
 import { defaultRedactor, type Redactor } from "../../safety/redact.ts";
-import { type AwsConnection, awsClientConfig } from "./client-config.ts";
+import { type AwsConnection, awsClientConfig, traced } from "./client-config.ts";
 import {
   describeAlarmHistory,
   describeAlarms,
@@ -78,8 +78,8 @@ export interface CloudWatchReaderHandle extends CloudWatchReader {
 
 export function createCloudWatchReader(options: CloudWatchReaderOptions): CloudWatchReaderHandle {
   const config = awsClientConfig(options);
-  const metrics = new CloudWatchClient(config);
-  const logs = new CloudWatchLogsClient(config);
+  const metrics = traced(new CloudWatchClient(config));
+  const logs = traced(new CloudWatchLogsClient(config));
   const health = createHealthReader(options);
   const queryDeadlineMs = options.queryDeadlineMs ?? 20_000;
   const firstPollMs = options.pollIntervalMs ?? 250;
@@ -214,7 +214,8 @@ export function createCloudWatchReader(options: CloudWatchReaderOptions): CloudW
       for (const cell of cells) {
         // @ptr addresses the raw event for GetLogRecord: never useful to a specialist.
         if (!cell.field || cell.field === "@ptr") continue;
-        row[cell.field] = redactor.redact(truncateField(cell.value ?? "", maxFieldChars)).text;
+        // Redact, then cut: a key cut first no longer matches its rule (probe F2).
+        row[cell.field] = truncateField(redactor.redact(cell.value ?? "").text, maxFieldChars);
       }
       return row;
     });

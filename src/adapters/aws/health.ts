@@ -4,7 +4,7 @@ import {
   HealthClient,
 } from "@aws-sdk/client-health";
 import type { ProviderHealthEvent } from "../../../specialists/tools.ts";
-import { type AwsConnection, awsClientConfig } from "./client-config.ts";
+import { type AwsConnection, awsClientConfig, traced } from "./client-config.ts";
 import { awsErrorToAppError } from "./errors.ts";
 
 /**
@@ -28,7 +28,9 @@ export interface HealthReaderHandle {
 }
 
 export function createHealthReader(connection: AwsConnection): HealthReaderHandle {
-  const client = new HealthClient(awsClientConfig({ ...connection, region: HEALTH_REGION }));
+  const client = traced(
+    new HealthClient(awsClientConfig({ ...connection, region: HEALTH_REGION })),
+  );
   const regions = [connection.region, "global"];
 
   async function describeHealthEvents(input: {

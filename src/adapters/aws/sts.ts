@@ -1,6 +1,6 @@
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { ErrorCode } from "../../domain/errors.ts";
-import { type AwsConnection, awsClientConfig } from "./client-config.ts";
+import { type AwsConnection, awsClientConfig, traced } from "./client-config.ts";
 import { awsErrorToAppError } from "./errors.ts";
 
 /**
@@ -31,7 +31,7 @@ export async function probeAws(options: AwsProbeOptions): Promise<AwsProbe> {
       retryable: false,
     };
   }
-  const sts = new STSClient(awsClientConfig(options));
+  const sts = traced(new STSClient(awsClientConfig(options)));
   try {
     const identity = await sts.send(new GetCallerIdentityCommand({}));
     const account = identity.Account ?? "";

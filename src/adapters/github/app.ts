@@ -26,9 +26,17 @@ function createApp(options: GitHubAppOptions) {
   return new App({
     appId: options.appId,
     privateKey,
-    Octokit: options.baseUrl ? Octokit.defaults({ baseUrl: options.baseUrl }) : Octokit,
+    Octokit: Octokit.defaults({
+      ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}),
+      // Octokit logs each failed request (`GET … - 404`) to the console, outside prode's
+      // redacting logger; every failure is converted and handled (errors.ts), so quiet.
+      log: QUIET,
+    }),
   });
 }
+
+const quiet = () => {};
+const QUIET = { debug: quiet, info: quiet, warn: quiet, error: quiet };
 
 /**
  * An Octokit authenticated as the installation, its token renewed by @octokit/app. With

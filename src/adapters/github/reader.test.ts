@@ -4,8 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startWorld, type World } from "../../../sim/server.ts";
 import { ErrorCode } from "../../domain/errors.ts";
 import { withCallBudget } from "../../observability/call-budget.ts";
+import { createRedactor, defaultRedactor } from "../../safety/redact.ts";
 import { createInstallationOctokit, probeGitHub } from "./app.ts";
-import { createGitHubReader } from "./reader.ts";
+import { createGitHubReader, redactKeepingLines } from "./reader.ts";
 
 /** The GitHub reader and App helpers against the simulated GitHub, with the real Octokit. */
 
@@ -52,7 +53,7 @@ describe("createGitHubReader over the simulated GitHub", () => {
     expect(JSON.stringify(diff)).not.toContain("@example.com");
   });
 
-  it("lists deployments newest first with the state of their latest status", async () => {
+  it("lists deployments newest first with the state of their latest status and when they succeeded", async () => {
     const deployments = await reader().listDeployments({ environment: "production", limit: 5 });
     expect(deployments).toEqual([
       {
@@ -62,6 +63,7 @@ describe("createGitHubReader over the simulated GitHub", () => {
         environment: "production",
         createdAt: "2026-11-20T13:58:40Z",
         state: "success",
+        finishedAt: "2026-11-20T14:02:14Z",
       },
       {
         id: 90016,
@@ -70,6 +72,7 @@ describe("createGitHubReader over the simulated GitHub", () => {
         environment: "production",
         createdAt: "2026-11-20T09:12:22Z",
         state: "success",
+        finishedAt: "2026-11-20T09:15:36Z",
       },
     ]);
     await expect(reader().listDeployments({ environment: "staging", limit: 5 })).resolves.toEqual(
@@ -81,7 +84,12 @@ describe("createGitHubReader over the simulated GitHub", () => {
     const octokit = await createInstallationOctokit(app());
     world.clearCalls();
     const github = createGitHubReader({ octokit, owner: "acme-sim", repo: "onboarding-api" });
-    expect(Object.keys(github).sort()).toEqual(["compare", "listDeployments"]);
+    expect(Object.keys(github).sort()).toEqual([
+      "compare",
+      "getCommit",
+      "getFile",
+      "listDeployments",
+    ]);
     await github.listDeployments({ limit: 1 });
     await github.compare(PREVIOUS, CURRENT);
     // @octokit/app mints the installation token on first use; everything else is a read.
@@ -130,6 +138,107 @@ describe("createGitHubReader over the simulated GitHub", () => {
       ),
     ).rejects.toMatchObject({ code: ErrorCode.UpstreamRateLimited, retryAfterMs: 60_000 });
     expect(Date.now() - again).toBeLessThan(1_000);
+  });
+});
+
+describe("getFile and getCommit over the simulated GitHub", () => {
+  it("reads a file's text at a commit, line for line, with its blob SHA; a missing path is null", async () => {
+    const file = await reader().getFile!("src/onboarding/complete.ts", CURRENT);
+    expect(file).toMatchObject({
+      path: "src/onboarding/complete.ts",
+      sha: expect.stringMatching(/^[0-9a-f]{40}$/),
+    });
+    expect(file!.size).toBe(Buffer.byteLength(file!.content));
+    const lines = file!.content.split("\n");
+    // The world's file matches the Sentry frame: line 42 is the unguarded read.
+    expect(lines[41]).toContain("account.subscription.plan");
+    await expect(reader().getFile!("src/nope.ts", CURRENT)).resolves.toBeNull();
+  });
+
+  it("refuses a directory and a file over the size cap as bad_input", async () => {
+    await expect(reader().getFile!("src/onboarding", CURRENT)).rejects.toMatchObject({
+      code: ErrorCode.BadInput,
+      message: expect.stringContaining("is a directory"),
+    });
+    const small = createGitHubReader({
+      octokit: new Octokit({ baseUrl: world.urls.github, auth: "ghp_sim_reader" }),
+      owner: "acme-sim",
+      repo: "onboarding-api",
+      maxFileBytes: 100,
+    });
+    await expect(small.getFile!("src/onboarding/complete.ts", CURRENT)).rejects.toMatchObject({
+      code: ErrorCode.BadInput,
+      message: expect.stringContaining("over the 100-byte cap"),
+    });
+  });
+
+  it("redacts a file's text before it leaves the adapter", async () => {
+    const redacting = createGitHubReader({
+      octokit: new Octokit({ baseUrl: world.urls.github, auth: "ghp_sim_reader" }),
+      owner: "acme-sim",
+      repo: "onboarding-api",
+      redactor: createRedactor({
+        extraPatterns: [{ category: "plan_read", pattern: "subscription\\.plan" }],
+      }),
+    });
+    const file = await redacting.getFile!("src/onboarding/complete.ts", CURRENT);
+    expect(file!.content).not.toContain("subscription.plan");
+    expect(file!.content.split("\n")[41]).toContain("[REDACTED:plan_read]");
+  });
+
+  it("reads a commit's parents and message; an unknown SHA is null", async () => {
+    const commit = await reader().getCommit!(CURRENT);
+    expect(commit).toEqual({
+      sha: CURRENT,
+      parents: ["136634c2cb0b2fd6ba4ffaf72b2e2ab4dbd367a3"],
+      message: "refactor(onboarding): read plan limits from the account subscription",
+      date: "2026-11-20T11:41:09Z",
+    });
+    await expect(reader().getCommit!("f".repeat(40))).resolves.toBeNull();
+  });
+});
+
+describe("redactKeepingLines", () => {
+  it("keeps line n at line n when a secret block collapses, and redacts single-line secrets too", () => {
+    const key = [
+      "-----BEGIN RSA PRIVATE KEY-----",
+      "MIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun",
+      "-----END RSA PRIVATE KEY-----",
+    ].join("\n");
+    const secret = "aws_secret_access_key = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY'";
+    const text = [
+      secret,
+      "const a = 1;",
+      `const key = \`${key}\`;`,
+      "const b = 2;",
+      secret,
+      "end",
+    ].join("\n");
+    const out = redactKeepingLines(text, defaultRedactor).split("\n");
+    expect(out).toHaveLength(text.split("\n").length);
+    expect(out[1]).toBe("const a = 1;");
+    expect(out[2]).toBe("const key = `[REDACTED:private_key]`;");
+    expect(out.slice(3, 5)).toEqual(["", ""]);
+    expect(out[5]).toBe("const b = 2;");
+    expect(out[6]).toContain("[REDACTED:aws_secret_key]");
+    expect(out[7]).toBe("end");
+    expect(out.join("\n")).not.toMatch(/MIIEowIBAAKCAQEA|wJalrXUtnFEMI/);
+  });
+
+  it("withholds the whole file rather than misalign it, and aligns a text that collapsed whole", () => {
+    const collapsing = {
+      ...defaultRedactor,
+      // A redactor that adds a line: nothing to align it to.
+      redact: (t: string) => ({ text: t.includes("\n") ? `${t}\nextra` : t, summary: {} }),
+    };
+    expect(redactKeepingLines("a\nb\nc", collapsing)).toBe(
+      Array(3).fill("[REDACTED:withheld_file]").join("\n"),
+    );
+    const whole = {
+      ...defaultRedactor,
+      redact: (t: string) => ({ text: t.includes("\n") ? "x" : t, summary: {} }),
+    };
+    expect(redactKeepingLines("a\nb\nc", whole)).toBe("x\n\n");
   });
 });
 

@@ -2,7 +2,7 @@ import type { Server } from "node:http";
 import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { AppError, ErrorCode } from "../../domain/errors.ts";
-import { createHttpServer, listen } from "./server.ts";
+import { createHttpServer, listen, type Route } from "./server.ts";
 
 let server: Server | undefined;
 afterEach(async () => {
@@ -157,5 +157,52 @@ describe("createHttpServer limits", () => {
     expect(await statusOf("*")).toBe(400);
     expect(await statusOf("http://elsewhere.example/in")).toBe(400);
     expect(await statusOf("//")).toBe(404);
+  });
+
+  it("refuses a path with '.' or '..' segments, plain or encoded, before routing: the route they resolve to is not served", async () => {
+    let served = 0;
+    const metrics: Route = {
+      method: "GET",
+      path: "/metrics",
+      handle: async () => {
+        served += 1;
+        return { status: 200, body: "secret" };
+      },
+    };
+    server = createHttpServer([metrics], pino({ level: "silent" }));
+    const port = await listen(server, 0, "127.0.0.1");
+    const { request } = await import("node:http");
+    // node:http sends the path as written (fetch would resolve the dot segments first).
+    const answerTo = (path: string) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = request({ host: "127.0.0.1", port, path, method: "GET" }, (res) => {
+          let body = "";
+          res.on("data", (c: Buffer) => (body += c.toString()));
+          res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+        });
+        req.on("error", reject);
+        req.end();
+      });
+    for (const path of [
+      "/healthz/../metrics",
+      "/healthz/%2e%2e/metrics",
+      "/healthz/%2E./metrics",
+      "/healthz/.%2e/metrics",
+      "/./metrics",
+      "/%2e/metrics",
+      "/healthz\\..\\metrics",
+      "/x/../metrics?a=1",
+      "/metrics/..",
+    ]) {
+      const answer = await answerTo(path);
+      expect(answer.status, path).toBe(400);
+      expect(answer.body, path).toContain("'..' segments");
+    }
+    expect(served).toBe(0);
+    // Dots inside a segment are not dot segments; a dot in the query is not in the path.
+    expect((await answerTo("/metrics?next=../x")).status).toBe(200);
+    expect((await answerTo("/metrics.txt")).status).toBe(404);
+    expect((await answerTo("/...")).status).toBe(404);
+    expect(served).toBe(1);
   });
 });

@@ -1,7 +1,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { Span } from "@opentelemetry/api";
 import type { Logger } from "pino";
 import { asAppError, ErrorCode } from "../../domain/errors.ts";
 import type { Metrics } from "../../observability/metrics.ts";
+import { inSpan } from "../../observability/tracing.ts";
 import { createRateLimiter, DEFAULT_RATE_LIMITS, type RateLimits } from "./rate-limit.ts";
 
 /** A request with its raw body read (signature checks need the exact bytes). */
@@ -91,17 +93,40 @@ const TOO_LARGE: HttpReply = {
 };
 
 /**
+ * Whether the raw path (before any `?`) has a `.` or `..` segment, spelled plainly or
+ * percent-encoded (`%2e`), between `/` or `\` (URL parsing reads a backslash as a slash).
+ * URL parsing resolves them, so `/healthz/../metrics` would be served as `/metrics` past
+ * a proxy rule that blocks `/metrics` by prefix (probe F7): refused before routing.
+ */
+export function hasDotSegment(target: string): boolean {
+  // URL parsing also drops tabs and newlines and ends the path at `?` or `#`.
+  const path = target.replace(/[\t\n\r]/g, "").split(/[?#]/, 1)[0]!;
+  return path.split(/[/\\]/).some((segment) => /^(\.|%2e){1,2}$/i.test(segment));
+}
+
+/**
  * The request target as a URL, or undefined when it is not an origin-form path. Parsed
  * against a fixed origin by concatenation: `new URL("//x", base)` would read `//x` as a
  * host and throw.
  */
 function requestUrl(target: string | undefined): URL | undefined {
   if (!target?.startsWith("/")) return undefined;
+  if (hasDotSegment(target)) return undefined;
   try {
     return new URL(`http://localhost${target}`);
   } catch {
     return undefined;
   }
+}
+
+/**
+ * A 4xx's reason for the metrics: its error's words before any detail ("bad payload: …"
+ * → "bad payload"), bounded, so the label set stays small whatever a request carried.
+ */
+export function rejectReason(reply: HttpReply): string {
+  const error = (reply.body as { error?: unknown } | undefined)?.error;
+  if (typeof error !== "string" || error === "") return `http ${reply.status}`;
+  return error.split(":")[0]!.trim().toLowerCase().slice(0, 40);
 }
 
 function sourceOf(req: IncomingMessage, header: string | undefined): string {
@@ -130,16 +155,27 @@ export function createHttpServer(
   const { metrics, fallback } = options;
   const limiter = createRateLimiter(options.rateLimits ?? DEFAULT_RATE_LIMITS);
 
-  const serve = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+  const serve = async (req: IncomingMessage, res: ServerResponse, span: Span): Promise<void> => {
     const url = requestUrl(req.url);
     if (!url) {
       metrics?.httpRequests.inc({ route: "unknown", status: 400 });
-      return send(res, { status: 400, body: { error: "bad request target" } });
+      return send(res, {
+        status: 400,
+        body: {
+          error:
+            "bad request target: an origin-form path (/…) without '.' or '..' segments is expected",
+        },
+      });
     }
     const route = routes.find((r) => r.path === url.pathname && r.method === req.method);
     const label = route ? route.path : fallback ? "fallback" : "unknown";
+    span.updateName(`HTTP ${req.method} ${label}`);
+    span.setAttribute("http.route", label);
     const answer = (reply: HttpReply) => {
       metrics?.httpRequests.inc({ route: label, status: reply.status });
+      span.setAttribute("http.response.status_code", reply.status);
+      if (reply.status >= 400 && reply.status < 500)
+        metrics?.httpRejects.inc({ route: label, reason: rejectReason(reply) });
       send(res, reply);
     };
     const limit = limiter.take(label, sourceOf(req, options.clientIpHeader));
@@ -187,7 +223,10 @@ export function createHttpServer(
   };
 
   const server = createServer((req, res) => {
-    serve(req, res).catch((error: unknown) => {
+    // One trace span per request: the method, the route's path (never the query) and status.
+    inSpan(`HTTP ${req.method}`, { "http.request.method": req.method ?? "" }, (span) =>
+      serve(req, res, span),
+    ).catch((error: unknown) => {
       // A bug of ours (a reply that cannot be serialised, a socket gone mid-write): a
       // logged 500, never an unhandled rejection.
       log.error({ err: asAppError(error), path: req.url }, "request handling failed");

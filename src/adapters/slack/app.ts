@@ -9,10 +9,18 @@ import {
 import type { WebClient } from "@slack/web-api";
 import type { Logger } from "pino";
 import { APPROVE_ACTION_ID, REJECT_ACTION_ID } from "../../../blocks/approval-request.ts";
+import {
+  FEEDBACK_INPUT_ACTION_ID,
+  FEEDBACK_INPUT_BLOCK_ID,
+  FEEDBACK_MODAL_CALLBACK_ID,
+  FEEDBACK_RIGHT_ACTION_ID,
+  FEEDBACK_WRONG_ACTION_ID,
+} from "../../../blocks/feedback.ts";
 import type { Route } from "../http/server.ts";
 import { type BackgroundTasks, createBackgroundTasks } from "./background.ts";
 import { callSlack, slackClientOptions } from "./client.ts";
 import { deliveryIdOf } from "./deliveries.ts";
+import type { SlackWorkspace } from "./events-body.ts";
 import { SlackEventsReceiver, slackEventsRoute } from "./events-route.ts";
 import {
   type HandleSlackInteraction,
@@ -31,7 +39,7 @@ export const PRODE_COMMAND = "/prode";
 const NOT_ACCEPTED =
   ":warning: prode could not take this request right now (its queue is unavailable). Nothing was done: please try again in a minute.";
 /** The Events API types prode listens to; other events are acknowledged and dropped. */
-const LISTENED_EVENTS = ["app_home_opened"] as const;
+const LISTENED_EVENTS = ["app_home_opened", "app_mention"] as const;
 
 export interface SlackAppDeps {
   log: Logger;
@@ -70,20 +78,38 @@ export interface SlackApp {
  * a failed auth.test is not cached (the next request asks again) and never becomes an
  * unhandled rejection at boot, which Bolt's eager token verification could.
  */
-function singleTokenAuthorize(client: WebClient, token: string): Authorize<boolean> {
-  let identity: Promise<{ botId?: string; botUserId?: string }> | undefined;
-  return async () => {
+function singleTokenAuthorize(
+  client: WebClient,
+  token: string,
+): { authorize: Authorize<boolean>; workspace: () => Promise<SlackWorkspace> } {
+  let identity:
+    | Promise<{ botId?: string; botUserId?: string; workspace: SlackWorkspace }>
+    | undefined;
+  const identify = () => {
     identity ??= callSlack("auth.test", () => client.auth.test({ token })).then(
       (r) => ({
         ...(r.bot_id ? { botId: r.bot_id } : {}),
         ...(r.user_id ? { botUserId: r.user_id } : {}),
+        workspace: {
+          ...(r.team_id ? { teamId: r.team_id } : {}),
+          // A workspace of an Enterprise Grid organisation is not the whole organisation:
+          // only an organisation-wide install serves its other workspaces.
+          ...(r.enterprise_id && r.is_enterprise_install ? { enterpriseId: r.enterprise_id } : {}),
+        },
       }),
       (error: unknown) => {
         identity = undefined;
         throw error;
       },
     );
-    return { botToken: token, ...(await identity) };
+    return identity;
+  };
+  return {
+    authorize: async () => {
+      const { workspace: _workspace, ...bot } = await identify();
+      return { botToken: token, ...bot };
+    },
+    workspace: async () => (await identify()).workspace,
   };
 }
 
@@ -103,6 +129,7 @@ export function createSlackApp(input: { config: SlackConfig; deps: SlackAppDeps 
   const logger = slackLogger(log, "bolt");
   const socketMode = slack.SLACK_APP_TOKEN !== undefined;
 
+  const { authorize, workspace } = singleTokenAuthorize(deps.client, token);
   let receiver: Receiver;
   const routes: Route[] = [];
   if (slack.SLACK_APP_TOKEN) {
@@ -118,9 +145,16 @@ export function createSlackApp(input: { config: SlackConfig; deps: SlackAppDeps 
         receiver: events,
         listened: {
           command: PRODE_COMMAND,
-          actionIds: [APPROVE_ACTION_ID, REJECT_ACTION_ID],
+          actionIds: [
+            APPROVE_ACTION_ID,
+            REJECT_ACTION_ID,
+            FEEDBACK_RIGHT_ACTION_ID,
+            FEEDBACK_WRONG_ACTION_ID,
+          ],
           eventTypes: LISTENED_EVENTS,
+          viewCallbackIds: [FEEDBACK_MODAL_CALLBACK_ID],
         },
+        workspace,
         log,
       }),
     );
@@ -132,7 +166,6 @@ export function createSlackApp(input: { config: SlackConfig; deps: SlackAppDeps 
     return allowed;
   };
 
-  const authorize = singleTokenAuthorize(deps.client, token);
   const app = new App({
     receiver,
     logger,
@@ -229,6 +262,66 @@ export function createSlackApp(input: { config: SlackConfig; deps: SlackAppDeps 
       kind: "home",
       deliveryId: deliveryIdOf(body),
       userId: event.user,
+    };
+    if (await handOn(interaction, context.retryNum)) handleHere(interaction);
+  });
+
+  for (const [actionId, verdict] of [
+    [FEEDBACK_RIGHT_ACTION_ID, "right"],
+    [FEEDBACK_WRONG_ACTION_ID, "wrong"],
+  ] as const) {
+    app.action<BlockAction<ButtonAction>>(actionId, async ({ ack, body, action, context }) => {
+      const threadTs = body.message?.thread_ts;
+      const messageTs = body.message?.ts ?? body.container?.message_ts;
+      const interaction: SlackInteraction = {
+        kind: "feedback",
+        deliveryId: deliveryIdOf(body),
+        runId: action.value ?? "",
+        verdict,
+        userId: body.user.id,
+        triggerId: body.trigger_id,
+        channel: body.channel?.id ?? body.container?.channel_id,
+        messageTs,
+        threadTs: threadTs && threadTs !== messageTs ? threadTs : undefined,
+        responseUrl: responseUrlOf(body.response_url),
+      };
+      const accepted = await handOn(interaction, context.retryNum);
+      await ack();
+      if (accepted) handleHere(interaction);
+    });
+  }
+
+  app.view(FEEDBACK_MODAL_CALLBACK_ID, async ({ ack, body, view, context }) => {
+    const selected = view.state?.values?.[FEEDBACK_INPUT_BLOCK_ID]?.[FEEDBACK_INPUT_ACTION_ID];
+    const interaction: SlackInteraction = {
+      kind: "feedback_submit",
+      deliveryId: deliveryIdOf(body),
+      userId: body.user.id,
+      privateMetadata: view.private_metadata ?? "",
+      outcome: selected?.selected_option?.value ?? "",
+    };
+    const accepted = await handOn(interaction, context.retryNum);
+    // The modal closes on an empty ack; the answer comes in the thread (ephemeral).
+    await ack(
+      accepted
+        ? undefined
+        : { response_action: "errors", errors: { [FEEDBACK_INPUT_BLOCK_ID]: NOT_ACCEPTED } },
+    );
+    if (accepted) handleHere(interaction);
+  });
+
+  // `@prode <question>` in a triage thread (Events API: acknowledged before listeners).
+  app.event(LISTENED_EVENTS[1], async ({ event, body, context }) => {
+    // prode's own posts never ask prode anything.
+    if (!event.user || (event as { bot_id?: string }).bot_id) return;
+    const interaction: SlackInteraction = {
+      kind: "mention",
+      deliveryId: deliveryIdOf(body),
+      userId: event.user,
+      channel: event.channel,
+      ts: event.ts,
+      threadTs: event.thread_ts,
+      text: event.text ?? "",
     };
     if (await handOn(interaction, context.retryNum)) handleHere(interaction);
   });

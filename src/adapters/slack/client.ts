@@ -7,6 +7,7 @@ import {
 } from "@slack/web-api";
 import type { Logger } from "pino";
 import { AppError, ErrorCode } from "../../domain/errors.ts";
+import { inSpan } from "../../observability/tracing.ts";
 import { parseRetryAfter } from "../retry.ts";
 import { slackLogger } from "./logger.ts";
 
@@ -35,9 +36,21 @@ export function slackClientOptions(options: Omit<SlackClientOptions, "token">) {
   };
 }
 
+/**
+ * Every Web API method goes through apiCall (the SDK binds each method to it when the
+ * client is built, so the override must be on the class): one trace span per call.
+ */
+class TracedWebClient extends WebClient {
+  override apiCall(method: string, options?: Record<string, unknown>) {
+    return inSpan(`slack ${method}`, { "prode.provider": "slack", "prode.call": method }, () =>
+      super.apiCall(method, options),
+    );
+  }
+}
+
 /** A WebClient for posting: no SDK retries, rate limits surfaced (see {@link slackClientOptions}). */
 export function createSlackWebClient(options: SlackClientOptions): WebClient {
-  const client = new WebClient(options.token, slackClientOptions(options));
+  const client = new TracedWebClient(options.token, slackClientOptions(options));
   callWindows.set(client, callWindowFor(options.timeoutMs ?? 10_000));
   return client;
 }

@@ -13,7 +13,23 @@ export type SlackBody =
   | { kind: "url_verification"; challenge: string }
   /** Well formed, but nothing of prode listens to it: acknowledged and dropped. */
   | { kind: "ignored"; what: string }
-  | { kind: "bolt"; body: Record<string, unknown> };
+  | { kind: "bolt"; body: Record<string, unknown>; workspace: SlackWorkspace };
+
+/**
+ * The workspace (and Enterprise Grid organisation) a request says it comes from; for
+ * prode's own, the organisation only when its install is organisation-wide.
+ */
+export interface SlackWorkspace {
+  teamId?: string | undefined;
+  enterpriseId?: string | undefined;
+}
+
+function workspace(teamId: unknown, enterpriseId: unknown): SlackWorkspace {
+  return {
+    ...(typeof teamId === "string" ? { teamId } : {}),
+    ...(typeof enterpriseId === "string" ? { enterpriseId } : {}),
+  };
+}
 
 export type ParsedSlackBody =
   | { ok: true; value: SlackBody }
@@ -81,6 +97,43 @@ const BlockActionsBody = z.object({
     .max(25),
 });
 
+/**
+ * A modal submitted (`view_submission`): the user, the view's callback id, metadata and
+ * input state. Bolt routes on `view.callback_id`.
+ */
+const ViewSubmissionBody = z.object({
+  type: z.literal("view_submission"),
+  user: z.object({
+    id,
+    name: z.string().max(255).optional(),
+    username: z.string().max(255).optional(),
+    team_id: id.optional(),
+  }),
+  api_app_id: id.optional(),
+  trigger_id: id.optional(),
+  team: z
+    .object({ id, domain: z.string().max(255).optional() })
+    .nullable()
+    .optional(),
+  enterprise: z.object({ id }).nullable().optional(),
+  is_enterprise_install: z.boolean().optional(),
+  view: z.looseObject({
+    id,
+    type: z.literal("modal"),
+    callback_id: z.string().max(255),
+    private_metadata: z.string().max(3_000).optional(),
+    hash: z.string().max(255).optional(),
+    state: z
+      .object({
+        values: z.record(
+          z.string().max(255),
+          z.record(z.string().max(255), z.looseObject({ type: z.string().max(100) })),
+        ),
+      })
+      .optional(),
+  }),
+});
+
 /** An Events API callback: the envelope, and the event fields prode's listeners read. */
 const EventCallbackBody = z.object({
   type: z.literal("event_callback"),
@@ -109,6 +162,10 @@ const EventCallbackBody = z.object({
     channel: id.optional(),
     tab: z.string().max(50).optional(),
     event_ts: z.string().max(100).optional(),
+    // app_mention: what was said, and where.
+    text: text.optional(),
+    ts: z.string().max(100).optional(),
+    thread_ts: z.string().max(100).optional(),
   }),
 });
 
@@ -138,6 +195,8 @@ export interface SlackListened {
   command: string;
   actionIds: readonly string[];
   eventTypes: readonly string[];
+  /** The callback ids of prode's modals (`view_submission`). */
+  viewCallbackIds?: readonly string[];
 }
 
 function fromForm(form: URLSearchParams, listened: SlackListened): ParsedSlackBody {
@@ -158,13 +217,35 @@ function fromForm(form: URLSearchParams, listened: SlackListened): ParsedSlackBo
   if (!command.success) return bad(`not a slash command: ${issues(command.error)}`);
   if (command.data.command !== listened.command)
     return { ok: true, value: { kind: "ignored", what: "command" } };
-  return { ok: true, value: { kind: "bolt", body: storableDeep(command.data) } };
+  return {
+    ok: true,
+    value: {
+      kind: "bolt",
+      body: storableDeep(command.data),
+      workspace: workspace(command.data.team_id, command.data.enterprise_id),
+    },
+  };
 }
 
 function fromInteraction(parsed: unknown, listened: SlackListened): ParsedSlackBody {
   if (!isPlainObject(parsed)) return bad("payload is not a JSON object");
   const envelope = Envelope.safeParse(parsed);
   if (!envelope.success) return bad("payload has no type");
+  if (envelope.data.type === "view_submission") {
+    const submitted = ViewSubmissionBody.safeParse(parsed);
+    if (!submitted.success) return bad(`malformed view_submission: ${issues(submitted.error)}`);
+    if (!(listened.viewCallbackIds ?? []).includes(submitted.data.view.callback_id))
+      return { ok: true, value: { kind: "ignored", what: "view" } };
+    const { team, user, enterprise } = submitted.data;
+    return {
+      ok: true,
+      value: {
+        kind: "bolt",
+        body: storableDeep(submitted.data),
+        workspace: workspace(team?.id ?? user.team_id, enterprise?.id),
+      },
+    };
+  }
   if (envelope.data.type !== "block_actions")
     return { ok: true, value: { kind: "ignored", what: "interaction" } };
   const actions = BlockActionsBody.safeParse(parsed);
@@ -172,7 +253,15 @@ function fromInteraction(parsed: unknown, listened: SlackListened): ParsedSlackB
   const ours = actions.data.actions.some((a) => listened.actionIds.includes(a.action_id));
   // Link buttons and other apps' elements still send block_actions; acknowledging is all.
   if (!ours) return { ok: true, value: { kind: "ignored", what: "action" } };
-  return { ok: true, value: { kind: "bolt", body: storableDeep(actions.data) } };
+  const { team, user, enterprise } = actions.data;
+  return {
+    ok: true,
+    value: {
+      kind: "bolt",
+      body: storableDeep(actions.data),
+      workspace: workspace(team?.id ?? user.team_id, enterprise?.id),
+    },
+  };
 }
 
 function fromJson(parsed: unknown, listened: SlackListened): ParsedSlackBody {
@@ -191,7 +280,14 @@ function fromJson(parsed: unknown, listened: SlackListened): ParsedSlackBody {
   if (!event.success) return bad(`malformed event_callback: ${issues(event.error)}`);
   if (!listened.eventTypes.includes(event.data.event.type))
     return { ok: true, value: { kind: "ignored", what: "event" } };
-  return { ok: true, value: { kind: "bolt", body: storableDeep(event.data) } };
+  return {
+    ok: true,
+    value: {
+      kind: "bolt",
+      body: storableDeep(event.data),
+      workspace: workspace(event.data.team_id, event.data.enterprise_id),
+    },
+  };
 }
 
 /**

@@ -2,7 +2,12 @@ import type { App, Receiver, ReceiverEvent } from "@slack/bolt";
 import type { Logger } from "pino";
 import { asAppError } from "../../domain/errors.ts";
 import type { HttpReply, HttpRequest, Route } from "../http/server.ts";
-import { isSslCheck, parseSlackBody, type SlackListened } from "./events-body.ts";
+import {
+  isSslCheck,
+  parseSlackBody,
+  type SlackListened,
+  type SlackWorkspace,
+} from "./events-body.ts";
 import { SLACK_TIMESTAMP_WINDOW_SEC, verifySlackSignature } from "./signing.ts";
 
 /** Slack's acknowledgement deadline; past it the request is answered without Bolt's ack. */
@@ -102,6 +107,16 @@ function slackHeaderRefusal(headers: HttpRequest["headers"]): string | undefined
   return skew > SLACK_TIMESTAMP_WINDOW_SEC ? "stale_timestamp" : undefined;
 }
 
+/**
+ * Whether a request's workspace is the one prode's bot token belongs to: the same team,
+ * or (an organisation-wide Enterprise Grid install) the same organisation. A request that
+ * names neither is not ours: Slack names the workspace in every command, click and event.
+ */
+export function isOurWorkspace(ours: SlackWorkspace, theirs: SlackWorkspace): boolean {
+  if (ours.teamId !== undefined && theirs.teamId === ours.teamId) return true;
+  return ours.enterpriseId !== undefined && theirs.enterpriseId === ours.enterpriseId;
+}
+
 function header(req: HttpRequest, name: string): string | undefined {
   const value = req.headers[name];
   return typeof value === "string" ? value : undefined;
@@ -118,6 +133,13 @@ export function slackEventsRoute(input: {
   signingSecret: string;
   receiver: SlackEventsReceiver;
   listened: SlackListened;
+  /**
+   * The workspace of prode's bot token (auth.test, cached). A signed request from another
+   * workspace (the signing secret is per app, and one app can be installed in several)
+   * is answered 403 before Bolt sees it. Rejects when Slack cannot say: the request is
+   * answered 503 and Slack retries it.
+   */
+  workspace: () => Promise<SlackWorkspace>;
   log: Logger;
 }): Route {
   const { signingSecret, receiver, listened, log } = input;
@@ -153,6 +175,28 @@ export function slackEventsRoute(input: {
           log.debug({ what: value.what }, "slack request acknowledged; nothing listens to it");
           return { status: 200, body: "" };
         case "bolt": {
+          let ours: SlackWorkspace;
+          try {
+            ours = await input.workspace();
+          } catch (error) {
+            const e = asAppError(error);
+            log.warn({ err: e, code: e.code }, "slack workspace unknown (auth.test); retry asked");
+            return { status: 503, body: { error: "prode's Slack workspace is not known yet" } };
+          }
+          if (!isOurWorkspace(ours, value.workspace)) {
+            // Counted by the server (prode_http_rejects_total, reason "other workspace").
+            log.debug(
+              {
+                team: value.workspace.teamId?.slice(0, 40),
+                enterprise: value.workspace.enterpriseId?.slice(0, 40),
+              },
+              "slack request from another workspace refused",
+            );
+            return {
+              status: 403,
+              body: { error: "other workspace: prode serves only its own Slack workspace" },
+            };
+          }
           const retryNum = header(req, "x-slack-retry-num");
           const retryReason = header(req, "x-slack-retry-reason");
           return receiver.dispatch(

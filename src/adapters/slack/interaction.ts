@@ -28,7 +28,40 @@ export type SlackInteraction =
       threadTs?: string | undefined;
       responseUrl?: string | undefined;
     }
-  | { kind: "home"; deliveryId: string; userId: string };
+  | { kind: "home"; deliveryId: string; userId: string }
+  /** `@prode <question>` (app_mention); the delivery id is the event's id. */
+  | {
+      kind: "mention";
+      deliveryId: string;
+      userId: string;
+      channel: string;
+      /** The message that mentioned prode, and the thread it sits in (absent at top level). */
+      ts: string;
+      threadTs?: string | undefined;
+      text: string;
+    }
+  /** A Right / Wrong click under a decision reply; `runId` is the button's value, unchecked. */
+  | {
+      kind: "feedback";
+      deliveryId: string;
+      runId: string;
+      verdict: "right" | "wrong";
+      userId: string;
+      /** Opens the modal asking for the right exit (valid 3 s after the click). */
+      triggerId?: string | undefined;
+      channel?: string | undefined;
+      messageTs?: string | undefined;
+      threadTs?: string | undefined;
+      responseUrl?: string | undefined;
+    }
+  /** The submitted feedback modal: its metadata and chosen exit, both unchecked. */
+  | {
+      kind: "feedback_submit";
+      deliveryId: string;
+      userId: string;
+      privateMetadata: string;
+      outcome: string;
+    };
 
 /** Handles one acknowledged interaction (src/slack/dispatcher.ts implements it). */
 export type HandleSlackInteraction = (interaction: SlackInteraction) => Promise<void>;

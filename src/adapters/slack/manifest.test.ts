@@ -11,6 +11,7 @@ describe("slack/manifest.yaml", () => {
   it("asks only for the scopes prode calls", () => {
     expect([...manifest.oauth_config.scopes.bot].sort()).toEqual(
       [
+        "app_mentions:read",
         "channels:history",
         "chat:write",
         "commands",
@@ -34,7 +35,10 @@ describe("slack/manifest.yaml", () => {
       PRODE_COMMAND,
     ]);
     expect(manifest.settings.interactivity.is_enabled).toBe(true);
-    expect(manifest.settings.event_subscriptions.bot_events).toEqual(["app_home_opened"]);
+    expect(manifest.settings.event_subscriptions.bot_events).toEqual([
+      "app_home_opened",
+      "app_mention",
+    ]);
     expect(manifest.features.app_home.home_tab_enabled).toBe(true);
   });
 });

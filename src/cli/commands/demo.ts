@@ -1,30 +1,38 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import postgres from "postgres";
-import { judge, NOT_BUILT_PHASES } from "../../../sim/demo/judge.ts";
+import { referenceAgentEnv } from "../../../sim/demo/delivery-env.ts";
+import { judge } from "../../../sim/demo/judge.ts";
 import { runScenario } from "../../../sim/demo/run-scenario.ts";
 import { renderChannel } from "../../../sim/demo/terminal.ts";
 import { loadScenarios } from "../../../sim/scenario.ts";
+import { openScenario } from "../../../sim/ui/open.ts";
+import { untilSignal } from "../../compose/processes.ts";
 import { resolveRedis } from "../../compose/redis.ts";
 import { loadConfig } from "../../config/index.ts";
 import { openDb } from "../../db/client.ts";
 import { createLogger } from "../../observability/logger.ts";
+import { stopRun } from "../../runner/runs.ts";
 import { type Command, UsageError } from "../command.ts";
 
 const LOCAL_POSTGRES = "postgres://postgres@127.0.0.1:5432/postgres";
+
+/** The four reference scenarios of DESIGN.md (also what `npm run screenshots` shows). */
+export const REFERENCE_SCENARIOS = [
+  "backend-500-pr",
+  "queue-alarm-infra",
+  "db-state-approval",
+  "abort-noise",
+];
 
 /**
  * What `prode demo` runs by default: the four reference scenarios and the two failure
  * variants. The other scenarios of sim/scenarios/ are the eval's (`prode eval`); any of
  * them runs here with --scenario.
  */
-const DEMO_SCENARIOS = [
-  "backend-500-pr",
-  "queue-alarm-infra",
-  "db-state-approval",
-  "abort-noise",
-  "sentry-fails-midrun",
-  "no-aws-credentials",
-];
+const DEMO_SCENARIOS = [...REFERENCE_SCENARIOS, "sentry-fails-midrun", "no-aws-credentials"];
 
 /** A Postgres server to seed the scenarios' read replicas on, if one answers. */
 export async function replicaServer(databaseUrl: string | undefined): Promise<string | undefined> {
@@ -42,7 +50,7 @@ export async function replicaServer(databaseUrl: string | undefined): Promise<st
 
 const demo: Command = {
   usage:
-    "Usage: prode demo [--scenario NAME] [--record FILE] [--quiet] [--log-level LEVEL]\n" +
+    "Usage: prode demo [--scenario NAME] [--record FILE] [--quiet] [--log-level LEVEL] [--open]\n" +
     "Runs web and worker in one process on embedded defaults (PGlite unless DATABASE_URL;\n" +
     "the Redis on 127.0.0.1:6379 or a private redis-server), triggers each scenario as a\n" +
     "Linear webhook would, and ends with a table. Exits 1 when an outcome differs.",
@@ -54,6 +62,7 @@ const demo: Command = {
         record: { type: "string" },
         quiet: { type: "boolean", default: false },
         "log-level": { type: "string" },
+        open: { type: "boolean", default: false },
       },
     });
     const config = loadConfig();
@@ -83,12 +92,34 @@ const demo: Command = {
         ? "replica: seeded per scenario on the local Postgres server, reached through a SELECT-only role"
         : "replica: no Postgres server answers, so the db connector is missing (a recorded gap)",
     );
+    // Delivery runs with the reference coding agent where the scenario's world holds the
+    // repository's files and a fix; elsewhere the gate's pass hands off to a human.
+    const agentDir = mkdtempSync(join(tmpdir(), "prode-demo-agent-"));
     say(
-      `not built yet: ${NOT_BUILT_PHASES.join(", ")} (delivery); runs that pass the gate stop there\n`,
+      "delivery: the reference coding agent (sim/agent/reference-agent.mjs) on scenarios that carry a fix; elsewhere a passed gate hands off\n",
     );
 
     const rows: { name: string; outcome: string; expected: string; ok: boolean; ms: number }[] = [];
     try {
+      if (values.open && scenarios[0]) {
+        const scenario = scenarios[0];
+        say(`━━ ${scenario.name}: ${scenario.ticket.identifier} ${scenario.ticket.title}`);
+        await openScenario({
+          scenario,
+          db,
+          redisUrl: redis.url,
+          prefix: `prodedemo${process.pid}`,
+          log,
+          policyDir: config.PRODE_POLICY_DIR,
+          ...(replicaAdmin ? { replicaAdminUrl: replicaAdmin } : {}),
+          ...(scenario.delivery
+            ? { env: referenceAgentEnv(scenario, join(agentDir, scenario.name)) }
+            : {}),
+          say,
+          until: untilSignal(),
+        });
+        return 0;
+      }
       for (const [i, scenario] of scenarios.entries()) {
         say(`━━ ${scenario.name}: ${scenario.ticket.identifier} ${scenario.ticket.title}`);
         const result = await runScenario({
@@ -99,6 +130,9 @@ const demo: Command = {
           log,
           ...(replicaAdmin ? { replicaAdminUrl: replicaAdmin } : {}),
           ...(values.record ? { recordTo: values.record, appendRecord: i > 0 } : {}),
+          ...(scenario.delivery
+            ? { env: referenceAgentEnv(scenario, join(agentDir, scenario.name)) }
+            : {}),
           onProgress: (p) => say(`   ✓ ${p.from.padEnd(25)} ${p.description.slice(0, 110)}`),
         });
         try {
@@ -123,12 +157,24 @@ const demo: Command = {
             ms: result.durationMs,
           });
         } finally {
+          // A draft PR's run waits for its review; the demo's next scenario may reuse the
+          // ticket (one active run per ticket), so the demo ends the wait itself.
+          if (result.run.phase === "AWAIT_HUMAN_REVIEW") {
+            await stopRun(
+              db.db,
+              result.run.id,
+              "SUPERSEDED",
+              "demo",
+              "demo over: nobody reviews this PR",
+            );
+          }
           await result.close();
         }
       }
     } finally {
       await db.close();
       await redis.stop();
+      rmSync(agentDir, { recursive: true, force: true });
     }
     const width = (k: "name" | "outcome" | "expected", h: string) =>
       Math.max(h.length, ...rows.map((r) => r[k].length));

@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import { explainRun } from "../../../sim/demo/eval-explain.ts";
 import { type EvalRow, formatEvalReport, summarizeEval } from "../../../sim/demo/eval-report.ts";
 import { errorRow, evalRow, familyOf } from "../../../sim/demo/eval-row.ts";
 import { runScenario } from "../../../sim/demo/run-scenario.ts";
@@ -12,11 +13,13 @@ import { replicaServer } from "./demo.ts";
 
 const evalCommand: Command = {
   usage:
-    "Usage: prode eval [--scenario NAME]... [--family NAME]... [--json] [--log-level LEVEL]\n" +
+    "Usage: prode eval [--scenario NAME]... [--family NAME]... [--explain] [--json] [--log-level LEVEL]\n" +
     "Runs every scenario in sim/scenarios/ (or the ones named) through the demo's harness\n" +
     "on the same embedded defaults, and prints a confusion matrix (expected exit × exit\n" +
     "got), accuracy per family, wrong gate passes and time per scenario. Exits 1 when any\n" +
-    "scenario misses its expected exit or passes the gate where it must not.",
+    "scenario misses its expected exit or passes the gate where it must not. Under each\n" +
+    "miss (under every scenario with --explain) it prints why: the class, its confidence\n" +
+    "and how it was reached, the rules that fired and the gate's reasons.",
   async run(args, io) {
     const { values } = parseArgs({
       args,
@@ -24,6 +27,7 @@ const evalCommand: Command = {
         scenario: { type: "string", multiple: true },
         family: { type: "string", multiple: true },
         json: { type: "boolean", default: false },
+        explain: { type: "boolean", default: false },
         "log-level": { type: "string" },
       },
     });
@@ -64,6 +68,7 @@ const evalCommand: Command = {
       for (const scenario of scenarios) {
         const started = performance.now();
         let row: EvalRow;
+        let why: string[] = [];
         try {
           const result = await runScenario({
             scenario,
@@ -74,6 +79,9 @@ const evalCommand: Command = {
             ...(replicaAdmin ? { replicaAdminUrl: replicaAdmin } : {}),
           });
           row = evalRow(result.scenario, result.run, result.durationMs);
+          if (values.explain || row.got !== row.expected) {
+            why = await explainRun(db.db, result.run);
+          }
           await result.close();
         } catch (error) {
           row = errorRow(scenario, performance.now() - started, error);
@@ -82,6 +90,7 @@ const evalCommand: Command = {
         progress(
           `  ${row.got === row.expected ? "✓" : "✗"} ${scenario.name.padEnd(34)} ${row.got}${row.got === row.expected ? "" : ` (expected ${row.expected})`}  ${(row.ms / 1000).toFixed(1)}s`,
         );
+        for (const line of why) progress(`      ${line}`);
       }
     } finally {
       await db.close();

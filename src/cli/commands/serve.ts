@@ -4,6 +4,7 @@ import { exitOnFatalError } from "../../compose/fatal.ts";
 import { untilSignal } from "../../compose/processes.ts";
 import { type ProcessRole, type Prode, startProde } from "../../compose/prode.ts";
 import { loadConfig } from "../../config/index.ts";
+import { initSentry } from "../../observability/sentry.ts";
 import { type Command, UsageError } from "../command.ts";
 
 const usages: Record<ProcessRole, string> = {
@@ -27,6 +28,7 @@ PRODE_SHUTDOWN_GRACE_MS (default 20 s).
 
 Web and worker in one process, on the embedded defaults when DATABASE_URL / REDIS_URL are
 unset (PGlite in PRODE_DATA_DIR, Redis on 127.0.0.1:6379 or a private redis-server).
+Against 'prode sim --env', PRODE_CLOCK_OFFSET_MS puts prode on the world's clock.
 No options.`,
 };
 
@@ -80,9 +82,19 @@ function serve(role: ProcessRole): Command {
             `${missing.join(" and ")} not set: set ${missing.join(" and ")}, or pass --embedded to run on the embedded defaults (not for production)`,
           );
       }
-      const prode = await startProde({ role, config });
+      // prode's own errors go to Sentry, redacted, when PRODE_SENTRY_DSN is set.
+      const reporter = await initSentry(config);
+      const offset = config.PRODE_CLOCK_OFFSET_MS;
+      // A shifted clock is for a simulated world (prode sim --env), never production's.
+      if (offset !== undefined && role !== "dev")
+        throw new UsageError("PRODE_CLOCK_OFFSET_MS is for prode dev against prode sim only");
+      const prode = await startProde({
+        role,
+        config,
+        ...(offset !== undefined ? { now: () => new Date(Date.now() + offset) } : {}),
+      });
       // An error nothing handled ends the process non-zero; its supervisor restarts it.
-      exitOnFatalError(prode.resources.log);
+      exitOnFatalError(prode.resources.log, undefined, reporter);
       if (prode.url) io.stdout.write(`prode ${role}: listening on ${prode.url}\n`);
       if (prode.healthUrl)
         io.stdout.write(`prode ${role}: health and metrics on ${prode.healthUrl}\n`);

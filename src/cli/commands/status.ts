@@ -2,14 +2,17 @@ import { parseArgs } from "node:util";
 import { formatDuration } from "../../../blocks/time.ts";
 import { openCurrentDb } from "../../compose/open-db.ts";
 import { loadConfig } from "../../config/index.ts";
-import { listActiveRuns } from "../../runner/status.ts";
+import { findRun, listActiveRuns } from "../../runner/status.ts";
+import { feedbackOf } from "../../slack/feedback-store.ts";
 import { type Command, UsageError } from "../command.ts";
+import { formatRunStatus } from "./status-run.ts";
 
 const status: Command = {
-  usage: "Usage: prode status [--json] [--limit N]",
+  usage: "Usage: prode status [RUN|TICKET] [--json] [--limit N]",
   async run(args, io) {
-    const { values } = parseArgs({
+    const { values, positionals } = parseArgs({
       args,
+      allowPositionals: true,
       options: {
         json: { type: "boolean", default: false },
         limit: { type: "string", default: "50" },
@@ -19,8 +22,21 @@ const status: Command = {
     if (!Number.isInteger(limit) || limit < 1) {
       throw new UsageError("--limit takes a positive whole number");
     }
+    if (positionals.length > 1) throw new UsageError("give at most one run id or ticket key");
     const handle = await openCurrentDb(loadConfig());
     try {
+      if (positionals[0] !== undefined) {
+        const run = await findRun(handle.db, positionals[0]);
+        if (!run) {
+          io.stderr.write(`prode status: no run for '${positionals[0]}'\n`);
+          return 1;
+        }
+        const feedback = await feedbackOf(handle.db, run.id);
+        io.stdout.write(
+          values.json ? `${JSON.stringify({ run, feedback })}\n` : formatRunStatus(run, feedback),
+        );
+        return 0;
+      }
       const { total, runs } = await listActiveRuns(handle.db, limit);
       if (values.json) {
         io.stdout.write(`${JSON.stringify({ total, runs })}\n`);

@@ -1,0 +1,1 @@
+CREATE INDEX "effects_parent_ts" ON "effects" USING btree (("result"->>'ts')) WHERE "effects"."name" = 'slack.parent';

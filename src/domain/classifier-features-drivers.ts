@@ -1,0 +1,99 @@
+import {
+  dependencyRises,
+  LOOSE_RELEASE_MINUTES,
+  onsetOf,
+  releases,
+  saturatedDependencies,
+  series,
+  serviceOf,
+  TIGHT_RELEASE_MINUTES,
+} from "./classifier-features.ts";
+import { type SignalIndex, sameOrUnstated, type TaggedSignal } from "./classifier-index.ts";
+
+/**
+ * What drove a dependency's load: our release or more traffic. A dependency at its limit
+ * reads as capacity ("add room") only when the load came from outside; when its load
+ * began rising as a release rolled out, with no rise in request volume before it, the
+ * release put it there (a cache key that no longer expires, a query that reads more, a
+ * boot that preloads everything) and more room would only delay the same failure. The
+ * order is the evidence: the release first, the dependency's climb within the rollout's
+ * reach, the requests flat until then.
+ */
+
+const MINUTE = 60_000;
+type Tagged = TaggedSignal;
+
+/** The correlated releases close enough to the onset to have reached traffic. */
+const nearReleases = (i: SignalIndex) =>
+  releases(i).filter((r) => r.signal.firstSeenAfterDeployMinutes <= LOOSE_RELEASE_MINUTES);
+
+/**
+ * `at` (ms, ± `uncertainty` minutes) lies between the release's rollout start and
+ * {@link TIGHT_RELEASE_MINUTES} after it finished: traffic had reached the new code.
+ */
+function withinRollout(
+  at: number,
+  uncertainty: number,
+  release: TaggedSignal<"release_correlation">,
+): boolean {
+  const started = Date.parse(release.signal.deployStartedAt ?? release.signal.deployedAt);
+  const finished = Date.parse(release.signal.deployedAt);
+  const slack = uncertainty * MINUTE;
+  return at >= started - slack && at <= finished + TIGHT_RELEASE_MINUTES * MINUTE + slack;
+}
+
+/**
+ * Dependency series whose load rose (connections, CPU, memory, evictions, cache misses,
+ * throttles, concurrency) with a dated climb that began within a correlated release's rollout,
+ * with no rise in request volume beginning at or before it. Empty without a release near
+ * the onset, or when the load rose first (then traffic is a live driver).
+ */
+export function releaseDrivenDependencies(i: SignalIndex): TaggedSignal<"series_change">[] {
+  const near = nearReleases(i);
+  if (near.length === 0) return [];
+  const loads = series(i, ["requests"], ["rise"]);
+  // Rises of load only: a cache or free memory emptying at once is a loss of state (a
+  // node replaced, a flush, a failover) as often as a release's doing, so it stays a
+  // competing explanation.
+  return dependencyRises(i).filter((d) => {
+    if (d.signal.direction !== "rise") return false;
+    const o = onsetOf(d);
+    if (o === undefined) return false;
+    const loadFirst = loads.some((l) => {
+      const lo = onsetOf(l);
+      return lo === undefined || lo.at <= o.at + Math.max(lo.uncertainty, o.uncertainty) * MINUTE;
+    });
+    if (loadFirst) return false;
+    return near.some(
+      (r) =>
+        sameOrUnstated(serviceOf(d), r.signal.service) && withinRollout(o.at, o.uncertainty, r),
+    );
+  });
+}
+
+/**
+ * Whether a dependency signal's load was driven by a release: its own dated rise is one
+ * of {@link releaseDrivenDependencies}, or it is a saturation of a resource whose load
+ * began rising within the rollout (evictions that start once the memory the release
+ * filled ran out are the release's too).
+ */
+export function isReleaseDriven(t: Tagged, driven: readonly Tagged[]): boolean {
+  if (driven.includes(t)) return true;
+  if (t.signal.kind !== "dependency_saturation") return false;
+  const resource = t.signal.resource;
+  return driven.some(
+    (d) => d.signal.kind === "series_change" && d.signal.scope?.resource === resource,
+  );
+}
+
+/** Dependencies at their limit whose load a release did not drive: capacity candidates. */
+export const capacitySaturations = (i: SignalIndex) => {
+  const driven = releaseDrivenDependencies(i);
+  return saturatedDependencies(i).filter((t) => !isReleaseDriven(t, driven));
+};
+
+/** Dependency rises a release did not drive (see {@link releaseDrivenDependencies}). */
+export const independentDependencyRises = (i: SignalIndex) => {
+  const driven = releaseDrivenDependencies(i);
+  return dependencyRises(i).filter((t) => !driven.includes(t));
+};
