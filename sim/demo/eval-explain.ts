@@ -36,6 +36,9 @@ export async function explainRun(db: Db, run: RunRow): Promise<string[]> {
     for (const g of gaps) {
       lines.push(`gap -${g.confidenceImpact}${g.blocking ? " (blocking)" : ""}: ${g.what}`);
     }
+    for (const k of c.conflicts) {
+      lines.push(`conflict${k.material ? " (material)" : ""}: ${k.subject}`);
+    }
   } else {
     lines.push(`no classification (stopped in ${run.phase})`);
   }

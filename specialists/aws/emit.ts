@@ -314,6 +314,7 @@ export function emitImpact(
     kind: "impact_scope",
     services: services.length ? services : [service],
     zones: impact.zones,
+    ...(impact.zonesRead.length ? { zonesRead: impact.zonesRead.length } : {}),
     ...(routes ? { routes } : {}),
     ...(errorShare !== undefined ? { errorShare: Math.min(1, Math.max(0, errorShare)) } : {}),
   });

@@ -25,6 +25,8 @@ export interface SupportReading {
   /** Sentences saying who is affected or not. */
   population: { sentence: string; at: string }[];
   onset?: { text: string; at: string };
+  /** The ticket says a release started it: the sentence, and the version it names. */
+  reportedRelease?: { statement: string; release?: string; at: string };
 }
 
 const REQUEST_ID = /\breq_[A-Za-z0-9]{10,64}\b/g;
@@ -64,6 +66,14 @@ const CONTRAST =
 const POPULATION = /\baffected\b|\bunaffected\b|\bcan (?:still )?(?:log in|use)\b/i;
 const ONSET =
   /\bsince (?:about |around |approximately |approx\.? )?(\d{1,2}:\d{2}(?:\s?UTC)?|yesterday|this morning|last week|the deploy(?:ment)?)/i;
+
+/** "after yesterday's 17:00 deploy", "since the 3.41.0 release", "broke with the rollout". */
+const RELEASE_CLAIM =
+  /\b(?:since|after|following|caused by|broke (?:in|with|after)|started (?:with|after)|introduced (?:in|by))\b[^.;!?]{0,80}?\b(?:deploy(?:ment|ed)?|releases?|released|rollout|roll-out|upgrade)\b/i;
+/** A version: three dotted parts (3.41.0, 2026.12.17-2) or a leading v (v2.3). */
+const VERSION = /\bv?\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.-]*[0-9A-Za-z])?\b|\bv\d+(?:\.\d+)+\b/;
+/** A question or a denial is not a claim: "is it the deploy?", "not since the release". */
+const NOT_A_CLAIM = /\?\s*$|\b(?:not|n't|no|unrelated|ruled out)\b/i;
 
 /**
  * Splits prose into sentences. Hard-wrapped lines are joined first (a line starting in
@@ -126,6 +136,14 @@ export function readTicket(ticket: TicketContext): SupportReading {
       if (PARTIAL.test(sentence) && POPULATION.test(sentence)) partial = true;
       const onset = ONSET.exec(sentence);
       if (onset && !reading.onset) reading.onset = { text: onset[0], at };
+      if (!reading.reportedRelease && RELEASE_CLAIM.test(sentence) && !NOT_A_CLAIM.test(sentence)) {
+        const release = VERSION.exec(sentence)?.[0];
+        reading.reportedRelease = {
+          statement: clip(sentence),
+          at,
+          ...(release ? { release } : {}),
+        };
+      }
     }
   }
   reading.reports = reading.supportTickets.length + phraseReports;

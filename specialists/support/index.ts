@@ -117,6 +117,22 @@ export function createSupportSpecialist(options: SupportSpecialistOptions = {}):
           observedAt: reading.onset.at,
         });
 
+      if (reading.reportedRelease) {
+        const { statement, release } = reading.reportedRelease;
+        ev.finding({
+          fact: `the ticket blames a release${release ? ` (${release})` : ""}: ${quote(statement)}`,
+          source: ref,
+          observedAt: reading.reportedRelease.at,
+        });
+        ev.signal({
+          source: ref,
+          kind: "reported_cause",
+          cause: "release",
+          statement,
+          ...(release ? { release } : {}),
+        });
+      }
+
       const affected = reading.statedAffected?.count ?? reading.reports;
       if (affected > 0 && reading.scope) {
         ev.signal({

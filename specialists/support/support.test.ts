@@ -32,6 +32,32 @@ function ticket(
 }
 
 describe("readTicket", () => {
+  it("reads a release the ticket blames, with its version, and not a question or a denial", () => {
+    const r = readTicket(
+      ticket(
+        "Customers cannot pay. This started after yesterday's 17:00 deploy of the api (3.41.0), please look at it.",
+      ),
+    );
+    expect(r.reportedRelease).toMatchObject({ release: "3.41.0" });
+    expect(r.reportedRelease?.statement).toContain("started after yesterday's 17:00 deploy");
+    expect(
+      readTicket(ticket("Broke with the rollout this morning.")).reportedRelease,
+    ).toMatchObject({
+      statement: "Broke with the rollout this morning.",
+    });
+    expect(
+      readTicket(ticket("Could it be related to the release after 3.2.1?")).reportedRelease,
+    ).toBeUndefined();
+    expect(
+      readTicket(ticket("It did not start after the deploy; it was earlier.")).reportedRelease,
+    ).toBeUndefined();
+    // A timeout of "5.0 s" is not a version.
+    expect(
+      readTicket(ticket("Timeouts (5.0 s) since the release this morning.")).reportedRelease
+        ?.release,
+    ).toBeUndefined();
+  });
+
   it("counts support tickets once, and 'N more reports' only where no ticket is cited", () => {
     const r = readTicket(
       ticket(

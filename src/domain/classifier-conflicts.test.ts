@@ -1,6 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { returnedOutput } from "../../test/setup/classifier-fixtures.ts";
-import { CONFLICT_CHECKS, findContradictions, identityConflicts } from "./classifier-conflicts.ts";
+import {
+  CONFLICT_CHECKS,
+  findContradictions,
+  identityConflicts,
+  reportedCauseContradictions,
+} from "./classifier-conflicts.ts";
 import { indexSignals } from "./classifier-index.ts";
 import type { ServiceResolution } from "./service-resolution.ts";
 
@@ -28,6 +33,46 @@ const series = (onset: string, service = "svc-a", uncertainty = 2.5) =>
     },
   ]);
 const index = (...outputs: ReturnType<typeof returnedOutput>[]) => indexSignals(outputs);
+
+describe("the ticket's reported cause against the onset", () => {
+  const claim = (release?: string) =>
+    returnedOutput("support", { kind: "linear_issue", ref: "linear_issue:T-1" }, [
+      {
+        kind: "reported_cause",
+        cause: "release",
+        statement: "it broke after the deploy",
+        ...(release ? { release } : {}),
+      },
+    ]);
+  const deploy = (ref: string, minutesBeforeOnset: number) =>
+    returnedOutput("release", { kind: "github_deploy", ref: `github_deploy:${ref}` }, [
+      {
+        kind: "change_event",
+        change: "deploy",
+        ref,
+        at: "2026-11-20T17:00:00Z",
+        minutesBeforeOnset,
+      },
+    ]);
+
+  it("names the release the ticket blames when it reached production after the symptom", () => {
+    const found = reportedCauseContradictions(index(claim("3.41.0"), deploy("svc@3.41.0", -180)));
+    expect(found.map((c) => c.subject)).toEqual([
+      "onset order: the ticket blames release 3.41.0, but svc@3.41.0 was deployed at 2026-11-20T17:00:00Z, 180 min after the symptom began",
+    ]);
+  });
+
+  it("says nothing when the blamed release came first, is another version, or a release correlates", () => {
+    expect(reportedCauseContradictions(index(claim("3.41.0"), deploy("3.41.0", 20)))).toEqual([]);
+    expect(reportedCauseContradictions(index(claim("3.41.0"), deploy("3.40.2", -180)))).toEqual([]);
+    expect(reportedCauseContradictions(index(claim(), deploy("3.40.2", -180)))).toHaveLength(1);
+    expect(
+      reportedCauseContradictions(
+        index(claim(), deploy("3.40.2", -180), release("2026-11-20T14:02:00Z")),
+      ),
+    ).toEqual([]);
+  });
+});
 
 describe("onset order", () => {
   it("names a release blamed for a symptom another source dates before it", () => {

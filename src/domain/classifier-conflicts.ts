@@ -1,3 +1,4 @@
+import { DEFAULT_ONSET_UNCERTAINTY_MINUTES } from "./classifier-features.ts";
 import { type SignalIndex, sameOrUnstated, type TaggedSignal } from "./classifier-index.ts";
 import type { Conflict } from "./classifier-schema.ts";
 import { SYMPTOM_MEASURES } from "./run-onset.ts";
@@ -155,7 +156,11 @@ export const CONFLICT_CHECKS = [
     pair: "stale_derived_rows × derived_rows_consistent",
     subjectPrefix: "derived rows",
   },
-  { id: "onset_order", pair: "release_correlation × series_change", subjectPrefix: "onset order" },
+  {
+    id: "onset_order",
+    pair: "release_correlation × series_change, reported_cause × change_event (deploy)",
+    subjectPrefix: "onset order",
+  },
   {
     id: "cause",
     pair: "release_correlation × vendor_incident (with vendor_error_correlation)",
@@ -228,4 +233,42 @@ export function findContradictions(i: SignalIndex): Contradicting[] {
     }
   }
   return conflicts;
+}
+
+const bareVersion = (v: string) => v.replace(/^.*@/, "").replace(/^v/i, "");
+
+/**
+ * The ticket's claim against the telemetry: the ticket blames a release (the version it
+ * names, or any deploy when it names none), and that release reached production after
+ * the symptom had begun (beyond the onset's uncertainty). A claim is not evidence, so the
+ * conflict is recorded and shown, never material: typing a cause into a ticket must not
+ * veto a conclusion. When no hypothesis survives, the gate names it (a human settles what
+ * did change at the onset).
+ */
+export function reportedCauseContradictions(i: SignalIndex): Contradicting[] {
+  const out: Contradicting[] = [];
+  const lateDeploys = i
+    .of("change_event")
+    .filter(
+      (t) =>
+        t.signal.change === "deploy" &&
+        t.signal.minutesBeforeOnset !== undefined &&
+        t.signal.minutesBeforeOnset < -DEFAULT_ONSET_UNCERTAINTY_MINUTES,
+    );
+  for (const claim of i.of("reported_cause")) {
+    const named = claim.signal.release;
+    const late = named
+      ? lateDeploys.find((t) => bareVersion(t.signal.ref) === bareVersion(named))
+      : i.of("release_correlation").length === 0
+        ? lateDeploys[0]
+        : undefined;
+    if (late === undefined) continue;
+    const minutes = -(late.signal.minutesBeforeOnset ?? 0);
+    out.push({
+      subject: `onset order: the ticket blames ${named ? `release ${named}` : "a deploy"}, but ${late.signal.ref} was deployed at ${late.signal.at}, ${minutes} min after the symptom began`,
+      a: claim,
+      b: late,
+    });
+  }
+  return out;
 }

@@ -33,7 +33,7 @@ const judge = (...groups: UnsourcedSignal[][]) => {
 const scope = (
   services: string[],
   zones: string[] = [],
-  extra: { routes?: "one" | "some" | "all"; errorShare?: number } = {},
+  extra: { routes?: "one" | "some" | "all"; errorShare?: number; zonesRead?: number } = {},
 ): UnsourcedSignal => ({ kind: "impact_scope", services, zones, ...extra });
 
 describe("regressions after a release → code defect", () => {
@@ -304,6 +304,20 @@ describe("escalation from telemetry (sev1 → ESCALATED_INCIDENT)", () => {
 
   it("symptoms in two zones escalate", () => {
     expect(judge(base, [scope([SERVICE], ["z-a", "z-b"])]).gate.outcome).toBe("ESCALATED_INCIDENT");
+    expect(judge(base, [scope([SERVICE], ["z-a", "z-b"], { zonesRead: 3 })]).c.severity).toBe(
+      "sev1",
+    );
+  });
+
+  it("a symptom in every zone read is service-wide, not zones failing: no zone escalation", () => {
+    const { c } = judge(base, [scope([SERVICE], ["z-a", "z-b", "z-c"], { zonesRead: 3 })]);
+    expect(c.severity).not.toBe("sev1");
+  });
+
+  it("three services failing together in one zone of three are that zone's: sev2, not sev1", () => {
+    const { c } = judge(base, [scope(["s-1", "s-2", "s-3"], ["z-b"], { zonesRead: 3 })]);
+    expect(c.severity).toBe("sev2");
+    expect(c.severityReasons.join(" ")).toContain("confined to zone z-b of 3 read");
   });
 
   it("all routes failing above the error-share bound escalate; below it they do not", () => {

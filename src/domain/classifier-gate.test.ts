@@ -134,3 +134,70 @@ describe("decideGate with a competing explanation under the floor", () => {
     expect(gate.outcome).toBe("BLOCKED_NEEDS_INFO");
   });
 });
+
+describe("decideGate when sources disagree or two classes stay live", () => {
+  const ref = (signalKind: string, summary: string) => ({
+    specialistId: signalKind === "service_resolution" ? "ticket" : "aws",
+    signalKind,
+    sourceRef: `${signalKind}:x`,
+    summary,
+  });
+  const conflict = (signalKind: string, material: boolean) => ({
+    subject: `${signalKind === "service_resolution" ? "service identity" : "onset order"}: one says a, the other b`,
+    between: [ref(signalKind, "a"), ref(signalKind, "b")] as [
+      ReturnType<typeof ref>,
+      ReturnType<typeof ref>,
+    ],
+    material,
+  });
+
+  it("asks which service the ticket is about when its structured sources name two", () => {
+    const gate = decideGate(
+      { ...codeDefect, conflicts: [conflict("service_resolution", true)] },
+      {
+        now,
+      },
+    );
+    expect(gate.outcome).toBe("BLOCKED_NEEDS_INFO");
+    expect(gate.reasons.at(-1)).toContain("which service is this ticket about?");
+  });
+
+  it("hands a human an evidence conflict, material or (with no surviving class) recorded", () => {
+    const material = decideGate(
+      { ...codeDefect, conflicts: [conflict("series_change", true)] },
+      {
+        now,
+      },
+    );
+    expect(material.outcome).toBe("CANNOT_AUTO_FIX");
+    const unknown: Classification = { ...codeDefect, class: "unknown", confidence: 0 };
+    const recorded = decideGate(
+      { ...unknown, conflicts: [conflict("reported_cause", false)] },
+      {
+        now,
+      },
+    );
+    expect(recorded.outcome).toBe("CANNOT_AUTO_FIX");
+    expect(recorded.reasons[0]).toContain("the sources disagree");
+    // Nothing disputed: an unknown class still asks for more.
+    expect(decideGate({ ...unknown, conflicts: [] }, { now }).outcome).toBe("BLOCKED_NEEDS_INFO");
+  });
+
+  it("hands a human two live classes under the floor when nothing missing cost confidence", () => {
+    const rival = { ...codeDefect.hypotheses[0]!, class: "infra" as const, confidence: 45 };
+    const two: Classification = {
+      ...at(codeDefect, 60),
+      hypotheses: [{ ...codeDefect.hypotheses[0]!, confidence: 60 }, rival],
+      gaps: [],
+    };
+    const gate = decideGate(two, { now });
+    expect(gate.outcome).toBe("CANNOT_AUTO_FIX");
+    expect(gate.reasons[0]).toContain("code_defect at 60 and infra at 45");
+    // A gap that cost confidence names what is missing: ask for it instead.
+    const gap = { what: "no metrics", confidenceImpact: 10, origin: "x", blocking: false };
+    expect(decideGate({ ...two, gaps: [gap] }, { now }).outcome).toBe("BLOCKED_NEEDS_INFO");
+    // A weak rival is not live.
+    const weak = { ...two, hypotheses: [two.hypotheses[0]!, { ...rival, confidence: 20 }] };
+    expect(decideGate(weak, { now }).outcome).toBe("BLOCKED_NEEDS_INFO");
+  });
+});

@@ -42,6 +42,21 @@ export type GateDecision =
 
 const DEFAULT_AUTO_FIXABLE: readonly IncidentClass[] = ["code_defect", "data_defect"];
 
+/**
+ * A rival class is live at this confidence: the strongest single supporting rules are
+ * worth 45-50, so a rival here holds at least one strong piece of evidence net of what
+ * refuted it.
+ */
+const LIVE_RIVAL = 40;
+
+type Conflict = Classification["conflicts"][number];
+
+/** The ticket's structured sources name different services (classifier-conflicts.ts). */
+const isIdentityConflict = (k: Conflict) => k.between[0].signalKind === "service_resolution";
+
+const describeConflict = (k: Conflict) =>
+  `specialists conflict on ${k.subject}: ${k.between[0].specialistId} says "${k.between[0].summary}", ${k.between[1].specialistId} says "${k.between[1].summary}"`;
+
 function effectiveThreshold(threshold: number | undefined, reasons: string[]): number {
   if (threshold === undefined) return CONFIDENCE_FLOOR;
   if (!Number.isFinite(threshold)) {
@@ -77,11 +92,14 @@ function unsatisfied(approval: RequiredApproval, now: Date): string | undefined 
  * |---|--------------------------------------------------------|---------------------------|
  * | 1 | severity sev1 (impact across services/zones/all routes,| exit `ESCALATED_INCIDENT` |
  * |   | corroborated widespread impact, no healthy tasks)      |                           |
- * | 2 | a material conflict between specialists                | exit `CANNOT_AUTO_FIX`    |
+ * | 2 | structured sources name different services (identity)  | exit `BLOCKED_NEEDS_INFO` |
+ * | 2b| another material conflict between specialists          | exit `CANNOT_AUTO_FIX`    |
  * | 3 | a blocking gap or `requiredEvidenceMissing`            | exit `BLOCKED_NEEDS_INFO` |
- * | 4 | class `unknown`                                        | exit `BLOCKED_NEEDS_INFO` |
+ * | 4 | class `unknown`, unless sources conflict (recorded,    | exit `BLOCKED_NEEDS_INFO` |
+ * |   | even when not material: e.g. the ticket's claim)       | exit `CANNOT_AUTO_FIX`    |
  * | 5 | confidence < 70 (the floor, for any class), unless a   | exit `BLOCKED_NEEDS_INFO` |
- * |   | competing explanation (rule 9) alone put it there      | exit `CANNOT_AUTO_FIX`    |
+ * |   | competing explanation (rule 9) alone put it there, or  | exit `CANNOT_AUTO_FIX`    |
+ * |   | nothing is missing and a rival class is live           | exit `CANNOT_AUTO_FIX`    |
  * | 6 | class `noise`                                          | exit `NOISE_NO_FIX`       |
  * | 7 | class `infra` or `vendor`                              | exit `VENDOR_OR_INFRA`    |
  * | 8 | no code change in the remedy (data correction only)    | exit `NO_CODE_CHANGE`     |
@@ -94,7 +112,9 @@ function unsatisfied(approval: RequiredApproval, now: Date): string | undefined 
  *
  * Conflicts exit `CANNOT_AUTO_FIX`, not `BLOCKED_NEEDS_INFO`: the evidence was gathered
  * and disagrees, so no named missing piece would unblock the run; a human has to judge
- * which specialist is right. They are checked before missing evidence and confidence
+ * which specialist is right. Service identity is the exception: which service the ticket
+ * is about is a missing piece (the reporter re-routes the ticket or confirms it), so it
+ * asks for it, naming both services. They are checked before missing evidence and confidence
  * because they are the more specific reason (and usually also lower confidence).
  * The floor applies to non-code exits too (a "noise" verdict at 50% is not a safe
  * stop); a policy threshold above it applies to code changes only.
@@ -122,22 +142,30 @@ export function decideGate(classification: Classification, options: GateOptions)
     return exit("ESCALATED_INCIDENT", [`sev1: ${c.severityReasons.join("; ")}`]);
   }
   const material = c.conflicts.filter((k) => k.material);
-  if (material.length > 0) {
-    return exit(
-      "CANNOT_AUTO_FIX",
-      material.map(
-        (k) =>
-          `specialists conflict on ${k.subject}: ${k.between[0].specialistId} says "${k.between[0].summary}", ${k.between[1].specialistId} says "${k.between[1].summary}"`,
-      ),
-    );
+  const identity = material.filter(isIdentityConflict);
+  if (identity.length > 0) {
+    return exit("BLOCKED_NEEDS_INFO", [
+      ...identity.map((k) => `${k.subject}: ${k.between[0].summary}; ${k.between[1].summary}`),
+      "which service is this ticket about? Re-route it to the service the evidence names, or confirm the one it is filed under",
+    ]);
   }
+  if (material.length > 0) return exit("CANNOT_AUTO_FIX", material.map(describeConflict));
   const missing = [
     ...c.gaps.filter((g) => g.blocking).map((g) => g.what),
     ...(options.requiredEvidenceMissing ?? []).map((what) => `required evidence missing: ${what}`),
   ];
   if (missing.length > 0) return exit("BLOCKED_NEEDS_INFO", missing);
+  const costly = c.gaps.filter((g) => g.confidenceImpact > 0).map((g) => g.what);
   if (c.class === "unknown") {
-    const costly = c.gaps.filter((g) => g.confidenceImpact > 0).map((g) => g.what);
+    // No hypothesis survives, yet the sources say different things: that disagreement is
+    // the finding (a human settles it); asking for more would not.
+    const disputed = c.conflicts.filter((k) => !isIdentityConflict(k));
+    if (disputed.length > 0) {
+      return exit("CANNOT_AUTO_FIX", [
+        "no hypothesis survives the evidence, and the sources disagree",
+        ...disputed.map(describeConflict),
+      ]);
+    }
     const why =
       c.rulesFired.length === 0
         ? "no classification rule fired"
@@ -164,9 +192,17 @@ export function decideGate(classification: Classification, options: GateOptions)
         `${c.class} would stand at ${Math.min(100, c.confidence + against)} without it; at ${c.confidence} neither explanation can be ruled out from the data`,
       ]);
     }
+    // Nothing the run lacked cost confidence, and another class is live: the evidence
+    // points two ways and no missing piece was named that would settle it.
+    const rival = c.hypotheses.find((h) => h.class !== c.class && h.confidence >= LIVE_RIVAL);
+    if (costly.length === 0 && rival !== undefined) {
+      return exit("CANNOT_AUTO_FIX", [
+        `two explanations are live: ${c.class} at ${c.confidence} and ${rival.class} at ${rival.confidence}, with nothing missing that would separate them; a human weighs them (e.g. a reversible test such as a rollback)`,
+      ]);
+    }
     return exit("BLOCKED_NEEDS_INFO", [
       `confidence ${c.confidence} is below the ${CONFIDENCE_FLOOR} floor`,
-      ...c.gaps.filter((g) => g.confidenceImpact > 0).map((g) => g.what),
+      ...costly,
     ]);
   }
   switch (c.class) {

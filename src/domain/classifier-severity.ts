@@ -60,18 +60,29 @@ export function assessSeverity(
   const minZones = bounds.minZones ?? ESCALATE_MIN_ZONES;
   const errorShare = bounds.errorShare ?? ESCALATE_ERROR_SHARE;
   const raises: { severity: Severity; reason: string }[] = [];
+  // Per-zone series that show the symptom in one zone of several: the other zones carry
+  // the traffic (what multi-AZ is for), so a spread across services that began together
+  // is one zone's (a zonal dependency), not an outage of the services.
+  const confined = i
+    .of("impact_scope")
+    .find((t) => t.signal.zones.length === 1 && (t.signal.zonesRead ?? 0) > 1)?.signal;
   for (const { signal: s } of i.of("impact_scope")) {
     const share =
       s.errorShare === undefined ? "" : `, ${Math.round(s.errorShare * 100)}% of requests failing`;
-    if (s.services.length >= minServices) {
+    // The symptom in every zone read is service-wide: it says nothing about zones failing.
+    const everyZone = s.zonesRead !== undefined && s.zones.length >= s.zonesRead;
+    if (s.services.length >= minServices && confined === undefined) {
       raises.push({
         severity: "sev1",
         reason: `symptom on ${s.services.length} services (bound ${minServices}): ${s.services.join(", ")}`,
       });
     } else if (s.services.length > 1) {
-      raises.push({ severity: "sev2", reason: `symptom on ${s.services.length} services` });
+      raises.push({
+        severity: "sev2",
+        reason: `symptom on ${s.services.length} services${confined ? `, confined to zone ${confined?.zones[0]} of ${confined?.zonesRead} read` : ""}`,
+      });
     }
-    if (s.zones.length >= minZones) {
+    if (s.zones.length >= minZones && !everyZone) {
       raises.push({
         severity: "sev1",
         reason: `symptom in ${s.zones.length} availability zones (bound ${minZones}): ${s.zones.join(", ")}`,

@@ -72,6 +72,8 @@ function describeSignal(s: Signal): string {
       return `${s.change} change ${s.ref} at ${s.at}${s.minutesBeforeOnset === undefined ? "" : ` (${s.minutesBeforeOnset} min before onset)`}`;
     case "crash_loop":
       return `${s.restarts} restarts (${s.reason.replaceAll("_", " ")})${s.service ? ` of ${s.service}` : ""}`;
+    case "reported_cause":
+      return `the ticket blames ${s.release ? `release ${s.release}` : "a release"}: "${s.statement}"`;
     case "poison_message":
       return `queue ${s.queue}: ${s.repeatedReceives} repeated receives${s.dlqDepth === undefined ? "" : `, ${s.dlqDepth} in the dead-letter queue`}`;
     default: {

@@ -135,6 +135,12 @@ const signal: fc.Arbitrary<Signal> = fc.oneof(
     >,
   }),
   fc.record({
+    kind: fc.constant("reported_cause" as const),
+    sourceRef: ref,
+    cause: fc.constant("release" as const),
+    statement: names("broke after the deploy"),
+  }),
+  fc.record({
     kind: fc.constant("series_change" as const),
     sourceRef: ref,
     measure: fc.constantFrom(...SeriesMeasure.options),
@@ -179,6 +185,7 @@ const signal: fc.Arbitrary<Signal> = fc.oneof(
     sourceRef: ref,
     services: fc.subarray(["api", "feed-api", "payouts-worker"]),
     zones: fc.subarray(["z-1a", "z-1b", "z-1c"]),
+    zonesRead: fc.option(fc.integer({ min: 1, max: 3 }), { nil: undefined }),
     routes: fc.option(fc.constantFrom("one" as const, "some" as const, "all" as const), {
       nil: undefined,
     }),

@@ -1,4 +1,8 @@
-import { type Contradicting, findContradictions } from "./classifier-conflicts.ts";
+import {
+  type Contradicting,
+  findContradictions,
+  reportedCauseContradictions,
+} from "./classifier-conflicts.ts";
 import {
   CLASS_ORDER,
   indexSignals,
@@ -338,6 +342,11 @@ export function classify(raw: ClassifierInput, options: ClassifyOptions): Classi
         subject: c.subject,
         between: [toEvidenceRef(c.a), toEvidenceRef(c.b)] as [EvidenceRef, EvidenceRef],
         material: true,
+      })),
+      ...reportedCauseContradictions(index).map((c) => ({
+        subject: c.subject,
+        between: [toEvidenceRef(c.a), toEvidenceRef(c.b)] as [EvidenceRef, EvidenceRef],
+        material: false,
       })),
     ],
     remedy,

@@ -218,6 +218,22 @@ export const UserImpactSignal = z.object({
   scope: z.enum(["isolated", "partial", "widespread"]),
 });
 
+/**
+ * What the ticket's words say caused it: "since yesterday's deploy (3.41.0)". A claim,
+ * not evidence: no rule counts it for or against a class; the conflict checks compare it
+ * with the telemetry's onset, so a ticket that blames a release the symptom predates is
+ * named as such.
+ */
+export const ReportedCauseSignal = z.object({
+  kind: z.literal("reported_cause"),
+  ...base,
+  cause: z.enum(["release"]),
+  /** The version the ticket names, when it names one. */
+  release: z.string().min(1).optional(),
+  /** The sentence that says so (clipped). */
+  statement: z.string().min(1),
+});
+
 /** What a series measures: the same names whichever source (CloudWatch, Sentry, logs) read it. */
 export const SeriesMeasure = z.enum([
   "errors_5xx",
@@ -333,6 +349,11 @@ export const ImpactScopeSignal = z.object({
   /** Services whose errors or health changed in the window. */
   services: z.array(z.string().min(1)),
   zones: z.array(z.string().min(1)).default([]),
+  /**
+   * How many zones the per-zone series covered, when they were read per zone: the
+   * symptom in every zone read is service-wide (a dependency, the code), not zones failing.
+   */
+  zonesRead: count.optional(),
   routes: z.enum(["one", "some", "all"]).optional(),
   /** Share of all requests that fail, 0–1, when known. */
   errorShare: z.number().min(0).max(1).optional(),
@@ -406,6 +427,7 @@ export const SignalSchema = z.discriminatedUnion("kind", [
   DataPreconditionSignal,
   ReproductionSignal,
   UserImpactSignal,
+  ReportedCauseSignal,
   SeriesChangeSignal,
   DependencySaturationSignal,
   ProviderIncidentSignal,

@@ -31,20 +31,19 @@ import { dropQueuePrefix, testQueuePrefix } from "../setup/redis.ts";
  * suite says so when it does). Never change a scenario's data to leave this list.
  */
 const KNOWN_MISSES: Record<string, string> = {
-  // Code leads at 60% with no exception in Sentry; the surge began 6 min after the 5xx onset
-  // (more than the onset's uncertainty), so it is not counted as a competing explanation and
-  // the floor stops the run before the competing-explanation rule could. Safe: no gate pass.
-  "menu-api-scale-out-5xx-after-release": "BLOCKED_NEEDS_INFO", // expected CANNOT_AUTO_FIX
-  // Blind (session 9). The ticket blames a release the onset precedes; the vendor the errors
-  // name is operational: every hypothesis is refuted, so "needs info" (what changed at the
-  // onset?) where the author wants the conflict named as CANNOT_AUTO_FIX. The ticket's own
-  // claim is not a source the conflict checks read. Safe: no gate pass.
-  "tax-api-ticket-blames-release-onset-earlier": "BLOCKED_NEEDS_INFO", // expected CANNOT_AUTO_FIX
-  // Blind (session 9). The Sentry project and the Linear label name different services: a
-  // material identity conflict exits CANNOT_AUTO_FIX; the author wants "re-route the
-  // ticket" as BLOCKED_NEEDS_INFO (orders-ticket-links-payments-issue, a team-only
-  // mismatch, expects delivery). Safe: no gate pass, both services named.
-  "search-ticket-links-recommendations-issue": "CANNOT_AUTO_FIX", // expected BLOCKED_NEEDS_INFO
+  // Blind round of session 10, at first contact (all safe: no gate pass):
+  // handled warnings, flat for months, read by real users' traffic as "not noise".
+  "booking-seat-hold-expired-handled-flat": "BLOCKED_NEEDS_INFO", // expected NOISE_NO_FIX
+  // A region-wide AWS Health event and the bucket's own 5xx are not read as the provider's.
+  "claims-uploads-s3-regional-errors-after-copy-release": "BLOCKED_NEEDS_INFO", // expected VENDOR_OR_INFRA
+  // Timeouts to one vendor from every zone, status page green: the green page outweighs all.
+  "kyc-checks-onfido-timeouts-status-green": "BLOCKED_NEEDS_INFO", // expected VENDOR_OR_INFRA
+  // The release resized the DB pool; the saturated connections are its mechanism, not a rival.
+  "permits-db-connection-ceiling-pool-resize": "CANNOT_AUTO_FIX", // expected RUN_COMPLETE
+  // A release grew each cached entry while a surge grew the key count: two live causes.
+  "recipe-cache-full-release-and-tv-traffic": "VENDOR_OR_INFRA", // expected CANNOT_AUTO_FIX
+  // A caught-and-reported exception that fails every job read as handled noise.
+  "statements-worker-week-year-format-year-end": "BLOCKED_NEEDS_INFO", // expected RUN_COMPLETE
 };
 
 /** Runs at once: each takes ~1-4 s of mostly waiting on the world and the queue. */
@@ -119,7 +118,8 @@ beforeAll(async () => {
     }
   };
   await Promise.all(Array.from({ length: CONCURRENCY }, worker));
-}, 600_000);
+  // ~100 scenarios take 2-4 min alone, far longer on a machine busy with other suites.
+}, 1_500_000);
 
 function recorded(name: string): ScenarioRecord {
   const r = records.get(name);
