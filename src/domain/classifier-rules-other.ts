@@ -1,26 +1,20 @@
 import {
-  activeVendorIncidents,
   all,
   clientAborts,
-  correlatedVendorErrors,
   flatServerErrors,
-  implicatedVendorOperational,
   MAJORITY_SHARE,
   nonUserMajority,
   onlyHandledExceptions,
-  STATUS_POSTING_LAG_MINUTES,
   series,
   serverErrorRises,
   unless,
   userMajority,
-  vendorIncidentsAfterOnset,
-  vendorQuotaExhausted,
   withoutDeploy,
 } from "./classifier-features.ts";
 import type { SignalIndex } from "./classifier-index.ts";
 import type { Rule } from "./classifier-rule.ts";
 
-/** Rules for and against a data defect, a vendor's failure, and noise. */
+/** Rules for and against a data defect and noise (a vendor's failure: classifier-rules-vendor.ts). */
 
 const staleRows = (i: SignalIndex) =>
   i.of("stale_derived_rows").filter((t) => t.signal.staleCount > 0);
@@ -91,65 +85,6 @@ export const DATA_RULES: readonly Rule[] = [
     points: 50,
     explanation: "the aggregate check found derived rows consistent",
     match: (i) => i.of("derived_rows_consistent"),
-  },
-];
-
-export const VENDOR_RULES: readonly Rule[] = [
-  {
-    id: "vendor.status_incident",
-    class: "vendor",
-    effect: "supports",
-    points: 50,
-    explanation:
-      "the implicated vendor's status page reports an open incident (another vendor's incident does not count)",
-    match: activeVendorIncidents,
-  },
-  {
-    id: "vendor.errors_correlated",
-    class: "vendor",
-    effect: "supports",
-    points: 25,
-    explanation: "failing requests carry the vendor's correlation IDs",
-    match: correlatedVendorErrors,
-  },
-  {
-    id: "vendor.quota_exhausted",
-    class: "vendor",
-    effect: "supports",
-    points: 30,
-    explanation: "our calls to a vendor are at 90% or more of its quota or rate limit",
-    match: vendorQuotaExhausted,
-  },
-  {
-    id: "vendor.without_deploy",
-    class: "vendor",
-    effect: "supports",
-    points: 10,
-    explanation: "vendor symptoms with no deploy of ours in the window",
-    match: (i) =>
-      withoutDeploy(
-        i,
-        activeVendorIncidents(i),
-        correlatedVendorErrors(i),
-        vendorQuotaExhausted(i),
-      ),
-  },
-  {
-    id: "vendor.operational",
-    class: "vendor",
-    effect: "refutes",
-    points: 40,
-    explanation:
-      "the implicated vendor's status page is operational (another vendor's green status does not count)",
-    match: implicatedVendorOperational,
-  },
-  {
-    id: "vendor.incident_after_onset",
-    class: "vendor",
-    effect: "refutes",
-    points: 30,
-    explanation: `the vendor's incident began more than ${STATUS_POSTING_LAG_MINUTES} min after our symptom: our symptom came first, so the incident is not its cause`,
-    match: vendorIncidentsAfterOnset,
   },
 ];
 

@@ -1,7 +1,8 @@
 import type { Rule } from "./classifier-rule.ts";
 import { CODE_RULES } from "./classifier-rules-code.ts";
 import { INFRA_RULES } from "./classifier-rules-infra.ts";
-import { DATA_RULES, NOISE_RULES, VENDOR_RULES } from "./classifier-rules-other.ts";
+import { DATA_RULES, NOISE_RULES } from "./classifier-rules-other.ts";
+import { VENDOR_RULES } from "./classifier-rules-vendor.ts";
 
 export type { Rule } from "./classifier-rule.ts";
 
