@@ -50,7 +50,9 @@ const KNOWN_MISSES: Record<string, string> = {
 const CONCURRENCY = 3;
 
 const ALL = await loadScenarios();
-const SCENARIOS = ALL.map((s) => s.name);
+/** `PRODE_E2E_SCENARIOS=a,b` runs only those (local iteration); CI runs every scenario. */
+const ONLY = process.env.PRODE_E2E_SCENARIOS?.split(",").filter(Boolean);
+const SCENARIOS = ALL.map((s) => s.name).filter((name) => !ONLY || ONLY.includes(name));
 /**
  * Scenarios that expect a PR. This suite measures investigations, so it runs without a
  * coding agent (the gate's pass hands off); delivery itself runs in
@@ -135,7 +137,7 @@ function bundleOf(r: ScenarioRecord): EvidenceBundle {
 
 describe("KNOWN_MISSES", () => {
   it("names only scenarios that exist", () => {
-    for (const name of Object.keys(KNOWN_MISSES)) expect(SCENARIOS).toContain(name);
+    for (const name of Object.keys(KNOWN_MISSES)) expect(ALL.map((s) => s.name)).toContain(name);
   });
 });
 
