@@ -261,6 +261,8 @@ describe("providers and vendors → VENDOR_OR_INFRA", () => {
     expect(c.class).toBe("infra");
     expect(c.severity).not.toBe("sev1");
     expect(gate.outcome).toBe("VENDOR_OR_INFRA");
+    // Said as a zone's fault, not as capacity.
+    expect(c.rootCauseHypothesis).toMatch(/^A fault confined to zone z-c \(/);
   });
 
   it("the implicated vendor's incident counts; another vendor's green status does not", () => {

@@ -4,6 +4,7 @@ import {
   longStandingExceptions,
   onsetOf,
   serviceOf,
+  zonalSymptoms,
 } from "./classifier-features.ts";
 import { scaledOutUnderLoad } from "./classifier-features-capacity.ts";
 import type { SignalIndex, TaggedSignal } from "./classifier-index.ts";
@@ -98,7 +99,12 @@ export function toEvidenceRef(t: TaggedSignal): EvidenceRef {
  * The statement, its settling test and the first action (triage-decision.ts) all follow
  * it, so the thread never says one thing and asks for another.
  */
-export type InfraKind = "provider_incident" | "dependency_saturated" | "scale_out" | "capacity";
+export type InfraKind =
+  | "provider_incident"
+  | "zonal"
+  | "dependency_saturated"
+  | "scale_out"
+  | "capacity";
 
 function saturatedDependency(i: SignalIndex) {
   return i.of("dependency_saturation").find((t) => t.signal.dependency !== "vendor")?.signal;
@@ -106,6 +112,7 @@ function saturatedDependency(i: SignalIndex) {
 
 export function infraKind(i: SignalIndex): InfraKind {
   if (i.of("provider_incident").some((t) => t.signal.overlapsUs)) return "provider_incident";
+  if (zonalSymptoms(i).length > 0) return "zonal";
   if (saturatedDependency(i)) return "dependency_saturated";
   if (scaledOutUnderLoad(i).length > 0) return "scale_out";
   return "capacity";
@@ -114,6 +121,8 @@ export function infraKind(i: SignalIndex): InfraKind {
 const INFRA_SETTLING_TESTS: Record<InfraKind, string> = {
   provider_incident:
     "Compare the symptom per zone with the provider incident's zones and times: it is confined to them and ends when they recover",
+  zonal:
+    "Compare the symptom per zone: it stays confined to the zone(s) where it rose, and stops when traffic is drained from them",
   dependency_saturated:
     "Check that the saturated dependency's load rose before the symptom and that the symptom tracks it over the window, with no deploy in between",
   scale_out:
@@ -195,6 +204,16 @@ export function hypothesisStatement(
         const p = i.of("provider_incident").find((t) => t.signal.overlapsUs)!.signal;
         const where = [p.region, p.zones?.join("/"), p.component].filter(Boolean).join(" ");
         return `${p.provider} incident${where ? ` in ${where}` : ""} under our service: infrastructure, not a regression`;
+      }
+      if (kind === "zonal") {
+        const zones = [
+          ...new Set(
+            zonalSymptoms(i)
+              .filter((t) => t.signal.direction === "rise")
+              .flatMap((t) => t.signal.scope?.zones ?? []),
+          ),
+        ];
+        return `A fault confined to ${zones.length === 1 ? "zone" : "zones"} ${zones.join(", ")} (the symptom rose there and stayed flat in the others): that zone's infrastructure or a zonal dependency (subnet, NAT, hosts) is failing, not a regression`;
       }
       if (kind === "dependency_saturated") {
         const d = saturatedDependency(i)!;

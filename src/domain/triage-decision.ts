@@ -107,6 +107,15 @@ const INFRA_MITIGATIONS: Record<InfraKind, Mitigation> = {
     requiresApproval: true,
     performedBy: "human",
   },
+  zonal: {
+    action:
+      "drain the affected zone(s) (shift traffic and tasks to the healthy zones) and find what fails there — a human action",
+    kind: "config",
+    risk: "medium",
+    rollback: "return the zone to rotation once it is healthy",
+    requiresApproval: true,
+    performedBy: "human",
+  },
   dependency_saturated: {
     action:
       "relieve the saturated dependency (add capacity to it, or shed the load driving it) — a human action",
@@ -205,6 +214,10 @@ export function decideTriage(input: {
   /** The ticket phase's service resolution: its disagreements are identity conflicts. */
   resolution?: ServiceResolution;
 }): TriageDecision {
+  if (process.env.H1_DUMP)
+    for (const o of input.specialists)
+      for (const sg of (o as any).signals ?? [])
+        console.error("SIG", (o as any).specialist ?? "", JSON.stringify(sg));
   const classified = classify(
     toClassifierInput({
       linear: input.linear,
