@@ -214,10 +214,6 @@ export function decideTriage(input: {
   /** The ticket phase's service resolution: its disagreements are identity conflicts. */
   resolution?: ServiceResolution;
 }): TriageDecision {
-  if (process.env.H1_DUMP)
-    for (const o of input.specialists)
-      for (const sg of (o as any).signals ?? [])
-        console.error("SIG", (o as any).specialist ?? "", JSON.stringify(sg));
   const classified = classify(
     toClassifierInput({
       linear: input.linear,
