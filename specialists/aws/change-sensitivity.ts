@@ -86,20 +86,22 @@ export function detectPercentChange(
 }
 
 /**
- * A share of a limit that climbs into it cannot rise past 100%: the series is flat, a
- * ramp, then a plateau at the limit, which the one-step model dates halfway up the climb.
- * When the samples before a step rise themselves end in a ramp in the same direction,
- * the change began where that climb left the baseline: the onset and the level before
- * move there.
+ * A series that climbs into a limit cannot rise past it (a share at 100%, connections at
+ * the database's maximum, a pool at its size): the series is flat, a ramp, then a plateau
+ * at the limit, which the one-step model dates halfway up the climb. When the samples
+ * before a step rise themselves end in a ramp in the same direction, the change began
+ * where that climb left the baseline: the onset and the level before move there.
+ * `detect` is the detector the series was read with (a share's headroom rule, or plain).
  */
 export function climbStart(
   samples: readonly Sample[],
   cp: ChangePoint,
   options: ChangePointOptions,
+  detect: (samples: readonly Sample[], options: ChangePointOptions) => ChangePoint,
 ): ChangePoint {
   if (cp.direction !== "rise" || cp.shape !== "step" || cp.onset === undefined) return cp;
   const head = samples.filter((s) => s.at < cp.onset!);
-  const early = detectPercentChange(head, options);
+  const early = detect(head, options);
   if (early.direction !== "rise" || early.shape !== "ramp" || early.onset === undefined) return cp;
   return { ...cp, onset: early.onset, before: early.before, peak: Math.max(cp.peak, early.peak) };
 }

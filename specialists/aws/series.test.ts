@@ -324,6 +324,27 @@ describe("per-measure sensitivity and climbs into a limit", () => {
     expect(change.before).toBeLessThan(42);
   });
 
+  it("dates a count that climbs into its limit and pins there where the climb began", () => {
+    // ~86 connections until 70 min ago, +9 a minute to a ceiling of 397 (35 min ago),
+    // then pinned: the one-step model alone dates it halfway up the climb.
+    const s = series(
+      (ago) => (ago > 70 ? 86 + (ago % 5) - 2 : Math.min(397, 86 + (70 - ago) * 9)),
+      120,
+    );
+    const change = assessSeries(s, CONNECTIONS, { now: NOW })!;
+    expect(change.direction).toBe("rise");
+    const onset = Date.parse(change.onset!);
+    expect(Math.abs(onset - (NOW.getTime() - 70 * MIN))).toBeLessThanOrEqual(3 * MIN);
+    expect(change.before).toBeLessThan(90);
+  });
+
+  it("keeps a plain step in a count dated at the step", () => {
+    const s = series((ago) => (ago > 30 ? 80 + (ago % 3) : 300 + (ago % 3)), 120);
+    expect(Date.parse(assessSeries(s, CONNECTIONS, { now: NOW })!.onset!)).toBe(
+      NOW.getTime() - 30 * MIN,
+    );
+  });
+
   it("counts a quarter of the level gained as a rise, ±3 points as flat", () => {
     expect(assessSeries(stepped(40, 60), ECS_CPU, { now: NOW })!.direction).toBe("rise");
     const steady = series((ago) => 50 + (ago % 7) - 3, 90);

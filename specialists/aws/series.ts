@@ -126,10 +126,8 @@ export function assessSeries(
     minAbsoluteChange: spec.minChange,
     ...(relative !== undefined ? { minRelativeChange: relative } : {}),
   };
-  const cp =
-    spec.unit === "%"
-      ? climbStart(samples, detectPercentChange(samples, cpOptions), cpOptions)
-      : detectChangePoint(samples, cpOptions);
+  const detect = spec.unit === "%" ? detectPercentChange : detectChangePoint;
+  const cp = climbStart(samples, detect(samples, cpOptions), cpOptions, detect);
   const now = options.now.getTime();
   const changed = cp.direction !== "flat" && cp.onset !== undefined;
   const from = changed ? cp.onset! : now - RECENT_WINDOW_MINUTES * MINUTE;

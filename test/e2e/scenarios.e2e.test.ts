@@ -38,8 +38,6 @@ const KNOWN_MISSES: Record<string, string> = {
   "claims-uploads-s3-regional-errors-after-copy-release": "BLOCKED_NEEDS_INFO", // expected VENDOR_OR_INFRA
   // Timeouts to one vendor from every zone, status page green: the green page outweighs all.
   "kyc-checks-onfido-timeouts-status-green": "BLOCKED_NEEDS_INFO", // expected VENDOR_OR_INFRA
-  // The release resized the DB pool; the saturated connections are its mechanism, not a rival.
-  "permits-db-connection-ceiling-pool-resize": "CANNOT_AUTO_FIX", // expected RUN_COMPLETE
   // A release grew each cached entry while a surge grew the key count: two live causes.
   "recipe-cache-full-release-and-tv-traffic": "VENDOR_OR_INFRA", // expected CANNOT_AUTO_FIX
   // A caught-and-reported exception that fails every job read as handled noise.
