@@ -19,6 +19,8 @@ export interface SentryIssueSummary {
   project: string;
   /** Hourly event counts, oldest first: [unix seconds, count]. */
   stats24h?: [number, number][];
+  /** Daily event counts over 30 days, oldest first (the issue form's `stats["30d"]`). */
+  stats30d?: [number, number][];
   permalink?: string;
   /** Sentry's isUnhandled: an event of the issue was not caught by the code; absent when unknown. */
   unhandled?: boolean;

@@ -31,6 +31,7 @@ import {
   summarizeTrend,
 } from "./analyze.ts";
 import { originShares } from "./origin.ts";
+import { recurrenceReading } from "./recurrence.ts";
 
 /**
  * Reads one Sentry issue — the issue with its 24h series, the recommended event, recent
@@ -137,7 +138,12 @@ export function recordSeries(
     newException: false,
   },
 ): void {
-  const reading = issueSeries(issue, ctx.now);
+  const hourly = issueSeries(issue, ctx.now);
+  // An old issue back after days of silence is dated by its daily series (recurrence.ts);
+  // the hourly reading stays a finding.
+  const recurrence = recurrenceReading(issue, ctx.now, hourly);
+  if (recurrence && hourly) recordSeriesFinding(ctx, issue, issueRef, hourly);
+  const reading = recurrence ?? hourly;
   if (!reading) return;
   const sameAsNewException = options.newException && reading.datedBy === "first_seen";
   if (!options.clientAbort && !sameAsNewException)

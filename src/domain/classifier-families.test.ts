@@ -114,6 +114,34 @@ describe("defects that are not regressions", () => {
     expect(gate.outcome).toBe("NOISE_NO_FIX");
   });
 
+  it("a handled exception real users meet at its usual rate, 5xx flat, no deploy: still noise", () => {
+    const { c, gate, fired } = judge(
+      [
+        { ...exception("2025-01-10T08:00:00Z"), handled: true } as UnsourcedSignal,
+        origin("users", 1),
+      ],
+      [no5xxRise, flat("error_events")],
+      [deployAbsent],
+    );
+    expect(fired).not.toContain("noise.real_user_traffic");
+    expect(c.class).toBe("noise");
+    expect(gate.outcome).toBe("NOISE_NO_FIX");
+  });
+
+  it("an old handled exception whose own events came back now, no deploy: a code defect, not noise", () => {
+    const { c, gate, fired } = judge(
+      [
+        { ...exception("2025-01-10T08:00:00Z"), handled: true } as UnsourcedSignal,
+        rise("error_events"),
+      ],
+      [deployAbsent],
+    );
+    expect(fired).not.toContain("noise.handled_errors_without_deploy");
+    expect(fired).toContain("code.long_standing_defect_spiking");
+    expect(c.class).toBe("code_defect");
+    expect(gate.decision).toBe("proceed_to_delivery");
+  });
+
   it("the same old issue spiking right after a release is still a code defect", () => {
     const { c, gate } = judge(
       [exception("2025-01-10T08:00:00Z")],

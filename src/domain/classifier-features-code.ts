@@ -20,11 +20,28 @@ import type { SignalIndex } from "./classifier-index.ts";
  */
 
 /**
- * An unhandled exception first seen weeks ago: a defect that predates the recent
- * releases, whether its rate is flat or spikes on a periodic condition.
+ * A long-standing exception the code catches whose own error events rose now (its
+ * issue's series, same source): catching it did not make the work succeed, since more
+ * of it fails now (a job that reports each failed item and carries on, an old defect
+ * back after weeks of silence). Handled is harmless only while its own series is not
+ * moving.
  */
-export const longStandingDefect = (i: SignalIndex) =>
-  longStandingExceptions(i).filter((t) => t.signal.handled !== true);
+export const handledButRising = (i: SignalIndex) => {
+  const rising = series(i, ["error_events"], ["rise"]);
+  return longStandingExceptions(i).filter(
+    (t) =>
+      t.signal.handled === true && rising.some((r) => r.signal.sourceRef === t.signal.sourceRef),
+  );
+};
+/**
+ * An exception first seen weeks ago that is unhandled, or handled but rising now: a
+ * defect that predates the recent releases, whether its rate is flat or spikes on a
+ * periodic condition.
+ */
+export const longStandingDefect = (i: SignalIndex) => [
+  ...longStandingExceptions(i).filter((t) => t.signal.handled !== true),
+  ...handledButRising(i),
+];
 /**
  * A long-standing defect whose own error events rose now (its issue's series, same
  * source), while nothing else explains a spike: no dependency saturated or rising, no

@@ -2,6 +2,7 @@ import {
   all,
   clientAborts,
   flatServerErrors,
+  latencyRises,
   MAJORITY_SHARE,
   nonUserMajority,
   onlyHandledExceptions,
@@ -30,6 +31,25 @@ const abortsWithout5xx = (i: SignalIndex) => all(clientAborts(i), flatServerErro
 const abortsWithoutDeploy = (i: SignalIndex) =>
   unless(i.of("release_correlation"), all(i.of("client_aborts"), i.of("deploy_absent")));
 const majority = `${Math.round(MAJORITY_SHARE * 100)}%`;
+/**
+ * What users or a job's output depend on moved: the 5xx rate, the error events (the
+ * handled issue's own series included) or the latency rose. Handled errors are noise only
+ * while none of it did: a worker that catches every failure and reports it still failed
+ * its work, and its own series shows when. (A 4xx rise is left out: scanners, bots and
+ * monitors raise it, and the traffic-origin rules judge those.)
+ */
+const userFacingMoves = (i: SignalIndex) => [
+  ...serverErrorRises(i),
+  ...series(i, ["error_events"], ["rise"]),
+  ...latencyRises(i),
+];
+/**
+ * Every reported exception handled, the service's 5xx rate read flat, and nothing users
+ * depend on moved: the steady state of a condition the code expects (a business rule
+ * answered with a 4xx the client recovers from), not a failure.
+ */
+const handledAndSteady = (i: SignalIndex) =>
+  unless(userFacingMoves(i), all(onlyHandledExceptions(i), flatServerErrors(i)));
 
 export const DATA_RULES: readonly Rule[] = [
   {
@@ -144,21 +164,21 @@ export const NOISE_RULES: readonly Rule[] = [
     effect: "supports",
     points: 45,
     explanation:
-      "every reported exception is handled (the code caught it and recovered), its rate is not rising and the 5xx rate did not rise: nothing failed for a user",
-    match: (i) =>
-      unless(
-        [...serverErrorRises(i), ...series(i, ["error_events"], ["rise"])],
-        all(onlyHandledExceptions(i), flatServerErrors(i)),
-      ),
+      "every reported exception is handled (the code caught it and recovered), the 5xx rate did not rise and nothing users depend on moved (5xx, error events, latency): nothing failed for a user",
+    match: handledAndSteady,
   },
   {
     id: "noise.handled_errors_without_deploy",
     class: "noise",
     effect: "supports",
     points: 25,
-    explanation: "every reported exception is handled, with no deploy in the window",
+    explanation:
+      "every reported exception is handled, with no deploy in the window, while nothing users depend on moved (5xx, error events, latency)",
     match: (i) =>
-      unless(i.of("release_correlation"), all(onlyHandledExceptions(i), i.of("deploy_absent"))),
+      unless(
+        [...i.of("release_correlation"), ...userFacingMoves(i)],
+        all(onlyHandledExceptions(i), i.of("deploy_absent")),
+      ),
   },
   {
     id: "noise.server_errors_rising",
@@ -194,7 +214,7 @@ export const NOISE_RULES: readonly Rule[] = [
     class: "noise",
     effect: "refutes",
     points: 30,
-    explanation: `real users make up ${majority}+ of the failing requests`,
-    match: userMajority,
+    explanation: `real users make up ${majority}+ of the failing requests (not counted when every exception is handled, the 5xx rate is flat and nothing users depend on moved: users meeting a condition the code expects, at its usual rate, is not a failure)`,
+    match: (i) => unless(handledAndSteady(i), userMajority(i)),
   },
 ];

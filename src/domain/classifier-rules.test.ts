@@ -451,6 +451,11 @@ const CASES: Record<string, Case> = {
     blocked: [vendorErrors("vendor-a", 0)],
     because: "no failing request carries its IDs",
   },
+  "vendor.isolated_by_control": {
+    fires: [{ ...vendorErrors("vendor-a"), otherHostsHealthy: 2 } as UnsourcedSignal],
+    blocked: [{ ...vendorErrors("vendor-a"), otherHostsHealthy: 0 } as UnsourcedSignal],
+    because: "no other host was seen answering while the vendor failed",
+  },
   "vendor.quota_exhausted": {
     fires: [saturation("vendor", 100, 100, "throttles")],
     blocked: [saturation("vendor", 10, 100, "throttles")],
@@ -584,6 +589,36 @@ describe("infra.tasks_have_headroom", () => {
     expect(firedIds([tasks(6, 6, 10), saturation("compute", 99)])).toContain(
       "infra.tasks_have_headroom",
     );
+  });
+});
+
+describe("handled exceptions are noise only while nothing users depend on moved", () => {
+  const handledOld = { ...exception("2025-01-10T08:00:00Z"), handled: true } as UnsourcedSignal;
+
+  it("real users meeting a handled exception at its usual rate, 5xx flat, do not argue against noise", () => {
+    expect(firedIds([handledOld, origin("users", 1), no5xxRise])).not.toContain(
+      "noise.real_user_traffic",
+    );
+    // The same users while the latency rose do.
+    expect(firedIds([handledOld, origin("users", 1), no5xxRise, rise("latency_p99")])).toContain(
+      "noise.real_user_traffic",
+    );
+  });
+
+  it("a handled exception whose own events rose is not noise without a deploy, and is an old defect", () => {
+    const fired = firedIds([handledOld, rise("error_events"), deployAbsent]);
+    expect(fired).not.toContain("noise.handled_errors_without_deploy");
+    expect(fired).toContain("code.long_standing_defect");
+    expect(fired).not.toContain("code.no_deploy");
+  });
+
+  it("another issue's rise does not make a flat handled exception an old defect", () => {
+    const fired = firedIds([handledOld, no5xxRise, deployAbsent]);
+    expect(fired).not.toContain("code.long_standing_defect");
+    const elsewhere = classify(inputOf([handledOld, deployAbsent], [rise("error_events")]), {
+      now: RULES_NOW,
+    }).rulesFired.map((r) => r.ruleId);
+    expect(elsewhere).not.toContain("code.long_standing_defect");
   });
 });
 

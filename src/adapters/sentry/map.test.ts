@@ -138,7 +138,7 @@ describe("mapIssue", () => {
     expect(mapIssue({ id: "1" })).not.toHaveProperty("unhandled");
   });
 
-  it("turns Sentry's string count into a number and keeps the 24h series and project slug", () => {
+  it("turns Sentry's string count into a number and keeps the 24h and 30d series and project slug", () => {
     const issue = mapIssue({
       id: "4502117730",
       shortId: "ONBOARDING-API-3F",
@@ -167,6 +167,7 @@ describe("mapIssue", () => {
       lastSeen: "2026-11-20T14:33:52Z",
       project: "onboarding-api",
       stats24h: [[1700000000, 3]],
+      stats30d: [[1700000000, 3]],
     });
   });
 });

@@ -123,6 +123,7 @@ export function pathOf(url: string): string {
 export function mapIssue(body: unknown): SentryIssueSummary {
   const issue = parse(issueSchema, body, "issue");
   const stats24h = issue.stats?.["24h"];
+  const stats30d = issue.stats?.["30d"];
   return {
     id: issue.id,
     shortId: issue.shortId ?? issue.id,
@@ -136,6 +137,7 @@ export function mapIssue(body: unknown): SentryIssueSummary {
     lastSeen: issue.lastSeen ?? "",
     project: issue.project?.slug ?? "",
     ...(stats24h ? { stats24h } : {}),
+    ...(stats30d ? { stats30d } : {}),
     ...(issue.permalink ? { permalink: issue.permalink } : {}),
     ...(typeof issue.isUnhandled === "boolean" ? { unhandled: issue.isUnhandled } : {}),
   };
