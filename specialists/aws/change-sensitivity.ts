@@ -34,12 +34,17 @@ export const CHANGE_OPTIONS = { minEffect: 1, minSegment: 5 } as const;
  * below the request volume's, because utilisation is an idle base plus a part that
  * grows with load, and the base damps the ratio of the same change in load. A share of a
  * limit is also read against the room left below its limit ({@link takesHeadroom}).
+ * Running tasks: 0.25, a quarter of the tasks: the scheduler holds the count at its
+ * desired value, so it does not wander, and losing a quarter of a service's tasks (4 of 8
+ * that crash at boot, with the rest of the window wobbling by one as replacements start
+ * and die) is a drop, which the default ÷2 reads as flat.
  */
-export const RELATIVE_CHANGE = { requests: 0.3, percent: 0.25 } as const;
+export const RELATIVE_CHANGE = { requests: 0.3, percent: 0.25, tasks: 0.25 } as const;
 
 /** The relative bound for one spec: see {@link RELATIVE_CHANGE}. */
 export function relativeChangeOf(spec: Pick<SeriesSpec, "measure" | "unit">): number | undefined {
   if (spec.measure === "requests") return RELATIVE_CHANGE.requests;
+  if (spec.measure === "running_tasks") return RELATIVE_CHANGE.tasks;
   if (spec.unit === "%") return RELATIVE_CHANGE.percent;
   return undefined;
 }

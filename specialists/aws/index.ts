@@ -5,6 +5,7 @@ import { deadlineSignal, runClock } from "../shared/deadline.ts";
 import type { MetricAlarm } from "../tools.ts";
 import type { Specialist } from "../types.ts";
 import { type AwsReadings, type CheckContext, seriesReader } from "./checks.ts";
+import { namesOf, readCloudTrail } from "./cloudtrail.ts";
 import { collect, isCapacityShort, isQueueSaturated } from "./collect.ts";
 import { DEFAULT_QUEUE_AGE_THRESHOLD_SECONDS, DEFAULT_SERVICE_CATALOG } from "./defaults.ts";
 import {
@@ -16,6 +17,7 @@ import {
   emitRestarts,
   emitSaturation,
   emitSeries,
+  symptomOnset,
   UNKNOWN_SERVICE,
   zonesRead,
 } from "./emit.ts";
@@ -300,6 +302,13 @@ export function createAwsSpecialist(options: AwsSpecialistOptions = {}): Special
       );
       emitSaturation(ev, assessed, label, refusedBy);
       emitInfra(ev, readings.infra ?? [], assessed, label);
+      await readCloudTrail({
+        ctx,
+        names: namesOf(service ?? found ?? scanned?.service, resources),
+        onset: symptomOnset(assessed) ?? input.onset?.at,
+        service: label !== UNKNOWN_SERVICE ? label : undefined,
+        run: (checks) => Promise.all(checks.map((c) => ev.check(c, signal))),
+      });
       const redelivered = readings.errorLogs
         .map((l) => ({
           redelivered: l.summary.redelivered,

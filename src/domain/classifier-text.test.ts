@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { indexSignals } from "./classifier-index.ts";
-import { hypothesisStatement, toEvidenceRef } from "./classifier-text.ts";
+import { hypothesisStatement, infraKind, toEvidenceRef } from "./classifier-text.ts";
 
 describe("toEvidenceRef summaries", () => {
   const poison = (dlqDepth?: number) =>
@@ -63,5 +63,47 @@ describe("the statement when no class has support", () => {
   it("says it does not know with one service or none", () => {
     expect(statement(rise("basket", "2026-11-01T16:21:00Z"))).toMatch(/root cause is unknown/);
     expect(statement()).toMatch(/root cause is unknown/);
+  });
+});
+
+describe("the infrastructure statement after an operational change", () => {
+  const signals = (minutesBeforeOnset: number) =>
+    indexSignals([
+      {
+        specialistId: "aws",
+        status: "returned",
+        signals: [
+          {
+            kind: "change_event",
+            sourceRef: "cloudwatch_logs:trail",
+            change: "config",
+            ref: "secretsmanager.PutSecretValue:prod/orders/db",
+            at: "2030-03-02T08:50:00Z",
+            minutesBeforeOnset,
+          },
+          {
+            kind: "task_health",
+            sourceRef: "cloudwatch_metric:orders",
+            service: "orders",
+            healthy: 3,
+            desired: 6,
+          },
+        ],
+      },
+    ] as never);
+
+  it("names the change just before the onset, not a capacity shortfall", () => {
+    const i = signals(6);
+    expect(infraKind(i)).toBe("operational_change");
+    const text = hypothesisStatement("infra", i, { codeChange: false });
+    expect(text).toMatch(
+      /^An operational change at the onset \(secretsmanager.PutSecretValue on prod\/orders\/db 6 min before\)/,
+    );
+    expect(text).toContain("orders at 3/6 healthy tasks");
+    expect(text).not.toContain("Capacity exhaustion");
+  });
+
+  it("leaves a change long before the onset to the capacity story", () => {
+    expect(infraKind(signals(45))).toBe("capacity");
   });
 });

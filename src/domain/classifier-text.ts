@@ -4,6 +4,7 @@ import {
   longStandingExceptions,
   onsetOf,
   serviceOf,
+  TIGHT_RELEASE_MINUTES,
   zonalSymptoms,
 } from "./classifier-features.ts";
 import { scaledOutUnderLoad } from "./classifier-features-capacity.ts";
@@ -95,7 +96,8 @@ export function toEvidenceRef(t: TaggedSignal): EvidenceRef {
 
 /**
  * Which infrastructure story the evidence tells, most specific first: a provider incident
- * over our resources, a saturated dependency, a scale-out absorbing load, else capacity.
+ * over our resources, a saturated dependency, a scale-out absorbing load, a configuration
+ * change just before the onset (a secret updated, the same image redeployed), else capacity.
  * The statement, its settling test and the first action (triage-decision.ts) all follow
  * it, so the thread never says one thing and asks for another.
  */
@@ -104,6 +106,7 @@ export type InfraKind =
   | "zonal"
   | "dependency_saturated"
   | "scale_out"
+  | "operational_change"
   | "capacity";
 
 function saturatedDependency(i: SignalIndex) {
@@ -115,7 +118,27 @@ export function infraKind(i: SignalIndex): InfraKind {
   if (zonalSymptoms(i).length > 0) return "zonal";
   if (saturatedDependency(i)) return "dependency_saturated";
   if (scaledOutUnderLoad(i).length > 0) return "scale_out";
+  if (configChangesAtOnset(i).length > 0) return "operational_change";
   return "capacity";
+}
+
+/**
+ * Configuration changes (not releases) within {@link TIGHT_RELEASE_MINUTES} before the
+ * onset, newest first: what an operator changed as the symptom began. Tasks that lost
+ * capacity after one are failing on the change, not short of room.
+ */
+function configChangesAtOnset(i: SignalIndex) {
+  return i
+    .of("change_event")
+    .map((t) => t.signal)
+    .filter(
+      (s) =>
+        s.change === "config" &&
+        s.minutesBeforeOnset !== undefined &&
+        s.minutesBeforeOnset >= 0 &&
+        s.minutesBeforeOnset <= TIGHT_RELEASE_MINUTES,
+    )
+    .sort((a, b) => a.minutesBeforeOnset! - b.minutesBeforeOnset!);
 }
 
 const INFRA_SETTLING_TESTS: Record<InfraKind, string> = {
@@ -127,6 +150,8 @@ const INFRA_SETTLING_TESTS: Record<InfraKind, string> = {
     "Check that the saturated dependency's load rose before the symptom and that the symptom tracks it over the window, with no deploy in between",
   scale_out:
     "Watch the new tasks reach the desired count and pass their health checks, and the alarmed measure fall back under its threshold while requests stay high, with errors and latency flat",
+  operational_change:
+    "Compare the failing tasks with the last healthy ones (task definition revision, secret or parameter version): only those started after the change fail, and reverting it stops the failures",
   capacity:
     "Check that queue age tracks healthy task count and the scaling ceiling over the window, with no deploy in between",
 };
@@ -223,6 +248,19 @@ export function hypothesisStatement(
       const t = i.of("task_health")[0]?.signal;
       if (kind === "scale_out") {
         return `Load rose and autoscaling is adding tasks${t ? ` (${t.service} at ${t.healthy}/${t.desired})` : ""} while errors and latency held: capacity working as designed, not a regression`;
+      }
+      if (kind === "operational_change") {
+        const changes = configChangesAtOnset(i)
+          .slice(0, 3)
+          .map((c) => `${c.ref.replace(":", " on ")} ${c.minutesBeforeOnset} min before`);
+        const crash = i.of("crash_loop")[0]?.signal;
+        const effect = [
+          crash
+            ? `${crash.restarts} task restarts (${crash.reason.replaceAll("_", " ")})`
+            : undefined,
+          t ? `${t.service} at ${t.healthy}/${t.desired} healthy tasks` : undefined,
+        ].filter((p) => p !== undefined);
+        return `An operational change at the onset (${changes.join("; ")})${effect.length ? `, then ${effect.join(", ")}` : ""}: revert or fix the change, not a code defect and not a capacity shortfall`;
       }
       const parts = [
         q ? `queue ${q.queue} at ${q.ageSeconds}s age (threshold ${q.threshold}s)` : undefined,

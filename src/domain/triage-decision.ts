@@ -134,6 +134,15 @@ const INFRA_MITIGATIONS: Record<InfraKind, Mitigation> = {
     requiresApproval: false,
     performedBy: "human",
   },
+  operational_change: {
+    action:
+      "revert or fix the configuration change at the onset (the previous task definition revision, secret or parameter version) — a human action; no code change",
+    kind: "config",
+    risk: "medium",
+    rollback: "re-apply the change once it is corrected",
+    requiresApproval: true,
+    performedBy: "human",
+  },
   capacity: {
     action: "restore capacity (scale the consumer service to its desired count) — a human action",
     kind: "scale",
