@@ -5,6 +5,7 @@ import type { SentryEventSummary, SentryReader } from "../tools.ts";
 import type { Specialist, SpecialistInput, TicketContext } from "../types.ts";
 import {
   hasVendorLabel,
+  hostsIn,
   type Implication,
   implicatedByEvents,
   implicatedByLogLines,
@@ -13,6 +14,7 @@ import {
   matcherFor,
   ranked,
 } from "./detect.ts";
+import { insightsTimeMs, type LogLine, otherHostsHealthy } from "./egress-control.ts";
 import { readProviderStatus, readStatus } from "./status.ts";
 
 export { readProviderStatus, readStatus };
@@ -90,9 +92,14 @@ export function createVendorSpecialist(options: VendorSpecialistOptions = {}): S
       const events = await linkedEvents(ev, input.ticket, input.tools.sentry, signal);
       implicatedByEvents(events, matchers, found);
       const logs = await errorLogLines(ev, input, signal);
-      implicatedByLogLines(logs?.lines ?? [], matchers, found);
+      implicatedByLogLines(
+        (logs?.lines ?? []).map((l) => l.text),
+        matchers,
+        found,
+      );
       const logsRef = logs?.ref;
       const implicated = ranked(found);
+      const healthy = await healthyHostsBeside(implicated, logs, input, signal);
 
       const key = input.ticket.snapshot.ticketKey;
       const ticketRef = ev.source({
@@ -111,7 +118,9 @@ export function createVendorSpecialist(options: VendorSpecialistOptions = {}): S
         });
         return ev.returned();
       }
-      for (const v of implicated) recordImplication(ev, v, { key, ticketRef, logsRef });
+      for (const v of implicated) {
+        recordImplication(ev, v, { key, ticketRef, logsRef, healthy: healthy.get(v.vendor) });
+      }
 
       await Promise.all([
         ...implicated.map((v) =>
@@ -218,7 +227,7 @@ async function errorLogLines(
   ev: EvidenceCollector,
   input: SpecialistInput,
   signal: AbortSignal,
-): Promise<{ ref: Ref; lines: string[] } | undefined> {
+): Promise<ServiceLogLines | undefined> {
   const cloudwatch = input.tools.cloudwatch;
   if (!cloudwatch) return undefined;
   const groups = await logGroupsFor(input, cloudwatch, signal);
@@ -242,10 +251,62 @@ async function errorLogLines(
     return undefined;
   }
   const ref = ev.source({ kind: "cloudwatch_logs", ref: `cloudwatch_logs:${groups.join(",")}` });
+  return { ref, groups, lines: result.value.map(logLine) };
+}
+
+interface ServiceLogLines {
+  ref: Ref;
+  groups: string[];
+  lines: LogLine[];
+}
+
+function logLine(row: Record<string, string>): LogLine {
+  const at = insightsTimeMs(row["@timestamp"]);
   return {
-    ref,
-    lines: result.value.map((row) => row["@message"] ?? Object.values(row).join(" ")),
+    ...(at !== undefined ? { at } : {}),
+    text: row["@message"] ?? Object.values(row).join(" "),
   };
+}
+
+/** Lines with a 2xx status field: the calls that worked, for the egress control. */
+const SUCCESS_LINES_QUERY =
+  "fields @timestamp, @message | filter @message like /[Ss]tatus/ and @message like /\\b2\\d\\d\\b/ | sort @timestamp desc";
+
+/**
+ * For each implicated vendor named in the service's error lines, the other hosts the same
+ * client reached with a 2xx in the same log groups since the vendor's first failure
+ * (egress-control.ts). Read only when such a vendor exists; a failed read leaves no control.
+ */
+async function healthyHostsBeside(
+  implicated: readonly Implication[],
+  logs: ServiceLogLines | undefined,
+  input: SpecialistInput,
+  signal: AbortSignal,
+): Promise<Map<string, string[]>> {
+  const healthy = new Map<string, string[]>();
+  const cloudwatch = input.tools.cloudwatch;
+  const sources = input.tools.vendorStatus?.sources() ?? [];
+  const named = implicated
+    .map((v) => sources.find((s) => s.vendor === v.vendor))
+    .filter((s) => s !== undefined)
+    .map(matcherFor)
+    .filter((m) => logs?.lines.some((l) => hostsIn(l.text).some((h) => m.host(h))));
+  if (!cloudwatch || !logs || named.length === 0) return healthy;
+  const result = await settle(
+    () =>
+      cloudwatch.queryLogs({
+        logGroupNames: logs.groups,
+        query: SUCCESS_LINES_QUERY,
+        start: new Date(input.now.getTime() - LOG_WINDOW_MS),
+        end: input.now,
+        limit: LOG_LINES,
+      }),
+    signal,
+  );
+  if (!result.ok) return healthy;
+  const lines = result.value.map(logLine);
+  for (const m of named) healthy.set(m.vendor, otherHostsHealthy(logs.lines, lines, m));
+  return healthy;
 }
 
 type Ref = ReturnType<EvidenceCollector["source"]>;
@@ -254,9 +315,9 @@ type Ref = ReturnType<EvidenceCollector["source"]>;
 function recordImplication(
   ev: EvidenceCollector,
   v: Implication,
-  at: { key: string; ticketRef: Ref; logsRef: Ref | undefined },
+  at: { key: string; ticketRef: Ref; logsRef: Ref | undefined; healthy: string[] | undefined },
 ): void {
-  const { key, ticketRef } = at;
+  const { key, ticketRef, healthy } = at;
   for (const id of v.ids.slice(0, 20)) ev.correlate({ kind: "vendor_correlation_id", value: id });
   ev.finding({
     fact: `${v.vendor} is implicated by ${v.reasons.join("; ")}`,
@@ -269,11 +330,18 @@ function recordImplication(
       : v.reasons.some((r) => r.includes("error log line")) && at.logsRef
         ? at.logsRef
         : ticketRef;
+    if (healthy && healthy.length > 0 && at.logsRef) {
+      ev.finding({
+        fact: `while ${v.vendor}'s calls failed, the same client reached ${healthy.slice(0, 5).join(", ")} with 2xx answers: our egress works`,
+        source: at.logsRef,
+      });
+    }
     ev.signal({
       source: ref,
       kind: "vendor_error_correlation",
       vendor: v.vendor,
       correlatedRequests: Math.max(v.correlated, v.ids.length),
+      ...(healthy && at.logsRef ? { otherHostsHealthy: healthy.length } : {}),
     });
   }
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { normalizeSpecialistOutput } from "../../src/domain/specialist-output.ts";
 import { CHECK_RULES, EvidenceCollector } from "../shared/collector.ts";
 import type { SentryEventSummary, VendorSource, VendorStatus } from "../tools.ts";
-import type { RoutingHints, TicketContext } from "../types.ts";
+import type { RoutingHints, SpecialistInput, TicketContext } from "../types.ts";
 import {
   hasVendorLabel,
   implicatedByEvents,
@@ -266,5 +266,60 @@ describe("vendor specialist routing", () => {
       status: "skipped",
       reason: expect.stringContaining("vendor_status"),
     });
+  });
+});
+
+describe("vendor specialist: the egress control", () => {
+  const logs = {
+    error: [
+      ["2026-11-20 09:14:41.000", '{"msg":"upstream timeout","host":"api.acme-verify.example"}'],
+    ],
+    ok: [
+      [
+        "2026-11-20 09:02:00.000",
+        '{"msg":"upstream call","host":"api.acme-verify.example","status":201}',
+      ],
+      [
+        "2026-11-20 09:30:00.000",
+        '{"msg":"upstream call","host":"api.mailer.example","status":200}',
+      ],
+    ],
+  };
+  const run = (okLines: string[][]) => {
+    const queries: string[] = [];
+    const cloudwatch = {
+      queryLogs: async (q: { query: string }) => {
+        queries.push(q.query);
+        const rows = q.query.includes("[Ss]tatus") ? okLines : logs.error;
+        return rows.map(([t, m]) => ({ "@timestamp": t!, "@message": m! }));
+      },
+    } as unknown as NonNullable<SpecialistInput["tools"]["cloudwatch"]>;
+    const vendorStatus = {
+      sources: () => [source("acme-verify", { hosts: ["api.acme-verify.example"] })],
+      getStatus: async () => status({ vendor: "acme-verify" }),
+    };
+    const input = {
+      question: "q",
+      ticket: { ...ticket("Checks hang"), service: "checks-api" },
+      hints: NO_HINTS,
+      tools: { cloudwatch, vendorStatus },
+      signal: new AbortController().signal,
+      deadline: new Date(Date.now() + 5_000),
+      now: NOW,
+    };
+    return vendor.run(input).then((out) => ({ out, queries }));
+  };
+  const correlation = (out: Awaited<ReturnType<typeof run>>["out"]) =>
+    "signals" in out ? out.signals.find((s) => s.kind === "vendor_error_correlation") : undefined;
+
+  it("records other hosts answering 2xx after the vendor's first failure on its correlation", async () => {
+    const { out, queries } = await run(logs.ok);
+    expect(queries).toHaveLength(2);
+    expect(correlation(out)).toMatchObject({ vendor: "acme-verify", otherHostsHealthy: 1 });
+  });
+
+  it("records a control that found no other host as zero, not as healthy", async () => {
+    const { out } = await run(logs.ok.slice(0, 1));
+    expect(correlation(out)).toMatchObject({ vendor: "acme-verify", otherHostsHealthy: 0 });
   });
 });

@@ -306,6 +306,32 @@ describe("providers and vendors → VENDOR_OR_INFRA", () => {
     expect(c.class).toBe("vendor");
     expect(gate.outcome).toBe("VENDOR_OR_INFRA");
   });
+
+  it("only the vendor's calls fail while our other outbound calls succeed: vendor, despite its green page", () => {
+    const green: UnsourcedSignal = { kind: "vendor_operational", vendor: "vendor-a" };
+    const failing = {
+      kind: "vendor_error_correlation",
+      vendor: "vendor-a",
+      correlatedRequests: 40,
+    };
+    const isolated = judge(
+      [rise("errors_5xx"), green],
+      [{ ...failing, otherHostsHealthy: 2 } as UnsourcedSignal],
+      [deployAbsent, exception()],
+    );
+    expect(isolated.fired).toContain("vendor.isolated_by_control");
+    expect(isolated.fired).not.toContain("vendor.operational");
+    expect(isolated.c.class).toBe("vendor");
+    expect(isolated.gate.outcome).toBe("VENDOR_OR_INFRA");
+    // Without the control, the vendor and our egress cannot be told apart: the green page counts.
+    const unisolated = judge(
+      [rise("errors_5xx"), green],
+      [failing as UnsourcedSignal],
+      [deployAbsent, exception()],
+    );
+    expect(unisolated.fired).toContain("vendor.operational");
+    expect(unisolated.gate.outcome).not.toBe("VENDOR_OR_INFRA");
+  });
 });
 
 describe("traffic that is not users → noise", () => {

@@ -310,10 +310,19 @@ export const activeVendorIncidents = (i: SignalIndex) => {
 };
 export const correlatedVendorErrors = (i: SignalIndex) =>
   i.of("vendor_error_correlation").filter((t) => t.signal.correlatedRequests > 0);
-/** The implicated vendor's status is green (another vendor's green status says nothing). */
+/** Our telemetry isolates the vendor: the same client reached other hosts (2xx) as its calls failed. */
+export const isolatedVendorErrors = (i: SignalIndex) =>
+  correlatedVendorErrors(i).filter((t) => (t.signal.otherHostsHealthy ?? 0) > 0);
+/**
+ * The implicated vendor's status is green (another vendor's green status says nothing),
+ * unless our telemetry isolates it: status pages post incidents late.
+ */
 export const implicatedVendorOperational = (i: SignalIndex) => {
   const counts = concernsUs(i);
-  return i.of("vendor_operational").filter((t) => counts(t.signal.vendor));
+  const isolated = new Set(isolatedVendorErrors(i).map((t) => t.signal.vendor));
+  return i
+    .of("vendor_operational")
+    .filter((t) => counts(t.signal.vendor) && !isolated.has(t.signal.vendor));
 };
 /** A vendor incident that started after our symptom had already begun (beyond posting lag). */
 export const vendorIncidentsAfterOnset = (i: SignalIndex) => {

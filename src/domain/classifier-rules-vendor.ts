@@ -2,6 +2,7 @@ import {
   activeVendorIncidents,
   correlatedVendorErrors,
   implicatedVendorOperational,
+  isolatedVendorErrors,
   STATUS_POSTING_LAG_MINUTES,
   vendorIncidentsAfterOnset,
   vendorQuotaExhausted,
@@ -27,6 +28,15 @@ export const VENDOR_RULES: readonly Rule[] = [
     points: 25,
     explanation: "failing requests carry the vendor's correlation IDs",
     match: correlatedVendorErrors,
+  },
+  {
+    id: "vendor.isolated_by_control",
+    class: "vendor",
+    effect: "supports",
+    points: 45,
+    explanation:
+      "while the vendor's calls failed, the same client reached other hosts with 2xx answers: our egress works, so the fault is on the vendor's side (stands in for a status incident its page has not posted yet)",
+    match: isolatedVendorErrors,
   },
   {
     id: "vendor.quota_exhausted",
@@ -56,7 +66,7 @@ export const VENDOR_RULES: readonly Rule[] = [
     effect: "refutes",
     points: 40,
     explanation:
-      "the implicated vendor's status page is operational (another vendor's green status does not count)",
+      "the implicated vendor's status page is operational (another vendor's green status does not count; nor does it while our telemetry isolates that vendor: status pages lag)",
     match: implicatedVendorOperational,
   },
   {

@@ -143,6 +143,11 @@ export const VendorErrorCorrelationSignal = z.object({
   ...base,
   vendor: z.string().min(1),
   correlatedRequests: count,
+  /**
+   * Control: other hosts the same client logged answering 2xx, in the same logs, after
+   * this vendor's first failure there (our egress works). Absent when not read.
+   */
+  otherHostsHealthy: count.optional(),
 });
 
 /** Aggregate SELECTs prove derived rows disagree with their source of truth. */

@@ -1,0 +1,75 @@
+import { describe, expect, it } from "vitest";
+import type { VendorSource } from "../tools.ts";
+import { matcherFor } from "./detect.ts";
+import { insightsTimeMs, type LogLine, otherHostsHealthy } from "./egress-control.ts";
+
+const source: VendorSource = {
+  vendor: "acme-verify",
+  kind: "vendor",
+  hosts: ["api.acme-verify.example"],
+  errorTypes: [],
+  requestIds: [],
+};
+const acme = matcherFor(source);
+const at = (hhmm: string) => Date.parse(`2026-11-20T${hhmm}:00Z`);
+const line = (hhmm: string, text: string): LogLine => ({ at: at(hhmm), text });
+
+const failing = [
+  line(
+    "09:14",
+    '{"level":"error","msg":"upstream timeout","host":"api.acme-verify.example","duration_ms":30001}',
+  ),
+  line("09:15", '{"level":"error","path":"/v1/checks","status":502,"err":"AcmeError: timed out"}'),
+];
+
+describe("egress control: other hosts the same client reached while the vendor failed", () => {
+  it("counts other hosts answering 2xx in the vendor's host field after its first failure", () => {
+    const healthy = otherHostsHealthy(
+      failing,
+      [
+        line("09:20", '{"msg":"upstream call","host":"api.screening.example","status":200}'),
+        line("09:40", '{"msg":"upstream call","host":"api.mailer.example","status":202}'),
+        line("09:41", '{"msg":"upstream call","host":"api.mailer.example","status":200}'),
+      ],
+      acme,
+    );
+    expect(healthy.sort()).toEqual(["api.mailer.example", "api.screening.example"]);
+  });
+
+  it("does not count the vendor's own successes, lines before its first failure, or failures", () => {
+    const healthy = otherHostsHealthy(
+      failing,
+      [
+        line("09:02", '{"msg":"upstream call","host":"api.screening.example","status":200}'),
+        line("09:30", '{"msg":"upstream call","host":"api.acme-verify.example","status":201}'),
+        line(
+          "09:31",
+          '{"msg":"upstream call","host":"api.other.example","status":200,"err":"timeout"}',
+        ),
+        { text: '{"msg":"upstream call","host":"api.undated.example","status":200}' },
+      ],
+      acme,
+    );
+    expect(healthy).toEqual([]);
+  });
+
+  it("needs the vendor's host in a field of its failing lines: a host only in prose names no client", () => {
+    const prose = [line("09:14", "request to https://api.acme-verify.example failed after 30 s")];
+    const ok = [line("09:20", '{"host":"api.screening.example","status":200}')];
+    expect(otherHostsHealthy(prose, ok, acme)).toEqual([]);
+  });
+
+  it("reads the field the failing lines use (`upstream=`), not any host in a 2xx line", () => {
+    const kv = [line("09:14", "level=error upstream=api.acme-verify.example err=ReadTimeout")];
+    const ok = [
+      line("09:20", "level=info upstream=api.rates.example status=200 elapsed_ms=80"),
+      line("09:21", '{"host":"shop.ours.example","path":"/health","status":200}'),
+    ];
+    expect(otherHostsHealthy(kv, ok, acme)).toEqual(["api.rates.example"]);
+  });
+
+  it("reads Logs Insights timestamps as UTC", () => {
+    expect(insightsTimeMs("2026-11-20 09:14:41.000")).toBe(Date.parse("2026-11-20T09:14:41Z"));
+    expect(insightsTimeMs("not a time")).toBeUndefined();
+  });
+});
