@@ -127,6 +127,18 @@ describe("summarizeErrorRows", () => {
   });
 });
 
+describe("buckets in error lines", () => {
+  it("keeps the buckets the error lines name, once each", () => {
+    const summary = summarizeErrorRows([
+      { level: "error", bucket: "acme-photos-prod" },
+      { level: "error", bucket: "acme-photos-prod" },
+      { level: "error", "s3.bucket": "acme-exports-prod" },
+      { level: "error", path: "/v1/me" },
+    ]);
+    expect(summary.buckets).toEqual(["acme-exports-prod", "acme-photos-prod"]);
+  });
+});
+
 describe("summarizeCapacityEvents", () => {
   it("counts a placement failure reported as event and message once, with its reason", () => {
     const events = summarizeCapacityEvents([

@@ -240,6 +240,8 @@ export interface ErrorLogSummary {
    * stated receive count, else the error lines naming them).
    */
   redeliveredMessages: number;
+  /** Buckets the error lines name: matched to the account's buckets, never emitted as read. */
+  buckets: string[];
 }
 
 /**
@@ -264,6 +266,7 @@ const RECEIVE_COUNT_FIELDS = [
 ];
 const REQUEST_ID_FIELDS = ["req_id", "requestId", "request_id", "x_request_id"];
 const ERROR_TYPE_FIELDS = ["err.type", "error.type", "exception.type", "errorType"];
+const BUCKET_FIELDS = ["bucket", "Bucket", "bucketName", "s3.bucket"];
 /** Request ids are allowed egress (DESIGN invariant 6); anything else in the row is not read. */
 const REQUEST_ID = /^[A-Za-z0-9_.:-]{6,128}$/;
 
@@ -278,6 +281,7 @@ export function summarizeErrorRows(rows: Record<string, string>[]): ErrorLogSumm
   const types = new Map<string, number>();
   const routes = new Map<string, number>();
   const requestIds: string[] = [];
+  const buckets = new Set<string>();
   /** Per message id: error lines naming it, and the highest receive count stated. */
   const perMessage = new Map<string, { lines: number; stated: number }>();
   let redelivered = 0;
@@ -298,6 +302,8 @@ export function summarizeErrorRows(rows: Record<string, string>[]): ErrorLogSumm
       const route = row.method ? `${row.method} ${row.path}` : row.path;
       routes.set(route, (routes.get(route) ?? 0) + 1);
     }
+    const bucket = BUCKET_FIELDS.map((f) => row[f]).find(Boolean);
+    if (bucket) buckets.add(bucket);
     const id = REQUEST_ID_FIELDS.map((f) => row[f]).find(Boolean);
     if (id && REQUEST_ID.test(id) && !requestIds.includes(id)) requestIds.push(id);
   }
@@ -311,6 +317,7 @@ export function summarizeErrorRows(rows: Record<string, string>[]): ErrorLogSumm
     redeliveredMessages: [...perMessage.values()].filter(
       (m) => Math.max(m.lines, m.stated) >= POISON_MIN_REDELIVERIES,
     ).length,
+    buckets: [...buckets].sort(),
   };
 }
 

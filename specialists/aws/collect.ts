@@ -2,6 +2,7 @@ import type { Check } from "../shared/collector.ts";
 import type { MetricAlarm, MetricDescriptor } from "../tools.ts";
 import { alarmHistoryCheck, reportAlarms } from "./alarms.ts";
 import { type AwsReadings, checkErrorRate, checkQueue, checkTasks } from "./checks.ts";
+import { readNamedBuckets } from "./collect-buckets.ts";
 import {
   eventGroupsOf,
   type HealthRead,
@@ -146,13 +147,13 @@ async function findResources(input: CollectInput) {
     );
   }
   const others = alarms.filter((a) => a.state === "ALARM" && !ours.includes(a)).length;
-  return { resources, ours, others, alarms };
+  return { resources, ours, others, alarms, account: discovery?.account ?? [] };
 }
 
 /** The metrics chain; returns the series read and the resources they belong to. */
 async function readMetrics(input: CollectInput, readings: AwsReadings, label: string) {
   const { ctx, targets, run } = input;
-  const { resources, ours, others, alarms } = await findResources(input);
+  const { resources, ours, others, alarms, account } = await findResources(input);
   reportAlarms(ctx, ours, others, label);
 
   const listed = new Map<Resource, MetricDescriptor[]>();
@@ -236,7 +237,7 @@ async function readMetrics(input: CollectInput, readings: AwsReadings, label: st
   }
   checks.push(...ours.map((a) => alarmHistoryCheck(ctx, a)));
   await run(checks);
-  return { resources, reads, deadLetters, alarms, ours: ours.map((a) => a.name) };
+  return { resources, reads, deadLetters, alarms, ours: ours.map((a) => a.name), account };
 }
 
 /** Running tasks are fewer than desired. */
@@ -325,11 +326,14 @@ export async function collect(input: CollectInput): Promise<Collected> {
           : undefined;
       });
   const [k, , health, eventGroups] = await Promise.all([metrics, logs, readHealth(input), events]);
-  const { m, assessed, deadLetters, leaks } = k;
-  await Promise.all([
-    readInfraEvents(input, readings, m.resources),
-    readDatabaseLogs(input, readings, m.resources),
+  const { deadLetters, leaks } = k;
+  const [buckets] = await Promise.all([
+    readNamedBuckets(input, readings, k.m, SERIES_IMPACT),
+    readInfraEvents(input, readings, k.m.resources),
+    readDatabaseLogs(input, readings, k.m.resources),
   ]);
+  const m = { ...k.m, resources: [...k.m.resources, ...buckets.resources] };
+  const assessed = [...k.assessed, ...buckets.assessed];
   // Pivot: when capacity looks short or tasks drop, read the events that say why.
   // Tasks that dropped or scaled, and a backlog that grew, are what scaling events explain.
   const tasksMoved = assessed.some(

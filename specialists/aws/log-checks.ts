@@ -47,7 +47,7 @@ function readLogs(
 
 /** Logs Insights over an application log group: error lines by type and route. */
 const ERROR_QUERY = [
-  "fields @timestamp, level, status, method, path, req_id, requestId, request_id, err.type, error.type, message_id, messageId, receive_count, receiveCount, ApproximateReceiveCount",
+  "fields @timestamp, level, status, method, path, req_id, requestId, request_id, err.type, error.type, message_id, messageId, receive_count, receiveCount, ApproximateReceiveCount, bucket, Bucket, bucketName, s3.bucket",
   'filter level in ["error", "fatal"] or status >= 500',
   "sort @timestamp desc",
   `limit ${LOG_ROWS}`,

@@ -20,7 +20,15 @@ import type { MetricQuery } from "../tools.ts";
  * - free memory: 100 MiB.
  */
 
-export type ResourceKind = "alb" | "rds" | "cache" | "queue" | "function" | "ecs" | "ecs_service";
+export type ResourceKind =
+  | "alb"
+  | "rds"
+  | "cache"
+  | "queue"
+  | "function"
+  | "bucket"
+  | "ecs"
+  | "ecs_service";
 
 export interface SeriesSpec {
   metricName: string;
@@ -270,6 +278,38 @@ export const KINDS: readonly KindSpec[] = [
         stat: "Maximum",
         measure: "concurrency",
         minChange: 5,
+      },
+    ],
+  },
+  {
+    // S3 request metrics (published per bucket and filter once request metrics are on): the
+    // errors S3 itself answered, and the requests the service sent it. A bucket is read only
+    // when the service's own error lines name it (collect.ts): no name ties a bucket to a
+    // service. https://docs.aws.amazon.com/AmazonS3/latest/userguide/metrics-dimensions.html
+    kind: "bucket",
+    label: "bucket",
+    namespace: "AWS/S3",
+    identity: ["BucketName", "FilterId"],
+    probe: ["AllRequests", "5xxErrors"],
+    healthServices: ["S3"],
+    // Object storage is a data store outside the tasks; none of its series read saturates.
+    dependency: "database",
+    series: [
+      {
+        metricName: "5xxErrors",
+        stat: "Sum",
+        measure: "dependency_errors",
+        unit: "/min",
+        minChange: 1,
+        sparse: true,
+      },
+      {
+        metricName: "AllRequests",
+        stat: "Sum",
+        measure: "requests",
+        unit: "/min",
+        minChange: 10,
+        sparse: true,
       },
     ],
   },

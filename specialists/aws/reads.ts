@@ -231,7 +231,8 @@ export async function readPlanned(
 
 /**
  * Alarms in ALARM that concern the service: the ticket names them (its linked AWS refs or
- * text), or a dimension value names the service or one of the resources read.
+ * text), their own name names the service (`<service>-5xx` on a load balancer named
+ * otherwise), or a dimension value names the service or one of the resources read.
  */
 export function relevantAlarms(
   alarms: MetricAlarm[],
@@ -242,6 +243,7 @@ export function relevantAlarms(
   return alarms.filter(
     (a) =>
       ticketAlarmNames.has(a.name) ||
+      namesService(a.name, service) ||
       Object.values(a.dimensions).some((v) => resourceNames.has(v) || namesService(v, service)),
   );
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
+  bucketsNamedIn,
   computeService,
   queueConsumers,
   relatedResources,
@@ -67,5 +68,18 @@ describe("resources found beside the service", () => {
     ];
     const found = relatedResources([queue], "billing-api", account2).map((r) => r.id);
     expect(found).toEqual(["billing-prod-db"]);
+  });
+});
+
+describe("buckets the service's error lines name", () => {
+  const account = [
+    res("bucket", { BucketName: "acme-photos-prod", FilterId: "EntireBucket" }),
+    res("bucket", { BucketName: "acme-exports-prod", FilterId: "EntireBucket" }),
+    res("queue", { QueueName: "acme-photos-prod" }),
+  ];
+
+  it("reads only the account's buckets a line names, never one CloudWatch does not list", () => {
+    const found = bucketsNamedIn(["acme-photos-prod", "not-in-this-account"], account);
+    expect(found.map((r) => `${r.kind}:${r.id}`)).toEqual(["bucket:acme-photos-prod/EntireBucket"]);
   });
 });

@@ -68,3 +68,13 @@ export function relatedResources(
   const withConsumers = [...resources, ...consumers];
   return [...consumers, ...siblingDependencies(withConsumers, service, account)];
 }
+
+/**
+ * The account's buckets the service's own error lines name (their `bucket` field): the
+ * calls that failed went to them, which no resource name says. Only a bucket CloudWatch
+ * lists is returned, so a log line cannot make prode read what the account lacks.
+ */
+export function bucketsNamedIn(named: readonly string[], account: Resource[]): Resource[] {
+  const names = new Set(named);
+  return account.filter((r) => r.kind === "bucket" && names.has(r.dims.BucketName!));
+}

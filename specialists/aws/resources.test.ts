@@ -251,6 +251,15 @@ describe("alarms", () => {
     ]);
   });
 
+  it("keeps an alarm named after the service whose resource is named otherwise", () => {
+    const alarms = [
+      alarm("ledger-api-5xx", { QueueName: "ledger-prod-jobs" }),
+      alarm("ledger-apis-5xx", { QueueName: "q3" }),
+    ];
+    const kept = relevantAlarms(alarms, "ledger-api", new Set(), new Set());
+    expect(kept.map((a) => a.name)).toEqual(["ledger-api-5xx"]);
+  });
+
   it("turns an alarm into the resource it watches, a queue-age alarm with its threshold", () => {
     expect(alarmResource(alarm("a", { QueueName: "q" }, { threshold: 600 }))).toEqual({
       kind: "queue",

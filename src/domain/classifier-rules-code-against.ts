@@ -93,6 +93,22 @@ export const loadRoseWithSymptom = (i: SignalIndex): Tagged[] => {
 };
 
 /**
+ * A managed service the service calls (object storage) answered its own server errors
+ * from no later than the symptom, while the requests sent to it did not rise: it failed
+ * under us, not under our load, and our errors are its errors passed on. Not counted when
+ * a correlated release changed a file in the failing stack: a changed call can be what
+ * the service now rejects.
+ */
+export const managedDependencyErrors = (i: SignalIndex): Tagged[] => {
+  if (releases(i).some((r) => r.signal.diffTouchesStack === true)) return [];
+  const loaded = new Set(series(i, ["requests"], ["rise"]).map((t) => t.signal.scope?.resource));
+  const failing = series(i, ["dependency_errors"], ["rise"]).filter(
+    (d) => !loaded.has(d.signal.scope?.resource),
+  );
+  return leading(failing, symptoms(i), noLaterThan);
+};
+
+/**
  * Failing requests carry a vendor's marks (its hosts, error types, correlation IDs),
  * unless a correlated release changed a file in the failing stack: then the code that
  * calls the vendor changed, and the vendor's marks do not clear it.
@@ -109,6 +125,7 @@ export const COMPETING_EXPLANATION_RULES: ReadonlySet<string> = new Set([
   "code.vendor_implicated",
   "code.load_rose_with_symptom",
   "code.dependency_moved_first",
+  "code.managed_dependency_failing",
 ]);
 
 export const CODE_AGAINST_RULES: readonly Rule[] = [
@@ -120,6 +137,15 @@ export const CODE_AGAINST_RULES: readonly Rule[] = [
     explanation:
       "the failing requests carry a vendor's hosts, error types or correlation IDs (whether or not its status page has posted an incident): the vendor is a live explanation (not counted when the correlated release changed a file in the failing stack)",
     match: vendorImplicated,
+  },
+  {
+    id: "code.managed_dependency_failing",
+    class: "code_defect",
+    effect: "refutes",
+    points: 30,
+    explanation:
+      "a managed service the service calls (object storage) answered its own server errors from no later than the symptom while the requests sent to it did not rise: its failure explains ours as well as a release does (not counted when the correlated release changed a file in the failing stack)",
+    match: managedDependencyErrors,
   },
   {
     id: "code.load_rose_with_symptom",

@@ -112,3 +112,38 @@ describe("client errors (4xx) as a dependency's symptom", () => {
     expect(rules.filter((r) => r.startsWith("infra."))).toEqual([]);
   });
 });
+
+describe("a managed service answering its own errors on flat load", () => {
+  const BUCKET = "uploads-bucket/EntireBucket";
+  const onBucket = (t: UnsourcedSignal): UnsourcedSignal =>
+    t.kind === "series_change" ? { ...t, scope: { resource: BUCKET } } : t;
+  const failing = () => onBucket(rise("dependency_errors", { onset: "2025-03-04T10:08:00Z" }));
+  const its = (measure: "requests", direction: "rise" | "flat"): UnsourcedSignal =>
+    onBucket(
+      direction === "rise"
+        ? rise(measure, { onset: "2025-03-04T10:06:00Z" })
+        : { kind: "series_change", measure, direction, before: 300, after: 300, service: "svc" },
+    );
+  const symptom = rise("errors_5xx", { onset: "2025-03-04T10:08:00Z" });
+
+  it("supports infrastructure, refutes code and clears the release and healthy tasks", () => {
+    const rules = fired([symptom], [failing(), its("requests", "flat")], [release({ after: 40 })]);
+    expect(rules).toContain("infra.managed_dependency_failing");
+    expect(rules).toContain("code.managed_dependency_failing");
+    expect(rules).not.toContain("infra.release_correlated");
+  });
+
+  it("does not count when the requests sent to it rose (our load, not its failure)", () => {
+    const rules = fired([symptom], [failing(), its("requests", "rise")]);
+    expect(rules).not.toContain("infra.managed_dependency_failing");
+    expect(rules).not.toContain("code.managed_dependency_failing");
+  });
+
+  it("does not count when its errors began after our symptom", () => {
+    const late = onBucket(
+      rise("dependency_errors", { onset: "2025-03-04T10:30:00Z", uncertainty: 1 }),
+    );
+    const early = rise("errors_5xx", { onset: "2025-03-04T10:08:00Z", uncertainty: 1 });
+    expect(fired([early], [late])).not.toContain("infra.managed_dependency_failing");
+  });
+});

@@ -28,7 +28,11 @@ import { scaledOutUnderLoad } from "./classifier-features-capacity.ts";
 import { capacitySaturations, independentDependencyRises } from "./classifier-features-drivers.ts";
 import type { SignalIndex, TaggedSignal } from "./classifier-index.ts";
 import type { Rule } from "./classifier-rule.ts";
-import { dependencyMovedFirst, loadRoseWithSymptom } from "./classifier-rules-code-against.ts";
+import {
+  dependencyMovedFirst,
+  loadRoseWithSymptom,
+  managedDependencyErrors,
+} from "./classifier-rules-code-against.ts";
 
 /**
  * Rules for and against infrastructure: a dependency or the platform at its limit, or
@@ -56,6 +60,13 @@ const dependencySymptoms = (i: SignalIndex): TaggedSignal[] => [
   ...symptoms(i),
   ...series(i, ["errors_4xx"], ["rise"]),
 ];
+/** `d` began no later than `s` (within the larger uncertainty); undated pairs pass. */
+const leads = (d: TaggedSignal, s: TaggedSignal) => {
+  const a = onsetOf(d);
+  const b = onsetOf(s);
+  if (a === undefined || b === undefined) return true;
+  return a.at <= b.at + Math.max(a.uncertainty, b.uncertainty) * 60_000;
+};
 /**
  * A dependency series that rose no later than the symptom it explains (undated pairs
  * pass), unless a release drove its load (classifier-features-drivers.ts).
@@ -63,12 +74,6 @@ const dependencySymptoms = (i: SignalIndex): TaggedSignal[] => [
 const dependencyLeads = (i: SignalIndex): TaggedSignal[] => {
   const deps = independentDependencyRises(i);
   const after = dependencySymptoms(i);
-  const leads = (d: TaggedSignal, s: TaggedSignal) => {
-    const a = onsetOf(d);
-    const b = onsetOf(s);
-    if (a === undefined || b === undefined) return true;
-    return a.at <= b.at + Math.max(a.uncertainty, b.uncertainty) * 60_000;
-  };
   const paired = deps.filter((d) => after.some((s) => leads(d, s)));
   return paired.length > 0
     ? [...paired, ...after.filter((s) => paired.some((d) => leads(d, s)))]
@@ -187,6 +192,15 @@ export const INFRA_RULES: readonly Rule[] = [
     explanation:
       "a dependency series (connections, CPU, memory, evictions, cache misses, throttles, concurrency; or free memory or cached items dropping) moved no later than the errors, latency or queue backlog: the dependency moved first (not counted when its climb began within a correlated release's rollout with request volume flat until then: the release loaded it)",
     match: dependencyLeads,
+  },
+  {
+    id: "infra.managed_dependency_failing",
+    class: "infra",
+    effect: "supports",
+    points: 25,
+    explanation:
+      "a managed service the service calls (object storage) answered its own server errors from no later than the symptom while the requests sent to it did not rise: it failed under us, not under our load (not counted when a correlated release changed a file in the failing stack)",
+    match: managedDependencyErrors,
   },
   {
     id: "infra.provider_incident_overlaps",
@@ -317,9 +331,11 @@ export const INFRA_RULES: readonly Rule[] = [
     class: "infra",
     effect: "refutes",
     points: 25,
-    explanation: `a release within ${LOOSE_RELEASE_MINUTES} min before the onset correlates with the symptom: a regression is likelier than capacity (a release long before the onset does not count against infrastructure, nor does one when the load rose with the symptom or a dependency moved first)`,
+    explanation: `a release within ${LOOSE_RELEASE_MINUTES} min before the onset correlates with the symptom: a regression is likelier than capacity (a release long before the onset does not count against infrastructure, nor does one when the load rose with the symptom, a dependency moved first, or a managed service answered its own errors on flat load)`,
     match: (i) =>
-      loadRoseWithSymptom(i).length > 0 || dependencyMovedFirst(i).length > 0
+      loadRoseWithSymptom(i).length > 0 ||
+      dependencyMovedFirst(i).length > 0 ||
+      managedDependencyErrors(i).length > 0
         ? []
         : i
             .of("release_correlation")
@@ -331,10 +347,13 @@ export const INFRA_RULES: readonly Rule[] = [
     effect: "refutes",
     points: 25,
     explanation:
-      "all desired tasks are healthy and below their ceiling (not counted against a dependency outside the tasks, a database, cache, queue or network at its limit: healthy tasks say nothing about it)",
+      "all desired tasks are healthy and below their ceiling (not counted against a dependency outside the tasks, a database, cache, queue or network at its limit, or a managed service answering its own errors: healthy tasks say nothing about it)",
     match: (i) =>
       unless(
-        capacitySaturations(i).filter((t) => OUTSIDE_THE_TASKS.has(t.signal.dependency)),
+        [
+          ...capacitySaturations(i).filter((t) => OUTSIDE_THE_TASKS.has(t.signal.dependency)),
+          ...managedDependencyErrors(i),
+        ],
         i
           .of("task_health")
           .filter(

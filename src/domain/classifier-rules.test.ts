@@ -140,6 +140,11 @@ const CASES: Record<string, Case> = {
     blocked: [rise("errors_5xx"), release(), rise("requests", { onset: "2025-03-04T10:40:00Z" })],
     because: "requests rose half an hour after the errors (the errors came first)",
   },
+  "code.managed_dependency_failing": {
+    fires: [rise("dependency_errors"), rise("errors_5xx")],
+    blocked: [rise("dependency_errors"), rise("errors_5xx"), rise("requests")],
+    because: "the requests sent to the managed service rose with its errors",
+  },
   "code.dependency_moved_first": {
     // The release went out 40 min before the symptom: the dependency's climb 8 min before
     // the symptom began long after the rollout, so the release did not drive it.
@@ -330,6 +335,11 @@ const CASES: Record<string, Case> = {
     fires: [rise("evictions", { onset: "2025-03-04T10:02:00Z" }), rise("latency_p99")],
     blocked: [rise("evictions", { onset: "2025-03-04T10:25:00Z" }), rise("latency_p99")],
     because: "the dependency moved after the symptom",
+  },
+  "infra.managed_dependency_failing": {
+    fires: [rise("dependency_errors", { onset: "2025-03-04T10:02:00Z" }), rise("errors_5xx")],
+    blocked: [rise("dependency_errors", { onset: "2025-03-04T10:25:00Z" }), rise("errors_5xx")],
+    because: "the managed service's errors began after the symptom",
   },
   "infra.provider_incident_overlaps": {
     fires: [provider()],

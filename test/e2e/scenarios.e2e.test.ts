@@ -32,8 +32,6 @@ import { dropQueuePrefix, testQueuePrefix } from "../setup/redis.ts";
  */
 const KNOWN_MISSES: Record<string, string> = {
   // Blind round of session 10, at first contact (all safe: no gate pass):
-  // A region-wide AWS Health event and the bucket's own 5xx are not read as the provider's.
-  "claims-uploads-s3-regional-errors-after-copy-release": "BLOCKED_NEEDS_INFO", // expected VENDOR_OR_INFRA
   // A release grew each cached entry while a surge grew the key count: two live causes.
   "recipe-cache-full-release-and-tv-traffic": "VENDOR_OR_INFRA", // expected CANNOT_AUTO_FIX
 };
