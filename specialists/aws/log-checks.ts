@@ -48,7 +48,9 @@ function readLogs(
 /** Logs Insights over an application log group: error lines by type and route. */
 const ERROR_QUERY = [
   "fields @timestamp, level, status, method, path, req_id, requestId, request_id, err.type, error.type, message_id, messageId, receive_count, receiveCount, ApproximateReceiveCount, bucket, Bucket, bucketName, s3.bucket",
-  'filter level in ["error", "fatal"] or status >= 500',
+  // Logs Insights discovers fields in JSON lines only: a logfmt line (`level=fatal msg=…`,
+  // a task failing at boot) is matched by its text.
+  'filter level in ["error", "fatal"] or status >= 500 or @message like /\\blevel=(error|fatal|panic)\\b/',
   "sort @timestamp desc",
   `limit ${LOG_ROWS}`,
 ].join(" | ");
