@@ -466,11 +466,6 @@ const CASES: Record<string, Case> = {
     blocked: [{ ...vendorErrors("vendor-a"), otherHostsHealthy: 0 } as UnsourcedSignal],
     because: "no other host was seen answering while the vendor failed",
   },
-  "vendor.isolated_by_control": {
-    fires: [{ ...vendorErrors("vendor-a"), otherHostsHealthy: 2 } as UnsourcedSignal],
-    blocked: [{ ...vendorErrors("vendor-a"), otherHostsHealthy: 0 } as UnsourcedSignal],
-    because: "no other host was seen answering while the vendor failed",
-  },
   "vendor.quota_exhausted": {
     fires: [saturation("vendor", 100, 100, "throttles")],
     blocked: [saturation("vendor", 10, 100, "throttles")],
