@@ -1,3 +1,4 @@
+import { ROLLOUT_SLACK_MINUTES } from "./classifier-conflicts.ts";
 import {
   errorRises,
   latencyRises,
@@ -10,7 +11,7 @@ import {
 import { scaledOutUnderLoad } from "./classifier-features-capacity.ts";
 import type { SignalIndex, TaggedSignal } from "./classifier-index.ts";
 import type { EvidenceRef, IncidentClass } from "./classifier-schema.ts";
-import type { Signal } from "./signals.ts";
+import type { Signal, SignalOf } from "./signals.ts";
 
 /**
  * The classifier's words: one-line summaries of signals, the statement of each
@@ -188,6 +189,21 @@ function unknownStatement(i: SignalIndex): string {
   return `No single cause found: symptoms on ${services.length} services (${named}); ${where}`;
 }
 
+/**
+ * The exception a release introduced: the earliest first seen after its rollout began
+ * (within the rollout slack), so an older issue on the same service is not named as its
+ * culprit.
+ */
+function introducedBy(release: SignalOf<"release_correlation"> | undefined, i: SignalIndex) {
+  if (!release) return undefined;
+  const began =
+    Date.parse(release.deployStartedAt ?? release.deployedAt) - ROLLOUT_SLACK_MINUTES * MINUTE;
+  return i
+    .of("new_exception")
+    .filter((t) => Date.parse(t.signal.firstSeen) >= began)
+    .sort((a, b) => Date.parse(a.signal.firstSeen) - Date.parse(b.signal.firstSeen))[0];
+}
+
 /** The one-line hypothesis for a class, made as specific as the signals allow. */
 export function hypothesisStatement(
   cls: IncidentClass,
@@ -197,13 +213,15 @@ export function hypothesisStatement(
   const release = i.of("release_correlation")[0]?.signal;
   switch (cls) {
     case "code_defect": {
-      const ex = i.of("new_exception")[0]?.signal;
+      const introduced = introducedBy(release, i)?.signal;
+      const ex = introduced ?? i.of("new_exception")[0]?.signal;
       const where = ex ? ` on ${ex.path} (${ex.issueId}: ${ex.culprit})` : "";
       const poison = i
         .of("poison_message")
         .find((t) => t.signal.repeatedReceives > 0 || (t.signal.dlqDepth ?? 0) > 0)?.signal;
       const flag = i.of("change_event").find((t) => t.signal.change === "flag")?.signal;
       const old = longStandingExceptions(i).find((t) => t.signal.handled !== true)?.signal;
+      if (release && introduced) return `Release ${release.release} introduced a defect${where}`;
       if (old) {
         return `A long-standing defect on ${old.path} (${old.issueId}: ${old.culprit}), first seen ${old.firstSeen}${release ? `, predating release ${release.release}` : ""}: fix the code; no recent release introduced it`;
       }

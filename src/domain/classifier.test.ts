@@ -56,6 +56,25 @@ describe("reference scenario 1: backend 500 → PR", () => {
     });
   });
 
+  it("names the issue the release introduced, not an older one on the service", () => {
+    const s = backend500();
+    s.specialists.unshift(
+      returnedOutput("sentry", { kind: "sentry_issue", ref: "sentry_issue:OLD-1" }, [
+        {
+          kind: "new_exception",
+          issueId: "OLD-1",
+          path: "GET /v1/profile",
+          firstSeen: "2025-01-10T08:00:00Z",
+          culprit: "profile.read",
+          events: 40,
+        },
+      ]),
+    );
+    const hypothesis = classify(input(s), { now }).rootCauseHypothesis;
+    expect(hypothesis).toContain("ONB-4821");
+    expect(hypothesis).not.toContain("OLD-1");
+  });
+
   it("names the release, path and issue in the root-cause hypothesis, with a settling test", () => {
     expect(c.rootCauseHypothesis).toContain("api@2025.03.04-1");
     expect(c.rootCauseHypothesis).toContain("POST /v1/onboarding");
