@@ -5,6 +5,7 @@ import {
   onsetOf,
   releases,
   series,
+  zonalSymptoms,
 } from "./classifier-features.ts";
 import { independentDependencyRises } from "./classifier-features-drivers.ts";
 import type { SignalIndex, TaggedSignal } from "./classifier-index.ts";
@@ -128,7 +129,32 @@ export const COMPETING_EXPLANATION_RULES: ReadonlySet<string> = new Set([
   "code.managed_dependency_failing",
 ]);
 
+/**
+ * A symptom confined to some zones (risen there, flat in the others) while every
+ * correlated release had finished rolling out before it began: the same code runs in
+ * every zone, so the release does not explain a zone's failure. A release still rolling
+ * out at the onset may be in one zone only (a canary), and is not ruled out.
+ */
+function confinedToZone(i: SignalIndex): Tagged[] {
+  const zonal = zonalSymptoms(i);
+  const risen = zonal.filter((t) => t.signal.direction === "rise");
+  if (risen.length === 0) return [];
+  const began = Math.min(...risen.map((t) => onsetOf(t)?.at ?? Number.POSITIVE_INFINITY));
+  if (!Number.isFinite(began)) return [];
+  const rolling = releases(i).some((r) => Date.parse(r.signal.deployedAt) >= began);
+  return rolling ? [] : zonal;
+}
+
 export const CODE_AGAINST_RULES: readonly Rule[] = [
+  {
+    id: "code.symptom_confined_to_zone",
+    class: "code_defect",
+    effect: "refutes",
+    points: 40,
+    explanation:
+      "the symptom rose in some availability zones and stayed flat in the others, after every correlated release had finished rolling out everywhere: the same code runs in every zone, so a release does not explain one zone failing",
+    match: confinedToZone,
+  },
   {
     id: "code.vendor_implicated",
     class: "code_defect",

@@ -145,6 +145,15 @@ const CASES: Record<string, Case> = {
     blocked: [rise("dependency_errors"), rise("errors_5xx"), rise("requests")],
     because: "the requests sent to the managed service rose with its errors",
   },
+  "code.symptom_confined_to_zone": {
+    fires: [rise("errors_5xx", { zones: ["z-c"] }), flat("errors_5xx", ["z-a"]), release()],
+    blocked: [
+      rise("errors_5xx", { zones: ["z-c"] }),
+      flat("errors_5xx", ["z-a"]),
+      release({ deployedAt: "2025-03-04T10:20:00Z" }),
+    ],
+    because: "a release still rolling out at the onset may be in one zone only (a canary)",
+  },
   "code.dependency_moved_first": {
     // The release went out 40 min before the symptom: the dependency's climb 8 min before
     // the symptom began long after the rollout, so the release did not drive it.
