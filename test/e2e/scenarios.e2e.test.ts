@@ -32,6 +32,18 @@ import { dropQueuePrefix, testQueuePrefix } from "../setup/redis.ts";
  */
 const KNOWN_MISSES: Record<string, string> = {
   // Blind round of session 10, at first contact (all safe: no gate pass):
+  // Blind round 11 (session 10), at first contact (all safe: no gate pass):
+  // a cache filling since a release two hours before the evictions: the deploy is out of
+  // the symptom's window, and the dependency's climb onset is not tested against it.
+  "grocer-suggest-cache-fills-after-ttl-dropped": "VENDOR_OR_INFRA", // expected RUN_COMPLETE
+  // a derived counter drifting silently (no Sentry issue, no alarm): the replica is not read.
+  "seating-sold-out-counter-bulk-refunds": "BLOCKED_NEEDS_INFO", // expected APPROVAL_REQUIRED
+  // three services fail on one gateway's expired certificate: no shared-dependency rule.
+  "mobility-payments-gateway-imported-cert-expired": "BLOCKED_NEEDS_INFO", // expected VENDOR_OR_INFRA
+  // requests ramp an hour before a step in errors: read as load rising with the symptom.
+  "appointments-slots-windows-timezone-rangeerror": "CANNOT_AUTO_FIX", // expected RUN_COMPLETE
+  // the platform halved the task memory limit: no onset from alarms/metrics, no config read.
+  "policy-quotes-oom-task-memory-halved-by-platform": "BLOCKED_NEEDS_INFO", // expected VENDOR_OR_INFRA
   // A release grew each cached entry while a surge grew the key count: two live causes.
   "recipe-cache-full-release-and-tv-traffic": "VENDOR_OR_INFRA", // expected CANNOT_AUTO_FIX
 };
