@@ -15,6 +15,7 @@ import {
   stuckSummarySql,
   UNIQUE_KEY_SHARE,
 } from "./discrepancies.ts";
+import { checkCounters } from "./generic-counter.ts";
 import { checkMissingRelated } from "./generic-missing-related.ts";
 import { type GenericContext, num, query, ref, samples } from "./generic-query.ts";
 import { discoverTables, type EntityHit, locateSql, referrers, type TableInfo } from "./schema.ts";
@@ -27,7 +28,8 @@ export type { GenericContext } from "./generic-query.ts";
  * replica is connected: find where those ids live, then look for duplicate rows on the
  * reference column that holds them, for records stuck in a state their related rows
  * have moved past, and for records lacking the related row nearly all records in their
- * state have (generic-missing-related.ts). Each finding becomes a `stale_derived_rows`
+ * state have (generic-missing-related.ts), and for a counter column out of step with the
+ * rows it counts (generic-counter.ts). Each finding becomes a `stale_derived_rows`
  * signal with its kind of discrepancy, counts, the window the bad rows appeared in, whether they still appear
  * (ongoing), and a proposed fix that only a human's approval can run.
  */
@@ -217,6 +219,7 @@ export async function runGenericChecks(ctx: GenericContext, ids: string[]): Prom
     if (hit.column === hit.table.key) {
       await checkStuck(ctx, hit, tables, ids);
       await checkMissingRelated(ctx, hit, tables, ids);
+      await checkCounters(ctx, hit, tables, ids);
     } else await checkDuplicates(ctx, hit, ids);
   }
 }

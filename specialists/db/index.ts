@@ -29,8 +29,9 @@ import { asCount, asTimestamp } from "./values.ts";
  * `derived_rows_consistent`), compares the reporter's own visible count with the
  * recomputed one (`count_mismatch`), and counts rows in the state a failing path
  * mishandles (`data_precondition`). When no declared check matches and the ticket quotes
- * record ids, the schema-generic checks (generic.ts) look for duplicate rows and stuck
- * states around those records. Findings carry numbers, the query id, state names and at
+ * record ids, the schema-generic checks (generic.ts) look for duplicate rows, stuck
+ * states, missing related rows and counters out of step with the rows they count around
+ * those records (a silent data bug: no exception, no 5xx, only the replica shows it). Findings carry numbers, the query id, state names and at
  * most five record ids, never row contents. A statement the guard refuses, or that
  * fails, is a gap, not a crash.
  *
@@ -281,7 +282,7 @@ export function createDbSpecialist(options: DbSpecialistOptions = {}): Specialis
           return {
             applies: true,
             required: false,
-            reason: `the ticket quotes record ids (${ids.length}): duplicate and stuck-state checks on the replica`,
+            reason: `the ticket quotes record ids (${ids.length}): duplicate, stuck-state, missing-row and counter checks on the replica`,
           };
         }
         return {
@@ -344,7 +345,7 @@ export function createDbSpecialist(options: DbSpecialistOptions = {}): Specialis
       const steps = selected.flatMap(({ check }) => stepsOf(ctx, check, input.ticket));
       if (selected.length === 0 && ids.length > 0) {
         steps.push({
-          what: "db generic data-state checks (duplicates, stuck states) on the ticket's records",
+          what: "db generic data-state checks (duplicates, stuck states, missing rows, counters) on the ticket's records",
           confidenceImpact: 10,
           run: () => runGenericChecks(ctx, ids),
         });

@@ -36,8 +36,6 @@ const KNOWN_MISSES: Record<string, string> = {
   // a cache filling since a release two hours before the evictions: the deploy is out of
   // the symptom's window, and the dependency's climb onset is not tested against it.
   "grocer-suggest-cache-fills-after-ttl-dropped": "VENDOR_OR_INFRA", // expected RUN_COMPLETE
-  // a derived counter drifting silently (no Sentry issue, no alarm): the replica is not read.
-  "seating-sold-out-counter-bulk-refunds": "BLOCKED_NEEDS_INFO", // expected APPROVAL_REQUIRED
   // three services fail on one gateway's expired certificate: no shared-dependency rule.
   "mobility-payments-gateway-imported-cert-expired": "BLOCKED_NEEDS_INFO", // expected VENDOR_OR_INFRA
   // requests ramp an hour before a step in errors: read as load rising with the symptom.
