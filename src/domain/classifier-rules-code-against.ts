@@ -8,6 +8,7 @@ import {
   zonalSymptoms,
 } from "./classifier-features.ts";
 import { independentDependencyRises } from "./classifier-features-drivers.ts";
+import { loadPrecedesWithoutStrain } from "./classifier-features-load.ts";
 import type { SignalIndex, TaggedSignal } from "./classifier-index.ts";
 import type { Rule } from "./classifier-rule.ts";
 
@@ -86,11 +87,15 @@ export function dependencyMovedFirst(i: SignalIndex): Tagged[] {
  * symptom is dated (a change point), its undated encodings (a 5xx rate over a window) do
  * not pair on their own: they describe the same rise, and "undated passes" would let load
  * that followed the errors (clients retrying a failure) pass for load that caused them.
+ * A load ramp begun long before an error step, with errors per request jumping and
+ * nothing a surge strains moving, does not pair either (`classifier-features-load.ts`).
  */
 export const loadRoseWithSymptom = (i: SignalIndex): Tagged[] => {
   const all = symptoms(i);
   const dated = all.filter((s) => onsetOf(s) !== undefined);
-  return leading(series(i, ["requests"], ["rise"]), dated.length > 0 ? dated : all, noLaterThan);
+  const explains = (load: Tagged, symptom: Tagged) =>
+    noLaterThan(load, symptom) && !loadPrecedesWithoutStrain(i, load, symptom);
+  return leading(series(i, ["requests"], ["rise"]), dated.length > 0 ? dated : all, explains);
 };
 
 /**
@@ -179,7 +184,7 @@ export const CODE_AGAINST_RULES: readonly Rule[] = [
     effect: "refutes",
     points: 30,
     explanation:
-      "request volume rose before or together with the errors or latency: a traffic surge explains the symptom as well as a release does",
+      "request volume rose before or together with the errors or latency: a traffic surge explains the symptom as well as a release does (not a load ramp begun long before an error step, with errors per request jumping and nothing a surge strains moving)",
     match: loadRoseWithSymptom,
   },
   {

@@ -38,8 +38,6 @@ const KNOWN_MISSES: Record<string, string> = {
   "grocer-suggest-cache-fills-after-ttl-dropped": "VENDOR_OR_INFRA", // expected RUN_COMPLETE
   // three services fail on one gateway's expired certificate: no shared-dependency rule.
   "mobility-payments-gateway-imported-cert-expired": "BLOCKED_NEEDS_INFO", // expected VENDOR_OR_INFRA
-  // requests ramp an hour before a step in errors: read as load rising with the symptom.
-  "appointments-slots-windows-timezone-rangeerror": "CANNOT_AUTO_FIX", // expected RUN_COMPLETE
   // the platform halved the task memory limit: no onset from alarms/metrics, no config read.
   "policy-quotes-oom-task-memory-halved-by-platform": "BLOCKED_NEEDS_INFO", // expected VENDOR_OR_INFRA
   // A release grew each cached entry while a surge grew the key count: two live causes.
