@@ -1,6 +1,14 @@
 import { describe, expect, it } from "vitest";
 import type { UnsourcedSignal } from "../../test/setup/classifier-fixtures.ts";
-import { inputOf, RULES_NOW, release, rise } from "../../test/setup/classifier-signals.ts";
+import {
+  change,
+  deployAbsent,
+  exception,
+  inputOf,
+  RULES_NOW,
+  release,
+  rise,
+} from "../../test/setup/classifier-signals.ts";
 import { classify } from "./classifier.ts";
 
 /**
@@ -145,5 +153,57 @@ describe("a managed service answering its own errors on flat load", () => {
     );
     const early = rise("errors_5xx", { onset: "2025-03-04T10:08:00Z", uncertainty: 1 });
     expect(fired([early], [late])).not.toContain("infra.managed_dependency_failing");
+  });
+});
+
+describe("infra.shared_failure_across_services", () => {
+  const spread = (services: string[]) =>
+    ({ kind: "impact_scope", services, zones: [] }) as UnsourcedSignal;
+  const failing = [rise("errors_5xx"), exception()];
+
+  it("classifies services failing together with no release of ours as infrastructure", () => {
+    const c = classify(inputOf(failing, [spread(["svc-a", "svc-b"])], [deployAbsent]), {
+      now: RULES_NOW,
+    });
+    const rules = c.rulesFired.map((r) => r.ruleId);
+    expect(rules).toContain("infra.shared_failure_across_services");
+    expect(rules).toContain("infra.without_deploy");
+    expect(c.class).toBe("infra");
+    expect(c.confidence).toBeGreaterThanOrEqual(70);
+  });
+
+  it("does not for one service's symptom", () => {
+    expect(fired(failing, [spread(["svc-a"])], [deployAbsent])).not.toContain(
+      "infra.shared_failure_across_services",
+    );
+  });
+
+  it("does not when a release correlates (one bad release also fails its callers)", () => {
+    expect(fired(failing, [spread(["svc-a", "svc-b"])], [release({ after: 10 })])).not.toContain(
+      "infra.shared_failure_across_services",
+    );
+  });
+
+  it("does not when a flag flipped before the onset (the services evaluate the same flag)", () => {
+    expect(
+      fired(failing, [spread(["svc-a", "svc-b"])], [deployAbsent, change("flag", 5)]),
+    ).not.toContain("infra.shared_failure_across_services");
+  });
+
+  it("does not when the failing calls implicate a vendor (the vendor rules weigh that)", () => {
+    const vendor = {
+      kind: "vendor_error_correlation",
+      vendor: "vendor-a",
+      correlatedRequests: 40,
+    } as UnsourcedSignal;
+    expect(fired(failing, [spread(["svc-a", "svc-b"]), vendor], [deployAbsent])).not.toContain(
+      "infra.shared_failure_across_services",
+    );
+  });
+
+  it("does not without a symptom rising (a spread of alarms alone)", () => {
+    expect(fired([exception()], [spread(["svc-a", "svc-b"])], [deployAbsent])).not.toContain(
+      "infra.shared_failure_across_services",
+    );
   });
 });

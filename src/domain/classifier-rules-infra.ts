@@ -26,6 +26,7 @@ import {
 } from "./classifier-features.ts";
 import { scaledOutUnderLoad } from "./classifier-features-capacity.ts";
 import { capacitySaturations, independentDependencyRises } from "./classifier-features-drivers.ts";
+import { sharedFailureWithoutRelease } from "./classifier-features-spread.ts";
 import type { SignalIndex, TaggedSignal } from "./classifier-index.ts";
 import type { Rule } from "./classifier-rule.ts";
 import {
@@ -229,6 +230,15 @@ export const INFRA_RULES: readonly Rule[] = [
     match: zonalSymptoms,
   },
   {
+    id: "infra.shared_failure_across_services",
+    class: "infra",
+    effect: "supports",
+    points: 50,
+    explanation:
+      "the symptom rose on two or more services at one onset (their alarms or Sentry projects, not the ticket's words) with no release correlating, no flag flipped and no vendor implicated: services that share no release do not fail together by chance, so a dependency they share (database, gateway, certificate, DNS, network) is failing",
+    match: sharedFailureWithoutRelease,
+  },
+  {
     id: "infra.hosts_unhealthy_in_zone",
     class: "infra",
     effect: "supports",
@@ -324,6 +334,7 @@ export const INFRA_RULES: readonly Rule[] = [
         dependencyRises(i),
         overlappingProviderIncidents(i),
         zonalSymptoms(i),
+        sharedFailureWithoutRelease(i),
       ),
   },
   {

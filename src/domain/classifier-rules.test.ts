@@ -365,6 +365,18 @@ const CASES: Record<string, Case> = {
     blocked: [rise("errors_5xx", { zones: ["z-a"] }), rise("errors_5xx", { zones: ["z-b"] })],
     because: "the errors rose in every zone read",
   },
+  "infra.shared_failure_across_services": {
+    fires: [
+      rise("errors_5xx"),
+      { kind: "impact_scope", services: ["svc-a", "svc-b"], zones: [] } as UnsourcedSignal,
+    ],
+    blocked: [
+      rise("errors_5xx"),
+      { kind: "impact_scope", services: ["svc-a", "svc-b"], zones: [] } as UnsourcedSignal,
+      release(),
+    ],
+    because: "a release correlates (its service may fail its callers)",
+  },
   "infra.hosts_unhealthy_in_zone": {
     fires: [rise("unhealthy_hosts", { zones: ["z-a"] }), flat("unhealthy_hosts", ["z-b"])],
     blocked: [rise("errors_5xx", { zones: ["z-a"] }), flat("errors_5xx", ["z-b"])],
