@@ -62,6 +62,35 @@ describe("runOnset", () => {
     expect(both).toMatchObject({ at: "2026-11-20T11:00:00Z", measure: "latency_p99" });
   });
 
+  it("dates the symptom by tasks lost below an unchanged desired count when no symptom series rose, never by a scale-in", () => {
+    const drop = {
+      kind: "series_change",
+      measure: "running_tasks",
+      direction: "drop",
+      before: 6,
+      after: 4,
+      service: "svc",
+      onset: "2026-11-20T10:04:00Z",
+      onsetUncertaintyMinutes: 0.5,
+    } as const;
+    const health = (healthy: number, desired: number) =>
+      ({ kind: "task_health", service: "svc", healthy, desired }) as const;
+    const aws = (...signals: Parameters<typeof returnedOutput>[2]) =>
+      returnedOutput("aws", { kind: "cloudwatch_metric", ref: "cw:ecs" }, signals);
+    expect(runOnset([aws(drop, health(4, 6), rise("cpu", "2026-11-20T09:00:00Z"))])).toMatchObject({
+      at: "2026-11-20T10:04:00Z",
+      measure: "running_tasks",
+      uncertaintyMinutes: 0.5,
+      service: "svc",
+    });
+    // A scale-in lowers the desired count with the running one: nothing was lost.
+    expect(runOnset([aws(drop, health(4, 4))])).toBeUndefined();
+    // A symptom series that rose dates the symptom, even a later one.
+    expect(
+      runOnset([aws(drop, health(4, 6), rise("errors_5xx", "2026-11-20T10:06:00Z"))]),
+    ).toMatchObject({ at: "2026-11-20T10:06:00Z", measure: "errors_5xx" });
+  });
+
   it("carries the service the onset's series names", () => {
     const onset = runOnset([
       returnedOutput("aws", { kind: "cloudwatch_metric", ref: "cw:q" }, [

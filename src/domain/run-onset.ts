@@ -8,7 +8,8 @@ import type { SpecialistOutput } from "./specialist-output.ts";
  * dated to within {@link MAX_ONSET_UNCERTAINTY_MINUTES}; a crash loop's onset counts as a
  * rise of its restarts; a new exception's first event counts as one, unless the same
  * source saw the issue's own event series rise, which then dates it: a months-old issue
- * that spikes today began today); failing that, the oldest stale derived row, which only
+ * that spikes today began today; failing all of those, a client-error rise or tasks lost
+ * below the desired count); failing that, the oldest stale derived row, which only
  * bounds when a write path went wrong. Pure.
  */
 
@@ -34,8 +35,15 @@ export const SYMPTOM_MEASURES: ReadonlySet<string> = new Set([
  * Measures that date a symptom only when none of {@link SYMPTOM_MEASURES} rose: client
  * errors (4xx) are often scanners, bots or clients, but when nothing else moved they are
  * what users feel (sessions lost, requests refused), and the change still has a time.
+ * `running_tasks` counts by its drop, and only while the same source reports the service
+ * still short of its desired count ({@link tasksLostAsRise}): tasks lost fail what they
+ * were serving (a load balancer's 502s), yet a task count says capacity was lost, not what
+ * users saw, so a symptom series that rose dates it first.
  */
-export const FALLBACK_SYMPTOM_MEASURES: ReadonlySet<string> = new Set(["errors_4xx"]);
+export const FALLBACK_SYMPTOM_MEASURES: ReadonlySet<string> = new Set([
+  "errors_4xx",
+  "running_tasks",
+]);
 
 /**
  * A deploy can explain a symptom series' rise only when the rise began within this many
@@ -117,6 +125,20 @@ function asRise(s: SignalOf<"new_exception">): SignalOf<"series_change"> {
   };
 }
 
+/**
+ * A drop of running tasks while the service stays short of its desired count is tasks
+ * lost (killed, failing health checks), not a scale-in (which lowers the desired count
+ * too): it dates the symptom as a rise of the tasks missing would.
+ */
+function tasksLostAsRise(
+  s: SignalOf<"series_change">,
+  short: ReadonlySet<string>,
+): SignalOf<"series_change"> | undefined {
+  if (s.measure !== "running_tasks" || s.direction !== "drop" || !s.onset) return undefined;
+  if (s.service === undefined || !short.has(s.service)) return undefined;
+  return { ...s, direction: "rise", before: 0, after: Math.max(0, s.before - s.after) };
+}
+
 function credibleRises(
   outputs: readonly SpecialistOutput[],
   measures: ReadonlySet<string> = SYMPTOM_MEASURES,
@@ -132,6 +154,11 @@ function credibleRises(
         .filter((s) => s.kind === "series_change" && s.direction === "rise" && s.onset)
         .map((s) => s.sourceRef),
     );
+    const short = new Set(
+      output.signals.flatMap((s) =>
+        s.kind === "task_health" && s.healthy < s.desired ? [s.service] : [],
+      ),
+    );
     for (const raw of output.signals) {
       if (raw.kind === "new_exception" && spiked.has(raw.sourceRef)) continue;
       const signal =
@@ -139,7 +166,9 @@ function credibleRises(
           ? asRise(raw)
           : raw.kind === "crash_loop"
             ? crashAsRise(raw)
-            : raw;
+            : raw.kind === "series_change" && raw.direction === "drop"
+              ? tasksLostAsRise(raw, short)
+              : raw;
       if (
         signal === undefined ||
         signal.kind !== "series_change" ||
@@ -169,7 +198,7 @@ export function runOnset(outputs: readonly SpecialistOutput[]): RunOnset | undef
     const on = where(s);
     return {
       at: s.onset!,
-      what: `${s.measure}${on ? ` of ${on}` : ""} rose (${earliest.specialistId})`,
+      what: `${s.measure}${on ? ` of ${on}` : ""} ${s.measure === "running_tasks" ? "fell short of the desired count" : "rose"} (${earliest.specialistId})`,
       specialistId: earliest.specialistId,
       source: "series",
       uncertaintyMinutes: s.onsetUncertaintyMinutes ?? 0,

@@ -36,8 +36,6 @@ const KNOWN_MISSES: Record<string, string> = {
   // a cache filling since a release two hours before the evictions: the deploy is out of
   // the symptom's window, and the dependency's climb onset is not tested against it.
   "grocer-suggest-cache-fills-after-ttl-dropped": "VENDOR_OR_INFRA", // expected RUN_COMPLETE
-  // the platform halved the task memory limit: no onset from alarms/metrics, no config read.
-  "policy-quotes-oom-task-memory-halved-by-platform": "BLOCKED_NEEDS_INFO", // expected VENDOR_OR_INFRA
   // A release grew each cached entry while a surge grew the key count: two live causes.
   "recipe-cache-full-release-and-tv-traffic": "VENDOR_OR_INFRA", // expected CANNOT_AUTO_FIX
 };
