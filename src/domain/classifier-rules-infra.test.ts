@@ -170,6 +170,10 @@ describe("infra.shared_failure_across_services", () => {
     expect(rules).toContain("infra.without_deploy");
     expect(c.class).toBe("infra");
     expect(c.confidence).toBeGreaterThanOrEqual(70);
+    // Said as a shared dependency failing, naming the services, not as capacity.
+    expect(c.rootCauseHypothesis).toMatch(
+      /^Several services failing together from one onset \(svc-a, svc-b\).*a dependency they share is failing/,
+    );
   });
 
   it("does not for one service's symptom", () => {

@@ -9,6 +9,7 @@ import {
   zonalSymptoms,
 } from "./classifier-features.ts";
 import { scaledOutUnderLoad } from "./classifier-features-capacity.ts";
+import { sharedFailureWithoutRelease } from "./classifier-features-spread.ts";
 import type { SignalIndex, TaggedSignal } from "./classifier-index.ts";
 import type { EvidenceRef, IncidentClass } from "./classifier-schema.ts";
 import type { Signal, SignalOf } from "./signals.ts";
@@ -108,6 +109,7 @@ export type InfraKind =
   | "dependency_saturated"
   | "scale_out"
   | "operational_change"
+  | "shared_dependency"
   | "capacity";
 
 function saturatedDependency(i: SignalIndex) {
@@ -120,6 +122,7 @@ export function infraKind(i: SignalIndex): InfraKind {
   if (saturatedDependency(i)) return "dependency_saturated";
   if (scaledOutUnderLoad(i).length > 0) return "scale_out";
   if (configChangesAtOnset(i).length > 0) return "operational_change";
+  if (sharedFailureWithoutRelease(i).length > 0) return "shared_dependency";
   return "capacity";
 }
 
@@ -153,6 +156,8 @@ const INFRA_SETTLING_TESTS: Record<InfraKind, string> = {
     "Watch the new tasks reach the desired count and pass their health checks, and the alarmed measure fall back under its threshold while requests stay high, with errors and latency flat",
   operational_change:
     "Compare the failing tasks with the last healthy ones (task definition revision, secret or parameter version): only those started after the change fail, and reverting it stops the failures",
+  shared_dependency:
+    "List what the failing services share (database, gateway, certificate, DNS, network path) and check which of them changed or failed at the onset; the services recover together when it does",
   capacity:
     "Check that queue age tracks healthy task count and the scaling ceiling over the window, with no deploy in between",
 };
@@ -279,6 +284,12 @@ export function hypothesisStatement(
           t ? `${t.service} at ${t.healthy}/${t.desired} healthy tasks` : undefined,
         ].filter((p) => p !== undefined);
         return `An operational change at the onset (${changes.join("; ")})${effect.length ? `, then ${effect.join(", ")}` : ""}: revert or fix the change, not a code defect and not a capacity shortfall`;
+      }
+      if (kind === "shared_dependency") {
+        const spread = sharedFailureWithoutRelease(i).find((x) => x.signal.kind === "impact_scope")
+          ?.signal as SignalOf<"impact_scope"> | undefined;
+        const services = spread ? ` (${spread.services.join(", ")})` : "";
+        return `Several services failing together from one onset${services}, with no release, flag or vendor behind it: a dependency they share is failing (database, gateway, certificate, DNS, network), not a regression`;
       }
       const parts = [
         q ? `queue ${q.queue} at ${q.ageSeconds}s age (threshold ${q.threshold}s)` : undefined,

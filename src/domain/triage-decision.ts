@@ -143,6 +143,15 @@ const INFRA_MITIGATIONS: Record<InfraKind, Mitigation> = {
     requiresApproval: true,
     performedBy: "human",
   },
+  shared_dependency: {
+    action:
+      "find and restore the dependency the failing services share (what changed or failed at the onset) — a human action; no code change",
+    kind: "config",
+    risk: "medium",
+    rollback: "nothing to undo until the dependency is identified",
+    requiresApproval: true,
+    performedBy: "human",
+  },
   capacity: {
     action: "restore capacity (scale the consumer service to its desired count) — a human action",
     kind: "scale",
