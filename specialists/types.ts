@@ -86,6 +86,11 @@ export interface EvidenceOnset {
   uncertaintyMinutes?: number;
   /** The service the onset's series is about, when its source resolved one (run-onset.ts). */
   service?: string;
+  /**
+   * A dependency's load that began climbing before the symptom on flat traffic
+   * (src/domain/run-precursor.ts): a deploy is tested against it too.
+   */
+  precursor?: { at: string; what: string; uncertaintyMinutes: number };
 }
 
 export interface SpecialistInput {

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { SentryReleaseSummary } from "../tools.ts";
 import {
   correlate,
+  correlateByPrecursor,
   deploysWithin,
   directionAtDeploy,
   filesInStack,
@@ -229,5 +230,36 @@ describe("minutesBeforeOnset", () => {
   it("is negative for a deploy after the onset", () => {
     const [v] = toDeployViews([deployment(1, "a", "v1", "2026-11-20T15:00:00Z")], []);
     expect(minutesBeforeOnset(v!, new Date("2026-11-20T14:00:00Z"))).toBe(-60);
+  });
+});
+
+describe("correlateByPrecursor", () => {
+  const views = toDeployViews(
+    [
+      deployment(2, "b", "v2", "2026-11-20T07:50:00Z", "success"),
+      deployment(1, "a", "v1", "2026-11-19T12:00:00Z", "success"),
+    ],
+    [],
+  );
+  const onset = new Date("2026-11-20T10:09:00Z");
+
+  it("correlates the deploy whose rollout the climb began in, however long before the symptom", () => {
+    const c = correlateByPrecursor(
+      views,
+      { at: new Date("2026-11-20T08:00:00Z"), uncertaintyMinutes: 0.5 },
+      onset,
+    );
+    expect(c?.deploy.id).toBe(2);
+    expect(c?.minutesAfter).toBe(139);
+  });
+
+  it("correlates none when the climb began outside every rollout (organic growth)", () => {
+    expect(
+      correlateByPrecursor(
+        views,
+        { at: new Date("2026-11-20T09:00:00Z"), uncertaintyMinutes: 0.5 },
+        onset,
+      ),
+    ).toBeUndefined();
   });
 });

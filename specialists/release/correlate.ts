@@ -131,6 +131,39 @@ export function correlate(
   return { deploy, deployedAt, minutesAfter: Math.max(0, Math.round(minutes)) };
 }
 
+/**
+ * How long after a rollout finished its traffic is still reaching the new code: a
+ * dependency's climb that began by then may be the release's (the classifier's
+ * `TIGHT_RELEASE_MINUTES`, src/domain/classifier-features-drivers.ts `withinRollout`).
+ */
+export const ROLLOUT_REACH_MINUTES = 15;
+
+/**
+ * The deploy whose rollout a precursor's climb began within (from its start to
+ * {@link ROLLOUT_REACH_MINUTES} after it finished, widened by the climb's uncertainty),
+ * correlated with the symptom's onset however long after: a cache that no longer expires
+ * fills for hours before it evicts. Undefined when no rollout holds the climb's start, so a
+ * climb that began between deploys (slow organic growth) blames none. Newest first wins.
+ */
+export function correlateByPrecursor(
+  views: DeployView[],
+  precursor: { at: Date; uncertaintyMinutes: number },
+  onset: Date,
+): Correlation | undefined {
+  const t = precursor.at.getTime();
+  const slack = precursor.uncertaintyMinutes * 60_000;
+  const deploy = views.find(
+    (v) =>
+      Date.parse(v.startedAt) - slack <= t &&
+      t <= Date.parse(v.finishedAt) + ROLLOUT_REACH_MINUTES * 60_000 + slack,
+  );
+  if (!deploy || Date.parse(deploy.startedAt) > onset.getTime()) return undefined;
+  const deployedAt =
+    Date.parse(deploy.finishedAt) <= onset.getTime() ? deploy.finishedAt : deploy.startedAt;
+  const minutes = (onset.getTime() - Date.parse(deployedAt)) / 60_000;
+  return { deploy, deployedAt, minutesAfter: Math.max(0, Math.round(minutes)) };
+}
+
 export interface DirectionAtDeploy {
   /** The series rose across the deploy and was not already rising before it. */
   consistent: boolean;

@@ -11,6 +11,7 @@ import {
   CONTEXT_WINDOW_HOURS,
   type Correlation,
   correlate,
+  correlateByPrecursor,
   DATA_STATE_WINDOW_HOURS,
   DEPLOY_PROXIMITY_MINUTES,
   type DeployView,
@@ -19,6 +20,7 @@ import {
   directionAtDeploy,
   minutesBeforeOnset,
   previousDeploy,
+  ROLLOUT_REACH_MINUTES,
   shortSha,
   stackFiles,
   toDeployViews,
@@ -64,6 +66,7 @@ function recordCorrelation(
   onset: Onset,
   direction: DirectionAtDeploy | undefined,
   diffTouchesStack: boolean | undefined,
+  byPrecursor = false,
 ): void {
   const { deploy } = c;
   const ref = ev.source({ kind: "github_deploy", ref: `github_deploy:${deploy.id}` });
@@ -84,6 +87,12 @@ function recordCorrelation(
     windowStart: direction?.windowStart ?? new Date(deployedMs - windowMs).toISOString(),
     windowEnd: direction?.windowEnd ?? new Date(deployedMs + windowMs).toISOString(),
   });
+  if (onset.precursor && byPrecursor) {
+    ev.finding({
+      fact: `${onset.precursor.what} at ${onset.precursor.at.toISOString()} (±${onset.precursor.uncertaintyMinutes} min), within the rollout of deploy ${deploy.id} (${deploy.startedAt} to ${deploy.finishedAt}, plus ${ROLLOUT_REACH_MINUTES} min), with no rise in request volume before it: the symptom followed when that load reached its limit`,
+      source: ref,
+    });
+  }
   if (direction) {
     ev.finding({
       fact: `the symptom series rose across deploy ${deploy.id}: ${direction.before} per bucket before it, ${direction.after} after (${direction.windowStart} to ${direction.windowEnd}), with no rise in the baseline before`,
@@ -201,6 +210,8 @@ interface Onset {
    * a deploy before it needs no direction test (and sparse counts would fail one).
    */
   datedBy?: "first_seen" | "change_point";
+  /** A dependency's climb that began before the symptom on flat traffic (run-precursor.ts). */
+  precursor?: { at: Date; what: string; uncertaintyMinutes: number };
 }
 
 /**
@@ -220,6 +231,7 @@ function onsetOf(input: SpecialistInput, view: SentryView): Onset | undefined {
       from: input.onset.source === "series" ? "series" : "data_state",
       what: input.onset.what,
       uncertaintyMinutes: input.onset.uncertaintyMinutes ?? 0,
+      ...precursorOf(input),
     };
   }
   if (view.issue) {
@@ -265,6 +277,15 @@ function onsetOf(input: SpecialistInput, view: SentryView): Onset | undefined {
   return undefined;
 }
 
+function precursorOf(input: SpecialistInput): Pick<Onset, "precursor"> {
+  const p = input.onset?.precursor;
+  const at = p ? Date.parse(p.at) : Number.NaN;
+  if (!p || Number.isNaN(at)) return {};
+  return {
+    precursor: { at: new Date(at), what: p.what, uncertaintyMinutes: p.uncertaintyMinutes },
+  };
+}
+
 /** How far before the onset a deploy may be and still explain it. */
 const windowMinutesOf = (onset: Onset) =>
   onset.from === "data_state" ? DATA_STATE_WINDOW_HOURS * 60 : onset.proximityMinutes;
@@ -274,12 +295,23 @@ interface Assessment {
   direction?: DirectionAtDeploy;
   /** A deploy within the window whose series' direction contradicts it. */
   contradicted?: Correlation;
+  /** Correlated through the precursor's climb, not the symptom's onset. */
+  byPrecursor?: boolean;
 }
 
-/** The proximity test, then the direction test on the series when there is one. */
+/**
+ * The proximity test, then the direction test on the series when there is one; failing
+ * both, the deploy whose rollout the precursor's climb began within (the symptom came
+ * when the climb reached its limit, hours later).
+ */
 function assess(views: DeployView[], onset: Onset): Assessment {
   const c = correlate(views, onset.at, windowMinutesOf(onset), onset.uncertaintyMinutes);
-  if (!c) return {};
+  if (!c) {
+    const byPrecursor = onset.precursor
+      ? correlateByPrecursor(views, onset.precursor, onset.at)
+      : undefined;
+    return byPrecursor ? { correlation: byPrecursor, byPrecursor: true } : {};
+  }
   if (!onset.samples || onset.datedBy === "first_seen") return { correlation: c };
   const direction = directionAtDeploy(
     onset.samples,
@@ -358,7 +390,16 @@ async function run(input: SpecialistInput): Promise<RawSpecialistOutput> {
         );
         // Whether the diff reached the stack is known only when both were read.
         const touches = diff && stack.length > 0 ? diff.filesInStack.length > 0 : undefined;
-        recordCorrelation(ev, a.correlation, view, service, onset, a.direction, touches);
+        recordCorrelation(
+          ev,
+          a.correlation,
+          view,
+          service,
+          onset,
+          a.direction,
+          touches,
+          a.byPrecursor,
+        );
         return ev.returned(nextPivot(a.correlation, diff, false));
       }
       // No deploy in the window before the onset (or one the series contradicts): the

@@ -81,6 +81,21 @@ describe("a saturation whose load a release drove", () => {
     expect(rules).toContain("infra.dependency_saturated");
   });
 
+  it("holds when the release came hours before the symptom: the climb began in its rollout, the evictions later", () => {
+    const rules = fired(
+      [
+        cacheSeries("memory", "2025-03-04T10:01:00Z"),
+        cacheSeries("evictions", "2025-03-04T12:10:00Z"),
+        cacheFull("2025-03-04T12:10:00Z"),
+        rise("latency_p99", { onset: "2025-03-04T12:12:00Z", uncertainty: 0.5 }),
+      ],
+      [{ ...release({ after: 132 }), deployStartedAt: "2025-03-04T09:55:00Z" } as UnsourcedSignal],
+    );
+    expect(rules).not.toContain("infra.dependency_saturated");
+    expect(rules).not.toContain("infra.dependency_leads_symptom");
+    expect(rules).not.toContain("code.dependency_moved_first");
+  });
+
   it("stays capacity without any correlated release", () => {
     expect(fired([cacheFull("2025-03-04T10:05:00Z")])).toContain("infra.dependency_saturated");
   });

@@ -1,6 +1,5 @@
 import {
   dependencyRises,
-  LOOSE_RELEASE_MINUTES,
   onsetOf,
   releases,
   saturatedDependencies,
@@ -23,9 +22,15 @@ import { type SignalIndex, sameOrUnstated, type TaggedSignal } from "./classifie
 const MINUTE = 60_000;
 type Tagged = TaggedSignal;
 
-/** The correlated releases close enough to the onset to have reached traffic. */
-const nearReleases = (i: SignalIndex) =>
-  releases(i).filter((r) => r.signal.firstSeenAfterDeployMinutes <= LOOSE_RELEASE_MINUTES);
+/**
+ * The correlated releases (within the release window) a dependency's climb is tested
+ * against. Not only those within `LOOSE_RELEASE_MINUTES` of the symptom: a release
+ * that fills a cache or a pool starts the climb within its rollout and the symptom shows
+ * only when the climb reaches the limit, hours later (the release specialist correlates it
+ * through that precursor, src/domain/run-precursor.ts). The climb's onset within the
+ * rollout is the test; a slow organic growth has no change point there.
+ */
+const nearReleases = (i: SignalIndex) => releases(i);
 
 /**
  * `at` (ms, ± `uncertainty` minutes) lies between the release's rollout start and
@@ -74,16 +79,30 @@ export function releaseDrivenDependencies(i: SignalIndex): TaggedSignal<"series_
 /**
  * Whether a dependency signal's load was driven by a release: its own dated rise is one
  * of {@link releaseDrivenDependencies}, or it is a saturation of a resource whose load
- * began rising within the rollout (evictions that start once the memory the release
- * filled ran out are the release's too).
+ * began rising within the rollout, or a later rise of another measure of that resource
+ * (evictions that start once the memory the release filled ran out are the release's too).
  */
 export function isReleaseDriven(t: Tagged, driven: readonly Tagged[]): boolean {
   if (driven.includes(t)) return true;
-  if (t.signal.kind !== "dependency_saturation") return false;
-  const resource = t.signal.resource;
-  return driven.some(
-    (d) => d.signal.kind === "series_change" && d.signal.scope?.resource === resource,
-  );
+  if (t.signal.kind === "dependency_saturation") {
+    const resource = t.signal.resource;
+    return driven.some(
+      (d) => d.signal.kind === "series_change" && d.signal.scope?.resource === resource,
+    );
+  }
+  if (t.signal.kind !== "series_change" || t.signal.direction !== "rise") return false;
+  const resource = t.signal.scope?.resource;
+  const o = onsetOf(t);
+  if (resource === undefined || o === undefined) return false;
+  return driven.some((d) => {
+    const dOnset = onsetOf(d);
+    return (
+      d.signal.kind === "series_change" &&
+      d.signal.scope?.resource === resource &&
+      dOnset !== undefined &&
+      dOnset.at <= o.at
+    );
+  });
 }
 
 /** Dependencies at their limit whose load a release did not drive: capacity candidates. */
@@ -95,5 +114,5 @@ export const capacitySaturations = (i: SignalIndex) => {
 /** Dependency rises a release did not drive (see {@link releaseDrivenDependencies}). */
 export const independentDependencyRises = (i: SignalIndex) => {
   const driven = releaseDrivenDependencies(i);
-  return dependencyRises(i).filter((t) => !driven.includes(t));
+  return dependencyRises(i).filter((t) => !isReleaseDriven(t, driven));
 };

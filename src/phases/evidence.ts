@@ -3,6 +3,7 @@ import type { SpecialistTools } from "../../specialists/tools.ts";
 import type { EvidenceOnset, RoutingHints, TicketContext } from "../../specialists/types.ts";
 import { asAppError } from "../domain/errors.ts";
 import { runOnset } from "../domain/run-onset.ts";
+import { runPrecursor } from "../domain/run-precursor.ts";
 import {
   normalizeSpecialistOutput,
   type RawSpecialistOutput,
@@ -151,6 +152,7 @@ async function collectWave(
 export function evidenceOnset(outputs: readonly SpecialistOutput[]): EvidenceOnset | undefined {
   const onset = runOnset(outputs);
   if (!onset) return undefined;
+  const precursor = runPrecursor(outputs, onset);
   return {
     at: onset.at,
     what: onset.what,
@@ -158,6 +160,15 @@ export function evidenceOnset(outputs: readonly SpecialistOutput[]): EvidenceOns
     source: onset.source,
     uncertaintyMinutes: onset.uncertaintyMinutes,
     ...(onset.service ? { service: onset.service } : {}),
+    ...(precursor
+      ? {
+          precursor: {
+            at: precursor.at,
+            what: precursor.what,
+            uncertaintyMinutes: precursor.uncertaintyMinutes,
+          },
+        }
+      : {}),
   };
 }
 
