@@ -94,6 +94,8 @@ describe("a saturation whose load a release drove", () => {
     expect(rules).not.toContain("infra.dependency_saturated");
     expect(rules).not.toContain("infra.dependency_leads_symptom");
     expect(rules).not.toContain("code.dependency_moved_first");
+    // An accumulating effect surfaces late by nature: the release is not "weakly tied".
+    expect(rules).not.toContain("code.release_long_before_onset");
   });
 
   it("stays capacity without any correlated release", () => {

@@ -31,6 +31,7 @@ import {
   longStandingDefectUnexplained,
   oneFailingPath,
 } from "./classifier-features-code.ts";
+import { releaseDrivenDependencies } from "./classifier-features-drivers.ts";
 import type { SignalIndex } from "./classifier-index.ts";
 import { sameOrUnstated } from "./classifier-index.ts";
 import type { Rule } from "./classifier-rule.ts";
@@ -340,8 +341,9 @@ export const CODE_RULES: readonly Rule[] = [
     class: "code_defect",
     effect: "refutes",
     points: 25,
-    explanation: `the only correlated release came more than ${LOOSE_RELEASE_MINUTES} min before the onset: a regression shows as soon as traffic reaches the new code, so the release is weakly tied to the symptom`,
+    explanation: `the only correlated release came more than ${LOOSE_RELEASE_MINUTES} min before the onset: a regression shows as soon as traffic reaches the new code, so the release is weakly tied to the symptom (not counted when a dependency's climb began within that release's rollout on flat traffic: an accumulating effect, a cache filling or connections leaking, surfaces only later)`,
     match: (i) => {
+      if (releaseDrivenDependencies(i).length > 0) return [];
       const paired = pairedReleases(i);
       return paired.length > 0 &&
         paired.every((r) => r.signal.firstSeenAfterDeployMinutes > LOOSE_RELEASE_MINUTES)
