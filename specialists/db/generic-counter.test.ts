@@ -62,9 +62,9 @@ describe("statements", () => {
     for (const sql of all) expect(await checkSql(sql), sql).toMatchObject({ allowed: true });
   });
 
-  it("tests every integer column against every count in one aggregate", () => {
+  it("tests every integer column against every count in one aggregate, with the counts it spans", () => {
     expect(all[1]).toBe(
-      "select count(*) as total, count(*) filter (where t.size = s.n0) as m0_0, count(*) filter (where t.size = s.n1) as m0_1, count(*) filter (where t.open_items = s.n0) as m1_0, count(*) filter (where t.open_items = s.n1) as m1_1 from lists t join (select r.list_id as k, count(*) as n0, count(*) filter (where r.status = 'open') as n1 from items r group by r.list_id) s on s.k = t.id",
+      "select count(*) as total, count(*) filter (where t.size = s.n0) as m0_0, count(distinct s.n0) filter (where t.size = s.n0) as d0_0, count(*) filter (where t.size = s.n1) as m0_1, count(distinct s.n1) filter (where t.size = s.n1) as d0_1, count(*) filter (where t.open_items = s.n0) as m1_0, count(distinct s.n0) filter (where t.open_items = s.n0) as d1_0, count(*) filter (where t.open_items = s.n1) as m1_1, count(distinct s.n1) filter (where t.open_items = s.n1) as d1_1 from lists t join (select r.list_id as k, count(*) as n0, count(*) filter (where r.status = 'open') as n1 from items r group by r.list_id) s on s.k = t.id",
     );
   });
 
@@ -91,21 +91,44 @@ describe("statements", () => {
 describe("which count a column caches", () => {
   it("the reading most records match, over enough of them", () => {
     const best = pickFit(240, [
-      { counter: "size", counted: {}, matches: 3 },
-      { counter: "open_items", counted: { state: "open" }, matches: 199 },
+      { counter: "size", counted: {}, matches: 3, values: 2 },
+      { counter: "open_items", counted: { state: "open" }, matches: 199, values: 7 },
     ]);
     expect(best).toMatchObject({ counter: "open_items", counted: { state: "open" } });
   });
 
   it("a match on a minority of records, or on a handful, is chance", () => {
-    expect(pickFit(240, [{ counter: "size", counted: {}, matches: 100 }])).toBeUndefined();
-    expect(pickFit(30, [{ counter: "size", counted: {}, matches: 19 }])).toBeUndefined();
+    expect(
+      pickFit(240, [{ counter: "size", counted: {}, matches: 100, values: 9 }]),
+    ).toBeUndefined();
+    expect(pickFit(30, [{ counter: "size", counted: {}, matches: 19, values: 9 }])).toBeUndefined();
+  });
+
+  it("a column and a count both mostly 1 agree by coincidence, however many records match", () => {
+    // e.g. a quantity of 1 on records with one referring row each: 190 of 200 match on 1 and 2.
+    expect(
+      pickFit(200, [{ counter: "size", counted: {}, matches: 190, values: 2 }]),
+    ).toBeUndefined();
+    expect(
+      pickFit(200, [{ counter: "size", counted: {}, matches: 190, values: 1 }]),
+    ).toBeUndefined();
+  });
+
+  it("a coincidental reading neither wins nor ties against a real cache", () => {
+    const fits = [
+      { counter: "size", counted: {}, matches: 195, values: 1 },
+      { counter: "open_items", counted: { state: "open" }, matches: 170, values: 6 },
+    ];
+    expect(pickFit(200, fits)).toMatchObject({ counter: "open_items" });
+    expect(pickFit(200, [fits[0]!, { ...fits[1]!, matches: 195 }])).toMatchObject({
+      counter: "open_items",
+    });
   });
 
   it("two readings fitting equally well: which one is cached is unknown", () => {
     const fits = [
-      { counter: "size", counted: {}, matches: 150 },
-      { counter: "size", counted: { state: "open" }, matches: 150 },
+      { counter: "size", counted: {}, matches: 150, values: 5 },
+      { counter: "size", counted: { state: "open" }, matches: 150, values: 5 },
     ];
     expect(pickFit(200, fits)).toBeUndefined();
   });
@@ -153,7 +176,7 @@ describe("on the replica", () => {
     query: async (sql) => {
       if (sql.includes("group by r.status order by")) return result({ state: "open", n: 900 });
       if (sql.includes("as m0_0"))
-        return result({ total: 200, m0_0: 0, m0_1: 0, m1_0: 0, m1_1: 170 });
+        return result({ total: 200, m0_0: 0, m0_1: 0, m1_0: 0, m1_1: 170, d1_1: 6 });
       if (sql.includes("as over"))
         return result({ total: 200, stale: 30, gap: 60, over: 30, quoted: 2 });
       if (sql.includes("group by r.source"))
@@ -193,6 +216,17 @@ describe("on the replica", () => {
       query: async (sql) =>
         sql.includes("as over")
           ? result({ total: 200, stale: 30, gap: 60, over: 30, quoted: 0 })
+          : replica.query(sql),
+    });
+    await checkCounters(c, hit, tables, ["ls_1"]);
+    expect(c.ev.signals).toEqual([]);
+  });
+
+  it("a column matching the count only where both are 1: no counter, no signal", async () => {
+    const c = ctx({
+      query: async (sql) =>
+        sql.includes("as m0_0")
+          ? result({ total: 200, m0_0: 190, d0_0: 1, m0_1: 0, m1_0: 0, m1_1: 0 })
           : replica.query(sql),
     });
     await checkCounters(c, hit, tables, ["ls_1"]);

@@ -25,6 +25,12 @@ import { asTimestamp } from "./values.ts";
  * arbitrary integer matches a count by chance on a few rows, a cache on most of them.
  */
 export const COUNTER_FIT_SHARE = 0.5;
+/**
+ * The matching records hold at least this many distinct counts: a column and a count that
+ * are both mostly one small value (a quantity of 1, one row per record) agree without the
+ * column caching anything. A cache follows the count as it varies.
+ */
+export const MIN_FIT_VALUES = 3;
 const COUNTER_TYPES = new Set(["integer", "bigint", "smallint"]);
 const TIME_TYPES = new Set(["timestamp with time zone", "timestamp without time zone"]);
 const TEXT_TYPES = new Set(["text", "character varying", "character"]);
@@ -68,7 +74,8 @@ export function referrerStatesSql(r: TableInfo): string {
 
 /**
  * One aggregate: for each counter column and each candidate count, how many records of
- * `t` hold exactly that count (and have at least one row counted).
+ * `t` hold exactly that count (and have at least one row counted), and how many distinct
+ * counts those records hold.
  */
 export function fitSql(
   t: TableInfo,
@@ -81,7 +88,10 @@ export function fitSql(
     return where ? `count(*) filter (where ${where}) as n${i}` : `count(*) as n${i}`;
   });
   const fits = input.counters.flatMap((col, ci) =>
-    input.counted.map((_, i) => `count(*) filter (where t.${col} = s.n${i}) as m${ci}_${i}`),
+    input.counted.map(
+      (_, i) =>
+        `count(*) filter (where t.${col} = s.n${i}) as m${ci}_${i}, count(distinct s.n${i}) filter (where t.${col} = s.n${i}) as d${ci}_${i}`,
+    ),
   );
   return `select count(*) as total, ${fits.join(", ")} from ${t.name} t join (select r.${refColumn} as k, ${counts.join(", ")} from ${r.name} r group by r.${refColumn}) s on s.k = t.id`;
 }
@@ -139,11 +149,21 @@ export function counterCorrectionSql(f: CounterFit): string {
   ].join("\n");
 }
 
-/** The best-fitting counter and count, when one fits most records. */
-export function pickFit(
-  total: number,
-  fits: { counter: string; counted: Counted; matches: number }[],
-): { counter: string; counted: Counted; matches: number } | undefined {
+export interface FitCount {
+  counter: string;
+  counted: Counted;
+  /** Records whose column equals the count. */
+  matches: number;
+  /** Distinct counts among those records. */
+  values: number;
+}
+
+/**
+ * The best-fitting counter and count, when one fits most records over enough distinct
+ * counts (a reading that only agrees on one or two values is a coincidence, not a cache).
+ */
+export function pickFit(total: number, all: FitCount[]): FitCount | undefined {
+  const fits = all.filter((f) => f.values >= MIN_FIT_VALUES);
   const best = [...fits].sort((a, b) => b.matches - a.matches)[0];
   if (!best || best.matches < MIN_PEERS_WITH_RELATED || best.matches < COUNTER_FIT_SHARE * total) {
     return undefined;
@@ -210,7 +230,12 @@ async function checkReferrer(
   const best = pickFit(
     num(row.total),
     counters.flatMap((counter, ci) =>
-      counted.map((c, i) => ({ counter, counted: c, matches: num(row[`m${ci}_${i}`]) })),
+      counted.map((c, i) => ({
+        counter,
+        counted: c,
+        matches: num(row[`m${ci}_${i}`]),
+        values: num(row[`d${ci}_${i}`]),
+      })),
     ),
   );
   if (!best) return;
