@@ -68,6 +68,26 @@ describe("egress control: other hosts the same client reached while the vendor f
     expect(otherHostsHealthy(kv, ok, acme)).toEqual(["api.rates.example"]);
   });
 
+  it("does not count our own inbound access lines: another logger, or a host we serve", () => {
+    const access = (hhmm: string, host: string) =>
+      line(
+        hhmm,
+        `{"level":"info","method":"GET","path":"/v1/checks","host":"${host}","status":200}`,
+      );
+    // Another logger than the failing client's (`msg`), though the same `host` field.
+    expect(otherHostsHealthy(failing, [access("09:20", "svc.internal.example")], acme)).toEqual([]);
+    // Failing lines without a logger/message: the keys match, but the host is one we serve.
+    const bare = [
+      line("09:14", '{"level":"error","host":"api.acme-verify.example","err":"timeout"}'),
+    ];
+    const ok = [
+      access("09:20", "svc.internal.example"),
+      line("09:21", '{"level":"info","host":"svc.internal.example","status":200}'),
+      line("09:22", '{"level":"info","host":"api.rates.example","status":200}'),
+    ];
+    expect(otherHostsHealthy(bare, ok, acme)).toEqual(["api.rates.example"]);
+  });
+
   it("reads Logs Insights timestamps as UTC", () => {
     expect(insightsTimeMs("2026-11-20 09:14:41.000")).toBe(Date.parse("2026-11-20T09:14:41Z"));
     expect(insightsTimeMs("not a time")).toBeUndefined();

@@ -9,8 +9,11 @@ import { hostsIn, type VendorMatcher } from "./detect.ts";
  *
  * "The same client" is read from the log lines themselves: the field that names the
  * vendor's host in its failing lines (`"host":…`, `upstream=…`) must name the other host
- * in a line that answered 2xx, at or after the vendor's first failure in the window.
- * An access log of our own inbound requests rarely names its host in that field.
+ * in a line that answered 2xx, at or after the vendor's first failure in the window, and
+ * that line must have the failing lines' shape (the same logger, or the same message
+ * once its failure words are set aside, else at least their keys). A host that is also
+ * the host of an inbound request line (a method and a path, no outbound marker) is our
+ * own service answering, never a control.
  */
 
 export interface LogLine {
@@ -24,6 +27,16 @@ const FAILURE =
   /error|fail|time[sd]? ?out|timed out|exception|refused|reset|unavailable|unreachable/i;
 /** A status field of 2xx: `"status":200`, `status=204`, `"status_code": "201"`. */
 const SUCCESS_STATUS = /\b(?:http[._-]?)?status(?:[._-]?code)?"?\s*[:=]\s*"?2\d\d\b/i;
+/** Keys whose presence depends on the outcome, not on which client logged the line. */
+const OUTCOME_KEY =
+  /^(?:(?:http[._-]?)?status(?:[._-]?code)?|err\w*|error\w*|exception\w*|stack\w*|reason|\w*timeout\w*|duration\w*|elapsed\w*|latency\w*|took\w*)$/i;
+/** Fields naming the logger or the message, most specific first. */
+const IDENTITY_KEYS = ["logger", "logger_name", "component", "client", "event", "msg", "message"];
+/** Words that mark a line as one of our outbound calls, not a request we served. */
+const OUTBOUND =
+  /\b(?:upstream|downstream|outbound|egress|external|dependency|third[-_ ]?party)\b/i;
+const METHOD = /^(?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS)$/i;
+const REQUEST_LINE = /\b(?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) \/\S*/;
 
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 /** `key` then `:` or `=`, then the value, optionally quoted and behind a scheme. */
@@ -32,35 +45,109 @@ const FIELD_VALUE = (key: string) =>
 const FIELD_BEFORE_HOST = (host: string) =>
   new RegExp(`"?([\\w.-]+)"?\\s*[:=]\\s*"?(?:https?://)?${escapeRegExp(host)}\\b`, "i");
 
+/** A line's fields, lower-cased keys: a JSON object (one level dotted), else `key=value` pairs. */
+function fieldsOf(text: string): Map<string, string> {
+  const fields = new Map<string, string>();
+  const add = (prefix: string, value: unknown) => {
+    if (value && typeof value === "object" && !Array.isArray(value)) {
+      for (const [k, v] of Object.entries(value)) add(prefix ? `${prefix}.${k}` : k, v);
+    } else fields.set(prefix.toLowerCase(), String(value));
+  };
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (parsed && typeof parsed === "object") add("", parsed);
+    return fields;
+  } catch {
+    for (const m of text.matchAll(/([A-Za-z_][\w.-]*)=("[^"]*"|\S+)/g)) {
+      fields.set(m[1]!.toLowerCase(), m[2]!.replace(/^"|"$/g, ""));
+    }
+    return fields;
+  }
+}
+
+/** The failing line's identity: one identity field's words, failure words set aside. */
+interface Shape {
+  key?: string;
+  words: string[];
+  keys: string[];
+}
+
+const wordsOf = (value: string) =>
+  value
+    .toLowerCase()
+    .split(/[^a-z0-9_.-]+/)
+    .filter(Boolean);
+
+function shapeOf(fields: Map<string, string>): Shape {
+  const keys = [...fields.keys()].filter((k) => !OUTCOME_KEY.test(k.split(".").pop()!));
+  for (const key of IDENTITY_KEYS) {
+    const value = fields.get(key);
+    if (value === undefined) continue;
+    const words = wordsOf(value).filter((w) => !FAILURE.test(w) && w !== "timed" && w !== "out");
+    if (words.length > 0) return { key, words, keys };
+  }
+  return { words: [], keys };
+}
+
+/** Same logger/message when the failing line names one, else at least the same keys. */
+function sameShape(shape: Shape, fields: Map<string, string>): boolean {
+  if (shape.key !== undefined) {
+    const words = new Set(wordsOf(fields.get(shape.key) ?? ""));
+    return shape.words.every((w) => words.has(w));
+  }
+  return shape.keys.every((k) => fields.has(k));
+}
+
+/** A request our service served: a method and a path, and no mark of an outbound call. */
+function isInbound(text: string, fields: Map<string, string>): boolean {
+  if (OUTBOUND.test(text)) return false;
+  if (REQUEST_LINE.test(text)) return true;
+  const method = [...fields].some(([k, v]) => /(?:^|[._])method$/.test(k) && METHOD.test(v));
+  const path = [...fields].some(
+    ([k, v]) => /(?:^|[._])(?:path|uri|url|route|target)$/.test(k) && /^\/|^https?:\/\//i.test(v),
+  );
+  return method && path;
+}
+
 /**
  * Other hosts answering 2xx in `lines` through the field that names the vendor's host in
- * its failing lines (`failing`), at or after the vendor's first failure; none when no
- * failing line names the vendor's host in a field.
+ * its failing lines (`failing`), in a line of their shape, at or after the vendor's first
+ * failure; none when no failing line names the vendor's host in a field. Hosts of inbound
+ * request lines (in either set) do not count.
  */
 export function otherHostsHealthy(
   failing: readonly LogLine[],
   lines: readonly LogLine[],
   vendor: VendorMatcher,
 ): string[] {
-  const keys = new Set<string>();
+  const clients: { key: string; shape: Shape }[] = [];
   let firstFailure: number | undefined;
   for (const line of failing) {
     for (const host of hostsIn(line.text).filter((h) => vendor.host(h))) {
       const key = FIELD_BEFORE_HOST(host).exec(line.text)?.[1];
       if (!key) continue;
-      keys.add(key.toLowerCase());
+      clients.push({ key: key.toLowerCase(), shape: shapeOf(fieldsOf(line.text)) });
       if (line.at !== undefined) firstFailure = Math.min(firstFailure ?? line.at, line.at);
     }
   }
   // Undated lines cannot be placed after the failure began: no control without dates.
-  if (keys.size === 0 || firstFailure === undefined) return [];
+  if (clients.length === 0 || firstFailure === undefined) return [];
+  const inboundHosts = new Set<string>();
+  for (const line of [...failing, ...lines]) {
+    if (isInbound(line.text, fieldsOf(line.text))) {
+      for (const host of hostsIn(line.text)) inboundHosts.add(host);
+    }
+  }
   const healthy = new Set<string>();
   for (const line of lines) {
     if (!SUCCESS_STATUS.test(line.text) || FAILURE.test(line.text)) continue;
     if (line.at === undefined || line.at < firstFailure) continue;
-    for (const key of keys) {
+    const fields = fieldsOf(line.text);
+    for (const { key, shape } of clients) {
+      if (!sameShape(shape, fields)) continue;
       const value = FIELD_VALUE(key).exec(line.text)?.[1]?.toLowerCase();
-      if (value && hostsIn(value).includes(value) && !vendor.host(value)) healthy.add(value);
+      if (!value || !hostsIn(value).includes(value) || vendor.host(value)) continue;
+      if (!inboundHosts.has(value)) healthy.add(value);
     }
   }
   return [...healthy];
