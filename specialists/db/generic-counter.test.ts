@@ -64,7 +64,7 @@ describe("statements", () => {
 
   it("tests every integer column against every count in one aggregate, with the counts it spans", () => {
     expect(all[1]).toBe(
-      "select count(*) as total, count(*) filter (where t.size = s.n0) as m0_0, count(distinct s.n0) filter (where t.size = s.n0) as d0_0, count(*) filter (where t.size = s.n1) as m0_1, count(distinct s.n1) filter (where t.size = s.n1) as d0_1, count(*) filter (where t.open_items = s.n0) as m1_0, count(distinct s.n0) filter (where t.open_items = s.n0) as d1_0, count(*) filter (where t.open_items = s.n1) as m1_1, count(distinct s.n1) filter (where t.open_items = s.n1) as d1_1 from lists t join (select r.list_id as k, count(*) as n0, count(*) filter (where r.status = 'open') as n1 from items r group by r.list_id) s on s.k = t.id",
+      "select count(*) as total, count(*) filter (where t.size = s.n0) as m0_0, count(distinct s.n0) filter (where t.size = s.n0) as d0_0, min(s.n0) filter (where t.size = s.n0) as l0_0, count(*) filter (where t.size = s.n1) as m0_1, count(distinct s.n1) filter (where t.size = s.n1) as d0_1, min(s.n1) filter (where t.size = s.n1) as l0_1, count(*) filter (where t.open_items = s.n0) as m1_0, count(distinct s.n0) filter (where t.open_items = s.n0) as d1_0, min(s.n0) filter (where t.open_items = s.n0) as l1_0, count(*) filter (where t.open_items = s.n1) as m1_1, count(distinct s.n1) filter (where t.open_items = s.n1) as d1_1, min(s.n1) filter (where t.open_items = s.n1) as l1_1 from lists t join (select r.list_id as k, count(*) as n0, count(*) filter (where r.status = 'open') as n1 from items r group by r.list_id) s on s.k = t.id",
     );
   });
 
@@ -111,6 +111,15 @@ describe("which count a column caches", () => {
     ).toBeUndefined();
     expect(
       pickFit(200, [{ counter: "size", counted: {}, matches: 190, values: 1 }]),
+    ).toBeUndefined();
+  });
+
+  it("a column equal to a count of 2 or more on most records fits, even on one value", () => {
+    expect(
+      pickFit(240, [{ counter: "size", counted: {}, matches: 199, values: 1, low: 27 }]),
+    ).toMatchObject({ counter: "size" });
+    expect(
+      pickFit(200, [{ counter: "size", counted: {}, matches: 190, values: 2, low: 1 }]),
     ).toBeUndefined();
   });
 

@@ -26,9 +26,9 @@ import { asTimestamp } from "./values.ts";
  */
 export const COUNTER_FIT_SHARE = 0.5;
 /**
- * The matching records hold at least this many distinct counts: a column and a count that
- * are both mostly one small value (a quantity of 1, one row per record) agree without the
- * column caching anything. A cache follows the count as it varies.
+ * The matching records hold at least this many distinct counts (or none below 2): a column
+ * and a count that are both mostly one small value (a quantity of 1, one row per record)
+ * agree without the column caching anything. A cache follows the count as it varies.
  */
 export const MIN_FIT_VALUES = 3;
 const COUNTER_TYPES = new Set(["integer", "bigint", "smallint"]);
@@ -90,7 +90,7 @@ export function fitSql(
   const fits = input.counters.flatMap((col, ci) =>
     input.counted.map(
       (_, i) =>
-        `count(*) filter (where t.${col} = s.n${i}) as m${ci}_${i}, count(distinct s.n${i}) filter (where t.${col} = s.n${i}) as d${ci}_${i}`,
+        `count(*) filter (where t.${col} = s.n${i}) as m${ci}_${i}, count(distinct s.n${i}) filter (where t.${col} = s.n${i}) as d${ci}_${i}, min(s.n${i}) filter (where t.${col} = s.n${i}) as l${ci}_${i}`,
     ),
   );
   return `select count(*) as total, ${fits.join(", ")} from ${t.name} t join (select r.${refColumn} as k, ${counts.join(", ")} from ${r.name} r group by r.${refColumn}) s on s.k = t.id`;
@@ -156,14 +156,17 @@ export interface FitCount {
   matches: number;
   /** Distinct counts among those records. */
   values: number;
+  /** The smallest count among them (absent: unknown, read as 0). */
+  low?: number;
 }
 
 /**
  * The best-fitting counter and count, when one fits most records over enough distinct
- * counts (a reading that only agrees on one or two values is a coincidence, not a cache).
+ * counts, or over counts of 2 or more only (a reading that agrees only on 0s and 1s and
+ * one or two values is a coincidence, not a cache: a quantity of 1, one row per record).
  */
 export function pickFit(total: number, all: FitCount[]): FitCount | undefined {
-  const fits = all.filter((f) => f.values >= MIN_FIT_VALUES);
+  const fits = all.filter((f) => f.values >= MIN_FIT_VALUES || (f.low ?? 0) >= 2);
   const best = [...fits].sort((a, b) => b.matches - a.matches)[0];
   if (!best || best.matches < MIN_PEERS_WITH_RELATED || best.matches < COUNTER_FIT_SHARE * total) {
     return undefined;
@@ -235,6 +238,7 @@ async function checkReferrer(
         counted: c,
         matches: num(row[`m${ci}_${i}`]),
         values: num(row[`d${ci}_${i}`]),
+        low: num(row[`l${ci}_${i}`]),
       })),
     ),
   );
