@@ -21,7 +21,7 @@ export interface ManagementChange {
   change: "config" | "infra" | "scaling" | "deploy";
   /** The resource the request named that carries one of the run's names (a secret's path, a service). */
   target: string;
-  /** Who made it, without the person: `AssumedRole dba-admin`, `IAMUser`. */
+  /** Who made it, without the person: `AssumedRole <role-name>`, `IAMUser`. */
   actor: string;
 }
 

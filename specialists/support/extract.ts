@@ -67,13 +67,14 @@ const POPULATION = /\baffected\b|\bunaffected\b|\bcan (?:still )?(?:log in|use)\
 const ONSET =
   /\bsince (?:about |around |approximately |approx\.? )?(\d{1,2}:\d{2}(?:\s?UTC)?|yesterday|this morning|last week|the deploy(?:ment)?)/i;
 
-/** "after yesterday's 17:00 deploy", "since the 3.41.0 release", "broke with the rollout". */
+/** "after this morning's deploy", "since the 5.2.0 release", "broke with the rollout". */
 const RELEASE_CLAIM =
-  /\b(?:since|after|following|caused by|broke (?:in|with|after)|started (?:with|after)|introduced (?:in|by))\b[^.;!?]{0,80}?\b(?:deploy(?:ment|ed)?|releases?|released|rollout|roll-out|upgrade)\b/i;
-/** A version: three dotted parts (3.41.0, 2026.12.17-2) or a leading v (v2.3). */
-const VERSION = /\bv?\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.-]*[0-9A-Za-z])?\b|\bv\d+(?:\.\d+)+\b/;
+  /\b(?:since|after|following|caused by|broke (?:in|with|after)|started (?:with|after)|introduced (?:in|by))\b(?:[^.;!?]|\.(?=\d)){0,80}?\b(?:deploy(?:ment|ed)?|releases?|rollout|roll-out)\b/i;
+/** A version: three dotted parts (5.2.0, 2027.01.02-1) or a leading v (v2.3). */
+const VERSION =
+  /(?<![\d.])v?\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.-]*[0-9A-Za-z])?\b(?!\.\d)|\bv\d+(?:\.\d+)+\b/;
 /** A question or a denial is not a claim: "is it the deploy?", "not since the release". */
-const NOT_A_CLAIM = /\?\s*$|\b(?:not|n't|no|unrelated|ruled out)\b/i;
+const NOT_A_CLAIM = /\?\s*$|\b(?:not|no|unrelated|ruled out)\b|n't\b/i;
 
 /**
  * Splits prose into sentences. Hard-wrapped lines are joined first (a line starting in

@@ -35,11 +35,11 @@ describe("readTicket", () => {
   it("reads a release the ticket blames, with its version, and not a question or a denial", () => {
     const r = readTicket(
       ticket(
-        "Customers cannot pay. This started after yesterday's 17:00 deploy of the api (3.41.0), please look at it.",
+        "Customers cannot pay. This started after yesterday's 09:30 deploy of the api (5.2.0), please look at it.",
       ),
     );
-    expect(r.reportedRelease).toMatchObject({ release: "3.41.0" });
-    expect(r.reportedRelease?.statement).toContain("started after yesterday's 17:00 deploy");
+    expect(r.reportedRelease).toMatchObject({ release: "5.2.0" });
+    expect(r.reportedRelease?.statement).toContain("started after yesterday's 09:30 deploy");
     expect(
       readTicket(ticket("Broke with the rollout this morning.")).reportedRelease,
     ).toMatchObject({
@@ -51,6 +51,22 @@ describe("readTicket", () => {
     expect(
       readTicket(ticket("It did not start after the deploy; it was earlier.")).reportedRelease,
     ).toBeUndefined();
+    // Not claims: a hold being released, an IP or a date for a version, a contraction.
+    expect(
+      readTicket(ticket("It fails after the seat hold is released.")).reportedRelease,
+    ).toBeUndefined();
+    expect(
+      readTicket(ticket("We haven't seen it since the deploy.")).reportedRelease,
+    ).toBeUndefined();
+    expect(
+      readTicket(ticket("Errors from 10.0.12.4 since the release this morning.")).reportedRelease
+        ?.release,
+    ).toBeUndefined();
+    expect(readTicket(ticket("It broke after v3.4.1 was deployed.")).reportedRelease).toMatchObject(
+      {
+        release: "v3.4.1",
+      },
+    );
     // A timeout of "5.0 s" is not a version.
     expect(
       readTicket(ticket("Timeouts (5.0 s) since the release this morning.")).reportedRelease

@@ -56,19 +56,19 @@ describe("the ticket's reported cause against the onset", () => {
     ]);
 
   it("names the release the ticket blames when it reached production after the symptom", () => {
-    const found = reportedCauseContradictions(index(claim("3.41.0"), deploy("svc@3.41.0", -180)));
+    const found = reportedCauseContradictions(index(claim("5.2.0"), deploy("svc@5.2.0", -180)));
     expect(found.map((c) => c.subject)).toEqual([
-      "onset order: the ticket blames release 3.41.0, but svc@3.41.0 was deployed at 2026-11-20T17:00:00Z, 180 min after the symptom began",
+      "onset order: the ticket blames release 5.2.0, but svc@5.2.0 was deployed at 2026-11-20T17:00:00Z, 180 min after the symptom began",
     ]);
   });
 
   it("says nothing when the blamed release came first, is another version, or a release correlates", () => {
-    expect(reportedCauseContradictions(index(claim("3.41.0"), deploy("3.41.0", 20)))).toEqual([]);
-    expect(reportedCauseContradictions(index(claim("3.41.0"), deploy("3.40.2", -180)))).toEqual([]);
-    expect(reportedCauseContradictions(index(claim(), deploy("3.40.2", -180)))).toHaveLength(1);
+    expect(reportedCauseContradictions(index(claim("5.2.0"), deploy("5.2.0", 20)))).toEqual([]);
+    expect(reportedCauseContradictions(index(claim("5.2.0"), deploy("5.1.9", -180)))).toEqual([]);
+    expect(reportedCauseContradictions(index(claim(), deploy("5.1.9", -180)))).toHaveLength(1);
     expect(
       reportedCauseContradictions(
-        index(claim(), deploy("3.40.2", -180), release("2026-11-20T14:02:00Z")),
+        index(claim(), deploy("5.1.9", -180), release("2026-11-20T14:02:00Z")),
       ),
     ).toEqual([]);
   });

@@ -78,6 +78,8 @@ export function loadPrecedesWithoutStrain(i: SignalIndex, load: Tagged, symptom:
   if (l === undefined || e === undefined) return false;
   const margin = (LOAD_LEAD_MINUTES + Math.max(l.uncertainty, e.uncertainty)) * MINUTE;
   if (e.at - l.at < margin) return false;
+  // Brand-new traffic (from zero) has no finite growth to compare: it may bring the errors.
+  if (!Number.isFinite(growth(load))) return false;
   if (!(growth(symptom) >= ERROR_SHARE_JUMP * growth(load))) return false;
   return strain(i).length === 0 && unstrainedControls(i).length > 0;
 }

@@ -23,12 +23,14 @@ import type { SignalIndex, TaggedSignal } from "./classifier-index.ts";
 export function sharedFailureWithoutRelease(i: SignalIndex): TaggedSignal[] {
   const spread = i.of("impact_scope").filter((t) => t.signal.services.length >= 2);
   const symptoms = [...errorRises(i), ...latencyRises(i)];
-  if (spread.length === 0 || symptoms.length === 0) return [];
+  // "No release of ours" must be read, not assumed: the release specialist's control.
+  const absent = i.of("deploy_absent");
+  if (spread.length === 0 || symptoms.length === 0 || absent.length === 0) return [];
   const explainedOtherwise = [
     ...i.of("release_correlation"),
     ...flagChanges(i),
     ...correlatedVendorErrors(i),
     ...activeVendorIncidents(i),
   ];
-  return explainedOtherwise.length > 0 ? [] : [...spread, ...symptoms];
+  return explainedOtherwise.length > 0 ? [] : [...spread, ...symptoms, ...absent];
 }

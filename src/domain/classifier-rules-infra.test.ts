@@ -176,6 +176,12 @@ describe("infra.shared_failure_across_services", () => {
     );
   });
 
+  it("does not when nobody read whether a release went out (no deploy_absent control)", () => {
+    expect(fired(failing, [spread(["svc-a", "svc-b"])], [])).not.toContain(
+      "infra.shared_failure_across_services",
+    );
+  });
+
   it("does not for one service's symptom", () => {
     expect(fired(failing, [spread(["svc-a"])], [deployAbsent])).not.toContain(
       "infra.shared_failure_across_services",

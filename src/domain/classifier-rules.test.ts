@@ -369,6 +369,7 @@ const CASES: Record<string, Case> = {
     fires: [
       rise("errors_5xx"),
       { kind: "impact_scope", services: ["svc-a", "svc-b"], zones: [] } as UnsourcedSignal,
+      deployAbsent,
     ],
     blocked: [
       rise("errors_5xx"),

@@ -60,13 +60,12 @@ export function assessSeverity(
   const minZones = bounds.minZones ?? ESCALATE_MIN_ZONES;
   const errorShare = bounds.errorShare ?? ESCALATE_ERROR_SHARE;
   const raises: { severity: Severity; reason: string }[] = [];
-  // Per-zone series that show the symptom in one zone of several: the other zones carry
-  // the traffic (what multi-AZ is for), so a spread across services that began together
-  // is one zone's (a zonal dependency), not an outage of the services.
-  const confined = i
-    .of("impact_scope")
-    .find((t) => t.signal.zones.length === 1 && (t.signal.zonesRead ?? 0) > 1)?.signal;
   for (const { signal: s } of i.of("impact_scope")) {
+    // Per-zone series that show the symptom in one zone of several: the other zones carry
+    // the traffic (what multi-AZ is for), so this spread across services is one zone's
+    // (a zonal dependency), not an outage of the services. Judged per signal: another
+    // source's spread without zones still escalates.
+    const confined = s.zones.length === 1 && (s.zonesRead ?? 0) > 1 ? s : undefined;
     const share =
       s.errorShare === undefined ? "" : `, ${Math.round(s.errorShare * 100)}% of requests failing`;
     // The symptom in every zone read is service-wide: it says nothing about zones failing.

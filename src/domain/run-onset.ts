@@ -168,7 +168,9 @@ function credibleRises(
             ? crashAsRise(raw)
             : raw.kind === "series_change" && raw.direction === "drop"
               ? tasksLostAsRise(raw, short)
-              : raw;
+              : raw.kind === "series_change" && raw.measure === "running_tasks"
+                ? undefined // more tasks running (a scale-out) is no symptom
+                : raw;
       if (
         signal === undefined ||
         signal.kind !== "series_change" ||

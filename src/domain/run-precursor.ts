@@ -26,7 +26,7 @@ const MINUTE = 60_000;
 
 export interface RunPrecursor {
   at: string;
-  /** Human wording for findings: "memory of suggest-prod rose (aws)". */
+  /** Human wording for findings: "memory of <cache> rose (aws)". */
   what: string;
   uncertaintyMinutes: number;
   service?: string;

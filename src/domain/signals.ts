@@ -224,7 +224,7 @@ export const UserImpactSignal = z.object({
 });
 
 /**
- * What the ticket's words say caused it: "since yesterday's deploy (3.41.0)". A claim,
+ * What the ticket's words say caused it: "since yesterday's deploy (5.2.0)". A claim,
  * not evidence: no rule counts it for or against a class; the conflict checks compare it
  * with the telemetry's onset, so a ticket that blames a release the symptom predates is
  * named as such.

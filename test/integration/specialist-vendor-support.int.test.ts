@@ -319,6 +319,12 @@ describe("support specialist on the reference tickets", () => {
     const out = normalizeSpecialistOutput(await support.run(specialistInput(scenario, {})));
     expect(out.signals).toEqual([
       {
+        kind: "reported_cause",
+        sourceRef: "linear_issue:ENG-4821",
+        cause: "release",
+        statement: "Onboarding completion fails with 500 after today's deploy",
+      },
+      {
         kind: "user_impact",
         sourceRef: "linear_issue:ENG-4821",
         affectedUsers: 187,
