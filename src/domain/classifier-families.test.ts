@@ -374,6 +374,12 @@ describe("escalation from telemetry (sev1 → ESCALATED_INCIDENT)", () => {
     const { c } = judge(base, [scope(["s-1", "s-2", "s-3"], ["z-b"], { zonesRead: 3 })]);
     expect(c.severity).toBe("sev2");
     expect(c.severityReasons.join(" ")).toContain("confined to zone z-b of 3 read");
+    // Another source's spread over three services, without zones, still escalates.
+    const other = judge(base, [
+      scope(["s-1", "s-2", "s-3"], ["z-b"], { zonesRead: 3 }),
+      scope(["s-1", "s-2", "s-4"]),
+    ]);
+    expect(other.c.severity).toBe("sev1");
   });
 
   it("all routes failing above the error-share bound escalate; below it they do not", () => {

@@ -85,6 +85,9 @@ describe("runOnset", () => {
     });
     // A scale-in lowers the desired count with the running one: nothing was lost.
     expect(runOnset([aws(drop, health(4, 4))])).toBeUndefined();
+    // A scale-out (more tasks running) is no symptom either, even with tasks short.
+    const more = { ...drop, direction: "rise", before: 4, after: 6 } as const;
+    expect(runOnset([aws(more, health(5, 6))])).toBeUndefined();
     // A symptom series that rose dates the symptom, even a later one.
     expect(
       runOnset([aws(drop, health(4, 6), rise("errors_5xx", "2026-11-20T10:06:00Z"))]),
