@@ -24,7 +24,7 @@ import { RULES, type Rule } from "./classifier-rules.ts";
 import type {
   Classification,
   ClassificationGap,
-  EvidenceRef,
+  Conflict,
   Hypothesis,
   IncidentClass,
   RejectedHypothesis,
@@ -218,6 +218,12 @@ function competingHypotheses(
   return out;
 }
 
+const toConflict = (c: Contradicting, material: boolean): Conflict => ({
+  subject: c.subject,
+  between: [toEvidenceRef(c.a), toEvidenceRef(c.b)],
+  material,
+});
+
 const sum = (gaps: ClassificationGap[]) => gaps.reduce((s, g) => s + g.confidenceImpact, 0);
 
 /**
@@ -333,21 +339,10 @@ export function classify(raw: ClassifierInput, options: ClassifyOptions): Classi
     })),
     gaps: [...verdict.tools, ...shared],
     conflicts: [
-      ...contradictions.map((c) => ({
-        subject: c.subject,
-        between: [toEvidenceRef(c.a), toEvidenceRef(c.b)] as [EvidenceRef, EvidenceRef],
-        material: isMaterialFor(leading)(c),
-      })),
-      ...competing.map((c) => ({
-        subject: c.subject,
-        between: [toEvidenceRef(c.a), toEvidenceRef(c.b)] as [EvidenceRef, EvidenceRef],
-        material: true,
-      })),
-      ...reportedCauseContradictions(index).map((c) => ({
-        subject: c.subject,
-        between: [toEvidenceRef(c.a), toEvidenceRef(c.b)] as [EvidenceRef, EvidenceRef],
-        material: false,
-      })),
+      ...contradictions.map((c) => toConflict(c, isMaterialFor(leading)(c))),
+      ...competing.map((c) => toConflict(c, true)),
+      // The ticket's claim is recorded, never material: a typed cause cannot veto.
+      ...reportedCauseContradictions(index).map((c) => toConflict(c, false)),
     ],
     remedy,
   };
