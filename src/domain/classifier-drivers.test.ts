@@ -96,6 +96,23 @@ describe("a saturation whose load a release drove", () => {
     expect(rules).not.toContain("code.dependency_moved_first");
     // An accumulating effect surfaces late by nature: the release is not "weakly tied".
     expect(rules).not.toContain("code.release_long_before_onset");
+    // The climb ties the release to the late symptom: it counts, and so does its control.
+    expect(rules).toContain("code.release_drove_dependency");
+  });
+
+  it("a late symptom with the climb beginning long after the rollout is not tied to the release", () => {
+    const rules = fired(
+      [
+        cacheSeries("memory", "2025-03-04T11:20:00Z"),
+        cacheFull("2025-03-04T12:10:00Z"),
+        rise("latency_p99", { onset: "2025-03-04T12:12:00Z", uncertainty: 0.5 }),
+        flat("requests"),
+      ],
+      [{ ...release({ after: 132 }), deployStartedAt: "2025-03-04T09:55:00Z" } as UnsourcedSignal],
+    );
+    expect(rules).not.toContain("code.release_drove_dependency");
+    expect(rules).not.toContain("code.load_steady");
+    expect(rules).toContain("code.release_long_before_onset");
   });
 
   it("stays capacity without any correlated release", () => {

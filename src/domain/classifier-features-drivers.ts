@@ -54,25 +54,42 @@ function withinRollout(
  * the onset, or when the load rose first (then traffic is a live driver).
  */
 export function releaseDrivenDependencies(i: SignalIndex): TaggedSignal<"series_change">[] {
+  return drivenBy(i).map((d) => d.dependency);
+}
+
+/**
+ * Releases within whose rollout a dependency's load began climbing on flat traffic (see
+ * {@link releaseDrivenDependencies}): the release is tied to the symptom through that
+ * precursor however late the symptom showed.
+ */
+export function drivingReleases(i: SignalIndex): TaggedSignal<"release_correlation">[] {
+  return [...new Set(drivenBy(i).flatMap((d) => d.releases))];
+}
+
+function drivenBy(i: SignalIndex): {
+  dependency: TaggedSignal<"series_change">;
+  releases: TaggedSignal<"release_correlation">[];
+}[] {
   const near = nearReleases(i);
   if (near.length === 0) return [];
   const loads = series(i, ["requests"], ["rise"]);
   // Rises of load only: a cache or free memory emptying at once is a loss of state (a
   // node replaced, a flush, a failover) as often as a release's doing, so it stays a
   // competing explanation.
-  return dependencyRises(i).filter((d) => {
-    if (d.signal.direction !== "rise") return false;
+  return dependencyRises(i).flatMap((d) => {
+    if (d.signal.direction !== "rise") return [];
     const o = onsetOf(d);
-    if (o === undefined) return false;
+    if (o === undefined) return [];
     const loadFirst = loads.some((l) => {
       const lo = onsetOf(l);
       return lo === undefined || lo.at <= o.at + Math.max(lo.uncertainty, o.uncertainty) * MINUTE;
     });
-    if (loadFirst) return false;
-    return near.some(
+    if (loadFirst) return [];
+    const releases = near.filter(
       (r) =>
         sameOrUnstated(serviceOf(d), r.signal.service) && withinRollout(o.at, o.uncertainty, r),
     );
+    return releases.length > 0 ? [{ dependency: d, releases }] : [];
   });
 }
 

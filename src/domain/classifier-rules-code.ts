@@ -31,7 +31,7 @@ import {
   longStandingDefectUnexplained,
   oneFailingPath,
 } from "./classifier-features-code.ts";
-import { releaseDrivenDependencies } from "./classifier-features-drivers.ts";
+import { drivingReleases, releaseDrivenDependencies } from "./classifier-features-drivers.ts";
 import type { SignalIndex } from "./classifier-index.ts";
 import { sameOrUnstated } from "./classifier-index.ts";
 import type { Rule } from "./classifier-rule.ts";
@@ -56,11 +56,24 @@ const pairedReleases = (i: SignalIndex) =>
     [...errorRises(i), ...latencyRises(i), ...crashLoops(i)].some((s) => beganAfter(s, r)),
   );
 /**
- * Paired releases close enough to the onset to be the likely cause: only these earn the
- * corroborating rules (steady load, healthy dependencies, confinement).
+ * Paired releases close enough to the onset to be the likely cause, or tied to it through
+ * a dependency climb that began within their rollout: only these earn the corroborating
+ * rules (steady load, healthy dependencies, confinement).
  */
-const nearReleases = (i: SignalIndex) =>
-  pairedReleases(i).filter((r) => r.signal.firstSeenAfterDeployMinutes <= LOOSE_RELEASE_MINUTES);
+const nearReleases = (i: SignalIndex) => {
+  const driving = drivingReleases(i);
+  return pairedReleases(i).filter(
+    (r) => r.signal.firstSeenAfterDeployMinutes <= LOOSE_RELEASE_MINUTES || driving.includes(r),
+  );
+};
+/** Paired releases that drove a dependency's climb, with the climbs they drove. */
+const releaseDroveDependency = (i: SignalIndex) => {
+  const driving = drivingReleases(i);
+  return all(
+    pairedReleases(i).filter((r) => driving.includes(r)),
+    releaseDrivenDependencies(i),
+  );
+};
 /** A user-visible symptom that began after a near release, with that release. */
 const releasePairedSymptom = (i: SignalIndex) =>
   matchedPairs(
@@ -108,6 +121,15 @@ export const CODE_RULES: readonly Rule[] = [
     explanation:
       "latency rose after a release of the same service (counted only when no error rise already pairs with the release: one regression, one count)",
     match: latencyAfterRelease,
+  },
+  {
+    id: "code.release_drove_dependency",
+    class: "code_defect",
+    effect: "supports",
+    points: 20,
+    explanation:
+      "a dependency's load began climbing within the release's rollout on flat traffic and the symptom followed: the change accumulates (entries that no longer expire, connections not returned) until the dependency reaches its limit, so the symptom shows late but the release started it",
+    match: releaseDroveDependency,
   },
   {
     id: "code.crash_loop_after_release",

@@ -32,11 +32,6 @@ import { dropQueuePrefix, testQueuePrefix } from "../setup/redis.ts";
  */
 const KNOWN_MISSES: Record<string, string> = {
   // Blind rounds of session 10 (all safe: no gate pass).
-  // A cache filling since a release two hours before the evictions: the release is now
-  // correlated through the dependency's climb (run-precursor.ts) and no longer refuted as
-  // "long before", but the regression's other supporting rules only count releases within
-  // an hour of the symptom: code_defect at 55, under the floor.
-  "grocer-suggest-cache-fills-after-ttl-dropped": "BLOCKED_NEEDS_INFO", // expected RUN_COMPLETE
   // A release grew each cached entry while a surge grew the key count: two live causes;
   // nothing reads bytes per cached item, so only the surge is seen.
   "recipe-cache-full-release-and-tv-traffic": "VENDOR_OR_INFRA", // expected CANNOT_AUTO_FIX
