@@ -265,6 +265,27 @@ const CASES: Record<string, Case> = {
     ],
     because: "the symptom spreads to another service",
   },
+  "code.release_drove_dependency": {
+    fires: [
+      {
+        ...rise("memory", { onset: "2025-03-04T10:01:00Z", uncertainty: 0.5 }),
+        scope: { resource: "cache-1" },
+      } as UnsourcedSignal,
+      rise("latency_p99", { onset: "2025-03-04T11:30:00Z" }),
+      release({ after: 90 }),
+    ],
+    blocked: [
+      rise("requests", { onset: "2025-03-04T09:58:00Z", uncertainty: 0.5 }),
+      {
+        ...rise("memory", { onset: "2025-03-04T10:01:00Z", uncertainty: 0.5 }),
+        scope: { resource: "cache-1" },
+      } as UnsourcedSignal,
+      rise("latency_p99", { onset: "2025-03-04T11:30:00Z" }),
+      release({ after: 90 }),
+    ],
+    because:
+      "request volume rose before the dependency's climb: traffic, not the release, loaded it",
+  },
   "code.release_long_before_onset": {
     fires: [rise("errors_5xx", { onset: "2025-03-04T11:30:00Z" }), release({ after: 90 })],
     blocked: [rise("errors_5xx", { onset: "2025-03-04T10:20:00Z" }), release({ after: 20 })],
