@@ -1,3 +1,5 @@
+import { setMaxListeners } from "node:events";
+
 /**
  * A specialist run's deadline. The ports take no signal, so when the deadline passes the
  * specialist stops waiting for a read rather than cancelling it.
@@ -37,11 +39,18 @@ export function untilAborted<T>(read: Promise<T>, signal: AbortSignal): Promise<
   });
 }
 
-/** The caller's signal, also aborted when `deadline` passes. */
+/**
+ * The caller's signal, also aborted when `deadline` passes. A specialist runs its reads
+ * concurrently under this one signal and each pending read listens once (removed when it
+ * settles, {@link untilAborted}), so the listener count is the reads in flight, not a leak:
+ * Node's default warning at 11 is lifted for it.
+ */
 export function deadlineSignal(input: { signal: AbortSignal; deadline: Date }): AbortSignal {
   const remaining = input.deadline.getTime() - Date.now();
   if (remaining <= 0) return AbortSignal.abort(new DeadlineReached());
-  return AbortSignal.any([input.signal, AbortSignal.timeout(remaining)]);
+  const signal = AbortSignal.any([input.signal, AbortSignal.timeout(remaining)]);
+  setMaxListeners(0, signal);
+  return signal;
 }
 
 /**
