@@ -37,14 +37,24 @@ export const CHANGE_OPTIONS = { minEffect: 1, minSegment: 5 } as const;
  * Running tasks: 0.25, a quarter of the tasks: the scheduler holds the count at its
  * desired value, so it does not wander, and losing a quarter of a service's tasks (4 of 8
  * that crash at boot, with the rest of the window wobbling by one as replacements start
- * and die) is a drop, which the default ÷2 reads as flat.
+ * and die) is a drop, which the default ÷2 reads as flat. Bytes per cached item: 0.1, a
+ * tenth: it is the mean over every entry a cache holds (often millions), which moves only
+ * when what an entry holds changes (a field added to a cached document) or the mix of
+ * keys does, so a lasting shift of a tenth is a change, where ×1.5 would miss a document
+ * grown by a quarter.
  */
-export const RELATIVE_CHANGE = { requests: 0.3, percent: 0.25, tasks: 0.25 } as const;
+export const RELATIVE_CHANGE = {
+  requests: 0.3,
+  percent: 0.25,
+  tasks: 0.25,
+  itemSize: 0.1,
+} as const;
 
 /** The relative bound for one spec: see {@link RELATIVE_CHANGE}. */
 export function relativeChangeOf(spec: Pick<SeriesSpec, "measure" | "unit">): number | undefined {
   if (spec.measure === "requests") return RELATIVE_CHANGE.requests;
   if (spec.measure === "running_tasks") return RELATIVE_CHANGE.tasks;
+  if (spec.measure === "cache_item_bytes") return RELATIVE_CHANGE.itemSize;
   if (spec.unit === "%") return RELATIVE_CHANGE.percent;
   return undefined;
 }

@@ -62,7 +62,8 @@ export function assessAll(reads: SeriesRead[], now: Date): Assessed[] {
 function describe(a: Assessed): string {
   const { read, change } = a;
   const unit = read.spec.unit ? ` ${read.spec.unit}` : "";
-  const where = `${read.spec.metricName} of ${read.kind.label} ${read.resource.id}${read.zone ? ` in ${read.zone}` : ""}`;
+  const metric = read.spec.metricName + (read.spec.per ? ` per ${read.spec.per.metricName}` : "");
+  const where = `${metric} of ${read.kind.label} ${read.resource.id}${read.zone ? ` in ${read.zone}` : ""}`;
   if (change.direction === "flat") {
     return `${where}: flat at ${fmt(change.level)}${unit} over ${when(change.windowStart, change.windowEnd)}–${hhmm(change.windowEnd)}`;
   }

@@ -16,7 +16,8 @@ import type { MetricQuery } from "../tools.ts";
  *   function: below those a user does not notice;
  * - percentages (CPU, memory): 10 points;
  * - connections: 5; queue age: 60 s; queue depth: 10 messages; tasks: 1;
- * - cache misses: 10 a minute; items held: 10;
+ * - cache misses: 10 a minute; items held: 10; bytes per cached item: 32, a field or two
+ *   added to what each entry holds (its relative bound is change-sensitivity.ts's);
  * - free memory: 100 MiB.
  */
 
@@ -45,6 +46,12 @@ export interface SeriesSpec {
   perZone?: boolean;
   /** Exists only per target group or zone, never for the resource alone. */
   noResourceLevel?: boolean;
+  /**
+   * The series is this metric divided, period by period, by another metric of the same
+   * resource (and dimensions), read with its own statistic: a size per item from the
+   * bytes used and the items held, which neither metric shows alone.
+   */
+  per?: { metricName: string; stat: MetricQuery["stat"] };
 }
 
 export interface KindSpec {
@@ -189,6 +196,17 @@ export const KINDS: readonly KindSpec[] = [
         minChange: 10,
       },
       { metricName: "CurrItems", stat: "Average", measure: "cache_items", minChange: 10 },
+      {
+        // How big each entry is: a change to what the service caches (a field added to the
+        // cached document) grows every entry as keys refresh, while the items held, the
+        // hit rate and the evictions stay where they were until the memory runs out.
+        metricName: "BytesUsedForCache",
+        stat: "Average",
+        per: { metricName: "CurrItems", stat: "Average" },
+        measure: "cache_item_bytes",
+        unit: "bytes",
+        minChange: 32,
+      },
       {
         metricName: "DatabaseMemoryUsagePercentage",
         stat: "Maximum",

@@ -16,6 +16,7 @@ import {
   type Resource,
   resourceOf,
 } from "./resources.ts";
+import { ratioSeries } from "./series.ts";
 import { namesService } from "./targets.ts";
 
 /**
@@ -168,6 +169,8 @@ export function planReads(
     return plans;
   }
   for (const spec of kind.series) {
+    // A ratio needs its divisor too: without it, there is nothing to divide by.
+    if (spec.per && !listed.some((d) => d.metricName === spec.per!.metricName)) continue;
     const ofMetric = listed.filter((d) => d.metricName === spec.metricName);
     if (!spec.noResourceLevel && ofMetric.some((d) => sameKeys(d.dimensions, kind.identity))) {
       plans.push({ spec, dims: resource.dims });
@@ -212,7 +215,13 @@ export async function readPlanned(
     metricName: plan.spec.metricName,
     dimensions: plan.dims,
   };
-  const series = await ctx.read(metric, plan.spec.stat);
+  const per = plan.spec.per;
+  const series = per
+    ? ratioSeries(
+        await ctx.read(metric, plan.spec.stat),
+        await ctx.read({ ...metric, metricName: per.metricName }, per.stat),
+      )
+    : await ctx.read(metric, plan.spec.stat);
   const ref = ctx.ev.source({
     kind: "cloudwatch_metric",
     ref: metricRef(metric),

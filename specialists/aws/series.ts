@@ -98,6 +98,25 @@ export function toSamples(
   return filled;
 }
 
+/**
+ * One series divided by another, period by period (bytes used over items held: the size
+ * of an item). Only periods both series have count, and not one whose divisor is zero or
+ * less: a cache holding nothing has no item size.
+ */
+export function ratioSeries(numerator: MetricSeries, denominator: MetricSeries): MetricSeries {
+  const divisors = new Map(denominator.timestamps.map((t, i) => [t, denominator.values[i]]));
+  const timestamps: string[] = [];
+  const values: number[] = [];
+  numerator.timestamps.forEach((t, i) => {
+    const top = numerator.values[i];
+    const bottom = divisors.get(t);
+    if (top === undefined || bottom === undefined || !(bottom > 0)) return;
+    timestamps.push(t);
+    values.push(top / bottom);
+  });
+  return { label: `${numerator.label} per ${denominator.label}`, timestamps, values };
+}
+
 /** Mean and sum of the samples at or after `from`. */
 function since(samples: Sample[], from: number): { mean: number; sum: number; n: number } {
   const xs = samples.filter((s) => s.at >= from).map((s) => s.value);

@@ -54,7 +54,7 @@ function withinRollout(
  * the onset, or when the load rose first (then traffic is a live driver).
  */
 export function releaseDrivenDependencies(i: SignalIndex): TaggedSignal<"series_change">[] {
-  return drivenBy(i).map((d) => d.dependency);
+  return releaseDrivenClimbs(i).map((d) => d.dependency);
 }
 
 /**
@@ -63,10 +63,11 @@ export function releaseDrivenDependencies(i: SignalIndex): TaggedSignal<"series_
  * precursor however late the symptom showed.
  */
 export function drivingReleases(i: SignalIndex): TaggedSignal<"release_correlation">[] {
-  return [...new Set(drivenBy(i).flatMap((d) => d.releases))];
+  return [...new Set(releaseDrivenClimbs(i).flatMap((d) => d.releases))];
 }
 
-function drivenBy(i: SignalIndex): {
+/** Each dependency climb a release drove, with the releases within whose rollout it began. */
+export function releaseDrivenClimbs(i: SignalIndex): {
   dependency: TaggedSignal<"series_change">;
   releases: TaggedSignal<"release_correlation">[];
 }[] {
@@ -133,3 +134,27 @@ export const independentDependencyRises = (i: SignalIndex) => {
   const driven = releaseDrivenDependencies(i);
   return dependencyRises(i).filter((t) => !isReleaseDriven(t, driven));
 };
+
+/**
+ * Caches whose bytes per item stepped up within a correlated release's rollout on flat
+ * request volume (a climb {@link releaseDrivenClimbs} finds), with those releases, while
+ * the items the same cache holds did not drop and did not begin rising before the step.
+ * Every entry grew: only a change to what each entry holds does that (more keys or fewer
+ * move the item count, not the size of each, and a cache losing items skews the ratio,
+ * so a drop disqualifies it). The release loaded the cache whatever the traffic did
+ * afterwards.
+ */
+export function releaseGrownEntries(i: SignalIndex): Tagged[] {
+  const items = series(i, ["cache_items"], ["rise", "drop"]);
+  const grown = releaseDrivenClimbs(i).filter(({ dependency: d }) => {
+    if (d.signal.measure !== "cache_item_bytes") return false;
+    const step = onsetOf(d)!;
+    return !items.some((t) => {
+      if (t.signal.scope?.resource !== d.signal.scope?.resource) return false;
+      if (t.signal.direction === "drop") return true;
+      const o = onsetOf(t);
+      return o === undefined || o.at < step.at - Math.max(o.uncertainty, step.uncertainty) * MINUTE;
+    });
+  });
+  return [...new Set(grown.flatMap((g) => [g.dependency, ...g.releases]))];
+}

@@ -44,6 +44,7 @@ const DEPENDENCY_MEASURES: readonly SeriesMeasure[] = [
   "throttles",
   "concurrency",
   "cache_misses",
+  "cache_item_bytes",
 ];
 /**
  * Dependency measures where a drop, not a rise, is pressure: memory still free, items a

@@ -5,11 +5,15 @@ import {
   onsetOf,
   releases,
   series,
+  serviceOf,
   zonalSymptoms,
 } from "./classifier-features.ts";
-import { independentDependencyRises } from "./classifier-features-drivers.ts";
+import {
+  independentDependencyRises,
+  releaseDrivenDependencies,
+} from "./classifier-features-drivers.ts";
 import { loadPrecedesWithoutStrain } from "./classifier-features-load.ts";
-import type { SignalIndex, TaggedSignal } from "./classifier-index.ts";
+import { type SignalIndex, sameOrUnstated, type TaggedSignal } from "./classifier-index.ts";
 import type { Rule } from "./classifier-rule.ts";
 
 /**
@@ -66,7 +70,12 @@ function leading(
 export function dependencyMovedFirst(i: SignalIndex): Tagged[] {
   // A dependency whose climb began within a correlated release's rollout, with the load
   // flat until then, was moved by the release: it leads the symptom as the release's effect.
-  const deps = independentDependencyRises(i);
+  // One that began moving only after such a climb was under way did not move first either:
+  // the release's effect did (a cache it filled evicts, the store behind it takes the misses).
+  const driven = releaseDrivenDependencies(i);
+  const afterDriven = (d: Tagged) =>
+    driven.some((r) => sameOrUnstated(serviceOf(r), serviceOf(d)) && strictlyBefore(r, d));
+  const deps = independentDependencyRises(i).filter((d) => !afterDriven(d));
   // A release whose diff is in the failing stack can itself move the dependency first (a
   // leaked connection per request fills the pool before requests fail).
   const releaseInStack = releases(i).some((r) => r.signal.diffTouchesStack === true);
@@ -193,7 +202,7 @@ export const CODE_AGAINST_RULES: readonly Rule[] = [
     effect: "refutes",
     points: 25,
     explanation:
-      "a dependency series (connections, CPU, memory, evictions, cache misses; free memory or cached items dropping) moved before the release, or before the symptom (unless the correlated release changed a file in the failing stack), by more than the onsets' uncertainty: the dependency changed first (moving together with the symptom does not count: a release can load a dependency)",
+      "a dependency series (connections, CPU, memory, evictions, cache misses, bytes per cached item; free memory or cached items dropping) moved before the release, or before the symptom (unless the correlated release changed a file in the failing stack), by more than the onsets' uncertainty: the dependency changed first (moving together with the symptom does not count: a release can load a dependency; nor does moving after a climb the release drove had begun: the release's effect moved first)",
     match: dependencyMovedFirst,
   },
 ];

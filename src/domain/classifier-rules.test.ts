@@ -286,6 +286,31 @@ const CASES: Record<string, Case> = {
     because:
       "request volume rose before the dependency's climb: traffic, not the release, loaded it",
   },
+  "code.release_grew_cache_entries": {
+    fires: [
+      {
+        ...rise("cache_item_bytes", { onset: "2025-03-04T10:01:00Z", uncertainty: 0.5 }),
+        scope: { resource: "cache-1" },
+      } as UnsourcedSignal,
+      rise("requests", { onset: "2025-03-04T10:05:00Z", uncertainty: 0.5 }),
+      rise("latency_p99", { onset: "2025-03-04T10:20:00Z" }),
+      release({ after: 20 }),
+    ],
+    blocked: [
+      {
+        ...rise("cache_item_bytes", { onset: "2025-03-04T10:01:00Z", uncertainty: 0.5 }),
+        scope: { resource: "cache-1" },
+      } as UnsourcedSignal,
+      {
+        ...rise("cache_items", { onset: "2025-03-04T10:01:00Z", uncertainty: 0.5 }),
+        direction: "drop",
+        scope: { resource: "cache-1" },
+      } as UnsourcedSignal,
+      rise("latency_p99", { onset: "2025-03-04T10:20:00Z" }),
+      release({ after: 20 }),
+    ],
+    because: "the cache's items dropped as the size per item rose: losing items skews the ratio",
+  },
   "code.release_long_before_onset": {
     fires: [rise("errors_5xx", { onset: "2025-03-04T11:30:00Z" }), release({ after: 90 })],
     blocked: [rise("errors_5xx", { onset: "2025-03-04T10:20:00Z" }), release({ after: 20 })],

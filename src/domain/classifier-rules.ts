@@ -1,5 +1,6 @@
 import type { Rule } from "./classifier-rule.ts";
 import { CODE_RULES } from "./classifier-rules-code.ts";
+import { CODE_CACHE_RULES } from "./classifier-rules-code-cache.ts";
 import { INFRA_RULES } from "./classifier-rules-infra.ts";
 import { DATA_RULES, NOISE_RULES } from "./classifier-rules-other.ts";
 import { VENDOR_RULES } from "./classifier-rules-vendor.ts";
@@ -17,6 +18,7 @@ export type { Rule } from "./classifier-rule.ts";
  */
 export const RULES: readonly Rule[] = [
   ...CODE_RULES,
+  ...CODE_CACHE_RULES,
   ...DATA_RULES,
   ...INFRA_RULES,
   ...VENDOR_RULES,

@@ -270,6 +270,8 @@ export const SeriesMeasure = z.enum([
   "cache_misses",
   /** Items held by a cache: a drop to near zero is a cache emptied (restart, node replaced). */
   "cache_items",
+  /** Bytes per item a cache holds: a rise is each entry growing, load on the cache. */
+  "cache_item_bytes",
   /**
    * Server errors a managed service answered the service's calls with, counted by the
    * provider (an S3 bucket's 5xxErrors): the dependency failing, not the service's own 5xx.

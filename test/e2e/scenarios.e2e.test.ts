@@ -30,12 +30,7 @@ import { dropQueuePrefix, testQueuePrefix } from "../setup/redis.ts";
  * listed as a todo so the gap stays visible. Remove an entry as soon as it passes (the
  * suite says so when it does). Never change a scenario's data to leave this list.
  */
-const KNOWN_MISSES: Record<string, string> = {
-  // Blind rounds of session 10 (all safe: no gate pass).
-  // A release grew each cached entry while a surge grew the key count: two live causes;
-  // nothing reads bytes per cached item, so only the surge is seen.
-  "recipe-cache-full-release-and-tv-traffic": "VENDOR_OR_INFRA", // expected CANNOT_AUTO_FIX
-};
+const KNOWN_MISSES: Record<string, string> = {};
 
 /** Runs at once: each takes ~1-4 s of mostly waiting on the world and the queue. */
 const CONCURRENCY = 3;
