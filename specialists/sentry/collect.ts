@@ -30,6 +30,7 @@ import {
   statusCodesOf,
   summarizeTrend,
 } from "./analyze.ts";
+import { topCallerShare } from "./callers.ts";
 import { originShares } from "./origin.ts";
 import { recurrenceReading } from "./recurrence.ts";
 
@@ -253,6 +254,18 @@ async function recordRelease(ctx: Context, version: string): Promise<void> {
   });
 }
 
+/** How concentrated a handled exception's callers are ({@link topCallerShare}). */
+async function readCallers(
+  ctx: Context,
+  issueId: string,
+  [event, recent]: [SentryEventSummary | undefined, Settled<SentryEventSummary[]>],
+): Promise<{ topCallerShare?: number }> {
+  const users = await readTag(ctx, issueId, "user");
+  const events = [...(event ? [event] : []), ...(recent.ok ? recent.value : [])];
+  const share = topCallerShare(users.ok ? users.value : [], events);
+  return share === undefined ? {} : { topCallerShare: Math.round(share * 100) / 100 };
+}
+
 async function recordClients(ctx: Context, issueId: string, issueRef: SourceRef): Promise<void> {
   const reads = await Promise.all(CLIENT_TAGS.map((key) => readTag(ctx, issueId, key)));
   const described = CLIENT_TAGS.map((key, i) => {
@@ -405,6 +418,7 @@ export async function collectIssue(ctx: Context, issueId: string): Promise<Issue
     return { ok: true, issue, kind };
   }
   const handled = handledOf(issue, event);
+  const callers = handled === true ? await readCallers(ctx, issue.id, [event, recentRead]) : {};
   ev.signal({
     kind: "new_exception",
     source: issueRef,
@@ -414,6 +428,8 @@ export async function collectIssue(ctx: Context, issueId: string): Promise<Issue
     culprit: culpritOf(issue, event),
     events: issue.count,
     ...(handled !== undefined ? { handled } : {}),
+    ...(statusCodes.length > 0 ? { statusCodes } : {}),
+    ...callers,
   });
   return { ok: true, issue, kind };
 }

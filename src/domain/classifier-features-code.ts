@@ -5,6 +5,7 @@ import {
   flatServerErrors,
   infraEventsAtOnset,
   longStandingExceptions,
+  MAJORITY_SHARE,
   overlappingProviderIncidents,
   poisonMessages,
   saturatedDependencies,
@@ -28,11 +29,40 @@ import type { SignalIndex } from "./classifier-index.ts";
  */
 export const handledButRising = (i: SignalIndex) => {
   const rising = series(i, ["error_events"], ["rise"]);
+  const rejections = clientRejections(i);
   return longStandingExceptions(i).filter(
     (t) =>
-      t.signal.handled === true && rising.some((r) => r.signal.sourceRef === t.signal.sourceRef),
+      t.signal.handled === true &&
+      !rejections.includes(t) &&
+      rising.some((r) => r.signal.sourceRef === t.signal.sourceRef),
   );
 };
+/**
+ * Handled exceptions whose requests were all answered with a client error (4xx), while no
+ * release correlates: the service rejecting requests it should reject (bad input, a
+ * business rule), not failing them. More of them means a client sends more bad requests
+ * (a retry loop, a broken integration); the server behaves as designed. With a correlated
+ * release they stay suspects: a release that rejects valid requests is a regression.
+ */
+export const clientRejections = (i: SignalIndex) =>
+  i.of("release_correlation").length > 0
+    ? []
+    : i
+        .of("new_exception")
+        .filter(
+          (t) =>
+            t.signal.handled === true &&
+            (t.signal.statusCodes ?? []).length > 0 &&
+            (t.signal.statusCodes ?? []).every((c) => c >= 400 && c < 500),
+        );
+/**
+ * {@link clientRejections} that one caller sends most of ({@link MAJORITY_SHARE}+ of the
+ * events): that caller's retry loop or broken integration. Rejections spread over many
+ * callers are not excused: many clients do not start sending bad requests together by
+ * chance (an auth or validation dependency failing answers everyone with a 4xx).
+ */
+export const oneCallerRejections = (i: SignalIndex) =>
+  clientRejections(i).filter((t) => (t.signal.topCallerShare ?? 0) >= MAJORITY_SHARE);
 /**
  * An exception first seen weeks ago that is unhandled, or handled but rising now: a
  * defect that predates the recent releases, whether its rate is flat or spikes on a

@@ -12,6 +12,7 @@ import {
   userMajority,
   withoutDeploy,
 } from "./classifier-features.ts";
+import { oneCallerRejections } from "./classifier-features-code.ts";
 import type { SignalIndex } from "./classifier-index.ts";
 import type { Rule } from "./classifier-rule.ts";
 
@@ -36,13 +37,21 @@ const majority = `${Math.round(MAJORITY_SHARE * 100)}%`;
  * handled issue's own series included) or the latency rose. Handled errors are noise only
  * while none of it did: a worker that catches every failure and reports it still failed
  * its work, and its own series shows when. (A 4xx rise is left out: scanners, bots and
- * monitors raise it, and the traffic-origin rules judge those.)
+ * monitors raise it, and the traffic-origin rules judge those; so are the events of a
+ * handled exception answered with 4xx only that one caller sends, while no
+ * release correlates, {@link oneCallerRejections}.)
  */
-const userFacingMoves = (i: SignalIndex) => [
-  ...serverErrorRises(i),
-  ...series(i, ["error_events"], ["rise"]),
-  ...latencyRises(i),
-];
+const userFacingMoves = (i: SignalIndex) => {
+  // One caller's rejected requests rising is its doing, answered correctly: not a failure.
+  const rejections = oneCallerRejections(i);
+  return [
+    ...serverErrorRises(i),
+    ...series(i, ["error_events"], ["rise"]).filter(
+      (s) => !rejections.some((r) => r.signal.sourceRef === s.signal.sourceRef),
+    ),
+    ...latencyRises(i),
+  ];
+};
 /**
  * Every reported exception handled, the service's 5xx rate read flat, and nothing users
  * depend on moved: the steady state of a condition the code expects (a business rule
@@ -179,6 +188,14 @@ export const NOISE_RULES: readonly Rule[] = [
         [...i.of("release_correlation"), ...userFacingMoves(i)],
         all(onlyHandledExceptions(i), i.of("deploy_absent")),
       ),
+  },
+  {
+    id: "noise.one_caller_rejections",
+    class: "noise",
+    effect: "supports",
+    points: 15,
+    explanation: `a handled exception answered with client errors (4xx) only, ${majority}+ of it from one caller, with no correlated release and the 5xx rate flat: the service rejects what one client sends (a retry loop, a broken integration); its rise is that caller's doing`,
+    match: (i) => all(oneCallerRejections(i), flatServerErrors(i)),
   },
   {
     id: "noise.server_errors_rising",

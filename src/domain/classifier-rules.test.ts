@@ -599,6 +599,27 @@ const CASES: Record<string, Case> = {
     blocked: [exception(), deployAbsent],
     because: "the exception is unhandled",
   },
+  "noise.one_caller_rejections": {
+    fires: [
+      {
+        ...exception("2025-01-10T08:00:00Z"),
+        handled: true,
+        statusCodes: [422],
+        topCallerShare: 0.98,
+      } as UnsourcedSignal,
+      no5xxRise,
+    ],
+    blocked: [
+      {
+        ...exception("2025-01-10T08:00:00Z"),
+        handled: true,
+        statusCodes: [422],
+        topCallerShare: 0.2,
+      } as UnsourcedSignal,
+      no5xxRise,
+    ],
+    because: "the rejections are spread over many callers",
+  },
   "noise.server_errors_rising": {
     fires: [rise("errors_5xx")],
     blocked: [flat("errors_5xx")],

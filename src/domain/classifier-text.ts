@@ -9,6 +9,7 @@ import {
   zonalSymptoms,
 } from "./classifier-features.ts";
 import { scaledOutUnderLoad } from "./classifier-features-capacity.ts";
+import { oneCallerRejections } from "./classifier-features-code.ts";
 import { sharedFailureWithoutRelease } from "./classifier-features-spread.ts";
 import type { SignalIndex, TaggedSignal } from "./classifier-index.ts";
 import type { EvidenceRef, IncidentClass } from "./classifier-schema.ts";
@@ -313,6 +314,10 @@ export function hypothesisStatement(
       }
       const handled = i.of("new_exception").filter((t) => t.signal.handled === true);
       if (handled.length > 0 && i.of("client_aborts").length === 0) {
+        const rejected = oneCallerRejections(i)[0]?.signal;
+        if (rejected) {
+          return `Handled exception ${rejected.issueId} on ${rejected.path} (first seen ${rejected.firstSeen}) is answered with ${[...new Set(rejected.statusCodes)].join("/")} only, ${Math.round((rejected.topCallerShare ?? 0) * 100)}% of them from one caller: the service rejects requests it should reject and the 5xx rate did not rise; that caller sends more bad requests (tell it or limit it): noise, nothing to fix in our code`;
+        }
         const ex = handled[0]!.signal;
         return `Handled exception ${ex.issueId} on ${ex.path} (first seen ${ex.firstSeen}): the code catches it and recovers, its rate is not rising and the 5xx rate did not rise: noise, nothing to fix now`;
       }

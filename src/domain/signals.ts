@@ -59,6 +59,18 @@ export const NewExceptionSignal = z.object({
    * tells its age, and the classifier judges whether it is new.
    */
   handled: z.boolean().optional(),
+  /**
+   * HTTP statuses the issue's requests were answered with (its `http.status_code` tag),
+   * when known: a handled exception answered with 4xx only is the service rejecting a
+   * request, not failing one.
+   */
+  statusCodes: z.array(z.number().int().min(100).max(599)).optional(),
+  /**
+   * The largest share (0–1) of the issue's events one caller (user, client, partner,
+   * tenant, API key…) accounts for, when its tags name callers (read for handled
+   * exceptions): rejections one caller sends are that caller's doing.
+   */
+  topCallerShare: z.number().min(0).max(1).optional(),
 });
 
 /** A release was deployed shortly before the symptom began. */

@@ -1,0 +1,41 @@
+import { describe, expect, it } from "vitest";
+import type { SentryEventSummary } from "../tools.ts";
+import { isCallerKey, topCallerShare } from "./callers.ts";
+
+const event = (tags: Record<string, string>): SentryEventSummary =>
+  ({ tags: Object.entries(tags).map(([key, value]) => ({ key, value })) }) as SentryEventSummary;
+
+describe("topCallerShare", () => {
+  it("reads Sentry's user breakdown first (it counts every event)", () => {
+    expect(
+      topCallerShare(
+        [
+          { value: "u:1", count: 90 },
+          { value: "u:2", count: 10 },
+        ],
+        [],
+      ),
+    ).toBeCloseTo(0.9);
+  });
+
+  it("falls back to caller tags on the events read, ignoring device and other tags", () => {
+    const events = [
+      event({ partner_id: "p-1", "client.os": "a", level: "error" }),
+      event({ partner_id: "p-1", "client.os": "b", level: "error" }),
+      event({ partner_id: "p-2", "client.os": "c", level: "error" }),
+    ];
+    expect(topCallerShare([], events)).toBeCloseTo(2 / 3);
+  });
+
+  it("is unknown with no caller named, or too few events to tell", () => {
+    expect(topCallerShare([], [event({ level: "error" })])).toBeUndefined();
+    expect(topCallerShare([], [event({ tenant: "t" }), event({ tenant: "t" })])).toBeUndefined();
+  });
+
+  it("knows caller keys from device keys", () => {
+    expect(isCallerKey("api_key")).toBe(true);
+    expect(isCallerKey("tenant.id")).toBe(true);
+    expect(isCallerKey("client.os")).toBe(false);
+    expect(isCallerKey("environment")).toBe(false);
+  });
+});
