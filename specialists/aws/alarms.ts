@@ -1,6 +1,7 @@
 import type { Check, SourceRef } from "../shared/collector.ts";
 import type { MetricAlarm } from "../tools.ts";
 import type { CheckContext } from "./checks.ts";
+import type { Resource } from "./resources.ts";
 
 /** Alarm history and provider events: the last day. */
 export const HISTORY_MINUTES = 24 * 60;
@@ -57,4 +58,19 @@ export function alarmHistoryCheck(ctx: CheckContext, alarm: MetricAlarm): Check 
       });
     },
   };
+}
+
+/**
+ * The alarms in ALARM that watch one of `resources`: a dimension value is one of theirs
+ * (a load balancer's, an ECS service's) or one of a load balancer's target groups. How an
+ * account scan's adopted resources claim their alarms (collect.ts), which before the
+ * adoption concerned no known service.
+ */
+export function alarmsWatching(alarms: MetricAlarm[], resources: Resource[]): MetricAlarm[] {
+  const values = new Set(
+    resources.flatMap((r) => [...Object.values(r.dims), ...(r.targetGroups ?? [])]),
+  );
+  return alarms.filter(
+    (a) => a.state === "ALARM" && Object.values(a.dimensions).some((v) => values.has(v)),
+  );
 }

@@ -1,6 +1,6 @@
 import type { Check } from "../shared/collector.ts";
 import type { MetricAlarm, MetricDescriptor } from "../tools.ts";
-import { alarmHistoryCheck, reportAlarms } from "./alarms.ts";
+import { alarmHistoryCheck, alarmsWatching, reportAlarms } from "./alarms.ts";
 import { type AwsReadings, checkErrorRate, checkQueue, checkTasks } from "./checks.ts";
 import { readNamedBuckets } from "./collect-buckets.ts";
 import {
@@ -154,7 +154,8 @@ async function findResources(input: CollectInput) {
 async function readMetrics(input: CollectInput, readings: AwsReadings, label: string) {
   const { ctx, targets, run } = input;
   const { resources, ours, others, alarms, account } = await findResources(input);
-  reportAlarms(ctx, ours, others, label);
+  // An account scan's alarms are reported once it is known which resources it adopts.
+  if (!resources.some((r) => r.origin === "scanned")) reportAlarms(ctx, ours, others, label);
 
   const listed = new Map<Resource, MetricDescriptor[]>();
   await run(
@@ -251,6 +252,18 @@ export const isQueueSaturated = (readings: AwsReadings) =>
 type MetricsRead = Awaited<ReturnType<typeof readMetrics>>;
 
 /**
+ * After an account scan, the alarms in ALARM on the adopted resources are the service's
+ * (with their history, which dates when they fired); the rest are the account's others.
+ */
+async function reportScanAlarms(input: CollectInput, k: ReturnType<typeof keepAdopted>) {
+  const firing = k.m.alarms.filter((a) => a.state === "ALARM");
+  const ours = k.scanned ? alarmsWatching(firing, k.m.resources) : [];
+  reportAlarms(input.ctx, ours, firing.length - ours.length, k.scanned?.service ?? "unknown");
+  await input.run(ours.map((a) => alarmHistoryCheck(input.ctx, a)));
+  return { ...k, m: { ...k.m, ours: ours.map((a) => a.name) } };
+}
+
+/**
  * The change of every series read; memory that fell from its limit is read again over
  * days (leak.ts), and a sawtooth there dates the series' change where its first climb began.
  */
@@ -305,7 +318,11 @@ export async function collect(input: CollectInput): Promise<Collected> {
   const label = input.service ?? "unknown";
   const metrics = readMetrics(input, readings, label)
     .then((m) => assessRead(input, m))
-    .then((a) => keepAdopted(readings, a));
+    .then((a) => {
+      const scan = a.m.resources.some((r) => r.origin === "scanned");
+      const k = keepAdopted(readings, a);
+      return scan ? reportScanAlarms(input, k) : k;
+    });
   const events = metrics.then((k) => eventGroupsOf(input, k.m.resources));
   // The logs chain needs a service: the named one at once, one the resources name once read.
   const foundOf = (k: Awaited<typeof metrics>) =>

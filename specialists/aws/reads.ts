@@ -92,7 +92,10 @@ export async function discover(
     resources.push(...matchDiscovered(kind, descriptors, service, declared));
     for (const d of descriptors) {
       const r = resourceOf(kind, d.dimensions, "discovered");
-      if (r && !account.has(`${r.kind}:${r.id}`)) account.set(`${r.kind}:${r.id}`, r);
+      if (!r) continue;
+      const key = `${r.kind}:${r.id}`;
+      if (!account.has(key)) account.set(key, r);
+      attachTargetGroup(account.get(key)!, d.dimensions);
     }
   }
   const queueNames = [
@@ -108,6 +111,13 @@ export async function discover(
     account: [...account.values()].filter((r) => !(r.kind === "queue" && isDeadLetterName(r.id))),
     failedKinds: [...new Set(failed)],
   };
+}
+
+/** Records the target group a load balancer's series is broken down by (scan.ts `groupOf`). */
+function attachTargetGroup(r: Resource, dims: Record<string, string>) {
+  const tg = dims.TargetGroup;
+  if (r.kind !== "alb" || tg === undefined) return;
+  r.targetGroups = [...new Set([...(r.targetGroups ?? []), tg])].sort();
 }
 
 /**

@@ -22,6 +22,12 @@ export interface Resource {
   /** Queue-age alarm threshold, seconds. */
   thresholdSeconds?: number;
   deadLetterQueue?: string;
+  /**
+   * A load balancer's target groups, as ListMetrics ties them to it (a series carrying
+   * both dimensions exists only for a target group a listener of that load balancer
+   * forwards to): the services behind it (scan.ts `groupOf`).
+   */
+  targetGroups?: string[];
 }
 
 /** At most this many resources of one kind are read: enough for a service, bounded for an account. */

@@ -10,7 +10,10 @@ const res = (kind: Resource["kind"], dims: Record<string, string>): Resource => 
   dims,
   origin: "discovered",
 });
-const lb = (name: string) => res("alb", { LoadBalancer: `app/${name}/0a1b2c3d` });
+const lb = (name: string, targetGroups?: string[]) => ({
+  ...res("alb", { LoadBalancer: `app/${name}/0a1b2c3d` }),
+  ...(targetGroups ? { targetGroups: targetGroups.map((tg) => `targetgroup/${tg}/9f8e7d6c`) } : {}),
+});
 const ecs = (cluster: string, service: string) =>
   res("ecs", { ClusterName: cluster, ServiceName: service });
 const queue = (name: string) => res("queue", { QueueName: name });
@@ -106,5 +109,73 @@ describe("account scan", () => {
     ];
     // The ticket names one of them: its words still do not pick the service.
     expect(adoptMoved(scanned, both)).toEqual({ ambiguous: ["omega", "delta"] });
+  });
+
+  it("puts a load balancer in the group of the target groups it forwards to, when they are one group's", () => {
+    expect(groupOf(lb("acme-edge-prod", ["widget-api-tg"]))).toBe("widget");
+    expect(groupOf(lb("acme-edge-prod", ["widget-api-tg", "widget-admin-tg"]))).toBe("widget");
+    // Shared by two services' target groups: its own name's group, no service's.
+    expect(groupOf(lb("acme-edge-prod", ["widget-api-tg", "gizmo-api-tg"]))).toBe("acme");
+    expect(groupOf(lb("acme-edge-prod"))).toBe("acme");
+  });
+
+  it("names a service after a load balancer's one target group when no ECS service is in the group", () => {
+    expect(serviceOfGroup([lb("acme-edge-prod", ["widget-api-tg"])])).toBe("widget-api");
+    expect(serviceOfGroup([lb("acme-edge-prod", ["widget-api-tg"]), ecs("c", "widget-api")])).toBe(
+      "widget-api",
+    );
+  });
+
+  it("ranks a load balancer by its target groups' words too", () => {
+    const words = wordsOf("Widget API slow for partners");
+    expect(affinity(lb("acme-edge-prod"), words)).toBe(0);
+    expect(affinity(lb("acme-edge-prod", ["widget-api-tg"]), words)).toBe(1);
+  });
+
+  it("adopts a shared-edge load balancer with the service its target group routes to, as one group", () => {
+    const scanned = scanCandidates(
+      [lb("acme-edge-prod", ["widget-api-tg"]), ecs("c", "widget-api"), lb("rates-internal")],
+      "quote api slow",
+    );
+    const edge = scanned.find((r) => r.id.includes("acme-edge"))!;
+    const svc = scanned.find((r) => r.kind === "ecs")!;
+    const moves = [
+      moved(edge, "latency_p99", "rise", "2026-01-01T10:05:00Z"),
+      moved(svc, "cpu", "rise", "2026-01-01T10:05:00Z"),
+    ];
+    expect(adoptMoved(scanned, moves)).toMatchObject({
+      service: "widget-api",
+      group: "widget",
+    });
+    // Without the relation the load balancer's name is another group: nothing is adopted.
+    const unrelated = scanned.map((r) => {
+      const { targetGroups: _, ...rest } = r;
+      return rest;
+    });
+    const [e, c] = [
+      unrelated.find((r) => r.id.includes("acme-edge"))!,
+      unrelated.find((r) => r.kind === "ecs")!,
+    ];
+    expect(
+      adoptMoved(unrelated, [
+        moved(e, "latency_p99", "rise", "2026-01-01T10:05:00Z"),
+        moved(c, "cpu", "rise", "2026-01-01T10:05:00Z"),
+      ]),
+    ).toEqual({ ambiguous: ["acme", "widget"] });
+  });
+
+  it("keeps a load balancer shared by two services' target groups out of either: still ambiguous", () => {
+    const scanned = scanCandidates(
+      [lb("acme-edge-prod", ["widget-api-tg", "gizmo-api-tg"]), ecs("c", "widget-api")],
+      "x",
+    );
+    const edge = scanned.find((r) => r.kind === "alb")!;
+    const svc = scanned.find((r) => r.kind === "ecs")!;
+    expect(
+      adoptMoved(scanned, [
+        moved(edge, "latency_p99", "rise", "2026-01-01T10:05:00Z"),
+        moved(svc, "cpu", "rise", "2026-01-01T10:06:00Z"),
+      ]),
+    ).toEqual({ ambiguous: ["acme", "widget"] });
   });
 });

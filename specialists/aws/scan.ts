@@ -13,7 +13,8 @@ import { MAX_PER_KIND, type Resource } from "./resources.ts";
  * how many words of the resource's name the ticket's words share (a hint for the order
  * only: the ticket's prose never makes a resource ours), at most {@link MAX_PER_KIND} of
  * each kind. Which ones concern us: the group of resources — those sharing the first word
- * of their name (`<word>-jobs` and `<word>-worker`) — whose series moved; never a
+ * of their name (`<word>-jobs` and `<word>-worker`), a load balancer that of the target
+ * groups it forwards to ({@link groupOf}) — whose series moved; never a
  * resource whose telemetry is quiet. When several groups moved, none is adopted: the
  * ticket's prose would be what picks among them (DESIGN: the service comes from structured
  * data, never from free text), so the groups are named in a gap and the run reads no
@@ -102,23 +103,45 @@ export function nameOf(r: Resource): string {
   return Object.values(r.dims)[0] ?? r.id;
 }
 
-/** The words of a resource's name that say what it is (not environment, ids or numbers). */
-function nameWords(r: Resource): string[] {
-  return nameOf(r)
+/** The words of a name that say what it is (not environment, ids or numbers). */
+function wordsOfName(name: string): string[] {
+  return name
     .toLowerCase()
     .split(/[^a-z0-9]+/)
     .filter((w) => w.length >= 2 && !ENVIRONMENT_WORDS.has(w) && !/^[0-9a-f]*\d[0-9a-f]*$/.test(w))
     .map(stem);
 }
 
-/** The group a resource belongs to: the first word of its name that says what it is. */
+/** The words of a resource's name that say what it is. */
+const nameWords = (r: Resource) => wordsOfName(nameOf(r));
+
+/** A target group's own name: `targetgroup/<name>/<id>` → `<name>`. */
+const targetGroupName = (tg: string) => tg.split("/")[1] ?? tg;
+
+/**
+ * The group a resource belongs to: the first word of its name that says what it is; for a
+ * load balancer whose target groups all belong to one group, that group. A load balancer
+ * is often shared and named after the edge (`<company>-partner-prod`), while a target
+ * group routes to one service's tasks and is named after it: the relation ListMetrics
+ * shows, not the load balancer's name, says whose requests it serves. One fronting
+ * target groups of several groups keeps its own name's group: its movement is no one
+ * service's, so it cannot join any.
+ */
 export function groupOf(r: Resource): string {
-  return nameWords(r)[0] ?? nameOf(r).toLowerCase();
+  const own = nameWords(r)[0] ?? nameOf(r).toLowerCase();
+  const behind = new Set(
+    (r.targetGroups ?? []).map((tg) => wordsOfName(targetGroupName(tg))[0] ?? tg.toLowerCase()),
+  );
+  return behind.size === 1 ? [...behind][0]! : own;
 }
 
-/** How many words of the resource's name the ticket uses. */
+/** How many words of the resource's name (a load balancer's: and its target groups') the ticket uses. */
 export function affinity(r: Resource, ticketWords: ReadonlySet<string>): number {
-  return nameWords(r).filter((w) => ticketWords.has(w)).length;
+  const names = new Set([
+    ...nameWords(r),
+    ...(r.targetGroups ?? []).flatMap((tg) => wordsOfName(targetGroupName(tg))),
+  ]);
+  return [...names].filter((w) => ticketWords.has(w)).length;
 }
 
 /** The account's resources to read, best ranked first, at most {@link MAX_PER_KIND} per kind. */
@@ -137,7 +160,10 @@ export function scanCandidates(account: Resource[], ticketText: string): Resourc
   return out;
 }
 
-/** The service a group of resources is: its ECS service or function, else its load balancer's name less the environment. */
+/**
+ * The service a group of resources is: its ECS service or function, else its load
+ * balancer's name (its one target group's, when it has one) less the environment.
+ */
 export function serviceOfGroup(resources: Resource[]): string {
   const named =
     resources.find((r) => r.dims.ServiceName)?.dims.ServiceName ??
@@ -145,8 +171,9 @@ export function serviceOfGroup(resources: Resource[]): string {
   if (named) return named;
   const lb = resources.find((r) => r.dims.LoadBalancer);
   if (lb) {
-    const name = nameOf(lb);
-    return name.replace(/[-_](?:prod|production|prd|live)$/i, "") || name;
+    const only = lb.targetGroups?.length === 1 ? lb.targetGroups[0] : undefined;
+    const name = only ? targetGroupName(only) : nameOf(lb);
+    return name.replace(/(?:[-_](?:prod|production|prd|live|tg))+$/i, "") || name;
   }
   return nameOf(resources[0]!);
 }

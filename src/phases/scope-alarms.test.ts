@@ -85,6 +85,21 @@ describe("service resolution from an alarm's dimensions", () => {
     expect(r.weakDecision?.detail).toContain("shelf-prod-0001-001");
   });
 
+  it("reads a target group by its own name: AWS's `targetgroup/` prefix says nothing, a shared load balancer's name names no one", () => {
+    const r = resolve(
+      [
+        dim("LoadBalancer", "app/acme-edge-prod/0a1b2c3d"),
+        dim("TargetGroup", "targetgroup/widget-quotes-tg/9f8e7d6c"),
+      ],
+      ["widget-quotes-api", "billing"],
+    );
+    expect(r).toMatchObject({
+      service: "widget-quotes-api",
+      weakDecision: { kind: "alarm_words" },
+    });
+    expect(r.weakDecision?.detail).toContain("widget-quotes-tg");
+  });
+
   it("reads a resource that spells the service's name without separators as that service's, weakly", () => {
     const r = resolve([dim("CacheClusterId", "itemshelf-prod-001")], ["item-shelf", "billing"]);
     expect(r).toMatchObject({ service: "item-shelf", weakDecision: { kind: "alarm_words" } });

@@ -222,6 +222,9 @@ const GENERIC_WORDS = new Set([
   "north",
   "south",
   "central",
+  // A target group's and a load balancer's ARN-style values (`targetgroup/<name>/<id>`).
+  "targetgroup",
+  "loadbalancer",
 ]);
 /** Alphabetic words of four letters or more that are not {@link GENERIC_WORDS}. */
 const distinctiveWords = (value: string) =>
