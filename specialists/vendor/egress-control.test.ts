@@ -1,7 +1,12 @@
 import { describe, expect, it } from "vitest";
 import type { VendorSource } from "../tools.ts";
 import { matcherFor } from "./detect.ts";
-import { insightsTimeMs, type LogLine, otherHostsHealthy } from "./egress-control.ts";
+import {
+  insightsTimeMs,
+  type LogLine,
+  otherHostsHealthy,
+  sameHostAnswered,
+} from "./egress-control.ts";
 
 const source: VendorSource = {
   vendor: "acme-verify",
@@ -91,5 +96,49 @@ describe("egress control: other hosts the same client reached while the vendor f
   it("reads Logs Insights timestamps as UTC", () => {
     expect(insightsTimeMs("2026-11-20 09:14:41.000")).toBe(Date.parse("2026-11-20T09:14:41Z"));
     expect(insightsTimeMs("not a time")).toBeUndefined();
+  });
+});
+
+describe("egress control: the same client's other calls to the failing host", () => {
+  const host = "rates.example.org";
+  const failingRates = [
+    line(
+      "09:10",
+      `{"level":"warn","msg":"rates lookup failed","host":"${host}","fault":"UNAVAILABLE"}`,
+    ),
+    line("09:10", '{"level":"error","path":"/v1/quote","status":502,"err":"RatesError"}'),
+  ];
+
+  it("counts lines of the failing lines' shape naming the host that answered after the first failure", () => {
+    const answered = sameHostAnswered(
+      failingRates,
+      [
+        line("09:05", `{"level":"info","msg":"rates lookup","host":"${host}","duration_ms":120}`),
+        line("09:20", `{"level":"info","msg":"rates lookup","host":"${host}","duration_ms":130}`),
+        line("09:25", `{"level":"info","msg":"rates lookup","host":"${host}","status":200}`),
+        ...failingRates,
+      ],
+      host,
+    );
+    // 09:05 is before the first failure; the failing lines themselves never count.
+    expect(answered).toBe(2);
+  });
+
+  it("does not count another client's lines, non-2xx answers or undated failures", () => {
+    expect(
+      sameHostAnswered(
+        failingRates,
+        [
+          line("09:20", `{"level":"info","msg":"cache warm","host":"${host}"}`),
+          line("09:21", `{"level":"info","msg":"rates lookup","host":"${host}","status":503}`),
+          line("09:22", `{"level":"info","msg":"rates lookup","host":"other.example.org"}`),
+        ],
+        host,
+      ),
+    ).toBe(0);
+    const undated = failingRates.map(({ text }) => ({ text }));
+    expect(
+      sameHostAnswered(undated, [line("09:20", `{"msg":"rates lookup","host":"${host}"}`)], host),
+    ).toBe(0);
   });
 });

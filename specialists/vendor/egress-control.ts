@@ -163,3 +163,44 @@ export function insightsTimeMs(value: string | undefined): number | undefined {
   const ms = Date.parse(m ? `${m[1]}T${m[2]}Z` : value);
   return Number.isNaN(ms) ? undefined : ms;
 }
+
+/** A status field's code: `"status":502`, `status_code=200`. */
+const STATUS_CODE = /\b(?:http[._-]?)?status(?:[._-]?code)?"?\s*[:=]\s*"?(\d{3})\b/i;
+
+/**
+ * The same client's calls to the failing host itself that answered, at or after its
+ * first failure: lines of the failing lines' shape naming the host through the same field,
+ * with no failure word and no non-2xx status. While some calls fail, others reach the
+ * host and get their answer: our way out to it (DNS, NAT, proxy, TLS) works, and the
+ * host fails selectively on its side. Undated lines do not count (they cannot be placed
+ * after the failure began).
+ */
+export function sameHostAnswered(
+  failing: readonly LogLine[],
+  lines: readonly LogLine[],
+  host: string,
+): number {
+  const clients: { key: string; shape: Shape }[] = [];
+  let firstFailure: number | undefined;
+  for (const line of failing) {
+    if (!hostsIn(line.text).includes(host)) continue;
+    const key = FIELD_BEFORE_HOST(host).exec(line.text)?.[1];
+    if (!key) continue;
+    clients.push({ key: key.toLowerCase(), shape: shapeOf(fieldsOf(line.text)) });
+    if (line.at !== undefined) firstFailure = Math.min(firstFailure ?? line.at, line.at);
+  }
+  if (clients.length === 0 || firstFailure === undefined) return 0;
+  let answered = 0;
+  for (const line of lines) {
+    if (FAILURE.test(line.text) || line.at === undefined || line.at < firstFailure) continue;
+    const status = STATUS_CODE.exec(line.text)?.[1];
+    if (status !== undefined && !status.startsWith("2")) continue;
+    const fields = fieldsOf(line.text);
+    const named = clients.some(
+      ({ key, shape }) =>
+        sameShape(shape, fields) && FIELD_VALUE(key).exec(line.text)?.[1]?.toLowerCase() === host,
+    );
+    if (named) answered += 1;
+  }
+  return answered;
+}

@@ -14,8 +14,16 @@ import {
   matcherFor,
   ranked,
 } from "./detect.ts";
-import { insightsTimeMs, type LogLine, otherHostsHealthy } from "./egress-control.ts";
+import { otherHostsHealthy } from "./egress-control.ts";
+import {
+  errorLogLines,
+  LOG_LINES,
+  LOG_WINDOW_MS,
+  logLine,
+  type ServiceLogLines,
+} from "./service-logs.ts";
 import { readProviderStatus, readStatus } from "./status.ts";
+import { readUnlistedUpstream } from "./unlisted-evidence.ts";
 
 export { readProviderStatus, readStatus };
 
@@ -27,7 +35,10 @@ export { readProviderStatus, readStatus };
  * For each implicated vendor: `vendor_error_correlation` for the failing requests that
  * carry its marks, and its status page now — an open incident (`vendor_incident`) or the
  * negative control `vendor_operational`. Only the implicated vendor's page is read, so
- * another vendor's green page never stands against it. Cloud providers' status sources
+ * another vendor's green page never stands against it. When no configured vendor is
+ * implicated, the failing events may still isolate a vendor no status source covers
+ * (unlisted-evidence.ts: one external host with its own fault codes, and a control).
+ * Cloud providers' status sources
  * are read every run: an open incident becomes `provider_incident`, with `overlapsUs`
  * when its region (and zones) are ours. Read-only: it holds a VendorStatusReader and,
  * when available, a SentryReader.
@@ -109,6 +120,12 @@ export function createVendorSpecialist(options: VendorSpecialistOptions = {}): S
       });
       for (const id of labelledCorrelationIds(input.ticket)) {
         ev.correlate({ kind: "vendor_correlation_id", value: id });
+      }
+      // No configured vendor implicated: the failing events may still isolate one that no
+      // status source covers (unlisted-evidence.ts).
+      if (implicated.length === 0) {
+        const covered = (host: string) => matchers.some((m) => m.host(host));
+        await readUnlistedUpstream(ev, input, events, logs, covered, signal);
       }
       if (implicated.length === 0 && clouds.length === 0) {
         ev.finding({
@@ -192,80 +209,6 @@ async function linkedEvents(
     events.push(...result.value);
   }
   return events;
-}
-
-const LOG_WINDOW_MS = 60 * 60_000;
-const LOG_LINES = 100;
-/** Error-looking lines of the service's own log groups (the catalog's), newest first. */
-const ERROR_LINES_QUERY =
-  "fields @timestamp, @message | filter @message like /[Ee]rror|ERROR|[Ff]ail|FAIL|[Tt]imeout|timed out|TIMEDOUT|[Ee]xception|refused|REFUSED|ECONNRESET|[Uu]navailable|\\b5\\d\\d\\b|\\b429\\b/ | sort @timestamp desc";
-
-const MAX_DISCOVERED_GROUPS = 10;
-
-/**
- * The log groups to read: the resolved service's catalogued ones, else the ECS convention
- * `/ecs/<service>`; only when no service was resolved, the account's ECS application
- * groups (there is then no other service to avoid).
- */
-async function logGroupsFor(
-  input: SpecialistInput,
-  cloudwatch: NonNullable<SpecialistInput["tools"]["cloudwatch"]>,
-  signal: AbortSignal,
-): Promise<string[]> {
-  const declared = input.ticket.awsResources?.logGroups ?? [];
-  if (declared.length > 0) return declared;
-  if (input.ticket.service) return [`/ecs/${input.ticket.service}`];
-  const listed = await settle(() => cloudwatch.listLogGroups("/ecs/"), signal);
-  return listed.ok ? listed.value.slice(0, MAX_DISCOVERED_GROUPS) : [];
-}
-
-/**
- * The last hour's error lines of the service's own log groups ({@link logGroupsFor}),
- * never another service's. None without CloudWatch.
- */
-async function errorLogLines(
-  ev: EvidenceCollector,
-  input: SpecialistInput,
-  signal: AbortSignal,
-): Promise<ServiceLogLines | undefined> {
-  const cloudwatch = input.tools.cloudwatch;
-  if (!cloudwatch) return undefined;
-  const groups = await logGroupsFor(input, cloudwatch, signal);
-  if (groups.length === 0) return undefined;
-  const result = await settle(
-    () =>
-      cloudwatch.queryLogs({
-        logGroupNames: groups,
-        query: ERROR_LINES_QUERY,
-        start: new Date(input.now.getTime() - LOG_WINDOW_MS),
-        end: input.now,
-        limit: LOG_LINES,
-      }),
-    signal,
-  );
-  if (!result.ok) {
-    ev.gap({
-      what: `error log lines of ${groups.join(", ")} unavailable (${result.error.code}): vendor marks in logs not checked`,
-      confidenceImpact: 0,
-    });
-    return undefined;
-  }
-  const ref = ev.source({ kind: "cloudwatch_logs", ref: `cloudwatch_logs:${groups.join(",")}` });
-  return { ref, groups, lines: result.value.map(logLine) };
-}
-
-interface ServiceLogLines {
-  ref: Ref;
-  groups: string[];
-  lines: LogLine[];
-}
-
-function logLine(row: Record<string, string>): LogLine {
-  const at = insightsTimeMs(row["@timestamp"]);
-  return {
-    ...(at !== undefined ? { at } : {}),
-    text: row["@message"] ?? Object.values(row).join(" "),
-  };
 }
 
 /** Lines with a 2xx status field: the calls that worked, for the egress control. */

@@ -332,6 +332,24 @@ describe("providers and vendors → VENDOR_OR_INFRA", () => {
     expect(unisolated.fired).toContain("vendor.operational");
     expect(unisolated.gate.outcome).not.toBe("VENDOR_OR_INFRA");
   });
+
+  it("a vendor with no status page, isolated because its other calls to the same host answered: vendor", () => {
+    const isolated = judge(
+      [rise("errors_5xx")],
+      [
+        {
+          kind: "vendor_error_correlation",
+          vendor: "rates.example.org",
+          correlatedRequests: 120,
+          sameHostAnswered: 4,
+        },
+      ],
+      [deployAbsent, exception()],
+    );
+    expect(isolated.fired).toContain("vendor.isolated_by_control");
+    expect(isolated.c.class).toBe("vendor");
+    expect(isolated.gate.outcome).toBe("VENDOR_OR_INFRA");
+  });
 });
 
 describe("traffic that is not users → noise", () => {

@@ -311,9 +311,14 @@ export const activeVendorIncidents = (i: SignalIndex) => {
 };
 export const correlatedVendorErrors = (i: SignalIndex) =>
   i.of("vendor_error_correlation").filter((t) => t.signal.correlatedRequests > 0);
-/** Our telemetry isolates the vendor: the same client reached other hosts (2xx) as its calls failed. */
+/**
+ * Our telemetry isolates the vendor: as its calls failed, the same client reached other
+ * hosts (2xx), or its other calls to the vendor's own host answered.
+ */
 export const isolatedVendorErrors = (i: SignalIndex) =>
-  correlatedVendorErrors(i).filter((t) => (t.signal.otherHostsHealthy ?? 0) > 0);
+  correlatedVendorErrors(i).filter(
+    (t) => (t.signal.otherHostsHealthy ?? 0) > 0 || (t.signal.sameHostAnswered ?? 0) > 0,
+  );
 /**
  * The implicated vendor's status is green (another vendor's green status says nothing),
  * unless our telemetry isolates it: status pages post incidents late.

@@ -35,7 +35,7 @@ export const VENDOR_RULES: readonly Rule[] = [
     effect: "supports",
     points: 45,
     explanation:
-      "while the vendor's calls failed, the same client reached other hosts with 2xx answers: our egress works, so the fault is on the vendor's side (stands in for a status incident its page has not posted yet)",
+      "while the vendor's calls failed, the same client reached other hosts with 2xx answers, or its other calls to the vendor's own host answered: our way out works, so the fault is on the vendor's side (stands in for a status incident its page has not posted yet, or for a vendor with no status page)",
     match: isolatedVendorErrors,
   },
   {

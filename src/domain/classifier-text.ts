@@ -42,8 +42,13 @@ function describeSignal(s: Signal): string {
       return `${s.vendor} status incident (${s.status}${s.impact ? `, ${s.impact}` : ""})`;
     case "vendor_operational":
       return `${s.vendor} status operational`;
-    case "vendor_error_correlation":
-      return `${s.correlatedRequests} failing requests carry ${s.vendor} correlation IDs`;
+    case "vendor_error_correlation": {
+      const control = [
+        s.otherHostsHealthy ? `the same client reached ${s.otherHostsHealthy} other host(s)` : "",
+        s.sameHostAnswered ? `${s.sameHostAnswered} other call(s) to ${s.vendor} answered` : "",
+      ].filter(Boolean);
+      return `${s.correlatedRequests} failing requests carry ${s.vendor}'s marks (hosts, error types or correlation IDs)${control.length ? `; meanwhile ${control.join(" and ")}` : ""}`;
+    }
     case "stale_derived_rows":
       return `${s.staleCount}/${s.totalCount} derived rows of ${s.table} stale`;
     case "derived_rows_consistent":

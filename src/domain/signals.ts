@@ -160,6 +160,12 @@ export const VendorErrorCorrelationSignal = z.object({
    * this vendor's first failure there (our egress works). Absent when not read.
    */
   otherHostsHealthy: count.optional(),
+  /**
+   * Control: the same client's calls to this vendor's own host that answered without a
+   * fault after its first failure (it fails selectively; our way out to it works). Absent
+   * when not read.
+   */
+  sameHostAnswered: count.optional(),
 });
 
 /** Aggregate SELECTs prove derived rows disagree with their source of truth. */
