@@ -17,6 +17,7 @@ import {
 } from "./discrepancies.ts";
 import { checkCounters } from "./generic-counter.ts";
 import { checkMissingRelated } from "./generic-missing-related.ts";
+import { checkMissingValues } from "./generic-missing-value.ts";
 import { type GenericContext, num, query, ref, samples } from "./generic-query.ts";
 import { discoverTables, type EntityHit, locateSql, referrers, type TableInfo } from "./schema.ts";
 import { asTimestamp } from "./values.ts";
@@ -28,8 +29,9 @@ export type { GenericContext } from "./generic-query.ts";
  * replica is connected: find where those ids live, then look for duplicate rows on the
  * reference column that holds them, for records stuck in a state their related rows
  * have moved past, and for records lacking the related row nearly all records in their
- * state have (generic-missing-related.ts), and for a counter column out of step with the
- * rows it counts (generic-counter.ts). Each finding becomes a `stale_derived_rows`
+ * state have (generic-missing-related.ts), for a counter column out of step with the
+ * rows it counts (generic-counter.ts), and for a value (a column) nearly all their peers
+ * hold but they lack (generic-missing-value.ts). Each finding becomes a `stale_derived_rows`
  * signal with its kind of discrepancy, counts, the window the bad rows appeared in, whether they still appear
  * (ongoing), and a proposed fix that only a human's approval can run.
  */
@@ -220,6 +222,7 @@ export async function runGenericChecks(ctx: GenericContext, ids: string[]): Prom
       await checkStuck(ctx, hit, tables, ids);
       await checkMissingRelated(ctx, hit, tables, ids);
       await checkCounters(ctx, hit, tables, ids);
+      await checkMissingValues(ctx, hit, ids);
     } else await checkDuplicates(ctx, hit, ids);
   }
 }

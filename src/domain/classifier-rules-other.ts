@@ -22,6 +22,15 @@ const staleRows = (i: SignalIndex) =>
   i.of("stale_derived_rows").filter((t) => t.signal.staleCount > 0);
 /** Bad rows still appearing within the last day: the cause is active (a write path). */
 const ongoingRows = (i: SignalIndex) => staleRows(i).filter((t) => t.signal.ongoing === true);
+/**
+ * Bad rows after whose newest one enough rows were written, all of them right: the write
+ * path is whole again (a release since rolled forward, a one-off job that ended).
+ */
+const wholeAgainRows = (i: SignalIndex) =>
+  staleRows(i).filter((t) => t.signal.writePathWhole === true && t.signal.ongoing !== true);
+/** Every bad row found is of a write path that is whole again: nothing left to fix in code. */
+const allWholeAgain = (i: SignalIndex) =>
+  staleRows(i).length > 0 && wholeAgainRows(i).length === staleRows(i).length;
 /** Bad rows the ticket's own quoted records are among (the reporter's case re-observed). */
 const ticketRecordsAffected = (i: SignalIndex) =>
   unless(
@@ -92,11 +101,21 @@ export const DATA_RULES: readonly Rule[] = [
     effect: "supports",
     points: 15,
     explanation:
-      "a release or new exception explains why the rows went wrong, or wrong rows are still appearing (within the last day): a write path keeps producing them",
+      "a release or new exception explains why the rows went wrong, or wrong rows are still appearing (within the last day): a write path keeps producing them (not counted when the rows written since the newest wrong one are all right: the write path is whole again)",
     match: (i) =>
-      staleRows(i).length > 0
+      staleRows(i).length > 0 && !allWholeAgain(i)
         ? [...i.of("release_correlation"), ...i.of("new_exception"), ...ongoingRows(i)]
         : [],
+  },
+  {
+    id: "data.write_path_whole_again",
+    class: "data_defect",
+    effect: "supports",
+    points: 15,
+    explanation:
+      "enough rows were written after the newest wrong one, all of them right: whatever wrote the wrong rows (a release since rolled forward, a one-off job) no longer does, so a correction of the rows already written is the remedy, not a code change (counted only when data.no_write_path_change does not already make the case)",
+    match: (i) =>
+      unless(withoutDeploy(i, staleRows(i)), ongoingRows(i).length > 0 ? [] : wholeAgainRows(i)),
   },
   {
     id: "data.no_write_path_change",

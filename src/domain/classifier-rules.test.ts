@@ -80,6 +80,7 @@ const stale = (staleCount: number): UnsourcedSignal => ({
 const staleWith = (extra: {
   ongoing?: boolean;
   ticketEntitiesAffected?: number;
+  writePathWhole?: boolean;
 }): UnsourcedSignal => ({
   kind: "stale_derived_rows",
   table: "t-1",
@@ -360,6 +361,11 @@ const CASES: Record<string, Case> = {
     fires: [stale(3), deployAbsent],
     blocked: [staleWith({ ongoing: true }), deployAbsent],
     because: "wrong rows are still appearing",
+  },
+  "data.write_path_whole_again": {
+    fires: [staleWith({ ongoing: false, writePathWhole: true }), release()],
+    blocked: [staleWith({ ongoing: false, writePathWhole: true }), deployAbsent],
+    because: "no deploy in the window already makes the case (data.no_write_path_change)",
   },
   "data.ticket_records_affected": {
     fires: [staleWith({ ticketEntitiesAffected: 2 })],
@@ -675,6 +681,24 @@ describe("every classifier rule", () => {
       expect(firedIds(c.blocked)).not.toContain(rule.id);
     });
   }
+});
+
+describe("data rows of a write path whole again", () => {
+  const whole = staleWith({ ongoing: false, writePathWhole: true });
+
+  it("the release that wrote them is not a code change to make: the rows since are right", () => {
+    expect(firedIds([whole, release()])).not.toContain("data.write_path_changed");
+    const c = classify(inputOf([whole, release()]), { now: RULES_NOW });
+    expect(c.class).toBe("data_defect");
+    expect(c.remedy).toEqual({ codeChange: false, dataCorrection: true });
+  });
+
+  it("does not count while wrong rows still appear, nor clear a write path another finding keeps open", () => {
+    const ongoing = staleWith({ ongoing: true, writePathWhole: true });
+    expect(firedIds([ongoing, release()])).not.toContain("data.write_path_whole_again");
+    expect(firedIds([ongoing, release()])).toContain("data.write_path_changed");
+    expect(firedIds([whole, stale(3), release()])).toContain("data.write_path_changed");
+  });
 });
 
 describe("infra.tasks_have_headroom", () => {

@@ -250,6 +250,15 @@ export function hypothesisStatement(
       const fix = remedy.codeChange
         ? `; needs a data correction and a code fix${release ? ` to the write path changed in ${release.release}` : ""}`
         : "; needs a data correction";
+      if (stale?.discrepancy === "missing_value") {
+        const when = stale.oldestStaleAt
+          ? `, written ${stale.oldestStaleAt} to ${stale.newestStaleAt}${release ? ` (from release ${release.release})` : ""}`
+          : "";
+        const whole = stale.writePathWhole
+          ? "; rows written since all hold it (the write path is whole again)"
+          : "";
+        return `Rows${rows} lack a value nearly all their peers hold${when}${whole}${fix}`;
+      }
       return `Derived rows${rows} disagree with their source of truth${fix}`;
     }
     case "infra": {

@@ -184,15 +184,28 @@ export const StaleDerivedRowsSignal = z.object({
   /**
    * What disagrees: a derived counter (the default), duplicate rows on a natural key,
    * records stuck in a state their related rows have moved past, or records without the
-   * related row nearly all records in their state have (db schema-generic checks).
+   * related row nearly all records in their state have, or records lacking a value (a
+   * NULL column) nearly all their peers hold (db schema-generic checks).
    */
   discrepancy: z
-    .enum(["derived_counter", "duplicate_rows", "stuck_state", "missing_related_row"])
+    .enum([
+      "derived_counter",
+      "duplicate_rows",
+      "stuck_state",
+      "missing_related_row",
+      "missing_value",
+    ])
     .optional(),
   /** When the newest bad row appeared (with `oldestStaleAt`: a burst or a trickle). */
   newestStaleAt: timestamp.optional(),
   /** Bad rows kept appearing in the last day: the cause is still active (a write path). */
   ongoing: z.boolean().optional(),
+  /**
+   * Enough rows were written after the newest bad one, and all of them are right, to call
+   * the write path whole again: whatever wrote the bad rows (a release since rolled
+   * forward, a one-off job) no longer does; the rows already written need a correction.
+   */
+  writePathWhole: z.boolean().optional(),
   /** How many of the record ids the ticket quotes are among the bad rows. */
   ticketEntitiesAffected: count.optional(),
   /** A few bad rows' ids (capped), for the human who reviews the fix. */
