@@ -235,7 +235,9 @@ async function readMetrics(input: CollectInput, readings: AwsReadings, label: st
       });
     }
   }
-  checks.push(...ours.map((a) => alarmHistoryCheck(ctx, a)));
+  const namedByTicket = (a: MetricAlarm) =>
+    input.ticketAlarms.has(a.name) || input.ticketAlarms.has(`alarm:${a.name}`);
+  checks.push(...ours.map((a) => alarmHistoryCheck(ctx, a, namedByTicket(a))));
   await run(checks);
   return { resources, reads, deadLetters, alarms, ours: ours.map((a) => a.name), account };
 }

@@ -38,7 +38,7 @@ const majority = `${Math.round(MAJORITY_SHARE * 100)}%`;
  * its work, and its own series shows when. (A 4xx rise is left out: scanners, bots and
  * monitors raise it, and the traffic-origin rules judge those.)
  */
-const userFacingMoves = (i: SignalIndex) => [
+export const userFacingMoves = (i: SignalIndex) => [
   ...serverErrorRises(i),
   ...series(i, ["error_events"], ["rise"]),
   ...latencyRises(i),

@@ -2,6 +2,7 @@ import type { Rule } from "./classifier-rule.ts";
 import { CODE_RULES } from "./classifier-rules-code.ts";
 import { INFRA_RULES } from "./classifier-rules-infra.ts";
 import { DATA_RULES, NOISE_RULES } from "./classifier-rules-other.ts";
+import { RECURRENCE_RULES } from "./classifier-rules-recurrence.ts";
 import { VENDOR_RULES } from "./classifier-rules-vendor.ts";
 
 export type { Rule } from "./classifier-rule.ts";
@@ -21,4 +22,5 @@ export const RULES: readonly Rule[] = [
   ...INFRA_RULES,
   ...VENDOR_RULES,
   ...NOISE_RULES,
+  ...RECURRENCE_RULES,
 ];
