@@ -1,11 +1,17 @@
 import type { Check, SourceRef } from "../shared/collector.ts";
 import type { MetricAlarm } from "../tools.ts";
+import {
+  dailyRecurrence,
+  RECURRENCE_DAYS,
+  TIME_OF_DAY_TOLERANCE_MINUTES,
+} from "./alarm-recurrence.ts";
 import type { CheckContext } from "./checks.ts";
 import type { Resource } from "./resources.ts";
 
 /** Alarm history and provider events: the last day. */
 export const HISTORY_MINUTES = 24 * 60;
 const MINUTE = 60_000;
+const DAY_MINUTES = 24 * 60;
 
 /** The service's alarms as findings, and how many others fire in the account. */
 export function reportAlarms(
@@ -39,22 +45,51 @@ export function reportAlarms(
   }
 }
 
-export function alarmHistoryCheck(ctx: CheckContext, alarm: MetricAlarm): Check {
+/**
+ * The alarm's state changes over {@link RECURRENCE_DAYS} days: the last day's as a finding
+ * and, for an alarm the ticket names that fired within the last day, whether that firing
+ * repeats earlier days' at the same time of day (`recurring_alarm`, alarm-recurrence.ts).
+ */
+export function alarmHistoryCheck(
+  ctx: CheckContext,
+  alarm: MetricAlarm,
+  namedByTicket: boolean,
+): Check {
   return {
     what: `history of alarm ${alarm.name}`,
     confidenceImpact: 0,
     run: async () => {
-      const changes = await ctx.cloudwatch.describeAlarmHistory({
+      const all = await ctx.cloudwatch.describeAlarmHistory({
         alarmName: alarm.name,
-        start: new Date(ctx.now.getTime() - HISTORY_MINUTES * MINUTE),
+        start: new Date(ctx.now.getTime() - RECURRENCE_DAYS * DAY_MINUTES * MINUTE),
         end: ctx.now,
       });
-      if (changes.length === 0) return;
-      const toAlarm = changes.filter((c) => c.to === "ALARM");
+      const dayStart = ctx.now.getTime() - HISTORY_MINUTES * MINUTE;
+      const changes = all.filter((c) => Date.parse(c.at) >= dayStart);
+      const ref = `cloudwatch_alarm:${alarm.name}` as SourceRef;
+      if (changes.length > 0) {
+        const toAlarm = changes.filter((c) => c.to === "ALARM");
+        ctx.ev.finding({
+          fact: `alarm ${alarm.name}: ${changes.length} state change(s) in the last day, into ALARM ${toAlarm.length} time(s)${toAlarm[0] ? `, last at ${toAlarm[0].at}` : ""}`,
+          source: ref,
+          observedAt: toAlarm[0]?.at ?? changes[0]!.at,
+        });
+      }
+      const pattern = namedByTicket ? dailyRecurrence(all) : undefined;
+      if (!pattern || pattern.priorFirings === 0 || Date.parse(pattern.firedAt) < dayStart) return;
+      const resource = Object.values(alarm.dimensions)[0];
+      ctx.ev.signal({
+        kind: "recurring_alarm",
+        source: ref,
+        alarm: alarm.name,
+        ...(resource ? { resource } : {}),
+        daysRead: RECURRENCE_DAYS,
+        ...pattern,
+      });
       ctx.ev.finding({
-        fact: `alarm ${alarm.name}: ${changes.length} state change(s) in the last day, into ALARM ${toAlarm.length} time(s)${toAlarm[0] ? `, last at ${toAlarm[0].at}` : ""}`,
-        source: `cloudwatch_alarm:${alarm.name}` as SourceRef,
-        observedAt: toAlarm[0]?.at ?? changes[0]!.at,
+        fact: `alarm ${alarm.name} went into ALARM at ${pattern.firedAt} and within ${TIME_OF_DAY_TOLERANCE_MINUTES} min of that time of day on ${pattern.priorFirings} earlier day(s) of the last ${RECURRENCE_DAYS}, ${pattern.selfCleared} of them back to OK by itself${pattern.longestEpisodeMinutes === undefined ? "" : ` (longest ${pattern.longestEpisodeMinutes} min)`}; ${pattern.otherFirings} firing(s) at other times`,
+        source: ref,
+        observedAt: pattern.firedAt,
       });
     },
   };

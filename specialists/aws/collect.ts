@@ -236,7 +236,9 @@ async function readMetrics(input: CollectInput, readings: AwsReadings, label: st
       });
     }
   }
-  checks.push(...ours.map((a) => alarmHistoryCheck(ctx, a)));
+  const namedByTicket = (a: MetricAlarm) =>
+    input.ticketAlarms.has(a.name) || input.ticketAlarms.has(`alarm:${a.name}`);
+  checks.push(...ours.map((a) => alarmHistoryCheck(ctx, a, namedByTicket(a))));
   await run(checks);
   return { resources, reads, deadLetters, alarms, ours: ours.map((a) => a.name), account };
 }
@@ -259,7 +261,7 @@ async function reportScanAlarms(input: CollectInput, k: ReturnType<typeof keepAd
   const firing = k.m.alarms.filter((a) => a.state === "ALARM");
   const ours = k.scanned ? alarmsWatching(firing, k.m.resources) : [];
   reportAlarms(input.ctx, ours, firing.length - ours.length, k.scanned?.service ?? "unknown");
-  await input.run(ours.map((a) => alarmHistoryCheck(input.ctx, a)));
+  await input.run(ours.map((a) => alarmHistoryCheck(input.ctx, a, false)));
   return { ...k, m: { ...k.m, ours: ours.map((a) => a.name) } };
 }
 

@@ -1,3 +1,4 @@
+import { quotedAlarmNamesIn } from "../../src/domain/alarm-notification.ts";
 import { hintTextsFor, ticketTexts } from "../shared/ticket-text.ts";
 import type { AwsResources, RoutingHints, TicketContext } from "../types.ts";
 
@@ -98,9 +99,6 @@ const OTHER_SQS_METRIC = /ApproximateNumberOf\w+|NumberOfMessages\w+/;
 /** HTTP failure words; not bare numbers (alarm datapoints) nor URLs (runbook links). */
 const HTTP_SYMPTOM =
   /\b5xx\b|\b50[0-4]\b(?![.:]\d)|\bHTTP [45]\d\d\b|\bendpoint\b|\babort(?:ed|s)?\b|\berror rate\b|\b(?:GET|POST|PUT|PATCH|DELETE) \/\w/i;
-
-/** CloudWatch alarm e-mails: `… your Amazon CloudWatch Alarm "<name>" in the …`. */
-const ALARM_NAME = /\bCloudWatch Alarm "([^"\n]{1,255})"/g;
 
 const matches = (text: string, re: RegExp) => [...text.matchAll(re)].map((m) => m[1]!);
 
@@ -281,6 +279,6 @@ export function resolveTargets(
     logGroups: logGroups.filter((g) => !eventLogGroups.includes(g)).slice(0, 3),
     eventLogGroups: eventLogGroups.slice(0, 3),
     httpSymptom: HTTP_SYMPTOM.test(text),
-    alarms: unique(fromTicket.length ? matches(text, ALARM_NAME) : []),
+    alarms: unique(fromTicket.length ? quotedAlarmNamesIn(text) : []),
   };
 }

@@ -50,7 +50,7 @@ const majority = `${Math.round(MAJORITY_SHARE * 100)}%`;
  * handled exception answered with 4xx only that one caller sends, while no
  * release correlates, {@link oneCallerRejections}.)
  */
-const userFacingMoves = (i: SignalIndex) => {
+export const userFacingMoves = (i: SignalIndex) => {
   // One caller's rejected requests rising is its doing, answered correctly: not a failure.
   const rejections = oneCallerRejections(i);
   return [

@@ -16,6 +16,7 @@ import {
   provider,
   queueAge,
   RULES_NOW,
+  recurringAlarm,
   release,
   rise,
   SERVICE,
@@ -36,6 +37,13 @@ interface Case {
   because: string;
 }
 
+/** A scheduled alarm on a cache at its limit, with the service's 5xx and latency read flat. */
+const scheduledQuiet = [
+  recurringAlarm(),
+  saturation("cache", 98, 100, "memory"),
+  no5xxRise,
+  flat("latency_p99"),
+];
 const otherRelease = release({ service: "svc-b" });
 /** An infra event on `resource` one minute before the onset, and a series of a resource moving at it. */
 const eventOn = (resource: string): UnsourcedSignal => ({
@@ -645,6 +653,21 @@ const CASES: Record<string, Case> = {
     fires: [origin("users", 0.8)],
     blocked: [origin("users", 0.3)],
     because: "users are a minority of the failing requests",
+  },
+  "noise.scheduled_alarm_without_impact": {
+    fires: scheduledQuiet,
+    blocked: [...scheduledQuiet, rise("latency_p99")],
+    because: "latency rose: users felt it",
+  },
+  "noise.scheduled_alarm_without_deploy": {
+    fires: [...scheduledQuiet, deployAbsent],
+    blocked: [...scheduledQuiet, deployAbsent, release()],
+    because: "a release correlates",
+  },
+  "infra.scheduled_alarm_without_impact": {
+    fires: scheduledQuiet,
+    blocked: [recurringAlarm({ priorFirings: 2 }), ...scheduledQuiet.slice(1)],
+    because: "two earlier days are no schedule",
   },
 };
 

@@ -3,6 +3,7 @@ import { CODE_RULES } from "./classifier-rules-code.ts";
 import { CODE_CACHE_RULES } from "./classifier-rules-code-cache.ts";
 import { INFRA_RULES } from "./classifier-rules-infra.ts";
 import { DATA_RULES, NOISE_RULES } from "./classifier-rules-other.ts";
+import { RECURRENCE_RULES } from "./classifier-rules-recurrence.ts";
 import { VENDOR_RULES } from "./classifier-rules-vendor.ts";
 
 export type { Rule } from "./classifier-rule.ts";
@@ -23,4 +24,5 @@ export const RULES: readonly Rule[] = [
   ...INFRA_RULES,
   ...VENDOR_RULES,
   ...NOISE_RULES,
+  ...RECURRENCE_RULES,
 ];

@@ -12,6 +12,7 @@ import { scaledOutUnderLoad } from "./classifier-features-capacity.ts";
 import { oneCallerRejections } from "./classifier-features-code.ts";
 import { sharedFailureWithoutRelease } from "./classifier-features-spread.ts";
 import type { SignalIndex, TaggedSignal } from "./classifier-index.ts";
+import { scheduledAlarmWithoutImpact } from "./classifier-rules-recurrence.ts";
 import type { EvidenceRef, IncidentClass } from "./classifier-schema.ts";
 import type { Signal, SignalOf } from "./signals.ts";
 
@@ -86,6 +87,8 @@ function describeSignal(s: Signal): string {
       return `the ticket blames ${s.release ? `release ${s.release}` : "a release"}: "${s.statement}"`;
     case "poison_message":
       return `queue ${s.queue}: ${s.repeatedReceives} repeated receives${s.dlqDepth === undefined ? "" : `, ${s.dlqDepth} in the dead-letter queue`}`;
+    case "recurring_alarm":
+      return `alarm ${s.alarm} fired at ${s.firedAt}, and at the same time of day on ${s.priorFirings} earlier day(s) of the ${s.daysRead} read (${s.selfCleared} cleared by themselves)`;
     default: {
       const never: never = s;
       return never;
@@ -319,6 +322,16 @@ export function hypothesisStatement(
       return `${v ? v.vendor : "A vendor"} is failing on its side; our code is not the cause`;
     }
     case "noise": {
+      const scheduled = scheduledAlarmWithoutImpact(i).find(
+        (t) => t.signal.kind === "recurring_alarm",
+      )?.signal as SignalOf<"recurring_alarm"> | undefined;
+      if (scheduled && i.of("client_aborts").length === 0) {
+        const longest =
+          scheduled.longestEpisodeMinutes === undefined
+            ? ""
+            : ` (within ${scheduled.longestEpisodeMinutes} min)`;
+        return `Alarm ${scheduled.alarm} fired at the same time of day on ${scheduled.priorFirings} earlier days of the last ${scheduled.daysRead} and cleared by itself${longest} each time, while the 5xx rate and latency stay flat: a scheduled load crossing a threshold set too tight. Noise: tune the alarm (threshold, evaluation periods) or schedule it out of that window, nothing to fix`;
+      }
       const o = i
         .of("traffic_origin")
         .filter((t) => t.signal.origin !== "users" && t.signal.origin !== "internal")
@@ -365,6 +378,9 @@ export function settlingTest(cls: IncidentClass, i: SignalIndex): string {
     case "vendor":
       return "Match failing request times and correlation IDs against the vendor's incident window: failures stop when the vendor recovers";
     case "noise":
+      if (scheduledAlarmWithoutImpact(i).length > 0 && i.of("client_aborts").length === 0) {
+        return "Read the alarm's history over the past weeks and the 5xx rate and latency over each of its episodes: it fires and clears in the same window every day and neither moves";
+      }
       return "Compare 5xx rate and Sentry error events over the abort burst with the previous 7 days: neither rises";
     case "unknown":
       return "Gather the evidence named in the gaps and classify again";

@@ -211,6 +211,16 @@ const signal: fc.Arbitrary<Signal> = fc.oneof(
     repeatedReceives: small,
     dlqDepth: small,
   }),
+  fc.record({
+    kind: fc.constant("recurring_alarm" as const),
+    sourceRef: ref,
+    alarm: names("alarm-1", "alarm-2"),
+    firedAt: when,
+    daysRead: fc.constant(7),
+    priorFirings: fc.integer({ min: 0, max: 7 }),
+    selfCleared: fc.integer({ min: 0, max: 7 }),
+    otherFirings: fc.integer({ min: 0, max: 7 }),
+  }),
 );
 
 const specialistId = names("sentry", "aws", "db", "release", "vendor");

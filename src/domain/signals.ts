@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { RecurringAlarmSignal } from "./signals-alarm.ts";
 
 /**
  * Typed signals: the only thing a specialist tells the classifier. Each is a small fact
@@ -479,6 +480,7 @@ export const SignalSchema = z.discriminatedUnion("kind", [
   ChangeEventSignal,
   CrashLoopSignal,
   PoisonMessageSignal,
+  RecurringAlarmSignal,
 ]);
 export type Signal = z.infer<typeof SignalSchema>;
 export type SignalKind = Signal["kind"];

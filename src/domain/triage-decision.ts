@@ -3,6 +3,7 @@ import { identityConflicts } from "./classifier-conflicts.ts";
 import { decideGate, type GateDecision } from "./classifier-gate.ts";
 import { indexSignals, type SignalIndex } from "./classifier-index.ts";
 import { toClassifierInput } from "./classifier-input.ts";
+import { scheduledAlarmWithoutImpact } from "./classifier-rules-recurrence.ts";
 import type { Classification } from "./classifier-schema.ts";
 import { type InfraKind, infraKind } from "./classifier-text.ts";
 import {
@@ -15,6 +16,7 @@ import {
 import type { LinearSnapshot, OperationalMemory, ToolMap } from "./evidence-context.ts";
 import { investigationOf } from "./investigation.ts";
 import type { ServiceResolution } from "./service-resolution.ts";
+import type { SignalOf } from "./signals.ts";
 import type { SpecialistOutput } from "./specialist-output.ts";
 
 /** A production write the evidence calls for; prode only ever asks a human to run it. */
@@ -190,6 +192,19 @@ function mitigationsOf(
     });
   }
   if (classification.class === "infra") out.push(INFRA_MITIGATIONS[infraKind(signals)]);
+  const scheduled = scheduledAlarmWithoutImpact(signals).find(
+    (t) => t.signal.kind === "recurring_alarm",
+  )?.signal as SignalOf<"recurring_alarm"> | undefined;
+  if (classification.class === "noise" && scheduled) {
+    out.push({
+      action: `tune alarm ${scheduled.alarm} so its daily scheduled load no longer pages: raise its threshold or evaluation periods, or suppress it over the window it fires in — a human action`,
+      kind: "config",
+      risk: "low",
+      rollback: "restore the alarm's previous threshold and evaluation periods",
+      requiresApproval: false,
+      performedBy: "human",
+    });
+  }
   if (correction) {
     out.push({
       action: `backfill ${correction.table} (${correction.affectsRows} rows) — approved statement run by a human`,

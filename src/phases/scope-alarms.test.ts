@@ -328,6 +328,16 @@ describe("resolveTicketScope with quoted alarms", () => {
     expect(fromComment.resolution.service).toBeUndefined();
   });
 
+  it("takes the alarm from a state-change notification that does not say CloudWatch", async () => {
+    const r = await resolveTicketScope(
+      ticket({
+        description: 'Alarm "beta-evictions" in us-east-1 changed state from OK to ALARM.',
+      }),
+      deps(cloudwatch([beta])),
+    );
+    expect(r.resolution).toMatchObject({ service: "svc-beta", decidedBy: "aws_resource" });
+  });
+
   it("records failed discovery and leaves the weakest votes unasked", async () => {
     const words = alarm({ name: "shelf-evictions" });
     const r = await resolveTicketScope(ticket({ description: email("shelf-evictions") }), {

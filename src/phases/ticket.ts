@@ -1,5 +1,6 @@
 import type { TicketContext } from "../../specialists/types.ts";
 import type { LinearTicket } from "../adapters/linear/client.ts";
+import { quotedAlarmNamesIn } from "../domain/alarm-notification.ts";
 import type { LinearSnapshot } from "../domain/evidence-context.ts";
 import { storableDeep } from "../domain/storable-text.ts";
 import type { Redactor } from "../safety/redact.ts";
@@ -9,13 +10,6 @@ const REQUEST_ID = /\breq_[0-9A-Za-z]{10,40}\b/g;
 /** Log groups, ARNs and SQS queue URLs, as alarms and engineers paste them. */
 const AWS_REF =
   /(?:\/(?:aws|ecs)\/[\w./-]+|arn:aws:[\w-]+:[\w-]*:\d{12}:[\w/:.-]+|https:\/\/sqs\.[\w-]+\.amazonaws\.com\/\d{12}\/[\w.-]+)/g;
-/**
- * CloudWatch's alarm e-mail: `CloudWatch Alarm "name" in … has entered the ALARM state`.
- * Read from the description only: the alarm integration writes the e-mail there, while
- * a comment can quote any alarm (another service's, an old one), and a quoted alarm is
- * read back and may decide the run's service (scope-alarms.ts).
- */
-const ALARM_NAME = /CloudWatch Alarm "([\w.+-]{1,255})"/g;
 
 /** Linear state types a human sets when the work is over: the run is superseded. */
 export function isClosedStateType(stateType: string): boolean {
@@ -33,7 +27,10 @@ function unique(values: Iterable<string>): string[] {
 
 /**
  * Sentry issue ids, request ids and AWS refs the ticket links (text and attachments);
- * alarm names (`alarm:<name>`) from the description only ({@link ALARM_NAME}).
+ * alarm names (`alarm:<name>`) from the description only (`quotedAlarmNamesIn`): the
+ * alarm integration writes its notification there, while a comment can quote any alarm
+ * (another service's, an old one), and a quoted alarm is read back and may decide the
+ * run's service (scope-alarms.ts).
  */
 export function extractLinks(ticket: LinearTicket): LinearSnapshot["linked"] {
   const texts = [
@@ -51,7 +48,7 @@ export function extractLinks(ticket: LinearTicket): LinearSnapshot["linked"] {
     sentryIssueIds: unique(sentry),
     requestIds: unique([...all.matchAll(REQUEST_ID)].map((m) => m[0])),
     awsRefs: unique([
-      ...[...ticket.description.matchAll(ALARM_NAME)].map((m) => `alarm:${m[1]}`),
+      ...quotedAlarmNamesIn(ticket.description).map((name) => `alarm:${name}`),
       ...[...all.matchAll(AWS_REF)].map((m) => m[0]),
     ]),
   };

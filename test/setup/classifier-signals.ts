@@ -70,6 +70,25 @@ export const deployAbsent: UnsourcedSignal = {
   service: SERVICE,
   windowHours: 24,
 };
+/**
+ * The ticket's alarm fired at 10:05 and on `priorFirings` earlier days at that time, each
+ * cleared by itself unless `selfCleared` says fewer.
+ */
+export const recurringAlarm = (
+  opts: { priorFirings?: number; selfCleared?: number; otherFirings?: number } = {},
+): UnsourcedSignal => ({
+  kind: "recurring_alarm",
+  alarm: "svc-a-cache-evictions",
+  resource: "svc-a-cache-001",
+  service: SERVICE,
+  firedAt: "2025-03-04T10:05:00Z",
+  daysRead: 7,
+  priorFirings: opts.priorFirings ?? 6,
+  selfCleared: opts.selfCleared ?? opts.priorFirings ?? 6,
+  otherFirings: opts.otherFirings ?? 0,
+  longestEpisodeMinutes: 40,
+});
+
 export const no5xxRise: UnsourcedSignal = {
   kind: "no_5xx_rise",
   service: SERVICE,
