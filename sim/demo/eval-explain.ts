@@ -32,7 +32,11 @@ export async function explainRun(db: Db, run: RunRow): Promise<string[]> {
       .filter((h) => h.class !== c.class)
       .map((h) => `${h.class} ${h.confidence}`);
     if (rivals.length > 0) lines.push(`other hypotheses: ${rivals.join(", ")}`);
-    const gaps = c.gaps.filter((g) => g.confidenceImpact > 0 || g.blocking);
+    // Gaps that cost confidence first; the free ones too (a source that could not be read
+    // but was not needed is still something the on-call should see).
+    const gaps = [...c.gaps].sort(
+      (a, b) => Number(b.blocking) - Number(a.blocking) || b.confidenceImpact - a.confidenceImpact,
+    );
     for (const g of gaps) {
       lines.push(`gap -${g.confidenceImpact}${g.blocking ? " (blocking)" : ""}: ${g.what}`);
     }
