@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { SentryEventSummary } from "../tools.ts";
-import { isCallerKey, topCallerShare } from "./callers.ts";
+import { isCallerKey, topCallerShare, topRuntimeOf } from "./callers.ts";
 
 const event = (tags: Record<string, string>): SentryEventSummary =>
   ({ tags: Object.entries(tags).map(([key, value]) => ({ key, value })) }) as SentryEventSummary;
@@ -37,5 +37,17 @@ describe("topCallerShare", () => {
     expect(isCallerKey("tenant.id")).toBe(true);
     expect(isCallerKey("client.os")).toBe(false);
     expect(isCallerKey("environment")).toBe(false);
+  });
+});
+
+describe("topRuntimeOf", () => {
+  it("names the most common browser version with its share", () => {
+    expect(
+      topRuntimeOf([
+        { value: "B 2.0", count: 19 },
+        { value: "B 1.9", count: 1 },
+      ]),
+    ).toEqual({ name: "B 2.0", share: 0.95 });
+    expect(topRuntimeOf([])).toBeUndefined();
   });
 });

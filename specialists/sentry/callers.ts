@@ -48,3 +48,16 @@ export function topCallerShare(
 
 /** Fewer events than this say nothing about concentration. */
 const MIN_EVENTS = 3;
+
+/**
+ * The most common client runtime in a `browser` tag breakdown ("Chrome 135.0.7049.42")
+ * with its share of the events, rounded to hundredths. Undefined without a breakdown.
+ */
+export function topRuntimeOf(
+  browsers: { value: string; count: number }[],
+): { name: string; share: number } | undefined {
+  const total = browsers.reduce((s, v) => s + v.count, 0);
+  if (total === 0) return undefined;
+  const top = [...browsers].sort((a, b) => b.count - a.count)[0]!;
+  return { name: top.value, share: Math.round((top.count / total) * 100) / 100 };
+}

@@ -30,7 +30,7 @@ import {
   statusCodesOf,
   summarizeTrend,
 } from "./analyze.ts";
-import { topCallerShare } from "./callers.ts";
+import { topCallerShare, topRuntimeOf } from "./callers.ts";
 import { originShares } from "./origin.ts";
 import { recurrenceReading } from "./recurrence.ts";
 
@@ -266,6 +266,16 @@ async function readCallers(
   return share === undefined ? {} : { topCallerShare: Math.round(share * 100) / 100 };
 }
 
+/** The browser (with its version) most of the issue's events come from ({@link topRuntimeOf}). */
+async function readRuntime(
+  ctx: Context,
+  issueId: string,
+): Promise<{ topRuntime?: { name: string; share: number } }> {
+  const browsers = await readTag(ctx, issueId, "browser");
+  const top = browsers.ok ? topRuntimeOf(browsers.value) : undefined;
+  return top ? { topRuntime: top } : {};
+}
+
 async function recordClients(ctx: Context, issueId: string, issueRef: SourceRef): Promise<void> {
   const reads = await Promise.all(CLIENT_TAGS.map((key) => readTag(ctx, issueId, key)));
   const described = CLIENT_TAGS.map((key, i) => {
@@ -419,6 +429,7 @@ export async function collectIssue(ctx: Context, issueId: string): Promise<Issue
   }
   const handled = handledOf(issue, event);
   const callers = handled === true ? await readCallers(ctx, issue.id, [event, recentRead]) : {};
+  const runtime = await readRuntime(ctx, issue.id);
   ev.signal({
     kind: "new_exception",
     source: issueRef,
@@ -430,6 +441,7 @@ export async function collectIssue(ctx: Context, issueId: string): Promise<Issue
     ...(handled !== undefined ? { handled } : {}),
     ...(statusCodes.length > 0 ? { statusCodes } : {}),
     ...callers,
+    ...runtime,
   });
   return { ok: true, issue, kind };
 }

@@ -68,10 +68,35 @@ export const oneCallerRejections = (i: SignalIndex) =>
  * defect that predates the recent releases, whether its rate is flat or spikes on a
  * periodic condition.
  */
-export const longStandingDefect = (i: SignalIndex) => [
-  ...longStandingExceptions(i).filter((t) => t.signal.handled !== true),
-  ...handledButRising(i),
-];
+export const longStandingDefect = (i: SignalIndex) => {
+  const runtime = runtimeSpikes(i);
+  return [
+    ...longStandingExceptions(i).filter((t) => t.signal.handled !== true),
+    ...handledButRising(i),
+  ].filter((t) => !runtime.includes(t));
+};
+/**
+ * A client runtime carries "most" of an issue's events at this share. Above what one
+ * browser version's share of real traffic reaches (the newest stable of the most used
+ * browser is about half of it), so a share like this says that runtime is the one failing.
+ */
+export const RUNTIME_CONCENTRATION = 0.8;
+/**
+ * Long-standing exceptions whose own events rose now, {@link RUNTIME_CONCENTRATION}+ of
+ * them from one client runtime (a browser version), with no correlated release and the
+ * 5xx rate read flat: a browser update changed what the old code meets in the client, not
+ * a change of ours, and the server answers as before. Not a long-standing defect to fix
+ * on the spot; whether it hurts users is what the noise rules weigh.
+ */
+export const runtimeSpikes = (i: SignalIndex) => {
+  if (i.of("release_correlation").length > 0 || flatServerErrors(i).length === 0) return [];
+  const rising = series(i, ["error_events"], ["rise"]);
+  return longStandingExceptions(i).filter(
+    (t) =>
+      (t.signal.topRuntime?.share ?? 0) >= RUNTIME_CONCENTRATION &&
+      rising.some((r) => r.signal.sourceRef === t.signal.sourceRef),
+  );
+};
 /**
  * A long-standing defect whose own error events rose now (its issue's series, same
  * source), while nothing else explains a spike: no dependency saturated or rising, no

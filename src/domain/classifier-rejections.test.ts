@@ -57,3 +57,27 @@ describe("a handled exception answered with server errors", () => {
     expect(c.class).toBe("code_defect");
   });
 });
+
+describe("an old exception whose spike one client runtime carries", () => {
+  const old = (share: number) =>
+    ({
+      ...exception("2025-01-10T08:00:00Z"),
+      topRuntime: { name: "Browser 9.1", share },
+    }) as UnsourcedSignal;
+
+  it("is not a long-standing defect to fix: the gate does not pass to delivery", () => {
+    const c = run(old(0.95), ...spike);
+    expect(ids(c)).not.toContain("code.long_standing_defect_spiking");
+    expect(ids(c)).toContain("noise.client_runtime_spike");
+    expect(c.class === "code_defect" && c.confidence >= 70).toBe(false);
+  });
+
+  it("spread over runtimes stays a long-standing defect spiking", () => {
+    expect(ids(run(old(0.4), ...spike))).toContain("code.long_standing_defect_spiking");
+  });
+
+  it("with the 5xx rate rising is not excused", () => {
+    const c = run(old(0.95), rise("error_events"), rise("errors_5xx"), deployAbsent);
+    expect(ids(c)).not.toContain("noise.client_runtime_spike");
+  });
+});

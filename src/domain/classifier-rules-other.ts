@@ -12,7 +12,11 @@ import {
   userMajority,
   withoutDeploy,
 } from "./classifier-features.ts";
-import { oneCallerRejections } from "./classifier-features-code.ts";
+import {
+  oneCallerRejections,
+  RUNTIME_CONCENTRATION,
+  runtimeSpikes,
+} from "./classifier-features-code.ts";
 import type { SignalIndex } from "./classifier-index.ts";
 import type { Rule } from "./classifier-rule.ts";
 
@@ -51,8 +55,9 @@ const majority = `${Math.round(MAJORITY_SHARE * 100)}%`;
  * release correlates, {@link oneCallerRejections}.)
  */
 export const userFacingMoves = (i: SignalIndex) => {
-  // One caller's rejected requests rising is its doing, answered correctly: not a failure.
-  const rejections = oneCallerRejections(i);
+  // One caller's rejected requests rising is its doing, answered correctly: not a failure;
+  // so is one client runtime's spike while the server answers as before.
+  const rejections = [...oneCallerRejections(i), ...runtimeSpikes(i)];
   return [
     ...serverErrorRises(i),
     ...series(i, ["error_events"], ["rise"]).filter(
@@ -217,6 +222,14 @@ export const NOISE_RULES: readonly Rule[] = [
     match: (i) => all(oneCallerRejections(i), flatServerErrors(i)),
   },
   {
+    id: "noise.client_runtime_spike",
+    class: "noise",
+    effect: "supports",
+    points: 45,
+    explanation: `a long-standing exception's events rose, ${Math.round(RUNTIME_CONCENTRATION * 100)}%+ of them from one client runtime (a browser version), with no correlated release while the 5xx rate and latency held: a browser update changed what the old code meets in the client, not a change of ours, and nothing the server does moved`,
+    match: (i) => unless(latencyRises(i), runtimeSpikes(i)),
+  },
+  {
     id: "noise.server_errors_rising",
     class: "noise",
     effect: "refutes",
@@ -238,11 +251,13 @@ export const NOISE_RULES: readonly Rule[] = [
     effect: "refutes",
     points: 15,
     explanation:
-      "an unhandled exception appeared (not counted when most failing requests are synthetic, bots or health checks: they raise it)",
+      "an unhandled exception appeared (not counted when most failing requests are synthetic, bots or health checks: they raise it; nor for an old exception one client runtime's spike carries, noise.client_runtime_spike)",
     match: (i) =>
       unless(
         nonUserMajority(i),
-        i.of("new_exception").filter((t) => t.signal.handled !== true),
+        i
+          .of("new_exception")
+          .filter((t) => t.signal.handled !== true && !runtimeSpikes(i).includes(t)),
       ),
   },
   {
@@ -251,6 +266,10 @@ export const NOISE_RULES: readonly Rule[] = [
     effect: "refutes",
     points: 30,
     explanation: `real users make up ${majority}+ of the failing requests (not counted when every exception is handled, the 5xx rate is flat and nothing users depend on moved: users meeting a condition the code expects, at its usual rate, is not a failure)`,
-    match: (i) => unless(handledAndSteady(i), userMajority(i)),
+    match: (i) =>
+      unless(
+        [...handledAndSteady(i), ...unless(latencyRises(i), runtimeSpikes(i))],
+        userMajority(i),
+      ),
   },
 ];

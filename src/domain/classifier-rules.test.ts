@@ -634,6 +634,25 @@ const CASES: Record<string, Case> = {
     ],
     because: "the rejections are spread over many callers",
   },
+  "noise.client_runtime_spike": {
+    fires: [
+      {
+        ...exception("2025-01-10T08:00:00Z"),
+        topRuntime: { name: "Browser 9.1", share: 0.95 },
+      } as UnsourcedSignal,
+      rise("error_events"),
+      no5xxRise,
+    ],
+    blocked: [
+      {
+        ...exception("2025-01-10T08:00:00Z"),
+        topRuntime: { name: "Browser 9.1", share: 0.5 },
+      } as UnsourcedSignal,
+      rise("error_events"),
+      no5xxRise,
+    ],
+    because: "no one runtime carries the spike",
+  },
   "noise.server_errors_rising": {
     fires: [rise("errors_5xx")],
     blocked: [flat("errors_5xx")],

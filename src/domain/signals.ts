@@ -72,6 +72,12 @@ export const NewExceptionSignal = z.object({
    * exceptions): rejections one caller sends are that caller's doing.
    */
   topCallerShare: z.number().min(0).max(1).optional(),
+  /**
+   * The client runtime (browser with its version) most of the issue's events come from,
+   * with its share (0–1), when the issue's events name one: a spike that one browser
+   * version carries is that runtime changing under the code, not a change of ours.
+   */
+  topRuntime: z.object({ name: z.string().min(1), share: z.number().min(0).max(1) }).optional(),
 });
 
 /** A release was deployed shortly before the symptom began. */
