@@ -31,6 +31,7 @@ import {
   summarizeTrend,
 } from "./analyze.ts";
 import { topCallerShare } from "./callers.ts";
+import { noteMissingConfig } from "./missing-config.ts";
 import { originShares } from "./origin.ts";
 import { recurrenceReading } from "./recurrence.ts";
 
@@ -430,6 +431,7 @@ export async function collectIssue(ctx: Context, issueId: string): Promise<Issue
     ...(handled !== undefined ? { handled } : {}),
     ...(statusCodes.length > 0 ? { statusCodes } : {}),
     ...callers,
+    ...(noteMissingConfig(ctx.ev, issue, issueRef, event) ? { missingConfig: true as const } : {}),
   });
   return { ok: true, issue, kind };
 }
