@@ -31,6 +31,7 @@ import {
   summarizeTrend,
 } from "./analyze.ts";
 import { topCallerShare, topRuntimeOf } from "./callers.ts";
+import { noteMissingConfig } from "./missing-config.ts";
 import { originShares } from "./origin.ts";
 import { recurrenceReading } from "./recurrence.ts";
 
@@ -442,6 +443,7 @@ export async function collectIssue(ctx: Context, issueId: string): Promise<Issue
     ...(statusCodes.length > 0 ? { statusCodes } : {}),
     ...callers,
     ...runtime,
+    ...(noteMissingConfig(ctx.ev, issue, issueRef, event) ? { missingConfig: true as const } : {}),
   });
   return { ok: true, issue, kind };
 }

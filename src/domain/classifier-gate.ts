@@ -102,9 +102,12 @@ function unsatisfied(approval: RequiredApproval, now: Date): string | undefined 
  * |   | nothing is missing and a rival class is live           | exit `CANNOT_AUTO_FIX`    |
  * | 6 | class `noise`                                          | exit `NOISE_NO_FIX`       |
  * | 7 | class `infra` or `vendor`                              | exit `VENDOR_OR_INFRA`    |
- * | 8 | no code change in the remedy (data correction only)    | exit `NO_CODE_CHANGE`     |
+ * | 8 | no code change in the remedy (data correction only, or | exit `NO_CODE_CHANGE`     |
+ * |   | a release that needs configuration its environment     |                           |
+ * |   | lacks: classifier-rules-code-config.ts)                |                           |
  * | 9 | a competing explanation fired against the class (a     | exit `CANNOT_AUTO_FIX`    |
- * |   | vendor implicated, load or a dependency moved first)   |                           |
+ * |   | vendor implicated, load or a dependency moved first,   |                           |
+ * |   | a release also needing missing configuration)          |                           |
  * |10 | class not in `autoFixableClasses`                      | exit `CANNOT_AUTO_FIX`    |
  * |11 | confidence < policy threshold (clamped to ≥ 70)        | exit `BLOCKED_NEEDS_INFO` |
  * |12 | a required approval pending, rejected or expired       | exit `APPROVAL_REQUIRED`  |

@@ -141,6 +141,8 @@ export const COMPETING_EXPLANATION_RULES: ReadonlySet<string> = new Set([
   "code.load_rose_with_symptom",
   "code.dependency_moved_first",
   "code.managed_dependency_failing",
+  // A release that also needs missing configuration (classifier-rules-code-config.ts).
+  "code.release_partly_needs_missing_config",
 ]);
 
 /**

@@ -188,6 +188,20 @@ const CASES: Record<string, Case> = {
     blocked: [exception(), { ...release(), diffTouchesStack: false } as UnsourcedSignal],
     because: "the diff does not touch the stack",
   },
+  "code.release_needs_missing_config": {
+    fires: [{ ...exception(), missingConfig: true } as UnsourcedSignal, release()],
+    blocked: [exception(), release()],
+    because: "the exception does not say a required configuration value is missing",
+  },
+  "code.release_partly_needs_missing_config": {
+    fires: [
+      { ...exception(), missingConfig: true } as UnsourcedSignal,
+      { ...exception(), issueId: "I-2" } as UnsourcedSignal,
+      release(),
+    ],
+    blocked: [{ ...exception(), missingConfig: true } as UnsourcedSignal, release()],
+    because: "every exception the release brought says the configuration is missing",
+  },
   "code.release_misses_stack": {
     fires: [exception(), { ...release(), diffTouchesStack: false } as UnsourcedSignal],
     blocked: [exception(), release()],

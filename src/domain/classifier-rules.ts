@@ -1,6 +1,7 @@
 import type { Rule } from "./classifier-rule.ts";
 import { CODE_RULES } from "./classifier-rules-code.ts";
 import { CODE_CACHE_RULES } from "./classifier-rules-code-cache.ts";
+import { CODE_CONFIG_RULES } from "./classifier-rules-code-config.ts";
 import { INFRA_RULES } from "./classifier-rules-infra.ts";
 import { DATA_RULES, NOISE_RULES } from "./classifier-rules-other.ts";
 import { RECURRENCE_RULES } from "./classifier-rules-recurrence.ts";
@@ -20,6 +21,7 @@ export type { Rule } from "./classifier-rule.ts";
 export const RULES: readonly Rule[] = [
   ...CODE_RULES,
   ...CODE_CACHE_RULES,
+  ...CODE_CONFIG_RULES,
   ...DATA_RULES,
   ...INFRA_RULES,
   ...VENDOR_RULES,

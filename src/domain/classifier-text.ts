@@ -10,6 +10,7 @@ import {
 } from "./classifier-features.ts";
 import { scaledOutUnderLoad } from "./classifier-features-capacity.ts";
 import { oneCallerRejections } from "./classifier-features-code.ts";
+import { releaseNeedsMissingConfig } from "./classifier-features-config.ts";
 import { sharedFailureWithoutRelease } from "./classifier-features-spread.ts";
 import type { SignalIndex, TaggedSignal } from "./classifier-index.ts";
 import { scheduledAlarmWithoutImpact } from "./classifier-rules-recurrence.ts";
@@ -218,6 +219,20 @@ function introducedBy(release: SignalOf<"release_correlation"> | undefined, i: S
     .sort((a, b) => Date.parse(a.signal.firstSeen) - Date.parse(b.signal.firstSeen))[0];
 }
 
+/**
+ * A release whose only failure is a guard saying a required configuration value is
+ * missing: the release is the cause, the remedy is the value (classifier-features-config.ts).
+ */
+function missingConfigStatement(i: SignalIndex): string {
+  const matched = releaseNeedsMissingConfig(i).map((t) => t.signal);
+  const ex = matched.find((s) => s.kind === "new_exception");
+  const release = matched.find((s) => s.kind === "release_correlation")?.release;
+  const where = ex
+    ? `: ${ex.issueId} on ${ex.path} says a required configuration value is missing`
+    : "";
+  return `${release ? `Release ${release}` : "The release"} needs configuration its environment lacks${where} (its guard fails as written). Set the value where the service's environment is defined, or roll back${release ? ` ${release}` : ""}: a human's change, not a code change`;
+}
+
 /** The one-line hypothesis for a class, made as specific as the signals allow. */
 export function hypothesisStatement(
   cls: IncidentClass,
@@ -235,6 +250,7 @@ export function hypothesisStatement(
         .find((t) => t.signal.repeatedReceives > 0 || (t.signal.dlqDepth ?? 0) > 0)?.signal;
       const flag = i.of("change_event").find((t) => t.signal.change === "flag")?.signal;
       const old = longStandingExceptions(i).find((t) => t.signal.handled !== true)?.signal;
+      if (!remedy.codeChange) return missingConfigStatement(i);
       if (release && introduced) return `Release ${release.release} introduced a defect${where}`;
       if (old) {
         return `A long-standing defect on ${old.path} (${old.issueId}: ${old.culprit}), first seen ${old.firstSeen}${release ? `, predating release ${release.release}` : ""}: fix the code; no recent release introduced it`;
@@ -366,6 +382,9 @@ export function settlingTest(cls: IncidentClass, i: SignalIndex): string {
   const release = i.of("release_correlation")[0]?.signal;
   switch (cls) {
     case "code_defect": {
+      if (releaseNeedsMissingConfig(i).length > 0) {
+        return `Compare the environment the failing tasks run with (task definition, secrets, parameters) with the values ${release ? release.release : "the release"} reads: the required value is absent there, and the path answers once it is set (or on the release before it)`;
+      }
       const ex = i.of("new_exception")[0]?.signal;
       return `Reproduce ${ex ? ex.path : "the failing path"} with the triggering input on ${release ? release.release : "the current release"} and on the release before it: it fails only on the former`;
     }

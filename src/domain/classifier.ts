@@ -21,6 +21,7 @@ import {
 } from "./classifier-requirements.ts";
 import { requirementsFor } from "./classifier-requirements-basis.ts";
 import { RULES, type Rule } from "./classifier-rules.ts";
+import { CONFIG_REMEDY_RULE } from "./classifier-rules-code-config.ts";
 import type {
   Classification,
   ClassificationGap,
@@ -81,7 +82,12 @@ function tally(fired: Fired[]): ClassTally[] {
 }
 
 function remedyFor(cls: IncidentClass, fired: Fired[]): Classification["remedy"] {
-  if (cls === "code_defect") return { codeChange: true, dataCorrection: false };
+  if (cls === "code_defect") {
+    // A release whose only failure is a missing-configuration guard needs the value set
+    // (or a rollback), not a code change (classifier-rules-code-config.ts).
+    const configOnly = fired.some((f) => f.rule.id === CONFIG_REMEDY_RULE);
+    return { codeChange: !configOnly, dataCorrection: false };
+  }
   if (cls === "data_defect") {
     const codeCause = fired.some((f) => f.rule.id === "data.write_path_changed");
     return { codeChange: codeCause, dataCorrection: true };

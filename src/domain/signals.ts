@@ -78,6 +78,12 @@ export const NewExceptionSignal = z.object({
    * version carries is that runtime changing under the code, not a change of ours.
    */
   topRuntime: z.object({ name: z.string().min(1), share: z.number().min(0).max(1) }).optional(),
+  /**
+   * The exception's type or message says a required configuration value (environment
+   * variable, setting, secret) is missing: a guard failing loudly as written, so the
+   * remedy is the configuration, not the code. Absent when it does not say so.
+   */
+  missingConfig: z.literal(true).optional(),
 });
 
 /** A release was deployed shortly before the symptom began. */

@@ -170,6 +170,19 @@ function mitigationsOf(
   correction?: DataCorrection,
 ): Mitigation[] {
   const out: Mitigation[] = [];
+  // A release that needs configuration its environment lacks: setting it is the fix, a
+  // rollback the alternative (classifier-rules-code-config.ts).
+  if (classification.class === "code_defect" && !classification.remedy.codeChange) {
+    out.push({
+      action:
+        "set the required configuration value the release reads where the service's environment is defined (or roll back the release) — a human action; no code change",
+      kind: "config",
+      risk: "medium",
+      rollback: "remove the value again (or redeploy the current release)",
+      requiresApproval: true,
+      performedBy: "human",
+    });
+  }
   if (classification.class === "code_defect") {
     out.push({
       action: "roll back to the previous release if the error rate keeps rising",
