@@ -1,5 +1,6 @@
-import type { SeriesMeasure } from "../../src/domain/signals.ts";
-import type { MetricQuery } from "../tools.ts";
+import type { KindSpec, ResourceKind, SeriesSpec } from "./measure-types.ts";
+
+export type { KindSpec, ResourceKind, SeriesSpec } from "./measure-types.ts";
 
 /**
  * What the aws specialist reads for each kind of AWS resource, in CloudWatch's names: the
@@ -13,7 +14,7 @@ import type { MetricQuery } from "../tools.ts";
  * - counts per minute (5xx, errors, throttles, evictions, unhealthy hosts): 1;
  * - requests and messages per minute: 10, so ordinary traffic jitter is not a change;
  * - latency: 0.1 s at a load balancer, 5 ms for a database read or write, 100 ms for a
- *   function: below those a user does not notice;
+ *   function: below those a user does not notice; 250 µs for a cache command;
  * - percentages (CPU, memory): 10 points;
  * - connections: 5; queue age: 60 s; queue depth: 10 messages; tasks: 1;
  * - cache misses: 10 a minute; items held: 10; bytes per cached item: 32, a field or two
@@ -21,59 +22,21 @@ import type { MetricQuery } from "../tools.ts";
  * - free memory: 100 MiB.
  */
 
-export type ResourceKind =
-  | "alb"
-  | "rds"
-  | "cache"
-  | "queue"
-  | "function"
-  | "bucket"
-  | "ecs"
-  | "ecs_service";
-
-export interface SeriesSpec {
-  metricName: string;
-  stat: MetricQuery["stat"];
-  measure: SeriesMeasure;
-  unit?: string;
-  minChange: number;
-  /**
-   * CloudWatch publishes the metric only for periods with a nonzero count, so a period
-   * without a datapoint is a zero (once the resource is known to be active).
-   */
-  sparse?: boolean;
-  /** Read per AvailabilityZone (with any target group) when CloudWatch has those series. */
-  perZone?: boolean;
-  /** Exists only per target group or zone, never for the resource alone. */
-  noResourceLevel?: boolean;
-  /**
-   * The series is this metric divided, period by period, by another metric of the same
-   * resource (and dimensions), read with its own statistic: a size per item from the
-   * bytes used and the items held, which neither metric shows alone.
-   */
-  per?: { metricName: string; stat: MetricQuery["stat"] };
-}
-
-export interface KindSpec {
-  kind: ResourceKind;
-  /** What the findings call it. */
-  label: string;
-  namespace: string;
-  /** The dimensions that identify one resource, in order. */
-  identity: string[];
-  /**
-   * Metrics every such resource publishes: discovery lists them to find resources (two
-   * where an account may lack the first, e.g. a load balancer without requests yet).
-   */
-  probe: string[];
-  series: SeriesSpec[];
-  /** AWS Health's names of the services the resource runs on. */
-  healthServices: string[];
-  /** What a saturated series of this kind depends on. */
-  dependency: "database" | "cache" | "queue" | "compute" | "memory";
-}
-
 const MIB = 1024 * 1024;
+
+/** ElastiCache's own time per command: reads, writes (newer engines), GET/SET families. */
+const CACHE_LATENCY_METRICS = [
+  "SuccessfulReadRequestLatency",
+  "SuccessfulWriteRequestLatency",
+  "GetTypeCmdsLatency",
+  "SetTypeCmdsLatency",
+  "StringBasedCmdsLatency",
+];
+/**
+ * A cache answers a command in tens to a few hundred µs: a quarter of a millisecond more
+ * is at least a doubling, what a request making a few cache calls starts to feel.
+ */
+const CACHE_LATENCY_MIN_CHANGE_MICROS = 250;
 
 /** What the two ECS kinds (Container Insights and AWS/ECS) share: one service, two namespaces. */
 const ECS_SERVICE = {
@@ -175,7 +138,9 @@ export const KINDS: readonly KindSpec[] = [
     label: "cache",
     namespace: "AWS/ElastiCache",
     identity: ["CacheClusterId"],
-    probe: ["CPUUtilization", "Evictions"],
+    // A Redis or Valkey node publishes its engine thread's CPU (EngineCPUUtilization) and
+    // may lack host CPU and evictions in the series an account keeps: either names it.
+    probe: ["CPUUtilization", "Evictions", "EngineCPUUtilization"],
     healthServices: ["ELASTICACHE"],
     dependency: "cache",
     series: [
@@ -214,6 +179,23 @@ export const KINDS: readonly KindSpec[] = [
         unit: "%",
         minChange: 10,
       },
+      // The engine's own thread (Redis and Valkey run commands on one): what saturates first.
+      {
+        metricName: "EngineCPUUtilization",
+        stat: "Average",
+        measure: "cpu",
+        unit: "%",
+        minChange: 10,
+      },
+      { metricName: "CurrConnections", stat: "Average", measure: "connections", minChange: 5 },
+      // https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/CacheMetrics.Redis.html
+      ...CACHE_LATENCY_METRICS.map((metricName) => ({
+        metricName,
+        stat: "Average" as const,
+        measure: "dependency_latency" as const,
+        unit: "µs",
+        minChange: CACHE_LATENCY_MIN_CHANGE_MICROS,
+      })),
     ],
   },
   {

@@ -1,6 +1,7 @@
 import {
   dependencyRises,
   onsetOf,
+  overlappingProviderIncidents,
   releases,
   saturatedDependencies,
   series,
@@ -51,7 +52,9 @@ function withinRollout(
  * Dependency series whose load rose (connections, CPU, memory, evictions, cache misses,
  * throttles, concurrency) with a dated climb that began within a correlated release's rollout,
  * with no rise in request volume beginning at or before it. Empty without a release near
- * the onset, or when the load rose first (then traffic is a live driver).
+ * the onset, or when the load rose first (then traffic is a live driver), or when an
+ * open provider incident on what the service runs on had begun by the climb's onset
+ * ({@link contestedDependencies}).
  */
 export function releaseDrivenDependencies(i: SignalIndex): TaggedSignal<"series_change">[] {
   return releaseDrivenClimbs(i).map((d) => d.dependency);
@@ -67,13 +70,41 @@ export function drivingReleases(i: SignalIndex): TaggedSignal<"release_correlati
 }
 
 /** Each dependency climb a release drove, with the releases within whose rollout it began. */
-export function releaseDrivenClimbs(i: SignalIndex): {
+export function releaseDrivenClimbs(i: SignalIndex): RolloutClimb[] {
+  return rolloutClimbs(i).filter((c) => !c.contested);
+}
+
+/**
+ * Dependency climbs that began within a correlated release's rollout on flat traffic
+ * while an open provider incident on what the service runs on had already begun: either
+ * moved the dependency, so the climb is neither the release's doing (it does not tie the
+ * release to the symptom) nor a dependency failing on its own (it does not lead the
+ * release as a competing cause: the incident itself is that, `code.provider_incident_before_onset`).
+ */
+export function contestedDependencies(i: SignalIndex): TaggedSignal<"series_change">[] {
+  return rolloutClimbs(i)
+    .filter((c) => c.contested)
+    .map((c) => c.dependency);
+}
+
+interface RolloutClimb {
   dependency: TaggedSignal<"series_change">;
   releases: TaggedSignal<"release_correlation">[];
-}[] {
+  /** An open provider incident on what the service runs on had begun by the climb's onset. */
+  contested: boolean;
+}
+
+function rolloutClimbs(i: SignalIndex): RolloutClimb[] {
   const near = nearReleases(i);
   if (near.length === 0) return [];
   const loads = series(i, ["requests"], ["rise"]);
+  const incidents = overlappingProviderIncidents(i);
+  const platformFirst = (o: { at: number; uncertainty: number }) =>
+    incidents.some(
+      (t) =>
+        t.signal.startedAt === undefined ||
+        Date.parse(t.signal.startedAt) <= o.at + o.uncertainty * MINUTE,
+    );
   // Rises of load only: a cache or free memory emptying at once is a loss of state (a
   // node replaced, a flush, a failover) as often as a release's doing, so it stays a
   // competing explanation.
@@ -90,7 +121,7 @@ export function releaseDrivenClimbs(i: SignalIndex): {
       (r) =>
         sameOrUnstated(serviceOf(d), r.signal.service) && withinRollout(o.at, o.uncertainty, r),
     );
-    return releases.length > 0 ? [{ dependency: d, releases }] : [];
+    return releases.length > 0 ? [{ dependency: d, releases, contested: platformFirst(o) }] : [];
   });
 }
 
@@ -123,16 +154,25 @@ export function isReleaseDriven(t: Tagged, driven: readonly Tagged[]): boolean {
   });
 }
 
-/** Dependencies at their limit whose load a release did not drive: capacity candidates. */
+/**
+ * Climbs a release drove or may have driven (driven or contested): what a dependency did
+ * on its own excludes them.
+ */
+const releaseTied = (i: SignalIndex) => [
+  ...releaseDrivenDependencies(i),
+  ...contestedDependencies(i),
+];
+
+/** Dependencies at their limit whose load a release did not (or may not have) drive(n): capacity candidates. */
 export const capacitySaturations = (i: SignalIndex) => {
-  const driven = releaseDrivenDependencies(i);
-  return saturatedDependencies(i).filter((t) => !isReleaseDriven(t, driven));
+  const tied = releaseTied(i);
+  return saturatedDependencies(i).filter((t) => !isReleaseDriven(t, tied));
 };
 
-/** Dependency rises a release did not drive (see {@link releaseDrivenDependencies}). */
+/** Dependency rises no release drove or may have driven (see {@link contestedDependencies}). */
 export const independentDependencyRises = (i: SignalIndex) => {
-  const driven = releaseDrivenDependencies(i);
-  return dependencyRises(i).filter((t) => !isReleaseDriven(t, driven));
+  const tied = releaseTied(i);
+  return dependencyRises(i).filter((t) => !isReleaseDriven(t, tied));
 };
 
 /**

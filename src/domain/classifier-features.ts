@@ -45,6 +45,7 @@ const DEPENDENCY_MEASURES: readonly SeriesMeasure[] = [
   "concurrency",
   "cache_misses",
   "cache_item_bytes",
+  "dependency_latency",
 ];
 /**
  * Dependency measures where a drop, not a rise, is pressure: memory still free, items a

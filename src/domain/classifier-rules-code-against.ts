@@ -3,12 +3,14 @@ import {
   errorRises,
   latencyRises,
   onsetOf,
+  overlappingProviderIncidents,
   releases,
   series,
   serviceOf,
   zonalSymptoms,
 } from "./classifier-features.ts";
 import {
+  contestedDependencies,
   independentDependencyRises,
   releaseDrivenDependencies,
 } from "./classifier-features-drivers.ts";
@@ -72,7 +74,8 @@ export function dependencyMovedFirst(i: SignalIndex): Tagged[] {
   // flat until then, was moved by the release: it leads the symptom as the release's effect.
   // One that began moving only after such a climb was under way did not move first either:
   // the release's effect did (a cache it filled evicts, the store behind it takes the misses).
-  const driven = releaseDrivenDependencies(i);
+  // So with a climb a provider incident contests: the incident, not the dependency, led.
+  const driven = [...releaseDrivenDependencies(i), ...contestedDependencies(i)];
   const afterDriven = (d: Tagged) =>
     driven.some((r) => sameOrUnstated(serviceOf(r), serviceOf(d)) && strictlyBefore(r, d));
   const deps = independentDependencyRises(i).filter((d) => !afterDriven(d));
@@ -132,6 +135,28 @@ export const vendorImplicated = (i: SignalIndex): Tagged[] =>
   releases(i).some((r) => r.signal.diffTouchesStack === true) ? [] : correlatedVendorErrors(i);
 
 /**
+ * An open cloud-provider incident on what the service runs on (its compute, its load
+ * balancer, a database or cache it uses, in its region and zones) that began no later
+ * than the first symptom, within that onset's uncertainty (or either time unknown): the
+ * platform was failing before our symptom showed, so it explains the symptom whatever
+ * release came near. A release can turn a slow dependency into errors (a new timeout),
+ * and nothing in the order tells which one to undo: a human settles it.
+ */
+export const providerIncidentBeforeOnset = (i: SignalIndex): Tagged[] => {
+  const dated = symptoms(i)
+    .map(onsetOf)
+    .filter((o) => o !== undefined);
+  const latest =
+    dated.length > 0 ? Math.min(...dated.map((o) => o.at + o.uncertainty * MINUTE)) : undefined;
+  return overlappingProviderIncidents(i).filter(
+    (t) =>
+      t.signal.startedAt === undefined ||
+      latest === undefined ||
+      Date.parse(t.signal.startedAt) <= latest,
+  );
+};
+
+/**
  * Rules naming a competing explanation. Their points alone cannot outweigh a regression's
  * many corroborating rules (the score is capped after the sum), so the gate also refuses a
  * code change while any of them fires: a live alternative cause is for a human to rule out.
@@ -143,6 +168,7 @@ export const COMPETING_EXPLANATION_RULES: ReadonlySet<string> = new Set([
   "code.managed_dependency_failing",
   // A release that also needs missing configuration (classifier-rules-code-config.ts).
   "code.release_partly_needs_missing_config",
+  "code.provider_incident_before_onset",
 ]);
 
 /**
@@ -188,6 +214,15 @@ export const CODE_AGAINST_RULES: readonly Rule[] = [
     explanation:
       "a managed service the service calls (object storage) answered its own server errors from no later than the symptom while the requests sent to it did not rise: its failure explains ours as well as a release does (not counted when the correlated release changed a file in the failing stack)",
     match: managedDependencyErrors,
+  },
+  {
+    id: "code.provider_incident_before_onset",
+    class: "code_defect",
+    effect: "refutes",
+    points: 10,
+    explanation:
+      "an open cloud-provider incident on what the service runs on (its compute, load balancer, or a database or cache it uses, in its region and zones) began before or at the symptom's onset: the platform failing under the service explains the symptom as well as a release does, and a human rules one out (a rollback, the incident's end) before a code change",
+    match: providerIncidentBeforeOnset,
   },
   {
     id: "code.load_rose_with_symptom",

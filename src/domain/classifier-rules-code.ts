@@ -261,10 +261,10 @@ export const CODE_RULES: readonly Rule[] = [
     effect: "supports",
     points: 20,
     explanation:
-      "the symptom followed a release while every dependency read stayed flat and none is saturated: the release, not a dependency, explains it",
+      "the symptom followed a release while every dependency read stayed flat and none is saturated, and no open provider incident covers what the service runs on: the release, not a dependency, explains it",
     match: (i) =>
       unless(
-        [...saturatedDependencies(i), ...dependencyRises(i)],
+        [...saturatedDependencies(i), ...dependencyRises(i), ...overlappingProviderIncidents(i)],
         all(releasePairedSymptom(i), flatDependencies(i)),
       ),
   },

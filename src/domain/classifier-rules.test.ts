@@ -364,6 +364,11 @@ const CASES: Record<string, Case> = {
     blocked: [provider({ overlapsUs: false })],
     because: "the provider incident is elsewhere",
   },
+  "code.provider_incident_before_onset": {
+    fires: [rise("errors_5xx"), provider()],
+    blocked: [rise("errors_5xx", { onset: "2025-03-04T09:40:00Z", uncertainty: 1 }), provider()],
+    because: "the incident began after the symptom had (it still overlaps, within the posting lag)",
+  },
   "data.stale_rows_proven": {
     fires: [stale(3)],
     blocked: [stale(0)],

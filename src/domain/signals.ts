@@ -321,6 +321,12 @@ export const SeriesMeasure = z.enum([
    * provider (an S3 bucket's 5xxErrors): the dependency failing, not the service's own 5xx.
    */
   "dependency_errors",
+  /**
+   * The time a dependency itself takes per command or query, as it measures it (a
+   * cache's command latency): a rise is the dependency slowing under the service, not a
+   * latency users see directly.
+   */
+  "dependency_latency",
 ]);
 export type SeriesMeasure = z.infer<typeof SeriesMeasure>;
 
