@@ -20,7 +20,9 @@ import {
   validateChecks,
 } from "./checks.ts";
 import { runGenericChecks } from "./generic.ts";
-import { ticketRecordIds } from "./schema.ts";
+import { ticketNamedValues } from "./named-values.ts";
+import { checkReferenceEdits } from "./reference-edit.ts";
+import { discoverTables, ticketRecordIds } from "./schema.ts";
 import { asCount, asTimestamp } from "./values.ts";
 
 /**
@@ -31,7 +33,10 @@ import { asCount, asTimestamp } from "./values.ts";
  * mishandles (`data_precondition`). When no declared check matches and the ticket quotes
  * record ids, the schema-generic checks (generic.ts) look for duplicate rows, stuck
  * states, missing related rows and counters out of step with the rows they count around
- * those records (a silent data bug: no exception, no 5xx, only the replica shows it). Findings carry numbers, the query id, state names and at
+ * those records (a silent data bug: no exception, no 5xx, only the replica shows it). When
+ * the ticket names values in words (a region, a plan), reference-edit.ts dates a recent
+ * edit of the small-table row they name and what the rows referring to it did since.
+ * Findings carry numbers, the query id, state names and at
  * most five record ids, never row contents. A statement the guard refuses, or that
  * fails, is a gap, not a crash.
  *
@@ -56,6 +61,12 @@ const IMPACT: Record<DbCheck["kind"], number> = {
   null_precondition: 10,
   aggregate: 10,
 };
+
+/**
+ * Confidence the reference-edit read costs when it fails: a ticket naming values in words
+ * is rarely about reference data, so a failed read is a small unknown, not a missing proof.
+ */
+const REFERENCE_EDIT_IMPACT = 5;
 
 type Cell = unknown;
 
@@ -285,6 +296,14 @@ export function createDbSpecialist(options: DbSpecialistOptions = {}): Specialis
             reason: `the ticket quotes record ids (${ids.length}): duplicate, stuck-state, missing-row and counter checks on the replica`,
           };
         }
+        const names = ticketNamedValues(ticket);
+        if (names.length > 0 && replica) {
+          return {
+            applies: true,
+            required: false,
+            reason: `the ticket names values in words (${names.length}): recent edits of the small-table rows they name, and what the rows referring to them did since`,
+          };
+        }
         return {
           applies: false,
           required: false,
@@ -320,7 +339,8 @@ export function createDbSpecialist(options: DbSpecialistOptions = {}): Specialis
       if (!replica) return ev.skipped("no replica reader: the db connector is absent");
       const { selected, skipped, bySymptomOnly } = checksFor(checks, input.ticket, input.hints);
       const ids = ticketRecordIds(input.ticket);
-      if (selected.length === 0 && skipped.length === 0 && ids.length === 0) {
+      const names = selected.length === 0 ? ticketNamedValues(input.ticket) : [];
+      if (selected.length === 0 && skipped.length === 0 && ids.length === 0 && names.length === 0) {
         return ev.skipped(
           "no declared data check of the run's service matches the ticket's symptoms",
         );
@@ -348,6 +368,13 @@ export function createDbSpecialist(options: DbSpecialistOptions = {}): Specialis
           what: "db generic data-state checks (duplicates, stuck states, missing rows, counters) on the ticket's records",
           confidenceImpact: 10,
           run: () => runGenericChecks(ctx, ids),
+        });
+      }
+      if (names.length > 0) {
+        steps.push({
+          what: "db reference-edit read (recent edits of the small-table rows the ticket names, and the rows referring to them)",
+          confidenceImpact: REFERENCE_EDIT_IMPACT,
+          run: async () => checkReferenceEdits(ctx, (await discoverTables(replica)).tables, names),
         });
       }
       for (const step of steps) {

@@ -40,8 +40,17 @@ const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
 const RECORD_ID = /\b[a-z]{2,12}_(?=[A-Za-z0-9]{0,39}\d)[A-Za-z0-9]{1,40}\b/g;
 /** An id we splice into SQL as a literal: nothing a quote could escape. */
 const PLAIN_ID = /^[A-Za-z0-9_-]{1,64}$/;
-const TEXTUAL = new Set(["text", "character varying", "uuid", "character"]);
-const TIME = new Set(["timestamp with time zone", "timestamp without time zone", "date"]);
+export const TEXTUAL: ReadonlySet<string> = new Set([
+  "text",
+  "character varying",
+  "uuid",
+  "character",
+]);
+export const TIME: ReadonlySet<string> = new Set([
+  "timestamp with time zone",
+  "timestamp without time zone",
+  "date",
+]);
 const STATE = /^(?:status|state|[a-z0-9_]+_(?:status|state))$/;
 const CREATED = ["created_at", "inserted_at", "created"];
 

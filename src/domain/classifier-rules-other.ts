@@ -17,7 +17,7 @@ import {
   RUNTIME_CONCENTRATION,
   runtimeSpikes,
 } from "./classifier-features-code.ts";
-import type { SignalIndex } from "./classifier-index.ts";
+import type { SignalIndex, TaggedSignal } from "./classifier-index.ts";
 import type { Rule } from "./classifier-rule.ts";
 
 /** Rules for and against a data defect and noise (a vendor's failure: classifier-rules-vendor.ts). */
@@ -41,6 +41,27 @@ const ticketRecordsAffected = (i: SignalIndex) =>
     i.of("count_mismatch"),
     staleRows(i).filter((t) => (t.signal.ticketEntitiesAffected ?? 0) > 0),
   );
+/**
+ * An edit of a reference row the ticket names, with the rows referring to it shifted at
+ * that minute and those of its other rows steady (the db specialist emits it only then).
+ */
+const referenceEdits = (i: SignalIndex) => i.of("reference_edit");
+/**
+ * No deploy in the window before the edit and none correlated: a deploy-absence control
+ * whose window reaches the edit (the release specialist read deploys against that onset).
+ */
+const noDeployAcrossEdit = (i: SignalIndex) => {
+  const edits = referenceEdits(i).map((t) => Date.parse(t.signal.editedAt));
+  const reaches = (t: TaggedSignal<"deploy_absent">) => {
+    const { windowStart, windowEnd } = t.signal;
+    if (windowStart === undefined || windowEnd === undefined) return false;
+    return edits.some((at) => Date.parse(windowStart) < at && Date.parse(windowEnd) >= at);
+  };
+  return unless(
+    i.of("release_correlation"),
+    all(referenceEdits(i), i.of("deploy_absent").filter(reaches)),
+  );
+};
 const abortsWithout5xx = (i: SignalIndex) => all(clientAborts(i), flatServerErrors(i));
 const abortsWithoutDeploy = (i: SignalIndex) =>
   unless(i.of("release_correlation"), all(i.of("client_aborts"), i.of("deploy_absent")));
@@ -130,6 +151,33 @@ export const DATA_RULES: readonly Rule[] = [
     explanation:
       "wrong rows with no deploy in the window and none still appearing: a one-off failure, a correction only",
     match: (i) => (ongoingRows(i).length > 0 ? [] : withoutDeploy(i, staleRows(i))),
+  },
+  {
+    id: "data.reference_edit_shifted_rows",
+    class: "data_defect",
+    effect: "supports",
+    points: 45,
+    explanation:
+      "a reference row the ticket names was edited, and the rows referring to it carry a different value since that minute while those of the table's other rows kept theirs: the rows follow the edited data",
+    match: referenceEdits,
+  },
+  {
+    id: "data.reference_edit_audited",
+    class: "data_defect",
+    effect: "supports",
+    points: 20,
+    explanation:
+      "an audit table records that edit (an operator's change with its time), not only the row's update time: a change made to the data, not by the service's write path",
+    match: (i) => referenceEdits(i).filter((t) => t.signal.datedBy === "audit_trail"),
+  },
+  {
+    id: "data.reference_edit_without_deploy",
+    class: "data_defect",
+    effect: "supports",
+    points: 15,
+    explanation:
+      "no deploy in the window before the edit and none correlated: the edit alone changed the rows, a correction only",
+    match: noDeployAcrossEdit,
   },
   {
     id: "data.rows_consistent",

@@ -84,6 +84,26 @@ const stale = (staleCount: number): UnsourcedSignal => ({
   staleCount,
   totalCount: 100,
 });
+/** An audited edit of a reference row the referring rows shifted at. */
+const edit = (datedBy: "audit_trail" | "update_time" = "audit_trail"): UnsourcedSignal => ({
+  kind: "reference_edit",
+  table: "t-ref",
+  named: "Name",
+  editedAt: "2025-03-03T10:00:00Z",
+  datedBy,
+  referringTable: "t-rows",
+  rowsBefore: 200,
+  rowsSince: 80,
+  shifted: [{ column: "amount", before: 1500, after: 0 }],
+});
+/** No deploy in the day before `end`. */
+const absentUntil = (end: string): UnsourcedSignal => ({
+  kind: "deploy_absent",
+  service: SERVICE,
+  windowHours: 24,
+  windowStart: new Date(Date.parse(end) - 86_400_000).toISOString(),
+  windowEnd: end,
+});
 /** Three wrong rows with the data-state fields a generic db check adds. */
 const staleWith = (extra: {
   ongoing?: boolean;
@@ -398,6 +418,21 @@ const CASES: Record<string, Case> = {
     fires: [staleWith({ ticketEntitiesAffected: 2 })],
     blocked: [staleWith({ ticketEntitiesAffected: 0 })],
     because: "none of the ticket's records is among the wrong rows",
+  },
+  "data.reference_edit_shifted_rows": {
+    fires: [edit()],
+    blocked: [stale(0)],
+    because: "no edit of a reference row the rows shifted at",
+  },
+  "data.reference_edit_audited": {
+    fires: [edit("audit_trail")],
+    blocked: [edit("update_time")],
+    because: "only the row's update time dates the edit",
+  },
+  "data.reference_edit_without_deploy": {
+    fires: [edit(), absentUntil("2025-03-03T10:00:00Z")],
+    blocked: [edit(), absentUntil("2025-03-02T09:00:00Z")],
+    because: "the deploy-absence window ends before the edit (a deploy may precede it)",
   },
   "data.rows_consistent": {
     fires: [{ kind: "derived_rows_consistent", table: "t-1" }],
@@ -759,6 +794,17 @@ describe("data rows of a write path whole again", () => {
     expect(firedIds([ongoing, release()])).not.toContain("data.write_path_whole_again");
     expect(firedIds([ongoing, release()])).toContain("data.write_path_changed");
     expect(firedIds([whole, stale(3), release()])).toContain("data.write_path_changed");
+  });
+});
+
+describe("data.reference_edit_without_deploy", () => {
+  it("is not counted when a release correlates, nor without the edit", () => {
+    expect(firedIds([edit(), absentUntil("2025-03-03T10:00:00Z"), release()])).not.toContain(
+      "data.reference_edit_without_deploy",
+    );
+    expect(firedIds([absentUntil("2025-03-03T10:00:00Z")])).not.toContain(
+      "data.reference_edit_without_deploy",
+    );
   });
 });
 

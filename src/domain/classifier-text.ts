@@ -15,6 +15,7 @@ import { sharedFailureWithoutRelease } from "./classifier-features-spread.ts";
 import type { SignalIndex, TaggedSignal } from "./classifier-index.ts";
 import { scheduledAlarmWithoutImpact } from "./classifier-rules-recurrence.ts";
 import type { EvidenceRef, IncidentClass } from "./classifier-schema.ts";
+import { shiftText } from "./signal-reference-edit.ts";
 import type { Signal, SignalOf } from "./signals.ts";
 
 /**
@@ -59,6 +60,8 @@ function describeSignal(s: Signal): string {
       return `${s.subject}: shows ${s.displayed}, source of truth ${s.computed}`;
     case "data_precondition":
       return `${s.rowCount} rows of ${s.table} where ${s.condition}`;
+    case "reference_edit":
+      return `${s.table} row "${s.named}" edited ${s.editedAt}; ${s.referringTable} rows since: ${shiftText(s.shifted)}`;
     case "reproduction":
       return `${s.path} ${s.reproduced ? "reproduced" : "not reproduced"}${s.release ? ` on ${s.release}` : ""}`;
     case "user_impact":
@@ -263,6 +266,10 @@ export function hypothesisStatement(
     }
     case "data_defect": {
       const stale = i.of("stale_derived_rows")[0]?.signal;
+      const edit = i.of("reference_edit")[0]?.signal;
+      if (edit && !stale) {
+        return `A ${edit.table} row the ticket names ("${edit.named}") was edited at ${edit.editedAt} (${edit.datedBy === "audit_trail" ? "its audit trail" : "its update time"}); the ${edit.rowsSince} ${edit.referringTable} rows referring to it since carry ${shiftText(edit.shifted)} while those of its other rows kept theirs: the code follows the edited data; needs a data correction by the data's owners (the row, and a decision on the rows written since)`;
+      }
       const rows = stale
         ? ` in ${stale.table} (${stale.staleCount}/${stale.totalCount} stale)`
         : "";
@@ -390,6 +397,10 @@ export function settlingTest(cls: IncidentClass, i: SignalIndex): string {
     }
     case "data_defect": {
       const stale = i.of("stale_derived_rows")[0]?.signal;
+      const edit = i.of("reference_edit")[0]?.signal;
+      if (edit && !stale) {
+        return `Compare the ${edit.referringTable} rows referring to the edited ${edit.table} row created before and after ${edit.editedAt} with those of its other rows: the value changes at the edit, for that row only`;
+      }
       return `Recompute the derived value of a sample of ${stale ? stale.table : "the derived"} rows with SELECTs over the source tables and compare with the stored value`;
     }
     case "infra":

@@ -121,6 +121,22 @@ const signal: fc.Arbitrary<Signal> = fc.oneof(
     rowCount: small,
   }),
   fc.record({
+    kind: fc.constant("reference_edit" as const),
+    sourceRef: ref,
+    table: names("t1"),
+    named: names("Name"),
+    editedAt: when,
+    datedBy: fc.constantFrom("audit_trail" as const, "update_time" as const),
+    referringTable: names("t2"),
+    rowsBefore: small,
+    rowsSince: small,
+    shifted: fc.constant([{ column: "c", before: 10, after: 0 }] as {
+      column: string;
+      before: number;
+      after: number;
+    }[]),
+  }),
+  fc.record({
     kind: fc.constant("reproduction" as const),
     sourceRef: ref,
     path: names("GET /a", "POST /b"),

@@ -220,6 +220,26 @@ describe("runOnset", () => {
     expect(onset).toMatchObject({ source: "data_state", at: "2026-11-13T08:14:22Z" });
   });
 
+  it("dates a data-state onset by the edit of a reference row the rows shifted at", () => {
+    const onset = runOnset([
+      returnedOutput("db", { kind: "db_query", ref: "db_query:q2" }, [
+        {
+          kind: "reference_edit",
+          table: "t",
+          named: "Name",
+          editedAt: "2026-11-12T10:12:41Z",
+          datedBy: "audit_trail",
+          referringTable: "r",
+          rowsBefore: 100,
+          rowsSince: 40,
+          shifted: [{ column: "amount", before: 10, after: 0 }],
+        },
+      ]),
+    ]);
+    expect(onset).toMatchObject({ source: "data_state", at: "2026-11-12T10:12:41Z" });
+    expect(onset?.what).toContain("edit of the t row");
+  });
+
   it("is undefined when nothing returned dates the symptom", () => {
     expect(runOnset([skippedOutput("aws", "no tool")])).toBeUndefined();
   });

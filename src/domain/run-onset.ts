@@ -1,4 +1,4 @@
-import type { SignalOf } from "./signals.ts";
+import type { Signal, SignalOf } from "./signals.ts";
 import type { SpecialistOutput } from "./specialist-output.ts";
 
 /**
@@ -9,8 +9,9 @@ import type { SpecialistOutput } from "./specialist-output.ts";
  * rise of its restarts; a new exception's first event counts as one, unless the same
  * source saw the issue's own event series rise, which then dates it: a months-old issue
  * that spikes today began today; failing all of those, a client-error rise or tasks lost
- * below the desired count); failing that, the oldest stale derived row, which only
- * bounds when a write path went wrong. Pure.
+ * below the desired count); failing that, the earliest data-state date: the oldest stale
+ * derived row, which only bounds when a write path went wrong, or the edit of a reference
+ * row the referring rows shifted at. Pure.
  */
 
 /**
@@ -189,6 +190,20 @@ function credibleRises(
 const where = (s: SignalOf<"series_change">) =>
   [s.service, s.scope?.resource, s.scope?.route].filter(Boolean).join(" ");
 
+/**
+ * When a data-state signal dates the symptom: the oldest stale row, or the edit of a
+ * reference row the rows shifted at (an operator's change is the start, to the minute).
+ */
+function dataStateOnset(signal: Signal): { at: string; what: string } | undefined {
+  if (signal.kind === "stale_derived_rows" && signal.oldestStaleAt) {
+    return { at: signal.oldestStaleAt, what: `oldest stale ${signal.table} row` };
+  }
+  if (signal.kind === "reference_edit") {
+    return { at: signal.editedAt, what: `edit of the ${signal.table} row the ticket names` };
+  }
+  return undefined;
+}
+
 export function runOnset(outputs: readonly SpecialistOutput[]): RunOnset | undefined {
   const primary = credibleRises(outputs);
   const rises = primary.length > 0 ? primary : credibleRises(outputs, FALLBACK_SYMPTOM_MEASURES);
@@ -214,11 +229,12 @@ export function runOnset(outputs: readonly SpecialistOutput[]): RunOnset | undef
   for (const output of outputs) {
     if (output.status !== "returned") continue;
     for (const signal of output.signals) {
-      if (signal.kind !== "stale_derived_rows" || !signal.oldestStaleAt) continue;
-      if (!best || Date.parse(signal.oldestStaleAt) < Date.parse(best.at)) {
+      const dated = dataStateOnset(signal);
+      if (!dated) continue;
+      if (!best || Date.parse(dated.at) < Date.parse(best.at)) {
         best = {
-          at: signal.oldestStaleAt,
-          what: `oldest stale ${signal.table} row (${output.specialistId})`,
+          at: dated.at,
+          what: `${dated.what} (${output.specialistId})`,
           specialistId: output.specialistId,
           source: "data_state",
           uncertaintyMinutes: 0,

@@ -1,5 +1,8 @@
 import { z } from "zod";
+import { ReferenceEditSignal } from "./signal-reference-edit.ts";
 import { RecurringAlarmSignal } from "./signals-alarm.ts";
+
+export { ReferenceEditSignal };
 
 /**
  * Typed signals: the only thing a specialist tells the classifier. Each is a small fact
@@ -13,7 +16,7 @@ import { RecurringAlarmSignal } from "./signals-alarm.ts";
  * comes from (`traffic_origin`, `client_aborts`), which dependency is at its limit
  * (`dependency_saturation`, `queue_saturation`, `task_health`, `crash_loop`,
  * `poison_message`), and data-state discrepancies (`stale_derived_rows`,
- * `count_mismatch`). Negative controls (`no_5xx_rise`, `deploy_absent`,
+ * `count_mismatch`, `reference_edit`). Negative controls (`no_5xx_rise`, `deploy_absent`,
  * `vendor_operational`, `derived_rows_consistent`, `series_change` with direction
  * `flat`) are evidence too: a control that ran and found nothing is what rejects the
  * alternative hypotheses. No kind names a service, route or vendor of a scenario.
@@ -487,6 +490,7 @@ export const SignalSchema = z.discriminatedUnion("kind", [
   DerivedRowsConsistentSignal,
   CountMismatchSignal,
   DataPreconditionSignal,
+  ReferenceEditSignal,
   ReproductionSignal,
   UserImpactSignal,
   ReportedCauseSignal,
