@@ -45,6 +45,12 @@ export interface SentryEventSummary {
    * the adapter.
    */
   request?: { method?: string; path?: string; userAgent?: string };
+  /**
+   * Hosts the event's HTTP breadcrumbs (`fetch`, `xhr`, `http`) called before the error,
+   * oldest first, without duplicates: who this service called. Host only: the paths,
+   * queries and bodies of those calls never leave the adapter.
+   */
+  outboundHosts?: string[];
 }
 
 export interface SentryReleaseSummary {

@@ -46,6 +46,10 @@ export async function explainRun(db: Db, run: RunRow): Promise<string[]> {
   } else {
     lines.push(`no classification (stopped in ${run.phase})`);
   }
+  // A linked issue read as its caller's view of the ticket's service steered the scope.
+  for (const view of bundle?.investigation?.resolution?.callerViews ?? []) {
+    lines.push(`caller's view: Sentry issue ${view.issueId}: ${view.detail}`);
+  }
   for (const reason of context.decision?.reasons ?? []) lines.push(`gate: ${reason}`);
   return lines;
 }

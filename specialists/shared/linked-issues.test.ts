@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { TicketContext } from "../types.ts";
-import { linkedSentryIssueIds } from "./linked-issues.ts";
+import { isCallerView, linkedSentryIssueIds } from "./linked-issues.ts";
 
 /** A ticket carrying only what the link reading looks at. */
 function ticket(opts: { ids?: string[]; description?: string; urls?: string[] }): TicketContext {
@@ -34,5 +34,24 @@ describe("linkedSentryIssueIds", () => {
     expect(
       linkedSentryIssueIds(ticket({ ids: ["9"], urls: ["https://acme.sentry.io/issues/1/"] })),
     ).toEqual(["9"]);
+  });
+});
+
+describe("linkedSentryIssueIds with a caller's view", () => {
+  it("leaves out a linked issue FETCH_LINEAR read as its caller's view of the ticket's service", () => {
+    const t: TicketContext = {
+      ...ticket({ ids: ["11", "12"] }),
+      resolution: {
+        service: "callee-svc",
+        declared: false,
+        sources: [],
+        policyScope: { service: "callee-svc" },
+        gaps: [],
+        callerViews: [{ issueId: "11", caller: "caller-svc", callee: "callee-svc", detail: "d" }],
+      },
+    };
+    expect(linkedSentryIssueIds(t)).toEqual(["12"]);
+    expect(isCallerView(t, "11")).toBe(true);
+    expect(isCallerView(t, "12")).toBe(false);
   });
 });

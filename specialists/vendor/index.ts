@@ -1,6 +1,6 @@
 import { CHECK_RULES, EvidenceCollector, settle } from "../shared/collector.ts";
 import { deadlineSignal, runClock } from "../shared/deadline.ts";
-import { MAX_LINKED_ISSUES } from "../shared/linked-issues.ts";
+import { isCallerView, MAX_LINKED_ISSUES } from "../shared/linked-issues.ts";
 import type { SentryEventSummary, SentryReader } from "../tools.ts";
 import type { Specialist, SpecialistInput, TicketContext } from "../types.ts";
 import {
@@ -188,7 +188,9 @@ async function linkedEvents(
   sentry: SentryReader | undefined,
   signal: AbortSignal,
 ): Promise<SentryEventSummary[]> {
-  const ids = ticket.snapshot.linked.sentryIssueIds.slice(0, MAX_LINKED_ISSUES);
+  const ids = ticket.snapshot.linked.sentryIssueIds
+    .filter((id) => !isCallerView(ticket, id))
+    .slice(0, MAX_LINKED_ISSUES);
   if (!sentry || ids.length === 0) return [];
   const read = await Promise.all(
     ids.map(async (id) => ({

@@ -1,5 +1,5 @@
 import { type EvidenceCollector, settle } from "../shared/collector.ts";
-import { MAX_LINKED_ISSUES } from "../shared/linked-issues.ts";
+import { isCallerView, MAX_LINKED_ISSUES } from "../shared/linked-issues.ts";
 import type { SentryEventSummary } from "../tools.ts";
 import type { SpecialistInput } from "../types.ts";
 import { sameHostAnswered } from "./egress-control.ts";
@@ -76,7 +76,9 @@ async function issueSpread(
   const sentry = input.tools.sentry;
   const tag = upstream.tag;
   if (!sentry || !tag) return undefined;
-  const ids = input.ticket.snapshot.linked.sentryIssueIds.slice(0, MAX_LINKED_ISSUES);
+  const ids = input.ticket.snapshot.linked.sentryIssueIds
+    .filter((id) => !isCallerView(input.ticket, id))
+    .slice(0, MAX_LINKED_ISSUES);
   let count = 0;
   let total = 0;
   for (const id of ids) {

@@ -73,6 +73,27 @@ export const ServiceResolutionSchema = z.object({
       detail: z.string().min(1),
     })
     .optional(),
+  /**
+   * Linked Sentry issues that are another service's view of this one: their project's
+   * service failing on its outbound call to the service the ticket is filed under, as the
+   * issue's own event names the callee (a tag, an HTTP breadcrumb's host, an in-app
+   * frame: src/phases/scope-callers.ts). Such an issue does not vote for its project's
+   * service (the symptom shows there, the cause is in the callee), so it raises no
+   * identity conflict; specialists read the callee's own issues instead of it
+   * (specialists/shared/linked-issues.ts). A finding, recorded with what named the callee.
+   */
+  callerViews: z
+    .array(
+      z.object({
+        issueId: z.string().min(1),
+        /** The service the issue's project belongs to: the caller. */
+        caller: z.string().min(1),
+        /** The ticket's service, which the caller's failing call was to. */
+        callee: z.string().min(1),
+        detail: z.string().min(1),
+      }),
+    )
+    .optional(),
   /** The scope policy and kill switches use: the most restrictive one on a mismatch. */
   policyScope: z.object({ team: z.string().optional(), service: z.string().optional() }),
   /** What the resolution could not establish, with its cost in confidence points. */

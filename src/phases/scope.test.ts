@@ -179,4 +179,28 @@ describe("resolveService", () => {
     });
     expect(named.mismatch?.services).toEqual(["payments-gateway", "orders-api"]);
   });
+
+  it("a linked issue that is its caller's view of the labelled service votes for neither, and is recorded", () => {
+    const discovered = ["portal-web", "claims-api"];
+    const base = {
+      ticket: ticket({ team: null, labels: ["service:claims-api"] }),
+      sentryProjects: [{ issueId: "7", project: "portal-web" }],
+      awsRefs: [],
+      catalog,
+      discovered,
+    };
+    const disputed = resolveService(base);
+    expect(disputed.mismatch?.services).toEqual(["portal-web", "claims-api"]);
+    const view = { issueId: "7", caller: "portal-web", callee: "claims-api", detail: "timeout" };
+    const r = resolveService({ ...base, callerViews: [view] });
+    expect(r).toMatchObject({ service: "claims-api", decidedBy: "linear_label" });
+    expect(r.mismatch).toBeUndefined();
+    expect(r.callerViews).toEqual([view]);
+    expect(r.sources[0]).toMatchObject({ source: "sentry_project", value: "portal-web" });
+    expect(r.sources[0]?.service).toBeUndefined();
+    // A view whose callee the ticket is not filed under changes nothing: the conflict stands.
+    const stray = resolveService({ ...base, callerViews: [{ ...view, callee: "other-api" }] });
+    expect(stray.mismatch?.services).toEqual(["portal-web", "claims-api"]);
+    expect(stray.callerViews).toBeUndefined();
+  });
 });

@@ -17,6 +17,16 @@ import {
   alarmWordVote,
   readAlarmDimensions,
 } from "./scope-alarms.ts";
+import { type CallerView, callerCandidates, readCallerViews } from "./scope-callers.ts";
+import {
+  fromSentry,
+  labelPrefixVote,
+  labelVotes,
+  projectVote,
+  repositoryVotes,
+  teamVote,
+  textVotes,
+} from "./scope-votes.ts";
 import { extractLinks } from "./ticket.ts";
 
 /**
@@ -46,154 +56,8 @@ export interface ScopeInput {
    * Each is a gap; see {@link resolveService} for the votes a failed read holds back.
    */
   unread?: { discovery?: string; alarms?: string; sentryIssues?: readonly string[] };
-}
-
-const slug = (text: string) =>
-  text
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, "-")
-    .replace(/^-|-$/g, "");
-const same = (a: string, b: string) => slug(a) === slug(b);
-
-function byName(catalog: ServiceCatalog, name: string): CatalogService | undefined {
-  return Object.values(catalog.services).find((s) => same(s.name, name));
-}
-
-/** Sentry project → the catalog service declaring it, else the service of that name. */
-function fromSentry(catalog: ServiceCatalog, project: string): string {
-  const declared = Object.values(catalog.services).find((s) =>
-    s.sentryProjects.some((p) => same(p, project)),
-  );
-  return declared?.name ?? byName(catalog, project)?.name ?? project;
-}
-
-function labelVotes(
-  ticket: LinearTicket,
-  catalog: ServiceCatalog,
-  discovered: readonly string[],
-): ResolutionVote[] {
-  const votes: ResolutionVote[] = [];
-  for (const label of ticket.labels) {
-    const prefixed = /^service[:/](.+)$/i.exec(label)?.[1];
-    const service =
-      (prefixed ? (byName(catalog, prefixed)?.name ?? slug(prefixed)) : undefined) ??
-      Object.values(catalog.services).find(
-        (s) => same(s.name, label) || s.linear.labels.some((l) => same(l, label)),
-      )?.name ??
-      discovered.find((d) => same(d, label));
-    if (service) {
-      votes.push({
-        source: "linear_label",
-        value: label,
-        service,
-        detail: `Linear label "${label}"`,
-      });
-    }
-  }
-  return votes;
-}
-
-function projectVote(ticket: LinearTicket, catalog: ServiceCatalog): ResolutionVote | undefined {
-  const project = ticket.project;
-  if (!project) return undefined;
-  const names = [project.name, project.slug];
-  const service =
-    Object.values(catalog.services).find((s) =>
-      s.linear.projects.some((p) => names.some((n) => same(n, p))),
-    )?.name ?? byName(catalog, project.name)?.name;
-  return service
-    ? {
-        source: "linear_project",
-        value: project.name,
-        service,
-        detail: `Linear project "${project.name}"`,
-      }
-    : undefined;
-}
-
-function teamVote(ticket: LinearTicket, catalog: ServiceCatalog): ResolutionVote | undefined {
-  const team = ticket.team;
-  if (!team) return undefined;
-  const names = [team.key, team.name];
-  const declared = Object.values(catalog.services).find((s) =>
-    s.linear.teams.some((t) => names.some((n) => same(n, t))),
-  )?.team;
-  const policyTeam = catalog.teams.find((t) => names.some((n) => same(n, t)));
-  const resolved = declared ?? policyTeam;
-  return resolved
-    ? {
-        source: "linear_team",
-        value: team.key,
-        team: resolved,
-        detail: `Linear team ${team.key} (${team.name})`,
-      }
-    : undefined;
-}
-
-const GITHUB_REPO = /github\.com\/([\w.-]+\/[\w.-]+?)(?:\.git)?(?=[/#?\s)]|$)/gi;
-
-/** GitHub repositories the ticket links (text and attachments) that the catalog assigns. */
-function repositoryVotes(ticket: LinearTicket, catalog: ServiceCatalog): ResolutionVote[] {
-  const text = [
-    ticket.description,
-    ...ticket.comments.map((c) => c.body),
-    ...ticket.attachments.map((a) => a.url),
-  ].join("\n");
-  const repos = [...new Set([...text.matchAll(GITHUB_REPO)].map((m) => m[1]!.toLowerCase()))];
-  return repos.flatMap((repo) => {
-    const owner = Object.values(catalog.services).find((s) => s.repository?.toLowerCase() === repo);
-    return owner
-      ? [
-          {
-            source: "repository" as const,
-            value: repo,
-            service: owner.name,
-            detail: `the ticket links ${repo}, the repository of ${owner.name}`,
-          },
-        ]
-      : [];
-  });
-}
-
-/**
- * A label that is the first part of exactly one discovered or catalogued service's name
- * (a label `<name>` → the one service `<name>-<suffix>`). Weaker than any other structured source: it is asked
- * only when none of them names a service, so it never disputes one.
- */
-function labelPrefixVote(
-  ticket: LinearTicket,
-  names: readonly string[],
-): ResolutionVote | undefined {
-  for (const label of ticket.labels) {
-    const l = slug(label);
-    if (l.length < 3) continue;
-    const matching = names.filter((n) => slug(n).startsWith(`${l}-`));
-    if (matching.length === 1) {
-      return {
-        source: "linear_label",
-        value: label,
-        service: matching[0]!,
-        detail: `Linear label "${label}" is the prefix of one known service, ${matching[0]}`,
-      };
-    }
-  }
-  return undefined;
-}
-
-/** Known services named as whole words in the title or description: a hint only. */
-function textVotes(ticket: LinearTicket, names: readonly string[]): ResolutionVote[] {
-  const text = `${ticket.title}\n${ticket.description}`.toLowerCase();
-  return names
-    .filter((name) => {
-      const escaped = name.toLowerCase().replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-      return new RegExp(`(?<![\\w-])${escaped}(?![\\w-])`).test(text);
-    })
-    .map((name) => ({
-      source: "ticket_text",
-      value: name,
-      service: name,
-      detail: `the ticket's text names ${name}`,
-    }));
+  /** Linked issues read as a caller's view of another service (scope-callers.ts). */
+  callerViews?: readonly CallerView[];
 }
 
 /**
@@ -241,6 +105,22 @@ export function resolveService(input: ScopeInput): ServiceResolution {
   votes.push(...repositoryVotes(ticket, catalog));
   const team = teamVote(ticket, catalog);
   if (team) votes.push(team);
+  // A linked issue that is its caller's view of a service the ticket is filed under votes
+  // for neither (scope-callers.ts); the sentry votes come first, in link order.
+  const filed = new Set(
+    votes.filter((v) => v.source !== "sentry_project" && v.service).map((v) => v.service),
+  );
+  const views = (input.callerViews ?? []).filter((c) => filed.has(c.callee));
+  input.sentryProjects.forEach(({ issueId }, i) => {
+    const view = views.find((c) => c.issueId === issueId);
+    const vote = votes[i]!;
+    if (view)
+      votes[i] = {
+        source: vote.source,
+        value: vote.value,
+        detail: `${vote.detail}, ${view.detail}`,
+      };
+  });
   const missing = unreadSources(unread);
   const gaps: ServiceResolution["gaps"] = missing.map((what) => ({
     what: `${what} could not be read for the service`,
@@ -305,6 +185,7 @@ export function resolveService(input: ScopeInput): ServiceResolution {
     declared: entry !== undefined,
     sources: votes,
     ...(mismatch ? { mismatch } : {}),
+    ...(views.length > 0 ? { callerViews: [...views] } : {}),
     policyScope: {
       ...(resolvedTeam ? { team: resolvedTeam } : {}),
       ...(service ? { service } : {}),
@@ -387,7 +268,7 @@ export async function resolveTicketScope(
       readAlarmDimensions(deps.tools.cloudwatch, links.awsRefs, createdAt),
     ]),
   );
-  const resolution = resolveService({
+  const input: ScopeInput = {
     ticket: raw,
     sentryProjects,
     awsRefs: links.awsRefs,
@@ -399,7 +280,13 @@ export async function resolveTicketScope(
       ...(alarms.unread ? { alarms: alarms.unread } : {}),
       ...(unread.length > 0 ? { sentryIssues: unread } : {}),
     },
-  });
+  };
+  let resolution = resolveService(input);
+  const candidates = callerCandidates(resolution, sentryProjects, (p) =>
+    fromSentry(deps.catalog, p),
+  );
+  const callerViews = await withCallBudget(budget, () => readCallerViews(reader, candidates));
+  if (callerViews.length > 0) resolution = resolveService({ ...input, callerViews });
   resolution.gaps.push(...alarms.gaps);
   if (resolution.mismatch) {
     const scopes = mismatchScopes(resolution, deps.catalog);

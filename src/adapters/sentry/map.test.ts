@@ -103,6 +103,42 @@ describe("mapEvent", () => {
     }
   });
 
+  it("keeps only the hosts of HTTP breadcrumbs: no path, query or other breadcrumb", () => {
+    const mapped = mapEvent({
+      ...event,
+      entries: [
+        ...event.entries,
+        {
+          type: "breadcrumbs",
+          data: {
+            values: [
+              { type: "default", category: "query", message: "select 1" },
+              {
+                type: "http",
+                category: "fetch",
+                data: {
+                  method: "POST",
+                  url: "http://Upstream.internal.example.com/v2/things?key=s3cr3t",
+                },
+              },
+              { type: "default", category: "xhr", data: { url: "https://cdn.example.com/a.js" } },
+              { type: "http", category: "fetch", data: { url: "/relative/only" } },
+              {
+                type: "http",
+                category: "fetch",
+                data: { url: "http://upstream.internal.example.com/x" },
+              },
+            ],
+          },
+        },
+      ].filter((e) => !(e.type === "breadcrumbs" && JSON.stringify(e).includes("accounts"))),
+    });
+    expect(mapped.outboundHosts).toEqual(["upstream.internal.example.com", "cdn.example.com"]);
+    expect(JSON.stringify(mapped)).not.toContain("s3cr3t");
+    expect(JSON.stringify(mapped)).not.toContain("/v2/things");
+    expect(mapEvent(event).outboundHosts).toBeUndefined();
+  });
+
   it("drops the user tag and reduces the url tag to its path", () => {
     const { tags } = mapEvent(event);
     expect(tags.map((t) => t.key)).not.toContain("user");

@@ -9,8 +9,8 @@ import { AppError, ErrorCode } from "../../domain/errors.ts";
 /**
  * Sentry payloads mapped down to the summaries specialists read. The schemas name only
  * the fields we keep (zod strips the rest), so request headers (but User-Agent), cookies, bodies, query
- * strings, breadcrumbs, frame variables, source context and user data never leave the
- * adapter (invariant 6). Shapes: https://docs.sentry.io/api/events/retrieve-an-issue/,
+ * strings, breadcrumbs (but the hosts of HTTP ones), frame variables, source context and user data
+ * never leave the adapter (invariant 6). Shapes: https://docs.sentry.io/api/events/retrieve-an-issue/,
  * …/retrieve-an-issue-event/, …/list-an-organizations-releases/.
  */
 
@@ -75,6 +75,22 @@ const requestEntrySchema = z.object({
   // `[name, value]` pairs; only User-Agent is read (it tells who sent the request).
   headers: z.array(z.tuple([z.string(), z.string().nullable()])).nullish(),
 });
+
+/** A breadcrumb as Sentry sends it; only an HTTP one's URL is read, for its host. */
+const breadcrumbsEntrySchema = z.object({
+  values: z
+    .array(
+      z.object({
+        type: text,
+        category: text,
+        data: z.object({ url: z.unknown() }).partial().nullish(),
+      }),
+    )
+    .nullish(),
+});
+
+/** Breadcrumb categories the SDKs record outgoing HTTP calls under. */
+const HTTP_BREADCRUMB = /^(http|fetch|xhr)$/i;
 
 const tagValuesSchema = z.object({
   key: z.string(),
@@ -188,6 +204,32 @@ function mapRequest(entries: { type: string; data: unknown }[]) {
   };
 }
 
+/** A URL's host, lower-cased; undefined when it has none (a relative path). */
+function hostOf(url: string): string | undefined {
+  try {
+    return new URL(url).hostname.toLowerCase() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The hosts of the event's HTTP breadcrumbs, oldest first, each once. */
+function mapOutboundHosts(entries: { type: string; data: unknown }[]): string[] {
+  const entry = entries.find((e) => e.type === "breadcrumbs");
+  if (!entry) return [];
+  const parsed = breadcrumbsEntrySchema.safeParse(entry.data);
+  if (!parsed.success) return [];
+  const hosts = new Set<string>();
+  for (const crumb of parsed.data.values ?? []) {
+    const http =
+      HTTP_BREADCRUMB.test(crumb.type ?? "") || HTTP_BREADCRUMB.test(crumb.category ?? "");
+    const url = crumb.data?.url;
+    const host = http && typeof url === "string" ? hostOf(url) : undefined;
+    if (host) hosts.add(host);
+  }
+  return [...hosts];
+}
+
 export function mapEvent(body: unknown): SentryEventSummary {
   const event = parse(eventSchema, body, "event");
   const tags = mapTags(event.tags ?? []);
@@ -199,6 +241,7 @@ export function mapEvent(body: unknown): SentryEventSummary {
   const entries = event.entries ?? [];
   const exception = mapException(entries);
   const request = mapRequest(entries);
+  const outboundHosts = mapOutboundHosts(entries);
   return {
     eventId: event.eventID ?? event.id ?? "",
     dateCreated: event.dateCreated,
@@ -207,6 +250,7 @@ export function mapEvent(body: unknown): SentryEventSummary {
     tags,
     ...(exception ? { exception } : {}),
     ...(request ? { request } : {}),
+    ...(outboundHosts.length > 0 ? { outboundHosts } : {}),
   };
 }
 
