@@ -1,4 +1,5 @@
 import type { MetricSeries } from "../tools.ts";
+import { healthServicesNamed } from "./endpoints.ts";
 import { kindSpec } from "./measures.ts";
 import { assessSeries } from "./series.ts";
 
@@ -242,6 +243,8 @@ export interface ErrorLogSummary {
   redeliveredMessages: number;
   /** Buckets the error lines name: matched to the account's buckets, never emitted as read. */
   buckets: string[];
+  /** AWS Health service codes of the AWS endpoints the error lines name (endpoints.ts). */
+  awsServices: string[];
 }
 
 /**
@@ -318,6 +321,7 @@ export function summarizeErrorRows(rows: Record<string, string>[]): ErrorLogSumm
       (m) => Math.max(m.lines, m.stated) >= POISON_MIN_REDELIVERIES,
     ).length,
     buckets: [...buckets].sort(),
+    awsServices: healthServicesNamed(rows.flatMap((r) => Object.values(r))),
   };
 }
 

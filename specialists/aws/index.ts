@@ -337,7 +337,12 @@ export function createAwsSpecialist(options: AwsSpecialistOptions = {}): Special
         const zones = [
           ...new Set([...declaredZones(input.ticket.awsResources), ...zonesRead(assessed)]),
         ];
-        emitProvider(ev, health.ref, health.events, healthServicesOf(resources), zones);
+        // What it runs on: its resources' services, and the AWS services its errors call.
+        const services = new Set([
+          ...healthServicesOf(resources),
+          ...readings.errorLogs.flatMap((l) => l.summary.awsServices),
+        ]);
+        emitProvider(ev, health.ref, health.events, services, zones);
       }
       return ev.finish(signal, nextPivot(readings, assessed));
     },

@@ -47,7 +47,8 @@ function readLogs(
 
 /** Logs Insights over an application log group: error lines by type and route. */
 const ERROR_QUERY = [
-  "fields @timestamp, level, status, method, path, req_id, requestId, request_id, err.type, error.type, message_id, messageId, receive_count, receiveCount, ApproximateReceiveCount, bucket, Bucket, bucketName, s3.bucket",
+  // @message too: only what summarizeErrorRows derives from it leaves (the AWS endpoints named).
+  "fields @timestamp, @message, level, status, method, path, req_id, requestId, request_id, err.type, error.type, message_id, messageId, receive_count, receiveCount, ApproximateReceiveCount, bucket, Bucket, bucketName, s3.bucket",
   // Logs Insights discovers fields in JSON lines only: a logfmt line (`level=fatal msg=…`,
   // a task failing at boot) is matched by its text.
   'filter level in ["error", "fatal"] or status >= 500 or @message like /\\blevel=(error|fatal|panic)\\b/',
