@@ -30,7 +30,29 @@ import { dropQueuePrefix, testQueuePrefix } from "../setup/redis.ts";
  * listed as a todo so the gap stays visible. Remove an entry as soon as it passes (the
  * suite says so when it does). Never change a scenario's data to leave this list.
  */
-const KNOWN_MISSES: Record<string, string> = {};
+const KNOWN_MISSES: Record<string, string> = {
+  // Blind round 13 of session 11 (measured after that session's fixes; all safe: no gate pass).
+  // One browser version carries an old frontend error's spike; users' harm (a business
+  // metric) is not read, so noise stays under the floor.
+  "greenhouse-web-resizeobserver-chrome-update": "BLOCKED_NEEDS_INFO", // expected NOISE_NO_FIX
+  // A weekly maintenance alarm on the database with no impact: the alarm is not tied to the
+  // service, so the impact controls are not read.
+  "rostering-api-rds-cpu-weekly-maintenance-no-impact": "BLOCKED_NEEDS_INFO", // expected NOISE_NO_FIX
+  // A deploy that failed and rolled back: the rolled-back release is dropped, so Sentry's
+  // release and the running one are never set against each other.
+  "expense-claims-api-sentry-release-vs-rolled-back-deploy": "BLOCKED_NEEDS_INFO", // expected CANNOT_AUTO_FIX
+  // A regional KMS issue: now seen as on what the service calls (its error lines name the
+  // endpoint), but a release 49 min before keeps infra under the floor.
+  "document-vault-api-kms-regional-decrypt-errors": "BLOCKED_NEEDS_INFO", // expected VENDOR_OR_INFRA
+  // A job skipped nightly behind a stale lock row: the ticket names no service and the
+  // lock is not read as a data state.
+  "loyalty-tier-recalc-skipped-stale-manual-lock": "BLOCKED_NEEDS_INFO", // expected NO_CODE_CHANGE
+  // Our own infrastructure-as-code change at the onset: prode says "revert the change" but
+  // exits VENDOR_OR_INFRA; these writers judge it configuration a human owns (NO_CODE_CHANGE),
+  // earlier writers judged the same shape VENDOR_OR_INFRA (policy-quotes, enrolment-api).
+  "webhook-relay-worker-visibility-timeout-cut-by-terraform": "VENDOR_OR_INFRA", // expected NO_CODE_CHANGE
+  "dispatch-board-api-scaleout-tasks-killed-grace-period-zero": "VENDOR_OR_INFRA", // expected NO_CODE_CHANGE
+};
 
 /** Runs at once: each takes ~1-4 s of mostly waiting on the world and the queue. */
 const CONCURRENCY = 3;
