@@ -121,7 +121,7 @@ const targetGroupName = (tg: string) => tg.split("/")[1] ?? tg;
 /**
  * The group a resource belongs to: the first word of its name that says what it is; for a
  * load balancer whose target groups all belong to one group, that group. A load balancer
- * is often shared and named after the edge (`<company>-partner-prod`), while a target
+ * is often shared and named after the edge (`<edge>-<env>`), while a target
  * group routes to one service's tasks and is named after it: the relation ListMetrics
  * shows, not the load balancer's name, says whose requests it serves. One fronting
  * target groups of several groups keeps its own name's group: its movement is no one
