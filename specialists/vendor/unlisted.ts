@@ -28,8 +28,9 @@ export const MIN_FAILING_EVENTS = 2;
 export const UPSTREAM_FAULT_SHARE = 0.5;
 
 /**
- * Tag keys naming the remote end of a call (`peer.hostname`, `net.peer.name`,
- * `server.address`, any key ending in host, domain or address). Sentry's `server_name` and `url` are our own.
+ * Tag keys naming the remote end of a call: their last part is host, hostname, domain,
+ * address, peer, upstream or remote (`peer.hostname`, `server.address`). Sentry's
+ * `server_name` and `url` are our own.
  */
 const PEER_TAG = /(?:^|[._-])(?:host|hostname|domain|address|peer|upstream|remote)$/i;
 const OWN_TAGS = new Set(["server_name", "url", "transaction"]);
