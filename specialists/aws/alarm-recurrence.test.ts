@@ -29,7 +29,27 @@ describe("dailyRecurrence", () => {
       selfCleared: 3,
       otherFirings: 0,
       longestEpisodeMinutes: 42,
+      flaps: { firings: 4, days: 4, cleared: 3, longestMinutes: 42 },
     });
+  });
+
+  it("counts an alarm's one-minute blips at any hour as flaps, the last one's clearing too", () => {
+    const r = dailyRecurrence([
+      ...night(10, "09:12", "09:13"),
+      ...night(10, "21:40", "21:41"),
+      ...night(11, "16:03", "16:04"),
+      ...night(12, "08:47", "08:48"),
+      ...night(13, "17:55", "17:56"),
+      ...night(13, "18:02", "18:03"),
+    ]);
+    expect(r?.priorFirings).toBe(0);
+    expect(r?.otherFirings).toBe(5);
+    expect(r?.flaps).toEqual({ firings: 6, days: 4, cleared: 6, longestMinutes: 1 });
+  });
+
+  it("does not count an episode still in ALARM as cleared", () => {
+    const r = dailyRecurrence([...night(10, "09:12", "09:13"), ...night(11, "16:03")]);
+    expect(r?.flaps).toEqual({ firings: 2, days: 2, cleared: 1, longestMinutes: 1 });
   });
 
   it("matches times of day across midnight", () => {

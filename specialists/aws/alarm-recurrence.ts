@@ -30,6 +30,38 @@ export interface DailyRecurrence {
   otherFirings: number;
   /** The longest ALARM episode among the prior firings that cleared, minutes. */
   longestEpisodeMinutes?: number;
+  /** Every firing read, at any time of day: how often the alarm flaps (see {@link flapsOf}). */
+  flaps: Flaps;
+}
+
+/** An alarm's firings over the history read, whatever the time of day. */
+export interface Flaps {
+  /** Changes into ALARM read, the current one included. */
+  firings: number;
+  /** Distinct calendar days (UTC) with a firing. */
+  days: number;
+  /** Firings that returned to OK by themselves (before the next firing, or since, for the last). */
+  cleared: number;
+  /** The longest of the cleared episodes, minutes. */
+  longestMinutes: number;
+}
+
+type Dated = AlarmStateChange & { ms: number };
+
+/** How often the alarm went into ALARM and how long each episode lasted (`sorted` by time). */
+function flapsOf(sorted: readonly Dated[]): Flaps {
+  const firings = sorted.filter((c) => c.to === "ALARM");
+  let cleared = 0;
+  let longest = 0;
+  firings.forEach((f, k) => {
+    const next = firings[k + 1]?.ms ?? Number.POSITIVE_INFINITY;
+    const ok = sorted.find((c) => c.to === "OK" && c.ms > f.ms && c.ms < next);
+    if (!ok) return;
+    cleared += 1;
+    longest = Math.max(longest, Math.round((ok.ms - f.ms) / MINUTE));
+  });
+  const days = new Set(firings.map((f) => new Date(f.ms).toISOString().slice(0, 10))).size;
+  return { firings: firings.length, days, cleared, longestMinutes: longest };
 }
 
 /** Minutes between two instants' times of day, the short way round midnight. */
@@ -45,7 +77,7 @@ function timeOfDayDistance(a: number, b: number): number {
  * the same episode is not an earlier day's.
  */
 export function dailyRecurrence(changes: readonly AlarmStateChange[]): DailyRecurrence | undefined {
-  const sorted = [...changes]
+  const sorted: Dated[] = [...changes]
     .map((c) => ({ ...c, ms: Date.parse(c.at) }))
     .filter((c) => Number.isFinite(c.ms))
     .sort((a, b) => a.ms - b.ms);
@@ -78,5 +110,6 @@ export function dailyRecurrence(changes: readonly AlarmStateChange[]): DailyRecu
     selfCleared,
     otherFirings,
     ...(longest === undefined ? {} : { longestEpisodeMinutes: longest }),
+    flaps: flapsOf(sorted),
   };
 }

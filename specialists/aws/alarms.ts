@@ -76,7 +76,9 @@ export function alarmHistoryCheck(
         });
       }
       const pattern = namedByTicket ? dailyRecurrence(all) : undefined;
-      if (!pattern || pattern.priorFirings === 0 || Date.parse(pattern.firedAt) < dayStart) return;
+      // Earlier firings at any hour count too: an alarm that flaps all week (alarm-recurrence.ts).
+      const earlier = pattern ? pattern.priorFirings + pattern.otherFirings : 0;
+      if (!pattern || earlier === 0 || Date.parse(pattern.firedAt) < dayStart) return;
       const resource = Object.values(alarm.dimensions)[0];
       ctx.ev.signal({
         kind: "recurring_alarm",
@@ -87,7 +89,7 @@ export function alarmHistoryCheck(
         ...pattern,
       });
       ctx.ev.finding({
-        fact: `alarm ${alarm.name} went into ALARM at ${pattern.firedAt} and within ${TIME_OF_DAY_TOLERANCE_MINUTES} min of that time of day on ${pattern.priorFirings} earlier day(s) of the last ${RECURRENCE_DAYS}, ${pattern.selfCleared} of them back to OK by itself${pattern.longestEpisodeMinutes === undefined ? "" : ` (longest ${pattern.longestEpisodeMinutes} min)`}; ${pattern.otherFirings} firing(s) at other times`,
+        fact: `alarm ${alarm.name} went into ALARM at ${pattern.firedAt} and within ${TIME_OF_DAY_TOLERANCE_MINUTES} min of that time of day on ${pattern.priorFirings} earlier day(s) of the last ${RECURRENCE_DAYS}, ${pattern.selfCleared} of them back to OK by itself${pattern.longestEpisodeMinutes === undefined ? "" : ` (longest ${pattern.longestEpisodeMinutes} min)`}; ${pattern.otherFirings} firing(s) at other times; ${pattern.flaps.firings} firing(s) on ${pattern.flaps.days} day(s) in all, ${pattern.flaps.cleared} back to OK by themselves (longest ${pattern.flaps.longestMinutes} min)`,
         source: ref,
         observedAt: pattern.firedAt,
       });

@@ -1,3 +1,4 @@
+import { alarmRefNames } from "../../src/domain/alarm-notification.ts";
 import type { ToolEntry } from "../../src/domain/evidence-context.ts";
 import type { RawSpecialistOutput } from "../../src/domain/specialist-output.ts";
 import { CHECK_RULES, EvidenceCollector } from "../shared/collector.ts";
@@ -255,7 +256,12 @@ export function createAwsSpecialist(options: AwsSpecialistOptions = {}): Special
         ctx,
         targets,
         service,
-        ticketAlarms: new Set([...input.ticket.snapshot.linked.awsRefs, ...targets.alarms]),
+        // `alarm:<name>` refs (quoted or spelled out: src/phases/scope-alarms.ts) by name too.
+        ticketAlarms: new Set([
+          ...input.ticket.snapshot.linked.awsRefs,
+          ...alarmRefNames(input.ticket.snapshot.linked.awsRefs),
+          ...targets.alarms,
+        ]),
         defaultThreshold,
         ticketText: `${input.ticket.snapshot.title}\n${input.ticket.snapshot.descriptionExcerpt}`,
         run: (checks) => Promise.all(checks.map((c) => ev.check(c, signal))),

@@ -6,7 +6,7 @@ import {
   series,
   unless,
 } from "./classifier-features.ts";
-import type { SignalIndex } from "./classifier-index.ts";
+import type { SignalIndex, TaggedSignal as Tagged } from "./classifier-index.ts";
 import type { Rule } from "./classifier-rule.ts";
 import { userFacingMoves } from "./classifier-rules-other.ts";
 
@@ -45,19 +45,54 @@ export const scheduledAlarms = (i: SignalIndex) =>
     );
 
 /**
- * A scheduled alarm while nothing users depend on moved, read, not assumed: the service's
- * 5xx rate and its latency were read flat, neither errors, error events nor latency rose,
- * and no task is crash-looping or short of its desired count.
+ * `evidence` while nothing users depend on moved, read, not assumed: the service's 5xx rate
+ * and its latency were read flat, neither errors, error events, latency (in any zone) nor
+ * unhealthy hosts rose, and no task is crash-looping or short of its desired count.
  */
-export const scheduledAlarmWithoutImpact = (i: SignalIndex) =>
+export const withoutImpact = (i: SignalIndex, evidence: Tagged[]): Tagged[] =>
   unless(
-    [...userFacingMoves(i), ...crashLoops(i), ...exhaustedTasks(i)],
-    all(
-      scheduledAlarms(i),
-      flatServerErrors(i),
-      series(i, ["latency_p50", "latency_p99"], ["flat", "drop"]),
-    ),
+    [
+      ...userFacingMoves(i),
+      ...series(i, ["unhealthy_hosts"], ["rise"]),
+      ...crashLoops(i),
+      ...exhaustedTasks(i),
+    ],
+    all(evidence, flatServerErrors(i), series(i, ["latency_p50", "latency_p99"], ["flat", "drop"])),
   );
+
+/** A scheduled alarm while nothing users depend on moved ({@link withoutImpact}). */
+export const scheduledAlarmWithoutImpact = (i: SignalIndex) => withoutImpact(i, scheduledAlarms(i));
+
+/**
+ * Calendar days of the week read on which the alarm must have fired: on most of them, so
+ * the firing the ticket is about is the alarm's habit, not a new episode.
+ */
+export const MIN_FLAP_DAYS = 4;
+/**
+ * The longest episode a flap may last, minutes: shorter than an on-call takes to open the
+ * page, so no one could have acted on any of them (a health check's grace, a task cycling).
+ */
+export const MAX_FLAP_MINUTES = 10;
+
+/**
+ * The ticket's alarm flaps: it fired on {@link MIN_FLAP_DAYS}+ days of the history read,
+ * at whatever hour, and every firing, the current one included, returned to OK by itself
+ * within {@link MAX_FLAP_MINUTES}.
+ */
+export const flappingAlarms = (i: SignalIndex) =>
+  i.of("recurring_alarm").filter((t) => {
+    const f = t.signal.flaps;
+    return (
+      f !== undefined &&
+      f.days >= MIN_FLAP_DAYS &&
+      f.firings > 0 &&
+      f.cleared === f.firings &&
+      f.longestMinutes <= MAX_FLAP_MINUTES
+    );
+  });
+
+/** A flapping alarm while nothing users depend on moved ({@link withoutImpact}). */
+export const flappingAlarmWithoutImpact = (i: SignalIndex) => withoutImpact(i, flappingAlarms(i));
 
 const SCHEDULED = `at the same time of day on ${MIN_PRIOR_FIRINGS}+ earlier days of its history, clearing by itself each time (and seldom at other hours)`;
 
@@ -82,6 +117,14 @@ export const RECURRENCE_RULES: readonly Rule[] = [
         i.of("release_correlation"),
         all(scheduledAlarmWithoutImpact(i), i.of("deploy_absent")),
       ),
+  },
+  {
+    id: "noise.flapping_alarm_without_impact",
+    class: "noise",
+    effect: "supports",
+    points: 45,
+    explanation: `the alarm the ticket names fired on ${MIN_FLAP_DAYS}+ days of its history at any hour, every episode (this one included) back to OK by itself within ${MAX_FLAP_MINUTES} min, while the 5xx rate and latency were read flat and nothing users depend on moved (5xx and latency in any zone, error events, unhealthy hosts, tasks): an alarm that flaps, not an incident; tune it (evaluation periods, datapoints to alarm), nothing to fix`,
+    match: flappingAlarmWithoutImpact,
   },
   {
     id: "infra.scheduled_alarm_without_impact",

@@ -8,6 +8,7 @@ import {
   DEPLOYED_AT,
   deployAbsent,
   exception,
+  flappingAlarm,
   flat,
   inputOf,
   no5xxRise,
@@ -44,6 +45,16 @@ const scheduledQuiet = [
   no5xxRise,
   flat("latency_p99"),
 ];
+/** The impact controls read flat: the 5xx rate (overall and per zone), latency, tasks. */
+const controlsFlat = [
+  no5xxRise,
+  flat("latency_p99"),
+  flat("errors_5xx", ["zone-a"]),
+  flat("errors_5xx", ["zone-b"]),
+  tasks(6, 6),
+];
+/** A zonal provider incident on what we run on, with every impact control read flat. */
+const providerQuiet = [provider({ zones: ["zone-a"] }), ...controlsFlat];
 const otherRelease = release({ service: "svc-b" });
 /** An infra event on `resource` one minute before the onset, and a series of a resource moving at it. */
 const eventOn = (resource: string): UnsourcedSignal => ({
@@ -736,6 +747,21 @@ const CASES: Record<string, Case> = {
     fires: [...scheduledQuiet, deployAbsent],
     blocked: [...scheduledQuiet, deployAbsent, release()],
     because: "a release correlates",
+  },
+  "noise.flapping_alarm_without_impact": {
+    fires: [flappingAlarm(), ...controlsFlat],
+    blocked: [flappingAlarm({ longestMinutes: 45 }), ...controlsFlat],
+    because: "an episode lasted 45 min: not a blip",
+  },
+  "noise.provider_incident_without_impact": {
+    fires: providerQuiet,
+    blocked: [provider({ zones: ["zone-c"] }), ...controlsFlat],
+    because: "the incident's zone was not read per zone: a control unread is not a flat one",
+  },
+  "infra.provider_incident_without_impact": {
+    fires: providerQuiet,
+    blocked: [...providerQuiet, rise("errors_5xx", { zones: ["zone-a"] })],
+    because: "the 5xx rate rose in the incident's zone",
   },
   "infra.scheduled_alarm_without_impact": {
     fires: scheduledQuiet,

@@ -3,6 +3,7 @@ import { CODE_RULES } from "./classifier-rules-code.ts";
 import { CODE_CACHE_RULES } from "./classifier-rules-code-cache.ts";
 import { CODE_CONFIG_RULES } from "./classifier-rules-code-config.ts";
 import { INFRA_RULES } from "./classifier-rules-infra.ts";
+import { NO_IMPACT_RULES } from "./classifier-rules-no-impact.ts";
 import { DATA_RULES, NOISE_RULES } from "./classifier-rules-other.ts";
 import { RECURRENCE_RULES } from "./classifier-rules-recurrence.ts";
 import { VENDOR_RULES } from "./classifier-rules-vendor.ts";
@@ -27,4 +28,5 @@ export const RULES: readonly Rule[] = [
   ...VENDOR_RULES,
   ...NOISE_RULES,
   ...RECURRENCE_RULES,
+  ...NO_IMPACT_RULES,
 ];

@@ -15,6 +15,7 @@ import { sharedFailureWithoutRelease } from "./classifier-features-spread.ts";
 import type { SignalIndex, TaggedSignal } from "./classifier-index.ts";
 import { scheduledAlarmWithoutImpact } from "./classifier-rules-recurrence.ts";
 import type { EvidenceRef, IncidentClass } from "./classifier-schema.ts";
+import { noImpactSettlingTest, noImpactStatement } from "./classifier-text-no-impact.ts";
 import { shiftText } from "./signal-reference-edit.ts";
 import type { Signal, SignalOf } from "./signals.ts";
 
@@ -345,6 +346,8 @@ export function hypothesisStatement(
       return `${v ? v.vendor : "A vendor"} is failing on its side; our code is not the cause`;
     }
     case "noise": {
+      const quiet = noImpactStatement(i);
+      if (quiet && i.of("client_aborts").length === 0) return quiet;
       const scheduled = scheduledAlarmWithoutImpact(i).find(
         (t) => t.signal.kind === "recurring_alarm",
       )?.signal as SignalOf<"recurring_alarm"> | undefined;
@@ -408,6 +411,9 @@ export function settlingTest(cls: IncidentClass, i: SignalIndex): string {
     case "vendor":
       return "Match failing request times and correlation IDs against the vendor's incident window: failures stop when the vendor recovers";
     case "noise":
+      if (noImpactSettlingTest(i) && i.of("client_aborts").length === 0) {
+        return noImpactSettlingTest(i)!;
+      }
       if (scheduledAlarmWithoutImpact(i).length > 0 && i.of("client_aborts").length === 0) {
         return "Read the alarm's history over the past weeks and the 5xx rate and latency over each of its episodes: it fires and clears in the same window every day and neither moves";
       }

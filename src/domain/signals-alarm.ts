@@ -24,4 +24,16 @@ export const RecurringAlarmSignal = z.object({
   otherFirings: z.number().int().nonnegative(),
   /** The longest of the prior episodes that cleared, minutes. */
   longestEpisodeMinutes: z.number().nonnegative().optional(),
+  /**
+   * Every firing read, at any time of day: how many, on how many calendar days, how many
+   * returned to OK by themselves, and the longest of those episodes (an alarm that flaps).
+   */
+  flaps: z
+    .object({
+      firings: z.number().int().nonnegative(),
+      days: z.number().int().nonnegative(),
+      cleared: z.number().int().nonnegative(),
+      longestMinutes: z.number().nonnegative(),
+    })
+    .optional(),
 });

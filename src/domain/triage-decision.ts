@@ -6,6 +6,7 @@ import { toClassifierInput } from "./classifier-input.ts";
 import { scheduledAlarmWithoutImpact } from "./classifier-rules-recurrence.ts";
 import type { Classification } from "./classifier-schema.ts";
 import { type InfraKind, infraKind } from "./classifier-text.ts";
+import { flappingAlarmOf } from "./classifier-text-no-impact.ts";
 import {
   EVIDENCE_BUNDLE_SCHEMA_VERSION,
   type EvidenceBundle,
@@ -214,6 +215,17 @@ function mitigationsOf(
       kind: "config",
       risk: "low",
       rollback: "restore the alarm's previous threshold and evaluation periods",
+      requiresApproval: false,
+      performedBy: "human",
+    });
+  }
+  const flapping = classification.class === "noise" ? flappingAlarmOf(signals) : undefined;
+  if (flapping && !scheduled) {
+    out.push({
+      action: `tune alarm ${flapping.alarm} so one-minute blips no longer page: require more datapoints to alarm or more evaluation periods — a human action`,
+      kind: "config",
+      risk: "low",
+      rollback: "restore the alarm's previous evaluation periods and datapoints to alarm",
       requiresApproval: false,
       performedBy: "human",
     });

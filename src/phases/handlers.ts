@@ -65,7 +65,7 @@ export function evidencePhases(deps: PipelineDeps): PhaseHandlers {
           description: `ticket is ${raw.state.name}: closed by a human`,
         };
       }
-      const { resolution, entry } = await resolveTicketScope(raw, deps);
+      const { resolution, entry, spelledAlarms } = await resolveTicketScope(raw, deps);
       // Sources that disagree on the scope are audited (and a disputed team is a gap).
       await recordScopeConflict(ctx.db, ctx.run.id, resolution, ctx.now());
       const scope = {
@@ -75,6 +75,7 @@ export function evidencePhases(deps: PipelineDeps): PhaseHandlers {
       const ticket = buildTicketContext(raw, deps.redactor, ctx.now(), {
         ...scope,
         resolution,
+        spelledAlarms,
         ...(entry
           ? {
               awsResources: { ...entry.aws, ...(entry.zones.length ? { zones: entry.zones } : {}) },

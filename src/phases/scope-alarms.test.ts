@@ -204,7 +204,7 @@ function cloudwatch(
     describeAlarms: async (input: { names?: string[] }) => {
       asked.push(input.names ?? []);
       if (alarms instanceof Error) throw alarms;
-      return alarms.filter((a) => input.names?.includes(a.name));
+      return input.names ? alarms.filter((a) => input.names?.includes(a.name)) : alarms;
     },
     describeAlarmHistory: async (input: { alarmName: string; start: Date; end: Date }) => {
       const h = history[input.alarmName] ?? [];
@@ -336,6 +336,56 @@ describe("resolveTicketScope with quoted alarms", () => {
       deps(cloudwatch([beta])),
     );
     expect(r.resolution).toMatchObject({ service: "svc-beta", decidedBy: "aws_resource" });
+  });
+
+  it("takes an alarm whose name the description spells out, and links it", async () => {
+    const r = await resolveTicketScope(
+      ticket({ description: "the beta evictions alarm flapped twice, are we affected?" }),
+      deps(cloudwatch([alarm({ ...beta, name: "svc-beta-evictions" })])),
+    );
+    // Part of the name ("beta evictions") is not the name.
+    expect(r.resolution.service).toBeUndefined();
+    expect(r.spelledAlarms).toEqual([]);
+    const spelled = await resolveTicketScope(
+      ticket({ description: "the svc-beta evictions alarm flapped twice, are we affected?" }),
+      deps(cloudwatch([alarm({ ...beta, name: "svc-beta-evictions" })])),
+    );
+    expect(spelled.resolution).toMatchObject({ service: "svc-beta", decidedBy: "aws_resource" });
+    expect(spelled.spelledAlarms).toEqual(["alarm:svc-beta-evictions"]);
+  });
+
+  it("never lets spelled-out alarms of several services dispute a structured source", async () => {
+    const gamma = alarm({ name: "svc-gamma-api-5xx", dimensions: { ServiceName: "svc-gamma" } });
+    const delta = alarm({ name: "svc-delta-api-5xx", dimensions: { ServiceName: "svc-delta" } });
+    const sentry = {
+      getIssue: async () => ({ project: "svc-gamma" }),
+      listProjects: async () => ["svc-gamma", "svc-delta"],
+    } as unknown as Partial<SentryReader>;
+    const r = await resolveTicketScope(
+      ticket({
+        description:
+          "svc-gamma-api 5xx and svc-delta-api 5xx alarms firing https://x.sentry.io/issues/123/",
+      }),
+      deps(cloudwatch([gamma, delta]), sentry),
+    );
+    expect(r.spelledAlarms).toHaveLength(2);
+    expect(r.resolution).toMatchObject({ service: "svc-gamma", decidedBy: "sentry_project" });
+    expect(r.resolution.mismatch).toBeUndefined();
+    const alone = await resolveTicketScope(
+      ticket({ description: "svc-gamma-api 5xx and svc-delta-api 5xx alarms firing" }),
+      deps(cloudwatch([gamma, delta]), { listProjects: sentry.listProjects! }),
+    );
+    expect(alone.resolution.service).toBeUndefined();
+  });
+
+  it("does not list the account's alarms when the description quotes a notification", async () => {
+    const cw = cloudwatch([beta, alarm({ name: "svc-beta-other-alarm" })]);
+    const r = await resolveTicketScope(
+      ticket({ description: `${email("beta-evictions")} svc-beta other alarm` }),
+      deps(cw),
+    );
+    expect(r.spelledAlarms).toEqual([]);
+    expect(cw.asked).toEqual([["beta-evictions"]]);
   });
 
   it("records failed discovery and leaves the weakest votes unasked", async () => {

@@ -1,4 +1,5 @@
 import type { CloudWatchReader, MetricAlarm } from "../../specialists/tools.ts";
+import { alarmNamesSpelledIn } from "../domain/alarm-notification.ts";
 import { asAppError } from "../domain/errors.ts";
 import type { ResolutionVote, ServiceResolution } from "../domain/service-resolution.ts";
 import { type ServiceCatalog, serviceOwning } from "../policy/catalog.ts";
@@ -149,6 +150,35 @@ export async function readAlarmDimensions(
   return { dimensions, gaps };
 }
 
+/**
+ * The alarms the ticket is about: those its description quotes (a notification), else
+ * those of the account whose names its title or description spells out
+ * (`alarmNamesSpelledIn`: "the <svc> <measure> alarm flapped"), read back like quoted ones.
+ * `spelled` lists the latter as `alarm:<name>` refs, for the ticket's links. Listing the
+ * account's alarms is best effort: when it fails, nothing is spelled out and the quoted
+ * ones (none) decide as before.
+ */
+export async function readTicketAlarms(
+  reader: CloudWatchReader | undefined,
+  awsRefs: readonly string[],
+  text: string,
+  createdAt: Date,
+): Promise<AlarmRead & { spelled: string[] }> {
+  let spelled: string[] = [];
+  if (reader && quotedAlarmNames(awsRefs).length === 0) {
+    try {
+      const all = (await reader.describeAlarms({})).map((a) => a.name);
+      spelled = alarmNamesSpelledIn(text, all)
+        .slice(0, MAX_ALARMS)
+        .map((n) => `alarm:${n}`);
+    } catch {
+      spelled = [];
+    }
+  }
+  const read = await readAlarmDimensions(reader, [...awsRefs, ...spelled], createdAt);
+  return { ...read, spelled };
+}
+
 const literal = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 /** `value` names `service` between non-alphanumeric boundaries (three characters or more). */
 const names = (value: string, service: string) =>
@@ -186,6 +216,23 @@ export function alarmVotes(
     });
   }
   return votes;
+}
+
+/**
+ * The vote of alarms the ticket only spells out in prose (`readTicketAlarms`), a weak one:
+ * asked, like an alarm's words, only when no other source names a service, since prose
+ * may name several services' alarms (a report of a shared failure) where a notification
+ * names the one that filed the ticket. Their dimensions vote when all that name a service
+ * name the same one ({@link alarmVotes}, else {@link alarmWordVote}).
+ */
+export function spelledAlarmVote(
+  dimensions: readonly AlarmDimension[],
+  catalog: ServiceCatalog,
+  known: readonly string[],
+): ResolutionVote | undefined {
+  const votes = alarmVotes(dimensions, catalog, known);
+  if (votes.length === 0) return alarmWordVote(dimensions, known);
+  return new Set(votes.map((v) => v.service)).size === 1 ? votes[0] : undefined;
 }
 
 /**

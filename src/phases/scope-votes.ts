@@ -144,19 +144,3 @@ export function labelPrefixVote(
   }
   return undefined;
 }
-
-/** Known services named as whole words in the title or description: a hint only. */
-export function textVotes(ticket: LinearTicket, names: readonly string[]): ResolutionVote[] {
-  const text = `${ticket.title}\n${ticket.description}`.toLowerCase();
-  return names
-    .filter((name) => {
-      const escaped = name.toLowerCase().replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-      return new RegExp(`(?<![\\w-])${escaped}(?![\\w-])`).test(text);
-    })
-    .map((name) => ({
-      source: "ticket_text",
-      value: name,
-      service: name,
-      detail: `the ticket's text names ${name}`,
-    }));
-}

@@ -15,9 +15,11 @@ import {
   type AlarmDimension,
   alarmVotes,
   alarmWordVote,
-  readAlarmDimensions,
+  readTicketAlarms,
+  spelledAlarmVote,
 } from "./scope-alarms.ts";
 import { type CallerView, callerCandidates, readCallerViews } from "./scope-callers.ts";
+import { textVotes, type UnreadSources, unreadSources } from "./scope-hints.ts";
 import {
   fromSentry,
   labelPrefixVote,
@@ -25,7 +27,6 @@ import {
   projectVote,
   repositoryVotes,
   teamVote,
-  textVotes,
 } from "./scope-votes.ts";
 import { extractLinks } from "./ticket.ts";
 
@@ -50,12 +51,14 @@ export interface ScopeInput {
    * alarms that are about the ticket (scope-alarms.ts `isAlarmAboutTicket`).
    */
   alarmDimensions?: readonly AlarmDimension[];
+  /** Dimensions of the alarms it only spells out: a weak vote (`spelledAlarmVote`). */
+  spelledDimensions?: readonly AlarmDimension[];
   /**
    * Reads that failed, each with its reason: the Sentry organization's projects
    * (`discovery`), the quoted alarms (`alarms`), linked Sentry issues (`sentryIssues`).
    * Each is a gap; see {@link resolveService} for the votes a failed read holds back.
    */
-  unread?: { discovery?: string; alarms?: string; sentryIssues?: readonly string[] };
+  unread?: UnreadSources;
   /** Linked issues read as a caller's view of another service (scope-callers.ts). */
   callerViews?: readonly CallerView[];
 }
@@ -135,7 +138,10 @@ export function resolveService(input: ScopeInput): ServiceResolution {
       });
     } else {
       const prefix = labelPrefixVote(ticket, known);
-      const words = prefix ? undefined : alarmWordVote(alarms, known);
+      const words = prefix
+        ? undefined
+        : (alarmWordVote(alarms, known) ??
+          spelledAlarmVote(input.spelledDimensions ?? [], catalog, known));
       const weak = prefix ?? words;
       if (weak) {
         votes.push(weak);
@@ -194,17 +200,6 @@ export function resolveService(input: ScopeInput): ServiceResolution {
   };
 }
 
-/** The reads {@link ScopeInput.unread} names, in words, in the order of trust. */
-function unreadSources(unread: NonNullable<ScopeInput["unread"]>): string[] {
-  return [
-    ...(unread.sentryIssues?.length
-      ? [`linked Sentry issue(s) ${unread.sentryIssues.join(", ")}`]
-      : []),
-    ...(unread.alarms ? [`the quoted alarm(s) ${unread.alarms}`] : []),
-    ...(unread.discovery ? [`the Sentry organization's projects (${unread.discovery})`] : []),
-  ];
-}
-
 /** The scopes a mismatch puts in play: the decided one first, then each other service's. */
 export function mismatchScopes(
   resolution: ServiceResolution,
@@ -235,8 +230,9 @@ const MAX_LINKED_ISSUES = 3;
 export async function resolveTicketScope(
   raw: LinearTicket,
   deps: Pick<PipelineDeps, "tools" | "catalog" | "policyFor">,
-): Promise<{ resolution: ServiceResolution; entry?: CatalogService }> {
+): Promise<{ resolution: ServiceResolution; entry?: CatalogService; spelledAlarms: string[] }> {
   const links = extractLinks(raw);
+  const text = `${raw.title}\n${raw.description}`;
   const reader = deps.tools.sentry;
   const unread: string[] = [];
   const budget = { deadline: new Date(Date.now() + SENTRY_LOOKUP_MS) };
@@ -264,17 +260,19 @@ export async function resolveTicketScope(
             (error): Discovery => ({ projects: [], unread: asAppError(error).code }),
           )
         : ({ projects: [] } as Discovery),
-      // The alarms the ticket quotes, read back: their dimensions are structured data.
-      readAlarmDimensions(deps.tools.cloudwatch, links.awsRefs, createdAt),
+      // The alarms the ticket quotes or spells out, read back: their dimensions are structured.
+      readTicketAlarms(deps.tools.cloudwatch, links.awsRefs, text, createdAt),
     ]),
   );
   const input: ScopeInput = {
     ticket: raw,
     sentryProjects,
-    awsRefs: links.awsRefs,
+    awsRefs: [...links.awsRefs, ...alarms.spelled],
     catalog: deps.catalog,
     discovered: discovery.projects,
-    alarmDimensions: alarms.dimensions,
+    ...(alarms.spelled.length
+      ? { spelledDimensions: alarms.dimensions }
+      : { alarmDimensions: alarms.dimensions }),
     unread: {
       ...(discovery.unread ? { discovery: discovery.unread } : {}),
       ...(alarms.unread ? { alarms: alarms.unread } : {}),
@@ -300,5 +298,5 @@ export async function resolveTicketScope(
     }
   }
   const entry = resolution.service ? deps.catalog.services[resolution.service] : undefined;
-  return { resolution, ...(entry ? { entry } : {}) };
+  return { resolution, ...(entry ? { entry } : {}), spelledAlarms: alarms.spelled };
 }

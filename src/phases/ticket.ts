@@ -67,10 +67,14 @@ export function buildTicketContext(
   scope: Pick<
     TicketContext,
     "team" | "service" | "resolution" | "awsResources" | "sentryProjects"
-  > = {},
+  > & {
+    /** `alarm:<name>` refs of account alarms the ticket spells out (scope-alarms.ts). */
+    spelledAlarms?: readonly string[];
+  } = {},
 ): TicketContext {
   const ticket = storableDeep(fetched);
   const clean = (text: string) => redactor.redact(text).text;
+  const links = extractLinks(ticket);
   const snapshot: LinearSnapshot = {
     ticketKey: ticket.identifier,
     title: clean(ticket.title),
@@ -79,7 +83,10 @@ export function buildTicketContext(
     priority: ticket.priority,
     descriptionExcerpt: clean(ticket.description).slice(0, 2000),
     url: ticket.url,
-    linked: extractLinks(ticket),
+    linked: {
+      ...links,
+      awsRefs: unique([...links.awsRefs, ...(scope.spelledAlarms ?? [])]),
+    },
     createdAt: ticket.createdAt,
     updatedAt: ticket.updatedAt,
     fetchedAt: now.toISOString(),

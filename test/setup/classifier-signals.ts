@@ -75,7 +75,12 @@ export const deployAbsent: UnsourcedSignal = {
  * cleared by itself unless `selfCleared` says fewer.
  */
 export const recurringAlarm = (
-  opts: { priorFirings?: number; selfCleared?: number; otherFirings?: number } = {},
+  opts: {
+    priorFirings?: number;
+    selfCleared?: number;
+    otherFirings?: number;
+    flaps?: { firings: number; days: number; cleared: number; longestMinutes: number };
+  } = {},
 ): UnsourcedSignal => ({
   kind: "recurring_alarm",
   alarm: "svc-a-cache-evictions",
@@ -87,7 +92,17 @@ export const recurringAlarm = (
   selfCleared: opts.selfCleared ?? opts.priorFirings ?? 6,
   otherFirings: opts.otherFirings ?? 0,
   longestEpisodeMinutes: 40,
+  ...(opts.flaps ? { flaps: opts.flaps } : {}),
 });
+/** The ticket's alarm flapped: one-minute blips at any hour on 5 days of the 7 read. */
+export const flappingAlarm = (
+  flaps: Partial<{ firings: number; days: number; cleared: number; longestMinutes: number }> = {},
+): UnsourcedSignal =>
+  recurringAlarm({
+    priorFirings: 0,
+    otherFirings: 12,
+    flaps: { firings: 13, days: 5, cleared: 13, longestMinutes: 1, ...flaps },
+  });
 
 export const no5xxRise: UnsourcedSignal = {
   kind: "no_5xx_rise",
