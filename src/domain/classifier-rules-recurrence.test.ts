@@ -8,6 +8,7 @@ import {
 import {
   crash,
   deployAbsent,
+  exception,
   flat,
   inputOf,
   no5xxRise,
@@ -60,6 +61,20 @@ describe("an alarm that fires every day at the same time, with nothing users dep
         "noise.scheduled_alarm_without_impact",
       );
     }
+  });
+
+  it("is not noise when a job's backlog grew or a new unhandled exception appeared", () => {
+    const fresh = { ...exception(RULES_NOW.toISOString()) } as UnsourcedSignal;
+    for (const impact of [rise("queue_age"), fresh]) {
+      expect(fired([recurringAlarm(), cacheFull, ...quiet, impact])).not.toContain(
+        "noise.scheduled_alarm_without_impact",
+      );
+    }
+    // An old handled one is the steady background.
+    const old = { ...exception("2024-12-01T00:00:00Z"), handled: true } as UnsourcedSignal;
+    expect(fired([recurringAlarm(), cacheFull, ...quiet, old])).toContain(
+      "noise.scheduled_alarm_without_impact",
+    );
   });
 
   it("proposes tuning the alarm, by a human, and no code change", () => {
