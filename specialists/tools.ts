@@ -46,11 +46,18 @@ export interface SentryEventSummary {
    */
   request?: { method?: string; path?: string; userAgent?: string };
   /**
-   * Hosts the event's HTTP breadcrumbs (`fetch`, `xhr`, `http`) called before the error,
-   * oldest first, without duplicates: who this service called. Host only: the paths,
-   * queries and bodies of those calls never leave the adapter.
+   * The event's HTTP breadcrumbs (`fetch`, `xhr`, `http`) before the error, oldest first,
+   * one per call: who this service called. Host and status only: the paths, queries and
+   * bodies of those calls never leave the adapter.
    */
-  outboundHosts?: string[];
+  outboundCalls?: OutboundCall[];
+}
+
+/** One outbound HTTP call from an event's breadcrumbs. */
+export interface OutboundCall {
+  host: string;
+  /** The response's status; absent when the breadcrumb records none (no response). */
+  status?: number;
 }
 
 export interface SentryReleaseSummary {
@@ -69,10 +76,15 @@ export interface SentryReader {
     which: "latest" | "recommended" | "oldest",
   ): Promise<SentryEventSummary>;
   listEvents(issueId: string, limit: number): Promise<SentryEventSummary[]>;
+  /**
+   * A tag's top values with their event counts, and `totalValues`, the events carrying the
+   * tag at all (Sentry's own count): the top values are a subset, so shares are taken over
+   * `totalValues` when it is given.
+   */
   getTagValues(
     issueId: string,
     key: string,
-  ): Promise<{ key: string; values: { value: string; count: number }[] }>;
+  ): Promise<{ key: string; values: { value: string; count: number }[]; totalValues?: number }>;
   listReleases(limit: number): Promise<SentryReleaseSummary[]>;
   /**
    * A project's unresolved issues seen in the last 24h, most recently seen first, each

@@ -42,8 +42,8 @@ export function ticketNamedValues(ticket: TicketContext): string[] {
   const runs = [...text.matchAll(CAPITALISED)].flatMap((m) =>
     opensSentence(text, m.index) ? dropFirstWord(m[0]) : [m[0]],
   );
-  // A run names one thing ("New South Wales") or joins a sentence's first word to a name
-  // ("Since Tuesday"): keep the run and each of its words.
+  // A run names one thing ("Alder Vale Road") or joins a sentence's first word to a name
+  // ("After Alder"): keep the run and each of its words.
   const words = runs.flatMap((run) => run.split(/[ \t]/));
   const compound = (v: string) => /[ \t-]/.test(v);
   const ordered = [

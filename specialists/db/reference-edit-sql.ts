@@ -1,3 +1,4 @@
+import { sensitiveColumn } from "../../src/domain/sensitive-columns.ts";
 import { namedValueList } from "./named-values.ts";
 import { referrers, type TableInfo, TIME } from "./schema.ts";
 
@@ -23,7 +24,7 @@ const NAME_TYPES = new Set(["text", "character varying", "character"]);
 const NUMERIC = new Set(["integer", "bigint", "smallint", "numeric", "real", "double precision"]);
 /** A key column: a code or id a row is referred to by (text or integer, never a time). */
 const KEY_TYPES = new Set([...NAME_TYPES, "uuid", "integer", "bigint"]);
-/** A table named like a change log of other rows (`zone_audit`, `plan_history`). */
+/** A table named like a change log of other rows (`<thing>_audit`, `<thing>_history`). */
 const AUDIT_NAME =
   /(?:^|_)(?:audit|audits|audit_log|history|histories|changes|changelog|revisions|versions)(?:_|$)/;
 /** The time a row was last changed, by the names schemas give it. */
@@ -58,9 +59,14 @@ export interface Link {
   column: string;
 }
 
+/**
+ * The text columns a named value is looked for in. A sensitive column (an e-mail, a token,
+ * an API key: {@link sensitiveColumn}) is left out: the guard refuses reading it, which
+ * would cost the whole table, and a reference row is not named by one.
+ */
 export const nameColumns = (t: TableInfo): string[] =>
   t.columns
-    .filter((c) => NAME_TYPES.has(c.type))
+    .filter((c) => NAME_TYPES.has(c.type) && sensitiveColumn(c.name) === undefined)
     .map((c) => c.name)
     .slice(0, MAX_NAME_COLUMNS);
 

@@ -9,6 +9,7 @@ import {
   isAuditTable,
   keysSql,
   linksOf,
+  nameColumns,
   namedMatchSql,
   shiftSql,
   updatedSql,
@@ -19,24 +20,25 @@ import { tablesOf } from "./schema.ts";
 /** A reference row the ticket names, edited, and the rows referring to it since. */
 
 const T = "timestamp with time zone";
+const tablesRows: string[][] = [
+  ["tiers", "tier_code", "text"],
+  ["tiers", "label", "text"],
+  ["tiers", "currency", "text"],
+  ["tiers", "fee", "integer"],
+  ["tiers", "updated_at", T],
+  ["tier_history", "id", "text"],
+  ["tier_history", "tier_code", "text"],
+  ["tier_history", "changed_at", T],
+  ["accounts", "id", "text"],
+  ["accounts", "tier_code", "text"],
+  ["accounts", "currency", "text"],
+  ["accounts", "monthly_fee", "integer"],
+  ["accounts", "owner_id", "text"],
+  ["accounts", "created_at", T],
+];
 const tables = tablesOf({
   columns: ["table_name", "column_name", "data_type"],
-  rows: [
-    ["tiers", "tier_code", "text"],
-    ["tiers", "label", "text"],
-    ["tiers", "currency", "text"],
-    ["tiers", "fee", "integer"],
-    ["tiers", "updated_at", T],
-    ["tier_history", "id", "text"],
-    ["tier_history", "tier_code", "text"],
-    ["tier_history", "changed_at", T],
-    ["accounts", "id", "text"],
-    ["accounts", "tier_code", "text"],
-    ["accounts", "currency", "text"],
-    ["accounts", "monthly_fee", "integer"],
-    ["accounts", "owner_id", "text"],
-    ["accounts", "created_at", T],
-  ],
+  rows: tablesRows,
   rowCount: 14,
   truncated: false,
 });
@@ -80,6 +82,24 @@ describe("schema conventions", () => {
     expect(all[0]).toContain(
       "from (select t.tier_code, t.label, t.currency from tiers t limit 501) s",
     );
+  });
+  it("looks for a named value in no sensitive column: the guard would refuse the table", async () => {
+    const [contacts] = tablesOf({
+      columns: ["table_name", "column_name", "data_type"],
+      rows: [
+        ["contacts", "display_name", "text"],
+        ["contacts", "contact_email", "text"],
+        ["contacts", "access_token", "text"],
+        ["contacts", "signing_key", "character varying"],
+        ["contacts", "email_verified", "text"],
+      ],
+      rowCount: 5,
+      truncated: false,
+    });
+    expect(nameColumns(contacts!)).toEqual(["display_name", "email_verified"]);
+    expect(await checkSql(namedMatchSql(contacts!, ["Gold Plus"])!)).toMatchObject({
+      allowed: true,
+    });
   });
 });
 
@@ -166,6 +186,26 @@ describe("on the replica", () => {
         rowsSince: 40,
         shifted: [{ column: "monthly_fee", before: 1500, after: 0 }],
       }),
+    ]);
+  });
+
+  it("a table whose read is refused costs that table, not the step", async () => {
+    const withRefused = tablesOf({
+      columns: ["table_name", "column_name", "data_type"],
+      rows: [["aaa_refused", "title", "text"], ...tablesRows],
+      rowCount: 15,
+      truncated: false,
+    });
+    const base = replica("2026-05-08 09:00:00+00");
+    const c = ctx({
+      query: async (sql) => {
+        if (sql.includes("from aaa_refused")) throw new Error("refused by the SQL guard");
+        return base.query(sql);
+      },
+    });
+    await checkReferenceEdits(c, withRefused, ["Gold Plus"]);
+    expect(c.ev.signals).toEqual([
+      expect.objectContaining({ kind: "reference_edit", table: "tiers", named: "Gold Plus" }),
     ]);
   });
 

@@ -21,8 +21,8 @@ import type { TableInfo } from "./schema.ts";
 import { asCount, asTimestamp } from "./values.ts";
 
 /**
- * The reference-edit read, for a ticket that names a thing in words ("shipping to
- * Nordland looks off", "the Pro plan") rather than by record id: a configuration or
+ * The reference-edit read, for a ticket that names a thing in words ("the rate for
+ * <region> looks off", "the <plan> plan") rather than by record id: a configuration or
  * reference row an operator edited changes every row written from it since, silently
  * (no exception, no 5xx), and the onset is the edit, which only the replica dates.
  *
@@ -101,19 +101,39 @@ async function namedRows(
   values: readonly string[],
 ): Promise<NamedRow[]> {
   const out: NamedRow[] = [];
+  let read = 0;
+  let failure: unknown;
   for (const t of tables) {
-    const sql = isAuditTable(t) ? undefined : namedMatchSql(t, values);
-    if (!sql) continue;
-    const first = (await query(ctx, `named/${t.name}`, sql)).rows[0] ?? {};
-    if (num(first.total) > REFERENCE_MAX_ROWS) continue;
-    for (const [i, column] of nameColumns(t).entries()) {
-      if (num(first[`m${i}`]) === 0) continue;
-      const per = await query(ctx, `named/${t.name}.${column}`, valueMatchSql(t, column, values));
-      values.forEach((value, j) => {
-        const rows = num(per.rows[0]?.[`v${j}`]);
-        if (rows > 0 && rows <= MAX_NAMED_ROWS) out.push({ table: t, column, value, rows });
-      });
+    try {
+      out.push(...(await namedRowsOf(ctx, t, values)));
+      read += 1;
+    } catch (error) {
+      // One table the guard or the replica refuses costs that table, not the step.
+      failure ??= error;
     }
+  }
+  // Every table failing is the replica failing: the step's gap, not "nothing named".
+  if (read === 0 && failure !== undefined) throw failure;
+  return out;
+}
+
+async function namedRowsOf(
+  ctx: GenericContext,
+  t: TableInfo,
+  values: readonly string[],
+): Promise<NamedRow[]> {
+  const sql = isAuditTable(t) ? undefined : namedMatchSql(t, values);
+  if (!sql) return [];
+  const first = (await query(ctx, `named/${t.name}`, sql)).rows[0] ?? {};
+  if (num(first.total) > REFERENCE_MAX_ROWS) return [];
+  const out: NamedRow[] = [];
+  for (const [i, column] of nameColumns(t).entries()) {
+    if (num(first[`m${i}`]) === 0) continue;
+    const per = await query(ctx, `named/${t.name}.${column}`, valueMatchSql(t, column, values));
+    values.forEach((value, j) => {
+      const rows = num(per.rows[0]?.[`v${j}`]);
+      if (rows > 0 && rows <= MAX_NAMED_ROWS) out.push({ table: t, column, value, rows });
+    });
   }
   return out;
 }

@@ -6,30 +6,18 @@ const event = (tags: Record<string, string>): SentryEventSummary =>
   ({ tags: Object.entries(tags).map(([key, value]) => ({ key, value })) }) as SentryEventSummary;
 
 describe("topCallerShare", () => {
-  it("reads Sentry's user breakdown first (it counts every event)", () => {
-    expect(
-      topCallerShare(
-        [
-          { value: "u:1", count: 90 },
-          { value: "u:2", count: 10 },
-        ],
-        [],
-      ),
-    ).toBeCloseTo(0.9);
-  });
-
-  it("falls back to caller tags on the events read, ignoring device and other tags", () => {
+  it("reads the caller tags on the events read, ignoring device and other tags", () => {
     const events = [
       event({ partner_id: "p-1", "client.os": "a", level: "error" }),
       event({ partner_id: "p-1", "client.os": "b", level: "error" }),
       event({ partner_id: "p-2", "client.os": "c", level: "error" }),
     ];
-    expect(topCallerShare([], events)).toBeCloseTo(2 / 3);
+    expect(topCallerShare(events)).toBeCloseTo(2 / 3);
   });
 
   it("is unknown with no caller named, or too few events to tell", () => {
-    expect(topCallerShare([], [event({ level: "error" })])).toBeUndefined();
-    expect(topCallerShare([], [event({ tenant: "t" }), event({ tenant: "t" })])).toBeUndefined();
+    expect(topCallerShare([event({ level: "error" })])).toBeUndefined();
+    expect(topCallerShare([event({ tenant: "t" }), event({ tenant: "t" })])).toBeUndefined();
   });
 
   it("knows caller keys from device keys", () => {
@@ -49,5 +37,17 @@ describe("topRuntimeOf", () => {
       ]),
     ).toEqual({ name: "B 2.0", share: 0.95 });
     expect(topRuntimeOf([])).toBeUndefined();
+  });
+
+  it("takes the share over the events carrying the tag, not over the top values only", () => {
+    expect(
+      topRuntimeOf(
+        [
+          { value: "B 2.0", count: 19 },
+          { value: "B 1.9", count: 1 },
+        ],
+        40,
+      ),
+    ).toEqual({ name: "B 2.0", share: 0.48 });
   });
 });

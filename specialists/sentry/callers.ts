@@ -1,11 +1,12 @@
 import type { SentryEventSummary } from "../tools.ts";
 
 /**
- * Who sent a failing request, from the tags that name the caller: Sentry's own `user`
- * tag and the keys services use for the calling client, partner, tenant, customer,
- * account, merchant, API key or app. A rise of rejected requests that one caller sends is
- * that caller's behaviour (a retry loop, a broken integration); one spread over many
- * callers is not, since many callers do not break together by chance.
+ * Who sent a failing request, from the event tags that name the caller: the keys services
+ * use for the calling client, partner, tenant, customer, account, merchant, API key or
+ * app. (Sentry's `user` tag and `user.*` keys identify people and never leave the adapter.)
+ * A rise of rejected requests that one caller sends is that caller's behaviour (a retry
+ * loop, a broken integration); one spread over many callers is not, since many callers do
+ * not break together by chance.
  */
 const CALLER_KEY =
   /^(user|client|partner|tenant|customer|account|merchant|consumer|caller|api[_.-]?key|app[_.-]?id|org|organization)([_.-][a-z]+)?$/i;
@@ -15,17 +16,11 @@ const DEVICE_KEY = /^client[_.-](os|browser|device)$/i;
 export const isCallerKey = (key: string) => CALLER_KEY.test(key) && !DEVICE_KEY.test(key);
 
 /**
- * The largest share of events one caller accounts for: over the `user` tag's breakdown
- * when Sentry returned one (it counts every event), else over the events read, per caller
+ * The largest share of events one caller accounts for, over the events read: per caller
  * key, the most common value's share among the events carrying that key. Undefined when
  * no caller is named.
  */
-export function topCallerShare(
-  userBreakdown: { value: string; count: number }[],
-  events: SentryEventSummary[],
-): number | undefined {
-  const total = userBreakdown.reduce((s, v) => s + v.count, 0);
-  if (total > 0) return Math.max(...userBreakdown.map((v) => v.count)) / total;
+export function topCallerShare(events: SentryEventSummary[]): number | undefined {
   const byKey = new Map<string, Map<string, number>>();
   for (const event of events) {
     for (const { key, value } of event.tags) {
@@ -50,14 +45,20 @@ export function topCallerShare(
 const MIN_EVENTS = 3;
 
 /**
- * The most common client runtime in a `browser` tag breakdown ("Chrome 135.0.7049.42")
- * with its share of the events, rounded to hundredths. Undefined without a breakdown.
+ * The most common client runtime in a `browser` tag breakdown ("Browser 1.2.3") with its
+ * share of the events carrying the tag, rounded to hundredths: over `totalValues` when
+ * Sentry gave it (the breakdown holds the top values only, so their sum overstates the
+ * share). Undefined without a breakdown.
  */
 export function topRuntimeOf(
   browsers: { value: string; count: number }[],
+  totalValues?: number,
 ): { name: string; share: number } | undefined {
-  const total = browsers.reduce((s, v) => s + v.count, 0);
-  if (total === 0) return undefined;
+  const total = Math.max(
+    totalValues ?? 0,
+    browsers.reduce((s, v) => s + v.count, 0),
+  );
+  if (total === 0 || browsers.length === 0) return undefined;
   const top = [...browsers].sort((a, b) => b.count - a.count)[0]!;
   return { name: top.value, share: Math.round((top.count / total) * 100) / 100 };
 }

@@ -97,9 +97,19 @@ async function readEvent(sentry: SentryReader, issueId: string): Promise<SentryE
 
 /** A tag the issue does not have is an empty breakdown, not a failure. */
 async function readTag(ctx: Context, issueId: string, key: string): Promise<Settled<TagValues>> {
+  const read = await readBreakdown(ctx, issueId, key);
+  return read.ok ? { ok: true, value: read.value.values } : read;
+}
+
+/** A tag's top values with `totalValues`, the events carrying it (when Sentry gave it). */
+async function readBreakdown(
+  ctx: Context,
+  issueId: string,
+  key: string,
+): Promise<Settled<{ values: TagValues; totalValues?: number }>> {
   const read = await settle(() => ctx.sentry.getTagValues(issueId, key), ctx.signal);
-  if (read.ok) return { ok: true, value: read.value.values };
-  return isNotFound(read.error) ? { ok: true, value: [] } : read;
+  if (read.ok) return read;
+  return isNotFound(read.error) ? { ok: true, value: { values: [] } } : read;
 }
 
 /** Cuts provider text at a token boundary (specialists/clip.ts): never half a secret. */
@@ -256,14 +266,14 @@ async function recordRelease(ctx: Context, version: string): Promise<void> {
 }
 
 /** How concentrated a handled exception's callers are ({@link topCallerShare}). */
-async function readCallers(
-  ctx: Context,
-  issueId: string,
-  [event, recent]: [SentryEventSummary | undefined, Settled<SentryEventSummary[]>],
-): Promise<{ topCallerShare?: number }> {
-  const users = await readTag(ctx, issueId, "user");
+function readCallers([event, recent]: [
+  SentryEventSummary | undefined,
+  Settled<SentryEventSummary[]>,
+]): { topCallerShare?: number } {
+  // From the events' caller tags only: the `user` tag identifies people, and the adapter
+  // refuses to read it (isPersonalTag), so asking for its breakdown only ever fails.
   const events = [...(event ? [event] : []), ...(recent.ok ? recent.value : [])];
-  const share = topCallerShare(users.ok ? users.value : [], events);
+  const share = topCallerShare(events);
   return share === undefined ? {} : { topCallerShare: Math.round(share * 100) / 100 };
 }
 
@@ -272,8 +282,10 @@ async function readRuntime(
   ctx: Context,
   issueId: string,
 ): Promise<{ topRuntime?: { name: string; share: number } }> {
-  const browsers = await readTag(ctx, issueId, "browser");
-  const top = browsers.ok ? topRuntimeOf(browsers.value) : undefined;
+  const browsers = await readBreakdown(ctx, issueId, "browser");
+  const top = browsers.ok
+    ? topRuntimeOf(browsers.value.values, browsers.value.totalValues)
+    : undefined;
   return top ? { topRuntime: top } : {};
 }
 
@@ -429,7 +441,7 @@ export async function collectIssue(ctx: Context, issueId: string): Promise<Issue
     return { ok: true, issue, kind };
   }
   const handled = handledOf(issue, event);
-  const callers = handled === true ? await readCallers(ctx, issue.id, [event, recentRead]) : {};
+  const callers = handled === true ? readCallers([event, recentRead]) : {};
   const runtime = await readRuntime(ctx, issue.id);
   ev.signal({
     kind: "new_exception",

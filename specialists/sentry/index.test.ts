@@ -207,4 +207,28 @@ describe("sentry specialist on an old issue and its traffic", () => {
       expect.objectContaining({ origin: "users", requests: 1, share: 0.333 }),
     ]);
   });
+
+  it("never asks for the user tag, which the adapter refuses: callers come from event tags", async () => {
+    const asked: string[] = [];
+    const t = ticket({ ids: ["7"] });
+    await sentry.run({
+      question: sentry.question(t),
+      ticket: t,
+      hints,
+      tools: {
+        sentry: {
+          ...reads,
+          getTagValues: async (_id, key) => {
+            asked.push(key);
+            return { key, values: [] };
+          },
+        },
+      },
+      signal: new AbortController().signal,
+      deadline: new Date(Date.now() + 5_000),
+      now: new Date("2026-11-20T14:35:00Z"),
+    });
+    expect(asked.length).toBeGreaterThan(0);
+    expect(asked).not.toContain("user");
+  });
 });

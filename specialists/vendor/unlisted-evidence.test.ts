@@ -41,7 +41,7 @@ const vendorStatus: VendorStatusReader = {
   },
 };
 
-const sentry = (hostCount: number, total: number) =>
+const sentry = (hostCount: number, total: number, totalValues?: number) =>
   ({
     listEvents: async () => [
       failingEvent("SERVICE_UNAVAILABLE"),
@@ -54,6 +54,7 @@ const sentry = (hostCount: number, total: number) =>
         { value: HOST, count: hostCount },
         ...(total > hostCount ? [{ value: "other.example.org", count: total - hostCount }] : []),
       ],
+      ...(totalValues !== undefined ? { totalValues } : {}),
     }),
   }) as unknown as SentryReader;
 
@@ -64,7 +65,12 @@ const answering = [
   ["2026-11-20 09:45:00.000", `{"msg":"rates lookup","host":"${HOST}","duration_ms":210}`],
 ];
 
-function run(opts: { answered: string[][]; hostCount?: number; total?: number }) {
+function run(opts: {
+  answered: string[][];
+  hostCount?: number;
+  total?: number;
+  totalValues?: number;
+}) {
   const cloudwatch = {
     queryLogs: async (q: { query: string }) =>
       (q.query.includes(HOST) ? opts.answered : errorLines).map(([t, m]) => ({
@@ -76,7 +82,11 @@ function run(opts: { answered: string[][]; hostCount?: number; total?: number })
     question: "q",
     ticket,
     hints: { pages: [], recipes: [], negativeControls: [] },
-    tools: { vendorStatus, sentry: sentry(opts.hostCount ?? 120, opts.total ?? 120), cloudwatch },
+    tools: {
+      vendorStatus,
+      sentry: sentry(opts.hostCount ?? 120, opts.total ?? 120, opts.totalValues),
+      cloudwatch,
+    },
     signal: new AbortController().signal,
     deadline: new Date(Date.now() + 5_000),
     now: NOW,
@@ -107,6 +117,11 @@ describe("vendor specialist: a failing vendor no status page covers", () => {
 
   it("emits no vendor signal when issue-wide the failures are not concentrated on the host", async () => {
     const out = await run({ answered: answering, hostCount: 40, total: 120 });
+    expect(correlation(out)).toBeUndefined();
+  });
+
+  it("counts the issue's spread over every event carrying the tag, not the top values only", async () => {
+    const out = await run({ answered: answering, hostCount: 40, total: 40, totalValues: 120 });
     expect(correlation(out)).toBeUndefined();
   });
 });

@@ -84,10 +84,14 @@ async function issueSpread(
   for (const id of ids) {
     const read = await settle(() => sentry.getTagValues(id, tag), signal);
     if (!read.ok) continue;
+    let top = 0;
     for (const v of read.value.values) {
-      total += v.count;
+      top += v.count;
       if (v.value.toLowerCase() === upstream.host) count += v.count;
     }
+    // The breakdown holds the top values only: the events carrying the tag are Sentry's
+    // totalValues when it gives it, else (a lower bound) the top values' sum.
+    total += Math.max(read.value.totalValues ?? 0, top);
   }
   return total > 0 ? { count, total } : undefined;
 }

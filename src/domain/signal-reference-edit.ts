@@ -34,6 +34,6 @@ type ReferenceEdit = z.infer<typeof ReferenceEditSignal>;
 
 const rounded = (n: number) => (Math.abs(n) >= 100 ? Math.round(n) : Math.round(n * 100) / 100);
 
-/** "price 14900 → 0 (mean)": each shifted column's mean before the edit and since. */
+/** "<column> <before> → <after> (mean)": each shifted column's mean before the edit and since. */
 export const shiftText = (shifted: ReferenceEdit["shifted"]): string =>
   `${shifted.map((c) => `${c.column} ${rounded(c.before)} → ${rounded(c.after)}`).join(", ")} (mean)`;

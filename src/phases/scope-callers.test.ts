@@ -21,10 +21,13 @@ describe("calleeMarks", () => {
   it("names the callee from a peer tag, an HTTP breadcrumb's host or a client frame of a failed call", () => {
     expect(
       calleeMarks(event({ tags: [{ key: "upstream", value: "claims-api" }] }), "claims-api"),
-    ).toEqual(["tag upstream=claims-api"]);
+    ).toEqual(["tag upstream"]);
     expect(
-      calleeMarks(event({ outboundHosts: ["claims-api.internal.example.com"] }), "claims-api"),
-    ).toEqual(["HTTP breadcrumb to claims-api.internal.example.com"]);
+      calleeMarks(
+        event({ outboundCalls: [{ host: "claims-api.internal.example.com" }] }),
+        "claims-api",
+      ),
+    ).toEqual(["HTTP breadcrumb"]);
     const frames = [
       { filename: "src/clients/claimsApiClient.ts", function: "submit", inApp: true },
     ];
@@ -33,7 +36,38 @@ describe("calleeMarks", () => {
         event({ exception: { type: "Error", value: "ECONNREFUSED 10.0.0.1:443", frames } }),
         "claims-api",
       ),
-    ).toEqual(["in-app frame src/clients/claimsApiClient.ts submit"]);
+    ).toEqual(["in-app frame"]);
+  });
+
+  it("reads only the last HTTP call, or one answered with a 5xx, as the call that failed", () => {
+    const earlierOk = event({
+      outboundCalls: [
+        { host: "claims-api.internal.example.com", status: 200 },
+        { host: "ledger-api.internal.example.com" },
+      ],
+    });
+    expect(calleeMarks(earlierOk, "claims-api")).toEqual([]);
+    expect(calleeMarks(earlierOk, "ledger-api")).toEqual(["HTTP breadcrumb"]);
+    const earlierFailed = event({
+      outboundCalls: [
+        { host: "claims-api.internal.example.com", status: 503 },
+        { host: "ledger-api.internal.example.com", status: 200 },
+      ],
+    });
+    expect(calleeMarks(earlierFailed, "claims-api")).toEqual(["HTTP breadcrumb"]);
+  });
+
+  it("counts as a failed call only a call's failure phrasing, not 'abort' or 502 anywhere", () => {
+    const failed = (type: string, value: string) =>
+      isCallFailure(event({ exception: { type, value, frames: [] } }));
+    expect(failed("TimeoutError", "The operation was aborted due to timeout")).toBe(true);
+    expect(failed("Error", "connect ECONNREFUSED 10.0.0.1:443")).toBe(true);
+    expect(failed("Error", "socket hang up")).toBe(true);
+    expect(failed("AxiosError", "Request failed with status code 502")).toBe(true);
+    expect(failed("HTTPError", "HTTP Error 503: Service Unavailable")).toBe(true);
+    expect(failed("AbortError", "The operation was aborted")).toBe(false);
+    expect(failed("Error", "request aborted")).toBe(false);
+    expect(failed("ValidationError", "order 50213 has 502 items")).toBe(false);
   });
 
   it("names nothing when the error is the caller's own code, or the event names another service", () => {
@@ -49,7 +83,10 @@ describe("calleeMarks", () => {
         // The reporting side's own names are not the peer.
         { key: "server_name", value: "claims-api" },
       ],
-      outboundHosts: ["billing-api.internal.example.com", "claims-api-cdn.example.com"],
+      outboundCalls: [
+        { host: "billing-api.internal.example.com" },
+        { host: "claims-api-cdn.example.com" },
+      ],
     });
     expect(calleeMarks(other, "claims-api")).toEqual([]);
   });
@@ -102,7 +139,27 @@ describe("callerCandidates and readCallerViews", () => {
     expect(views).toEqual([
       expect.objectContaining({ issueId: "7", caller: "portal-web", callee: "claims-api" }),
     ]);
-    expect(views[0]?.detail).toContain("tag peer.service=claims-api");
+    expect(views[0]?.detail).toContain("tag peer.service");
+  });
+
+  it("keeps the exception's type and the kind of mark in the detail, never an event value", async () => {
+    const candidates = callerCandidates(mismatched, linked, (p) => p);
+    const [view] = await readCallerViews(
+      reader(
+        event({
+          tags: [{ key: "peer.service", value: "claims-api" }],
+          exception: {
+            type: "TimeoutError",
+            value: "timed out calling /v1/claims?email=someone@example.com",
+            frames: [],
+          },
+        }),
+      ),
+      candidates,
+    );
+    expect(view?.detail).toBe(
+      "portal-web's call to claims-api failing (TimeoutError; tag peer.service): the caller's view of claims-api",
+    );
   });
 
   it("keeps none when the event does not name the callee or cannot be read", async () => {

@@ -1,4 +1,4 @@
-import type { SentryEventSummary, SentryReader } from "../../specialists/tools.ts";
+import type { OutboundCall, SentryEventSummary, SentryReader } from "../../specialists/tools.ts";
 import type { ResolutionSource, ServiceResolution } from "../domain/service-resolution.ts";
 import { slug } from "./scope-votes.ts";
 
@@ -6,12 +6,13 @@ import { slug } from "./scope-votes.ts";
  * Rule `scope.caller_view`. A linked Sentry issue in another service's project is not
  * always another incident. When a caller's request to the ticket's service fails (times
  * out, is refused, gets a 502), the error is raised, and reported, in the caller: its
- * project, its title ("operation aborted due to timeout"), its frames. The issue is then the caller's view of the
- * ticket's service, and an SRE follows it downstream rather than asking which service the
+ * project, its title (the caller's HTTP client's timeout or connection error), its frames.
+ * The issue is then the caller's view of the ticket's service, and an SRE follows it downstream rather than asking which service the
  * ticket is about. What tells the two apart is in the issue's own event: the failure is a
  * failed call (its exception), and the event names the ticket's service as the other end
- * of that call: a tag that names the peer, the host of an HTTP breadcrumb, or an in-app
- * frame named after the service's client. Anything less (a caller whose event never names
+ * of that call: a tag that names the peer, the host of the HTTP call that failed (the last
+ * HTTP breadcrumb, or one answered with a 5xx: earlier calls may have succeeded), or an
+ * in-app frame named after the service's client. Anything less (a caller whose event never names
  * the callee, an error that is not a failed call) stays a service identity conflict.
  */
 
@@ -24,12 +25,18 @@ export interface CallerView {
 }
 
 /**
- * Exceptions of a call that got no usable answer from the other end: a timeout or abort,
- * a refused, reset or closed connection, or a gateway's 502/503/504. An application error
- * (a TypeError, a KeyError) is the caller's own code, whatever it was calling.
+ * Exceptions of a call that got no usable answer from the other end: a timeout (or an
+ * abort due to one), a refused, reset or closed connection, or a gateway's 502/503/504
+ * given as a status. Anchored to those phrasings: a bare "abort" (a client that hung up,
+ * a user who navigated away) or a 502 inside an id or amount is not a failed call. An
+ * application error (a TypeError, a KeyError) is the caller's own code, whatever it was
+ * calling.
  */
 const CALL_FAILURE =
-  /time[ds]?[\s_-]?out|abort|econn(reset|refused|aborted)|etimedout|socket hang up|connect(ion)?[\s_-]?(error|reset|refused|closed)|remote ?disconnected|bad gateway|service unavailable|gateway time|\b50[234]\b/i;
+  /time[ds]?[\s_-]?out|econn(reset|refused|aborted)|etimedout|socket hang up|connect(ion)?[\s_-]?(error|reset|refused|closed)|remote ?disconnected|bad gateway|service unavailable|gateway time|(?:status(?:[\s_-]?code)?|http(?: error)?|returned|responded(?: with)?|response(?: code)?)[\s:=#]*50[234]\b/i;
+
+/** A response status at or above this is the other end failing the call (5xx). */
+const SERVER_ERROR_STATUS = 500;
 
 /**
  * Tag keys that name the other end of an outbound call: OpenTelemetry's `peer.service`
@@ -45,6 +52,9 @@ const PEER_TAG =
  * words inside identifiers and would match code that never calls the service.
  */
 export const MIN_FRAME_NAME_CHARS = 6;
+
+/** An exception type is a class name; anything longer is not one and is cut. */
+const MAX_TYPE_CHARS = 80;
 
 /** The resolution sources that file a ticket under a service, as opposed to evidence. */
 const FILING_SOURCES: readonly ResolutionSource[] = [
@@ -70,32 +80,37 @@ export function isCallFailure(event: SentryEventSummary): boolean {
 }
 
 /**
- * What in the event names `callee` as the other end of its failed call; empty when the
- * event is not a failed call or names nothing.
+ * The HTTP calls that may be the one that failed: the last before the error, and any
+ * answered with a 5xx. An earlier call that got an answer is not the failed call.
+ */
+function failedCallsOf(calls: readonly OutboundCall[]): OutboundCall[] {
+  return calls.filter((c, i) => i === calls.length - 1 || (c.status ?? 0) >= SERVER_ERROR_STATUS);
+}
+
+/**
+ * What in the event names `callee` as the other end of its failed call, by kind only (a
+ * tag's key, the HTTP breadcrumb, an in-app frame): no value from the event, which may
+ * carry personal or secret data. Empty when the event is not a failed call or names nothing.
  */
 export function calleeMarks(event: SentryEventSummary, callee: string): string[] {
   if (!isCallFailure(event)) return [];
   const marks: string[] = [];
   for (const t of event.tags) {
-    if (PEER_TAG.test(t.key) && namesService(t.value, callee))
-      marks.push(`tag ${t.key}=${t.value}`);
+    if (PEER_TAG.test(t.key) && namesService(t.value, callee)) marks.push(`tag ${t.key}`);
   }
-  for (const host of event.outboundHosts ?? []) {
-    if (namesService(host, callee)) marks.push(`HTTP breadcrumb to ${host}`);
-  }
+  if (failedCallsOf(event.outboundCalls ?? []).some((c) => namesService(c.host, callee)))
+    marks.push("HTTP breadcrumb");
   const name = compact(callee);
   if (name.length >= MIN_FRAME_NAME_CHARS) {
-    for (const f of event.exception?.frames ?? []) {
+    const frame = (event.exception?.frames ?? []).find((f) => {
       const base =
         f.filename
           .split("/")
           .at(-1)
           ?.replace(/\.[a-z0-9]+$/i, "") ?? "";
-      if (f.inApp && [base, f.function ?? ""].some((n) => compact(n).includes(name))) {
-        marks.push(`in-app frame ${f.filename}${f.function ? ` ${f.function}` : ""}`);
-        break;
-      }
-    }
+      return f.inApp && [base, f.function ?? ""].some((n) => compact(n).includes(name));
+    });
+    if (frame) marks.push("in-app frame");
   }
   return marks;
 }
@@ -147,7 +162,8 @@ export async function readCallerViews(
         .filter((c) => c.marks.length > 0);
       if (named.length !== 1) return [];
       const { callee, marks } = named[0]!;
-      const failure = event.exception ? `${event.exception.type}: ${event.exception.value}` : "";
+      // The exception's type only: its value may carry ids, hosts or user input.
+      const failure = (event.exception?.type ?? "").slice(0, MAX_TYPE_CHARS);
       return [
         {
           issueId,

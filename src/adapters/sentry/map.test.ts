@@ -103,7 +103,7 @@ describe("mapEvent", () => {
     }
   });
 
-  it("keeps only the hosts of HTTP breadcrumbs: no path, query or other breadcrumb", () => {
+  it("keeps the host and status of each HTTP breadcrumb in order: no path, query or other breadcrumb", () => {
     const mapped = mapEvent({
       ...event,
       entries: [
@@ -126,17 +126,21 @@ describe("mapEvent", () => {
               {
                 type: "http",
                 category: "fetch",
-                data: { url: "http://upstream.internal.example.com/x" },
+                data: { url: "http://upstream.internal.example.com/x", status_code: 504 },
               },
             ],
           },
         },
       ].filter((e) => !(e.type === "breadcrumbs" && JSON.stringify(e).includes("accounts"))),
     });
-    expect(mapped.outboundHosts).toEqual(["upstream.internal.example.com", "cdn.example.com"]);
+    expect(mapped.outboundCalls).toEqual([
+      { host: "upstream.internal.example.com" },
+      { host: "cdn.example.com" },
+      { host: "upstream.internal.example.com", status: 504 },
+    ]);
     expect(JSON.stringify(mapped)).not.toContain("s3cr3t");
     expect(JSON.stringify(mapped)).not.toContain("/v2/things");
-    expect(mapEvent(event).outboundHosts).toBeUndefined();
+    expect(mapEvent(event).outboundCalls).toBeUndefined();
   });
 
   it("drops the user tag and reduces the url tag to its path", () => {
@@ -255,5 +259,11 @@ describe("mapReleases and mapTagValues", () => {
       }),
     ).toEqual({ key: "url", values: [{ value: "/a", count: 3 }] });
     expect(pathOf("not a url?x=1")).toBe("not a url");
+  });
+
+  it("keeps the tag's totalValues: the top values are a subset of the events", () => {
+    expect(
+      mapTagValues({ key: "browser", totalValues: 40, topValues: [{ value: "B 1", count: 10 }] }),
+    ).toEqual({ key: "browser", values: [{ value: "B 1", count: 10 }], totalValues: 40 });
   });
 });

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type {
+  OutboundCall,
   SentryEventSummary,
   SentryIssueSummary,
   SentryReleaseSummary,
@@ -76,14 +77,17 @@ const requestEntrySchema = z.object({
   headers: z.array(z.tuple([z.string(), z.string().nullable()])).nullish(),
 });
 
-/** A breadcrumb as Sentry sends it; only an HTTP one's URL is read, for its host. */
+/**
+ * A breadcrumb as Sentry sends it; only an HTTP one's URL (for its host) and response
+ * status are read.
+ */
 const breadcrumbsEntrySchema = z.object({
   values: z
     .array(
       z.object({
         type: text,
         category: text,
-        data: z.object({ url: z.unknown() }).partial().nullish(),
+        data: z.object({ url: z.unknown(), status_code: z.unknown() }).partial().nullish(),
       }),
     )
     .nullish(),
@@ -95,6 +99,8 @@ const HTTP_BREADCRUMB = /^(http|fetch|xhr)$/i;
 const tagValuesSchema = z.object({
   key: z.string(),
   topValues: z.array(z.object({ value: z.string().nullable(), count: z.number() })).default([]),
+  /** Events carrying the tag at all; the top values are only the most common of them. */
+  totalValues: z.number().nullish(),
 });
 
 const releaseSchema = z.object({
@@ -213,21 +219,27 @@ function hostOf(url: string): string | undefined {
   }
 }
 
-/** The hosts of the event's HTTP breadcrumbs, oldest first, each once. */
-function mapOutboundHosts(entries: { type: string; data: unknown }[]): string[] {
+/**
+ * The event's HTTP breadcrumbs, oldest first as Sentry sends them, one per call: its host
+ * and, when a response came, its status. Order is kept because only the last call before
+ * the error (or a failed one) is the call that failed; earlier ones may have succeeded.
+ */
+function mapOutboundCalls(entries: { type: string; data: unknown }[]): OutboundCall[] {
   const entry = entries.find((e) => e.type === "breadcrumbs");
   if (!entry) return [];
   const parsed = breadcrumbsEntrySchema.safeParse(entry.data);
   if (!parsed.success) return [];
-  const hosts = new Set<string>();
+  const calls: OutboundCall[] = [];
   for (const crumb of parsed.data.values ?? []) {
     const http =
       HTTP_BREADCRUMB.test(crumb.type ?? "") || HTTP_BREADCRUMB.test(crumb.category ?? "");
     const url = crumb.data?.url;
     const host = http && typeof url === "string" ? hostOf(url) : undefined;
-    if (host) hosts.add(host);
+    if (!host) continue;
+    const status = Number(crumb.data?.status_code);
+    calls.push({ host, ...(Number.isInteger(status) && status > 0 ? { status } : {}) });
   }
-  return [...hosts];
+  return calls;
 }
 
 export function mapEvent(body: unknown): SentryEventSummary {
@@ -241,7 +253,7 @@ export function mapEvent(body: unknown): SentryEventSummary {
   const entries = event.entries ?? [];
   const exception = mapException(entries);
   const request = mapRequest(entries);
-  const outboundHosts = mapOutboundHosts(entries);
+  const outboundCalls = mapOutboundCalls(entries);
   return {
     eventId: event.eventID ?? event.id ?? "",
     dateCreated: event.dateCreated,
@@ -250,7 +262,7 @@ export function mapEvent(body: unknown): SentryEventSummary {
     tags,
     ...(exception ? { exception } : {}),
     ...(request ? { request } : {}),
-    ...(outboundHosts.length > 0 ? { outboundHosts } : {}),
+    ...(outboundCalls.length > 0 ? { outboundCalls } : {}),
   };
 }
 
@@ -261,6 +273,7 @@ export function mapEvents(body: unknown): SentryEventSummary[] {
 export function mapTagValues(body: unknown): {
   key: string;
   values: { value: string; count: number }[];
+  totalValues?: number;
 } {
   const tag = parse(tagValuesSchema, body, "tag values");
   return {
@@ -268,6 +281,7 @@ export function mapTagValues(body: unknown): {
     values: tag.topValues
       .filter((v) => v.value !== null)
       .map((v) => ({ value: tag.key === "url" ? pathOf(v.value!) : v.value!, count: v.count })),
+    ...(typeof tag.totalValues === "number" ? { totalValues: tag.totalValues } : {}),
   };
 }
 

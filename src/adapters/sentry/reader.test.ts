@@ -86,6 +86,7 @@ describe("createSentryReader over the simulated Sentry", () => {
     await expect(sentry.getTagValues(ISSUE, "release")).resolves.toEqual({
       key: "release",
       values: [{ value: "onboarding-api@v2026.11.20-3", count: 3 }],
+      totalValues: 3,
     });
     const releases = await sentry.listReleases(10);
     expect(releases.map((r) => [r.version, r.lastDeployAt])).toEqual([
