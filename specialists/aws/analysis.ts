@@ -1,5 +1,5 @@
 import type { MetricSeries } from "../tools.ts";
-import { healthServicesNamed } from "./endpoints.ts";
+import { type CalledEndpoint, healthEndpointsNamed } from "./endpoints.ts";
 import { kindSpec } from "./measures.ts";
 import { assessSeries } from "./series.ts";
 
@@ -243,8 +243,8 @@ export interface ErrorLogSummary {
   redeliveredMessages: number;
   /** Buckets the error lines name: matched to the account's buckets, never emitted as read. */
   buckets: string[];
-  /** AWS Health service codes of the AWS endpoints the error lines name (endpoints.ts). */
-  awsServices: string[];
+  /** AWS services (Health code, region) of the AWS endpoints the error lines name (endpoints.ts). */
+  awsEndpoints: CalledEndpoint[];
 }
 
 /**
@@ -321,7 +321,7 @@ export function summarizeErrorRows(rows: Record<string, string>[]): ErrorLogSumm
       (m) => Math.max(m.lines, m.stated) >= POISON_MIN_REDELIVERIES,
     ).length,
     buckets: [...buckets].sort(),
-    awsServices: healthServicesNamed(rows.flatMap((r) => Object.values(r))),
+    awsEndpoints: healthEndpointsNamed(rows.flatMap((r) => Object.values(r))),
   };
 }
 

@@ -1,6 +1,7 @@
 import type { EvidenceCollector, SourceRef } from "../shared/collector.ts";
 import type { ProviderHealthEvent } from "../tools.ts";
 import { type ErrorLogSummary, type InfraEvent, POISON_MAX_MESSAGES } from "./analysis.ts";
+import type { CalledEndpoint } from "./endpoints.ts";
 import type { SeriesRead } from "./reads.ts";
 import { overlapsUs } from "./reads.ts";
 import type { Resource } from "./resources.ts";
@@ -343,6 +344,7 @@ export function emitProvider(
   events: ProviderHealthEvent[],
   services: ReadonlySet<string>,
   ourZones: string[],
+  called: readonly CalledEndpoint[] = [],
 ): void {
   if (events.length === 0) {
     ev.finding({ fact: "AWS Health: no open issue in the region", source: ref });
@@ -350,7 +352,7 @@ export function emitProvider(
   }
   for (const e of events) {
     if (e.status === "upcoming") continue;
-    const overlaps = overlapsUs(e, services, ourZones);
+    const overlaps = overlapsUs(e, services, ourZones, called);
     ev.signal({
       source: ref,
       kind: "provider_incident",

@@ -343,12 +343,11 @@ export function createAwsSpecialist(options: AwsSpecialistOptions = {}): Special
         const zones = [
           ...new Set([...declaredZones(input.ticket.awsResources), ...zonesRead(assessed)]),
         ];
-        // What it runs on: its resources' services, and the AWS services its errors call.
-        const services = new Set([
-          ...healthServicesOf(resources),
-          ...readings.errorLogs.flatMap((l) => l.summary.awsServices),
-        ]);
-        emitProvider(ev, health.ref, health.events, services, zones);
+        // What it runs on: its resources' services, and the AWS services its errors call
+        // (each in the region its endpoint names).
+        const services = new Set(healthServicesOf(resources));
+        const called = readings.errorLogs.flatMap((l) => l.summary.awsEndpoints);
+        emitProvider(ev, health.ref, health.events, services, zones, called);
       }
       return ev.finish(signal, nextPivot(readings, assessed));
     },

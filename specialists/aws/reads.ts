@@ -1,6 +1,7 @@
 import type { SourceRef } from "../shared/collector.ts";
 import type { MetricAlarm, MetricDescriptor, MetricSeries, ProviderHealthEvent } from "../tools.ts";
 import { type CheckContext, metricRef } from "./checks.ts";
+import { type CalledEndpoint, calledIn } from "./endpoints.ts";
 import {
   KINDS,
   type KindSpec,
@@ -286,7 +287,8 @@ export function healthServicesOf(resources: Resource[]): Set<string> {
 }
 
 /**
- * Whether a provider event concerns us: it is for a service our resources run on, and
+ * Whether a provider event concerns us: it is for a service our resources run on, or for
+ * one our error lines call through an endpoint in the event's region (`called`), and
  * either names no zone, or names one of the zones our per-zone series come from (or we
  * read no per-zone series, so any zone may be ours).
  */
@@ -294,8 +296,11 @@ export function overlapsUs(
   event: ProviderHealthEvent,
   services: ReadonlySet<string>,
   ourZones: readonly string[],
+  called: readonly CalledEndpoint[] = [],
 ): boolean {
-  if (!services.has(event.service)) return false;
+  const ours =
+    services.has(event.service) || calledIn(called, event.region).includes(event.service);
+  if (!ours) return false;
   if (!event.availabilityZone || ourZones.length === 0) return true;
   return ourZones.includes(event.availabilityZone);
 }

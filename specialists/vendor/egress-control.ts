@@ -164,13 +164,11 @@ export function insightsTimeMs(value: string | undefined): number | undefined {
   return Number.isNaN(ms) ? undefined : ms;
 }
 
-/** A status field's code: `"status":502`, `status_code=200`. */
-const STATUS_CODE = /\b(?:http[._-]?)?status(?:[._-]?code)?"?\s*[:=]\s*"?(\d{3})\b/i;
-
 /**
  * The same client's calls to the failing host itself that answered, at or after its
  * first failure: lines of the failing lines' shape naming the host through the same field,
- * with no failure word and no non-2xx status. While some calls fail, others reach the
+ * with no failure word and a 2xx status. A line without a status says nothing about an
+ * answer (a call logged before its response came, or never came). While some calls fail, others reach the
  * host and get their answer: our way out to it (DNS, NAT, proxy, TLS) works, and the
  * host fails selectively on its side. Undated lines do not count (they cannot be placed
  * after the failure began).
@@ -193,8 +191,7 @@ export function sameHostAnswered(
   let answered = 0;
   for (const line of lines) {
     if (FAILURE.test(line.text) || line.at === undefined || line.at < firstFailure) continue;
-    const status = STATUS_CODE.exec(line.text)?.[1];
-    if (status !== undefined && !status.startsWith("2")) continue;
+    if (!SUCCESS_STATUS.test(line.text)) continue;
     const fields = fieldsOf(line.text);
     const named = clients.some(
       ({ key, shape }) =>

@@ -62,7 +62,10 @@ const errorLines = [
   ["2026-11-20 09:30:00.000", `{"msg":"rates lookup failed","host":"${HOST}","fault":"TIMEOUT"}`],
 ];
 const answering = [
-  ["2026-11-20 09:45:00.000", `{"msg":"rates lookup","host":"${HOST}","duration_ms":210}`],
+  [
+    "2026-11-20 09:45:00.000",
+    `{"msg":"rates lookup","host":"${HOST}","status":200,"duration_ms":210}`,
+  ],
 ];
 
 function run(opts: {

@@ -88,3 +88,19 @@ describe("a vendor no status source covers, named by the failing events", () => 
     expect(unlistedUpstream([spread[0]!], none)).toBeUndefined();
   });
 });
+
+describe("hosts read from a failing event's message", () => {
+  const twice = (value: string) => [event({}, value), event({}, value)];
+
+  it("takes a URL's host or a host:port, not a file name", () => {
+    for (const value of [
+      "SERVICE_UNAVAILABLE loading config.yaml",
+      "SERVICE_UNAVAILABLE at handler (index.js:12:5)",
+      "SERVICE_UNAVAILABLE at /app/lib/index.js:40",
+    ]) {
+      expect(unlistedUpstream(twice(value), none)).toBeUndefined();
+    }
+    const hostPort = twice("connect to rates.example.org:443 failed SERVICE_UNAVAILABLE");
+    expect(unlistedUpstream(hostPort, none)).toMatchObject({ host: "rates.example.org" });
+  });
+});

@@ -44,7 +44,7 @@ const NOT_A_VENDOR =
 const FAULT_TAG = /(?:^|[._-])(?:fault|fault[_-]?code|(?:error|err|reason|result)[_-]?code|code)$/i;
 /** A symbolic code as a whole tag value: `SERVICE_UNAVAILABLE`, `TIMEOUT`; not a number. */
 const SYMBOLIC = /^[A-Z][A-Z0-9]*(?:[_.-][A-Z0-9]+)*$/;
-/** In a message only a code with a separator counts (`MS_UNAVAILABLE`), not `POST` or `DE`. */
+/** In a message only a code with a separator counts (`XYZ_UNAVAILABLE`), not `POST` or `QQ`. */
 const CODE_IN_TEXT = /\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\b/g;
 /** Our own socket's errno names: our side of the call failed, not the upstream's answer. */
 const ERRNO = /^E(?:CONN\w*|TIMEDOUT|NOTFOUND|AI_\w+|PIPE|HOSTUNREACH|NETUNREACH|ADDR\w*|PROTO)$/;
@@ -77,8 +77,22 @@ function peerHosts(event: SentryEventSummary): { host: string; tag?: string }[] 
     const bare = t.value.toLowerCase().replace(/^[a-z][a-z0-9+.-]*:\/\//, "");
     if (host && bare.startsWith(host)) found.push({ host, tag: t.key });
   }
-  for (const host of hostsIn(event.exception?.value ?? "")) found.push({ host });
+  for (const host of messageHosts(event.exception?.value ?? "")) found.push({ host });
   return found;
+}
+
+/**
+ * A message's hosts in the forms that name a remote end: a URL's authority
+ * (`scheme://host/…`) or `host:port`. A bare dotted word is as often a file
+ * (`<name>.js`, `<name>.yaml`) or a class path as a host, so it does not count; nor does
+ * a stack frame's `<path>/<file>:<line>:<column>` (a path before it, a column after).
+ */
+const MESSAGE_HOST =
+  /\b[a-z][a-z0-9+.-]*:\/\/(?:[^\s/@]*@)?([a-z0-9.-]+)|(?<![\w./-])([a-z0-9](?:[a-z0-9.-]*[a-z0-9])?):\d{1,5}\b(?!:\d)/gi;
+
+function messageHosts(text: string): string[] {
+  const named = [...text.matchAll(MESSAGE_HOST)].map((m) => m[1] ?? m[2] ?? "");
+  return [...new Set(named.flatMap((n) => hostsIn(n).filter((h) => h === n.toLowerCase())))];
 }
 
 /** The fault codes an event carries: its fault tags' symbolic values, else its message's codes. */

@@ -107,9 +107,12 @@ function rolloutClimbs(i: SignalIndex): RolloutClimb[] {
     );
   // Rises of load only: a cache or free memory emptying at once is a loss of state (a
   // node replaced, a flush, a failover) as often as a release's doing, so it stays a
-  // competing explanation.
+  // competing explanation. For the same reason a rise in bytes per item whose cache lost
+  // items (or was gaining them before the step) is not a climb: the ratio moved with the count.
+  const items = series(i, ["cache_items"], ["rise", "drop"]);
   return dependencyRises(i).flatMap((d) => {
     if (d.signal.direction !== "rise") return [];
+    if (itemCountSkewed(d, items)) return [];
     const o = onsetOf(d);
     if (o === undefined) return [];
     const loadFirst = loads.some((l) => {
@@ -185,16 +188,30 @@ export const independentDependencyRises = (i: SignalIndex) => {
  * afterwards.
  */
 export function releaseGrownEntries(i: SignalIndex): Tagged[] {
-  const items = series(i, ["cache_items"], ["rise", "drop"]);
-  const grown = releaseDrivenClimbs(i).filter(({ dependency: d }) => {
-    if (d.signal.measure !== "cache_item_bytes") return false;
-    const step = onsetOf(d)!;
-    return !items.some((t) => {
-      if (t.signal.scope?.resource !== d.signal.scope?.resource) return false;
-      if (t.signal.direction === "drop") return true;
-      const o = onsetOf(t);
-      return o === undefined || o.at < step.at - Math.max(o.uncertainty, step.uncertainty) * MINUTE;
-    });
-  });
+  // rolloutClimbs already drops steps whose item count skewed (itemCountSkewed).
+  const grown = releaseDrivenClimbs(i).filter(
+    ({ dependency: d }) => d.signal.measure === "cache_item_bytes",
+  );
   return [...new Set(grown.flatMap((g) => [g.dependency, ...g.releases]))];
+}
+
+/**
+ * A bytes-per-item rise (`cache_item_bytes`, bytes used ÷ items held) on a cache whose
+ * item count dropped, or began rising before the step: fewer items (a flush, a node
+ * replaced, a failover) or a changing mix of keys moves the ratio, not bigger entries.
+ * Other measures are never skewed this way.
+ */
+function itemCountSkewed(
+  d: TaggedSignal<"series_change">,
+  items: readonly TaggedSignal<"series_change">[],
+): boolean {
+  if (d.signal.measure !== "cache_item_bytes") return false;
+  const step = onsetOf(d);
+  if (step === undefined) return false;
+  return items.some((t) => {
+    if (t.signal.scope?.resource !== d.signal.scope?.resource) return false;
+    if (t.signal.direction === "drop") return true;
+    const o = onsetOf(t);
+    return o === undefined || o.at < step.at - Math.max(o.uncertainty, step.uncertainty) * MINUTE;
+  });
 }

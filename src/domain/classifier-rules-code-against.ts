@@ -15,7 +15,7 @@ import {
   releaseDrivenDependencies,
 } from "./classifier-features-drivers.ts";
 import { loadPrecedesWithoutStrain } from "./classifier-features-load.ts";
-import { type SignalIndex, sameOrUnstated, type TaggedSignal } from "./classifier-index.ts";
+import type { SignalIndex, TaggedSignal } from "./classifier-index.ts";
 import type { Rule } from "./classifier-rule.ts";
 
 /**
@@ -50,6 +50,21 @@ function strictlyBefore(a: Tagged, b: Tagged): boolean {
   return x.at < y.at - Math.max(x.uncertainty, y.uncertainty) * MINUTE;
 }
 
+/** Resource named by a series' scope, when it names one. */
+const resourceOf = (t: Tagged): string | undefined =>
+  t.signal.kind === "series_change" ? t.signal.scope?.resource : undefined;
+
+/**
+ * A release-driven climb `r` can have moved `d`: the same resource (a cache it filled then
+ * evicts), or both on the same stated service (the store behind that cache takes its misses).
+ */
+function reachedBy(r: Tagged, d: Tagged): boolean {
+  const resource = resourceOf(r);
+  if (resource !== undefined && resource === resourceOf(d)) return true;
+  const service = serviceOf(r);
+  return service !== undefined && service === serviceOf(d);
+}
+
 /** The `causes` paired with a symptom they precede by `order`, with those symptoms. */
 function leading(
   causes: Tagged[],
@@ -75,9 +90,10 @@ export function dependencyMovedFirst(i: SignalIndex): Tagged[] {
   // One that began moving only after such a climb was under way did not move first either:
   // the release's effect did (a cache it filled evicts, the store behind it takes the misses).
   // So with a climb a provider incident contests: the incident, not the dependency, led.
+  // Only a later rise the climb can reach is excused: the same resource, or one on the
+  // same stated service (an unstated service ties nothing to the climb).
   const driven = [...releaseDrivenDependencies(i), ...contestedDependencies(i)];
-  const afterDriven = (d: Tagged) =>
-    driven.some((r) => sameOrUnstated(serviceOf(r), serviceOf(d)) && strictlyBefore(r, d));
+  const afterDriven = (d: Tagged) => driven.some((r) => reachedBy(r, d) && strictlyBefore(r, d));
   const deps = independentDependencyRises(i).filter((d) => !afterDriven(d));
   // A release whose diff is in the failing stack can itself move the dependency first (a
   // leaked connection per request fills the pool before requests fail).
