@@ -115,14 +115,16 @@ describe("egress control: the same client's other calls to the failing host", ()
       [
         line("09:05", `{"level":"info","msg":"rates lookup","host":"${host}","duration_ms":120}`),
         line("09:20", `{"level":"info","msg":"rates lookup","host":"${host}","duration_ms":130}`),
+        line("09:22", `{"level":"info","msg":"rates lookup","host":"${host}"}`),
         line("09:25", `{"level":"info","msg":"rates lookup","host":"${host}","status":200}`),
         ...failingRates,
       ],
       host,
     );
-    // 09:05 is before the first failure; 09:20 states no answer (a call logged before its
-    // response); the failing lines themselves never count.
-    expect(answered).toBe(1);
+    // 09:05 is before the first failure; 09:20 timed the call to its answer, 09:25 states a
+    // 2xx; 09:22 states neither (a call logged before its response); the failing lines
+    // themselves never count.
+    expect(answered).toBe(2);
   });
 
   it("does not count another client's lines, non-2xx answers or undated failures", () => {

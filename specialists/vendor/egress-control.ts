@@ -27,6 +27,15 @@ const FAILURE =
   /error|fail|time[sd]? ?out|timed out|exception|refused|reset|unavailable|unreachable/i;
 /** A status field of 2xx: `"status":200`, `status=204`, `"status_code": "201"`. */
 const SUCCESS_STATUS = /\b(?:http[._-]?)?status(?:[._-]?code)?"?\s*[:=]\s*"?2\d\d\b/i;
+/**
+ * A timing field (`"duration_ms":288`, `elapsed=0.3`, `took=12ms`): the client measured
+ * the call from request to response, so the call completed. A line logged before the
+ * response ("calling host…") has none.
+ */
+const COMPLETED = /\b(?:duration|elapsed|latency|took)\w*"?\s*[:=]\s*"?\d/i;
+/** What says a call answered: a 2xx status, or a timing with no status at all. */
+const answeredLine = (text: string) =>
+  SUCCESS_STATUS.test(text) || (COMPLETED.test(text) && !/\bstatus\w*"?\s*[:=]/i.test(text));
 /** Keys whose presence depends on the outcome, not on which client logged the line. */
 const OUTCOME_KEY =
   /^(?:(?:http[._-]?)?status(?:[._-]?code)?|err\w*|error\w*|exception\w*|stack\w*|reason|\w*timeout\w*|duration\w*|elapsed\w*|latency\w*|took\w*)$/i;
@@ -167,8 +176,9 @@ export function insightsTimeMs(value: string | undefined): number | undefined {
 /**
  * The same client's calls to the failing host itself that answered, at or after its
  * first failure: lines of the failing lines' shape naming the host through the same field,
- * with no failure word and a 2xx status. A line without a status says nothing about an
- * answer (a call logged before its response came, or never came). While some calls fail, others reach the
+ * with no failure word and a 2xx status, or (no status logged) a timing of the call: the
+ * client measured it to its response. A line with neither says nothing about an answer (a
+ * call logged before its response came, or never came). While some calls fail, others reach the
  * host and get their answer: our way out to it (DNS, NAT, proxy, TLS) works, and the
  * host fails selectively on its side. Undated lines do not count (they cannot be placed
  * after the failure began).
@@ -191,7 +201,7 @@ export function sameHostAnswered(
   let answered = 0;
   for (const line of lines) {
     if (FAILURE.test(line.text) || line.at === undefined || line.at < firstFailure) continue;
-    if (!SUCCESS_STATUS.test(line.text)) continue;
+    if (!answeredLine(line.text)) continue;
     const fields = fieldsOf(line.text);
     const named = clients.some(
       ({ key, shape }) =>
