@@ -31,7 +31,7 @@ export const ABSENCE_WINDOW_HOURS = 24;
  */
 export const UNKNOWN_ONSET_WINDOW_HOURS = 14 * 24;
 
-type Deployment = Awaited<ReturnType<GitHubReader["listDeployments"]>>[number];
+export type Deployment = Awaited<ReturnType<GitHubReader["listDeployments"]>>[number];
 
 /** Deployments in these states never shipped code (GitHub deployment status states). */
 const NOT_SHIPPED = new Set(["failure", "error", "queued", "pending"]);
@@ -77,31 +77,34 @@ export function toDeployViews(
   return deployments
     .filter((d) => d.state === undefined || !NOT_SHIPPED.has(d.state))
     .filter((d) => !Number.isNaN(Date.parse(d.createdAt)))
-    .map((d) => {
-      const release = matchRelease(d, releases);
-      const recorded = release?.lastDeployAt ?? release?.dateReleased;
-      const known = recorded !== undefined && Date.parse(recorded) >= Date.parse(d.createdAt);
-      const succeeded =
-        d.finishedAt !== undefined && Date.parse(d.finishedAt) >= Date.parse(d.createdAt)
-          ? d.finishedAt
-          : undefined;
-      const finish = known
-        ? { finishedAt: recorded, finishedFrom: "sentry" as const }
-        : succeeded
-          ? { finishedAt: succeeded, finishedFrom: "github_status" as const }
-          : { finishedAt: d.createdAt, finishedFrom: "github" as const };
-      return {
-        id: d.id,
-        sha: d.sha,
-        ref: d.ref,
-        environment: d.environment,
-        ...(d.state ? { state: d.state } : {}),
-        startedAt: d.createdAt,
-        ...finish,
-        ...(release ? { release: release.version } : {}),
-      };
-    })
+    .map((d) => toDeployView(d, releases))
     .sort((a, b) => Date.parse(b.startedAt) - Date.parse(a.startedAt));
+}
+
+/** One deployment with its finish time and matching Sentry release. */
+export function toDeployView(d: Deployment, releases: SentryReleaseSummary[]): DeployView {
+  const release = matchRelease(d, releases);
+  const recorded = release?.lastDeployAt ?? release?.dateReleased;
+  const known = recorded !== undefined && Date.parse(recorded) >= Date.parse(d.createdAt);
+  const succeeded =
+    d.finishedAt !== undefined && Date.parse(d.finishedAt) >= Date.parse(d.createdAt)
+      ? d.finishedAt
+      : undefined;
+  const finish = known
+    ? { finishedAt: recorded, finishedFrom: "sentry" as const }
+    : succeeded
+      ? { finishedAt: succeeded, finishedFrom: "github_status" as const }
+      : { finishedAt: d.createdAt, finishedFrom: "github" as const };
+  return {
+    id: d.id,
+    sha: d.sha,
+    ref: d.ref,
+    environment: d.environment,
+    ...(d.state ? { state: d.state } : {}),
+    startedAt: d.createdAt,
+    ...finish,
+    ...(release ? { release: release.version } : {}),
+  };
 }
 
 export interface Correlation {
@@ -231,7 +234,7 @@ export function previousDeploy(views: DeployView[], current: DeployView): Deploy
 }
 
 /** Deploys that began in the `hours` before `end`. */
-export function deploysWithin(views: DeployView[], end: Date, hours: number): DeployView[] {
+export function deploysWithin<T extends DeployView>(views: T[], end: Date, hours: number): T[] {
   const from = end.getTime() - hours * HOUR_MS;
   return views.filter((v) => {
     const t = Date.parse(v.startedAt);

@@ -1,8 +1,9 @@
 import type { RawSpecialistOutput } from "../../src/domain/specialist-output.ts";
-import { EvidenceCollector, READ_RULES, type SourceRef, settle } from "../shared/collector.ts";
+import { EvidenceCollector, READ_RULES, settle } from "../shared/collector.ts";
 import { linkedSentryIssueIds } from "../shared/linked-issues.ts";
 import type { ToolName } from "../tools.ts";
 import type { Specialist, SpecialistInput } from "../types.ts";
+import { recordAbsence } from "./absence.ts";
 import { assess, type Onset, onsetOf, windowMinutesOf } from "./assess.ts";
 import { type CompareOutcome, compareDeploy } from "./compare.ts";
 import {
@@ -22,6 +23,13 @@ import {
   toDeployViews,
   UNKNOWN_ONSET_WINDOW_HOURS,
 } from "./correlate.ts";
+import {
+  attributeToFailed,
+  failedDeploys,
+  failedInContext,
+  failedNearOnset,
+  recordFailed,
+} from "./failed.ts";
 import { readSentry, type SentryView } from "./onset.ts";
 
 /**
@@ -50,9 +58,6 @@ const FINISH_SOURCE: Record<DeployView["finishedFrom"], string | undefined> = {
   github_status: "GitHub deployment status",
   github: undefined,
 };
-
-const hoursBetween = (a: Date, b: string) =>
-  Math.round(((a.getTime() - Date.parse(b)) / 3_600_000) * 10) / 10;
 
 function recordCorrelation(
   ev: EvidenceCollector,
@@ -109,29 +114,6 @@ function recordCorrelation(
       source: ev.source({ kind: "sentry_release", ref: `sentry_release:${deploy.release}` }),
     });
   }
-}
-
-function recordAbsence(
-  ev: EvidenceCollector,
-  views: DeployView[],
-  listRef: SourceRef,
-  w: { environment: string; service: string | undefined; windowHours: number; now: Date },
-): void {
-  ev.signal({
-    kind: "deploy_absent",
-    source: listRef,
-    ...(w.service ? { service: w.service } : {}),
-    windowHours: w.windowHours,
-    windowStart: new Date(w.now.getTime() - w.windowHours * 3_600_000).toISOString(),
-    windowEnd: w.now.toISOString(),
-  });
-  const last = views.find((v) => Date.parse(v.startedAt) <= w.now.getTime());
-  ev.finding({
-    fact: last
-      ? `no deploy to ${w.environment} in the ${w.windowHours}h before ${w.now.toISOString()}; the last, ${last.id} of ${last.ref} (${shortSha(last.sha)}), began ${last.startedAt}, ${hoursBetween(w.now, last.startedAt)}h before`
-      : `no deploy to ${w.environment} is recorded at all`,
-    source: listRef,
-  });
 }
 
 /** Deploys of the day around the onset that did not correlate, as context. */
@@ -243,9 +225,22 @@ async function run(input: SpecialistInput): Promise<RawSpecialistOutput> {
     }
     const listRef = ev.source({ kind: "github_deploy", ref: `github_deploy:${environment}` });
     const views = toDeployViews(deployments.value, view.releases);
+    const failed = failedDeploys(deployments.value, view.releases, views);
+    await attributeToFailed(
+      ev,
+      { sentry: input.tools.sentry, signal: input.signal },
+      {
+        event: view.event,
+        project: input.ticket.sentryProjects?.[0] ?? service ?? input.onset?.service,
+        failed,
+        shipped: views,
+        service,
+      },
+    );
     const onset = onsetOf(input, view);
 
     if (onset && (onset.from === "series" || onset.from === "data_state")) {
+      recordFailed(ev, failedInContext(failed, onset, input.now), { onset, service });
       const a = assess(views, onset);
       if (a.correlation) {
         const stack = stackFiles(view.event);
@@ -271,7 +266,8 @@ async function run(input: SpecialistInput): Promise<RawSpecialistOutput> {
       }
       // No deploy in the window before the onset (or one the series contradicts): the
       // absence control over that window, and the day's deploys as context.
-      if (!a.contradicted) {
+      // A deploy that began in the window and failed is still a change there, never "no deploy".
+      if (!a.contradicted && failedNearOnset(failed, onset).length === 0) {
         // The window correlate() searched: the proximity before the onset, widened by the
         // onset's uncertainty on both sides.
         const end = new Date(onset.at.getTime() + onset.uncertaintyMinutes * 60_000);
@@ -299,7 +295,9 @@ async function run(input: SpecialistInput): Promise<RawSpecialistOutput> {
     // absence control over the day before now; no onset at all: the last two weeks.
     const windowHours = onset ? ABSENCE_WINDOW_HOURS : UNKNOWN_ONSET_WINDOW_HOURS;
     const recent = deploysWithin(views, input.now, windowHours);
-    if (recent.length === 0) {
+    const recentFailed = deploysWithin(failed, input.now, windowHours);
+    recordFailed(ev, recentFailed, { service });
+    if (recent.length === 0 && recentFailed.length === 0) {
       if (onset?.from === "alert") {
         ev.finding({
           fact: `no Sentry onset: the alert-filed ticket's creation (${input.ticket.snapshot.createdAt}) bounds the symptom's start`,

@@ -251,3 +251,47 @@ describe("CONFLICT_CHECKS", () => {
     }
   });
 });
+
+describe("release attribution: the error tracker's release tag against a failed deploy", () => {
+  const tagged = (seenAt: string, release = "svc@5.8.0") =>
+    returnedOutput("release", { kind: "sentry_release", ref: `sentry_release:${release}` }, [
+      { kind: "release_attribution", release, service: "svc-a", seenAt },
+    ]);
+  const failedDeploy = (supersededAt?: string, state: "failure" | "error" = "failure") =>
+    returnedOutput("release", { kind: "github_deploy", ref: "github_deploy:70" }, [
+      {
+        kind: "change_event",
+        change: "deploy",
+        ref: "svc@5.8.0",
+        service: "svc-a",
+        at: "2026-11-20T09:11:40Z",
+        minutesBeforeOnset: 4,
+        state,
+        ...(supersededAt ? { supersededAt } : {}),
+      },
+    ]);
+
+  it("is a material conflict when events tagged with the failed release come after its replacement finished", () => {
+    const found = findContradictions(
+      index(tagged("2026-11-20T10:08:00Z"), failedDeploy("2026-11-20T09:24:30Z")),
+    );
+    expect(found).toHaveLength(1);
+    expect(found[0]!.subject).toMatch(/^release attribution: .*svc@5\.8\.0/);
+    expect(found[0]!.material).toBe(true);
+    expect(CONFLICT_CHECKS.map((c) => c.id)).toContain("release_attribution");
+  });
+
+  it("is none while the replaced tasks drain, without a replacement, or for another release", () => {
+    expect(
+      findContradictions(
+        index(tagged("2026-11-20T09:30:00Z"), failedDeploy("2026-11-20T09:24:30Z")),
+      ),
+    ).toEqual([]);
+    expect(findContradictions(index(tagged("2026-11-20T10:08:00Z"), failedDeploy()))).toEqual([]);
+    expect(
+      findContradictions(
+        index(tagged("2026-11-20T10:08:00Z", "svc@5.7.3"), failedDeploy("2026-11-20T09:24:30Z")),
+      ),
+    ).toEqual([]);
+  });
+});

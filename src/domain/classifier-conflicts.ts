@@ -20,6 +20,11 @@ interface Contradiction<A extends SignalKind, B extends SignalKind> {
     b: TaggedSignal<B>["signal"],
     i: SignalIndex,
   ): string | undefined;
+  /**
+   * Material whatever the leading hypothesis rests on: the pair disputes which code runs,
+   * so no conclusion about the code (nor its absence) is safe until a human settles it.
+   */
+  material?: true;
 }
 
 const contradiction = <A extends SignalKind, B extends SignalKind>(c: Contradiction<A, B>) => c;
@@ -74,6 +79,38 @@ function releaseAndVendorIncident(
     return undefined;
   }
   return `cause: release ${r.release} and ${v.vendor}'s incident${v.startedAt ? ` (since ${v.startedAt})` : ""} both explain the symptom, and the failing requests carry ${v.vendor} IDs`;
+}
+
+const bareVersion = (v: string) => v.replace(/^.*@/, "").replace(/^v/i, "");
+
+/** GitHub deployment states of a rollout that began and did not complete. */
+const FAILED_DEPLOY_STATES = new Set(["failure", "error"]);
+
+/**
+ * Tasks of the replaced release drain for minutes after a rollback reports steady state
+ * (a load balancer's deregistration delay defaults to 300 s), and the error tracker
+ * ingests with a lag: events tagged with the failed release this long after its
+ * replacement finished are still the replacement's.
+ */
+export const ATTRIBUTION_DRAIN_MINUTES = 10;
+
+/**
+ * Release attribution: the error tracker tags the failing events with a release whose
+ * deployment failed, in an event seen well after the deployment records say other code
+ * replaced it. Either the tracker's release tag is wrong (the running code reports a
+ * release it is not) or the records are; which code throws is undecided, so no fix to
+ * either release may be drafted.
+ */
+function attributedToSupersededRelease(
+  a: SignalOf<"release_attribution">,
+  d: SignalOf<"change_event">,
+): string | undefined {
+  if (d.change !== "deploy" || !d.state || !FAILED_DEPLOY_STATES.has(d.state)) return undefined;
+  if (!d.supersededAt || !sameOrUnstated(a.service, d.service)) return undefined;
+  if (bareVersion(a.release) !== bareVersion(d.ref)) return undefined;
+  const drained = Date.parse(d.supersededAt) + ATTRIBUTION_DRAIN_MINUTES * 60_000;
+  if (!(Date.parse(a.seenAt) > drained)) return undefined;
+  return `release attribution: the error tracker tags the failing events with ${a.release} (seen ${a.seenAt}), but its deployment ended in ${d.state} and other code has run since ${d.supersededAt} per the deployment records`;
 }
 
 const overlaps = (a: readonly string[], b: readonly string[]) =>
@@ -133,6 +170,12 @@ const CONTRADICTIONS = [
         : undefined,
   }),
   contradiction({
+    a: "release_attribution",
+    b: "change_event",
+    subject: attributedToSupersededRelease,
+    material: true,
+  }),
+  contradiction({
     a: "reproduction",
     b: "reproduction",
     subject: (a, b) =>
@@ -144,6 +187,8 @@ export interface Contradicting {
   subject: string;
   a: TaggedSignal;
   b: TaggedSignal;
+  /** Material whatever the leading hypothesis rests on ({@link Contradiction.material}). */
+  material?: true;
 }
 
 /** The checks {@link findContradictions} runs, named for the bundle's "conflicts checked". */
@@ -172,6 +217,11 @@ export const CONFLICT_CHECKS = [
     subjectPrefix: "scope",
   },
   { id: "reproduction", pair: "reproduction × reproduction", subjectPrefix: "reproduction" },
+  {
+    id: "release_attribution",
+    pair: "release_attribution × change_event (failed deploy)",
+    subjectPrefix: "release attribution",
+  },
   { id: "service_identity", pair: "service resolution sources", subjectPrefix: "service identity" },
 ] as const;
 
@@ -228,14 +278,12 @@ export function findContradictions(i: SignalIndex): Contradicting[] {
       for (const b of i.of(check.b)) {
         const subject = check.subject(a.signal, b.signal, i);
         if (subject === undefined) continue;
-        conflicts.push({ subject, a, b });
+        conflicts.push({ subject, a, b, ...(check.material ? { material: true as const } : {}) });
       }
     }
   }
   return conflicts;
 }
-
-const bareVersion = (v: string) => v.replace(/^.*@/, "").replace(/^v/i, "");
 
 /**
  * The ticket's claim against the telemetry: the ticket blames a release (the version it

@@ -3,6 +3,7 @@ import {
   abortNoise,
   backend500,
   input,
+  returnedOutput,
   SCENARIO_NOW,
   staleCounts,
 } from "../../test/setup/classifier-fixtures.ts";
@@ -199,5 +200,35 @@ describe("decideGate when sources disagree or two classes stay live", () => {
     // A weak rival is not live.
     const weak = { ...two, hypotheses: [two.hypotheses[0]!, { ...rival, confidence: 20 }] };
     expect(decideGate(weak, { now }).outcome).toBe("BLOCKED_NEEDS_INFO");
+  });
+});
+
+describe("a release the error tracker blames that the deployment records say is not running", () => {
+  it("hands a confident code defect over (CANNOT_AUTO_FIX) instead of delivering", () => {
+    const s = backend500();
+    const release = "onboarding-api@9.1.0";
+    s.specialists.push(
+      returnedOutput("release", { kind: "sentry_release", ref: `sentry_release:${release}` }, [
+        { kind: "release_attribution", release, seenAt: "2025-03-04T09:58:00Z" },
+      ]),
+      returnedOutput("release", { kind: "github_deploy", ref: "github_deploy:901" }, [
+        {
+          kind: "change_event",
+          change: "deploy",
+          ref: release,
+          at: "2025-03-04T09:20:00Z",
+          state: "failure",
+          supersededAt: "2025-03-04T09:30:00Z",
+        },
+      ]),
+    );
+    const c = classify(input(s), { now });
+    expect(c.conflicts.find((k) => k.subject.startsWith("release attribution"))?.material).toBe(
+      true,
+    );
+    const gate = decideGate(c, { now, threshold: 70 });
+    expect(gate).toMatchObject({ decision: "exit", outcome: "CANNOT_AUTO_FIX" });
+    // Without the attribution the same evidence is delivered.
+    expect(decideGate(codeDefect, { now, threshold: 70 }).decision).toBe("proceed_to_delivery");
   });
 });

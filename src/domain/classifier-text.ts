@@ -85,7 +85,9 @@ function describeSignal(s: Signal): string {
     case "impact_scope":
       return `symptom on ${s.services.length} service(s)${s.zones.length ? `, ${s.zones.length} zone(s)` : ""}${s.routes ? `, ${s.routes} route(s)` : ""}${s.errorShare === undefined ? "" : `, ${Math.round(s.errorShare * 100)}% of requests failing`}`;
     case "change_event":
-      return `${s.change} change ${s.ref} at ${s.at}${s.minutesBeforeOnset === undefined ? "" : ` (${s.minutesBeforeOnset} min before onset)`}`;
+      return `${s.change} change ${s.ref} at ${s.at}${s.minutesBeforeOnset === undefined ? "" : ` (${s.minutesBeforeOnset} min before onset)`}${s.state ? `, ${s.state}${s.supersededAt ? `, superseded ${s.supersededAt}` : ""}` : ""}`;
+    case "release_attribution":
+      return `the error tracker tags the failing events with release ${s.release} (seen ${s.seenAt})`;
     case "crash_loop":
       return `${s.restarts} restarts (${s.reason.replaceAll("_", " ")})${s.service ? ` of ${s.service}` : ""}`;
     case "reported_cause":

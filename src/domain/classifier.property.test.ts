@@ -213,6 +213,14 @@ const signal: fc.Arbitrary<Signal> = fc.oneof(
     ref: names("cfg-1", "flag-x"),
     at: when,
     minutesBeforeOnset: fc.option(fc.integer({ min: -600, max: 600 }), { nil: undefined }),
+    state: fc.option(fc.constantFrom("failure" as const, "error" as const), { nil: undefined }),
+    supersededAt: fc.option(when, { nil: undefined }),
+  }),
+  fc.record({
+    kind: fc.constant("release_attribution" as const),
+    sourceRef: ref,
+    release: names("cfg-1", "flag-x", "1.2.0"),
+    seenAt: when,
   }),
   fc.record({
     kind: fc.constant("crash_loop" as const),

@@ -260,7 +260,7 @@ export function classify(raw: ClassifierInput, options: ClassifyOptions): Classi
   const shared = evidenceGaps(input, options);
   const contradictions = findContradictions(index);
   const isMaterialFor = (t: ClassTally | undefined) => (c: Contradicting) =>
-    t !== undefined && (t.used.has(c.a.signal) || t.used.has(c.b.signal));
+    c.material === true || (t !== undefined && (t.used.has(c.a.signal) || t.used.has(c.b.signal)));
   const competing = competingHypotheses(tallies, leader);
   const competes = (t: ClassTally | undefined) =>
     competing.filter((c) => t !== undefined && c.classes.includes(t.cls)).length;

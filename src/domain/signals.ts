@@ -439,6 +439,32 @@ export const ChangeEventSignal = z.object({
   at: timestamp,
   /** Minutes from the change to the onset; negative when the change came after it. */
   minutesBeforeOnset: z.number().optional(),
+  /**
+   * A deploy whose rollout began and did not complete: its final status (GitHub deployment
+   * states `failure`, `error`). Absent for a deploy that shipped. What it did before it
+   * failed (a migration, tasks that served traffic) still happened.
+   */
+  state: z.enum(["failure", "error"]).optional(),
+  /**
+   * For a failed deploy: when a later deployment of other code finished, from which time
+   * on the deployment records say the failed release's code is not what runs.
+   */
+  supersededAt: timestamp.optional(),
+});
+
+/**
+ * Which release the failing events ran, as the error tracker tags them (Sentry's `release`
+ * on the issue's recommended event), and when that event was seen. Compared with the
+ * deployment records (a failed deploy's `change_event`): a release the records say is not
+ * running cannot be throwing, so one of the two sources is wrong.
+ */
+export const ReleaseAttributionSignal = z.object({
+  kind: z.literal("release_attribution"),
+  ...base,
+  release: z.string().min(1),
+  service: z.string().min(1).optional(),
+  /** When the event tagged with that release was created. */
+  seenAt: timestamp,
 });
 
 /** Tasks, pods or functions restarting: killed out of memory, crashing, failing health checks. */
@@ -500,6 +526,7 @@ export const SignalSchema = z.discriminatedUnion("kind", [
   TrafficOriginSignal,
   ImpactScopeSignal,
   ChangeEventSignal,
+  ReleaseAttributionSignal,
   CrashLoopSignal,
   PoisonMessageSignal,
   RecurringAlarmSignal,

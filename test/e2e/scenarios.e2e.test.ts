@@ -38,9 +38,6 @@ const KNOWN_MISSES: Record<string, string> = {
   // A weekly maintenance alarm on the database with no impact: the alarm is not tied to the
   // service, so the impact controls are not read.
   "rostering-api-rds-cpu-weekly-maintenance-no-impact": "BLOCKED_NEEDS_INFO", // expected NOISE_NO_FIX
-  // A deploy that failed and rolled back: the rolled-back release is dropped, so Sentry's
-  // release and the running one are never set against each other.
-  "expense-claims-api-sentry-release-vs-rolled-back-deploy": "BLOCKED_NEEDS_INFO", // expected CANNOT_AUTO_FIX
   // A regional KMS issue: now seen as on what the service calls (its error lines name the
   // endpoint), but a release 49 min before keeps infra under the floor.
   "document-vault-api-kms-regional-decrypt-errors": "BLOCKED_NEEDS_INFO", // expected VENDOR_OR_INFRA
