@@ -28,13 +28,14 @@ import type { SignalIndex } from "./classifier-index.ts";
  * moving.
  */
 export const handledButRising = (i: SignalIndex) => {
-  const rising = series(i, ["error_events"], ["rise"]);
   const rejections = clientRejections(i);
-  return longStandingExceptions(i).filter(
-    (t) =>
-      t.signal.handled === true &&
-      !rejections.includes(t) &&
-      rising.some((r) => r.signal.sourceRef === t.signal.sourceRef),
+  return oldAndRising(i).filter((t) => t.signal.handled === true && !rejections.includes(t));
+};
+/** Long-standing exceptions whose own error events (their issue's series, same source) rose now. */
+const oldAndRising = (i: SignalIndex) => {
+  const rising = series(i, ["error_events"], ["rise"]);
+  return longStandingExceptions(i).filter((t) =>
+    rising.some((r) => r.signal.sourceRef === t.signal.sourceRef),
   );
 };
 /**
@@ -50,10 +51,10 @@ export const clientRejections = (i: SignalIndex) =>
     : i
         .of("new_exception")
         .filter(
-          (t) =>
-            t.signal.handled === true &&
-            (t.signal.statusCodes ?? []).length > 0 &&
-            (t.signal.statusCodes ?? []).every((c) => c >= 400 && c < 500),
+          ({ signal: { handled, statusCodes = [] } }) =>
+            handled === true &&
+            statusCodes.length > 0 &&
+            statusCodes.every((c) => c >= 400 && c < 500),
         );
 /**
  * {@link clientRejections} that one caller sends most of ({@link MAJORITY_SHARE}+ of the
@@ -90,12 +91,7 @@ export const RUNTIME_CONCENTRATION = 0.8;
  */
 export const runtimeSpikes = (i: SignalIndex) => {
   if (i.of("release_correlation").length > 0 || flatServerErrors(i).length === 0) return [];
-  const rising = series(i, ["error_events"], ["rise"]);
-  return longStandingExceptions(i).filter(
-    (t) =>
-      (t.signal.topRuntime?.share ?? 0) >= RUNTIME_CONCENTRATION &&
-      rising.some((r) => r.signal.sourceRef === t.signal.sourceRef),
-  );
+  return oldAndRising(i).filter((t) => (t.signal.topRuntime?.share ?? 0) >= RUNTIME_CONCENTRATION);
 };
 /**
  * A long-standing defect whose own error events rose now (its issue's series, same

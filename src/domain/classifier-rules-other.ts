@@ -87,6 +87,13 @@ export const userFacingMoves = (i: SignalIndex) => {
     ...latencyRises(i),
   ];
 };
+/** One client runtime's spike of an old exception while latency held (noise.client_runtime_spike). */
+const steadyRuntimeSpikes = (i: SignalIndex) => unless(latencyRises(i), runtimeSpikes(i));
+/** Unhandled exceptions, but for an old one a client runtime's spike carries. */
+const unexcusedUnhandled = (i: SignalIndex) => {
+  const spikes = runtimeSpikes(i);
+  return i.of("new_exception").filter((t) => t.signal.handled !== true && !spikes.includes(t));
+};
 /**
  * Every reported exception handled, the service's 5xx rate read flat, and nothing users
  * depend on moved: the steady state of a condition the code expects (a business rule
@@ -275,7 +282,7 @@ export const NOISE_RULES: readonly Rule[] = [
     effect: "supports",
     points: 45,
     explanation: `a long-standing exception's events rose, ${Math.round(RUNTIME_CONCENTRATION * 100)}%+ of them from one client runtime (a browser version), with no correlated release while the 5xx rate and latency held: a browser update changed what the old code meets in the client, not a change of ours, and nothing the server does moved`,
-    match: (i) => unless(latencyRises(i), runtimeSpikes(i)),
+    match: steadyRuntimeSpikes,
   },
   {
     id: "noise.server_errors_rising",
@@ -300,13 +307,7 @@ export const NOISE_RULES: readonly Rule[] = [
     points: 15,
     explanation:
       "an unhandled exception appeared (not counted when most failing requests are synthetic, bots or health checks: they raise it; nor for an old exception one client runtime's spike carries, noise.client_runtime_spike)",
-    match: (i) =>
-      unless(
-        nonUserMajority(i),
-        i
-          .of("new_exception")
-          .filter((t) => t.signal.handled !== true && !runtimeSpikes(i).includes(t)),
-      ),
+    match: (i) => unless(nonUserMajority(i), unexcusedUnhandled(i)),
   },
   {
     id: "noise.real_user_traffic",
@@ -314,10 +315,6 @@ export const NOISE_RULES: readonly Rule[] = [
     effect: "refutes",
     points: 30,
     explanation: `real users make up ${majority}+ of the failing requests (not counted when every exception is handled, the 5xx rate is flat and nothing users depend on moved: users meeting a condition the code expects, at its usual rate, is not a failure)`,
-    match: (i) =>
-      unless(
-        [...handledAndSteady(i), ...unless(latencyRises(i), runtimeSpikes(i))],
-        userMajority(i),
-      ),
+    match: (i) => unless([...handledAndSteady(i), ...steadyRuntimeSpikes(i)], userMajority(i)),
   },
 ];

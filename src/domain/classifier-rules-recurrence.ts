@@ -3,7 +3,7 @@ import {
   crashLoops,
   exhaustedTasks,
   flatServerErrors,
-  LONG_STANDING_DAYS,
+  longStandingExceptions,
   poisonMessages,
   series,
   unless,
@@ -51,12 +51,6 @@ export const scheduledAlarms = (i: SignalIndex) =>
  * and its latency were read flat, neither errors, error events, latency (in any zone) nor
  * unhealthy hosts rose, and no task is crash-looping or short of its desired count.
  */
-const DAY_MS = 24 * 60 * 60_000;
-/** First seen within {@link LONG_STANDING_DAYS} days of the run: not the steady background. */
-const isNew = (i: SignalIndex, t: Tagged<"new_exception">) =>
-  i.now === undefined ||
-  i.now.getTime() - Date.parse(t.signal.firstSeen) < LONG_STANDING_DAYS * DAY_MS;
-
 export const withoutImpact = (i: SignalIndex, evidence: Tagged[]): Tagged[] =>
   unless(
     [
@@ -66,7 +60,9 @@ export const withoutImpact = (i: SignalIndex, evidence: Tagged[]): Tagged[] =>
       // again, or an exception it does not catch (a nightly job that now fails).
       ...series(i, ["queue_age", "queue_depth"], ["rise"]),
       ...poisonMessages(i),
-      ...i.of("new_exception").filter((t) => t.signal.handled !== true && isNew(i, t)),
+      ...i
+        .of("new_exception")
+        .filter((t) => t.signal.handled !== true && !longStandingExceptions(i).includes(t)),
       ...crashLoops(i),
       ...exhaustedTasks(i),
     ],
